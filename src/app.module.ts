@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AccountsModule } from './modules/accounts/accounts.module.js';
+import { AuditModule } from './modules/audit/audit.module.js';
+import { CatalogueModule } from './modules/catalogue/catalogue.module.js';
+import { RolloutModule } from './modules/rollout/rollout.module.js';
+import { PlatformModule, type PlatformServices } from './platform/platform.module.js';
+
+@Module({})
+export class AppModule {
+  static register(services: PlatformServices): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.register(services), AuditModule, AccountsModule, RolloutModule, CatalogueModule],
+    };
+  }
+}

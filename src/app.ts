@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import { AppModule } from './app.module.js';
+import { CatalogueService } from './modules/catalogue/catalogue.service.js';
+import { DemoRolloutSeed } from './modules/rollout/demo-rollout.seed.js';
+import { FlagProvisioner } from './modules/rollout/flag-provisioner.service.js';
+import type { AppConfig } from './platform/config/app-config.js';
+import { createDataSource, migrate } from './platform/database/database.js';
+import type { FlagsService } from './platform/flags/flags.service.js';
+import { UnleashAdminClient } from './platform/flags/unleash-admin.client.js';
+import { UnleashFlagsService } from './platform/flags/unleash-flags.service.js';
+import { ErrorFilter } from './platform/http/error.filter.js';
+import { viewLocalsMiddleware } from './platform/http/view-locals.middleware.js';
+import { I18nService } from './platform/i18n/i18n.service.js';
+import { JsonLogger } from './platform/logging/json-logger.js';
+import { requestIdMiddleware } from './platform/logging/request-id.middleware.js';
+import { MailService } from './platform/mail/mail.service.js';
+import { projectPath } from './platform/project-path.js';
+import { securityHeaders } from './platform/security/security-headers.js';
+import { configureViews } from './platform/views/configure-views.js';
+
+export interface CreateAppOptions {
+  logger?: JsonLogger;
+  /** A FlagsService to use instead of connecting to Unleash (unit-level tests). */
+  flags?: FlagsService;
+  /** Skip creating flags and seeding demo data at boot. */
+  skipBootTasks?: boolean;
+}
+
+/**
+ * Builds the portal: connects the database (migrating it), the flags client and
+ * mail, then the Nest application with its middleware and views. The caller
+ * listens (main.ts, the launcher, tests, the benchmark).
+ */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const logger = options.logger ?? new JsonLogger(config.LOG_LEVEL);
+  const i18n = new I18nService();
+  const dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  await dataSource.initialize();
+  if (config.DATABASE_MIGRATE_ON_BOOT) await migrate(dataSource, logger);
+
+  const flags =
+    options.flags ??
+    (await UnleashFlagsService.start(
+      {
+        url: config.UNLEASH_URL,
+        clientToken: config.UNLEASH_CLIENT_TOKEN,
+        appName: config.UNLEASH_APP_NAME,
+        environment: config.UNLEASH_ENVIRONMENT,
+        refreshIntervalMs: config.FLAGS_REFRESH_INTERVAL_MS,
+        backupDir: resolve(config.DATA_DIR, 'unleash'),
+      },
+      logger,
+    ));
+  const unleashAdmin = new UnleashAdminClient(
+    config.UNLEASH_URL,
+    config.UNLEASH_ADMIN_TOKEN,
+    config.UNLEASH_PROJECT,
+    config.UNLEASH_ENVIRONMENT,
+  );
+  const mail = new MailService(config.SMTP_URL, config.MAIL_FROM);
+
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register({ config, logger, i18n, dataSource, flags, unleashAdmin, mail }),
+    { logger },
+  );
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY ? 1 : false);
+  app.use(requestIdMiddleware(logger));
+  app.use(securityHeaders(config));
+  app.use(cookieParser());
+  app.use(viewLocalsMiddleware(config));
+  const assets = { maxAge: config.NODE_ENV === 'production' ? '1d' : 0, index: false, fallthrough: true };
+  const govuk = projectPath('node_modules/govuk-frontend/dist/govuk');
+  app.useStaticAssets(resolve(govuk, 'assets'), { ...assets, prefix: '/assets/govuk/' });
+  app.useStaticAssets(govuk, { ...assets, prefix: '/assets/govuk/' });
+  app.useStaticAssets(projectPath('public/css'), { ...assets, prefix: '/assets/css/' });
+  app.useStaticAssets(projectPath('public/js'), { ...assets, prefix: '/assets/js/' });
+  app.useStaticAssets(projectPath('public/brand'), { ...assets, prefix: '/brand/' });
+  configureViews(app, i18n);
+  app.useGlobalFilters(new ErrorFilter(i18n, logger));
+  await app.init();
+
+  if (!options.skipBootTasks) await runBootTasks(app, config, logger);
+  return app;
+}
+
+/**
+ * Creates a flag for every service variant (off) and, when asked, seeds the demo
+ * rollout. Unleash being down does not stop the portal: it serves, closed, and
+ * the next boot tries again.
+ */
+async function runBootTasks(app: NestExpressApplication, config: AppConfig, logger: JsonLogger) {
+  try {
+    await app.get(FlagProvisioner).ensure(app.get(CatalogueService).flags());
+    if (config.SEED_DEMO) await app.get(DemoRolloutSeed).run();
+  } catch (error) {
+    logger.event('warn', 'boot.flag_provisioning_failed', { error: (error as Error).message });
+  }
+}

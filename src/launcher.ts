@@ -1,0 +1,58 @@
+// `npm start`: the whole portal on one machine. Starts whatever the environment
+// does not provide (PostgreSQL, Unleash, a mail catcher), then the portal.
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './platform/config/app-config.js';
+import { startEmbeddedStack } from './platform/embedded/embedded-stack.js';
+import { JsonLogger } from './platform/logging/json-logger.js';
+import { handleShutdownSignals } from './platform/shutdown.js';
+
+const started = Date.now();
+const say = (line: string) => process.stdout.write(`[guichet] ${line}\n`);
+const dataDir = process.env.DATA_DIR ?? '.data';
+
+const stack = await startEmbeddedStack({ dataDir, env: process.env, log: say }).catch((error: Error) => {
+  process.stderr.write(`[guichet] could not start the embedded services: ${error.message}\n`);
+  process.exit(1);
+});
+
+try {
+  const env = {
+    LOG_LEVEL: 'warn',
+    ...process.env,
+    ...stack.env,
+    DATA_DIR: dataDir,
+    SEED_DEMO: process.env.SEED_DEMO ?? String(stack.firstBoot),
+  };
+  const config = loadConfig(env);
+  const logger = new JsonLogger(config.LOG_LEVEL);
+  const app = await createApp(config, { logger });
+  await app.listen(config.PORT, config.HOST);
+  handleShutdownSignals(logger, [() => app.close(), () => stack.stop()]);
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const lines = [
+    '',
+    `Guichet is ready (${stack.firstBoot ? 'first boot' : 'reused .data/'}, ${seconds} s).`,
+    `  Portal:        ${config.PUBLIC_URL}`,
+  ];
+  if (stack.unleashUiUrl) {
+    lines.push(`  Unleash:       ${stack.unleashUiUrl}  (sign in as admin / ${stack.unleashAdminPassword})`);
+  }
+  if (stack.mailWebUrl) lines.push(`  Mail catcher:  ${stack.mailWebUrl}`);
+  lines.push(
+    `  Health:        ${config.PUBLIC_URL}/readyz`,
+    '  Demo:          choose "acting as" a citizen or the demo SME from the menu;',
+    '                 the building permit is open to businesses and closed to citizens.',
+    `  Secrets and data live in ${dataDir}/ (delete it to start afresh). Ctrl-C stops everything.`,
+    '',
+  );
+  say(lines.join('\n'));
+} catch (error) {
+  await stack.stop();
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  process.stderr.write(`[guichet] could not start: ${(error as Error).stack}\n`);
+  process.exit(1);
+}

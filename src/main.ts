@@ -1,0 +1,20 @@
+// Production entry point: every service comes from the environment (docker-compose.yml).
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './platform/config/app-config.js';
+import { JsonLogger } from './platform/logging/json-logger.js';
+import { handleShutdownSignals } from './platform/shutdown.js';
+
+try {
+  const config = loadConfig();
+  const logger = new JsonLogger(config.LOG_LEVEL);
+  const app = await createApp(config, { logger });
+  await app.listen(config.PORT, config.HOST);
+  logger.event('info', 'portal.listening', { url: config.PUBLIC_URL, port: config.PORT });
+  handleShutdownSignals(logger, [() => app.close()]);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  throw error;
+}

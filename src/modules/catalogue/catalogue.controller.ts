@@ -1,0 +1,78 @@
+import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
+import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
+import { VariantAccessService } from '../rollout/variant-access.service.js';
+import { CatalogueService } from './catalogue.service.js';
+
+const STATUS_FOR_REASON = { 'other-audience': 403, 'not-released': 403, 'flags-unavailable': 503 } as const;
+
+@Controller()
+export class CatalogueController {
+  constructor(
+    private readonly catalogue: CatalogueService,
+    private readonly access: VariantAccessService,
+    private readonly i18n: I18nService,
+  ) {}
+
+  /** The home page: the catalogue, each service with whether it is open to you. */
+  @Get()
+  home(@CurrentActingAs() actingAs: ActingAs, @Res() res: Response) {
+    const locale = res.locals.locale as Locale;
+    const services = this.catalogue.all().map((service) => ({
+      service,
+      href: `/services/${service.slug}/${actingAs.audience}`,
+      available: this.access.check(service.slug, actingAs.audience, actingAs).available,
+    }));
+    res.render('catalogue/home', {
+      pageTitle: this.i18n.t(locale, 'home.title'),
+      navActive: 'services',
+      services,
+      actingAs,
+    });
+  }
+
+  /** A service's start page for the variant that fits who you are acting as. */
+  @Get('services/:slug')
+  service(@Param('slug') slug: string, @CurrentActingAs() actingAs: ActingAs, @Res() res: Response) {
+    if (!this.catalogue.find(slug)) throw new NotFoundException();
+    res.redirect(303, `/services/${slug}/${actingAs.audience}`);
+  }
+
+  /** The start page of one variant, or a page that says why it is not open to you. */
+  @Get('services/:slug/:variant')
+  start(
+    @Param('slug') slug: string,
+    @Param('variant') variant: string,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Res() res: Response,
+  ) {
+    const service = this.catalogue.find(slug);
+    if (!service || !(AUDIENCES as readonly string[]).includes(variant)) throw new NotFoundException();
+    const audience = variant as Audience;
+    const locale = res.locals.locale as Locale;
+    const title = service.title[locale];
+    const access = this.access.check(slug, audience, actingAs);
+    if (!access.available) {
+      res.status(STATUS_FOR_REASON[access.reason]).render('catalogue/unavailable', {
+        pageTitle: this.i18n.t(locale, 'unavailable.title', { service: title }),
+        navActive: 'services',
+        service,
+        audience,
+        reason: access.reason,
+        actingAs,
+        otherVariantHref: `/services/${slug}/${actingAs.audience}`,
+      });
+      return;
+    }
+    res.render('catalogue/start', {
+      pageTitle: title,
+      navActive: 'services',
+      service,
+      audience,
+      content: service.variants[audience],
+      actingAs,
+    });
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { DemoRolloutSeed } from './demo-rollout.seed.js';
+import { FlagProvisioner } from './flag-provisioner.service.js';
+import { VariantAccessService } from './variant-access.service.js';
+
+@Module({
+  imports: [AuditModule],
+  providers: [VariantAccessService, FlagProvisioner, DemoRolloutSeed],
+  exports: [VariantAccessService, FlagProvisioner, DemoRolloutSeed],
+})
+export class RolloutModule {}

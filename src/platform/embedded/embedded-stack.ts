@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { readEmbeddedState, writeEmbeddedState, type EmbeddedState } from './embedded-state.js';
+import { findFreePort, isPortFree } from './free-port.js';
+import { startEmbeddedMail, type RunningMailCatcher } from './embedded-mail.js';
+import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres.js';
+import { startEmbeddedUnleash, type RunningUnleash } from './embedded-unleash.js';
+
+export interface EmbeddedStack {
+  /** The variables the portal reads, pointing at what was started. */
+  env: Record<string, string>;
+  firstBoot: boolean;
+  unleashUiUrl?: string;
+  unleashAdminPassword?: string;
+  mailWebUrl?: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedStackOptions {
+  dataDir: string;
+  /** Which pieces to start: each one only if the environment does not provide it. */
+  env: NodeJS.ProcessEnv;
+  log: (message: string) => void;
+  unleashEnvironment?: string;
+}
+
+const secret = () => randomBytes(24).toString('hex');
+
+/**
+ * Starts whatever the environment does not provide: PostgreSQL (DATABASE_URL),
+ * Unleash (UNLEASH_URL and its tokens) and a mail catcher (SMTP_URL). Secrets and
+ * ports are generated on first boot and kept in `<dataDir>/embedded.json`.
+ */
+export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
+  const { dataDir, env, log } = options;
+  const environment = options.unleashEnvironment ?? env.UNLEASH_ENVIRONMENT ?? 'production';
+  const existing = readEmbeddedState(dataDir);
+  const firstBoot = existing === undefined;
+  const state: EmbeddedState = existing ?? {
+    postgresPassword: secret(),
+    postgresPort: await findFreePort(54329),
+    unleashPort: await findFreePort(4242),
+    unleashAdminSecret: secret(),
+    unleashClientSecret: secret(),
+    unleashAdminPassword: `Guichet-${randomBytes(6).toString('hex')}`,
+    smtpPort: await findFreePort(1025),
+    mailWebPort: await findFreePort(1080),
+  };
+
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((e: Error) => log(`stop failed: ${e.message}`));
+  };
+  const out: Record<string, string> = {};
+  let unleash: RunningUnleash | undefined;
+  let mail: RunningMailCatcher | undefined;
+
+  try {
+    const needPostgres = !env.DATABASE_URL || !env.UNLEASH_URL;
+    let postgres: RunningPostgres | undefined;
+    if (needPostgres) {
+      await assertFree(state.postgresPort, 'PostgreSQL', dataDir);
+      log(`starting PostgreSQL on port ${state.postgresPort}`);
+      postgres = await startEmbeddedPostgres({
+        dataDir: resolve(dataDir, 'postgres'),
+        port: state.postgresPort,
+        password: state.postgresPassword,
+      });
+      stops.push(() => postgres!.stop());
+      if (!env.DATABASE_URL) {
+        await postgres.ensureDatabase('guichet');
+        out.DATABASE_URL = postgres.urlFor('guichet');
+        state.databaseUrl = out.DATABASE_URL;
+      }
+    }
+    if (!env.UNLEASH_URL) {
+      await postgres!.ensureDatabase('unleash');
+      await assertFree(state.unleashPort, 'Unleash', dataDir);
+      log(`starting Unleash on port ${state.unleashPort}`);
+      unleash = await startEmbeddedUnleash({
+        databaseUrl: postgres!.urlFor('unleash'),
+        port: state.unleashPort,
+        adminToken: `*:*.${state.unleashAdminSecret}`,
+        clientToken: `default:${environment}.${state.unleashClientSecret}`,
+        adminPassword: state.unleashAdminPassword,
+        logFile: resolve(dataDir, 'logs', 'unleash.log'),
+      });
+      stops.push(() => unleash!.stop());
+      out.UNLEASH_URL = unleash.apiUrl;
+      out.UNLEASH_ADMIN_TOKEN = `*:*.${state.unleashAdminSecret}`;
+      out.UNLEASH_CLIENT_TOKEN = `default:${environment}.${state.unleashClientSecret}`;
+      out.UNLEASH_ENVIRONMENT = environment;
+      out.UNLEASH_UI_URL = unleash.url;
+    }
+    if (!env.SMTP_URL) {
+      await assertFree(state.smtpPort, 'the mail catcher (SMTP)', dataDir);
+      await assertFree(state.mailWebPort, 'the mail catcher (web)', dataDir);
+      log(`starting the mail catcher on ports ${state.smtpPort} (SMTP) and ${state.mailWebPort} (web)`);
+      mail = await startEmbeddedMail(state.smtpPort, state.mailWebPort);
+      stops.push(() => mail!.stop());
+      out.SMTP_URL = mail.smtpUrl;
+      out.MAIL_CATCHER_URL = mail.webUrl;
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  writeEmbeddedState(state, dataDir);
+
+  return {
+    env: out,
+    firstBoot,
+    unleashUiUrl: unleash?.url,
+    unleashAdminPassword: unleash ? state.unleashAdminPassword : undefined,
+    mailWebUrl: mail?.webUrl,
+    stop: stopAll,
+  };
+}
+
+async function assertFree(port: number, what: string, dataDir: string) {
+  if (!(await isPortFree(port))) {
+    throw new Error(
+      `Port ${port}, chosen for ${what} on first boot, is in use. Is another \`npm start\` running? ` +
+        `Stop it, or delete ${resolve(dataDir, 'embedded.json')} to choose new ports.`,
+    );
+  }
+}

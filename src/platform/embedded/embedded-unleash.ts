@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { projectRoot } from '../project-path.js';
+
+export interface EmbeddedUnleashOptions {
+  databaseUrl: string;
+  port: number;
+  adminToken: string;
+  clientToken: string;
+  adminPassword: string;
+  logFile: string;
+  startTimeoutMs?: number;
+}
+
+export interface RunningUnleash {
+  url: string;
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Unleash 7.5 (the `unleash-server` package) in a child process on its own
+ * database, with the admin and backend tokens created at its first start. The
+ * child gets an explicit environment: Unleash reads DATABASE_URL, PORT and
+ * UNLEASH_URL itself, so it must not inherit the portal's.
+ */
+export async function startEmbeddedUnleash(options: EmbeddedUnleashOptions): Promise<RunningUnleash> {
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  // The child imports unleash-server and starts it from the environment below.
+  const script = "import('unleash-server').then((unleash) => unleash.start({}))";
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: projectRoot(),
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      DATABASE_URL: options.databaseUrl,
+      DATABASE_SSL: 'false',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(options.port),
+      INIT_ADMIN_API_TOKENS: options.adminToken,
+      INIT_BACKEND_API_TOKENS: options.clientToken,
+      UNLEASH_DEFAULT_ADMIN_USERNAME: 'admin',
+      UNLEASH_DEFAULT_ADMIN_PASSWORD: options.adminPassword,
+      CHECK_VERSION: 'false',
+      SEND_TELEMETRY: 'false',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitUntilHealthy(child, url, options.startTimeoutMs ?? 90_000, options.logFile);
+  return {
+    url,
+    apiUrl: `${url}/api`,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitUntilHealthy(child: ChildProcess, url: string, timeoutMs: number, logFile: string) {
+  const deadline = Date.now() + timeoutMs;
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? -1));
+  while (Date.now() < deadline) {
+    if (exited !== null) throw new Error(`Unleash exited with code ${exited} while starting: see ${logFile}`);
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stopChild(child);
+  throw new Error(`Unleash did not become healthy within ${timeoutMs} ms: see ${logFile}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveStop) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolveStop();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import { Unleash } from 'unleash-client';
+import type { JsonLogger } from '../logging/json-logger.js';
+import type { FlagContext } from './flag-context.js';
+import { FlagsService, FlagsState } from './flags.service.js';
+
+export interface UnleashFlagsOptions {
+  url: string;
+  clientToken: string;
+  appName: string;
+  instanceId?: string;
+  environment: string;
+  refreshIntervalMs: number;
+  backupDir: string;
+  /** How long start() waits for the first fetch before serving from the backup (or closed). */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Evaluates flags locally with unleash-client. The client polls Unleash every
+ * refresh interval and writes each configuration it receives to a backup file in
+ * `backupDir`; with Unleash unreachable at boot it serves from that file, and with
+ * neither, every flag is off (fail closed).
+ */
+export class UnleashFlagsService extends FlagsService {
+  private lastFetchFailed = false;
+
+  private constructor(
+    private readonly client: Unleash,
+    private readonly logger: JsonLogger,
+  ) {
+    super();
+    client.on('error', (error: Error) => {
+      if (!this.lastFetchFailed) logger.event('warn', 'flags.fetch_failed', { error: error.message });
+      this.lastFetchFailed = true;
+    });
+    const recovered = () => {
+      if (this.lastFetchFailed) logger.event('info', 'flags.fetch_recovered');
+      this.lastFetchFailed = false;
+    };
+    client.on('changed', recovered);
+    client.on('unchanged', recovered);
+    client.on('warn', (message: unknown) => logger.event('debug', 'flags.warn', { message: String(message) }));
+  }
+
+  static async start(options: UnleashFlagsOptions, logger: JsonLogger): Promise<UnleashFlagsService> {
+    mkdirSync(options.backupDir, { recursive: true });
+    const client = new Unleash({
+      url: options.url,
+      appName: options.appName,
+      instanceId: options.instanceId,
+      environment: options.environment,
+      refreshInterval: options.refreshIntervalMs,
+      backupPath: options.backupDir,
+      customHeaders: { Authorization: options.clientToken },
+      disableMetrics: true,
+      timeout: 5000,
+      skipInstanceCountWarning: true,
+    });
+    const service = new UnleashFlagsService(client, logger);
+    await service.waitForFirstConfiguration(options.startTimeoutMs ?? 5000);
+    logger.event('info', 'flags.started', { state: service.state() });
+    return service;
+  }
+
+  isEnabled(flag: string, context: FlagContext): boolean {
+    return this.client.isEnabled(flag, context, false);
+  }
+
+  state(): FlagsState {
+    if (this.client.isSynchronized() && !this.lastFetchFailed) return 'synced';
+    return this.hasConfiguration() ? 'backup' : 'degraded';
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  private hasConfiguration(): boolean {
+    return this.client.getFeatureToggleDefinitions().length > 0 || this.client.isSynchronized();
+  }
+
+  private waitForFirstConfiguration(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const failed = () => {
+        this.lastFetchFailed = true;
+        // A backup may still load; give it a moment, then carry on.
+        setTimeout(done, 200);
+      };
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.client.once('synchronized', done);
+      this.client.once('error', failed);
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from './config/app-config.js';
+import { FlagsService } from './flags/flags.service.js';
+import { UnleashAdminClient } from './flags/unleash-admin.client.js';
+import { HealthController } from './health/health.controller.js';
+import { I18nService } from './i18n/i18n.service.js';
+import { LanguageController } from './i18n/language.controller.js';
+import { JsonLogger } from './logging/json-logger.js';
+import { MailService } from './mail/mail.service.js';
+
+/** The infrastructure every module may use, built before Nest starts (see app.ts). */
+export interface PlatformServices {
+  config: AppConfig;
+  logger: JsonLogger;
+  i18n: I18nService;
+  dataSource: DataSource;
+  flags: FlagsService;
+  unleashAdmin: UnleashAdminClient;
+  mail: MailService;
+}
+
+const PLATFORM = Symbol('PlatformServices');
+
+/** Closes what the platform opened, once the HTTP server has stopped taking requests. */
+class PlatformShutdown implements OnApplicationShutdown {
+  constructor(@Inject(PLATFORM) private readonly services: PlatformServices) {}
+
+  async onApplicationShutdown() {
+    const { flags, mail, dataSource, logger } = this.services;
+    await flags.close();
+    mail.close();
+    if (dataSource.isInitialized) await dataSource.destroy();
+    logger.event('info', 'portal.stopped');
+  }
+}
+
+@Global()
+@Module({})
+export class PlatformModule {
+  static register(services: PlatformServices): DynamicModule {
+    return {
+      module: PlatformModule,
+      controllers: [HealthController, LanguageController],
+      providers: [
+        { provide: PLATFORM, useValue: services },
+        { provide: AppConfig, useValue: services.config },
+        { provide: JsonLogger, useValue: services.logger },
+        { provide: I18nService, useValue: services.i18n },
+        { provide: DataSource, useValue: services.dataSource },
+        { provide: FlagsService, useValue: services.flags },
+        { provide: UnleashAdminClient, useValue: services.unleashAdmin },
+        { provide: MailService, useValue: services.mail },
+        PlatformShutdown,
+      ],
+      exports: [AppConfig, JsonLogger, I18nService, DataSource, FlagsService, UnleashAdminClient, MailService],
+    };
+  }
+}

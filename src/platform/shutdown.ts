@@ -1,0 +1,30 @@
+import type { JsonLogger } from './logging/json-logger.js';
+
+/**
+ * On SIGINT or SIGTERM, runs each step in order (stop taking requests, close
+ * connections, stop embedded services), then exits. A second signal, or a step
+ * hanging past 20 s, exits at once.
+ */
+export function handleShutdownSignals(logger: JsonLogger, steps: (() => Promise<unknown>)[]) {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    logger.event('info', 'portal.stopping', { signal });
+    const timer = setTimeout(() => {
+      logger.event('error', 'portal.stop_timeout');
+      process.exit(1);
+    }, 20_000);
+    timer.unref();
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (error) {
+        logger.event('warn', 'portal.stop_step_failed', { error: (error as Error).message });
+      }
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,42 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import hbs from 'hbs';
+import { I18nService, isLocale } from '../i18n/i18n.service.js';
+import { projectPath } from '../project-path.js';
+
+/**
+ * Handlebars views from `views/`, the layout `views/layouts/main.hbs`, every file
+ * in `views/partials/` as a partial, and the helpers templates use:
+ * - `{{t "key" name=value}}` translates in the request's language;
+ * - `{{l text}}` picks the request's language from a `{ fr, en }` object;
+ * - `{{#if (eq a b)}}` compares two values; `(concat a b)` joins strings.
+ */
+interface HelperOptions {
+  hash: Record<string, unknown>;
+  data?: { root?: unknown };
+}
+
+export function configureViews(app: NestExpressApplication, i18n: I18nService) {
+  const handlebars = hbs.handlebars;
+  const partials = projectPath('views/partials');
+  for (const file of readdirSync(partials).filter((f) => f.endsWith('.hbs'))) {
+    handlebars.registerPartial(basename(file, '.hbs'), readFileSync(join(partials, file), 'utf8'));
+  }
+  handlebars.registerHelper('t', function (this: unknown, key: string, options: HelperOptions) {
+    const root = options.data?.root as { locale?: unknown } | undefined;
+    const locale = isLocale(root?.locale) ? root.locale : 'fr';
+    return i18n.t(locale, key, options.hash);
+  });
+  handlebars.registerHelper('l', function (this: unknown, text: { fr: string; en: string }, options: HelperOptions) {
+    const root = options.data?.root as { locale?: unknown } | undefined;
+    return isLocale(root?.locale) ? text[root.locale] : text.fr;
+  });
+  handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  handlebars.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
+
+  app.setBaseViewsDir(projectPath('views'));
+  app.setViewEngine('hbs');
+  app.set('view options', { layout: 'layouts/main' });
+  if (process.env.NODE_ENV === 'production') app.enable('view cache');
+}

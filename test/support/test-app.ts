@@ -1,0 +1,107 @@
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import pg from 'pg';
+import { createApp, type CreateAppOptions } from '../../src/app.js';
+import { loadConfig, type AppConfig } from '../../src/platform/config/app-config.js';
+import { UnleashAdminClient } from '../../src/platform/flags/unleash-admin.client.js';
+import { JsonLogger } from '../../src/platform/logging/json-logger.js';
+
+const env = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with npm test (the global setup sets it)`);
+  return value;
+};
+
+/** A fresh database for one test file: a clone of the migrated template. */
+export async function createTestDatabase(): Promise<string> {
+  const name = `guichet_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${env('GUICHET_TEST_TEMPLATE')}`);
+  return name;
+}
+
+export async function adminQuery(sql: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: env('GUICHET_TEST_PG_ADMIN_URL') });
+  await client.connect();
+  try {
+    return await client.query(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
+export function databaseUrl(name: string): string {
+  return `${env('GUICHET_TEST_PG_URL_PREFIX')}${name}`;
+}
+
+/** A data directory of its own for one app (the Unleash client's backup lives there). */
+export function testDataDir(): string {
+  const base = resolve(env('GUICHET_TEST_DATA_DIR'), 'apps');
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(resolve(base, 'app-'));
+}
+
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    UNLEASH_URL: env('UNLEASH_URL'),
+    UNLEASH_CLIENT_TOKEN: env('UNLEASH_CLIENT_TOKEN'),
+    UNLEASH_ADMIN_TOKEN: env('UNLEASH_ADMIN_TOKEN'),
+    UNLEASH_ENVIRONMENT: env('UNLEASH_ENVIRONMENT'),
+    SMTP_URL: env('SMTP_URL'),
+    FLAGS_REFRESH_INTERVAL_MS: '250',
+    LOG_LEVEL: 'error',
+    DATA_DIR: testDataDir(),
+    ...overrides,
+  });
+}
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  url: string;
+  database: string;
+  close(): Promise<void>;
+}
+
+/** The whole portal on its own database, listening on a free loopback port. */
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  options: CreateAppOptions = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = testConfig({ DATABASE_URL: databaseUrl(database), ...overrides });
+  const logs: string[] = [];
+  const logger = new JsonLogger('warn', (line) => logs.push(line));
+  const app = await createApp(config, { logger, ...options });
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  return {
+    app,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    database,
+    close: async () => {
+      await app.close();
+      await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    },
+  };
+}
+
+export function unleashAdmin(): UnleashAdminClient {
+  return new UnleashAdminClient(env('UNLEASH_URL'), env('UNLEASH_ADMIN_TOKEN'), 'default', env('UNLEASH_ENVIRONMENT'));
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes; returns how long it took. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<number> {
+  const start = Date.now();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await check()) return Date.now() - start;
+    if (Date.now() - start > timeoutMs) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
