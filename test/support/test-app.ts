@@ -105,3 +105,12 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
+
+/** Removes a flag from Unleash altogether (archive, then delete), if it exists. */
+export async function deleteFlag(name: string): Promise<void> {
+  const base = env('UNLEASH_URL');
+  const headers = { Authorization: env('UNLEASH_ADMIN_TOKEN') };
+  await fetch(`${base}/admin/projects/default/features/${name}`, { method: 'DELETE', headers });
+  const res = await fetch(`${base}/admin/archive/${name}`, { method: 'DELETE', headers });
+  if (!res.ok && res.status !== 404) throw new Error(`could not delete ${name}: ${res.status}`);
+}

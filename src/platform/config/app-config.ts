@@ -144,15 +144,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** What each rule means, the most basic first. */
 const MESSAGES: Record<string, string> = {
-  isUrl: 'must be a URL',
+  isString: 'must be text',
+  isNotEmpty: 'must not be empty',
   isInt: 'must be a whole number',
+  isBoolean: 'must be true or false',
+  isUrl: 'must be a URL',
+  isIn: 'must be one of the allowed values',
   min: 'is too small',
   max: 'is too large',
-  isIn: 'must be one of the allowed values',
-  isBoolean: 'must be true or false',
-  isNotEmpty: 'must not be empty',
-  isString: 'must be text',
 };
 
 /**
@@ -181,9 +182,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const problems = errors.map((error) => {
       const missing = plain[error.property] === undefined;
       if (missing) return `${error.property} is required but not set`;
-      const what = Object.keys(error.constraints ?? {})
-        .map((c) => MESSAGES[c] ?? c)
-        .join(', ');
+      // The most basic rule broken says it best: "must be a whole number" before "is too small".
+      const broken = Object.keys(error.constraints ?? {});
+      const first = Object.keys(MESSAGES).find((rule) => broken.includes(rule)) ?? broken[0];
+      // class-validator's own isIn message lists the allowed values.
+      const what =
+        first === 'isIn' ? error.constraints!.isIn.replace(`${error.property} `, '') : (MESSAGES[first] ?? first);
       const shown = SECRET_VARIABLES.has(error.property) ? '' : ` (got "${plain[error.property]}")`;
       return `${error.property} ${what}${shown}`;
     });

@@ -74,6 +74,11 @@ export class UnleashFlagsService extends FlagsService {
 
   async close(): Promise<void> {
     this.client.destroy();
+    // unleash-client 6 removes the repository's listeners in destroy(), so a fetch
+    // still in flight then emits 'error' with no listener: an unhandled rejection
+    // that would crash the process at shutdown. Absorb it.
+    const repository = (this.client as unknown as { repository?: { on(e: string, f: () => void): void } }).repository;
+    repository?.on('error', () => undefined);
   }
 
   private hasConfiguration(): boolean {

@@ -1,0 +1,68 @@
+import { ConfigError, loadConfig } from './app-config.js';
+
+const valid = {
+  DATABASE_URL: 'postgres://guichet:s3cret-db-pass@db.internal:5432/guichet',
+  UNLEASH_URL: 'http://unleash:4242/api',
+  UNLEASH_CLIENT_TOKEN: 'default:production.client-secret-value',
+  UNLEASH_ADMIN_TOKEN: '*:*.admin-secret-value',
+  SMTP_URL: 'smtp://relay.city.example:25',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('accepts the production variables and applies the documented defaults', () => {
+    const config = loadConfig(valid);
+    expect(config.DATABASE_URL).toBe(valid.DATABASE_URL);
+    expect(config.PORT).toBe(3000);
+    expect(config.FLAGS_REFRESH_INTERVAL_MS).toBe(5000);
+    expect(config.UNLEASH_ENVIRONMENT).toBe('production');
+    expect(config.SEED_DEMO).toBe(false);
+    expect(config.DATABASE_MIGRATE_ON_BOOT).toBe(true);
+  });
+
+  it('converts numbers and booleans from their text form', () => {
+    const config = loadConfig({ ...valid, PORT: '8080', SEED_DEMO: 'true', TRUST_PROXY: '1' });
+    expect(config.PORT).toBe(8080);
+    expect(config.SEED_DEMO).toBe(true);
+    expect(config.TRUST_PROXY).toBe(true);
+  });
+
+  it('names every required variable that is missing', () => {
+    const problems = problemsOf({});
+    for (const name of ['DATABASE_URL', 'UNLEASH_URL', 'UNLEASH_CLIENT_TOKEN', 'UNLEASH_ADMIN_TOKEN', 'SMTP_URL']) {
+      expect(problems).toContain(`${name} is required but not set`);
+    }
+  });
+
+  it('names a malformed variable and shows what it got when it is not a secret', () => {
+    expect(problemsOf({ ...valid, PORT: 'eighty' })).toEqual([expect.stringMatching(/^PORT must be a whole number.*"eighty"/)]);
+    expect(problemsOf({ ...valid, LOG_LEVEL: 'loud' })).toEqual([expect.stringMatching(/^LOG_LEVEL must be one of/)]);
+    expect(problemsOf({ ...valid, FLAGS_REFRESH_INTERVAL_MS: '5' })).toEqual([
+      expect.stringMatching(/^FLAGS_REFRESH_INTERVAL_MS is too small/),
+    ]);
+  });
+
+  it('never repeats a secret value in its messages', () => {
+    const error = (() => {
+      try {
+        loadConfig({ ...valid, DATABASE_URL: 'mysql://user:hunter2-secret@db/x', SMTP_URL: 'ftp://u:smtp-pass@x' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message).toContain('DATABASE_URL must be a URL');
+    expect(error!.message).toContain('SMTP_URL must be a URL');
+    expect(error!.message).not.toContain('hunter2');
+    expect(error!.message).not.toContain('smtp-pass');
+  });
+});

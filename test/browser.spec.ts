@@ -1,0 +1,116 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
+import { projectPath } from '../src/platform/project-path.js';
+import { eventually, startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = projectPath('test-results/screenshots');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Runs axe-core's WCAG 2.1 A and AA rules on the page; returns the violations. */
+async function wcagViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(d: Document, o: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  });
+}
+
+describe('in a real browser', () => {
+  let portal: TestApp;
+  let browser: Browser;
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    portal = await startTestApp();
+    const flag = 'building-permit.business';
+    await unleashAdmin().replaceStrategies(flag, true, [allBusinessesStrategy(flag)]);
+    await unleashAdmin().replaceStrategies('building-permit.citizen', false, []);
+    const flags = portal.app.get((await import('../src/platform/flags/flags.service.js')).FlagsService);
+    const sme = { userId: 'x', properties: { audience: 'business' as const, staff: 'false' as const } };
+    await eventually(async () => flags.isEnabled(flag, sme));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.close();
+  });
+
+  async function openPage(locale: 'fr' | 'en', audience: 'citizen' | 'business') {
+    const context = await browser.newContext({ locale: locale === 'fr' ? 'fr-CA' : 'en-CA', viewport: { width: 1100, height: 900 } });
+    await context.addCookies([{ name: 'guichet_acting_as', value: audience, url: portal.url }]);
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
+    });
+    return page;
+  }
+
+  const pages = [
+    { name: 'home', path: '/', audience: 'citizen', status: 200, heading: { fr: 'Services en ligne de la Ville de Val-des-Cèdres', en: 'City of Val-des-Cèdres online services' } },
+    { name: 'start-business', path: '/services/building-permit/business', audience: 'business', status: 200, heading: { fr: 'Permis de construction ou de rénovation', en: 'Building or renovation permit' } },
+    { name: 'unavailable-citizen', path: '/services/building-permit/citizen', audience: 'citizen', status: 403, heading: { fr: 'Ce service n’est pas encore offert pour vous', en: 'This service is not available to you yet' } },
+    { name: 'acting-as-error', path: '/acting-as/choose?return=%2F', audience: 'citizen', status: 422, heading: { fr: 'Pour qui agissez-vous?', en: 'Who are you acting for?' } },
+  ] as const;
+
+  for (const spec of pages) {
+    for (const locale of ['fr', 'en'] as const) {
+      it(`renders ${spec.name} in ${locale} with no WCAG 2.1 A/AA violation`, async () => {
+        const page = await openPage(locale, spec.audience);
+        const response = await page.goto(`${portal.url}${spec.path}`);
+        expect(response?.status()).toBe(spec.status);
+        expect(await page.getAttribute('html', 'lang')).toBe(locale);
+        expect(await page.textContent('h1')).toContain(spec.heading[locale]);
+        // The stylesheet applied: the header carries the city's brand colour.
+        const headerBackground = await page.$eval('.govuk-generic-header', (el) => getComputedStyle(el).backgroundColor);
+        expect(headerBackground).toBe('rgb(0, 89, 79)');
+        await page.screenshot({ path: resolve(SCREENSHOTS, `${spec.name}-${locale}.png`), fullPage: true });
+        expect(await wcagViolations(page)).toEqual([]);
+        await page.context().close();
+      });
+    }
+  }
+
+  it('switches language with the header link and chooses who you act for with the form', async () => {
+    const page = await openPage('fr', 'citizen');
+    await page.goto(`${portal.url}/services/building-permit/business`);
+    await page.click('header >> text=English');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(page.url()).toBe(`${portal.url}/services/building-permit/business`);
+    await page.click('text=Change who you are acting for');
+    await page.check('#audience-business');
+    await page.click('button:has-text("Continue")');
+    expect(page.url()).toBe(`${portal.url}/services/building-permit/business`);
+    expect(await page.textContent('h1')).toContain('Building or renovation permit');
+    await page.context().close();
+  });
+
+  it('loads every script and stylesheet under the strict Content-Security-Policy', () => {
+    expect(cspViolations).toEqual([]);
+  });
+});
