@@ -21,8 +21,12 @@ export class Foundation1763856000000 implements MigrationInterface {
         request_id   text
       )`);
     await q.query(`CREATE INDEX audit_event_occurred_at_idx ON audit_event (occurred_at DESC)`);
-    await q.query(`CREATE INDEX audit_event_entity_idx ON audit_event (entity_type, entity_id, occurred_at DESC)`);
-    await q.query(`CREATE INDEX audit_event_actor_idx ON audit_event (actor_type, actor_id, occurred_at DESC)`);
+    await q.query(
+      `CREATE INDEX audit_event_entity_idx ON audit_event (entity_type, entity_id, occurred_at DESC)`,
+    );
+    await q.query(
+      `CREATE INDEX audit_event_actor_idx ON audit_event (actor_type, actor_id, occurred_at DESC)`,
+    );
     // Append-only: the table refuses updates and deletes, whoever asks.
     await q.query(`
       CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

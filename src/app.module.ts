@@ -10,7 +10,13 @@ export class AppModule {
   static register(services: PlatformServices): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.register(services), AuditModule, AccountsModule, RolloutModule, CatalogueModule],
+      imports: [
+        PlatformModule.register(services),
+        AuditModule,
+        AccountsModule,
+        RolloutModule,
+        CatalogueModule,
+      ],
     };
   }
 }

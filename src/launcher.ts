@@ -10,10 +10,12 @@ const started = Date.now();
 const say = (line: string) => process.stdout.write(`[guichet] ${line}\n`);
 const dataDir = process.env.DATA_DIR ?? '.data';
 
-const stack = await startEmbeddedStack({ dataDir, env: process.env, log: say }).catch((error: Error) => {
-  process.stderr.write(`[guichet] could not start the embedded services: ${error.message}\n`);
-  process.exit(1);
-});
+const stack = await startEmbeddedStack({ dataDir, env: process.env, log: say }).catch(
+  (error: Error) => {
+    process.stderr.write(`[guichet] could not start the embedded services: ${error.message}\n`);
+    process.exit(1);
+  },
+);
 
 try {
   const env = {
@@ -36,7 +38,9 @@ try {
     `  Portal:        ${config.PUBLIC_URL}`,
   ];
   if (stack.unleashUiUrl) {
-    lines.push(`  Unleash:       ${stack.unleashUiUrl}  (sign in as admin / ${stack.unleashAdminPassword})`);
+    lines.push(
+      `  Unleash:       ${stack.unleashUiUrl}  (sign in as admin / ${stack.unleashAdminPassword})`,
+    );
   }
   if (stack.mailWebUrl) lines.push(`  Mail catcher:  ${stack.mailWebUrl}`);
   lines.push(

@@ -8,7 +8,10 @@ import { eventually, startTestApp, unleashAdmin, type TestApp } from './support/
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = projectPath('test-results/screenshots');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
 
 interface AxeViolation {
   id: string;
@@ -21,11 +24,20 @@ interface AxeViolation {
 async function wcagViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(axeSource);
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(d: Document, o: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run(d: Document, o: object): Promise<{ violations: AxeViolation[] }> };
+      }
+    ).axe;
     const result = await axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
     });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }));
   });
 }
 
@@ -40,8 +52,13 @@ describe('in a real browser', () => {
     const flag = 'building-permit.business';
     await unleashAdmin().replaceStrategies(flag, true, [allBusinessesStrategy(flag)]);
     await unleashAdmin().replaceStrategies('building-permit.citizen', false, []);
-    const flags = portal.app.get((await import('../src/platform/flags/flags.service.js')).FlagsService);
-    const sme = { userId: 'x', properties: { audience: 'business' as const, staff: 'false' as const } };
+    const flags = portal.app.get(
+      (await import('../src/platform/flags/flags.service.js')).FlagsService,
+    );
+    const sme = {
+      userId: 'x',
+      properties: { audience: 'business' as const, staff: 'false' as const },
+    };
     await eventually(async () => flags.isEnabled(flag, sme));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -62,20 +79,57 @@ describe('in a real browser', () => {
   });
 
   async function openPage(locale: 'fr' | 'en', audience: 'citizen' | 'business') {
-    const context = await browser.newContext({ locale: locale === 'fr' ? 'fr-CA' : 'en-CA', viewport: { width: 1100, height: 900 } });
+    const context = await browser.newContext({
+      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
+      viewport: { width: 1100, height: 900 },
+    });
     await context.addCookies([{ name: 'guichet_acting_as', value: audience, url: portal.url }]);
     const page = await context.newPage();
     page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
+      if (/Content Security Policy|Refused to/i.test(message.text()))
+        cspViolations.push(message.text());
     });
     return page;
   }
 
   const pages = [
-    { name: 'home', path: '/', audience: 'citizen', status: 200, heading: { fr: 'Services en ligne de la Ville de Val-des-Cèdres', en: 'City of Val-des-Cèdres online services' } },
-    { name: 'start-business', path: '/services/building-permit/business', audience: 'business', status: 200, heading: { fr: 'Permis de construction ou de rénovation', en: 'Building or renovation permit' } },
-    { name: 'unavailable-citizen', path: '/services/building-permit/citizen', audience: 'citizen', status: 403, heading: { fr: 'Ce service n’est pas encore offert pour vous', en: 'This service is not available to you yet' } },
-    { name: 'acting-as-error', path: '/acting-as/choose?return=%2F', audience: 'citizen', status: 422, heading: { fr: 'Pour qui agissez-vous?', en: 'Who are you acting for?' } },
+    {
+      name: 'home',
+      path: '/',
+      audience: 'citizen',
+      status: 200,
+      heading: {
+        fr: 'Services en ligne de la Ville de Val-des-Cèdres',
+        en: 'City of Val-des-Cèdres online services',
+      },
+    },
+    {
+      name: 'start-business',
+      path: '/services/building-permit/business',
+      audience: 'business',
+      status: 200,
+      heading: {
+        fr: 'Permis de construction ou de rénovation',
+        en: 'Building or renovation permit',
+      },
+    },
+    {
+      name: 'unavailable-citizen',
+      path: '/services/building-permit/citizen',
+      audience: 'citizen',
+      status: 403,
+      heading: {
+        fr: 'Ce service n’est pas encore offert pour vous',
+        en: 'This service is not available to you yet',
+      },
+    },
+    {
+      name: 'acting-as-error',
+      path: '/acting-as/choose?return=%2F',
+      audience: 'citizen',
+      status: 422,
+      heading: { fr: 'Pour qui agissez-vous?', en: 'Who are you acting for?' },
+    },
   ] as const;
 
   for (const spec of pages) {
@@ -87,9 +141,15 @@ describe('in a real browser', () => {
         expect(await page.getAttribute('html', 'lang')).toBe(locale);
         expect(await page.textContent('h1')).toContain(spec.heading[locale]);
         // The stylesheet applied: the header carries the city's brand colour.
-        const headerBackground = await page.$eval('.govuk-generic-header', (el) => getComputedStyle(el).backgroundColor);
+        const headerBackground = await page.$eval(
+          '.govuk-generic-header',
+          (el) => getComputedStyle(el).backgroundColor,
+        );
         expect(headerBackground).toBe('rgb(0, 89, 79)');
-        await page.screenshot({ path: resolve(SCREENSHOTS, `${spec.name}-${locale}.png`), fullPage: true });
+        await page.screenshot({
+          path: resolve(SCREENSHOTS, `${spec.name}-${locale}.png`),
+          fullPage: true,
+        });
         expect(await wcagViolations(page)).toEqual([]);
         await page.context().close();
       });

@@ -1,7 +1,13 @@
 import request from 'supertest';
 import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
 import { DataSource } from 'typeorm';
-import { deleteFlag, eventually, startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
+import {
+  deleteFlag,
+  eventually,
+  startTestApp,
+  unleashAdmin,
+  type TestApp,
+} from './support/test-app.js';
 
 const BUSINESS = 'building-permit.business';
 const CITIZEN = 'building-permit.citizen';
@@ -12,7 +18,9 @@ const PROPAGATION_MS = 3000;
 
 /** What a visitor acting as `who` gets on a variant's start page. */
 async function startPage(portal: TestApp, variant: 'business' | 'citizen', who: string) {
-  const res = await request(portal.url).get(`/services/building-permit/${variant}`).set('Cookie', who);
+  const res = await request(portal.url)
+    .get(`/services/building-permit/${variant}`)
+    .set('Cookie', who);
   return { status: res.status, text: res.text };
 }
 
@@ -27,7 +35,10 @@ describe('the flag gate on service variants, driven through Unleash', () => {
     portal = await startTestApp();
     // Unleash publishes changes to clients on a 1 s revision tick: an earlier test
     // file's configuration of these flags may be served for up to a second more.
-    await eventually(async () => (await startPage(portal, 'business', asBusiness)).status === 403, PROPAGATION_MS);
+    await eventually(
+      async () => (await startPage(portal, 'business', asBusiness)).status === 403,
+      PROPAGATION_MS,
+    );
   });
   afterAll(() => portal.close());
 
@@ -37,10 +48,22 @@ describe('the flag gate on service variants, driven through Unleash', () => {
     expect((await admin.getEnvironmentState(CITIZEN)).enabled).toBe(false);
     const events = await portal.app
       .get(DataSource)
-      .query(`SELECT actor_type, action, entity_id, after FROM audit_event WHERE action = 'flag.created' ORDER BY entity_id`);
+      .query(
+        `SELECT actor_type, action, entity_id, after FROM audit_event WHERE action = 'flag.created' ORDER BY entity_id`,
+      );
     expect(events).toEqual([
-      { actor_type: 'system', action: 'flag.created', entity_id: BUSINESS, after: { enabled: false, environment: 'production' } },
-      { actor_type: 'system', action: 'flag.created', entity_id: CITIZEN, after: { enabled: false, environment: 'production' } },
+      {
+        actor_type: 'system',
+        action: 'flag.created',
+        entity_id: BUSINESS,
+        after: { enabled: false, environment: 'production' },
+      },
+      {
+        actor_type: 'system',
+        action: 'flag.created',
+        entity_id: CITIZEN,
+        after: { enabled: false, environment: 'production' },
+      },
     ]);
   });
 
@@ -53,7 +76,10 @@ describe('the flag gate on service variants, driven through Unleash', () => {
 
   it('opens the business variant to businesses, not citizens, within the refresh interval', async () => {
     await admin.replaceStrategies(BUSINESS, true, [allBusinessesStrategy(BUSINESS)]);
-    await eventually(async () => (await startPage(portal, 'business', asBusiness)).status === 200, PROPAGATION_MS);
+    await eventually(
+      async () => (await startPage(portal, 'business', asBusiness)).status === 200,
+      PROPAGATION_MS,
+    );
 
     const business = await startPage(portal, 'business', asBusiness);
     expect(business.text).toContain('Permis de construction ou de rénovation');
@@ -67,7 +93,9 @@ describe('the flag gate on service variants, driven through Unleash', () => {
     // The citizen variant is still closed: SME first.
     const citizen = await startPage(portal, 'citizen', asCitizen);
     expect(citizen.status).toBe(403);
-    expect(citizen.text).toContain('La Ville met d’abord ce service à l’essai avec des entreprises');
+    expect(citizen.text).toContain(
+      'La Ville met d’abord ce service à l’essai avec des entreprises',
+    );
   });
 
   it('opens the citizen variant to citizens when its flag is switched on, and closes it again', async () => {
@@ -78,13 +106,19 @@ describe('the flag gate on service variants, driven through Unleash', () => {
         constraints: [{ contextName: 'audience', operator: 'IN', values: ['citizen'] }],
       },
     ]);
-    await eventually(async () => (await startPage(portal, 'citizen', asCitizen)).status === 200, PROPAGATION_MS);
+    await eventually(
+      async () => (await startPage(portal, 'citizen', asCitizen)).status === 200,
+      PROPAGATION_MS,
+    );
     const page = await startPage(portal, 'citizen', asCitizen);
     expect(page.text).toContain('Pour les travaux sur votre propre résidence.');
     expect(page.text).not.toContain('NEQ');
 
     await admin.setEnabled(CITIZEN, false);
-    await eventually(async () => (await startPage(portal, 'citizen', asCitizen)).status === 403, PROPAGATION_MS);
+    await eventually(
+      async () => (await startPage(portal, 'citizen', asCitizen)).status === 403,
+      PROPAGATION_MS,
+    );
   });
 
   it('lists the catalogue on the home page with whether each service is open to you', async () => {
@@ -97,7 +131,9 @@ describe('the flag gate on service variants, driven through Unleash', () => {
   });
 
   it('sends /services/<slug> to the variant that fits who you act as, and 404s unknown services', async () => {
-    const res = await request(portal.url).get('/services/building-permit').set('Cookie', asBusiness);
+    const res = await request(portal.url)
+      .get('/services/building-permit')
+      .set('Cookie', asBusiness);
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/services/building-permit/business');
     expect((await request(portal.url).get('/services/no-such-service/citizen')).status).toBe(404);

@@ -16,7 +16,9 @@ describe('when Unleash cannot be reached', () => {
       allBusinessesStrategy('building-permit.business'),
     ]);
     await eventually(async () => {
-      const res = await request(first.url).get('/services/building-permit/business').set('Cookie', asBusiness);
+      const res = await request(first.url)
+        .get('/services/building-permit/business')
+        .set('Cookie', asBusiness);
       return res.status === 200;
     });
     await first.close();
@@ -24,11 +26,18 @@ describe('when Unleash cannot be reached', () => {
     // A second portal, with that backup but pointed at a dead Unleash address.
     const dataDir = testDataDir();
     mkdirSync(resolve(dataDir, 'unleash'), { recursive: true });
-    cpSync(resolve(first.config.DATA_DIR, 'unleash'), resolve(dataDir, 'unleash'), { recursive: true });
+    cpSync(resolve(first.config.DATA_DIR, 'unleash'), resolve(dataDir, 'unleash'), {
+      recursive: true,
+    });
     const deadUnleash = `http://127.0.0.1:${await findFreePort()}/api`;
-    const second = await startTestApp({ UNLEASH_URL: deadUnleash, DATA_DIR: dataDir }, { skipBootTasks: true });
+    const second = await startTestApp(
+      { UNLEASH_URL: deadUnleash, DATA_DIR: dataDir },
+      { skipBootTasks: true },
+    );
     try {
-      const res = await request(second.url).get('/services/building-permit/business').set('Cookie', asBusiness);
+      const res = await request(second.url)
+        .get('/services/building-permit/business')
+        .set('Cookie', asBusiness);
       expect(res.status).toBe(200);
       const ready = await request(second.url).get('/readyz');
       expect(ready.status).toBe(200);
@@ -46,7 +55,9 @@ describe('when Unleash cannot be reached', () => {
       expect(home.status).toBe(200);
       expect(home.text).toContain('Pas encore offert pour vous');
 
-      const page = await request(portal.url).get('/services/building-permit/business').set('Cookie', asBusiness);
+      const page = await request(portal.url)
+        .get('/services/building-permit/business')
+        .set('Cookie', asBusiness);
       expect(page.status).toBe(503);
       expect(page.text).toContain('Ce service est temporairement indisponible');
 

@@ -18,7 +18,10 @@ describe('health endpoints', () => {
   it('reports the database, flags and mail as up when they are', async () => {
     const res = await request(portal.url).get('/readyz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ready', checks: { database: 'up', flags: 'synced', mail: 'up' } });
+    expect(res.body).toEqual({
+      status: 'ready',
+      checks: { database: 'up', flags: 'synced', mail: 'up' },
+    });
   });
 
   it('gives every response a request id, and keeps a sane one the caller sent', async () => {
@@ -32,7 +35,9 @@ describe('health endpoints', () => {
 
   it('answers 503 with the database marked down when PostgreSQL refuses connections', async () => {
     await adminQuery(`ALTER DATABASE ${portal.database} WITH ALLOW_CONNECTIONS false`);
-    await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [portal.database]);
+    await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [
+      portal.database,
+    ]);
     try {
       const res = await request(portal.url).get('/readyz');
       expect(res.status).toBe(503);

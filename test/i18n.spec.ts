@@ -25,7 +25,9 @@ describe('French and English', () => {
 
   it('remembers an explicit switch in a cookie, over Accept-Language, and returns to the page', async () => {
     const agent = request.agent(portal.url);
-    const switched = await agent.get('/language/en?return=%2Facting-as').set('Accept-Language', 'fr');
+    const switched = await agent
+      .get('/language/en?return=%2Facting-as')
+      .set('Accept-Language', 'fr');
     expect(switched.status).toBe(303);
     expect(switched.headers.location).toBe('/acting-as');
     expect(switched.headers['set-cookie']?.[0]).toMatch(/guichet_lang=en;.*HttpOnly/i);
@@ -41,13 +43,19 @@ describe('French and English', () => {
 
   it('offers the other language on every page, pointing back to the same page', async () => {
     const res = await request(portal.url).get('/services/building-permit/citizen');
-    expect(res.text).toContain('href="/language/en?return=%2Fservices%2Fbuilding-permit%2Fcitizen"');
-    expect(res.text).toMatch(/<span class="govuk-language-navigation__text" aria-current="true" lang="fr">Français<\/span>/);
+    expect(res.text).toContain(
+      'href="/language/en?return=%2Fservices%2Fbuilding-permit%2Fcitizen"',
+    );
+    expect(res.text).toMatch(
+      /<span class="govuk-language-navigation__text" aria-current="true" lang="fr">Français<\/span>/,
+    );
   });
 
   it('never redirects the switch to another site', async () => {
     for (const target of ['https://evil.example/', '//evil.example', '/\\evil.example']) {
-      const res = await request(portal.url).get(`/language/en?return=${encodeURIComponent(target)}`);
+      const res = await request(portal.url).get(
+        `/language/en?return=${encodeURIComponent(target)}`,
+      );
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe('/');
     }
@@ -60,11 +68,17 @@ describe('French and English', () => {
     const en = await request(portal.url).get('/nowhere').set('Cookie', 'guichet_lang=en');
     expect(en.text).toContain('Page not found');
     const api = await request(portal.url).get('/nowhere').set('Accept', 'application/json');
-    expect(api.body).toEqual({ code: 'not_found', message: 'Cette page est introuvable.', requestId: expect.any(String) });
+    expect(api.body).toEqual({
+      code: 'not_found',
+      message: 'Cette page est introuvable.',
+      requestId: expect.any(String),
+    });
   });
 
   it('re-renders the acting-as form with 422, an error summary and the field message when nothing is chosen', async () => {
-    const res = await request(portal.url).get('/acting-as/choose?return=%2F').set('Cookie', 'guichet_lang=en');
+    const res = await request(portal.url)
+      .get('/acting-as/choose?return=%2F')
+      .set('Cookie', 'guichet_lang=en');
     expect(res.status).toBe(422);
     expect(res.text).toContain('<title>Error: Who are you acting for?');
     expect(res.text).toContain('There is a problem');

@@ -9,7 +9,10 @@ describe('migrations', () => {
 
   const tables = async () =>
     (
-      await adminQueryIn(name, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)
+      await adminQueryIn(
+        name,
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+      )
     ).map((r) => r.table_name as string);
 
   it('apply on an empty database, refuse to run twice, keep audit events append-only, and revert to nothing', async () => {
@@ -18,16 +21,21 @@ describe('migrations', () => {
     try {
       const applied = await migrate(dataSource);
       expect(applied.length).toBeGreaterThan(0);
-      expect(await tables()).toEqual(expect.arrayContaining(['audit_event', 'seed_run', 'migrations']));
+      expect(await tables()).toEqual(
+        expect.arrayContaining(['audit_event', 'seed_run', 'migrations']),
+      );
       expect(await migrate(dataSource)).toEqual([]);
 
       await dataSource.query(
         `INSERT INTO audit_event (actor_type, action, entity_type) VALUES ('system', 'test.happened', 'test')`,
       );
-      await expect(dataSource.query(`UPDATE audit_event SET action = 'rewritten'`)).rejects.toThrow(/append-only/);
+      await expect(dataSource.query(`UPDATE audit_event SET action = 'rewritten'`)).rejects.toThrow(
+        /append-only/,
+      );
       await expect(dataSource.query(`DELETE FROM audit_event`)).rejects.toThrow(/append-only/);
 
-      for (let i = 0; i < applied.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
+      for (let i = 0; i < applied.length; i++)
+        await dataSource.undoLastMigration({ transaction: 'each' });
       expect(await tables()).toEqual(['migrations']);
     } finally {
       await dataSource.destroy();

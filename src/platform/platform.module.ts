@@ -53,7 +53,15 @@ export class PlatformModule {
         { provide: MailService, useValue: services.mail },
         PlatformShutdown,
       ],
-      exports: [AppConfig, JsonLogger, I18nService, DataSource, FlagsService, UnleashAdminClient, MailService],
+      exports: [
+        AppConfig,
+        JsonLogger,
+        I18nService,
+        DataSource,
+        FlagsService,
+        UnleashAdminClient,
+        MailService,
+      ],
     };
   }
 }

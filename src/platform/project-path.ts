@@ -10,7 +10,8 @@ export function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('Cannot find the project root (no package.json above this file)');
+    if (parent === dir)
+      throw new Error('Cannot find the project root (no package.json above this file)');
     dir = parent;
   }
   root = dir;

@@ -27,7 +27,9 @@ export default async function globalSetup() {
   const admin = new pg.Client({ connectionString: postgres.urlFor('postgres') });
   await admin.connect();
   // Leftovers of an interrupted run go first.
-  const old = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'guichet_%' OR datname = 'unleash_test'`);
+  const old = await admin.query(
+    `SELECT datname FROM pg_database WHERE datname LIKE 'guichet_%' OR datname = 'unleash_test'`,
+  );
   for (const row of old.rows) await admin.query(`DROP DATABASE "${row.datname}" WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
   await admin.query('CREATE DATABASE unleash_test');
@@ -67,5 +69,7 @@ export default async function globalSetup() {
     await unleash.stop();
     await postgres.stop();
   };
-  process.stdout.write(`\n[test setup] PostgreSQL, Unleash and mail ready in ${Date.now() - started} ms\n`);
+  process.stdout.write(
+    `\n[test setup] PostgreSQL, Unleash and mail ready in ${Date.now() - started} ms\n`,
+  );
 }

@@ -10,7 +10,8 @@ import { JsonLogger } from '../../src/platform/logging/json-logger.js';
 
 const env = (name: string) => {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests with npm test (the global setup sets it)`);
+  if (!value)
+    throw new Error(`${name} is not set: run the tests with npm test (the global setup sets it)`);
   return value;
 };
 
@@ -92,7 +93,12 @@ export async function startTestApp(
 }
 
 export function unleashAdmin(): UnleashAdminClient {
-  return new UnleashAdminClient(env('UNLEASH_URL'), env('UNLEASH_ADMIN_TOKEN'), 'default', env('UNLEASH_ENVIRONMENT'));
+  return new UnleashAdminClient(
+    env('UNLEASH_URL'),
+    env('UNLEASH_ADMIN_TOKEN'),
+    'default',
+    env('UNLEASH_ENVIRONMENT'),
+  );
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes; returns how long it took. */

@@ -19,12 +19,20 @@ export class ActingAsController {
   ) {}
 
   @Get()
-  show(@CurrentActingAs() actingAs: ActingAs, @Query('return') returnTo: unknown, @Res() res: Response) {
+  show(
+    @CurrentActingAs() actingAs: ActingAs,
+    @Query('return') returnTo: unknown,
+    @Res() res: Response,
+  ) {
     this.render(res, 200, { selected: actingAs.audience, returnTo: safeReturnPath(returnTo) });
   }
 
   @Get('choose')
-  choose(@Query('audience') audience: unknown, @Query('return') returnTo: unknown, @Res() res: Response) {
+  choose(
+    @Query('audience') audience: unknown,
+    @Query('return') returnTo: unknown,
+    @Res() res: Response,
+  ) {
     const target = safeReturnPath(returnTo);
     if (typeof audience !== 'string' || !(AUDIENCES as readonly string[]).includes(audience)) {
       this.render(res, 422, { returnTo: target, error: true });
@@ -38,7 +46,11 @@ export class ActingAsController {
     res.redirect(303, target);
   }
 
-  private render(res: Response, status: number, data: { selected?: string; returnTo: string; error?: boolean }) {
+  private render(
+    res: Response,
+    status: number,
+    data: { selected?: string; returnTo: string; error?: boolean },
+  ) {
     const locale = res.locals.locale as Locale;
     res.status(status).render('accounts/acting-as', {
       pageTitle: this.i18n.t(locale, 'actingAs.title'),

@@ -17,7 +17,8 @@ export const DEMO_ORGANIZATION: ActingAsOrganization = {
 @Injectable()
 export class ActingAsService {
   fromCookie(value: unknown): ActingAs {
-    if (value === 'business') return { audience: 'business', organization: DEMO_ORGANIZATION, staff: false };
+    if (value === 'business')
+      return { audience: 'business', organization: DEMO_ORGANIZATION, staff: false };
     return { audience: 'citizen', staff: false };
   }
 }

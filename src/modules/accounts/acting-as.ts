@@ -18,5 +18,6 @@ export interface ActingAs {
 
 /** The current request's ActingAs, set by the acting-as middleware. */
 export const CurrentActingAs = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): ActingAs => ctx.switchToHttp().getResponse<Response>().locals.actingAs as ActingAs,
+  (_: unknown, ctx: ExecutionContext): ActingAs =>
+    ctx.switchToHttp().getResponse<Response>().locals.actingAs as ActingAs,
 );

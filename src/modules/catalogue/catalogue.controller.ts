@@ -6,7 +6,11 @@ import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { CatalogueService } from './catalogue.service.js';
 
-const STATUS_FOR_REASON = { 'other-audience': 403, 'not-released': 403, 'flags-unavailable': 503 } as const;
+const STATUS_FOR_REASON = {
+  'other-audience': 403,
+  'not-released': 403,
+  'flags-unavailable': 503,
+} as const;
 
 @Controller()
 export class CatalogueController {
@@ -35,7 +39,11 @@ export class CatalogueController {
 
   /** A service's start page for the variant that fits who you are acting as. */
   @Get('services/:slug')
-  service(@Param('slug') slug: string, @CurrentActingAs() actingAs: ActingAs, @Res() res: Response) {
+  service(
+    @Param('slug') slug: string,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Res() res: Response,
+  ) {
     if (!this.catalogue.find(slug)) throw new NotFoundException();
     res.redirect(303, `/services/${slug}/${actingAs.audience}`);
   }
@@ -49,7 +57,8 @@ export class CatalogueController {
     @Res() res: Response,
   ) {
     const service = this.catalogue.find(slug);
-    if (!service || !(AUDIENCES as readonly string[]).includes(variant)) throw new NotFoundException();
+    if (!service || !(AUDIENCES as readonly string[]).includes(variant))
+      throw new NotFoundException();
     const audience = variant as Audience;
     const locale = res.locals.locale as Locale;
     const title = service.title[locale];

@@ -39,7 +39,10 @@ export class CatalogueService {
 export function indexCatalogue(definitions: ServiceDefinition[]): Map<string, ServiceDefinition> {
   const problems = definitions.flatMap(definitionProblems);
   const slugs = definitions.map((d) => d.slug);
-  slugs.filter((s, i) => slugs.indexOf(s) !== i).forEach((s) => problems.push(`${s}: declared twice`));
-  if (problems.length > 0) throw new Error(`The service catalogue is invalid:\n  - ${problems.join('\n  - ')}`);
+  slugs
+    .filter((s, i) => slugs.indexOf(s) !== i)
+    .forEach((s) => problems.push(`${s}: declared twice`));
+  if (problems.length > 0)
+    throw new Error(`The service catalogue is invalid:\n  - ${problems.join('\n  - ')}`);
   return new Map(definitions.map((d) => [d.slug, d]));
 }

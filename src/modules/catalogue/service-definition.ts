@@ -34,7 +34,8 @@ const SLUG = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export function definitionProblems(definition: ServiceDefinition): string[] {
   const problems: string[] = [];
   const where = definition.slug || '(no slug)';
-  if (!SLUG.test(definition.slug)) problems.push(`${where}: slug must be lower-case words joined by hyphens`);
+  if (!SLUG.test(definition.slug))
+    problems.push(`${where}: slug must be lower-case words joined by hyphens`);
   const texts: [string, Localized][] = [
     ['title', definition.title],
     ['summary', definition.summary],
@@ -49,7 +50,9 @@ export function definitionProblems(definition: ServiceDefinition): string[] {
       continue;
     }
     texts.push([`${audience}.summary`, variant.summary]);
-    variant.useThisServiceTo.forEach((t, i) => texts.push([`${audience}.useThisServiceTo[${i}]`, t]));
+    variant.useThisServiceTo.forEach((t, i) =>
+      texts.push([`${audience}.useThisServiceTo[${i}]`, t]),
+    );
     variant.beforeYouStart.forEach((t, i) => texts.push([`${audience}.beforeYouStart[${i}]`, t]));
   }
   for (const [field, text] of texts) {

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { UnleashAdminClient, type FlagStrategy } from '../../platform/flags/unleash-admin.client.js';
+import {
+  UnleashAdminClient,
+  type FlagStrategy,
+} from '../../platform/flags/unleash-admin.client.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { AuditService } from '../audit/audit.service.js';
 
@@ -35,7 +38,9 @@ export class DemoRolloutSeed {
     const flag = 'building-permit.business';
     await this.admin.replaceStrategies(flag, true, [allBusinessesStrategy(flag)]);
     await this.dataSource.transaction(async (manager) => {
-      await manager.query('INSERT INTO seed_run (name) VALUES ($1) ON CONFLICT DO NOTHING', [SEED_NAME]);
+      await manager.query('INSERT INTO seed_run (name) VALUES ($1) ON CONFLICT DO NOTHING', [
+        SEED_NAME,
+      ]);
       await this.audit.record(manager, {
         actor: { type: 'system', id: 'demo-seed' },
         action: 'flag.strategies_replaced',

@@ -38,14 +38,24 @@ describe('loadConfig', () => {
 
   it('names every required variable that is missing', () => {
     const problems = problemsOf({});
-    for (const name of ['DATABASE_URL', 'UNLEASH_URL', 'UNLEASH_CLIENT_TOKEN', 'UNLEASH_ADMIN_TOKEN', 'SMTP_URL']) {
+    for (const name of [
+      'DATABASE_URL',
+      'UNLEASH_URL',
+      'UNLEASH_CLIENT_TOKEN',
+      'UNLEASH_ADMIN_TOKEN',
+      'SMTP_URL',
+    ]) {
       expect(problems).toContain(`${name} is required but not set`);
     }
   });
 
   it('names a malformed variable and shows what it got when it is not a secret', () => {
-    expect(problemsOf({ ...valid, PORT: 'eighty' })).toEqual([expect.stringMatching(/^PORT must be a whole number.*"eighty"/)]);
-    expect(problemsOf({ ...valid, LOG_LEVEL: 'loud' })).toEqual([expect.stringMatching(/^LOG_LEVEL must be one of/)]);
+    expect(problemsOf({ ...valid, PORT: 'eighty' })).toEqual([
+      expect.stringMatching(/^PORT must be a whole number.*"eighty"/),
+    ]);
+    expect(problemsOf({ ...valid, LOG_LEVEL: 'loud' })).toEqual([
+      expect.stringMatching(/^LOG_LEVEL must be one of/),
+    ]);
     expect(problemsOf({ ...valid, FLAGS_REFRESH_INTERVAL_MS: '5' })).toEqual([
       expect.stringMatching(/^FLAGS_REFRESH_INTERVAL_MS is too small/),
     ]);
@@ -54,7 +64,11 @@ describe('loadConfig', () => {
   it('never repeats a secret value in its messages', () => {
     const error = (() => {
       try {
-        loadConfig({ ...valid, DATABASE_URL: 'mysql://user:hunter2-secret@db/x', SMTP_URL: 'ftp://u:smtp-pass@x' });
+        loadConfig({
+          ...valid,
+          DATABASE_URL: 'mysql://user:hunter2-secret@db/x',
+          SMTP_URL: 'ftp://u:smtp-pass@x',
+        });
       } catch (e) {
         return e as ConfigError;
       }

@@ -187,7 +187,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       const first = Object.keys(MESSAGES).find((rule) => broken.includes(rule)) ?? broken[0];
       // class-validator's own isIn message lists the allowed values.
       const what =
-        first === 'isIn' ? error.constraints!.isIn.replace(`${error.property} `, '') : (MESSAGES[first] ?? first);
+        first === 'isIn'
+          ? error.constraints!.isIn.replace(`${error.property} `, '')
+          : (MESSAGES[first] ?? first);
       const shown = SECRET_VARIABLES.has(error.property) ? '' : ` (got "${plain[error.property]}")`;
       return `${error.property} ${what}${shown}`;
     });

@@ -5,6 +5,8 @@ import { createDataSource } from './database.js';
 
 const url = process.env.DATABASE_URL ?? readEmbeddedState()?.databaseUrl;
 if (!url) {
-  throw new Error('DATABASE_URL is not set and no embedded PostgreSQL is running (start it with `npm start`).');
+  throw new Error(
+    'DATABASE_URL is not set and no embedded PostgreSQL is running (start it with `npm start`).',
+  );
 }
 export default createDataSource({ url, poolSize: 2, applicationName: 'guichet-cli' });

@@ -38,7 +38,8 @@ export async function migrate(dataSource: DataSource, logger?: JsonLogger): Prom
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length > 0) logger?.event('info', 'database.migrated', { applied: applied.map((m) => m.name) });
+    if (applied.length > 0)
+      logger?.event('info', 'database.migrated', { applied: applied.map((m) => m.name) });
     return applied.map((m) => m.name);
   } finally {
     await lock.end();

@@ -7,8 +7,17 @@ export interface RunningMailCatcher {
 }
 
 /** A local SMTP catcher with a web page (MailDev), listening on loopback only. */
-export async function startEmbeddedMail(smtpPort: number, webPort: number): Promise<RunningMailCatcher> {
-  const maildev = new MailDev({ smtp: smtpPort, web: webPort, ip: '127.0.0.1', webIp: '127.0.0.1', silent: true });
+export async function startEmbeddedMail(
+  smtpPort: number,
+  webPort: number,
+): Promise<RunningMailCatcher> {
+  const maildev = new MailDev({
+    smtp: smtpPort,
+    web: webPort,
+    ip: '127.0.0.1',
+    webIp: '127.0.0.1',
+    silent: true,
+  });
   await maildev.start();
   return {
     smtpUrl: `smtp://127.0.0.1:${smtpPort}`,

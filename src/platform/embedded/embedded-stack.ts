@@ -49,7 +49,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((e: Error) => log(`stop failed: ${e.message}`));
+    for (const stop of stops.reverse())
+      await stop().catch((e: Error) => log(`stop failed: ${e.message}`));
   };
   const out: Record<string, string> = {};
   let unleash: RunningUnleash | undefined;
@@ -95,7 +96,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     if (!env.SMTP_URL) {
       await assertFree(state.smtpPort, 'the mail catcher (SMTP)', dataDir);
       await assertFree(state.mailWebPort, 'the mail catcher (web)', dataDir);
-      log(`starting the mail catcher on ports ${state.smtpPort} (SMTP) and ${state.mailWebPort} (web)`);
+      log(
+        `starting the mail catcher on ports ${state.smtpPort} (SMTP) and ${state.mailWebPort} (web)`,
+      );
       mail = await startEmbeddedMail(state.smtpPort, state.mailWebPort);
       stops.push(() => mail!.stop());
       out.SMTP_URL = mail.smtpUrl;

@@ -25,7 +25,9 @@ export interface RunningUnleash {
  * child gets an explicit environment: Unleash reads DATABASE_URL, PORT and
  * UNLEASH_URL itself, so it must not inherit the portal's.
  */
-export async function startEmbeddedUnleash(options: EmbeddedUnleashOptions): Promise<RunningUnleash> {
+export async function startEmbeddedUnleash(
+  options: EmbeddedUnleashOptions,
+): Promise<RunningUnleash> {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
   // The child imports unleash-server and starts it from the environment below.
@@ -62,12 +64,18 @@ export async function startEmbeddedUnleash(options: EmbeddedUnleashOptions): Pro
   };
 }
 
-async function waitUntilHealthy(child: ChildProcess, url: string, timeoutMs: number, logFile: string) {
+async function waitUntilHealthy(
+  child: ChildProcess,
+  url: string,
+  timeoutMs: number,
+  logFile: string,
+) {
   const deadline = Date.now() + timeoutMs;
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));
   while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`Unleash exited with code ${exited} while starting: see ${logFile}`);
+    if (exited !== null)
+      throw new Error(`Unleash exited with code ${exited} while starting: see ${logFile}`);
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) return;

@@ -19,7 +19,11 @@ export type FlagContext = {
 
 /** The context fields Guichet defines in Unleash, so strategies can constrain on them. */
 export const FLAG_CONTEXT_FIELDS = [
-  { name: 'audience', description: 'citizen or business (who the user is acting as)', legalValues: ['citizen', 'business'] },
+  {
+    name: 'audience',
+    description: 'citizen or business (who the user is acting as)',
+    legalValues: ['citizen', 'business'],
+  },
   { name: 'organizationId', description: "the SME's id when acting on behalf of a business" },
   { name: 'accountId', description: "the signed-in person's account id" },
   { name: 'employeeCount', description: "the SME's number of employees" },

@@ -48,7 +48,12 @@ export class UnleashAdminClient {
   }
 
   async flagExists(name: string): Promise<boolean> {
-    const res = await this.request('GET', `/admin/projects/${this.project}/features/${enc(name)}`, undefined, [404]);
+    const res = await this.request(
+      'GET',
+      `/admin/projects/${this.project}/features/${enc(name)}`,
+      undefined,
+      [404],
+    );
     return res !== undefined;
   }
 
@@ -62,16 +67,27 @@ export class UnleashAdminClient {
   }
 
   async getEnvironmentState(name: string): Promise<FlagEnvironmentState> {
-    const flag = (await this.request('GET', `/admin/projects/${this.project}/features/${enc(name)}`)) as {
+    const flag = (await this.request(
+      'GET',
+      `/admin/projects/${this.project}/features/${enc(name)}`,
+    )) as {
       environments: { name: string; enabled: boolean; strategies: FlagStrategy[] }[];
     };
     const env = flag.environments.find((e) => e.name === this.environment);
-    if (!env) throw new UnleashAdminError(404, `Environment ${this.environment} is not enabled for ${name}`);
+    if (!env)
+      throw new UnleashAdminError(
+        404,
+        `Environment ${this.environment} is not enabled for ${name}`,
+      );
     return { enabled: env.enabled, strategies: env.strategies };
   }
 
   async addStrategy(name: string, strategy: FlagStrategy): Promise<FlagStrategy> {
-    return (await this.request('POST', `${this.envPath(name)}/strategies`, strategy)) as FlagStrategy;
+    return (await this.request(
+      'POST',
+      `${this.envPath(name)}/strategies`,
+      strategy,
+    )) as FlagStrategy;
   }
 
   async deleteStrategy(name: string, strategyId: string): Promise<void> {
@@ -83,7 +99,11 @@ export class UnleashAdminClient {
   }
 
   /** Replaces every strategy of the flag in this environment and switches it on or off. */
-  async replaceStrategies(name: string, enabled: boolean, strategies: FlagStrategy[]): Promise<void> {
+  async replaceStrategies(
+    name: string,
+    enabled: boolean,
+    strategies: FlagStrategy[],
+  ): Promise<void> {
     const current = await this.getEnvironmentState(name);
     if (enabled) await this.setEnabled(name, false);
     for (const s of current.strategies) if (s.id) await this.deleteStrategy(name, s.id);
@@ -97,7 +117,11 @@ export class UnleashAdminClient {
     return fields.map((f) => f.name);
   }
 
-  async createContextField(field: { name: string; description: string; legalValues?: readonly string[] }) {
+  async createContextField(field: {
+    name: string;
+    description: string;
+    legalValues?: readonly string[];
+  }) {
     await this.request('POST', '/admin/context', {
       name: field.name,
       description: field.description,
@@ -110,22 +134,37 @@ export class UnleashAdminClient {
     return `/admin/projects/${this.project}/features/${enc(name)}/environments/${enc(this.environment)}`;
   }
 
-  private async request(method: string, path: string, body?: unknown, allowed: number[] = []): Promise<unknown> {
+  private async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    allowed: number[] = [],
+  ): Promise<unknown> {
     let res: Response;
     try {
       res = await fetch(`${this.api}${path}`, {
         method,
-        headers: { Authorization: this.token, 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers: {
+          Authorization: this.token,
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });
     } catch (error) {
-      throw new UnleashAdminError(0, `Unleash is unreachable (${method} ${path}): ${(error as Error).message}`);
+      throw new UnleashAdminError(
+        0,
+        `Unleash is unreachable (${method} ${path}): ${(error as Error).message}`,
+      );
     }
     if (allowed.includes(res.status)) return undefined;
     if (!res.ok) {
       const text = await res.text().catch(() => '');
-      throw new UnleashAdminError(res.status, `Unleash answered ${res.status} to ${method} ${path}: ${text.slice(0, 300)}`);
+      throw new UnleashAdminError(
+        res.status,
+        `Unleash answered ${res.status} to ${method} ${path}: ${text.slice(0, 300)}`,
+      );
     }
     const text = await res.text();
     return text ? (JSON.parse(text) as unknown) : undefined;

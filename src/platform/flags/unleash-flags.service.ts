@@ -31,7 +31,8 @@ export class UnleashFlagsService extends FlagsService {
   ) {
     super();
     client.on('error', (error: Error) => {
-      if (!this.lastFetchFailed) logger.event('warn', 'flags.fetch_failed', { error: error.message });
+      if (!this.lastFetchFailed)
+        logger.event('warn', 'flags.fetch_failed', { error: error.message });
       this.lastFetchFailed = true;
     });
     const recovered = () => {
@@ -40,10 +41,15 @@ export class UnleashFlagsService extends FlagsService {
     };
     client.on('changed', recovered);
     client.on('unchanged', recovered);
-    client.on('warn', (message: unknown) => logger.event('debug', 'flags.warn', { message: String(message) }));
+    client.on('warn', (message: unknown) =>
+      logger.event('debug', 'flags.warn', { message: String(message) }),
+    );
   }
 
-  static async start(options: UnleashFlagsOptions, logger: JsonLogger): Promise<UnleashFlagsService> {
+  static async start(
+    options: UnleashFlagsOptions,
+    logger: JsonLogger,
+  ): Promise<UnleashFlagsService> {
     mkdirSync(options.backupDir, { recursive: true });
     const client = new Unleash({
       url: options.url,
@@ -77,7 +83,9 @@ export class UnleashFlagsService extends FlagsService {
     // unleash-client 6 removes the repository's listeners in destroy(), so a fetch
     // still in flight then emits 'error' with no listener: an unhandled rejection
     // that would crash the process at shutdown. Absorb it.
-    const repository = (this.client as unknown as { repository?: { on(e: string, f: () => void): void } }).repository;
+    const repository = (
+      this.client as unknown as { repository?: { on(e: string, f: () => void): void } }
+    ).repository;
     repository?.on('error', () => undefined);
   }
 

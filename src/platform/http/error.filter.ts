@@ -34,11 +34,16 @@ export class ErrorFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
-    const status = exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
+    const status =
+      exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
     const requestId = String(res.locals.requestId ?? '');
     if (status >= 500) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
-      this.logger.event('error', 'http.unhandled_error', { error: error.message, stack: error.stack, path: req.path });
+      this.logger.event('error', 'http.unhandled_error', {
+        error: error.message,
+        stack: error.stack,
+        path: req.path,
+      });
     }
     if (res.headersSent) return;
 
@@ -48,7 +53,9 @@ export class ErrorFilter implements ExceptionFilter {
     const messageKey = `errors.${known.includes(code) ? code : status >= 500 ? 'internal_error' : 'bad_request'}`;
 
     if (wantsJson(req)) {
-      res.status(status).json({ code, message: this.i18n.t(locale, `${messageKey}.message`), requestId });
+      res
+        .status(status)
+        .json({ code, message: this.i18n.t(locale, `${messageKey}.message`), requestId });
       return;
     }
     res.status(status).render(status === 404 ? 'errors/not-found' : 'errors/error', {

@@ -14,8 +14,12 @@ describe('I18nService', () => {
   });
 
   it('fills in named values', () => {
-    expect(i18n.t('fr', 'common.portalName', { municipality: 'Val-des-Cèdres' })).toBe('Guichet – Ville de Val-des-Cèdres');
-    expect(i18n.t('en', 'common.portalName', { municipality: 'Val-des-Cèdres' })).toBe('Guichet – City of Val-des-Cèdres');
+    expect(i18n.t('fr', 'common.portalName', { municipality: 'Val-des-Cèdres' })).toBe(
+      'Guichet – Ville de Val-des-Cèdres',
+    );
+    expect(i18n.t('en', 'common.portalName', { municipality: 'Val-des-Cèdres' })).toBe(
+      'Guichet – City of Val-des-Cèdres',
+    );
   });
 
   it('picks the language: the remembered choice, then Accept-Language, then French', () => {

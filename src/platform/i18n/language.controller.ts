@@ -10,7 +10,11 @@ export class LanguageController {
   constructor(private readonly config: AppConfig) {}
 
   @Get(':locale')
-  choose(@Param('locale') locale: string, @Query('return') returnTo: unknown, @Res() res: Response) {
+  choose(
+    @Param('locale') locale: string,
+    @Query('return') returnTo: unknown,
+    @Res() res: Response,
+  ) {
     const target = safeReturnPath(returnTo);
     if (isLocale(locale)) {
       res.cookie(LANGUAGE_COOKIE, locale, {

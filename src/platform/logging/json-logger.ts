@@ -35,7 +35,13 @@ export class JsonLogger implements LoggerService {
   event(level: LogLevel, msg: string, fields: Record<string, unknown> = {}) {
     if (LEVELS[level] < LEVELS[this.level]) return;
     const requestId = requestContext.getStore()?.requestId;
-    const entry = { time: new Date().toISOString(), level, msg, ...(requestId ? { requestId } : {}), ...fields };
+    const entry = {
+      time: new Date().toISOString(),
+      level,
+      msg,
+      ...(requestId ? { requestId } : {}),
+      ...fields,
+    };
     this.write(JSON.stringify(entry), level === 'error');
   }
 

@@ -14,7 +14,11 @@ export class MailService {
     smtpUrl: string,
     private readonly from: string,
   ) {
-    this.transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 3000, greetingTimeout: 3000 });
+    this.transport = nodemailer.createTransport({
+      url: smtpUrl,
+      connectionTimeout: 3000,
+      greetingTimeout: 3000,
+    });
   }
 
   async send(message: { to: string; subject: string; text: string; html?: string }): Promise<void> {

@@ -5,7 +5,10 @@ const citizenTasks = [
     fr: 'construire, agrandir ou rénover une maison, un garage ou un cabanon',
     en: 'build, extend or renovate a house, a garage or a shed',
   },
-  { fr: 'installer une piscine, une clôture ou une thermopompe', en: 'install a pool, a fence or a heat pump' },
+  {
+    fr: 'installer une piscine, une clôture ou une thermopompe',
+    en: 'install a pool, a fence or a heat pump',
+  },
   { fr: 'démolir un bâtiment accessoire', en: 'demolish an outbuilding' },
 ];
 
@@ -14,8 +17,14 @@ const citizenDocuments = [
     fr: "le numéro de lot ou l'adresse de la propriété (inscrits sur votre compte de taxes)",
     en: 'the lot number or address of the property (shown on your tax bill)',
   },
-  { fr: "un plan d'implantation montrant les distances aux limites du terrain", en: 'a site plan showing distances to the property lines' },
-  { fr: 'les plans des travaux et une estimation de leur coût', en: 'plans of the work and an estimate of its cost' },
+  {
+    fr: "un plan d'implantation montrant les distances aux limites du terrain",
+    en: 'a site plan showing distances to the property lines',
+  },
+  {
+    fr: 'les plans des travaux et une estimation de leur coût',
+    en: 'plans of the work and an estimate of its cost',
+  },
 ];
 
 export const buildingPermit: ServiceDefinition = {
@@ -54,7 +63,10 @@ export const buildingPermit: ServiceDefinition = {
           fr: 'aménager ou transformer un local commercial ou industriel',
           en: 'fit out or convert commercial or industrial premises',
         },
-        { fr: 'déposer une seule demande pour plusieurs sites', en: 'file one application for several sites' },
+        {
+          fr: 'déposer une seule demande pour plusieurs sites',
+          en: 'file one application for several sites',
+        },
       ],
       beforeYouStart: [
         ...citizenDocuments,
