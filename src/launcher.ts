@@ -23,6 +23,7 @@ try {
     ...process.env,
     ...stack.env,
     DATA_DIR: dataDir,
+    PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
     SEED_DEMO: process.env.SEED_DEMO ?? String(stack.firstBoot),
   };
   const config = loadConfig(env);
