@@ -3,13 +3,14 @@ import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
+import type { Express } from 'express';
 import { AppModule } from './app.module.js';
 import { CatalogueService } from './modules/catalogue/catalogue.service.js';
 import { DemoRolloutSeed } from './modules/rollout/demo-rollout.seed.js';
 import { FlagProvisioner } from './modules/rollout/flag-provisioner.service.js';
 import type { AppConfig } from './platform/config/app-config.js';
 import { createDataSource, migrate } from './platform/database/database.js';
-import type { FlagsService } from './platform/flags/flags.service.js';
+import { FlagsService } from './platform/flags/flags.service.js';
 import { UnleashAdminClient } from './platform/flags/unleash-admin.client.js';
 import { UnleashFlagsService } from './platform/flags/unleash-flags.service.js';
 import { ErrorFilter } from './platform/http/error.filter.js';
@@ -28,6 +29,12 @@ export interface CreateAppOptions {
   flags?: FlagsService;
   /** Skip creating flags and seeding demo data at boot. */
   skipBootTasks?: boolean;
+  /**
+   * Registers extra routes on the Express app, after the global middleware and
+   * static assets and before Nest's own routes. Only for tooling: the benchmark
+   * (scripts/bench.ts) adds its bare `GET /__bench/bare` here. Never used in production.
+   */
+  extraRoutes?: (express: Express) => void;
 }
 
 /**
@@ -35,10 +42,16 @@ export interface CreateAppOptions {
  * mail, then the Nest application with its middleware and views. The caller
  * listens (main.ts, the launcher, tests, the benchmark).
  */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestExpressApplication> {
   const logger = options.logger ?? new JsonLogger(config.LOG_LEVEL);
   const i18n = new I18nService();
-  const dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  const dataSource = createDataSource({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
   await dataSource.initialize();
   if (config.DATABASE_MIGRATE_ON_BOOT) await migrate(dataSource, logger);
 
@@ -73,13 +86,18 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.use(securityHeaders(config));
   app.use(cookieParser());
   app.use(viewLocalsMiddleware(config));
-  const assets = { maxAge: config.NODE_ENV === 'production' ? '1d' : 0, index: false, fallthrough: true };
+  const assets = {
+    maxAge: config.NODE_ENV === 'production' ? '1d' : 0,
+    index: false,
+    fallthrough: true,
+  };
   const govuk = projectPath('node_modules/govuk-frontend/dist/govuk');
   app.useStaticAssets(resolve(govuk, 'assets'), { ...assets, prefix: '/assets/govuk/' });
   app.useStaticAssets(govuk, { ...assets, prefix: '/assets/govuk/' });
   app.useStaticAssets(projectPath('public/css'), { ...assets, prefix: '/assets/css/' });
   app.useStaticAssets(projectPath('public/js'), { ...assets, prefix: '/assets/js/' });
   app.useStaticAssets(projectPath('public/brand'), { ...assets, prefix: '/brand/' });
+  options.extraRoutes?.(app.getHttpAdapter().getInstance());
   configureViews(app, i18n);
   app.useGlobalFilters(new ErrorFilter(i18n, logger));
   await app.init();
@@ -90,13 +108,21 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
 /**
  * Creates a flag for every service variant (off) and, when asked, seeds the demo
- * rollout. Unleash being down does not stop the portal: it serves, closed, and
+ * rollout, then waits (bounded) until this instance's flags show what the seed
+ * released. Unleash being down does not stop the portal: it serves, closed, and
  * the next boot tries again.
  */
 async function runBootTasks(app: NestExpressApplication, config: AppConfig, logger: JsonLogger) {
   try {
     await app.get(FlagProvisioner).ensure(app.get(CatalogueService).flags());
-    if (config.SEED_DEMO) await app.get(DemoRolloutSeed).run();
+    if (!config.SEED_DEMO) return;
+    const released = await app.get(DemoRolloutSeed).run();
+    const flags = app.get(FlagsService);
+    // Unleash publishes changes on a 1 s tick; the client fetches every refresh interval.
+    const deadline = Date.now() + config.FLAGS_REFRESH_INTERVAL_MS + 3000;
+    while (!released.every((r) => flags.isEnabled(r.flag, r.context)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } catch (error) {
     logger.event('warn', 'boot.flag_provisioning_failed', { error: (error as Error).message });
   }

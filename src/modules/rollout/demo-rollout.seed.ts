@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { FlagContext } from '../../platform/flags/flag-context.js';
 import {
   UnleashAdminClient,
   type FlagStrategy,
@@ -18,10 +19,17 @@ export function allBusinessesStrategy(flag: string): FlagStrategy {
   };
 }
 
+/** A flag the seed released, and a context for which it must now be on. */
+export interface ReleasedFlag {
+  flag: string;
+  context: FlagContext;
+}
+
 /**
  * Demo data on first boot (SEED_DEMO): the building permit's business variant is
  * open to all businesses, its citizen variant is still closed, as SME-first asks.
- * Runs once; its run is recorded in seed_run and in the audit log.
+ * Runs once; its run is recorded in seed_run and in the audit log. Returns what
+ * it released (nothing when it had already run).
  */
 @Injectable()
 export class DemoRolloutSeed {
@@ -32,9 +40,9 @@ export class DemoRolloutSeed {
     private readonly logger: JsonLogger,
   ) {}
 
-  async run(): Promise<boolean> {
+  async run(): Promise<ReleasedFlag[]> {
     const done = await this.dataSource.query('SELECT 1 FROM seed_run WHERE name = $1', [SEED_NAME]);
-    if (done.length > 0) return false;
+    if (done.length > 0) return [];
     const flag = 'building-permit.business';
     await this.admin.replaceStrategies(flag, true, [allBusinessesStrategy(flag)]);
     await this.dataSource.transaction(async (manager) => {
@@ -49,6 +57,6 @@ export class DemoRolloutSeed {
       });
     });
     this.logger.event('info', 'seed.demo_rollout', { released: [flag] });
-    return true;
+    return [{ flag, context: { properties: { audience: 'business', staff: 'false' } } }];
   }
 }

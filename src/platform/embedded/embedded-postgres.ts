@@ -61,7 +61,17 @@ export async function startEmbeddedPostgres(
       }
     },
     async stop() {
-      await server.stop();
+      // A Ctrl-C in a terminal signals the whole process group: PostgreSQL may
+      // already be shutting down by itself, and then server.stop() never returns.
+      // Done when the server has stopped, either way, within 15 s.
+      const pidFile = resolve(dataDir, 'postmaster.pid');
+      await Promise.race([
+        server.stop(),
+        (async () => {
+          for (let i = 0; i < 150 && existsSync(pidFile); i++)
+            await new Promise((r) => setTimeout(r, 100));
+        })(),
+      ]);
     },
   };
 }

@@ -56,11 +56,19 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   let unleash: RunningUnleash | undefined;
   let mail: RunningMailCatcher | undefined;
 
+  const needPostgres = !env.DATABASE_URL || !env.UNLEASH_URL;
+  // Every port is checked before anything starts, so a busy one starts nothing.
+  const ports: [boolean, number, string][] = [
+    [needPostgres, state.postgresPort, 'PostgreSQL'],
+    [!env.UNLEASH_URL, state.unleashPort, 'Unleash'],
+    [!env.SMTP_URL, state.smtpPort, 'the mail catcher (SMTP)'],
+    [!env.SMTP_URL, state.mailWebPort, 'the mail catcher (web)'],
+  ];
+  for (const [needed, port, what] of ports) if (needed) await assertFree(port, what, dataDir);
+
   try {
-    const needPostgres = !env.DATABASE_URL || !env.UNLEASH_URL;
     let postgres: RunningPostgres | undefined;
     if (needPostgres) {
-      await assertFree(state.postgresPort, 'PostgreSQL', dataDir);
       log(`starting PostgreSQL on port ${state.postgresPort}`);
       postgres = await startEmbeddedPostgres({
         dataDir: resolve(dataDir, 'postgres'),
@@ -76,7 +84,6 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     }
     if (!env.UNLEASH_URL) {
       await postgres!.ensureDatabase('unleash');
-      await assertFree(state.unleashPort, 'Unleash', dataDir);
       log(`starting Unleash on port ${state.unleashPort}`);
       unleash = await startEmbeddedUnleash({
         databaseUrl: postgres!.urlFor('unleash'),
@@ -94,8 +101,6 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       out.UNLEASH_UI_URL = unleash.url;
     }
     if (!env.SMTP_URL) {
-      await assertFree(state.smtpPort, 'the mail catcher (SMTP)', dataDir);
-      await assertFree(state.mailWebPort, 'the mail catcher (web)', dataDir);
       log(
         `starting the mail catcher on ports ${state.smtpPort} (SMTP) and ${state.mailWebPort} (web)`,
       );
@@ -123,8 +128,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 async function assertFree(port: number, what: string, dataDir: string) {
   if (!(await isPortFree(port))) {
     throw new Error(
-      `Port ${port}, chosen for ${what} on first boot, is in use. Is another \`npm start\` running? ` +
-        `Stop it, or delete ${resolve(dataDir, 'embedded.json')} to choose new ports.`,
+      `Port ${port}, chosen for ${what} when ${resolve(dataDir)} was created, is in use. ` +
+        'Is another `npm start` running? Stop it first. To run a second portal beside it, ' +
+        'give it its own data folder and port: DATA_DIR=.data/second PORT=3001 npm start',
     );
   }
 }
