@@ -376,7 +376,7 @@ async function main(): Promise<number> {
     void finish(1);
   }, budgetS * 1000).unref();
 
-  // configureViews reads process.env.NODE_ENV (view cache), Express too.
+  // Express reads process.env.NODE_ENV itself (its 'env' setting), as in production.
   process.env.NODE_ENV = 'production';
   const dataDir = relative(projectRoot(), BENCH_DATA_DIR);
   progress(`starting the embedded services for what the environment lacks, data in ${dataDir}/`);

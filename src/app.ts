@@ -98,7 +98,7 @@ export async function createApp(
   app.useStaticAssets(projectPath('public/js'), { ...assets, prefix: '/assets/js/' });
   app.useStaticAssets(projectPath('public/brand'), { ...assets, prefix: '/brand/' });
   options.extraRoutes?.(app.getHttpAdapter().getInstance());
-  configureViews(app, i18n);
+  configureViews(app, i18n, { cache: config.NODE_ENV === 'production' });
   app.useGlobalFilters(new ErrorFilter(i18n, logger));
   await app.init();
 

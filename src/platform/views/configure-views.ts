@@ -17,7 +17,11 @@ interface HelperOptions {
   data?: { root?: unknown };
 }
 
-export function configureViews(app: NestExpressApplication, i18n: I18nService) {
+export function configureViews(
+  app: NestExpressApplication,
+  i18n: I18nService,
+  options: { cache: boolean },
+) {
   const handlebars = hbs.handlebars;
   const partials = projectPath('views/partials');
   for (const file of readdirSync(partials).filter((f) => f.endsWith('.hbs'))) {
@@ -38,5 +42,5 @@ export function configureViews(app: NestExpressApplication, i18n: I18nService) {
   app.setBaseViewsDir(projectPath('views'));
   app.setViewEngine('hbs');
   app.set('view options', { layout: 'layouts/main' });
-  if (process.env.NODE_ENV === 'production') app.enable('view cache');
+  if (options.cache) app.enable('view cache');
 }
