@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { CatalogueModule } from './modules/catalogue/catalogue.module.js';
+import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { RolloutModule } from './modules/rollout/rollout.module.js';
 import { PlatformModule, type PlatformServices } from './platform/platform.module.js';
 
@@ -13,6 +14,7 @@ export class AppModule {
       imports: [
         PlatformModule.register(services),
         AuditModule,
+        NotificationsModule,
         AccountsModule,
         RolloutModule,
         CatalogueModule,

@@ -20,6 +20,8 @@ import { JsonLogger } from './platform/logging/json-logger.js';
 import { requestIdMiddleware } from './platform/logging/request-id.middleware.js';
 import { MailService } from './platform/mail/mail.service.js';
 import { projectPath } from './platform/project-path.js';
+import { sessionMiddleware } from './platform/http/sessions.js';
+import { Sessions } from './platform/platform.module.js';
 import { securityHeaders } from './platform/security/security-headers.js';
 import { configureViews } from './platform/views/configure-views.js';
 
@@ -75,10 +77,12 @@ export async function createApp(
     config.UNLEASH_ENVIRONMENT,
   );
   const mail = new MailService(config.SMTP_URL, config.MAIL_FROM);
+  const session = sessionMiddleware(config);
+  const sessions = new Sessions(session.middleware, session.close);
 
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register({ config, logger, i18n, dataSource, flags, unleashAdmin, mail }),
-    { logger },
+    AppModule.register({ config, logger, i18n, dataSource, flags, unleashAdmin, mail, sessions }),
+    { logger, abortOnError: false },
   );
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY ? 1 : false);

@@ -130,6 +130,20 @@ describe('in a real browser', () => {
       status: 422,
       heading: { fr: 'Pour qui agissez-vous?', en: 'Who are you acting for?' },
     },
+    {
+      name: 'register',
+      path: '/register',
+      audience: 'citizen',
+      status: 200,
+      heading: { fr: 'Créer un compte', en: 'Create an account' },
+    },
+    {
+      name: 'sign-in',
+      path: '/sign-in',
+      audience: 'citizen',
+      status: 200,
+      heading: { fr: 'Se connecter', en: 'Sign in' },
+    },
   ] as const;
 
   for (const spec of pages) {
@@ -169,6 +183,41 @@ describe('in a real browser', () => {
     expect(await page.textContent('h1')).toContain('Building or renovation permit');
     await page.context().close();
   });
+
+  for (const locale of ['fr', 'en'] as const) {
+    it(`re-renders the registration form with its errors (422) in ${locale}, accessibly, keeping what was typed`, async () => {
+      const page = await openPage(locale, 'citizen');
+      await page.goto(`${portal.url}/register`);
+      await page.fill('#email', 'marie@exemple');
+      await page.fill('#password', 'court');
+      const [response] = await Promise.all([
+        page.waitForResponse(
+          (r) => r.url().endsWith('/register') && r.request().method() === 'POST',
+        ),
+        page.click('form[action="/register"] button[type="submit"]'),
+      ]);
+      expect(response.status()).toBe(422);
+      await page.waitForSelector('.govuk-error-summary');
+      expect(await page.inputValue('#email')).toBe('marie@exemple');
+      expect(await page.inputValue('#password')).toBe('');
+      const summary = await page.textContent('.govuk-error-summary');
+      expect(summary).toContain(locale === 'fr' ? 'Il y a un problème' : 'There is a problem');
+      expect(summary).toContain(
+        locale === 'fr' ? 'Entrez votre nom complet' : 'Enter your full name',
+      );
+      expect(summary).toContain(
+        locale === 'fr'
+          ? 'Le mot de passe doit compter au moins 10 caractères'
+          : 'Password must be at least 10 characters',
+      );
+      await page.screenshot({
+        path: resolve(SCREENSHOTS, `register-error-${locale}.png`),
+        fullPage: true,
+      });
+      expect(await wcagViolations(page)).toEqual([]);
+      await page.context().close();
+    });
+  }
 
   it('loads every script and stylesheet under the strict Content-Security-Policy', () => {
     expect(cspViolations).toEqual([]);

@@ -51,11 +51,17 @@ describe('the production entry point', () => {
       UNLEASH_CLIENT_TOKEN: 'default:production.client-secret-456',
       UNLEASH_ADMIN_TOKEN: '*:*.admin-secret-789',
       SMTP_URL: 'smtp://127.0.0.1:1',
+      SESSION_SECRET: 'session-secret-value-0123456789abcdef',
     });
     const result = await exited;
     expect(result.code).toBe(78);
     expect(result.stderr).toContain('DATABASE_URL must be a URL');
-    for (const secret of ['db-password-123', 'client-secret-456', 'admin-secret-789']) {
+    for (const secret of [
+      'db-password-123',
+      'client-secret-456',
+      'admin-secret-789',
+      'session-secret-value',
+    ]) {
       expect(result.stderr + result.stdout).not.toContain(secret);
     }
   });
@@ -72,6 +78,7 @@ describe('the production entry point', () => {
       UNLEASH_CLIENT_TOKEN: process.env.UNLEASH_CLIENT_TOKEN!,
       UNLEASH_ADMIN_TOKEN: process.env.UNLEASH_ADMIN_TOKEN!,
       SMTP_URL: process.env.SMTP_URL!,
+      SESSION_SECRET: 'production-session-secret-0123456789',
       DATA_DIR: testDataDir(),
       LOG_LEVEL: 'info',
     });

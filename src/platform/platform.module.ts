@@ -1,4 +1,6 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { RequestHandler } from 'express';
 import { DataSource } from 'typeorm';
 import { AppConfig } from './config/app-config.js';
 import { FlagsService } from './flags/flags.service.js';
@@ -8,6 +10,8 @@ import { I18nService } from './i18n/i18n.service.js';
 import { LanguageController } from './i18n/language.controller.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { MailService } from './mail/mail.service.js';
+import { CsrfGuard } from './http/sessions.js';
+import { RateLimiter } from './security/rate-limiter.js';
 
 /** The infrastructure every module may use, built before Nest starts (see app.ts). */
 export interface PlatformServices {
@@ -18,6 +22,15 @@ export interface PlatformServices {
   flags: FlagsService;
   unleashAdmin: UnleashAdminClient;
   mail: MailService;
+  sessions: Sessions;
+}
+
+/** The session middleware (PostgreSQL store) and how to close its pool. */
+export class Sessions {
+  constructor(
+    readonly middleware: RequestHandler,
+    readonly close: () => Promise<void>,
+  ) {}
 }
 
 const PLATFORM = Symbol('PlatformServices');
@@ -27,9 +40,10 @@ class PlatformShutdown implements OnApplicationShutdown {
   constructor(@Inject(PLATFORM) private readonly services: PlatformServices) {}
 
   async onApplicationShutdown() {
-    const { flags, mail, dataSource, logger } = this.services;
+    const { flags, mail, dataSource, logger, sessions } = this.services;
     await flags.close();
     mail.close();
+    await sessions.close();
     if (dataSource.isInitialized) await dataSource.destroy();
     logger.event('info', 'portal.stopped');
   }
@@ -51,6 +65,9 @@ export class PlatformModule {
         { provide: FlagsService, useValue: services.flags },
         { provide: UnleashAdminClient, useValue: services.unleashAdmin },
         { provide: MailService, useValue: services.mail },
+        { provide: Sessions, useValue: services.sessions },
+        { provide: APP_GUARD, useClass: CsrfGuard },
+        RateLimiter,
         PlatformShutdown,
       ],
       exports: [
@@ -61,6 +78,8 @@ export class PlatformModule {
         FlagsService,
         UnleashAdminClient,
         MailService,
+        Sessions,
+        RateLimiter,
       ],
     };
   }

@@ -54,6 +54,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     UNLEASH_ENVIRONMENT: env('UNLEASH_ENVIRONMENT'),
     SMTP_URL: env('SMTP_URL'),
     FLAGS_REFRESH_INTERVAL_MS: '250',
+    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     LOG_LEVEL: 'error',
     DATA_DIR: testDataDir(),
     ...overrides,
@@ -119,4 +120,24 @@ export async function deleteFlag(name: string): Promise<void> {
   await fetch(`${base}/admin/projects/default/features/${name}`, { method: 'DELETE', headers });
   const res = await fetch(`${base}/admin/archive/${name}`, { method: 'DELETE', headers });
   if (!res.ok && res.status !== 404) throw new Error(`could not delete ${name}: ${res.status}`);
+}
+
+export interface CaughtEmail {
+  subject: string;
+  text: string;
+  to: { address: string }[];
+}
+
+/** The emails the test mail catcher holds for an address, oldest first. */
+export async function mailFor(address: string): Promise<CaughtEmail[]> {
+  const res = await fetch(`${env('MAIL_CATCHER_URL')}/api/email`);
+  const all = (await res.json()) as CaughtEmail[];
+  return all.filter((m) => m.to.some((t) => t.address.toLowerCase() === address.toLowerCase()));
+}
+
+/** The CSRF token of a form page's HTML. */
+export function csrfFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('no CSRF token on the page');
+  return match[1];
 }

@@ -1,23 +1,21 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import { AuditModule } from '../audit/audit.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
+import { AccountService } from './account.service.js';
+import { AccountsController } from './accounts.controller.js';
 import { ActingAsController } from './acting-as.controller.js';
-import { ACTING_AS_COOKIE, ActingAsService } from './acting-as.service.js';
+import { ActingAsService } from './acting-as.service.js';
+import { SessionContextMiddleware } from './session-context.middleware.js';
 
 @Module({
-  controllers: [ActingAsController],
-  providers: [ActingAsService],
-  exports: [ActingAsService],
+  imports: [AuditModule, NotificationsModule],
+  controllers: [AccountsController, ActingAsController],
+  providers: [ActingAsService, AccountService],
+  exports: [ActingAsService, AccountService],
 })
 export class AccountsModule implements NestModule {
-  constructor(private readonly actingAs: ActingAsService) {}
-
+  /** Every page but the health probes. */
   configure(consumer: MiddlewareConsumer) {
-    consumer
-      .apply((req: Request, res: Response, next: NextFunction) => {
-        const cookies = (req.cookies ?? {}) as Record<string, unknown>;
-        res.locals.actingAs = this.actingAs.fromCookie(cookies[ACTING_AS_COOKIE]);
-        next();
-      })
-      .forRoutes('{*splat}');
+    consumer.apply(SessionContextMiddleware).exclude('healthz', 'readyz').forRoutes('{*splat}');
   }
 }

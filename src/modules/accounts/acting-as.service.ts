@@ -16,9 +16,10 @@ export const DEMO_ORGANIZATION: ActingAsOrganization = {
 
 @Injectable()
 export class ActingAsService {
-  fromCookie(value: unknown): ActingAs {
-    if (value === 'business')
-      return { audience: 'business', organization: DEMO_ORGANIZATION, staff: false };
-    return { audience: 'citizen', staff: false };
+  fromCookie(value: unknown, accountId?: string): ActingAs {
+    if (value === 'business') {
+      return { audience: 'business', accountId, organization: DEMO_ORGANIZATION, staff: false };
+    }
+    return { audience: 'citizen', accountId, staff: false };
   }
 }

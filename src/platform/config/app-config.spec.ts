@@ -6,6 +6,7 @@ const valid = {
   UNLEASH_CLIENT_TOKEN: 'default:production.client-secret-value',
   UNLEASH_ADMIN_TOKEN: '*:*.admin-secret-value',
   SMTP_URL: 'smtp://relay.city.example:25',
+  SESSION_SECRET: 'a-long-random-session-secret-for-tests-0123',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -44,6 +45,7 @@ describe('loadConfig', () => {
       'UNLEASH_CLIENT_TOKEN',
       'UNLEASH_ADMIN_TOKEN',
       'SMTP_URL',
+      'SESSION_SECRET',
     ]) {
       expect(problems).toContain(`${name} is required but not set`);
     }

@@ -9,6 +9,7 @@ import {
   IsUrl,
   Max,
   Min,
+  MinLength,
   validateSync,
 } from 'class-validator';
 
@@ -93,6 +94,18 @@ export class AppConfig {
   @IsUrl({ require_tld: false, protocols: ['smtp', 'smtps'], require_protocol: true })
   SMTP_URL!: string;
 
+  /** Signs the session cookie. At least 32 characters; changing it signs everyone out. */
+  @IsString()
+  @MinLength(32)
+  SESSION_SECRET!: string;
+
+  /** A signed-in session ends after this many minutes without a request. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(24 * 60)
+  SESSION_IDLE_MINUTES = 120;
+
   @IsString()
   @IsNotEmpty()
   MAIL_FROM = 'Guichet <no-reply@guichet.example>';
@@ -135,6 +148,7 @@ export const SECRET_VARIABLES = new Set([
   'UNLEASH_CLIENT_TOKEN',
   'UNLEASH_ADMIN_TOKEN',
   'SMTP_URL',
+  'SESSION_SECRET',
 ]);
 
 export class ConfigError extends Error {
@@ -154,6 +168,7 @@ const MESSAGES: Record<string, string> = {
   isIn: 'must be one of the allowed values',
   min: 'is too small',
   max: 'is too large',
+  minLength: 'is too short',
 };
 
 /**
@@ -168,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'UNLEASH_CLIENT_TOKEN',
     'UNLEASH_ADMIN_TOKEN',
     'SMTP_URL',
+    'SESSION_SECRET',
     'UNLEASH_UI_URL',
     'MAIL_CATCHER_URL',
   ]);

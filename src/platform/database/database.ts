@@ -45,3 +45,24 @@ export async function migrate(dataSource: DataSource, logger?: JsonLogger): Prom
     await lock.end();
   }
 }
+
+/**
+ * The rows of an UPDATE or DELETE ... RETURNING. TypeORM's query() answers those
+ * with `[rows, affectedCount]` (and plain rows for SELECT and INSERT).
+ */
+export async function returningRows<T>(
+  runner: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  sql: string,
+  params: unknown[],
+): Promise<T[]> {
+  const result = await runner.query(sql, params);
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return result[0] as T[];
+  }
+  return result as T[];
+}

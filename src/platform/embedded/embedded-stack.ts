@@ -113,6 +113,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     await stopAll();
     throw error;
   }
+  // The session secret is generated once (and added to a .data/ made before it existed).
+  state.sessionSecret ??= secret();
+  if (!env.SESSION_SECRET) out.SESSION_SECRET = state.sessionSecret;
   writeEmbeddedState(state, dataDir);
 
   return {

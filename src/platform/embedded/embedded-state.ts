@@ -13,6 +13,7 @@ export interface EmbeddedState {
   unleashAdminSecret: string;
   unleashClientSecret: string;
   unleashAdminPassword: string;
+  sessionSecret?: string;
   smtpPort: number;
   mailWebPort: number;
   databaseUrl?: string;

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import type { Request, Response } from 'express';
 import { I18nService, isLocale, type Locale } from '../i18n/i18n.service.js';
 import type { JsonLogger } from '../logging/json-logger.js';
+import { CsrfException } from './sessions.js';
 
 /** Stable codes for the errors the platform itself answers with. */
 const CODES: Record<number, string> = {
@@ -48,8 +49,16 @@ export class ErrorFilter implements ExceptionFilter {
     if (res.headersSent) return;
 
     const locale: Locale = isLocale(res.locals.locale) ? res.locals.locale : 'fr';
-    const code = CODES[status] ?? (status >= 500 ? 'internal_error' : 'error');
-    const known = ['not_found', 'forbidden', 'internal_error', 'too_many_requests', 'bad_request'];
+    const csrf = exception instanceof CsrfException;
+    const code = csrf ? 'csrf' : (CODES[status] ?? (status >= 500 ? 'internal_error' : 'error'));
+    const known = [
+      'not_found',
+      'forbidden',
+      'internal_error',
+      'too_many_requests',
+      'bad_request',
+      'csrf',
+    ];
     const messageKey = `errors.${known.includes(code) ? code : status >= 500 ? 'internal_error' : 'bad_request'}`;
 
     if (wantsJson(req)) {

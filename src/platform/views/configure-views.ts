@@ -37,6 +37,10 @@ export function configureViews(
     return isLocale(root?.locale) ? text[root.locale] : text.fr;
   });
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  handlebars.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+  handlebars.registerHelper('describedBy', (name: string, hint: unknown, error: unknown) =>
+    [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' '),
+  );
   handlebars.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
 
   app.setBaseViewsDir(projectPath('views'));

@@ -1,0 +1,272 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { returningRows } from '../../platform/database/database.js';
+import type { Locale } from '../../platform/i18n/i18n.service.js';
+import {
+  decoyHash,
+  hashPassword,
+  passwordProblem,
+  verifyPassword,
+} from '../../platform/security/passwords.js';
+import { AuditService } from '../audit/audit.service.js';
+import { OutboxService } from '../notifications/outbox.service.js';
+
+export interface Account {
+  id: string;
+  email: string;
+  displayName: string;
+  preferredLocale: Locale;
+  emailConfirmedAt: Date | null;
+}
+
+/** Where a request comes from, for the audit log. */
+export interface RequestOrigin {
+  ip?: string;
+  requestId?: string;
+}
+
+export type RegisterResult =
+  { ok: true; accountId: string } | { ok: false; field: 'password'; problem: string };
+export type SignInResult =
+  | { ok: true; account: Account }
+  | { ok: false; reason: 'invalid' | 'unconfirmed' }
+  | { ok: false; reason: 'locked'; until: Date };
+
+const CONFIRM_TTL_HOURS = 48;
+export const MAX_FAILED_SIGN_INS = 5;
+export const LOCK_MINUTES = 15;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/**
+ * People's accounts: registration with email confirmation, sign-in with a
+ * temporary lock after repeated failures, password reset. Every change writes
+ * its audit event (and its email, through the outbox) in the same transaction.
+ * Messages never reveal whether an email address has an account.
+ */
+@Injectable()
+export class AccountService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async register(
+    input: { displayName: string; email: string; password: string; preferredLocale: Locale },
+    origin: RequestOrigin,
+  ): Promise<RegisterResult> {
+    const problem = passwordProblem(input.password, input.email);
+    if (problem) return { ok: false, field: 'password', problem };
+    const email = input.email.trim();
+    const passwordHash = await hashPassword(input.password);
+    return this.dataSource.transaction(async (manager) => {
+      const existing = await manager.query(
+        `SELECT id, email_confirmed_at FROM account WHERE lower(email) = lower($1)`,
+        [email],
+      );
+      if (existing.length > 0) {
+        // Same answer as a new registration: the owner of the address is told by email.
+        await this.outbox.enqueue(manager, {
+          kind: 'account-exists',
+          to: email,
+          locale: input.preferredLocale,
+          values: { link: `${this.config.PUBLIC_URL}/sign-in` },
+        });
+        return { ok: true, accountId: existing[0].id as string };
+      }
+      const [row] = await manager.query(
+        `INSERT INTO account (email, display_name, password_hash, preferred_locale)
+         VALUES ($1, $2, $3, $4) RETURNING id`,
+        [email, input.displayName, passwordHash, input.preferredLocale],
+      );
+      const accountId = row.id as string;
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'account.registered',
+        entity: { type: 'account', id: accountId },
+        after: { email, displayName: input.displayName, preferredLocale: input.preferredLocale },
+        ...origin,
+      });
+      await this.sendConfirmation(manager, {
+        id: accountId,
+        email,
+        displayName: input.displayName,
+        preferredLocale: input.preferredLocale,
+      });
+      return { ok: true, accountId };
+    });
+  }
+
+  /** Confirms the address the token was sent to; false when the token is unknown, used or expired. */
+  async confirmEmail(token: string, origin: RequestOrigin): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const accountId = await this.useToken(manager, token, 'confirm-email');
+      if (!accountId) return false;
+      await manager.query(
+        `UPDATE account SET email_confirmed_at = coalesce(email_confirmed_at, now()), updated_at = now() WHERE id = $1`,
+        [accountId],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'account.email_confirmed',
+        entity: { type: 'account', id: accountId },
+        ...origin,
+      });
+      return true;
+    });
+  }
+
+  async signIn(emailInput: string, password: string, origin: RequestOrigin): Promise<SignInResult> {
+    const rows = await this.dataSource.query(
+      `SELECT id, email, display_name, preferred_locale, email_confirmed_at, password_hash, locked_until, closed_at
+       FROM account WHERE lower(email) = lower($1)`,
+      [emailInput.trim()],
+    );
+    const row = rows[0];
+    if (!row || row.closed_at) {
+      await verifyPassword(await decoyHash(), password);
+      return { ok: false, reason: 'invalid' };
+    }
+    if (row.locked_until && new Date(row.locked_until) > new Date()) {
+      return { ok: false, reason: 'locked', until: new Date(row.locked_until) };
+    }
+    if (!(await verifyPassword(row.password_hash, password))) {
+      return this.dataSource.transaction(async (manager) => {
+        const [updated] = await returningRows<{ locked_until: Date | null }>(
+          manager,
+          `UPDATE account SET failed_sign_ins = failed_sign_ins + 1,
+             locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN now() + make_interval(mins => $3) END
+           WHERE id = $1 RETURNING failed_sign_ins, locked_until`,
+          [row.id, MAX_FAILED_SIGN_INS, LOCK_MINUTES],
+        );
+        if (updated.locked_until) {
+          await manager.query(`UPDATE account SET failed_sign_ins = 0 WHERE id = $1`, [row.id]);
+          await this.audit.record(manager, {
+            actor: { type: 'system', id: 'sign-in' },
+            action: 'account.locked',
+            entity: { type: 'account', id: row.id },
+            after: { lockedUntil: updated.locked_until },
+            ...origin,
+          });
+          return {
+            ok: false,
+            reason: 'locked',
+            until: new Date(updated.locked_until),
+          } as SignInResult;
+        }
+        return { ok: false, reason: 'invalid' } as SignInResult;
+      });
+    }
+    const account: Account = {
+      id: row.id,
+      email: row.email,
+      displayName: row.display_name,
+      preferredLocale: row.preferred_locale,
+      emailConfirmedAt: row.email_confirmed_at,
+    };
+    if (!account.emailConfirmedAt) {
+      await this.dataSource.transaction((manager) => this.sendConfirmation(manager, account));
+      return { ok: false, reason: 'unconfirmed' };
+    }
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE account SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1`,
+        [row.id],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: row.id },
+        action: 'account.signed_in',
+        entity: { type: 'account', id: row.id },
+        ...origin,
+      });
+    });
+    return { ok: true, account };
+  }
+
+  async recordSignOut(accountId: string, origin: RequestOrigin): Promise<void> {
+    await this.dataSource.transaction((manager) =>
+      this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'account.signed_out',
+        entity: { type: 'account', id: accountId },
+        ...origin,
+      }),
+    );
+  }
+
+  async find(accountId: string): Promise<Account | undefined> {
+    const rows = await this.dataSource.query(
+      `SELECT id, email, display_name, preferred_locale, email_confirmed_at FROM account
+       WHERE id = $1 AND closed_at IS NULL`,
+      [accountId],
+    );
+    const row = rows[0];
+    return row
+      ? {
+          id: row.id,
+          email: row.email,
+          displayName: row.display_name,
+          preferredLocale: row.preferred_locale,
+          emailConfirmedAt: row.email_confirmed_at,
+        }
+      : undefined;
+  }
+
+  private async sendConfirmation(
+    manager: EntityManager,
+    account: Omit<Account, 'emailConfirmedAt'>,
+  ) {
+    const token = await this.issueToken(
+      manager,
+      account.id,
+      'confirm-email',
+      CONFIRM_TTL_HOURS * 60,
+    );
+    await this.outbox.enqueue(manager, {
+      kind: 'confirm-email',
+      to: account.email,
+      locale: account.preferredLocale,
+      values: {
+        name: account.displayName,
+        link: `${this.config.PUBLIC_URL}/account/confirm-email?token=${token}`,
+      },
+    });
+  }
+
+  /** A random single-use token; only its SHA-256 is stored. */
+  private async issueToken(
+    manager: EntityManager,
+    accountId: string,
+    purpose: string,
+    ttlMinutes: number,
+  ) {
+    const token = randomBytes(32).toString('base64url');
+    await manager.query(
+      `INSERT INTO account_token (token_hash, account_id, purpose, expires_at)
+       VALUES ($1, $2, $3, now() + make_interval(mins => $4))`,
+      [sha256(token), accountId, purpose, ttlMinutes],
+    );
+    return token;
+  }
+
+  /** Marks a valid token used and returns its account, atomically. */
+  private async useToken(
+    manager: EntityManager,
+    token: string,
+    purpose: string,
+  ): Promise<string | undefined> {
+    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
+    const rows = await returningRows<{ account_id: string }>(
+      manager,
+      `UPDATE account_token SET used_at = now()
+       WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+       RETURNING account_id`,
+      [sha256(token), purpose],
+    );
+    return rows[0]?.account_id;
+  }
+}

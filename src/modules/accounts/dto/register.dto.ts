@@ -1,0 +1,21 @@
+import { IsEmail, IsIn, IsNotEmpty, MaxLength } from 'class-validator';
+
+/** The registration form. Messages are catalog keys. */
+export class RegisterDto {
+  @IsNotEmpty({ message: 'accounts.errors.nameRequired' })
+  @MaxLength(120, { message: 'accounts.errors.nameTooLong' })
+  displayName = '';
+
+  @IsNotEmpty({ message: 'accounts.errors.emailRequired' })
+  @MaxLength(254, { message: 'accounts.errors.emailInvalid' })
+  @IsEmail({}, { message: 'accounts.errors.emailInvalid' })
+  email = '';
+
+  @IsNotEmpty({ message: 'accounts.errors.passwordRequired' })
+  password = '';
+
+  @IsIn(['fr', 'en'], { message: 'accounts.errors.localeRequired' })
+  preferredLocale = '';
+}
+
+export const REGISTER_FIELDS = ['displayName', 'email', 'password', 'preferredLocale'] as const;

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Locale } from '../../platform/i18n/i18n.service.js';
+
+/** The emails the portal sends; each has `emails.<kind>.subject` and `.body` in the catalogs. */
+export type EmailKind = 'confirm-email' | 'account-exists';
+
+export interface OutboxEmail {
+  kind: EmailKind;
+  to: string;
+  locale: Locale;
+  /** Values for the catalog text's {placeholders}. */
+  values: Record<string, string>;
+}
+
+/**
+ * The transactional outbox: an email is written in the same transaction as the
+ * change it announces, so nothing is sent if that transaction rolls back, and
+ * nothing is lost if SMTP is down (the worker retries).
+ */
+@Injectable()
+export class OutboxService {
+  async enqueue(manager: EntityManager, email: OutboxEmail): Promise<void> {
+    await manager.query(
+      `INSERT INTO outbox_message (kind, recipient, locale, payload) VALUES ($1, $2, $3, $4)`,
+      [email.kind, email.to, email.locale, JSON.stringify(email.values)],
+    );
+  }
+}

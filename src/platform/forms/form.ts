@@ -1,0 +1,49 @@
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { I18nService, Locale } from '../i18n/i18n.service.js';
+
+export interface FieldError {
+  /** The field's name, also the id of its input (the summary links to it). */
+  field: string;
+  message: string;
+}
+
+export interface FormResult<T> {
+  value: T;
+  errors: FieldError[];
+}
+
+/** A string from a form body: trimmed, or '' when absent or not text. */
+export function text(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+/**
+ * Validates a form body against a DTO class whose class-validator messages are
+ * catalog keys. Errors come back translated, in the order of `fields` (the order
+ * the form shows them), one per field.
+ */
+export async function validateForm<T extends object>(
+  dto: new () => T,
+  body: unknown,
+  fields: readonly (keyof T & string)[],
+  locale: Locale,
+  i18n: I18nService,
+): Promise<FormResult<T>> {
+  const plain: Record<string, unknown> = {};
+  const source = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  for (const field of fields) plain[field] = source[field];
+  const value = plainToInstance(dto, plain);
+  const found = await validate(value, { forbidUnknownValues: false, stopAtFirstError: true });
+  const errors = fields.flatMap((field) => {
+    const error = found.find((e) => e.property === field);
+    const key = error && Object.values(error.constraints ?? {})[0];
+    return key ? [{ field, message: i18n.t(locale, key) }] : [];
+  });
+  return { value, errors };
+}
+
+/** `{ field: message }` for the templates' field-level messages. */
+export function errorsByField(errors: FieldError[]): Record<string, string> {
+  return Object.fromEntries(errors.map((e) => [e.field, e.message]));
+}
