@@ -245,4 +245,59 @@ describe('accounts: registration, confirmation, signing in and out', () => {
     );
     expect(locked).toEqual({ action: 'account.locked' });
   });
+
+  it('resets a forgotten password by email, signing out every session, without revealing unknown addresses', async () => {
+    const email = unique();
+    await register(email);
+    await confirmFromEmail(email);
+    const { agent: signedIn } = await signIn(email, GOOD_PASSWORD);
+    expect((await signedIn.get('/account')).status).toBe(200);
+
+    const ask = async (address: string) => {
+      const { agent, csrf } = await formAgent('/password-reset');
+      return agent.post('/password-reset').type('form').send({ _csrf: csrf, email: address });
+    };
+    const nobody = unique();
+    for (const res of [await ask(email), await ask(nobody)]) {
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/password-reset/check-email');
+    }
+    await eventually(
+      async () => (await mailFor(email)).some((m) => m.subject.startsWith('Réinitialiser')),
+      5000,
+    );
+    expect(await mailFor(nobody)).toEqual([]);
+
+    const resetMail = (await mailFor(email)).find((m) => m.subject.startsWith('Réinitialiser'))!;
+    const token = /choose\?token=(\S+)/.exec(resetMail.text)![1];
+    const { agent, csrf } = await formAgent(`/password-reset/choose?token=${token}`);
+    const weak = await agent
+      .post('/password-reset/choose')
+      .type('form')
+      .send({ _csrf: csrf, token, password: 'password123' });
+    expect(weak.status).toBe(422);
+    expect(weak.text).toContain('Ce mot de passe est trop courant');
+
+    const newPassword = 'un nouveau mot de passe solide';
+    const done = await agent
+      .post('/password-reset/choose')
+      .type('form')
+      .send({ _csrf: csrf, token, password: newPassword });
+    expect(done.status).toBe(200);
+    expect(done.text).toContain('Votre mot de passe a été changé');
+    expect((await signedIn.get('/account')).status).toBe(303);
+    expect((await signIn(email, GOOD_PASSWORD)).res.status).toBe(422);
+    expect((await signIn(email, newPassword)).res.status).toBe(303);
+
+    const again = await agent
+      .post('/password-reset/choose')
+      .type('form')
+      .send({ _csrf: csrf, token, password: 'encore un autre mot de passe' });
+    expect(again.status).toBe(410);
+    await eventually(
+      async () =>
+        (await mailFor(email)).some((m) => m.subject.startsWith('Votre mot de passe a été changé')),
+      5000,
+    );
+  });
 });

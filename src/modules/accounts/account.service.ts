@@ -35,6 +35,7 @@ export type SignInResult =
   | { ok: false; reason: 'locked'; until: Date };
 
 const CONFIRM_TTL_HOURS = 48;
+const RESET_TTL_MINUTES = 60;
 export const MAX_FAILED_SIGN_INS = 5;
 export const LOCK_MINUTES = 15;
 
@@ -185,6 +186,88 @@ export class AccountService {
       });
     });
     return { ok: true, account };
+  }
+
+  /**
+   * Emails a reset link when the address has an open account; does nothing
+   * otherwise. The caller answers the same either way.
+   */
+  async requestPasswordReset(emailInput: string, origin: RequestOrigin): Promise<void> {
+    const rows = await this.dataSource.query(
+      `SELECT id, email, display_name, preferred_locale FROM account
+       WHERE lower(email) = lower($1) AND closed_at IS NULL`,
+      [emailInput.trim()],
+    );
+    const row = rows[0];
+    if (!row) return;
+    await this.dataSource.transaction(async (manager) => {
+      const token = await this.issueToken(manager, row.id, 'reset-password', RESET_TTL_MINUTES);
+      await this.outbox.enqueue(manager, {
+        kind: 'reset-password',
+        to: row.email,
+        locale: row.preferred_locale,
+        values: {
+          name: row.display_name,
+          link: `${this.config.PUBLIC_URL}/password-reset/choose?token=${token}`,
+        },
+      });
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: row.id },
+        action: 'account.password_reset_requested',
+        entity: { type: 'account', id: row.id },
+        ...origin,
+      });
+    });
+  }
+
+  /**
+   * Sets a new password with a reset token: checks the password first (the token
+   * stays usable if it is refused), then, in one transaction, uses the token,
+   * changes the hash, lifts any lock, signs every session of the account out,
+   * audits and tells the person by email.
+   */
+  async resetPassword(
+    token: string,
+    password: string,
+    origin: RequestOrigin,
+  ): Promise<{ ok: true } | { ok: false; problem: string }> {
+    const preview = await this.dataSource.query(
+      `SELECT a.email FROM account_token t JOIN account a ON a.id = t.account_id
+       WHERE t.token_hash = $1 AND t.purpose = 'reset-password'`,
+      [sha256(token)],
+    );
+    const problem = passwordProblem(password, preview[0]?.email);
+    if (problem) return { ok: false, problem };
+    const passwordHash = await hashPassword(password);
+    return this.dataSource.transaction(async (manager) => {
+      const accountId = await this.useToken(manager, token, 'reset-password');
+      if (!accountId) return { ok: false, problem: 'invalid-token' } as const;
+      const [row] = await returningRows<{
+        email: string;
+        display_name: string;
+        preferred_locale: Locale;
+      }>(
+        manager,
+        `UPDATE account SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL,
+           email_confirmed_at = coalesce(email_confirmed_at, now()), updated_at = now()
+         WHERE id = $1 RETURNING email, display_name, preferred_locale`,
+        [accountId, passwordHash],
+      );
+      await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1`, [accountId]);
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'account.password_reset',
+        entity: { type: 'account', id: accountId },
+        ...origin,
+      });
+      await this.outbox.enqueue(manager, {
+        kind: 'password-changed',
+        to: row.email,
+        locale: row.preferred_locale,
+        values: { name: row.display_name, link: `${this.config.PUBLIC_URL}/password-reset` },
+      });
+      return { ok: true } as const;
+    });
   }
 
   async recordSignOut(accountId: string, origin: RequestOrigin): Promise<void> {

@@ -5,11 +5,12 @@ import { AccountService } from './account.service.js';
 import { AccountsController } from './accounts.controller.js';
 import { ActingAsController } from './acting-as.controller.js';
 import { ActingAsService } from './acting-as.service.js';
+import { PasswordResetController } from './password-reset.controller.js';
 import { SessionContextMiddleware } from './session-context.middleware.js';
 
 @Module({
   imports: [AuditModule, NotificationsModule],
-  controllers: [AccountsController, ActingAsController],
+  controllers: [AccountsController, PasswordResetController, ActingAsController],
   providers: [ActingAsService, AccountService],
   exports: [ActingAsService, AccountService],
 })

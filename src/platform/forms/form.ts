@@ -20,7 +20,7 @@ export function text(value: unknown): string {
 
 /**
  * Validates a form body against a DTO class whose class-validator messages are
- * catalog keys. Errors come back translated, in the order of `fields` (the order
+ * catalog keys. Every field is a string afterwards. Errors come back translated, in the order of `fields` (the order
  * the form shows them), one per field.
  */
 export async function validateForm<T extends object>(
@@ -32,7 +32,9 @@ export async function validateForm<T extends object>(
 ): Promise<FormResult<T>> {
   const plain: Record<string, unknown> = {};
   const source = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  for (const field of fields) plain[field] = source[field];
+  // Form fields are text: anything else (a number, an array, an object sent as
+  // JSON or as repeated fields) counts as empty and gets the field's message.
+  for (const field of fields) plain[field] = typeof source[field] === 'string' ? source[field] : '';
   const value = plainToInstance(dto, plain);
   const found = await validate(value, { forbidUnknownValues: false, stopAtFirstError: true });
   const errors = fields.flatMap((field) => {
