@@ -17,7 +17,8 @@ export const TEMPLATE_DATABASE = 'guichet_template';
 
 export default async function globalSetup() {
   const started = Date.now();
-  const dataDir = projectPath('.data/test');
+  // GUICHET_TEST_DIR lets two suites run side by side (each its own PostgreSQL).
+  const dataDir = process.env.GUICHET_TEST_DIR ?? projectPath('.data/test');
   rmSync(resolve(dataDir, 'apps'), { recursive: true, force: true });
   const postgres = await startEmbeddedPostgres({
     dataDir: resolve(dataDir, 'postgres'),

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectPath } from '../project-path.js';
 
@@ -13,18 +13,16 @@ export function isLocale(value: unknown): value is Locale {
 type Catalog = { [key: string]: string | Catalog };
 
 /**
- * Translates keys from the catalogs in `locales/<locale>.json`. A key missing from
- * a catalog is a bug: the catalog test checks both catalogs have the same keys, and
- * at run time the key itself is shown rather than text in the wrong language.
+ * Translates keys from the catalogs in `locales/<locale>/*.json` (one file per
+ * feature, merged). A key missing from a catalog is a bug: the catalog test
+ * checks both languages have the same keys, and at run time the key itself is
+ * shown rather than text in the wrong language.
  */
 export class I18nService {
   private readonly catalogs: Record<Locale, Map<string, string>>;
 
   constructor(dir = projectPath('locales')) {
-    this.catalogs = {
-      fr: flatten(JSON.parse(readFileSync(join(dir, 'fr.json'), 'utf8')) as Catalog),
-      en: flatten(JSON.parse(readFileSync(join(dir, 'en.json'), 'utf8')) as Catalog),
-    };
+    this.catalogs = { fr: loadCatalog(join(dir, 'fr')), en: loadCatalog(join(dir, 'en')) };
   }
 
   t(locale: Locale, key: string, vars: Record<string, unknown> = {}): string {
@@ -64,6 +62,17 @@ export class I18nService {
     }
     return DEFAULT_LOCALE;
   }
+}
+
+function loadCatalog(dir: string): Map<string, string> {
+  const merged = new Map<string, string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const [key, value] of flatten(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Catalog)) {
+      if (merged.has(key)) throw new Error(`Catalog key ${key} is defined twice (again in ${dir}/${file})`);
+      merged.set(key, value);
+    }
+  }
+  return merged;
 }
 
 function flatten(catalog: Catalog, prefix = '', out = new Map<string, string>()) {
