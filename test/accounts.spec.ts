@@ -300,4 +300,83 @@ describe('accounts: registration, confirmation, signing in and out', () => {
       5000,
     );
   });
+
+  it('changes the name and language, audited with before and after', async () => {
+    const email = unique();
+    await register(email);
+    await confirmFromEmail(email);
+    const { agent } = await signIn(email, GOOD_PASSWORD);
+    const form = await agent.get('/account/profile');
+    expect(form.text).toContain('value="Marie Tremblay"');
+    const bad = await agent
+      .post('/account/profile')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), displayName: ' ', preferredLocale: 'fr' });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('Entrez votre nom complet');
+    const ok = await agent
+      .post('/account/profile')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(form.text),
+        displayName: 'Marie Tremblay-Roy',
+        preferredLocale: 'en',
+      });
+    expect(ok.status).toBe(303);
+    const page = await agent.get('/account?saved=1');
+    expect(page.text).toContain('Marie Tremblay-Roy');
+    expect(page.text).toContain('Vos renseignements ont été enregistrés.');
+    const [event] = await db.query(
+      `SELECT before, after FROM audit_event WHERE action = 'account.profile_updated' AND entity_id =
+         (SELECT id::text FROM account WHERE email = $1)`,
+      [email],
+    );
+    expect(event).toEqual({
+      before: { displayName: 'Marie Tremblay', preferredLocale: 'fr' },
+      after: { displayName: 'Marie Tremblay-Roy', preferredLocale: 'en' },
+    });
+  });
+
+  it('closes an account with its password: anonymised, signed out, the address free again', async () => {
+    const email = unique();
+    await register(email);
+    await confirmFromEmail(email);
+    const { agent } = await signIn(email, GOOD_PASSWORD);
+    const [{ id }] = await db.query(`SELECT id FROM account WHERE email = $1`, [email]);
+    const form = await agent.get('/account/close');
+    const wrong = await agent
+      .post('/account/close')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), password: 'pas le bon' });
+    expect(wrong.status).toBe(422);
+    expect(wrong.text).toContain('Le mot de passe est incorrect');
+
+    const closed = await agent
+      .post('/account/close')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), password: GOOD_PASSWORD });
+    expect(closed.status).toBe(303);
+    expect(closed.headers.location).toBe('/account/closed');
+    const [row] = await db.query(
+      `SELECT email, display_name, closed_at FROM account WHERE id = $1`,
+      [id],
+    );
+    expect(row.email).toBe(`closed+${id}@closed.invalid`);
+    expect(row.display_name).toBe('');
+    expect(row.closed_at).toBeInstanceOf(Date);
+    expect(
+      await db.query(`SELECT sid FROM http_session WHERE sess->>'accountId' = $1`, [id]),
+    ).toEqual([]);
+    expect((await agent.get('/account')).status).toBe(303);
+    expect((await signIn(email, GOOD_PASSWORD)).res.status).toBe(422);
+    const [event] = await db.query(
+      `SELECT before, after FROM audit_event WHERE action = 'account.closed' AND entity_id = $1`,
+      [id],
+    );
+    expect(event).toEqual({ before: null, after: null });
+    expect((await register(email)).status).toBe(303);
+    expect(
+      await db.query(`SELECT count(*)::int AS n FROM account WHERE email = $1`, [email]),
+    ).toEqual([{ n: 1 }]);
+  });
 });

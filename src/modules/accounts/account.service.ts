@@ -270,6 +270,63 @@ export class AccountService {
     });
   }
 
+  /** Changes the name and the language of the person's messages. */
+  async updateProfile(
+    accountId: string,
+    input: { displayName: string; preferredLocale: Locale },
+    origin: RequestOrigin,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const [before] = await manager.query(
+        `SELECT display_name, preferred_locale FROM account WHERE id = $1 AND closed_at IS NULL FOR UPDATE`,
+        [accountId],
+      );
+      if (!before) return;
+      await manager.query(
+        `UPDATE account SET display_name = $2, preferred_locale = $3, updated_at = now() WHERE id = $1`,
+        [accountId, input.displayName, input.preferredLocale],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'account.profile_updated',
+        entity: { type: 'account', id: accountId },
+        before: { displayName: before.display_name, preferredLocale: before.preferred_locale },
+        after: input,
+        ...origin,
+      });
+    });
+  }
+
+  /**
+   * Closes an account after checking its password (docs/adr/0005): anonymises
+   * the row, deletes its sessions and tokens, audits without personal data.
+   */
+  async close(accountId: string, password: string, origin: RequestOrigin): Promise<boolean> {
+    const [row] = await this.dataSource.query(
+      `SELECT password_hash FROM account WHERE id = $1 AND closed_at IS NULL`,
+      [accountId],
+    );
+    if (!row || !(await verifyPassword(row.password_hash, password))) return false;
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE account SET email = 'closed+' || id || '@closed.invalid', display_name = '',
+           password_hash = '!', email_confirmed_at = NULL, failed_sign_ins = 0, locked_until = NULL,
+           closed_at = now(), updated_at = now()
+         WHERE id = $1`,
+        [accountId],
+      );
+      await manager.query(`DELETE FROM account_token WHERE account_id = $1`, [accountId]);
+      await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1`, [accountId]);
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'account.closed',
+        entity: { type: 'account', id: accountId },
+        ...origin,
+      });
+    });
+    return true;
+  }
+
   async recordSignOut(accountId: string, origin: RequestOrigin): Promise<void> {
     await this.dataSource.transaction((manager) =>
       this.audit.record(manager, {

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { validateForm, errorsByField, type FieldError } from '../../platform/forms/form.js';
+import { validateForm, type FieldError } from '../../platform/forms/form.js';
+import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
-import { csrfToken, SESSION_COOKIE } from '../../platform/http/sessions.js';
+import { SESSION_COOKIE } from '../../platform/http/sessions.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { PASSWORD_MIN_LENGTH, passwordProblem } from '../../platform/security/passwords.js';
 import { AccountService, type RequestOrigin } from './account.service.js';
@@ -188,7 +189,9 @@ export class AccountsController {
     if (!account) return res.redirect(303, '/sign-in?return=%2Faccount');
     res.render('accounts/account', {
       pageTitle: this.i18n.t(res.locals.locale as Locale, 'accounts.account.title'),
+      navActive: 'account',
       account,
+      saved: req.query.saved === '1',
     });
   }
 
@@ -204,15 +207,7 @@ export class AccountsController {
     status: number,
     data: { values?: Record<string, unknown>; errors?: FieldError[]; [key: string]: unknown },
   ) {
-    const errors = data.errors ?? [];
-    res.status(status).render(view, {
-      ...data,
-      pageTitle: this.i18n.t(res.locals.locale as Locale, titleKey),
-      hasErrors: errors.length > 0,
-      errors,
-      fieldErrors: errorsByField(errors),
-      csrfToken: csrfToken(req),
-    });
+    renderForm(req, res, this.i18n, { view, titleKey }, status, data);
   }
 
   private tooMany(

@@ -6,11 +6,12 @@ import { AccountsController } from './accounts.controller.js';
 import { ActingAsController } from './acting-as.controller.js';
 import { ActingAsService } from './acting-as.service.js';
 import { PasswordResetController } from './password-reset.controller.js';
+import { ProfileController } from './profile.controller.js';
 import { SessionContextMiddleware } from './session-context.middleware.js';
 
 @Module({
   imports: [AuditModule, NotificationsModule],
-  controllers: [AccountsController, PasswordResetController, ActingAsController],
+  controllers: [AccountsController, PasswordResetController, ProfileController, ActingAsController],
   providers: [ActingAsService, AccountService],
   exports: [ActingAsService, AccountService],
 })

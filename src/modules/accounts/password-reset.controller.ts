@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { errorsByField, text, type FieldError } from '../../platform/forms/form.js';
-import { csrfToken } from '../../platform/http/sessions.js';
+import { text, type FieldError } from '../../platform/forms/form.js';
+import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { PASSWORD_MIN_LENGTH } from '../../platform/security/passwords.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
@@ -120,14 +120,6 @@ export class PasswordResetController {
     status: number,
     data: { errors?: FieldError[]; [key: string]: unknown },
   ) {
-    const errors = data.errors ?? [];
-    res.status(status).render(view, {
-      ...data,
-      pageTitle: this.i18n.t(res.locals.locale as Locale, titleKey),
-      hasErrors: errors.length > 0,
-      errors,
-      fieldErrors: errorsByField(errors),
-      csrfToken: csrfToken(req),
-    });
+    renderForm(req, res, this.i18n, { view, titleKey }, status, data);
   }
 }

@@ -1,4 +1,4 @@
-import { plainToInstance } from 'class-transformer';
+import { plainToInstance, Transform } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { I18nService, Locale } from '../i18n/i18n.service.js';
 
@@ -49,3 +49,7 @@ export async function validateForm<T extends object>(
 export function errorsByField(errors: FieldError[]): Record<string, string> {
   return Object.fromEntries(errors.map((e) => [e.field, e.message]));
 }
+
+/** Trims a text field before it is validated (never use it on passwords). */
+export const Trim = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));

@@ -66,9 +66,14 @@ export class I18nService {
 
 function loadCatalog(dir: string): Map<string, string> {
   const merged = new Map<string, string>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-    for (const [key, value] of flatten(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Catalog)) {
-      if (merged.has(key)) throw new Error(`Catalog key ${key} is defined twice (again in ${dir}/${file})`);
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    for (const [key, value] of flatten(
+      JSON.parse(readFileSync(join(dir, file), 'utf8')) as Catalog,
+    )) {
+      if (merged.has(key))
+        throw new Error(`Catalog key ${key} is defined twice (again in ${dir}/${file})`);
       merged.set(key, value);
     }
   }

@@ -1,11 +1,14 @@
 import { IsEmail, IsIn, IsNotEmpty, MaxLength } from 'class-validator';
+import { Trim } from '../../../platform/forms/form.js';
 
 /** The registration form. Messages are catalog keys. */
 export class RegisterDto {
+  @Trim()
   @IsNotEmpty({ message: 'accounts.errors.nameRequired' })
   @MaxLength(120, { message: 'accounts.errors.nameTooLong' })
   displayName = '';
 
+  @Trim()
   @IsNotEmpty({ message: 'accounts.errors.emailRequired' })
   @MaxLength(254, { message: 'accounts.errors.emailInvalid' })
   @IsEmail({}, { message: 'accounts.errors.emailInvalid' })

@@ -1,6 +1,8 @@
 import { IsNotEmpty } from 'class-validator';
+import { Trim } from '../../../platform/forms/form.js';
 
 export class SignInDto {
+  @Trim()
   @IsNotEmpty({ message: 'accounts.errors.emailRequired' })
   email = '';
 

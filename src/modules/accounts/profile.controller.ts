@@ -1,0 +1,95 @@
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { validateForm } from '../../platform/forms/form.js';
+import { renderForm } from '../../platform/forms/render-form.js';
+import { SESSION_COOKIE } from '../../platform/http/sessions.js';
+import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { AccountService, type Account } from './account.service.js';
+import { PROFILE_FIELDS, ProfileDto } from './dto/profile.dto.js';
+
+const PROFILE = { view: 'accounts/profile', titleKey: 'accounts.profile.title' };
+const CLOSE = { view: 'accounts/close', titleKey: 'accounts.close.title' };
+
+/** The signed-in person's own details: change them, or close the account. */
+@Controller('account')
+export class ProfileController {
+  constructor(
+    private readonly accounts: AccountService,
+    private readonly i18n: I18nService,
+  ) {}
+
+  @Get('profile')
+  show(@Req() req: Request, @Res() res: Response) {
+    const account = this.signedIn(req, res);
+    if (!account) return;
+    renderForm(req, res, this.i18n, PROFILE, 200, {
+      values: { displayName: account.displayName, preferredLocale: account.preferredLocale },
+    });
+  }
+
+  @Post('profile')
+  async update(@Body() body: unknown, @Req() req: Request, @Res() res: Response) {
+    const account = this.signedIn(req, res);
+    if (!account) return;
+    const locale = res.locals.locale as Locale;
+    const { value, errors } = await validateForm(
+      ProfileDto,
+      body,
+      PROFILE_FIELDS,
+      locale,
+      this.i18n,
+    );
+    if (errors.length > 0)
+      return renderForm(req, res, this.i18n, PROFILE, 422, { values: { ...value }, errors });
+    await this.accounts.updateProfile(
+      account.id,
+      { displayName: value.displayName.trim(), preferredLocale: value.preferredLocale as Locale },
+      { ip: req.ip, requestId: String(res.locals.requestId ?? '') },
+    );
+    res.redirect(303, '/account?saved=1');
+  }
+
+  @Get('close')
+  showClose(@Req() req: Request, @Res() res: Response) {
+    if (!this.signedIn(req, res)) return;
+    renderForm(req, res, this.i18n, CLOSE, 200);
+  }
+
+  @Post('close')
+  async close(@Body('password') password: unknown, @Req() req: Request, @Res() res: Response) {
+    const account = this.signedIn(req, res);
+    if (!account) return;
+    const locale = res.locals.locale as Locale;
+    const typed = typeof password === 'string' ? password : '';
+    const closed =
+      typed !== '' &&
+      (await this.accounts.close(account.id, typed, {
+        ip: req.ip,
+        requestId: String(res.locals.requestId ?? ''),
+      }));
+    if (!closed) {
+      const key = typed ? 'accounts.errors.passwordIncorrect' : 'accounts.errors.passwordRequired';
+      return renderForm(req, res, this.i18n, CLOSE, 422, {
+        errors: [{ field: 'password', message: this.i18n.t(locale, key) }],
+      });
+    }
+    req.session.destroy(() => {
+      res.clearCookie(SESSION_COOKIE);
+      res.redirect(303, '/account/closed');
+    });
+  }
+
+  @Get('closed')
+  closed(@Res() res: Response) {
+    res.render('accounts/closed', {
+      pageTitle: this.i18n.t(res.locals.locale as Locale, 'accounts.closed.title'),
+    });
+  }
+
+  /** The signed-in account (set by the session middleware), or a redirect to sign in. */
+  private signedIn(req: Request, res: Response): Account | undefined {
+    const account = res.locals.account as Account | undefined;
+    if (!account) res.redirect(303, `/sign-in?return=${encodeURIComponent(req.originalUrl)}`);
+    return account;
+  }
+}
