@@ -59,6 +59,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/views ./views
 COPY --from=build /app/locales ./locales
 COPY --from=build /app/public ./public
+# Reference data read at boot (the NAICS sector list).
+COPY --from=build /app/data ./data
 
 # The only path the app writes to: the Unleash client's backup file lives in
 # DATA_DIR. Mount a volume here (docker-compose.yml does); an empty named volume

@@ -1,5 +1,12 @@
 // Every migration, in order. A migration that has landed is never edited: add a new one.
 import { Foundation1763856000000 } from './1763856000000-foundation.js';
 import { Accounts1763900000000 } from './1763900000000-accounts.js';
+import { Staff1763910000000 } from './1763910000000-staff.js';
+import { Organizations1763920000000 } from './1763920000000-organizations.js';
 
-export const migrations = [Foundation1763856000000, Accounts1763900000000];
+export const migrations = [
+  Foundation1763856000000,
+  Accounts1763900000000,
+  Staff1763910000000,
+  Organizations1763920000000,
+];

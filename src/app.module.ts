@@ -3,7 +3,9 @@ import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { CatalogueModule } from './modules/catalogue/catalogue.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
+import { OrganizationsModule } from './modules/organizations/organizations.module.js';
 import { RolloutModule } from './modules/rollout/rollout.module.js';
+import { StaffModule } from './modules/staff/staff.module.js';
 import { PlatformModule, type PlatformServices } from './platform/platform.module.js';
 
 @Module({})
@@ -16,8 +18,10 @@ export class AppModule {
         AuditModule,
         NotificationsModule,
         AccountsModule,
+        OrganizationsModule,
         RolloutModule,
         CatalogueModule,
+        StaffModule,
       ],
     };
   }

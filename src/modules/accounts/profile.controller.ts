@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { validateForm } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';

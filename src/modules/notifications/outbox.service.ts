@@ -3,7 +3,12 @@ import type { EntityManager } from 'typeorm';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 
 /** The emails the portal sends; each has `emails.<kind>.subject` and `.body` in the catalogs. */
-export type EmailKind = 'confirm-email' | 'account-exists' | 'reset-password' | 'password-changed';
+export type EmailKind =
+  | 'confirm-email'
+  | 'account-exists'
+  | 'reset-password'
+  | 'password-changed'
+  | 'organization-invitation';
 
 export interface OutboxEmail {
   kind: EmailKind;

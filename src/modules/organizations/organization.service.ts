@@ -1,0 +1,455 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { returningRows } from '../../platform/database/database.js';
+import { isLocale, type Locale } from '../../platform/i18n/i18n.service.js';
+import type { RequestOrigin } from '../accounts/account.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { OutboxService } from '../notifications/outbox.service.js';
+import type { Role } from './dto/invitation.dto.js';
+
+export interface OrganizationInput {
+  legalName: string;
+  /** 10 digits. */
+  neq: string;
+  streetAddress: string;
+  city: string;
+  /** "A1A 1A1". */
+  postalCode: string;
+  employeeCount: number;
+  naicsCode: string;
+  contactName: string;
+  contactEmail: string;
+  contactPhone: string;
+}
+
+export interface Organization extends OrganizationInput {
+  id: string;
+  createdAt: Date;
+}
+
+export interface Membership {
+  id: string;
+  legalName: string;
+  employeeCount: number;
+  role: Role;
+}
+
+export interface Member {
+  accountId: string;
+  displayName: string;
+  email: string;
+  role: Role;
+}
+
+export interface PendingInvitation {
+  email: string;
+  role: Role;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+/** An SME as one of its members sees it. */
+export interface OrganizationView {
+  organization: Organization;
+  /** The viewer's role. */
+  role: Role;
+  members: Member[];
+  invitations: PendingInvitation[];
+}
+
+/** Why a change to an SME was refused; the controller maps each to a status in one place. */
+export type OrganizationProblem = 'not-found' | 'forbidden' | 'last-owner' | 'already-member';
+export type Outcome<T = object> = ({ ok: true } & T) | { ok: false; problem: OrganizationProblem };
+
+export const INVITATION_TTL_DAYS = 7;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+interface OrganizationRow {
+  id: string;
+  legal_name: string;
+  neq: string;
+  street_address: string;
+  city: string;
+  postal_code: string;
+  employee_count: number;
+  naics_code: string;
+  contact_name: string;
+  contact_email: string;
+  contact_phone: string;
+  created_at: Date;
+}
+
+const toOrganization = (row: OrganizationRow): Organization => ({
+  id: row.id,
+  legalName: row.legal_name,
+  neq: row.neq,
+  streetAddress: row.street_address,
+  city: row.city,
+  postalCode: row.postal_code,
+  employeeCount: row.employee_count,
+  naicsCode: row.naics_code,
+  contactName: row.contact_name,
+  contactEmail: row.contact_email,
+  contactPhone: row.contact_phone,
+  createdAt: row.created_at,
+});
+
+/**
+ * SMEs and who belongs to them. The person who registers an SME is its owner;
+ * owners invite people by email (a single-use link valid 7 days), change roles
+ * and remove members, and an SME always keeps at least one owner. Nothing about
+ * an SME is shown to someone who is not one of its members. Every change writes
+ * its audit event (and its email, through the outbox) in the same transaction.
+ */
+@Injectable()
+export class OrganizationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Registers an SME with `accountId` as its owner; refused when its NEQ is already registered. */
+  async register(
+    accountId: string,
+    input: OrganizationInput,
+    origin: RequestOrigin,
+  ): Promise<{ ok: true; id: string } | { ok: false; problem: 'duplicate-neq' }> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await manager.query(
+        `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count,
+           naics_code, contact_name, contact_email, contact_phone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT ON CONSTRAINT organization_neq_key DO NOTHING
+         RETURNING id`,
+        [
+          input.legalName,
+          input.neq,
+          input.streetAddress,
+          input.city,
+          input.postalCode,
+          input.employeeCount,
+          input.naicsCode,
+          input.contactName,
+          input.contactEmail,
+          input.contactPhone,
+        ],
+      );
+      if (rows.length === 0) return { ok: false, problem: 'duplicate-neq' } as const;
+      const id = rows[0].id as string;
+      await manager.query(
+        `INSERT INTO organization_membership (organization_id, account_id, role) VALUES ($1, $2, 'owner')`,
+        [id, accountId],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'organization.registered',
+        entity: { type: 'organization', id },
+        after: { ...input, owner: accountId },
+        ...origin,
+      });
+      return { ok: true, id } as const;
+    });
+  }
+
+  /** Whether an SME with this NEQ (10 digits) is registered. */
+  async neqTaken(neq: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM organization WHERE neq = $1`, [neq]);
+    return rows.length > 0;
+  }
+
+  /** The SMEs a person belongs to, by name (for "My businesses" and for acting as an SME). */
+  async membershipsOf(accountId: string): Promise<Membership[]> {
+    const rows = await this.dataSource.query(
+      `SELECT o.id, o.legal_name, o.employee_count, m.role
+       FROM organization_membership m JOIN organization o ON o.id = m.organization_id
+       WHERE m.account_id = $1
+       ORDER BY lower(o.legal_name), o.id`,
+      [accountId],
+    );
+    return rows.map(
+      (r: { id: string; legal_name: string; employee_count: number; role: Role }) => ({
+        id: r.id,
+        legalName: r.legal_name,
+        employeeCount: r.employee_count,
+        role: r.role,
+      }),
+    );
+  }
+
+  /** The person's role in the SME, or undefined when they are not a member (or it does not exist). */
+  async roleOf(accountId: string, organizationId: string): Promise<Role | undefined> {
+    if (!UUID.test(organizationId)) return undefined;
+    const rows = await this.dataSource.query(
+      `SELECT role FROM organization_membership WHERE organization_id = $1 AND account_id = $2`,
+      [organizationId, accountId],
+    );
+    return rows[0]?.role as Role | undefined;
+  }
+
+  /** The SME with its members and pending invitations, only for one of its members. */
+  async view(accountId: string, organizationId: string): Promise<OrganizationView | undefined> {
+    const role = await this.roleOf(accountId, organizationId);
+    if (!role) return undefined;
+    const [row] = await this.dataSource.query(`SELECT * FROM organization WHERE id = $1`, [
+      organizationId,
+    ]);
+    const members = await this.dataSource.query(
+      `SELECT a.id, a.display_name, a.email, m.role
+       FROM organization_membership m JOIN account a ON a.id = m.account_id
+       WHERE m.organization_id = $1
+       ORDER BY m.role = 'owner' DESC, lower(a.display_name), a.id`,
+      [organizationId],
+    );
+    const invitations = await this.dataSource.query(
+      `SELECT email, role, expires_at, created_at FROM organization_invitation
+       WHERE organization_id = $1 AND accepted_at IS NULL AND expires_at > now()
+       ORDER BY created_at DESC`,
+      [organizationId],
+    );
+    return {
+      organization: toOrganization(row as OrganizationRow),
+      role,
+      members: members.map(
+        (m: { id: string; display_name: string; email: string; role: Role }) => ({
+          accountId: m.id,
+          displayName: m.display_name,
+          email: m.email,
+          role: m.role,
+        }),
+      ),
+      invitations: invitations.map(
+        (i: { email: string; role: Role; expires_at: Date; created_at: Date }) => ({
+          email: i.email,
+          role: i.role,
+          expiresAt: i.expires_at,
+          createdAt: i.created_at,
+        }),
+      ),
+    };
+  }
+
+  /**
+   * An owner invites someone by email: a random single-use token (only its
+   * SHA-256 stored) valid 7 days, emailed through the outbox in the invitee's
+   * language when they have an account (else in `locale`). A new invitation to
+   * the same address replaces a pending one.
+   */
+  async invite(
+    actorId: string,
+    organizationId: string,
+    input: { email: string; role: Role },
+    locale: Locale,
+    origin: RequestOrigin,
+  ): Promise<Outcome> {
+    return this.dataSource.transaction(async (manager) => {
+      const access = await this.lockAsOwner(manager, actorId, organizationId);
+      if (!access.ok) return access;
+      const email = input.email.trim();
+      const existing = await manager.query(
+        `SELECT a.preferred_locale, m.role
+         FROM account a
+         LEFT JOIN organization_membership m ON m.account_id = a.id AND m.organization_id = $2
+         WHERE lower(a.email) = lower($1) AND a.closed_at IS NULL`,
+        [email, organizationId],
+      );
+      if (existing[0]?.role) return { ok: false, problem: 'already-member' } as const;
+      await manager.query(
+        `UPDATE organization_invitation SET expires_at = now()
+         WHERE organization_id = $1 AND lower(email) = lower($2)
+           AND accepted_at IS NULL AND expires_at > now()`,
+        [organizationId, email],
+      );
+      const token = randomBytes(32).toString('base64url');
+      const [invitation] = await manager.query(
+        `INSERT INTO organization_invitation (token_hash, organization_id, email, role, expires_at, created_by)
+         VALUES ($1, $2, $3, $4, now() + make_interval(days => $5), $6)
+         RETURNING expires_at`,
+        [sha256(token), organizationId, email, input.role, INVITATION_TTL_DAYS, actorId],
+      );
+      const [names] = await manager.query(
+        `SELECT o.legal_name, a.display_name
+         FROM organization o, account a WHERE o.id = $1 AND a.id = $2`,
+        [organizationId, actorId],
+      );
+      const recipientLocale = existing[0]?.preferred_locale;
+      await this.outbox.enqueue(manager, {
+        kind: 'organization-invitation',
+        to: email,
+        locale: isLocale(recipientLocale) ? recipientLocale : locale,
+        values: {
+          organization: names.legal_name,
+          inviter: names.display_name,
+          link: `${this.config.PUBLIC_URL}/invitations/accept?token=${token}`,
+        },
+      });
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: actorId },
+        action: 'organization.invitation_sent',
+        entity: { type: 'organization', id: organizationId },
+        after: { email, role: input.role, expiresAt: invitation.expires_at },
+        ...origin,
+      });
+      return { ok: true } as const;
+    });
+  }
+
+  /** What an invitation link is for, while it can still be accepted. */
+  async invitation(
+    token: string,
+  ): Promise<{ organizationId: string; legalName: string; role: Role } | undefined> {
+    if (!TOKEN.test(token)) return undefined;
+    const rows = await this.dataSource.query(
+      `SELECT o.id, o.legal_name, i.role
+       FROM organization_invitation i JOIN organization o ON o.id = i.organization_id
+       WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > now()`,
+      [sha256(token)],
+    );
+    const row = rows[0];
+    return row ? { organizationId: row.id, legalName: row.legal_name, role: row.role } : undefined;
+  }
+
+  /**
+   * Uses the invitation (once) and makes the signed-in person a member with its
+   * role; someone already a member keeps their role. Undefined when the token is
+   * unknown, used or expired.
+   */
+  async acceptInvitation(
+    accountId: string,
+    token: string,
+    origin: RequestOrigin,
+  ): Promise<{ organizationId: string } | undefined> {
+    if (!TOKEN.test(token)) return undefined;
+    return this.dataSource.transaction(async (manager) => {
+      const [used] = await returningRows<{ organization_id: string; role: Role; email: string }>(
+        manager,
+        `UPDATE organization_invitation SET accepted_at = now(), accepted_by = $2
+         WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
+         RETURNING organization_id, role, email`,
+        [sha256(token), accountId],
+      );
+      if (!used) return undefined;
+      const added = await manager.query(
+        `INSERT INTO organization_membership (organization_id, account_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT (organization_id, account_id) DO NOTHING RETURNING role`,
+        [used.organization_id, accountId, used.role],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: added.length > 0 ? 'organization.member_joined' : 'organization.invitation_used',
+        entity: { type: 'organization', id: used.organization_id },
+        after: { accountId, role: used.role, invitedEmail: used.email },
+        ...origin,
+      });
+      return { organizationId: used.organization_id };
+    });
+  }
+
+  /** An owner changes a member's role; the last owner cannot be demoted. */
+  async changeRole(
+    actorId: string,
+    organizationId: string,
+    memberId: string,
+    role: Role,
+    origin: RequestOrigin,
+  ): Promise<Outcome> {
+    return this.dataSource.transaction(async (manager) => {
+      const access = await this.lockAsOwner(manager, actorId, organizationId);
+      if (!access.ok) return access;
+      const current = await this.memberRole(manager, organizationId, memberId);
+      if (!current) return { ok: false, problem: 'not-found' } as const;
+      if (current === role) return { ok: true } as const;
+      if (current === 'owner' && (await this.ownerCount(manager, organizationId)) <= 1)
+        return { ok: false, problem: 'last-owner' } as const;
+      await manager.query(
+        `UPDATE organization_membership SET role = $3 WHERE organization_id = $1 AND account_id = $2`,
+        [organizationId, memberId, role],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: actorId },
+        action: 'organization.member_role_changed',
+        entity: { type: 'organization', id: organizationId },
+        before: { accountId: memberId, role: current },
+        after: { accountId: memberId, role },
+        ...origin,
+      });
+      return { ok: true } as const;
+    });
+  }
+
+  /** An owner removes a member; the last owner cannot be removed. */
+  async removeMember(
+    actorId: string,
+    organizationId: string,
+    memberId: string,
+    origin: RequestOrigin,
+  ): Promise<Outcome> {
+    return this.dataSource.transaction(async (manager) => {
+      const access = await this.lockAsOwner(manager, actorId, organizationId);
+      if (!access.ok) return access;
+      const current = await this.memberRole(manager, organizationId, memberId);
+      if (!current) return { ok: false, problem: 'not-found' } as const;
+      if (current === 'owner' && (await this.ownerCount(manager, organizationId)) <= 1)
+        return { ok: false, problem: 'last-owner' } as const;
+      await manager.query(
+        `DELETE FROM organization_membership WHERE organization_id = $1 AND account_id = $2`,
+        [organizationId, memberId],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: actorId },
+        action: 'organization.member_removed',
+        entity: { type: 'organization', id: organizationId },
+        before: { accountId: memberId, role: current },
+        ...origin,
+      });
+      return { ok: true } as const;
+    });
+  }
+
+  /**
+   * Locks the SME's row for the rest of the transaction (so two owners changing
+   * memberships at once cannot leave it without an owner), then checks that the
+   * actor is one of its owners.
+   */
+  private async lockAsOwner(
+    manager: EntityManager,
+    actorId: string,
+    organizationId: string,
+  ): Promise<Outcome> {
+    if (!UUID.test(organizationId)) return { ok: false, problem: 'not-found' };
+    const locked = await manager.query(`SELECT id FROM organization WHERE id = $1 FOR UPDATE`, [
+      organizationId,
+    ]);
+    const role =
+      locked.length > 0 ? await this.memberRole(manager, organizationId, actorId) : undefined;
+    if (!role) return { ok: false, problem: 'not-found' };
+    if (role !== 'owner') return { ok: false, problem: 'forbidden' };
+    return { ok: true };
+  }
+
+  private async memberRole(
+    manager: EntityManager,
+    organizationId: string,
+    accountId: string,
+  ): Promise<Role | undefined> {
+    if (!UUID.test(accountId)) return undefined;
+    const rows = await manager.query(
+      `SELECT role FROM organization_membership WHERE organization_id = $1 AND account_id = $2`,
+      [organizationId, accountId],
+    );
+    return rows[0]?.role as Role | undefined;
+  }
+
+  private async ownerCount(manager: EntityManager, organizationId: string): Promise<number> {
+    const [row] = await manager.query(
+      `SELECT count(*)::int AS n FROM organization_membership WHERE organization_id = $1 AND role = 'owner'`,
+      [organizationId],
+    );
+    return row.n as number;
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
+import { InvitationsController } from './invitations.controller.js';
+import { OrganizationService } from './organization.service.js';
+import { OrganizationsController } from './organizations.controller.js';
+
+/** SMEs, their members and invitations. OrganizationService.membershipsOf serves acting as an SME. */
+@Module({
+  imports: [AuditModule, NotificationsModule],
+  controllers: [OrganizationsController, InvitationsController],
+  providers: [OrganizationService],
+  exports: [OrganizationService],
+})
+export class OrganizationsModule {}

@@ -1,0 +1,19 @@
+import { IsEmail, IsIn, IsNotEmpty, MaxLength } from 'class-validator';
+import { STAFF_ROLES } from '../staff-role.js';
+
+/** The "add a staff member" form. Messages are catalog keys. */
+export class AddStaffDto {
+  @IsNotEmpty({ message: 'staff.people.errors.nameRequired' })
+  @MaxLength(120, { message: 'staff.people.errors.nameTooLong' })
+  displayName = '';
+
+  @IsNotEmpty({ message: 'staff.people.errors.emailRequired' })
+  @MaxLength(254, { message: 'staff.people.errors.emailInvalid' })
+  @IsEmail({}, { message: 'staff.people.errors.emailInvalid' })
+  email = '';
+
+  @IsIn(STAFF_ROLES, { message: 'staff.people.errors.roleRequired' })
+  role = '';
+}
+
+export const ADD_STAFF_FIELDS = ['displayName', 'email', 'role'] as const;

@@ -1,0 +1,71 @@
+import {
+  ArgumentsHost,
+  CanActivate,
+  Catch,
+  ExceptionFilter,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+  SetMetadata,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { StaffService } from './staff.service.js';
+import type { StaffRole } from './staff-role.js';
+
+const STAFF_ROLES_KEY = 'guichet:staff-roles';
+
+/**
+ * The staff roles that may use a handler (or every handler of a controller).
+ * With no role listed, any staff member may.
+ */
+export const StaffRoles = (...roles: StaffRole[]) => SetMetadata(STAFF_ROLES_KEY, roles);
+
+/** Nobody is signed in: the filter below sends them to the sign-in page. */
+export class SignInRequiredException extends Error {
+  constructor(readonly returnTo: string) {
+    super('sign-in required');
+  }
+}
+
+/** Answers SignInRequiredException with a 303 to /sign-in, coming back afterwards. */
+@Catch(SignInRequiredException)
+export class SignInRedirectFilter implements ExceptionFilter {
+  catch(exception: SignInRequiredException, host: ArgumentsHost) {
+    const res = host.switchToHttp().getResponse<Response>();
+    res.redirect(303, `/sign-in?return=${encodeURIComponent(exception.returnTo)}`);
+  }
+}
+
+/**
+ * Staff pages: anonymous → sign in; signed in but not staff → 404 (the staff
+ * area is not revealed); staff without the role → 403. Sets `res.locals.staffRole`.
+ * Use with `@UseFilters(SignInRedirectFilter)`.
+ */
+@Injectable()
+export class StaffRolesGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly staff: StaffService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const res = context.switchToHttp().getResponse<Response>();
+    const accountId = req.session?.accountId;
+    if (!accountId) {
+      throw new SignInRequiredException(req.method === 'GET' ? req.originalUrl : '/staff');
+    }
+    const role = await this.staff.roleOf(accountId);
+    if (!role) throw new NotFoundException();
+    const allowed =
+      this.reflector.getAllAndOverride<StaffRole[] | undefined>(STAFF_ROLES_KEY, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? [];
+    if (allowed.length > 0 && !allowed.includes(role)) throw new ForbiddenException();
+    res.locals.staffRole = role;
+    return true;
+  }
+}
