@@ -4,7 +4,15 @@ import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
 import { projectPath } from '../src/platform/project-path.js';
-import { eventually, startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
+import { DataSource } from 'typeorm';
+import { smeMember } from './support/people.js';
+import {
+  csrfFrom,
+  eventually,
+  startTestApp,
+  unleashAdmin,
+  type TestApp,
+} from './support/test-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = projectPath('test-results/screenshots');
@@ -45,10 +53,22 @@ describe('in a real browser', () => {
   let portal: TestApp;
   let browser: Browser;
   const cspViolations: string[] = [];
+  /** Session cookies of SME members: one acting for the SME, one acting for themselves. */
+  let smeSession = '';
+  let memberAsHimself: { cookie: string; organizationId: string };
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
+    const db = portal.app.get(DataSource);
+    smeSession = (await smeMember(portal.url, db)).cookie;
+    const other = await smeMember(portal.url, db, { legalName: 'Toitures Laurentides ltée' });
+    const page = await other.agent.get('/acting-as');
+    await other.agent
+      .post('/acting-as')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), actingAs: 'myself' });
+    memberAsHimself = other;
     const flag = 'building-permit.business';
     await unleashAdmin().replaceStrategies(flag, true, [allBusinessesStrategy(flag)]);
     await unleashAdmin().replaceStrategies('building-permit.citizen', false, []);
@@ -78,12 +98,17 @@ describe('in a real browser', () => {
     await portal?.close();
   });
 
+  function sessionCookie(header: string) {
+    const [name, value] = header.split(/=(.*)/s);
+    return { name, value, url: portal.url };
+  }
+
   async function openPage(locale: 'fr' | 'en', audience: 'citizen' | 'business') {
     const context = await browser.newContext({
       locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
       viewport: { width: 1100, height: 900 },
     });
-    await context.addCookies([{ name: 'guichet_acting_as', value: audience, url: portal.url }]);
+    if (audience === 'business') await context.addCookies([sessionCookie(smeSession)]);
     const page = await context.newPage();
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text()))
@@ -124,10 +149,10 @@ describe('in a real browser', () => {
       },
     },
     {
-      name: 'acting-as-error',
-      path: '/acting-as/choose?return=%2F',
-      audience: 'citizen',
-      status: 422,
+      name: 'acting-as',
+      path: '/acting-as',
+      audience: 'business',
+      status: 200,
       heading: { fr: 'Pour qui agissez-vous?', en: 'Who are you acting for?' },
     },
     {
@@ -172,15 +197,19 @@ describe('in a real browser', () => {
 
   it('switches language with the header link and chooses who you act for with the form', async () => {
     const page = await openPage('fr', 'citizen');
+    await page.context().addCookies([sessionCookie(memberAsHimself.cookie)]);
     await page.goto(`${portal.url}/services/building-permit/business`);
     await page.click('header >> text=English');
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(page.url()).toBe(`${portal.url}/services/building-permit/business`);
     await page.click('text=Change who you are acting for');
-    await page.check('#audience-business');
+    await page.check(`#actingAs-${memberAsHimself.organizationId}`);
     await page.click('button:has-text("Continue")');
     expect(page.url()).toBe(`${portal.url}/services/building-permit/business`);
     expect(await page.textContent('h1')).toContain('Building or renovation permit');
+    expect(await page.textContent('.govuk-service-navigation')).toContain(
+      'On behalf of Toitures Laurentides ltée',
+    );
     await page.context().close();
   });
 

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
 import { DataSource } from 'typeorm';
+import { smeMember } from './support/people.js';
 import {
   deleteFlag,
   eventually,
@@ -11,8 +12,9 @@ import {
 
 const BUSINESS = 'building-permit.business';
 const CITIZEN = 'building-permit.citizen';
-const asBusiness = 'guichet_acting_as=business';
-const asCitizen = 'guichet_acting_as=citizen';
+/** Session cookies: a signed-in SME member acting for the SME; a visitor (a resident). */
+let asBusiness = '';
+const asCitizen = '';
 /** A change is effective within the refresh interval (250 ms here) + Unleash's 1 s revision tick + slack. */
 const PROPAGATION_MS = 3000;
 
@@ -33,6 +35,7 @@ describe('the flag gate on service variants, driven through Unleash', () => {
     await deleteFlag(BUSINESS);
     await deleteFlag(CITIZEN);
     portal = await startTestApp();
+    asBusiness = (await smeMember(portal.url, portal.app.get(DataSource))).cookie;
     // Unleash publishes changes to clients on a 1 s revision tick: an earlier test
     // file's configuration of these flags may be served for up to a second more.
     await eventually(

@@ -3,22 +3,33 @@ import { resolve } from 'node:path';
 import request from 'supertest';
 import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
 import { findFreePort } from '../src/platform/embedded/free-port.js';
-import { eventually, startTestApp, testDataDir, unleashAdmin } from './support/test-app.js';
+import { DataSource } from 'typeorm';
+import { smeMember } from './support/people.js';
+import {
+  eventually,
+  startTestApp,
+  testDataDir,
+  unleashAdmin,
+  type TestApp,
+} from './support/test-app.js';
 
-const asBusiness = 'guichet_acting_as=business';
+/** A signed-in SME member acting for the SME, in that portal's own database. */
+const memberOf = async (portal: TestApp) =>
+  (await smeMember(portal.url, portal.app.get(DataSource))).cookie;
 
 describe('when Unleash cannot be reached', () => {
   it('serves from the last configuration the client backed up', async () => {
     // A portal that reached Unleash (it provisions the flags at boot) leaves a
     // backup of the configuration in its data directory.
     const first = await startTestApp();
+    const firstMember = await memberOf(first);
     await unleashAdmin().replaceStrategies('building-permit.business', true, [
       allBusinessesStrategy('building-permit.business'),
     ]);
     await eventually(async () => {
       const res = await request(first.url)
         .get('/services/building-permit/business')
-        .set('Cookie', asBusiness);
+        .set('Cookie', firstMember);
       return res.status === 200;
     });
     await first.close();
@@ -37,7 +48,7 @@ describe('when Unleash cannot be reached', () => {
     try {
       const res = await request(second.url)
         .get('/services/building-permit/business')
-        .set('Cookie', asBusiness);
+        .set('Cookie', await memberOf(second));
       expect(res.status).toBe(200);
       const ready = await request(second.url).get('/readyz');
       expect(ready.status).toBe(200);
@@ -51,6 +62,7 @@ describe('when Unleash cannot be reached', () => {
     const deadUnleash = `http://127.0.0.1:${await findFreePort()}/api`;
     const portal = await startTestApp({ UNLEASH_URL: deadUnleash }, { skipBootTasks: true });
     try {
+      const asBusiness = await memberOf(portal);
       const home = await request(portal.url).get('/').set('Cookie', asBusiness);
       expect(home.status).toBe(200);
       expect(home.text).toContain('Pas encore offert pour vous');

@@ -1,5 +1,7 @@
 import request from 'supertest';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { DataSource } from 'typeorm';
+import { smeMember } from './support/people.js';
+import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('French and English', () => {
   let portal: TestApp;
@@ -76,13 +78,17 @@ describe('French and English', () => {
   });
 
   it('re-renders the acting-as form with 422, an error summary and the field message when nothing is chosen', async () => {
-    const res = await request(portal.url)
-      .get('/acting-as/choose?return=%2F')
-      .set('Cookie', 'guichet_lang=en');
+    const { agent } = await smeMember(portal.url, portal.app.get(DataSource));
+    const page = await agent.get('/acting-as').set('Cookie', 'guichet_lang=en');
+    const res = await agent
+      .post('/acting-as')
+      .set('Cookie', 'guichet_lang=en')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), return: '/' });
     expect(res.status).toBe(422);
     expect(res.text).toContain('<title>Error: Who are you acting for?');
     expect(res.text).toContain('There is a problem');
-    expect(res.text).toContain('<a href="#audience">Select who you are acting for</a>');
-    expect(res.text).toContain('id="audience-error"');
+    expect(res.text).toContain('<a href="#actingAs">Select who you are acting for</a>');
+    expect(res.text).toContain('id="actingAs-error"');
   });
 });

@@ -40,3 +40,62 @@ export async function signedInAgent(
   if (res.status !== 303) throw new Error(`could not sign in ${email}: ${res.status}`);
   return agent;
 }
+
+/** A fictional NEQ, unique enough for a test database. */
+const neq = () => `11${String(Date.now() % 1e8).padStart(8, '0')}`.slice(0, 10);
+let neqCounter = 0;
+
+/**
+ * A signed-in member of a new SME, acting on its behalf (through the real
+ * /acting-as form). Returns the session cookie to send with plain requests.
+ */
+export async function smeMember(
+  url: string,
+  db: DataSource,
+  { legalName = 'Boulangerie du Vieux-Moulin inc.', employeeCount = 12 } = {},
+): Promise<{
+  cookie: string;
+  organizationId: string;
+  accountId: string;
+  agent: ReturnType<typeof request.agent>;
+}> {
+  const person = await createPerson(db);
+  const [org] = await db.query(
+    `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count, naics_code,
+       contact_name, contact_email, contact_phone)
+     VALUES ($1, $2, '12 rue Principale', 'Val-des-Cèdres', 'J0A 1B0', $3, '31-33', $4, $5, '418 555-0123')
+     RETURNING id`,
+    [
+      legalName,
+      `${neq().slice(0, 8)}${String(neqCounter++ % 100).padStart(2, '0')}`,
+      employeeCount,
+      person.displayName,
+      person.email,
+    ],
+  );
+  await db.query(
+    `INSERT INTO organization_membership (organization_id, account_id, role) VALUES ($1, $2, 'owner')`,
+    [org.id, person.id],
+  );
+  const agent = await signedInAgent(url, person.email);
+  const page = await agent.get('/acting-as');
+  const res = await agent
+    .post('/acting-as')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), actingAs: org.id, return: '/' });
+  if (res.status !== 303) throw new Error(`could not act for the SME: ${res.status}`);
+  const cookie = (
+    agent as unknown as {
+      jar: { getCookie(name: string, access: object): { toValueString(): string } | undefined };
+    }
+  ).jar
+    .getCookie('guichet_session', {
+      domain: new URL(url).hostname,
+      path: '/',
+      secure: false,
+      script: false,
+    })
+    ?.toValueString();
+  if (!cookie) throw new Error('no session cookie');
+  return { cookie, organizationId: org.id as string, accountId: person.id, agent };
+}

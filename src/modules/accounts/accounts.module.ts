@@ -1,8 +1,10 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { AccountService } from './account.service.js';
 import { AccountsController } from './accounts.controller.js';
+import { IdentityReadModel } from './identity.read-model.js';
 import { ActingAsController } from './acting-as.controller.js';
 import { ActingAsService } from './acting-as.service.js';
 import { PasswordResetController } from './password-reset.controller.js';
@@ -10,9 +12,9 @@ import { ProfileController } from './profile.controller.js';
 import { SessionContextMiddleware } from './session-context.middleware.js';
 
 @Module({
-  imports: [AuditModule, NotificationsModule],
+  imports: [AuditModule, NotificationsModule, OrganizationsModule],
   controllers: [AccountsController, PasswordResetController, ProfileController, ActingAsController],
-  providers: [ActingAsService, AccountService],
+  providers: [ActingAsService, AccountService, IdentityReadModel],
   exports: [ActingAsService, AccountService],
 })
 export class AccountsModule implements NestModule {

@@ -1,63 +1,56 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
-import { AppConfig } from '../../platform/config/app-config.js';
-import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { renderForm } from '../../platform/forms/render-form.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
-import { AUDIENCES } from '../../platform/flags/flag-context.js';
+import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import type { Account } from './account.service.js';
 import { CurrentActingAs, type ActingAs } from './acting-as.js';
-import { ACTING_AS_COOKIE, DEMO_ORGANIZATION } from './acting-as.service.js';
+import { ActingAsService, MYSELF } from './acting-as.service.js';
 
-/**
- * TEMPORARY (foundation): the "acting as" choice without accounts. A GET form, as
- * it only sets a preference cookie; the accounts issue makes it a POST with CSRF.
- */
+const PAGE = { view: 'accounts/acting-as', titleKey: 'actingAs.title' };
+
+/** "Who are you acting for?": yourself, or one of your SMEs. */
 @Controller('acting-as')
 export class ActingAsController {
   constructor(
+    private readonly actingAs: ActingAsService,
     private readonly i18n: I18nService,
-    private readonly config: AppConfig,
   ) {}
 
   @Get()
-  show(
-    @CurrentActingAs() actingAs: ActingAs,
+  async show(
+    @CurrentActingAs() current: ActingAs,
     @Query('return') returnTo: unknown,
+    @Req() req: Request,
     @Res() res: Response,
   ) {
-    this.render(res, 200, { selected: actingAs.audience, returnTo: safeReturnPath(returnTo) });
-  }
-
-  @Get('choose')
-  choose(
-    @Query('audience') audience: unknown,
-    @Query('return') returnTo: unknown,
-    @Res() res: Response,
-  ) {
-    const target = safeReturnPath(returnTo);
-    if (typeof audience !== 'string' || !(AUDIENCES as readonly string[]).includes(audience)) {
-      this.render(res, 422, { returnTo: target, error: true });
-      return;
-    }
-    res.cookie(ACTING_AS_COOKIE, audience, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.config.PUBLIC_URL.startsWith('https:'),
-    });
-    res.redirect(303, target);
-  }
-
-  private render(
-    res: Response,
-    status: number,
-    data: { selected?: string; returnTo: string; error?: boolean },
-  ) {
-    const locale = res.locals.locale as Locale;
-    res.status(status).render('accounts/acting-as', {
-      pageTitle: this.i18n.t(locale, 'actingAs.title'),
+    const account = res.locals.account as Account | undefined;
+    const selected = current.organization?.id ?? MYSELF;
+    renderForm(req, res, this.i18n, PAGE, 200, {
       navActive: 'acting-as',
-      hasErrors: Boolean(data.error),
-      organization: DEMO_ORGANIZATION,
-      ...data,
+      returnTo: safeReturnPath(returnTo),
+      values: { actingAs: selected },
+      choices: account ? await this.actingAs.choices(account.id) : [],
+    });
+  }
+
+  @Post()
+  async choose(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+    const account = res.locals.account as Account | undefined;
+    const returnTo = safeReturnPath(body?.return);
+    if (!account) return res.redirect(303, `/sign-in?return=${encodeURIComponent('/acting-as')}`);
+    const choice = typeof body?.actingAs === 'string' ? body.actingAs : '';
+    const origin = { ip: req.ip, requestId: String(res.locals.requestId ?? '') };
+    if (choice && (await this.actingAs.choose(req, account, choice, origin))) {
+      return req.session.save(() => res.redirect(303, returnTo));
+    }
+    const locale = res.locals.locale as Locale;
+    renderForm(req, res, this.i18n, PAGE, 422, {
+      navActive: 'acting-as',
+      returnTo,
+      values: { actingAs: choice },
+      choices: await this.actingAs.choices(account.id),
+      errors: [{ field: 'actingAs', message: this.i18n.t(locale, 'actingAs.errors.required') }],
     });
   }
 }

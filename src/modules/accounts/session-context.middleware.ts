@@ -1,20 +1,23 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { csrfToken } from '../../platform/http/sessions.js';
+import { csrfToken, refreshSessionExpiry } from '../../platform/http/sessions.js';
 import { Sessions } from '../../platform/platform.module.js';
-import { AccountService } from './account.service.js';
-import { ACTING_AS_COOKIE, ActingAsService } from './acting-as.service.js';
+import type { ActingAs } from './acting-as.js';
+import { IdentityReadModel } from './identity.read-model.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * On every page: the session from PostgreSQL, then who is signed in (a closed
- * account is signed out) and who they act as, for the views and the flags.
+ * On every page: the session from PostgreSQL, then — in one query — who is
+ * signed in (a closed account is signed out), whether they are staff, and who
+ * they act as (themselves, or an SME they still belong to), for the views and
+ * the flags.
  */
 @Injectable()
 export class SessionContextMiddleware implements NestMiddleware {
   constructor(
     private readonly sessions: Sessions,
-    private readonly accounts: AccountService,
-    private readonly actingAs: ActingAsService,
+    private readonly identities: IdentityReadModel,
   ) {}
 
   use(req: Request, res: Response, next: NextFunction) {
@@ -26,13 +29,29 @@ export class SessionContextMiddleware implements NestMiddleware {
 
   private async resolve(req: Request, res: Response) {
     const accountId = req.session?.accountId;
-    const account = accountId ? await this.accounts.find(accountId) : undefined;
-    if (accountId && !account) delete req.session.accountId;
-    if (account) {
-      res.locals.account = account;
-      res.locals.csrfToken = csrfToken(req);
+    const actingFor = req.session?.actingAsOrganizationId;
+    const identity =
+      accountId && UUID.test(accountId)
+        ? await this.identities.load(
+            accountId,
+            actingFor && UUID.test(actingFor) ? actingFor : undefined,
+          )
+        : undefined;
+    if (accountId && !identity) delete req.session.accountId;
+    if (actingFor && !identity?.organization) delete req.session.actingAsOrganizationId;
+    if (!identity) {
+      res.locals.actingAs = { audience: 'citizen', staff: false } satisfies ActingAs;
+      return;
     }
-    const cookies = (req.cookies ?? {}) as Record<string, unknown>;
-    res.locals.actingAs = this.actingAs.fromCookie(cookies[ACTING_AS_COOKIE], account?.id);
+    refreshSessionExpiry(req);
+    const { account, organization, staffRole } = identity;
+    res.locals.account = account;
+    res.locals.isStaff = staffRole !== undefined;
+    res.locals.csrfToken = csrfToken(req);
+    res.locals.actingAs = (
+      organization
+        ? { audience: 'business', accountId: account.id, organization, staff: res.locals.isStaff }
+        : { audience: 'citizen', accountId: account.id, staff: res.locals.isStaff }
+    ) satisfies ActingAs;
   }
 }

@@ -1,23 +1,21 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { StaffAuditController } from './staff-audit.controller.js';
 import { StaffAuditReadModel } from './staff-audit.read-model.js';
-import { StaffContextMiddleware } from './staff-context.middleware.js';
 import { StaffRolesGuard } from './staff-roles.guard.js';
 import { StaffController } from './staff.controller.js';
 import { StaffService } from './staff.service.js';
 
-/** The city's staff: roles, the staff area, the audit log. */
+/**
+ * The city's staff: roles, the staff area, the audit log. Whether the person
+ * on a page is staff (for the navigation) comes with their identity, loaded once
+ * per request by the accounts module's IdentityReadModel.
+ */
 @Module({
   imports: [AuditModule, AccountsModule],
   controllers: [StaffController, StaffAuditController],
   providers: [StaffService, StaffAuditReadModel, StaffRolesGuard],
   exports: [StaffService, StaffRolesGuard],
 })
-export class StaffModule implements NestModule {
-  /** Every page but the health probes. */
-  configure(consumer: MiddlewareConsumer) {
-    consumer.apply(StaffContextMiddleware).exclude('healthz', 'readyz').forRoutes('{*splat}');
-  }
-}
+export class StaffModule {}

@@ -9,8 +9,12 @@ import type { AppConfig } from '../config/app-config.js';
 declare module 'express-session' {
   interface SessionData {
     accountId?: string;
+    /** The SME the person acts for; absent when acting for themselves. */
+    actingAsOrganizationId?: string;
     csrfToken?: string;
     signedInAt?: string;
+    /** When the session's expiry was last pushed back (ms since epoch). */
+    refreshedAt?: number;
   }
 }
 
@@ -19,16 +23,22 @@ export const SESSION_COOKIE = 'guichet_session';
 /**
  * Sessions stored in PostgreSQL (table http_session), so any portal instance can
  * serve any request. The cookie is HttpOnly, SameSite=Lax, Secure behind TLS; a
- * session is created only once something is stored in it.
+ * session is created only once something is stored in it, and ends after
+ * SESSION_IDLE_MINUTES without a request (see refreshSessionExpiry).
  */
 export function sessionMiddleware(config: AppConfig) {
   const PgStore = connectPgSimple(session);
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 5 });
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: config.DATABASE_POOL_SIZE,
+  });
   const store = new PgStore({
     pool,
     tableName: 'http_session',
     createTableIfMissing: false,
     pruneSessionInterval: 15 * 60,
+    // No write on every request: refreshSessionExpiry pushes the expiry back instead.
+    disableTouch: true,
     errorLog: () => undefined,
   });
   const middleware = session({
@@ -37,7 +47,7 @@ export function sessionMiddleware(config: AppConfig) {
     store,
     resave: false,
     saveUninitialized: false,
-    rolling: true,
+    rolling: false,
     proxy: config.TRUST_PROXY,
     cookie: {
       httpOnly: true,
@@ -53,6 +63,21 @@ export function sessionMiddleware(config: AppConfig) {
       await pool.end();
     },
   };
+}
+
+const REFRESH_EVERY_MS = 5 * 60 * 1000;
+
+/**
+ * An idle timeout without a database write on every request: a session in use
+ * gets its expiry pushed back (and its cookie renewed) at most every 5 minutes.
+ */
+export function refreshSessionExpiry(req: Request): void {
+  const session = req.session;
+  if (!session) return;
+  const now = Date.now();
+  if (session.refreshedAt !== undefined && now - session.refreshedAt < REFRESH_EVERY_MS) return;
+  session.touch();
+  session.refreshedAt = now;
 }
 
 /** The request's CSRF token, created in its session on first use (for forms). */

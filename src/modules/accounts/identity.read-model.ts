@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Locale } from '../../platform/i18n/i18n.service.js';
+import type { Account } from './account.service.js';
+
+/** Who is making a request: their account, staff role and the SME they act for. */
+export interface RequestIdentity {
+  account: Account;
+  staffRole?: string;
+  /** Present when the person still belongs to the SME their session acts for. */
+  organization?: { id: string; name: string; employeeCount: number };
+}
+
+interface Row {
+  id: string;
+  email: string;
+  display_name: string;
+  preferred_locale: Locale;
+  email_confirmed_at: Date | null;
+  staff_role: string | null;
+  org_id: string | null;
+  legal_name: string | null;
+  employee_count: number | null;
+}
+
+/**
+ * One query per request for who is signed in. It reads the staff module's and
+ * the organizations module's tables on purpose: this runs on every page, and
+ * three round trips (account, role, membership) cost two thirds of the signed-in
+ * throughput (docs/benchmarks.md). Every other read goes through the owning
+ * module's service.
+ */
+@Injectable()
+export class IdentityReadModel {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async load(
+    accountId: string,
+    actingAsOrganizationId?: string,
+  ): Promise<RequestIdentity | undefined> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT a.id, a.email, a.display_name, a.preferred_locale, a.email_confirmed_at,
+              s.role AS staff_role, o.id AS org_id, o.legal_name, o.employee_count
+       FROM account a
+       LEFT JOIN staff_member s ON s.account_id = a.id
+       LEFT JOIN organization_membership m ON m.account_id = a.id AND m.organization_id = $2::uuid
+       LEFT JOIN organization o ON o.id = m.organization_id
+       WHERE a.id = $1::uuid AND a.closed_at IS NULL`,
+      [accountId, actingAsOrganizationId ?? null],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      account: {
+        id: row.id,
+        email: row.email,
+        displayName: row.display_name,
+        preferredLocale: row.preferred_locale,
+        emailConfirmedAt: row.email_confirmed_at,
+      },
+      staffRole: row.staff_role ?? undefined,
+      organization:
+        row.org_id && row.legal_name !== null && row.employee_count !== null
+          ? { id: row.org_id, name: row.legal_name, employeeCount: row.employee_count }
+          : undefined,
+    };
+  }
+}
