@@ -6,6 +6,7 @@ import cookieParser from 'cookie-parser';
 import type { Express } from 'express';
 import { AppModule } from './app.module.js';
 import { CatalogueService } from './modules/catalogue/catalogue.service.js';
+import { DemoPeopleSeed } from './modules/demo/demo-people.seed.js';
 import { DemoRolloutSeed } from './modules/rollout/demo-rollout.seed.js';
 import { FlagProvisioner } from './modules/rollout/flag-provisioner.service.js';
 import type { AppConfig } from './platform/config/app-config.js';
@@ -114,7 +115,8 @@ export async function createApp(
  * Creates a flag for every service variant (off) and, when asked, seeds the demo
  * rollout, then waits (bounded) until this instance's flags show what the seed
  * released. Unleash being down does not stop the portal: it serves, closed, and
- * the next boot tries again.
+ * the next boot tries again. Then, when asked, seeds the demo people (database
+ * only, so even when Unleash is down).
  */
 async function runBootTasks(app: NestExpressApplication, config: AppConfig, logger: JsonLogger) {
   try {
@@ -129,5 +131,12 @@ async function runBootTasks(app: NestExpressApplication, config: AppConfig, logg
     }
   } catch (error) {
     logger.event('warn', 'boot.flag_provisioning_failed', { error: (error as Error).message });
+  }
+  if (!config.SEED_DEMO) return;
+  try {
+    await DemoPeopleSeed.for(app, logger).run();
+  } catch (error) {
+    // Rolled back whole: the next boot with SEED_DEMO=true tries again.
+    logger.event('warn', 'boot.demo_people_failed', { error: (error as Error).message });
   }
 }

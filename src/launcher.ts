@@ -1,6 +1,7 @@
 // `npm start`: the whole portal on one machine. Starts whatever the environment
 // does not provide (PostgreSQL, Unleash, a mail catcher), then the portal.
 import { createApp } from './app.js';
+import { demoSignInLines } from './modules/demo/demo-people.seed.js';
 import { ConfigError, loadConfig } from './platform/config/app-config.js';
 import { startEmbeddedStack } from './platform/embedded/embedded-stack.js';
 import { JsonLogger } from './platform/logging/json-logger.js';
@@ -46,8 +47,9 @@ try {
   if (stack.mailWebUrl) lines.push(`  Mail catcher:  ${stack.mailWebUrl}`);
   lines.push(
     `  Health:        ${config.PUBLIC_URL}/readyz`,
-    '  Demo:          choose "acting as" a citizen or the demo SME from the menu;',
-    '                 the building permit is open to businesses and closed to citizens.',
+    '  Demo:          the building permit is open to businesses and closed to citizens;',
+    '                 an SME member chooses "acting as" their business from the menu.',
+    ...(await demoSignInLines(app)),
     `  Secrets and data live in ${dataDir}/ (delete it to start afresh). Ctrl-C stops everything.`,
     '',
   );
