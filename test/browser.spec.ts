@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { DataSource } from 'typeorm';
-import { smeMember } from './support/people.js';
+import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import {
   csrfFrom,
   eventually,
@@ -55,13 +55,21 @@ describe('in a real browser', () => {
   const cspViolations: string[] = [];
   /** Session cookies of SME members: one acting for the SME, one acting for themselves. */
   let smeSession = '';
+  let smeOrganizationId = '';
+  let adminSession = '';
   let memberAsHimself: { cookie: string; organizationId: string };
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
-    smeSession = (await smeMember(portal.url, db)).cookie;
+    const owner = await smeMember(portal.url, db);
+    smeSession = owner.cookie;
+    smeOrganizationId = owner.organizationId;
+    const admin = await createPerson(db, { displayName: 'Sylvie Admin' });
+    await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'admin')`, [admin.id]);
+    const adminAgent = await signedInAgent(portal.url, admin.email);
+    adminSession = cookieOf(adminAgent, portal.url);
     const other = await smeMember(portal.url, db, { legalName: 'Toitures Laurentides ltée' });
     const page = await other.agent.get('/acting-as');
     await other.agent
@@ -98,17 +106,34 @@ describe('in a real browser', () => {
     await portal?.close();
   });
 
+  function cookieOf(agent: Awaited<ReturnType<typeof signedInAgent>>, url: string): string {
+    const jar = (
+      agent as unknown as {
+        jar: { getCookie(n: string, a: object): { toValueString(): string } | undefined };
+      }
+    ).jar;
+    const cookie = jar.getCookie('guichet_session', {
+      domain: new URL(url).hostname,
+      path: '/',
+      secure: false,
+      script: false,
+    });
+    if (!cookie) throw new Error('no session cookie');
+    return cookie.toValueString();
+  }
+
   function sessionCookie(header: string) {
     const [name, value] = header.split(/=(.*)/s);
     return { name, value, url: portal.url };
   }
 
-  async function openPage(locale: 'fr' | 'en', audience: 'citizen' | 'business') {
+  async function openPage(locale: 'fr' | 'en', audience: 'citizen' | 'business' | 'admin') {
     const context = await browser.newContext({
       locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
       viewport: { width: 1100, height: 900 },
     });
     if (audience === 'business') await context.addCookies([sessionCookie(smeSession)]);
+    if (audience === 'admin') await context.addCookies([sessionCookie(adminSession)]);
     const page = await context.newPage();
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text()))
@@ -169,13 +194,56 @@ describe('in a real browser', () => {
       status: 200,
       heading: { fr: 'Se connecter', en: 'Sign in' },
     },
+    {
+      name: 'my-businesses',
+      path: '/organizations',
+      audience: 'business',
+      status: 200,
+      heading: { fr: 'Mes entreprises', en: 'My businesses' },
+    },
+    {
+      name: 'register-business',
+      path: '/organizations/new',
+      audience: 'business',
+      status: 200,
+      heading: { fr: 'Inscrire une entreprise', en: 'Register a business' },
+    },
+    {
+      name: 'business',
+      path: '/organizations/:org',
+      audience: 'business',
+      status: 200,
+      heading: { fr: 'Boulangerie du Vieux-Moulin inc.', en: 'Boulangerie du Vieux-Moulin inc.' },
+    },
+    {
+      name: 'account',
+      path: '/account',
+      audience: 'business',
+      status: 200,
+      heading: { fr: 'Votre compte', en: 'Your account' },
+    },
+    {
+      name: 'staff-home',
+      path: '/staff',
+      audience: 'admin',
+      status: 200,
+      heading: { fr: 'Espace du personnel', en: 'Staff area' },
+    },
+    {
+      name: 'staff-audit',
+      path: '/staff/audit',
+      audience: 'admin',
+      status: 200,
+      heading: { fr: 'Journal d’audit', en: 'Audit log' },
+    },
   ] as const;
 
   for (const spec of pages) {
     for (const locale of ['fr', 'en'] as const) {
       it(`renders ${spec.name} in ${locale} with no WCAG 2.1 A/AA violation`, async () => {
         const page = await openPage(locale, spec.audience);
-        const response = await page.goto(`${portal.url}${spec.path}`);
+        const path = spec.path.replace(':org', smeOrganizationId);
+        const response = await page.goto(`${portal.url}${path}`);
         expect(response?.status()).toBe(spec.status);
         expect(await page.getAttribute('html', 'lang')).toBe(locale);
         expect(await page.textContent('h1')).toContain(spec.heading[locale]);
