@@ -540,4 +540,24 @@ describe('organizations: SMEs, their members and invitations', () => {
       }
     }
   });
+
+  it('limits invitations to 30 an hour per person, saying when to try again', async () => {
+    const sender = await createPerson(db, { email: uniqueEmail('busy-owner') });
+    const agent = await signedInAgent(portal.url, sender.email);
+    const id = await registerSme(agent, { neq: '1177665544' });
+    for (let i = 0; i < 30; i++) {
+      const res = await postOn(agent, id, '/invitations', {
+        email: uniqueEmail(`guest${i}`),
+        role: 'member',
+      });
+      expect(res.status).toBe(303);
+    }
+    const refused = await postOn(agent, id, '/invitations', {
+      email: uniqueEmail('one-too-many'),
+      role: 'member',
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect(refused.text).toMatch(/Trop de tentatives. Réessayez dans \d+ minutes/);
+  });
 });

@@ -1,0 +1,150 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createPerson, signedInAgent, uniqueEmail } from './support/people.js';
+import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
+
+type Agent = ReturnType<typeof request.agent>;
+const ACTORS = [
+  'anonymous',
+  'citizen',
+  'member of SME A',
+  'owner of SME B',
+  'admin',
+  'rollout-manager',
+  'clerk',
+  'analyst',
+] as const;
+type Actor = (typeof ACTORS)[number];
+type Expected = Record<Actor, number>;
+
+/** The same status for everyone but the listed actors. */
+const all = (status: number, except: Partial<Expected> = {}): Expected =>
+  Object.fromEntries(ACTORS.map((a) => [a, except[a] ?? status])) as Expected;
+const STAFF = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 200 } as const;
+const ADMIN_ONLY = { admin: 200, 'rollout-manager': 403, clerk: 403, analyst: 403 } as const;
+
+/**
+ * Every route × every kind of person → the status they get. Nobody reads or
+ * changes another person's or another SME's data: a resource that is not yours
+ * answers 404; an SME member attempting an owner's action, 403.
+ */
+describe('the authorization matrix', () => {
+  let portal: TestApp;
+  let db: DataSource;
+  const agents = {} as Record<Actor, Agent>;
+  let smeA = '';
+  let smeB = '';
+
+  beforeAll(async () => {
+    portal = await startTestApp();
+    db = portal.app.get(DataSource);
+    const person = async (label: string) => createPerson(db, { email: uniqueEmail(label) });
+    const sme = async (legalName: string, neq: string) => {
+      const [org] = await db.query(
+        `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count, naics_code,
+           contact_name, contact_email, contact_phone)
+         VALUES ($1, $2, '1 rue du Marché', 'Val-des-Cèdres', 'J0A 1B0', 8, '23', 'Contact', 'contact@exemple.ca',
+           '418 555-0100') RETURNING id`,
+        [legalName, neq],
+      );
+      return org.id as string;
+    };
+    smeA = await sme('Entreprise A inc.', '1100000001');
+    smeB = await sme('Entreprise B inc.', '1100000002');
+    const ownerOfA = await person('owner-a');
+    const memberOfA = await person('member-a');
+    const ownerOfB = await person('owner-b');
+    const citizen = await person('citizen');
+    await db.query(
+      `INSERT INTO organization_membership (organization_id, account_id, role)
+       VALUES ($1, $2, 'owner'), ($1, $3, 'member'), ($4, $5, 'owner')`,
+      [smeA, ownerOfA.id, memberOfA.id, smeB, ownerOfB.id],
+    );
+    agents.anonymous = request.agent(portal.url);
+    agents.citizen = await signedInAgent(portal.url, citizen.email);
+    agents['member of SME A'] = await signedInAgent(portal.url, memberOfA.email);
+    agents['owner of SME B'] = await signedInAgent(portal.url, ownerOfB.email);
+    for (const role of ['admin', 'rollout-manager', 'clerk', 'analyst'] as const) {
+      const staff = await person(role);
+      await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, $2)`, [
+        staff.id,
+        role,
+      ]);
+      agents[role] = await signedInAgent(portal.url, staff.email);
+    }
+  });
+  afterAll(() => portal.close());
+
+  const pages: [string, () => string, Expected][] = [
+    ['home', () => '/', all(200)],
+    ['acting as', () => '/acting-as', all(200)],
+    ['your account', () => '/account', all(200, { anonymous: 303 })],
+    ['your details', () => '/account/profile', all(200, { anonymous: 303 })],
+    ['close your account', () => '/account/close', all(200, { anonymous: 303 })],
+    ['my businesses', () => '/organizations', all(200, { anonymous: 303 })],
+    ['register a business', () => '/organizations/new', all(200, { anonymous: 303 })],
+    ['SME A', () => `/organizations/${smeA}`, all(404, { anonymous: 303, 'member of SME A': 200 })],
+    ['SME B', () => `/organizations/${smeB}`, all(404, { anonymous: 303, 'owner of SME B': 200 })],
+    ['staff area', () => '/staff', all(404, { anonymous: 303, ...STAFF })],
+    ['staff people', () => '/staff/people', all(404, { anonymous: 303, ...ADMIN_ONLY })],
+    ['audit log', () => '/staff/audit', all(404, { anonymous: 303, ...ADMIN_ONLY })],
+    ['audit CSV', () => '/staff/audit.csv', all(404, { anonymous: 303, ...ADMIN_ONLY })],
+    ['liveness', () => '/healthz', all(200)],
+  ];
+
+  for (const [name, path, expected] of pages) {
+    it(`GET ${name}`, async () => {
+      const got = {} as Expected;
+      for (const actor of ACTORS) got[actor] = (await agents[actor].get(path())).status;
+      expect(got).toEqual(expected);
+    });
+  }
+
+  /** A form post with the actor's own CSRF token (taken from a page every actor can open). */
+  async function post(actor: Actor, path: string, fields: Record<string, string>) {
+    const page = await agents[actor].get('/register');
+    return agents[actor]
+      .post(path)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), ...fields });
+  }
+
+  const actions: [string, () => string, () => Record<string, string>, Expected][] = [
+    [
+      'invite someone to SME A',
+      () => `/organizations/${smeA}/invitations`,
+      () => ({ email: uniqueEmail('guest'), role: 'member' }),
+      all(404, { anonymous: 303, 'member of SME A': 403 }),
+    ],
+    [
+      "remove SME A's owner",
+      () => `/organizations/${smeA}/members/00000000-0000-4000-8000-000000000000/remove`,
+      () => ({}),
+      all(404, { anonymous: 303, 'member of SME A': 403 }),
+    ],
+    [
+      'add a staff member',
+      () => '/staff/people',
+      () => ({ displayName: 'Nouvelle Personne', email: uniqueEmail('new-staff'), role: 'clerk' }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 403, clerk: 403, analyst: 403 }),
+    ],
+  ];
+
+  for (const [name, path, fields, expected] of actions) {
+    it(`POST ${name}`, async () => {
+      const got = {} as Expected;
+      for (const actor of ACTORS) got[actor] = (await post(actor, path(), fields())).status;
+      expect(got).toEqual(expected);
+    });
+  }
+
+  it('refuses every state-changing form without its CSRF token, whoever sends it', async () => {
+    for (const actor of ACTORS) {
+      const res = await agents[actor]
+        .post('/account/profile')
+        .type('form')
+        .send({ displayName: 'X', preferredLocale: 'fr' });
+      expect(res.status).toBe(403);
+    }
+  });
+});
