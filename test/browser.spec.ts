@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/browser.js';
 import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { DataSource } from 'typeorm';
@@ -14,7 +15,6 @@ import {
   type TestApp,
 } from './support/test-app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = projectPath('test-results/screenshots');
 const axeSource = readFileSync(
   createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
@@ -88,18 +88,7 @@ describe('in a real browser', () => {
       properties: { audience: 'business' as const, staff: 'false' as const },
     };
     await eventually(async () => flags.isEnabled(flag, sme));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

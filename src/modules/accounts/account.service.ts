@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
@@ -12,6 +11,7 @@ import {
 } from '../../platform/security/passwords.js';
 import { AuditService } from '../audit/audit.service.js';
 import { OutboxService } from '../notifications/outbox.service.js';
+import { newToken, tokenHash } from '../../platform/security/tokens.js';
 
 export interface Account {
   id: string;
@@ -38,8 +38,6 @@ const CONFIRM_TTL_HOURS = 48;
 const RESET_TTL_MINUTES = 60;
 export const MAX_FAILED_SIGN_INS = 5;
 export const LOCK_MINUTES = 15;
-
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /**
  * People's accounts: registration with email confirmation, sign-in with a
@@ -234,7 +232,7 @@ export class AccountService {
     const preview = await this.dataSource.query(
       `SELECT a.email FROM account_token t JOIN account a ON a.id = t.account_id
        WHERE t.token_hash = $1 AND t.purpose = 'reset-password'`,
-      [sha256(token)],
+      [tokenHash(token)],
     );
     const problem = passwordProblem(password, preview[0]?.email);
     if (problem) return { ok: false, problem };
@@ -384,11 +382,11 @@ export class AccountService {
     purpose: string,
     ttlMinutes: number,
   ) {
-    const token = randomBytes(32).toString('base64url');
+    const token = newToken();
     await manager.query(
       `INSERT INTO account_token (token_hash, account_id, purpose, expires_at)
        VALUES ($1, $2, $3, now() + make_interval(mins => $4))`,
-      [sha256(token), accountId, purpose, ttlMinutes],
+      [tokenHash(token), accountId, purpose, ttlMinutes],
     );
     return token;
   }
@@ -405,7 +403,7 @@ export class AccountService {
       `UPDATE account_token SET used_at = now()
        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
        RETURNING account_id`,
-      [sha256(token), purpose],
+      [tokenHash(token), purpose],
     );
     return rows[0]?.account_id;
   }

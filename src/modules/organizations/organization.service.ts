@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
@@ -8,6 +7,7 @@ import type { RequestOrigin } from '../accounts/account.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { OutboxService } from '../notifications/outbox.service.js';
 import type { Role } from './dto/invitation.dto.js';
+import { newToken, tokenHash } from '../../platform/security/tokens.js';
 
 export interface OrganizationInput {
   legalName: string;
@@ -66,7 +66,6 @@ export type Outcome<T = object> = ({ ok: true } & T) | { ok: false; problem: Org
 export const INVITATION_TTL_DAYS = 7;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 interface OrganizationRow {
   id: string;
@@ -265,12 +264,12 @@ export class OrganizationService {
            AND accepted_at IS NULL AND expires_at > now()`,
         [organizationId, email],
       );
-      const token = randomBytes(32).toString('base64url');
+      const token = newToken();
       const [invitation] = await manager.query(
         `INSERT INTO organization_invitation (token_hash, organization_id, email, role, expires_at, created_by)
          VALUES ($1, $2, $3, $4, now() + make_interval(days => $5), $6)
          RETURNING expires_at`,
-        [sha256(token), organizationId, email, input.role, INVITATION_TTL_DAYS, actorId],
+        [tokenHash(token), organizationId, email, input.role, INVITATION_TTL_DAYS, actorId],
       );
       const [names] = await manager.query(
         `SELECT o.legal_name, a.display_name
@@ -308,7 +307,7 @@ export class OrganizationService {
       `SELECT o.id, o.legal_name, i.role
        FROM organization_invitation i JOIN organization o ON o.id = i.organization_id
        WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > now()`,
-      [sha256(token)],
+      [tokenHash(token)],
     );
     const row = rows[0];
     return row ? { organizationId: row.id, legalName: row.legal_name, role: row.role } : undefined;
@@ -331,7 +330,7 @@ export class OrganizationService {
         `UPDATE organization_invitation SET accepted_at = now(), accepted_by = $2
          WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
          RETURNING organization_id, role, email`,
-        [sha256(token), accountId],
+        [tokenHash(token), accountId],
       );
       if (!used) return undefined;
       const added = await manager.query(
