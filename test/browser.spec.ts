@@ -225,6 +225,55 @@ describe('in a real browser', () => {
       status: 200,
       heading: { fr: 'Journal d’audit', en: 'Audit log' },
     },
+    {
+      name: 'check-email',
+      path: '/register/check-email',
+      audience: 'citizen',
+      status: 200,
+      heading: { fr: 'Vérifiez vos courriels', en: 'Check your email' },
+    },
+    {
+      name: 'password-reset',
+      path: '/password-reset',
+      audience: 'citizen',
+      status: 200,
+      heading: { fr: 'Réinitialiser votre mot de passe', en: 'Reset your password' },
+    },
+    {
+      name: 'password-reset-sent',
+      path: '/password-reset/check-email',
+      audience: 'citizen',
+      status: 200,
+      heading: { fr: 'Vérifiez vos courriels', en: 'Check your email' },
+    },
+    {
+      name: 'password-choose',
+      path: '/password-reset/choose?token=from-an-email',
+      audience: 'citizen',
+      status: 200,
+      heading: { fr: 'Choisir un nouveau mot de passe', en: 'Choose a new password' },
+    },
+    {
+      name: 'profile',
+      path: '/account/profile',
+      audience: 'business',
+      status: 200,
+      heading: { fr: 'Modifier vos renseignements', en: 'Change your details' },
+    },
+    {
+      name: 'close-account',
+      path: '/account/close',
+      audience: 'business',
+      status: 200,
+      heading: { fr: 'Fermer votre compte', en: 'Close your account' },
+    },
+    {
+      name: 'staff-people',
+      path: '/staff/people',
+      audience: 'admin',
+      status: 200,
+      heading: { fr: 'Personnel', en: 'Staff' },
+    },
   ] as const;
 
   for (const spec of pages) {

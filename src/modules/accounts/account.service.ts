@@ -10,6 +10,7 @@ import {
   verifyPassword,
 } from '../../platform/security/passwords.js';
 import { AuditService } from '../audit/audit.service.js';
+import type { RequestOrigin } from '../audit/request-origin.js';
 import { OutboxService } from '../notifications/outbox.service.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
 
@@ -19,12 +20,6 @@ export interface Account {
   displayName: string;
   preferredLocale: Locale;
   emailConfirmedAt: Date | null;
-}
-
-/** Where a request comes from, for the audit log. */
-export interface RequestOrigin {
-  ip?: string;
-  requestId?: string;
 }
 
 export type RegisterResult =
@@ -334,24 +329,6 @@ export class AccountService {
         ...origin,
       }),
     );
-  }
-
-  async find(accountId: string): Promise<Account | undefined> {
-    const rows = await this.dataSource.query(
-      `SELECT id, email, display_name, preferred_locale, email_confirmed_at FROM account
-       WHERE id = $1 AND closed_at IS NULL`,
-      [accountId],
-    );
-    const row = rows[0];
-    return row
-      ? {
-          id: row.id,
-          email: row.email,
-          displayName: row.display_name,
-          preferredLocale: row.preferred_locale,
-          emailConfirmedAt: row.email_confirmed_at,
-        }
-      : undefined;
   }
 
   private async sendConfirmation(

@@ -7,14 +7,12 @@ import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
 import { SESSION_COOKIE } from '../../platform/http/sessions.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { PASSWORD_MIN_LENGTH, passwordProblem } from '../../platform/security/passwords.js';
-import { AccountService, type RequestOrigin } from './account.service.js';
+import { AccountService, type Account } from './account.service.js';
+import { requestOrigin } from '../audit/request-origin.js';
 import { REGISTER_FIELDS, RegisterDto } from './dto/register.dto.js';
 import { SIGN_IN_FIELDS, SignInDto } from './dto/sign-in.dto.js';
 
-const origin = (req: Request, res: Response): RequestOrigin => ({
-  ip: req.ip,
-  requestId: String(res.locals.requestId ?? ''),
-});
+const origin = requestOrigin;
 
 /** Registration, email confirmation, signing in and out. */
 @Controller()
@@ -183,9 +181,7 @@ export class AccountsController {
 
   @Get('account')
   async account(@Req() req: Request, @Res() res: Response) {
-    const account = req.session.accountId
-      ? await this.accounts.find(req.session.accountId)
-      : undefined;
+    const account = res.locals.account as Account | undefined;
     if (!account) return res.redirect(303, '/sign-in?return=%2Faccount');
     res.render('accounts/account', {
       pageTitle: this.i18n.t(res.locals.locale as Locale, 'accounts.account.title'),

@@ -6,6 +6,7 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from './account.service.js';
 import { CurrentActingAs, type ActingAs } from './acting-as.js';
 import { ActingAsService, MYSELF } from './acting-as.service.js';
+import { requestOrigin } from '../audit/request-origin.js';
 
 const PAGE = { view: 'accounts/acting-as', titleKey: 'actingAs.title' };
 
@@ -40,7 +41,7 @@ export class ActingAsController {
     const returnTo = safeReturnPath(body?.return);
     if (!account) return res.redirect(303, `/sign-in?return=${encodeURIComponent('/acting-as')}`);
     const choice = typeof body?.actingAs === 'string' ? body.actingAs : '';
-    const origin = { ip: req.ip, requestId: String(res.locals.requestId ?? '') };
+    const origin = requestOrigin(req, res);
     if (choice && (await this.actingAs.choose(req, account, choice, origin))) {
       return req.session.save(() => res.redirect(303, returnTo));
     }

@@ -3,7 +3,8 @@ import type { Request } from 'express';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { OrganizationService } from '../organizations/organization.service.js';
-import type { Account, RequestOrigin } from './account.service.js';
+import type { Account } from './account.service.js';
+import type { RequestOrigin } from '../audit/request-origin.js';
 
 /** "myself", or the id of one of the person's SMEs. */
 export type ActingAsChoice = string;

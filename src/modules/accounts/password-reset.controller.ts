@@ -6,6 +6,7 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { PASSWORD_MIN_LENGTH } from '../../platform/security/passwords.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { AccountService } from './account.service.js';
+import { requestOrigin } from '../audit/request-origin.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -56,10 +57,7 @@ export class PasswordResetController {
         errors: [{ field: 'email', message }],
       });
     }
-    await this.accounts.requestPasswordReset(email, {
-      ip: req.ip,
-      requestId: String(res.locals.requestId ?? ''),
-    });
+    await this.accounts.requestPasswordReset(email, requestOrigin(req, res));
     res.redirect(303, '/password-reset/check-email');
   }
 
@@ -89,10 +87,7 @@ export class PasswordResetController {
       ];
       return this.render(req, res, 'accounts/password-choose', title, 422, { token, errors });
     }
-    const result = await this.accounts.resetPassword(token, password, {
-      ip: req.ip,
-      requestId: String(res.locals.requestId ?? ''),
-    });
+    const result = await this.accounts.resetPassword(token, password, requestOrigin(req, res));
     if (result.ok) {
       return res.status(200).render('accounts/password-changed', {
         pageTitle: this.i18n.t(locale, 'accounts.reset.doneTitle'),

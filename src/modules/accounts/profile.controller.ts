@@ -6,6 +6,7 @@ import { SESSION_COOKIE } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { AccountService, type Account } from './account.service.js';
 import { PROFILE_FIELDS, ProfileDto } from './dto/profile.dto.js';
+import { requestOrigin } from '../audit/request-origin.js';
 
 const PROFILE = { view: 'accounts/profile', titleKey: 'accounts.profile.title' };
 const CLOSE = { view: 'accounts/close', titleKey: 'accounts.close.title' };
@@ -44,7 +45,7 @@ export class ProfileController {
     await this.accounts.updateProfile(
       account.id,
       { displayName: value.displayName.trim(), preferredLocale: value.preferredLocale as Locale },
-      { ip: req.ip, requestId: String(res.locals.requestId ?? '') },
+      requestOrigin(req, res),
     );
     res.redirect(303, '/account?saved=1');
   }
@@ -62,11 +63,7 @@ export class ProfileController {
     const locale = res.locals.locale as Locale;
     const typed = typeof password === 'string' ? password : '';
     const closed =
-      typed !== '' &&
-      (await this.accounts.close(account.id, typed, {
-        ip: req.ip,
-        requestId: String(res.locals.requestId ?? ''),
-      }));
+      typed !== '' && (await this.accounts.close(account.id, typed, requestOrigin(req, res)));
     if (!closed) {
       const key = typed ? 'accounts.errors.passwordIncorrect' : 'accounts.errors.passwordRequired';
       return renderForm(req, res, this.i18n, CLOSE, 422, {

@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
 import { isLocale, type Locale } from '../../platform/i18n/i18n.service.js';
-import type { RequestOrigin } from '../accounts/account.service.js';
+import type { RequestOrigin } from '../audit/request-origin.js';
 import { AuditService } from '../audit/audit.service.js';
 import { OutboxService } from '../notifications/outbox.service.js';
 import type { Role } from './dto/invitation.dto.js';

@@ -4,7 +4,8 @@ import { errorsByField, validateForm, type FieldError } from '../../platform/for
 import { csrfToken } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
-import type { Account, RequestOrigin } from '../accounts/account.service.js';
+import type { Account } from '../accounts/account.service.js';
+import { requestOrigin } from '../audit/request-origin.js';
 import { INVITATION_FIELDS, InvitationDto, isRole, type Role } from './dto/invitation.dto.js';
 import {
   normalizeNeq,
@@ -21,10 +22,7 @@ import {
   type OrganizationView,
 } from './organization.service.js';
 
-export const origin = (req: Request, res: Response): RequestOrigin => ({
-  ip: req.ip,
-  requestId: String(res.locals.requestId ?? ''),
-});
+export const origin = requestOrigin;
 
 /** The signed-in person, or undefined after answering with a redirect to sign in (coming back to `returnTo`). */
 export function signedIn(res: Response, returnTo: string): Account | undefined {

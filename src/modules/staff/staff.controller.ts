@@ -7,6 +7,7 @@ import { ADD_STAFF_FIELDS, AddStaffDto } from './dto/add-staff.dto.js';
 import { SignInRedirectFilter, StaffRoles, StaffRolesGuard } from './staff-roles.guard.js';
 import { STAFF_ROLES, type StaffRole } from './staff-role.js';
 import { StaffService } from './staff.service.js';
+import { requestOrigin } from '../audit/request-origin.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -79,7 +80,7 @@ export class StaffController {
         role: value.role as StaffRole,
         preferredLocale: locale,
       },
-      { ip: req.ip, requestId: String(res.locals.requestId ?? '') },
+      requestOrigin(req, res),
     );
     if (!result.ok) {
       const message = this.i18n.t(locale, 'staff.people.errors.alreadyStaff', {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
-import { AccountService, type RequestOrigin } from '../accounts/account.service.js';
+import { AccountService } from '../accounts/account.service.js';
+import type { RequestOrigin } from '../audit/request-origin.js';
 import { AuditService } from '../audit/audit.service.js';
 import { grantStaffRole } from './staff-membership.js';
 import type { StaffRole } from './staff-role.js';

@@ -32,9 +32,4 @@ export class RateLimiter {
     const { hits, retry } = rows[0];
     return { allowed: hits <= limit, hits, retryAfterSeconds: Math.max(1, Number(retry)) };
   }
-
-  /** Forgets a key's hits (after a successful sign-in, say). */
-  async reset(key: string): Promise<void> {
-    await this.dataSource.query('DELETE FROM rate_limit_hit WHERE key = $1', [key]);
-  }
 }
