@@ -3,10 +3,12 @@ import { Foundation1763856000000 } from './1763856000000-foundation.js';
 import { Accounts1763900000000 } from './1763900000000-accounts.js';
 import { Staff1763910000000 } from './1763910000000-staff.js';
 import { Organizations1763920000000 } from './1763920000000-organizations.js';
+import { Applications1763930000000 } from './1763930000000-applications.js';
 
 export const migrations = [
   Foundation1763856000000,
   Accounts1763900000000,
   Staff1763910000000,
   Organizations1763920000000,
+  Applications1763930000000,
 ];

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ApplicationsModule } from './modules/applications/applications.module.js';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { CatalogueModule } from './modules/catalogue/catalogue.module.js';
@@ -22,6 +23,7 @@ export class AppModule {
         RolloutModule,
         CatalogueModule,
         StaffModule,
+        ApplicationsModule,
       ],
     };
   }

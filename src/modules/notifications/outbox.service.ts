@@ -8,7 +8,15 @@ export type EmailKind =
   | 'account-exists'
   | 'reset-password'
   | 'password-changed'
-  | 'organization-invitation';
+  | 'organization-invitation'
+  | 'application-submitted'
+  | 'application-in-review'
+  | 'application-information-requested'
+  | 'application-resubmitted'
+  | 'application-approved'
+  | 'application-rejected'
+  | 'application-withdrawn'
+  | 'application-message';
 
 export interface OutboxEmail {
   kind: EmailKind;

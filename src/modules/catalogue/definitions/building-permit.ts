@@ -1,4 +1,6 @@
+import type { FormDefinition } from '../form-schema.js';
 import type { ServiceDefinition } from '../service-definition.js';
+import { applicantStep, businessStep, lotNumber, RBQ_LICENCE } from './common-fields.js';
 
 const citizenTasks = [
   {
@@ -27,8 +29,234 @@ const citizenDocuments = [
   },
 ];
 
+const WORK_WITH_AREA = ['newBuilding', 'extension', 'accessoryBuilding'];
+
+const form: FormDefinition = {
+  steps: [
+    businessStep,
+    {
+      slug: 'property',
+      title: { fr: 'La propriété', en: 'The property' },
+      fields: [
+        {
+          name: 'propertyAddress',
+          type: 'address',
+          label: { fr: 'Adresse des travaux', en: 'Address of the work' },
+        },
+        lotNumber('lotNumber'),
+        {
+          name: 'applicantIsOwner',
+          type: 'yesNo',
+          label: {
+            fr: 'Êtes-vous propriétaire de cet immeuble ?',
+            en: 'Do you own this property?',
+          },
+        },
+        {
+          name: 'ownerName',
+          type: 'text',
+          label: { fr: 'Nom du propriétaire', en: 'Name of the owner' },
+          hint: {
+            fr: 'Vous devrez joindre une procuration signée par le propriétaire.',
+            en: 'You will need to attach a power of attorney signed by the owner.',
+          },
+          showIf: { field: 'applicantIsOwner', equals: 'no' },
+        },
+        {
+          name: 'otherSites',
+          type: 'group',
+          only: 'business',
+          optional: true,
+          maxItems: 10,
+          itemLabel: { fr: 'Autre site', en: 'Other site' },
+          label: {
+            fr: 'Autres sites visés par la même demande',
+            en: 'Other sites covered by this application',
+          },
+          hint: {
+            fr: 'Pour les mêmes travaux sur plusieurs sites (par exemple, une enseigne de chaîne). Laissez vide s’il n’y en a pas.',
+            en: 'For the same work on several sites (a chain’s branches, for example). Leave empty if there are none.',
+          },
+          fields: [
+            {
+              name: 'address',
+              type: 'address',
+              label: { fr: 'Adresse', en: 'Address' },
+            },
+            { ...lotNumber('lot'), optional: true },
+          ],
+        },
+      ],
+    },
+    {
+      slug: 'work',
+      title: { fr: 'Les travaux', en: 'The work' },
+      fields: [
+        {
+          name: 'workType',
+          type: 'choice',
+          label: { fr: 'Type de travaux', en: 'Type of work' },
+          options: [
+            { value: 'newBuilding', label: { fr: 'Nouvelle construction', en: 'New building' } },
+            { value: 'extension', label: { fr: 'Agrandissement', en: 'Extension' } },
+            {
+              value: 'renovation',
+              label: {
+                fr: 'Rénovation intérieure ou extérieure',
+                en: 'Interior or exterior renovation',
+              },
+            },
+            {
+              value: 'accessoryBuilding',
+              label: {
+                fr: 'Garage, cabanon ou autre bâtiment accessoire',
+                en: 'Garage, shed or other outbuilding',
+              },
+            },
+            { value: 'pool', label: { fr: 'Piscine ou spa', en: 'Pool or spa' } },
+            { value: 'fence', label: { fr: 'Clôture ou muret', en: 'Fence or low wall' } },
+            { value: 'demolition', label: { fr: 'Démolition', en: 'Demolition' } },
+            {
+              value: 'commercialFitOut',
+              label: {
+                fr: 'Aménagement d’un local commercial',
+                en: 'Fit-out of commercial premises',
+              },
+            },
+          ],
+        },
+        {
+          name: 'workDescription',
+          type: 'longText',
+          maxLength: 2000,
+          label: { fr: 'Description des travaux', en: 'Description of the work' },
+          hint: {
+            fr: 'Ce que vous allez faire, les matériaux et les dimensions principales.',
+            en: 'What you will do, the materials and the main dimensions.',
+          },
+        },
+        {
+          name: 'floorArea',
+          type: 'number',
+          min: 1,
+          max: 100000,
+          suffix: { fr: 'm²', en: 'm²' },
+          label: { fr: 'Superficie de plancher ajoutée', en: 'Floor area added' },
+          showIf: { field: 'workType', equals: WORK_WITH_AREA },
+        },
+        {
+          name: 'storeys',
+          type: 'number',
+          integer: true,
+          min: 1,
+          max: 12,
+          label: { fr: 'Nombre d’étages', en: 'Number of storeys' },
+          showIf: { field: 'workType', equals: WORK_WITH_AREA },
+        },
+        {
+          name: 'estimatedCost',
+          type: 'money',
+          min: 0,
+          max: 100000000,
+          label: { fr: 'Coût estimé des travaux', en: 'Estimated cost of the work' },
+          hint: { fr: 'En dollars, taxes comprises.', en: 'In dollars, taxes included.' },
+        },
+        {
+          name: 'startDate',
+          type: 'date',
+          notBefore: 'today',
+          label: { fr: 'Date prévue de début', en: 'Planned start date' },
+          hint: { fr: 'Par exemple 15 6 2027', en: 'For example 15 6 2027' },
+        },
+        {
+          name: 'durationWeeks',
+          type: 'number',
+          integer: true,
+          min: 1,
+          max: 156,
+          suffix: { fr: 'semaines', en: 'weeks' },
+          label: { fr: 'Durée prévue', en: 'Planned duration' },
+        },
+        {
+          name: 'treesCut',
+          type: 'yesNo',
+          label: {
+            fr: 'Des arbres seront-ils abattus ?',
+            en: 'Will any trees be cut down?',
+          },
+        },
+      ],
+    },
+    {
+      slug: 'contractor',
+      title: { fr: 'Qui fera les travaux', en: 'Who will do the work' },
+      fields: [
+        {
+          name: 'doneBy',
+          type: 'choice',
+          label: { fr: 'Les travaux seront faits par', en: 'The work will be done by' },
+          options: [
+            {
+              value: 'self',
+              label: { fr: 'Moi-même (autoconstruction)', en: 'Myself (owner-builder)' },
+            },
+            { value: 'contractor', label: { fr: 'Un entrepreneur', en: 'A contractor' } },
+          ],
+        },
+        {
+          name: 'contractorName',
+          type: 'text',
+          label: { fr: 'Nom de l’entrepreneur', en: 'Contractor’s name' },
+          showIf: { field: 'doneBy', equals: 'contractor' },
+        },
+        {
+          name: 'contractorRbq',
+          type: 'text',
+          width: '10',
+          pattern: RBQ_LICENCE,
+          label: {
+            fr: 'Numéro de licence RBQ de l’entrepreneur',
+            en: 'Contractor’s RBQ licence number',
+          },
+          hint: { fr: 'Par exemple 5678-1234-01', en: 'For example 5678-1234-01' },
+          showIf: { field: 'doneBy', equals: 'contractor' },
+        },
+      ],
+    },
+    {
+      slug: 'documents',
+      title: { fr: 'Les documents', en: 'Documents' },
+      intro: {
+        fr: 'Fichiers PDF, JPEG ou PNG, 10 Mo au plus chacun.',
+        en: 'PDF, JPEG or PNG files, 10 MB at most each.',
+      },
+      fields: [
+        {
+          name: 'sitePlan',
+          type: 'file',
+          maxFiles: 3,
+          label: { fr: 'Plan d’implantation', en: 'Site plan' },
+          hint: {
+            fr: 'Il montre le bâtiment et les distances aux limites du terrain.',
+            en: 'It shows the building and the distances to the property lines.',
+          },
+        },
+        {
+          name: 'workPlans',
+          type: 'file',
+          optional: true,
+          maxFiles: 5,
+          label: { fr: 'Plans des travaux', en: 'Plans of the work' },
+        },
+      ],
+    },
+    applicantStep,
+  ],
+};
+
 export const buildingPermit: ServiceDefinition = {
   slug: 'building-permit',
+  referencePrefix: 'PC',
   title: { fr: 'Permis de construction ou de rénovation', en: 'Building or renovation permit' },
   summary: {
     fr: 'Demandez un permis avant de construire, agrandir, rénover ou démolir.',
@@ -81,4 +309,5 @@ export const buildingPermit: ServiceDefinition = {
       ],
     },
   },
+  form,
 };

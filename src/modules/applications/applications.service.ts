@@ -1,0 +1,472 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { returningRows } from '../../platform/database/database.js';
+import type { Audience } from '../../platform/flags/flag-context.js';
+import type { Locale } from '../../platform/i18n/i18n.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { RequestOrigin } from '../audit/request-origin.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import type { Answers } from '../catalogue/form-schema.js';
+import { FormService } from '../catalogue/form.service.js';
+import { OutboxService, type EmailKind } from '../notifications/outbox.service.js';
+import {
+  canTransition,
+  isEditable,
+  type ApplicationStatus,
+  type TransitionActor,
+} from './application-status.js';
+
+/** Who files: a person for themselves (citizen) or for an SME (business). */
+export interface Applicant {
+  accountId: string;
+  audience: Audience;
+  /** Set exactly when audience is business. */
+  organizationId?: string;
+  /** How the request came: the web pages, the API (with this key) or a CSV batch. */
+  channel: 'web' | 'api' | 'csv';
+  apiKeyId?: string;
+}
+
+export interface Application {
+  id: string;
+  reference: string | null;
+  serviceSlug: string;
+  variant: Audience;
+  accountId: string;
+  filedBy: string;
+  organizationId: string | null;
+  status: ApplicationStatus;
+  answers: Answers;
+  channel: 'web' | 'api' | 'csv';
+  assignedTo: string | null;
+  decisionNote: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  submittedAt: Date | null;
+  decidedAt: Date | null;
+}
+
+export interface Transition {
+  from: ApplicationStatus;
+  to: ApplicationStatus;
+  actorName: string | null;
+  actorRole: TransitionActor;
+  reason: string | null;
+  at: Date;
+}
+
+export interface Message {
+  id: string;
+  authorName: string | null;
+  authorRole: TransitionActor;
+  body: string;
+  createdAt: Date;
+}
+
+export type SubmitResult =
+  | { ok: true; application: Application; alreadySubmitted: boolean }
+  | { ok: false; reason: 'incomplete' | 'not-found' };
+
+export type ChangeResult =
+  { ok: true; application: Application } | { ok: false; reason: 'not-found' | 'not-allowed' };
+
+const COLUMNS = `
+  a.id, a.reference, a.service_slug AS "serviceSlug", a.variant, a.account_id AS "accountId",
+  filer.display_name AS "filedBy", a.organization_id AS "organizationId", a.status, a.answers,
+  a.channel, a.assigned_to AS "assignedTo", a.decision_note AS "decisionNote", a.version,
+  a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.submitted_at AS "submittedAt",
+  a.decided_at AS "decidedAt"`;
+
+const FROM = `FROM application a JOIN account filer ON filer.id = a.account_id`;
+
+/** An applicant's own applications: a person's own, or every one of their SME's. */
+const OWNED = `(CASE WHEN $2::uuid IS NULL
+  THEN a.account_id = $1 AND a.organization_id IS NULL
+  ELSE a.organization_id = $2 END)`;
+
+/** The email each status sends the applicant. */
+const EMAIL_FOR: Partial<Record<ApplicationStatus, EmailKind>> = {
+  submitted: 'application-submitted',
+  in_review: 'application-in-review',
+  information_requested: 'application-information-requested',
+  resubmitted: 'application-resubmitted',
+  approved: 'application-approved',
+  rejected: 'application-rejected',
+  withdrawn: 'application-withdrawn',
+};
+
+/**
+ * Applications from the applicant's side: drafts saved step by step, an
+ * idempotent submission that gives the reference number, withdrawal, answering
+ * a request for information, and the message thread. Every change writes its
+ * audit event, and its email through the outbox, in the same transaction.
+ *
+ * Authorization lives here: an applicant only ever reaches applications they
+ * own (a person's own, or their SME's when acting for it); anything else is
+ * "not found".
+ */
+@Injectable()
+export class ApplicationsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    private readonly catalogue: CatalogueService,
+    private readonly forms: FormService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Starts a draft (the caller has checked the variant is open to the applicant). */
+  async startDraft(
+    applicant: Applicant,
+    serviceSlug: string,
+    answers: Answers,
+    origin: RequestOrigin,
+    idempotencyKey?: string,
+  ): Promise<{ application: Application; created: boolean }> {
+    return this.dataSource.transaction(async (manager) => {
+      const inserted = await returningRows<{ id: string }>(
+        manager,
+        `INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (COALESCE(organization_id, account_id), idempotency_key)
+           WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id`,
+        [
+          serviceSlug,
+          applicant.audience,
+          applicant.accountId,
+          applicant.organizationId ?? null,
+          JSON.stringify(answers),
+          applicant.channel,
+          idempotencyKey ?? null,
+        ],
+      );
+      if (inserted.length === 0) {
+        // A retried creation: the application made the first time.
+        const [existing] = await manager.query<{ id: string }[]>(
+          `SELECT id FROM application
+            WHERE COALESCE(organization_id, account_id) = $1 AND idempotency_key = $2`,
+          [applicant.organizationId ?? applicant.accountId, idempotencyKey],
+        );
+        return { application: (await this.load(manager, existing.id))!, created: false };
+      }
+      const id = inserted[0].id;
+      await this.audit.record(manager, {
+        ...this.actor(applicant, origin),
+        action: 'application.draft_started',
+        entity: { type: 'application', id },
+        after: { serviceSlug, variant: applicant.audience, channel: applicant.channel },
+      });
+      return { application: (await this.load(manager, id))!, created: true };
+    });
+  }
+
+  /** An application the applicant owns, or undefined. */
+  async find(applicant: Applicant, id: string): Promise<Application | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await this.dataSource.query<Application[]>(
+      `SELECT ${COLUMNS} ${FROM} WHERE a.id = $3 AND ${OWNED}`,
+      [applicant.accountId, applicant.organizationId ?? null, id],
+    );
+    return row;
+  }
+
+  /** "My applications": newest activity first (an SME's are shared by its members). */
+  async list(applicant: Applicant, limit = 100): Promise<Application[]> {
+    return this.dataSource.query<Application[]>(
+      `SELECT ${COLUMNS} ${FROM} WHERE ${OWNED} ORDER BY a.updated_at DESC LIMIT $3`,
+      [applicant.accountId, applicant.organizationId ?? null, limit],
+    );
+  }
+
+  /** Saves a step's answers (only while the application is editable). */
+  async saveAnswers(
+    applicant: Applicant,
+    id: string,
+    changes: Answers,
+    removed: string[],
+    origin: RequestOrigin,
+    what: { step?: string } = {},
+  ): Promise<ChangeResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const current = await this.lockOwned(manager, applicant, id);
+      if (!current) return { ok: false, reason: 'not-found' };
+      if (!isEditable(current.status)) return { ok: false, reason: 'not-allowed' };
+      const answers: Answers = { ...current.answers, ...changes };
+      for (const name of removed) if (!(name in changes)) delete answers[name];
+      await manager.query(
+        `UPDATE application SET answers = $2, updated_at = now(), version = version + 1 WHERE id = $1`,
+        [id, JSON.stringify(answers)],
+      );
+      await this.audit.record(manager, {
+        ...this.actor(applicant, origin),
+        action: 'application.answers_saved',
+        entity: { type: 'application', id },
+        after: { step: what.step, fields: Object.keys(changes), removed },
+      });
+      return { ok: true, application: (await this.load(manager, id))! };
+    });
+  }
+
+  /**
+   * Submits a draft: one transaction gives it its reference number, records
+   * the transition and its audit event, and queues the receipt email. A second
+   * submission of the same application (a double click, a retried request)
+   * changes nothing and answers with the first one's result.
+   */
+  async submit(applicant: Applicant, id: string, origin: RequestOrigin): Promise<SubmitResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const current = await this.lockOwned(manager, applicant, id);
+      if (!current) return { ok: false, reason: 'not-found' };
+      if (current.status !== 'draft')
+        return { ok: true, application: current, alreadySubmitted: true };
+      const service = this.catalogue.find(current.serviceSlug);
+      if (!service) return { ok: false, reason: 'not-found' };
+      if (this.forms.problems(service, current.variant, current.answers).length > 0)
+        return { ok: false, reason: 'incomplete' };
+      await this.recordTransition(
+        manager,
+        current,
+        'submitted',
+        applicant.accountId,
+        'applicant',
+        null,
+      );
+      await this.audit.record(manager, {
+        ...this.actor(applicant, origin),
+        action: 'application.submitted',
+        entity: { type: 'application', id },
+        before: { status: 'draft' },
+        after: { status: 'submitted', channel: applicant.channel },
+      });
+      // Last, so the counter's row lock is held for the shortest time.
+      const reference = await this.nextReference(manager, service.referencePrefix);
+      await manager.query(
+        `UPDATE application SET status = 'submitted', reference = $2, submitted_at = now(),
+                updated_at = now(), version = version + 1 WHERE id = $1`,
+        [id, reference],
+      );
+      const application = (await this.load(manager, id))!;
+      await this.email(manager, application, 'submitted', null);
+      return { ok: true, application, alreadySubmitted: false };
+    });
+  }
+
+  /** The applicant withdraws before a decision. */
+  async withdraw(
+    applicant: Applicant,
+    id: string,
+    reason: string | null,
+    origin: RequestOrigin,
+  ): Promise<ChangeResult> {
+    return this.move(applicant, id, 'withdrawn', reason, origin);
+  }
+
+  /** The applicant answers a request for information: an optional message, then back to the clerks. */
+  async resubmit(
+    applicant: Applicant,
+    id: string,
+    message: string,
+    origin: RequestOrigin,
+  ): Promise<ChangeResult> {
+    return this.move(applicant, id, 'resubmitted', message || null, origin, message);
+  }
+
+  /** Posts a message to the clerks on a submitted application. */
+  async postMessage(
+    applicant: Applicant,
+    id: string,
+    body: string,
+    origin: RequestOrigin,
+  ): Promise<ChangeResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const current = await this.lockOwned(manager, applicant, id);
+      if (!current) return { ok: false, reason: 'not-found' };
+      if (current.status === 'draft') return { ok: false, reason: 'not-allowed' };
+      await this.insertMessage(manager, current, applicant.accountId, 'applicant', body);
+      await this.audit.record(manager, {
+        ...this.actor(applicant, origin),
+        action: 'application.message_posted',
+        entity: { type: 'application', id },
+        after: { authorRole: 'applicant', length: body.length },
+      });
+      return { ok: true, application: current };
+    });
+  }
+
+  async transitions(id: string): Promise<Transition[]> {
+    return this.dataSource.query<Transition[]>(
+      `SELECT t.from_status AS "from", t.to_status AS "to", actor.display_name AS "actorName",
+              t.actor_role AS "actorRole", t.reason, t.at
+         FROM application_transition t LEFT JOIN account actor ON actor.id = t.actor_id
+        WHERE t.application_id = $1 ORDER BY t.id`,
+      [id],
+    );
+  }
+
+  async messages(id: string): Promise<Message[]> {
+    return this.dataSource.query<Message[]>(
+      `SELECT m.id, author.display_name AS "authorName", m.author_role AS "authorRole", m.body,
+              m.created_at AS "createdAt"
+         FROM application_message m LEFT JOIN account author ON author.id = m.author_id
+        WHERE m.application_id = $1 ORDER BY m.created_at, m.id`,
+      [id],
+    );
+  }
+
+  // -- shared with the staff side (ApplicationProcessingService) -------------
+
+  async load(manager: EntityManager, id: string): Promise<Application | undefined> {
+    const [row] = await manager.query<Application[]>(`SELECT ${COLUMNS} ${FROM} WHERE a.id = $1`, [
+      id,
+    ]);
+    return row;
+  }
+
+  async recordTransition(
+    manager: EntityManager,
+    application: Application,
+    to: ApplicationStatus,
+    actorId: string,
+    actorRole: TransitionActor,
+    reason: string | null,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO application_transition (application_id, from_status, to_status, actor_id, actor_role, reason)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [application.id, application.status, to, actorId, actorRole, reason],
+    );
+  }
+
+  async insertMessage(
+    manager: EntityManager,
+    application: Application,
+    authorId: string,
+    role: TransitionActor,
+    body: string,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO application_message (application_id, author_id, author_role, body) VALUES ($1, $2, $3, $4)`,
+      [application.id, authorId, role, body],
+    );
+    if (role === 'staff') await this.emailKind(manager, application, 'application-message', body);
+  }
+
+  /** Queues the email a status change sends the person who filed. */
+  async email(
+    manager: EntityManager,
+    application: Application,
+    status: ApplicationStatus,
+    note: string | null,
+  ): Promise<void> {
+    const kind = EMAIL_FOR[status];
+    if (kind) await this.emailKind(manager, application, kind, note);
+  }
+
+  private async emailKind(
+    manager: EntityManager,
+    application: Application,
+    kind: EmailKind,
+    note: string | null,
+  ): Promise<void> {
+    const [filer] = await manager.query<{ email: string; locale: Locale; closed: boolean }[]>(
+      `SELECT email, preferred_locale AS locale, closed_at IS NOT NULL AS closed FROM account WHERE id = $1`,
+      [application.accountId],
+    );
+    if (!filer || filer.closed) return;
+    const service = this.catalogue.find(application.serviceSlug);
+    await this.outbox.enqueue(manager, {
+      kind,
+      to: filer.email,
+      locale: filer.locale,
+      values: {
+        reference: application.reference ?? '',
+        service: service?.title[filer.locale] ?? application.serviceSlug,
+        link: `${this.config.PUBLIC_URL}/applications/${application.id}`,
+        note: note ?? '',
+      },
+    });
+  }
+
+  private async move(
+    applicant: Applicant,
+    id: string,
+    to: ApplicationStatus,
+    reason: string | null,
+    origin: RequestOrigin,
+    message?: string,
+  ): Promise<ChangeResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const current = await this.lockOwned(manager, applicant, id);
+      if (!current) return { ok: false, reason: 'not-found' };
+      if (!canTransition(current.status, to, 'applicant'))
+        return { ok: false, reason: 'not-allowed' };
+      await manager.query(
+        `UPDATE application SET status = $2, updated_at = now(), version = version + 1,
+                decided_at = CASE WHEN $2 = 'withdrawn' THEN now() ELSE decided_at END
+          WHERE id = $1`,
+        [id, to],
+      );
+      await this.recordTransition(manager, current, to, applicant.accountId, 'applicant', reason);
+      if (message)
+        await this.insertMessage(manager, current, applicant.accountId, 'applicant', message);
+      await this.audit.record(manager, {
+        ...this.actor(applicant, origin),
+        action: `application.${to}`,
+        entity: { type: 'application', id },
+        before: { status: current.status },
+        after: { status: to, reason },
+      });
+      const application = (await this.load(manager, id))!;
+      await this.email(manager, application, to, reason);
+      return { ok: true, application };
+    });
+  }
+
+  private async lockOwned(
+    manager: EntityManager,
+    applicant: Applicant,
+    id: string,
+  ): Promise<Application | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await manager.query<{ id: string }[]>(
+      `SELECT a.id FROM application a WHERE a.id = $3 AND ${OWNED} FOR UPDATE`,
+      [applicant.accountId, applicant.organizationId ?? null, id],
+    );
+    return row ? this.load(manager, row.id) : undefined;
+  }
+
+  /** The next reference of a service this year: PC-2026-000123. */
+  private async nextReference(manager: EntityManager, prefix: string): Promise<string> {
+    const year = new Date().getUTCFullYear();
+    const [row] = await returningRows<{ value: number }>(
+      manager,
+      `INSERT INTO reference_counter (prefix, year, last_value) VALUES ($1, $2, 1)
+       ON CONFLICT (prefix, year) DO UPDATE SET last_value = reference_counter.last_value + 1
+       RETURNING last_value AS value`,
+      [prefix, year],
+    );
+    return `${prefix}-${year}-${String(row.value).padStart(6, '0')}`;
+  }
+
+  private actor(applicant: Applicant, origin: RequestOrigin) {
+    return {
+      actor:
+        applicant.channel === 'api'
+          ? { type: 'api-key' as const, id: applicant.apiKeyId }
+          : { type: 'person' as const, id: applicant.accountId },
+      actingAs: { audience: applicant.audience, organizationId: applicant.organizationId },
+      ip: origin.ip,
+      requestId: origin.requestId,
+    };
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

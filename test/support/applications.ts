@@ -1,0 +1,98 @@
+import type { INestApplication } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import {
+  ApplicationsService,
+  type Applicant,
+  type Application,
+} from '../../src/modules/applications/applications.service.js';
+import type { Answers } from '../../src/modules/catalogue/form-schema.js';
+
+/** A date a month from now, as a building permit's start date. */
+export function inAMonth(): string {
+  return new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Complete answers for a building permit (a renovation), without its required site plan. */
+export function buildingPermitAnswers(audience: 'citizen' | 'business'): Answers {
+  const answers: Answers = {
+    propertyAddress: {
+      line1: '12, rue des Érables',
+      line2: '',
+      city: 'Val-des-Cèdres',
+      postalCode: 'J8X 1A1',
+    },
+    lotNumber: '1 234 567',
+    applicantIsOwner: 'yes',
+    workType: 'renovation',
+    workDescription: 'Remplacement des fenêtres de la façade et isolation des murs.',
+    estimatedCost: 18500,
+    startDate: inAMonth(),
+    durationWeeks: 6,
+    treesCut: 'no',
+    doneBy: 'contractor',
+    contractorName: 'Rénovations Laurentides inc.',
+    contractorRbq: '5678-1234-01',
+    contactName: 'Marie Tremblay',
+    contactEmail: 'marie@exemple.ca',
+    contactPhone: '819 555-0123',
+  };
+  if (audience === 'business') {
+    Object.assign(answers, {
+      businessName: 'Boulangerie du Vieux-Moulin inc.',
+      businessNeq: '1171234567',
+      businessAddress: {
+        line1: '45, boulevard Principal',
+        line2: '',
+        city: 'Val-des-Cèdres',
+        postalCode: 'J8X 2B2',
+      },
+    });
+  }
+  return answers;
+}
+
+/** A minimal valid PDF (the content check looks at the first bytes). */
+export const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+);
+
+/**
+ * A building permit filed through ApplicationsService (the pages have their own
+ * tests): a draft with complete answers and a site plan stored in PostgreSQL,
+ * then submitted. Returns the submitted application.
+ */
+export async function fileBuildingPermit(
+  app: INestApplication,
+  db: DataSource,
+  applicant: Omit<Applicant, 'channel'> & { channel?: Applicant['channel'] },
+): Promise<Application> {
+  const service = app.get(ApplicationsService);
+  const who: Applicant = { channel: 'web', ...applicant };
+  const origin = { ip: '127.0.0.1', requestId: 'test' };
+  const { application } = await service.startDraft(
+    who,
+    'building-permit',
+    buildingPermitAnswers(who.audience),
+    origin,
+  );
+  const [file] = await db.query<{ id: string }[]>(
+    `INSERT INTO application_attachment (application_id, field, filename, content_type, size_bytes, sha256, content, uploaded_by)
+     VALUES ($1, 'sitePlan', 'plan.pdf', 'application/pdf', $2, 'test', $3, $4) RETURNING id`,
+    [application.id, PDF.length, PDF, who.accountId],
+  );
+  const saved = await service.saveAnswers(
+    who,
+    application.id,
+    {
+      sitePlan: [
+        { id: file.id, filename: 'plan.pdf', size: PDF.length, contentType: 'application/pdf' },
+      ],
+    },
+    [],
+    origin,
+  );
+  if (!saved.ok) throw new Error(`could not save the site plan: ${saved.reason}`);
+  const submitted = await service.submit(who, application.id, origin);
+  if (!submitted.ok) throw new Error(`could not submit: ${submitted.reason}`);
+  return submitted.application;
+}
