@@ -52,7 +52,8 @@ describe('the flag gate on service variants, driven through Unleash', () => {
     const events = await portal.app
       .get(DataSource)
       .query(
-        `SELECT actor_type, action, entity_id, after FROM audit_event WHERE action = 'flag.created' ORDER BY entity_id`,
+        `SELECT actor_type, action, entity_id, after FROM audit_event
+           WHERE action = 'flag.created' AND entity_id LIKE 'building-permit.%' ORDER BY entity_id`,
       );
     expect(events).toEqual([
       {

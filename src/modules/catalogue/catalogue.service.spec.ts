@@ -1,9 +1,10 @@
 import { buildingPermit } from './definitions/building-permit.js';
-import { CatalogueService, indexCatalogue } from './catalogue.service.js';
+import { CatalogueService, indexCatalogue, SERVICE_DEFINITIONS } from './catalogue.service.js';
+import { fieldsFor, stepsFor } from './form-engine.js';
 import type { ServiceDefinition } from './service-definition.js';
 
 describe('the service catalogue', () => {
-  it('declares the building permit with both variants and one flag per variant', () => {
+  it('declares every service with both variants and one flag per variant', () => {
     const catalogue = new CatalogueService();
     expect(catalogue.find('building-permit')?.title.fr).toBe(
       'Permis de construction ou de rénovation',
@@ -11,7 +12,46 @@ describe('the service catalogue', () => {
     expect(catalogue.flags().map((f) => f.name)).toEqual([
       'building-permit.citizen',
       'building-permit.business',
+      'sign-permit.citizen',
+      'sign-permit.business',
+      'public-domain-occupation.citizen',
+      'public-domain-occupation.business',
+      'occupancy-certificate.citizen',
+      'occupancy-certificate.business',
+      'bulky-waste-pickup.citizen',
+      'bulky-waste-pickup.business',
     ]);
+  });
+
+  it('declares sound definitions whose business variants augment the citizen ones', () => {
+    expect(() => indexCatalogue(SERVICE_DEFINITIONS)).not.toThrow();
+    expect(SERVICE_DEFINITIONS).toHaveLength(5);
+    const prefixes = SERVICE_DEFINITIONS.map((d) => d.referencePrefix);
+    expect(new Set(prefixes).size).toBe(prefixes.length);
+    // A citizen-only field the business variant replaces with a stricter one of its own.
+    const replacedForBusiness: Record<string, Record<string, string>> = {
+      'public-domain-occupation': { hasLiabilityInsurance: 'insuranceCertificate' },
+    };
+    for (const definition of SERVICE_DEFINITIONS) {
+      const { citizen, business } = definition.variants;
+      for (const item of citizen.useThisServiceTo)
+        expect(business.useThisServiceTo).toContainEqual(item);
+      for (const item of citizen.beforeYouStart)
+        expect(business.beforeYouStart).toContainEqual(item);
+      const businessSteps = stepsFor(definition.form, 'business');
+      const businessFields = new Set(
+        businessSteps.flatMap((s) => fieldsFor(s.fields, 'business')).map((f) => f.name),
+      );
+      const replaced = replacedForBusiness[definition.slug] ?? {};
+      for (const step of stepsFor(definition.form, 'citizen')) {
+        expect(businessSteps.map((s) => `${definition.slug}/${s.slug}`)).toContain(
+          `${definition.slug}/${step.slug}`,
+        );
+        for (const field of fieldsFor(step.fields, 'citizen'))
+          expect(businessFields).toContain(replaced[field.name] ?? field.name);
+      }
+    }
+    expect(SERVICE_DEFINITIONS.find((d) => d.slug === 'bulky-waste-pickup')?.bulkFiling).toBe(true);
   });
 
   it('keeps the business variant a superset of the citizen one', () => {

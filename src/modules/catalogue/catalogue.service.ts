@@ -3,9 +3,19 @@ import type { Audience } from '../../platform/flags/flag-context.js';
 import { AUDIENCES } from '../../platform/flags/flag-context.js';
 import { variantFlag } from '../rollout/variant-access.service.js';
 import { buildingPermit } from './definitions/building-permit.js';
+import { bulkyWastePickup } from './definitions/bulky-waste-pickup.js';
+import { occupancyCertificate } from './definitions/occupancy-certificate.js';
+import { publicDomainOccupation } from './definitions/public-domain-occupation.js';
+import { signPermit } from './definitions/sign-permit.js';
 import { definitionProblems, type ServiceDefinition } from './service-definition.js';
 
-export const SERVICE_DEFINITIONS: ServiceDefinition[] = [buildingPermit];
+export const SERVICE_DEFINITIONS: ServiceDefinition[] = [
+  buildingPermit,
+  signPermit,
+  publicDomainOccupation,
+  occupancyCertificate,
+  bulkyWastePickup,
+];
 
 /** The services the city offers online, validated when the portal boots. */
 @Injectable()

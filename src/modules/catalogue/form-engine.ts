@@ -305,7 +305,10 @@ export class StepValidator {
         answers[field.name] = value;
       }
     }
-    const context = { ...earlier, ...answers };
+    // Conditions chain (a field shown by a field that is itself hidden is hidden
+    // too): in form order, a hidden field's answer leaves the context.
+    const context: Answers = { ...earlier, ...answers };
+    for (const field of fields) if (!isShown(field, context)) delete context[field.name];
     const target = Object.assign(new this.target(), values, {
       __target: { values, answers: context, items },
     });
