@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { fileBuildingPermit } from './support/applications.js';
 import { createPerson, signedInAgent, uniqueEmail } from './support/people.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -22,6 +23,8 @@ const all = (status: number, except: Partial<Expected> = {}): Expected =>
   Object.fromEntries(ACTORS.map((a) => [a, except[a] ?? status])) as Expected;
 const STAFF = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 200 } as const;
 const ADMIN_ONLY = { admin: 200, 'rollout-manager': 403, clerk: 403, analyst: 403 } as const;
+/** Applications hold personal information: only those who process them see them. */
+const PROCESSING = { admin: 200, 'rollout-manager': 403, clerk: 200, analyst: 403 } as const;
 
 /**
  * Every route × every kind of person → the status they get. Nobody reads or
@@ -34,6 +37,9 @@ describe('the authorization matrix', () => {
   const agents = {} as Record<Actor, Agent>;
   let smeA = '';
   let smeB = '';
+  /** A resident's submitted application, and one of SME A's. */
+  let residentApplication = '';
+  let smeApplication = '';
 
   beforeAll(async () => {
     portal = await startTestApp();
@@ -60,6 +66,16 @@ describe('the authorization matrix', () => {
        VALUES ($1, $2, 'owner'), ($1, $3, 'member'), ($4, $5, 'owner')`,
       [smeA, ownerOfA.id, memberOfA.id, smeB, ownerOfB.id],
     );
+    residentApplication = (
+      await fileBuildingPermit(portal.app, db, { accountId: citizen.id, audience: 'citizen' })
+    ).id;
+    smeApplication = (
+      await fileBuildingPermit(portal.app, db, {
+        accountId: ownerOfA.id,
+        audience: 'business',
+        organizationId: smeA,
+      })
+    ).id;
     agents.anonymous = request.agent(portal.url);
     agents.citizen = await signedInAgent(portal.url, citizen.email);
     agents['member of SME A'] = await signedInAgent(portal.url, memberOfA.email);
@@ -89,6 +105,33 @@ describe('the authorization matrix', () => {
     ['staff people', () => '/staff/people', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit log', () => '/staff/audit', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit CSV', () => '/staff/audit.csv', all(404, { anonymous: 303, ...ADMIN_ONLY })],
+    ['my applications', () => '/applications', all(200, { anonymous: 303 })],
+    [
+      "a resident's application",
+      () => `/applications/${residentApplication}`,
+      all(404, { anonymous: 303, citizen: 200 }),
+    ],
+    [
+      "a resident's receipt",
+      () => `/applications/${residentApplication}/receipt.pdf`,
+      all(404, { anonymous: 303, citizen: 200 }),
+    ],
+    [
+      // Its member, acting for themselves, is offered to act for the SME (409).
+      "SME A's application",
+      () => `/applications/${smeApplication}`,
+      all(404, { anonymous: 303, 'member of SME A': 409 }),
+    ],
+    [
+      'applications queue',
+      () => '/staff/applications',
+      all(404, { anonymous: 303, ...PROCESSING }),
+    ],
+    [
+      'an application, for staff',
+      () => `/staff/applications/${residentApplication}`,
+      all(404, { anonymous: 303, ...PROCESSING }),
+    ],
     ['liveness', () => '/healthz', all(200)],
   ];
 
@@ -121,6 +164,24 @@ describe('the authorization matrix', () => {
       () => `/organizations/${smeA}/members/00000000-0000-4000-8000-000000000000/remove`,
       () => ({}),
       all(404, { anonymous: 303, 'member of SME A': 403 }),
+    ],
+    [
+      "withdraw a resident's application",
+      () => `/applications/${residentApplication}/withdraw`,
+      () => ({}),
+      all(404, { anonymous: 303, citizen: 303 }),
+    ],
+    [
+      "write on SME A's application",
+      () => `/applications/${smeApplication}/messages`,
+      () => ({ message: 'Bonjour' }),
+      all(404, { anonymous: 303, 'member of SME A': 409 }),
+    ],
+    [
+      'write to the applicant as staff',
+      () => `/staff/applications/${smeApplication}/messages`,
+      () => ({ message: 'Bonjour' }),
+      all(404, { anonymous: 303, admin: 303, clerk: 303, 'rollout-manager': 403, analyst: 403 }),
     ],
     [
       'add a staff member',

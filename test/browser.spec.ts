@@ -1,8 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './support/browser.js';
+import type { Browser } from 'playwright-core';
+import { launchChromium, wcagViolations } from './support/browser.js';
 import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { DataSource } from 'typeorm';
@@ -16,39 +15,6 @@ import {
 } from './support/test-app.js';
 
 const SCREENSHOTS = projectPath('test-results/screenshots');
-const axeSource = readFileSync(
-  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-  'utf8',
-);
-
-interface AxeViolation {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** Runs axe-core's WCAG 2.1 A and AA rules on the page; returns the violations. */
-async function wcagViolations(page: Page): Promise<AxeViolation[]> {
-  await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(d: Document, o: object): Promise<{ violations: AxeViolation[] }> };
-      }
-    ).axe;
-    const result = await axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => ({ target: n.target })),
-    }));
-  });
-}
-
 describe('in a real browser', () => {
   let portal: TestApp;
   let browser: Browser;

@@ -49,12 +49,10 @@ describe('the flag gate on service variants, driven through Unleash', () => {
     expect(await admin.flagExists(BUSINESS)).toBe(true);
     expect(await admin.flagExists(CITIZEN)).toBe(true);
     expect((await admin.getEnvironmentState(CITIZEN)).enabled).toBe(false);
-    const events = await portal.app
-      .get(DataSource)
-      .query(
-        `SELECT actor_type, action, entity_id, after FROM audit_event
+    const events = await portal.app.get(DataSource).query(
+      `SELECT actor_type, action, entity_id, after FROM audit_event
            WHERE action = 'flag.created' AND entity_id LIKE 'building-permit.%' ORDER BY entity_id`,
-      );
+    );
     expect(events).toEqual([
       {
         actor_type: 'system',

@@ -3,3 +3,18 @@ import { initAll } from '/assets/govuk/govuk-frontend.min.js';
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported');
 initAll();
+
+// Questions that depend on an earlier answer on the same page (data-show-if):
+// hidden until that answer is chosen. Without JavaScript they all show, and
+// the server ignores those that do not apply.
+for (const dependent of document.querySelectorAll('[data-show-if]')) {
+  const name = dependent.getAttribute('data-show-if');
+  const values = (dependent.getAttribute('data-show-if-values') || '').split(' ');
+  const controls = document.querySelectorAll(`input[name="${CSS.escape(name)}"]`);
+  const update = () => {
+    const shown = [...controls].some((input) => input.checked && values.includes(input.value));
+    dependent.hidden = !shown;
+  };
+  controls.forEach((input) => input.addEventListener('change', update));
+  update();
+}

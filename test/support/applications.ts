@@ -96,3 +96,61 @@ export async function fileBuildingPermit(
   if (!submitted.ok) throw new Error(`could not submit: ${submitted.reason}`);
   return submitted.application;
 }
+
+/**
+ * Opens both variants of a service to everyone in the real Unleash (citizen
+ * variant to citizens, business variant to businesses) and waits until this
+ * portal's client sees it.
+ */
+export async function releaseService(
+  portal: { app: INestApplication },
+  slug: string,
+): Promise<void> {
+  const { unleashAdmin, eventually } = await import('./test-app.js');
+  const { FlagsService } = await import('../../src/platform/flags/flags.service.js');
+  const admin = unleashAdmin();
+  for (const audience of ['citizen', 'business'] as const) {
+    const flag = `${slug}.${audience}`;
+    if (!(await admin.flagExists(flag))) await admin.createFlag(flag, `${slug} (${audience})`);
+    await admin.replaceStrategies(flag, true, [
+      {
+        name: 'flexibleRollout',
+        parameters: { rollout: '100', stickiness: 'default', groupId: flag },
+        constraints: [{ contextName: 'audience', operator: 'IN', values: [audience] }],
+      },
+    ]);
+  }
+  const flags = portal.app.get(FlagsService);
+  const on = (audience: 'citizen' | 'business') =>
+    flags.isEnabled(`${slug}.${audience}`, {
+      userId: 'x',
+      properties: { audience, staff: 'false' },
+    });
+  await eventually(async () => on('citizen') && on('business'), 5000);
+}
+
+/** Complete answers for a bulky item pickup, as an SME sends them in JSON. */
+export function bulkyWastePickupAnswers(): Record<string, unknown> {
+  return {
+    businessName: 'Boulangerie du Vieux-Moulin inc.',
+    businessNeq: '1171234567',
+    businessAddress: {
+      line1: '45, boulevard Principal',
+      city: 'Val-des-Cèdres',
+      postalCode: 'j8x2b2',
+    },
+    pickupAddress: {
+      line1: '12, rue des Érables',
+      line2: '',
+      city: 'Val-des-Cèdres',
+      postalCode: 'J8X 1A1',
+    },
+    preferredDate: inAMonth(),
+    placement: 'curb',
+    wasteKinds: ['furniture', 'mattresses'],
+    approximateVolume: 2.5,
+    contactName: 'Marie Tremblay',
+    contactEmail: 'Marie@Exemple.ca',
+    contactPhone: '8195550123',
+  };
+}

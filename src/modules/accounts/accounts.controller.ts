@@ -161,8 +161,11 @@ export class AccountsController {
       });
     }
     // A new session id at sign-in (no fixation), then the account in it.
+    // What a step page kept when the session expired survives the new session.
+    const pendingInput = req.session.pendingInput;
     req.session.regenerate((error) => {
       if (error) return res.status(500).end();
+      if (pendingInput) req.session.pendingInput = pendingInput;
       req.session.accountId = result.account.id;
       req.session.signedInAt = new Date().toISOString();
       req.session.save(() => res.redirect(303, returnTo));

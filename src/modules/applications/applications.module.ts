@@ -1,11 +1,24 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
+import { ApiKeysController } from './api-keys.controller.js';
+import { ApiKeysService } from './api-keys.service.js';
+import { ApiDocsController, ApplicationsApiController } from './applications.api.controller.js';
+import { AttachmentScanner, NoScanner } from './attachment-scanner.js';
+import { ApplicationProcessingService } from './application-processing.service.js';
+import { ApplicationsQueueReadModel } from './applications-queue.read-model.js';
+import { ApplicationsController } from './applications.controller.js';
 import { ApplicationsService } from './applications.service.js';
+import { AttachmentsService } from './attachments.service.js';
+import { BulkFilingController } from './bulk-filing.controller.js';
+import { BulkFilingService } from './bulk-filing.service.js';
+import { ReceiptService } from './receipt.service.js';
+import { StaffApplicationsController } from './staff-applications.controller.js';
+import { uploadMiddleware } from './upload.middleware.js';
 
 /**
  * Applications to the online services: drafts, submission, lifecycle,
@@ -20,8 +33,34 @@ import { ApplicationsService } from './applications.service.js';
     OrganizationsModule,
     StaffModule,
   ],
-  controllers: [],
-  providers: [ApplicationsService],
-  exports: [ApplicationsService],
+  controllers: [
+    ApplicationsController,
+    StaffApplicationsController,
+    ApiKeysController,
+    ApplicationsApiController,
+    ApiDocsController,
+    BulkFilingController,
+  ],
+  providers: [
+    ApplicationsService,
+    { provide: AttachmentScanner, useClass: NoScanner },
+    AttachmentsService,
+    ReceiptService,
+    ApplicationProcessingService,
+    ApplicationsQueueReadModel,
+    ApiKeysService,
+    BulkFilingService,
+  ],
+  exports: [ApplicationsService, AttachmentsService, ReceiptService],
 })
-export class ApplicationsModule {}
+export class ApplicationsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer) {
+    // Multipart forms (step files, bulk CSV) are read before the guards, so the CSRF guard sees `_csrf`.
+    consumer
+      .apply(uploadMiddleware)
+      .forRoutes(
+        { path: 'applications/:id/steps/:step', method: RequestMethod.POST },
+        { path: 'services/:slug/business/bulk', method: RequestMethod.POST },
+      );
+  }
+}

@@ -174,11 +174,49 @@ export class ApplicationsService {
     return row;
   }
 
+  /**
+   * When an application is not the applicant's as they act now, who they
+   * would have to act as to reach it: one of their SMEs, or themselves.
+   */
+  async otherIdentityFor(
+    accountId: string,
+    id: string,
+  ): Promise<{ organizationId: string | null; organizationName: string | null } | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await this.dataSource.query<
+      { organizationId: string | null; organizationName: string | null }[]
+    >(
+      `SELECT a.organization_id AS "organizationId", o.legal_name AS "organizationName"
+         FROM application a LEFT JOIN organization o ON o.id = a.organization_id
+        WHERE a.id = $2
+          AND ((a.organization_id IS NULL AND a.account_id = $1)
+            OR EXISTS (SELECT 1 FROM organization_membership m
+                        WHERE m.organization_id = a.organization_id AND m.account_id = $1))`,
+      [accountId, id],
+    );
+    return row;
+  }
+
   /** "My applications": newest activity first (an SME's are shared by its members). */
   async list(applicant: Applicant, limit = 100): Promise<Application[]> {
     return this.dataSource.query<Application[]>(
       `SELECT ${COLUMNS} ${FROM} WHERE ${OWNED} ORDER BY a.updated_at DESC LIMIT $3`,
       [applicant.accountId, applicant.organizationId ?? null, limit],
+    );
+  }
+
+  /**
+   * A page of the applicant's applications, newest created first, after the one
+   * with id `after` (the API's cursor: stable while applications change).
+   */
+  async page(applicant: Applicant, limit: number, after?: string): Promise<Application[]> {
+    return this.dataSource.query<Application[]>(
+      `SELECT ${COLUMNS} ${FROM}
+        WHERE ${OWNED}
+          AND ($4::uuid IS NULL OR (a.created_at, a.id) <
+               (SELECT c.created_at, c.id FROM application c WHERE c.id = $4::uuid))
+        ORDER BY a.created_at DESC, a.id DESC LIMIT $3`,
+      [applicant.accountId, applicant.organizationId ?? null, limit, after ?? null],
     );
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { FlagContext } from '../../platform/flags/flag-context.js';
+import type { Audience, FlagContext } from '../../platform/flags/flag-context.js';
 import {
   UnleashAdminClient,
   type FlagStrategy,
@@ -12,11 +12,7 @@ const SEED_NAME = 'demo-rollout-v1';
 
 /** Released to every business: flexibleRollout 100 % for audience = business. */
 export function allBusinessesStrategy(flag: string): FlagStrategy {
-  return {
-    name: 'flexibleRollout',
-    parameters: { rollout: '100', stickiness: 'default', groupId: flag },
-    constraints: [{ contextName: 'audience', operator: 'IN', values: ['business'] }],
-  };
+  return audienceStrategy(flag, 'business', 100);
 }
 
 /** A flag the seed released, and a context for which it must now be on. */
@@ -25,11 +21,44 @@ export interface ReleasedFlag {
   context: FlagContext;
 }
 
+/** Open to one audience: flexibleRollout `rollout` % for audience = `audience`. */
+export function audienceStrategy(flag: string, audience: Audience, rollout: number): FlagStrategy {
+  return {
+    name: 'flexibleRollout',
+    parameters: { rollout: String(rollout), stickiness: 'default', groupId: flag },
+    constraints: [{ contextName: 'audience', operator: 'IN', values: [audience] }],
+  };
+}
+
 /**
- * Demo data on first boot (SEED_DEMO): the building permit's business variant is
- * open to all businesses, its citizen variant is still closed, as SME-first asks.
- * Runs once; its run is recorded in seed_run and in the audit log. Returns what
- * it released (nothing when it had already run).
+ * What the demo releases, SME-first, at various stages: the building permit
+ * and bulky-waste pickup are open to everyone, the sign permit to every
+ * business, the public-domain occupation to half the businesses (sticky per
+ * SME); the occupancy certificate stays closed. Each release is a seed run of
+ * its own, so releases added later reach existing demo databases once.
+ */
+const DEMO_RELEASES: { seed: string; flag: string; audience: Audience; rollout: number }[] = [
+  { seed: SEED_NAME, flag: 'building-permit.business', audience: 'business', rollout: 100 },
+  ...(
+    [
+      ['building-permit.citizen', 'citizen', 100],
+      ['bulky-waste-pickup.business', 'business', 100],
+      ['bulky-waste-pickup.citizen', 'citizen', 100],
+      ['sign-permit.business', 'business', 100],
+      ['public-domain-occupation.business', 'business', 50],
+    ] as const
+  ).map(([flag, audience, rollout]) => ({
+    seed: `demo-rollout:${flag}`,
+    flag,
+    audience,
+    rollout,
+  })),
+];
+
+/**
+ * Demo data on first boot (SEED_DEMO): the releases above, each once; each run
+ * is recorded in seed_run and in the audit log. Returns what it released now
+ * (flags fully open to their audience, for the boot to wait on).
  */
 @Injectable()
 export class DemoRolloutSeed {
@@ -41,22 +70,31 @@ export class DemoRolloutSeed {
   ) {}
 
   async run(): Promise<ReleasedFlag[]> {
-    const done = await this.dataSource.query('SELECT 1 FROM seed_run WHERE name = $1', [SEED_NAME]);
-    if (done.length > 0) return [];
-    const flag = 'building-permit.business';
-    await this.admin.replaceStrategies(flag, true, [allBusinessesStrategy(flag)]);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query('INSERT INTO seed_run (name) VALUES ($1) ON CONFLICT DO NOTHING', [
-        SEED_NAME,
-      ]);
-      await this.audit.record(manager, {
-        actor: { type: 'system', id: 'demo-seed' },
-        action: 'flag.strategies_replaced',
-        entity: { type: 'unleash-flag', id: flag },
-        after: { enabled: true, audience: ['business'], rollout: 100 },
+    const done = new Set(
+      (await this.dataSource.query<{ name: string }[]>('SELECT name FROM seed_run')).map(
+        (r) => r.name,
+      ),
+    );
+    const released: ReleasedFlag[] = [];
+    for (const release of DEMO_RELEASES.filter((r) => !done.has(r.seed))) {
+      const { flag, audience, rollout } = release;
+      await this.admin.replaceStrategies(flag, true, [audienceStrategy(flag, audience, rollout)]);
+      await this.dataSource.transaction(async (manager) => {
+        await manager.query('INSERT INTO seed_run (name) VALUES ($1) ON CONFLICT DO NOTHING', [
+          release.seed,
+        ]);
+        await this.audit.record(manager, {
+          actor: { type: 'system', id: 'demo-seed' },
+          action: 'flag.strategies_replaced',
+          entity: { type: 'unleash-flag', id: flag },
+          after: { enabled: true, audience: [audience], rollout },
+        });
       });
-    });
-    this.logger.event('info', 'seed.demo_rollout', { released: [flag] });
-    return [{ flag, context: { properties: { audience: 'business', staff: 'false' } } }];
+      if (rollout === 100)
+        released.push({ flag, context: { properties: { audience, staff: 'false' } } });
+    }
+    if (released.length > 0)
+      this.logger.event('info', 'seed.demo_rollout', { released: released.map((r) => r.flag) });
+    return released;
   }
 }

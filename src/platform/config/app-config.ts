@@ -114,6 +114,13 @@ export class AppConfig {
   @IsNotEmpty()
   DATA_DIR = '.data';
 
+  /**
+   * Where attachments' bytes go: empty (the default) keeps them in PostgreSQL;
+   * a directory stores them there as files (the database keeps their metadata).
+   */
+  @IsString()
+  ATTACHMENTS_DIR = '';
+
   @IsString()
   @IsNotEmpty()
   MUNICIPALITY_NAME = 'Val-des-Cèdres';

@@ -93,6 +93,7 @@ export class CsrfException extends ForbiddenException {
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const KEEPS_INPUT = /^\/applications\/[0-9a-f-]{36}\/steps\/[a-z0-9-]+$/;
 
 /**
  * Every state-changing request from a browser must carry the session's CSRF
@@ -104,6 +105,9 @@ export class CsrfGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
     if (!UNSAFE.has(req.method) || req.path.startsWith('/api/')) return true;
+    // A step of an application posted after the session expired: the handler
+    // saves nothing, it keeps what was typed to show again after signing in.
+    if (!req.session?.accountId && KEEPS_INPUT.test(req.path)) return true;
     const expected = req.session?.csrfToken;
     const body = req.body as Record<string, unknown> | undefined;
     const sent = typeof body?._csrf === 'string' ? body._csrf : '';

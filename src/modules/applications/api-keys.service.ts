@@ -1,0 +1,281 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { returningRows } from '../../platform/database/database.js';
+import { newToken, tokenHash } from '../../platform/security/tokens.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { RequestOrigin } from '../audit/request-origin.js';
+import { OrganizationService } from '../organizations/organization.service.js';
+
+export const API_SCOPES = ['applications:read', 'applications:write'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export function isApiScope(value: unknown): value is ApiScope {
+  return typeof value === 'string' && (API_SCOPES as readonly string[]).includes(value);
+}
+
+export const API_KEY_NAME_MAX = 100;
+
+/** An SME's API key as its owners see it: never the token, never its hash. */
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  /** The token's first characters (`gk_ab12cd34`), to tell keys apart. */
+  prefix: string;
+  scopes: ApiScope[];
+  createdAt: Date;
+  createdBy: string | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+  /** False once its creator has left the SME or closed their account: the key no longer works. */
+  creatorActive: boolean;
+}
+
+/** Who a request made with a valid key acts for. */
+export interface ApiKeyPrincipal {
+  keyId: string;
+  organizationId: string;
+  organizationName: string;
+  employeeCount: number;
+  scopes: ApiScope[];
+  /** The owner who created the key: applications made with it are filed in their name. */
+  accountId: string;
+}
+
+export type ApiKeyProblem = 'not-found' | 'forbidden';
+/** The SME a page about its keys is for. */
+export interface ApiKeysOrganization {
+  id: string;
+  legalName: string;
+}
+/** A refusal says which SME it was about when the person belongs to it ('forbidden'). */
+export type ApiKeyOutcome<T = object> =
+  | ({ ok: true; organization: ApiKeysOrganization } & T)
+  | { ok: false; problem: 'not-found' }
+  | { ok: false; problem: 'forbidden'; organization: ApiKeysOrganization };
+
+/** `gk_<8 letters or digits>_<43 URL-safe characters>`. */
+const TOKEN = /^gk_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `last_used_at` is written at most this often per key (not on every request). */
+const LAST_USED_PRECISION = '1 minute';
+
+interface KeyRow {
+  id: string;
+  name: string;
+  token_prefix: string;
+  scopes: ApiScope[];
+  created_at: Date;
+  created_by_name: string | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  revoked_by_name: string | null;
+  creator_active: boolean;
+}
+
+/**
+ * SMEs' keys to the JSON API. The owners of an SME create them (the token is
+ * shown once; only its SHA-256 is stored), see them with when each was last
+ * used, and revoke them. A key acts for its SME, in the name of the owner who
+ * created it, within its scopes. Every change writes its audit event in the
+ * same transaction.
+ */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly organizations: OrganizationService,
+  ) {}
+
+  /** The SME's keys, newest first (revoked ones too), for its owners only. */
+  async list(
+    actorId: string,
+    organizationId: string,
+  ): Promise<ApiKeyOutcome<{ keys: ApiKeySummary[] }>> {
+    const access = await this.ownerCheck(actorId, organizationId);
+    if (!access.ok) return access;
+    const rows = await this.dataSource.query<KeyRow[]>(
+      `SELECT k.id, k.name, k.token_prefix, k.scopes, k.created_at, creator.display_name AS created_by_name,
+              k.last_used_at, k.revoked_at, revoker.display_name AS revoked_by_name,
+              (creator.closed_at IS NULL AND m.account_id IS NOT NULL) AS creator_active
+         FROM api_key k
+         LEFT JOIN account creator ON creator.id = k.created_by
+         LEFT JOIN organization_membership m
+           ON m.organization_id = k.organization_id AND m.account_id = k.created_by
+         LEFT JOIN account revoker ON revoker.id = k.revoked_by
+        WHERE k.organization_id = $1
+        ORDER BY k.created_at DESC, k.id`,
+      [organizationId],
+    );
+    return {
+      ...access,
+      keys: rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        prefix: r.token_prefix,
+        scopes: r.scopes,
+        createdAt: r.created_at,
+        createdBy: r.created_by_name,
+        lastUsedAt: r.last_used_at,
+        revokedAt: r.revoked_at,
+        revokedBy: r.revoked_by_name,
+        creatorActive: r.creator_active,
+      })),
+    };
+  }
+
+  /**
+   * An owner creates a key. The token comes back here, once: only its hash is
+   * stored. `name` is trimmed, 1 to 100 characters; `scopes` is a non-empty
+   * subset of API_SCOPES (the caller has validated both).
+   */
+  async create(
+    actorId: string,
+    organizationId: string,
+    input: { name: string; scopes: ApiScope[] },
+    origin: RequestOrigin,
+  ): Promise<ApiKeyOutcome<{ token: string; key: { id: string; prefix: string } }>> {
+    const scopes = API_SCOPES.filter((s) => input.scopes.includes(s));
+    const name = input.name.trim();
+    if (scopes.length === 0 || name.length === 0 || name.length > API_KEY_NAME_MAX)
+      throw new Error('ApiKeysService.create: invalid input (validate it first)');
+    return this.dataSource.transaction(async (manager) => {
+      const access = await this.ownerCheck(actorId, organizationId);
+      if (!access.ok) return access;
+      const prefix = `gk_${newToken().replace(/[-_]/g, '').slice(0, 8)}`;
+      const token = `${prefix}_${newToken()}`;
+      const [row] = await manager.query<{ id: string }[]>(
+        `INSERT INTO api_key (organization_id, name, token_prefix, token_hash, scopes, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [organizationId, name, prefix, tokenHash(token), scopes, actorId],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: actorId },
+        actingAs: { audience: 'business', organizationId },
+        action: 'api_key.created',
+        entity: { type: 'api_key', id: row.id },
+        after: { organizationId, name, prefix, scopes },
+        ...origin,
+      });
+      return { ...access, token, key: { id: row.id, prefix } };
+    });
+  }
+
+  /** An owner revokes a key; revoking a revoked key changes nothing. */
+  async revoke(
+    actorId: string,
+    organizationId: string,
+    keyId: string,
+    origin: RequestOrigin,
+  ): Promise<ApiKeyOutcome<{ revoked: boolean }>> {
+    return this.dataSource.transaction(async (manager) => {
+      const access = await this.ownerCheck(actorId, organizationId);
+      if (!access.ok) return access;
+      if (!UUID.test(keyId)) return { ok: false, problem: 'not-found' };
+      const [revoked] = await returningRows<{ name: string; token_prefix: string }>(
+        manager,
+        `UPDATE api_key SET revoked_at = now(), revoked_by = $3
+          WHERE id = $1 AND organization_id = $2 AND revoked_at IS NULL
+          RETURNING name, token_prefix`,
+        [keyId, organizationId, actorId],
+      );
+      if (!revoked) {
+        const exists = await manager.query(
+          `SELECT 1 FROM api_key WHERE id = $1 AND organization_id = $2`,
+          [keyId, organizationId],
+        );
+        return exists.length > 0
+          ? { ...access, revoked: false }
+          : { ok: false, problem: 'not-found' };
+      }
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: actorId },
+        actingAs: { audience: 'business', organizationId },
+        action: 'api_key.revoked',
+        entity: { type: 'api_key', id: keyId },
+        before: { revoked: false },
+        after: { organizationId, name: revoked.name, prefix: revoked.token_prefix, revoked: true },
+        ...origin,
+      });
+      return { ...access, revoked: true };
+    });
+  }
+
+  /**
+   * Who a bearer token acts for, or undefined for a malformed, unknown or
+   * revoked one, or one whose creator no longer belongs to the SME (or closed
+   * their account): applications are filed in their name, so a key does not
+   * outlive its creator's place in the SME. Marks the key used, at most once a
+   * minute, so a busy client does not cost a write per request.
+   */
+  async authenticate(token: string): Promise<ApiKeyPrincipal | undefined> {
+    if (!TOKEN.test(token)) return undefined;
+    const [row] = await this.dataSource.query<
+      {
+        id: string;
+        organization_id: string;
+        legal_name: string;
+        employee_count: number;
+        scopes: ApiScope[];
+        created_by: string | null;
+        stale: boolean;
+      }[]
+    >(
+      `SELECT k.id, k.organization_id, o.legal_name, o.employee_count, k.scopes, k.created_by,
+              (k.last_used_at IS NULL OR k.last_used_at < now() - interval '${LAST_USED_PRECISION}') AS stale
+         FROM api_key k
+         JOIN organization o ON o.id = k.organization_id
+         JOIN organization_membership m
+           ON m.organization_id = k.organization_id AND m.account_id = k.created_by
+         JOIN account creator ON creator.id = k.created_by AND creator.closed_at IS NULL
+        WHERE k.token_hash = $1 AND k.revoked_at IS NULL`,
+      [tokenHash(token)],
+    );
+    if (!row?.created_by) return undefined;
+    if (row.stale)
+      await this.dataSource.query(
+        `UPDATE api_key SET last_used_at = now()
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '${LAST_USED_PRECISION}')`,
+        [row.id],
+      );
+    return {
+      keyId: row.id,
+      organizationId: row.organization_id,
+      organizationName: row.legal_name,
+      employeeCount: row.employee_count,
+      scopes: row.scopes.filter(isApiScope),
+      accountId: row.created_by,
+    };
+  }
+
+  /** Whether the person is one of the SME's owners ('not-found' when not a member at all). */
+  private async ownerCheck(actorId: string, organizationId: string): Promise<ApiKeyOutcome> {
+    if (!UUID.test(organizationId)) return { ok: false, problem: 'not-found' };
+    const membership = (await this.organizations.membershipsOf(actorId)).find(
+      (m) => m.id === organizationId,
+    );
+    if (!membership) return { ok: false, problem: 'not-found' };
+    const organization = { id: membership.id, legalName: membership.legalName };
+    if (membership.role !== 'owner') return { ok: false, problem: 'forbidden', organization };
+    return { ok: true, organization };
+  }
+}
+
+/** The "create a key" form: a name and at least one scope. Messages are catalog keys. */
+export function parseApiKeyForm(body: unknown): {
+  name: string;
+  scopes: ApiScope[];
+  errors: { field: 'name' | 'scopes'; key: string }[];
+} {
+  const source = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const name = typeof source.name === 'string' ? source.name.trim() : '';
+  const sent = Array.isArray(source.scopes) ? source.scopes : [source.scopes];
+  const scopes = API_SCOPES.filter((s) => sent.includes(s));
+  const errors: { field: 'name' | 'scopes'; key: string }[] = [];
+  if (name === '') errors.push({ field: 'name', key: 'apiKeys.errors.nameRequired' });
+  else if (name.length > API_KEY_NAME_MAX)
+    errors.push({ field: 'name', key: 'apiKeys.errors.nameTooLong' });
+  if (scopes.length === 0) errors.push({ field: 'scopes', key: 'apiKeys.errors.scopesRequired' });
+  return { name, scopes, errors };
+}

@@ -1,0 +1,600 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import {
+  ArgumentsHost,
+  Body,
+  CanActivate,
+  Catch,
+  Controller,
+  createParamDecorator,
+  ExceptionFilter,
+  ExecutionContext,
+  Get,
+  HttpCode,
+  HttpException,
+  Injectable,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { RateLimiter } from '../../platform/security/rate-limiter.js';
+import type { ActingAs } from '../accounts/acting-as.js';
+import { requestOrigin } from '../audit/request-origin.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { fieldsFor } from '../catalogue/form-engine.js';
+import { FormService } from '../catalogue/form.service.js';
+import type { ServiceDefinition } from '../catalogue/service-definition.js';
+import { VariantAccessService } from '../rollout/variant-access.service.js';
+import { ApiKeysService, type ApiKeyPrincipal } from './api-keys.service.js';
+import {
+  ApplicationsService,
+  isUuid,
+  type Applicant,
+  type Application,
+} from './applications.service.js';
+import {
+  answersProblems,
+  answersSchema,
+  API_AUDIENCE,
+  ApiDoc,
+  apiFiling,
+  buildOpenApiDocument,
+  checkAnswers,
+  REQUIRED_SCOPE,
+  RequiresScope,
+  type ApiFieldError,
+} from './openapi.js';
+
+// ---------------------------------------------------------------------------
+// Errors: one code per refusal, mapped to its status in one place
+
+export type ApiErrorCode =
+  | 'invalid_api_key'
+  | 'insufficient_scope'
+  | 'rate_limited'
+  | 'invalid_request'
+  | 'unsupported_media_type'
+  | 'service_not_found'
+  | 'service_not_available'
+  | 'flags_unavailable'
+  | 'application_not_found'
+  | 'validation_failed';
+
+function assertUnreachable(value: never): never {
+  throw new Error(`Unhandled case: ${String(value)}`);
+}
+
+export function apiErrorStatus(code: ApiErrorCode): number {
+  switch (code) {
+    case 'invalid_request':
+      return 400;
+    case 'invalid_api_key':
+      return 401;
+    case 'insufficient_scope':
+      return 403;
+    case 'service_not_found':
+    case 'service_not_available':
+    case 'application_not_found':
+      return 404;
+    case 'unsupported_media_type':
+      return 415;
+    case 'validation_failed':
+      return 422;
+    case 'rate_limited':
+      return 429;
+    case 'flags_unavailable':
+      return 503;
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+/** A refusal of the API: `{ code, message, requestId, errors? }`, with its headers. */
+export class ApiException extends HttpException {
+  constructor(
+    readonly code: ApiErrorCode,
+    readonly extra: { errors?: ApiFieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(code, apiErrorStatus(code));
+  }
+}
+
+/** The request's language for API messages: Accept-Language, else French. */
+function apiLocale(req: Request): Locale {
+  return I18nService.resolve(undefined, req.header('accept-language'));
+}
+
+@Catch(ApiException)
+export class ApiErrorFilter implements ExceptionFilter {
+  constructor(private readonly i18n: I18nService) {}
+
+  catch(exception: ApiException, host: ArgumentsHost) {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const locale = apiLocale(req);
+    for (const [name, value] of Object.entries(exception.extra.headers ?? {}))
+      res.setHeader(name, value);
+    res.setHeader('Content-Language', locale);
+    res.status(exception.getStatus()).json({
+      code: exception.code,
+      message: this.i18n.t(locale, `api.errors.${exception.code}`),
+      requestId: String(res.locals.requestId ?? ''),
+      ...(exception.extra.errors ? { errors: exception.extra.errors } : {}),
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Authentication: `Authorization: Bearer gk_…`, rate limit, scope
+
+/** Requests per key and minute: generous, it only stops runaway clients. */
+export const API_RATE_LIMIT = 600;
+/** Failed authentications per client address and minute. */
+const FAILED_AUTH_LIMIT = 60;
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly limiter: RateLimiter,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const res = context.switchToHttp().getResponse<Response>();
+    const bearer = /^Bearer +(\S+) *$/i.exec(req.header('authorization') ?? '')?.[1];
+    const principal = bearer ? await this.keys.authenticate(bearer) : undefined;
+    if (!principal) {
+      const failures = await this.limiter.hit(`api:auth-failed:${req.ip}`, FAILED_AUTH_LIMIT, 60);
+      if (!failures.allowed)
+        throw new ApiException('rate_limited', {
+          headers: { 'Retry-After': String(failures.retryAfterSeconds) },
+        });
+      throw new ApiException('invalid_api_key', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="guichet"' },
+      });
+    }
+    const limit = await this.limiter.hit(`api:key:${principal.keyId}`, API_RATE_LIMIT, 60);
+    res.setHeader('RateLimit-Limit', String(API_RATE_LIMIT));
+    res.setHeader('RateLimit-Remaining', String(Math.max(0, API_RATE_LIMIT - limit.hits)));
+    res.setHeader('RateLimit-Reset', String(limit.retryAfterSeconds));
+    if (!limit.allowed)
+      throw new ApiException('rate_limited', {
+        headers: { 'Retry-After': String(limit.retryAfterSeconds) },
+      });
+    const scope = this.reflector.get<string | undefined>(REQUIRED_SCOPE, context.getHandler());
+    if (!scope || !(principal.scopes as string[]).includes(scope))
+      throw new ApiException('insufficient_scope', {
+        headers: {
+          'WWW-Authenticate': `Bearer realm="guichet", error="insufficient_scope", scope="${scope ?? ''}"`,
+        },
+      });
+    res.locals.apiKey = principal;
+    return true;
+  }
+}
+
+/** The key the request was authenticated with (set by ApiKeyGuard). */
+const CurrentApiKey = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): ApiKeyPrincipal =>
+    ctx.switchToHttp().getResponse<Response>().locals.apiKey as ApiKeyPrincipal,
+);
+
+/** Who an API key acts as, for the flags: its SME, in the name of the owner who created it. */
+function actingAsOf(key: ApiKeyPrincipal): ActingAs {
+  return {
+    audience: API_AUDIENCE,
+    accountId: key.accountId,
+    organization: {
+      id: key.organizationId,
+      name: key.organizationName,
+      employeeCount: key.employeeCount,
+    },
+    staff: false,
+  };
+}
+
+function applicantOf(key: ApiKeyPrincipal): Applicant {
+  return {
+    accountId: key.accountId,
+    audience: API_AUDIENCE,
+    organizationId: key.organizationId,
+    channel: 'api',
+    apiKeyId: key.keyId,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Representations
+
+const API_BASE = '/api/v1';
+
+function serviceResource(service: ServiceDefinition) {
+  return {
+    slug: service.slug,
+    referencePrefix: service.referencePrefix,
+    title: service.title,
+    summary: service.variants[API_AUDIENCE].summary,
+    department: service.department,
+    processingTime: service.processingTime,
+    fees: service.fees,
+    apiFiling: apiFiling(service),
+    links: {
+      self: `${API_BASE}/services/${service.slug}`,
+      schema: `/api/docs/openapi.json#/components/schemas/Answers.${service.slug}`,
+    },
+  };
+}
+
+function applicationResource(application: Application, publicUrl: string) {
+  return {
+    id: application.id,
+    reference: application.reference,
+    service: application.serviceSlug,
+    variant: application.variant,
+    status: application.status,
+    channel: application.channel,
+    answers: application.answers,
+    decisionNote: application.decisionNote,
+    createdAt: application.createdAt,
+    updatedAt: application.updatedAt,
+    submittedAt: application.submittedAt,
+    decidedAt: application.decidedAt,
+    links: {
+      self: `${API_BASE}/applications/${application.id}`,
+      web: `${publicUrl}/applications/${application.id}`,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Request checks
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+const MAX_PAGE = 100;
+
+function invalid(field: string, message: string): ApiException {
+  return new ApiException('invalid_request', { errors: [{ field, code: 'invalid', message }] });
+}
+
+/** `{ service, answers, submit? }` from a JSON body, or an invalid_request naming what is wrong. */
+function creationRequest(req: Request, body: unknown, t: (key: string) => string) {
+  if (!req.is('application/json')) throw new ApiException('unsupported_media_type');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('', t('api.errors.fields.body'));
+  const { service, answers, submit } = body as Record<string, unknown>;
+  if (typeof service !== 'string' || service === '')
+    throw invalid('service', t('api.errors.fields.service'));
+  if (answers !== undefined && (typeof answers !== 'object' || Array.isArray(answers)))
+    throw invalid('answers', t('api.errors.fields.answers'));
+  if (submit !== undefined && typeof submit !== 'boolean')
+    throw invalid('submit', t('api.errors.fields.submit'));
+  const key = req.header('idempotency-key');
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
+    throw invalid('Idempotency-Key', t('api.errors.fields.idempotencyKey'));
+  return { service, answers, submit: submit === true, idempotencyKey: key };
+}
+
+function pageRequest(limit: unknown, after: unknown, t: (key: string) => string) {
+  const size = limit === undefined ? 20 : Number(limit);
+  if (typeof (limit ?? '') !== 'string' || !Number.isInteger(size) || size < 1 || size > MAX_PAGE)
+    throw invalid('limit', t('api.errors.fields.limit'));
+  if (after !== undefined && (typeof after !== 'string' || !isUuid(after)))
+    throw invalid('after', t('api.errors.fields.after'));
+  return { limit: size, after: after as string | undefined };
+}
+
+const SLUG_PARAM = { name: 'slug', in: 'path', required: true, schema: { type: 'string' } };
+const ID_PARAM = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', format: 'uuid' },
+};
+
+// ---------------------------------------------------------------------------
+// The API
+
+/**
+ * The JSON API for SMEs, with an API key: the services open to the SME (the
+ * same flags as the pages), their forms, and its applications (the same
+ * validation as the pages). Changes are audited by ApplicationsService with
+ * the key as actor.
+ */
+@Controller('api/v1')
+@UseGuards(ApiKeyGuard)
+@UseFilters(ApiErrorFilter)
+export class ApplicationsApiController {
+  constructor(
+    private readonly catalogue: CatalogueService,
+    private readonly access: VariantAccessService,
+    private readonly forms: FormService,
+    private readonly applications: ApplicationsService,
+    private readonly i18n: I18nService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get('services')
+  @RequiresScope('applications:read')
+  @ApiDoc({
+    operationId: 'listServices',
+    summary: 'The services open to your business',
+    responses: { 200: ['The services whose business variant is open to you', 'ServiceList'] },
+  })
+  listServices(@CurrentApiKey() key: ApiKeyPrincipal) {
+    const actingAs = actingAsOf(key);
+    const open = this.catalogue
+      .all()
+      .filter((s) => this.access.check(s.slug, API_AUDIENCE, actingAs).available);
+    return { data: open.map(serviceResource) };
+  }
+
+  @Get('services/:slug')
+  @RequiresScope('applications:read')
+  @ApiDoc({
+    operationId: 'getService',
+    summary: 'A service and its form (business variant)',
+    parameters: [SLUG_PARAM],
+    responses: {
+      200: ['The service, its steps and fields, and the JSON Schema of its answers', 'ServiceForm'],
+      404: ['service_not_found, or service_not_available: not open to your business', 'Error'],
+    },
+  })
+  service(@Param('slug') slug: string, @CurrentApiKey() key: ApiKeyPrincipal) {
+    const service = this.openService(slug, key);
+    return {
+      ...serviceResource(service),
+      form: {
+        steps: this.forms.steps(service, API_AUDIENCE).map((step) => ({
+          ...step,
+          only: undefined,
+          fields: fieldsFor(step.fields, API_AUDIENCE).map((f) =>
+            f.type === 'file' ? { ...f, apiSupported: false } : f,
+          ),
+        })),
+      },
+      answersSchema: answersSchema(service),
+    };
+  }
+
+  @Post('applications')
+  @RequiresScope('applications:write')
+  @ApiDoc({
+    operationId: 'createApplication',
+    summary: 'Create an application, and submit it if asked',
+    description:
+      'The answers are validated with the same rules as the pages. Send an `Idempotency-Key` header to retry safely: the same key gives back the same application.',
+    parameters: [
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', maxLength: 200 },
+      },
+    ],
+    requestBody: 'CreateApplication',
+    responses: {
+      201: ['Created (submitted if asked)', 'Application'],
+      200: ['Already created with this Idempotency-Key', 'Application'],
+      400: ['invalid_request: the body or a header is malformed', 'Error'],
+      404: ['service_not_found or service_not_available', 'Error'],
+      415: ['unsupported_media_type: send application/json', 'Error'],
+      422: ['validation_failed: the answers, field by field', 'Error'],
+    },
+  })
+  async create(
+    @Body() body: unknown,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const locale = apiLocale(req);
+    const input = creationRequest(req, body, (k) => this.i18n.t(locale, k));
+    const service = this.openService(input.service, key);
+    const checked = checkAnswers(this.forms, this.i18n, locale, service, input.answers);
+    if (!checked.ok) throw new ApiException('validation_failed', { errors: checked.errors });
+    const applicant = applicantOf(key);
+    const origin = requestOrigin(req, res);
+    const started = await this.applications.startDraft(
+      applicant,
+      service.slug,
+      checked.answers,
+      origin,
+      input.idempotencyKey,
+    );
+    let application = started.application;
+    if (input.submit && application.status === 'draft')
+      application = await this.submitDraft(applicant, application, locale, req, res);
+    res.setHeader('Location', `${API_BASE}/applications/${application.id}`);
+    if (!started.created) res.setHeader('Idempotent-Replayed', 'true');
+    res
+      .status(started.created ? 201 : 200)
+      .json(applicationResource(application, this.config.PUBLIC_URL));
+  }
+
+  @Post('applications/:id/submit')
+  @HttpCode(200)
+  @RequiresScope('applications:write')
+  @ApiDoc({
+    operationId: 'submitApplication',
+    summary: 'Submit a draft (submitting it again changes nothing)',
+    parameters: [ID_PARAM],
+    responses: {
+      200: ['Submitted, with its reference', 'Application'],
+      404: ['application_not_found, or service_not_available', 'Error'],
+      422: ['validation_failed: the draft is not complete', 'Error'],
+    },
+  })
+  async submit(
+    @Param('id') id: string,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const applicant = applicantOf(key);
+    const application = await this.applications.find(applicant, id);
+    if (!application) throw new ApiException('application_not_found');
+    if (application.status !== 'draft')
+      return applicationResource(application, this.config.PUBLIC_URL);
+    this.openService(application.serviceSlug, key);
+    const submitted = await this.submitDraft(applicant, application, apiLocale(req), req, res);
+    return applicationResource(submitted, this.config.PUBLIC_URL);
+  }
+
+  @Get('applications')
+  @RequiresScope('applications:read')
+  @ApiDoc({
+    operationId: 'listApplications',
+    summary: "Your business's applications, newest first",
+    parameters: [
+      {
+        name: 'limit',
+        in: 'query',
+        schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 20 },
+      },
+      {
+        name: 'after',
+        in: 'query',
+        description: 'The `next` cursor of the previous page',
+        schema: { type: 'string', format: 'uuid' },
+      },
+    ],
+    responses: {
+      200: ['A page of applications', 'ApplicationList'],
+      400: ['invalid_request: limit or after', 'Error'],
+    },
+  })
+  async list(
+    @Query('limit') limit: unknown,
+    @Query('after') after: unknown,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @Req() req: Request,
+  ) {
+    const locale = apiLocale(req);
+    const page = pageRequest(limit, after, (k) => this.i18n.t(locale, k));
+    const rows = await this.applications.page(applicantOf(key), page.limit + 1, page.after);
+    const data = rows.slice(0, page.limit);
+    return {
+      data: data.map((a) => applicationResource(a, this.config.PUBLIC_URL)),
+      next: rows.length > page.limit ? data[data.length - 1].id : null,
+    };
+  }
+
+  @Get('applications/:id')
+  @RequiresScope('applications:read')
+  @ApiDoc({
+    operationId: 'getApplication',
+    summary: 'An application: status, reference, timestamps, answers',
+    parameters: [ID_PARAM],
+    responses: {
+      200: ['The application', 'Application'],
+      404: ['application_not_found', 'Error'],
+    },
+  })
+  async application(@Param('id') id: string, @CurrentApiKey() key: ApiKeyPrincipal) {
+    const application = await this.applications.find(applicantOf(key), id);
+    if (!application) throw new ApiException('application_not_found');
+    return applicationResource(application, this.config.PUBLIC_URL);
+  }
+
+  /** The service, when its business variant is open to the key's SME (the pages' gate). */
+  private openService(slug: string, key: ApiKeyPrincipal): ServiceDefinition {
+    const service = this.catalogue.find(slug);
+    if (!service) throw new ApiException('service_not_found');
+    const access = this.access.check(slug, API_AUDIENCE, actingAsOf(key));
+    if (access.available) return service;
+    switch (access.reason) {
+      case 'flags-unavailable':
+        throw new ApiException('flags_unavailable', { headers: { 'Retry-After': '30' } });
+      case 'not-released':
+      case 'other-audience':
+        throw new ApiException('service_not_available');
+      default:
+        return assertUnreachable(access.reason);
+    }
+  }
+
+  private async submitDraft(
+    applicant: Applicant,
+    application: Application,
+    locale: Locale,
+    req: Request,
+    res: Response,
+  ): Promise<Application> {
+    const result = await this.applications.submit(
+      applicant,
+      application.id,
+      requestOrigin(req, res),
+    );
+    if (result.ok) return result.application;
+    if (result.reason === 'not-found') throw new ApiException('application_not_found');
+    const service = this.catalogue.find(application.serviceSlug)!;
+    throw new ApiException('validation_failed', {
+      errors: answersProblems(
+        this.forms,
+        this.i18n,
+        locale,
+        service,
+        application.variant,
+        application.answers,
+      ),
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Documentation: the OpenAPI document and Swagger UI
+
+const swaggerUiDir = dirname(
+  createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'),
+);
+/** Only what the docs page loads from swagger-ui-dist (not its petstore index.html). */
+const SWAGGER_ASSETS = new Set([
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'favicon-16x16.png',
+  'favicon-32x32.png',
+]);
+
+@Controller('api/docs')
+export class ApiDocsController {
+  private document?: Record<string, unknown>;
+
+  constructor(
+    private readonly catalogue: CatalogueService,
+    private readonly i18n: I18nService,
+  ) {}
+
+  @Get()
+  page(@Res() res: Response) {
+    const locale = res.locals.locale as Locale;
+    res.render('api/docs', { layout: false, locale, title: this.i18n.t(locale, 'api.docs.title') });
+  }
+
+  @Get('openapi.json')
+  openapi() {
+    this.document ??= buildOpenApiDocument({
+      controller: ApplicationsApiController,
+      services: this.catalogue.all(),
+      title: 'Guichet API',
+      version: '1.0.0',
+    });
+    return this.document;
+  }
+
+  @Get('assets/:file')
+  asset(@Param('file') file: string, @Res() res: Response) {
+    if (!SWAGGER_ASSETS.has(file)) throw new NotFoundException();
+    res.sendFile(join(swaggerUiDir, file), { maxAge: '1h' });
+  }
+}

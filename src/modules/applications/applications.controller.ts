@@ -1,0 +1,932 @@
+import {
+  Body,
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
+import { text } from '../../platform/forms/form.js';
+import { csrfToken } from '../../platform/http/sessions.js';
+import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import type { Account } from '../accounts/account.service.js';
+import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
+import { requestOrigin } from '../audit/request-origin.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import {
+  fieldsFor,
+  rawFromAnswers,
+  rawFromBody,
+  type FormProblem,
+  type RawValues,
+} from '../catalogue/form-engine.js';
+import type { Answers, FileAnswer, GroupField, StepDefinition } from '../catalogue/form-schema.js';
+import { FormService, type PrefillContext } from '../catalogue/form.service.js';
+import type { ServiceDefinition } from '../catalogue/service-definition.js';
+import { OrganizationService } from '../organizations/organization.service.js';
+import { VariantAccessService } from '../rollout/variant-access.service.js';
+import { canTransition, isEditable } from './application-status.js';
+import { ApplicationsService, type Applicant, type Application } from './applications.service.js';
+import { AttachmentsService } from './attachments.service.js';
+import { shownErrors, stepFieldViews, summarize } from './form-view.js';
+import { ReceiptService } from './receipt.service.js';
+import type { UploadedRequest } from './upload.middleware.js';
+
+/** What was typed on a step when the session had expired, kept to show again after signing in. */
+declare module 'express-session' {
+  interface SessionData {
+    pendingInput?: { path: string; raw: RawValues; at: number };
+  }
+}
+
+const PENDING_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Filing, GOV.UK-style: start → one topic per page (a task list when there are
+ * more than four) → check your answers → declaration → submit → confirmation
+ * with the reference number and receipt. Then the application's page: status,
+ * history, messages, withdrawing, answering a request for information.
+ */
+@Controller()
+export class ApplicationsController {
+  constructor(
+    private readonly applications: ApplicationsService,
+    private readonly attachments: AttachmentsService,
+    private readonly receipts: ReceiptService,
+    private readonly catalogue: CatalogueService,
+    private readonly forms: FormService,
+    private readonly access: VariantAccessService,
+    private readonly organizations: OrganizationService,
+    private readonly i18n: I18nService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** "Start now" on a variant's start page. */
+  @Post('services/:slug/:variant/start')
+  async start(
+    @Param('slug') slug: string,
+    @Param('variant') variant: string,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const service = this.catalogue.find(slug);
+    if (!service || !(AUDIENCES as readonly string[]).includes(variant))
+      throw new NotFoundException();
+    const applicant = this.applicant(res, actingAs, `/services/${slug}/${variant}`);
+    if (!applicant) return;
+    if (!this.access.check(slug, variant as Audience, actingAs).available)
+      return res.redirect(303, `/services/${slug}/${variant}`);
+    const { application } = await this.applications.startDraft(
+      applicant,
+      slug,
+      {},
+      requestOrigin(req, res),
+    );
+    res.redirect(303, `/applications/${application.id}`);
+  }
+
+  /** "My applications": drafts to resume and applications filed (an SME's are shared). */
+  @Get('applications')
+  async list(@CurrentActingAs() actingAs: ActingAs, @Res() res: Response) {
+    const applicant = this.applicant(res, actingAs, '/applications');
+    if (!applicant) return;
+    const locale = res.locals.locale as Locale;
+    const rows = await this.applications.list(applicant);
+    const view = (a: Application) => ({
+      ...a,
+      title: this.catalogue.find(a.serviceSlug)?.title[locale] ?? a.serviceSlug,
+      statusLabel: this.i18n.t(locale, `applicationStatus.${a.status}`),
+      updated: formatDate(a.updatedAt, locale),
+      href: `/applications/${a.id}`,
+    });
+    res.render('applications/list', {
+      pageTitle: this.i18n.t(locale, 'applications.list.title'),
+      navActive: 'applications',
+      actingAs,
+      drafts: rows.filter((a) => a.status === 'draft').map(view),
+      filed: rows.filter((a) => a.status !== 'draft').map(view),
+    });
+  }
+
+  /** A draft's task list (or its next step); a filed application's page. */
+  @Get('applications/:id')
+  async show(
+    @Param('id') id: string,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    const { application, service } = found;
+    if (application.status !== 'draft') return this.renderApplication(req, res, found, 200, {});
+    if (!this.openTo(res, service, application, actingAs)) return;
+    const steps = this.forms.steps(service, application.variant);
+    if (!this.forms.hasTaskList(service, application.variant)) {
+      const next = this.forms.firstIncomplete(service, application.variant, application.answers);
+      return res.redirect(
+        303,
+        next ? `/applications/${id}/steps/${next.slug}` : `/applications/${id}/check`,
+      );
+    }
+    const locale = res.locals.locale as Locale;
+    const tasks = steps.map((step) => {
+      const status = this.forms.status(service, application.variant, step, application.answers);
+      return {
+        title: step.title[locale],
+        href: `/applications/${id}/steps/${step.slug}`,
+        status,
+        statusLabel: this.i18n.t(locale, `applications.taskList.status.${status}`),
+      };
+    });
+    const complete = tasks.every((t) => t.status === 'completed');
+    res.render('applications/task-list', {
+      pageTitle: service.title[locale],
+      navActive: 'applications',
+      service,
+      application,
+      tasks,
+      completedCount: tasks.filter((t) => t.status === 'completed').length,
+      complete,
+      checkHref: `/applications/${id}/check`,
+    });
+  }
+
+  @Get('applications/:id/steps/:step')
+  async showStep(
+    @Param('id') id: string,
+    @Param('step') stepSlug: string,
+    @Query('return') returnTo: unknown,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    const { application, service } = found;
+    const step = this.forms.step(service, application.variant, stepSlug);
+    if (!step) throw new NotFoundException();
+    if (!isEditable(application.status)) return res.redirect(303, `/applications/${id}`);
+    if (application.status === 'draft' && !this.openTo(res, service, application, actingAs)) return;
+    // What was typed before the session expired, if it was this page.
+    const pending = req.session.pendingInput;
+    if (pending && pending.path === req.path && Date.now() - pending.at < PENDING_TTL_MS) {
+      delete req.session.pendingInput;
+      return this.renderStep(req, res, found, step, 200, {
+        raw: pending.raw,
+        restored: true,
+        returnTo,
+      });
+    }
+    const prefill = this.forms.prefill(
+      step,
+      application.variant,
+      application.answers,
+      await this.prefillContext(res, application),
+    );
+    const answers = { ...application.answers, ...prefill };
+    this.renderStep(req, res, found, step, 200, {
+      raw: rawFromAnswers(step, application.variant, answers),
+      returnTo,
+    });
+  }
+
+  @Post('applications/:id/steps/:step')
+  async saveStep(
+    @Param('id') id: string,
+    @Param('step') stepSlug: string,
+    @Query('return') returnTo: unknown,
+    @Body() body: Record<string, unknown>,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    if (!res.locals.account) {
+      // The session expired: keep what was typed (files must be chosen again),
+      // and show it on this page after signing in. Nothing is saved until the
+      // person presses the button again, signed in.
+      const raw: RawValues = {};
+      for (const [name, value] of Object.entries(body ?? {}).slice(0, 500)) {
+        if (name === '_csrf' || name === 'action') continue;
+        if (typeof value === 'string') raw[name] = value.slice(0, 20_000);
+        else if (Array.isArray(value))
+          raw[name] = value.filter((v): v is string => typeof v === 'string').slice(0, 100);
+      }
+      req.session.pendingInput = { path: req.path, raw, at: Date.now() };
+      return req.session.save(() =>
+        res.redirect(303, `/sign-in?return=${encodeURIComponent(req.path)}`),
+      );
+    }
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    const { application, service } = found;
+    const step = this.forms.step(service, application.variant, stepSlug);
+    if (!step) throw new NotFoundException();
+    if (!isEditable(application.status)) return res.redirect(303, `/applications/${id}`);
+    if (application.status === 'draft' && !this.openTo(res, service, application, actingAs)) return;
+    const origin = requestOrigin(req, res);
+    const applicant = this.applicant(res, actingAs, req.path)!;
+    const raw = rawFromBody(step, application.variant, body);
+    const action = typeof body?.action === 'string' ? body.action : 'continue';
+
+    // "Add another" and "Remove" in a repeatable group: the same page again.
+    const [verb, fieldName, index] = action.split(':');
+    const group = step.fields.find(
+      (f): f is GroupField => f.type === 'group' && f.name === fieldName,
+    );
+    if (verb === 'add' && group)
+      return this.renderStep(req, res, found, step, 200, {
+        raw,
+        extraItems: { [group.name]: 1 },
+        returnTo,
+      });
+    if (verb === 'remove' && group)
+      return this.renderStep(req, res, found, step, 200, {
+        raw: removeItem(group, raw, Number(index)),
+        returnTo,
+      });
+
+    if (verb === 'upload' || verb === 'delete-file') {
+      const problems: FormProblem[] = [];
+      let answers = application.answers;
+      if (verb === 'upload') {
+        const field = step.fields.find((f) => f.type === 'file' && f.name === fieldName);
+        if (!field) throw new NotFoundException();
+        const upload = (req as UploadedRequest).uploads?.[field.name];
+        const uploadProblem = (req as UploadedRequest).uploadProblem;
+        const existing = (answers[field.name] as FileAnswer[] | undefined) ?? [];
+        let reason: string | undefined = uploadProblem;
+        if (!reason && !upload) reason = 'none';
+        if (
+          !reason &&
+          upload &&
+          existing.length >= (field.type === 'file' ? (field.maxFiles ?? 5) : 5)
+        )
+          reason = 'too-many';
+        if (!reason && upload) {
+          const stored = await this.attachments.store(applicant, id, field.name, upload, origin);
+          if (stored.ok) {
+            const saved = await this.applications.saveAnswers(
+              applicant,
+              id,
+              { [field.name]: [...existing, stored.file] },
+              [],
+              origin,
+              { step: step.slug },
+            );
+            if (saved.ok) answers = saved.application.answers;
+          } else if (stored.reason === 'not-found') throw new NotFoundException();
+          else reason = stored.reason;
+        }
+        if (reason)
+          problems.push({
+            inputId: field.name,
+            field: field.name,
+            key: `form.errors.file.${reason}`,
+            label: field.label,
+            params: {},
+          });
+      } else {
+        const fileId = fieldName;
+        const field = step.fields.find(
+          (f) =>
+            f.type === 'file' &&
+            ((answers[f.name] as FileAnswer[] | undefined) ?? []).some((x) => x.id === fileId),
+        );
+        if (field) {
+          await this.attachments.remove(applicant, id, fileId, origin);
+          const remaining = (answers[field.name] as FileAnswer[]).filter((x) => x.id !== fileId);
+          const saved = await this.applications.saveAnswers(
+            applicant,
+            id,
+            remaining.length ? { [field.name]: remaining } : {},
+            remaining.length ? [] : [field.name],
+            origin,
+            { step: step.slug },
+          );
+          if (saved.ok) answers = saved.application.answers;
+        }
+      }
+      return this.renderStep(
+        req,
+        res,
+        { ...found, application: { ...application, answers } },
+        step,
+        problems.length ? 422 : 200,
+        { raw, problems, returnTo },
+      );
+    }
+
+    const result = this.forms.parse(service, application.variant, step, raw, application.answers);
+    if (result.problems.length > 0)
+      return this.renderStep(req, res, found, step, 422, {
+        raw,
+        problems: result.problems,
+        returnTo,
+      });
+    const removed = fieldsFor(step.fields, application.variant)
+      .map((f) => f.name)
+      .filter((name) => !(name in result.answers));
+    const saved = await this.applications.saveAnswers(
+      applicant,
+      id,
+      result.answers,
+      removed,
+      origin,
+      { step: step.slug },
+    );
+    if (!saved.ok) return res.redirect(303, `/applications/${id}`);
+    res.redirect(303, this.nextAfter(service, saved.application, step, returnTo));
+  }
+
+  /** Check your answers, with change links, and the declaration. */
+  @Get('applications/:id/check')
+  async check(
+    @Param('id') id: string,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    if (found.application.status !== 'draft') return res.redirect(303, `/applications/${id}`);
+    if (!this.openTo(res, found.service, found.application, actingAs)) return;
+    const incomplete = this.forms.firstIncomplete(
+      found.service,
+      found.application.variant,
+      found.application.answers,
+    );
+    if (incomplete) return res.redirect(303, `/applications/${id}/steps/${incomplete.slug}`);
+    this.renderCheck(req, res, found, 200, {});
+  }
+
+  /** Submits: idempotent, so a double click or a retried request files once. */
+  @Post('applications/:id/submit')
+  async submit(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    if (found.application.status !== 'draft')
+      return res.redirect(303, `/applications/${id}/confirmation`);
+    if (!this.openTo(res, found.service, found.application, actingAs)) return;
+    const locale = res.locals.locale as Locale;
+    if (text(body?.declaration) !== 'agreed')
+      return this.renderCheck(req, res, found, 422, {
+        errors: [
+          {
+            field: 'declaration',
+            message: this.i18n.t(locale, 'applications.check.declarationRequired'),
+          },
+        ],
+      });
+    const applicant = this.applicant(res, actingAs, req.path)!;
+    const result = await this.applications.submit(applicant, id, requestOrigin(req, res));
+    if (!result.ok && result.reason === 'not-found') throw new NotFoundException();
+    if (!result.ok) return res.redirect(303, `/applications/${id}`);
+    res.redirect(303, `/applications/${id}/confirmation`);
+  }
+
+  @Get('applications/:id/confirmation')
+  async confirmation(
+    @Param('id') id: string,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    const { application, service } = found;
+    if (!application.reference) return res.redirect(303, `/applications/${id}`);
+    const locale = res.locals.locale as Locale;
+    res.render('applications/confirmation', {
+      pageTitle: this.i18n.t(locale, 'applications.confirmation.title'),
+      navActive: 'applications',
+      application,
+      service,
+      email: (res.locals.account as Account).email,
+      feedbackHref: `/services/${service.slug}/${application.variant}/feedback?application=${application.reference}`,
+    });
+  }
+
+  /** The printable receipt (the browser prints it; the PDF is beside it). */
+  @Get('applications/:id/receipt')
+  async receipt(
+    @Param('id') id: string,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    const { application, service } = found;
+    if (!application.reference) return res.redirect(303, `/applications/${id}`);
+    const locale = res.locals.locale as Locale;
+    res.render('applications/receipt', {
+      pageTitle: this.i18n.t(locale, 'applications.receipt.title', {
+        reference: application.reference,
+      }),
+      navActive: 'applications',
+      application,
+      service,
+      submitted: formatDateTime(application.submittedAt!, locale),
+      sections: this.summary(service, application, locale),
+    });
+  }
+
+  @Get('applications/:id/receipt.pdf')
+  async receiptPdf(
+    @Param('id') id: string,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    const { application, service } = found;
+    if (!application.reference) return res.redirect(303, `/applications/${id}`);
+    const locale = res.locals.locale as Locale;
+    const pdf = await this.receipts.pdf({
+      locale,
+      municipality: this.config.MUNICIPALITY_NAME,
+      serviceTitle: service.title[locale],
+      reference: application.reference,
+      submittedAt: application.submittedAt!,
+      filedBy: application.filedBy,
+      organizationName: actingAs.organization?.name,
+      sections: this.summary(service, application, locale).map((s) => ({
+        title: s.title,
+        rows: s.rows.map((r) => ({ label: r.label, value: r.lines.join('\n') })),
+      })),
+    });
+    res
+      .type('application/pdf')
+      .setHeader('Content-Disposition', `inline; filename="${application.reference}.pdf"`)
+      .send(pdf);
+  }
+
+  /** An attachment of one's own application. */
+  @Get('applications/:id/files/:fileId')
+  async file(
+    @Param('id') id: string,
+    @Param('fileId') fileId: string,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Res() res: Response,
+  ) {
+    const applicant = this.applicant(res, actingAs, `/applications/${id}`);
+    if (!applicant) return;
+    const file = await this.attachments.readForApplicant(applicant, id, fileId);
+    if (!file) throw new NotFoundException();
+    res
+      .type(file.contentType)
+      .setHeader(
+        'Content-Disposition',
+        `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+      )
+      .send(file.content);
+  }
+
+  /** A message to the clerks. */
+  @Post('applications/:id/messages')
+  async message(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    const locale = res.locals.locale as Locale;
+    const message = text(body?.message);
+    const problem = messageProblem(message);
+    if (problem)
+      return this.renderApplication(req, res, found, 422, {
+        values: { message },
+        errors: [
+          {
+            field: 'message',
+            message: this.i18n.t(locale, `applications.messages.errors.${problem}`),
+          },
+        ],
+      });
+    const applicant = this.applicant(res, actingAs, req.path)!;
+    const done = await this.applications.postMessage(
+      applicant,
+      id,
+      message,
+      requestOrigin(req, res),
+    );
+    if (!done.ok && done.reason === 'not-found') throw new NotFoundException();
+    res.redirect(303, `/applications/${id}#messages`);
+  }
+
+  /** Answers a request for information and sends the application back to the clerks. */
+  @Post('applications/:id/resubmit')
+  async resubmit(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    const locale = res.locals.locale as Locale;
+    const message = text(body?.answer);
+    const problem = messageProblem(message);
+    if (problem)
+      return this.renderApplication(req, res, found, 422, {
+        values: { answer: message },
+        errors: [
+          {
+            field: 'answer',
+            message: this.i18n.t(locale, `applications.resubmit.errors.${problem}`),
+          },
+        ],
+      });
+    if (
+      this.forms.firstIncomplete(
+        found.service,
+        found.application.variant,
+        found.application.answers,
+      )
+    )
+      return this.renderApplication(req, res, found, 422, {
+        values: { answer: message },
+        errors: [
+          {
+            field: 'answer',
+            message: this.i18n.t(locale, 'applications.resubmit.errors.incomplete'),
+          },
+        ],
+      });
+    const applicant = this.applicant(res, actingAs, req.path)!;
+    const done = await this.applications.resubmit(applicant, id, message, requestOrigin(req, res));
+    if (!done.ok && done.reason === 'not-found') throw new NotFoundException();
+    res.redirect(303, `/applications/${id}`);
+  }
+
+  @Get('applications/:id/withdraw')
+  async confirmWithdraw(
+    @Param('id') id: string,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    if (!canTransition(found.application.status, 'withdrawn', 'applicant'))
+      return res.redirect(303, `/applications/${id}`);
+    this.renderWithdraw(req, res, found, 200, {});
+  }
+
+  @Post('applications/:id/withdraw')
+  async withdraw(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentActingAs() actingAs: ActingAs,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const found = await this.load(res, actingAs, id);
+    if (!found) return;
+    const locale = res.locals.locale as Locale;
+    const reason = text(body?.reason);
+    if (reason.length > 2000)
+      return this.renderWithdraw(req, res, found, 422, {
+        values: { reason },
+        errors: [
+          { field: 'reason', message: this.i18n.t(locale, 'applications.withdraw.errors.tooLong') },
+        ],
+      });
+    const applicant = this.applicant(res, actingAs, req.path)!;
+    const done = await this.applications.withdraw(
+      applicant,
+      id,
+      reason || null,
+      requestOrigin(req, res),
+    );
+    if (!done.ok && done.reason === 'not-found') throw new NotFoundException();
+    res.redirect(303, `/applications/${id}`);
+  }
+
+  // ---------------------------------------------------------------------------
+
+  private applicant(res: Response, actingAs: ActingAs, returnTo: string): Applicant | undefined {
+    const account = res.locals.account as Account | undefined;
+    if (!account) {
+      res.redirect(303, `/sign-in?return=${encodeURIComponent(returnTo)}`);
+      return undefined;
+    }
+    return {
+      accountId: account.id,
+      audience: actingAs.audience,
+      organizationId: actingAs.organization?.id,
+      channel: 'web',
+    };
+  }
+
+  /** The application if the applicant owns it (else 404), with its service. */
+  private async load(res: Response, actingAs: ActingAs, id: string): Promise<Found | undefined> {
+    const applicant = this.applicant(res, actingAs, `/applications/${id}`);
+    if (!applicant) return undefined;
+    const application = await this.applications.find(applicant, id);
+    const service = application && this.catalogue.find(application.serviceSlug);
+    if (application && service) return { application, service };
+    // Theirs, but filed acting as someone else (after signing in again, say):
+    // offer to switch rather than say "not found".
+    const other = await this.applications.otherIdentityFor(applicant.accountId, id);
+    if (!other) throw new NotFoundException();
+    const locale = res.locals.locale as Locale;
+    res.status(409).render('applications/switch', {
+      pageTitle: this.i18n.t(locale, 'applications.switch.title'),
+      navActive: 'applications',
+      organizationId: other.organizationId ?? 'myself',
+      organizationName: other.organizationName,
+      returnTo: res.req.originalUrl,
+    });
+    return undefined;
+  }
+
+  /** A draft may only be worked on while its variant is open to the applicant; it is kept either way. */
+  private openTo(
+    res: Response,
+    service: ServiceDefinition,
+    application: Application,
+    actingAs: ActingAs,
+  ): boolean {
+    const access = this.access.check(service.slug, application.variant, actingAs);
+    if (access.available) return true;
+    const locale = res.locals.locale as Locale;
+    res.status(access.reason === 'flags-unavailable' ? 503 : 403).render('applications/paused', {
+      pageTitle: this.i18n.t(locale, 'applications.paused.title'),
+      navActive: 'applications',
+      service,
+      application,
+    });
+    return false;
+  }
+
+  private async prefillContext(res: Response, application: Application): Promise<PrefillContext> {
+    const account = res.locals.account as Account;
+    const context: PrefillContext = {
+      account: { name: account.displayName, email: account.email },
+    };
+    if (application.organizationId) {
+      const view = await this.organizations.view(account.id, application.organizationId);
+      const o = view?.organization;
+      if (o)
+        context.organization = {
+          legalName: o.legalName,
+          neq: o.neq,
+          address: { line1: o.streetAddress, line2: '', city: o.city, postalCode: o.postalCode },
+          contactName: o.contactName,
+          contactEmail: o.contactEmail,
+          contactPhone: o.contactPhone,
+        };
+    }
+    return context;
+  }
+
+  private nextAfter(
+    service: ServiceDefinition,
+    application: Application,
+    step: StepDefinition,
+    returnTo: unknown,
+  ): string {
+    const base = `/applications/${application.id}`;
+    if (application.status !== 'draft') return base;
+    if (returnTo === 'check') return `${base}/check`;
+    if (this.forms.hasTaskList(service, application.variant)) return base;
+    const steps = this.forms.steps(service, application.variant);
+    const next = steps[steps.findIndex((s) => s.slug === step.slug) + 1];
+    return next ? `${base}/steps/${next.slug}` : `${base}/check`;
+  }
+
+  private summary(service: ServiceDefinition, application: Application, locale: Locale) {
+    return summarize(
+      this.forms.steps(service, application.variant),
+      application.variant,
+      application.answers,
+      locale,
+      this.i18n,
+    );
+  }
+
+  private renderStep(
+    req: Request,
+    res: Response,
+    found: Found,
+    step: StepDefinition,
+    status: number,
+    data: {
+      raw: RawValues;
+      problems?: FormProblem[];
+      extraItems?: Record<string, number>;
+      restored?: boolean;
+      returnTo?: unknown;
+    },
+  ) {
+    const { application, service } = found;
+    const locale = res.locals.locale as Locale;
+    const problems = data.problems ?? [];
+    const errors = shownErrors(problems, locale, this.i18n);
+    const steps = this.forms.steps(service, application.variant);
+    const index = steps.findIndex((s) => s.slug === step.slug);
+    const taskList = this.forms.hasTaskList(service, application.variant);
+    const previous = index > 0 ? steps[index - 1] : undefined;
+    const back =
+      data.returnTo === 'check'
+        ? `/applications/${application.id}/check`
+        : taskList || application.status !== 'draft'
+          ? `/applications/${application.id}`
+          : previous
+            ? `/applications/${application.id}/steps/${previous.slug}`
+            : `/services/${service.slug}/${application.variant}`;
+    const title = step.title[locale];
+    res.status(status).render('applications/step', {
+      pageTitle: title,
+      navActive: 'applications',
+      service,
+      application,
+      step,
+      title,
+      intro: step.intro?.[locale],
+      stepNumber: index + 1,
+      stepCount: steps.length,
+      fields: stepFieldViews({
+        step,
+        audience: application.variant,
+        raw: data.raw,
+        answers: application.answers,
+        problems,
+        locale,
+        i18n: this.i18n,
+        extraItems: data.extraItems,
+      }),
+      multipart: step.fields.some((f) => f.type === 'file'),
+      action: `/applications/${application.id}/steps/${step.slug}${data.returnTo === 'check' ? '?return=check' : ''}`,
+      backLink: back,
+      restored: data.restored,
+      errors,
+      hasErrors: errors.length > 0,
+      csrfToken: csrfToken(req),
+    });
+  }
+
+  private renderCheck(
+    req: Request,
+    res: Response,
+    found: Found,
+    status: number,
+    data: { errors?: { field: string; message: string }[] },
+  ) {
+    const { application, service } = found;
+    const locale = res.locals.locale as Locale;
+    const errors = data.errors ?? [];
+    const title = this.i18n.t(locale, 'applications.check.title');
+    res.status(status).render('applications/check', {
+      pageTitle: title,
+      navActive: 'applications',
+      service,
+      application,
+      sections: this.summary(service, application, locale).map((s) => ({
+        ...s,
+        changeHref: `/applications/${application.id}/steps/${s.slug}?return=check`,
+      })),
+      backLink: this.forms.hasTaskList(service, application.variant)
+        ? `/applications/${application.id}`
+        : `/applications/${application.id}/steps/${this.forms.steps(service, application.variant).at(-1)!.slug}`,
+      errors,
+      hasErrors: errors.length > 0,
+      fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
+      csrfToken: csrfToken(req),
+    });
+  }
+
+  private async renderApplication(
+    req: Request,
+    res: Response,
+    found: Found,
+    status: number,
+    data: { values?: Record<string, string>; errors?: { field: string; message: string }[] },
+  ) {
+    const { application, service } = found;
+    const locale = res.locals.locale as Locale;
+    const errors = data.errors ?? [];
+    const [transitions, messages] = await Promise.all([
+      this.applications.transitions(application.id),
+      this.applications.messages(application.id),
+    ]);
+    const requested = [...transitions].reverse().find((t) => t.to === 'information_requested');
+    res.status(status).render('applications/show', {
+      pageTitle: `${application.reference ?? ''} – ${service.title[locale]}`,
+      navActive: 'applications',
+      service,
+      application,
+      statusLabel: this.i18n.t(locale, `applicationStatus.${application.status}`),
+      submitted: application.submittedAt ? formatDateTime(application.submittedAt, locale) : '',
+      timeline: transitions.map((t) => ({
+        ...t,
+        label: this.i18n.t(locale, `applicationStatus.${t.to}`),
+        at: formatDateTime(t.at, locale),
+        by: t.actorRole === 'staff' ? this.i18n.t(locale, 'applications.show.byCity') : t.actorName,
+      })),
+      messages: messages.map((m) => ({
+        ...m,
+        at: formatDateTime(m.createdAt, locale),
+        by:
+          m.authorRole === 'staff' ? this.i18n.t(locale, 'applications.show.byCity') : m.authorName,
+        fromCity: m.authorRole === 'staff',
+      })),
+      sections: this.summary(service, application, locale),
+      informationRequested: application.status === 'information_requested',
+      requestReason: requested?.reason,
+      changeHref: `/applications/${application.id}/steps/${this.forms.steps(service, application.variant)[0].slug}`,
+      canWithdraw: canTransition(application.status, 'withdrawn', 'applicant'),
+      canMessage: application.status !== 'draft',
+      decisionNote: application.decisionNote,
+      values: data.values ?? {},
+      errors,
+      hasErrors: errors.length > 0,
+      fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
+      csrfToken: csrfToken(req),
+    });
+  }
+
+  private renderWithdraw(
+    req: Request,
+    res: Response,
+    found: Found,
+    status: number,
+    data: { values?: Record<string, string>; errors?: { field: string; message: string }[] },
+  ) {
+    const locale = res.locals.locale as Locale;
+    const errors = data.errors ?? [];
+    res.status(status).render('applications/withdraw', {
+      pageTitle: this.i18n.t(locale, 'applications.withdraw.title'),
+      navActive: 'applications',
+      ...found,
+      values: data.values ?? {},
+      errors,
+      hasErrors: errors.length > 0,
+      fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
+      csrfToken: csrfToken(req),
+    });
+  }
+}
+
+interface Found {
+  application: Application;
+  service: ServiceDefinition;
+}
+
+function messageProblem(message: string): 'required' | 'tooLong' | undefined {
+  if (!message) return 'required';
+  if (message.length > 5000) return 'tooLong';
+  return undefined;
+}
+
+/** Raw input without one item of a group (the next ones move up). */
+function removeItem(group: GroupField, raw: RawValues, index: number): RawValues {
+  const result: RawValues = {};
+  const prefix = `${group.name}-`;
+  for (const [name, value] of Object.entries(raw)) {
+    if (!name.startsWith(prefix)) {
+      result[name] = value;
+      continue;
+    }
+    const match = /^(\d+)-(.*)$/.exec(name.slice(prefix.length));
+    if (!match) continue;
+    const i = Number(match[1]);
+    if (i === index) continue;
+    result[`${prefix}${i > index ? i - 1 : i}-${match[2]}`] = value;
+  }
+  return result;
+}
+
+export function formatDate(date: Date, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+    dateStyle: 'long',
+    timeZone: 'America/Toronto',
+  }).format(new Date(date));
+}
+
+export function formatDateTime(date: Date, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+    dateStyle: 'long',
+    timeStyle: 'short',
+    timeZone: 'America/Toronto',
+  }).format(new Date(date));
+}
+
+export type { Answers };

@@ -1,0 +1,347 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { returningRows } from '../../platform/database/database.js';
+import { JsonLogger } from '../../platform/logging/json-logger.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { RequestOrigin } from '../audit/request-origin.js';
+import type { FileAnswer } from '../catalogue/form-schema.js';
+import { isEditable, type ApplicationStatus } from './application-status.js';
+import { AttachmentScanner } from './attachment-scanner.js';
+import { ApplicationsService, isUuid, type Applicant } from './applications.service.js';
+import { sniffContentType, type AttachmentType } from './file-type.js';
+
+/** One file at most this big (the table's CHECK says the same). */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+/** All of an application's files together at most this big. */
+export const MAX_APPLICATION_BYTES = 50 * 1024 * 1024;
+/** The table's limit on a file's name, in characters. */
+const MAX_FILENAME_LENGTH = 255;
+
+/** A file as the upload middleware (multer) hands it over. */
+export interface Upload {
+  originalname: string;
+  buffer: Buffer;
+  size: number;
+}
+
+export type StoreRefusal =
+  | 'not-found'
+  | 'not-editable'
+  | 'empty'
+  | 'too-large'
+  | 'wrong-type'
+  | 'application-full'
+  | 'infected';
+
+export type StoreResult = { ok: true; file: FileAnswer } | { ok: false; reason: StoreRefusal };
+
+export type RemoveResult = { ok: true } | { ok: false; reason: 'not-found' | 'not-editable' };
+
+export interface StoredFile {
+  filename: string;
+  contentType: AttachmentType;
+  content: Buffer;
+}
+
+interface AttachmentRow {
+  filename: string;
+  contentType: AttachmentType;
+  content: Buffer | null;
+  storageKey: string | null;
+}
+
+/**
+ * An application's attachments: PDF, JPEG or PNG (judged from the bytes, never
+ * from the name), 10 MiB each, 50 MiB per application, scanned by the
+ * AttachmentScanner before they are kept. The bytes go to PostgreSQL (`content`)
+ * or, when ATTACHMENTS_DIR is set, to a file under it (`storage_key`, relative
+ * to that directory); the row always holds the name, type, size and SHA-256.
+ *
+ * Storing a file does not touch the application's answers: the caller adds the
+ * returned FileAnswer to them through ApplicationsService.saveAnswers.
+ */
+@Injectable()
+export class AttachmentsService implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly applications: ApplicationsService,
+    private readonly config: AppConfig,
+    private readonly scanner: AttachmentScanner,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  /** A directory that cannot be created stops the portal at boot rather than at the first upload. */
+  async onModuleInit(): Promise<void> {
+    if (this.config.ATTACHMENTS_DIR) await mkdir(this.directory(), { recursive: true });
+  }
+
+  async store(
+    applicant: Applicant,
+    applicationId: string,
+    field: string,
+    upload: Upload,
+    origin: RequestOrigin,
+  ): Promise<StoreResult> {
+    const application = await this.applications.find(applicant, applicationId);
+    if (!application) return { ok: false, reason: 'not-found' };
+    if (!isEditable(application.status)) return { ok: false, reason: 'not-editable' };
+    // The bytes received count, not the size the client announced.
+    const content = upload.buffer;
+    if (content.length === 0) return { ok: false, reason: 'empty' };
+    if (content.length > MAX_ATTACHMENT_BYTES) return { ok: false, reason: 'too-large' };
+    const contentType = sniffContentType(content);
+    if (!contentType) return { ok: false, reason: 'wrong-type' };
+    const filename = sanitizeFilename(upload.originalname, contentType);
+    // Cheap early answer before scanning; the locked check below is the one that holds.
+    if (
+      (await this.totalBytes(this.dataSource.manager, application.id)) + content.length >
+      MAX_APPLICATION_BYTES
+    )
+      return { ok: false, reason: 'application-full' };
+
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const scan = await this.scanner.scan({ filename, contentType, content });
+    if (!scan.clean) {
+      this.logger.event('warn', 'attachment.refused', {
+        applicationId: application.id,
+        reason: scan.reason,
+        sha256,
+      });
+      return { ok: false, reason: 'infected' };
+    }
+
+    const id = randomUUID();
+    let written: string | undefined;
+    try {
+      return await this.dataSource.transaction(async (manager): Promise<StoreResult> => {
+        // The application's row lock serializes parallel uploads, so the total holds.
+        const status = await this.lockStatus(manager, application.id);
+        if (!status) return { ok: false, reason: 'not-found' };
+        if (!isEditable(status)) return { ok: false, reason: 'not-editable' };
+        if (
+          (await this.totalBytes(manager, application.id)) + content.length >
+          MAX_APPLICATION_BYTES
+        )
+          return { ok: false, reason: 'application-full' };
+        let storageKey: string | null = null;
+        if (this.config.ATTACHMENTS_DIR) {
+          storageKey = `${id.slice(0, 2)}/${id}`;
+          written = await this.writeFile(storageKey, content);
+        }
+        await manager.query(
+          `INSERT INTO application_attachment
+             (id, application_id, field, filename, content_type, size_bytes, sha256, content, storage_key, uploaded_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [
+            id,
+            application.id,
+            field,
+            filename,
+            contentType,
+            content.length,
+            sha256,
+            storageKey ? null : content,
+            storageKey,
+            applicant.accountId,
+          ],
+        );
+        await this.audit.record(manager, {
+          ...actor(applicant, origin),
+          action: 'application.attachment_added',
+          entity: { type: 'application', id: application.id },
+          after: { attachmentId: id, field, filename, contentType, size: content.length, sha256 },
+        });
+        return { ok: true, file: { id, filename, size: content.length, contentType } };
+      });
+    } catch (error) {
+      // Nothing was recorded: the file on disk, if any, must not stay behind.
+      if (written) await rm(written, { force: true });
+      throw error;
+    }
+  }
+
+  /** Removes an attachment while the application is editable, with its bytes on disk if any. */
+  async remove(
+    applicant: Applicant,
+    applicationId: string,
+    fileId: string,
+    origin: RequestOrigin,
+  ): Promise<RemoveResult> {
+    const application = await this.applications.find(applicant, applicationId);
+    if (!application || !isUuid(fileId)) return { ok: false, reason: 'not-found' };
+    const result = await this.dataSource.transaction(
+      async (manager): Promise<RemoveResult & { storageKey?: string | null }> => {
+        const status = await this.lockStatus(manager, application.id);
+        if (!status) return { ok: false, reason: 'not-found' };
+        if (!isEditable(status)) return { ok: false, reason: 'not-editable' };
+        const [removed] = await returningRows<{
+          field: string;
+          filename: string;
+          sha256: string;
+          storageKey: string | null;
+        }>(
+          manager,
+          `DELETE FROM application_attachment WHERE id = $1 AND application_id = $2
+           RETURNING field, filename, sha256, storage_key AS "storageKey"`,
+          [fileId, application.id],
+        );
+        if (!removed) return { ok: false, reason: 'not-found' };
+        await this.audit.record(manager, {
+          ...actor(applicant, origin),
+          action: 'application.attachment_removed',
+          entity: { type: 'application', id: application.id },
+          before: {
+            attachmentId: fileId,
+            field: removed.field,
+            filename: removed.filename,
+            sha256: removed.sha256,
+          },
+        });
+        return { ok: true, storageKey: removed.storageKey };
+      },
+    );
+    // Only once the row is gone for good: a rolled-back delete keeps its file.
+    if (result.ok && result.storageKey) await rm(this.pathOf(result.storageKey), { force: true });
+    return result.ok ? { ok: true } : { ok: false, reason: result.reason };
+  }
+
+  /** A file of an application the applicant owns, or undefined. */
+  async readForApplicant(
+    applicant: Applicant,
+    applicationId: string,
+    fileId: string,
+  ): Promise<StoredFile | undefined> {
+    const application = await this.applications.find(applicant, applicationId);
+    if (!application) return undefined;
+    return this.read(application.id, fileId, false);
+  }
+
+  /**
+   * A file of a submitted application, for staff (the caller has checked the
+   * person is staff). Drafts are the applicant's own business: never shown.
+   */
+  async readForStaff(applicationId: string, fileId: string): Promise<StoredFile | undefined> {
+    if (!isUuid(applicationId)) return undefined;
+    return this.read(applicationId, fileId, true);
+  }
+
+  private async read(
+    applicationId: string,
+    fileId: string,
+    submittedOnly: boolean,
+  ): Promise<StoredFile | undefined> {
+    if (!isUuid(fileId)) return undefined;
+    const [row] = await this.dataSource.query<AttachmentRow[]>(
+      `SELECT f.filename, f.content_type AS "contentType", f.content, f.storage_key AS "storageKey"
+         FROM application_attachment f JOIN application a ON a.id = f.application_id
+        WHERE f.id = $1 AND f.application_id = $2 AND (NOT $3 OR a.status <> 'draft')`,
+      [fileId, applicationId, submittedOnly],
+    );
+    if (!row) return undefined;
+    const content = row.storageKey ? await readFile(this.pathOf(row.storageKey)) : row.content!;
+    return { filename: row.filename, contentType: row.contentType, content };
+  }
+
+  private async lockStatus(
+    manager: EntityManager,
+    applicationId: string,
+  ): Promise<ApplicationStatus | undefined> {
+    const [row] = await manager.query<{ status: ApplicationStatus }[]>(
+      `SELECT status FROM application WHERE id = $1 FOR UPDATE`,
+      [applicationId],
+    );
+    return row?.status;
+  }
+
+  private async totalBytes(manager: EntityManager, applicationId: string): Promise<number> {
+    const [row] = await manager.query<{ total: string }[]>(
+      `SELECT COALESCE(sum(size_bytes), 0)::bigint AS total FROM application_attachment
+        WHERE application_id = $1`,
+      [applicationId],
+    );
+    return Number(row.total);
+  }
+
+  /** Writes under a temporary name, flushes, then renames: a reader never sees half a file. */
+  private async writeFile(storageKey: string, content: Buffer): Promise<string> {
+    const path = this.pathOf(storageKey);
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${process.pid}.tmp`;
+    const handle = await open(temporary, 'wx', 0o640);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    return path;
+  }
+
+  private directory(): string {
+    return resolve(this.config.ATTACHMENTS_DIR);
+  }
+
+  /** The file of a storage key, refusing any key that would lead outside the directory. */
+  private pathOf(storageKey: string): string {
+    if (!this.config.ATTACHMENTS_DIR)
+      throw new Error(
+        `Attachment ${storageKey} is stored on disk but ATTACHMENTS_DIR is not set: set it to the directory that holds the attachments`,
+      );
+    const path = resolve(this.directory(), storageKey);
+    const inside = relative(this.directory(), path);
+    if (!inside || inside.startsWith('..') || isAbsolute(inside))
+      throw new Error(`Attachment storage key ${storageKey} points outside ATTACHMENTS_DIR`);
+    return path;
+  }
+}
+
+/**
+ * A name safe to store and to send back in Content-Disposition: the last path
+ * segment only, without control or bidirectional-override characters (which
+ * could disguise `facture‮fdp.exe`), at most 255 characters, extension kept.
+ */
+export function sanitizeFilename(original: string, contentType: AttachmentType): string {
+  const base = (original.split(/[/\\]/).pop() ?? '')
+    .normalize('NFC')
+    .replace(/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, '')
+    .trim();
+  const name = base && base !== '.' && base !== '..' ? base : `document${EXTENSION[contentType]}`;
+  const chars = Array.from(name);
+  if (chars.length <= MAX_FILENAME_LENGTH) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 ? Array.from(name.slice(dot)) : [];
+  const kept = extension.length > 0 && extension.length <= 16 ? extension : [];
+  return chars
+    .slice(0, MAX_FILENAME_LENGTH - kept.length)
+    .concat(kept)
+    .join('');
+}
+
+const EXTENSION: Record<AttachmentType, string> = {
+  'application/pdf': '.pdf',
+  'image/jpeg': '.jpg',
+  'image/png': '.png',
+};
+
+function actor(applicant: Applicant, origin: RequestOrigin) {
+  return {
+    actor:
+      applicant.channel === 'api'
+        ? { type: 'api-key' as const, id: applicant.apiKeyId }
+        : { type: 'person' as const, id: applicant.accountId },
+    actingAs: { audience: applicant.audience, organizationId: applicant.organizationId },
+    ip: origin.ip,
+    requestId: origin.requestId,
+  };
+}

@@ -1,0 +1,739 @@
+import { RequestMethod, SetMetadata } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import type { Audience } from '../../platform/flags/flag-context.js';
+import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
+import { fieldsFor, maxItems, rawFromAnswers, type FormProblem } from '../catalogue/form-engine.js';
+import type {
+  Answers,
+  FieldDefinition,
+  GroupItemField,
+  StepDefinition,
+} from '../catalogue/form-schema.js';
+import type { FormService } from '../catalogue/form.service.js';
+import type { ServiceDefinition } from '../catalogue/service-definition.js';
+import type { ApiScope } from './api-keys.service.js';
+import { problemMessage } from './form-view.js';
+
+/**
+ * The JSON API's contract, generated from code: the OpenAPI 3.1 document is
+ * built from the controller's routes (Nest's own metadata) with the `@ApiDoc`
+ * and `@RequiresScope` declarations beside them, and one answers schema per
+ * service from its form definition. The same definitions check the JSON
+ * answers an API client sends before the form engine validates them.
+ */
+
+/** The variant the API serves: keys belong to SMEs. */
+export const API_AUDIENCE: Audience = 'business';
+
+// ---------------------------------------------------------------------------
+// Declarations on the controller's handlers
+
+export const REQUIRED_SCOPE = 'guichet:api-scope';
+const API_DOC = 'guichet:api-doc';
+
+/** The scope a handler needs (enforced by the API key guard, documented here). */
+export const RequiresScope = (scope: ApiScope) => SetMetadata(REQUIRED_SCOPE, scope);
+
+type Schema = Record<string, unknown>;
+
+export interface ApiDocDeclaration {
+  operationId: string;
+  summary: string;
+  description?: string;
+  parameters?: Schema[];
+  /** A component schema name for a JSON body. */
+  requestBody?: string;
+  /** Status → [description, component schema name (or none)]. */
+  responses: Record<number, [string, string?]>;
+}
+
+/** Documents a handler of the API (paired with the route Nest already knows). */
+export const ApiDoc = (doc: ApiDocDeclaration) => SetMetadata(API_DOC, doc);
+
+// ---------------------------------------------------------------------------
+// Answers: JSON shape, then the form engine
+
+/** One problem with a request, by JSON path (`propertyAddress.postalCode`, `otherSites[0].lot`). */
+export interface ApiFieldError {
+  field: string;
+  code: string;
+  message: string;
+}
+
+type ShapeProblem = { field: string; code: string; key: string; params?: Record<string, unknown> };
+
+const ADDRESS_PARTS = ['line1', 'line2', 'city', 'postalCode'];
+
+/** What JSON type a field's answer must be (for messages and the schema). */
+function expectedType(field: FieldDefinition | GroupItemField): string {
+  switch (field.type) {
+    case 'number':
+    case 'money':
+      return 'number';
+    case 'multiChoice':
+      return 'array of strings';
+    case 'address':
+      return 'object';
+    case 'group':
+      return 'array of objects';
+    case 'file':
+      return 'file';
+    default:
+      return 'string';
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks one answer's JSON type; returns the value to keep (undefined when
+ * dropped) and records problems. `null` counts as no answer.
+ */
+function checkShape(
+  field: FieldDefinition | GroupItemField,
+  value: unknown,
+  path: string,
+  problems: ShapeProblem[],
+): unknown {
+  if (value === null || value === undefined) return undefined;
+  const wrong = () => {
+    problems.push({
+      field: path,
+      code: 'wrong_type',
+      key: 'api.errors.fields.wrongType',
+      params: { expected: expectedType(field) },
+    });
+    return undefined;
+  };
+  switch (field.type) {
+    case 'file':
+      problems.push({ field: path, code: 'file_not_supported', key: 'api.errors.fields.file' });
+      return undefined;
+    case 'number':
+    case 'money':
+      return typeof value === 'number' && Number.isFinite(value) ? value : wrong();
+    case 'multiChoice':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : wrong();
+    case 'address': {
+      if (!isPlainObject(value)) return wrong();
+      const address: Record<string, string> = {};
+      for (const [part, partValue] of Object.entries(value)) {
+        if (!ADDRESS_PARTS.includes(part)) {
+          problems.push({
+            field: `${path}.${part}`,
+            code: 'unknown_field',
+            key: 'api.errors.fields.unknown',
+          });
+        } else if (typeof partValue === 'string') address[part] = partValue;
+        else if (partValue !== null)
+          problems.push({
+            field: `${path}.${part}`,
+            code: 'wrong_type',
+            key: 'api.errors.fields.wrongType',
+            params: { expected: 'string' },
+          });
+      }
+      return { line1: '', line2: '', city: '', postalCode: '', ...address };
+    }
+    case 'group': {
+      if (!Array.isArray(value) || !value.every(isPlainObject)) return wrong();
+      if (value.length > maxItems(field)) {
+        problems.push({
+          field: path,
+          code: 'too_many_items',
+          key: 'api.errors.fields.tooManyItems',
+          params: { max: maxItems(field) },
+        });
+        return undefined;
+      }
+      return value.map((item, i) => {
+        const kept: Record<string, unknown> = {};
+        for (const [name, itemValue] of Object.entries(item)) {
+          const sub = field.fields.find((f) => f.name === name);
+          if (!sub) {
+            problems.push({
+              field: `${path}[${i}].${name}`,
+              code: 'unknown_field',
+              key: 'api.errors.fields.unknown',
+            });
+            continue;
+          }
+          const checked = checkShape(sub, itemValue, `${path}[${i}].${name}`, problems);
+          if (checked !== undefined) kept[name] = checked;
+        }
+        return kept;
+      });
+    }
+    default:
+      return typeof value === 'string' ? value : wrong();
+  }
+}
+
+/** The JSON path of a form problem's input (`otherSites-0-address-line1` → `otherSites[0].address.line1`). */
+export function problemPath(step: StepDefinition, problem: FormProblem): string {
+  const field = step.fields.find((f) => f.name === problem.field);
+  if (!field) return problem.field;
+  return field.name + pathRest(field, problem.inputId.slice(field.name.length));
+}
+
+function pathRest(field: FieldDefinition | GroupItemField, rest: string): string {
+  if (rest === '') return '';
+  if (field.type === 'date') return '';
+  if (field.type === 'address') return `.${rest.slice(1)}`;
+  if (field.type === 'group') {
+    const match = /^-(\d+)-(.+)$/.exec(rest);
+    if (!match) return '';
+    const sub = field.fields.find((f) => match[2] === f.name || match[2].startsWith(`${f.name}-`));
+    return sub
+      ? `[${match[1]}].${sub.name}${pathRest(sub, match[2].slice(sub.name.length))}`
+      : `[${match[1]}]`;
+  }
+  return '';
+}
+
+export type AnswersCheck = { ok: true; answers: Answers } | { ok: false; errors: ApiFieldError[] };
+
+/**
+ * Validates an API client's JSON answers for a service's business variant with
+ * the same rules as the pages: JSON types first (a file field cannot be sent in
+ * this version), then each step's raw input through FormService.parse, in
+ * order, each step seeing the answers before it. Returns the normalized answers
+ * (as the pages would store them) or every problem, in form order.
+ */
+export function checkAnswers(
+  forms: FormService,
+  i18n: I18nService,
+  locale: Locale,
+  service: ServiceDefinition,
+  json: unknown,
+): AnswersCheck {
+  const shape: ShapeProblem[] = [];
+  const given: Answers = {};
+  if (json !== undefined && json !== null && !isPlainObject(json)) {
+    shape.push({
+      field: 'answers',
+      code: 'wrong_type',
+      key: 'api.errors.fields.wrongType',
+      params: { expected: 'object' },
+    });
+  }
+  const source = isPlainObject(json) ? json : {};
+  const steps = forms.steps(service, API_AUDIENCE);
+  const known = new Map(
+    steps.flatMap((s) => fieldsFor(s.fields, API_AUDIENCE)).map((f) => [f.name, f] as const),
+  );
+  for (const [name, value] of Object.entries(source)) {
+    const field = known.get(name);
+    if (!field) {
+      shape.push({ field: name, code: 'unknown_field', key: 'api.errors.fields.unknown' });
+      continue;
+    }
+    const checked = checkShape(field, value, name, shape);
+    if (checked !== undefined) given[name] = checked as Answers[string];
+  }
+
+  const errors: ApiFieldError[] = shape.map((p) => ({
+    field: p.field,
+    code: p.code,
+    message: i18n.t(locale, p.key, { field: p.field, ...p.params }),
+  }));
+  const shaped = new Set(errors.map((e) => e.field));
+  let answers: Answers = {};
+  for (const step of steps) {
+    const result = forms.parse(
+      service,
+      API_AUDIENCE,
+      step,
+      rawFromAnswers(step, API_AUDIENCE, given),
+      answers,
+    );
+    answers = { ...answers, ...result.answers };
+    for (const problem of result.problems) {
+      const field = problemPath(step, problem);
+      // A value of the wrong type already has its message.
+      if (shaped.has(field) || shaped.has(problem.field)) continue;
+      const file = problem.key === 'form.errors.fileRequired';
+      errors.push({
+        field,
+        code: file ? 'file_not_supported' : problem.key.replace(/^form\.errors\./, ''),
+        message: file
+          ? i18n.t(locale, 'api.errors.fields.fileRequired', {
+              field,
+              label: problem.label[locale],
+            })
+          : problemMessage(problem, locale, i18n),
+      });
+    }
+  }
+  if (errors.length === 0) return { ok: true, answers };
+  // In the form's order (as the pages' error summary), fields it does not have last.
+  const order = [...known.keys()];
+  const rank = (path: string) => {
+    const i = order.indexOf(/^[^.[]*/.exec(path)![0]);
+    return i === -1 ? order.length : i;
+  };
+  return { ok: false, errors: errors.sort((a, b) => rank(a.field) - rank(b.field)) };
+}
+
+/** Every problem of saved answers (a draft that cannot be submitted yet), by JSON path. */
+export function answersProblems(
+  forms: FormService,
+  i18n: I18nService,
+  locale: Locale,
+  service: ServiceDefinition,
+  audience: Audience,
+  answers: Answers,
+): ApiFieldError[] {
+  return forms.problems(service, audience, answers).flatMap(({ step, problems }) =>
+    problems.map((problem) => ({
+      field: problemPath(step, problem),
+      code: problem.key.replace(/^form\.errors\./, ''),
+      message: problemMessage(problem, locale, i18n),
+    })),
+  );
+}
+
+/** The business variant's file fields, and whether the API can file the service at all. */
+export function apiFiling(service: ServiceDefinition): {
+  possible: boolean;
+  fileFields: { name: string; required: boolean; condition?: FieldDefinition['showIf'] }[];
+} {
+  const fileFields = fieldsFor(
+    service.form.steps.filter((s) => !s.only || s.only === API_AUDIENCE).flatMap((s) => s.fields),
+    API_AUDIENCE,
+  )
+    .filter((f) => f.type === 'file')
+    .map((f) => ({ name: f.name, required: !f.optional, condition: f.showIf }));
+  return {
+    possible: !fileFields.some((f) => f.required && !f.condition),
+    fileFields,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// JSON Schemas from form definitions
+
+const text = (label: { fr: string; en: string }, hint?: { fr: string; en: string }) => ({
+  title: label.en,
+  ...(hint ? { description: hint.en } : {}),
+  'x-label': label,
+});
+
+function fieldSchema(field: GroupItemField): Schema {
+  const base = text(field.label, field.hint);
+  const condition = field.showIf
+    ? {
+        'x-show-if': field.showIf,
+        description: [
+          field.hint?.en,
+          `Only when ${field.showIf.field} is ${[field.showIf.equals].flat().join(' or ')}${field.optional ? '' : ' (then required)'}; ignored otherwise.`,
+        ]
+          .filter(Boolean)
+          .join(' '),
+      }
+    : {};
+  switch (field.type) {
+    case 'text':
+      return {
+        ...base,
+        type: 'string',
+        maxLength: field.maxLength ?? 200,
+        ...(field.pattern ? { pattern: field.pattern.regex } : {}),
+        ...condition,
+      };
+    case 'longText':
+      return { ...base, type: 'string', maxLength: field.maxLength ?? 5000, ...condition };
+    case 'email':
+      return { ...base, type: 'string', format: 'email', maxLength: 254, ...condition };
+    case 'phone':
+      return { ...base, type: 'string', examples: ['819 555-0123'], ...condition };
+    case 'number':
+      return {
+        ...base,
+        type: field.integer ? 'integer' : 'number',
+        ...(field.min !== undefined ? { minimum: field.min } : {}),
+        ...(field.max !== undefined ? { maximum: field.max } : {}),
+        ...condition,
+      };
+    case 'money':
+      return {
+        ...base,
+        type: 'number',
+        description: [field.hint?.en, 'In dollars, to the cent.'].filter(Boolean).join(' '),
+        ...(field.min !== undefined ? { minimum: field.min } : {}),
+        ...(field.max !== undefined ? { maximum: field.max } : {}),
+        ...condition,
+      };
+    case 'date':
+      return {
+        ...base,
+        type: 'string',
+        format: 'date',
+        ...(field.notBefore ? { 'x-not-before': 'today' } : {}),
+        ...(field.notAfter ? { 'x-not-after': 'today' } : {}),
+        ...condition,
+      };
+    case 'yesNo':
+      return { ...base, type: 'string', enum: ['yes', 'no'], ...condition };
+    case 'choice':
+      return {
+        ...base,
+        type: 'string',
+        enum: field.options.map((o) => o.value),
+        'x-options': field.options.map((o) => ({ value: o.value, label: o.label })),
+        ...condition,
+      };
+    case 'multiChoice':
+      return {
+        ...base,
+        type: 'array',
+        uniqueItems: true,
+        ...(field.optional ? {} : { minItems: 1 }),
+        items: { type: 'string', enum: field.options.map((o) => o.value) },
+        'x-options': field.options.map((o) => ({ value: o.value, label: o.label })),
+        ...condition,
+      };
+    case 'address':
+      return { ...base, $ref: '#/components/schemas/Address', ...condition };
+  }
+}
+
+function topFieldSchema(field: FieldDefinition): Schema {
+  if (field.type === 'file')
+    return {
+      ...text(field.label),
+      description: `A file field: files cannot be sent through the API in this version${field.optional ? '' : field.showIf ? ' (required when shown: such applications cannot be filed through the API yet)' : ' (required: this service cannot be filed through the API yet)'}.`,
+      'x-not-supported': true,
+      not: {},
+    };
+  if (field.type === 'group') {
+    const required = field.fields.filter((f) => !f.optional && !f.showIf).map((f) => f.name);
+    return {
+      ...text(field.label, field.hint),
+      type: 'array',
+      maxItems: maxItems(field),
+      ...(field.minItems !== undefined || !field.optional ? { minItems: field.minItems ?? 1 } : {}),
+      items: {
+        type: 'object',
+        title: field.itemLabel.en,
+        additionalProperties: false,
+        properties: Object.fromEntries(field.fields.map((f) => [f.name, fieldSchema(f)])),
+        ...(required.length > 0 ? { required } : {}),
+      },
+    };
+  }
+  return fieldSchema(field);
+}
+
+/** The JSON Schema of a service's answers (business variant). */
+export function answersSchema(service: ServiceDefinition): Schema {
+  const fields = service.form.steps
+    .filter((s) => !s.only || s.only === API_AUDIENCE)
+    .flatMap((s) => fieldsFor(s.fields, API_AUDIENCE));
+  const required = fields
+    .filter((f) => !f.optional && !f.showIf && f.type !== 'file')
+    .map((f) => f.name);
+  const filing = apiFiling(service);
+  return {
+    type: 'object',
+    title: `Answers: ${service.title.en}`,
+    description: filing.possible
+      ? `The answers of ${service.slug} (business variant), by field name.`
+      : `The answers of ${service.slug} (business variant). It requires a file, which the API cannot receive in this version: it cannot be filed through the API yet.`,
+    additionalProperties: false,
+    properties: Object.fromEntries(fields.map((f) => [f.name, topFieldSchema(f)])),
+    required,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The document
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const localized = ref('Localized');
+
+const SCHEMAS: Record<string, Schema> = {
+  Localized: {
+    type: 'object',
+    properties: { fr: { type: 'string' }, en: { type: 'string' } },
+    required: ['fr', 'en'],
+  },
+  Address: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      line1: { type: 'string', maxLength: 200 },
+      line2: { type: 'string', maxLength: 200 },
+      city: { type: 'string', maxLength: 200 },
+      postalCode: { type: 'string', examples: ['J8X 1A1'] },
+    },
+    required: ['line1', 'city', 'postalCode'],
+  },
+  Error: {
+    type: 'object',
+    properties: {
+      code: {
+        type: 'string',
+        enum: [
+          'invalid_api_key',
+          'insufficient_scope',
+          'rate_limited',
+          'invalid_request',
+          'unsupported_media_type',
+          'service_not_found',
+          'service_not_available',
+          'flags_unavailable',
+          'application_not_found',
+          'validation_failed',
+          'bad_request',
+          'not_found',
+          'internal_error',
+        ],
+      },
+      message: { type: 'string', description: 'In the language of Accept-Language (fr or en).' },
+      requestId: { type: 'string', description: 'Quote it when you contact the city.' },
+      errors: {
+        type: 'array',
+        items: ref('FieldError'),
+        description: 'For validation_failed and invalid_request.',
+      },
+    },
+    required: ['code', 'message', 'requestId'],
+  },
+  FieldError: {
+    type: 'object',
+    properties: {
+      field: {
+        type: 'string',
+        description:
+          'JSON path in the request, e.g. propertyAddress.postalCode or otherSites[0].lot',
+      },
+      code: { type: 'string', examples: ['required', 'pattern', 'file_not_supported'] },
+      message: { type: 'string' },
+    },
+    required: ['field', 'code', 'message'],
+  },
+  FileField: {
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      required: { type: 'boolean' },
+      condition: { type: 'object', description: 'Required only when this other answer is given.' },
+    },
+  },
+  Service: {
+    type: 'object',
+    properties: {
+      slug: { type: 'string' },
+      referencePrefix: { type: 'string' },
+      title: localized,
+      summary: localized,
+      department: localized,
+      processingTime: localized,
+      fees: localized,
+      apiFiling: {
+        type: 'object',
+        description:
+          'Files cannot be sent through the API in this version: a service that requires one cannot be filed through it.',
+        properties: {
+          possible: { type: 'boolean' },
+          fileFields: { type: 'array', items: ref('FileField') },
+        },
+      },
+      links: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+  },
+  ServiceList: {
+    type: 'object',
+    properties: { data: { type: 'array', items: ref('Service') } },
+  },
+  ServiceForm: {
+    allOf: [
+      ref('Service'),
+      {
+        type: 'object',
+        properties: {
+          form: {
+            type: 'object',
+            description:
+              "The business variant's steps and fields, as the city declares them (labels in French and English).",
+            properties: { steps: { type: 'array', items: { type: 'object' } } },
+          },
+          answersSchema: { type: 'object', description: 'The JSON Schema of the answers.' },
+        },
+      },
+    ],
+  },
+  Application: {
+    type: 'object',
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      reference: { type: ['string', 'null'], examples: ['PC-2026-000123'] },
+      service: { type: 'string' },
+      variant: { type: 'string', enum: ['business'] },
+      status: {
+        type: 'string',
+        enum: [
+          'draft',
+          'submitted',
+          'in_review',
+          'information_requested',
+          'resubmitted',
+          'approved',
+          'rejected',
+          'withdrawn',
+        ],
+      },
+      channel: { type: 'string', enum: ['web', 'api', 'csv'] },
+      answers: { type: 'object' },
+      decisionNote: { type: ['string', 'null'] },
+      createdAt: { type: 'string', format: 'date-time' },
+      updatedAt: { type: 'string', format: 'date-time' },
+      submittedAt: { type: ['string', 'null'], format: 'date-time' },
+      decidedAt: { type: ['string', 'null'], format: 'date-time' },
+      links: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+  },
+  ApplicationList: {
+    type: 'object',
+    properties: {
+      data: { type: 'array', items: ref('Application') },
+      next: {
+        type: ['string', 'null'],
+        description: 'The cursor of the next page (pass it as `after`), null on the last page.',
+      },
+    },
+  },
+};
+
+export interface OpenApiOptions {
+  /** The API controller: its routes are read from Nest's metadata. */
+  controller: abstract new (...args: never[]) => object;
+  services: ServiceDefinition[];
+  title: string;
+  version: string;
+}
+
+const METHODS: Partial<Record<RequestMethod, string>> = {
+  [RequestMethod.GET]: 'get',
+  [RequestMethod.POST]: 'post',
+  [RequestMethod.PUT]: 'put',
+  [RequestMethod.PATCH]: 'patch',
+  [RequestMethod.DELETE]: 'delete',
+};
+
+const ERROR_RESPONSES: Record<number, string> = {
+  401: 'Missing, unknown or revoked API key (invalid_api_key).',
+  403: 'The key lacks the scope (insufficient_scope).',
+  429: 'Too many requests with this key (rate_limited); see Retry-After.',
+};
+
+/** The OpenAPI 3.1 document of the API, from the controller's routes and the catalogue. */
+export function buildOpenApiDocument(options: OpenApiOptions): Schema {
+  const { controller, services } = options;
+  const base = `/${String(Reflect.getMetadata(PATH_METADATA, controller) ?? '').replace(/^\/+|\/+$/g, '')}`;
+  const paths: Record<string, Record<string, Schema>> = {};
+  const proto = controller.prototype as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const handler = proto[name];
+    if (typeof handler !== 'function') continue;
+    const doc = Reflect.getMetadata(API_DOC, handler) as ApiDocDeclaration | undefined;
+    const method = METHODS[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+    const route = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+    if (!doc || !method || route === undefined) continue;
+    const scope = Reflect.getMetadata(REQUIRED_SCOPE, handler) as ApiScope | undefined;
+    const path = `/${route.replace(/^\/+/, '')}`.replace(/:(\w+)/g, '{$1}').replace(/\/$/, '');
+    const responses: Record<string, Schema> = {};
+    const statuses = { ...doc.responses };
+    for (const [status, description] of Object.entries(ERROR_RESPONSES))
+      statuses[Number(status)] ??= [description, 'Error'];
+    for (const [status, [description, schema]] of Object.entries(statuses))
+      responses[status] = {
+        description,
+        ...(schema ? { content: { 'application/json': { schema: ref(schema) } } } : {}),
+      };
+    (paths[path || '/'] ??= {})[method] = {
+      operationId: doc.operationId,
+      summary: doc.summary,
+      ...(doc.description ? { description: doc.description } : {}),
+      ...(scope
+        ? { security: [{ apiKey: [scope] }], 'x-required-scope': scope, tags: [scope] }
+        : {}),
+      ...(doc.parameters ? { parameters: doc.parameters } : {}),
+      ...(doc.requestBody
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: ref(doc.requestBody) } },
+            },
+          }
+        : {}),
+      responses,
+    };
+  }
+
+  const answers = Object.fromEntries(
+    services.map((s) => [`Answers.${s.slug}`, answersSchema(s)] as const),
+  );
+  const createRequests = Object.fromEntries(
+    services.map((s) => [
+      `CreateApplication.${s.slug}`,
+      {
+        type: 'object',
+        title: s.slug,
+        properties: {
+          service: { const: s.slug },
+          answers: ref(`Answers.${s.slug}`),
+          submit: {
+            type: 'boolean',
+            default: false,
+            description: 'Submit at once (the reference number comes back).',
+          },
+        },
+        required: ['service', 'answers'],
+      },
+    ]),
+  );
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: options.title,
+      version: options.version,
+      description: [
+        'The JSON API of Guichet for SMEs: the services open to your business, and your applications.',
+        'Authenticate with an API key an owner of your business creates on its page in Guichet: `Authorization: Bearer gk_…`.',
+        'Messages follow Accept-Language (fr or en). File fields cannot be sent through the API in this version.',
+      ].join('\n\n'),
+    },
+    servers: [{ url: base }],
+    security: [{ apiKey: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'gk_<prefix>_<secret>',
+          description:
+            'An API key of your business. Scopes: applications:read (GET), applications:write (POST).',
+        },
+      },
+      schemas: {
+        ...SCHEMAS,
+        ...answers,
+        ...createRequests,
+        CreateApplication: {
+          oneOf: services.map((s) => ref(`CreateApplication.${s.slug}`)),
+          discriminator: {
+            propertyName: 'service',
+            mapping: Object.fromEntries(
+              services.map((s) => [s.slug, `#/components/schemas/CreateApplication.${s.slug}`]),
+            ),
+          },
+        },
+      },
+    },
+  };
+}
