@@ -35,6 +35,7 @@ import { canTransition, isEditable } from './application-status.js';
 import { ApplicationsService, type Applicant, type Application } from './applications.service.js';
 import { AttachmentsService } from './attachments.service.js';
 import { shownErrors, stepFieldViews, summarize } from './form-view.js';
+import { prefillContext } from './prefill-context.js';
 import { ReceiptService } from './receipt.service.js';
 import type { UploadedRequest } from './upload.middleware.js';
 
@@ -676,25 +677,12 @@ export class ApplicationsController {
     return false;
   }
 
-  private async prefillContext(res: Response, application: Application): Promise<PrefillContext> {
-    const account = res.locals.account as Account;
-    const context: PrefillContext = {
-      account: { name: account.displayName, email: account.email },
-    };
-    if (application.organizationId) {
-      const view = await this.organizations.view(account.id, application.organizationId);
-      const o = view?.organization;
-      if (o)
-        context.organization = {
-          legalName: o.legalName,
-          neq: o.neq,
-          address: { line1: o.streetAddress, line2: '', city: o.city, postalCode: o.postalCode },
-          contactName: o.contactName,
-          contactEmail: o.contactEmail,
-          contactPhone: o.contactPhone,
-        };
-    }
-    return context;
+  private prefillContext(res: Response, application: Application): Promise<PrefillContext> {
+    return prefillContext(
+      this.organizations,
+      res.locals.account as Account,
+      application.organizationId,
+    );
   }
 
   private nextAfter(

@@ -155,7 +155,7 @@ export class ApplicationsService {
       }
       const id = inserted[0].id;
       await this.audit.record(manager, {
-        ...this.actor(applicant, origin),
+        ...auditOrigin(applicant, origin),
         action: 'application.draft_started',
         entity: { type: 'application', id },
         after: { serviceSlug, variant: applicant.audience, channel: applicant.channel },
@@ -240,7 +240,7 @@ export class ApplicationsService {
         [id, JSON.stringify(answers)],
       );
       await this.audit.record(manager, {
-        ...this.actor(applicant, origin),
+        ...auditOrigin(applicant, origin),
         action: 'application.answers_saved',
         entity: { type: 'application', id },
         after: { step: what.step, fields: Object.keys(changes), removed },
@@ -274,7 +274,7 @@ export class ApplicationsService {
         null,
       );
       await this.audit.record(manager, {
-        ...this.actor(applicant, origin),
+        ...auditOrigin(applicant, origin),
         action: 'application.submitted',
         entity: { type: 'application', id },
         before: { status: 'draft' },
@@ -326,7 +326,7 @@ export class ApplicationsService {
       if (current.status === 'draft') return { ok: false, reason: 'not-allowed' };
       await this.insertMessage(manager, current, applicant.accountId, 'applicant', body);
       await this.audit.record(manager, {
-        ...this.actor(applicant, origin),
+        ...auditOrigin(applicant, origin),
         action: 'application.message_posted',
         entity: { type: 'application', id },
         after: { authorRole: 'applicant', length: body.length },
@@ -452,7 +452,7 @@ export class ApplicationsService {
       if (message)
         await this.insertMessage(manager, current, applicant.accountId, 'applicant', message);
       await this.audit.record(manager, {
-        ...this.actor(applicant, origin),
+        ...auditOrigin(applicant, origin),
         action: `application.${to}`,
         entity: { type: 'application', id },
         before: { status: current.status },
@@ -489,18 +489,19 @@ export class ApplicationsService {
     );
     return `${prefix}-${year}-${String(row.value).padStart(6, '0')}`;
   }
+}
 
-  private actor(applicant: Applicant, origin: RequestOrigin) {
-    return {
-      actor:
-        applicant.channel === 'api'
-          ? { type: 'api-key' as const, id: applicant.apiKeyId }
-          : { type: 'person' as const, id: applicant.accountId },
-      actingAs: { audience: applicant.audience, organizationId: applicant.organizationId },
-      ip: origin.ip,
-      requestId: origin.requestId,
-    };
-  }
+/** The actor and acting party of an applicant's change, for its audit event. */
+export function auditOrigin(applicant: Applicant, origin: RequestOrigin) {
+  return {
+    actor:
+      applicant.channel === 'api'
+        ? { type: 'api-key' as const, id: applicant.apiKeyId }
+        : { type: 'person' as const, id: applicant.accountId },
+    actingAs: { audience: applicant.audience, organizationId: applicant.organizationId },
+    ip: origin.ip,
+    requestId: origin.requestId,
+  };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -11,7 +11,12 @@ import type { RequestOrigin } from '../audit/request-origin.js';
 import type { FileAnswer } from '../catalogue/form-schema.js';
 import { isEditable, type ApplicationStatus } from './application-status.js';
 import { AttachmentScanner } from './attachment-scanner.js';
-import { ApplicationsService, isUuid, type Applicant } from './applications.service.js';
+import {
+  ApplicationsService,
+  auditOrigin,
+  isUuid,
+  type Applicant,
+} from './applications.service.js';
 import { sniffContentType, type AttachmentType } from './file-type.js';
 
 /** One file at most this big (the table's CHECK says the same). */
@@ -151,7 +156,7 @@ export class AttachmentsService implements OnModuleInit {
           ],
         );
         await this.audit.record(manager, {
-          ...actor(applicant, origin),
+          ...auditOrigin(applicant, origin),
           action: 'application.attachment_added',
           entity: { type: 'application', id: application.id },
           after: { attachmentId: id, field, filename, contentType, size: content.length, sha256 },
@@ -192,7 +197,7 @@ export class AttachmentsService implements OnModuleInit {
         );
         if (!removed) return { ok: false, reason: 'not-found' };
         await this.audit.record(manager, {
-          ...actor(applicant, origin),
+          ...auditOrigin(applicant, origin),
           action: 'application.attachment_removed',
           entity: { type: 'application', id: application.id },
           before: {
@@ -333,15 +338,3 @@ const EXTENSION: Record<AttachmentType, string> = {
   'image/jpeg': '.jpg',
   'image/png': '.png',
 };
-
-function actor(applicant: Applicant, origin: RequestOrigin) {
-  return {
-    actor:
-      applicant.channel === 'api'
-        ? { type: 'api-key' as const, id: applicant.apiKeyId }
-        : { type: 'person' as const, id: applicant.accountId },
-    actingAs: { audience: applicant.audience, organizationId: applicant.organizationId },
-    ip: origin.ip,
-    requestId: origin.requestId,
-  };
-}

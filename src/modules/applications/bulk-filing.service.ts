@@ -19,6 +19,7 @@ import type {
   StepDefinition,
 } from '../catalogue/form-schema.js';
 import { FormService, type PrefillContext } from '../catalogue/form.service.js';
+import { prefillContext } from './prefill-context.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { OrganizationService } from '../organizations/organization.service.js';
 import {
@@ -227,24 +228,11 @@ export class BulkFilingService {
   ) {}
 
   /** What empty columns are prefilled from: the person filing and their SME's record. */
-  async prefillContext(
+  prefillContext(
     account: { id: string; displayName: string; email: string },
     organizationId: string,
   ): Promise<PrefillContext> {
-    const context: PrefillContext = {
-      account: { name: account.displayName, email: account.email },
-    };
-    const o = (await this.organizations.view(account.id, organizationId))?.organization;
-    if (o)
-      context.organization = {
-        legalName: o.legalName,
-        neq: o.neq,
-        address: { line1: o.streetAddress, line2: '', city: o.city, postalCode: o.postalCode },
-        contactName: o.contactName,
-        contactEmail: o.contactEmail,
-        contactPhone: o.contactPhone,
-      };
-    return context;
+    return prefillContext(this.organizations, account, organizationId);
   }
 
   /** The template: the header row and an example row, for Excel in this language. */

@@ -1,0 +1,133 @@
+import type TestAgent from 'supertest/lib/agent.js';
+import { DataSource } from 'typeorm';
+import { ApplicationProcessingService } from '../src/modules/applications/application-processing.service.js';
+import { fileBuildingPermit, PDF, releaseService } from './support/applications.js';
+import { createPerson, signedInAgent } from './support/people.js';
+import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
+
+type Agent = InstanceType<typeof TestAgent>;
+
+/** The hrefs of the error summary, in order. */
+const summary = (html: string) => {
+  const start = html.indexOf('govuk-error-summary__list');
+  if (start === -1) return [];
+  const list = html.slice(start, html.indexOf('</ul>', start));
+  return [...list.matchAll(/href="#([\w-]+)"/g)].map((m) => m[1]);
+};
+
+/**
+ * The applicant's other forms: every bad input re-renders the page with a 422,
+ * the error summary and what was typed; a file the portal cannot take is a
+ * field message, never an error page.
+ */
+describe('applications: what the applicant gets for bad input', () => {
+  let portal: TestApp;
+  let db: DataSource;
+  let person: { id: string; email: string };
+  let agent: Agent;
+  let filed = '';
+
+  beforeAll(async () => {
+    portal = await startTestApp();
+    db = portal.app.get(DataSource);
+    await releaseService(portal, 'building-permit');
+    person = await createPerson(db);
+    agent = await signedInAgent(portal.url, person.email);
+    filed = `/applications/${
+      (await fileBuildingPermit(portal.app, db, { accountId: person.id, audience: 'citizen' })).id
+    }`;
+  });
+  afterAll(() => portal.close());
+
+  async function form(path: string, page: string, fields: Record<string, string>) {
+    const csrf = csrfFrom((await agent.get(page)).text);
+    return agent
+      .post(path)
+      .type('form')
+      .send({ _csrf: csrf, ...fields });
+  }
+
+  it('refuses an empty or overlong message, keeping it', async () => {
+    const empty = await form(`${filed}/messages`, filed, { message: '   ' });
+    expect(empty.status).toBe(422);
+    expect(summary(empty.text)).toEqual(['message']);
+    expect(empty.text).toContain('Écrivez votre message');
+    const long = 'é'.repeat(5001);
+    const overlong = await form(`${filed}/messages`, filed, { message: long });
+    expect(overlong.status).toBe(422);
+    expect(overlong.text).toContain('au plus 5 000 caractères');
+    expect(overlong.text).toContain(long);
+    const sent = await form(`${filed}/messages`, filed, { message: 'Puis-je commencer lundi ?' });
+    expect(sent.status).toBe(303);
+    expect((await agent.get(filed)).text).toContain('Puis-je commencer lundi ?');
+  });
+
+  it('refuses an overlong reason to withdraw', async () => {
+    const res = await form(`${filed}/withdraw`, `${filed}/withdraw`, { reason: 'x'.repeat(2001) });
+    expect(res.status).toBe(422);
+    expect(summary(res.text)).toEqual(['reason']);
+  });
+
+  it('refuses an empty answer to a request for information', async () => {
+    const [clerk] = await db.query(
+      `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
+       VALUES ($1, 'Préposé', 'x', 'fr', now()) RETURNING id`,
+      [`clerk-${Date.now()}@exemple.ca`],
+    );
+    await portal.app
+      .get(ApplicationProcessingService)
+      .requestInformation(
+        { accountId: clerk.id as string },
+        filed.split('/').pop()!,
+        'Une photo ?',
+        {
+          ip: '127.0.0.1',
+        },
+      );
+    const res = await form(`${filed}/resubmit`, filed, { answer: '' });
+    expect(res.status).toBe(422);
+    expect(summary(res.text)).toEqual(['answer']);
+    expect(res.text).toContain('Écrivez votre réponse à la Ville');
+  });
+
+  describe('attachments', () => {
+    let draft = '';
+    beforeAll(async () => {
+      const page = await agent.get('/services/building-permit/citizen');
+      const res = await agent
+        .post('/services/building-permit/citizen/start')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text) });
+      draft = res.headers.location as string;
+    });
+
+    async function upload(file?: { content: Buffer; name: string }) {
+      const page = await agent.get(`${draft}/steps/documents`);
+      const req = agent
+        .post(`${draft}/steps/documents`)
+        .field('_csrf', csrfFrom(page.text))
+        .field('action', 'upload:sitePlan');
+      return file ? req.attach('sitePlan', file.content, file.name) : req;
+    }
+
+    it('asks for a file when none was chosen', async () => {
+      const res = await upload();
+      expect(res.status).toBe(422);
+      expect(summary(res.text)).toEqual(['sitePlan']);
+      expect(res.text).toContain('Choisissez un fichier à joindre');
+    });
+
+    it('refuses a file over 10 MB with a field message, not an error page', async () => {
+      const big = Buffer.concat([PDF, Buffer.alloc(10 * 1024 * 1024)]);
+      const res = await upload({ content: big, name: 'plan.pdf' });
+      expect(res.status).toBe(422);
+      expect(res.text).toContain('Le fichier doit faire 10 Mo ou moins');
+    });
+
+    it('keeps an accented file name', async () => {
+      const res = await upload({ content: PDF, name: 'plan d’implantation – façade.pdf' });
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('plan d’implantation – façade.pdf');
+    });
+  });
+});
