@@ -1,0 +1,106 @@
+import { StepValidator } from './form-engine.js';
+import type { StepDefinition } from './form-schema.js';
+
+const label = { fr: 'Champ', en: 'Field' };
+
+const step: StepDefinition = {
+  slug: 'test',
+  title: { fr: 'Essai', en: 'Test' },
+  fields: [
+    {
+      name: 'kind',
+      type: 'choice',
+      label,
+      options: [
+        { value: 'patio', label },
+        { value: 'container', label },
+      ],
+    },
+    { name: 'alcohol', type: 'yesNo', label, showIf: { field: 'kind', equals: 'patio' } },
+    { name: 'permit', type: 'text', label, showIf: { field: 'alcohol', equals: 'yes' } },
+    { name: 'cost', type: 'money', label, min: 0 },
+    { name: 'when', type: 'date', label, notBefore: 'today' },
+    {
+      name: 'sites',
+      type: 'group',
+      label,
+      itemLabel: { fr: 'Site', en: 'Site' },
+      minItems: 1,
+      maxItems: 3,
+      fields: [{ name: 'lot', type: 'text', label, maxLength: 7 }],
+    },
+    { name: 'extra', type: 'text', label, only: 'business', optional: true },
+  ],
+};
+
+const nextYear = String(new Date().getUTCFullYear() + 1);
+const valid = {
+  kind: 'patio',
+  alcohol: 'yes',
+  permit: 'RACJ-1',
+  cost: '1 250,50 $',
+  'when-day': '1',
+  'when-month': '6',
+  'when-year': nextYear,
+  'sites-0-lot': '1234567',
+};
+
+describe('the form engine (class-validator from a definition)', () => {
+  const citizen = new StepValidator(step, 'citizen');
+
+  it('normalizes valid input into typed answers', () => {
+    const result = citizen.parse(valid, {});
+    expect(result.problems).toEqual([]);
+    expect(result.answers).toEqual({
+      kind: 'patio',
+      alcohol: 'yes',
+      permit: 'RACJ-1',
+      cost: 1250.5,
+      when: `${nextYear}-06-01`,
+      sites: [{ lot: '1234567' }],
+    });
+  });
+
+  it('drops a field hidden through a chain of conditions, and does not ask for it', () => {
+    const result = citizen.parse({ ...valid, kind: 'container', permit: '' }, {});
+    expect(result.problems).toEqual([]);
+    expect(result.answers).not.toHaveProperty('alcohol');
+    expect(result.answers).not.toHaveProperty('permit');
+  });
+
+  it('reports each problem on the input to focus, in page order', () => {
+    const result = citizen.parse(
+      {
+        kind: 'patio',
+        alcohol: 'yes',
+        cost: '-3',
+        'when-day': '30',
+        'when-month': '2',
+        'when-year': nextYear,
+        'sites-0-lot': '123456789',
+      },
+      {},
+    );
+    expect(result.problems.map((p) => [p.inputId, p.key])).toEqual([
+      ['permit', 'form.errors.required'],
+      ['cost', 'form.errors.min'],
+      ['when-day', 'form.errors.date'],
+      ['sites-0-lot', 'form.errors.maxLength'],
+    ]);
+    expect(result.problems[3].params).toMatchObject({ item: 1, max: 7 });
+  });
+
+  it('refuses a date in the past and a group with no items', () => {
+    const result = citizen.parse({ ...valid, 'when-year': '2001', 'sites-0-lot': '' }, {});
+    expect(result.problems.map((p) => [p.inputId, p.key])).toEqual([
+      ['when-day', 'form.errors.dateNotBefore'],
+      ['sites-0-lot', 'form.errors.groupMin'],
+    ]);
+  });
+
+  it('gives the business variant its extra fields, and the citizen variant none of them', () => {
+    const business = new StepValidator(step, 'business');
+    expect(business.parse({ ...valid, extra: 'oui' }, {}).answers).toHaveProperty('extra', 'oui');
+    expect(citizen.parse({ ...valid, extra: 'oui' }, {}).answers).not.toHaveProperty('extra');
+  });
+});
