@@ -4,6 +4,7 @@ import { Accounts1763900000000 } from './1763900000000-accounts.js';
 import { Staff1763910000000 } from './1763910000000-staff.js';
 import { Organizations1763920000000 } from './1763920000000-organizations.js';
 import { Applications1763930000000 } from './1763930000000-applications.js';
+import { QueueIndexes1763940000000 } from './1763940000000-queue-indexes.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -11,4 +12,5 @@ export const migrations = [
   Staff1763910000000,
   Organizations1763920000000,
   Applications1763930000000,
+  QueueIndexes1763940000000,
 ];

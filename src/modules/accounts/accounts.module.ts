@@ -20,6 +20,10 @@ import { SessionContextMiddleware } from './session-context.middleware.js';
 export class AccountsModule implements NestModule {
   /** Every page but the health probes. */
   configure(consumer: MiddlewareConsumer) {
-    consumer.apply(SessionContextMiddleware).exclude('healthz', 'readyz').forRoutes('{*splat}');
+    // The JSON API authenticates with API keys: no cookie session to load there.
+    consumer
+      .apply(SessionContextMiddleware)
+      .exclude('healthz', 'readyz', 'api/v1/{*splat}')
+      .forRoutes('{*splat}');
   }
 }

@@ -65,6 +65,12 @@ export interface Message {
   createdAt: Date;
 }
 
+interface Filer {
+  email: string;
+  locale: Locale;
+  closed: boolean;
+}
+
 export type SubmitResult =
   | { ok: true; application: Application; alreadySubmitted: boolean }
   | { ok: false; reason: 'incomplete' | 'not-found' };
@@ -280,15 +286,33 @@ export class ApplicationsService {
         before: { status: 'draft' },
         after: { status: 'submitted', channel: applicant.channel },
       });
-      // Last, so the counter's row lock is held for the shortest time.
-      const reference = await this.nextReference(manager, service.referencePrefix);
-      await manager.query(
-        `UPDATE application SET status = 'submitted', reference = $2, submitted_at = now(),
-                updated_at = now(), version = version + 1 WHERE id = $1`,
-        [id, reference],
+      const filer = await this.filer(manager, current.accountId);
+      // The reference last, in one statement with the status change, so the
+      // yearly counter's row lock is held only for that and the outbox insert.
+      const [numbered] = await returningRows<{ reference: string; submittedAt: Date }>(
+        manager,
+        `WITH counter AS (
+           INSERT INTO reference_counter (prefix, year, last_value)
+           VALUES ($2, extract(year FROM now())::int, 1)
+           ON CONFLICT (prefix, year) DO UPDATE SET last_value = reference_counter.last_value + 1
+           RETURNING prefix, year, last_value)
+         UPDATE application
+            SET status = 'submitted', submitted_at = now(), updated_at = now(), version = version + 1,
+                reference = counter.prefix || '-' || counter.year || '-' || lpad(counter.last_value::text, 6, '0')
+           FROM counter
+          WHERE application.id = $1
+         RETURNING application.reference, application.submitted_at AS "submittedAt"`,
+        [id, service.referencePrefix],
       );
-      const application = (await this.load(manager, id))!;
-      await this.email(manager, application, 'submitted', null);
+      const application: Application = {
+        ...current,
+        status: 'submitted',
+        reference: numbered.reference,
+        submittedAt: numbered.submittedAt,
+        updatedAt: numbered.submittedAt,
+        version: current.version + 1,
+      };
+      await this.emailKind(manager, application, 'application-submitted', null, filer);
       return { ok: true, application, alreadySubmitted: false };
     });
   }
@@ -409,11 +433,9 @@ export class ApplicationsService {
     application: Application,
     kind: EmailKind,
     note: string | null,
+    known?: Filer,
   ): Promise<void> {
-    const [filer] = await manager.query<{ email: string; locale: Locale; closed: boolean }[]>(
-      `SELECT email, preferred_locale AS locale, closed_at IS NOT NULL AS closed FROM account WHERE id = $1`,
-      [application.accountId],
-    );
+    const filer = known ?? (await this.filer(manager, application.accountId));
     if (!filer || filer.closed) return;
     const service = this.catalogue.find(application.serviceSlug);
     await this.outbox.enqueue(manager, {
@@ -427,6 +449,15 @@ export class ApplicationsService {
         note: note ?? '',
       },
     });
+  }
+
+  /** Where the person who filed gets their emails. */
+  private async filer(manager: EntityManager, accountId: string): Promise<Filer | undefined> {
+    const [filer] = await manager.query<Filer[]>(
+      `SELECT email, preferred_locale AS locale, closed_at IS NOT NULL AS closed FROM account WHERE id = $1`,
+      [accountId],
+    );
+    return filer;
   }
 
   private async move(
@@ -475,19 +506,6 @@ export class ApplicationsService {
       [applicant.accountId, applicant.organizationId ?? null, id],
     );
     return row ? this.load(manager, row.id) : undefined;
-  }
-
-  /** The next reference of a service this year: PC-2026-000123. */
-  private async nextReference(manager: EntityManager, prefix: string): Promise<string> {
-    const year = new Date().getUTCFullYear();
-    const [row] = await returningRows<{ value: number }>(
-      manager,
-      `INSERT INTO reference_counter (prefix, year, last_value) VALUES ($1, $2, 1)
-       ON CONFLICT (prefix, year) DO UPDATE SET last_value = reference_counter.last_value + 1
-       RETURNING last_value AS value`,
-      [prefix, year],
-    );
-    return `${prefix}-${year}-${String(row.value).padStart(6, '0')}`;
   }
 }
 

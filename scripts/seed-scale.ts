@@ -1,0 +1,428 @@
+// `npm run seed:scale`: a million applications in the database, to see how the
+// staff queue holds up at a city's scale (measured by `npm run bench:queue`).
+//
+// Where: DATABASE_URL when set; otherwise the embedded PostgreSQL of `npm start`
+// (.data/, or DATA_DIR), started alone for the run when `npm start` is not running.
+// It migrates, then:
+//
+// - makes (once) a pool of 5,000 people, 1,000 SMEs (each owned by one of them,
+//   with a second member) and 8 clerks, all under @seed.guichet.example; nobody
+//   can sign in as them (their password hash is not a hash);
+// - inserts --count applications (default 1,000,000) in set-based batches of
+//   --batch (default 50,000): the five services, both variants (40 % business),
+//   submitted over the last two years (a few percent drafts; recent ones mostly
+//   submitted or in review, older ones mostly decided), most of those being
+//   processed assigned to one of the clerks, answers shaped like each service's
+//   form. Their references are unique per prefix and year: each batch advances
+//   reference_counter by what it takes, in the same statement;
+// - runs ANALYZE application.
+//
+// Seeded applications carry the idempotency key `seed:<run>:<n>`. A second run adds
+// another --count; --reset first deletes every seeded application (--reset
+// --count 0 only deletes). Transitions, messages, attachments and audit events are
+// not seeded: the queue does not read them.
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { SERVICE_DEFINITIONS } from '../src/modules/catalogue/catalogue.service.js';
+import { fieldsFor, stepsFor } from '../src/modules/catalogue/form-engine.js';
+import type {
+  AnswerValue,
+  Answers,
+  FieldDefinition,
+  GroupItemField,
+} from '../src/modules/catalogue/form-schema.js';
+import type { ServiceDefinition } from '../src/modules/catalogue/service-definition.js';
+import { createDataSource, migrate } from '../src/platform/database/database.js';
+import type { Audience } from '../src/platform/flags/flag-context.js';
+import {
+  BenchRun,
+  count,
+  isEntryPoint,
+  openScaleDatabase,
+  parseOptions,
+  progressBar,
+  progressTo,
+} from './bench-support.js';
+
+const progress = progressTo('seed:scale');
+
+export const SEED_DOMAIN = 'seed.guichet.example';
+/** The marker of seeded applications (their idempotency key's prefix). */
+export const SEED_KEY_PREFIX = 'seed:';
+const PEOPLE = 5_000;
+const SMES = 1_000;
+const CLERKS = 8;
+/** Seeded SMEs' NEQs: 66 and eight digits. */
+const NEQ_PREFIX = '66';
+/** Not an argon2 hash: verifyPassword answers false, so nobody signs in as a seeded person. */
+const NO_PASSWORD = '!seeded: no password';
+
+/** How often each service is asked for (cumulative thresholds follow from it). */
+const SERVICE_SHARE: Record<string, number> = {
+  'building-permit': 0.3,
+  'sign-permit': 0.12,
+  'public-domain-occupation': 0.13,
+  'occupancy-certificate': 0.1,
+  'bulky-waste-pickup': 0.35,
+};
+const BUSINESS_SHARE = 0.4;
+const DRAFT_SHARE = 0.04;
+/** Submitted in the last 90 days: mostly waiting or being processed. */
+const RECENT_STATUSES: [string, number][] = [
+  ['submitted', 0.45],
+  ['in_review', 0.3],
+  ['information_requested', 0.06],
+  ['resubmitted', 0.03],
+  ['approved', 0.12],
+  ['rejected', 0.02],
+  ['withdrawn', 0.02],
+];
+/** Older: mostly decided. */
+const OLDER_STATUSES: [string, number][] = [
+  ['approved', 0.72],
+  ['rejected', 0.1],
+  ['withdrawn', 0.05],
+  ['in_review', 0.08],
+  ['submitted', 0.02],
+  ['information_requested', 0.02],
+  ['resubmitted', 0.01],
+];
+
+/** The inner thresholds for width_bucket: shares [a, b, c] → [a, a+b]. */
+function thresholds(shares: number[]): number[] {
+  const cumulative: number[] = [];
+  let sum = 0;
+  for (const share of shares.slice(0, -1)) cumulative.push((sum += share));
+  return cumulative;
+}
+
+// ---------------------------------------------------------------------------
+// Answers shaped like each form (the queue never reads them; the rows' size matters).
+
+const PATTERN_SAMPLES = ['1 234 567', '5678-1234-01', '1171234567', '722511'];
+
+function sampleAnswer(field: FieldDefinition | GroupItemField): AnswerValue | undefined {
+  switch (field.type) {
+    case 'text': {
+      if (!field.pattern) return field.name.includes('Name') ? 'Entreprise Exemple inc.' : 'Texte';
+      const regex = new RegExp(field.pattern.regex);
+      return PATTERN_SAMPLES.find((s) => regex.test(s)) ?? (field.optional ? undefined : '1');
+    }
+    case 'longText':
+      return 'Travaux décrits en quelques phrases, comme les décrivent la plupart des demandeurs.';
+    case 'number':
+      return field.integer ? Math.max(field.min ?? 1, 2) : Math.max(field.min ?? 1, 2.5);
+    case 'money':
+      return Math.max(field.min ?? 0, 12_500);
+    case 'date':
+      return '2025-06-15';
+    case 'yesNo':
+      return 'no';
+    case 'choice':
+      return field.options[0]?.value;
+    case 'multiChoice':
+      return field.options.slice(0, 2).map((o) => o.value);
+    case 'address':
+      return {
+        line1: '125, rue des Érables',
+        line2: '',
+        city: 'Val-des-Cèdres',
+        postalCode: 'J8X 1A1',
+      };
+    case 'email':
+      return 'personne@exemple.ca';
+    case 'phone':
+      return '819 555-0123';
+    default:
+      return undefined;
+  }
+}
+
+export function templateAnswers(service: ServiceDefinition, variant: Audience): Answers {
+  const answers: Answers = {};
+  for (const step of stepsFor(service.form, variant)) {
+    for (const field of fieldsFor(step.fields, variant)) {
+      if (field.type === 'file') continue;
+      if (field.type === 'group') {
+        const item: Record<string, unknown> = {};
+        for (const sub of fieldsFor(field.fields, variant)) item[sub.name] = sampleAnswer(sub);
+        answers[field.name] = Array.from({ length: Math.max(1, field.minItems ?? 1) }, () => item);
+        continue;
+      }
+      const value = sampleAnswer(field);
+      if (value !== undefined) answers[field.name] = value;
+    }
+  }
+  return answers;
+}
+
+// ---------------------------------------------------------------------------
+// The pool: people, SMEs and clerks, made once and reused.
+
+interface Pool {
+  people: string[];
+  smes: string[];
+  owners: string[];
+  clerks: string[];
+}
+
+async function ensurePool(db: DataSource): Promise<Pool> {
+  await db.query(
+    `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at, created_at, updated_at)
+     SELECT format('seed-person-%s@${SEED_DOMAIN}', lpad(i::text, 5, '0')),
+            (ARRAY['Marie','Jean','Sophie','Luc','Isabelle','Marc','Julie','Pierre','Nathalie','François',
+                   'Chantal','Daniel','Émilie','Louis','Catherine','Alexandre'])[1 + i % 16] || ' ' ||
+            (ARRAY['Tremblay','Gagnon','Roy','Côté','Bouchard','Gauthier','Morin','Lavoie','Fortin',
+                   'Gagné','Ouellet','Pelletier','Bélanger','Lévesque','Bergeron','Leblanc','Paquette'])[1 + (i / 16) % 17],
+            $2, CASE WHEN i % 5 = 0 THEN 'en' ELSE 'fr' END,
+            now() - interval '3 years', now() - interval '3 years', now() - interval '3 years'
+       FROM generate_series(1, $1::int) AS i
+     ON CONFLICT ((lower(email))) DO NOTHING`,
+    [PEOPLE, NO_PASSWORD],
+  );
+  await db.query(
+    `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
+     SELECT format('seed-clerk-%s@${SEED_DOMAIN}', i), format('Préposé·e %s', i), $2, 'fr', now()
+       FROM generate_series(1, $1::int) AS i
+     ON CONFLICT ((lower(email))) DO NOTHING`,
+    [CLERKS, NO_PASSWORD],
+  );
+  await db.query(
+    `INSERT INTO staff_member (account_id, role)
+     SELECT id, 'clerk' FROM account WHERE email LIKE 'seed-clerk-%@${SEED_DOMAIN}'
+     ON CONFLICT (account_id) DO NOTHING`,
+  );
+  await db.query(
+    `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count,
+                               naics_code, contact_name, contact_email, contact_phone)
+     SELECT (ARRAY['Boulangerie','Rénovations','Transport','Immeubles','Garage','Traiteur','Quincaillerie',
+                   'Construction','Paysagement','Clinique'])[1 + i % 10] || ' ' ||
+            (ARRAY['du Vieux-Moulin','Laurentides','des Cèdres','Boréal','du Lac','Saint-Laurent',
+                   'Horizon','Mont-Royal','de la Rive'])[1 + (i / 10) % 9] || ' ' || i || ' inc.',
+            '${NEQ_PREFIX}' || lpad(i::text, 8, '0'),
+            format('%s, boulevard Principal', 10 + i), 'Val-des-Cèdres',
+            'J' || (i % 10) || 'X ' || ((i / 10) % 10) || chr(65 + i % 26) || ((i / 3) % 10),
+            1 + (i * 37) % 240, (ARRAY['23','44','72','54','81','31-33'])[1 + i % 6],
+            'Contact ' || i, format('seed-person-%s@${SEED_DOMAIN}', lpad(i::text, 5, '0')),
+            '819 555-' || lpad((i % 10000)::text, 4, '0')
+       FROM generate_series(1, $1::int) AS i
+     ON CONFLICT (neq) DO NOTHING`,
+    [SMES],
+  );
+  // SME i: owned by person i, with person SMES + i as a member.
+  await db.query(
+    `INSERT INTO organization_membership (organization_id, account_id, role)
+     SELECT o.id, a.id, CASE WHEN k = 0 THEN 'owner' ELSE 'member' END
+       FROM generate_series(1, $1::int) AS i
+       CROSS JOIN generate_series(0, 1) AS k
+       JOIN organization o ON o.neq = '${NEQ_PREFIX}' || lpad(i::text, 8, '0')
+       JOIN account a ON lower(a.email) = format('seed-person-%s@${SEED_DOMAIN}', lpad((i + k * $1)::text, 5, '0'))
+     ON CONFLICT DO NOTHING`,
+    [SMES],
+  );
+  const [people] = await db.query<{ ids: string[] }[]>(
+    `SELECT array_agg(id ORDER BY email) AS ids FROM account
+      WHERE email LIKE 'seed-person-%@${SEED_DOMAIN}'`,
+  );
+  const [smes] = await db.query<{ ids: string[]; owners: string[] }[]>(
+    `SELECT array_agg(o.id ORDER BY o.neq) AS ids, array_agg(m.account_id ORDER BY o.neq) AS owners
+       FROM organization o
+       JOIN organization_membership m ON m.organization_id = o.id AND m.role = 'owner'
+      WHERE o.neq LIKE '${NEQ_PREFIX}%' AND o.contact_email LIKE '%@${SEED_DOMAIN}'`,
+  );
+  const [clerks] = await db.query<{ ids: string[] }[]>(
+    `SELECT array_agg(a.id ORDER BY a.email) AS ids FROM account a
+       JOIN staff_member s ON s.account_id = a.id AND s.role = 'clerk'
+      WHERE a.email LIKE 'seed-clerk-%@${SEED_DOMAIN}'`,
+  );
+  return {
+    people: people.ids ?? [],
+    smes: smes.ids ?? [],
+    owners: smes.owners ?? [],
+    clerks: clerks.ids ?? [],
+  };
+}
+
+// ---------------------------------------------------------------------------
+// One batch: one statement, from generate_series to the rows and the counters.
+
+/**
+ * Inserts applications `from`..`to` (of `total` in this run): a time `t` spread
+ * over the last two years in the order of `n` (so references grow with time),
+ * then service, variant, status, applicant and clerk drawn per row, then a
+ * reference numbered per prefix and year after the counter's value, which the
+ * same statement advances.
+ */
+const BATCH_SQL = `
+WITH raw AS MATERIALIZED (
+  SELECT n,
+         now() - interval '730 days' + ((n + random()) / $3::float8) * interval '729 days' AS t,
+         random() AS r_service, random() AS r_variant, random() AS r_status, random() AS r_draft,
+         random() AS r_person, random() AS r_sme, random() AS r_clerk, random() AS r_assign,
+         random() AS r_delay, random() AS r_channel
+    FROM generate_series($1::int, $2::int) AS n
+),
+shaped AS MATERIALIZED (
+  SELECT raw.*,
+         width_bucket(r_service, $8::float8[]) + 1 AS svc,
+         r_variant < $17::float8 AS business,
+         1 + floor(r_sme * cardinality($10::uuid[]))::int AS sme,
+         1 + floor(r_person * cardinality($9::uuid[]))::int AS person,
+         CASE WHEN r_draft < $18::float8 THEN 'draft'
+              WHEN t > now() - interval '90 days'
+                THEN ($13::text[])[width_bucket(r_status, $14::float8[]) + 1]
+              ELSE ($15::text[])[width_bucket(r_status, $16::float8[]) + 1] END AS status
+    FROM raw
+),
+numbered AS MATERIALIZED (
+  SELECT s.*, ($6::text[])[svc] AS prefix, extract(year FROM t AT TIME ZONE 'UTC')::int AS year,
+         row_number() OVER (PARTITION BY status = 'draft', svc, extract(year FROM t AT TIME ZONE 'UTC')
+                            ORDER BY t, n) AS rn
+    FROM shaped s
+),
+wanted AS MATERIALIZED (
+  SELECT prefix, year, count(*)::int AS taken FROM numbered WHERE status <> 'draft' GROUP BY prefix, year
+),
+counters AS (
+  INSERT INTO reference_counter AS c (prefix, year, last_value)
+  SELECT prefix, year, taken FROM wanted
+  ON CONFLICT (prefix, year) DO UPDATE SET last_value = c.last_value + EXCLUDED.last_value
+  RETURNING c.prefix, c.year, c.last_value
+),
+prepared AS (
+  SELECT nb.*,
+         CASE WHEN nb.business THEN ($11::uuid[])[nb.sme] ELSE ($9::uuid[])[nb.person] END AS account_id,
+         CASE WHEN nb.business THEN ($10::uuid[])[nb.sme] END AS organization_id,
+         (c.last_value - w.taken + nb.rn)::text AS number,
+         CASE WHEN nb.status IN ('approved', 'rejected', 'withdrawn')
+              THEN least(nb.t + interval '1 day' + nb.r_delay * interval '30 days', now()) END AS decided
+    FROM numbered nb
+    LEFT JOIN counters c ON nb.status <> 'draft' AND c.prefix = nb.prefix AND c.year = nb.year
+    LEFT JOIN wanted w ON nb.status <> 'draft' AND w.prefix = nb.prefix AND w.year = nb.year
+)
+INSERT INTO application (reference, service_slug, variant, account_id, organization_id, status, answers,
+                         channel, idempotency_key, assigned_to, decision_note, version, created_at,
+                         updated_at, submitted_at, decided_at)
+SELECT CASE WHEN p.status <> 'draft'
+            THEN p.prefix || '-' || p.year || '-' || lpad(p.number, greatest(6, length(p.number)), '0') END,
+       ($7::text[])[p.svc],
+       CASE WHEN p.business THEN 'business' ELSE 'citizen' END,
+       p.account_id, p.organization_id, p.status,
+       ($5::jsonb -> ((p.svc - 1) * 2 + CASE WHEN p.business THEN 1 ELSE 0 END))
+         || jsonb_build_object('contactName', a.display_name, 'contactEmail', a.email),
+       CASE WHEN p.business AND p.r_channel < 0.15 THEN 'api'
+            WHEN p.business AND p.r_channel < 0.2 THEN 'csv' ELSE 'web' END,
+       '${SEED_KEY_PREFIX}' || $4::text || ':' || p.n,
+       CASE WHEN p.status = 'draft' OR (p.status = 'submitted' AND p.r_assign < 0.8) THEN NULL
+            ELSE ($12::uuid[])[1 + floor(p.r_clerk * cardinality($12::uuid[]))::int] END,
+       CASE WHEN p.status = 'rejected' THEN 'La demande ne respecte pas le règlement applicable.'
+            WHEN p.status = 'approved' AND p.r_delay < 0.2 THEN 'Approuvée, sous réserve des conditions jointes.' END,
+       CASE WHEN p.status = 'draft' THEN 1 + floor(p.r_delay * 4)::int
+            WHEN p.decided IS NULL THEN 5 ELSE 7 END,
+       CASE WHEN p.status = 'draft' THEN p.t ELSE p.t - p.r_delay * interval '3 days' END,
+       least(coalesce(p.decided, p.t + p.r_delay * interval '2 hours'), now()),
+       CASE WHEN p.status <> 'draft' THEN p.t END,
+       p.decided
+  FROM prepared p JOIN account a ON a.id = p.account_id`;
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const options = parseOptions(
+    process.argv.slice(2),
+    [
+      { name: 'count', fallback: 1_000_000, min: 0, max: 20_000_000 },
+      { name: 'batch', fallback: 50_000, min: 1_000, max: 500_000 },
+    ],
+    ['reset'],
+  );
+  run.limit(3600);
+  const database = await openScaleDatabase(run, progress);
+  progress(`database: ${database.where}`);
+  const db = createDataSource({ url: database.url, poolSize: 2, applicationName: 'guichet-seed' });
+  run.onStop('closing the database connections', async () => {
+    if (db.isInitialized) await db.destroy();
+  });
+  await run.step(db.initialize());
+  await run.step(migrate(db));
+
+  if (options.reset) {
+    const started = Date.now();
+    progress('--reset: deleting the seeded applications');
+    const deleted = await run.step(
+      db.query(`DELETE FROM application WHERE idempotency_key LIKE '${SEED_KEY_PREFIX}%'`),
+    );
+    const rows = Array.isArray(deleted) ? Number(deleted[1] ?? 0) : 0;
+    progress(`deleted ${count(rows)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  const total = options.count;
+  if (total > 0) {
+    const pool = await run.step(ensurePool(db));
+    progress(
+      `pool: ${count(pool.people.length)} people, ${count(pool.smes.length)} SMEs, ${pool.clerks.length} clerks`,
+    );
+    if (pool.people.length === 0 || pool.smes.length === 0 || pool.clerks.length === 0)
+      throw new Error('the pool of people, SMEs and clerks is empty: cannot seed');
+
+    const services = SERVICE_DEFINITIONS;
+    const templates = services.flatMap((s) => [
+      templateAnswers(s, 'citizen'),
+      templateAnswers(s, 'business'),
+    ]);
+    const runTag = randomBytes(4).toString('hex');
+    const bar = progressBar('seeding', total);
+    const started = Date.now();
+    bar(0);
+    for (let first = 0; first < total; first += options.batch) {
+      const last = Math.min(total, first + options.batch) - 1;
+      await run.step(
+        db.query(BATCH_SQL, [
+          first,
+          last,
+          total,
+          runTag,
+          JSON.stringify(templates),
+          services.map((s) => s.referencePrefix),
+          services.map((s) => s.slug),
+          thresholds(services.map((s) => SERVICE_SHARE[s.slug] ?? 0.1)),
+          pool.people,
+          pool.smes,
+          pool.owners,
+          pool.clerks,
+          RECENT_STATUSES.map(([s]) => s),
+          thresholds(RECENT_STATUSES.map(([, share]) => share)),
+          OLDER_STATUSES.map(([s]) => s),
+          thresholds(OLDER_STATUSES.map(([, share]) => share)),
+          BUSINESS_SHARE,
+          DRAFT_SHARE,
+        ]),
+      );
+      bar(last + 1);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    progress(
+      `inserted ${count(total)} applications (run ${runTag}) in ${seconds.toFixed(1)} s ` +
+        `(${count(Math.round(total / Math.max(seconds, 0.001)))}/s)`,
+    );
+  }
+
+  const analyzing = Date.now();
+  await run.step(db.query('ANALYZE application'));
+  progress(`ANALYZE application: ${((Date.now() - analyzing) / 1000).toFixed(1)} s`);
+  const [summary] = await run.step(
+    db.query<{ rows: string; seeded: string; size: string }[]>(
+      `SELECT count(*) AS rows, count(*) FILTER (WHERE idempotency_key LIKE '${SEED_KEY_PREFIX}%') AS seeded,
+              pg_size_pretty(pg_total_relation_size('application')) AS size
+         FROM application`,
+    ),
+  );
+  process.stdout.write(
+    `application: ${count(Number(summary.rows))} rows (${count(Number(summary.seeded))} seeded), ` +
+      `${summary.size} with its indexes, in ${database.where}\n`,
+  );
+  return 0;
+}
+
+const run = new BenchRun(undefined, progress);
+if (isEntryPoint(import.meta.url)) run.start(main);
