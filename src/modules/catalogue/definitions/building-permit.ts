@@ -1,6 +1,12 @@
 import type { FormDefinition } from '../form-schema.js';
 import type { ServiceDefinition } from '../service-definition.js';
-import { applicantStep, businessStep, lotNumber, RBQ_LICENCE } from './common-fields.js';
+import {
+  applicantStep,
+  businessStep,
+  lotNumber,
+  FILES_INTRO,
+  licensedWorker,
+} from './common-fields.js';
 
 const citizenTasks = [
   {
@@ -203,33 +209,23 @@ const form: FormDefinition = {
             { value: 'contractor', label: { fr: 'Un entrepreneur', en: 'A contractor' } },
           ],
         },
-        {
-          name: 'contractorName',
-          type: 'text',
-          label: { fr: 'Nom de l’entrepreneur', en: 'Contractor’s name' },
-          showIf: { field: 'doneBy', equals: 'contractor' },
-        },
-        {
-          name: 'contractorRbq',
-          type: 'text',
-          width: '10',
-          pattern: RBQ_LICENCE,
-          label: {
-            fr: 'Numéro de licence RBQ de l’entrepreneur',
-            en: 'Contractor’s RBQ licence number',
+        ...licensedWorker(
+          'contractor',
+          {
+            name: { fr: 'Nom de l’entrepreneur', en: 'Contractor’s name' },
+            licence: {
+              fr: 'Numéro de licence RBQ de l’entrepreneur',
+              en: 'Contractor’s RBQ licence number',
+            },
           },
-          hint: { fr: 'Par exemple 5678-1234-01', en: 'For example 5678-1234-01' },
-          showIf: { field: 'doneBy', equals: 'contractor' },
-        },
+          { field: 'doneBy', equals: 'contractor' },
+        ),
       ],
     },
     {
       slug: 'documents',
       title: { fr: 'Les documents', en: 'Documents' },
-      intro: {
-        fr: 'Fichiers PDF, JPEG ou PNG, 10 Mo au plus chacun.',
-        en: 'PDF, JPEG or PNG files, 10 MB at most each.',
-      },
+      intro: FILES_INTRO,
       fields: [
         {
           name: 'sitePlan',

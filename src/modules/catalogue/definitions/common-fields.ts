@@ -1,4 +1,5 @@
-import type { PatternRule, StepDefinition, TextField } from '../form-schema.js';
+import type { FieldDefinition, PatternRule, StepDefinition, TextField } from '../form-schema.js';
+import type { Localized } from '../service-definition.js';
 
 /** A Régie du bâtiment du Québec licence: 1234-5678-01. */
 export const RBQ_LICENCE: PatternRule = {
@@ -8,6 +9,32 @@ export const RBQ_LICENCE: PatternRule = {
     en: 'An RBQ licence number has 10 digits, for example 5678-1234-01',
   },
 };
+
+/** The intro of every step that asks for files: what the portal accepts. */
+export const FILES_INTRO: Localized = {
+  fr: 'Fichiers PDF, JPEG ou PNG, 10 Mo au plus chacun.',
+  en: 'PDF, JPEG or PNG files, 10 MB at most each.',
+};
+
+/** The name and RBQ licence of whoever does the work, shown when `showIf` holds. */
+export function licensedWorker(
+  prefix: string,
+  labels: { name: Localized; licence: Localized },
+  showIf: FieldDefinition['showIf'],
+): TextField[] {
+  return [
+    { name: `${prefix}Name`, type: 'text', label: labels.name, showIf },
+    {
+      name: `${prefix}Rbq`,
+      type: 'text',
+      width: '10',
+      pattern: RBQ_LICENCE,
+      label: labels.licence,
+      hint: { fr: 'Par exemple 5678-1234-01', en: 'For example 5678-1234-01' },
+      showIf,
+    },
+  ];
+}
 
 /** A lot of the Cadastre du Québec: seven digits, often written 1 234 567. */
 export function lotNumber(name: string): TextField {

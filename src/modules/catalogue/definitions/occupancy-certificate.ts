@@ -1,6 +1,6 @@
 import type { FormDefinition } from '../form-schema.js';
 import type { ServiceDefinition } from '../service-definition.js';
-import { applicantStep, businessStep, lotNumber } from './common-fields.js';
+import { applicantStep, businessStep, lotNumber, FILES_INTRO } from './common-fields.js';
 
 const citizenTasks = [
   {
@@ -247,10 +247,7 @@ const form: FormDefinition = {
       slug: 'documents',
       only: 'business',
       title: { fr: 'Le plan du local', en: 'Floor plan' },
-      intro: {
-        fr: 'Fichiers PDF, JPEG ou PNG, 10 Mo au plus chacun.',
-        en: 'PDF, JPEG or PNG files, 10 MB at most each.',
-      },
+      intro: FILES_INTRO,
       fields: [
         {
           name: 'floorPlan',

@@ -1,6 +1,6 @@
 import type { FormDefinition } from '../form-schema.js';
 import type { ServiceDefinition } from '../service-definition.js';
-import { applicantStep, businessStep } from './common-fields.js';
+import { applicantStep, businessStep, FILES_INTRO } from './common-fields.js';
 
 const citizenTasks = [
   {
@@ -227,10 +227,7 @@ const form: FormDefinition = {
     {
       slug: 'documents',
       title: { fr: 'Le plan et l’assurance', en: 'Layout plan and insurance' },
-      intro: {
-        fr: 'Fichiers PDF, JPEG ou PNG, 10 Mo au plus chacun.',
-        en: 'PDF, JPEG or PNG files, 10 MB at most each.',
-      },
+      intro: FILES_INTRO,
       fields: [
         {
           name: 'layoutPlan',

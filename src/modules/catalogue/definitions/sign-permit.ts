@@ -1,6 +1,6 @@
 import type { ChoiceOption, FormDefinition } from '../form-schema.js';
 import type { ServiceDefinition } from '../service-definition.js';
-import { applicantStep, businessStep, RBQ_LICENCE } from './common-fields.js';
+import { applicantStep, businessStep, FILES_INTRO, licensedWorker } from './common-fields.js';
 
 const citizenTasks = [
   {
@@ -271,33 +271,23 @@ const form: FormDefinition = {
             },
           ],
         },
-        {
-          name: 'installerName',
-          type: 'text',
-          label: { fr: 'Nom de l’installateur', en: 'Installer’s name' },
-          showIf: { field: 'installedBy', equals: 'installer' },
-        },
-        {
-          name: 'installerRbq',
-          type: 'text',
-          width: '10',
-          pattern: RBQ_LICENCE,
-          label: {
-            fr: 'Numéro de licence RBQ de l’installateur',
-            en: 'Installer’s RBQ licence number',
+        ...licensedWorker(
+          'installer',
+          {
+            name: { fr: 'Nom de l’installateur', en: 'Installer’s name' },
+            licence: {
+              fr: 'Numéro de licence RBQ de l’installateur',
+              en: 'Installer’s RBQ licence number',
+            },
           },
-          hint: { fr: 'Par exemple 5678-1234-01', en: 'For example 5678-1234-01' },
-          showIf: { field: 'installedBy', equals: 'installer' },
-        },
+          { field: 'installedBy', equals: 'installer' },
+        ),
       ],
     },
     {
       slug: 'documents',
       title: { fr: 'Les documents', en: 'Documents' },
-      intro: {
-        fr: 'Fichiers PDF, JPEG ou PNG, 10 Mo au plus chacun.',
-        en: 'PDF, JPEG or PNG files, 10 MB at most each.',
-      },
+      intro: FILES_INTRO,
       fields: [
         {
           name: 'signMockup',
