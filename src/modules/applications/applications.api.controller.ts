@@ -411,6 +411,7 @@ export class ApplicationsApiController {
       checked.answers,
       origin,
       input.idempotencyKey,
+      { submit: input.submit },
     );
     let application = started.application;
     if (input.submit && application.status === 'draft')

@@ -8,6 +8,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { Answers } from '../catalogue/form-schema.js';
+import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { FormService } from '../catalogue/form.service.js';
 import { OutboxService, type EmailKind } from '../notifications/outbox.service.js';
 import {
@@ -131,6 +132,7 @@ export class ApplicationsService {
     answers: Answers,
     origin: RequestOrigin,
     idempotencyKey?: string,
+    options: { submit?: boolean } = {},
   ): Promise<{ application: Application; created: boolean }> {
     return this.dataSource.transaction(async (manager) => {
       const inserted = await returningRows<{ id: string }>(
@@ -166,7 +168,19 @@ export class ApplicationsService {
         entity: { type: 'application', id },
         after: { serviceSlug, variant: applicant.audience, channel: applicant.channel },
       });
-      return { application: (await this.load(manager, id))!, created: true };
+      const draft = (await this.load(manager, id))!;
+      const service = this.catalogue.find(serviceSlug);
+      // Created and submitted at once (the API's `submit: true`): one transaction.
+      if (
+        options.submit &&
+        service &&
+        this.forms.problems(service, draft.variant, answers).length === 0
+      )
+        return {
+          application: await this.submitLocked(manager, applicant, draft, service, origin),
+          created: true,
+        };
+      return { application: draft, created: true };
     });
   }
 
@@ -271,50 +285,67 @@ export class ApplicationsService {
       if (!service) return { ok: false, reason: 'not-found' };
       if (this.forms.problems(service, current.variant, current.answers).length > 0)
         return { ok: false, reason: 'incomplete' };
-      await this.recordTransition(
-        manager,
-        current,
-        'submitted',
-        applicant.accountId,
-        'applicant',
-        null,
-      );
-      await this.audit.record(manager, {
-        ...auditOrigin(applicant, origin),
-        action: 'application.submitted',
-        entity: { type: 'application', id },
-        before: { status: 'draft' },
-        after: { status: 'submitted', channel: applicant.channel },
-      });
-      const filer = await this.filer(manager, current.accountId);
-      // The reference last, in one statement with the status change, so the
-      // yearly counter's row lock is held only for that and the outbox insert.
-      const [numbered] = await returningRows<{ reference: string; submittedAt: Date }>(
-        manager,
-        `WITH counter AS (
-           INSERT INTO reference_counter (prefix, year, last_value)
-           VALUES ($2, extract(year FROM now())::int, 1)
-           ON CONFLICT (prefix, year) DO UPDATE SET last_value = reference_counter.last_value + 1
-           RETURNING prefix, year, last_value)
-         UPDATE application
-            SET status = 'submitted', submitted_at = now(), updated_at = now(), version = version + 1,
-                reference = counter.prefix || '-' || counter.year || '-' || lpad(counter.last_value::text, 6, '0')
-           FROM counter
-          WHERE application.id = $1
-         RETURNING application.reference, application.submitted_at AS "submittedAt"`,
-        [id, service.referencePrefix],
-      );
-      const application: Application = {
-        ...current,
-        status: 'submitted',
-        reference: numbered.reference,
-        submittedAt: numbered.submittedAt,
-        updatedAt: numbered.submittedAt,
-        version: current.version + 1,
-      };
-      await this.emailKind(manager, application, 'application-submitted', null, filer);
+      const application = await this.submitLocked(manager, applicant, current, service, origin);
       return { ok: true, application, alreadySubmitted: false };
     });
+  }
+
+  /**
+   * Submits a draft whose row this transaction holds: transition, audit event,
+   * then the reference in one statement with the status change (so the yearly
+   * counter's row lock covers only that, the outbox insert and COMMIT).
+   */
+  private async submitLocked(
+    manager: EntityManager,
+    applicant: Applicant,
+    current: Application,
+    service: ServiceDefinition,
+    origin: RequestOrigin,
+  ): Promise<Application> {
+    const id = current.id;
+    await this.recordTransition(
+      manager,
+      current,
+      'submitted',
+      applicant.accountId,
+      'applicant',
+      null,
+    );
+    await this.audit.record(manager, {
+      ...auditOrigin(applicant, origin),
+      action: 'application.submitted',
+      entity: { type: 'application', id },
+      before: { status: 'draft' },
+      after: { status: 'submitted', channel: applicant.channel },
+    });
+    const filer = await this.filer(manager, current.accountId);
+    // The reference last, in one statement with the status change, so the
+    // yearly counter's row lock is held only for that and the outbox insert.
+    const [numbered] = await returningRows<{ reference: string; submittedAt: Date }>(
+      manager,
+      `WITH counter AS (
+         INSERT INTO reference_counter (prefix, year, last_value)
+         VALUES ($2, extract(year FROM now())::int, 1)
+         ON CONFLICT (prefix, year) DO UPDATE SET last_value = reference_counter.last_value + 1
+         RETURNING prefix, year, last_value)
+       UPDATE application
+          SET status = 'submitted', submitted_at = now(), updated_at = now(), version = version + 1,
+              reference = counter.prefix || '-' || counter.year || '-' || lpad(counter.last_value::text, 6, '0')
+         FROM counter
+        WHERE application.id = $1
+       RETURNING application.reference, application.submitted_at AS "submittedAt"`,
+      [id, service.referencePrefix],
+    );
+    const application: Application = {
+      ...current,
+      status: 'submitted',
+      reference: numbered.reference,
+      submittedAt: numbered.submittedAt,
+      updatedAt: numbered.submittedAt,
+      version: current.version + 1,
+    };
+    await this.emailKind(manager, application, 'application-submitted', null, filer);
+    return application;
   }
 
   /** The applicant withdraws before a decision. */
