@@ -161,6 +161,13 @@ describe('filing and processing an application, in a browser', () => {
     await fillCommonSteps(page);
     smeReference = await submit(page, 'sme');
     expect(smeReference).toMatch(/^PC-\d{4}-\d{6}$/);
+    await page.click('a:has-text("Voir et imprimer l’accusé de réception")');
+    await page.waitForLoadState();
+    expect(await page.textContent('main')).toContain(smeReference);
+    await shot(page, 'sme-receipt');
+    await page.goto(`${portal.url}/applications`);
+    expect(await page.textContent('main')).toContain(smeReference);
+    await shot(page, 'sme-my-applications');
   });
 
   it('files the shorter citizen variant as a resident', async () => {
@@ -171,6 +178,14 @@ describe('filing and processing an application, in a browser', () => {
     expect(await page.textContent('main')).not.toContain('Votre entreprise');
     await fillCommonSteps(page);
     expect(await submit(page, 'citizen')).toMatch(/^PC-\d{4}-\d{6}$/);
+    // The resident may withdraw before a decision.
+    await page.click('a:has-text("Suivre votre demande")');
+    await page.click('a:has-text("Retirer la demande")');
+    await page.waitForLoadState();
+    await shot(page, 'citizen-withdraw');
+    await page.click('button:has-text("Retirer la demande")');
+    await page.waitForLoadState();
+    expect(await page.textContent('#status')).toContain('Retirée');
   });
 
   it('lets a clerk request information, the SME answer, and the clerk approve; the SME gets each email', async () => {
@@ -261,5 +276,13 @@ describe('filing and processing an application, in a browser', () => {
     expect(read.status).toBe('submitted');
     await page.reload();
     expect(await page.textContent('main')).not.toContain('Jamais utilisée');
+
+    // Acting for himself, the owner is offered to act for the SME to see its application.
+    const [smeApplication] = await db.query(`SELECT id FROM application WHERE reference = $1`, [
+      smeReference,
+    ]);
+    await page.goto(`${portal.url}/applications/${smeApplication.id}`);
+    expect(await page.textContent('main')).toContain('Agir au nom de Rénovations Bélanger inc.');
+    await shot(page, 'switch-acting-as');
   });
 });

@@ -465,7 +465,9 @@ export class ApplicationsController {
       organizationName: actingAs.organization?.name,
       sections: this.summary(service, application, locale).map((s) => ({
         title: s.title,
-        rows: s.rows.map((r) => ({ label: r.label, value: r.lines.join('\n') })),
+        rows: s.rows
+          .filter((r) => r.lines.length > 0)
+          .map((r) => ({ label: r.label, value: r.lines.join('\n') })),
       })),
     });
     res
