@@ -34,7 +34,6 @@ import { CITY_TIME_ZONE } from '../src/modules/applications/applications-queue.r
 import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
 import { flagContext, variantFlag } from '../src/modules/rollout/variant-access.service.js';
 import { ConfigError, loadConfig } from '../src/platform/config/app-config.js';
-import { startEmbeddedStack } from '../src/platform/embedded/embedded-stack.js';
 import { FlagsService } from '../src/platform/flags/flags.service.js';
 import { UnleashAdminClient } from '../src/platform/flags/unleash-admin.client.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
@@ -49,7 +48,7 @@ import {
   ms,
   out,
   parseOptions,
-  prepareBenchState,
+  startBenchStack,
   progressTo,
   quantile,
   shownPath,
@@ -701,19 +700,17 @@ async function main(): Promise<number> {
 
   process.env.NODE_ENV = 'production';
   progress(`starting the embedded services, data in ${shownPath(FILING_DATA_DIR)}/`);
-  await prepareBenchState(FILING_DATA_DIR, {
-    postgres: 54629,
-    unleash: 4542,
-    smtp: 1425,
-    mailWeb: 1480,
-  });
-  const stackStarting = startEmbeddedStack({
-    dataDir: FILING_DATA_DIR,
-    env: process.env,
-    log: progress,
-  });
-  run.stackStarting = stackStarting;
-  const stack = await run.step(stackStarting);
+  const stack = await startBenchStack(
+    run,
+    FILING_DATA_DIR,
+    {
+      postgres: 54629,
+      unleash: 4542,
+      smtp: 1425,
+      mailWeb: 1480,
+    },
+    progress,
+  );
   const config = loadConfig({
     ...process.env,
     ...stack.env,

@@ -8,6 +8,7 @@ import { arch, availableParallelism, cpus, platform, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startEmbeddedPostgres } from '../src/platform/embedded/embedded-postgres.js';
+import { startEmbeddedStack } from '../src/platform/embedded/embedded-stack.js';
 import { readEmbeddedState, writeEmbeddedState } from '../src/platform/embedded/embedded-state.js';
 import type { EmbeddedState } from '../src/platform/embedded/embedded-state.js';
 import { findFreePort, isPortFree } from '../src/platform/embedded/free-port.js';
@@ -278,6 +279,22 @@ export async function prepareBenchState(
     },
     dataDir,
   );
+}
+
+/**
+ * Starts a benchmark's own embedded stack (PostgreSQL, Unleash, mail) in
+ * `dataDir`, on ports of its own, stopped by `run` however the benchmark ends.
+ */
+export async function startBenchStack(
+  run: BenchRun,
+  dataDir: string,
+  ports: Parameters<typeof prepareBenchState>[1],
+  log: (line: string) => void,
+): Promise<Awaited<ReturnType<typeof startEmbeddedStack>>> {
+  await prepareBenchState(dataDir, ports);
+  const starting = startEmbeddedStack({ dataDir, env: process.env, log });
+  run.stackStarting = starting;
+  return run.step(starting);
 }
 
 // ---------------------------------------------------------------------------

@@ -18,7 +18,6 @@ import { DataSource } from 'typeorm';
 import type { Express, Request, Response } from 'express';
 import { createApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/platform/config/app-config.js';
-import { startEmbeddedStack } from '../src/platform/embedded/embedded-stack.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { hashPassword } from '../src/platform/security/passwords.js';
 import { projectPath } from '../src/platform/project-path.js';
@@ -31,7 +30,7 @@ import {
   ms,
   out,
   postForm,
-  prepareBenchState,
+  startBenchStack,
   progressTo,
   shownPath,
   table,
@@ -277,19 +276,17 @@ async function main(): Promise<number> {
   process.env.NODE_ENV = 'production';
   const dataDir = shownPath(BENCH_DATA_DIR);
   progress(`starting the embedded services for what the environment lacks, data in ${dataDir}/`);
-  await prepareBenchState(BENCH_DATA_DIR, {
-    postgres: 54529,
-    unleash: 4442,
-    smtp: 1225,
-    mailWeb: 1280,
-  });
-  const stackStarting = startEmbeddedStack({
-    dataDir: BENCH_DATA_DIR,
-    env: process.env,
-    log: progress,
-  });
-  run.stackStarting = stackStarting;
-  const stack = await run.step(stackStarting);
+  const stack = await startBenchStack(
+    run,
+    BENCH_DATA_DIR,
+    {
+      postgres: 54529,
+      unleash: 4442,
+      smtp: 1225,
+      mailWeb: 1280,
+    },
+    progress,
+  );
 
   const config = loadConfig({
     ...process.env,

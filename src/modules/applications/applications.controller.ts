@@ -12,7 +12,8 @@ import {
 import type { Request, Response } from 'express';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
-import { text } from '../../platform/forms/form.js';
+import { text, type FieldError } from '../../platform/forms/form.js';
+import { renderForm } from '../../platform/forms/render-form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
@@ -778,28 +779,24 @@ export class ApplicationsController {
     res: Response,
     found: Found,
     status: number,
-    data: { errors?: { field: string; message: string }[] },
+    data: { errors?: FieldError[] },
   ) {
     const { application, service } = found;
     const locale = res.locals.locale as Locale;
-    const errors = data.errors ?? [];
-    const title = this.i18n.t(locale, 'applications.check.title');
-    res.status(status).render('applications/check', {
-      pageTitle: title,
+    const base = `/applications/${application.id}`;
+    const lastStep = this.forms.steps(service, application.variant).at(-1)!;
+    renderForm(req, res, this.i18n, CHECK_PAGE, status, {
+      ...data,
       navActive: 'applications',
       service,
       application,
       sections: this.summary(service, application, locale).map((s) => ({
         ...s,
-        changeHref: `/applications/${application.id}/steps/${s.slug}?return=check`,
+        changeHref: `${base}/steps/${s.slug}?return=check`,
       })),
       backLink: this.forms.hasTaskList(service, application.variant)
-        ? `/applications/${application.id}`
-        : `/applications/${application.id}/steps/${this.forms.steps(service, application.variant).at(-1)!.slug}`,
-      errors,
-      hasErrors: errors.length > 0,
-      fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
-      csrfToken: csrfToken(req),
+        ? base
+        : `${base}/steps/${lastStep.slug}`,
     });
   }
 
@@ -858,22 +855,18 @@ export class ApplicationsController {
     res: Response,
     found: Found,
     status: number,
-    data: { values?: Record<string, string>; errors?: { field: string; message: string }[] },
+    data: { values?: Record<string, string>; errors?: FieldError[] },
   ) {
-    const locale = res.locals.locale as Locale;
-    const errors = data.errors ?? [];
-    res.status(status).render('applications/withdraw', {
-      pageTitle: this.i18n.t(locale, 'applications.withdraw.title'),
+    renderForm(req, res, this.i18n, WITHDRAW_PAGE, status, {
+      ...data,
       navActive: 'applications',
       ...found,
-      values: data.values ?? {},
-      errors,
-      hasErrors: errors.length > 0,
-      fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
-      csrfToken: csrfToken(req),
     });
   }
 }
+
+const CHECK_PAGE = { view: 'applications/check', titleKey: 'applications.check.title' };
+const WITHDRAW_PAGE = { view: 'applications/withdraw', titleKey: 'applications.withdraw.title' };
 
 interface Found {
   application: Application;
