@@ -5,6 +5,7 @@ import { Staff1763910000000 } from './1763910000000-staff.js';
 import { Organizations1763920000000 } from './1763920000000-organizations.js';
 import { Applications1763930000000 } from './1763930000000-applications.js';
 import { QueueIndexes1763940000000 } from './1763940000000-queue-indexes.js';
+import { Rollout1763950000000 } from './1763950000000-rollout.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -13,4 +14,5 @@ export const migrations = [
   Organizations1763920000000,
   Applications1763930000000,
   QueueIndexes1763940000000,
+  Rollout1763950000000,
 ];

@@ -1,0 +1,40 @@
+import type { EntityManager } from 'typeorm';
+import type { Audience } from '../../platform/flags/flag-context.js';
+
+/** The PostgreSQL channel on which a committed rollout change wakes the reconcilers. */
+export const ROLLOUT_CHANGED_CHANNEL = 'guichet_rollout_changed';
+
+/**
+ * Records, inside the transaction that changes the desired state, that Unleash
+ * must follow: the plans concerned get a new version (the console shows
+ * "pending sync" until the reconciler has applied it), and a NOTIFY wakes the
+ * reconciler of every instance when, and only if, the transaction commits.
+ */
+export async function markPlanChanged(
+  manager: EntityManager,
+  slug: string,
+  variant: Audience,
+): Promise<void> {
+  await manager.query(
+    `UPDATE rollout_plan SET version = version + 1, updated_at = now()
+      WHERE service_slug = $1 AND variant = $2`,
+    [slug, variant],
+  );
+  await notify(manager);
+}
+
+/** A cohort's members changed: every plan it is attached to must resync its segment. */
+export async function markCohortChanged(manager: EntityManager, cohortId: string): Promise<void> {
+  await manager.query(
+    `UPDATE rollout_plan SET version = version + 1, updated_at = now()
+      WHERE (service_slug, variant) IN (
+        SELECT rollout_plan_cohort.service_slug, rollout_plan_cohort.variant
+          FROM rollout_plan_cohort WHERE rollout_plan_cohort.cohort_id = $1)`,
+    [cohortId],
+  );
+  await notify(manager);
+}
+
+async function notify(manager: EntityManager): Promise<void> {
+  await manager.query(`SELECT pg_notify($1, '')`, [ROLLOUT_CHANGED_CHANNEL]);
+}

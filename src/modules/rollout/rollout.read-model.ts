@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Audience } from '../../platform/flags/flag-context.js';
+import type { ActingAs } from '../accounts/acting-as.js';
+import { isTrialStage, type Stage } from './stages.js';
+
+export interface VariantStage {
+  stage: Stage;
+  paused: boolean;
+  /** A pilot or gradual stage: its pages carry the phase banner and a feedback link. */
+  trial: boolean;
+}
+
+export interface CohortRef {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+/**
+ * What other modules may read of the rollout: a variant's stage and the cohorts
+ * someone belongs to. (ARCHITECTURE.md: a module talks to another through its
+ * exported service or read model, never through its tables.)
+ */
+@Injectable()
+export class RolloutReadModel {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The variant's stage; a variant with no plan yet is closed. */
+  async stageOf(slug: string, variant: Audience): Promise<VariantStage> {
+    const [row] = await this.dataSource.query<{ stage: Stage; paused: boolean }[]>(
+      `SELECT rollout_plan.stage, rollout_plan.paused FROM rollout_plan
+        WHERE rollout_plan.service_slug = $1 AND rollout_plan.variant = $2`,
+      [slug, variant],
+    );
+    const stage = row?.stage ?? 'closed';
+    return { stage, paused: row?.paused ?? false, trial: isTrialStage(variant, stage) };
+  }
+
+  /** Every variant's stage, keyed `<slug>.<variant>`. */
+  async stages(): Promise<Map<string, VariantStage>> {
+    const rows = await this.dataSource.query<
+      { service_slug: string; variant: Audience; stage: Stage; paused: boolean }[]
+    >(
+      `SELECT rollout_plan.service_slug, rollout_plan.variant, rollout_plan.stage, rollout_plan.paused
+         FROM rollout_plan`,
+    );
+    return new Map(
+      rows.map((r) => [
+        `${r.service_slug}.${r.variant}`,
+        { stage: r.stage, paused: r.paused, trial: isTrialStage(r.variant, r.stage) },
+      ]),
+    );
+  }
+
+  /**
+   * The cohorts the person belongs to as they are acting: the SME's cohorts
+   * when acting for an SME, their own tester cohorts when acting as themselves.
+   */
+  async cohortsOf(actingAs: ActingAs): Promise<CohortRef[]> {
+    if (actingAs.audience === 'business' && actingAs.organization) {
+      return this.dataSource.query<CohortRef[]>(
+        `SELECT cohort.id, cohort.slug, cohort.name FROM cohort_member
+           JOIN cohort ON cohort.id = cohort_member.cohort_id
+          WHERE cohort_member.organization_id = $1 AND cohort_member.status = 'active'
+            AND cohort.audience = 'business'
+          ORDER BY cohort.name`,
+        [actingAs.organization.id],
+      );
+    }
+    if (actingAs.audience === 'citizen' && actingAs.accountId) {
+      return this.dataSource.query<CohortRef[]>(
+        `SELECT cohort.id, cohort.slug, cohort.name FROM cohort_member
+           JOIN cohort ON cohort.id = cohort_member.cohort_id
+          WHERE cohort_member.account_id = $1 AND cohort_member.organization_id IS NULL
+            AND cohort_member.status = 'active' AND cohort.audience = 'citizen'
+          ORDER BY cohort.name`,
+        [actingAs.accountId],
+      );
+    }
+    return [];
+  }
+}
