@@ -2,7 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ApplicationsModule } from './modules/applications/applications.module.js';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
-import { CatalogueModule } from './modules/catalogue/catalogue.module.js';
+import { CatalogueWebModule } from './modules/catalogue/catalogue-web.module.js';
+import { InsightsModule } from './modules/insights/insights.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { OrganizationsModule } from './modules/organizations/organizations.module.js';
 import { RolloutModule } from './modules/rollout/rollout.module.js';
@@ -17,11 +18,12 @@ export class AppModule {
       imports: [
         PlatformModule.register(services),
         AuditModule,
+        InsightsModule,
         NotificationsModule,
         AccountsModule,
         OrganizationsModule,
         RolloutModule,
-        CatalogueModule,
+        CatalogueWebModule,
         StaffModule,
         ApplicationsModule,
       ],

@@ -8,9 +8,12 @@ import { AppModule } from './app.module.js';
 import { CatalogueService } from './modules/catalogue/catalogue.service.js';
 import { DemoPeopleSeed } from './modules/demo/demo-people.seed.js';
 import { DemoRolloutSeed } from './modules/rollout/demo-rollout.seed.js';
+import { RolloutReconciler } from './modules/rollout/rollout-reconciler.service.js';
+import { RolloutService } from './modules/rollout/rollout.service.js';
 import { FlagProvisioner } from './modules/rollout/flag-provisioner.service.js';
 import type { AppConfig } from './platform/config/app-config.js';
 import { createDataSource, migrate } from './platform/database/database.js';
+import { AUDIENCES } from './platform/flags/flag-context.js';
 import { FlagsService } from './platform/flags/flags.service.js';
 import { UnleashAdminClient } from './platform/flags/unleash-admin.client.js';
 import { UnleashFlagsService } from './platform/flags/unleash-flags.service.js';
@@ -112,31 +115,38 @@ export async function createApp(
 }
 
 /**
- * Creates a flag for every service variant (off) and, when asked, seeds the demo
- * rollout, then waits (bounded) until this instance's flags show what the seed
- * released. Unleash being down does not stop the portal: it serves, closed, and
- * the next boot tries again. Then, when asked, seeds the demo people (database
- * only, so even when Unleash is down).
+ * Creates Guichet's context fields and a flag for every service variant (off)
+ * in Unleash, and a rollout plan (closed) for every variant. When asked, seeds
+ * the demo people and the demo rollout (database only, so even when Unleash is
+ * down). Then reconciles Unleash with the plans, when the periodic reconciler
+ * is on or the demo just changed them, and waits (bounded) until this
+ * instance evaluates what was applied. Unleash being down does not stop the
+ * portal: it serves, closed or from its backup, and the reconciler retries.
  */
 async function runBootTasks(app: NestExpressApplication, config: AppConfig, logger: JsonLogger) {
-  try {
-    await app.get(FlagProvisioner).ensure(app.get(CatalogueService).flags());
-    if (!config.SEED_DEMO) return;
-    const released = await app.get(DemoRolloutSeed).run();
-    const flags = app.get(FlagsService);
-    // Unleash publishes changes on a 1 s tick; the client fetches every refresh interval.
-    const deadline = Date.now() + config.FLAGS_REFRESH_INTERVAL_MS + 3000;
-    while (!released.every((r) => flags.isEnabled(r.flag, r.context)) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  const catalogue = app.get(CatalogueService);
+  await app
+    .get(RolloutService)
+    .ensurePlans(
+      catalogue.all().flatMap((s) => AUDIENCES.map((variant) => ({ slug: s.slug, variant }))),
+    );
+  let seeded = false;
+  if (config.SEED_DEMO) {
+    try {
+      await DemoPeopleSeed.for(app, logger).run();
+      seeded = await app.get(DemoRolloutSeed).run();
+    } catch (error) {
+      // Rolled back whole: the next boot with SEED_DEMO=true tries again.
+      logger.event('warn', 'boot.demo_seed_failed', { error: (error as Error).message });
     }
+  }
+  try {
+    await app.get(FlagProvisioner).ensure(catalogue.flags());
   } catch (error) {
     logger.event('warn', 'boot.flag_provisioning_failed', { error: (error as Error).message });
   }
-  if (!config.SEED_DEMO) return;
-  try {
-    await DemoPeopleSeed.for(app, logger).run();
-  } catch (error) {
-    // Rolled back whole: the next boot with SEED_DEMO=true tries again.
-    logger.event('warn', 'boot.demo_people_failed', { error: (error as Error).message });
+  if (config.ROLLOUT_RECONCILE_INTERVAL_MS > 0 || seeded) {
+    const synced = await app.get(RolloutReconciler).syncNow();
+    if (!synced) logger.event('warn', 'boot.rollout_pending_sync');
   }
 }

@@ -54,6 +54,9 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     UNLEASH_ENVIRONMENT: env('UNLEASH_ENVIRONMENT'),
     SMTP_URL: env('SMTP_URL'),
     FLAGS_REFRESH_INTERVAL_MS: '250',
+    // Test files share one Unleash: a periodic reconcile would undo the flags
+    // other specs set directly. The rollout specs turn it on.
+    ROLLOUT_RECONCILE_INTERVAL_MS: '0',
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     LOG_LEVEL: 'error',
     DATA_DIR: testDataDir(),
@@ -77,7 +80,10 @@ export async function startTestApp(
   const database = await createTestDatabase();
   const config = testConfig({ DATABASE_URL: databaseUrl(database), ...overrides });
   const logs: string[] = [];
-  const logger = new JsonLogger('warn', (line) => logs.push(line));
+  const logger = new JsonLogger('warn', (line) => {
+    logs.push(line);
+    if (process.env.GUICHET_TEST_LOGS) process.stderr.write(`${line}\n`);
+  });
   const app = await createApp(config, { logger, ...options });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
-import { RolloutModule } from '../rollout/rollout.module.js';
-import { CatalogueController } from './catalogue.controller.js';
 import { CatalogueService } from './catalogue.service.js';
 import { FormService } from './form.service.js';
 
+/**
+ * The service definitions and their forms. It depends on nothing, so every
+ * module may use it (the rollout console names services by their titles); the
+ * public service pages are CatalogueWebModule's.
+ */
 @Module({
-  imports: [RolloutModule],
-  controllers: [CatalogueController],
   providers: [CatalogueService, FormService],
   exports: [CatalogueService, FormService],
 })

@@ -16,7 +16,9 @@ export type EmailKind =
   | 'application-approved'
   | 'application-rejected'
   | 'application-withdrawn'
-  | 'application-message';
+  | 'application-message'
+  | 'service-released'
+  | 'rollout-schedule-skipped';
 
 export interface OutboxEmail {
   kind: EmailKind;

@@ -1,27 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Audience, FlagContext } from '../../platform/flags/flag-context.js';
-import {
-  UnleashAdminClient,
-  type FlagStrategy,
-} from '../../platform/flags/unleash-admin.client.js';
+import type { Audience } from '../../platform/flags/flag-context.js';
+import type { FlagStrategy } from '../../platform/flags/unleash-admin.client.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { AuditService } from '../audit/audit.service.js';
+import { markPlanChanged } from './rollout-changes.js';
+import type { Stage } from './stages.js';
 
-const SEED_NAME = 'demo-rollout-v1';
+const SEED_NAME = 'demo-rollout-v2';
+const DEMO_DOMAIN = 'demo.guichet.example';
 
-/** Released to every business: flexibleRollout 100 % for audience = business. */
-export function allBusinessesStrategy(flag: string): FlagStrategy {
-  return audienceStrategy(flag, 'business', 100);
-}
-
-/** A flag the seed released, and a context for which it must now be on. */
-export interface ReleasedFlag {
-  flag: string;
-  context: FlagContext;
-}
-
-/** Open to one audience: flexibleRollout `rollout` % for audience = `audience`. */
+/**
+ * A strategy set on a flag directly, outside any plan: flexibleRollout
+ * `rollout` % for one audience. Only for tests and benchmarks that drive
+ * Unleash themselves with the periodic reconciler off.
+ */
 export function audienceStrategy(flag: string, audience: Audience, rollout: number): FlagStrategy {
   return {
     name: 'flexibleRollout',
@@ -30,71 +23,160 @@ export function audienceStrategy(flag: string, audience: Audience, rollout: numb
   };
 }
 
-/**
- * What the demo releases, SME-first, at various stages: the building permit
- * and bulky-waste pickup are open to everyone, the sign permit to every
- * business, the public-domain occupation to half the businesses (sticky per
- * SME); the occupancy certificate stays closed. Each release is a seed run of
- * its own, so releases added later reach existing demo databases once.
- */
-const DEMO_RELEASES: { seed: string; flag: string; audience: Audience; rollout: number }[] = [
-  { seed: SEED_NAME, flag: 'building-permit.business', audience: 'business', rollout: 100 },
-  ...(
-    [
-      ['building-permit.citizen', 'citizen', 100],
-      ['bulky-waste-pickup.business', 'business', 100],
-      ['bulky-waste-pickup.citizen', 'citizen', 100],
-      ['sign-permit.business', 'business', 100],
-      ['public-domain-occupation.business', 'business', 50],
-    ] as const
-  ).map(([flag, audience, rollout]) => ({
-    seed: `demo-rollout:${flag}`,
-    flag,
-    audience,
-    rollout,
-  })),
+/** Every business: see audienceStrategy. */
+export function allBusinessesStrategy(flag: string): FlagStrategy {
+  return audienceStrategy(flag, 'business', 100);
+}
+
+/** Two SME pilot cohorts and one citizen tester cohort, of the demo people. */
+const DEMO_COHORTS: {
+  slug: string;
+  name: string;
+  description: string;
+  audience: Audience;
+  /** NEQs of demo SMEs, or emails of demo citizens. */
+  members: string[];
+}[] = [
+  {
+    slug: 'pme-pilotes-construction',
+    name: 'PME pilotes – construction',
+    description:
+      'Entrepreneurs et ateliers qui déposent souvent des permis de construction et d’occupation du domaine public.',
+    audience: 'business',
+    members: ['1148305726', '1172094418', '1133702659'],
+  },
+  {
+    slug: 'pme-pilotes-commerces',
+    name: 'PME pilotes – commerces',
+    description: 'Commerces de la rue Principale : enseignes, terrasses et conteneurs.',
+    audience: 'business',
+    members: ['1164829371', '1176509142', '1140658297'],
+  },
+  {
+    slug: 'citoyens-testeurs',
+    name: 'Citoyens testeurs',
+    description: 'Résidents volontaires qui essaient les services avant leur ouverture à tous.',
+    audience: 'citizen',
+    members: ['citizen01', 'citizen02', 'citizen03'].map((local) => `${local}@${DEMO_DOMAIN}`),
+  },
 ];
 
 /**
- * Demo data on first boot (SEED_DEMO): the releases above, each once; each run
- * is recorded in seed_run and in the audit log. Returns what it released now
- * (flags fully open to their audience, for the boot to wait on).
+ * The demo services spread across stages, SME-first: the building permit is
+ * open to everyone; the bulky-waste pickup to every SME and, for residents, to
+ * the citizen testers; the sign permit is in SME pilot; the public-domain
+ * occupation in gradual release (the pilot SMEs and half the others, sticky per
+ * SME); the occupancy certificate is closed.
+ */
+const DEMO_PLANS: {
+  slug: string;
+  variant: Audience;
+  stage: Stage;
+  percentage?: number;
+  cohorts?: string[];
+}[] = [
+  { slug: 'building-permit', variant: 'business', stage: 'sme-all' },
+  { slug: 'building-permit', variant: 'citizen', stage: 'general' },
+  { slug: 'bulky-waste-pickup', variant: 'business', stage: 'sme-all' },
+  {
+    slug: 'bulky-waste-pickup',
+    variant: 'citizen',
+    stage: 'citizen-pilot',
+    cohorts: ['citoyens-testeurs'],
+  },
+  {
+    slug: 'sign-permit',
+    variant: 'business',
+    stage: 'sme-pilot',
+    cohorts: ['pme-pilotes-commerces'],
+  },
+  { slug: 'sign-permit', variant: 'citizen', stage: 'internal' },
+  {
+    slug: 'public-domain-occupation',
+    variant: 'business',
+    stage: 'sme-gradual',
+    percentage: 50,
+    cohorts: ['pme-pilotes-construction', 'pme-pilotes-commerces'],
+  },
+];
+
+/**
+ * Demo data on first boot (SEED_DEMO), once, after the demo people: the
+ * cohorts and the plans above, each plan's stage recorded as a system decision
+ * ("demo data") and the whole run in the audit log. The reconciler then gives
+ * Unleash the state the plans imply. Returns whether it ran now.
  */
 @Injectable()
 export class DemoRolloutSeed {
   constructor(
-    private readonly admin: UnleashAdminClient,
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly logger: JsonLogger,
   ) {}
 
-  async run(): Promise<ReleasedFlag[]> {
-    const done = new Set(
-      (await this.dataSource.query<{ name: string }[]>('SELECT name FROM seed_run')).map(
-        (r) => r.name,
-      ),
-    );
-    const released: ReleasedFlag[] = [];
-    for (const release of DEMO_RELEASES.filter((r) => !done.has(r.seed))) {
-      const { flag, audience, rollout } = release;
-      await this.admin.replaceStrategies(flag, true, [audienceStrategy(flag, audience, rollout)]);
-      await this.dataSource.transaction(async (manager) => {
-        await manager.query('INSERT INTO seed_run (name) VALUES ($1) ON CONFLICT DO NOTHING', [
-          release.seed,
-        ]);
-        await this.audit.record(manager, {
-          actor: { type: 'system', id: 'demo-seed' },
-          action: 'flag.strategies_replaced',
-          entity: { type: 'unleash-flag', id: flag },
-          after: { enabled: true, audience: [audience], rollout },
-        });
+  async run(): Promise<boolean> {
+    const ran = await this.dataSource.transaction(async (manager) => {
+      const claimed = await manager.query(
+        'INSERT INTO seed_run (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING name',
+        [SEED_NAME],
+      );
+      if (claimed.length === 0) return false;
+      const cohortIds = new Map<string, string>();
+      for (const cohort of DEMO_COHORTS) {
+        const [row] = await manager.query<{ id: string }[]>(
+          `INSERT INTO cohort (slug, name, description, audience) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (slug) DO UPDATE SET updated_at = now() RETURNING id`,
+          [cohort.slug, cohort.name, cohort.description, cohort.audience],
+        );
+        cohortIds.set(cohort.slug, row.id);
+        await manager.query(
+          cohort.audience === 'business'
+            ? `INSERT INTO cohort_member (cohort_id, organization_id, status, source, joined_at)
+               SELECT $1, organization.id, 'active', 'staff', now() FROM organization
+                WHERE organization.neq = ANY($2) ON CONFLICT DO NOTHING`
+            : `INSERT INTO cohort_member (cohort_id, account_id, status, source, joined_at)
+               SELECT $1, account.id, 'active', 'staff', now() FROM account
+                WHERE lower(account.email) = ANY($2) ON CONFLICT DO NOTHING`,
+          [row.id, cohort.members],
+        );
+      }
+      for (const plan of DEMO_PLANS) {
+        await manager.query(
+          `UPDATE rollout_plan SET stage = $3, gradual_percentage = COALESCE($4, gradual_percentage)
+            WHERE service_slug = $1 AND variant = $2`,
+          [plan.slug, plan.variant, plan.stage, plan.percentage ?? null],
+        );
+        for (const slug of plan.cohorts ?? [])
+          await manager.query(
+            `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING`,
+            [plan.slug, plan.variant, cohortIds.get(slug)],
+          );
+        await manager.query(
+          `INSERT INTO rollout_decision (service_slug, variant, kind, from_stage, to_stage, override, reason, details, actor_type)
+           VALUES ($1, $2, 'promote', 'closed', $3, true, $4, $5, 'system')`,
+          [
+            plan.slug,
+            plan.variant,
+            plan.stage,
+            'Données de démonstration / demo data',
+            JSON.stringify({ seed: SEED_NAME }),
+          ],
+        );
+        await markPlanChanged(manager, plan.slug, plan.variant);
+      }
+      await this.audit.record(manager, {
+        actor: { type: 'system', id: 'demo-seed' },
+        action: 'seed.demo_rollout',
+        entity: { type: 'seed', id: SEED_NAME },
+        after: {
+          cohorts: DEMO_COHORTS.map((c) => c.slug),
+          plans: DEMO_PLANS.map((p) => `${p.slug}.${p.variant}: ${p.stage}`),
+        },
       });
-      if (rollout === 100)
-        released.push({ flag, context: { properties: { audience, staff: 'false' } } });
-    }
-    if (released.length > 0)
-      this.logger.event('info', 'seed.demo_rollout', { released: released.map((r) => r.flag) });
-    return released;
+      return true;
+    });
+    if (ran) this.logger.event('info', 'seed.demo_rollout', { seed: SEED_NAME });
+    return ran;
   }
 }

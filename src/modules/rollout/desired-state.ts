@@ -1,5 +1,9 @@
 import type { Audience } from '../../platform/flags/flag-context.js';
-import type { StrategyConstraint } from '../../platform/flags/unleash-admin.client.js';
+import {
+  strategyKey,
+  type FlagEnvironmentState,
+  type StrategyConstraint,
+} from '../../platform/flags/unleash-admin.client.js';
 import { stageKind, type Stage } from './stages.js';
 import { variantFlag } from './variant-access.service.js';
 
@@ -47,6 +51,9 @@ export interface DesiredSegment {
   constraints: StrategyConstraint[];
 }
 
+/** The value an empty cohort's segment holds: it matches nobody. */
+export const NO_MEMBERS = 'no-members';
+
 export function segmentName(cohortSlug: string): string {
   return `cohort:${cohortSlug}`;
 }
@@ -60,7 +67,8 @@ export function desiredSegment(cohort: CohortSnapshot): DesiredSegment {
       {
         contextName: cohort.audience === 'business' ? 'organizationId' : 'accountId',
         operator: 'IN',
-        values: [...cohort.members].sort(),
+        // Unleash wants at least one value; no id is ever this, so nobody matches.
+        values: cohort.members.length > 0 ? [...cohort.members].sort() : [NO_MEMBERS],
       },
     ],
   };
@@ -138,40 +146,37 @@ export function desiredFlag(plan: PlanSnapshot): DesiredFlag {
 }
 
 /**
- * A configuration in a form that compares equal when Unleash would evaluate it
- * the same way: constraint values sorted, defaults filled in, ids, titles and
- * order of strategies ignored.
+ * A flag environment's meaning as a string: equal when Unleash would evaluate
+ * both the same way (strategy ids, titles and order aside). Drift detection
+ * compares what Unleash holds with what the reconciler last applied.
  */
-export function comparable(state: {
-  enabled: boolean;
-  strategies: {
-    name: string;
-    parameters?: Record<string, string>;
-    constraints?: StrategyConstraint[];
-    segments: string[];
-    disabled?: boolean;
-  }[];
-}): string {
-  const strategies = state.strategies
-    .filter((s) => !s.disabled)
-    .map((s) =>
-      JSON.stringify({
-        name: s.name,
-        parameters: Object.fromEntries(
-          Object.entries(s.parameters ?? {}).sort(([a], [b]) => a.localeCompare(b)),
-        ),
-        constraints: (s.constraints ?? [])
-          .map((c) => ({
-            contextName: c.contextName,
-            operator: c.operator,
-            values: [...(c.values ?? [])].sort(),
-            inverted: c.inverted ?? false,
-            caseInsensitive: c.caseInsensitive ?? false,
-          }))
-          .sort((a, b) => a.contextName.localeCompare(b.contextName)),
-        segments: [...s.segments].sort(),
+export function environmentKey(state: FlagEnvironmentState): string {
+  return JSON.stringify({
+    enabled: state.enabled,
+    strategies: state.strategies
+      .filter((s) => !s.disabled)
+      .map(strategyKey)
+      .sort(),
+  });
+}
+
+/** The desired flag with its segments' names replaced by Unleash's ids. */
+export function resolveSegments(
+  desired: DesiredFlag,
+  segmentIds: Map<string, number>,
+): FlagEnvironmentState {
+  return {
+    enabled: desired.enabled,
+    strategies: desired.strategies.map((s) => ({
+      name: s.name,
+      title: s.title,
+      parameters: s.parameters,
+      constraints: s.constraints,
+      segments: s.segments.map((name) => {
+        const id = segmentIds.get(name);
+        if (id === undefined) throw new Error(`Unleash has no segment ${name}`);
+        return id;
       }),
-    )
-    .sort();
-  return JSON.stringify({ enabled: state.enabled, strategies });
+    })),
+  };
 }

@@ -91,6 +91,17 @@ export class AppConfig {
   @Max(3_600_000)
   FLAGS_REFRESH_INTERVAL_MS = 5000;
 
+  /**
+   * How often the rollout reconciler compares Unleash with the plans and puts
+   * back any drift (it also runs right after each change). 0 turns the periodic
+   * run off: only changes made through the console are applied (the tests' default).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  ROLLOUT_RECONCILE_INTERVAL_MS = 30_000;
+
   @IsUrl({ require_tld: false, protocols: ['smtp', 'smtps'], require_protocol: true })
   SMTP_URL!: string;
 

@@ -1,4 +1,14 @@
 import type { FlagContext } from './flag-context.js';
+import type { FlagStrategy, Segment } from './unleash-admin.client.js';
+
+/** A flag's configuration in one environment, as the evaluating client holds it. */
+export interface LocalFlag {
+  name: string;
+  enabled: boolean;
+  strategies: FlagStrategy[];
+}
+
+export type LocalSegment = Pick<Segment, 'id' | 'name' | 'constraints'>;
 
 /**
  * - `synced`: the last fetch from Unleash succeeded;
@@ -11,6 +21,14 @@ export type FlagsState = 'synced' | 'backup' | 'degraded';
 export abstract class FlagsService {
   abstract isEnabled(flag: string, context: FlagContext): boolean;
   abstract state(): FlagsState;
+  /**
+   * Takes flag configurations this instance has just written to Unleash, so they
+   * apply from its next request instead of its next fetch (Unleash publishes a
+   * change to clients on its own tick). The next fetch confirms or replaces them.
+   * A service that evaluates elsewhere ignores them.
+   */
+  applyLocally(_flags: LocalFlag[], _segments: LocalSegment[]): void {}
+
   /** Stops polling and flushes; called on shutdown. */
   abstract close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ export interface StrategyConstraint {
 export interface FlagStrategy {
   id?: string;
   name: string;
+  title?: string | null;
   parameters: Record<string, string>;
   constraints: StrategyConstraint[];
   segments?: number[];
@@ -23,6 +24,13 @@ export interface FlagStrategy {
 export interface FlagEnvironmentState {
   enabled: boolean;
   strategies: FlagStrategy[];
+}
+
+export interface Segment {
+  id: number;
+  name: string;
+  description?: string | null;
+  constraints: StrategyConstraint[];
 }
 
 export class UnleashAdminError extends Error {
@@ -112,6 +120,48 @@ export class UnleashAdminClient {
     else if (current.enabled) await this.setEnabled(name, false);
   }
 
+  /**
+   * Brings the flag's environment to `desired` with the fewest changes, in an
+   * order that never leaves people who keep access without it: switch off
+   * first when closing, keep the strategies that are already right, add the
+   * missing ones before deleting the obsolete ones, switch on last. (A flag
+   * switched on with no strategy would be open to everyone.) Returns what
+   * Unleash holds afterwards.
+   */
+  async applyEnvironmentState(
+    name: string,
+    desired: { enabled: boolean; strategies: FlagStrategy[] },
+    current?: FlagEnvironmentState,
+  ): Promise<FlagEnvironmentState> {
+    const before = current ?? (await this.getEnvironmentState(name));
+    if (!desired.enabled && before.enabled) await this.setEnabled(name, false);
+    const remaining = [...before.strategies];
+    const toAdd: FlagStrategy[] = [];
+    for (const strategy of desired.strategies) {
+      const same = remaining.findIndex((s) => sameStrategy(s, strategy));
+      if (same >= 0) remaining.splice(same, 1);
+      else toAdd.push(strategy);
+    }
+    for (const strategy of toAdd) await this.addStrategy(name, { ...strategy, id: undefined });
+    for (const strategy of remaining) if (strategy.id) await this.deleteStrategy(name, strategy.id);
+    if (desired.enabled && !before.enabled) await this.setEnabled(name, true);
+    return this.getEnvironmentState(name);
+  }
+
+  async segments(): Promise<Segment[]> {
+    const body = (await this.request('GET', '/admin/segments')) as { segments: Segment[] };
+    return body.segments;
+  }
+
+  async createSegment(segment: Omit<Segment, 'id'>): Promise<Segment> {
+    return (await this.request('POST', '/admin/segments', segment)) as Segment;
+  }
+
+  async updateSegment(segment: Segment): Promise<void> {
+    const { id, ...body } = segment;
+    await this.request('PUT', `/admin/segments/${id}`, body);
+  }
+
   async contextFieldNames(): Promise<string[]> {
     const fields = (await this.request('GET', '/admin/context')) as { name: string }[];
     return fields.map((f) => f.name);
@@ -172,3 +222,29 @@ export class UnleashAdminClient {
 }
 
 const enc = encodeURIComponent;
+
+/** Two strategies Unleash evaluates the same way (ids, titles and order aside). */
+export function sameStrategy(a: FlagStrategy, b: FlagStrategy): boolean {
+  return strategyKey(a) === strategyKey(b);
+}
+
+/** A strategy's meaning as a string: constraint values sorted, defaults filled in. */
+export function strategyKey(s: FlagStrategy): string {
+  return JSON.stringify({
+    name: s.name,
+    disabled: s.disabled ?? false,
+    parameters: Object.fromEntries(
+      Object.entries(s.parameters ?? {}).sort(([x], [y]) => x.localeCompare(y)),
+    ),
+    constraints: (s.constraints ?? [])
+      .map((c) => ({
+        contextName: c.contextName,
+        operator: c.operator,
+        values: [...(c.values ?? [])].sort(),
+        inverted: c.inverted ?? false,
+        caseInsensitive: c.caseInsensitive ?? false,
+      }))
+      .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+    segments: [...(s.segments ?? [])].sort((x, y) => x - y),
+  });
+}

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Unleash } from 'unleash-client';
 import type { JsonLogger } from '../logging/json-logger.js';
 import type { FlagContext } from './flag-context.js';
-import { FlagsService, FlagsState } from './flags.service.js';
+import { FlagsService, FlagsState, type LocalFlag, type LocalSegment } from './flags.service.js';
 
 export interface UnleashFlagsOptions {
   url: string;
@@ -71,6 +71,43 @@ export class UnleashFlagsService extends FlagsService {
 
   isEnabled(flag: string, context: FlagContext): boolean {
     return this.client.isEnabled(flag, context, false);
+  }
+
+  override applyLocally(flags: LocalFlag[], segments: LocalSegment[]): void {
+    const repository = (
+      this.client as unknown as {
+        repository?: { save(response: unknown, fromApi: boolean): Promise<void> };
+      }
+    ).repository;
+    if (!repository || (flags.length === 0 && segments.length === 0)) return;
+    // unleash-client applies a delta of feature and segment updates the same way
+    // it applies one received from Unleash (and writes the backup file).
+    const events = [
+      ...segments.map((segment) => ({ type: 'segment-updated', segment })),
+      ...flags.map((flag) => ({
+        type: 'feature-updated',
+        feature: {
+          name: flag.name,
+          enabled: flag.enabled,
+          type: 'release',
+          stale: false,
+          impressionData: false,
+          variants: [],
+          strategies: flag.strategies.map((s) => ({
+            name: s.name,
+            parameters: s.parameters,
+            constraints: s.constraints,
+            segments: s.segments ?? [],
+            variants: [],
+          })),
+        },
+      })),
+    ];
+    repository
+      .save({ type: 'delta', events }, true)
+      .catch((error: unknown) =>
+        this.logger.event('warn', 'flags.local_apply_failed', { error: String(error) }),
+      );
   }
 
   state(): FlagsState {

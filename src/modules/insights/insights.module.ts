@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { PilotEvidence } from '../rollout/gates.js';
+import { PilotEvidenceReadModel } from './pilot-evidence.read-model.js';
+
+/**
+ * Reporting read models: the evidence the rollout gates read. Global, because
+ * the rollout module (which the applications and feedback modules build on)
+ * reads it through its PilotEvidence port.
+ */
+@Global()
+@Module({
+  providers: [{ provide: PilotEvidence, useClass: PilotEvidenceReadModel }],
+  exports: [PilotEvidence],
+})
+export class InsightsModule {}

@@ -1,0 +1,134 @@
+import type { Audience } from '../../platform/flags/flag-context.js';
+
+/** The readiness criteria a promotion out of a pilot or gradual stage checks. */
+export const GATE_IDS = [
+  'pilot-applications',
+  'pilot-participants',
+  'feedback-received',
+  'open-blocking',
+  'satisfaction',
+  'acceptance',
+  'processing-time',
+  'checklist',
+] as const;
+export type GateId = (typeof GATE_IDS)[number];
+
+/** Items named staff tick before promotion (the pilot also tests the city's own process). */
+export const CHECKLIST_ITEMS = [
+  'faq-published',
+  'wording-reviewed',
+  'help-desk-briefed',
+  'accessibility-checked',
+] as const;
+export type ChecklistItem = (typeof CHECKLIST_ITEMS)[number];
+
+export function isChecklistItem(value: unknown): value is ChecklistItem {
+  return typeof value === 'string' && (CHECKLIST_ITEMS as readonly string[]).includes(value);
+}
+
+export function isGateId(value: unknown): value is GateId {
+  return typeof value === 'string' && (GATE_IDS as readonly string[]).includes(value);
+}
+
+/** `min`: the value must reach the threshold; `max`: it must not exceed it. */
+export const GATE_RULES: Record<GateId, { comparator: 'min' | 'max'; default: number }> = {
+  'pilot-applications': { comparator: 'min', default: 10 },
+  'pilot-participants': { comparator: 'min', default: 3 },
+  'feedback-received': { comparator: 'min', default: 5 },
+  'open-blocking': { comparator: 'max', default: 0 },
+  satisfaction: { comparator: 'min', default: 4 },
+  acceptance: { comparator: 'min', default: 100 },
+  'processing-time': { comparator: 'max', default: 10 },
+  checklist: { comparator: 'min', default: CHECKLIST_ITEMS.length },
+};
+
+/** What feedback tells about a variant's pilot; null where nothing provides it yet. */
+export interface FeedbackFigures {
+  received: number;
+  openBlockingOrMajor: number;
+  /** Average overall satisfaction (1–5) of the pilot's surveys; null with no survey. */
+  averageSatisfaction: number | null;
+  /** Acceptance criteria: how many the pilot's testers passed, of how many written. */
+  acceptance: { passed: number; total: number } | null;
+}
+
+export interface PilotFigures {
+  /** Applications submitted in this variant by members of its pilot cohorts. */
+  applications: number;
+  /** Distinct SMEs (business) or testers (citizen) among them. */
+  participants: number;
+  /** Median days from submission to decision of those applications; null if none decided. */
+  medianProcessingDays: number | null;
+  /** Null until the feedback module provides its figures. */
+  feedback: FeedbackFigures | null;
+}
+
+/**
+ * Where the gates read their evidence (the insights module provides it): the
+ * rollout module owns neither applications nor feedback.
+ */
+export abstract class PilotEvidence {
+  abstract figures(slug: string, variant: Audience, cohortIds: string[]): Promise<PilotFigures>;
+}
+
+export interface GateResult {
+  id: GateId;
+  /** Null: no data, which blocks. */
+  value: number | null;
+  threshold: number;
+  comparator: 'min' | 'max';
+  status: 'pass' | 'fail' | 'no-data';
+  /** A staff page showing the evidence, if there is one. */
+  evidence?: string;
+}
+
+export type Thresholds = Partial<Record<GateId, number>>;
+
+export function thresholdOf(id: GateId, overrides: Thresholds): number {
+  const value = overrides[id];
+  return typeof value === 'number' && Number.isFinite(value) ? value : GATE_RULES[id].default;
+}
+
+/** Every gate's value, threshold and verdict from the evidence and the checklist. */
+export function evaluateGates(
+  slug: string,
+  variant: Audience,
+  figures: PilotFigures,
+  ticked: number,
+  overrides: Thresholds,
+): GateResult[] {
+  const feedback = figures.feedback;
+  const acceptance = feedback?.acceptance;
+  const values: Record<GateId, number | null> = {
+    'pilot-applications': figures.applications,
+    'pilot-participants': figures.participants,
+    'feedback-received': feedback ? feedback.received : null,
+    'open-blocking': feedback ? feedback.openBlockingOrMajor : null,
+    satisfaction: feedback?.averageSatisfaction ?? null,
+    acceptance:
+      acceptance && acceptance.total > 0
+        ? Math.round((acceptance.passed / acceptance.total) * 100)
+        : null,
+    'processing-time': figures.medianProcessingDays,
+    checklist: ticked,
+  };
+  const queue = `/staff/applications?service=${encodeURIComponent(slug)}&variant=${variant}`;
+  const evidence: Partial<Record<GateId, string>> = {
+    'pilot-applications': queue,
+    'pilot-participants': queue,
+    'processing-time': `${queue}&status=approved`,
+    checklist: '#checklist',
+  };
+  return GATE_IDS.map((id) => {
+    const { comparator } = GATE_RULES[id];
+    const threshold = thresholdOf(id, overrides);
+    const value = values[id];
+    const status: GateResult['status'] =
+      value === null
+        ? 'no-data'
+        : (comparator === 'min' ? value >= threshold : value <= threshold)
+          ? 'pass'
+          : 'fail';
+    return { id, value, threshold, comparator, status, evidence: evidence[id] };
+  });
+}

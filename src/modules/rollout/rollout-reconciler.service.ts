@@ -1,0 +1,545 @@
+import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import pg from 'pg';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppConfig } from '../../platform/config/app-config.js';
+import type { Audience } from '../../platform/flags/flag-context.js';
+import { FlagsService, type LocalFlag } from '../../platform/flags/flags.service.js';
+import {
+  UnleashAdminClient,
+  UnleashAdminError,
+  type FlagEnvironmentState,
+  type Segment,
+} from '../../platform/flags/unleash-admin.client.js';
+import { JsonLogger } from '../../platform/logging/json-logger.js';
+import { AuditService } from '../audit/audit.service.js';
+import {
+  desiredFlag,
+  desiredSegment,
+  environmentKey,
+  resolveSegments,
+  type CohortSnapshot,
+  type DesiredSegment,
+  type PlanSnapshot,
+} from './desired-state.js';
+import { ROLLOUT_CHANGED_CHANNEL } from './rollout-changes.js';
+import { adoptableState } from './drift-adoption.js';
+import type { Stage } from './stages.js';
+import { variantFlag } from './variant-access.service.js';
+
+/** One reconciler at a time across every portal instance (a PostgreSQL advisory lock). */
+const LOCK_KEY = 7_146_229_001;
+/** Flags read and written at once: Unleash's Admin API is quick, but one at a time adds up. */
+const CONCURRENCY = 8;
+const MAX_BACKOFF_MS = 30_000;
+
+interface PlanRow extends PlanSnapshot {
+  driftPolicy: 'correct' | 'adopt';
+  version: number;
+  syncedVersion: number;
+  applied: string | null;
+}
+
+export interface ReconcileReport {
+  /** `busy`: another instance holds the lock; `failed`: Unleash could not be read at all. */
+  status: 'done' | 'busy' | 'failed';
+  /** Flags changed in Unleash by this run. */
+  applied: string[];
+  /** Flags whose drift was put back (or adopted). */
+  drift: string[];
+  errors: { flag: string; error: string }[];
+  durationMs: number;
+}
+
+/**
+ * Makes Unleash hold what the rollout plans imply (ARCHITECTURE.md, "Rollout
+ * model"; ADR 0010): one segment per cohort, and each variant's flag with the
+ * strategies of its stage. Idempotent: a run with nothing to change only reads.
+ *
+ * It runs right after a change (the console waits for it; a NOTIFY wakes every
+ * instance), every ROLLOUT_RECONCILE_INTERVAL_MS, and again with backoff while
+ * Unleash is unreachable. A flag whose plan has not changed since the
+ * reconciler last applied it, but which Unleash now holds differently, was
+ * edited in Unleash directly: that drift is recorded, then put back to the plan
+ * or, if the plan's drift policy says so and the edit is a state the plan can
+ * express, adopted into the plan.
+ */
+@Injectable()
+export class RolloutReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private running: Promise<ReconcileReport> | undefined;
+  private next: Promise<ReconcileReport> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private failures = 0;
+  private listener: pg.Client | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly admin: UnleashAdminClient,
+    private readonly flags: FlagsService,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listen();
+    if (this.config.ROLLOUT_RECONCILE_INTERVAL_MS > 0) this.schedule(1000);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Asks for a run soon (debounced): used after a change committed elsewhere. */
+  requestSync(): void {
+    this.schedule(20);
+  }
+
+  /**
+   * Runs now and waits, so the change a staff member just made is effective on
+   * this instance's next request. Waits for another instance's run to finish
+   * (bounded). Returns false if something is still pending (Unleash down): the
+   * console then shows "pending sync" and the background retries.
+   */
+  async syncNow(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const report = await this.reconcile();
+      if (report.status === 'done') return report.errors.length === 0;
+      if (report.status === 'failed' || Date.now() > deadline) return false;
+      await sleep(100);
+    }
+    return false;
+  }
+
+  /**
+   * One run. If one is under way in this instance, the caller gets the run
+   * that follows it (one follow-up shared by every caller meanwhile), since the
+   * run under way may have read the plans before the caller's change.
+   */
+  reconcile(): Promise<ReconcileReport> {
+    if (!this.running) return this.start();
+    this.next ??= this.running.then(() => {
+      this.next = undefined;
+      return this.start();
+    });
+    return this.next;
+  }
+
+  private start(): Promise<ReconcileReport> {
+    const running = this.run().finally(() => {
+      if (this.running === running) this.running = undefined;
+    });
+    this.running = running;
+    return running;
+  }
+
+  private async run(): Promise<ReconcileReport> {
+    const started = Date.now();
+    const report: ReconcileReport = {
+      status: 'done',
+      applied: [],
+      drift: [],
+      errors: [],
+      durationMs: 0,
+    };
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+        LOCK_KEY,
+      ])) as { locked: boolean }[];
+      if (!locked) {
+        report.status = 'busy';
+        return report;
+      }
+      try {
+        await this.reconcileAll(report);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+      }
+    } catch (error) {
+      report.status = 'failed';
+      report.errors.push({ flag: '*', error: (error as Error).message });
+    } finally {
+      await runner.release();
+      report.durationMs = Date.now() - started;
+      this.afterRun(report);
+    }
+    return report;
+  }
+
+  private async reconcileAll(report: ReconcileReport): Promise<void> {
+    const [plans, cohorts] = await Promise.all([this.loadPlans(), this.loadCohorts()]);
+    const segments = await this.syncSegments(cohorts);
+    const segmentIds = new Map(segments.map((s) => [s.name, s.id]));
+    const segmentNames = new Map(segments.map((s) => [s.id, s.name]));
+    const local: LocalFlag[] = [];
+    const queue = [...plans];
+    const worker = async () => {
+      for (let plan = queue.shift(); plan; plan = queue.shift()) {
+        const flag = variantFlag(plan.slug, plan.variant);
+        try {
+          const outcome = await this.reconcilePlan(plan, segmentIds, segmentNames, cohorts);
+          if (outcome.changed) report.applied.push(flag);
+          if (outcome.drift) report.drift.push(flag);
+          local.push({ name: flag, ...outcome.state });
+        } catch (error) {
+          const message = (error as Error).message;
+          report.errors.push({ flag, error: message });
+          await this.dataSource.query(
+            `UPDATE rollout_plan SET sync_error = $3, sync_attempts = sync_attempts + 1
+              WHERE service_slug = $1 AND variant = $2`,
+            [plan.slug, plan.variant, message.slice(0, 500)],
+          );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    // Effective on this instance's next request, not its next fetch.
+    this.flags.applyLocally(local, segments);
+  }
+
+  private async reconcilePlan(
+    plan: PlanRow,
+    segmentIds: Map<string, number>,
+    segmentNames: Map<number, string>,
+    cohorts: CohortSnapshot[],
+  ): Promise<{ changed: boolean; drift: boolean; state: FlagEnvironmentState }> {
+    const flag = variantFlag(plan.slug, plan.variant);
+    const desired = resolveSegments(desiredFlag(plan), segmentIds);
+    const current = await this.currentState(flag, plan);
+    const desiredKey = environmentKey(desired);
+    const currentKey = environmentKey(current);
+    if (currentKey === desiredKey) {
+      if (plan.syncedVersion < plan.version || plan.applied !== currentKey)
+        await this.markSynced(plan, currentKey);
+      return { changed: false, drift: false, state: current };
+    }
+
+    // Unchanged plan, already applied, yet Unleash differs: edited in Unleash directly.
+    const drift = plan.syncedVersion >= plan.version && plan.applied !== null;
+    if (drift && plan.driftPolicy === 'adopt') {
+      const adopted = adoptableState(plan, current, segmentNames, cohorts);
+      if (adopted) {
+        await this.adopt(plan, adopted, current, currentKey);
+        return { changed: false, drift: true, state: current };
+      }
+    }
+    if (drift) await this.recordCorrection(plan, desired, current, plan.driftPolicy === 'adopt');
+
+    const after = await this.admin.applyEnvironmentState(flag, desired, current);
+    await this.markSynced(plan, environmentKey(after));
+    this.logger.event('info', 'rollout.flag_applied', {
+      flag,
+      stage: plan.stage,
+      paused: plan.paused,
+      drift,
+    });
+    return { changed: true, drift, state: after };
+  }
+
+  /** The flag's state in Unleash; a missing flag is created (off) first. */
+  private async currentState(flag: string, plan: PlanSnapshot): Promise<FlagEnvironmentState> {
+    try {
+      return await this.admin.getEnvironmentState(flag);
+    } catch (error) {
+      if (!(error instanceof UnleashAdminError) || error.status !== 404) throw error;
+      await this.admin.createFlag(flag, `Guichet: ${plan.slug} (${plan.variant} variant)`);
+      return this.admin.getEnvironmentState(flag);
+    }
+  }
+
+  private async markSynced(plan: PlanRow, appliedKey: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE rollout_plan
+          SET synced_version = GREATEST(synced_version, $3), applied = $4::jsonb,
+              synced_at = now(), sync_error = NULL, sync_attempts = 0
+        WHERE service_slug = $1 AND variant = $2`,
+      [plan.slug, plan.variant, plan.version, JSON.stringify(appliedKey)],
+    );
+  }
+
+  private async recordCorrection(
+    plan: PlanRow,
+    desired: FlagEnvironmentState,
+    actual: FlagEnvironmentState,
+    adoptionRefused: boolean,
+  ): Promise<void> {
+    const flag = variantFlag(plan.slug, plan.variant);
+    await this.dataSource.transaction(async (manager) => {
+      await this.insertDrift(manager, plan, desired, actual, 'corrected');
+      await this.insertDecision(manager, plan, 'drift-corrected', {
+        flag,
+        reason: adoptionRefused
+          ? 'Edited in Unleash into a state the plan cannot express; put back to the plan.'
+          : 'Edited in Unleash directly; put back to the plan.',
+      });
+      await this.audit.record(manager, {
+        actor: { type: 'system', id: 'rollout-reconciler' },
+        action: 'rollout.drift_corrected',
+        entity: { type: 'rollout-plan', id: flag },
+        before: actual,
+        after: desired,
+      });
+    });
+    this.logger.event('warn', 'rollout.drift_corrected', { flag });
+  }
+
+  private async adopt(
+    plan: PlanRow,
+    adopted: PlanSnapshot,
+    actual: FlagEnvironmentState,
+    actualKey: string,
+  ): Promise<void> {
+    const flag = variantFlag(plan.slug, plan.variant);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE rollout_plan
+            SET stage = $3, paused = $4, gradual_percentage = $5, version = version + 1,
+                synced_version = version + 1, applied = $6::jsonb, synced_at = now(),
+                sync_error = NULL, updated_at = now()
+          WHERE service_slug = $1 AND variant = $2`,
+        [
+          plan.slug,
+          plan.variant,
+          adopted.stage,
+          adopted.paused,
+          adopted.gradualPercentage,
+          JSON.stringify(actualKey),
+        ],
+      );
+      await manager.query(
+        `DELETE FROM rollout_plan_cohort WHERE service_slug = $1 AND variant = $2
+            AND cohort_id NOT IN (SELECT cohort.id FROM cohort WHERE cohort.slug = ANY($3))`,
+        [plan.slug, plan.variant, adopted.cohorts],
+      );
+      await manager.query(
+        `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id)
+         SELECT $1, $2, cohort.id FROM cohort WHERE cohort.slug = ANY($3)
+         ON CONFLICT DO NOTHING`,
+        [plan.slug, plan.variant, adopted.cohorts],
+      );
+      const expected = resolveSegmentsLoosely(plan);
+      await this.insertDrift(manager, plan, expected, actual, 'adopted');
+      await this.insertDecision(manager, plan, 'drift-adopted', {
+        flag,
+        reason: 'Edited in Unleash directly; adopted into the plan (drift policy "adopt").',
+        to: adopted,
+      });
+      await this.audit.record(manager, {
+        actor: { type: 'system', id: 'rollout-reconciler' },
+        action: 'rollout.drift_adopted',
+        entity: { type: 'rollout-plan', id: flag },
+        before: snapshotOf(plan),
+        after: adopted,
+      });
+    });
+    this.logger.event('warn', 'rollout.drift_adopted', { flag, stage: adopted.stage });
+  }
+
+  private async insertDrift(
+    manager: EntityManager,
+    plan: PlanRow,
+    expected: unknown,
+    actual: FlagEnvironmentState,
+    resolution: 'corrected' | 'adopted',
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO rollout_drift (service_slug, variant, flag, expected, actual, resolution)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        plan.slug,
+        plan.variant,
+        variantFlag(plan.slug, plan.variant),
+        JSON.stringify(expected),
+        JSON.stringify(actual),
+        resolution,
+      ],
+    );
+  }
+
+  private async insertDecision(
+    manager: EntityManager,
+    plan: PlanRow,
+    kind: 'drift-corrected' | 'drift-adopted',
+    details: { flag: string; reason: string; to?: PlanSnapshot },
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO rollout_decision (service_slug, variant, kind, from_stage, to_stage, reason, details, actor_type)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'system')`,
+      [
+        plan.slug,
+        plan.variant,
+        kind,
+        plan.stage,
+        details.to?.stage ?? plan.stage,
+        details.reason,
+        JSON.stringify({ flag: details.flag, ...(details.to ? { adopted: details.to } : {}) }),
+      ],
+    );
+  }
+
+  /** Each cohort's segment `cohort:<slug>`, created or corrected; returns every cohort segment. */
+  private async syncSegments(cohorts: CohortSnapshot[]): Promise<Segment[]> {
+    const existing = new Map((await this.admin.segments()).map((s) => [s.name, s]));
+    const result: Segment[] = [];
+    for (const cohort of cohorts) {
+      const desired = desiredSegment(cohort);
+      const current = existing.get(desired.name);
+      if (!current) {
+        result.push(await this.admin.createSegment(desired));
+        this.logger.event('info', 'rollout.segment_created', { segment: desired.name });
+      } else if (!sameConstraints(current, desired)) {
+        await this.admin.updateSegment({ ...desired, id: current.id });
+        result.push({ ...desired, id: current.id });
+        this.logger.event('info', 'rollout.segment_updated', { segment: desired.name });
+      } else {
+        result.push(current);
+      }
+    }
+    return result;
+  }
+
+  private async loadPlans(): Promise<PlanRow[]> {
+    const rows = await this.dataSource.query<
+      {
+        service_slug: string;
+        variant: Audience;
+        stage: Stage;
+        paused: boolean;
+        gradual_percentage: number;
+        drift_policy: 'correct' | 'adopt';
+        version: string;
+        synced_version: string;
+        applied: string | null;
+        cohorts: string[];
+      }[]
+    >(
+      `SELECT rollout_plan.service_slug, rollout_plan.variant, rollout_plan.stage, rollout_plan.paused,
+              rollout_plan.gradual_percentage, rollout_plan.drift_policy, rollout_plan.version,
+              rollout_plan.synced_version, rollout_plan.applied,
+              COALESCE(array_agg(cohort.slug ORDER BY cohort.slug)
+                FILTER (WHERE cohort.slug IS NOT NULL), '{}') AS cohorts
+         FROM rollout_plan
+         LEFT JOIN rollout_plan_cohort
+           ON rollout_plan_cohort.service_slug = rollout_plan.service_slug
+          AND rollout_plan_cohort.variant = rollout_plan.variant
+         LEFT JOIN cohort ON cohort.id = rollout_plan_cohort.cohort_id
+        GROUP BY rollout_plan.service_slug, rollout_plan.variant
+        ORDER BY rollout_plan.service_slug, rollout_plan.variant`,
+    );
+    return rows.map((r) => ({
+      slug: r.service_slug,
+      variant: r.variant,
+      stage: r.stage,
+      paused: r.paused,
+      gradualPercentage: r.gradual_percentage,
+      cohorts: r.cohorts,
+      driftPolicy: r.drift_policy,
+      version: Number(r.version),
+      syncedVersion: Number(r.synced_version),
+      applied: r.applied,
+    }));
+  }
+
+  private async loadCohorts(): Promise<CohortSnapshot[]> {
+    const rows = await this.dataSource.query<
+      { slug: string; audience: Audience; members: string[] }[]
+    >(
+      `SELECT cohort.slug, cohort.audience,
+              COALESCE(array_agg(
+                CASE cohort.audience WHEN 'business' THEN cohort_member.organization_id::text
+                                     ELSE cohort_member.account_id::text END)
+                FILTER (WHERE cohort_member.id IS NOT NULL), '{}') AS members
+         FROM cohort
+         LEFT JOIN cohort_member
+           ON cohort_member.cohort_id = cohort.id AND cohort_member.status = 'active'
+          AND CASE cohort.audience WHEN 'business' THEN cohort_member.organization_id IS NOT NULL
+                                   ELSE cohort_member.account_id IS NOT NULL END
+        GROUP BY cohort.id
+        ORDER BY cohort.slug`,
+    );
+    return rows;
+  }
+
+  private afterRun(report: ReconcileReport): void {
+    if (this.stopped) return;
+    if (report.status === 'done' && report.errors.length === 0) this.failures = 0;
+    else if (report.status !== 'busy') this.failures++;
+    if (report.errors.length > 0)
+      this.logger.event('warn', 'rollout.reconcile_failed', {
+        errors: report.errors.slice(0, 5),
+        failures: this.failures,
+      });
+    if (report.status === 'busy') return this.schedule(1000);
+    if (this.failures > 0) {
+      // Unleash down or refusing: retry with backoff until it takes the change.
+      return this.schedule(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures, 10)));
+    }
+    if (this.config.ROLLOUT_RECONCILE_INTERVAL_MS > 0)
+      this.schedule(this.config.ROLLOUT_RECONCILE_INTERVAL_MS);
+  }
+
+  /** Sets the next run, keeping an earlier one if there is one. */
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    const at = Date.now() + delayMs;
+    if (this.timer && this.timerAt <= at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      void this.reconcile();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** LISTEN for committed changes made on any instance. */
+  private async listen(): Promise<void> {
+    try {
+      const client = new pg.Client({ connectionString: this.config.DATABASE_URL });
+      client.on('error', (error) =>
+        this.logger.event('warn', 'rollout.listener_error', { error: error.message }),
+      );
+      client.on('notification', () => this.requestSync());
+      await client.connect();
+      await client.query(`LISTEN ${ROLLOUT_CHANGED_CHANNEL}`);
+      this.listener = client;
+    } catch (error) {
+      // The periodic run still catches up; changes made on this instance sync at once.
+      this.logger.event('warn', 'rollout.listen_failed', { error: (error as Error).message });
+    }
+  }
+}
+
+function sameConstraints(a: { constraints: unknown[] }, b: DesiredSegment): boolean {
+  const normal = (constraints: unknown[]) =>
+    JSON.stringify(
+      (constraints as { contextName: string; operator: string; values?: string[] }[]).map((c) => ({
+        contextName: c.contextName,
+        operator: c.operator,
+        values: [...(c.values ?? [])].sort(),
+      })),
+    );
+  return normal(a.constraints) === normal(b.constraints);
+}
+
+function snapshotOf(plan: PlanRow): PlanSnapshot {
+  const { slug, variant, stage, paused, gradualPercentage, cohorts } = plan;
+  return { slug, variant, stage, paused, gradualPercentage, cohorts };
+}
+
+/** What the plan wanted, with segments named (for the drift record). */
+function resolveSegmentsLoosely(plan: PlanRow) {
+  return desiredFlag(snapshotOf(plan));
+}
+
+function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,694 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Audience } from '../../platform/flags/flag-context.js';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { returningRows } from '../../platform/database/database.js';
+import { isLocale } from '../../platform/i18n/i18n.service.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { RequestOrigin } from '../audit/request-origin.js';
+import { OutboxService } from '../notifications/outbox.service.js';
+import {
+  CHECKLIST_ITEMS,
+  evaluateGates,
+  GATE_IDS,
+  PilotEvidence,
+  type ChecklistItem,
+  type GateResult,
+  type Thresholds,
+} from './gates.js';
+import { markPlanChanged } from './rollout-changes.js';
+import {
+  breaksSmeFirst,
+  isGatedPromotion,
+  nextStage,
+  previousStage,
+  stageKind,
+  type Stage,
+} from './stages.js';
+import { variantFlag } from './variant-access.service.js';
+
+export type RolloutErrorCode =
+  | 'plan-not-found'
+  | 'stage-changed'
+  | 'no-next-stage'
+  | 'no-previous-stage'
+  | 'gates-failing'
+  | 'sme-first'
+  | 'reason-required'
+  | 'already-paused'
+  | 'not-paused'
+  | 'percentage-invalid'
+  | 'cohort-not-found'
+  | 'cohort-audience'
+  | 'schedule-in-past'
+  | 'schedule-not-found'
+  | 'threshold-invalid';
+
+/** A rollout rule said no; the console maps each code to a status and a message. */
+export class RolloutError extends Error {
+  constructor(
+    readonly code: RolloutErrorCode,
+    readonly gates: GateResult[] = [],
+  ) {
+    super(code);
+    this.name = 'RolloutError';
+  }
+}
+
+/** A member of staff acting on a plan, and where the request came from. */
+export interface RolloutActor {
+  accountId: string;
+  origin: RequestOrigin;
+}
+
+export interface PlanRecord {
+  slug: string;
+  variant: Audience;
+  stage: Stage;
+  paused: boolean;
+  gradualPercentage: number;
+  thresholds: Thresholds;
+  driftPolicy: 'correct' | 'adopt';
+  version: number;
+  syncedVersion: number;
+  syncedAt: Date | null;
+  syncError: string | null;
+  cohorts: { id: string; slug: string; name: string; members: number }[];
+  checklist: { item: ChecklistItem; tickedBy: string | null; tickedAt: Date | null }[];
+}
+
+export type DecisionKind =
+  | 'promote'
+  | 'rollback'
+  | 'pause'
+  | 'resume'
+  | 'percentage'
+  | 'cohort-attached'
+  | 'cohort-detached'
+  | 'schedule'
+  | 'schedule-cancelled'
+  | 'scheduled-promotion'
+  | 'scheduled-skipped'
+  | 'thresholds'
+  | 'checklist';
+
+interface StageChange {
+  /** The stage the person saw when they decided: a concurrent change makes this a 409. */
+  expectedStage?: string;
+  reason: string;
+}
+
+interface PromoteInput extends StageChange {
+  /** Promote despite failing gates or SME-first, with a reason (recorded). */
+  override?: boolean;
+}
+
+/**
+ * The rollout plans and every decision taken on them. Each change is one
+ * transaction: the plan, its decision record (with a snapshot of every gate's
+ * value and threshold), its audit event, and a NOTIFY for the reconciler, which
+ * then makes Unleash follow (the console waits for it: ARCHITECTURE.md, "Rollout model").
+ */
+@Injectable()
+export class RolloutService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly evidence: PilotEvidence,
+    private readonly outbox: OutboxService,
+    private readonly catalogue: CatalogueService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** A plan for every variant of the catalogue, closed when new. */
+  async ensurePlans(variants: { slug: string; variant: Audience }[]): Promise<void> {
+    if (variants.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO rollout_plan (service_slug, variant)
+       SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+      [variants.map((v) => v.slug), variants.map((v) => v.variant)],
+    );
+  }
+
+  async plan(slug: string, variant: Audience, manager?: EntityManager): Promise<PlanRecord> {
+    const db = manager ?? this.dataSource.manager;
+    const [row] = await db.query<
+      {
+        stage: Stage;
+        paused: boolean;
+        gradual_percentage: number;
+        gate_thresholds: Thresholds;
+        drift_policy: 'correct' | 'adopt';
+        version: string;
+        synced_version: string;
+        synced_at: Date | null;
+        sync_error: string | null;
+      }[]
+    >(
+      `SELECT rollout_plan.stage, rollout_plan.paused, rollout_plan.gradual_percentage,
+              rollout_plan.gate_thresholds, rollout_plan.drift_policy, rollout_plan.version,
+              rollout_plan.synced_version, rollout_plan.synced_at, rollout_plan.sync_error
+         FROM rollout_plan WHERE rollout_plan.service_slug = $1 AND rollout_plan.variant = $2`,
+      [slug, variant],
+    );
+    if (!row) throw new RolloutError('plan-not-found');
+    const cohorts = await db.query<PlanRecord['cohorts']>(
+      `SELECT cohort.id, cohort.slug, cohort.name,
+              (SELECT count(*)::int FROM cohort_member
+                WHERE cohort_member.cohort_id = cohort.id AND cohort_member.status = 'active') AS members
+         FROM rollout_plan_cohort JOIN cohort ON cohort.id = rollout_plan_cohort.cohort_id
+        WHERE rollout_plan_cohort.service_slug = $1 AND rollout_plan_cohort.variant = $2
+        ORDER BY cohort.name`,
+      [slug, variant],
+    );
+    const ticks = await db.query<{ item: ChecklistItem; ticked_by: string; ticked_at: Date }[]>(
+      `SELECT rollout_checklist_tick.item, account.display_name AS ticked_by, rollout_checklist_tick.ticked_at
+         FROM rollout_checklist_tick
+         LEFT JOIN account ON account.id = rollout_checklist_tick.ticked_by
+        WHERE rollout_checklist_tick.service_slug = $1 AND rollout_checklist_tick.variant = $2`,
+      [slug, variant],
+    );
+    return {
+      slug,
+      variant,
+      stage: row.stage,
+      paused: row.paused,
+      gradualPercentage: row.gradual_percentage,
+      thresholds: row.gate_thresholds,
+      driftPolicy: row.drift_policy,
+      version: Number(row.version),
+      syncedVersion: Number(row.synced_version),
+      syncedAt: row.synced_at,
+      syncError: row.sync_error,
+      cohorts,
+      checklist: CHECKLIST_ITEMS.map((item) => {
+        const tick = ticks.find((t) => t.item === item);
+        return { item, tickedBy: tick?.ticked_by ?? null, tickedAt: tick?.ticked_at ?? null };
+      }),
+    };
+  }
+
+  /** Every gate's value, threshold and verdict for the plan now. */
+  async gates(plan: PlanRecord): Promise<GateResult[]> {
+    const figures = await this.evidence.figures(
+      plan.slug,
+      plan.variant,
+      plan.cohorts.map((c) => c.id),
+    );
+    const ticked = plan.checklist.filter((c) => c.tickedAt).length;
+    return evaluateGates(plan.slug, plan.variant, figures, ticked, plan.thresholds);
+  }
+
+  /**
+   * One stage forward. Out of a pilot or gradual stage every gate must pass;
+   * a citizen variant may not pass `internal` before its business twin reaches
+   * `sme-all`. Either can be overridden with a written reason, recorded.
+   */
+  async promote(actor: RolloutActor, slug: string, variant: Audience, input: PromoteInput) {
+    return this.change(actor, slug, variant, input, async (manager, plan) => {
+      const to = nextStage(variant, plan.stage);
+      if (!to) throw new RolloutError('no-next-stage');
+      const gates = await this.gates(plan);
+      const failing = isGatedPromotion(variant, plan.stage)
+        ? gates.filter((g) => g.status !== 'pass').map((g) => g.id)
+        : [];
+      const twin = variant === 'citizen' ? (await this.plan(slug, 'business', manager)).stage : to;
+      const smeFirst = breaksSmeFirst(variant, to, twin);
+      const override = failing.length > 0 || smeFirst;
+      if (override && !input.override)
+        throw new RolloutError(smeFirst ? 'sme-first' : 'gates-failing', gates);
+      await this.setStage(manager, plan, to);
+      if (stageKind(variant, to) === 'all' && variant === 'citizen')
+        await this.notifySubscribers(manager, slug);
+      return {
+        kind: 'promote' as const,
+        to,
+        override,
+        gates,
+        details: { failingGates: failing, smeFirst, businessStage: twin },
+      };
+    });
+  }
+
+  /** One stage back, at once: no gate holds a rollback. */
+  async rollback(actor: RolloutActor, slug: string, variant: Audience, input: StageChange) {
+    return this.change(actor, slug, variant, input, async (manager, plan) => {
+      const to = previousStage(variant, plan.stage);
+      if (!to) throw new RolloutError('no-previous-stage');
+      await this.setStage(manager, plan, to);
+      return { kind: 'rollback' as const, to, gates: await this.gates(plan) };
+    });
+  }
+
+  /** The kill switch: the variant closes to everyone at once; drafts are kept. */
+  async pause(actor: RolloutActor, slug: string, variant: Audience, input: StageChange) {
+    return this.change(actor, slug, variant, input, async (manager, plan) => {
+      if (plan.paused) throw new RolloutError('already-paused');
+      await this.setPaused(manager, plan, true);
+      return { kind: 'pause' as const, gates: await this.gates(plan) };
+    });
+  }
+
+  async resume(actor: RolloutActor, slug: string, variant: Audience, input: StageChange) {
+    return this.change(actor, slug, variant, input, async (manager, plan) => {
+      if (!plan.paused) throw new RolloutError('not-paused');
+      await this.setPaused(manager, plan, false);
+      return { kind: 'resume' as const, gates: await this.gates(plan) };
+    });
+  }
+
+  async setPercentage(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    input: StageChange & { percentage: number },
+  ) {
+    const percentage = input.percentage;
+    if (!Number.isInteger(percentage) || percentage < 1 || percentage > 100)
+      throw new RolloutError('percentage-invalid');
+    return this.change(actor, slug, variant, input, async (manager, plan) => {
+      await manager.query(
+        `UPDATE rollout_plan SET gradual_percentage = $3 WHERE service_slug = $1 AND variant = $2`,
+        [slug, variant, percentage],
+      );
+      await markPlanChanged(manager, slug, variant);
+      return {
+        kind: 'percentage' as const,
+        gates: await this.gates(plan),
+        details: { from: plan.gradualPercentage, to: percentage },
+      };
+    });
+  }
+
+  async attachCohort(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    input: StageChange & { cohortId: string },
+  ) {
+    return this.change(actor, slug, variant, input, async (manager, plan) => {
+      const cohort = await this.cohort(manager, input.cohortId);
+      if (cohort.audience !== variant) throw new RolloutError('cohort-audience');
+      await manager.query(
+        `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id, attached_by)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+        [slug, variant, cohort.id, actor.accountId],
+      );
+      await markPlanChanged(manager, slug, variant);
+      return {
+        kind: 'cohort-attached' as const,
+        gates: await this.gates(plan),
+        details: { cohort: cohort.slug },
+      };
+    });
+  }
+
+  async detachCohort(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    input: StageChange & { cohortId: string },
+  ) {
+    return this.change(actor, slug, variant, input, async (manager, plan) => {
+      const cohort = await this.cohort(manager, input.cohortId);
+      await manager.query(
+        `DELETE FROM rollout_plan_cohort WHERE service_slug = $1 AND variant = $2 AND cohort_id = $3`,
+        [slug, variant, cohort.id],
+      );
+      await markPlanChanged(manager, slug, variant);
+      return {
+        kind: 'cohort-detached' as const,
+        gates: await this.gates(plan),
+        details: { cohort: cohort.slug },
+      };
+    });
+  }
+
+  /** Gate thresholds for this service variant (blank = the default) and the drift policy. */
+  async setSettings(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    input: StageChange & { thresholds: Thresholds; driftPolicy: 'correct' | 'adopt' },
+  ) {
+    for (const id of GATE_IDS) {
+      const value = input.thresholds[id];
+      if (value !== undefined && (!Number.isFinite(value) || value < 0))
+        throw new RolloutError('threshold-invalid');
+    }
+    return this.change(actor, slug, variant, input, async (manager, plan) => {
+      await manager.query(
+        `UPDATE rollout_plan SET gate_thresholds = $3, drift_policy = $4, updated_at = now()
+          WHERE service_slug = $1 AND variant = $2`,
+        [slug, variant, JSON.stringify(input.thresholds), input.driftPolicy],
+      );
+      return {
+        kind: 'thresholds' as const,
+        gates: await this.gates({ ...plan, thresholds: input.thresholds }),
+        details: {
+          before: { thresholds: plan.thresholds, driftPolicy: plan.driftPolicy },
+          after: { thresholds: input.thresholds, driftPolicy: input.driftPolicy },
+        },
+      };
+    });
+  }
+
+  /** Ticks or unticks a checklist item; the ticker is named on the plan page. */
+  async setChecklistItem(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    input: { item: ChecklistItem; ticked: boolean; reason?: string },
+  ) {
+    return this.change(
+      actor,
+      slug,
+      variant,
+      { reason: input.reason ?? '' },
+      async (manager) => {
+        if (input.ticked)
+          await manager.query(
+            `INSERT INTO rollout_checklist_tick (service_slug, variant, item, ticked_by)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+            [slug, variant, input.item, actor.accountId],
+          );
+        else
+          await manager.query(
+            `DELETE FROM rollout_checklist_tick WHERE service_slug = $1 AND variant = $2 AND item = $3`,
+            [slug, variant, input.item],
+          );
+        const after = await this.plan(slug, variant, manager);
+        return {
+          kind: 'checklist' as const,
+          gates: await this.gates(after),
+          details: { item: input.item, ticked: input.ticked },
+        };
+      },
+      { reasonOptional: true },
+    );
+  }
+
+  /**
+   * A promotion to run at `runAt`: then, only if every gate passes and the
+   * stage is still the one seen now; otherwise it is recorded as skipped and the
+   * rollout managers are emailed.
+   */
+  async schedule(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    input: StageChange & { runAt: Date },
+  ) {
+    if (input.runAt.getTime() <= Date.now()) throw new RolloutError('schedule-in-past');
+    return this.change(actor, slug, variant, input, async (manager, plan) => {
+      const to = nextStage(variant, plan.stage);
+      if (!to) throw new RolloutError('no-next-stage');
+      const [row] = await manager.query<{ id: string }[]>(
+        `INSERT INTO rollout_schedule (service_slug, variant, from_stage, to_stage, run_at, reason, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [slug, variant, plan.stage, to, input.runAt, input.reason.trim(), actor.accountId],
+      );
+      return {
+        kind: 'schedule' as const,
+        to,
+        gates: await this.gates(plan),
+        details: { scheduleId: row.id, runAt: input.runAt.toISOString() },
+      };
+    });
+  }
+
+  async cancelSchedule(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    input: { scheduleId: string; reason: string },
+  ) {
+    return this.change(actor, slug, variant, input, async (manager, plan) => {
+      const rows = await returningRows<{ id: string; run_at: Date; to_stage: Stage }>(
+        manager,
+        `UPDATE rollout_schedule SET status = 'cancelled', ran_at = now()
+          WHERE id = $1 AND service_slug = $2 AND variant = $3 AND status = 'pending'
+          RETURNING id, run_at, to_stage`,
+        [input.scheduleId, slug, variant],
+      );
+      if (rows.length === 0) throw new RolloutError('schedule-not-found');
+      return {
+        kind: 'schedule-cancelled' as const,
+        to: rows[0].to_stage,
+        gates: await this.gates(plan),
+        details: { scheduleId: rows[0].id, runAt: new Date(rows[0].run_at).toISOString() },
+      };
+    });
+  }
+
+  /**
+   * Runs the scheduled promotions that are due (FOR UPDATE SKIP LOCKED: one
+   * instance each). Returns how many ran or were skipped.
+   */
+  async runDueSchedules(limit = 20): Promise<{ promoted: string[]; skipped: string[] }> {
+    const result = { promoted: [] as string[], skipped: [] as string[] };
+    for (let i = 0; i < limit; i++) {
+      const outcome = await this.dataSource.transaction(async (manager) => {
+        const [due] = await manager.query<
+          {
+            id: string;
+            service_slug: string;
+            variant: Audience;
+            from_stage: Stage;
+            to_stage: Stage;
+            reason: string;
+            created_by: string | null;
+            run_at: Date;
+          }[]
+        >(
+          `SELECT id, service_slug, variant, from_stage, to_stage, reason, created_by, run_at
+             FROM rollout_schedule WHERE status = 'pending' AND run_at <= now()
+            ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        );
+        if (!due) return undefined;
+        await this.lockPlan(manager, due.service_slug, due.variant);
+        const plan = await this.plan(due.service_slug, due.variant, manager);
+        const gates = await this.gates(plan);
+        const failing = isGatedPromotion(plan.variant, plan.stage)
+          ? gates.filter((g) => g.status !== 'pass').map((g) => g.id)
+          : [];
+        const twin =
+          plan.variant === 'citizen'
+            ? (await this.plan(plan.slug, 'business', manager)).stage
+            : due.to_stage;
+        const why =
+          plan.stage !== due.from_stage || plan.paused
+            ? 'stage-changed'
+            : failing.length > 0
+              ? 'gates-failing'
+              : breaksSmeFirst(plan.variant, due.to_stage, twin)
+                ? 'sme-first'
+                : undefined;
+        const flag = variantFlag(plan.slug, plan.variant);
+        if (why) {
+          await manager.query(
+            `UPDATE rollout_schedule SET status = 'skipped', ran_at = now(), outcome = $2 WHERE id = $1`,
+            [due.id, JSON.stringify({ why, failingGates: failing })],
+          );
+          await this.recordDecision(manager, plan, {
+            kind: 'scheduled-skipped',
+            to: due.to_stage,
+            reason: due.reason,
+            gates,
+            details: { scheduleId: due.id, why, failingGates: failing },
+            actor: undefined,
+          });
+          await this.emailRolloutManagers(manager, {
+            flag,
+            link: `${this.config.PUBLIC_URL}/staff/rollout/${plan.slug}/${plan.variant}`,
+            from: plan.stage,
+            to: due.to_stage,
+            runAt: new Date(due.run_at).toISOString(),
+            why,
+            failing: failing.join(', '),
+          });
+          return { flag, skipped: true };
+        }
+        await this.setStage(manager, plan, due.to_stage);
+        if (stageKind(plan.variant, due.to_stage) === 'all' && plan.variant === 'citizen')
+          await this.notifySubscribers(manager, plan.slug);
+        await manager.query(
+          `UPDATE rollout_schedule SET status = 'done', ran_at = now(), outcome = '{}' WHERE id = $1`,
+          [due.id],
+        );
+        await this.recordDecision(manager, plan, {
+          kind: 'scheduled-promotion',
+          to: due.to_stage,
+          reason: due.reason,
+          gates,
+          details: { scheduleId: due.id, scheduledBy: due.created_by },
+          actor: undefined,
+        });
+        return { flag, skipped: false };
+      });
+      if (!outcome) break;
+      (outcome.skipped ? result.skipped : result.promoted).push(outcome.flag);
+    }
+    return result;
+  }
+
+  /** The runner of every staff decision: lock, check, change, record, audit. */
+  private async change<
+    T extends {
+      kind: DecisionKind;
+      to?: Stage;
+      override?: boolean;
+      gates: GateResult[];
+      details?: Record<string, unknown>;
+    },
+  >(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    input: StageChange & { override?: boolean },
+    body: (manager: EntityManager, plan: PlanRecord) => Promise<T>,
+    options: { reasonOptional?: boolean } = {},
+  ): Promise<T & { from: Stage }> {
+    const reason = input.reason.trim();
+    return this.dataSource.transaction(async (manager) => {
+      await this.lockPlan(manager, slug, variant);
+      const plan = await this.plan(slug, variant, manager);
+      if (input.expectedStage !== undefined && input.expectedStage !== plan.stage)
+        throw new RolloutError('stage-changed');
+      const outcome = await body(manager, plan);
+      // Checked after the rules, so "gates failing" is said before "give a reason".
+      if (!reason && !options.reasonOptional) throw new RolloutError('reason-required');
+      await this.recordDecision(manager, plan, { ...outcome, reason, actor });
+      return { ...outcome, from: plan.stage };
+    });
+  }
+
+  private async recordDecision(
+    manager: EntityManager,
+    plan: PlanRecord,
+    decision: {
+      kind: DecisionKind;
+      to?: Stage;
+      override?: boolean;
+      reason: string;
+      gates: GateResult[];
+      details?: Record<string, unknown>;
+      actor: RolloutActor | undefined;
+    },
+  ): Promise<void> {
+    const flag = variantFlag(plan.slug, plan.variant);
+    const [row] = await manager.query<{ id: string }[]>(
+      `INSERT INTO rollout_decision
+         (service_slug, variant, kind, from_stage, to_stage, override, reason, details, gates, actor_type, actor_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      [
+        plan.slug,
+        plan.variant,
+        decision.kind,
+        plan.stage,
+        decision.to ?? plan.stage,
+        decision.override ?? false,
+        decision.reason || null,
+        JSON.stringify(decision.details ?? {}),
+        JSON.stringify(decision.gates),
+        decision.actor ? 'staff' : 'system',
+        decision.actor?.accountId ?? null,
+      ],
+    );
+    await this.audit.record(manager, {
+      actor: decision.actor
+        ? { type: 'staff', id: decision.actor.accountId }
+        : { type: 'system', id: 'rollout-scheduler' },
+      action: `rollout.${decision.kind}${decision.override ? '.override' : ''}`,
+      entity: { type: 'rollout-plan', id: flag },
+      before: { stage: plan.stage, paused: plan.paused },
+      after: {
+        decision: row.id,
+        stage: decision.to ?? plan.stage,
+        reason: decision.reason || undefined,
+        ...(decision.details ?? {}),
+      },
+      ip: decision.actor?.origin.ip,
+      requestId: decision.actor?.origin.requestId,
+    });
+  }
+
+  private async lockPlan(manager: EntityManager, slug: string, variant: Audience) {
+    const rows = await manager.query<unknown[]>(
+      `SELECT 1 FROM rollout_plan WHERE service_slug = $1 AND variant = $2 FOR UPDATE`,
+      [slug, variant],
+    );
+    if (rows.length === 0) throw new RolloutError('plan-not-found');
+  }
+
+  private async setStage(manager: EntityManager, plan: PlanRecord, to: Stage) {
+    await manager.query(
+      `UPDATE rollout_plan SET stage = $3 WHERE service_slug = $1 AND variant = $2`,
+      [plan.slug, plan.variant, to],
+    );
+    await markPlanChanged(manager, plan.slug, plan.variant);
+  }
+
+  private async setPaused(manager: EntityManager, plan: PlanRecord, paused: boolean) {
+    await manager.query(
+      `UPDATE rollout_plan SET paused = $3 WHERE service_slug = $1 AND variant = $2`,
+      [plan.slug, plan.variant, paused],
+    );
+    await markPlanChanged(manager, plan.slug, plan.variant);
+  }
+
+  private async cohort(manager: EntityManager, id: string) {
+    const [cohort] = /^[0-9a-f-]{36}$/i.test(id)
+      ? await manager.query<{ id: string; slug: string; audience: Audience }[]>(
+          `SELECT cohort.id, cohort.slug, cohort.audience FROM cohort WHERE cohort.id = $1`,
+          [id],
+        )
+      : [];
+    if (!cohort) throw new RolloutError('cohort-not-found');
+    return cohort;
+  }
+
+  /** "Notify me when it opens": the citizen variant reached `general`. */
+  private async notifySubscribers(manager: EntityManager, slug: string) {
+    const rows = await returningRows<{ email: string; language: string; name: string }>(
+      manager,
+      `UPDATE release_subscription SET notified_at = now()
+         FROM account
+        WHERE release_subscription.account_id = account.id
+          AND release_subscription.service_slug = $1 AND release_subscription.notified_at IS NULL
+          AND account.closed_at IS NULL
+        RETURNING account.email, release_subscription.language, account.display_name AS name`,
+      [slug],
+    );
+    const title = this.catalogue.find(slug)?.title;
+    for (const row of rows) {
+      const locale = isLocale(row.language) ? row.language : 'fr';
+      await this.outbox.enqueue(manager, {
+        kind: 'service-released',
+        to: row.email,
+        locale,
+        values: {
+          name: row.name,
+          service: title?.[locale] ?? slug,
+          link: `${this.config.PUBLIC_URL}/services/${slug}/citizen`,
+        },
+      });
+    }
+  }
+
+  private async emailRolloutManagers(manager: EntityManager, values: Record<string, string>) {
+    const rows = await manager.query<{ email: string; preferred_locale: string }[]>(
+      `SELECT account.email, account.preferred_locale FROM staff_member JOIN account ON account.id = staff_member.account_id
+        WHERE staff_member.role IN ('rollout-manager', 'admin') AND account.closed_at IS NULL`,
+    );
+    for (const row of rows) {
+      await this.outbox.enqueue(manager, {
+        kind: 'rollout-schedule-skipped',
+        to: row.email,
+        locale: isLocale(row.preferred_locale) ? row.preferred_locale : 'fr',
+        values,
+      });
+    }
+  }
+}

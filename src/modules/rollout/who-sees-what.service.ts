@@ -1,0 +1,182 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AUDIENCES, type Audience, type FlagContext } from '../../platform/flags/flag-context.js';
+import { FlagsService } from '../../platform/flags/flags.service.js';
+import { stageKind, type Stage } from './stages.js';
+import { variantFlag } from './variant-access.service.js';
+
+/** Who to look at: an SME by NEQ, a person by email, or attributes typed in. */
+export type Subject =
+  | { kind: 'sme'; neq: string }
+  | { kind: 'person'; email: string }
+  | {
+      kind: 'attributes';
+      audience: Audience;
+      id: string;
+      employeeCount?: number;
+      staff: boolean;
+    };
+
+export interface ResolvedSubject {
+  label: string;
+  context: FlagContext;
+}
+
+/** Why a variant is on or off for someone, in the plan's terms. */
+export type Reason =
+  | 'other-audience'
+  | 'closed'
+  | 'paused'
+  | 'staff'
+  | 'cohort'
+  | 'gradual-in'
+  | 'gradual-out'
+  | 'all'
+  | 'not-in-pilot';
+
+export interface VariantVerdict {
+  slug: string;
+  variant: Audience;
+  stage: Stage;
+  /** What Unleash answers now, on this instance. */
+  enabled: boolean;
+  reason: Reason;
+  cohorts: string[];
+}
+
+/**
+ * "Who sees what": for an SME, a person or typed attributes, which variant of
+ * every service they get and why. The verdict is Unleash's own evaluation (the
+ * same client and context as a real request); the reason reads the plan.
+ */
+@Injectable()
+export class WhoSeesWhatService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly flags: FlagsService,
+  ) {}
+
+  async resolve(subject: Subject): Promise<ResolvedSubject | undefined> {
+    if (subject.kind === 'sme') {
+      const [org] = await this.dataSource.query<
+        { id: string; legal_name: string; employee_count: number }[]
+      >(
+        `SELECT organization.id, organization.legal_name, organization.employee_count
+           FROM organization WHERE organization.neq = $1`,
+        [subject.neq],
+      );
+      if (!org) return undefined;
+      return {
+        label: org.legal_name,
+        context: {
+          userId: org.id,
+          properties: {
+            audience: 'business',
+            organizationId: org.id,
+            employeeCount: String(org.employee_count),
+            staff: 'false',
+          },
+        },
+      };
+    }
+    if (subject.kind === 'person') {
+      const [person] = await this.dataSource.query<
+        { id: string; display_name: string; staff: boolean }[]
+      >(
+        `SELECT account.id, account.display_name,
+                EXISTS (SELECT 1 FROM staff_member WHERE staff_member.account_id = account.id) AS staff
+           FROM account WHERE lower(account.email) = lower($1) AND account.closed_at IS NULL`,
+        [subject.email],
+      );
+      if (!person) return undefined;
+      return {
+        label: person.display_name,
+        context: {
+          userId: person.id,
+          properties: {
+            audience: 'citizen',
+            accountId: person.id,
+            staff: person.staff ? 'true' : 'false',
+          },
+        },
+      };
+    }
+    const business = subject.audience === 'business';
+    return {
+      label: subject.id,
+      context: {
+        userId: subject.id,
+        properties: {
+          audience: subject.audience,
+          ...(business ? { organizationId: subject.id } : { accountId: subject.id }),
+          ...(subject.employeeCount !== undefined
+            ? { employeeCount: String(subject.employeeCount) }
+            : {}),
+          staff: subject.staff ? 'true' : 'false',
+        },
+      },
+    };
+  }
+
+  async verdicts(context: FlagContext): Promise<VariantVerdict[]> {
+    const memberId =
+      context.properties.audience === 'business'
+        ? context.properties.organizationId
+        : context.properties.accountId;
+    const plans = await this.dataSource.query<
+      {
+        service_slug: string;
+        variant: Audience;
+        stage: Stage;
+        paused: boolean;
+        member_of: string[];
+      }[]
+    >(
+      `SELECT rollout_plan.service_slug, rollout_plan.variant, rollout_plan.stage, rollout_plan.paused,
+              COALESCE((SELECT array_agg(cohort.name ORDER BY cohort.name)
+                          FROM rollout_plan_cohort
+                          JOIN cohort ON cohort.id = rollout_plan_cohort.cohort_id
+                          JOIN cohort_member ON cohort_member.cohort_id = cohort.id
+                           AND cohort_member.status = 'active'
+                         WHERE rollout_plan_cohort.service_slug = rollout_plan.service_slug
+                           AND rollout_plan_cohort.variant = rollout_plan.variant
+                           AND CASE cohort.audience
+                                 WHEN 'business' THEN cohort_member.organization_id::text = $1
+                                 ELSE cohort_member.account_id::text = $1 END), '{}') AS member_of
+         FROM rollout_plan ORDER BY rollout_plan.service_slug, rollout_plan.variant`,
+      [memberId ?? ''],
+    );
+    return plans
+      .filter((p) => (AUDIENCES as readonly string[]).includes(p.variant))
+      .map((p) => {
+        const enabled = this.flags.isEnabled(variantFlag(p.service_slug, p.variant), context);
+        return {
+          slug: p.service_slug,
+          variant: p.variant,
+          stage: p.stage,
+          enabled,
+          cohorts: p.member_of,
+          reason: explain(p.variant, p.stage, p.paused, context, p.member_of.length > 0, enabled),
+        };
+      });
+  }
+}
+
+function explain(
+  variant: Audience,
+  stage: Stage,
+  paused: boolean,
+  context: FlagContext,
+  inCohort: boolean,
+  enabled: boolean,
+): Reason {
+  if (context.properties.audience !== variant) return 'other-audience';
+  const kind = stageKind(variant, stage);
+  if (kind === 'closed') return 'closed';
+  if (paused) return 'paused';
+  if (kind === 'all') return 'all';
+  if (context.properties.staff === 'true') return 'staff';
+  if (inCohort && kind !== 'internal') return 'cohort';
+  if (kind === 'gradual') return enabled ? 'gradual-in' : 'gradual-out';
+  return 'not-in-pilot';
+}
