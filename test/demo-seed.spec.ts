@@ -17,6 +17,7 @@ import {
 import { NAICS_CODES } from '../src/modules/organizations/naics-sectors.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { passwordProblem } from '../src/platform/security/passwords.js';
+import { FlagsService } from '../src/platform/flags/flags.service.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 
 const DEMO = '%@demo.guichet.example';
@@ -126,8 +127,59 @@ describe('demo people (SEED_DEMO)', () => {
     );
     expect(events).toEqual([
       { action: 'seed.demo_people', n: 1 },
+      { action: 'seed.demo_rollout', n: 1 },
       { action: 'staff.member_added', n: 5 },
     ]);
+  });
+
+  it('seeds two SME pilot cohorts and a citizen tester cohort, and the services at different stages', async () => {
+    const cohorts = await db.query(
+      `SELECT cohort.audience, count(cohort_member.id)::int AS members FROM cohort
+         JOIN cohort_member ON cohort_member.cohort_id = cohort.id AND cohort_member.status = 'active'
+        GROUP BY cohort.id ORDER BY cohort.audience, cohort.slug`,
+    );
+    expect(cohorts).toEqual([
+      { audience: 'business', members: 3 },
+      { audience: 'business', members: 3 },
+      { audience: 'citizen', members: 3 },
+    ]);
+    const stages = await db.query(
+      `SELECT service_slug || '.' || variant AS flag, stage FROM rollout_plan ORDER BY 1`,
+    );
+    expect(
+      Object.fromEntries(stages.map((r: { flag: string; stage: string }) => [r.flag, r.stage])),
+    ).toEqual({
+      'building-permit.business': 'sme-all',
+      'building-permit.citizen': 'general',
+      'bulky-waste-pickup.business': 'sme-all',
+      'bulky-waste-pickup.citizen': 'citizen-pilot',
+      'occupancy-certificate.business': 'closed',
+      'occupancy-certificate.citizen': 'closed',
+      'public-domain-occupation.business': 'sme-gradual',
+      'public-domain-occupation.citizen': 'closed',
+      'sign-permit.business': 'sme-pilot',
+      'sign-permit.citizen': 'internal',
+    });
+  });
+
+  it('gives Unleash the demo stages at boot: a pilot SME gets the sign permit, another SME does not', async () => {
+    const flags = portal.app.get(FlagsService);
+    const [bakery] = await db.query(`SELECT id FROM organization WHERE neq = '1164829371'`);
+    const [roofer] = await db.query(`SELECT id FROM organization WHERE neq = '1148305726'`);
+    const sme = (id: string) => ({
+      userId: id,
+      properties: { audience: 'business' as const, organizationId: id, staff: 'false' as const },
+    });
+    expect(flags.isEnabled('sign-permit.business', sme(bakery.id))).toBe(true);
+    expect(flags.isEnabled('sign-permit.business', sme(roofer.id))).toBe(false);
+    expect(flags.isEnabled('building-permit.business', sme(roofer.id))).toBe(true);
+    expect(flags.isEnabled('occupancy-certificate.business', sme(bakery.id))).toBe(false);
+    expect(
+      flags.isEnabled('building-permit.citizen', {
+        userId: 'someone',
+        properties: { audience: 'citizen', staff: 'false' },
+      }),
+    ).toBe(true);
   });
 
   it('adds nothing when it runs again', async () => {

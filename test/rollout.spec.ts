@@ -39,6 +39,7 @@ describe('staged rollout through the console', () => {
   let pilotSme: Awaited<ReturnType<typeof smeMember>>;
   let otherSme: Awaited<ReturnType<typeof smeMember>>;
   let citizen: Agent;
+  let citizenEmail: string;
   let cohortId: string;
   const admin = unleashAdmin();
 
@@ -91,6 +92,7 @@ describe('staged rollout through the console', () => {
     otherSme = await smeMember(portal.url, db, { legalName: 'Quincaillerie Nord inc.' });
     const person = await createPerson(db, { displayName: 'Jeanne Résidente' });
     citizen = await signedInAgent(portal.url, person.email);
+    citizenEmail = person.email;
     const [cohort] = await db.query(
       `INSERT INTO cohort (slug, name, audience) VALUES ('pme-pilotes-test', 'PME pilotes (test)', 'business') RETURNING id`,
     );
@@ -115,6 +117,24 @@ describe('staged rollout through the console', () => {
     expect(state).toEqual({ enabled: false, strategies: [] });
     expect(await businessAccess()).toEqual([403, 403]);
     expect(await startPage(citizen, 'citizen')).toBe(403);
+  });
+
+  it('offers SMEs the pilot programme and citizens "notify me when it opens"', async () => {
+    const business = await pilotSme.agent.get(`/services/${SERVICE}/business`);
+    expect(business.text).toContain('href="/pilot"');
+    const page = await citizen.get(`/services/${SERVICE}/citizen`);
+    expect(page.text).toContain('M’avertir quand il sera offert');
+    const res = await citizen
+      .post(`/services/${SERVICE}/citizen/notify`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) });
+    expect(res.status).toBe(303);
+    const after = await citizen.get(`/services/${SERVICE}/citizen`);
+    expect(after.text).toContain('data-subscribed');
+    const [audit] = await db.query(
+      `SELECT count(*)::int AS n FROM audit_event WHERE action = 'rollout.release_subscribed'`,
+    );
+    expect(audit.n).toBe(1);
   });
 
   it('lets analysts look but not decide, and keeps clerks out', async () => {
@@ -189,6 +209,13 @@ describe('staged rollout through the console', () => {
     ).toBe(303);
     // Effective on this instance's next request: no waiting for a fetch.
     expect(await businessAccess()).toEqual([200, 403]);
+    const start = await pilotSme.agent.get(`/services/${SERVICE}/business`);
+    expect(start.text).toContain('data-phase="pilot-business"');
+    expect(start.text).toContain('Projet pilote – PME');
+    const feedback = /href="(\/services\/[^"]+\/feedback\?[^"]+)"/.exec(start.text)?.[1];
+    expect(feedback?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&')).toBe(
+      `/services/${SERVICE}/business/feedback?page=%2Fservices%2F${SERVICE}%2Fbusiness&return=%2Fservices%2F${SERVICE}%2Fbusiness`,
+    );
     expect(await startPage(citizen, 'citizen')).toBe(403);
     const segment = (await admin.segments()).find((s) => s.name === 'cohort:pme-pilotes-test');
     expect(segment?.constraints).toEqual([
@@ -338,6 +365,11 @@ describe('staged rollout through the console', () => {
     }
     expect((await stageOf('citizen')).stage).toBe('general');
     expect(await startPage(citizen, 'citizen')).toBe(200);
+    // The subscriber hears about it.
+    await eventually(async () => (await mailFor(citizenEmail)).length > 0, 10_000);
+    const [email] = await mailFor(citizenEmail);
+    expect(email.subject).toContain('est maintenant offert en ligne');
+    expect(email.text).toContain(`/services/${SERVICE}/citizen`);
     expect(await businessAccess()).toEqual([200, 200]);
     // Each audience only ever gets its own variant.
     expect(await startPage(citizen, 'business')).toBe(403);
@@ -370,6 +402,10 @@ describe('staged rollout through the console', () => {
     const paused = await pilotSme.agent.get(stepPath);
     expect(paused.status).toBe(403);
     expect(paused.text).toContain('brouillon');
+    const start = await pilotSme.agent.get(`/services/${SERVICE}/business`);
+    expect(start.status).toBe(403);
+    expect(start.text).toContain('temporairement indisponible');
+    expect(start.text).toContain('votre brouillon est conservé');
     const [kept] = await db.query(`SELECT status, answers FROM application WHERE id = $1`, [
       application.id,
     ]);

@@ -3,7 +3,9 @@ import type { Response } from 'express';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
+import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { VariantAccessService } from '../rollout/variant-access.service.js';
+import { setVariantPhase } from '../rollout/variant-phase.js';
 import { CatalogueService } from './catalogue.service.js';
 
 const STATUS_FOR_REASON = {
@@ -17,6 +19,7 @@ export class CatalogueController {
   constructor(
     private readonly catalogue: CatalogueService,
     private readonly access: VariantAccessService,
+    private readonly rollout: RolloutReadModel,
     private readonly i18n: I18nService,
   ) {}
 
@@ -50,7 +53,7 @@ export class CatalogueController {
 
   /** The start page of one variant, or a page that says why it is not open to you. */
   @Get('services/:slug/:variant')
-  start(
+  async start(
     @Param('slug') slug: string,
     @Param('variant') variant: string,
     @CurrentActingAs() actingAs: ActingAs,
@@ -64,17 +67,30 @@ export class CatalogueController {
     const title = service.title[locale];
     const access = this.access.check(slug, audience, actingAs);
     if (!access.available) {
+      const stage = await this.rollout.stageOf(slug, audience);
+      const reason = access.reason === 'not-released' && stage.paused ? 'paused' : access.reason;
       res.status(STATUS_FOR_REASON[access.reason]).render('catalogue/unavailable', {
         pageTitle: this.i18n.t(locale, 'unavailable.title', { service: title }),
         navActive: 'services',
         service,
         audience,
-        reason: access.reason,
+        reason,
         actingAs,
+        signedIn: Boolean(actingAs.accountId),
+        subscribed:
+          audience === 'citizen' && actingAs.accountId
+            ? await this.rollout.isSubscribed(actingAs.accountId, slug)
+            : false,
+        notifyAction: `/services/${slug}/citizen/notify`,
         otherVariantHref: `/services/${slug}/${actingAs.audience}`,
       });
       return;
     }
+    await setVariantPhase(this.rollout, res, {
+      slug,
+      variant: audience,
+      path: `/services/${slug}/${audience}`,
+    });
     res.render('catalogue/start', {
       pageTitle: title,
       navActive: 'services',

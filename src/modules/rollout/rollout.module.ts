@@ -5,6 +5,7 @@ import { NotificationsModule } from '../notifications/notifications.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { DemoRolloutSeed } from './demo-rollout.seed.js';
 import { FlagProvisioner } from './flag-provisioner.service.js';
+import { ReleaseSubscriptionsController } from './release-subscriptions.controller.js';
 import { RolloutConsoleController } from './rollout-console.controller.js';
 import { RolloutConsoleReadModel } from './rollout-console.read-model.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
@@ -20,7 +21,7 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
  */
 @Module({
   imports: [AuditModule, NotificationsModule, CatalogueModule, StaffModule],
-  controllers: [RolloutConsoleController],
+  controllers: [RolloutConsoleController, ReleaseSubscriptionsController],
   providers: [
     VariantAccessService,
     FlagProvisioner,

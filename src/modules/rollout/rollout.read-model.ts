@@ -53,6 +53,17 @@ export class RolloutReadModel {
     );
   }
 
+  /** Has this person asked to be emailed when the service opens to citizens? */
+  async isSubscribed(accountId: string, slug: string): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `SELECT 1 FROM release_subscription
+        WHERE release_subscription.account_id = $1 AND release_subscription.service_slug = $2
+          AND release_subscription.notified_at IS NULL`,
+      [accountId, slug],
+    );
+    return rows.length > 0;
+  }
+
   /**
    * The cohorts the person belongs to as they are acting: the SME's cohorts
    * when acting for an SME, their own tester cohorts when acting as themselves.

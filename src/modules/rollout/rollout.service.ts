@@ -649,6 +649,34 @@ export class RolloutService {
     return cohort;
   }
 
+  /** "Notify me when it opens" (idempotent: asking twice keeps one subscription). */
+  async subscribe(
+    accountId: string,
+    slug: string,
+    language: 'fr' | 'en',
+    origin: RequestOrigin,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const rows = await manager.query<{ id: string }[]>(
+        `INSERT INTO release_subscription (service_slug, account_id, language) VALUES ($1, $2, $3)
+         ON CONFLICT (service_slug, account_id)
+           DO UPDATE SET language = EXCLUDED.language, notified_at = NULL
+           WHERE release_subscription.notified_at IS NOT NULL
+         RETURNING id`,
+        [slug, accountId, language],
+      );
+      if (rows.length === 0) return;
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'rollout.release_subscribed',
+        entity: { type: 'release-subscription', id: rows[0].id },
+        after: { service: slug, language },
+        ip: origin.ip,
+        requestId: origin.requestId,
+      });
+    });
+  }
+
   /** "Notify me when it opens": the citizen variant reached `general`. */
   private async notifySubscribers(manager: EntityManager, slug: string) {
     const rows = await returningRows<{ email: string; language: string; name: string }>(
