@@ -1,0 +1,164 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { DataSource } from 'typeorm';
+import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
+import { UnleashAdminClient } from '../src/platform/flags/unleash-admin.client.js';
+import { projectPath } from '../src/platform/project-path.js';
+import { launchChromium, wcagViolations } from './support/browser.js';
+import { createPerson, PASSWORD } from './support/people.js';
+import { startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
+
+const SCREENSHOTS = projectPath('test-results/screenshots');
+const SERVICE = 'occupancy-certificate';
+
+/**
+ * Issue 5: a rollout manager walks the console in Chromium, by keyboard-
+ * reachable forms: the overview, a variant's plan, a promotion, a refused
+ * promotion and its override, "who sees what", in French and English, with no
+ * axe-core WCAG 2.1 A/AA violation on any page.
+ */
+describe('the rollout console in a browser', () => {
+  let portal: TestApp;
+  let db: DataSource;
+  let browser: Browser;
+  let managerEmail: string;
+  let neq: string;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    portal = await startTestApp();
+    db = portal.app.get(DataSource);
+    const manager = await createPerson(db, { displayName: 'Martin Gagnon' });
+    managerEmail = manager.email;
+    await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'rollout-manager')`, [
+      manager.id,
+    ]);
+    neq = `11${String(Date.now()).slice(-8)}`;
+    const [org] = await db.query(
+      `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count, naics_code,
+         contact_name, contact_email, contact_phone)
+       VALUES ('Clinique du Ruisseau', $1, '8 rue du Moulin', 'Val-des-Cèdres', 'J8X 1A1', 9, '62',
+         'Line Caron', 'line@exemple.ca', '819 555-0142') RETURNING id`,
+      [neq],
+    );
+    const [cohort] = await db.query(
+      `INSERT INTO cohort (slug, name, description, audience)
+       VALUES ('pme-sante', 'PME pilotes – santé', 'Cliniques et cabinets', 'business') RETURNING id`,
+    );
+    await db.query(
+      `INSERT INTO cohort_member (cohort_id, organization_id, status, source, joined_at)
+       VALUES ($1, $2, 'active', 'staff', now())`,
+      [cohort.id, org.id],
+    );
+    await db.query(
+      `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, 'business', $2)`,
+      [SERVICE, cohort.id],
+    );
+    await db.query(
+      `UPDATE rollout_plan SET stage = 'internal', version = version + 1
+        WHERE service_slug = $1 AND variant = 'business'`,
+      [SERVICE],
+    );
+    await portal.app.get(RolloutReconciler).syncNow();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.close();
+    const admin: UnleashAdminClient = unleashAdmin();
+    await admin.applyEnvironmentState(`${SERVICE}.business`, { enabled: false, strategies: [] });
+  });
+
+  async function signedIn(locale: 'fr' | 'en'): Promise<Page> {
+    const context = await browser.newContext({
+      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
+      viewport: { width: 1100, height: 900 },
+    });
+    await context.addCookies([{ name: 'guichet_lang', value: locale, url: portal.url }]);
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/sign-in`);
+    await page.fill('#email', managerEmail);
+    await page.fill('#password', PASSWORD);
+    await page.click('main button[type="submit"]');
+    await page.waitForLoadState();
+    return page;
+  }
+
+  async function shot(page: Page, name: string) {
+    await page.screenshot({ path: `${SCREENSHOTS}/rollout-${name}.png`, fullPage: true });
+    expect(await wcagViolations(page)).toEqual([]);
+  }
+
+  it('walks the console: overview, plan, promotion, refusal and override, who sees what', async () => {
+    const page = await signedIn('fr');
+    await page.goto(`${portal.url}/staff`);
+    await page.click('nav a:has-text("Déploiement")');
+    await page.waitForLoadState();
+    expect(await page.locator('h1').textContent()).toBe('Déploiement des services');
+    expect(
+      await page.locator(`tr[data-flag="${SERVICE}.business"] [data-stage]`).textContent(),
+    ).toBe('Interne (personnel)');
+    await shot(page, 'overview-fr');
+
+    await page.click(`tr[data-flag="${SERVICE}.business"] a`);
+    await page.waitForLoadState();
+    await shot(page, 'plan-fr');
+
+    // internal → sme-pilot: no gate, a reason is enough.
+    await page.fill('#promote-reason', 'Début du projet pilote avec les cliniques');
+    await page.click('button:has-text("Passer à « Projet pilote – PME »")');
+    await page.waitForLoadState();
+    expect(await page.locator('.govuk-notification-banner__heading').textContent()).toBe(
+      'La variante est passée à l’étape suivante.',
+    );
+    expect(await page.locator('dd [data-stage]').textContent()).toBe('Projet pilote – PME');
+    await shot(page, 'plan-promoted-fr');
+
+    // sme-pilot → sme-gradual: the gates fail, the page says so and offers the override.
+    await page.fill('#promote-reason', 'On continue');
+    await page.click('button:has-text("Passer à « Ouverture progressive – PME »")');
+    await page.waitForLoadState();
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain(
+      'Des critères ne sont pas respectés',
+    );
+    expect(await page.inputValue('#promote-reason')).toBe('On continue');
+    await shot(page, 'plan-gates-fail-fr');
+    // The error summary's link takes the keyboard to the override.
+    await page.click('.govuk-error-summary a');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('promote-override');
+    await page.keyboard.press('Space');
+    await page.fill('#promote-reason', 'Demande du conseil : ouverture avant les Fêtes');
+    await page.click('button:has-text("Passer à « Ouverture progressive – PME »")');
+    await page.waitForLoadState();
+    expect(await page.locator('dd [data-stage]').textContent()).toBe('Ouverture progressive – PME');
+    expect(await page.locator('tr[data-decision="promote"][data-override]').count()).toBe(1);
+    await shot(page, 'plan-overridden-fr');
+
+    await page.click('a:has-text("Retour au déploiement des services")');
+    await page.click('a:has-text("Qui voit quoi ?")');
+    await page.waitForLoadState();
+    await page.fill('#neq', neq);
+    await page.click('button:has-text("Afficher")');
+    await page.waitForLoadState();
+    expect(
+      await page.locator(`tr[data-flag="${SERVICE}.business"]`).getAttribute('data-enabled'),
+    ).toBe('yes');
+    expect(await page.locator(`tr[data-flag="${SERVICE}.business"]`).textContent()).toContain(
+      'PME pilotes – santé',
+    );
+    await shot(page, 'who-fr');
+  });
+
+  it('reads in English too', async () => {
+    const page = await signedIn('en');
+    await page.goto(`${portal.url}/staff/rollout`);
+    expect(await page.locator('h1').textContent()).toBe('Service rollout');
+    await shot(page, 'overview-en');
+    await page.goto(`${portal.url}/staff/rollout/${SERVICE}/business`);
+    expect(await page.locator('#gates').textContent()).toBe('Gates');
+    await shot(page, 'plan-en');
+    await page.goto(`${portal.url}/staff/rollout/who-sees-what?kind=sme&neq=${neq}`);
+    await shot(page, 'who-en');
+  });
+});
