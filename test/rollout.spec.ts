@@ -6,13 +6,18 @@ import { FormService } from '../src/modules/catalogue/form.service.js';
 import { markCohortChanged } from '../src/modules/rollout/rollout-changes.js';
 import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { RolloutScheduler } from '../src/modules/rollout/rollout-scheduler.js';
+import { createApp } from '../src/app.js';
+import { FlagsService } from '../src/platform/flags/flags.service.js';
 import { UnleashAdminClient } from '../src/platform/flags/unleash-admin.client.js';
+import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import {
   csrfFrom,
+  databaseUrl,
   eventually,
   mailFor,
   startTestApp,
+  testConfig,
   unleashAdmin,
   type TestApp,
 } from './support/test-app.js';
@@ -565,6 +570,34 @@ describe('staged rollout through the console', () => {
       return plan.synced_version === plan.version;
     }, 10_000);
     expect((await admin.getEnvironmentState(BUSINESS)).strategies).toHaveLength(1);
+  });
+
+  it('another instance on the same database follows within its refresh interval', async () => {
+    const second = await createApp(testConfig({ DATABASE_URL: databaseUrl(portal.database) }), {
+      logger: new JsonLogger('error'),
+      skipBootTasks: true,
+    });
+    try {
+      const flags = second.get(FlagsService);
+      const pilot = {
+        userId: pilotSme.organizationId,
+        properties: {
+          audience: 'business' as const,
+          organizationId: pilotSme.organizationId,
+          staff: 'false' as const,
+        },
+      };
+      await eventually(async () => !flags.isEnabled(BUSINESS, pilot), 5000);
+      const res = await decide(`${SERVICE}/business/promote`, {
+        expectedStage: 'internal',
+        reason: 'Retour au projet pilote',
+      });
+      expect(res.status).toBe(303);
+      // It follows on its own next fetch (how soon is measured by npm run bench:rollout).
+      await eventually(async () => flags.isEnabled(BUSINESS, pilot), 10_000);
+    } finally {
+      await second.close();
+    }
   });
 
   afterAll(async () => {
