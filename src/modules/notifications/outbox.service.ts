@@ -16,7 +16,13 @@ export type EmailKind =
   | 'application-approved'
   | 'application-rejected'
   | 'application-withdrawn'
-  | 'application-message';
+  | 'application-message'
+  | 'pilot-invitation-business'
+  | 'pilot-invitation-email'
+  | 'pilot-invitation-tester'
+  | 'pilot-added'
+  | 'pilot-volunteer-approved'
+  | 'pilot-volunteer-declined';
 
 export interface OutboxEmail {
   kind: EmailKind;
