@@ -908,6 +908,30 @@ describe('cohorts for the staged rollout', () => {
     });
   });
 
+  describe('the member list', () => {
+    it('pages members 50 at a time, in the order they were added', async () => {
+      const cohort = await createCohort({ name: 'Grande cohorte' });
+      await db.query(
+        `INSERT INTO cohort_member (cohort_id, invited_email, status, source, created_at)
+         SELECT $1, 'personne' || n || '@exemple.ca', 'declined', 'invitation',
+                now() - make_interval(secs => 100 - n)
+           FROM generate_series(1, 51) AS n`,
+        [cohort.id],
+      );
+      const first = await managerAgent.get(`/staff/cohorts/${cohort.id}`);
+      const emails = (html: string) =>
+        [...html.matchAll(/(personne\d+@exemple\.ca)/g)].map((m) => m[1]);
+      expect(emails(first.text)).toHaveLength(50);
+      expect(emails(first.text)[0]).toBe('personne1@exemple.ca');
+      const next = /href="(\/staff\/cohorts\/[0-9a-f-]+\?after=[^"]+)"/.exec(first.text)![1];
+      const second = await managerAgent.get(next.replace(/&#x3D;/g, '='));
+      expect(second.status).toBe(200);
+      expect(emails(second.text)).toEqual(['personne51@exemple.ca']);
+      expect(second.text).toContain('Retour au début de la liste');
+      expect(second.text).not.toContain('Membres suivants');
+    });
+  });
+
   describe('CSV import and export', () => {
     it('reports every bad row by number and imports nothing', async () => {
       const cohort = await createCohort({ name: 'Pilote import erreurs' });
