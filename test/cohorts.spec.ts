@@ -845,6 +845,14 @@ describe('cohorts for the staged rollout', () => {
         '/staff/cohorts/volunteers',
       );
       expect(again.status).toBe(409);
+      expect(again.text).toContain('Cette demande a déjà été traitée');
+      const unknown = await post(
+        managerAgent,
+        `/staff/cohorts/volunteers/00000000-0000-4000-8000-000000000000/decline`,
+        { note: '' },
+        '/staff/cohorts/volunteers',
+      );
+      expect(unknown.status).toBe(404);
     });
 
     it('lets staff decline a request with a note that goes in the email; non-owners cannot volunteer', async () => {

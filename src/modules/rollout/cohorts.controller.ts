@@ -501,6 +501,8 @@ export class CohortsController {
     const error = (key: string) => [{ field, message: this.i18n.t(locale, key) }];
     switch (problem) {
       case 'not-found':
+        throw new NotFoundException();
+      case 'not-current':
         return this.renderVolunteers(req, res, 409, {
           errors: [
             {
@@ -523,7 +525,6 @@ export class CohortsController {
         });
       case 'slug-taken':
       case 'unknown-neq':
-      case 'not-current':
         throw new Error(`Unexpected refusal of a volunteer decision: ${problem}`);
       default:
         return assertUnreachable(problem);

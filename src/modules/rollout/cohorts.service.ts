@@ -358,7 +358,7 @@ export class CohortsService {
     if (!isUuid(cohortId)) return { ok: false, problem: 'no-cohort' };
     return this.dataSource.transaction(async (manager) => {
       const volunteer = await this.lockPendingVolunteer(manager, volunteerId);
-      if (!volunteer) return { ok: false, problem: 'not-found' } as const;
+      if (!volunteer) return { ok: false, problem: await this.whyNotPending(manager, volunteerId) };
       const cohort = await lockCohort(manager, cohortId);
       if (!cohort) return { ok: false, problem: 'no-cohort' } as const;
       if (cohort.audience !== 'business') return { ok: false, problem: 'wrong-audience' } as const;
@@ -404,7 +404,7 @@ export class CohortsService {
     if (!isUuid(volunteerId)) return { ok: false, problem: 'not-found' };
     return this.dataSource.transaction(async (manager) => {
       const volunteer = await this.lockPendingVolunteer(manager, volunteerId);
-      if (!volunteer) return { ok: false, problem: 'not-found' } as const;
+      if (!volunteer) return { ok: false, problem: await this.whyNotPending(manager, volunteerId) };
       await manager.query(
         `UPDATE pilot_volunteer SET status = 'declined', decided_by = $2, decided_at = now(),
             decision_note = NULLIF($3, '')
@@ -550,6 +550,18 @@ export class CohortsService {
         },
       });
     }
+  }
+
+  /** A request that is not pending was decided already ('not-current'), or never existed. */
+  private async whyNotPending(
+    manager: EntityManager,
+    volunteerId: string,
+  ): Promise<'not-found' | 'not-current'> {
+    const rows = await manager.query(
+      `SELECT 1 FROM pilot_volunteer WHERE pilot_volunteer.id = $1`,
+      [volunteerId],
+    );
+    return rows.length > 0 ? 'not-current' : 'not-found';
   }
 
   private invitationLink(token: string): string {
