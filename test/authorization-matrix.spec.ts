@@ -23,6 +23,8 @@ const all = (status: number, except: Partial<Expected> = {}): Expected =>
   Object.fromEntries(ACTORS.map((a) => [a, except[a] ?? status])) as Expected;
 const STAFF = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 200 } as const;
 const ADMIN_ONLY = { admin: 200, 'rollout-manager': 403, clerk: 403, analyst: 403 } as const;
+/** Cohorts of the staged rollout: admins and rollout managers. */
+const ROLLOUT = { admin: 200, 'rollout-manager': 200, clerk: 403, analyst: 403 } as const;
 /** Applications hold personal information: only those who process them see them. */
 const PROCESSING = { admin: 200, 'rollout-manager': 403, clerk: 200, analyst: 403 } as const;
 
@@ -105,6 +107,9 @@ describe('the authorization matrix', () => {
     ['staff people', () => '/staff/people', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit log', () => '/staff/audit', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit CSV', () => '/staff/audit.csv', all(404, { anonymous: 303, ...ADMIN_ONLY })],
+    ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
+    ['volunteer SMEs', () => '/staff/cohorts/volunteers', all(404, { anonymous: 303, ...ROLLOUT })],
+    ['pilot programme', () => '/pilot', all(200)],
     ['my applications', () => '/applications', all(200, { anonymous: 303 })],
     [
       "a resident's application",

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
+import { decodeCsv, parseCsv } from '../../platform/csv/read-csv.js';
 import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
@@ -43,82 +44,8 @@ const AUDIENCE = 'business' as const;
 // ---------------------------------------------------------------------------
 // CSV (RFC 4180), without a dependency
 
-export type CsvResult =
-  | { ok: true; delimiter: ';' | ','; records: string[][] }
-  | { ok: false; reason: 'unterminated-quote'; line: number };
-
-/**
- * Reads CSV text: quoted fields (with the delimiter, line breaks or doubled
- * quotes inside), CRLF, LF or CR line ends, a leading UTF-8 BOM. The delimiter
- * is `;` or `,`, whichever the header line has more of outside quotes (Excel in
- * French Québec writes `;`). Lenient where Excel is: text after a closing quote
- * is kept, a quote inside an unquoted field is literal.
- */
-export function parseCsv(input: string): CsvResult {
-  const text = input.startsWith('\uFEFF') ? input.slice(1) : input;
-  const delimiter = detectDelimiter(text);
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let fieldStart = true;
-  let inQuotes = false;
-  let line = 1;
-  let quoteLine = 1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inQuotes) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else inQuotes = false;
-      } else {
-        if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
-        field += c;
-      }
-      continue;
-    }
-    if (c === '"' && fieldStart) {
-      inQuotes = true;
-      fieldStart = false;
-      quoteLine = line;
-    } else if (c === delimiter) {
-      record.push(field);
-      field = '';
-      fieldStart = true;
-    } else if (c === '\r' || c === '\n') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      fieldStart = true;
-      line++;
-    } else {
-      field += c;
-      fieldStart = false;
-    }
-  }
-  if (inQuotes) return { ok: false, reason: 'unterminated-quote', line: quoteLine };
-  if (field !== '' || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  return { ok: true, delimiter, records };
-}
-
-function detectDelimiter(text: string): ';' | ',' {
-  let semicolons = 0;
-  let commas = 0;
-  let inQuotes = false;
-  for (const c of text) {
-    if (c === '"') inQuotes = !inQuotes;
-    else if (!inQuotes && (c === '\n' || c === '\r')) break;
-    else if (!inQuotes && c === ';') semicolons++;
-    else if (!inQuotes && c === ',') commas++;
-  }
-  return semicolons > commas ? ';' : ',';
-}
+// Reading lives in the platform (the cohort import reads CSV too); re-exported for the tests.
+export { parseCsv, type CsvResult } from '../../platform/csv/read-csv.js';
 
 /** One CSV line, quoting the cells that need it; lines end with CRLF. */
 export function csvLine(cells: string[], delimiter: string): string {
@@ -127,15 +54,6 @@ export function csvLine(cells: string[], delimiter: string): string {
       cell.includes(delimiter) || /["\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell,
     )
     .join(delimiter)}\r\n`;
-}
-
-/** UTF-8 (BOM or not), else Windows-1252 (what Excel writes for "CSV" without "UTF-8"). */
-function decode(buffer: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buffer);
-  } catch {
-    return new TextDecoder('windows-1252').decode(buffer);
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -268,7 +186,7 @@ export class BulkFilingService {
     if (!/\.csv$/i.test(upload.originalname) || upload.buffer.includes(0))
       return { ok: false, fileProblem: { reason: 'not-csv' } };
     if (upload.size > MAX_CSV_BYTES) return { ok: false, fileProblem: { reason: 'too-large' } };
-    const parsed = parseCsv(decode(upload.buffer));
+    const parsed = parseCsv(decodeCsv(upload.buffer));
     if (!parsed.ok) return { ok: false, fileProblem: { reason: 'malformed', line: parsed.line } };
     const [header = [], ...records] = parsed.records;
     const rows = records

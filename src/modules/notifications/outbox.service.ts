@@ -18,7 +18,13 @@ export type EmailKind =
   | 'application-withdrawn'
   | 'application-message'
   | 'service-released'
-  | 'rollout-schedule-skipped';
+  | 'rollout-schedule-skipped'
+  | 'pilot-invitation-business'
+  | 'pilot-invitation-email'
+  | 'pilot-invitation-tester'
+  | 'pilot-added'
+  | 'pilot-volunteer-approved'
+  | 'pilot-volunteer-declined';
 
 export interface OutboxEmail {
   kind: EmailKind;

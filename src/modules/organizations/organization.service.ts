@@ -36,6 +36,19 @@ export interface Membership {
   role: Role;
 }
 
+/** An SME as other modules refer to it. */
+export interface OrganizationRef {
+  id: string;
+  legalName: string;
+  neq: string;
+}
+
+/** An address to write to about an SME, with its language when known. */
+export interface Correspondent {
+  email: string;
+  locale?: Locale;
+}
+
 export interface Member {
   accountId: string;
   displayName: string;
@@ -160,6 +173,45 @@ export class OrganizationService {
   async neqTaken(neq: string): Promise<boolean> {
     const rows = await this.dataSource.query(`SELECT 1 FROM organization WHERE neq = $1`, [neq]);
     return rows.length > 0;
+  }
+
+  /** The registered SMEs among these NEQs (10 digits each), keyed by NEQ. */
+  async findByNeqs(neqs: readonly string[]): Promise<Map<string, OrganizationRef>> {
+    if (neqs.length === 0) return new Map();
+    const rows: { id: string; legal_name: string; neq: string }[] = await this.dataSource.query(
+      `SELECT organization.id, organization.legal_name, organization.neq
+       FROM organization WHERE organization.neq = ANY($1::text[])`,
+      [[...new Set(neqs)]],
+    );
+    return new Map(rows.map((r) => [r.neq, { id: r.id, legalName: r.legal_name, neq: r.neq }]));
+  }
+
+  /**
+   * Who hears about the SME's dealings with the City: its contact address and
+   * its owners, each address once, in the language of the account that holds
+   * it when there is one.
+   */
+  async correspondents(organizationId: string): Promise<Correspondent[]> {
+    if (!UUID.test(organizationId)) return [];
+    const rows: { email: string; locale: string | null }[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (lower(c.email)) c.email, c.locale
+       FROM (
+         SELECT organization.contact_email AS email, contact.preferred_locale AS locale, 1 AS rank
+           FROM organization
+           LEFT JOIN account contact
+             ON lower(contact.email) = lower(organization.contact_email) AND contact.closed_at IS NULL
+          WHERE organization.id = $1
+         UNION ALL
+         SELECT owner.email, owner.preferred_locale, 0
+           FROM organization_membership
+           JOIN account owner ON owner.id = organization_membership.account_id
+          WHERE organization_membership.organization_id = $1
+            AND organization_membership.role = 'owner' AND owner.closed_at IS NULL
+       ) c
+       ORDER BY lower(c.email), c.rank`,
+      [organizationId],
+    );
+    return rows.map((r) => ({ email: r.email, locale: isLocale(r.locale) ? r.locale : undefined }));
   }
 
   /** The SMEs a person belongs to, by name (for "My businesses" and for acting as an SME). */

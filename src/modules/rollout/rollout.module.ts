@@ -1,10 +1,17 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { StaffModule } from '../staff/staff.module.js';
+import { CohortsController } from './cohorts.controller.js';
+import { CohortsReadModel } from './cohorts.read-model.js';
+import { CohortsService } from './cohorts.service.js';
 import { DemoRolloutSeed } from './demo-rollout.seed.js';
 import { FlagProvisioner } from './flag-provisioner.service.js';
+import { importUploadMiddleware } from './import-upload.middleware.js';
+import { PilotController } from './pilot.controller.js';
+import { PilotService } from './pilot.service.js';
 import { ReleaseSubscriptionsController } from './release-subscriptions.controller.js';
 import { RolloutConsoleController } from './rollout-console.controller.js';
 import { RolloutConsoleReadModel } from './rollout-console.read-model.js';
@@ -18,10 +25,16 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
 /**
  * Staged rollout: plans, cohorts, gates, decisions, the reconciler that makes
  * Unleash follow, and the gate on every variant (ARCHITECTURE.md, "Rollout model").
+ * ApplicationsModule and CatalogueWebModule import this module: it must not import them.
  */
 @Module({
-  imports: [AuditModule, NotificationsModule, CatalogueModule, StaffModule],
-  controllers: [RolloutConsoleController, ReleaseSubscriptionsController],
+  imports: [AuditModule, NotificationsModule, CatalogueModule, OrganizationsModule, StaffModule],
+  controllers: [
+    RolloutConsoleController,
+    ReleaseSubscriptionsController,
+    CohortsController,
+    PilotController,
+  ],
   providers: [
     VariantAccessService,
     FlagProvisioner,
@@ -32,6 +45,9 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
     RolloutScheduler,
     RolloutConsoleReadModel,
     WhoSeesWhatService,
+    CohortsReadModel,
+    CohortsService,
+    PilotService,
   ],
   exports: [
     VariantAccessService,
@@ -42,4 +58,11 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
     RolloutReconciler,
   ],
 })
-export class RolloutModule {}
+export class RolloutModule implements NestModule {
+  configure(consumer: MiddlewareConsumer) {
+    // The import form is multipart: read before the guards, so the CSRF guard sees `_csrf`.
+    consumer
+      .apply(importUploadMiddleware)
+      .forRoutes({ path: 'staff/cohorts/:id/import', method: RequestMethod.POST });
+  }
+}
