@@ -6,6 +6,7 @@ import { Organizations1763920000000 } from './1763920000000-organizations.js';
 import { Applications1763930000000 } from './1763930000000-applications.js';
 import { QueueIndexes1763940000000 } from './1763940000000-queue-indexes.js';
 import { Rollout1763950000000 } from './1763950000000-rollout.js';
+import { Feedback1763960000000 } from './1763960000000-feedback.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -15,4 +16,5 @@ export const migrations = [
   Applications1763930000000,
   QueueIndexes1763940000000,
   Rollout1763950000000,
+  Feedback1763960000000,
 ];
