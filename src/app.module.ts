@@ -3,6 +3,7 @@ import { ApplicationsModule } from './modules/applications/applications.module.j
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { CatalogueModule } from './modules/catalogue/catalogue.module.js';
+import { FeedbackModule } from './modules/feedback/feedback.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { OrganizationsModule } from './modules/organizations/organizations.module.js';
 import { RolloutModule } from './modules/rollout/rollout.module.js';
@@ -24,6 +25,7 @@ export class AppModule {
         CatalogueModule,
         StaffModule,
         ApplicationsModule,
+        FeedbackModule,
       ],
     };
   }
