@@ -232,7 +232,7 @@ describe('structured feedback and the satisfaction survey', () => {
       expect(res.status).toBe(422);
       expect(summary(res.text)).toEqual(['severity']);
       expect(res.text).toContain('Indiquez la gravité du problème');
-      expect(res.text).toContain('class="govuk-radios__conditional" id="conditional-severity"');
+      expect(res.text).toContain('id="conditional-severity" data-show-if="kind"');
       expect(res.text).toMatch(/id="kind" name="kind" type="radio" value="problem" checked/);
       expect(unescape(textareaOf(res.text, 'happened')!)).toBe(typed);
     });
