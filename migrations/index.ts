@@ -7,6 +7,7 @@ import { Applications1763930000000 } from './1763930000000-applications.js';
 import { QueueIndexes1763940000000 } from './1763940000000-queue-indexes.js';
 import { Rollout1763950000000 } from './1763950000000-rollout.js';
 import { CohortMembership1763955000000 } from './1763955000000-cohort-membership.js';
+import { Feedback1763960000000 } from './1763960000000-feedback.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -17,4 +18,5 @@ export const migrations = [
   QueueIndexes1763940000000,
   Rollout1763950000000,
   CohortMembership1763955000000,
+  Feedback1763960000000,
 ];

@@ -3,6 +3,7 @@ import { ApplicationsModule } from './modules/applications/applications.module.j
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { CatalogueWebModule } from './modules/catalogue/catalogue-web.module.js';
+import { FeedbackModule } from './modules/feedback/feedback.module.js';
 import { InsightsModule } from './modules/insights/insights.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { OrganizationsModule } from './modules/organizations/organizations.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         CatalogueWebModule,
         StaffModule,
         ApplicationsModule,
+        FeedbackModule,
       ],
     };
   }

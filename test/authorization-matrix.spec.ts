@@ -137,6 +137,22 @@ describe('the authorization matrix', () => {
       () => `/staff/applications/${residentApplication}`,
       all(404, { anonymous: 303, ...PROCESSING }),
     ],
+    ['my feedback', () => '/feedback', all(200, { anonymous: 303 })],
+    [
+      'the feedback form',
+      () => '/services/building-permit/citizen/feedback',
+      all(200, { anonymous: 303 }),
+    ],
+    [
+      "a resident's satisfaction survey",
+      () => `/applications/${residentApplication}/satisfaction`,
+      all(404, { anonymous: 303, citizen: 200 }),
+    ],
+    [
+      "SME A's satisfaction survey",
+      () => `/applications/${smeApplication}/satisfaction`,
+      all(404, { anonymous: 303, 'member of SME A': 409 }),
+    ],
     ['liveness', () => '/healthz', all(200)],
   ];
 
@@ -181,6 +197,12 @@ describe('the authorization matrix', () => {
       () => `/applications/${smeApplication}/messages`,
       () => ({ message: 'Bonjour' }),
       all(404, { anonymous: 303, 'member of SME A': 409 }),
+    ],
+    [
+      "answer a resident's satisfaction survey",
+      () => `/applications/${residentApplication}/satisfaction`,
+      () => ({ overall: '4' }),
+      all(404, { anonymous: 303, citizen: 303 }),
     ],
     [
       'write to the applicant as staff',

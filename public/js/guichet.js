@@ -18,3 +18,11 @@ for (const dependent of document.querySelectorAll('[data-show-if]')) {
   controls.forEach((input) => input.addEventListener('change', update));
   update();
 }
+
+// The feedback form says what size the window is, and shows it before sending.
+// Without JavaScript the field stays empty and the page says "not known".
+for (const input of document.querySelectorAll('input[data-capture="viewport"]')) {
+  input.value = `${window.innerWidth}x${window.innerHeight}`;
+  const shown = document.getElementById(input.getAttribute('data-shows-in') || '');
+  if (shown) shown.textContent = `${window.innerWidth} × ${window.innerHeight}`;
+}

@@ -417,7 +417,13 @@ export class ApplicationsController {
       application,
       service,
       email: (res.locals.account as Account).email,
-      feedbackHref: `/services/${service.slug}/${application.variant}/feedback?application=${application.reference}`,
+      feedbackHref: `/services/${service.slug}/${application.variant}/feedback?${new URLSearchParams(
+        {
+          application: application.reference,
+          page: `/applications/${id}/confirmation`,
+          return: `/applications/${id}/confirmation`,
+        },
+      ).toString()}`,
     });
   }
 

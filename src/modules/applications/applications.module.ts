@@ -5,7 +5,6 @@ import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
-import { ApplicationPhaseMiddleware } from './application-phase.middleware.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { ApiDocsController, ApplicationsApiController } from './applications.api.controller.js';
@@ -57,12 +56,6 @@ import { uploadMiddleware } from './upload.middleware.js';
 export class ApplicationsModule implements NestModule {
   configure(consumer: MiddlewareConsumer) {
     // Multipart forms (step files, bulk CSV) are read before the guards, so the CSRF guard sees `_csrf`.
-    consumer
-      .apply(ApplicationPhaseMiddleware)
-      .forRoutes(
-        { path: 'applications/:id', method: RequestMethod.ALL },
-        { path: 'applications/:id/{*rest}', method: RequestMethod.ALL },
-      );
     consumer
       .apply(uploadMiddleware)
       .forRoutes(

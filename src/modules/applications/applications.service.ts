@@ -194,6 +194,16 @@ export class ApplicationsService {
     return row;
   }
 
+  /** An application the applicant owns, by its reference number (PC-2026-000123), or undefined. */
+  async findByReference(applicant: Applicant, reference: string): Promise<Application | undefined> {
+    if (!REFERENCE.test(reference)) return undefined;
+    const [row] = await this.dataSource.query<Application[]>(
+      `SELECT ${COLUMNS} ${FROM} WHERE a.reference = $3 AND ${OWNED}`,
+      [applicant.accountId, applicant.organizationId ?? null, reference],
+    );
+    return row;
+  }
+
   /**
    * When an application is not the applicant's as they act now, who they
    * would have to act as to reach it: one of their SMEs, or themselves.
@@ -554,6 +564,8 @@ export function auditOrigin(applicant: Applicant, origin: RequestOrigin) {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The shape of a reference number (the table's CHECK says the same). */
+const REFERENCE = /^[A-Z]{2,4}-[0-9]{4}-[0-9]{6,}$/;
 
 export function isUuid(value: string): boolean {
   return UUID.test(value);

@@ -5,7 +5,6 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { VariantAccessService } from '../rollout/variant-access.service.js';
-import { setVariantPhase } from '../rollout/variant-phase.js';
 import { CatalogueService } from './catalogue.service.js';
 
 const STATUS_FOR_REASON = {
@@ -86,11 +85,6 @@ export class CatalogueController {
       });
       return;
     }
-    await setVariantPhase(this.rollout, res, {
-      slug,
-      variant: audience,
-      path: `/services/${slug}/${audience}`,
-    });
     res.render('catalogue/start', {
       pageTitle: title,
       navActive: 'services',

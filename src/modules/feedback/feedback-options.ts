@@ -1,0 +1,53 @@
+/**
+ * The choices a piece of feedback and a satisfaction response are made of. The
+ * migration's CHECK constraints list the same values; the catalogs label them
+ * under `feedback.kind.*`, `feedback.severity.*`, `feedback.status.*` and
+ * `satisfaction.*`.
+ */
+
+export const FEEDBACK_KINDS = [
+  'problem',
+  'hard-to-use',
+  'unclear-wording',
+  'missing-feature',
+  'question',
+  'praise',
+] as const;
+export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
+
+/** How bad a problem is; only problems have one. */
+export const SEVERITIES = ['blocker', 'major', 'minor', 'cosmetic'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Where an item stands; staff triage moves it along (later). */
+export const FEEDBACK_STATUSES = [
+  'new',
+  'acknowledged',
+  'planned',
+  'fixed',
+  'wont-fix',
+  'duplicate',
+] as const;
+export type FeedbackStatus = (typeof FEEDBACK_STATUSES)[number];
+
+/** How an item reached the city: the portal's form, or staff typing it in. */
+export const FEEDBACK_CHANNELS = ['web', 'phone', 'counter', 'email'] as const;
+export type FeedbackChannel = (typeof FEEDBACK_CHANNELS)[number];
+
+/** Each of "what you were trying to do", "what happened" and "what you expected". */
+export const MAX_FEEDBACK_TEXT = 2000;
+
+/** Feedback sent by one account in an hour, and from one address. */
+export const FEEDBACK_LIMIT_PER_ACCOUNT = 10;
+export const FEEDBACK_LIMIT_PER_IP = 30;
+export const FEEDBACK_LIMIT_WINDOW_SECONDS = 3600;
+
+/** The survey's scales: 1 (worst) to 5 (best), as GOV.UK and « Je donne mon avis » ask. */
+export const SCALE = ['5', '4', '3', '2', '1'] as const;
+export const TIME_COMPARED = ['faster', 'same', 'slower', 'dont-know'] as const;
+export type TimeCompared = (typeof TIME_COMPARED)[number];
+export const HELP = ['not-needed', 'needed-and-got', 'needed-not-got'] as const;
+export type Help = (typeof HELP)[number];
+
+/** The survey's free text, as long as GOV.UK's. */
+export const MAX_SURVEY_COMMENT = 1200;

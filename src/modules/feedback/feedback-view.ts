@@ -1,0 +1,106 @@
+import type { Audience } from '../../platform/flags/flag-context.js';
+import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
+import type { Stage } from '../rollout/stages.js';
+import type { FeedbackContext } from './feedback.service.js';
+import type { FeedbackStatus } from './feedback-options.js';
+
+/** One row of a govuk summary list; `id` lets the page's script update the value. */
+export interface SummaryRow {
+  label: string;
+  value: string;
+  id?: string;
+}
+
+/** One radio or checkbox of a govuk group; the first one's id is the field's (the error summary links to it). */
+export interface ChoiceView {
+  id: string;
+  value: string;
+  label: string;
+  hint?: string;
+  checked: boolean;
+}
+
+/** Each status's govuk tag colour. */
+export const STATUS_TAG: Record<FeedbackStatus, string> = {
+  new: 'govuk-tag--blue',
+  acknowledged: 'govuk-tag--light-blue',
+  planned: 'govuk-tag--purple',
+  fixed: 'govuk-tag--green',
+  'wont-fix': 'govuk-tag--grey',
+  duplicate: 'govuk-tag--grey',
+};
+
+export function choices(
+  name: string,
+  values: readonly string[],
+  chosen: string,
+  label: (value: string) => string,
+  hint?: (value: string) => string | undefined,
+): ChoiceView[] {
+  return values.map((value, i) => ({
+    id: i === 0 ? name : `${name}-${value}`,
+    value,
+    label: label(value),
+    hint: hint?.(value),
+    checked: value === chosen,
+  }));
+}
+
+export function formatNumber(value: number, locale: Locale): string {
+  return new Intl.NumberFormat(locale === 'fr' ? 'fr-CA' : 'en-CA').format(value);
+}
+
+/** `1280x800` as people read it: `1280 × 800`. */
+export function viewportLabel(viewport: string | null, locale: Locale, i18n: I18nService): string {
+  return viewport ? viewport.replace('x', ' × ') : i18n.t(locale, 'feedback.context.notKnown');
+}
+
+export function stageLabel(stage: Stage, locale: Locale, i18n: I18nService): string {
+  return i18n.t(locale, `feedback.stage.${stage}`);
+}
+
+export function variantLabel(variant: Audience, locale: Locale, i18n: I18nService): string {
+  return i18n.t(locale, `feedback.variant.${variant}`);
+}
+
+/** "What we'll send with your feedback", in the order the page lists it. */
+export function contextRows(
+  context: FeedbackContext,
+  locale: Locale,
+  i18n: I18nService,
+): SummaryRow[] {
+  const t = (key: string, vars: Record<string, unknown> = {}) => i18n.t(locale, key, vars);
+  const rows: SummaryRow[] = [
+    { label: t('feedback.context.service'), value: context.serviceTitle[locale] },
+    { label: t('feedback.context.variant'), value: variantLabel(context.variant, locale, i18n) },
+    { label: t('feedback.context.stage'), value: stageLabel(context.stage, locale, i18n) },
+    { label: t('feedback.context.page'), value: context.page ?? t('feedback.context.noPage') },
+  ];
+  if (context.application?.reference)
+    rows.push({ label: t('feedback.context.application'), value: context.application.reference });
+  rows.push(
+    {
+      label: t('feedback.context.audience'),
+      value: context.organization
+        ? t('feedback.context.forOrganization', { organization: context.organization.name })
+        : t('feedback.context.forYourself'),
+    },
+    {
+      label: t('feedback.context.cohorts'),
+      value: context.cohorts.length
+        ? context.cohorts.map((c) => c.name).join(', ')
+        : t('feedback.context.noCohorts'),
+    },
+    { label: t('feedback.context.language'), value: t(`feedback.language.${context.language}`) },
+    {
+      label: t('feedback.context.browser'),
+      value: context.userAgent ?? t('feedback.context.notKnown'),
+    },
+    {
+      label: t('feedback.context.viewport'),
+      value: viewportLabel(context.viewport, locale, i18n),
+      id: 'context-viewport',
+    },
+  );
+  return rows;
+}

@@ -1,0 +1,378 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
+import type { Locale } from '../../platform/i18n/i18n.service.js';
+import type { ActingAs } from '../accounts/acting-as.js';
+import type { Applicant, Application } from '../applications/applications.service.js';
+import { ApplicationsService, isUuid } from '../applications/applications.service.js';
+import { sanitizeFilename } from '../applications/attachments.service.js';
+import { sniffContentType, type AttachmentType } from '../applications/file-type.js';
+import { MAX_FILE_BYTES, type Upload } from '../applications/upload.middleware.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { RequestOrigin } from '../audit/request-origin.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import type { Localized } from '../catalogue/service-definition.js';
+import { RolloutReadModel, type CohortRef } from '../rollout/rollout.read-model.js';
+import type { Stage } from '../rollout/stages.js';
+import type { FeedbackInput } from './dto/feedback.dto.js';
+import type { FeedbackKind, FeedbackStatus, Severity } from './feedback-options.js';
+import { sitePath, viewportOf } from './return-path.js';
+
+/** The signed-in person sending feedback, as they are acting. */
+export interface FeedbackAuthor {
+  accountId: string;
+  actingAs: ActingAs;
+}
+
+/**
+ * What the form knows without asking, shown to the person before they send
+ * and stored with the item. Nothing in it comes from the person unchecked:
+ * the application is theirs, the page and viewport have the right shape.
+ */
+export interface FeedbackContext {
+  serviceSlug: string;
+  serviceTitle: Localized;
+  variant: Audience;
+  stage: Stage;
+  /** The step or page the person came from. */
+  page: string | null;
+  audience: Audience;
+  organization: { id: string; name: string } | null;
+  cohorts: CohortRef[];
+  language: Locale;
+  userAgent: string | null;
+  /** `1280x800`, when the page's script could measure it. */
+  viewport: string | null;
+  /** The person's own application of this service variant, if the link named one. */
+  application: { id: string; reference: string | null } | null;
+}
+
+/** What the request says about the context; the service checks every part. */
+export interface ContextHints {
+  application?: unknown;
+  page?: unknown;
+  viewport?: unknown;
+  userAgent?: string;
+  language: Locale;
+}
+
+export type FileProblem = 'too-large' | 'wrong-type' | 'unreadable';
+
+/** A file that passed the checks: PDF, JPEG or PNG judged from its bytes, 10 MB at most. */
+export interface CheckedFile {
+  filename: string;
+  contentType: AttachmentType;
+  content: Buffer;
+  sha256: string;
+}
+
+export interface FeedbackSummary {
+  id: string;
+  reference: string;
+  serviceSlug: string;
+  variant: Audience;
+  kind: FeedbackKind;
+  severity: Severity | null;
+  status: FeedbackStatus;
+  organizationId: string | null;
+  createdAt: Date;
+}
+
+export interface FeedbackDetail extends FeedbackSummary {
+  stage: Stage;
+  page: string | null;
+  audience: Audience;
+  cohorts: string[];
+  language: Locale;
+  userAgent: string | null;
+  viewport: string | null;
+  applicationId: string | null;
+  /** The application it named, if the author reaches it as they act now (a draft has no reference). */
+  application: { reference: string | null } | null;
+  tried: string;
+  happened: string;
+  expected: string;
+  consentToContact: boolean;
+  attachments: { id: string; filename: string; contentType: AttachmentType; size: number }[];
+  replies: { id: string; authorRole: 'staff' | 'person'; body: string; createdAt: Date }[];
+}
+
+export interface StoredFeedbackFile {
+  filename: string;
+  contentType: AttachmentType;
+  content: Buffer;
+}
+
+const MAX_USER_AGENT = 512;
+
+const SUMMARY_COLUMNS = `
+  feedback_item.id, feedback_item.reference, feedback_item.service_slug AS "serviceSlug",
+  feedback_item.variant, feedback_item.kind, feedback_item.severity, feedback_item.status,
+  feedback_item.organization_id AS "organizationId", feedback_item.created_at AS "createdAt"`;
+
+/**
+ * Structured feedback from the people using a service: the context it is sent
+ * from, gathered without asking; the item, its attachment and its audit event
+ * in one transaction; "My feedback" for its author, and nobody else.
+ *
+ * Sending feedback never touches an application: it is only named, by id.
+ */
+@Injectable()
+export class FeedbackService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly catalogue: CatalogueService,
+    private readonly rollout: RolloutReadModel,
+    private readonly applications: ApplicationsService,
+  ) {}
+
+  /** The context of feedback about a service variant, or undefined if there is no such variant. */
+  async context(
+    author: FeedbackAuthor,
+    slug: string,
+    variant: string,
+    hints: ContextHints,
+  ): Promise<FeedbackContext | undefined> {
+    const service = this.catalogue.find(slug);
+    if (!service || !(AUDIENCES as readonly string[]).includes(variant)) return undefined;
+    const audience = variant as Audience;
+    const { actingAs } = author;
+    const [stage, cohorts, application] = await Promise.all([
+      this.rollout.stageOf(slug, audience),
+      this.rollout.cohortsOf(actingAs),
+      this.ownApplication(author, hints.application),
+    ]);
+    const organization =
+      actingAs.audience === 'business' && actingAs.organization
+        ? { id: actingAs.organization.id, name: actingAs.organization.name }
+        : null;
+    return {
+      serviceSlug: slug,
+      serviceTitle: service.title,
+      variant: audience,
+      stage: stage.stage,
+      page: sitePath(hints.page) ?? null,
+      audience: actingAs.audience,
+      organization,
+      cohorts,
+      language: hints.language,
+      userAgent: hints.userAgent?.slice(0, MAX_USER_AGENT) || null,
+      viewport: viewportOf(hints.viewport) ?? null,
+      // Only an application of the same service variant: anything else is ignored.
+      application:
+        application && application.serviceSlug === slug && application.variant === audience
+          ? { id: application.id, reference: application.reference }
+          : null,
+    };
+  }
+
+  /** Checks an uploaded file from its content, whatever its name says. */
+  checkFile(upload: Upload): { ok: true; file: CheckedFile } | { ok: false; problem: FileProblem } {
+    const content = upload.buffer;
+    if (content.length === 0) return { ok: false, problem: 'unreadable' };
+    if (content.length > MAX_FILE_BYTES) return { ok: false, problem: 'too-large' };
+    const contentType = sniffContentType(content);
+    if (!contentType) return { ok: false, problem: 'wrong-type' };
+    return {
+      ok: true,
+      file: {
+        filename: sanitizeFilename(upload.originalname, contentType),
+        contentType,
+        content,
+        sha256: createHash('sha256').update(content).digest('hex'),
+      },
+    };
+  }
+
+  /** Stores the item, its file and its audit event in one transaction. */
+  async submit(
+    author: FeedbackAuthor,
+    context: FeedbackContext,
+    input: FeedbackInput,
+    file: CheckedFile | undefined,
+    origin: RequestOrigin,
+  ): Promise<{ id: string; reference: string }> {
+    return this.dataSource.transaction(async (manager) => {
+      const [item] = await manager.query<{ id: string; reference: string }[]>(
+        `INSERT INTO feedback_item
+           (channel, service_slug, variant, stage, page, audience, organization_id, account_id,
+            cohorts, language, user_agent, viewport, application_id, kind, severity, tried,
+            happened, expected, consent_to_contact)
+         VALUES ('web', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         RETURNING id, reference`,
+        [
+          context.serviceSlug,
+          context.variant,
+          context.stage,
+          context.page,
+          context.audience,
+          context.organization?.id ?? null,
+          author.accountId,
+          context.cohorts.map((c) => c.slug),
+          context.language,
+          context.userAgent,
+          context.viewport,
+          context.application?.id ?? null,
+          input.kind,
+          input.severity,
+          input.tried,
+          input.happened,
+          input.expected,
+          input.consentToContact,
+        ],
+      );
+      let attachment: Record<string, unknown> | undefined;
+      if (file) {
+        const [stored] = await manager.query<{ id: string }[]>(
+          `INSERT INTO feedback_attachment (feedback_id, filename, content_type, size_bytes, sha256, content)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+          [
+            item.id,
+            file.filename,
+            file.contentType,
+            file.content.length,
+            file.sha256,
+            file.content,
+          ],
+        );
+        attachment = {
+          id: stored.id,
+          filename: file.filename,
+          contentType: file.contentType,
+          size: file.content.length,
+          sha256: file.sha256,
+        };
+      }
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: author.accountId },
+        actingAs: {
+          audience: context.audience,
+          organizationId: context.organization?.id,
+        },
+        action: 'feedback.submitted',
+        entity: { type: 'feedback', id: item.id },
+        // The context and the choices; the texts stay in the item, not in the log.
+        after: {
+          reference: item.reference,
+          serviceSlug: context.serviceSlug,
+          variant: context.variant,
+          stage: context.stage,
+          page: context.page,
+          cohorts: context.cohorts.map((c) => c.slug),
+          applicationId: context.application?.id ?? null,
+          kind: input.kind,
+          severity: input.severity,
+          consentToContact: input.consentToContact,
+          attachment,
+        },
+        ip: origin.ip,
+        requestId: origin.requestId,
+      });
+      return item;
+    });
+  }
+
+  /** "My feedback": what the person sent, newest first, whoever they were acting as. */
+  async listFor(accountId: string, limit = 200): Promise<FeedbackSummary[]> {
+    return this.dataSource.query<FeedbackSummary[]>(
+      `SELECT ${SUMMARY_COLUMNS} FROM feedback_item
+        WHERE feedback_item.account_id = $1
+        ORDER BY feedback_item.created_at DESC, feedback_item.id DESC
+        LIMIT $2`,
+      [accountId, limit],
+    );
+  }
+
+  /**
+   * One item, with its files and replies, for its author only (anyone else:
+   * undefined). The application it named shows by reference only if the author
+   * reaches it as they act now.
+   */
+  async findFor(author: FeedbackAuthor, id: string): Promise<FeedbackDetail | undefined> {
+    if (!isUuid(id)) return undefined;
+    const { accountId } = author;
+    const [row] = await this.dataSource.query<
+      Omit<FeedbackDetail, 'application' | 'attachments' | 'replies'>[]
+    >(
+      `SELECT ${SUMMARY_COLUMNS}, feedback_item.stage, feedback_item.page, feedback_item.audience,
+              feedback_item.cohorts, feedback_item.language, feedback_item.user_agent AS "userAgent",
+              feedback_item.viewport, feedback_item.application_id AS "applicationId",
+              feedback_item.tried, feedback_item.happened, feedback_item.expected,
+              feedback_item.consent_to_contact AS "consentToContact"
+         FROM feedback_item
+        WHERE feedback_item.id = $1 AND feedback_item.account_id = $2`,
+      [id, accountId],
+    );
+    if (!row) return undefined;
+    const [attachments, replies, application] = await Promise.all([
+      this.dataSource.query<FeedbackDetail['attachments']>(
+        `SELECT feedback_attachment.id, feedback_attachment.filename,
+                feedback_attachment.content_type AS "contentType", feedback_attachment.size_bytes AS size
+           FROM feedback_attachment
+          WHERE feedback_attachment.feedback_id = $1
+          ORDER BY feedback_attachment.created_at, feedback_attachment.id`,
+        [id],
+      ),
+      this.dataSource.query<FeedbackDetail['replies']>(
+        `SELECT feedback_reply.id, feedback_reply.author_role AS "authorRole", feedback_reply.body,
+                feedback_reply.created_at AS "createdAt"
+           FROM feedback_reply
+          WHERE feedback_reply.feedback_id = $1
+          ORDER BY feedback_reply.created_at, feedback_reply.id`,
+        [id],
+      ),
+      row.applicationId
+        ? this.applications.find(applicantOf(accountId, author.actingAs), row.applicationId)
+        : undefined,
+    ]);
+    return {
+      ...row,
+      application: application ? { reference: application.reference } : null,
+      attachments,
+      replies,
+    };
+  }
+
+  /** A file of one's own feedback, or undefined. */
+  async fileFor(
+    accountId: string,
+    id: string,
+    fileId: string,
+  ): Promise<StoredFeedbackFile | undefined> {
+    if (!isUuid(id) || !isUuid(fileId)) return undefined;
+    const [row] = await this.dataSource.query<StoredFeedbackFile[]>(
+      `SELECT feedback_attachment.filename, feedback_attachment.content_type AS "contentType",
+              feedback_attachment.content
+         FROM feedback_attachment
+         JOIN feedback_item ON feedback_item.id = feedback_attachment.feedback_id
+        WHERE feedback_attachment.id = $1 AND feedback_item.id = $2 AND feedback_item.account_id = $3`,
+      [fileId, id, accountId],
+    );
+    return row;
+  }
+
+  /** The application the link names (by reference or, for a draft, by id), if it is the person's. */
+  private async ownApplication(
+    author: FeedbackAuthor,
+    value: unknown,
+  ): Promise<Application | undefined> {
+    if (typeof value !== 'string' || value.length > 100) return undefined;
+    const applicant = applicantOf(author.accountId, author.actingAs);
+    const named = value.trim();
+    return isUuid(named)
+      ? this.applications.find(applicant, named)
+      : this.applications.findByReference(applicant, named);
+  }
+}
+
+/** The applicant the person is as they act now (to reach their applications). */
+export function applicantOf(accountId: string, actingAs: ActingAs): Applicant {
+  return {
+    accountId,
+    audience: actingAs.audience,
+    organizationId: actingAs.audience === 'business' ? actingAs.organization?.id : undefined,
+    channel: 'web',
+  };
+}
