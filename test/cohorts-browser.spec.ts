@@ -79,7 +79,8 @@ describe('the cohort and pilot pages in a real browser', () => {
     });
     cohortId = /([0-9a-f-]{36})$/.exec(created.headers.location)![1];
     await db.query(
-      `INSERT INTO rollout_plan (service_slug, variant) VALUES ('public-domain-occupation', 'business')`,
+      `INSERT INTO rollout_plan (service_slug, variant) VALUES ('public-domain-occupation', 'business')
+       ON CONFLICT DO NOTHING`,
     );
     await db.query(
       `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id)

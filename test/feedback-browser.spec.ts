@@ -34,7 +34,7 @@ describe('giving feedback, in a browser', () => {
     db = portal.app.get(DataSource);
     await releaseService(portal, 'building-permit');
     await db.query(
-      `INSERT INTO rollout_plan (service_slug, variant, stage) VALUES ('building-permit', 'citizen', 'citizen-pilot')`,
+      `UPDATE rollout_plan SET stage = 'citizen-pilot' WHERE service_slug = 'building-permit' AND variant = 'citizen'`,
     );
     person.id = (await createPerson(db, { email: person.email, displayName: 'Léa Roy' })).id;
     for (let i = 0; i < 2; i++) {

@@ -107,8 +107,8 @@ describe('structured feedback and the satisfaction survey', () => {
     await releaseService(portal, 'building-permit');
     // The citizen variant is in its pilot, the business one in the SME pilot.
     await db.query(
-      `INSERT INTO rollout_plan (service_slug, variant, stage)
-       VALUES ('building-permit', 'citizen', 'citizen-pilot'), ('building-permit', 'business', 'sme-pilot')`,
+      `UPDATE rollout_plan SET stage = CASE variant WHEN 'citizen' THEN 'citizen-pilot' ELSE 'sme-pilot' END
+        WHERE service_slug = 'building-permit'`,
     );
     citizen = await createPerson(db, { displayName: 'Julie Gagnon' });
     const [cohort] = await db.query(
@@ -181,7 +181,8 @@ describe('structured feedback and the satisfaction survey', () => {
     try {
       await stage(`stage = 'citizen-gradual'`);
       const gradual = await agent.get(confirmation);
-      expect(gradual.text).toContain('Ce service est nouveau.');
+      expect(gradual.text).toContain('Ce service ouvre progressivement aux citoyens');
+      expect(gradual.text).toContain('data-phase="gradual-citizen"');
       expect(hrefOf(gradual.text, 'phase-feedback')).toBe(
         `/services/building-permit/citizen/feedback?${new URLSearchParams({
           application: filed.reference,
