@@ -8,6 +8,7 @@ import { QueueIndexes1763940000000 } from './1763940000000-queue-indexes.js';
 import { Rollout1763950000000 } from './1763950000000-rollout.js';
 import { CohortMembership1763955000000 } from './1763955000000-cohort-membership.js';
 import { Feedback1763960000000 } from './1763960000000-feedback.js';
+import { FeedbackEvidence1763970000000 } from './1763970000000-feedback-evidence.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -19,4 +20,5 @@ export const migrations = [
   Rollout1763950000000,
   CohortMembership1763955000000,
   Feedback1763960000000,
+  FeedbackEvidence1763970000000,
 ];

@@ -255,7 +255,8 @@ describe('staged rollout through the console', () => {
 
   it('gates block leaving the pilot; an override needs a reason and is recorded with every gate', async () => {
     const page = await manager.get(`/staff/rollout/${SERVICE}/business`);
-    expect(page.text).toMatch(/data-gate="feedback-received" data-status="no-data"/);
+    expect(page.text).toMatch(/data-gate="feedback-received" data-status="fail"/);
+    expect(page.text).toMatch(/data-gate="acceptance" data-status="no-data"/);
     expect(page.text).toMatch(/data-gate="pilot-applications" data-status="fail"/);
 
     const blocked = await decide(`${SERVICE}/business/promote`, {
@@ -291,10 +292,10 @@ describe('staged rollout through the console', () => {
     expect(decision.gates).toHaveLength(8);
     expect(decision.gates).toContainEqual(
       expect.objectContaining({
-        id: 'open-blocking',
+        id: 'acceptance',
         value: null,
         status: 'no-data',
-        threshold: 0,
+        threshold: 100,
       }),
     );
     expect(decision.details.failingGates).toContain('pilot-applications');
@@ -303,6 +304,24 @@ describe('staged rollout through the console', () => {
       [BUSINESS],
     );
     expect(audit.action).toBe('rollout.promote.override');
+  });
+
+  it('counts the variant’s open blocking or major feedback, and satisfaction, in the gates', async () => {
+    const gate = async (id: string) => {
+      const page = await manager.get(`/staff/rollout/${SERVICE}/business`);
+      return new RegExp(`data-gate="${id}" data-status="([a-z-]+)"`).exec(page.text)?.[1];
+    };
+    expect(await gate('open-blocking')).toBe('pass');
+    const [item] = await db.query(
+      `INSERT INTO feedback_item (service_slug, variant, stage, audience, organization_id, language, kind, severity, happened)
+       VALUES ($1, 'business', 'sme-gradual', 'business', $2, 'fr', 'problem', 'blocker', 'Le bouton Envoyer ne répond pas')
+       RETURNING id`,
+      [SERVICE, pilotSme.organizationId],
+    );
+    expect(await gate('open-blocking')).toBe('fail');
+    await db.query(`UPDATE feedback_item SET status = 'fixed' WHERE id = $1`, [item.id]);
+    expect(await gate('open-blocking')).toBe('pass');
+    expect(await gate('satisfaction')).toBe('no-data');
   });
 
   it('sme-gradual: the percentage decides, sticky per SME; 100 % opens every SME', async () => {

@@ -1,18 +1,46 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
-import { PilotEvidence, type PilotFigures } from '../rollout/gates.js';
+import { PilotEvidence, type FeedbackFigures, type PilotFigures } from '../rollout/gates.js';
 
 /**
  * The evidence the rollout gates read (ARCHITECTURE.md, `insights`): what the
  * members of a variant's pilot cohorts filed, and how long the city took to
- * decide. A reporting read model: it reads the applications and cohort tables,
- * never writes.
+ * decide, and what their feedback says. A reporting read model: it reads the
+ * applications, cohort and feedback tables, never writes.
  */
 @Injectable()
 export class PilotEvidenceReadModel extends PilotEvidence {
   constructor(private readonly dataSource: DataSource) {
     super();
+  }
+
+  /**
+   * The variant's feedback: items received (duplicates aside), problems still
+   * open that block or are major, the average overall satisfaction. Acceptance
+   * criteria have no campaigns yet: null, which the gate shows as "no data".
+   */
+  private async feedback(slug: string, variant: Audience): Promise<FeedbackFigures> {
+    const [items] = await this.dataSource.query<{ received: number; open: number }[]>(
+      `SELECT count(*) FILTER (WHERE feedback_item.status <> 'duplicate')::int AS received,
+              count(*) FILTER (WHERE feedback_item.status IN ('new', 'acknowledged', 'planned')
+                                 AND feedback_item.severity IN ('blocker', 'major'))::int AS open
+         FROM feedback_item
+        WHERE feedback_item.service_slug = $1 AND feedback_item.variant = $2`,
+      [slug, variant],
+    );
+    const [survey] = await this.dataSource.query<{ average: string | null }[]>(
+      `SELECT avg(satisfaction_response.overall) AS average FROM satisfaction_response
+        WHERE satisfaction_response.service_slug = $1 AND satisfaction_response.variant = $2`,
+      [slug, variant],
+    );
+    return {
+      received: items.received,
+      openBlockingOrMajor: items.open,
+      averageSatisfaction:
+        survey.average === null ? null : Math.round(Number(survey.average) * 10) / 10,
+      acceptance: null,
+    };
   }
 
   async figures(slug: string, variant: Audience, cohortIds: string[]): Promise<PilotFigures> {
@@ -45,9 +73,7 @@ export class PilotEvidenceReadModel extends PilotEvidence {
       participants: row.participants,
       medianProcessingDays:
         row.median_days === null ? null : Math.round(Number(row.median_days) * 10) / 10,
-      // The feedback module (issue 6) provides these; until then the gates that
-      // read feedback show "no data" and block.
-      feedback: null,
+      feedback: await this.feedback(slug, variant),
     };
   }
 }
