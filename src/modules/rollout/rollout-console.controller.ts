@@ -21,7 +21,7 @@ import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { SignInRedirectFilter, StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
 import type { StaffRole } from '../staff/staff-role.js';
-import { GATE_IDS, isChecklistItem, isGateId, type GateResult, type Thresholds } from './gates.js';
+import { GATE_IDS, isChecklistItem, type GateResult, type Thresholds } from './gates.js';
 import { RolloutConsoleReadModel, type DecisionRow } from './rollout-console.read-model.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
 import {
@@ -68,8 +68,8 @@ const GATE_TAG: Record<GateResult['status'], string> = {
   'no-data': 'govuk-tag--grey',
 };
 
-/** Which form on the plan page a field belongs to, so its error is shown there. */
-type ActionForm =
+/** The decision forms of the plan page; a field's error is shown in its form. */
+type DecisionForm =
   | 'promote'
   | 'rollback'
   | 'pause'
@@ -80,8 +80,10 @@ type ActionForm =
   | 'settings'
   | 'schedule';
 
+type StageInput = { expectedStage?: string; reason: string };
+
 /** Each refusal: its HTTP status, and the field its message sits beside. */
-function refusal(code: RolloutErrorCode, form: ActionForm): { status: number; field: string } {
+function refusal(code: RolloutErrorCode, form: DecisionForm): { status: number; field: string } {
   switch (code) {
     case 'plan-not-found':
       return { status: 404, field: `${form}-reason` };
@@ -270,112 +272,117 @@ export class RolloutConsoleController {
     await this.renderPlan(req, res, plan, { notice, status: 200 });
   }
 
-  @Post(':slug/:variant/promote')
+  /**
+   * Every decision on a plan: `promote`, `rollback`, `pause`, `resume`,
+   * `percentage`, `cohorts` (attach), `checklist`, `settings`, `schedule`.
+   */
+  @Post(':slug/:variant/:action')
   @StaffRoles(...DECIDERS)
-  async promote(
+  async act(
     @Param('slug') slug: string,
     @Param('variant') variant: string,
+    @Param('action') action: string,
     @Body() body: Record<string, unknown>,
     @Req() req: Request,
     @Res() res: Response,
   ) {
+    const decision = Object.hasOwn(this.decisions, action)
+      ? this.decisions[action as DecisionForm]
+      : undefined;
+    if (!decision) throw new NotFoundException();
     const plan = await this.findPlan(slug, variant);
-    const values = formValues(body, ['expectedStage', 'reason', 'override']);
-    await this.decide(req, res, plan, 'promote', values, () =>
-      this.rollout.promote(this.actor(req, res), plan.slug, plan.variant, {
-        expectedStage: values.expectedStage,
-        reason: values.reason,
-        override: values.override === 'yes',
-      }),
+    const values = formValues(body, decision.fields);
+    await this.decide(req, res, plan, action as DecisionForm, values, () =>
+      decision.run(this.actor(req, res), plan, values),
     );
   }
 
-  @Post(':slug/:variant/rollback')
-  @StaffRoles(...DECIDERS)
-  async rollback(
-    @Param('slug') slug: string,
-    @Param('variant') variant: string,
-    @Body() body: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    const plan = await this.findPlan(slug, variant);
-    const values = formValues(body, ['expectedStage', 'reason']);
-    await this.decide(req, res, plan, 'rollback', values, () =>
-      this.rollout.rollback(this.actor(req, res), plan.slug, plan.variant, values),
-    );
-  }
-
-  @Post(':slug/:variant/pause')
-  @StaffRoles(...DECIDERS)
-  async pause(
-    @Param('slug') slug: string,
-    @Param('variant') variant: string,
-    @Body() body: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    const plan = await this.findPlan(slug, variant);
-    const values = formValues(body, ['reason']);
-    await this.decide(req, res, plan, 'pause', values, () =>
-      this.rollout.pause(this.actor(req, res), plan.slug, plan.variant, values),
-    );
-  }
-
-  @Post(':slug/:variant/resume')
-  @StaffRoles(...DECIDERS)
-  async resume(
-    @Param('slug') slug: string,
-    @Param('variant') variant: string,
-    @Body() body: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    const plan = await this.findPlan(slug, variant);
-    const values = formValues(body, ['reason']);
-    await this.decide(req, res, plan, 'resume', values, () =>
-      this.rollout.resume(this.actor(req, res), plan.slug, plan.variant, values),
-    );
-  }
-
-  @Post(':slug/:variant/percentage')
-  @StaffRoles(...DECIDERS)
-  async percentage(
-    @Param('slug') slug: string,
-    @Param('variant') variant: string,
-    @Body() body: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    const plan = await this.findPlan(slug, variant);
-    const values = formValues(body, ['percentage', 'reason']);
-    const percentage = /^\d{1,3}$/.test(values.percentage) ? Number(values.percentage) : NaN;
-    await this.decide(req, res, plan, 'percentage', values, () =>
-      this.rollout.setPercentage(this.actor(req, res), plan.slug, plan.variant, {
-        percentage,
-        reason: values.reason,
-      }),
-    );
-  }
-
-  @Post(':slug/:variant/cohorts')
-  @StaffRoles(...DECIDERS)
-  async attach(
-    @Param('slug') slug: string,
-    @Param('variant') variant: string,
-    @Body() body: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    const plan = await this.findPlan(slug, variant);
-    const values = formValues(body, ['cohort', 'reason']);
-    await this.decide(req, res, plan, 'cohorts', values, () =>
-      this.rollout.attachCohort(this.actor(req, res), plan.slug, plan.variant, {
-        cohortId: values.cohort,
-        reason: values.reason,
-      }),
-    );
-  }
+  /** What each decision form sends, and the rule it runs. */
+  private readonly decisions: Record<
+    DecisionForm,
+    {
+      fields: string[];
+      run: (
+        actor: RolloutActor,
+        plan: PlanRecord,
+        values: Record<string, string>,
+      ) => Promise<{ kind: string }>;
+    }
+  > = {
+    promote: {
+      fields: ['expectedStage', 'reason', 'override'],
+      run: (actor, plan, v) =>
+        this.rollout.promote(actor, plan.slug, plan.variant, {
+          expectedStage: v.expectedStage,
+          reason: v.reason,
+          override: v.override === 'yes',
+        }),
+    },
+    rollback: {
+      fields: ['expectedStage', 'reason'],
+      run: (actor, plan, v) =>
+        this.rollout.rollback(actor, plan.slug, plan.variant, v as StageInput),
+    },
+    pause: {
+      fields: ['reason'],
+      run: (actor, plan, v) => this.rollout.pause(actor, plan.slug, plan.variant, v as StageInput),
+    },
+    resume: {
+      fields: ['reason'],
+      run: (actor, plan, v) => this.rollout.resume(actor, plan.slug, plan.variant, v as StageInput),
+    },
+    percentage: {
+      fields: ['percentage', 'reason'],
+      run: (actor, plan, v) =>
+        this.rollout.setPercentage(actor, plan.slug, plan.variant, {
+          percentage: /^\d{1,3}$/.test(v.percentage) ? Number(v.percentage) : NaN,
+          reason: v.reason,
+        }),
+    },
+    cohorts: {
+      fields: ['cohort', 'reason'],
+      run: (actor, plan, v) =>
+        this.rollout.attachCohort(actor, plan.slug, plan.variant, {
+          cohortId: v.cohort,
+          reason: v.reason,
+        }),
+    },
+    checklist: {
+      fields: ['item', 'ticked'],
+      run: (actor, plan, v) => {
+        if (!isChecklistItem(v.item)) throw new NotFoundException();
+        return this.rollout.setChecklistItem(actor, plan.slug, plan.variant, {
+          item: v.item,
+          ticked: v.ticked === 'yes',
+        });
+      },
+    },
+    settings: {
+      fields: ['reason', 'driftPolicy', ...GATE_IDS.map((id) => `threshold-${id}`)],
+      run: (actor, plan, v) => {
+        const thresholds: Thresholds = {};
+        for (const id of GATE_IDS) {
+          const raw = v[`threshold-${id}`].replace(',', '.');
+          if (raw === '') continue;
+          if (!/^\d+(\.\d+)?$/.test(raw)) throw new RolloutError('threshold-invalid');
+          thresholds[id] = Number(raw);
+        }
+        return this.rollout.setSettings(actor, plan.slug, plan.variant, {
+          reason: v.reason,
+          thresholds,
+          driftPolicy: v.driftPolicy === 'adopt' ? 'adopt' : 'correct',
+        });
+      },
+    },
+    schedule: {
+      fields: ['date', 'time', 'reason'],
+      run: (actor, plan, v) => {
+        const runAt = cityDateTime(v.date, v.time);
+        if (!runAt) throw new RolloutError('schedule-in-past');
+        return this.rollout.schedule(actor, plan.slug, plan.variant, { runAt, reason: v.reason });
+      },
+    },
+  };
 
   @Post(':slug/:variant/cohorts/:cohortId/detach')
   @StaffRoles(...DECIDERS)
@@ -397,82 +404,6 @@ export class RolloutConsoleController {
           this.i18n.t(res.locals.locale as Locale, 'rollout.cohorts.detachedReason'),
       }),
     );
-  }
-
-  @Post(':slug/:variant/checklist')
-  @StaffRoles(...DECIDERS)
-  async checklist(
-    @Param('slug') slug: string,
-    @Param('variant') variant: string,
-    @Body() body: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    const plan = await this.findPlan(slug, variant);
-    const values = formValues(body, ['item', 'ticked']);
-    if (!isChecklistItem(values.item)) throw new NotFoundException();
-    const item = values.item;
-    await this.decide(req, res, plan, 'checklist', values, () =>
-      this.rollout.setChecklistItem(this.actor(req, res), plan.slug, plan.variant, {
-        item,
-        ticked: values.ticked === 'yes',
-      }),
-    );
-  }
-
-  @Post(':slug/:variant/settings')
-  @StaffRoles(...DECIDERS)
-  async settings(
-    @Param('slug') slug: string,
-    @Param('variant') variant: string,
-    @Body() body: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    const plan = await this.findPlan(slug, variant);
-    const values = formValues(body, [
-      'reason',
-      'driftPolicy',
-      ...GATE_IDS.map((id) => `threshold-${id}`),
-    ]);
-    const thresholds: Thresholds = {};
-    let invalid = false;
-    for (const id of GATE_IDS) {
-      const raw = values[`threshold-${id}`].replace(',', '.');
-      if (raw === '') continue;
-      const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-      if (Number.isNaN(value)) invalid = true;
-      else if (isGateId(id)) thresholds[id] = value;
-    }
-    await this.decide(req, res, plan, 'settings', values, () => {
-      if (invalid) throw new RolloutError('threshold-invalid');
-      return this.rollout.setSettings(this.actor(req, res), plan.slug, plan.variant, {
-        reason: values.reason,
-        thresholds,
-        driftPolicy: values.driftPolicy === 'adopt' ? 'adopt' : 'correct',
-      });
-    });
-  }
-
-  @Post(':slug/:variant/schedule')
-  @StaffRoles(...DECIDERS)
-  async schedule(
-    @Param('slug') slug: string,
-    @Param('variant') variant: string,
-    @Body() body: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    const plan = await this.findPlan(slug, variant);
-    const values = formValues(body, ['date', 'time', 'reason']);
-    const runAt = cityDateTime(values.date, values.time);
-    await this.decide(req, res, plan, 'schedule', values, () => {
-      if (!runAt) throw new RolloutError('schedule-in-past');
-      return this.rollout.schedule(this.actor(req, res), plan.slug, plan.variant, {
-        runAt,
-        reason: values.reason,
-      });
-    });
   }
 
   @Post(':slug/:variant/schedules/:id/cancel')
@@ -518,7 +449,7 @@ export class RolloutConsoleController {
     req: Request,
     res: Response,
     plan: PlanRecord,
-    form: ActionForm,
+    form: DecisionForm,
     values: Record<string, string>,
     action: () => Promise<{ kind: string }>,
   ) {
