@@ -476,7 +476,8 @@ export class RolloutReconciler implements OnApplicationBootstrap, BeforeApplicat
         errors: report.errors.slice(0, 5),
         failures: this.failures,
       });
-    if (report.status === 'busy') return this.schedule(1000);
+    // Another instance is reconciling: look again soon, to apply its result here too.
+    if (report.status === 'busy') return this.schedule(150);
     if (this.failures > 0) {
       // Unleash down or refusing: retry with backoff until it takes the change.
       return this.schedule(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures, 10)));

@@ -142,10 +142,17 @@ export class UnleashAdminClient {
       if (same >= 0) remaining.splice(same, 1);
       else toAdd.push(strategy);
     }
-    for (const strategy of toAdd) await this.addStrategy(name, { ...strategy, id: undefined });
+    const added: FlagStrategy[] = [];
+    for (const strategy of toAdd)
+      added.push(await this.addStrategy(name, { ...strategy, id: undefined }));
     for (const strategy of remaining) if (strategy.id) await this.deleteStrategy(name, strategy.id);
     if (desired.enabled && !before.enabled) await this.setEnabled(name, true);
-    return this.getEnvironmentState(name);
+    // What Unleash now holds, from its own answers (no second read).
+    const deleted = new Set(remaining.map((s) => s.id));
+    return {
+      enabled: desired.enabled,
+      strategies: [...before.strategies.filter((s) => !deleted.has(s.id)), ...added],
+    };
   }
 
   async segments(): Promise<Segment[]> {
