@@ -977,7 +977,7 @@ function report(r: Results): void {
     runLines.push(
       `   ${s.name}: reconcile runs per decision: A ${perDecision(aDone.length)} ` +
         `(p50 ${p50ms(aDone)} ms each), B ${perDecision(bDone.length)} (p50 ${p50ms(bDone)} ms) ` +
-        `after ${perDecision(bBusy.length)} "busy" (the lock held by A; B tries again 1 s later)`,
+        `after ${perDecision(bBusy.length)} "busy" (the lock held by A; B tries again 150 ms later)`,
     );
     const by = (kind: string) => s.decisions.filter((d) => d.bBy === kind).length;
     promoRows.push([
