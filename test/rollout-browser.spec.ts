@@ -150,6 +150,27 @@ describe('the rollout console in a browser', () => {
     await shot(page, 'who-fr');
   });
 
+  it('offers a citizen "notify me" on a service not open yet, and says so once asked', async () => {
+    const resident = await createPerson(db, { displayName: 'Jeanne Résidente' });
+    const context = await browser.newContext({
+      locale: 'fr-CA',
+      viewport: { width: 1100, height: 900 },
+    });
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/sign-in`);
+    await page.fill('#email', resident.email);
+    await page.fill('#password', PASSWORD);
+    await page.click('main button[type="submit"]');
+    await page.waitForLoadState();
+    await page.goto(`${portal.url}/services/${SERVICE}/citizen`);
+    await shot(page, 'not-yet-citizen-fr');
+    await page.click('button:has-text("M’avertir quand il sera offert")');
+    await page.waitForLoadState();
+    expect(await page.locator('[data-subscribed]').textContent()).toContain('nous vous écrirons');
+    await shot(page, 'not-yet-subscribed-fr');
+    await context.close();
+  });
+
   it('reads in English too', async () => {
     const page = await signedIn('en');
     await page.goto(`${portal.url}/staff/rollout`);
