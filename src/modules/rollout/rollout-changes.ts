@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { returningRows } from '../../platform/database/database.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 
 /** The PostgreSQL channel on which a committed rollout change wakes the reconcilers. */
@@ -15,12 +16,13 @@ export async function markPlanChanged(
   slug: string,
   variant: Audience,
 ): Promise<void> {
-  await manager.query(
+  const [row] = await returningRows<{ version: string }>(
+    manager,
     `UPDATE rollout_plan SET version = version + 1, updated_at = now()
-      WHERE service_slug = $1 AND variant = $2`,
+      WHERE service_slug = $1 AND variant = $2 RETURNING version`,
     [slug, variant],
   );
-  await notify(manager);
+  await notify(manager, row ? { flag: `${slug}.${variant}`, version: Number(row.version) } : {});
 }
 
 /** A cohort's members changed: every plan it is attached to must resync its segment. */
@@ -35,6 +37,29 @@ export async function markCohortChanged(manager: EntityManager, cohortId: string
   await notify(manager);
 }
 
-async function notify(manager: EntityManager): Promise<void> {
-  await manager.query(`SELECT pg_notify($1, '')`, [ROLLOUT_CHANGED_CHANNEL]);
+/** What a NOTIFY says: one plan's flag and new version, or nothing (look at everything). */
+export interface RolloutChange {
+  flag?: string;
+  version?: number;
+}
+
+async function notify(manager: EntityManager, change: RolloutChange = {}): Promise<void> {
+  await manager.query(`SELECT pg_notify($1, $2)`, [
+    ROLLOUT_CHANGED_CHANNEL,
+    JSON.stringify(change),
+  ]);
+}
+
+/** A NOTIFY's payload, read defensively (anything unexpected means "look at everything"). */
+export function parseRolloutChange(payload: string | undefined): RolloutChange {
+  try {
+    const value = JSON.parse(payload ?? '') as unknown;
+    if (value && typeof value === 'object') {
+      const { flag, version } = value as Record<string, unknown>;
+      if (typeof flag === 'string' && typeof version === 'number') return { flag, version };
+    }
+  } catch {
+    // An empty or foreign payload.
+  }
+  return {};
 }

@@ -21,7 +21,11 @@ import {
   type DesiredSegment,
   type PlanSnapshot,
 } from './desired-state.js';
-import { ROLLOUT_CHANGED_CHANNEL } from './rollout-changes.js';
+import {
+  parseRolloutChange,
+  ROLLOUT_CHANGED_CHANNEL,
+  type RolloutChange,
+} from './rollout-changes.js';
 import { adoptableState } from './drift-adoption.js';
 import type { Stage } from './stages.js';
 import { variantFlag } from './variant-access.service.js';
@@ -67,6 +71,12 @@ export interface ReconcileReport {
 export class RolloutReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running: Promise<ReconcileReport> | undefined;
   private next: Promise<ReconcileReport> | undefined;
+  /** Changes announced by NOTIFY and not yet looked at: flag → version. */
+  private readonly wanted = new Map<string, number>();
+  private wantAll = false;
+  private wantedTimer: NodeJS.Timeout | undefined;
+  /** The plan version this instance last found applied in Unleash, per flag. */
+  private readonly appliedVersions = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private failures = 0;
@@ -90,13 +100,41 @@ export class RolloutReconciler implements OnApplicationBootstrap, BeforeApplicat
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.wantedTimer);
     await this.running?.catch(() => undefined);
     await this.listener?.end().catch(() => undefined);
   }
 
-  /** Asks for a run soon (debounced): used after a change committed elsewhere. */
-  requestSync(): void {
-    this.schedule(20);
+  /**
+   * Asks for a run soon (debounced), after a change committed on any instance.
+   * A change this instance has already applied (its own decision, reconciled
+   * before the NOTIFY arrived) needs no second run.
+   */
+  requestSync(change: RolloutChange = {}): void {
+    if (change.flag && change.version !== undefined) {
+      const known = this.wanted.get(change.flag) ?? 0;
+      this.wanted.set(change.flag, Math.max(known, change.version));
+    } else {
+      this.wantAll = true;
+    }
+    if (this.wantedTimer || this.stopped) return;
+    this.wantedTimer = setTimeout(() => {
+      this.wantedTimer = undefined;
+      void this.syncWanted();
+    }, 20);
+    this.wantedTimer.unref();
+  }
+
+  private async syncWanted(): Promise<void> {
+    // Let a run under way finish: it may be the one that applied these changes.
+    await this.running?.catch(() => undefined);
+    const wanted = [...this.wanted];
+    const all = this.wantAll;
+    this.wanted.clear();
+    this.wantAll = false;
+    const covered =
+      !all && wanted.every(([flag, version]) => (this.appliedVersions.get(flag) ?? 0) >= version);
+    if (!covered) await this.reconcile();
   }
 
   /**
@@ -218,6 +256,7 @@ export class RolloutReconciler implements OnApplicationBootstrap, BeforeApplicat
     if (currentKey === desiredKey) {
       if (plan.syncedVersion < plan.version || plan.applied !== currentKey)
         await this.markSynced(plan, currentKey);
+      else this.appliedVersions.set(flag, plan.version);
       return { changed: false, drift: false, state: current };
     }
 
@@ -255,6 +294,7 @@ export class RolloutReconciler implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async markSynced(plan: PlanRow, appliedKey: string): Promise<void> {
+    this.appliedVersions.set(variantFlag(plan.slug, plan.variant), plan.version);
     await this.dataSource.query(
       `UPDATE rollout_plan
           SET synced_version = GREATEST(synced_version, $3), applied = $4::jsonb,
@@ -508,7 +548,7 @@ export class RolloutReconciler implements OnApplicationBootstrap, BeforeApplicat
       client.on('error', (error) =>
         this.logger.event('warn', 'rollout.listener_error', { error: error.message }),
       );
-      client.on('notification', () => this.requestSync());
+      client.on('notification', (message) => this.requestSync(parseRolloutChange(message.payload)));
       await client.connect();
       await client.query(`LISTEN ${ROLLOUT_CHANGED_CHANNEL}`);
       this.listener = client;
