@@ -6,8 +6,8 @@ import { CatalogueModule } from './catalogue.module.js';
 
 /**
  * The public service pages: the catalogue and each variant's start page, behind
- * its flag, with, for the pilot's testers, a link to their acceptance
- * checklist (from the feedback module).
+ * its flag, with the service's published FAQ and, for the pilot's testers, a
+ * link to their acceptance checklist (both from the feedback module).
  */
 @Module({
   imports: [CatalogueModule, RolloutModule, FeedbackModule],

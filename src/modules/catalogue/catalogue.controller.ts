@@ -4,6 +4,7 @@ import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { AcceptanceService } from '../feedback/acceptance.service.js';
+import { FaqReadModel } from '../feedback/faq.read-model.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { CatalogueService } from './catalogue.service.js';
@@ -21,6 +22,7 @@ export class CatalogueController {
     private readonly access: VariantAccessService,
     private readonly rollout: RolloutReadModel,
     private readonly i18n: I18nService,
+    private readonly faq: FaqReadModel,
     private readonly acceptance: AcceptanceService,
   ) {}
 
@@ -87,9 +89,12 @@ export class CatalogueController {
       });
       return;
     }
-    const tester = actingAs.accountId
-      ? await this.acceptance.testerOf({ accountId: actingAs.accountId, actingAs }, slug, audience)
-      : undefined;
+    const [faq, tester] = await Promise.all([
+      this.faq.published(slug),
+      actingAs.accountId
+        ? this.acceptance.testerOf({ accountId: actingAs.accountId, actingAs }, slug, audience)
+        : undefined,
+    ]);
     res.render('catalogue/start', {
       pageTitle: title,
       navActive: 'services',
@@ -97,6 +102,7 @@ export class CatalogueController {
       audience,
       content: service.variants[audience],
       actingAs,
+      faq,
       // The pilot's testers find their acceptance checklist here.
       checklistHref: tester?.ok ? `/services/${slug}/${audience}/acceptance` : undefined,
     });
