@@ -255,11 +255,15 @@ describe('acceptance-test campaigns', () => {
       const saved = await post(manager, edit, {
         titleFr: 'Déposer une demande avec un plan',
         titleEn: 'File an application with a plan',
-        descriptionFr: 'Joindre un PDF.',
-        descriptionEn: 'Attach a PDF.',
+        descriptionFr: 'Joindre un PDF.\nLe voir dans la liste.',
+        descriptionEn: 'Attach a PDF.\nSee it in the list.',
         position: '1',
       });
       expect(saved.status).toBe(303);
+      // A description over several lines comes back as it was written.
+      expect(unescape(textareaOf((await manager.get(edit)).text, 'descriptionEn')!)).toBe(
+        'Attach a PDF.\nSee it in the list.',
+      );
       first.titleFr = 'Déposer une demande avec un plan';
       first.titleEn = 'File an application with a plan';
       const [audit] = await db.query(
