@@ -290,12 +290,13 @@ export class AcceptanceService {
     const found = this.variantOf(slug, variant);
     if (!found) return { ok: false, reason: 'not-found' };
     const { actingAs } = person;
-    const [stage, planCohorts, mine] = await Promise.all([
-      this.rollout.stageOf(slug, found.variant),
+    // The stage first: most start pages are of variants in no trial stage.
+    const stage = await this.rollout.stageOf(slug, found.variant);
+    if (!stage.trial || stage.paused) return { ok: false, reason: 'no-pilot' };
+    const [planCohorts, mine] = await Promise.all([
       this.rollout.cohortsOfPlan(slug, found.variant),
       this.rollout.cohortsOf(actingAs),
     ]);
-    if (!stage.trial || stage.paused) return { ok: false, reason: 'no-pilot' };
     const attached = new Set(planCohorts.map((c) => c.id));
     const cohorts = mine.filter((c) => attached.has(c.id));
     if (actingAs.audience !== found.variant || cohorts.length === 0)
