@@ -648,6 +648,30 @@ describe('acceptance-test campaigns', () => {
     expect(audit[0]).toMatchObject({ before: { retired: false }, after: { retired: true } });
   });
 
+  it('keeps control characters (which PostgreSQL text refuses) out of what it stores', async () => {
+    const created = await post(
+      manager,
+      `${STAFF_PAGE}/criteria`,
+      { titleFr: 'Contrôle\u0000nul', titleEn: 'Control\u0007chars', descriptionFr: 'a\u0000b' },
+      STAFF_PAGE,
+    );
+    expect(created.status).toBe(303);
+    const [criterion] = await db.query(
+      `SELECT id, title_fr, title_en, description_fr FROM acceptance_criterion WHERE title_fr LIKE 'Contrôle%'`,
+    );
+    expect(criterion).toMatchObject({
+      title_fr: 'Contrôle nul',
+      title_en: 'Control chars',
+      description_fr: 'ab',
+    });
+    const saved = await post(pilotSme.agent, CHECKLIST, answer(criterion.id, 'fail', 'x\u0000y'));
+    expect(saved.status).toBe(303);
+    const [result] = await db.query(`SELECT note FROM acceptance_result WHERE criterion_id = $1`, [
+      criterion.id,
+    ]);
+    expect(result.note).toBe('xy');
+  });
+
   it('refuses posts without their CSRF token', async () => {
     const res = await pilotSme.agent
       .post(CHECKLIST)

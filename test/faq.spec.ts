@@ -283,6 +283,18 @@ describe('the public FAQ of a service', () => {
       ).status,
     ).toBe(303);
     const id = await entryId(`Question ${script}`);
+    // Control characters, which PostgreSQL text refuses, never reach it.
+    expect(
+      (
+        await post(manager, `/staff/faq/${id}/edit`, {
+          questionFr: `Question ${script}`,
+          questionEn: `Question ${script}`,
+          answerFr: `Réponse ${script}`,
+          answerEn: `Answer\u0000 ${script}`,
+          position: '9',
+        })
+      ).status,
+    ).toBe(303);
     await post(manager, `/staff/faq/${id}/publish`, {}, '/staff/faq');
     const page = await resident.get(`/services/${SERVICE}/citizen`);
     expect(page.text).not.toContain('<script>alert');
