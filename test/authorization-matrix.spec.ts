@@ -25,6 +25,10 @@ const STAFF = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 200 } a
 const ADMIN_ONLY = { admin: 200, 'rollout-manager': 403, clerk: 403, analyst: 403 } as const;
 /** Cohorts of the staged rollout: admins and rollout managers. */
 const ROLLOUT = { admin: 200, 'rollout-manager': 200, clerk: 403, analyst: 403 } as const;
+/** Acceptance criteria: rollout managers and admins write them, analysts read them. */
+const ACCEPTANCE = { admin: 200, 'rollout-manager': 200, clerk: 403, analyst: 200 } as const;
+/** The FAQ: admins, rollout managers and clerks (who answer applicants' questions). */
+const FAQ = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 403 } as const;
 /** Applications hold personal information: only those who process them see them. */
 const PROCESSING = { admin: 200, 'rollout-manager': 403, clerk: 200, analyst: 403 } as const;
 
@@ -110,6 +114,20 @@ describe('the authorization matrix', () => {
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
     ['volunteer SMEs', () => '/staff/cohorts/volunteers', all(404, { anonymous: 303, ...ROLLOUT })],
     ['pilot programme', () => '/pilot', all(200)],
+    ['acceptance criteria', () => '/staff/acceptance', all(404, { anonymous: 303, ...ACCEPTANCE })],
+    [
+      "a variant's acceptance criteria",
+      () => '/staff/acceptance/building-permit/business',
+      all(404, { anonymous: 303, ...ACCEPTANCE }),
+    ],
+    [
+      // Nobody is a tester of a closed variant.
+      'the pilot checklist',
+      () => '/services/building-permit/business/acceptance',
+      all(403, { anonymous: 303 }),
+    ],
+    ['the FAQ, for staff', () => '/staff/faq', all(404, { anonymous: 303, ...FAQ })],
+    ['a new FAQ entry', () => '/staff/faq/new', all(404, { anonymous: 303, ...FAQ })],
     ['my applications', () => '/applications', all(200, { anonymous: 303 })],
     [
       "a resident's application",
@@ -209,6 +227,30 @@ describe('the authorization matrix', () => {
       () => `/staff/applications/${smeApplication}/messages`,
       () => ({ message: 'Bonjour' }),
       all(404, { anonymous: 303, admin: 303, clerk: 303, 'rollout-manager': 403, analyst: 403 }),
+    ],
+    [
+      'write an acceptance criterion',
+      () => '/staff/acceptance/building-permit/business/criteria',
+      () => ({ titleFr: 'Déposer une demande', titleEn: 'File an application' }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 403, analyst: 403 }),
+    ],
+    [
+      'record pilot checklist results',
+      () => '/services/building-permit/business/acceptance',
+      () => ({}),
+      all(403, { anonymous: 303 }),
+    ],
+    [
+      'write a FAQ entry',
+      () => '/staff/faq/new',
+      () => ({
+        service: 'building-permit',
+        questionFr: 'Combien de temps?',
+        questionEn: 'How long?',
+        answerFr: 'Dix jours.',
+        answerEn: 'Ten days.',
+      }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 403 }),
     ],
     [
       'add a staff member',

@@ -3,6 +3,8 @@ import type { Response } from 'express';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
+import { AcceptanceService } from '../feedback/acceptance.service.js';
+import { FaqReadModel } from '../feedback/faq.read-model.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { CatalogueService } from './catalogue.service.js';
@@ -20,6 +22,8 @@ export class CatalogueController {
     private readonly access: VariantAccessService,
     private readonly rollout: RolloutReadModel,
     private readonly i18n: I18nService,
+    private readonly faq: FaqReadModel,
+    private readonly acceptance: AcceptanceService,
   ) {}
 
   /** The home page: the catalogue, each service with whether it is open to you. */
@@ -85,6 +89,12 @@ export class CatalogueController {
       });
       return;
     }
+    const [faq, tester] = await Promise.all([
+      this.faq.published(slug),
+      actingAs.accountId
+        ? this.acceptance.testerOf({ accountId: actingAs.accountId, actingAs }, slug, audience)
+        : undefined,
+    ]);
     res.render('catalogue/start', {
       pageTitle: title,
       navActive: 'services',
@@ -92,6 +102,9 @@ export class CatalogueController {
       audience,
       content: service.variants[audience],
       actingAs,
+      faq,
+      // The pilot's testers find their acceptance checklist here.
+      checklistHref: tester?.ok ? `/services/${slug}/${audience}/acceptance` : undefined,
     });
   }
 }

@@ -7,7 +7,7 @@ import { PilotEvidence, type FeedbackFigures, type PilotFigures } from '../rollo
  * The evidence the rollout gates read (ARCHITECTURE.md, `insights`): what the
  * members of a variant's pilot cohorts filed, and how long the city took to
  * decide, and what their feedback says. A reporting read model: it reads the
- * applications, cohort and feedback tables, never writes.
+ * applications, cohort, feedback and acceptance tables, never writes.
  */
 @Injectable()
 export class PilotEvidenceReadModel extends PilotEvidence {
@@ -17,10 +17,14 @@ export class PilotEvidenceReadModel extends PilotEvidence {
 
   /**
    * The variant's feedback: items received (duplicates aside), problems still
-   * open that block or are major, the average overall satisfaction. Acceptance
-   * criteria have no campaigns yet: null, which the gate shows as "no data".
+   * open that block or are major, the average overall satisfaction, and its
+   * acceptance criteria (below).
    */
-  private async feedback(slug: string, variant: Audience): Promise<FeedbackFigures> {
+  private async feedback(
+    slug: string,
+    variant: Audience,
+    cohortIds: string[],
+  ): Promise<FeedbackFigures> {
     const [items] = await this.dataSource.query<{ received: number; open: number }[]>(
       `SELECT count(*) FILTER (WHERE feedback_item.status <> 'duplicate')::int AS received,
               count(*) FILTER (WHERE feedback_item.status IN ('new', 'acknowledged', 'planned')
@@ -39,8 +43,51 @@ export class PilotEvidenceReadModel extends PilotEvidence {
       openBlockingOrMajor: items.open,
       averageSatisfaction:
         survey.average === null ? null : Math.round(Number(survey.average) * 10) / 10,
-      acceptance: null,
+      acceptance: await this.acceptance(slug, variant, cohortIds),
     };
+  }
+
+  /**
+   * The variant's acceptance criteria (ADR 0013): `total` is its active
+   * (not retired) criteria; `passed` those that every pilot tester who
+   * answered passed, with at least one pass. A pilot tester is an active
+   * member of a cohort attached to the plan now (an SME for the business
+   * variant, a person for the citizen one); each tester's result is their
+   * latest (one row per criterion and tester, updated in place). One fail or
+   * one blocked result keeps a criterion from passing; a criterion nobody
+   * answered has not passed. Null with no active criterion: the gate shows
+   * "no data" and blocks until staff write criteria.
+   */
+  private async acceptance(
+    slug: string,
+    variant: Audience,
+    cohortIds: string[],
+  ): Promise<{ passed: number; total: number } | null> {
+    const [row] = await this.dataSource.query<{ total: number; passed: number }[]>(
+      `WITH pilot_tester AS (
+         SELECT DISTINCT CASE cohort.audience WHEN 'business' THEN cohort_member.organization_id
+                                              ELSE cohort_member.account_id END AS id
+           FROM cohort_member JOIN cohort ON cohort.id = cohort_member.cohort_id
+          WHERE cohort_member.cohort_id = ANY($3::uuid[]) AND cohort_member.status = 'active'
+       ), criterion AS (
+         SELECT acceptance_criterion.id,
+                count(*) FILTER (WHERE acceptance_result.outcome = 'pass') AS passes,
+                count(*) FILTER (WHERE acceptance_result.outcome <> 'pass') AS others
+           FROM acceptance_criterion
+           LEFT JOIN acceptance_result
+                  ON acceptance_result.criterion_id = acceptance_criterion.id
+                 AND COALESCE(acceptance_result.organization_id, acceptance_result.account_id)
+                     IN (SELECT pilot_tester.id FROM pilot_tester)
+          WHERE acceptance_criterion.service_slug = $1 AND acceptance_criterion.variant = $2
+            AND acceptance_criterion.retired_at IS NULL
+          GROUP BY acceptance_criterion.id
+       )
+       SELECT count(*)::int AS total,
+              count(*) FILTER (WHERE criterion.passes > 0 AND criterion.others = 0)::int AS passed
+         FROM criterion`,
+      [slug, variant, cohortIds],
+    );
+    return row.total === 0 ? null : { passed: row.passed, total: row.total };
   }
 
   async figures(slug: string, variant: Audience, cohortIds: string[]): Promise<PilotFigures> {
@@ -73,7 +120,7 @@ export class PilotEvidenceReadModel extends PilotEvidence {
       participants: row.participants,
       medianProcessingDays:
         row.median_days === null ? null : Math.round(Number(row.median_days) * 10) / 10,
-      feedback: await this.feedback(slug, variant),
+      feedback: await this.feedback(slug, variant, cohortIds),
     };
   }
 }

@@ -117,6 +117,7 @@ export function evaluateGates(
     'pilot-applications': queue,
     'pilot-participants': queue,
     'processing-time': `${queue}&status=approved`,
+    acceptance: `/staff/acceptance/${encodeURIComponent(slug)}/${variant}`,
     checklist: '#checklist',
   };
   return GATE_IDS.map((id) => {

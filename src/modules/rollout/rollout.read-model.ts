@@ -64,6 +64,17 @@ export class RolloutReadModel {
     return rows.length > 0;
   }
 
+  /** The cohorts attached to a variant's plan: its pilot's testers are their active members. */
+  async cohortsOfPlan(slug: string, variant: Audience): Promise<CohortRef[]> {
+    return this.dataSource.query<CohortRef[]>(
+      `SELECT cohort.id, cohort.slug, cohort.name FROM rollout_plan_cohort
+         JOIN cohort ON cohort.id = rollout_plan_cohort.cohort_id
+        WHERE rollout_plan_cohort.service_slug = $1 AND rollout_plan_cohort.variant = $2
+        ORDER BY cohort.name`,
+      [slug, variant],
+    );
+  }
+
   /**
    * The cohorts the person belongs to as they are acting: the SME's cohorts
    * when acting for an SME, their own tester cohorts when acting as themselves.

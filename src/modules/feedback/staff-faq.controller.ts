@@ -1,0 +1,365 @@
+import {
+  Body,
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { validateForm, type FieldError } from '../../platform/forms/form.js';
+import { renderForm } from '../../platform/forms/render-form.js';
+import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { formatDateTime } from '../applications/applications.controller.js';
+import { requestOrigin } from '../audit/request-origin.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { SignInRedirectFilter, StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
+import {
+  FAQ_FIELDS,
+  FaqEntryDto,
+  faqEntryInput,
+  MAX_FAQ_ANSWER,
+  MAX_FAQ_QUESTION,
+} from './dto/faq.dto.js';
+import { FaqReadModel, type FaqEntry, type ReceivedQuestion } from './faq.read-model.js';
+import { FaqService, type FaqProblem } from './faq.service.js';
+import { formatNumber, STATUS_TAG } from './feedback-view.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Shown once on the FAQ page after a change. */
+    faqNotice?: { key: string; question: { fr: string; en: string } };
+  }
+}
+
+/** The form's page: a new entry, one from a feedback item, or an edit. */
+type FormMode =
+  | { kind: 'new' }
+  | { kind: 'from-feedback'; question: ReceivedQuestion }
+  | { kind: 'edit'; entry: FaqEntry };
+
+/**
+ * The public FAQ of each service, for staff (`/staff/faq`): write an entry in
+ * French and English (from scratch or from a question someone sent), edit,
+ * order, publish and unpublish it. Admins, rollout managers and clerks: the
+ * clerks answer applicants' questions every day, and a published FAQ is on
+ * the rollout checklist. Thin: FaqService owns the rules and the audit.
+ */
+@Controller('staff/faq')
+@UseGuards(StaffRolesGuard)
+@UseFilters(SignInRedirectFilter)
+@StaffRoles('admin', 'rollout-manager', 'clerk')
+export class StaffFaqController {
+  constructor(
+    private readonly faq: FaqService,
+    private readonly entries: FaqReadModel,
+    private readonly catalogue: CatalogueService,
+    private readonly i18n: I18nService,
+  ) {}
+
+  @Get()
+  async list(@Req() req: Request, @Res() res: Response) {
+    const locale = res.locals.locale as Locale;
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const notice = req.session.faqNotice;
+    if (notice) delete req.session.faqNotice;
+    const [entries, questions] = await Promise.all([
+      this.entries.all(),
+      this.entries.openQuestions(),
+    ]);
+    res.render('faq/staff-list', {
+      pageTitle: t('faq.staff.list.title'),
+      ...this.nav(),
+      notice: notice ? t(notice.key, { question: notice.question[locale] }) : undefined,
+      services: this.catalogue.all().map((service) => ({
+        slug: service.slug,
+        title: service.title[locale],
+        newHref: `/staff/faq/new?service=${service.slug}`,
+        entries: entries
+          .filter((e) => e.serviceSlug === service.slug)
+          .map((e) => ({
+            id: e.id,
+            position: e.position,
+            question: e.question,
+            published: e.publishedAt !== null,
+            status: e.publishedAt
+              ? t('faq.staff.list.publishedOn', { at: formatDateTime(e.publishedAt, locale) })
+              : t('faq.staff.list.draft'),
+            feedbackReference: e.feedbackReference,
+            editHref: `/staff/faq/${e.id}/edit`,
+            publishAction: `/staff/faq/${e.id}/${e.publishedAt ? 'unpublish' : 'publish'}`,
+          })),
+      })),
+      questions: questions.map((q) => this.questionView(q, locale)),
+    });
+  }
+
+  @Get('new')
+  showNew(@Query('service') service: unknown, @Req() req: Request, @Res() res: Response) {
+    const slug = typeof service === 'string' && this.catalogue.find(service) ? service : '';
+    this.renderForm(req, res, 200, { kind: 'new' }, { service: slug });
+  }
+
+  @Post('new')
+  async create(@Body() body: unknown, @Req() req: Request, @Res() res: Response) {
+    const form = await this.validate(body, res);
+    if (!this.catalogue.find(form.value.service))
+      form.errors.unshift({
+        field: 'service',
+        message: this.i18n.t(res.locals.locale as Locale, 'faq.errors.serviceRequired'),
+      });
+    if (form.errors.length > 0)
+      return this.renderForm(req, res, 422, { kind: 'new' }, form.values, form.errors);
+    const input = faqEntryInput(form.value);
+    const created = await this.faq.create(this.actor(req), input, requestOrigin(req, res));
+    if (!created.ok)
+      return created.problem === 'already-promoted'
+        ? res.redirect(303, `/staff/faq/${created.id}/edit`)
+        : this.refuse(created.problem);
+    this.notice(req, 'faq.staff.notices.created', input.question);
+    req.session.save(() => res.redirect(303, '/staff/faq'));
+  }
+
+  /** The form of a new entry, its question taken from a question someone sent. */
+  @Get('from-feedback/:feedbackId')
+  async showFromFeedback(
+    @Param('feedbackId') feedbackId: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const question = await this.entries.question(feedbackId);
+    if (!question) throw new NotFoundException();
+    if (question.faqEntryId) return res.redirect(303, `/staff/faq/${question.faqEntryId}/edit`);
+    // The staff member writes the other language and the answers before publishing.
+    const text = question.happened;
+    this.renderForm(
+      req,
+      res,
+      200,
+      { kind: 'from-feedback', question },
+      {
+        service: question.serviceSlug,
+        questionFr: question.language === 'fr' ? text : '',
+        questionEn: question.language === 'en' ? text : '',
+      },
+    );
+  }
+
+  @Post('from-feedback/:feedbackId')
+  async createFromFeedback(
+    @Param('feedbackId') feedbackId: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const question = await this.entries.question(feedbackId);
+    if (!question) throw new NotFoundException();
+    const form = await this.validate(body, res);
+    // The entry answers the item's service, whatever the form says.
+    form.value.service = question.serviceSlug;
+    form.values.service = question.serviceSlug;
+    const mode: FormMode = { kind: 'from-feedback', question };
+    if (form.errors.length > 0)
+      return this.renderForm(req, res, 422, mode, form.values, form.errors);
+    const input = faqEntryInput(form.value);
+    const created = await this.faq.create(
+      this.actor(req),
+      input,
+      requestOrigin(req, res),
+      question.id,
+    );
+    if (!created.ok) {
+      if (created.problem === 'already-promoted')
+        return res.redirect(303, `/staff/faq/${created.id}/edit`);
+      return this.refuse(created.problem);
+    }
+    this.notice(req, 'faq.staff.notices.created', input.question);
+    req.session.save(() => res.redirect(303, '/staff/faq'));
+  }
+
+  @Get(':id/edit')
+  async showEdit(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
+    const entry = await this.entries.entry(id);
+    if (!entry) throw new NotFoundException();
+    this.renderForm(
+      req,
+      res,
+      200,
+      { kind: 'edit', entry },
+      {
+        service: entry.serviceSlug,
+        questionFr: entry.question.fr,
+        questionEn: entry.question.en,
+        answerFr: entry.answer.fr,
+        answerEn: entry.answer.en,
+        position: String(entry.position),
+      },
+    );
+  }
+
+  @Post(':id/edit')
+  async edit(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const entry = await this.entries.entry(id);
+    if (!entry) throw new NotFoundException();
+    const form = await this.validate(body, res);
+    form.values.service = entry.serviceSlug;
+    if (form.errors.length > 0)
+      return this.renderForm(req, res, 422, { kind: 'edit', entry }, form.values, form.errors);
+    const input = faqEntryInput(form.value);
+    const updated = await this.faq.update(
+      this.actor(req),
+      entry.id,
+      input,
+      requestOrigin(req, res),
+    );
+    if (!updated.ok) throw new NotFoundException();
+    this.notice(req, 'faq.staff.notices.updated', input.question);
+    req.session.save(() => res.redirect(303, '/staff/faq'));
+  }
+
+  @Post(':id/publish')
+  async publish(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
+    await this.publishing(id, true, req, res);
+  }
+
+  @Post(':id/unpublish')
+  async unpublish(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
+    await this.publishing(id, false, req, res);
+  }
+
+  // ---------------------------------------------------------------------------
+
+  private async publishing(id: string, published: boolean, req: Request, res: Response) {
+    const entry = await this.entries.entry(id);
+    if (!entry) throw new NotFoundException();
+    const result = await this.faq.setPublished(
+      this.actor(req),
+      entry.id,
+      published,
+      requestOrigin(req, res),
+    );
+    if (!result.ok) throw new NotFoundException();
+    this.notice(
+      req,
+      published ? 'faq.staff.notices.published' : 'faq.staff.notices.unpublished',
+      entry.question,
+    );
+    req.session.save(() => res.redirect(303, '/staff/faq'));
+  }
+
+  /** The form as sent: validated, and its values as typed for a 422. */
+  private async validate(body: unknown, res: Response) {
+    const locale = res.locals.locale as Locale;
+    const form = await validateForm(FaqEntryDto, body, FAQ_FIELDS, locale, this.i18n);
+    const values: Record<string, string> = Object.fromEntries(
+      FAQ_FIELDS.map((f) => [f, form.value[f]]),
+    );
+    return { value: form.value, errors: form.errors, values };
+  }
+
+  private refuse(problem: FaqProblem): never {
+    switch (problem) {
+      case 'not-found':
+      case 'not-a-question':
+      case 'unknown-service':
+        throw new NotFoundException();
+      default:
+        return assertUnreachable(problem);
+    }
+  }
+
+  private actor(req: Request): string {
+    return req.session.accountId!;
+  }
+
+  private nav() {
+    return { navActive: 'staff', staffNavActive: 'faq' };
+  }
+
+  private notice(req: Request, key: string, question: { fr: string; en: string }) {
+    req.session.faqNotice = { key, question };
+  }
+
+  private questionView(q: ReceivedQuestion, locale: Locale) {
+    return {
+      id: q.id,
+      reference: q.reference,
+      service: this.catalogue.find(q.serviceSlug)?.title[locale] ?? q.serviceSlug,
+      date: formatDateTime(q.createdAt, locale),
+      language: this.i18n.t(locale, `feedback.language.${q.language}`),
+      lang: q.language,
+      status: this.i18n.t(locale, `feedback.status.${q.status}`),
+      statusTag: STATUS_TAG[q.status],
+      tried: q.tried,
+      happened: q.happened,
+      promoteHref: `/staff/faq/from-feedback/${q.id}`,
+    };
+  }
+
+  private renderForm(
+    req: Request,
+    res: Response,
+    status: number,
+    mode: FormMode,
+    values: Record<string, string>,
+    errors: FieldError[] = [],
+  ) {
+    const locale = res.locals.locale as Locale;
+    const titleKey =
+      mode.kind === 'edit'
+        ? 'faq.staff.form.editTitle'
+        : mode.kind === 'from-feedback'
+          ? 'faq.staff.form.fromFeedbackTitle'
+          : 'faq.staff.form.newTitle';
+    const action =
+      mode.kind === 'edit'
+        ? `/staff/faq/${mode.entry.id}/edit`
+        : mode.kind === 'from-feedback'
+          ? `/staff/faq/from-feedback/${mode.question.id}`
+          : '/staff/faq/new';
+    renderForm(req, res, this.i18n, { view: 'faq/staff-form', titleKey }, status, {
+      ...this.nav(),
+      values,
+      errors,
+      backLink: '/staff/faq',
+      action,
+      // Only a new entry chooses its service; otherwise it is shown.
+      chooseService: mode.kind === 'new',
+      serviceTitle: this.catalogue.find(values.service ?? '')?.title[locale],
+      services: this.catalogue.all().map((s, i) => ({
+        id: i === 0 ? 'service' : `service-${s.slug}`,
+        value: s.slug,
+        label: s.title[locale],
+        checked: s.slug === values.service,
+      })),
+      question:
+        mode.kind === 'from-feedback' ? this.questionView(mode.question, locale) : undefined,
+      entry:
+        mode.kind === 'edit'
+          ? {
+              published: mode.entry.publishedAt !== null,
+              publishAction: `/staff/faq/${mode.entry.id}/${mode.entry.publishedAt ? 'unpublish' : 'publish'}`,
+              feedbackReference: mode.entry.feedbackReference,
+            }
+          : undefined,
+      maxQuestion: formatNumber(MAX_FAQ_QUESTION, locale),
+      maxQuestionValue: MAX_FAQ_QUESTION,
+      maxAnswer: formatNumber(MAX_FAQ_ANSWER, locale),
+      maxAnswerValue: MAX_FAQ_ANSWER,
+    });
+  }
+}
+
+function assertUnreachable(value: never): never {
+  throw new Error(`Unhandled case: ${String(value)}`);
+}
