@@ -168,10 +168,11 @@ describe('staged rollout through the console', () => {
     expect(missing.text).toContain('href="#promote-reason"');
     const stale = await decide(`${SERVICE}/business/promote`, {
       expectedStage: 'sme-pilot',
-      reason: 'Essai',
+      reason: 'Essai\nsur deux lignes',
     });
     expect(stale.status).toBe(409);
-    expect(stale.text).toContain('Essai');
+    // What was typed comes back as typed, its second line not indented.
+    expect(stale.text).toContain('>Essai\nsur deux lignes</textarea>');
     expect((await stageOf('business')).stage).toBe('closed');
   });
 

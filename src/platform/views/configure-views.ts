@@ -17,12 +17,24 @@ interface HelperOptions {
   data?: { root?: unknown };
 }
 
+/** Handlebars instances whose compile already prevents partial indentation. */
+const compileWithoutIndent = new WeakSet<object>();
+
 export function configureViews(
   app: NestExpressApplication,
   i18n: I18nService,
   options: { cache: boolean },
 ) {
   const handlebars = hbs.handlebars;
+  // An indented partial call would indent every line of the partial's output,
+  // including the lines of a textarea's value: what someone typed would come
+  // back after a 422 with spaces added. Partials are never indented.
+  if (!compileWithoutIndent.has(handlebars)) {
+    const compile = handlebars.compile.bind(handlebars);
+    handlebars.compile = ((input: string, compileOptions?: CompileOptions) =>
+      compile(input, { preventIndent: true, ...compileOptions })) as typeof handlebars.compile;
+    compileWithoutIndent.add(handlebars);
+  }
   const partials = projectPath('views/partials');
   for (const file of readdirSync(partials).filter((f) => f.endsWith('.hbs'))) {
     handlebars.registerPartial(basename(file, '.hbs'), readFileSync(join(partials, file), 'utf8'));
