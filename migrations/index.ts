@@ -9,6 +9,7 @@ import { Rollout1763950000000 } from './1763950000000-rollout.js';
 import { CohortMembership1763955000000 } from './1763955000000-cohort-membership.js';
 import { Feedback1763960000000 } from './1763960000000-feedback.js';
 import { FeedbackEvidence1763970000000 } from './1763970000000-feedback-evidence.js';
+import { FeedbackTriage1763980000000 } from './1763980000000-feedback-triage.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -21,4 +22,5 @@ export const migrations = [
   CohortMembership1763955000000,
   Feedback1763960000000,
   FeedbackEvidence1763970000000,
+  FeedbackTriage1763980000000,
 ];
