@@ -1,25 +1,58 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module.js';
 import { ApplicationsModule } from '../applications/applications.module.js';
 import { uploadMiddleware } from '../applications/upload.middleware.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
+import { StaffModule } from '../staff/staff.module.js';
+import { AssistedFeedbackController } from './assisted-feedback.controller.js';
+import { AssistedFeedbackService } from './assisted-feedback.service.js';
+import { FeedbackInboxReadModel } from './feedback-inbox.read-model.js';
+import { FeedbackTriageService } from './feedback-triage.service.js';
 import { FeedbackController } from './feedback.controller.js';
 import { FeedbackService } from './feedback.service.js';
 import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
 import { SatisfactionController } from './satisfaction.controller.js';
 import { SatisfactionService } from './satisfaction.service.js';
+import { StaffFeedbackController } from './staff-feedback.controller.js';
+import { SuperUsersReadModel } from './super-users.read-model.js';
 
 /**
- * Structured feedback and the satisfaction survey (issue 6, the people's side):
- * the form every trial page and confirmation links to, "My feedback", and the
- * survey after a submission. Staff triage and replies come later.
+ * Structured feedback and the satisfaction survey (issue 6): the people's side
+ * (the form every trial page and confirmation links to, "My feedback", the
+ * survey after a submission) and the staff's (the inbox, triage, replies,
+ * feedback recorded for someone, super-users).
  */
 @Module({
-  imports: [AuditModule, CatalogueModule, RolloutModule, ApplicationsModule, OrganizationsModule],
-  controllers: [FeedbackController, SatisfactionController],
-  providers: [FeedbackService, SatisfactionService, PhaseBannerMiddleware],
+  imports: [
+    AuditModule,
+    NotificationsModule,
+    CatalogueModule,
+    RolloutModule,
+    ApplicationsModule,
+    OrganizationsModule,
+    AccountsModule,
+    StaffModule,
+  ],
+  // AssistedFeedbackController first: StaffFeedbackController's `staff/feedback/:id` would take `new`.
+  controllers: [
+    FeedbackController,
+    SatisfactionController,
+    AssistedFeedbackController,
+    StaffFeedbackController,
+  ],
+  providers: [
+    FeedbackService,
+    SatisfactionService,
+    PhaseBannerMiddleware,
+    FeedbackInboxReadModel,
+    FeedbackTriageService,
+    AssistedFeedbackService,
+    SuperUsersReadModel,
+  ],
 })
 export class FeedbackModule implements NestModule {
   configure(consumer: MiddlewareConsumer) {
