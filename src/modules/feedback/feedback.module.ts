@@ -18,6 +18,7 @@ import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
 import { SatisfactionController } from './satisfaction.controller.js';
 import { SatisfactionService } from './satisfaction.service.js';
 import { StaffFeedbackController } from './staff-feedback.controller.js';
+import { StaffFeedbackPresenter } from './staff-feedback.presenter.js';
 import { SuperUsersReadModel } from './super-users.read-model.js';
 
 /**
@@ -52,6 +53,7 @@ import { SuperUsersReadModel } from './super-users.read-model.js';
     FeedbackTriageService,
     AssistedFeedbackService,
     SuperUsersReadModel,
+    StaffFeedbackPresenter,
   ],
 })
 export class FeedbackModule implements NestModule {
