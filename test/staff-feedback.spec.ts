@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
-import { inboxQuery } from '../src/modules/feedback/feedback-inbox.read-model.js';
+import {
+  inboxQuery,
+  type InboxFilters,
+} from '../src/modules/feedback/feedback-inbox.read-model.js';
 import type { StaffRole } from '../src/modules/staff/staff-role.js';
 import { fileBuildingPermit, PDF } from './support/applications.js';
 import { createPerson, signedInAgent, uniqueEmail } from './support/people.js';
@@ -349,6 +352,46 @@ describe('staff: the feedback inbox, triage, replies, assisted channels and supe
     );
     expect(sql).not.toMatch(/OFFSET/i);
     expect(sql).toMatch(/ORDER BY feedback_item\.created_at DESC, feedback_item\.id DESC/);
+  });
+
+  it('reads each filter through its index, never the whole table', async () => {
+    const base: InboxFilters = { assignee: { kind: 'anyone' } };
+    const cases: [InboxFilters, string][] = [
+      [base, 'feedback_item_inbox_idx'],
+      [{ ...base, status: 'new' }, 'feedback_item_inbox_status_idx'],
+      [{ ...base, service: 'sign-permit', variant: 'business' }, 'feedback_item_inbox_service_idx'],
+      [{ ...base, stage: 'sme-pilot' }, 'feedback_item_inbox_stage_idx'],
+      [{ ...base, kind: 'question' }, 'feedback_item_inbox_kind_idx'],
+      [{ ...base, severity: 'blocker' }, 'feedback_item_inbox_severity_idx'],
+      [{ ...base, channel: 'phone' }, 'feedback_item_inbox_channel_idx'],
+      [{ assignee: { kind: 'me' } }, 'feedback_item_inbox_assignee_idx'],
+      [{ assignee: { kind: 'unassigned' } }, 'feedback_item_inbox_unassigned_idx'],
+      [{ ...base, cohort: 'pionniers' }, 'feedback_item_cohorts_idx'],
+      [{ ...base, tag: 'urgent' }, 'feedback_item_tags_idx'],
+    ];
+    for (const [filters, index] of cases) {
+      const gin = index.endsWith('cohorts_idx') || index.endsWith('tags_idx');
+      // A GIN index is read by bitmap: on a later page it would compete with the
+      // keyset condition's own bitmap on feedback_item_inbox_idx, so the first page.
+      const { sql, params } = inboxQuery(
+        filters,
+        staffIds.clerk,
+        gin
+          ? undefined
+          : { after: '2026-11-23T00:00:00.000000Z~00000000-0000-4000-8000-000000000000' },
+        51,
+      );
+      const plan = await db.transaction(async (manager) => {
+        await manager.query('SET LOCAL enable_seqscan = off');
+        // GIN indexes are read by bitmap; the B-tree ones in the inbox's order.
+        if (!gin) await manager.query('SET LOCAL enable_bitmapscan = off');
+        else await manager.query('SET LOCAL enable_indexscan = off');
+        const rows = await manager.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${sql}`, params);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect({ index, plan }).toEqual({ index, plan: expect.stringContaining(index) });
+      expect(plan).not.toMatch(/Seq Scan on feedback_item\b/);
+    }
   });
 
   describe('one item', () => {
