@@ -9,6 +9,7 @@ import { Rollout1763950000000 } from './1763950000000-rollout.js';
 import { CohortMembership1763955000000 } from './1763955000000-cohort-membership.js';
 import { Feedback1763960000000 } from './1763960000000-feedback.js';
 import { FeedbackEvidence1763970000000 } from './1763970000000-feedback-evidence.js';
+import { FeedbackTriage1763980000000 } from './1763980000000-feedback-triage.js';
 import { AcceptanceAndFaq1763990000000 } from './1763990000000-acceptance-and-faq.js';
 
 export const migrations = [
@@ -22,5 +23,6 @@ export const migrations = [
   CohortMembership1763955000000,
   Feedback1763960000000,
   FeedbackEvidence1763970000000,
+  FeedbackTriage1763980000000,
   AcceptanceAndFaq1763990000000,
 ];

@@ -31,6 +31,8 @@ const ACCEPTANCE = { admin: 200, 'rollout-manager': 200, clerk: 403, analyst: 20
 const FAQ = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 403 } as const;
 /** Applications hold personal information: only those who process them see them. */
 const PROCESSING = { admin: 200, 'rollout-manager': 403, clerk: 200, analyst: 403 } as const;
+/** Feedback holds personal data: only those who act on it (ADR 0012). */
+const FEEDBACK = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 403 } as const;
 
 /**
  * Every route × every kind of person → the status they get. Nobody reads or
@@ -46,6 +48,8 @@ describe('the authorization matrix', () => {
   /** A resident's submitted application, and one of SME A's. */
   let residentApplication = '';
   let smeApplication = '';
+  /** A resident's feedback item. */
+  let residentFeedback = '';
 
   beforeAll(async () => {
     portal = await startTestApp();
@@ -82,6 +86,11 @@ describe('the authorization matrix', () => {
         organizationId: smeA,
       })
     ).id;
+    [{ id: residentFeedback }] = await db.query(
+      `INSERT INTO feedback_item (service_slug, variant, stage, audience, account_id, language, kind, happened)
+       VALUES ('building-permit', 'citizen', 'general', 'citizen', $1, 'fr', 'praise', 'Merci') RETURNING id`,
+      [citizen.id],
+    );
     agents.anonymous = request.agent(portal.url);
     agents.citizen = await signedInAgent(portal.url, citizen.email);
     agents['member of SME A'] = await signedInAgent(portal.url, memberOfA.email);
@@ -156,6 +165,28 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...PROCESSING }),
     ],
     ['my feedback', () => '/feedback', all(200, { anonymous: 303 })],
+    [
+      "a resident's feedback",
+      () => `/feedback/${residentFeedback}`,
+      all(404, { anonymous: 303, citizen: 200 }),
+    ],
+    ['feedback inbox', () => '/staff/feedback', all(404, { anonymous: 303, ...FEEDBACK })],
+    ['feedback CSV', () => '/staff/feedback.csv', all(404, { anonymous: 303, ...FEEDBACK })],
+    [
+      'a feedback item, for staff',
+      () => `/staff/feedback/${residentFeedback}`,
+      all(404, { anonymous: 303, ...FEEDBACK }),
+    ],
+    [
+      'record feedback received by phone',
+      () => '/staff/feedback/new',
+      all(404, { anonymous: 303, ...FEEDBACK }),
+    ],
+    [
+      'feedback super-users',
+      () => '/staff/feedback/super-users',
+      all(404, { anonymous: 303, ...FEEDBACK }),
+    ],
     [
       'the feedback form',
       () => '/services/building-permit/citizen/feedback',
@@ -249,6 +280,33 @@ describe('the authorization matrix', () => {
         questionEn: 'How long?',
         answerFr: 'Dix jours.',
         answerEn: 'Ten days.',
+      }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 403 }),
+    ],
+    [
+      'reply to feedback',
+      () => `/staff/feedback/${residentFeedback}/replies`,
+      () => ({ reply: 'Merci de votre commentaire.' }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 403 }),
+    ],
+    [
+      'change feedback in bulk',
+      () => '/staff/feedback/bulk',
+      () => ({ ids: residentFeedback, action: 'tag', bulkTag: 'vu' }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 403 }),
+    ],
+    [
+      'record feedback for someone',
+      () => '/staff/feedback/new',
+      () => ({
+        service: 'building-permit',
+        variant: 'citizen',
+        channel: 'counter',
+        onBehalfOf: 'contact',
+        contactName: 'Paul Tremblay',
+        language: 'fr',
+        kind: 'praise',
+        happened: 'Très clair.',
       }),
       all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 403 }),
     ],

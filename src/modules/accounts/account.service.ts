@@ -320,6 +320,37 @@ export class AccountService {
     return true;
   }
 
+  /**
+   * The open account holding an address (whatever its case), for staff who
+   * act for its holder (e.g. recording feedback received by phone); undefined
+   * when there is none or it is closed.
+   */
+  async findOpenByEmail(email: string): Promise<Account | undefined> {
+    const [row] = await this.dataSource.query<
+      {
+        id: string;
+        email: string;
+        display_name: string;
+        preferred_locale: Locale;
+        email_confirmed_at: Date | null;
+      }[]
+    >(
+      `SELECT account.id, account.email, account.display_name, account.preferred_locale,
+              account.email_confirmed_at
+         FROM account WHERE lower(account.email) = lower($1) AND account.closed_at IS NULL`,
+      [email.trim()],
+    );
+    return row
+      ? {
+          id: row.id,
+          email: row.email,
+          displayName: row.display_name,
+          preferredLocale: row.preferred_locale,
+          emailConfirmedAt: row.email_confirmed_at,
+        }
+      : undefined;
+  }
+
   async recordSignOut(accountId: string, origin: RequestOrigin): Promise<void> {
     await this.dataSource.transaction((manager) =>
       this.audit.record(manager, {

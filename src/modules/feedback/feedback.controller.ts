@@ -250,7 +250,10 @@ export class FeedbackController {
       replies: item.replies.map((r) => ({
         ...r,
         at: formatDateTime(r.createdAt, locale),
-        by: this.i18n.t(locale, `feedback.show.replyBy.${r.authorRole}`),
+        // The City answers as an institution: the staff member's name stays with staff (ADR 0012).
+        by: this.i18n.t(locale, `feedback.show.replyBy.${r.authorRole}`, {
+          municipality: (res.locals.municipality as { name: string }).name,
+        }),
       })),
     });
   }

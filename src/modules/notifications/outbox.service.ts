@@ -24,7 +24,8 @@ export type EmailKind =
   | 'pilot-invitation-tester'
   | 'pilot-added'
   | 'pilot-volunteer-approved'
-  | 'pilot-volunteer-declined';
+  | 'pilot-volunteer-declined'
+  | 'feedback-reply';
 
 export interface OutboxEmail {
   kind: EmailKind;

@@ -80,26 +80,46 @@ export class RolloutReadModel {
    * when acting for an SME, their own tester cohorts when acting as themselves.
    */
   async cohortsOf(actingAs: ActingAs): Promise<CohortRef[]> {
-    if (actingAs.audience === 'business' && actingAs.organization) {
+    if (actingAs.audience === 'business' && actingAs.organization)
+      return this.cohortsFor({ organizationId: actingAs.organization.id });
+    if (actingAs.audience === 'citizen' && actingAs.accountId)
+      return this.cohortsFor({ accountId: actingAs.accountId });
+    return [];
+  }
+
+  /**
+   * The active cohorts of an SME (business cohorts) or of a person as
+   * themselves (citizen tester cohorts): what `cohortsOf` answers for someone
+   * acting so, for staff who record feedback on their behalf.
+   */
+  async cohortsFor(
+    party: { organizationId: string } | { accountId: string },
+  ): Promise<CohortRef[]> {
+    if ('organizationId' in party) {
       return this.dataSource.query<CohortRef[]>(
         `SELECT cohort.id, cohort.slug, cohort.name FROM cohort_member
            JOIN cohort ON cohort.id = cohort_member.cohort_id
           WHERE cohort_member.organization_id = $1 AND cohort_member.status = 'active'
             AND cohort.audience = 'business'
           ORDER BY cohort.name`,
-        [actingAs.organization.id],
+        [party.organizationId],
       );
     }
-    if (actingAs.audience === 'citizen' && actingAs.accountId) {
-      return this.dataSource.query<CohortRef[]>(
-        `SELECT cohort.id, cohort.slug, cohort.name FROM cohort_member
-           JOIN cohort ON cohort.id = cohort_member.cohort_id
-          WHERE cohort_member.account_id = $1 AND cohort_member.organization_id IS NULL
-            AND cohort_member.status = 'active' AND cohort.audience = 'citizen'
-          ORDER BY cohort.name`,
-        [actingAs.accountId],
-      );
-    }
-    return [];
+    return this.dataSource.query<CohortRef[]>(
+      `SELECT cohort.id, cohort.slug, cohort.name FROM cohort_member
+         JOIN cohort ON cohort.id = cohort_member.cohort_id
+        WHERE cohort_member.account_id = $1 AND cohort_member.organization_id IS NULL
+          AND cohort_member.status = 'active' AND cohort.audience = 'citizen'
+        ORDER BY cohort.name`,
+      [party.accountId],
+    );
+  }
+
+  /** Every cohort, by name (e.g. to filter what was sent from each). */
+  async cohortList(): Promise<(CohortRef & { audience: Audience })[]> {
+    return this.dataSource.query<(CohortRef & { audience: Audience })[]>(
+      `SELECT cohort.id, cohort.slug, cohort.name, cohort.audience FROM cohort
+        ORDER BY cohort.name, cohort.slug`,
+    );
   }
 }

@@ -1,0 +1,512 @@
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { errorsByField, text, type FieldError } from '../../platform/forms/form.js';
+import { csrfToken } from '../../platform/http/sessions.js';
+import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
+import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { requestOrigin } from '../audit/request-origin.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { RolloutReadModel } from '../rollout/rollout.read-model.js';
+import { csvLine } from '../staff/csv.js';
+import { SignInRedirectFilter, StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
+import type { StaffRole } from '../staff/staff-role.js';
+import { StaffService } from '../staff/staff.service.js';
+import { formatNumber } from './feedback-view.js';
+import {
+  FeedbackInboxReadModel,
+  isInboxCursor,
+  type InboxCursor,
+  type StaffFeedbackDetail,
+} from './feedback-inbox.read-model.js';
+import {
+  FeedbackTriageService,
+  type BulkAction,
+  type TriageActor,
+  type TriageField,
+  type TriageResult,
+} from './feedback-triage.service.js';
+import { readInboxFilters } from './inbox-filters.js';
+import { formList, multiline } from './staff-feedback-view.js';
+import { FEEDBACK_CSV_HEADER, StaffFeedbackPresenter } from './staff-feedback.presenter.js';
+import { SuperUsersReadModel } from './super-users.read-model.js';
+import {
+  FEEDBACK_ROLES,
+  INBOX_EXPORT_LIMIT,
+  MAX_TAG_LENGTH,
+  MAX_TRIAGE_TEXT,
+} from './triage-options.js';
+
+/** A message shown once, after a change, on the page the change redirects to. */
+export interface StaffFeedbackNotice {
+  key: string;
+  values?: Record<string, string | number>;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    staffFeedbackNotice?: StaffFeedbackNotice;
+  }
+}
+
+/** What the item page shows again after a refused action. */
+interface ItemState {
+  values?: Record<string, string>;
+  errors?: FieldError[];
+  notice?: StaffFeedbackNotice;
+}
+
+/** What the inbox shows again after a refused bulk action. */
+interface BulkState {
+  errors: FieldError[];
+  checked: string[];
+  values: Record<string, string>;
+}
+
+function assertUnreachable(value: never): never {
+  throw new Error(`Unhandled case: ${String(value)}`);
+}
+
+/**
+ * Feedback for staff (issue 6, "acting on it"): the inbox (filters, keyset
+ * paging, counts per status, median time to a first reply), bulk changes, the
+ * CSV export, super-users, and one item with its history and actions. For the
+ * roles that work on feedback (FEEDBACK_ROLES); the rules are in
+ * FeedbackTriageService.
+ */
+@Controller('staff')
+@UseGuards(StaffRolesGuard)
+@UseFilters(SignInRedirectFilter)
+@StaffRoles(...FEEDBACK_ROLES)
+export class StaffFeedbackController {
+  constructor(
+    private readonly inbox: FeedbackInboxReadModel,
+    private readonly triage: FeedbackTriageService,
+    private readonly superUsersReadModel: SuperUsersReadModel,
+    private readonly presenter: StaffFeedbackPresenter,
+    private readonly rollout: RolloutReadModel,
+    private readonly catalogue: CatalogueService,
+    private readonly staff: StaffService,
+    private readonly i18n: I18nService,
+  ) {}
+
+  @Get('feedback')
+  async list(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+    const notice = req.session.staffFeedbackNotice;
+    if (notice) delete req.session.staffFeedbackNotice;
+    await this.renderInbox(req, res, query, undefined, notice);
+  }
+
+  @Get('feedback.csv')
+  async csv(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+    const locale = res.locals.locale as Locale;
+    const { filters, errors } = await this.readFilters(query, locale);
+    if (!filters) {
+      res.status(422).type('text/plain; charset=utf-8');
+      return res.send(errors.map((e) => `${e.field}: ${e.message}`).join('\n'));
+    }
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="feedback-${stamp}.csv"`);
+    res.setHeader('Cache-Control', 'no-store');
+    // A byte-order mark, so that spreadsheets read the accents as UTF-8.
+    res.write(`\uFEFF${csvLine(FEEDBACK_CSV_HEADER)}`);
+    const batches = this.inbox.exportRows(filters, req.session.accountId!, INBOX_EXPORT_LIMIT);
+    for await (const rows of batches)
+      res.write(rows.map((row) => csvLine(this.presenter.csvRow(row))).join(''));
+    res.end();
+  }
+
+  @Post('feedback/bulk')
+  async bulk(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+    const locale = res.locals.locale as Locale;
+    const returnTo = inboxPath(body?.return);
+    const ids = formList(body?.ids);
+    const values = {
+      bulkStatus: text(body?.bulkStatus),
+      bulkAssignee: text(body?.bulkAssignee),
+      bulkTag: text(body?.bulkTag),
+    };
+    const chosen = text(body?.action);
+    let action: BulkAction | undefined;
+    if (chosen === 'status') action = { kind: 'status', status: values.bulkStatus };
+    else if (chosen === 'assign') action = { kind: 'assign', assignee: values.bulkAssignee };
+    else if (chosen === 'tag') action = { kind: 'tag', tag: values.bulkTag };
+    let error: FieldError;
+    if (!action) {
+      error = { field: 'action', message: this.i18n.t(locale, 'staffFeedback.errors.bulk.action') };
+    } else {
+      const result = await this.triage.bulk(
+        this.actor(req, res),
+        ids,
+        action,
+        requestOrigin(req, res),
+      );
+      if (result.ok) {
+        req.session.staffFeedbackNotice = {
+          key: 'staffFeedback.notices.bulk',
+          values: { changed: result.changed, unchanged: result.unchanged },
+        };
+        return req.session.save(() => res.redirect(303, returnTo));
+      }
+      if (result.reason === 'forbidden') throw new ForbiddenException();
+      error = {
+        field: bulkField(result.field),
+        message: this.i18n.t(locale, `staffFeedback.errors.bulk.${result.field}.${result.problem}`),
+      };
+    }
+    const query = Object.fromEntries(new URL(returnTo, 'http://portal').searchParams);
+    await this.renderInbox(req, res, query, {
+      errors: [error],
+      checked: ids,
+      values: { ...values, action: chosen },
+    });
+  }
+
+  @Get('feedback/super-users')
+  async superUsers(@Res() res: Response) {
+    const locale = res.locals.locale as Locale;
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const cohorts = await this.superUsersReadModel.byCohort();
+    res.render('staff-feedback/super-users', {
+      pageTitle: t('staffFeedback.superUsers.title'),
+      navActive: 'staff',
+      staffNavActive: 'feedback',
+      cohorts: cohorts.map((cohort) => ({
+        ...cohort,
+        audienceLabel: t(`staffFeedback.superUsers.audience.${cohort.audience}`),
+        inboxHref: `/staff/feedback?${new URLSearchParams({ cohort: cohort.slug }).toString()}`,
+      })),
+    });
+  }
+
+  @Get('feedback/:id')
+  async show(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
+    const detail = await this.inbox.detail(id);
+    if (!detail) throw new NotFoundException();
+    const notice = req.session.staffFeedbackNotice;
+    if (notice) delete req.session.staffFeedbackNotice;
+    await this.renderItem(req, res, 200, detail, { notice });
+  }
+
+  @Get('feedback/:id/files/:fileId')
+  async file(@Param('id') id: string, @Param('fileId') fileId: string, @Res() res: Response) {
+    const file = await this.inbox.file(id, fileId);
+    if (!file) throw new NotFoundException();
+    res.attachment(file.filename);
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.send(file.content);
+  }
+
+  @Post('feedback/:id/status')
+  async status(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const values = { status: text(body?.status), original: text(body?.original) };
+    const result = await this.triage.changeStatus(
+      this.actor(req, res),
+      id,
+      { ...values, seenStatus: seen(body?.seenStatus) },
+      requestOrigin(req, res),
+    );
+    await this.answer(req, res, id, result, 'status', values, 'statusChanged');
+  }
+
+  @Post('feedback/:id/assign')
+  async assign(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const values = { assignee: text(body?.assignee) };
+    const result = await this.triage.assign(
+      this.actor(req, res),
+      id,
+      { ...values, seenAssignee: seen(body?.seenAssignee) },
+      requestOrigin(req, res),
+    );
+    await this.answer(req, res, id, result, 'assignee', values, 'assigned');
+  }
+
+  @Post('feedback/:id/tags')
+  async addTag(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const values = { tag: text(body?.tag) };
+    const result = await this.triage.addTag(
+      this.actor(req, res),
+      id,
+      values.tag,
+      requestOrigin(req, res),
+    );
+    await this.answer(req, res, id, result, 'tag', values, 'tagged');
+  }
+
+  @Post('feedback/:id/tags/remove')
+  async removeTag(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const result = await this.triage.removeTag(
+      this.actor(req, res),
+      id,
+      text(body?.tag),
+      requestOrigin(req, res),
+    );
+    await this.answer(req, res, id, result, 'tag', {}, 'untagged');
+  }
+
+  @Post('feedback/:id/notes')
+  async note(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const values = { note: multiline(body?.note) };
+    const result = await this.triage.addNote(
+      this.actor(req, res),
+      id,
+      values.note,
+      requestOrigin(req, res),
+    );
+    await this.answer(req, res, id, result, 'note', values, 'noted');
+  }
+
+  @Post('feedback/:id/replies')
+  async reply(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const values = { reply: multiline(body?.reply) };
+    const result = await this.triage.reply(
+      this.actor(req, res),
+      id,
+      values.reply,
+      requestOrigin(req, res),
+    );
+    const notice = result.ok && result.emailed ? 'repliedEmailed' : 'replied';
+    await this.answer(req, res, id, result, 'reply', values, notice);
+  }
+
+  // ---------------------------------------------------------------------------
+
+  private actor(req: Request, res: Response): TriageActor {
+    return { accountId: req.session.accountId!, role: res.locals.staffRole as StaffRole };
+  }
+
+  /** Every action's outcome, answered in one place. */
+  private async answer(
+    req: Request,
+    res: Response,
+    id: string,
+    result: TriageResult,
+    form: TriageField,
+    values: Record<string, string>,
+    notice: string,
+  ) {
+    const locale = res.locals.locale as Locale;
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    if (result.ok) {
+      req.session.staffFeedbackNotice = {
+        key: `staffFeedback.notices.${result.changed ? notice : 'unchanged'}`,
+      };
+      return req.session.save(() => res.redirect(303, `/staff/feedback/${id}`));
+    }
+    switch (result.reason) {
+      case 'not-found':
+        throw new NotFoundException();
+      case 'forbidden':
+        throw new ForbiddenException();
+      case 'conflict': {
+        const detail = await this.inbox.detail(id);
+        if (!detail) throw new NotFoundException();
+        const message =
+          form === 'assignee'
+            ? t('staffFeedback.errors.conflict.assignee', {
+                assignee: detail.assigneeName ?? t('staffFeedback.item.nobody'),
+              })
+            : t('staffFeedback.errors.conflict.status', {
+                status: t(`feedback.status.${detail.status}`),
+              });
+        return this.renderItem(req, res, 409, detail, {
+          values,
+          errors: [{ field: form, message }],
+        });
+      }
+      case 'invalid': {
+        const detail = await this.inbox.detail(id);
+        if (!detail) throw new NotFoundException();
+        const error = {
+          field: result.field,
+          message: t(`staffFeedback.errors.${result.field}.${result.problem}`, {
+            max: formatNumber(result.field === 'tag' ? MAX_TAG_LENGTH : MAX_TRIAGE_TEXT, locale),
+          }),
+        };
+        return this.renderItem(req, res, 422, detail, { values, errors: [error] });
+      }
+      default:
+        return assertUnreachable(result);
+    }
+  }
+
+  private async renderInbox(
+    req: Request,
+    res: Response,
+    query: Record<string, unknown>,
+    bulk: BulkState | undefined,
+    notice?: StaffFeedbackNotice,
+  ) {
+    const locale = res.locals.locale as Locale;
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const staffId = req.session.accountId!;
+    const [{ values, filters, errors, members }, cohorts] = await Promise.all([
+      this.readFilters(query, locale),
+      this.rollout.cohortList(),
+    ]);
+    const after = text(query.after);
+    const before = text(query.before);
+    let cursor: InboxCursor | undefined;
+    if (after || before) {
+      if (after && !before && isInboxCursor(after)) cursor = { after };
+      else if (before && !after && isInboxCursor(before)) cursor = { before };
+      else errors.push({ field: 'service', message: t('staffFeedback.errors.cursorInvalid') });
+    }
+    const searched = errors.length === 0 && filters !== undefined;
+    const [page, summary] = searched
+      ? await Promise.all([
+          this.inbox.page(filters, staffId, cursor),
+          this.inbox.summary(filters, staffId),
+        ])
+      : [{ rows: [] }, undefined];
+    const allErrors = [...errors, ...(bulk?.errors ?? [])];
+    res.status(allErrors.length > 0 ? 422 : 200).render('staff-feedback/inbox', {
+      ...this.presenter.inbox({
+        locale,
+        staffId,
+        values,
+        cohorts,
+        members,
+        page,
+        summary,
+        cursorQuery: cursor ? ('after' in cursor ? { after } : { before }) : {},
+        bulk,
+      }),
+      pageTitle: t('staffFeedback.inbox.title'),
+      navActive: 'staff',
+      staffNavActive: 'feedback',
+      notice: notice ? t(notice.key, notice.values) : undefined,
+      searched,
+      hasErrors: allErrors.length > 0,
+      errors: allErrors,
+      fieldErrors: errorsByField(allErrors),
+      csrfToken: csrfToken(req),
+    });
+  }
+
+  private async renderItem(
+    req: Request,
+    res: Response,
+    status: number,
+    detail: StaffFeedbackDetail,
+    state: ItemState,
+  ) {
+    const locale = res.locals.locale as Locale;
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const errors = state.errors ?? [];
+    const title = t('staffFeedback.item.title', { reference: detail.reference });
+    res.status(status).render('staff-feedback/item', {
+      ...this.presenter.item({
+        locale,
+        staffId: req.session.accountId!,
+        role: res.locals.staffRole as StaffRole,
+        detail,
+        members: await this.feedbackStaff(),
+        values: state.values ?? {},
+        municipality: (res.locals.municipality as { name: string }).name,
+      }),
+      pageTitle: title,
+      title,
+      navActive: 'staff',
+      staffNavActive: 'feedback',
+      notice: state.notice ? t(state.notice.key, state.notice.values) : undefined,
+      hasErrors: errors.length > 0,
+      errors,
+      fieldErrors: errorsByField(errors),
+      csrfToken: csrfToken(req),
+    });
+  }
+
+  /** Staff who work on feedback: the assignee choices. */
+  private async feedbackStaff() {
+    return (await this.staff.list()).filter((m) =>
+      (FEEDBACK_ROLES as readonly string[]).includes(m.role),
+    );
+  }
+
+  /** The filters as typed (for the form), as checked (for the query), and what is wrong. */
+  private async readFilters(query: Record<string, unknown>, locale: Locale) {
+    const members = await this.feedbackStaff();
+    const { values, wrong, filters } = readInboxFilters(query, {
+      isService: (slug) => this.catalogue.find(slug) !== undefined,
+      staff: members.map((m) => m.accountId),
+    });
+    const errors: FieldError[] = wrong.map((field) => ({
+      field,
+      message: this.i18n.t(locale, `staffFeedback.errors.filter.${field}`),
+    }));
+    return { values, errors, filters, members };
+  }
+}
+
+/** The status or assignee a form showed, to detect a change made meanwhile (absent: not checked). */
+function seen(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The inbox page a bulk action came from (its filters and page), or the inbox. */
+function inboxPath(value: unknown): string {
+  const path = safeReturnPath(value, '/staff/feedback');
+  return path === '/staff/feedback' || path.startsWith('/staff/feedback?')
+    ? path
+    : '/staff/feedback';
+}
+
+/** The bulk form's field a problem is about (the error summary links to it). */
+function bulkField(field: TriageField): string {
+  switch (field) {
+    case 'status':
+      return 'bulkStatus';
+    case 'assignee':
+      return 'bulkAssignee';
+    case 'tag':
+      return 'bulkTag';
+    default:
+      return 'bulkItems';
+  }
+}

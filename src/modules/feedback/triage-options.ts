@@ -1,0 +1,64 @@
+import type { StaffRole } from '../staff/staff-role.js';
+import { FEEDBACK_CHANNELS, FEEDBACK_STATUSES, type FeedbackStatus } from './feedback-options.js';
+
+/**
+ * Who works on feedback (docs/adr/0012-feedback-triage.md): the people who run
+ * the pilots and answer the public. Feedback holds personal data (names,
+ * addresses, free text), so analysts, like for applications, get figures
+ * without it (the rollout gates), not the items.
+ */
+export const FEEDBACK_ROLES = [
+  'admin',
+  'rollout-manager',
+  'clerk',
+] as const satisfies readonly StaffRole[];
+export type FeedbackRole = (typeof FEEDBACK_ROLES)[number];
+
+export function isFeedbackRole(role: unknown): role is FeedbackRole {
+  return typeof role === 'string' && (FEEDBACK_ROLES as readonly string[]).includes(role);
+}
+
+/**
+ * The statuses staff move an item to. `new` means nobody has looked at it
+ * yet, so nothing goes back to it.
+ */
+export const TRIAGE_STATUSES = FEEDBACK_STATUSES.filter(
+  (s): s is Exclude<FeedbackStatus, 'new'> => s !== 'new',
+);
+export type TriageStatus = (typeof TRIAGE_STATUSES)[number];
+
+/** Bulk changes: every status but `duplicate`, which needs its own original. */
+export const BULK_STATUSES = TRIAGE_STATUSES.filter(
+  (s): s is Exclude<TriageStatus, 'duplicate'> => s !== 'duplicate',
+);
+
+/** How feedback reaches the City other than through the portal's form. */
+export const ASSISTED_CHANNELS = FEEDBACK_CHANNELS.filter(
+  (c): c is Exclude<(typeof FEEDBACK_CHANNELS)[number], 'web'> => c !== 'web',
+);
+export type AssistedChannel = (typeof ASSISTED_CHANNELS)[number];
+
+/** A tag: a short lowercase word or kebab-case words (`upload`, `faq-candidate`). */
+export const TAG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+export const MAX_TAG_LENGTH = 40;
+export const MAX_TAGS = 20;
+
+/** A reply or an internal note (the database's limit too). */
+export const MAX_TRIAGE_TEXT = 5000;
+
+/** A feedback item's reference, as people type it (`FB-000123`, any case, spaces around). */
+export const REFERENCE = /^FB-\d{6,}$/;
+
+export const INBOX_PAGE_SIZE = 50;
+/** The most items one bulk action changes (the page's checkboxes: one page). */
+export const MAX_BULK_ITEMS = INBOX_PAGE_SIZE;
+/** The most rows one CSV export holds. */
+export const INBOX_EXPORT_LIMIT = 50_000;
+
+/** Super-users: the first of each list per cohort. */
+export const SUPER_USERS_PER_COHORT = 5;
+
+/** A tag as typed, the way it is stored: trimmed, lowercase (`Upload ` is `upload`). */
+export function normalizeTag(value: string): string {
+  return value.trim().toLowerCase();
+}
