@@ -604,6 +604,20 @@ describe('structured feedback and the satisfaction survey', () => {
     expect(again.text).not.toContain('<script>alert(2)');
   });
 
+  it('drops control characters (a NUL would be refused by PostgreSQL), never a 500', async () => {
+    const res = await send(agent, {
+      kind: 'praise',
+      happened: 'Très\u0000 clair\u0007.',
+      tried: '\u0000',
+    });
+    expect(res.status).toBe(303);
+    const [item] = await db.query(
+      `SELECT happened, tried FROM feedback_item WHERE account_id = $1 ORDER BY created_at DESC LIMIT 1`,
+      [citizen.id],
+    );
+    expect(item).toEqual({ happened: 'Très clair.', tried: '' });
+  });
+
   describe('the satisfaction survey', () => {
     const path = () => `/applications/${filed.id}/satisfaction`;
 

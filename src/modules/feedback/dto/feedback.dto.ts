@@ -11,9 +11,15 @@ import {
  * A textarea's text: Windows line ends made one character (the browser's
  * character count counts one), then trimmed.
  */
+/** Control characters but tab and newline: a NUL would make PostgreSQL refuse the text. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
 export const TextareaText = () =>
   Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? value.replace(/\r\n?/g, '\n').trim() : value,
+    typeof value === 'string'
+      ? value.replace(/\r\n?/g, '\n').replace(CONTROL_CHARACTERS, '').trim()
+      : value,
   );
 
 /** The feedback form. The file and the context's hidden fields are read apart. */
