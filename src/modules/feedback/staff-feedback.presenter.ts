@@ -240,6 +240,8 @@ export class StaffFeedbackPresenter {
       statusLabel: t(`feedback.status.${detail.status}`),
       statusTag: STATUS_TAG[detail.status],
       kindLabel: t(`feedback.kind.${detail.kind}`),
+      // A question can become an entry of the service's FAQ (whoever triages may write it).
+      promoteHref: detail.kind === 'question' ? `/staff/faq/from-feedback/${detail.id}` : undefined,
       severityLabel: detail.severity ? t(`feedback.severity.${detail.severity}`) : undefined,
       severityTag: detail.severity ? SEVERITY_TAG[detail.severity] : undefined,
       sent: when.format(detail.createdAt),

@@ -3,14 +3,15 @@ import { FEEDBACK_CHANNELS, FEEDBACK_STATUSES, type FeedbackStatus } from './fee
 
 /**
  * Who works on feedback (docs/adr/0012-feedback-triage.md): the people who run
- * the pilots and answer the public. Feedback holds personal data (names,
- * addresses, free text), so analysts, like for applications, get figures
- * without it (the rollout gates), not the items.
+ * the pilots, answer the public, and analyse what the pilots teach (issue 6
+ * has an analyst triage and reply). Feedback holds personal data, so this is
+ * the whole list; analysts still see no applications.
  */
 export const FEEDBACK_ROLES = [
   'admin',
   'rollout-manager',
   'clerk',
+  'analyst',
 ] as const satisfies readonly StaffRole[];
 export type FeedbackRole = (typeof FEEDBACK_ROLES)[number];
 
