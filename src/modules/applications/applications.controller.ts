@@ -16,6 +16,7 @@ import { text, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { formatDateTime } from '../../platform/i18n/city-time.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
@@ -34,6 +35,7 @@ import { OrganizationService } from '../organizations/organization.service.js';
 import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { canTransition, isEditable } from './application-status.js';
 import { ApplicationsService, type Applicant, type Application } from './applications.service.js';
+import { offerSwitchIdentity } from './switch-identity.js';
 import { AttachmentsService } from './attachments.service.js';
 import { shownErrors, stepFieldViews, summarize } from './form-view.js';
 import { prefillContext } from './prefill-context.js';
@@ -652,18 +654,8 @@ export class ApplicationsController {
     const application = await this.applications.find(applicant, id);
     const service = application && this.catalogue.find(application.serviceSlug);
     if (application && service) return { application, service };
-    // Theirs, but filed acting as someone else (after signing in again, say):
-    // offer to switch rather than say "not found".
-    const other = await this.applications.otherIdentityFor(applicant.accountId, id);
-    if (!other) throw new NotFoundException();
-    const locale = res.locals.locale as Locale;
-    res.status(409).render('applications/switch', {
-      pageTitle: this.i18n.t(locale, 'applications.switch.title'),
-      navActive: 'applications',
-      organizationId: other.organizationId ?? 'myself',
-      organizationName: other.organizationName,
-      returnTo: res.req.originalUrl,
-    });
+    // Theirs, but filed acting as someone else (after signing in again, say).
+    await offerSwitchIdentity(this.applications, this.i18n, res, applicant.accountId, id);
     return undefined;
   }
 
@@ -906,14 +898,6 @@ function removeItem(group: GroupField, raw: RawValues, index: number): RawValues
 export function formatDate(date: Date, locale: Locale): string {
   return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
     dateStyle: 'long',
-    timeZone: 'America/Toronto',
-  }).format(new Date(date));
-}
-
-export function formatDateTime(date: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
-    dateStyle: 'long',
-    timeStyle: 'short',
     timeZone: 'America/Toronto',
   }).format(new Date(date));
 }

@@ -5,7 +5,7 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
-import { formatDateTime } from '../applications/applications.controller.js';
+import { formatDateTime } from '../../platform/i18n/city-time.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { MAX_RESULT_NOTE, OUTCOMES } from './acceptance-options.js';

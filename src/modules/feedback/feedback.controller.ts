@@ -16,7 +16,7 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
-import { formatDateTime } from '../applications/applications.controller.js';
+import { formatDateTime } from '../../platform/i18n/city-time.js';
 import type { UploadedRequest } from '../applications/upload.middleware.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';

@@ -6,6 +6,7 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { ApplicationsService, type Application } from '../applications/applications.service.js';
+import { offerSwitchIdentity } from '../applications/switch-identity.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import {
@@ -108,16 +109,7 @@ export class SatisfactionController {
       res.redirect(303, `/applications/${application.id}`);
       return undefined;
     }
-    const other = await this.applications.otherIdentityFor(account.id, id);
-    if (!other) throw new NotFoundException();
-    const locale = res.locals.locale as Locale;
-    res.status(409).render('applications/switch', {
-      pageTitle: this.i18n.t(locale, 'applications.switch.title'),
-      navActive: 'applications',
-      organizationId: other.organizationId ?? 'myself',
-      organizationName: other.organizationName,
-      returnTo: res.req.originalUrl,
-    });
+    await offerSwitchIdentity(this.applications, this.i18n, res, account.id, id);
     return undefined;
   }
 

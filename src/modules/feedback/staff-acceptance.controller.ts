@@ -16,7 +16,7 @@ import { errorsByField, validateForm, type FieldError } from '../../platform/for
 import { renderForm } from '../../platform/forms/render-form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { formatDateTime } from '../applications/applications.controller.js';
+import { formatDateTime } from '../../platform/i18n/city-time.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';

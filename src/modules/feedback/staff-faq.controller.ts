@@ -15,7 +15,7 @@ import type { Request, Response } from 'express';
 import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { formatDateTime } from '../applications/applications.controller.js';
+import { formatDateTime } from '../../platform/i18n/city-time.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { SignInRedirectFilter, StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';

@@ -15,6 +15,7 @@ import type { Request, Response } from 'express';
 import { errorsByField, text, validateForm, type FieldError } from '../../platform/forms/form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
 import { renderForm } from '../../platform/forms/render-form.js';
+import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { requestOrigin } from '../audit/request-origin.js';
@@ -576,10 +577,7 @@ export class CohortsController {
   }
 
   private dateFormat(locale: Locale) {
-    return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
-      dateStyle: 'long',
-      timeZone: 'America/Toronto',
-    });
+    return cityDateFormat(locale);
   }
 
   private memberName(m: MemberRow, locale: Locale): string {

@@ -12,6 +12,7 @@ import {
 import type { Request, Response } from 'express';
 import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
+import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { Account } from '../accounts/account.service.js';
@@ -351,10 +352,7 @@ export class PilotController {
   }
 
   private dateFormat(locale: Locale) {
-    return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
-      dateStyle: 'long',
-      timeZone: 'America/Toronto',
-    });
+    return cityDateFormat(locale);
   }
 
   private async renderPage(

@@ -16,6 +16,7 @@ import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { text, type FieldError } from '../../platform/forms/form.js';
 import { errorsByField } from '../../platform/forms/form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
+import { cityDateFormat, cityDateTime } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -504,11 +505,7 @@ export class RolloutConsoleController {
       this.consoleReadModel.schedules(plan.slug, plan.variant),
       this.consoleReadModel.cohorts(plan.variant),
     ]);
-    const dateTime = new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
-      dateStyle: 'long',
-      timeStyle: 'short',
-      timeZone: 'America/Toronto',
-    });
+    const dateTime = cityDateFormat(locale, { time: true });
     const next = nextStage(plan.variant, plan.stage);
     const previous = previousStage(plan.variant, plan.stage);
     const gated = isGatedPromotion(plan.variant, plan.stage);
@@ -608,22 +605,4 @@ function formValues<K extends string>(body: Record<string, unknown>, keys: K[]):
 
 function multilineText(value: unknown): string {
   return typeof value === 'string' ? value.replace(/\r\n/g, '\n').trim().slice(0, 2000) : '';
-}
-
-/** A date (YYYY-MM-DD) and time (HH:MM) in the city's time zone, or undefined. */
-export function cityDateTime(date: string, time: string): Date | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^\d{2}:\d{2}$/.test(time)) return undefined;
-  const naive = new Date(`${date}T${time}:00Z`);
-  if (Number.isNaN(naive.getTime())) return undefined;
-  // The offset of America/Toronto at that moment (EST/EDT), applied to the naive UTC time.
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'America/Toronto',
-    timeZoneName: 'longOffset',
-  }).formatToParts(naive);
-  const offset = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT-05:00';
-  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(offset);
-  const minutes = match
-    ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]))
-    : 0;
-  return new Date(naive.getTime() - minutes * 60_000);
 }
