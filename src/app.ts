@@ -89,7 +89,9 @@ export async function createApp(
     { logger, abortOnError: false },
   );
   app.disable('x-powered-by');
-  app.set('trust proxy', config.TRUST_PROXY ? 1 : false);
+  // req.ip, req.secure and the session cookie's Secure flag believe
+  // X-Forwarded-* only from the proxies TRUST_PROXY names (none by default).
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestIdMiddleware(logger));
   app.use(securityHeaders(config));
   app.use(cookieParser());

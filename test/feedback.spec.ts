@@ -102,7 +102,7 @@ describe('structured feedback and the satisfaction survey', () => {
   let filed: { id: string; reference: string };
 
   beforeAll(async () => {
-    portal = await startTestApp({ TRUST_PROXY: 'true' });
+    portal = await startTestApp({ TRUST_PROXY: 'loopback' });
     db = portal.app.get(DataSource);
     await releaseService(portal, 'building-permit');
     // The citizen variant is in its pilot, the business one in the SME pilot.

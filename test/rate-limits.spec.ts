@@ -9,7 +9,7 @@ describe('rate limits', () => {
   let portal: TestApp;
 
   beforeAll(async () => {
-    portal = await startTestApp({ TRUST_PROXY: 'true' });
+    portal = await startTestApp({ TRUST_PROXY: 'loopback' });
   });
   afterAll(() => portal.close());
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Transform, plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
@@ -10,7 +11,9 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   validateSync,
+  type ValidationArguments,
 } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -22,6 +25,40 @@ const toBool = ({ value }: { value: unknown }) => {
   if (['false', '0', 'no', 'off', ''].includes(v)) return false;
   return value;
 };
+
+/**
+ * Whom the portal believes about the client's address (X-Forwarded-For) and
+ * scheme (X-Forwarded-Proto): nobody (false), the last `n` hops, or only
+ * connections coming from these addresses, CIDRs or express's names.
+ */
+export type TrustProxy = false | number | string[];
+
+/** The names express gives to address ranges (`trust proxy` setting). */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const MAX_PROXY_HOPS = 10;
+
+const toTrustProxy = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim();
+  if (['', 'false', 'no', 'off', '0'].includes(v.toLowerCase())) return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((entry) => entry.trim());
+};
+
+/** An IP address, a CIDR (address/prefix length) or one of express's range names. */
+export function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const isTrustProxy = (value: unknown) =>
+  value === false ||
+  (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_PROXY_HOPS) ||
+  (Array.isArray(value) && value.length > 0 && value.every(isProxyAddress));
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -143,13 +180,33 @@ export class AppConfig {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
+  /** Creates the demo people and rollout at boot. Refused in production: their passwords are published. */
   @Transform(toBool)
   @IsBoolean()
+  @ValidateBy({
+    name: 'notInProduction',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        !(value === true && (args?.object as AppConfig).NODE_ENV === 'production'),
+    },
+  })
   SEED_DEMO = false;
 
-  @Transform(toBool)
-  @IsBoolean()
-  TRUST_PROXY = false;
+  /**
+   * The reverse proxies in front of the portal (see TrustProxy). False by
+   * default: X-Forwarded-For is then ignored, so a client that reaches the
+   * portal directly cannot choose the address rate limits and audit events see.
+   */
+  @Transform(toTrustProxy)
+  @ValidateBy({ name: 'isTrustProxy', validator: { validate: isTrustProxy } })
+  TRUST_PROXY: TrustProxy = false;
+
+  /** Delivered emails are deleted from the outbox this many days after they were sent. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  OUTBOX_RETENTION_DAYS = 30;
 
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
@@ -187,6 +244,12 @@ const MESSAGES: Record<string, string> = {
   min: 'is too small',
   max: 'is too large',
   minLength: 'is too short',
+  notInProduction:
+    'must be false when NODE_ENV is production (the demo accounts have published passwords)',
+  isTrustProxy:
+    `must be false, a number of proxy hops (1 to ${MAX_PROXY_HOPS}), or the proxies' addresses or CIDRs ` +
+    `separated by commas (e.g. 10.0.0.0/8,127.0.0.1; or ${PROXY_RANGE_NAMES.join(', ')}); ` +
+    '"true" is not accepted: it would believe any client\'s X-Forwarded-For',
 };
 
 /**

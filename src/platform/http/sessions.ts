@@ -48,7 +48,8 @@ export function sessionMiddleware(config: AppConfig) {
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    proxy: config.TRUST_PROXY,
+    // No `proxy` option: express-session then asks req.secure, which follows
+    // express's `trust proxy` setting (TRUST_PROXY, set in app.ts).
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
