@@ -5,6 +5,7 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
 import { SESSION_COOKIE } from '../../platform/http/sessions.js';
+import { AppConfig } from '../../platform/config/app-config.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { PASSWORD_MIN_LENGTH, passwordProblem } from '../../platform/security/passwords.js';
 import { AccountService, type Account } from './account.service.js';
@@ -21,6 +22,7 @@ export class AccountsController {
     private readonly accounts: AccountService,
     private readonly i18n: I18nService,
     private readonly limiter: RateLimiter,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('register')
@@ -53,7 +55,11 @@ export class AccountsController {
       email: value.email,
       preferredLocale: value.preferredLocale,
     };
-    const limit = await this.limiter.hit(`register:ip:${req.ip}`, 20, 3600);
+    const limit = await this.limiter.hit(
+      `register:ip:${req.ip}`,
+      this.config.RATE_LIMIT_REGISTER_PER_HOUR,
+      3600,
+    );
     if (!limit.allowed) {
       return this.tooMany(req, res, view, title, limit.retryAfterSeconds, values);
     }

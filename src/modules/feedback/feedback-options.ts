@@ -38,8 +38,6 @@ export type FeedbackChannel = (typeof FEEDBACK_CHANNELS)[number];
 export const MAX_FEEDBACK_TEXT = 2000;
 
 /** Feedback sent by one account in an hour, and from one address. */
-export const FEEDBACK_LIMIT_PER_ACCOUNT = 10;
-export const FEEDBACK_LIMIT_PER_IP = 30;
 export const FEEDBACK_LIMIT_WINDOW_SECONDS = 3600;
 
 /** The survey's scales: 1 (worst) to 5 (best), as GOV.UK and « Je donne mon avis » ask. */

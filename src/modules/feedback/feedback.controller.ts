@@ -13,6 +13,7 @@ import type { Request, Response } from 'express';
 import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { AppConfig } from '../../platform/config/app-config.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
@@ -24,8 +25,6 @@ import { OrganizationService } from '../organizations/organization.service.js';
 import { FEEDBACK_FIELDS, FeedbackDto, feedbackInput } from './dto/feedback.dto.js';
 import {
   FEEDBACK_KINDS,
-  FEEDBACK_LIMIT_PER_ACCOUNT,
-  FEEDBACK_LIMIT_PER_IP,
   FEEDBACK_LIMIT_WINDOW_SECONDS,
   MAX_FEEDBACK_TEXT,
   SEVERITIES,
@@ -74,6 +73,7 @@ export class FeedbackController {
     private readonly organizations: OrganizationService,
     private readonly i18n: I18nService,
     private readonly limiter: RateLimiter,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('services/:slug/:variant/feedback')
@@ -141,12 +141,12 @@ export class FeedbackController {
     const [byAccount, byIp] = await Promise.all([
       this.limiter.hit(
         `feedback:account:${author.accountId}`,
-        FEEDBACK_LIMIT_PER_ACCOUNT,
+        this.config.RATE_LIMIT_FEEDBACK_PER_ACCOUNT_PER_HOUR,
         FEEDBACK_LIMIT_WINDOW_SECONDS,
       ),
       this.limiter.hit(
         `feedback:ip:${req.ip}`,
-        FEEDBACK_LIMIT_PER_IP,
+        this.config.RATE_LIMIT_FEEDBACK_PER_ADDRESS_PER_HOUR,
         FEEDBACK_LIMIT_WINDOW_SECONDS,
       ),
     ]);

@@ -14,6 +14,7 @@ import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { AppConfig } from '../../platform/config/app-config.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
@@ -43,8 +44,7 @@ declare module 'express-session' {
   }
 }
 
-/** Volunteering sends a request to the City's staff: 10 an hour per person, across instances. */
-const VOLUNTEER_LIMIT = 10;
+/** Volunteering sends a request to the City's staff: RATE_LIMIT_PILOT_VOLUNTEER_PER_HOUR per person. */
 const VOLUNTEER_WINDOW_SECONDS = 3600;
 
 function assertUnreachable(value: never): never {
@@ -64,6 +64,7 @@ export class PilotController {
     private readonly organizations: OrganizationService,
     private readonly limiter: RateLimiter,
     private readonly i18n: I18nService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -95,7 +96,7 @@ export class PilotController {
       return this.renderPage(req, res, actingAs, 422, { values, errors: form.errors });
     const limit = await this.limiter.hit(
       `pilot-volunteer:account:${account.id}`,
-      VOLUNTEER_LIMIT,
+      this.config.RATE_LIMIT_PILOT_VOLUNTEER_PER_HOUR,
       VOLUNTEER_WINDOW_SECONDS,
     );
     if (!limit.allowed) {

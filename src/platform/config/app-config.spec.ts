@@ -78,6 +78,33 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads every rate limit from the environment, with the documented defaults', () => {
+    const config = loadConfig(valid);
+    expect({
+      register: config.RATE_LIMIT_REGISTER_PER_HOUR,
+      invitations: config.RATE_LIMIT_INVITATIONS_PER_HOUR,
+      feedbackPerAccount: config.RATE_LIMIT_FEEDBACK_PER_ACCOUNT_PER_HOUR,
+      feedbackPerAddress: config.RATE_LIMIT_FEEDBACK_PER_ADDRESS_PER_HOUR,
+      volunteer: config.RATE_LIMIT_PILOT_VOLUNTEER_PER_HOUR,
+      api: config.RATE_LIMIT_API_PER_MINUTE,
+      apiAuthFailures: config.RATE_LIMIT_API_AUTH_FAILURES_PER_MINUTE,
+    }).toEqual({
+      register: 20,
+      invitations: 30,
+      feedbackPerAccount: 10,
+      feedbackPerAddress: 30,
+      volunteer: 10,
+      api: 600,
+      apiAuthFailures: 60,
+    });
+    expect(
+      loadConfig({ ...valid, RATE_LIMIT_API_PER_MINUTE: '1200' }).RATE_LIMIT_API_PER_MINUTE,
+    ).toBe(1200);
+    expect(problemsOf({ ...valid, RATE_LIMIT_REGISTER_PER_HOUR: '0' })).toEqual([
+      expect.stringMatching(/^RATE_LIMIT_REGISTER_PER_HOUR is too small/),
+    ]);
+  });
+
   it('keeps delivered emails 30 days unless told otherwise', () => {
     expect(loadConfig(valid).OUTBOX_RETENTION_DAYS).toBe(30);
     expect(loadConfig({ ...valid, OUTBOX_RETENTION_DAYS: '7' }).OUTBOX_RETENTION_DAYS).toBe(7);

@@ -201,6 +201,59 @@ export class AppConfig {
   @ValidateBy({ name: 'isTrustProxy', validator: { validate: isTrustProxy } })
   TRUST_PROXY: TrustProxy = false;
 
+  // Rate limits (counted in PostgreSQL across instances; per address means the
+  // address TRUST_PROXY establishes). Sign-in and password-reset limits live
+  // with their throttling (accounts module).
+
+  /** Registrations per client address and hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_REGISTER_PER_HOUR = 20;
+
+  /** SME invitations an account sends per hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_INVITATIONS_PER_HOUR = 30;
+
+  /** Feedback items per account and hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_FEEDBACK_PER_ACCOUNT_PER_HOUR = 10;
+
+  /** Feedback items per client address and hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_FEEDBACK_PER_ADDRESS_PER_HOUR = 30;
+
+  /** Pilot volunteer requests per account and hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_PILOT_VOLUNTEER_PER_HOUR = 10;
+
+  /** API requests per API key and minute: generous, it only stops runaway clients. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_API_PER_MINUTE = 600;
+
+  /** API requests with a missing or wrong key, per client address and minute. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_API_AUTH_FAILURES_PER_MINUTE = 60;
+
   /** Delivered emails are deleted from the outbox this many days after they were sent. */
   @Transform(toInt)
   @IsInt()
