@@ -241,6 +241,23 @@ describe('staff: roles, the staff area, the audit log', () => {
       expect(still.role).toBe('clerk');
     });
 
+    it('refuses a name on more than one line, without adding anyone', async () => {
+      const page = await agents.admin.get('/staff/people');
+      const email = unique('twolines');
+      const res = await agents.admin
+        .post('/staff/people')
+        .type('form')
+        .send({
+          _csrf: csrfFrom(page.text),
+          displayName: 'Julie\nhttp://evil.example',
+          email,
+          role: 'clerk',
+        });
+      expect(res.status).toBe(422);
+      expect(res.text).toContain('Entrez le nom de la personne sur une seule ligne');
+      expect(await db.query(`SELECT 1 FROM account WHERE account.email = $1`, [email])).toEqual([]);
+    });
+
     it('refuses a form without its CSRF token', async () => {
       const res = await agents.admin
         .post('/staff/people')
