@@ -48,4 +48,9 @@ export class OutboxService {
       [email.kind, email.to, email.locale, JSON.stringify(email.values)],
     );
   }
+
+  /** Deletes every message to this address, sent or not (a closed account, docs/adr/0005). */
+  async forgetRecipient(manager: EntityManager, address: string): Promise<void> {
+    await manager.query(`DELETE FROM outbox_message WHERE lower(recipient) = lower($1)`, [address]);
+  }
 }

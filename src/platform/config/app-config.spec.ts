@@ -81,4 +81,26 @@ describe('loadConfig', () => {
     expect(error!.message).not.toContain('hunter2');
     expect(error!.message).not.toContain('smtp-pass');
   });
+
+  it('reads the rate limits from one list, with overrides checked at boot', () => {
+    expect(loadConfig(valid).RATE_LIMITS).toBe('');
+    expect(
+      loadConfig({ ...valid, RATE_LIMITS: 'sign-in:ip=60/900, reset:email=5/3600' }).RATE_LIMITS,
+    ).toBe('sign-in:ip=60/900, reset:email=5/3600');
+    expect(problemsOf({ ...valid, RATE_LIMITS: 'sign-in:ip=60' })).toEqual([
+      expect.stringMatching(/^RATE_LIMITS "sign-in:ip=60" is not name=limit\/seconds/),
+    ]);
+    expect(problemsOf({ ...valid, RATE_LIMITS: 'nothing:here=1/1' })).toEqual([
+      expect.stringMatching(
+        /^RATE_LIMITS "nothing:here" is not a rate limit \(known: sign-in:ip, /,
+      ),
+    ]);
+    expect(
+      loadConfig({ ...valid, SIGN_IN_FREE_FAILURES_PER_ACCOUNT: '8' })
+        .SIGN_IN_FREE_FAILURES_PER_ACCOUNT,
+    ).toBe(8);
+    expect(problemsOf({ ...valid, SIGN_IN_FIRST_DELAY_SECONDS: '0' })).toEqual([
+      expect.stringMatching(/^SIGN_IN_FIRST_DELAY_SECONDS is too small/),
+    ]);
+  });
 });

@@ -10,8 +10,13 @@ import {
   Max,
   Min,
   MinLength,
+  Validate,
+  ValidatorConstraint,
   validateSync,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
+import { parseRateLimits } from '../security/rate-limit-rules.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -22,6 +27,18 @@ const toBool = ({ value }: { value: unknown }) => {
   if (['false', '0', 'no', 'off', ''].includes(v)) return false;
   return value;
 };
+
+/** RATE_LIMITS must parse: known rule names, whole numbers (src/platform/security/rate-limit-rules.ts). */
+@ValidatorConstraint({ name: 'rateLimits' })
+class RateLimitsOverrides implements ValidatorConstraintInterface {
+  validate(value: unknown) {
+    return typeof value === 'string' && parseRateLimits(value).problems.length === 0;
+  }
+  defaultMessage(args?: ValidationArguments) {
+    const value = typeof args?.value === 'string' ? args.value : '';
+    return parseRateLimits(value).problems.join('; ') || 'must be text';
+  }
+}
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -151,6 +168,61 @@ export class AppConfig {
   @IsBoolean()
   TRUST_PROXY = false;
 
+  /**
+   * Overrides of the rate limits' defaults (src/platform/security/rate-limit-rules.ts):
+   * `name=limit/seconds` entries separated by commas, e.g. `sign-in:ip=60/900`.
+   */
+  @Validate(RateLimitsOverrides)
+  RATE_LIMITS = '';
+
+  /**
+   * Sign-in throttling (docs/adr/0015): wrong passwords an email address may
+   * take (from browsers not known for that account) before each further attempt
+   * must wait; the first wait, doubled at each further failure up to the longest;
+   * and how long failures are remembered after the last one.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SIGN_IN_FREE_FAILURES_PER_ACCOUNT = 5;
+
+  /** The same, for one client address (all the email addresses it tries). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SIGN_IN_FREE_FAILURES_PER_ADDRESS = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  SIGN_IN_FIRST_DELAY_SECONDS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  SIGN_IN_MAX_DELAY_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(43_200)
+  SIGN_IN_FAILURES_MEMORY_MINUTES = 60;
+
+  /**
+   * A browser where someone signed in is "known" for that account this many
+   * days (a signed cookie): it is not held back by the account's or the
+   * address's throttling (docs/adr/0015).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(730)
+  KNOWN_DEVICE_DAYS = 180;
+
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   UNLEASH_UI_URL?: string;
@@ -223,7 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       const what =
         first === 'isIn'
           ? error.constraints!.isIn.replace(`${error.property} `, '')
-          : (MESSAGES[first] ?? first);
+          : (MESSAGES[first] ?? error.constraints?.[first] ?? first);
       const shown = SECRET_VARIABLES.has(error.property) ? '' : ` (got "${plain[error.property]}")`;
       return `${error.property} ${what}${shown}`;
     });
