@@ -47,6 +47,19 @@ describe('rate limits', () => {
     expect(last.text).toMatch(/Trop de tentatives. Réessayez dans \d+ minutes?/);
   });
 
+  it('caps a burst of parallel attempts on one email address from many client addresses at 30', async () => {
+    const attempt = async (i: number) =>
+      (
+        await postMany('/sign-in', `203.0.113.${i + 1}`, 1, () => ({
+          email: 'burst-target@exemple.ca',
+          password: `wrong password ${i}`,
+        }))
+      ).statuses[0];
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt(i)));
+    expect(statuses.filter((s) => s === 422).length).toBeLessThanOrEqual(30);
+    expect(statuses.filter((s) => s !== 422).every((s) => s === 429)).toBe(true);
+  });
+
   it('lets a person in from their known browser at an address strangers have slowed down', async () => {
     const db = portal.app.get(DataSource);
     const person = await createPerson(db);

@@ -167,9 +167,12 @@ export class AccountService {
       known !== undefined &&
       (await this.throttle.waitSeconds([{ kind: 'device', nonce: known.nonce }])) === 0;
     if (!trusted) {
-      const byIp = await this.limiter.take('sign-in:ip', origin.ip ?? 'unknown');
-      if (!byIp.allowed)
-        return { ok: false, reason: 'throttled', retryAfterSeconds: byIp.retryAfterSeconds };
+      for (const limit of [
+        await this.limiter.take('sign-in:ip', origin.ip ?? 'unknown'),
+        await this.limiter.take('sign-in:email', email.toLowerCase()),
+      ])
+        if (!limit.allowed)
+          return { ok: false, reason: 'throttled', retryAfterSeconds: limit.retryAfterSeconds };
       const wait = await this.throttle.waitSeconds(strangers);
       if (wait > 0) return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
     }

@@ -11,6 +11,12 @@ export interface RateLimitRule {
 export const RATE_LIMIT_DEFAULTS = {
   /** Sign-in attempts from one client address, right or wrong. */
   'sign-in:ip': { limit: 30, windowSeconds: 900 },
+  /**
+   * Sign-in attempts for one email address from browsers not known for it,
+   * counted before the password is checked: caps parallel bursts, which the
+   * throttling (counted after) would see too late.
+   */
+  'sign-in:email': { limit: 30, windowSeconds: 900 },
   'register:ip': { limit: 20, windowSeconds: 3600 },
   /** "Account exists" emails to one address (registrations with an address already taken). */
   'account-exists:email': { limit: 3, windowSeconds: 86_400 },
