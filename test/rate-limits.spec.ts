@@ -47,6 +47,26 @@ describe('rate limits', () => {
     expect(last.text).toMatch(/Trop de tentatives. Réessayez dans \d+ minutes?/);
   });
 
+  it('allows 30 sign-in attempts per address in 15 minutes from browsers not known there, right or wrong', async () => {
+    const db = portal.app.get(DataSource);
+    const person = await createPerson(db);
+    // A new browser each time: none is known for the account.
+    const statuses: number[] = [];
+    let last: request.Response | undefined;
+    for (let i = 0; i < 31; i++) {
+      last = (
+        await postMany('/sign-in', '192.0.2.40', 1, () => ({
+          email: person.email,
+          password: PASSWORD,
+        }))
+      ).last;
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 303)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it('caps a burst of parallel attempts on one email address from many client addresses at 30', async () => {
     const attempt = async (i: number) =>
       (
