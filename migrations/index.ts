@@ -11,6 +11,7 @@ import { Feedback1763960000000 } from './1763960000000-feedback.js';
 import { FeedbackEvidence1763970000000 } from './1763970000000-feedback-evidence.js';
 import { FeedbackTriage1763980000000 } from './1763980000000-feedback-triage.js';
 import { AcceptanceAndFaq1763990000000 } from './1763990000000-acceptance-and-faq.js';
+import { SignInThrottle1764020000000 } from './1764020000000-sign-in-throttle.js';
 import { OutboxSecrets1764030000000 } from './1764030000000-outbox-secrets.js';
 
 export const migrations = [
@@ -26,5 +27,6 @@ export const migrations = [
   FeedbackEvidence1763970000000,
   FeedbackTriage1763980000000,
   AcceptanceAndFaq1763990000000,
+  SignInThrottle1764020000000,
   OutboxSecrets1764030000000,
 ];

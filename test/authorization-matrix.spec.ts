@@ -112,6 +112,7 @@ describe('the authorization matrix', () => {
     ['your account', () => '/account', all(200, { anonymous: 303 })],
     ['your details', () => '/account/profile', all(200, { anonymous: 303 })],
     ['close your account', () => '/account/close', all(200, { anonymous: 303 })],
+    ['change your password', () => '/account/password', all(200, { anonymous: 303 })],
     ['my businesses', () => '/organizations', all(200, { anonymous: 303 })],
     ['register a business', () => '/organizations/new', all(200, { anonymous: 303 })],
     ['SME A', () => `/organizations/${smeA}`, all(404, { anonymous: 303, 'member of SME A': 200 })],
@@ -223,6 +224,19 @@ describe('the authorization matrix', () => {
   }
 
   const actions: [string, () => string, () => Record<string, string>, Expected][] = [
+    [
+      // A wrong current password: everyone signed in gets the form back, nobody's password changes.
+      'change your password',
+      () => '/account/password',
+      () => ({ currentPassword: 'pas le bon', newPassword: 'un nouveau mot de passe solide' }),
+      all(422, { anonymous: 303 }),
+    ],
+    [
+      'close your account',
+      () => '/account/close',
+      () => ({ password: 'pas le bon' }),
+      all(422, { anonymous: 303 }),
+    ],
     [
       'invite someone to SME A',
       () => `/organizations/${smeA}/invitations`,

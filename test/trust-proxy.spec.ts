@@ -12,7 +12,7 @@ import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 describe('TRUST_PROXY', () => {
   /** Registrations allowed per address and hour, lowered from 20 to keep the test short. */
   const REGISTRATIONS_PER_HOUR = 3;
-  const limits = { RATE_LIMIT_REGISTER_PER_HOUR: String(REGISTRATIONS_PER_HOUR) };
+  const limits = { RATE_LIMITS: `register:ip=${REGISTRATIONS_PER_HOUR}/3600` };
 
   /** The statuses of one more registration than the limit, each claiming a different address. */
   async function registerFromManyAddresses(portal: TestApp, subnet: string) {

@@ -151,11 +151,7 @@ export class ApiKeyGuard implements CanActivate {
     const bearer = /^Bearer +(\S+) *$/i.exec(req.header('authorization') ?? '')?.[1];
     const principal = bearer ? await this.keys.authenticate(bearer) : undefined;
     if (!principal) {
-      const failures = await this.limiter.hit(
-        `api:auth-failed:${req.ip}`,
-        this.config.RATE_LIMIT_API_AUTH_FAILURES_PER_MINUTE,
-        60,
-      );
+      const failures = await this.limiter.take('api:auth-failed', req.ip ?? 'unknown');
       if (!failures.allowed)
         throw new ApiException('rate_limited', {
           headers: { 'Retry-After': String(failures.retryAfterSeconds) },
@@ -164,8 +160,8 @@ export class ApiKeyGuard implements CanActivate {
         headers: { 'WWW-Authenticate': 'Bearer realm="guichet"' },
       });
     }
-    const perMinute = this.config.RATE_LIMIT_API_PER_MINUTE;
-    const limit = await this.limiter.hit(`api:key:${principal.keyId}`, perMinute, 60);
+    const perMinute = this.limiter.rule('api:key').limit;
+    const limit = await this.limiter.take('api:key', principal.keyId);
     res.setHeader('RateLimit-Limit', String(perMinute));
     res.setHeader('RateLimit-Remaining', String(Math.max(0, perMinute - limit.hits)));
     res.setHeader('RateLimit-Reset', String(limit.retryAfterSeconds));

@@ -13,7 +13,6 @@ import type { Request, Response } from 'express';
 import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { AppConfig } from '../../platform/config/app-config.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
@@ -23,12 +22,7 @@ import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { OrganizationService } from '../organizations/organization.service.js';
 import { FEEDBACK_FIELDS, FeedbackDto, feedbackInput } from './dto/feedback.dto.js';
-import {
-  FEEDBACK_KINDS,
-  FEEDBACK_LIMIT_WINDOW_SECONDS,
-  MAX_FEEDBACK_TEXT,
-  SEVERITIES,
-} from './feedback-options.js';
+import { FEEDBACK_KINDS, MAX_FEEDBACK_TEXT, SEVERITIES } from './feedback-options.js';
 import {
   choices,
   contextRows,
@@ -73,7 +67,6 @@ export class FeedbackController {
     private readonly organizations: OrganizationService,
     private readonly i18n: I18nService,
     private readonly limiter: RateLimiter,
-    private readonly config: AppConfig,
   ) {}
 
   @Get('services/:slug/:variant/feedback')
@@ -139,16 +132,8 @@ export class FeedbackController {
 
     // Only what would be stored counts: a person correcting the form is never held back.
     const [byAccount, byIp] = await Promise.all([
-      this.limiter.hit(
-        `feedback:account:${author.accountId}`,
-        this.config.RATE_LIMIT_FEEDBACK_PER_ACCOUNT_PER_HOUR,
-        FEEDBACK_LIMIT_WINDOW_SECONDS,
-      ),
-      this.limiter.hit(
-        `feedback:ip:${req.ip}`,
-        this.config.RATE_LIMIT_FEEDBACK_PER_ADDRESS_PER_HOUR,
-        FEEDBACK_LIMIT_WINDOW_SECONDS,
-      ),
+      this.limiter.take('feedback:account', author.accountId),
+      this.limiter.take('feedback:ip', req.ip ?? 'unknown'),
     ]);
     if (!byAccount.allowed || !byIp.allowed) {
       const retry = Math.max(

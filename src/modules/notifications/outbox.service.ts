@@ -102,4 +102,9 @@ export class OutboxService {
       ],
     );
   }
+
+  /** Deletes every message to this address, sent or not (a closed account, docs/adr/0005). */
+  async forgetRecipient(manager: EntityManager, address: string): Promise<void> {
+    await manager.query(`DELETE FROM outbox_message WHERE lower(recipient) = lower($1)`, [address]);
+  }
 }

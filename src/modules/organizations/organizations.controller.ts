@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import { errorsByField, validateForm, type FieldError } from '../../platform/forms/form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { AppConfig } from '../../platform/config/app-config.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { Account } from '../accounts/account.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
@@ -43,7 +42,6 @@ export class OrganizationsController {
     private readonly organizations: OrganizationService,
     private readonly i18n: I18nService,
     private readonly limiter: RateLimiter,
-    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -142,12 +140,8 @@ export class OrganizationsController {
     );
     const values = { email: value.email, role: value.role };
     if (errors.length > 0) return this.renderShow(req, res, 422, view, account, { values, errors });
-    // Invitations send email on the city's behalf: 30 an hour per person, across instances.
-    const limit = await this.limiter.hit(
-      `invite:account:${account.id}`,
-      this.config.RATE_LIMIT_INVITATIONS_PER_HOUR,
-      3600,
-    );
+    // Invitations send email on the city's behalf: rule invite:account, across instances.
+    const limit = await this.limiter.take('invite:account', account.id);
     if (!limit.allowed) {
       res.setHeader('Retry-After', String(limit.retryAfterSeconds));
       const minutes = Math.max(1, Math.ceil(limit.retryAfterSeconds / 60));

@@ -14,7 +14,6 @@ import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { AppConfig } from '../../platform/config/app-config.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
@@ -44,9 +43,6 @@ declare module 'express-session' {
   }
 }
 
-/** Volunteering sends a request to the City's staff: RATE_LIMIT_PILOT_VOLUNTEER_PER_HOUR per person. */
-const VOLUNTEER_WINDOW_SECONDS = 3600;
-
 function assertUnreachable(value: never): never {
   throw new Error(`Unhandled case: ${String(value)}`);
 }
@@ -64,7 +60,6 @@ export class PilotController {
     private readonly organizations: OrganizationService,
     private readonly limiter: RateLimiter,
     private readonly i18n: I18nService,
-    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -94,11 +89,7 @@ export class PilotController {
     const values = { message: form.value.message, terms: form.value.terms };
     if (form.errors.length > 0)
       return this.renderPage(req, res, actingAs, 422, { values, errors: form.errors });
-    const limit = await this.limiter.hit(
-      `pilot-volunteer:account:${account.id}`,
-      this.config.RATE_LIMIT_PILOT_VOLUNTEER_PER_HOUR,
-      VOLUNTEER_WINDOW_SECONDS,
-    );
+    const limit = await this.limiter.take('pilot-volunteer:account', account.id);
     if (!limit.allowed) {
       res.setHeader('Retry-After', String(limit.retryAfterSeconds));
       const minutes = Math.max(1, Math.ceil(limit.retryAfterSeconds / 60));

@@ -78,33 +78,6 @@ describe('loadConfig', () => {
     );
   });
 
-  it('reads every rate limit from the environment, with the documented defaults', () => {
-    const config = loadConfig(valid);
-    expect({
-      register: config.RATE_LIMIT_REGISTER_PER_HOUR,
-      invitations: config.RATE_LIMIT_INVITATIONS_PER_HOUR,
-      feedbackPerAccount: config.RATE_LIMIT_FEEDBACK_PER_ACCOUNT_PER_HOUR,
-      feedbackPerAddress: config.RATE_LIMIT_FEEDBACK_PER_ADDRESS_PER_HOUR,
-      volunteer: config.RATE_LIMIT_PILOT_VOLUNTEER_PER_HOUR,
-      api: config.RATE_LIMIT_API_PER_MINUTE,
-      apiAuthFailures: config.RATE_LIMIT_API_AUTH_FAILURES_PER_MINUTE,
-    }).toEqual({
-      register: 20,
-      invitations: 30,
-      feedbackPerAccount: 10,
-      feedbackPerAddress: 30,
-      volunteer: 10,
-      api: 600,
-      apiAuthFailures: 60,
-    });
-    expect(
-      loadConfig({ ...valid, RATE_LIMIT_API_PER_MINUTE: '1200' }).RATE_LIMIT_API_PER_MINUTE,
-    ).toBe(1200);
-    expect(problemsOf({ ...valid, RATE_LIMIT_REGISTER_PER_HOUR: '0' })).toEqual([
-      expect.stringMatching(/^RATE_LIMIT_REGISTER_PER_HOUR is too small/),
-    ]);
-  });
-
   it('keeps delivered emails 30 days unless told otherwise', () => {
     expect(loadConfig(valid).OUTBOX_RETENTION_DAYS).toBe(30);
     expect(loadConfig({ ...valid, OUTBOX_RETENTION_DAYS: '7' }).OUTBOX_RETENTION_DAYS).toBe(7);
@@ -156,5 +129,27 @@ describe('loadConfig', () => {
     expect(error!.message).toContain('SMTP_URL must be a URL');
     expect(error!.message).not.toContain('hunter2');
     expect(error!.message).not.toContain('smtp-pass');
+  });
+
+  it('reads the rate limits from one list, with overrides checked at boot', () => {
+    expect(loadConfig(valid).RATE_LIMITS).toBe('');
+    expect(
+      loadConfig({ ...valid, RATE_LIMITS: 'sign-in:ip=60/900, reset:email=5/3600' }).RATE_LIMITS,
+    ).toBe('sign-in:ip=60/900, reset:email=5/3600');
+    expect(problemsOf({ ...valid, RATE_LIMITS: 'sign-in:ip=60' })).toEqual([
+      expect.stringMatching(/^RATE_LIMITS "sign-in:ip=60" is not name=limit\/seconds/),
+    ]);
+    expect(problemsOf({ ...valid, RATE_LIMITS: 'nothing:here=1/1' })).toEqual([
+      expect.stringMatching(
+        /^RATE_LIMITS "nothing:here" is not a rate limit \(known: sign-in:ip, /,
+      ),
+    ]);
+    expect(
+      loadConfig({ ...valid, SIGN_IN_FREE_FAILURES_PER_ACCOUNT: '8' })
+        .SIGN_IN_FREE_FAILURES_PER_ACCOUNT,
+    ).toBe(8);
+    expect(problemsOf({ ...valid, SIGN_IN_FIRST_DELAY_SECONDS: '0' })).toEqual([
+      expect.stringMatching(/^SIGN_IN_FIRST_DELAY_SECONDS is too small/),
+    ]);
   });
 });

@@ -11,10 +11,14 @@ import {
   Max,
   Min,
   MinLength,
+  Validate,
   ValidateBy,
+  ValidatorConstraint,
   validateSync,
   type ValidationArguments,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
+import { parseRateLimits } from '../security/rate-limit-rules.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -59,6 +63,18 @@ const isTrustProxy = (value: unknown) =>
   value === false ||
   (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_PROXY_HOPS) ||
   (Array.isArray(value) && value.length > 0 && value.every(isProxyAddress));
+
+/** RATE_LIMITS must parse: known rule names, whole numbers (src/platform/security/rate-limit-rules.ts). */
+@ValidatorConstraint({ name: 'rateLimits' })
+class RateLimitsOverrides implements ValidatorConstraintInterface {
+  validate(value: unknown) {
+    return typeof value === 'string' && parseRateLimits(value).problems.length === 0;
+  }
+  defaultMessage(args?: ValidationArguments) {
+    const value = typeof args?.value === 'string' ? args.value : '';
+    return parseRateLimits(value).problems.join('; ') || 'must be text';
+  }
+}
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -201,65 +217,67 @@ export class AppConfig {
   @ValidateBy({ name: 'isTrustProxy', validator: { validate: isTrustProxy } })
   TRUST_PROXY: TrustProxy = false;
 
-  // Rate limits (counted in PostgreSQL across instances; per address means the
-  // address TRUST_PROXY establishes). Sign-in and password-reset limits live
-  // with their throttling (accounts module).
-
-  /** Registrations per client address and hour. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  RATE_LIMIT_REGISTER_PER_HOUR = 20;
-
-  /** SME invitations an account sends per hour. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  RATE_LIMIT_INVITATIONS_PER_HOUR = 30;
-
-  /** Feedback items per account and hour. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  RATE_LIMIT_FEEDBACK_PER_ACCOUNT_PER_HOUR = 10;
-
-  /** Feedback items per client address and hour. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  RATE_LIMIT_FEEDBACK_PER_ADDRESS_PER_HOUR = 30;
-
-  /** Pilot volunteer requests per account and hour. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  RATE_LIMIT_PILOT_VOLUNTEER_PER_HOUR = 10;
-
-  /** API requests per API key and minute: generous, it only stops runaway clients. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  RATE_LIMIT_API_PER_MINUTE = 600;
-
-  /** API requests with a missing or wrong key, per client address and minute. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  RATE_LIMIT_API_AUTH_FAILURES_PER_MINUTE = 60;
-
   /** Delivered emails are deleted from the outbox this many days after they were sent. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(3650)
   OUTBOX_RETENTION_DAYS = 30;
+
+  /**
+   * Overrides of the rate limits' defaults (src/platform/security/rate-limit-rules.ts):
+   * `name=limit/seconds` entries separated by commas, e.g. `sign-in:ip=60/900`.
+   */
+  @Validate(RateLimitsOverrides)
+  RATE_LIMITS = '';
+
+  /**
+   * Sign-in throttling (docs/adr/0015): wrong passwords an email address may
+   * take (from browsers not known for that account) before each further attempt
+   * must wait; the first wait, doubled at each further failure up to the longest;
+   * and how long failures are remembered after the last one.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SIGN_IN_FREE_FAILURES_PER_ACCOUNT = 5;
+
+  /** The same, for one client address (all the email addresses it tries). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SIGN_IN_FREE_FAILURES_PER_ADDRESS = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  SIGN_IN_FIRST_DELAY_SECONDS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  SIGN_IN_MAX_DELAY_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(43_200)
+  SIGN_IN_FAILURES_MEMORY_MINUTES = 60;
+
+  /**
+   * A browser where someone signed in is "known" for that account this many
+   * days (a signed cookie): it is not held back by the account's or the
+   * address's throttling (docs/adr/0015).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(730)
+  KNOWN_DEVICE_DAYS = 180;
 
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
@@ -339,7 +357,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       const what =
         first === 'isIn'
           ? error.constraints!.isIn.replace(`${error.property} `, '')
-          : (MESSAGES[first] ?? first);
+          : (MESSAGES[first] ?? error.constraints?.[first] ?? first);
       const shown = SECRET_VARIABLES.has(error.property) ? '' : ` (got "${plain[error.property]}")`;
       return `${error.property} ${what}${shown}`;
     });
