@@ -3,6 +3,7 @@ import { Body, Controller, Get, NotFoundException, Param, Post, Req, Res } from 
 import type { Request, Response } from 'express';
 import { text } from '../../platform/forms/form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
+import { attachmentDisposition } from '../../platform/http/content-disposition.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
@@ -20,7 +21,7 @@ import {
   type RowProblem,
   type ValidRow,
 } from './bulk-filing.service.js';
-import type { UploadedRequest } from './upload.middleware.js';
+import type { UploadedRequest } from '../../platform/http/multipart.js';
 
 /**
  * A validated batch waiting for "File N applications", kept in the session
@@ -92,7 +93,7 @@ export class BulkFilingController {
     const name = `${slug}-${this.i18n.t(locale, 'bulk.templateFileName')}.csv`;
     res
       .type('text/csv; charset=utf-8')
-      .setHeader('Content-Disposition', `attachment; filename="${name}"`)
+      .setHeader('Content-Disposition', attachmentDisposition(name))
       .send(this.bulk.template(open.service, locale));
   }
 
@@ -108,9 +109,7 @@ export class BulkFilingController {
     if (!open) return;
     const locale = res.locals.locale as Locale;
     const uploaded = req as UploadedRequest;
-    const chosenEmpty = ((req.files as Express.Multer.File[] | undefined) ?? []).some(
-      (f) => f.fieldname === FILE_FIELD && f.size === 0,
-    );
+    const chosenEmpty = uploaded.emptyUploads?.includes(FILE_FIELD) ?? false;
     const uploadProblem =
       uploaded.uploadProblem === 'too-large' ? 'too-large' : chosenEmpty ? 'empty' : undefined;
     const result = this.bulk.check(

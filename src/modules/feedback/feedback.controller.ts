@@ -17,7 +17,9 @@ import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { formatDateTime } from '../../platform/i18n/city-time.js';
-import type { UploadedRequest } from '../applications/upload.middleware.js';
+import type { UploadedRequest } from '../../platform/http/multipart.js';
+import { attachmentDisposition } from '../../platform/http/content-disposition.js';
+import { sanitizeFilename } from '../applications/attachments.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { OrganizationService } from '../organizations/organization.service.js';
@@ -275,7 +277,7 @@ export class FeedbackController {
       .type(file.contentType)
       .setHeader(
         'Content-Disposition',
-        `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+        attachmentDisposition(sanitizeFilename(file.filename, file.contentType)),
       )
       .send(file.content);
   }

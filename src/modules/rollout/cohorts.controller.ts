@@ -57,7 +57,10 @@ import {
   DECLINE_VOLUNTEER_FIELDS,
   DeclineVolunteerDto,
 } from './dto/volunteer.dto.js';
-import { IMPORT_FILE_FIELD, type ImportUploadRequest } from './import-upload.middleware.js';
+import type { UploadedRequest } from '../../platform/http/multipart.js';
+
+/** The file input of the cohort import form. */
+const IMPORT_FILE_FIELD = 'membersFile';
 
 /** A message shown once, after a change, on the page the change redirects to. */
 interface Notice {
@@ -376,12 +379,12 @@ export class CohortsController {
   async import(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const cohort = await this.found(id);
     const locale = res.locals.locale as Locale;
-    const upload = req as ImportUploadRequest;
+    const upload = req as UploadedRequest;
     const result = await this.service.importMembers(
       this.actor(req),
       cohort.id,
-      upload.importFile,
-      upload.importProblem,
+      upload.uploads?.[IMPORT_FILE_FIELD],
+      upload.uploadProblem === 'too-large' ? 'too-large' : undefined,
       requestOrigin(req, res),
     );
     if (!result.ok && 'fileProblem' in result) {
