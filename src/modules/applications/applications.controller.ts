@@ -17,6 +17,7 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { formatDateTime } from '../../platform/i18n/city-time.js';
+import { megabytes } from '../../platform/i18n/megabytes.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
@@ -654,10 +655,7 @@ export class ApplicationsController {
           : reason === 'account-full'
             ? this.config.ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES
             : undefined;
-    if (bytes === undefined) return '';
-    return (bytes / (1024 * 1024)).toLocaleString(locale === 'fr' ? 'fr-CA' : 'en-CA', {
-      maximumFractionDigits: 1,
-    });
+    return bytes === undefined ? '' : megabytes(bytes, locale);
   }
 
   private applicant(res: Response, actingAs: ActingAs, returnTo: string): Applicant | undefined {

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { text } from '../../platform/forms/form.js';
+import { AppConfig } from '../../platform/config/app-config.js';
 import { csrfToken } from '../../platform/http/sessions.js';
+import { megabytes } from '../../platform/i18n/megabytes.js';
 import { attachmentDisposition } from '../../platform/http/content-disposition.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
@@ -68,6 +70,7 @@ export class BulkFilingController {
     private readonly catalogue: CatalogueService,
     private readonly access: VariantAccessService,
     private readonly i18n: I18nService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -271,6 +274,7 @@ export class BulkFilingController {
             message: this.i18n.t(locale, `bulk.errors.${problem.reason}`, {
               line: 'line' in problem ? problem.line : '',
               rows: MAX_CSV_ROWS,
+              max: megabytes(this.config.UPLOAD_BULK_MAX_BYTES, locale),
             }),
           },
         ]
@@ -282,6 +286,7 @@ export class BulkFilingController {
       title,
       base: `/services/${service.slug}/business/bulk`,
       maxRows: MAX_CSV_ROWS,
+      maxMegabytes: megabytes(this.config.UPLOAD_BULK_MAX_BYTES, locale),
       separator: MULTI_SEPARATOR,
       guide: columnGuide(service, locale, this.i18n),
       fileField: FILE_FIELD,

@@ -57,7 +57,9 @@ import {
   DECLINE_VOLUNTEER_FIELDS,
   DeclineVolunteerDto,
 } from './dto/volunteer.dto.js';
+import { AppConfig } from '../../platform/config/app-config.js';
 import type { UploadedRequest } from '../../platform/http/multipart.js';
+import { megabytes } from '../../platform/i18n/megabytes.js';
 
 /** The file input of the cohort import form. */
 const IMPORT_FILE_FIELD = 'membersFile';
@@ -112,6 +114,7 @@ export class CohortsController {
     private readonly service: CohortsService,
     private readonly cohorts: CohortsReadModel,
     private readonly i18n: I18nService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -539,6 +542,7 @@ export class CohortsController {
     return this.i18n.t(locale, `cohorts.import.fileProblems.${problem.reason}`, {
       line: 'line' in problem ? problem.line : '',
       rows: MAX_IMPORT_ROWS,
+      max: megabytes(this.config.UPLOAD_COHORT_IMPORT_MAX_BYTES, locale),
       columns: IMPORT_COLUMNS.join(', '),
     });
   }
@@ -707,6 +711,7 @@ export class CohortsController {
       notFirst: Boolean(cursor),
       ttlDays: COHORT_INVITATION_TTL_DAYS,
       maxRows: MAX_IMPORT_ROWS,
+      maxMegabytes: megabytes(this.config.UPLOAD_COHORT_IMPORT_MAX_BYTES, locale),
       fileField: IMPORT_FILE_FIELD,
     });
   }
