@@ -157,6 +157,13 @@ describe('posts without a session, late posts, and upload limits', () => {
         .type('form')
         .send({ doneBy: 'contractor', contractorName: 'Pirate' });
       expect(noToken.status).toBe(403);
+      // A token of the right length in accented letters: refused, not an error page.
+      const form = await agent.get(`${draft}/steps/contractor`);
+      const accented = await agent
+        .post(`${draft}/steps/contractor`)
+        .type('form')
+        .send({ _csrf: 'é'.repeat(csrfFrom(form.text).length), contractorName: 'Pirate' });
+      expect(accented.status).toBe(403);
       const page = await agent.get(`${draft}/steps/contractor`);
       expect(page.status).toBe(200);
       expect(page.text).not.toContain('Pirate');

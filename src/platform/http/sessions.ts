@@ -142,8 +142,11 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Whether `sent` is the session's CSRF token (false when the session has none). */
 export function csrfMatches(req: Request, sent: unknown): boolean {
   const expected = req.session?.csrfToken;
-  if (!expected || typeof sent !== 'string' || sent.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
+  if (!expected || typeof sent !== 'string') return false;
+  // Bytes, not characters: a token of the right length in accented letters is not equal either.
+  const given = Buffer.from(sent);
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
 /**
