@@ -335,7 +335,8 @@ describe('structured feedback and the satisfaction survey', () => {
     const res = await send(
       sme.agent,
       { ...problem, page: back, return: back, viewport: '1280x720' },
-      { path, file: { content: PNG, name: 'ecran.png' } },
+      // A PNG sent under another extension is kept with the extension of its type.
+      { path, file: { content: PNG, name: 'ecran.hta' } },
     );
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(

@@ -546,17 +546,29 @@ describe('staff: the applications queue and processing', () => {
       const download = await agents.clerk.get(href).buffer(true);
       expect(download.status).toBe(200);
       expect(download.headers['content-type']).toBe('application/pdf');
-      expect(download.headers['content-disposition']).toBe('attachment; filename=plan.pdf');
+      expect(download.headers['content-disposition']).toBe(
+        `attachment; filename="plan.pdf"; filename*=UTF-8''plan.pdf`,
+      );
       expect(download.headers['x-content-type-options']).toBe('nosniff');
       expect(Buffer.compare(download.body as Buffer, PDF)).toBe(0);
-      // A name with accents and quotes travels encoded (RFC 6266), never breaking the header.
+      // A name with accents and quotes travels encoded (RFC 6266), never breaking the
+      // header: an ASCII fallback without quotes, the exact name in filename*.
       await db.query(`UPDATE application_attachment SET filename = $2 WHERE id = $1`, [
         file.id,
         'Plan d’implantation "final".pdf',
       ]);
       const accented = await agents.clerk.get(href).buffer(true);
       expect(accented.headers['content-disposition']).toBe(
-        `attachment; filename="Plan d?implantation \\"final\\".pdf"; filename*=UTF-8''Plan%20d%E2%80%99implantation%20%22final%22.pdf`,
+        `attachment; filename="Plan d_implantation _final_.pdf"; filename*=UTF-8''Plan%20d%E2%80%99implantation%20%22final%22.pdf`,
+      );
+      // A name kept from before (plan.hta) reaches staff with the extension of its type.
+      await db.query(`UPDATE application_attachment SET filename = $2 WHERE id = $1`, [
+        file.id,
+        'plan.hta',
+      ]);
+      const renamed = await agents.clerk.get(href).buffer(true);
+      expect(renamed.headers['content-disposition']).toBe(
+        `attachment; filename="plan.pdf"; filename*=UTF-8''plan.pdf`,
       );
       // Another application's file id, or none, is not found.
       const { application: other } = await filed();

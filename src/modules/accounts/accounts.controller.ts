@@ -175,11 +175,12 @@ export class AccountsController {
       maxAge: result.device.maxAgeMs,
     });
     // A new session id at sign-in (no fixation), then the account in it.
-    // What a step page kept when the session expired survives the new session.
+    // What a step page kept when the session expired survives the new session,
+    // for the account it was typed for only (ADR 0016).
     const pendingInput = req.session.pendingInput;
     req.session.regenerate((error) => {
       if (error) return res.status(500).end();
-      if (pendingInput) req.session.pendingInput = pendingInput;
+      if (pendingInput?.accountId === result.account.id) req.session.pendingInput = pendingInput;
       req.session.accountId = result.account.id;
       req.session.signedInAt = new Date().toISOString();
       req.session.save(() => res.redirect(303, returnTo));

@@ -15,6 +15,7 @@ import type { Request, Response } from 'express';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { errorsByField, text, type FieldError } from '../../platform/forms/form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
+import { attachmentDisposition } from '../../platform/http/content-disposition.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -48,7 +49,7 @@ import {
   type QueuePage,
   type StaffApplicationDetail,
 } from './applications-queue.read-model.js';
-import { AttachmentsService } from './attachments.service.js';
+import { AttachmentsService, sanitizeFilename } from './attachments.service.js';
 import { ApplicationsService, isUuid } from './applications.service.js';
 
 declare module 'express-session' {
@@ -217,7 +218,10 @@ export class StaffApplicationsController {
   async file(@Param('id') id: string, @Param('fileId') fileId: string, @Res() res: Response) {
     const file = await this.attachments.readForStaff(id, fileId);
     if (!file) throw new NotFoundException();
-    res.attachment(file.filename);
+    res.setHeader(
+      'Content-Disposition',
+      attachmentDisposition(sanitizeFilename(file.filename, file.contentType)),
+    );
     res.setHeader('Content-Type', file.contentType);
     res.setHeader('Cache-Control', 'private, no-store');
     res.send(file.content);

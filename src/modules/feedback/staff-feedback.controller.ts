@@ -15,6 +15,8 @@ import {
 import type { Request, Response } from 'express';
 import { errorsByField, text, type FieldError } from '../../platform/forms/form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
+import { attachmentDisposition } from '../../platform/http/content-disposition.js';
+import { sanitizeFilename } from '../applications/attachments.service.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
@@ -206,7 +208,10 @@ export class StaffFeedbackController {
   async file(@Param('id') id: string, @Param('fileId') fileId: string, @Res() res: Response) {
     const file = await this.inbox.file(id, fileId);
     if (!file) throw new NotFoundException();
-    res.attachment(file.filename);
+    res.setHeader(
+      'Content-Disposition',
+      attachmentDisposition(sanitizeFilename(file.filename, file.contentType)),
+    );
     res.setHeader('Content-Type', file.contentType);
     res.setHeader('Cache-Control', 'private, no-store');
     res.send(file.content);

@@ -170,6 +170,76 @@ export class AppConfig {
   @Max(24 * 60)
   SESSION_IDLE_MINUTES = 120;
 
+  /** A signed-in session ends this many hours after signing in, however busy. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24)
+  SESSION_ABSOLUTE_HOURS = 12;
+
+  /**
+   * How long a session that timed out is kept, signed out, with its CSRF token and
+   * the account it belonged to: a step posted late with that token keeps what was
+   * typed, shown again once the same account signs in (ADR 0016).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(7 * 24 * 60)
+  SESSION_EXPIRED_GRACE_MINUTES = 24 * 60;
+
+  /** What a late step post keeps of the typed text, at most (bytes, files never). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024)
+  SESSION_KEPT_INPUT_MAX_BYTES = 64 * 1024;
+
+  // Upload limits (ADR 0016): one list, checked at boot, applied by the
+  // multipart reader (per route) and by the services (quotas).
+
+  /** The largest file on a filing step (the attachment table's CHECK allows 10 MiB at most). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  UPLOAD_STEP_MAX_BYTES = 10 * 1024 * 1024;
+
+  /** The largest CSV of a bulk filing. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  UPLOAD_BULK_MAX_BYTES = 1024 * 1024;
+
+  /** The largest file attached to feedback. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  UPLOAD_FEEDBACK_MAX_BYTES = 10 * 1024 * 1024;
+
+  /** The largest CSV imported into a cohort. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  UPLOAD_COHORT_IMPORT_MAX_BYTES = 1024 * 1024;
+
+  /** All of one application's attachments together. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024 * 1024)
+  APPLICATION_ATTACHMENTS_MAX_BYTES = 50 * 1024 * 1024;
+
+  /** All the attachments one account has uploaded to applications still in draft. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024 * 1024)
+  ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES = 200 * 1024 * 1024;
+
   @IsString()
   @IsNotEmpty()
   MAIL_FROM = 'Guichet <no-reply@guichet.example>';
