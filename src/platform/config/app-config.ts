@@ -117,6 +117,16 @@ export class AppConfig {
   @Max(24 * 60)
   SESSION_IDLE_MINUTES = 120;
 
+  /**
+   * An SME's API key stops working this many days after it is created (its
+   * owners see the date and create a new key before it).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  API_KEY_TTL_DAYS = 365;
+
   @IsString()
   @IsNotEmpty()
   MAIL_FROM = 'Guichet <no-reply@guichet.example>';
