@@ -1059,6 +1059,17 @@ describe('cohorts for the staged rollout', () => {
       expect(exported.text).toContain(`"'=HYPERLINK(""http://x"")"`);
       expect(exported.text).toContain('"Deuxième, ""la bonne"" inc."');
       expect(exported.text).toContain(`"${invitee}"`);
+      const [audited] = await db.query(
+        `SELECT actor_type, entity_id, after FROM audit_event
+          WHERE action = 'staff.exported' AND actor_id = $1 AND entity_type = 'cohort'
+          ORDER BY id DESC LIMIT 1`,
+        [manager.id],
+      );
+      expect(audited).toEqual({
+        actor_type: 'staff',
+        entity_id: source.id,
+        after: { export: 'cohort-members', filters: { cohort: source.slug }, rows: 3 },
+      });
 
       // Round trip: the export is an import file for another cohort.
       const target = await createCohort({ name: 'Pilote cible' });
