@@ -54,8 +54,9 @@ describe('the authorization matrix', () => {
   /** The clerk's own application, and one of SME C, which the admin belongs to (separation of duties). */
   let clerksOwnApplication = '';
   let adminsSmeApplication = '';
-  /** An invitation to SME A sent to an address none of the actors holds. */
+  /** An invitation to SME A, and one to a citizen pilot, sent to an address none of the actors holds. */
   const invitationToken = newToken();
+  const pilotToken = newToken();
 
   beforeAll(async () => {
     portal = await startTestApp();
@@ -134,6 +135,15 @@ describe('the authorization matrix', () => {
        VALUES ($1, $2, $3, 'owner', now() + interval '7 days')`,
       [tokenHash(invitationToken), smeA, uniqueEmail('invited-elsewhere')],
     );
+    const [cohort] = await db.query(
+      `INSERT INTO cohort (slug, name, description, audience)
+       VALUES ('matrice-testeurs', 'Testeurs', 'Pour la matrice.', 'citizen') RETURNING id`,
+    );
+    await db.query(
+      `INSERT INTO cohort_member (cohort_id, status, source, token_hash, token_expires_at, invited_email)
+       VALUES ($1, 'invited', 'invitation', $2, now() + interval '14 days', $3)`,
+      [cohort.id, tokenHash(pilotToken), uniqueEmail('tester-elsewhere')],
+    );
   });
   afterAll(() => portal.close());
 
@@ -154,6 +164,12 @@ describe('the authorization matrix', () => {
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
     ['volunteer SMEs', () => '/staff/cohorts/volunteers', all(404, { anonymous: 303, ...ROLLOUT })],
     ['pilot programme', () => '/pilot', all(200)],
+    [
+      // Only the invited address answers it; anyone else signed in is refused.
+      'a pilot invitation sent to someone else',
+      () => `/pilot/invitations/${pilotToken}`,
+      all(403, { anonymous: 200 }),
+    ],
     ['acceptance criteria', () => '/staff/acceptance', all(404, { anonymous: 303, ...ACCEPTANCE })],
     [
       "a variant's acceptance criteria",
