@@ -375,6 +375,22 @@ describe('staff: roles, the staff area, the audit log', () => {
       const row = lines.find((line) => line.includes(registeredEmail))!;
       expect(row).toContain(`"'=HYPERLINK(""x"")"`);
       expect(row).toContain('""displayName"":""=HYPERLINK(\\""x\\"")""');
+      // The export itself is audited: who, which filters, how many rows.
+      const [exported] = await db.query(
+        `SELECT actor_type, entity_type, after FROM audit_event
+          WHERE action = 'staff.exported' AND actor_id = $1 AND after->>'export' = 'audit'
+          ORDER BY id DESC LIMIT 1`,
+        [ids.admin],
+      );
+      expect(exported).toEqual({
+        actor_type: 'staff',
+        entity_type: 'audit_event',
+        after: {
+          export: 'audit',
+          filters: expect.objectContaining({ action: 'account.registered' }),
+          rows: lines.length - 1,
+        },
+      });
     });
   });
 

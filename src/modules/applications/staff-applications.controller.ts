@@ -330,6 +330,19 @@ export class StaffApplicationsController {
             status: this.i18n.t(locale, `applicationStatus.${detail.status}`),
           }),
         }));
+      case 'conflict-of-interest': {
+        const detail = await this.queue.detail(id);
+        if (!detail) throw new NotFoundException();
+        return this.renderApplication(req, res, 403, detail, {
+          values,
+          errors: [
+            {
+              field: 'actions',
+              message: this.i18n.t(locale, `staffApplications.conflict.${result.conflict}`),
+            },
+          ],
+        });
+      }
       case 'invalid':
         return this.refuse(req, res, id, values, () => ({
           field: field ?? 'actions',
@@ -377,7 +390,8 @@ export class StaffApplicationsController {
       this.applications.transitions(detail.id),
       this.applications.messages(detail.id),
     ]);
-    const can = (to: ApplicationStatus) => canTransition(detail.status, to, 'staff');
+    const conflict = await this.processing.conflictOfInterest(staffId, detail);
+    const can = (to: ApplicationStatus) => !conflict && canTransition(detail.status, to, 'staff');
     const roleLabel = (role: string) => t(`staffApplications.role.${role}`);
     const title = t('staffApplications.application.title', { reference: detail.reference });
     res.status(status).render('staff/application', {
@@ -438,7 +452,8 @@ export class StaffApplicationsController {
         lines: m.body.split(/\r?\n/),
       })),
       decisionNoteLines: detail.decisionNote ? detail.decisionNote.split(/\r?\n/) : [],
-      canAssign: !isFinal(detail.status) && detail.assignedTo !== staffId,
+      conflict: conflict ? t(`staffApplications.conflict.${conflict}`) : undefined,
+      canAssign: !conflict && !isFinal(detail.status) && detail.assignedTo !== staffId,
       canRequestInformation: can('information_requested'),
       canApprove: can('approved'),
       canReject: can('rejected'),

@@ -18,6 +18,7 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
+import { ExportAuditService } from '../audit/export-audit.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { normalizeNeq } from '../organizations/dto/organization.dto.js';
 import { csvLine } from '../staff/csv.js';
@@ -115,6 +116,7 @@ export class CohortsController {
     private readonly cohorts: CohortsReadModel,
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
+    private readonly exports: ExportAuditService,
   ) {}
 
   @Get()
@@ -260,7 +262,7 @@ export class CohortsController {
   }
 
   @Get(':id/members.csv')
-  async csv(@Param('id') id: string, @Res() res: Response) {
+  async csv(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const cohort = await this.found(id);
     const members = await this.cohorts.allMembers(cohort.id);
     const body = ['\uFEFF', csvLine(CSV_HEADER)];
@@ -283,6 +285,16 @@ export class CohortsController {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="cohort-${cohort.slug}.csv"`);
     res.setHeader('Cache-Control', 'no-store');
+    await this.exports.exported(
+      req.session.accountId!,
+      {
+        export: 'cohort-members',
+        entity: { type: 'cohort', id: cohort.id },
+        filters: { cohort: cohort.slug },
+        rows: members.length,
+      },
+      requestOrigin(req, res),
+    );
     res.send(body.join(''));
   }
 

@@ -187,6 +187,17 @@ export class PilotController {
   async invitation(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
     const found = await this.pilot.invitation(token);
     if (found.state !== 'open') return this.gone(res, found.state);
+    const account = res.locals.account as Account | undefined;
+    const refused = account
+      ? await this.pilot.refusedViewer(account, token, requestOrigin(req, res))
+      : undefined;
+    if (refused)
+      return this.refuse(req, res, refused.problem, refused.gone, {
+        token,
+        invitation: found.invitation,
+        values: {},
+        invitedTo: refused.invitedTo,
+      });
     await this.renderInvitation(req, res, 200, token, found.invitation, {});
   }
 
@@ -230,7 +241,12 @@ export class PilotController {
       requestOrigin(req, res),
     );
     if (!result.ok)
-      return this.refuse(req, res, result.problem, result.gone, { token, invitation, values });
+      return this.refuse(req, res, result.problem, result.gone, {
+        token,
+        invitation,
+        values,
+        invitedTo: result.invitedTo,
+      });
     const organization =
       invitation.kind === 'organization'
         ? (invitation.legalName ?? undefined)
@@ -255,6 +271,7 @@ export class PilotController {
         token,
         invitation: found.invitation,
         values: {},
+        invitedTo: result.invitedTo,
       });
     req.session.pilotNotice = {
       key: 'pilot.notices.declined',
@@ -271,7 +288,12 @@ export class PilotController {
     res: Response,
     problem: PilotProblem,
     gone: InvitationGone | undefined,
-    context?: { token: string; invitation: OpenInvitation; values: Record<string, string> },
+    context?: {
+      token: string;
+      invitation: OpenInvitation;
+      values: Record<string, string>;
+      invitedTo?: string;
+    },
   ) {
     const locale = res.locals.locale as Locale;
     const formError = async (field: string) => {
@@ -290,6 +312,13 @@ export class PilotController {
         return res.status(403).render('pilot/not-owner', {
           pageTitle: this.i18n.t(locale, 'pilot.notOwner.title'),
           organization: context?.invitation.legalName,
+        });
+      case 'not-addressee':
+        return res.status(403).render('pilot/not-addressee', {
+          pageTitle: this.i18n.t(locale, 'pilot.notAddressee.title'),
+          cohortName: context?.invitation.cohortName,
+          invitedTo: context?.invitedTo,
+          account: res.locals.account as Account | undefined,
         });
       case 'terms-required':
         return formError('terms');
@@ -312,6 +341,7 @@ export class PilotController {
       'already-member': 'pilot.errors.alreadyMember',
       pending: 'pilot.errors.pending',
       'not-found': 'pilot.errors.gone',
+      'not-addressee': 'pilot.errors.notAddressee',
     }[problem];
     return this.i18n.t(locale, key);
   }

@@ -239,6 +239,15 @@ export class AppConfig {
   @Min(1024)
   @Max(10 * 1024 * 1024 * 1024)
   ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES = 200 * 1024 * 1024;
+  /**
+   * An SME's API key stops working this many days after it is created (its
+   * owners see the date and create a new key before it).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  API_KEY_TTL_DAYS = 365;
 
   @IsString()
   @IsNotEmpty()
