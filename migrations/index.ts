@@ -11,6 +11,7 @@ import { Feedback1763960000000 } from './1763960000000-feedback.js';
 import { FeedbackEvidence1763970000000 } from './1763970000000-feedback-evidence.js';
 import { FeedbackTriage1763980000000 } from './1763980000000-feedback-triage.js';
 import { AcceptanceAndFaq1763990000000 } from './1763990000000-acceptance-and-faq.js';
+import { OrganizationVerification1764040000000 } from './1764040000000-organization-verification.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -25,4 +26,5 @@ export const migrations = [
   FeedbackEvidence1763970000000,
   FeedbackTriage1763980000000,
   AcceptanceAndFaq1763990000000,
+  OrganizationVerification1764040000000,
 ];

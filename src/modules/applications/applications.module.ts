@@ -51,7 +51,8 @@ import { uploadMiddleware } from './upload.middleware.js';
     ApiKeysService,
     BulkFilingService,
   ],
-  exports: [ApplicationsService, AttachmentsService, ReceiptService],
+  // The scanner also checks the evidence of who owns an SME (OwnershipModule).
+  exports: [ApplicationsService, AttachmentsService, ReceiptService, AttachmentScanner],
 })
 export class ApplicationsModule implements NestModule {
   configure(consumer: MiddlewareConsumer) {
