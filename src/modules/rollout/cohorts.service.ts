@@ -153,13 +153,14 @@ export class CohortsService {
     if (!isUuid(cohortId)) return { ok: false, problem: 'not-found' };
     const organization = (await this.organizations.findByNeqs([neq])).get(neq);
     return this.dataSource.transaction(async (manager) => {
+      // The SME before the cohort: the order verifying an SME takes (no deadlock).
+      const verified = organization ? await verifiedForShare(manager, organization.id) : false;
       const cohort = await lockCohort(manager, cohortId);
       if (!cohort) return { ok: false, problem: 'not-found' } as const;
       if (cohort.audience !== 'business') return { ok: false, problem: 'wrong-audience' } as const;
       if (!organization) return { ok: false, problem: 'unknown-neq' } as const;
       const existing = await lockMember(manager, cohortId, { organizationId: organization.id });
       if (existing?.status === 'active') return { ok: false, problem: 'already-member' } as const;
-      const verified = await verifiedForUpdate(manager, organization.id);
       const recipients = verified
         ? await this.organizations.correspondents(organization.id, manager)
         : [];
@@ -198,7 +199,8 @@ export class CohortsService {
   /**
    * Sends the pilot invitations that waited for the SME to be verified (each
    * with a new link valid 14 days from now), in the caller's transaction —
-   * the one that verifies the SME, after it locked and updated the SME's row.
+   * the one that verifies the SME, after it locked and updated the SME's row
+   * (SME first, then each cohort: the order inviteByNeq and imports take too).
    */
   async releaseAwaitingInvitations(
     manager: EntityManager,
@@ -373,6 +375,10 @@ export class CohortsService {
         locales.set(entry.email, (await this.cohorts.localeOfEmail(entry.email)) ?? 'fr');
 
     return this.dataSource.transaction(async (manager) => {
+      // The SMEs before the cohort (in a fixed order): the order verifying an SME takes.
+      const verified = new Set<string>();
+      for (const id of [...organizations.values()].map((o) => o.id).sort())
+        if (await verifiedForShare(manager, id)) verified.add(id);
       const cohort = await lockCohort(manager, cohortId);
       if (!cohort) return { ok: false, problem: 'not-found' } as const;
       const joined: string[] = [];
@@ -387,7 +393,7 @@ export class CohortsService {
             unchanged++;
             continue;
           }
-          if (!(await verifiedForUpdate(manager, organization.id))) {
+          if (!verified.has(organization.id)) {
             const held = await issueInvitation(manager, cohortId, existing?.id, {
               tokenHash: tokenHash(newToken()),
               source: 'import',
@@ -695,7 +701,7 @@ export class CohortsService {
  * committing meanwhile is waited for, so an invitation is never left waiting
  * for a verification that already happened.
  */
-async function verifiedForUpdate(manager: EntityManager, organizationId: string): Promise<boolean> {
+async function verifiedForShare(manager: EntityManager, organizationId: string): Promise<boolean> {
   const [row] = await manager.query(
     `SELECT organization.verified_at IS NOT NULL AS verified FROM organization
       WHERE organization.id = $1 FOR SHARE`,
