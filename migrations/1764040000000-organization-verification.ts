@@ -30,7 +30,7 @@ export class OrganizationVerification1764040000000 implements MigrationInterface
         account_id       uuid REFERENCES account (id) ON DELETE SET NULL,
         kind             text NOT NULL CHECK (kind IN ('owner', 'review')),
         status           text NOT NULL DEFAULT 'pending'
-                           CHECK (status IN ('pending', 'verified', 'transferred', 'rejected', 'revoked', 'withdrawn')),
+                           CHECK (status IN ('pending', 'verified', 'transferred', 'rejected', 'revoked')),
         note             text NOT NULL DEFAULT '' CHECK (length(note) <= 2000),
         filename         text NOT NULL CHECK (length(filename) BETWEEN 1 AND 255),
         content_type     text NOT NULL CHECK (content_type IN ('application/pdf', 'image/jpeg', 'image/png')),
@@ -50,7 +50,7 @@ export class OrganizationVerification1764040000000 implements MigrationInterface
     await q.query(
       `CREATE INDEX organization_claim_organization_idx ON organization_claim (organization_id, created_at)`,
     );
-    // One pending request per person and SME: a new one replaces it.
+    // One pending request per person and SME: a new one replaces (deletes) it.
     await q.query(
       `CREATE UNIQUE INDEX organization_claim_one_pending_idx ON organization_claim (organization_id, account_id)
          WHERE status = 'pending'`,

@@ -179,6 +179,30 @@ describe('who owns an SME (ADR 0014)', () => {
     expect((await stranger.get(path)).status).toBe(404);
   });
 
+  it('keeps one pending proof per person (a new one replaces it), and at most 10 files an hour (429)', async () => {
+    const sme = await register('Imprimerie Insistante inc.');
+    const path = `/organizations/${sme.id}/verification`;
+    for (let i = 0; i < 10; i++) {
+      const sent = await upload(
+        sme.agent,
+        path,
+        { note: `Essai ${i}` },
+        {
+          content: PDF,
+          name: `preuve-${i}.pdf`,
+        },
+      );
+      expect(sent.status).toBe(303);
+    }
+    expect(
+      await db.query(`SELECT note FROM organization_claim WHERE organization_id = $1`, [sme.id]),
+    ).toEqual([{ note: 'Essai 9' }]);
+    const over = await upload(sme.agent, path, { note: 'Encore' }, { content: PDF, name: 'x.pdf' });
+    expect(over.status).toBe(429);
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    expect(over.text).toContain('Vous avez envoyé trop de fichiers');
+  });
+
   it('holds an invitation by NEQ to an unverified SME, and sends it when an admin verifies the SME', async () => {
     const sme = await register('Boulangerie Attente inc.');
     const cohortId = await createCohort('Pilote vérification');

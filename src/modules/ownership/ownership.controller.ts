@@ -79,9 +79,9 @@ export class OwnershipController {
         result.problem === 'unknown-neq' || result.problem === 'already-member'
           ? 'neq'
           : 'evidence';
-      return this.renderReviewRequest(req, res, 422, {
+      return this.renderReviewRequest(req, res, this.statusOf(res, result), {
         values,
-        errors: [{ field, message: this.problemMessage(locale, result.problem) }],
+        errors: [{ field, message: this.problemMessage(locale, result) }],
       });
     }
     res.redirect(303, '/organizations/claims/sent');
@@ -135,17 +135,10 @@ export class OwnershipController {
         case 'forbidden':
           return this.forbidden(res, id);
         default:
-          return this.renderEvidence(
-            req,
-            res,
-            result.problem === 'already-verified' ? 409 : 422,
-            account.id,
-            id,
-            {
-              values,
-              errors: [{ field: 'evidence', message: this.problemMessage(locale, result.problem) }],
-            },
-          );
+          return this.renderEvidence(req, res, this.statusOf(res, result), account.id, id, {
+            values,
+            errors: [{ field: 'evidence', message: this.problemMessage(locale, result) }],
+          });
       }
     }
     res.redirect(303, `/organizations/${id}/verification?sent=1`);
@@ -190,8 +183,27 @@ export class OwnershipController {
     return undefined;
   }
 
-  private problemMessage(locale: Locale, problem: OwnershipProblem): string {
+  /** 429 (with Retry-After) over the limit, 409 for an SME already verified, else 422. */
+  private statusOf(
+    res: Response,
+    result: { problem: OwnershipProblem; retryAfterSeconds?: number },
+  ): number {
+    if (result.problem === 'too-many') {
+      res.setHeader('Retry-After', String(result.retryAfterSeconds ?? 3600));
+      return 429;
+    }
+    return result.problem === 'already-verified' ? 409 : 422;
+  }
+
+  private problemMessage(
+    locale: Locale,
+    { problem, retryAfterSeconds }: { problem: OwnershipProblem; retryAfterSeconds?: number },
+  ): string {
     switch (problem) {
+      case 'too-many':
+        return this.i18n.t(locale, 'ownership.errors.tooMany', {
+          minutes: Math.max(1, Math.ceil((retryAfterSeconds ?? 3600) / 60)),
+        });
       case 'evidence-missing':
       case 'evidence-too-large':
       case 'evidence-wrong-type':

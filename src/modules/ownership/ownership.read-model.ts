@@ -206,7 +206,6 @@ export class OwnershipReadModel {
              FROM organization_claim
             WHERE organization_claim.organization_id = organization.id
               AND organization_claim.account_id = $1 AND organization_claim.kind = 'owner'
-              AND organization_claim.status <> 'withdrawn'
             ORDER BY organization_claim.created_at DESC LIMIT 1
          ) latest ON true
         WHERE organization.id = $2`,

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { isLocale, type Locale } from '../../platform/i18n/i18n.service.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
+import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { AttachmentScanner } from '../applications/attachment-scanner.js';
 import { MAX_ATTACHMENT_BYTES, sanitizeFilename } from '../applications/attachments.service.js';
 import { sniffContentType, type AttachmentType } from '../applications/file-type.js';
@@ -14,8 +15,7 @@ import { CohortsService } from '../rollout/cohorts.service.js';
 
 /** What a claim asks: the owner's evidence, or another person's request to review who owns the SME. */
 export type ClaimKind = 'owner' | 'review';
-export type ClaimStatus =
-  'pending' | 'verified' | 'transferred' | 'rejected' | 'revoked' | 'withdrawn';
+export type ClaimStatus = 'pending' | 'verified' | 'transferred' | 'rejected' | 'revoked';
 
 /** A file as the upload middleware hands it over. */
 export interface EvidenceUpload {
@@ -35,10 +35,17 @@ export type OwnershipProblem =
   | 'evidence-missing'
   | 'evidence-too-large'
   | 'evidence-wrong-type'
-  | 'evidence-refused';
+  | 'evidence-refused'
+  | 'too-many';
 
 export type OwnershipResult<T = object> =
-  ({ ok: true } & T) | { ok: false; problem: OwnershipProblem };
+  ({ ok: true } & T) | { ok: false; problem: OwnershipProblem; retryAfterSeconds?: number };
+
+/**
+ * How many files one person may send as evidence (for their own SME or with a
+ * review request) per hour: each may be 10 MiB and is kept in PostgreSQL.
+ */
+export const EVIDENCE_PER_HOUR = 10;
 
 interface CheckedEvidence {
   filename: string;
@@ -85,6 +92,7 @@ export class OwnershipService {
     private readonly scanner: AttachmentScanner,
     private readonly config: AppConfig,
     private readonly logger: JsonLogger,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** An owner of an unverified SME sends evidence; a pending one of theirs is replaced. */
@@ -95,6 +103,8 @@ export class OwnershipService {
     origin: RequestOrigin,
   ): Promise<OwnershipResult> {
     if (!UUID.test(organizationId)) return { ok: false, problem: 'not-found' };
+    const limited = await this.limit(accountId);
+    if (limited) return limited;
     const evidence = await this.checkEvidence(input.upload);
     if (!evidence.ok) return evidence;
     return this.dataSource.transaction(async (manager) => {
@@ -139,6 +149,8 @@ export class OwnershipService {
       [neq],
     );
     if (!found) return { ok: false, problem: 'unknown-neq' };
+    const limited = await this.limit(accountId);
+    if (limited) return limited;
     const evidence = await this.checkEvidence(input.upload);
     if (!evidence.ok) return evidence;
     return this.dataSource.transaction(async (manager) => {
@@ -338,6 +350,20 @@ export class OwnershipService {
     });
   }
 
+  /** Refuses a person's evidence beyond EVIDENCE_PER_HOUR (counted across instances). */
+  private async limit(
+    accountId: string,
+  ): Promise<{ ok: false; problem: 'too-many'; retryAfterSeconds: number } | undefined> {
+    const hit = await this.limiter.hit(
+      `ownership-evidence:account:${accountId}`,
+      EVIDENCE_PER_HOUR,
+      3600,
+    );
+    return hit.allowed
+      ? undefined
+      : { ok: false, problem: 'too-many', retryAfterSeconds: hit.retryAfterSeconds };
+  }
+
   /** Checks a file with the attachments' own rules: PDF, JPEG or PNG by its bytes, the size limit, the scanner. */
   private async checkEvidence(
     upload: EvidenceUpload | undefined,
@@ -366,8 +392,9 @@ export class OwnershipService {
     note: string,
     file: CheckedEvidence,
   ): Promise<string> {
+    // The person's pending request gives way, with its file; the audit log keeps its hash.
     await manager.query(
-      `UPDATE organization_claim SET status = 'withdrawn', decided_at = now()
+      `DELETE FROM organization_claim
         WHERE organization_claim.organization_id = $1 AND organization_claim.account_id = $2
           AND organization_claim.status = 'pending'`,
       [organizationId, accountId],

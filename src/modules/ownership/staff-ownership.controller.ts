@@ -259,6 +259,7 @@ export class StaffOwnershipController {
       case 'evidence-too-large':
       case 'evidence-wrong-type':
       case 'evidence-refused':
+      case 'too-many':
         // Staff decisions never check a file or a membership.
         throw new Error(`Unexpected refusal of a staff decision: ${problem}`);
       default:
