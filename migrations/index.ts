@@ -13,6 +13,7 @@ import { FeedbackTriage1763980000000 } from './1763980000000-feedback-triage.js'
 import { AcceptanceAndFaq1763990000000 } from './1763990000000-acceptance-and-faq.js';
 import { SignInThrottle1764020000000 } from './1764020000000-sign-in-throttle.js';
 import { OutboxSecrets1764030000000 } from './1764030000000-outbox-secrets.js';
+import { OrganizationVerification1764040000000 } from './1764040000000-organization-verification.js';
 import { ApiKeyExpiry1764050000000 } from './1764050000000-api-key-expiry.js';
 
 export const migrations = [
@@ -30,5 +31,6 @@ export const migrations = [
   AcceptanceAndFaq1763990000000,
   SignInThrottle1764020000000,
   OutboxSecrets1764030000000,
+  OrganizationVerification1764040000000,
   ApiKeyExpiry1764050000000,
 ];

@@ -7,6 +7,7 @@ import { FeedbackModule } from './modules/feedback/feedback.module.js';
 import { InsightsModule } from './modules/insights/insights.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { OrganizationsModule } from './modules/organizations/organizations.module.js';
+import { OwnershipModule } from './modules/ownership/ownership.module.js';
 import { RolloutModule } from './modules/rollout/rollout.module.js';
 import { StaffModule } from './modules/staff/staff.module.js';
 import { PlatformModule, type PlatformServices } from './platform/platform.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         StaffModule,
         ApplicationsModule,
         FeedbackModule,
+        OwnershipModule,
       ],
     };
   }

@@ -51,12 +51,15 @@ describe('the authorization matrix', () => {
   let smeApplication = '';
   /** A resident's feedback item. */
   let residentFeedback = '';
-  /** The clerk's own application, and one of SME C, which the admin belongs to (separation of duties). */
+  /** The clerk's own application, and one of SME E, which the admin belongs to (separation of duties). */
   let clerksOwnApplication = '';
   let adminsSmeApplication = '';
   /** An invitation to SME A, and one to a citizen pilot, sent to an address none of the actors holds. */
   const invitationToken = newToken();
   const pilotToken = newToken();
+  /** Pending evidence of who owns SME C, and SME D (unverified, with an owner) to revoke. */
+  let claimC = '';
+  let smeD = '';
 
   beforeAll(async () => {
     portal = await startTestApp();
@@ -98,6 +101,20 @@ describe('the authorization matrix', () => {
        VALUES ('building-permit', 'citizen', 'general', 'citizen', $1, 'fr', 'praise', 'Merci') RETURNING id`,
       [citizen.id],
     );
+    const smeC = await sme('Entreprise C inc.', '1100000003');
+    smeD = await sme('Entreprise D inc.', '1100000004');
+    const ownerOfC = await person('owner-c');
+    const ownerOfD = await person('owner-d');
+    await db.query(
+      `INSERT INTO organization_membership (organization_id, account_id, role)
+       VALUES ($1, $2, 'owner'), ($3, $4, 'owner')`,
+      [smeC, ownerOfC.id, smeD, ownerOfD.id],
+    );
+    [{ id: claimC }] = await db.query(
+      `INSERT INTO organization_claim (organization_id, account_id, kind, filename, content_type, size_bytes, sha256, content)
+       VALUES ($1, $2, 'owner', 'registre.pdf', 'application/pdf', 5, $3, $4) RETURNING id`,
+      [smeC, ownerOfC.id, 'a'.repeat(64), Buffer.from('%PDF-')],
+    );
     agents.anonymous = request.agent(portal.url);
     agents.citizen = await signedInAgent(portal.url, citizen.email);
     agents['member of SME A'] = await signedInAgent(portal.url, memberOfA.email);
@@ -114,18 +131,18 @@ describe('the authorization matrix', () => {
           await fileBuildingPermit(portal.app, db, { accountId: staff.id, audience: 'citizen' })
         ).id;
       if (role === 'admin') {
-        const smeC = await sme('Entreprise C inc.', '1100000003');
-        const ownerOfC = await person('owner-c');
+        const smeE = await sme('Entreprise E inc.', '1100000005');
+        const ownerOfE = await person('owner-e');
         await db.query(
           `INSERT INTO organization_membership (organization_id, account_id, role)
            VALUES ($1, $2, 'owner'), ($1, $3, 'member')`,
-          [smeC, ownerOfC.id, staff.id],
+          [smeE, ownerOfE.id, staff.id],
         );
         adminsSmeApplication = (
           await fileBuildingPermit(portal.app, db, {
-            accountId: ownerOfC.id,
+            accountId: ownerOfE.id,
             audience: 'business',
-            organizationId: smeC,
+            organizationId: smeE,
           })
         ).id;
       }
@@ -158,7 +175,33 @@ describe('the authorization matrix', () => {
     ['register a business', () => '/organizations/new', all(200, { anonymous: 303 })],
     ['SME A', () => `/organizations/${smeA}`, all(404, { anonymous: 303, 'member of SME A': 200 })],
     ['SME B', () => `/organizations/${smeB}`, all(404, { anonymous: 303, 'owner of SME B': 200 })],
+    [
+      // Only an owner sends evidence of who owns the SME (ADR 0014).
+      "SME A's proof of ownership",
+      () => `/organizations/${smeA}/verification`,
+      all(404, { anonymous: 303, 'member of SME A': 403 }),
+    ],
+    [
+      'ask for a review of who owns an SME',
+      () => '/organizations/claims/new',
+      all(200, { anonymous: 303 }),
+    ],
     ['staff area', () => '/staff', all(404, { anonymous: 303, ...STAFF })],
+    [
+      'verification queue',
+      () => '/staff/verification',
+      all(404, { anonymous: 303, ...ADMIN_ONLY }),
+    ],
+    [
+      'an SME, for verification',
+      () => `/staff/verification/${smeA}`,
+      all(404, { anonymous: 303, ...ADMIN_ONLY }),
+    ],
+    [
+      'evidence of who owns an SME',
+      () => `/staff/verification/claims/${claimC}/evidence`,
+      all(404, { anonymous: 303, ...ADMIN_ONLY }),
+    ],
     ['staff people', () => '/staff/people', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit log', () => '/staff/audit', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit CSV', () => '/staff/audit.csv', all(404, { anonymous: 303, ...ADMIN_ONLY })],
@@ -391,6 +434,31 @@ describe('the authorization matrix', () => {
         happened: 'Très clair.',
       }),
       all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 303 }),
+    ],
+    [
+      // Sent without its file: the owner of A would get 422; its member may not send it at all.
+      'send evidence of who owns SME A',
+      () => `/organizations/${smeA}/verification`,
+      () => ({ note: 'Je suis propriétaire.' }),
+      all(404, { anonymous: 303, 'member of SME A': 403 }),
+    ],
+    [
+      'ask for a review of who owns an SME (without its file)',
+      () => '/organizations/claims/new',
+      () => ({ neq: '1100000001', note: 'Elle est à moi.' }),
+      all(422, { anonymous: 303 }),
+    ],
+    [
+      "verify SME C's owner",
+      () => `/staff/verification/claims/${claimC}/verify`,
+      () => ({}),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 403, clerk: 403, analyst: 403 }),
+    ],
+    [
+      "revoke SME D's unverified claim",
+      () => `/staff/verification/${smeD}/revoke`,
+      () => ({ 'revoke-reason': 'Le NEQ appartient à une autre entreprise.' }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 403, clerk: 403, analyst: 403 }),
     ],
     [
       'add a staff member',

@@ -1072,7 +1072,7 @@ describe('cohorts for the staged rollout', () => {
       expect(res.status).toBe(303);
       const shown = await managerAgent.get(`/staff/cohorts/${source.id}`);
       expect(shown.text).toContain(
-        'Importation terminée : 2 entreprise(s) ajoutée(s), 1 invitation(s) envoyée(s), 0 déjà membre(s).',
+        'Importation terminée : 2 entreprise(s) ajoutée(s), 1 invitation(s) envoyée(s), 0 en attente de la vérification de l’entreprise, 0 déjà membre(s).',
       );
       expect(await plan.version()).toBe(version + 1);
       expect((await member(source.id, first.organizationId))?.status).toBe('active');

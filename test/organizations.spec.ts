@@ -150,6 +150,8 @@ describe('organizations: SMEs, their members and invitations', () => {
       legalName: 'Boulangerie du Vieux-Moulin inc.',
       employeeCount: 1200,
       role: 'owner',
+      // Nobody has checked yet that this person owns it (ADR 0014).
+      verified: false,
     });
   });
 

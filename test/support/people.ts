@@ -48,11 +48,12 @@ let neqCounter = 0;
 /**
  * A signed-in member of a new SME, acting on its behalf (through the real
  * /acting-as form). Returns the session cookie to send with plain requests.
+ * The SME is verified (staff checked its owner, ADR 0014) unless `verified` is false.
  */
 export async function smeMember(
   url: string,
   db: DataSource,
-  { legalName = 'Boulangerie du Vieux-Moulin inc.', employeeCount = 12 } = {},
+  { legalName = 'Boulangerie du Vieux-Moulin inc.', employeeCount = 12, verified = true } = {},
 ): Promise<{
   cookie: string;
   organizationId: string;
@@ -62,8 +63,9 @@ export async function smeMember(
   const person = await createPerson(db);
   const [org] = await db.query(
     `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count, naics_code,
-       contact_name, contact_email, contact_phone)
-     VALUES ($1, $2, '12 rue Principale', 'Val-des-Cèdres', 'J0A 1B0', $3, '31-33', $4, $5, '418 555-0123')
+       contact_name, contact_email, contact_phone, verified_at)
+     VALUES ($1, $2, '12 rue Principale', 'Val-des-Cèdres', 'J0A 1B0', $3, '31-33', $4, $5, '418 555-0123',
+       CASE WHEN $6 THEN now() END)
      RETURNING id`,
     [
       legalName,
@@ -71,6 +73,7 @@ export async function smeMember(
       employeeCount,
       person.displayName,
       person.email,
+      verified,
     ],
   );
   await db.query(

@@ -53,7 +53,8 @@ import { Sessions } from '../../platform/platform.module.js';
     ApiKeysService,
     BulkFilingService,
   ],
-  exports: [ApplicationsService, AttachmentsService, ReceiptService],
+  // The scanner also checks the evidence of who owns an SME (OwnershipModule).
+  exports: [ApplicationsService, AttachmentsService, ReceiptService, AttachmentScanner],
 })
 export class ApplicationsModule implements NestModule {
   constructor(

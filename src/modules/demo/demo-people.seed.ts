@@ -321,10 +321,11 @@ export class DemoPeopleSeed {
       }
 
       const organizations: { id: string; neq: string }[] = await manager.query(
+        // Verified (ADR 0014), so that the demo's pilot invitations by NEQ reach their owners.
         `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count,
-           naics_code, contact_name, contact_email, contact_phone)
+           naics_code, contact_name, contact_email, contact_phone, verified_at)
          SELECT o.legal_name, o.neq, o.street_address, $10, o.postal_code, o.employee_count,
-           o.naics_code, o.contact_name, o.contact_email, o.contact_phone
+           o.naics_code, o.contact_name, o.contact_email, o.contact_phone, now()
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[],
            $7::text[], $8::text[], $9::text[])
            AS o(legal_name, neq, street_address, postal_code, employee_count, naics_code,
@@ -369,7 +370,7 @@ export class DemoPeopleSeed {
         after: {
           accounts: accounts.length,
           staff: STAFF.length,
-          organizations: SMES.map((s) => ({ neq: s.neq, legalName: s.legalName })),
+          organizations: SMES.map((s) => ({ neq: s.neq, legalName: s.legalName, verified: true })),
           memberships: memberships.length,
           citizens: CITIZENS.length,
         },

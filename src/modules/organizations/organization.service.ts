@@ -27,6 +27,8 @@ export interface OrganizationInput {
 export interface Organization extends OrganizationInput {
   id: string;
   createdAt: Date;
+  /** When staff verified who owns it (ADR 0014); null while unverified. */
+  verifiedAt: Date | null;
 }
 
 export interface Membership {
@@ -34,6 +36,7 @@ export interface Membership {
   legalName: string;
   employeeCount: number;
   role: Role;
+  verified: boolean;
 }
 
 /** An SME as other modules refer to it. */
@@ -41,6 +44,8 @@ export interface OrganizationRef {
   id: string;
   legalName: string;
   neq: string;
+  /** Whether staff verified who owns it: only then does the City write to it by NEQ. */
+  verified: boolean;
 }
 
 /** An address to write to about an SME, with its language when known. */
@@ -104,6 +109,7 @@ interface OrganizationRow {
   contact_email: string;
   contact_phone: string;
   created_at: Date;
+  verified_at: Date | null;
 }
 
 interface OpenInvitationRow {
@@ -127,6 +133,7 @@ const toOrganization = (row: OrganizationRow): Organization => ({
   contactEmail: row.contact_email,
   contactPhone: row.contact_phone,
   createdAt: row.created_at,
+  verifiedAt: row.verified_at,
 });
 
 /**
@@ -145,7 +152,11 @@ export class OrganizationService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Registers an SME with `accountId` as its owner; refused when its NEQ is already registered. */
+  /**
+   * Registers an SME with `accountId` as its owner, unverified until staff
+   * accept the owner's evidence (ADR 0014); refused when its NEQ is already
+   * registered (the person may then ask staff to review who owns it).
+   */
   async register(
     accountId: string,
     input: OrganizationInput,
@@ -181,7 +192,7 @@ export class OrganizationService {
         actor: { type: 'person', id: accountId },
         action: 'organization.registered',
         entity: { type: 'organization', id },
-        after: { ...input, owner: accountId },
+        after: { ...input, owner: accountId, verified: false },
         ...origin,
       });
       return { ok: true, id } as const;
@@ -197,22 +208,32 @@ export class OrganizationService {
   /** The registered SMEs among these NEQs (10 digits each), keyed by NEQ. */
   async findByNeqs(neqs: readonly string[]): Promise<Map<string, OrganizationRef>> {
     if (neqs.length === 0) return new Map();
-    const rows: { id: string; legal_name: string; neq: string }[] = await this.dataSource.query(
-      `SELECT organization.id, organization.legal_name, organization.neq
-       FROM organization WHERE organization.neq = ANY($1::text[])`,
-      [[...new Set(neqs)]],
+    const rows: { id: string; legal_name: string; neq: string; verified: boolean }[] =
+      await this.dataSource.query(
+        `SELECT organization.id, organization.legal_name, organization.neq,
+                organization.verified_at IS NOT NULL AS verified
+         FROM organization WHERE organization.neq = ANY($1::text[])`,
+        [[...new Set(neqs)]],
+      );
+    return new Map(
+      rows.map((r) => [
+        r.neq,
+        { id: r.id, legalName: r.legal_name, neq: r.neq, verified: r.verified },
+      ]),
     );
-    return new Map(rows.map((r) => [r.neq, { id: r.id, legalName: r.legal_name, neq: r.neq }]));
   }
 
   /**
    * Who hears about the SME's dealings with the City: its contact address and
    * its owners, each address once, in the language of the account that holds
-   * it when there is one.
+   * it when there is one. Pass the transaction's `manager` to see its changes.
    */
-  async correspondents(organizationId: string): Promise<Correspondent[]> {
+  async correspondents(
+    organizationId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Correspondent[]> {
     if (!UUID.test(organizationId)) return [];
-    const rows: { email: string; locale: string | null }[] = await this.dataSource.query(
+    const rows: { email: string; locale: string | null }[] = await manager.query(
       `SELECT DISTINCT ON (lower(c.email)) c.email, c.locale
        FROM (
          SELECT organization.contact_email AS email, contact.preferred_locale AS locale, 1 AS rank
@@ -236,18 +257,25 @@ export class OrganizationService {
   /** The SMEs a person belongs to, by name (for "My businesses" and for acting as an SME). */
   async membershipsOf(accountId: string): Promise<Membership[]> {
     const rows = await this.dataSource.query(
-      `SELECT o.id, o.legal_name, o.employee_count, m.role
+      `SELECT o.id, o.legal_name, o.employee_count, m.role, o.verified_at IS NOT NULL AS verified
        FROM organization_membership m JOIN organization o ON o.id = m.organization_id
        WHERE m.account_id = $1
        ORDER BY lower(o.legal_name), o.id`,
       [accountId],
     );
     return rows.map(
-      (r: { id: string; legal_name: string; employee_count: number; role: Role }) => ({
+      (r: {
+        id: string;
+        legal_name: string;
+        employee_count: number;
+        role: Role;
+        verified: boolean;
+      }) => ({
         id: r.id,
         legalName: r.legal_name,
         employeeCount: r.employee_count,
         role: r.role,
+        verified: r.verified,
       }),
     );
   }

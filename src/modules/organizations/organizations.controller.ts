@@ -263,11 +263,16 @@ export class OrganizationsController {
   ) {
     const locale = res.locals.locale as Locale;
     const chosen = data.values?.naicsCode;
+    // A registered NEQ is not a dead end: the person may ask staff to review who owns it (ADR 0014).
+    const takenNeq = data.errors?.some((e) => e.message === this.neqTaken(locale).message)
+      ? normalizeNeq(data.values?.neq ?? '')
+      : undefined;
     this.page(req, res, 'organizations/new', status, {
       pageTitle: this.i18n.t(locale, 'organizations.new.title'),
       ...data,
       values: data.values ?? {},
       navActive: 'organizations',
+      reviewLink: takenNeq ? `/organizations/claims/new?neq=${takenNeq}` : undefined,
       sectors: NAICS_SECTORS.map((s) => ({
         code: s.code,
         name: s.name[locale],

@@ -351,7 +351,9 @@ export class CohortsController {
     );
     if (!result.ok) return this.refuse(req, res, cohort, result.problem, 'neq', values);
     this.notice(req, {
-      key: 'cohorts.notices.invitedOrganization',
+      key: result.awaitingVerification
+        ? 'cohorts.notices.invitationAwaitingVerification'
+        : 'cohorts.notices.invitedOrganization',
       values: { organization: result.legalName },
     });
     req.session.save(() => res.redirect(303, `/staff/cohorts/${cohort.id}`));
@@ -413,7 +415,12 @@ export class CohortsController {
     if (!result.ok) throw new NotFoundException();
     this.notice(req, {
       key: 'cohorts.notices.imported',
-      values: { joined: result.joined, invited: result.invited, unchanged: result.unchanged },
+      values: {
+        joined: result.joined,
+        invited: result.invited,
+        awaiting: result.awaiting,
+        unchanged: result.unchanged,
+      },
     });
     req.session.save(() => res.redirect(303, `/staff/cohorts/${cohort.id}`));
   }
@@ -611,7 +618,9 @@ export class CohortsController {
 
   private displayMember(m: MemberRow, locale: Locale) {
     const date = this.dateFormat(locale);
-    const expired = m.status === 'invited' && (!m.tokenExpiresAt || m.tokenExpiresAt <= new Date());
+    const awaiting = m.status === 'invited' && m.awaitingVerification;
+    const expired =
+      !awaiting && m.status === 'invited' && (!m.tokenExpiresAt || m.tokenExpiresAt <= new Date());
     return {
       id: m.id,
       legalName: m.legalName,
@@ -622,15 +631,18 @@ export class CohortsController {
       byEmail: !m.organizationId && !m.accountId,
       name: this.memberName(m, locale),
       status: m.status,
-      statusLabel: this.i18n.t(locale, `cohorts.statuses.${expired ? 'expired' : m.status}`),
+      statusLabel: this.i18n.t(
+        locale,
+        `cohorts.statuses.${awaiting ? 'awaitingVerification' : expired ? 'expired' : m.status}`,
+      ),
       statusClass: {
         active: 'govuk-tag--green',
-        invited: expired ? 'govuk-tag--grey' : 'govuk-tag--blue',
+        invited: expired ? 'govuk-tag--grey' : awaiting ? 'govuk-tag--yellow' : 'govuk-tag--blue',
         withdrawn: 'govuk-tag--grey',
         declined: 'govuk-tag--orange',
       }[m.status],
       expires:
-        m.status === 'invited' && m.tokenExpiresAt && !expired
+        m.status === 'invited' && m.tokenExpiresAt && !expired && !awaiting
           ? date.format(m.tokenExpiresAt)
           : undefined,
       sourceLabel: this.i18n.t(locale, `cohorts.sources.${m.source}`),

@@ -38,6 +38,8 @@ export interface MemberRow {
   invitedByName: string | null;
   /** When an invitation not yet answered stops working. */
   tokenExpiresAt: Date | null;
+  /** An invitation by NEQ waiting for its SME to be verified (its link not sent yet). */
+  awaitingVerification: boolean;
   termsAcceptedByName: string | null;
   joinedAt: Date | null;
   withdrawnAt: Date | null;
@@ -123,6 +125,7 @@ const toMember = (r: Row): MemberRow => ({
   invitedEmail: (r.invited_email as string | null) ?? null,
   invitedByName: (r.invited_by_name as string | null) ?? null,
   tokenExpiresAt: (r.token_expires_at as Date | null) ?? null,
+  awaitingVerification: Boolean(r.awaiting_verification),
   termsAcceptedByName: (r.terms_accepted_by_name as string | null) ?? null,
   joinedAt: (r.joined_at as Date | null) ?? null,
   withdrawnAt: (r.withdrawn_at as Date | null) ?? null,
@@ -231,6 +234,7 @@ export class CohortsReadModel {
               cohort_member.account_id, person.display_name AS person_name, person.email AS person_email,
               cohort_member.invited_email, inviter.display_name AS invited_by_name,
               cohort_member.token_expires_at, accepter.display_name AS terms_accepted_by_name,
+              cohort_member.awaiting_verification_since IS NOT NULL AS awaiting_verification,
               cohort_member.joined_at, cohort_member.withdrawn_at,
               withdrawer.display_name AS withdrawn_by_name, cohort_member.withdrawal_reason,
               cohort_member.created_at,

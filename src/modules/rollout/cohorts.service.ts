@@ -48,7 +48,7 @@ export type ImportResult =
   | { ok: false; fileProblem: ImportFileProblem }
   | { ok: false; problems: ImportRowProblem[]; rowCount: number }
   | { ok: false; problem: 'not-found' }
-  | { ok: true; joined: number; invited: number; unchanged: number };
+  | { ok: true; joined: number; invited: number; awaiting: number; unchanged: number };
 
 /** A file uploaded with a form. */
 export interface UploadedFile {
@@ -139,23 +139,31 @@ export class CohortsService {
    * Invites a registered SME (business cohorts): the link goes to its contact
    * address and to each of its owners; an owner accepts. Inviting again renews
    * the invitation (and invites back an SME that withdrew or declined).
+   *
+   * Whoever typed an NEQ first is not yet known to own the SME: while it is
+   * unverified the invitation waits (`awaitingVerification`), nothing is sent,
+   * and releaseAwaitingInvitations sends it when staff verify the SME (ADR 0014).
    */
   async inviteByNeq(
     actorId: string,
     cohortId: string,
     neq: string,
     origin: RequestOrigin,
-  ): Promise<CohortResult<{ legalName: string }>> {
+  ): Promise<CohortResult<{ legalName: string; awaitingVerification: boolean }>> {
     if (!isUuid(cohortId)) return { ok: false, problem: 'not-found' };
     const organization = (await this.organizations.findByNeqs([neq])).get(neq);
-    const recipients = organization ? await this.organizations.correspondents(organization.id) : [];
     return this.dataSource.transaction(async (manager) => {
+      // The SME before the cohort: the order verifying an SME takes (no deadlock).
+      const verified = organization ? await verifiedForShare(manager, organization.id) : false;
       const cohort = await lockCohort(manager, cohortId);
       if (!cohort) return { ok: false, problem: 'not-found' } as const;
       if (cohort.audience !== 'business') return { ok: false, problem: 'wrong-audience' } as const;
       if (!organization) return { ok: false, problem: 'unknown-neq' } as const;
       const existing = await lockMember(manager, cohortId, { organizationId: organization.id });
       if (existing?.status === 'active') return { ok: false, problem: 'already-member' } as const;
+      const recipients = verified
+        ? await this.organizations.correspondents(organization.id, manager)
+        : [];
       const token = newToken();
       const invitation = await issueInvitation(manager, cohortId, existing?.id, {
         tokenHash: tokenHash(token),
@@ -163,7 +171,9 @@ export class CohortsService {
         invitedBy: actorId,
         organizationId: organization.id,
       });
-      await this.sendBusinessInvitation(manager, cohort, organization, recipients, token);
+      await markAwaitingVerification(manager, invitation.id, !verified);
+      if (verified)
+        await this.sendBusinessInvitation(manager, cohort, organization, recipients, token);
       await this.audit.record(manager, {
         actor: staff(actorId),
         action: 'cohort.invited',
@@ -173,12 +183,80 @@ export class CohortsService {
           organizationId: organization.id,
           neq: organization.neq,
           recipients: recipients.map((r) => r.email),
+          awaitingVerification: !verified,
+          expiresAt: verified ? invitation.expiresAt : null,
+        },
+        ...origin,
+      });
+      return {
+        ok: true,
+        legalName: organization.legalName,
+        awaitingVerification: !verified,
+      } as const;
+    });
+  }
+
+  /**
+   * Sends the pilot invitations that waited for the SME to be verified (each
+   * with a new link valid 14 days from now), in the caller's transaction —
+   * the one that verifies the SME, after it locked and updated the SME's row
+   * (SME first, then each cohort: the order inviteByNeq and imports take too).
+   */
+  async releaseAwaitingInvitations(
+    manager: EntityManager,
+    actorId: string,
+    organizationId: string,
+    origin: RequestOrigin,
+  ): Promise<number> {
+    const waiting: { id: string; cohort_id: string }[] = await manager.query(
+      `SELECT cohort_member.id, cohort_member.cohort_id FROM cohort_member
+        WHERE cohort_member.organization_id = $1 AND cohort_member.status = 'invited'
+          AND cohort_member.awaiting_verification_since IS NOT NULL
+        ORDER BY cohort_member.created_at, cohort_member.id`,
+      [organizationId],
+    );
+    if (waiting.length === 0) return 0;
+    const [organization] = await manager.query(
+      `SELECT organization.id, organization.legal_name, organization.neq FROM organization
+        WHERE organization.id = $1`,
+      [organizationId],
+    );
+    const ref: OrganizationRef = {
+      id: organization.id,
+      legalName: organization.legal_name,
+      neq: organization.neq,
+      verified: true,
+    };
+    const recipients = await this.organizations.correspondents(organizationId, manager);
+    let released = 0;
+    for (const row of waiting) {
+      const cohort = await lockCohort(manager, row.cohort_id);
+      const member = cohort && (await lockMember(manager, cohort.id, { id: row.id }));
+      if (!cohort || member?.status !== 'invited') continue;
+      const token = newToken();
+      const invitation = await issueInvitation(manager, cohort.id, member.id, {
+        tokenHash: tokenHash(token),
+        source: member.source,
+        invitedBy: member.invitedBy ?? actorId,
+      });
+      await markAwaitingVerification(manager, member.id, false);
+      await this.sendBusinessInvitation(manager, cohort, ref, recipients, token);
+      await this.audit.record(manager, {
+        actor: staff(actorId),
+        action: 'cohort.invitation_released',
+        entity: { type: 'cohort', id: cohort.id },
+        after: {
+          memberId: member.id,
+          organizationId,
+          neq: ref.neq,
+          recipients: recipients.map((r) => r.email),
           expiresAt: invitation.expiresAt,
         },
         ...origin,
       });
-      return { ok: true, legalName: organization.legalName } as const;
-    });
+      released++;
+    }
+    return released;
   }
 
   /**
@@ -263,8 +341,9 @@ export class CohortsService {
    * Imports a member list (see readMemberCsv): every row is checked first, and
    * one bad row means nothing is imported. Then, in one transaction, SMEs listed
    * by NEQ join at once (the rollout manager vouches that they agreed; their
-   * owners are told by email), and addresses get an invitation. Members already
-   * active stay as they are.
+   * owners are told by email), and addresses get an invitation. An unverified
+   * SME does not join: its invitation waits for the verification, as with
+   * inviteByNeq. Members already active stay as they are.
    */
   async importMembers(
     actorId: string,
@@ -300,10 +379,15 @@ export class CohortsService {
         locales.set(entry.email, (await this.cohorts.localeOfEmail(entry.email)) ?? 'fr');
 
     return this.dataSource.transaction(async (manager) => {
+      // The SMEs before the cohort (in a fixed order): the order verifying an SME takes.
+      const verified = new Set<string>();
+      for (const id of [...organizations.values()].map((o) => o.id).sort())
+        if (await verifiedForShare(manager, id)) verified.add(id);
       const cohort = await lockCohort(manager, cohortId);
       if (!cohort) return { ok: false, problem: 'not-found' } as const;
       const joined: string[] = [];
       const invited: string[] = [];
+      const awaiting: string[] = [];
       let unchanged = 0;
       for (const entry of reading.entries) {
         if ('neq' in entry) {
@@ -311,6 +395,17 @@ export class CohortsService {
           const existing = await lockMember(manager, cohortId, { organizationId: organization.id });
           if (existing?.status === 'active') {
             unchanged++;
+            continue;
+          }
+          if (!verified.has(organization.id)) {
+            const held = await issueInvitation(manager, cohortId, existing?.id, {
+              tokenHash: tokenHash(newToken()),
+              source: 'import',
+              invitedBy: actorId,
+              organizationId: organization.id,
+            });
+            await markAwaitingVerification(manager, held.id, true);
+            awaiting.push(organization.neq);
             continue;
           }
           await activateMember(manager, cohortId, existing?.id, {
@@ -344,10 +439,16 @@ export class CohortsService {
         actor: staff(actorId),
         action: 'cohort.imported',
         entity: { type: 'cohort', id: cohortId },
-        after: { file: file?.originalname, joined, invited, unchanged },
+        after: { file: file?.originalname, joined, invited, awaiting, unchanged },
         ...origin,
       });
-      return { ok: true, joined: joined.length, invited: invited.length, unchanged } as const;
+      return {
+        ok: true,
+        joined: joined.length,
+        invited: invited.length,
+        awaiting: awaiting.length,
+        unchanged,
+      } as const;
     });
   }
 
@@ -597,6 +698,34 @@ export class CohortsService {
       locale: isLocale(row.preferred_locale) ? row.preferred_locale : undefined,
     };
   }
+}
+
+/**
+ * Whether staff verified the SME, read under a share lock: a verification
+ * committing meanwhile is waited for, so an invitation is never left waiting
+ * for a verification that already happened.
+ */
+async function verifiedForShare(manager: EntityManager, organizationId: string): Promise<boolean> {
+  const [row] = await manager.query(
+    `SELECT organization.verified_at IS NOT NULL AS verified FROM organization
+      WHERE organization.id = $1 FOR SHARE`,
+    [organizationId],
+  );
+  return Boolean(row?.verified);
+}
+
+/** Marks an invitation as waiting for its SME's verification (its link never sent), or not. */
+async function markAwaitingVerification(
+  manager: EntityManager,
+  memberId: string,
+  awaiting: boolean,
+): Promise<void> {
+  await manager.query(
+    `UPDATE cohort_member SET awaiting_verification_since =
+        CASE WHEN $2 THEN COALESCE(cohort_member.awaiting_verification_since, now()) ELSE NULL END
+      WHERE cohort_member.id = $1`,
+    [memberId, awaiting],
+  );
 }
 
 interface PendingVolunteer {

@@ -58,6 +58,8 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
     RolloutReadModel,
     RolloutService,
     RolloutReconciler,
+    // Verifying an SME's owner (OwnershipModule) sends the pilot invitations that waited for it.
+    CohortsService,
   ],
 })
 export class RolloutModule implements NestModule {

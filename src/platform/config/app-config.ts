@@ -219,6 +219,13 @@ export class AppConfig {
   @Max(10 * 1024 * 1024)
   UPLOAD_FEEDBACK_MAX_BYTES = 10 * 1024 * 1024;
 
+  /** The largest file of evidence of who owns an SME (ADR 0014). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  UPLOAD_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024;
+
   /** The largest CSV imported into a cohort. */
   @Transform(toInt)
   @IsInt()

@@ -215,6 +215,12 @@ export function multipartLimits(config: AppConfig) {
       fields: 50,
       fieldBytes: 64 * 1024,
     },
+    evidence: {
+      fileBytes: config.UPLOAD_EVIDENCE_MAX_BYTES,
+      files: 1,
+      fields: 20,
+      fieldBytes: 8 * 1024,
+    },
     cohortImport: {
       fileBytes: config.UPLOAD_COHORT_IMPORT_MAX_BYTES,
       files: 1,
