@@ -143,7 +143,11 @@ export function valid(validator: ContractValidator, schema: JsonSchema): fc.Arbi
     case 'array': {
       const items = validator.resolve(s.items ?? {});
       const size = { minLength: s.minItems ?? 0, maxLength: s.maxItems ?? 5 };
-      if (items.enum && s.uniqueItems) return fc.subarray(items.enum, size);
+      if (items.enum && s.uniqueItems)
+        return fc.subarray(items.enum, {
+          ...size,
+          maxLength: Math.min(size.maxLength, items.enum.length),
+        });
       return s.uniqueItems
         ? fc.uniqueArray(valid(validator, items), { ...size, selector: (v) => JSON.stringify(v) })
         : fc.array(valid(validator, items), size);
