@@ -161,7 +161,19 @@ export function valid(validator: ContractValidator, schema: JsonSchema): fc.Arbi
       if (s.format === 'uuid') return fc.uuid();
       const length = (v: string) =>
         v.length >= (s.minLength ?? 0) && v.length <= (s.maxLength ?? Infinity);
-      if (s.pattern) return fc.stringMatching(new RegExp(s.pattern, 'u')).filter(length);
+      if (s.pattern) {
+        const pattern = new RegExp(s.pattern, 'u');
+        const matching = fc.stringMatching(pattern).filter(length);
+        // Free text (a pattern French and emoji pass) gets Unicode too, not only ASCII.
+        return pattern.test('Zoë ✓ 漢字 😀')
+          ? fc.oneof(
+              matching,
+              fc
+                .string({ unit: 'grapheme', maxLength: Math.min(s.maxLength ?? 40, 40) })
+                .filter((v) => pattern.test(v) && length(v)),
+            )
+          : matching;
+      }
       return fc.string({ minLength: s.minLength ?? 0, maxLength: s.maxLength ?? 40 });
     }
     case 'integer':
@@ -249,6 +261,7 @@ function invalidScalars(s: JsonSchema): { rule: string; value: unknown }[] {
         out.push({ rule: 'formatMaximum', value: fromDay(toDay(s.formatMaximum) + 1) });
     }
     out.push({ rule: 'NUL', value: `a\u0000b` });
+    out.push({ rule: 'lone surrogate', value: `a\ud800b` });
   }
   if (type === 'number' || type === 'integer') {
     out.push({ rule: 'type', value: '12' });

@@ -99,9 +99,12 @@ function expectedType(field: FieldDefinition | GroupItemField): string {
   }
 }
 
-/** PostgreSQL cannot store U+0000 in an answer: no string may hold it (the document says so). */
+/**
+ * PostgreSQL cannot store U+0000 or a lone UTF-16 surrogate (`"\ud800"` in
+ * JSON) in an answer: no string may hold them (the document says so).
+ */
 function hasNul(value: string): boolean {
-  return value.includes('\u0000');
+  return value.includes('\u0000') || /\p{Cs}/u.test(value);
 }
 
 function nul(path: string, problems: ShapeProblem[]): undefined {
@@ -357,10 +360,10 @@ const text = (label: { fr: string; en: string }, hint?: { fr: string; en: string
   'x-label': label,
 });
 
-/** Any character but NUL (PostgreSQL cannot store it; checkShape refuses it). */
-const CHAR = '[^\\x00]';
+/** Any character but NUL and lone surrogates (PostgreSQL cannot store them; checkShape refuses them). */
+const CHAR = '[^\\x00\\ud800-\\udfff]';
 /** Text with at least one character that is not a space: answers are trimmed, so a blank one is no answer. */
-export const NOT_BLANK_PATTERN = `^${CHAR}*[^\\s\\x00]${CHAR}*$`;
+export const NOT_BLANK_PATTERN = `^${CHAR}*[^\\s\\x00\\ud800-\\udfff]${CHAR}*$`;
 export const ANY_TEXT_PATTERN = `^${CHAR}*$`;
 
 /** A string rule: required texts may not be blank, none may hold NUL. */
@@ -698,7 +701,10 @@ const SCHEMAS: Record<string, Schema> = {
         description:
           'JSON path in the request, e.g. propertyAddress.postalCode or otherSites[0].lot',
       },
-      code: { type: 'string', examples: ['required', 'pattern', 'file_not_supported'] },
+      code: {
+        type: 'string',
+        examples: ['required', 'pattern', 'file_not_supported', 'invalid_character'],
+      },
       message: { type: 'string' },
     },
     required: ['field', 'code', 'message'],
