@@ -738,10 +738,22 @@ const SCHEMAS: Record<string, Schema> = {
       },
       links: { type: 'object', additionalProperties: { type: 'string' } },
     },
+    required: [
+      'slug',
+      'referencePrefix',
+      'title',
+      'summary',
+      'department',
+      'processingTime',
+      'fees',
+      'apiFiling',
+      'links',
+    ],
   },
   ServiceList: {
     type: 'object',
     properties: { data: { type: 'array', items: ref('Service') } },
+    required: ['data'],
   },
   ServiceForm: {
     allOf: [
@@ -789,6 +801,21 @@ const SCHEMAS: Record<string, Schema> = {
       decidedAt: { type: ['string', 'null'], format: 'date-time' },
       links: { type: 'object', additionalProperties: { type: 'string' } },
     },
+    required: [
+      'id',
+      'reference',
+      'service',
+      'variant',
+      'status',
+      'channel',
+      'answers',
+      'decisionNote',
+      'createdAt',
+      'updatedAt',
+      'submittedAt',
+      'decidedAt',
+      'links',
+    ],
   },
   ApplicationList: {
     type: 'object',
@@ -799,6 +826,7 @@ const SCHEMAS: Record<string, Schema> = {
         description: 'The cursor of the next page (pass it as `after`), null on the last page.',
       },
     },
+    required: ['data', 'next'],
   },
 };
 
