@@ -30,6 +30,7 @@ import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { todayIso } from '../catalogue/field-rules.js';
 import { fieldsFor } from '../catalogue/form-engine.js';
 import { FormService } from '../catalogue/form.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
@@ -257,8 +258,23 @@ function applicationResource(application: Application, publicUrl: string) {
 // ---------------------------------------------------------------------------
 // Request checks
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** The Idempotency-Key header: checked with this rule, documented with it too. */
+const IDEMPOTENCY_KEY_RULE = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[\\x21-\\x7e]+$',
+} as const;
+const IDEMPOTENCY_KEY = new RegExp(
+  `^[\\x21-\\x7e]{${IDEMPOTENCY_KEY_RULE.minLength},${IDEMPOTENCY_KEY_RULE.maxLength}}$`,
+);
 const MAX_PAGE = 100;
+/** An application's id, as the API reads it (isUuid). */
+const UUID_RULE = {
+  type: 'string',
+  format: 'uuid',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+} as const;
 
 function invalid(field: string, message: string): ApiException {
   return new ApiException('invalid_request', { errors: [{ field, code: 'invalid', message }] });
@@ -292,12 +308,7 @@ function pageRequest(limit: unknown, after: unknown, t: (key: string) => string)
 }
 
 const SLUG_PARAM = { name: 'slug', in: 'path', required: true, schema: { type: 'string' } };
-const ID_PARAM = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', format: 'uuid' },
-};
+const ID_PARAM = { name: 'id', in: 'path', required: true, schema: UUID_RULE };
 
 // ---------------------------------------------------------------------------
 // The API
@@ -345,6 +356,7 @@ export class ApplicationsApiController {
     responses: {
       200: ['The service, its steps and fields, and the JSON Schema of its answers', 'ServiceForm'],
       404: ['service_not_found, or service_not_available: not open to your business', 'Error'],
+      503: ['flags_unavailable: try again (Retry-After)', 'Error'],
     },
   })
   service(@Param('slug') slug: string, @CurrentApiKey() key: ApiKeyPrincipal) {
@@ -376,7 +388,9 @@ export class ApplicationsApiController {
         name: 'Idempotency-Key',
         in: 'header',
         required: false,
-        schema: { type: 'string', maxLength: 200 },
+        description:
+          '1 to 200 visible ASCII characters (no spaces), e.g. a UUID. Sent empty or otherwise malformed: 400 invalid_request.',
+        schema: IDEMPOTENCY_KEY_RULE,
       },
     ],
     requestBody: 'CreateApplication',
@@ -385,8 +399,10 @@ export class ApplicationsApiController {
       200: ['Already created with this Idempotency-Key', 'Application'],
       400: ['invalid_request: the body or a header is malformed', 'Error'],
       404: ['service_not_found or service_not_available', 'Error'],
+      413: ['payload_too_large: the body is too large', 'Error'],
       415: ['unsupported_media_type: send application/json', 'Error'],
       422: ['validation_failed: the answers, field by field', 'Error'],
+      503: ['flags_unavailable: try again (Retry-After)', 'Error'],
     },
   })
   async create(
@@ -431,6 +447,7 @@ export class ApplicationsApiController {
       200: ['Submitted, with its reference', 'Application'],
       404: ['application_not_found, or service_not_available', 'Error'],
       422: ['validation_failed: the draft is not complete', 'Error'],
+      503: ['flags_unavailable: try again (Retry-After)', 'Error'],
     },
   })
   async submit(
@@ -464,7 +481,7 @@ export class ApplicationsApiController {
         name: 'after',
         in: 'query',
         description: 'The `next` cursor of the previous page',
-        schema: { type: 'string', format: 'uuid' },
+        schema: UUID_RULE,
       },
     ],
     responses: {
@@ -566,7 +583,8 @@ const SWAGGER_ASSETS = new Set([
 
 @Controller('api/docs')
 export class ApiDocsController {
-  private document?: Record<string, unknown>;
+  /** The document of one day (its date rules are computed for that day). */
+  private document?: { today: string; body: Record<string, unknown> };
 
   constructor(
     private readonly catalogue: CatalogueService,
@@ -581,13 +599,19 @@ export class ApiDocsController {
 
   @Get('openapi.json')
   openapi() {
-    this.document ??= buildOpenApiDocument({
-      controller: ApplicationsApiController,
-      services: this.catalogue.all(),
-      title: 'Guichet API',
-      version: '1.0.0',
-    });
-    return this.document;
+    const today = todayIso();
+    if (this.document?.today !== today)
+      this.document = {
+        today,
+        body: buildOpenApiDocument({
+          controller: ApplicationsApiController,
+          services: this.catalogue.all(),
+          title: 'Guichet API',
+          version: '1.0.0',
+          today,
+        }),
+      };
+    return this.document.body;
   }
 
   @Get('assets/:file')

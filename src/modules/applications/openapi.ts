@@ -2,7 +2,23 @@ import { RequestMethod, SetMetadata } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
-import { fieldsFor, maxItems, rawFromAnswers, type FormProblem } from '../catalogue/form-engine.js';
+import {
+  ADDRESS_LINE_MAX_LENGTH,
+  caseInsensitivePattern,
+  DATE_YEARS,
+  EMAIL_MAX_LENGTH,
+  EMAIL_PATTERN,
+  PHONE_INPUT_PATTERN,
+  POSTAL_CODE_PATTERN,
+  todayIso,
+} from '../catalogue/field-rules.js';
+import {
+  fieldsFor,
+  maxItems,
+  rawFromAnswers,
+  textMaxLength,
+  type FormProblem,
+} from '../catalogue/form-engine.js';
 import type {
   Answers,
   FieldDefinition,
@@ -83,6 +99,19 @@ function expectedType(field: FieldDefinition | GroupItemField): string {
   }
 }
 
+/**
+ * PostgreSQL cannot store U+0000 or a lone UTF-16 surrogate (`"\ud800"` in
+ * JSON) in an answer: no string may hold them (the document says so).
+ */
+function hasNul(value: string): boolean {
+  return value.includes('\u0000') || /\p{Cs}/u.test(value);
+}
+
+function nul(path: string, problems: ShapeProblem[]): undefined {
+  problems.push({ field: path, code: 'invalid_character', key: 'api.errors.fields.nul' });
+  return undefined;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -115,7 +144,8 @@ function checkShape(
     case 'money':
       return typeof value === 'number' && Number.isFinite(value) ? value : wrong();
     case 'multiChoice':
-      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : wrong();
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return wrong();
+      return value.some(hasNul) ? nul(path, problems) : value;
     case 'address': {
       if (!isPlainObject(value)) return wrong();
       const address: Record<string, string> = {};
@@ -126,8 +156,10 @@ function checkShape(
             code: 'unknown_field',
             key: 'api.errors.fields.unknown',
           });
-        } else if (typeof partValue === 'string') address[part] = partValue;
-        else if (partValue !== null)
+        } else if (typeof partValue === 'string') {
+          if (hasNul(partValue)) nul(`${path}.${part}`, problems);
+          else address[part] = partValue;
+        } else if (partValue !== null)
           problems.push({
             field: `${path}.${part}`,
             code: 'wrong_type',
@@ -167,7 +199,8 @@ function checkShape(
       });
     }
     default:
-      return typeof value === 'string' ? value : wrong();
+      if (typeof value !== 'string') return wrong();
+      return hasNul(value) ? nul(path, problems) : value;
   }
 }
 
@@ -315,19 +348,100 @@ export function apiFiling(service: ServiceDefinition): {
 // ---------------------------------------------------------------------------
 // JSON Schemas from form definitions
 
+/** What a document's rules depend on besides the definitions: the day it is generated on. */
+export interface SchemaContext {
+  /** `YYYY-MM-DD`, as the engine reckons today (todayIso). */
+  today: string;
+}
+
 const text = (label: { fr: string; en: string }, hint?: { fr: string; en: string }) => ({
   title: label.en,
   ...(hint ? { description: hint.en } : {}),
   'x-label': label,
 });
 
-function fieldSchema(field: GroupItemField): Schema {
-  const base = text(field.label, field.hint);
+/** Any character but NUL and lone surrogates (PostgreSQL cannot store them; checkShape refuses them). */
+const CHAR = '[^\\x00\\ud800-\\udfff]';
+/** Text with at least one character that is not a space: answers are trimmed, so a blank one is no answer. */
+export const NOT_BLANK_PATTERN = `^${CHAR}*[^\\s\\x00\\ud800-\\udfff]${CHAR}*$`;
+export const ANY_TEXT_PATTERN = `^${CHAR}*$`;
+
+/** A string rule: required texts may not be blank, none may hold NUL. */
+function textRule(maxLength: number, required: boolean, pattern?: string): Schema {
+  return {
+    type: 'string',
+    ...(required ? { minLength: 1 } : {}),
+    maxLength,
+    pattern: pattern ?? (required ? NOT_BLANK_PATTERN : ANY_TEXT_PATTERN),
+  };
+}
+
+/**
+ * `YYYY-MM-DD` strings from `min` to `max` (they sort as dates): JSON Schema
+ * cannot compare dates, a pattern can (and `formatMinimum`/`formatMaximum`
+ * say the same to validators that know them).
+ */
+export function dateRangePattern(min: string, max: string): string {
+  const side = (bound: string, up: boolean) => {
+    const alternatives = [bound];
+    for (let i = 0; i < bound.length; i++) {
+      if (bound[i] === '-') continue;
+      const digit = Number(bound[i]);
+      const range = up
+        ? digit < 9
+          ? `[${digit + 1}-9]`
+          : ''
+        : digit > 0
+          ? `[0-${digit - 1}]`
+          : '';
+      if (range)
+        alternatives.push(
+          `${bound.slice(0, i)}${range}${bound.slice(i + 1).replace(/\d/g, '\\d')}`,
+        );
+    }
+    return `(${alternatives.join('|')})`;
+  };
+  return `^(?=${side(min, true)}$)${side(max, false)}$`;
+}
+
+function dateRule(field: { notBefore?: 'today'; notAfter?: 'today' }, context: SchemaContext) {
+  const min = field.notBefore ? context.today : `${DATE_YEARS.min}-01-01`;
+  const max = field.notAfter ? context.today : `${DATE_YEARS.max}-12-31`;
+  const bound = field.notBefore
+    ? 'not before today'
+    : field.notAfter
+      ? 'not after today'
+      : `from ${DATE_YEARS.min} to ${DATE_YEARS.max}`;
+  return {
+    type: 'string',
+    format: 'date',
+    pattern: dateRangePattern(min, max),
+    formatMinimum: min,
+    formatMaximum: max,
+    ...(field.notBefore ? { 'x-not-before': 'today' } : {}),
+    ...(field.notAfter ? { 'x-not-after': 'today' } : {}),
+    rule: `YYYY-MM-DD, ${bound}${field.notBefore || field.notAfter ? ' (the date in UTC when the request arrives; the bounds here are those of the day this document was served)' : ''}.`,
+  };
+}
+
+/** A hint and the rule the description must state beside it. */
+function described(schema: Schema, ...parts: (string | undefined)[]): Schema {
+  const description = [schema.description as string | undefined, ...parts]
+    .filter(Boolean)
+    .join(' ');
+  return description ? { ...schema, description } : schema;
+}
+
+function fieldSchema(field: GroupItemField, context: SchemaContext): Schema {
+  // A date's hint is about the pages' day, month and year inputs: its rule says it for the API.
+  const hint = field.type === 'date' ? undefined : field.hint;
+  const base = text(field.label, hint);
+  const required = !field.optional;
   const condition = field.showIf
     ? {
         'x-show-if': field.showIf,
         description: [
-          field.hint?.en,
+          hint?.en,
           `Only when ${field.showIf.field} is ${[field.showIf.equals].flat().join(' or ')}${field.optional ? '' : ' (then required)'}; ignored otherwise.`,
         ]
           .filter(Boolean)
@@ -336,19 +450,44 @@ function fieldSchema(field: GroupItemField): Schema {
     : {};
   switch (field.type) {
     case 'text':
-      return {
-        ...base,
-        type: 'string',
-        maxLength: field.maxLength ?? 200,
-        ...(field.pattern ? { pattern: field.pattern.regex } : {}),
-        ...condition,
-      };
+      return described(
+        {
+          ...base,
+          ...textRule(textMaxLength(field), required, field.pattern?.regex),
+          ...condition,
+        },
+        field.pattern ? `Rule: ${field.pattern.message.en}.` : undefined,
+        'Leading and trailing spaces are removed.',
+      );
     case 'longText':
-      return { ...base, type: 'string', maxLength: field.maxLength ?? 5000, ...condition };
+      return described(
+        { ...base, ...textRule(textMaxLength(field), required), ...condition },
+        'Leading and trailing spaces are removed.',
+      );
     case 'email':
-      return { ...base, type: 'string', format: 'email', maxLength: 254, ...condition };
+      return described(
+        {
+          ...base,
+          type: 'string',
+          format: 'email',
+          minLength: 1,
+          maxLength: EMAIL_MAX_LENGTH,
+          pattern: EMAIL_PATTERN,
+          ...condition,
+        },
+        'An address with a domain and a top-level domain, e.g. name@example.ca; stored in lower case.',
+      );
     case 'phone':
-      return { ...base, type: 'string', examples: ['819 555-0123'], ...condition };
+      return described(
+        {
+          ...base,
+          type: 'string',
+          pattern: PHONE_INPUT_PATTERN,
+          examples: ['819 555-0123'],
+          ...condition,
+        },
+        'Ten digits (or 1 and ten digits); stored as 819 555-0123.',
+      );
     case 'number':
       return {
         ...base,
@@ -358,23 +497,20 @@ function fieldSchema(field: GroupItemField): Schema {
         ...condition,
       };
     case 'money':
-      return {
-        ...base,
-        type: 'number',
-        description: [field.hint?.en, 'In dollars, to the cent.'].filter(Boolean).join(' '),
-        ...(field.min !== undefined ? { minimum: field.min } : {}),
-        ...(field.max !== undefined ? { maximum: field.max } : {}),
-        ...condition,
-      };
-    case 'date':
-      return {
-        ...base,
-        type: 'string',
-        format: 'date',
-        ...(field.notBefore ? { 'x-not-before': 'today' } : {}),
-        ...(field.notAfter ? { 'x-not-after': 'today' } : {}),
-        ...condition,
-      };
+      return described(
+        {
+          ...base,
+          type: 'number',
+          ...(field.min !== undefined ? { minimum: field.min } : {}),
+          ...(field.max !== undefined ? { maximum: field.max } : {}),
+          ...condition,
+        },
+        'In dollars, rounded to the cent.',
+      );
+    case 'date': {
+      const { rule, ...schema } = dateRule(field, context);
+      return described({ ...base, ...schema, ...condition }, rule);
+    }
     case 'yesNo':
       return { ...base, type: 'string', enum: ['yes', 'no'], ...condition };
     case 'choice':
@@ -391,6 +527,7 @@ function fieldSchema(field: GroupItemField): Schema {
         type: 'array',
         uniqueItems: true,
         ...(field.optional ? {} : { minItems: 1 }),
+        maxItems: field.options.length,
         items: { type: 'string', enum: field.options.map((o) => o.value) },
         'x-options': field.options.map((o) => ({ value: o.value, label: o.label })),
         ...condition,
@@ -400,11 +537,41 @@ function fieldSchema(field: GroupItemField): Schema {
   }
 }
 
-function topFieldSchema(field: FieldDefinition): Schema {
+/** What makes a `showIf` hold, as a schema of the controlling answer. */
+function conditionSchema(
+  condition: NonNullable<FieldDefinition['showIf']>,
+  fields: FieldDefinition[],
+): Schema {
+  const wanted = [condition.equals].flat();
+  const controlling = fields.find((f) => f.name === condition.field);
+  const holds: Schema =
+    controlling?.type === 'multiChoice'
+      ? { type: 'array', contains: { enum: wanted } }
+      : { enum: wanted };
+  return { properties: { [condition.field]: holds }, required: [condition.field] };
+}
+
+/** Required-when-shown fields as `if`/`then` rules (the engine requires them only then). */
+function conditionalRequirements(fields: FieldDefinition[]): Schema[] {
+  const byCondition = new Map<string, { showIf: FieldDefinition['showIf']; names: string[] }>();
+  for (const field of fields) {
+    if (field.optional || !field.showIf || field.type === 'file') continue;
+    const key = JSON.stringify(field.showIf);
+    const entry = byCondition.get(key) ?? { showIf: field.showIf, names: [] };
+    entry.names.push(field.name);
+    byCondition.set(key, entry);
+  }
+  return [...byCondition.values()].map(({ showIf, names }) => ({
+    if: conditionSchema(showIf!, fields),
+    then: { required: names },
+  }));
+}
+
+function topFieldSchema(field: FieldDefinition, context: SchemaContext): Schema {
   if (field.type === 'file')
     return {
       ...text(field.label),
-      description: `A file field: files cannot be sent through the API in this version${field.optional ? '' : field.showIf ? ' (required when shown: such applications cannot be filed through the API yet)' : ' (required: this service cannot be filed through the API yet)'}.`,
+      description: `A file field: files cannot be sent through the API in this version${field.optional ? '' : field.showIf ? ' (required when shown: such applications cannot be submitted through the API yet)' : ' (required: this service cannot be submitted through the API yet)'}.`,
       'x-not-supported': true,
       not: {},
     };
@@ -419,32 +586,48 @@ function topFieldSchema(field: FieldDefinition): Schema {
         type: 'object',
         title: field.itemLabel.en,
         additionalProperties: false,
-        properties: Object.fromEntries(field.fields.map((f) => [f.name, fieldSchema(f)])),
+        properties: Object.fromEntries(field.fields.map((f) => [f.name, fieldSchema(f, context)])),
         ...(required.length > 0 ? { required } : {}),
       },
     };
   }
-  return fieldSchema(field);
+  return fieldSchema(field, context);
 }
 
-/** The JSON Schema of a service's answers (business variant). */
-export function answersSchema(service: ServiceDefinition): Schema {
-  const fields = service.form.steps
+function apiFields(service: ServiceDefinition): FieldDefinition[] {
+  return service.form.steps
     .filter((s) => !s.only || s.only === API_AUDIENCE)
     .flatMap((s) => fieldsFor(s.fields, API_AUDIENCE));
+}
+
+/** The JSON Schema of a service's answers (business variant), with the rules of the day. */
+export function answersSchema(
+  service: ServiceDefinition,
+  context: SchemaContext = { today: todayIso() },
+): Schema {
+  const fields = apiFields(service);
   const required = fields
     .filter((f) => !f.optional && !f.showIf && f.type !== 'file')
     .map((f) => f.name);
   const filing = apiFiling(service);
+  // Answers that make a file required are refused: the API cannot receive files yet.
+  const withoutFiles = fields
+    .filter((f) => f.type === 'file' && !f.optional && f.showIf)
+    .map((f) => ({
+      not: conditionSchema(f.showIf!, fields),
+      description: `Not when ${f.showIf!.field} is ${[f.showIf!.equals].flat().join(' or ')}: that requires a file (${f.name}), which the API cannot receive yet.`,
+    }));
+  const conditional = [...conditionalRequirements(fields), ...withoutFiles];
   return {
     type: 'object',
     title: `Answers: ${service.title.en}`,
     description: filing.possible
       ? `The answers of ${service.slug} (business variant), by field name.`
-      : `The answers of ${service.slug} (business variant). It requires a file, which the API cannot receive in this version: it cannot be filed through the API yet.`,
+      : `The answers of ${service.slug} (business variant). It requires a file, which the API cannot receive in this version: it cannot be submitted through the API yet.`,
     additionalProperties: false,
-    properties: Object.fromEntries(fields.map((f) => [f.name, topFieldSchema(f)])),
+    properties: Object.fromEntries(fields.map((f) => [f.name, topFieldSchema(f, context)])),
     required,
+    ...(conditional.length > 0 ? { allOf: conditional } : {}),
   };
 }
 
@@ -463,11 +646,18 @@ const SCHEMAS: Record<string, Schema> = {
   Address: {
     type: 'object',
     additionalProperties: false,
+    description: 'Leading and trailing spaces are removed from each part.',
     properties: {
-      line1: { type: 'string', maxLength: 200 },
-      line2: { type: 'string', maxLength: 200 },
-      city: { type: 'string', maxLength: 200 },
-      postalCode: { type: 'string', examples: ['J8X 1A1'] },
+      line1: textRule(ADDRESS_LINE_MAX_LENGTH, true),
+      line2: textRule(ADDRESS_LINE_MAX_LENGTH, false),
+      city: textRule(ADDRESS_LINE_MAX_LENGTH, true),
+      postalCode: {
+        type: 'string',
+        pattern: caseInsensitivePattern(POSTAL_CODE_PATTERN),
+        examples: ['J8X 1A1'],
+        description:
+          'A Canadian postal code (A1A 1A1, with or without the space); stored in capitals.',
+      },
     },
     required: ['line1', 'city', 'postalCode'],
   },
@@ -489,6 +679,7 @@ const SCHEMAS: Record<string, Schema> = {
           'validation_failed',
           'bad_request',
           'not_found',
+          'payload_too_large',
           'internal_error',
         ],
       },
@@ -510,7 +701,10 @@ const SCHEMAS: Record<string, Schema> = {
         description:
           'JSON path in the request, e.g. propertyAddress.postalCode or otherSites[0].lot',
       },
-      code: { type: 'string', examples: ['required', 'pattern', 'file_not_supported'] },
+      code: {
+        type: 'string',
+        examples: ['required', 'pattern', 'file_not_supported', 'invalid_character'],
+      },
       message: { type: 'string' },
     },
     required: ['field', 'code', 'message'],
@@ -544,10 +738,22 @@ const SCHEMAS: Record<string, Schema> = {
       },
       links: { type: 'object', additionalProperties: { type: 'string' } },
     },
+    required: [
+      'slug',
+      'referencePrefix',
+      'title',
+      'summary',
+      'department',
+      'processingTime',
+      'fees',
+      'apiFiling',
+      'links',
+    ],
   },
   ServiceList: {
     type: 'object',
     properties: { data: { type: 'array', items: ref('Service') } },
+    required: ['data'],
   },
   ServiceForm: {
     allOf: [
@@ -595,6 +801,21 @@ const SCHEMAS: Record<string, Schema> = {
       decidedAt: { type: ['string', 'null'], format: 'date-time' },
       links: { type: 'object', additionalProperties: { type: 'string' } },
     },
+    required: [
+      'id',
+      'reference',
+      'service',
+      'variant',
+      'status',
+      'channel',
+      'answers',
+      'decisionNote',
+      'createdAt',
+      'updatedAt',
+      'submittedAt',
+      'decidedAt',
+      'links',
+    ],
   },
   ApplicationList: {
     type: 'object',
@@ -605,6 +826,7 @@ const SCHEMAS: Record<string, Schema> = {
         description: 'The cursor of the next page (pass it as `after`), null on the last page.',
       },
     },
+    required: ['data', 'next'],
   },
 };
 
@@ -614,6 +836,8 @@ export interface OpenApiOptions {
   services: ServiceDefinition[];
   title: string;
   version: string;
+  /** The day the date rules are computed for (todayIso() by default). */
+  today?: string;
 }
 
 const METHODS: Partial<Record<RequestMethod, string>> = {
@@ -633,6 +857,13 @@ const ERROR_RESPONSES: Record<number, string> = {
 /** The OpenAPI 3.1 document of the API, from the controller's routes and the catalogue. */
 export function buildOpenApiDocument(options: OpenApiOptions): Schema {
   const { controller, services } = options;
+  const context: SchemaContext = { today: options.today ?? todayIso() };
+  const slugs = services.map((s) => s.slug);
+  /** A `{slug}` path parameter names a service of the catalogue. */
+  const withSlugs = (parameter: Schema): Schema =>
+    parameter.in === 'path' && parameter.name === 'slug'
+      ? { ...parameter, schema: { type: 'string', enum: slugs } }
+      : parameter;
   const base = `/${String(Reflect.getMetadata(PATH_METADATA, controller) ?? '').replace(/^\/+|\/+$/g, '')}`;
   const paths: Record<string, Record<string, Schema>> = {};
   const proto = controller.prototype as Record<string, unknown>;
@@ -661,7 +892,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Schema {
       ...(scope
         ? { security: [{ apiKey: [scope] }], 'x-required-scope': scope, tags: [scope] }
         : {}),
-      ...(doc.parameters ? { parameters: doc.parameters } : {}),
+      ...(doc.parameters ? { parameters: doc.parameters.map(withSlugs) } : {}),
       ...(doc.requestBody
         ? {
             requestBody: {
@@ -674,17 +905,20 @@ export function buildOpenApiDocument(options: OpenApiOptions): Schema {
     };
   }
 
+  // A service that always requires a file cannot be filed through the API (422 file_not_supported).
+  const fileable = services.filter((s) => apiFiling(s).possible);
+  const unfileable = services.filter((s) => !apiFiling(s).possible).map((s) => s.slug);
   const answers = Object.fromEntries(
-    services.map((s) => [`Answers.${s.slug}`, answersSchema(s)] as const),
+    services.map((s) => [`Answers.${s.slug}`, answersSchema(s, context)] as const),
   );
   const createRequests = Object.fromEntries(
-    services.map((s) => [
+    fileable.map((s) => [
       `CreateApplication.${s.slug}`,
       {
         type: 'object',
         title: s.slug,
         properties: {
-          service: { const: s.slug },
+          service: { type: 'string', const: s.slug },
           answers: ref(`Answers.${s.slug}`),
           submit: {
             type: 'boolean',
@@ -725,11 +959,16 @@ export function buildOpenApiDocument(options: OpenApiOptions): Schema {
         ...answers,
         ...createRequests,
         CreateApplication: {
-          oneOf: services.map((s) => ref(`CreateApplication.${s.slug}`)),
+          ...(unfileable.length > 0
+            ? {
+                description: `Services that always require a file cannot be filed through the API in this version (${unfileable.join(', ')}): 422 file_not_supported.`,
+              }
+            : {}),
+          oneOf: fileable.map((s) => ref(`CreateApplication.${s.slug}`)),
           discriminator: {
             propertyName: 'service',
             mapping: Object.fromEntries(
-              services.map((s) => [s.slug, `#/components/schemas/CreateApplication.${s.slug}`]),
+              fileable.map((s) => [s.slug, `#/components/schemas/CreateApplication.${s.slug}`]),
             ),
           },
         },

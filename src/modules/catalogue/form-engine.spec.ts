@@ -1,3 +1,11 @@
+import fc from 'fast-check';
+import {
+  caseInsensitivePattern,
+  EMAIL_MAX_LENGTH,
+  EMAIL_PATTERN,
+  PHONE_INPUT_PATTERN,
+  POSTAL_CODE_PATTERN,
+} from './field-rules.js';
 import { StepValidator } from './form-engine.js';
 import type { StepDefinition } from './form-schema.js';
 
@@ -102,5 +110,52 @@ describe('the form engine (class-validator from a definition)', () => {
     const business = new StepValidator(step, 'business');
     expect(business.parse({ ...valid, extra: 'oui' }, {}).answers).toHaveProperty('extra', 'oui');
     expect(citizen.parse({ ...valid, extra: 'oui' }, {}).answers).not.toHaveProperty('extra');
+  });
+});
+
+describe('the rules the API document states (field-rules.ts) hold in the engine', () => {
+  const contact = new StepValidator(
+    {
+      slug: 'contact',
+      title: label,
+      fields: [
+        { name: 'email', type: 'email', label },
+        { name: 'phone', type: 'phone', label },
+        { name: 'address', type: 'address', label },
+      ],
+    },
+    'business',
+  );
+  const matching = (pattern: string) => fc.stringMatching(new RegExp(pattern, 'u'));
+  const parse = (email: string, phone: string, postalCode: string) =>
+    contact.parse(
+      {
+        email,
+        phone,
+        'address-line1': '25 rue Laurier',
+        'address-city': 'Gatineau',
+        'address-postalCode': postalCode,
+      },
+      {},
+    );
+
+  it('accepts every email, phone number and postal code the document allows', () => {
+    fc.assert(
+      fc.property(
+        matching(EMAIL_PATTERN).filter((e) => e.length <= EMAIL_MAX_LENGTH),
+        matching(PHONE_INPUT_PATTERN),
+        matching(caseInsensitivePattern(POSTAL_CODE_PATTERN)),
+        (email, phone, postalCode) => {
+          expect(parse(email, phone, postalCode).problems).toEqual([]);
+        },
+      ),
+      { seed: 20261206, numRuns: 500 },
+    );
+  });
+
+  it('refuses what the document refuses and `format: email` alone would let through', () => {
+    const problems = parse('0@com', '555-0123', 'J8X 1A').problems.map((p) => p.key);
+    expect(problems).toEqual(['form.errors.email', 'form.errors.phone', 'form.errors.postalCode']);
+    expect(new RegExp(EMAIL_PATTERN).test('0@com')).toBe(false);
   });
 });

@@ -31,6 +31,17 @@ import {
   type StepDefinition,
 } from './form-schema.js';
 import type { Localized } from './service-definition.js';
+import {
+  ADDRESS_LINE_MAX_LENGTH,
+  DATE_YEARS,
+  EMAIL_MAX_LENGTH,
+  LONG_TEXT_MAX_LENGTH,
+  PHONE_PATTERN,
+  POSTAL_CODE_MAX_LENGTH,
+  POSTAL_CODE_PATTERN,
+  TEXT_MAX_LENGTH,
+  todayIso,
+} from './field-rules.js';
 
 /** Raw form input, as posted or as derived from saved answers: by input name. */
 export type RawValues = Record<string, string | string[]>;
@@ -57,7 +68,7 @@ export interface StepResult {
 }
 
 const ADDRESS_PARTS = ['line1', 'line2', 'city', 'postalCode'] as const;
-const POSTAL_CODE = /^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$/i;
+const POSTAL_CODE = new RegExp(POSTAL_CODE_PATTERN, 'i');
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
 /** The steps a variant shows, in order. */
@@ -173,7 +184,8 @@ function parseMoney(text: string): number | string {
 function parseDate(day: string, month: string, year: string): string {
   if (!day && !month && !year) return '';
   const [d, m, y] = [day, month, year].map((v) => (/^\d+$/.test(v) ? Number(v) : NaN));
-  if (![d, m, y].every(Number.isInteger) || y < 1900 || y > 2200) return 'invalid';
+  if (![d, m, y].every(Number.isInteger) || y < DATE_YEARS.min || y > DATE_YEARS.max)
+    return 'invalid';
   const date = new Date(Date.UTC(y, m - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
     return 'invalid';
@@ -418,7 +430,10 @@ export class StepValidator {
         const partOptional = optional || part === 'line2';
         ValidateIf(when(key, partOptional))(proto, key);
         if (!partOptional) IsNotEmpty(m(`address.${part}`))(proto, key);
-        MaxLength(part === 'postalCode' ? 7 : 200, m('maxLength'))(proto, key);
+        MaxLength(
+          part === 'postalCode' ? POSTAL_CODE_MAX_LENGTH : ADDRESS_LINE_MAX_LENGTH,
+          m('maxLength'),
+        )(proto, key);
         if (part === 'postalCode') Matches(POSTAL_CODE, m('postalCode'))(proto, key);
       }
       return;
@@ -430,21 +445,18 @@ export class StepValidator {
       case 'text':
       case 'longText':
         IsNotEmpty(m('required'))(proto, key);
-        MaxLength(field.maxLength ?? (field.type === 'text' ? 200 : 5000), m('maxLength'))(
-          proto,
-          key,
-        );
+        MaxLength(textMaxLength(field), m('maxLength'))(proto, key);
         if (field.type === 'text' && field.pattern)
           Matches(new RegExp(field.pattern.regex), m('pattern'))(proto, key);
         break;
       case 'email':
         IsNotEmpty(m('required'))(proto, key);
         IsEmail({}, m('email'))(proto, key);
-        MaxLength(254, m('maxLength'))(proto, key);
+        MaxLength(EMAIL_MAX_LENGTH, m('maxLength'))(proto, key);
         break;
       case 'phone':
         IsNotEmpty(m('required'))(proto, key);
-        Matches(/^\d{3} \d{3}-\d{4}$/, m('phone'))(proto, key);
+        Matches(new RegExp(PHONE_PATTERN), m('phone'))(proto, key);
         break;
       case 'number':
       case 'money': {
@@ -481,7 +493,7 @@ export class StepValidator {
       // Compared as dates at midnight UTC: the stored form is `YYYY-MM-DD`.
       const dateKey = `${key}:bound`;
       this.leaves.set(dateKey, { ...this.leaves.get(key)!, key });
-      const today = () => new Date(new Date().toISOString().slice(0, 10));
+      const today = () => new Date(todayIso());
       Object.defineProperty(proto, dateKey, {
         get(this: { [k: string]: unknown }) {
           const value = this[key];
@@ -499,11 +511,16 @@ export class StepValidator {
   }
 }
 
+/** The most characters a text or long text answer may have. */
+export function textMaxLength(field: { type: 'text' | 'longText'; maxLength?: number }): number {
+  return field.maxLength ?? (field.type === 'text' ? TEXT_MAX_LENGTH : LONG_TEXT_MAX_LENGTH);
+}
+
 function fieldParams(field: GroupItemField): Record<string, string | number> {
   switch (field.type) {
     case 'text':
     case 'longText':
-      return { max: field.maxLength ?? (field.type === 'text' ? 200 : 5000) };
+      return { max: textMaxLength(field) };
     case 'number':
     case 'money':
       return {
