@@ -17,6 +17,7 @@ import { AUDIENCES } from './platform/flags/flag-context.js';
 import { FlagsService } from './platform/flags/flags.service.js';
 import { UnleashAdminClient } from './platform/flags/unleash-admin.client.js';
 import { UnleashFlagsService } from './platform/flags/unleash-flags.service.js';
+import { parseQuery } from './platform/http/control-characters.js';
 import { ErrorFilter } from './platform/http/error.filter.js';
 import { viewLocalsMiddleware } from './platform/http/view-locals.middleware.js';
 import { I18nService } from './platform/i18n/i18n.service.js';
@@ -107,6 +108,8 @@ export async function createApp(
   app.useStaticAssets(projectPath('public/brand'), { ...assets, prefix: '/brand/' });
   options.extraRoutes?.(app.getHttpAdapter().getInstance());
   configureViews(app, i18n, { cache: config.NODE_ENV === 'production' });
+  // Every query, for every handler, without control characters (NUL included).
+  app.set('query parser', parseQuery);
   app.useGlobalFilters(new ErrorFilter(i18n, logger));
   await app.init();
 

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { RequestHandler } from 'express';
 import { DataSource } from 'typeorm';
 import { AppConfig } from './config/app-config.js';
@@ -10,6 +10,7 @@ import { I18nService } from './i18n/i18n.service.js';
 import { LanguageController } from './i18n/language.controller.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { MailService } from './mail/mail.service.js';
+import { FormInputInterceptor } from './http/control-characters.js';
 import { CsrfGuard } from './http/sessions.js';
 import { RateLimiter } from './security/rate-limiter.js';
 
@@ -67,6 +68,7 @@ export class PlatformModule {
         { provide: MailService, useValue: services.mail },
         { provide: Sessions, useValue: services.sessions },
         { provide: APP_GUARD, useClass: CsrfGuard },
+        { provide: APP_INTERCEPTOR, useClass: FormInputInterceptor },
         RateLimiter,
         PlatformShutdown,
       ],
