@@ -1,4 +1,12 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { RequestHandler } from 'express';
 import { DataSource } from 'typeorm';
@@ -11,6 +19,7 @@ import { LanguageController } from './i18n/language.controller.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { MailService } from './mail/mail.service.js';
 import { FormInputInterceptor } from './http/control-characters.js';
+import { MethodNotAllowedMiddleware } from './http/method-not-allowed.middleware.js';
 import { CsrfGuard } from './http/sessions.js';
 import { RateLimiter } from './security/rate-limiter.js';
 
@@ -52,7 +61,12 @@ class PlatformShutdown implements OnApplicationShutdown {
 
 @Global()
 @Module({})
-export class PlatformModule {
+export class PlatformModule implements NestModule {
+  /** Every address: a known one asked with the wrong method answers 405. */
+  configure(consumer: MiddlewareConsumer) {
+    consumer.apply(MethodNotAllowedMiddleware).forRoutes('{*splat}');
+  }
+
   static register(services: PlatformServices): DynamicModule {
     return {
       module: PlatformModule,

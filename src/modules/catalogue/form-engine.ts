@@ -439,8 +439,9 @@ export class StepValidator {
         break;
       case 'email':
         IsNotEmpty(m('required'))(proto, key);
-        IsEmail({}, m('email'))(proto, key);
+        // Length first: class-validator runs a property's rules in the order they are added.
         MaxLength(254, m('maxLength'))(proto, key);
+        IsEmail({}, m('email'))(proto, key);
         break;
       case 'phone':
         IsNotEmpty(m('required'))(proto, key);
