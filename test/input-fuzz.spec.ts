@@ -12,7 +12,7 @@ import {
   releaseService,
 } from './support/applications.js';
 import { createPerson, signedInAgent, smeMember, uniqueEmail } from './support/people.js';
-import { fieldNamesIn, routesOf } from './support/routes.js';
+import { fieldNamesIn, formsPostingTo, routesOf } from './support/routes.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 
 type Agent = ReturnType<typeof request.agent>;
@@ -162,11 +162,27 @@ describe('every form and API body, fuzzed with control characters', () => {
     return paths;
   }
 
-  /** The form's field names (from the page at the same address, else every view's) and a CSRF token. */
+  /**
+   * The form's field names and a CSRF token: the forms posting to `path` on the
+   * page at that address or its parent's (`/staff/feedback/:id` for `…/notes`),
+   * else every control of the page at the address, else every view's.
+   */
   async function formOf(agent: Agent, path: string, signedIn: boolean) {
-    const page = await agent.get(path);
-    const html = page.status === 200 && page.type === 'text/html' ? page.text : '';
-    const names = fieldNamesIn(html);
+    const read = async (at: string) => {
+      const page = await agent.get(at);
+      return page.status === 200 && page.type === 'text/html' ? page.text : '';
+    };
+    let html = await read(path);
+    let forms = formsPostingTo(html, path);
+    for (let parent = path; forms.length === 0 && parent.lastIndexOf('/') > 0;) {
+      parent = parent.slice(0, parent.lastIndexOf('/'));
+      const page = await read(parent);
+      forms = formsPostingTo(page, path);
+      if (forms.length > 0) html = page;
+      if (path.split('/').length - parent.split('/').length >= 2) break;
+    }
+    const names =
+      forms.length > 0 ? fieldNamesIn(forms.map((f) => f.html).join('')) : fieldNamesIn(html);
     let tokenPage = html;
     if (!tokenPage.includes('name="_csrf"') && signedIn)
       tokenPage = (await agent.get('/account/profile')).text;
@@ -174,7 +190,8 @@ describe('every form and API body, fuzzed with control characters', () => {
     if (!tokenPage.includes('name="_csrf"')) tokenPage = (await agent.get('/sign-in')).text;
     return {
       names: names.length > 0 ? names : viewNames,
-      multipart: html.includes('multipart/form-data'),
+      multipart:
+        forms.length > 0 ? forms.some((f) => f.multipart) : html.includes('multipart/form-data'),
       csrf: csrfFrom(tokenPage),
     };
   }
@@ -204,6 +221,83 @@ describe('every form and API body, fuzzed with control characters', () => {
     // The rest of the step is missing: it shows again, with what was typed, cleaned.
     expect(res.status).toBe(422);
     expect(res.text).toContain('value="12, rue des Érables"');
+  });
+
+  /** Who posts to a route when only one does: the person it is for. */
+  const ownerOf = (path: string): string =>
+    path.startsWith('/staff/')
+      ? 'admin'
+      : /^\/(organizations|pilot)|\/business\//.test(path)
+        ? 'SME owner'
+        : /^\/(sign-in|register|password-reset|invitations)/.test(path)
+          ? 'anonymous'
+          : 'citizen';
+
+  it('refuses 100 kB in any text field of any form by its length: 413 or the field’s message, never a 5xx', async () => {
+    const big = 'a'.repeat(100 * 1024);
+    const routes = routesOf(portal.app)
+      .filter((r) => r.methods.includes('POST') && !r.path.startsWith('/api/'))
+      .map((r) => r.path)
+      .filter((path) => path !== '/sign-out');
+    const wrong: string[] = [];
+    let refused = 0;
+    for (const route of routes) {
+      const who = ownerOf(route);
+      const agent = agents[who];
+      for (const path of await pathsFor(route, who)) {
+        const form = await formOf(agent, path, who !== 'anonymous');
+        for (const name of form.names) {
+          const post = form.multipart
+            ? agent.post(path).field('_csrf', form.csrf).field(name, big)
+            : agent
+                .post(path)
+                .type('form')
+                .send({ _csrf: form.csrf, [name]: big });
+          const res = await post;
+          refused++;
+          // 413: the body is over the parser's limit (100 kB). 422: a field over
+          // its own limit, named on the page (a multipart field over 64 kB is unreadable).
+          const byLength =
+            res.status === 413 ||
+            (res.status === 422 && /caractères|pas pu être lu|ne peut pas être lu/.test(res.text));
+          if (!byLength) wrong.push(`${who} POST ${path} ${name}: ${res.status}`);
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(200);
+    expect(wrong).toEqual([]);
+  }, 600_000);
+
+  it('refuses 100 kB in any text of an API body by its length: 413 in JSON, never a 5xx', async () => {
+    const big = 'a'.repeat(100 * 1024);
+    const answers = bulkyWastePickupAnswers();
+    const paths: string[] = [];
+    for (const route of routesOf(portal.app).filter(
+      (r) => r.methods.includes('POST') && r.path.startsWith('/api/'),
+    ))
+      paths.push(...(await pathsFor(route.path, 'SME owner')));
+    const texts = Object.entries(answers).flatMap(([name, value]) =>
+      typeof value === 'string'
+        ? [{ ...answers, [name]: big }]
+        : typeof value === 'object' && value !== null && !Array.isArray(value)
+          ? Object.keys(value).map((part) => ({ ...answers, [name]: { ...value, [part]: big } }))
+          : [],
+    );
+    const bodies = [
+      { service: big, answers },
+      ...texts.map((a) => ({ service: 'bulky-waste-pickup', answers: a })),
+    ];
+    const wrong: string[] = [];
+    for (const path of paths)
+      for (const body of bodies) {
+        const res = await request(portal.url)
+          .post(path)
+          .set('Authorization', `Bearer ${apiToken}`)
+          .send(body);
+        if (res.status !== 413 || res.body.code !== 'payload_too_large')
+          wrong.push(`POST ${path}: ${res.status} ${JSON.stringify(res.body).slice(0, 80)}`);
+      }
+    expect(wrong).toEqual([]);
   });
 
   it('answers every HTML form post with control characters without a 5xx, its handler reached', async () => {

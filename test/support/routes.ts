@@ -33,3 +33,16 @@ export function fieldNamesIn(html: string): string[] {
     if (match[1] !== '_csrf') names.add(match[1].replace(/&#x3D;/g, '='));
   return [...names];
 }
+
+/** The forms of a page that post to `action`: their HTML, and whether they send files. */
+export function formsPostingTo(
+  html: string,
+  action: string,
+): { html: string; multipart: boolean }[] {
+  const forms: { html: string; multipart: boolean }[] = [];
+  for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)) {
+    const to = /\baction="([^"]*)"/.exec(match[1])?.[1]?.replace(/&amp;/g, '&').split('?')[0];
+    if (to === action) forms.push({ html: match[2], multipart: match[1].includes('multipart') });
+  }
+  return forms;
+}
