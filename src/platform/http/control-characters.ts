@@ -43,7 +43,7 @@ export function withoutControlCharacters<T>(value: T): T {
  * through it, so a NUL in a filter or a cursor never reaches the database.
  */
 export function parseQuery(query: string): Record<string, unknown> {
-  return withoutControlCharacters({ ...parse(query) });
+  return withoutControlCharacters(parse(query));
 }
 
 /**
