@@ -17,7 +17,9 @@ import { AUDIENCES } from './platform/flags/flag-context.js';
 import { FlagsService } from './platform/flags/flags.service.js';
 import { UnleashAdminClient } from './platform/flags/unleash-admin.client.js';
 import { UnleashFlagsService } from './platform/flags/unleash-flags.service.js';
+import { parseQuery } from './platform/http/control-characters.js';
 import { ErrorFilter } from './platform/http/error.filter.js';
+import { noStoreMiddleware } from './platform/http/no-store.middleware.js';
 import { viewLocalsMiddleware } from './platform/http/view-locals.middleware.js';
 import { I18nService } from './platform/i18n/i18n.service.js';
 import { JsonLogger } from './platform/logging/json-logger.js';
@@ -113,8 +115,12 @@ export async function createApp(
   app.useStaticAssets(projectPath('public/css'), { ...assets, prefix: '/assets/css/' });
   app.useStaticAssets(projectPath('public/js'), { ...assets, prefix: '/assets/js/' });
   app.useStaticAssets(projectPath('public/brand'), { ...assets, prefix: '/brand/' });
+  // Past the static assets: nothing the portal builds is kept by a cache.
+  app.use(noStoreMiddleware);
   options.extraRoutes?.(app.getHttpAdapter().getInstance());
   configureViews(app, i18n, { cache: config.NODE_ENV === 'production' });
+  // Every query, for every handler, without control characters (NUL included).
+  app.set('query parser', parseQuery);
   app.useGlobalFilters(new ErrorFilter(i18n, logger));
   await app.init();
 

@@ -1,5 +1,13 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { RequestHandler } from 'express';
 import { DataSource } from 'typeorm';
 import { AppConfig } from './config/app-config.js';
@@ -10,6 +18,8 @@ import { I18nService } from './i18n/i18n.service.js';
 import { LanguageController } from './i18n/language.controller.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { MailService } from './mail/mail.service.js';
+import { FormInputInterceptor } from './http/control-characters.js';
+import { MethodNotAllowedMiddleware } from './http/method-not-allowed.middleware.js';
 import { CsrfGuard } from './http/sessions.js';
 import { RateLimiter } from './security/rate-limiter.js';
 
@@ -51,7 +61,12 @@ class PlatformShutdown implements OnApplicationShutdown {
 
 @Global()
 @Module({})
-export class PlatformModule {
+export class PlatformModule implements NestModule {
+  /** Every address: a known one asked with the wrong method answers 405. */
+  configure(consumer: MiddlewareConsumer) {
+    consumer.apply(MethodNotAllowedMiddleware).forRoutes('{*splat}');
+  }
+
   static register(services: PlatformServices): DynamicModule {
     return {
       module: PlatformModule,
@@ -67,6 +82,7 @@ export class PlatformModule {
         { provide: MailService, useValue: services.mail },
         { provide: Sessions, useValue: services.sessions },
         { provide: APP_GUARD, useClass: CsrfGuard },
+        { provide: APP_INTERCEPTOR, useClass: FormInputInterceptor },
         RateLimiter,
         PlatformShutdown,
       ],

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isEmailAddress, MAX_EMAIL_LENGTH } from '../../platform/forms/email-address.js';
 import { text, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
@@ -7,8 +8,6 @@ import { PASSWORD_MIN_LENGTH } from '../../platform/security/passwords.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { AccountService } from './account.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** "Forgot your password?": a link by email, then a new password. */
 @Controller('password-reset')
@@ -31,9 +30,11 @@ export class PasswordResetController {
     const values = { email };
     const errorKey = !email
       ? 'accounts.errors.emailRequired'
-      : !EMAIL.test(email) || email.length > 254
-        ? 'accounts.errors.emailInvalid'
-        : undefined;
+      : email.length > MAX_EMAIL_LENGTH
+        ? 'accounts.errors.emailTooLong'
+        : !isEmailAddress(email)
+          ? 'accounts.errors.emailInvalid'
+          : undefined;
     if (errorKey) {
       const errors = [{ field: 'email', message: this.i18n.t(locale, errorKey) }];
       return this.render(req, res, 'accounts/password-reset', 'accounts.reset.title', 422, {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
+import { keysetCursor, parseKeysetCursor } from '../../platform/paging/keyset-cursor.js';
 import type { Answers } from '../catalogue/form-schema.js';
 import type { ApplicationStatus } from './application-status.js';
 import { isUuid } from './applications.service.js';
@@ -84,11 +85,8 @@ export const QUEUE_PAGE_SIZE = 50;
 /** The city's time zone: the queue's date filters are its days. */
 export const CITY_TIME_ZONE = 'America/Toronto';
 
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)~([0-9a-f-]{36})$/i;
-
 export function isQueueCursor(value: string): boolean {
-  const match = CURSOR.exec(value);
-  return match !== null && isUuid(match[2]);
+  return parseKeysetCursor(value, 'uuid') !== undefined;
 }
 
 /**
@@ -201,9 +199,11 @@ export function queueQuery(
   // Reading towards older rows: newest-first going forward, or oldest-first going back.
   const backwards = cursor !== undefined && 'before' in cursor;
   const descending = (filters.sort === 'newest') !== backwards;
-  const match = cursor ? CURSOR.exec('after' in cursor ? cursor.after : cursor.before) : null;
-  if (match) {
-    params.push(match[1], match[2]);
+  const position = cursor
+    ? parseKeysetCursor('after' in cursor ? cursor.after : cursor.before, 'uuid')
+    : undefined;
+  if (position) {
+    params.push(position.at, position.id);
     where.push(
       `(a.submitted_at, a.id) ${descending ? '<' : '>'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
     );
@@ -238,6 +238,6 @@ function toRow(r: Record<string, unknown>): QueueRow {
     assignedTo: (r.assigned_to as string | null) ?? null,
     assigneeName: (r.assignee_name as string | null) ?? null,
     submittedAt: r.submitted_at as Date,
-    position: `${r.submitted_key as string}~${r.id as string}`,
+    position: keysetCursor({ at: r.submitted_key as string, id: r.id as string }),
   };
 }

@@ -99,11 +99,19 @@ export function apiErrorStatus(code: ApiErrorCode): number {
   }
 }
 
-/** A refusal of the API: `{ code, message, requestId, errors? }`, with its headers. */
+/**
+ * A refusal of the API: `{ code, message, requestId, errors? }`, with its headers.
+ * The message is the code's (`api.errors.<code>`), or `messageKey`'s when one
+ * code has messages for different callers.
+ */
 export class ApiException extends HttpException {
   constructor(
     readonly code: ApiErrorCode,
-    readonly extra: { errors?: ApiFieldError[]; headers?: Record<string, string> } = {},
+    readonly extra: {
+      errors?: ApiFieldError[];
+      headers?: Record<string, string>;
+      messageKey?: string;
+    } = {},
   ) {
     super(code, apiErrorStatus(code));
   }
@@ -127,7 +135,7 @@ export class ApiErrorFilter implements ExceptionFilter {
     res.setHeader('Content-Language', locale);
     res.status(exception.getStatus()).json({
       code: exception.code,
-      message: this.i18n.t(locale, `api.errors.${exception.code}`),
+      message: this.i18n.t(locale, exception.extra.messageKey ?? `api.errors.${exception.code}`),
       requestId: String(res.locals.requestId ?? ''),
       ...(exception.extra.errors ? { errors: exception.extra.errors } : {}),
     });
@@ -153,9 +161,11 @@ export class ApiKeyGuard implements CanActivate {
     const principal = bearer ? await this.keys.authenticate(bearer) : undefined;
     if (!principal) {
       const failures = await this.limiter.take('api:auth-failed', req.ip ?? 'unknown');
+      // No key to blame: the caller is counted, and told, by address.
       if (!failures.allowed)
         throw new ApiException('rate_limited', {
           headers: { 'Retry-After': String(failures.retryAfterSeconds) },
+          messageKey: 'api.errors.rate_limited_address',
         });
       throw new ApiException('invalid_api_key', {
         headers: { 'WWW-Authenticate': 'Bearer realm="guichet"' },

@@ -129,10 +129,15 @@ export class StaffApplicationsController {
     const after = text(query.after);
     const before = text(query.before);
     let cursor: QueueCursor | undefined;
+    let badCursor = false;
     if (after || before) {
       if (after && !before && isQueueCursor(after)) cursor = { after };
       else if (before && !after && isQueueCursor(before)) cursor = { before };
-      else errors.push({ field: 'service', message: t('staffApplications.errors.cursorInvalid') });
+      else {
+        // A paging link someone edited: the request is wrong, not the filters typed (400).
+        badCursor = true;
+        errors.push({ field: 'service', message: t('staffApplications.errors.cursorInvalid') });
+      }
     }
     const page: QueuePage =
       errors.length > 0 || !filters
@@ -152,7 +157,7 @@ export class StaffApplicationsController {
       label,
       selected: value === current,
     });
-    res.status(errors.length > 0 ? 422 : 200).render('staff/applications', {
+    res.status(badCursor ? 400 : errors.length > 0 ? 422 : 200).render('staff/applications', {
       pageTitle: t('staffApplications.queue.title'),
       navActive: 'staff',
       staffNavActive: 'applications',

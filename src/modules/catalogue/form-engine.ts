@@ -451,8 +451,9 @@ export class StepValidator {
         break;
       case 'email':
         IsNotEmpty(m('required'))(proto, key);
-        IsEmail({}, m('email'))(proto, key);
+        // Length first: class-validator runs a property's rules in the order they are added.
         MaxLength(EMAIL_MAX_LENGTH, m('maxLength'))(proto, key);
+        IsEmail({}, m('email'))(proto, key);
         break;
       case 'phone':
         IsNotEmpty(m('required'))(proto, key);

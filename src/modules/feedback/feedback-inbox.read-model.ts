@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
+import { keysetCursor, parseKeysetCursor } from '../../platform/paging/keyset-cursor.js';
 import { isUuid } from '../applications/applications.service.js';
 import type { AttachmentType } from '../applications/file-type.js';
 import type { Stage } from '../rollout/stages.js';
@@ -164,11 +165,8 @@ export interface StaffFeedbackFile {
   content: Buffer;
 }
 
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)~([0-9a-f-]{36})$/i;
-
 export function isInboxCursor(value: string): boolean {
-  const match = CURSOR.exec(value);
-  return match !== null && isUuid(match[2]);
+  return parseKeysetCursor(value, 'uuid') !== undefined;
 }
 
 const ROW_COLUMNS = `
@@ -475,9 +473,11 @@ export function inboxQuery(
   const { where, params } = whereClause(filters, staffId);
   // Newest first going forward; oldest first when reading back from a cursor.
   const backwards = cursor !== undefined && 'before' in cursor;
-  const match = cursor ? CURSOR.exec('after' in cursor ? cursor.after : cursor.before) : null;
-  if (match) {
-    params.push(match[1], match[2]);
+  const position = cursor
+    ? parseKeysetCursor('after' in cursor ? cursor.after : cursor.before, 'uuid')
+    : undefined;
+  if (position) {
+    params.push(position.at, position.id);
     where.push(
       `(feedback_item.created_at, feedback_item.id) ${backwards ? '>' : '<'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
     );
@@ -526,7 +526,7 @@ function toRow(r: Record<string, unknown>): InboxRow {
     assigneeName: (r.assignee_name as string | null) ?? null,
     tags: r.tags as string[],
     cohorts: r.cohorts as string[],
-    position: `${r.created_key as string}~${r.id as string}`,
+    position: keysetCursor({ at: r.created_key as string, id: r.id as string }),
   };
 }
 

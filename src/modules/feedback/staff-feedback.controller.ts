@@ -417,10 +417,15 @@ export class StaffFeedbackController {
     const after = text(query.after);
     const before = text(query.before);
     let cursor: InboxCursor | undefined;
+    let badCursor = false;
     if (after || before) {
       if (after && !before && isInboxCursor(after)) cursor = { after };
       else if (before && !after && isInboxCursor(before)) cursor = { before };
-      else errors.push({ field: 'service', message: t('staffFeedback.errors.cursorInvalid') });
+      else {
+        // A paging link someone edited: the request is wrong, not the filters typed (400).
+        badCursor = true;
+        errors.push({ field: 'service', message: t('staffFeedback.errors.cursorInvalid') });
+      }
     }
     const searched = errors.length === 0 && filters !== undefined;
     const [page, summary] = searched
@@ -430,7 +435,7 @@ export class StaffFeedbackController {
         ])
       : [{ rows: [] }, undefined];
     const allErrors = [...errors, ...(bulk?.errors ?? [])];
-    res.status(allErrors.length > 0 ? 422 : 200).render('staff-feedback/inbox', {
+    res.status(badCursor ? 400 : allErrors.length > 0 ? 422 : 200).render('staff-feedback/inbox', {
       ...this.presenter.inbox({
         locale,
         staffId,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
+import { keysetCursor, parseKeysetCursor } from '../../platform/paging/keyset-cursor.js';
 import { isLocale, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 
@@ -82,16 +83,14 @@ export const MEMBER_PAGE_SIZE = 50;
 export const MEMBER_EXPORT_LIMIT = 100_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** `<created_at in UTC, microseconds>~<id>`: the last member of the page before. */
-const CURSOR =
-  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)~([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
+/** `<created_at in UTC, microseconds>~<id>`: the last member of the page before (see keyset-cursor). */
 export function isMemberCursor(value: string): boolean {
-  return CURSOR.test(value);
+  return parseKeysetCursor(value, 'uuid') !== undefined;
 }
 
 const COUNTS = `
@@ -132,7 +131,7 @@ const toMember = (r: Row): MemberRow => ({
   withdrawnByName: (r.withdrawn_by_name as string | null) ?? null,
   withdrawalReason: (r.withdrawal_reason as string | null) ?? null,
   createdAt: r.created_at as Date,
-  position: `${r.created_key as string}~${r.id as string}`,
+  position: keysetCursor({ at: r.created_key as string, id: r.id as string }),
 });
 
 /**
@@ -216,9 +215,9 @@ export class CohortsReadModel {
     if (!isUuid(cohortId)) return [];
     const params: unknown[] = [cohortId];
     const where = ['cohort_member.cohort_id = $1'];
-    const match = cursor ? CURSOR.exec(cursor) : null;
-    if (match) {
-      params.push(match[1], match[2]);
+    const position = cursor ? parseKeysetCursor(cursor, 'uuid') : undefined;
+    if (position) {
+      params.push(position.at, position.id);
       where.push(
         `(cohort_member.created_at, cohort_member.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
       );

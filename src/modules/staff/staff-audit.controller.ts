@@ -49,7 +49,9 @@ export class StaffAuditController {
     const locale = res.locals.locale as Locale;
     const { filters, errors } = this.readFilters(query, locale);
     const cursor = text(query.after);
-    if (cursor && !isCursor(cursor)) {
+    // A paging link someone edited: the request is wrong, not the filters typed (400).
+    const badCursor = cursor !== '' && !isCursor(cursor);
+    if (badCursor) {
       errors.push({
         field: 'action',
         message: this.i18n.t(locale, 'staff.audit.errors.cursorInvalid'),
@@ -61,7 +63,7 @@ export class StaffAuditController {
     );
     const nextQuery = new URLSearchParams(filterQuery);
     if (page.next) nextQuery.set('after', page.next);
-    res.status(errors.length > 0 ? 422 : 200).render('staff/audit', {
+    res.status(badCursor ? 400 : errors.length > 0 ? 422 : 200).render('staff/audit', {
       pageTitle: this.i18n.t(locale, 'staff.audit.title'),
       navActive: 'staff',
       staffNavActive: 'audit',

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { keysetCursor, parseKeysetCursor } from '../../platform/paging/keyset-cursor.js';
 
 /** The audit page's filters, as typed (each optional). Dates are days, YYYY-MM-DD, in UTC. */
 export interface AuditFilters {
@@ -38,8 +39,6 @@ export const AUDIT_PAGE_SIZE = 50;
 export const AUDIT_EXPORT_LIMIT = 100_000;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-/** `<occurred_at in UTC, microseconds>~<id>`: the last row of the page before. */
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)~(\d{1,19})$/;
 
 export function isDay(value: string): boolean {
   if (!DAY.test(value)) return false;
@@ -47,8 +46,9 @@ export function isDay(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
 }
 
+/** `<occurred_at in UTC, microseconds>~<id>`: the last row of the page before (see keyset-cursor). */
 export function isCursor(value: string): boolean {
-  return CURSOR.test(value);
+  return parseKeysetCursor(value, 'bigint') !== undefined;
 }
 
 /**
@@ -65,7 +65,10 @@ export class StaffAuditReadModel {
     const more = rows.length > AUDIT_PAGE_SIZE;
     const shown = rows.slice(0, AUDIT_PAGE_SIZE);
     const last = shown[shown.length - 1];
-    return { rows: shown, next: more && last ? `${last.occurredAt}~${last.id}` : undefined };
+    return {
+      rows: shown,
+      next: more && last ? keysetCursor({ at: last.occurredAt, id: last.id }) : undefined,
+    };
   }
 
   all(filters: AuditFilters): Promise<AuditRow[]> {
@@ -87,9 +90,9 @@ export class StaffAuditReadModel {
       add((p) => `e.occurred_at >= (${p}::date)::timestamp AT TIME ZONE 'UTC'`, filters.from);
     if (filters.to && isDay(filters.to))
       add((p) => `e.occurred_at < ((${p}::date + 1)::timestamp AT TIME ZONE 'UTC')`, filters.to);
-    const match = cursor ? CURSOR.exec(cursor) : null;
-    if (match) {
-      params.push(match[1], match[2]);
+    const position = cursor ? parseKeysetCursor(cursor, 'bigint') : undefined;
+    if (position) {
+      params.push(position.at, position.id);
       where.push(
         `(e.occurred_at, e.id) < ($${params.length - 1}::timestamptz, $${params.length}::bigint)`,
       );

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
+import { isEmailAddress } from '../../platform/forms/email-address.js';
 import { isLocale, type Locale } from '../../platform/i18n/i18n.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { grantStaffRole } from './staff-membership.js';
@@ -22,8 +23,6 @@ export interface StaffCreateArgs {
 
 export type ParsedArgs =
   { ok: true; args: StaffCreateArgs } | { ok: false; help: boolean; message: string };
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Reads the command line; every problem is reported at once, with the usage. */
 export function parseStaffCreateArgs(argv: readonly string[]): ParsedArgs {
@@ -51,8 +50,7 @@ export function parseStaffCreateArgs(argv: readonly string[]): ParsedArgs {
   const locale = typeof values.locale === 'string' ? values.locale.trim() : '';
   const problems: string[] = [];
   if (!email) problems.push('--email is required');
-  else if (!EMAIL.test(email) || email.length > 254)
-    problems.push(`--email "${email}" is not an email address`);
+  else if (!isEmailAddress(email)) problems.push(`--email "${email}" is not an email address`);
   if (!name) problems.push('--name is required');
   else if (name.length > 120) problems.push('--name must be 120 characters or fewer');
   if (!role) problems.push(`--role is required (one of: ${STAFF_ROLES.join(', ')})`);

@@ -57,6 +57,7 @@ export class ErrorFilter implements ExceptionFilter {
       'internal_error',
       'too_many_requests',
       'bad_request',
+      'method_not_allowed',
       'csrf',
     ];
     const messageKey = `errors.${known.includes(code) ? code : status >= 500 ? 'internal_error' : 'bad_request'}`;
@@ -78,7 +79,8 @@ export class ErrorFilter implements ExceptionFilter {
 }
 
 function wantsJson(req: Request): boolean {
-  if (req.path.startsWith('/api/')) return true;
+  // originalUrl: req.path is relative to where a middleware that failed was mounted.
+  if (req.originalUrl.startsWith('/api/')) return true;
   const accept = req.header('accept') ?? '';
   return accept.includes('application/json') && !accept.includes('text/html');
 }

@@ -11,8 +11,9 @@ export class RegisterDto {
 
   @Trim()
   @IsNotEmpty({ message: 'accounts.errors.emailRequired' })
-  @MaxLength(254, { message: 'accounts.errors.emailInvalid' })
   @IsEmail({}, { message: 'accounts.errors.emailInvalid' })
+  // The lowest decorator runs first: the length before any pattern.
+  @MaxLength(254, { message: 'accounts.errors.emailInvalid' })
   email = '';
 
   @IsNotEmpty({ message: 'accounts.errors.passwordRequired' })

@@ -36,6 +36,8 @@ export class AssistedFeedbackDto extends FeedbackDto {
   @Transform(trim)
   @IsNotEmpty({ message: 'staffFeedback.assisted.errors.emailRequired' })
   @IsEmail({}, { message: 'staffFeedback.assisted.errors.emailInvalid' })
+  // The lowest decorator runs first: the length before any pattern.
+  @MaxLength(254, { message: 'staffFeedback.assisted.errors.emailInvalid' })
   email = '';
 
   @ValidateIf((dto: AssistedFeedbackDto) => dto.onBehalfOf === 'sme')

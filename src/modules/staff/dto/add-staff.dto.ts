@@ -10,8 +10,9 @@ export class AddStaffDto {
   displayName = '';
 
   @IsNotEmpty({ message: 'staff.people.errors.emailRequired' })
-  @MaxLength(254, { message: 'staff.people.errors.emailInvalid' })
   @IsEmail({}, { message: 'staff.people.errors.emailInvalid' })
+  // The lowest decorator runs first: the length before any pattern.
+  @MaxLength(254, { message: 'staff.people.errors.emailInvalid' })
   email = '';
 
   @IsIn(STAFF_ROLES, { message: 'staff.people.errors.roleRequired' })
