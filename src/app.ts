@@ -83,7 +83,7 @@ export async function createApp(
     config.UNLEASH_ENVIRONMENT,
   );
   const mail = new MailService(config.SMTP_URL, config.MAIL_FROM);
-  const session = sessionMiddleware(config);
+  const session = sessionMiddleware(config, logger);
   const sessions = new Sessions(session.middleware, session.close);
 
   const app = await NestFactory.create<NestExpressApplication>(

@@ -660,8 +660,9 @@ describe('acceptance-test campaigns', () => {
       `SELECT id, title_fr, title_en, description_fr FROM acceptance_criterion WHERE title_fr LIKE 'Contrôle%'`,
     );
     expect(criterion).toMatchObject({
-      title_fr: 'Contrôle nul',
-      title_en: 'Control chars',
+      // Dropped where every form's input is read (ADR 0017), before the field's own rules.
+      title_fr: 'Contrôlenul',
+      title_en: 'Controlchars',
       description_fr: 'ab',
     });
     const saved = await post(pilotSme.agent, CHECKLIST, answer(criterion.id, 'fail', 'x\u0000y'));

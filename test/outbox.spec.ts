@@ -156,7 +156,8 @@ describe('the email outbox', () => {
     ]) {
       for (const displayName of [
         'Marie\nhttp://evil.example',
-        'Marie\u0007Tremblay',
+        // Other C0 controls never reach the rule: dropped where every form is read (ADR 0017).
+        'Marie\tTremblay',
         'Ma\u202erie',
       ]) {
         const agent = request.agent(portal.url);

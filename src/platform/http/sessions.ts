@@ -4,6 +4,7 @@ import connectPgSimple from 'connect-pg-simple';
 import type { Request } from 'express';
 import session from 'express-session';
 import pg from 'pg';
+import type { JsonLogger } from '../logging/json-logger.js';
 import type { AppConfig } from '../config/app-config.js';
 
 declare module 'express-session' {
@@ -36,12 +37,17 @@ export const SESSION_COOKIE = 'guichet_session';
  * then stays SESSION_EXPIRED_GRACE_MINUTES more, signed out, so that a form
  * posted late can keep what was typed for the same account (ADR 0016).
  */
-export function sessionMiddleware(config: AppConfig) {
+export function sessionMiddleware(config: AppConfig, logger?: JsonLogger) {
   const PgStore = connectPgSimple(session);
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
     max: config.DATABASE_POOL_SIZE,
   });
+  // An idle connection that PostgreSQL ends (a restart, a failover) is replaced
+  // on the next request: logged, never an unhandled error that stops the portal.
+  pool.on('error', (error) =>
+    logger?.event('warn', 'sessions.pool_error', { error: error.message }),
+  );
   const store = new PgStore({
     pool,
     tableName: 'http_session',
