@@ -13,7 +13,7 @@ import {
  * report it. A dangling one (an id that is not on the page) is html-validate's
  * `no-missing-references`.
  */
-const ID_REFERENCES = [
+export const ID_REFERENCES = [
   'for',
   'aria-activedescendant',
   'aria-controls',
@@ -59,6 +59,10 @@ export const htmlValidateConfig: ConfigData = {
   extends: ['html-validate:recommended', 'html-validate:document'],
   rules: {
     'guichet/no-empty-id-reference': 'error',
+    // Checkboxes that answer one question share one name (valid HTML, and
+    // govuk-frontend's checkboxes component gives every item the question's
+    // name); the rule only allows that for radios and buttons by default.
+    'form-dup-name': ['error', { shared: ['radio', 'checkbox', 'button', 'reset', 'submit'] }],
     // govuk-frontend puts the error summary and the notification banner, whose
     // titles are <h2>, above the page's <h1> ("place the error summary at the top
     // of the main container"): the first heading may be an <h2>. Levels must still
