@@ -72,20 +72,21 @@ export const htmlValidateConfig: ConfigData = {
     // (with "Error: " first after a failed post), which often runs past the rule's
     // 70 characters, a search-engine length rather than a validity one.
     'long-title': 'off',
-    // govuk-frontend's documented markup: a link that looks like a button is
-    // `<a role="button" draggable="false" class="govuk-button">` (the button
-    // component with href), and a notification banner or a scrolling table
-    // is a `<div role="region" aria-labelledby>`.
     // govuk-frontend's date input gives its fieldset role="group", redundant in
     // HTML but needed by JAWS (its template says so).
     'no-redundant-role': ['error', { exclude: ['group'] }],
+    // govuk-frontend's documented markup: a link that looks like a button is
+    // `<a role="button" draggable="false" class="govuk-button">` (the button
+    // component with href), and a notification banner (the portal's scrolling
+    // tables copy it) is a `<div role="region" aria-labelledby>`.
     'prefer-native-element': ['error', { exclude: ['button', 'region'] }],
     // Subresource integrity is for files from another origin; the portal serves
     // its own stylesheet and script (govuk-frontend's page template has none).
     'require-sri': ['error', { target: 'crossorigin' }],
-    // Handlebars leaves the indentation of a template line whose `{{#if}}`
-    // renders nothing. Whitespace between elements is valid HTML (the Nu Html
-    // Checker is silent about it); only style would be gained by `~` everywhere.
+    // Not a govuk-frontend conflict but a template one: Handlebars leaves the
+    // indentation of a line whose `{{#if}}` renders nothing. Whitespace between
+    // elements is valid HTML (the Nu Html Checker is silent about it); only style
+    // would be gained by `~` in every view.
     'no-trailing-whitespace': 'off',
   },
 };
