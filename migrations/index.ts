@@ -11,6 +11,9 @@ import { Feedback1763960000000 } from './1763960000000-feedback.js';
 import { FeedbackEvidence1763970000000 } from './1763970000000-feedback-evidence.js';
 import { FeedbackTriage1763980000000 } from './1763980000000-feedback-triage.js';
 import { AcceptanceAndFaq1763990000000 } from './1763990000000-acceptance-and-faq.js';
+import { SignInThrottle1764020000000 } from './1764020000000-sign-in-throttle.js';
+import { OutboxSecrets1764030000000 } from './1764030000000-outbox-secrets.js';
+import { ApiKeyExpiry1764050000000 } from './1764050000000-api-key-expiry.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -25,4 +28,7 @@ export const migrations = [
   FeedbackEvidence1763970000000,
   FeedbackTriage1763980000000,
   AcceptanceAndFaq1763990000000,
+  SignInThrottle1764020000000,
+  OutboxSecrets1764030000000,
+  ApiKeyExpiry1764050000000,
 ];

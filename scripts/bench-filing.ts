@@ -419,7 +419,8 @@ async function ensureSmes(db: DataSource, wanted: number): Promise<Sme[]> {
 
 /**
  * A new key for each SME (their earlier benchmark keys are deleted), stored as
- * ApiKeysService stores one: its prefix and its SHA-256 (tokenHash), never the token.
+ * ApiKeysService stores one: its prefix and its SHA-256 (tokenHash), never the token;
+ * they expire the next day (a benchmark needs them for minutes).
  */
 async function issueKeys(db: DataSource, smes: Sme[]): Promise<string[]> {
   await db.query(`DELETE FROM api_key WHERE name = $1`, [KEY_NAME]);
@@ -431,8 +432,9 @@ async function issueKeys(db: DataSource, smes: Sme[]): Promise<string[]> {
     const batch = smes.slice(first, first + 250);
     const keys = tokens.slice(first, first + 250);
     await db.query(
-      `INSERT INTO api_key (organization_id, name, token_prefix, token_hash, scopes, created_by)
-       SELECT k.organization_id, $5, k.prefix, k.hash, ARRAY['applications:read', 'applications:write'], k.owner
+      `INSERT INTO api_key (organization_id, name, token_prefix, token_hash, scopes, created_by, expires_at)
+       SELECT k.organization_id, $5, k.prefix, k.hash, ARRAY['applications:read', 'applications:write'], k.owner,
+              now() + interval '1 day'
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) AS k(organization_id, prefix, hash, owner)`,
       [
         batch.map((s) => s.id),

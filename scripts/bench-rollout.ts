@@ -788,8 +788,7 @@ async function signInAsManager(db: DataSource, base: string): Promise<string> {
   const [manager] = await db.query<{ id: string }[]>(
     `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
      VALUES ($1, 'Gestionnaire du banc d’essai', $2, 'fr', now())
-     ON CONFLICT ((lower(email))) DO UPDATE SET password_hash = EXCLUDED.password_hash,
-       failed_sign_ins = 0, locked_until = NULL
+     ON CONFLICT ((lower(email))) DO UPDATE SET password_hash = EXCLUDED.password_hash
      RETURNING id`,
     [MANAGER_EMAIL, await hashPassword(password)],
   );

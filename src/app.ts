@@ -89,7 +89,15 @@ export async function createApp(
     { logger, abortOnError: false },
   );
   app.disable('x-powered-by');
-  app.set('trust proxy', config.TRUST_PROXY ? 1 : false);
+  // req.ip, req.secure and the session cookie's Secure flag believe
+  // X-Forwarded-* only from the proxies TRUST_PROXY names (none by default).
+  app.set('trust proxy', config.TRUST_PROXY);
+  if (config.TRUST_PROXY === false && config.PUBLIC_URL.startsWith('https:'))
+    // Behind a TLS proxy the portal sees plain HTTP: its Secure session cookie is
+    // then never set (nobody can sign in) until TRUST_PROXY names the proxy.
+    logger.event('warn', 'config.trust_proxy_unset', {
+      hint: 'PUBLIC_URL is https but TRUST_PROXY is false: set TRUST_PROXY to the reverse proxy address (docs/operations.md, "Behind a reverse proxy")',
+    });
   app.use(requestIdMiddleware(logger));
   app.use(securityHeaders(config));
   app.use(cookieParser());

@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import { demoSignInLines } from './modules/demo/demo-people.seed.js';
 import { ConfigError, loadConfig } from './platform/config/app-config.js';
 import { startEmbeddedStack } from './platform/embedded/embedded-stack.js';
+import { launcherEnv } from './platform/embedded/launcher-env.js';
 import { JsonLogger } from './platform/logging/json-logger.js';
 import { handleShutdownSignals } from './platform/shutdown.js';
 
@@ -19,15 +20,7 @@ const stack = await startEmbeddedStack({ dataDir, env: process.env, log: say }).
 );
 
 try {
-  const env = {
-    LOG_LEVEL: 'warn',
-    ...process.env,
-    ...stack.env,
-    DATA_DIR: dataDir,
-    PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
-    SEED_DEMO: process.env.SEED_DEMO ?? String(stack.firstBoot),
-  };
-  const config = loadConfig(env);
+  const config = loadConfig(launcherEnv(process.env, stack, dataDir));
   const logger = new JsonLogger(config.LOG_LEVEL);
   const app = await createApp(config, { logger });
   await app.listen(config.PORT, config.HOST);

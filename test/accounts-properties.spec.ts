@@ -14,7 +14,7 @@ describe('registration under arbitrary input', () => {
 
   beforeAll(async () => {
     // Behind a proxy, so each run can come from its own (documentation-range) address.
-    portal = await startTestApp({ TRUST_PROXY: 'true' });
+    portal = await startTestApp({ TRUST_PROXY: 'loopback' });
     db = portal.app.get(DataSource);
   });
   afterAll(() => portal.close());

@@ -11,7 +11,12 @@ describe('accounts: registration, confirmation, signing in and out', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    portal = await startTestApp();
+    // Every request here comes from 127.0.0.1: the per-address limits have
+    // their own tests (rate-limits.spec.ts), with an address per test.
+    portal = await startTestApp({
+      RATE_LIMITS: 'sign-in:ip=10000/900,register:ip=10000/3600',
+      SIGN_IN_FREE_FAILURES_PER_ADDRESS: '10000',
+    });
     db = portal.app.get(DataSource);
   });
   afterAll(() => portal.close());
@@ -41,13 +46,32 @@ describe('accounts: registration, confirmation, signing in and out', () => {
     return agent.post('/account/confirm-email').type('form').send({ _csrf: csrf, token });
   }
 
-  async function signIn(email: string, password: string) {
-    const { agent, csrf } = await formAgent('/sign-in');
+  async function signIn(
+    email: string,
+    password: string,
+    existing?: ReturnType<typeof request.agent>,
+  ) {
+    const agent = existing ?? request.agent(portal.url);
+    const csrf = csrfFrom((await agent.get('/sign-in')).text);
     const res = await agent
       .post('/sign-in')
       .type('form')
       .send({ _csrf: csrf, email, password, return: '/account' });
     return { agent, res };
+  }
+
+  /** The message beside a form's field, as a person reads it. */
+  const fieldMessage = (html: string, field = 'email') =>
+    new RegExp(`id="${field}-error"[^>]*>\\s*<span[^>]*>[^<]*</span>\\s*([^<]*?)\\s*</p>`).exec(
+      html,
+    )?.[1];
+
+  async function confirmedPerson() {
+    const email = unique();
+    await register(email);
+    await confirmFromEmail(email);
+    const [{ id }] = await db.query(`SELECT id FROM account WHERE email = $1`, [email]);
+    return { email, id: id as string };
   }
 
   it('refuses a form sent without its CSRF token with a clear 403 page', async () => {
@@ -193,7 +217,9 @@ describe('accounts: registration, confirmation, signing in and out', () => {
       .send({ _csrf: csrf, email, password: GOOD_PASSWORD, return: '/account' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/account');
-    const cookie = res.headers['set-cookie'][0];
+    const cookie = ([] as string[])
+      .concat(res.headers['set-cookie'])
+      .find((c) => c.startsWith('guichet_session='))!;
     expect(cookie).toMatch(/^guichet_session=/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
@@ -228,22 +254,65 @@ describe('accounts: registration, confirmation, signing in and out', () => {
     ]);
   });
 
-  it('locks an account for 15 minutes after 5 failed sign-ins, saying when to retry, even with the right password', async () => {
-    const email = unique();
-    await register(email);
-    await confirmFromEmail(email);
-    for (let i = 0; i < 4; i++)
-      expect((await signIn(email, `wrong password ${i}`)).res.status).toBe(422);
-    const fifth = await signIn(email, 'wrong password 5');
-    expect(fifth.res.text).toContain('Trop de tentatives de connexion. Réessayez dans 15 minutes');
-    const right = await signIn(email, GOOD_PASSWORD);
-    expect(right.res.status).toBe(422);
-    expect(right.res.text).toMatch(/Réessayez dans 1[45] minutes/);
-    const [locked] = await db.query(
-      `SELECT a.action FROM audit_event a JOIN account c ON c.id::text = a.entity_id WHERE c.email = $1 AND a.action = 'account.locked'`,
-      [email],
+  it('slows strangers after 5 wrong passwords, but lets the owner in from a browser where they signed in before', async () => {
+    const { email, id } = await confirmedPerson();
+    // The owner signed in once on their own browser: it is now known for the account.
+    const { agent: ownBrowser, res: first } = await signIn(email, GOOD_PASSWORD);
+    expect(first.status).toBe(303);
+    expect(String(first.headers['set-cookie'])).toMatch(
+      /guichet_device=[^;]+; Max-Age=15552000; Path=\/sign-in; Expires=[^;]+; HttpOnly; SameSite=Lax/,
     );
-    expect(locked).toEqual({ action: 'account.locked' });
+
+    // Someone else tries passwords from elsewhere.
+    for (let i = 0; i < 5; i++) {
+      const { res } = await signIn(email, `wrong password ${i}`);
+      expect(res.status).toBe(422);
+      expect(fieldMessage(res.text)).toBe('L’adresse courriel ou le mot de passe est incorrect');
+    }
+    // Now a stranger waits, even with the right password: the attacker cannot tell.
+    const stranger = await signIn(email, GOOD_PASSWORD);
+    expect(stranger.res.status).toBe(429);
+    expect(Number(stranger.res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(fieldMessage(stranger.res.text)).toMatch(
+      /^Trop de tentatives. Réessayez dans \d+ minutes?$/,
+    );
+
+    // The owner, on their own browser, is not held back.
+    const owner = await signIn(email, GOOD_PASSWORD, ownBrowser);
+    expect(owner.res.status).toBe(303);
+    expect((await ownBrowser.get('/account')).status).toBe(200);
+    // A forged cookie is only a stranger's.
+    const forger = request.agent(portal.url);
+    const forged = /guichet_device=([^;]+)/.exec(String(first.headers['set-cookie']))![1];
+    (
+      forger as unknown as { jar: { setCookie(cookie: string, domain: string): void } }
+    ).jar.setCookie(
+      `guichet_device=${forged.slice(0, -2)}xx; Path=/sign-in`,
+      new URL(portal.url).hostname,
+    );
+    expect((await signIn(email, GOOD_PASSWORD, forger)).res.status).toBe(429);
+
+    const events = await db.query(
+      `SELECT action FROM audit_event WHERE entity_id = $1 ORDER BY id`,
+      [id],
+    );
+    expect(events.map((e: { action: string }) => e.action)).toContain('account.sign_in_throttled');
+  });
+
+  it('answers an email without an account exactly like one with an account, wrong password after wrong password', async () => {
+    const { email } = await confirmedPerson();
+    const nobody = unique();
+    const answers = async (address: string) => {
+      const seen: [number, string | undefined][] = [];
+      for (let i = 0; i < 7; i++) {
+        const { res } = await signIn(address, `wrong password ${i}`);
+        seen.push([res.status, fieldMessage(res.text)?.replace(/\d+/, 'N')]);
+      }
+      return seen;
+    };
+    const real = await answers(email);
+    expect(real.map(([status]) => status)).toEqual([422, 422, 422, 422, 422, 429, 429]);
+    expect(await answers(nobody)).toEqual(real);
   });
 
   it('resets a forgotten password by email, signing out every session, without revealing unknown addresses', async () => {
@@ -378,5 +447,249 @@ describe('accounts: registration, confirmation, signing in and out', () => {
     expect(
       await db.query(`SELECT count(*)::int AS n FROM account WHERE email = $1`, [email]),
     ).toEqual([{ n: 1 }]);
+  });
+
+  /** Asks for a reset link and returns the token it carries (the newest such email). */
+  async function resetToken(email: string) {
+    const { agent, csrf } = await formAgent('/password-reset');
+    const before = (await mailFor(email)).length;
+    expect(
+      (await agent.post('/password-reset').type('form').send({ _csrf: csrf, email })).status,
+    ).toBe(303);
+    await eventually(async () => (await mailFor(email)).length > before, 5000);
+    const mails = (await mailFor(email)).filter((m) => m.subject.startsWith('Réinitialiser'));
+    return /choose\?token=(\S+)/.exec(mails[mails.length - 1].text)![1];
+  }
+
+  async function choose(token: string, password: string) {
+    const { agent, csrf } = await formAgent(`/password-reset/choose?token=${token}`);
+    return agent.post('/password-reset/choose').type('form').send({ _csrf: csrf, token, password });
+  }
+
+  it('checks the reset link before the new password, so a bad link is refused before any password work', async () => {
+    const { email } = await confirmedPerson();
+    const token = await resetToken(email);
+    const forged = `${token.slice(0, -4)}AAAA`;
+    // A weak password with a bad link: the link is what is wrong.
+    expect((await choose(forged, 'password123')).status).toBe(410);
+    expect((await choose(forged, 'un nouveau mot de passe solide')).status).toBe(410);
+    expect((await choose('short', 'un nouveau mot de passe solide')).status).toBe(410);
+    // The real link still works.
+    const weak = await choose(token, 'password123');
+    expect(weak.status).toBe(422);
+    expect(fieldMessage(weak.text, 'password')).toContain('Ce mot de passe est trop courant');
+    expect((await choose(token, 'un nouveau mot de passe solide')).status).toBe(200);
+  });
+
+  it('makes every other reset link of the account stop working once one is used', async () => {
+    const { email } = await confirmedPerson();
+    const older = await resetToken(email);
+    const newer = await resetToken(email);
+    expect((await choose(newer, 'un nouveau mot de passe solide')).status).toBe(200);
+    const stale = await choose(older, 'encore un autre mot de passe');
+    expect(stale.status).toBe(410);
+    expect(stale.text).toContain('Ce lien n’est plus valide');
+    expect((await signIn(email, 'un nouveau mot de passe solide')).res.status).toBe(303);
+  });
+
+  it('lets a signed-in person change their password: 422 with reasons, then other sessions signed out, audited, emailed', async () => {
+    const { email, id } = await confirmedPerson();
+    const { agent: here } = await signIn(email, GOOD_PASSWORD);
+    const { agent: elsewhere } = await signIn(email, GOOD_PASSWORD);
+    const outstanding = await resetToken(email);
+    const account = await here.get('/account');
+    expect(account.text).toContain('href="/account/password"');
+    const form = await here.get('/account/password');
+    expect(form.status).toBe(200);
+    expect(form.text).toContain('autocomplete="current-password"');
+
+    const bad = await here
+      .post('/account/password')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), currentPassword: 'pas le bon', newPassword: 'court' });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('govuk-error-summary');
+    expect(fieldMessage(bad.text, 'currentPassword')).toBe('Le mot de passe est incorrect');
+    expect(fieldMessage(bad.text, 'newPassword')).toBe(
+      'Le mot de passe doit compter au moins 10 caractères',
+    );
+    const withoutCsrf = await here
+      .post('/account/password')
+      .type('form')
+      .send({ currentPassword: GOOD_PASSWORD, newPassword: 'un nouveau mot de passe solide' });
+    expect(withoutCsrf.status).toBe(403);
+
+    const done = await here
+      .post('/account/password')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(form.text),
+        currentPassword: GOOD_PASSWORD,
+        newPassword: 'un nouveau mot de passe solide',
+      });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe('/account?password=changed');
+    const after = await here.get('/account?password=changed');
+    expect(after.status).toBe(200);
+    expect(after.text).toContain(
+      'Votre mot de passe a été changé. Vos autres sessions ont été fermées.',
+    );
+    expect((await elsewhere.get('/account')).status).toBe(303);
+    expect((await choose(outstanding, 'encore un autre mot de passe')).status).toBe(410);
+    expect((await signIn(email, GOOD_PASSWORD)).res.status).toBe(422);
+    expect((await signIn(email, 'un nouveau mot de passe solide')).res.status).toBe(303);
+    const [event] = await db.query(
+      `SELECT actor_id, before, after FROM audit_event WHERE action = 'account.password_changed' AND entity_id = $1`,
+      [id],
+    );
+    expect(event).toEqual({ actor_id: id, before: null, after: null });
+    await eventually(
+      async () =>
+        (await mailFor(email)).some((m) => m.subject.startsWith('Votre mot de passe a été changé')),
+      5000,
+    );
+  });
+
+  it('sends the "account exists" email at most 3 times a day to an address, answering every registration the same', async () => {
+    const email = unique();
+    expect((await register(email)).status).toBe(303);
+    for (let i = 0; i < 5; i++) {
+      const again = await register(email);
+      expect(again.status).toBe(303);
+      expect(again.headers.location).toBe('/register/check-email');
+    }
+    expect(
+      await db.query(
+        `SELECT kind, count(*)::int AS n FROM outbox_message WHERE recipient = $1 GROUP BY kind ORDER BY kind`,
+        [email],
+      ),
+    ).toEqual([
+      { kind: 'account-exists', n: 3 },
+      { kind: 'confirm-email', n: 1 },
+    ]);
+  });
+
+  describe('closing an account that belongs to SMEs', () => {
+    async function sme(legalName: string, neq: string) {
+      const [org] = await db.query(
+        `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count, naics_code,
+           contact_name, contact_email, contact_phone)
+         VALUES ($1, $2, '1 rue du Marché', 'Val-des-Cèdres', 'J0A 1B0', 8, '23', 'Contact', 'contact@exemple.ca',
+           '418 555-0100') RETURNING id`,
+        [legalName, neq],
+      );
+      return org.id as string;
+    }
+    const member = (organizationId: string, accountId: string, role: string) =>
+      db.query(
+        `INSERT INTO organization_membership (organization_id, account_id, role) VALUES ($1, $2, $3)`,
+        [organizationId, accountId, role],
+      );
+    const closeWith = async (agent: ReturnType<typeof request.agent>, password: string) => {
+      const form = await agent.get('/account/close');
+      return agent
+        .post('/account/close')
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), password });
+    };
+
+    it('refuses while the person is the last owner of an SME, naming it', async () => {
+      const { email, id } = await confirmedPerson();
+      const bakery = await sme('Boulangerie du Vieux-Moulin inc.', '1200000001');
+      await member(bakery, id, 'owner');
+      const { agent } = await signIn(email, GOOD_PASSWORD);
+      const refused = await closeWith(agent, GOOD_PASSWORD);
+      expect(refused.status).toBe(422);
+      expect(fieldMessage(refused.text, 'password')).toBe(
+        'Vous êtes le seul propriétaire de Boulangerie du Vieux-Moulin inc. : nommez d’abord un autre propriétaire (page « Membres » de l’entreprise), puis fermez votre compte',
+      );
+      expect(await db.query(`SELECT closed_at FROM account WHERE id = $1`, [id])).toEqual([
+        { closed_at: null },
+      ]);
+      expect(
+        await db.query(`SELECT role FROM organization_membership WHERE account_id = $1`, [id]),
+      ).toEqual([{ role: 'owner' }]);
+      expect((await agent.get('/account')).status).toBe(200);
+    });
+
+    it('ends the memberships and scrubs the emails and rate-limit counters kept about the person', async () => {
+      const { email, id } = await confirmedPerson();
+      const shared = await sme('Quincaillerie Tremblay inc.', '1200000002');
+      const joined = await sme('Fromagerie des Cèdres inc.', '1200000003');
+      const other = await createOtherOwner();
+      await member(shared, id, 'owner');
+      await member(shared, other, 'owner');
+      await member(joined, other, 'owner');
+      await member(joined, id, 'member');
+      await resetToken(email);
+      const { agent } = await signIn(email, GOOD_PASSWORD);
+      await signIn(email, 'un mauvais mot de passe');
+      expect(
+        (
+          await db.query(`SELECT count(*)::int AS n FROM outbox_message WHERE recipient = $1`, [
+            email,
+          ])
+        )[0].n,
+      ).toBeGreaterThan(0);
+      expect(
+        await db.query(`SELECT key FROM rate_limit_hit WHERE key = $1`, [`reset:email:${email}`]),
+      ).toHaveLength(1);
+
+      expect(
+        await db.query(`SELECT key FROM sign_in_throttle WHERE key = $1`, [`email:${email}`]),
+      ).toHaveLength(1);
+      const closed = await closeWith(agent, GOOD_PASSWORD);
+      expect(closed.status).toBe(303);
+      expect(
+        await db.query(
+          `SELECT organization_id FROM organization_membership WHERE account_id = $1`,
+          [id],
+        ),
+      ).toEqual([]);
+      expect(
+        await db.query(
+          `SELECT organization_id, account_id, role FROM organization_membership
+            WHERE organization_id IN ($1, $2) ORDER BY organization_id`,
+          [shared, joined],
+        ),
+      ).toEqual(
+        [
+          { organization_id: shared, account_id: other, role: 'owner' },
+          { organization_id: joined, account_id: other, role: 'owner' },
+        ].sort((a, b) => a.organization_id.localeCompare(b.organization_id)),
+      );
+      expect(
+        await db.query(`SELECT id FROM outbox_message WHERE lower(recipient) = lower($1)`, [email]),
+      ).toEqual([]);
+      expect(
+        await db.query(
+          `SELECT key FROM rate_limit_hit WHERE key LIKE '%' || $1 OR key LIKE '%' || $2`,
+          [email, id],
+        ),
+      ).toEqual([]);
+      expect(
+        await db.query(`SELECT key FROM sign_in_throttle WHERE key LIKE '%' || $1`, [email]),
+      ).toEqual([]);
+      const left = await db.query(
+        `SELECT entity_id, before FROM audit_event
+          WHERE action = 'organization.member_left' AND entity_id IN ($1, $2) ORDER BY entity_id`,
+        [shared, joined],
+      );
+      expect(left).toEqual(
+        [
+          { entity_id: shared, before: { accountId: id, role: 'owner' } },
+          { entity_id: joined, before: { accountId: id, role: 'member' } },
+        ].sort((a, b) => a.entity_id.localeCompare(b.entity_id)),
+      );
+    });
+
+    async function createOtherOwner() {
+      const [row] = await db.query(
+        `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
+         VALUES ($1, 'Paul Gagnon', '!', 'fr', now()) RETURNING id`,
+        [unique()],
+      );
+      return row.id as string;
+    }
   });
 });

@@ -112,7 +112,15 @@ describe('the JSON API for SMEs, with API keys', () => {
     expect(created.status).toBe(200);
     expect(created.headers['cache-control']).toBe('no-store');
     expect(created.text).toContain('elle ne sera plus jamais affichée');
+    expect(created.text).toMatch(
+      /Elle expire le \d{1,2} \S+ \d{4}\. Créez-en une autre avant cette date\./,
+    );
     token = TOKEN.exec(created.text)![0];
+    const [lifetime] = await db.query(
+      `SELECT expires_at - created_at AS ttl FROM api_key WHERE organization_id = $1`,
+      [owner.organizationId],
+    );
+    expect(lifetime.ttl).toEqual({ days: 365 });
 
     const rows = await db.query(
       `SELECT name, token_prefix, token_hash, scopes, created_by FROM api_key WHERE organization_id = $1`,
@@ -138,6 +146,8 @@ describe('the JSON API for SMEs, with API keys', () => {
     expect(list.text).toContain(`${token.slice(0, 11)}_…`);
     expect(list.text).toContain('Logiciel de chantier');
     expect(list.text).toContain('Jamais utilisée');
+    expect(list.text).toContain('<th scope="col" class="govuk-table__header">Expiration</th>');
+    expect(list.text).toContain('Une clé expire 365 jours après sa création');
   });
 
   it('refuses the keys page to members who are not owners, and to strangers', async () => {
@@ -564,7 +574,55 @@ describe('the JSON API for SMEs, with API keys', () => {
     );
     expect((await api().get('/api/v1/services').set(bearer(theirs))).status).toBe(401);
     const page = await owner.agent.get(`/organizations/${owner.organizationId}/api-keys`);
-    expect(page.text).toContain('n’appartient plus à l’entreprise');
+    expect(page.text).toContain('n’est plus propriétaire de l’entreprise');
+  });
+
+  it('stops a key once the owner who created it is made a plain member (401 JSON, checked at each request)', async () => {
+    const coOwner = await createPerson(db, { displayName: 'Julie Gagnon' });
+    await db.query(
+      `INSERT INTO organization_membership (organization_id, account_id, role) VALUES ($1, $2, 'owner')`,
+      [owner.organizationId, coOwner.id],
+    );
+    const theirs = await keyFor({ organizationId: owner.organizationId, accountId: coOwner.id }, [
+      'applications:read',
+    ]);
+    expect((await api().get('/api/v1/services').set(bearer(theirs))).status).toBe(200);
+    // The owner changes their role on the SME's page.
+    const sme = await owner.agent.get(`/organizations/${owner.organizationId}`);
+    const demoted = await owner.agent
+      .post(`/organizations/${owner.organizationId}/members/${coOwner.id}/role`)
+      .type('form')
+      .send({ _csrf: csrfFrom(sme.text), role: 'member' });
+    expect(demoted.status).toBe(303);
+    const res = await api().get('/api/v1/services').set(bearer(theirs));
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toMatchObject({ code: 'invalid_api_key' });
+    expect(res.body.message).toContain('n’est plus propriétaire de l’entreprise');
+    const page = await owner.agent.get(`/organizations/${owner.organizationId}/api-keys`);
+    expect(page.text).toContain(
+      'n’est plus propriétaire de l’entreprise : elle ne fonctionne plus',
+    );
+  });
+
+  it('stops a key once it expires (401 JSON), and says so on the keys page', async () => {
+    const expiring = await keyFor(owner, ['applications:read']);
+    expect((await api().get('/api/v1/services').set(bearer(expiring))).status).toBe(200);
+    await db.query(
+      `UPDATE api_key SET created_at = now() - interval '366 days', expires_at = now() - interval '1 day'
+        WHERE token_prefix = $1`,
+      [expiring.slice(0, 11)],
+    );
+    const res = await api()
+      .get('/api/v1/services')
+      .set(bearer(expiring))
+      .set('Accept-Language', 'en');
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toMatchObject({ code: 'invalid_api_key' });
+    expect(res.body.message).toContain('expired');
+    const page = await owner.agent.get(`/organizations/${owner.organizationId}/api-keys`);
+    expect(page.text).toContain('Elle a expiré : elle ne fonctionne plus.');
   });
 
   it('publishes an OpenAPI 3.1 document generated from the routes and the forms, and Swagger UI', async () => {

@@ -19,18 +19,17 @@ import {
 import { AuditService } from '../src/modules/audit/audit.service.js';
 import { AppConfig } from '../src/platform/config/app-config.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
-import { buildingPermitAnswers, fileBuildingPermit, PDF } from './support/applications.js';
+import {
+  buildingPermitAnswers,
+  fileBuildingPermit,
+  PDF,
+  pdfOfSize,
+  PNG,
+} from './support/applications.js';
 import { createPerson } from './support/people.js';
 import { startTestApp, testDataDir, type TestApp } from './support/test-app.js';
 
 const origin = { ip: '127.0.0.1', requestId: 'test' };
-
-/** A file of `size` bytes that starts like a PDF. */
-function pdfOfSize(size: number): Buffer {
-  const content = Buffer.alloc(size, 0x20);
-  PDF.copy(content, 0, 0, Math.min(PDF.length, size));
-  return content;
-}
 
 const upload = (originalname: string, buffer: Buffer) => ({
   originalname,
@@ -134,10 +133,70 @@ describe('attachments', () => {
     expect(
       await attachments.store(applicant, id, 'sitePlan', upload('plan.pdf', text), origin),
     ).toEqual({ ok: false, reason: 'wrong-type' });
-    // A real PDF with the wrong extension is a PDF.
+    // A real PDF with the wrong extension is a PDF, and is named like one.
     const png = await attachments.store(applicant, id, 'sitePlan', upload('plan.png', PDF), origin);
     expect(png.ok && png.file.contentType).toBe('application/pdf');
+    expect(png.ok && png.file.filename).toBe('plan.pdf');
     expect(await stored(id)).toHaveLength(1);
+  });
+
+  it('names a file after the type found in its bytes: a PDF sent as plan.hta is kept as plan.pdf', async () => {
+    const { applicant, id } = await draft();
+    const hta = await attachments.store(applicant, id, 'sitePlan', upload('plan.hta', PDF), origin);
+    expect(hta.ok && hta.file.filename).toBe('plan.pdf');
+    const [row] = await stored(id);
+    expect(row.filename).toBe('plan.pdf');
+    const read = await attachments.readForApplicant(applicant, id, row.id);
+    expect(read?.filename).toBe('plan.pdf');
+  });
+
+  it('refuses a file that only starts like a PDF', async () => {
+    const { applicant, id } = await draft();
+    const fake = Buffer.concat([
+      Buffer.from('%PDF-1.4\n'),
+      Buffer.from('<html><script>…</script>'),
+    ]);
+    expect(
+      await attachments.store(applicant, id, 'sitePlan', upload('plan.pdf', fake), origin),
+    ).toEqual({ ok: false, reason: 'wrong-type' });
+    expect(await stored(id)).toHaveLength(0);
+  });
+
+  it('keeps an account to its quota over all its drafts (ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES)', async () => {
+    const config = portal.app.get(AppConfig);
+    const before = config.ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES;
+    config.ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES = 2 * PDF.length + 10;
+    try {
+      const { applicant, id: first } = await draft();
+      const { application: second } = await applications.startDraft(
+        applicant,
+        'building-permit',
+        buildingPermitAnswers('citizen'),
+        origin,
+      );
+      const store = (applicationId: string) =>
+        attachments.store(applicant, applicationId, 'sitePlan', upload('plan.pdf', PDF), origin);
+      expect((await store(first)).ok).toBe(true);
+      expect((await store(second.id)).ok).toBe(true);
+      expect(await store(second.id)).toEqual({ ok: false, reason: 'account-full' });
+      expect(await store(first)).toEqual({ ok: false, reason: 'account-full' });
+      expect(await stored(second.id)).toHaveLength(1);
+      // Someone else's drafts are not counted.
+      const other = await draft();
+      expect(
+        (
+          await attachments.store(
+            other.applicant,
+            other.id,
+            'sitePlan',
+            upload('p.pdf', PDF),
+            origin,
+          )
+        ).ok,
+      ).toBe(true);
+    } finally {
+      config.ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES = before;
+    }
   });
 
   it('refuses an empty file and one over 10 MiB', async () => {
@@ -282,7 +341,7 @@ describe('attachments', () => {
       await scanning.store(applicant, id, 'sitePlan', upload('C:\\Docs\\plan.png', PDF), origin),
     ).toEqual({ ok: false, reason: 'infected' });
     expect(scanner.seen).toHaveLength(1);
-    expect(scanner.seen[0]).toMatchObject({ filename: 'plan.png', contentType: 'application/pdf' });
+    expect(scanner.seen[0]).toMatchObject({ filename: 'plan.pdf', contentType: 'application/pdf' });
     expect(await stored(id)).toHaveLength(0);
     const [audit] = await db.query(
       `SELECT count(*)::int AS n FROM audit_event WHERE entity_id = $1 AND action LIKE 'application.attachment%'`,
@@ -293,8 +352,11 @@ describe('attachments', () => {
 
   it('cleans up file names', () => {
     expect(sanitizeFilename('C:\\Users\\marie\\plan.pdf', 'application/pdf')).toBe('plan.pdf');
-    expect(sanitizeFilename('../../etc/passwd', 'application/pdf')).toBe('passwd');
-    expect(sanitizeFilename('facture\u202efdp.exe\n', 'application/pdf')).toBe('facturefdp.exe');
+    expect(sanitizeFilename('../../etc/passwd', 'application/pdf')).toBe('passwd.pdf');
+    expect(sanitizeFilename('facture\u202efdp.exe\n', 'application/pdf')).toBe('facturefdp.pdf');
+    expect(sanitizeFilename('plan.hta', 'application/pdf')).toBe('plan.pdf');
+    expect(sanitizeFilename('photo.PNG.exe', 'image/jpeg')).toBe('photo.PNG.jpg');
+    expect(sanitizeFilename('.htaccess', 'image/png')).toBe('htaccess.png');
     expect(sanitizeFilename('..', 'image/png')).toBe('document.png');
     expect(sanitizeFilename('  ', 'image/jpeg')).toBe('document.jpg');
     const long = sanitizeFilename(`${'é'.repeat(300)}.pdf`, 'application/pdf');
@@ -320,10 +382,7 @@ describe('attachments', () => {
       const { application } = await onDisk.app
         .get(ApplicationsService)
         .startDraft(applicant, 'building-permit', buildingPermitAnswers('citizen'), origin);
-      const png = Buffer.concat([
-        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-        Buffer.from(Array.from({ length: 4096 }, (_, i) => i % 256)),
-      ]);
+      const png = PNG;
       const result = await service.store(
         applicant,
         application.id,

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { newToken, tokenHash } from '../src/platform/security/tokens.js';
 import { fileBuildingPermit } from './support/applications.js';
 import { createPerson, signedInAgent, uniqueEmail } from './support/people.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
@@ -50,6 +51,12 @@ describe('the authorization matrix', () => {
   let smeApplication = '';
   /** A resident's feedback item. */
   let residentFeedback = '';
+  /** The clerk's own application, and one of SME C, which the admin belongs to (separation of duties). */
+  let clerksOwnApplication = '';
+  let adminsSmeApplication = '';
+  /** An invitation to SME A, and one to a citizen pilot, sent to an address none of the actors holds. */
+  const invitationToken = newToken();
+  const pilotToken = newToken();
 
   beforeAll(async () => {
     portal = await startTestApp();
@@ -102,7 +109,41 @@ describe('the authorization matrix', () => {
         role,
       ]);
       agents[role] = await signedInAgent(portal.url, staff.email);
+      if (role === 'clerk')
+        clerksOwnApplication = (
+          await fileBuildingPermit(portal.app, db, { accountId: staff.id, audience: 'citizen' })
+        ).id;
+      if (role === 'admin') {
+        const smeC = await sme('Entreprise C inc.', '1100000003');
+        const ownerOfC = await person('owner-c');
+        await db.query(
+          `INSERT INTO organization_membership (organization_id, account_id, role)
+           VALUES ($1, $2, 'owner'), ($1, $3, 'member')`,
+          [smeC, ownerOfC.id, staff.id],
+        );
+        adminsSmeApplication = (
+          await fileBuildingPermit(portal.app, db, {
+            accountId: ownerOfC.id,
+            audience: 'business',
+            organizationId: smeC,
+          })
+        ).id;
+      }
     }
+    await db.query(
+      `INSERT INTO organization_invitation (token_hash, organization_id, email, role, expires_at)
+       VALUES ($1, $2, $3, 'owner', now() + interval '7 days')`,
+      [tokenHash(invitationToken), smeA, uniqueEmail('invited-elsewhere')],
+    );
+    const [cohort] = await db.query(
+      `INSERT INTO cohort (slug, name, description, audience)
+       VALUES ('matrice-testeurs', 'Testeurs', 'Pour la matrice.', 'citizen') RETURNING id`,
+    );
+    await db.query(
+      `INSERT INTO cohort_member (cohort_id, status, source, token_hash, token_expires_at, invited_email)
+       VALUES ($1, 'invited', 'invitation', $2, now() + interval '14 days', $3)`,
+      [cohort.id, tokenHash(pilotToken), uniqueEmail('tester-elsewhere')],
+    );
   });
   afterAll(() => portal.close());
 
@@ -112,6 +153,7 @@ describe('the authorization matrix', () => {
     ['your account', () => '/account', all(200, { anonymous: 303 })],
     ['your details', () => '/account/profile', all(200, { anonymous: 303 })],
     ['close your account', () => '/account/close', all(200, { anonymous: 303 })],
+    ['change your password', () => '/account/password', all(200, { anonymous: 303 })],
     ['my businesses', () => '/organizations', all(200, { anonymous: 303 })],
     ['register a business', () => '/organizations/new', all(200, { anonymous: 303 })],
     ['SME A', () => `/organizations/${smeA}`, all(404, { anonymous: 303, 'member of SME A': 200 })],
@@ -123,6 +165,12 @@ describe('the authorization matrix', () => {
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
     ['volunteer SMEs', () => '/staff/cohorts/volunteers', all(404, { anonymous: 303, ...ROLLOUT })],
     ['pilot programme', () => '/pilot', all(200)],
+    [
+      // Only the invited address answers it; anyone else signed in is refused.
+      'a pilot invitation sent to someone else',
+      () => `/pilot/invitations/${pilotToken}`,
+      all(403, { anonymous: 200 }),
+    ],
     ['acceptance criteria', () => '/staff/acceptance', all(404, { anonymous: 303, ...ACCEPTANCE })],
     [
       "a variant's acceptance criteria",
@@ -224,6 +272,19 @@ describe('the authorization matrix', () => {
 
   const actions: [string, () => string, () => Record<string, string>, Expected][] = [
     [
+      // A wrong current password: everyone signed in gets the form back, nobody's password changes.
+      'change your password',
+      () => '/account/password',
+      () => ({ currentPassword: 'pas le bon', newPassword: 'un nouveau mot de passe solide' }),
+      all(422, { anonymous: 303 }),
+    ],
+    [
+      'close your account',
+      () => '/account/close',
+      () => ({ password: 'pas le bon' }),
+      all(422, { anonymous: 303 }),
+    ],
+    [
       'invite someone to SME A',
       () => `/organizations/${smeA}/invitations`,
       () => ({ email: uniqueEmail('guest'), role: 'member' }),
@@ -258,6 +319,27 @@ describe('the authorization matrix', () => {
       () => `/staff/applications/${smeApplication}/messages`,
       () => ({ message: 'Bonjour' }),
       all(404, { anonymous: 303, admin: 303, clerk: 303, 'rollout-manager': 403, analyst: 403 }),
+    ],
+    [
+      // Separation of duties: nobody decides their own application.
+      "approve the clerk's own application",
+      () => `/staff/applications/${clerksOwnApplication}/approve`,
+      () => ({ conditions: '' }),
+      all(404, { anonymous: 303, admin: 303, clerk: 403, 'rollout-manager': 403, analyst: 403 }),
+    ],
+    [
+      // …nor one of an SME they belong to.
+      "reject an application of the admin's SME",
+      () => `/staff/applications/${adminsSmeApplication}/reject`,
+      () => ({ rejectionReason: 'Incomplet' }),
+      all(404, { anonymous: 303, admin: 403, clerk: 303, 'rollout-manager': 403, analyst: 403 }),
+    ],
+    [
+      // Only the invited address accepts an invitation; whoever else holds the link is refused.
+      'accept an invitation sent to someone else',
+      () => '/invitations/accept',
+      () => ({ token: invitationToken }),
+      all(403, { anonymous: 303 }),
     ],
     [
       'write an acceptance criterion',

@@ -227,6 +227,13 @@ describe('in a real browser', () => {
       heading: { fr: 'Modifier vos renseignements', en: 'Change your details' },
     },
     {
+      name: 'change-password',
+      path: '/account/password',
+      audience: 'business',
+      status: 200,
+      heading: { fr: 'Changer votre mot de passe', en: 'Change your password' },
+    },
+    {
       name: 'close-account',
       path: '/account/close',
       audience: 'business',

@@ -582,6 +582,68 @@ describe('cohorts for the staged rollout', () => {
       expect(await member(cohort.id, other.organizationId)).toBeUndefined();
     });
 
+    it('lets only the invited address answer: another owner holding the link is refused (403), audited', async () => {
+      const cohort = await createCohort({ name: 'Pilote adressé' });
+      const invitee = await smeMember(portal.url, db, { legalName: 'Fromagerie Dion' });
+      const [inviteeRow] = await db.query(`SELECT email FROM account WHERE id = $1`, [
+        invitee.accountId,
+      ]);
+      const invited = await post(
+        managerAgent,
+        `/staff/cohorts/${cohort.id}/invitations/email`,
+        { email: inviteeRow.email },
+        `/staff/cohorts/${cohort.id}`,
+      );
+      expect(invited.status).toBe(303);
+      const link = await invitationLink(inviteeRow.email, 'Pilote adressé');
+      const masked = `${inviteeRow.email.slice(0, 1)}•••${inviteeRow.email.slice(inviteeRow.email.indexOf('@'))}`;
+
+      // The owner of another SME, holding the forwarded link.
+      const stranger = await smeMember(portal.url, db, { legalName: 'Intrus inc.' });
+      const page = await stranger.agent.get(link);
+      expect(page.status).toBe(403);
+      expect(page.text).toContain('Cette invitation ne vous est pas adressée');
+      expect(page.text).toContain(masked);
+      expect(page.text).not.toContain(inviteeRow.email);
+      const csrf = csrfFrom((await stranger.agent.get('/pilot')).text);
+      const accepted = await stranger.agent.post(`${link}/accept`).type('form').send({
+        _csrf: csrf,
+        terms: 'accepted',
+        organizationId: stranger.organizationId,
+      });
+      expect(accepted.status).toBe(403);
+      const declined = await stranger.agent
+        .post(`${link}/decline`)
+        .type('form')
+        .send({ _csrf: csrf });
+      expect(declined.status).toBe(403);
+      expect(await member(cohort.id, stranger.organizationId)).toBeUndefined();
+      const refusals = await db.query(
+        `SELECT after FROM audit_event
+          WHERE action = 'pilot.invitation_refused' AND actor_id = $1 ORDER BY id`,
+        [stranger.accountId],
+      );
+      expect(refusals.map((r: { after: { attempt: string } }) => r.after.attempt)).toEqual([
+        'viewed',
+        'accept',
+        'decline',
+      ]);
+
+      // The invitee still answers it.
+      const own = await invitee.agent.get(link);
+      expect(own.status).toBe(200);
+      const joined = await invitee.agent
+        .post(`${link}/accept`)
+        .type('form')
+        .send({
+          _csrf: csrfFrom(own.text),
+          terms: 'accepted',
+          organizationId: invitee.organizationId,
+        });
+      expect(joined.status).toBe(303);
+      expect(await member(cohort.id, invitee.organizationId)).toMatchObject({ status: 'active' });
+    });
+
     it('invites a citizen tester, who joins as themselves', async () => {
       const cohort = await createCohort({ name: 'Testeurs citoyens', audience: 'citizen' });
       const neqRefused = await post(
@@ -1059,6 +1121,17 @@ describe('cohorts for the staged rollout', () => {
       expect(exported.text).toContain(`"'=HYPERLINK(""http://x"")"`);
       expect(exported.text).toContain('"Deuxième, ""la bonne"" inc."');
       expect(exported.text).toContain(`"${invitee}"`);
+      const [audited] = await db.query(
+        `SELECT actor_type, entity_id, after FROM audit_event
+          WHERE action = 'staff.exported' AND actor_id = $1 AND entity_type = 'cohort'
+          ORDER BY id DESC LIMIT 1`,
+        [manager.id],
+      );
+      expect(audited).toEqual({
+        actor_type: 'staff',
+        entity_id: source.id,
+        after: { export: 'cohort-members', filters: { cohort: source.slug }, rows: 3 },
+      });
 
       // Round trip: the export is an import file for another cohort.
       const target = await createCohort({ name: 'Pilote cible' });

@@ -102,7 +102,7 @@ describe('structured feedback and the satisfaction survey', () => {
   let filed: { id: string; reference: string };
 
   beforeAll(async () => {
-    portal = await startTestApp({ TRUST_PROXY: 'true' });
+    portal = await startTestApp({ TRUST_PROXY: 'loopback' });
     db = portal.app.get(DataSource);
     await releaseService(portal, 'building-permit');
     // The citizen variant is in its pilot, the business one in the SME pilot.
@@ -335,7 +335,8 @@ describe('structured feedback and the satisfaction survey', () => {
     const res = await send(
       sme.agent,
       { ...problem, page: back, return: back, viewport: '1280x720' },
-      { path, file: { content: PNG, name: 'ecran.png' } },
+      // A PNG sent under another extension is kept with the extension of its type.
+      { path, file: { content: PNG, name: 'ecran.hta' } },
     );
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(

@@ -24,7 +24,7 @@ describe('SME and invitation forms under arbitrary input', () => {
 
   beforeAll(async () => {
     // Behind a proxy, so each run can come from its own (documentation-range) address.
-    portal = await startTestApp({ TRUST_PROXY: 'true' });
+    portal = await startTestApp({ TRUST_PROXY: 'loopback' });
     db = portal.app.get(DataSource);
     person = await createPerson(db, { email: uniqueEmail('owner') });
     agent = await signedInAgent(portal.url, person.email, 'fr', '192.0.2.1');

@@ -369,6 +369,90 @@ describe('organizations: SMEs, their members and invitations', () => {
       expect((await employeeAgent.get(`/invitations/accept?token=${token}`)).status).toBe(410);
     });
 
+    it('lets only the invited address accept: anyone else holding the link is refused (403), audited', async () => {
+      const smeId = await registerSme(ownerAgent, { legalName: 'Serrurerie Lapointe' });
+      const email = uniqueEmail('addressee');
+      const addressee = await createPerson(db, { email, displayName: 'Luc Destinataire' });
+      const invited = await postOn(ownerAgent, smeId, '/invitations', {
+        email,
+        role: 'owner',
+      });
+      expect(invited.status).toBe(303);
+      await eventually(async () => (await mailFor(email)).length > 0, 5000);
+      const token = /token=(\S+)/.exec((await mailFor(email)).at(-1)!.text)![1];
+      const masked = `${email.slice(0, 1)}•••${email.slice(email.indexOf('@'))}`;
+
+      // Someone else, signed in, opens the forwarded link: refused, told where it went.
+      const intruder = await createPerson(db, { email: uniqueEmail('intruder') });
+      const intruderAgent = await signedInAgent(portal.url, intruder.email);
+      const page = await intruderAgent.get(`/invitations/accept?token=${token}`);
+      expect(page.status).toBe(403);
+      expect(page.text).toContain('Cette invitation ne vous est pas adressée');
+      expect(page.text).toContain(masked);
+      expect(page.text).not.toContain(email);
+      expect(page.text).not.toContain('Accepter l’invitation');
+      const english = await intruderAgent
+        .get(`/invitations/accept?token=${token}`)
+        .set('Cookie', 'guichet_lang=en');
+      expect(english.status).toBe(403);
+      expect(english.text).toContain('This invitation is not addressed to you');
+
+      // Posting the token anyway: refused, not a member, the invitation still open.
+      const accepted = await intruderAgent
+        .post('/invitations/accept')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), token });
+      expect(accepted.status).toBe(403);
+      expect(accepted.text).toContain(masked);
+      expect(await portal.app.get(OrganizationService).membershipsOf(intruder.id)).toEqual([]);
+      const refusals = await db.query(
+        `SELECT actor_id, after FROM audit_event
+         WHERE entity_id = $1 AND action = 'organization.invitation_refused' AND actor_id = $2
+         ORDER BY id`,
+        [smeId, intruder.id],
+      );
+      expect(refusals.map((r: { after: { attempt: string } }) => r.after.attempt)).toEqual([
+        'viewed',
+        'viewed',
+        'accept',
+      ]);
+      expect(refusals[2].after).toEqual({
+        invitedEmail: email,
+        accountId: intruder.id,
+        attempt: 'accept',
+        reason: 'not-addressee',
+      });
+
+      // The addressee, whatever the case of the address, still accepts it, as owner.
+      const addresseeAgent = await signedInAgent(portal.url, email.toUpperCase());
+      const own = await addresseeAgent.get(`/invitations/accept?token=${token}`);
+      expect(own.status).toBe(200);
+      const done = await addresseeAgent
+        .post('/invitations/accept')
+        .type('form')
+        .send({ _csrf: csrfFrom(own.text), token });
+      expect(done.status).toBe(303);
+      expect(await portal.app.get(OrganizationService).roleOf(addressee.id, smeId)).toBe('owner');
+    });
+
+    it('refuses an invitation to an account whose address is not confirmed', async () => {
+      const email = uniqueEmail('unconfirmed');
+      const person = await createPerson(db, { email });
+      const invited = await postOn(ownerAgent, organizationId, '/invitations', {
+        email,
+        role: 'member',
+      });
+      expect(invited.status).toBe(303);
+      await eventually(async () => (await mailFor(email)).length > 0, 5000);
+      const token = /token=(\S+)/.exec((await mailFor(email)).at(-1)!.text)![1];
+      await db.query(`UPDATE account SET email_confirmed_at = NULL WHERE id = $1`, [person.id]);
+      const answer = await portal.app
+        .get(OrganizationService)
+        .acceptInvitation(person.id, token, { ip: '127.0.0.1', requestId: 'test' });
+      expect(answer.state).toBe('not-addressee');
+      expect(await portal.app.get(OrganizationService).membershipsOf(person.id)).toEqual([]);
+    });
+
     it('answers an expired invitation with 410, and an anonymous acceptance with sign-in', async () => {
       const email = uniqueEmail('late');
       const late = await createPerson(db, { email });

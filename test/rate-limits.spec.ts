@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { PASSWORD, createPerson, signedInAgent } from './support/people.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -9,7 +11,7 @@ describe('rate limits', () => {
   let portal: TestApp;
 
   beforeAll(async () => {
-    portal = await startTestApp({ TRUST_PROXY: 'true' });
+    portal = await startTestApp({ TRUST_PROXY: 'loopback' });
   });
   afterAll(() => portal.close());
 
@@ -34,15 +36,82 @@ describe('rate limits', () => {
     return { statuses, last: last! };
   }
 
-  it('allows 30 sign-in attempts per address in 15 minutes, then says when to retry', async () => {
-    const { statuses, last } = await postMany('/sign-in', '192.0.2.10', 31, (i) => ({
+  it('slows a client address after 20 wrong passwords (whatever the emails), then says when to retry', async () => {
+    const { statuses, last } = await postMany('/sign-in', '192.0.2.10', 22, (i) => ({
       email: `nobody${i}@exemple.ca`,
       password: 'wrong password',
     }));
-    expect(statuses.slice(0, 30).every((s) => s === 422)).toBe(true);
-    expect(statuses[30]).toBe(429);
+    expect(statuses.slice(0, 20).every((s) => s === 422)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
     expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
-    expect(last.text).toMatch(/Trop de tentatives. Réessayez dans \d+ minutes/);
+    expect(last.text).toMatch(/Trop de tentatives. Réessayez dans \d+ minutes?/);
+  });
+
+  it('allows 30 sign-in attempts per address in 15 minutes from browsers not known there, right or wrong', async () => {
+    const db = portal.app.get(DataSource);
+    const person = await createPerson(db);
+    // A new browser each time: none is known for the account.
+    const statuses: number[] = [];
+    let last: request.Response | undefined;
+    for (let i = 0; i < 31; i++) {
+      last = (
+        await postMany('/sign-in', '192.0.2.40', 1, () => ({
+          email: person.email,
+          password: PASSWORD,
+        }))
+      ).last;
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 303)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('caps a burst of parallel attempts on one email address from many client addresses at 30', async () => {
+    const attempt = async (i: number) =>
+      (
+        await postMany('/sign-in', `203.0.113.${i + 1}`, 1, () => ({
+          email: 'burst-target@exemple.ca',
+          password: `wrong password ${i}`,
+        }))
+      ).statuses[0];
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt(i)));
+    expect(statuses.filter((s) => s === 422).length).toBeLessThanOrEqual(30);
+    expect(statuses.filter((s) => s !== 422).every((s) => s === 429)).toBe(true);
+  });
+
+  it('lets a person in from their known browser at an address strangers have slowed down', async () => {
+    const db = portal.app.get(DataSource);
+    const person = await createPerson(db);
+    const ownBrowser = await signedInAgent(portal.url, person.email, 'fr', '192.0.2.12');
+    await postMany('/sign-in', '192.0.2.12', 21, (i) => ({
+      email: `stranger${i}@exemple.ca`,
+      password: 'wrong password',
+    }));
+    const stranger = await postMany('/sign-in', '192.0.2.12', 1, () => ({
+      email: person.email,
+      password: PASSWORD,
+    }));
+    expect(stranger.statuses).toEqual([429]);
+    const csrf = csrfFrom(
+      (await ownBrowser.get('/sign-in').set('X-Forwarded-For', '192.0.2.12')).text,
+    );
+    const owner = await ownBrowser
+      .post('/sign-in')
+      .set('X-Forwarded-For', '192.0.2.12')
+      .type('form')
+      .send({ _csrf: csrf, email: person.email, password: PASSWORD, return: '/account' });
+    expect(owner.status).toBe(303);
+  });
+
+  it('allows 20 new passwords per address in an hour with reset links, refusing bad links first', async () => {
+    const { statuses, last } = await postMany('/password-reset/choose', '192.0.2.30', 21, () => ({
+      token: 'not-a-real-token-but-the-right-shape-0123456789',
+      password: 'un nouveau mot de passe solide',
+    }));
+    expect(statuses.slice(0, 20).every((s) => s === 410)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('allows 20 registrations per address in an hour', async () => {

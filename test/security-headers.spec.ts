@@ -9,7 +9,7 @@ describe('security headers', () => {
     http = await startTestApp();
     https = await startTestApp({
       PUBLIC_URL: 'https://services.val-des-cedres.example',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: 'loopback',
     });
   });
   afterAll(async () => {

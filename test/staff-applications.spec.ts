@@ -484,6 +484,100 @@ describe('staff: the applications queue and processing', () => {
       expect(decided).toHaveLength(1);
     });
 
+    it('separation of duties: a clerk cannot process their own application (403, explained, audited)', async () => {
+      const own = await fileBuildingPermit(portal.app, db, {
+        accountId: ids.clerk,
+        audience: 'citizen',
+      });
+      // The queue still lists it; its page explains, and offers no action.
+      expect(referencesOn((await agents.clerk.get('/staff/applications')).text)).toContain(
+        own.reference,
+      );
+      const page = await agents.clerk.get(`/staff/applications/${own.id}`);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('Vous avez déposé cette demande : vous ne pouvez pas la traiter');
+      expect(page.text).not.toContain(`/staff/applications/${own.id}/approve`);
+      expect(page.text).not.toContain(`/staff/applications/${own.id}/assign`);
+      expect(page.text).not.toContain(`/staff/applications/${own.id}/messages`);
+
+      for (const [action, form] of [
+        ['assign', {}],
+        ['approve', { conditions: '' }],
+        ['reject', { rejectionReason: 'Non' }],
+        ['request-information', { informationReason: 'Le plan?' }],
+        ['messages', { message: 'Bonjour' }],
+      ] as const) {
+        const res = await post(agents.clerk, `/staff/applications/${own.id}/${action}`, form);
+        expect([action, res.status]).toEqual([action, 403]);
+        expect(res.text).toContain('séparation des tâches');
+      }
+      const english = await agents.clerk
+        .get(`/staff/applications/${own.id}`)
+        .set('Cookie', 'guichet_lang=en');
+      expect(english.text).toContain('You filed this application: you cannot process it');
+      expect(await statusOf(own.id)).toMatchObject({ status: 'submitted', assigned_to: null });
+      const audit = await auditActions(own.id);
+      const refused = audit.filter((a) => a.action === 'application.processing_refused');
+      expect(refused.map((a) => a.after)).toEqual(
+        ['assign', 'approved', 'rejected', 'information_requested', 'message'].map((attempted) => ({
+          attempted,
+          reason: 'own-application',
+          status: 'submitted',
+        })),
+      );
+      expect(refused.every((a) => a.actor_type === 'staff')).toBe(true);
+      expect(audit.map((a) => a.action)).not.toContain('application.approved');
+
+      // A colleague processes it as usual.
+      const colleague = await post(agents.admin, `/staff/applications/${own.id}/approve`, {
+        conditions: '',
+      });
+      expect(colleague.status).toBe(303);
+      expect((await statusOf(own.id)).status).toBe('approved');
+    });
+
+    it('separation of duties: nor one filed for an SME they belong to, even as a plain member', async () => {
+      const applicant = await createPerson(db, { displayName: 'Jeanne Demandeuse' });
+      const sme = await smeFor(applicant.id);
+      await db.query(
+        `INSERT INTO organization_membership (organization_id, account_id, role) VALUES ($1, $2, 'member')`,
+        [sme, ids.admin],
+      );
+      const forSme = await fileBuildingPermit(portal.app, db, {
+        accountId: applicant.id,
+        audience: 'business',
+        organizationId: sme,
+      });
+      const page = await agents.admin.get(`/staff/applications/${forSme.id}`);
+      expect(page.text).toContain('une entreprise dont vous êtes membre');
+      expect(page.text).not.toContain(`/staff/applications/${forSme.id}/reject`);
+      const res = await post(agents.admin, `/staff/applications/${forSme.id}/reject`, {
+        rejectionReason: 'Incomplet',
+      });
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('une entreprise dont vous êtes membre');
+      expect((await statusOf(forSme.id)).status).toBe('submitted');
+      expect((await auditActions(forSme.id)).at(-1)).toMatchObject({
+        action: 'application.processing_refused',
+        actor_type: 'staff',
+        after: { attempted: 'rejected', reason: 'own-organization', status: 'submitted' },
+      });
+      // The rule lives in the service: any way in is refused the same.
+      const direct = await portal.app
+        .get(ApplicationProcessingService)
+        .approve({ accountId: ids.admin }, forSme.id, null, origin);
+      expect(direct).toEqual({
+        ok: false,
+        reason: 'conflict-of-interest',
+        conflict: 'own-organization',
+      });
+      // A clerk who is not a member processes it.
+      const other = await post(agents.clerk, `/staff/applications/${forSme.id}/reject`, {
+        rejectionReason: 'Incomplet',
+      });
+      expect(other.status).toBe(303);
+    });
+
     it('leaves an audit event, as staff, for every change', async () => {
       const { application } = await filed();
       const base = `/staff/applications/${application.id}`;
@@ -546,17 +640,29 @@ describe('staff: the applications queue and processing', () => {
       const download = await agents.clerk.get(href).buffer(true);
       expect(download.status).toBe(200);
       expect(download.headers['content-type']).toBe('application/pdf');
-      expect(download.headers['content-disposition']).toBe('attachment; filename=plan.pdf');
+      expect(download.headers['content-disposition']).toBe(
+        `attachment; filename="plan.pdf"; filename*=UTF-8''plan.pdf`,
+      );
       expect(download.headers['x-content-type-options']).toBe('nosniff');
       expect(Buffer.compare(download.body as Buffer, PDF)).toBe(0);
-      // A name with accents and quotes travels encoded (RFC 6266), never breaking the header.
+      // A name with accents and quotes travels encoded (RFC 6266), never breaking the
+      // header: an ASCII fallback without quotes, the exact name in filename*.
       await db.query(`UPDATE application_attachment SET filename = $2 WHERE id = $1`, [
         file.id,
         'Plan d’implantation "final".pdf',
       ]);
       const accented = await agents.clerk.get(href).buffer(true);
       expect(accented.headers['content-disposition']).toBe(
-        `attachment; filename="Plan d?implantation \\"final\\".pdf"; filename*=UTF-8''Plan%20d%E2%80%99implantation%20%22final%22.pdf`,
+        `attachment; filename="Plan d_implantation _final_.pdf"; filename*=UTF-8''Plan%20d%E2%80%99implantation%20%22final%22.pdf`,
+      );
+      // A name kept from before (plan.hta) reaches staff with the extension of its type.
+      await db.query(`UPDATE application_attachment SET filename = $2 WHERE id = $1`, [
+        file.id,
+        'plan.hta',
+      ]);
+      const renamed = await agents.clerk.get(href).buffer(true);
+      expect(renamed.headers['content-disposition']).toBe(
+        `attachment; filename="plan.pdf"; filename*=UTF-8''plan.pdf`,
       );
       // Another application's file id, or none, is not found.
       const { application: other } = await filed();

@@ -953,6 +953,59 @@ describe('staff: the feedback inbox, triage, replies, assisted channels and supe
     );
   });
 
+  it('leaves people’s contact details out of analysts’ exports, and audits every export', async () => {
+    const contacted = await item({
+      tags: ['contact-export'],
+      channel: 'phone',
+      contactName: 'Paul Contact',
+    });
+    const exports = (actorId: string) =>
+      db.query<{ actor_type: string; after: Record<string, unknown> }[]>(
+        `SELECT actor_type, after FROM audit_event
+          WHERE action = 'staff.exported' AND actor_id = $1
+            AND after->'filters'->>'tag' = 'contact-export'
+          ORDER BY id`,
+        [actorId],
+      );
+
+    const analyst = await agents.analyst.get('/staff/feedback.csv?tag=contact-export');
+    expect(analyst.status).toBe(200);
+    const lines = analyst.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe(
+      '"reference","sent_at","service","variant","stage","cohorts","channel","kind","severity","status","duplicate_of","sme","neq","consent_to_contact","language","page","application","recorded_by","assignee","tags","first_response_at","tried","happened","expected"',
+    );
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`"${contacted.reference}"`);
+    expect(analyst.text).not.toContain(resident.email);
+    expect(analyst.text).not.toContain('Julie Gagnon');
+    expect(analyst.text).not.toContain('Paul Contact');
+    expect(await exports(staffIds.analyst)).toEqual([
+      {
+        actor_type: 'staff',
+        after: {
+          export: 'feedback',
+          filters: expect.objectContaining({ tag: 'contact-export' }),
+          rows: 1,
+          omittedColumns: ['person', 'email', 'contact_name', 'contact_detail'],
+        },
+      },
+    ]);
+
+    // Those who answer people keep the contact columns; their export is audited too.
+    const clerk = await agents.clerk.get('/staff/feedback.csv?tag=contact-export');
+    expect(clerk.text).toContain('"person","email","contact_name","contact_detail"');
+    expect(clerk.text).toContain('Paul Contact');
+    const [clerkExport] = await exports(staffIds.clerk);
+    expect(clerkExport.after).toEqual({
+      export: 'feedback',
+      filters: expect.objectContaining({ tag: 'contact-export' }),
+      rows: 1,
+    });
+  });
+
   describe('assisted channels', () => {
     it('records feedback received by phone for an account holder: channel, recorder, stage and cohorts kept; in the inbox and their My feedback', async () => {
       const person = await createPerson(db, {

@@ -241,6 +241,23 @@ describe('staff: roles, the staff area, the audit log', () => {
       expect(still.role).toBe('clerk');
     });
 
+    it('refuses a name on more than one line, without adding anyone', async () => {
+      const page = await agents.admin.get('/staff/people');
+      const email = unique('twolines');
+      const res = await agents.admin
+        .post('/staff/people')
+        .type('form')
+        .send({
+          _csrf: csrfFrom(page.text),
+          displayName: 'Julie\nhttp://evil.example',
+          email,
+          role: 'clerk',
+        });
+      expect(res.status).toBe(422);
+      expect(res.text).toContain('Entrez le nom de la personne sur une seule ligne');
+      expect(await db.query(`SELECT 1 FROM account WHERE account.email = $1`, [email])).toEqual([]);
+    });
+
     it('refuses a form without its CSRF token', async () => {
       const res = await agents.admin
         .post('/staff/people')
@@ -358,6 +375,22 @@ describe('staff: roles, the staff area, the audit log', () => {
       const row = lines.find((line) => line.includes(registeredEmail))!;
       expect(row).toContain(`"'=HYPERLINK(""x"")"`);
       expect(row).toContain('""displayName"":""=HYPERLINK(\\""x\\"")""');
+      // The export itself is audited: who, which filters, how many rows.
+      const [exported] = await db.query(
+        `SELECT actor_type, entity_type, after FROM audit_event
+          WHERE action = 'staff.exported' AND actor_id = $1 AND after->>'export' = 'audit'
+          ORDER BY id DESC LIMIT 1`,
+        [ids.admin],
+      );
+      expect(exported).toEqual({
+        actor_type: 'staff',
+        entity_type: 'audit_event',
+        after: {
+          export: 'audit',
+          filters: expect.objectContaining({ action: 'account.registered' }),
+          rows: lines.length - 1,
+        },
+      });
     });
   });
 

@@ -51,9 +51,44 @@ export function buildingPermitAnswers(audience: 'citizen' | 'business'): Answers
   return answers;
 }
 
-/** A minimal valid PDF (the content check looks at the first bytes). */
-export const PDF = Buffer.from(
-  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+/**
+ * A minimal well-formed PDF of at least `size` bytes (a comment pads it): the
+ * content check reads its header, cross-reference table, startxref and %%EOF.
+ */
+export function pdfOfSize(size = 0): Buffer {
+  const objects = [
+    '1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n',
+    '2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n',
+  ];
+  const build = (padding: number) => {
+    let body = `%PDF-1.4\n%${'x'.repeat(padding)}\n`;
+    const offsets: number[] = [];
+    for (const object of objects) {
+      offsets.push(Buffer.byteLength(body, 'latin1'));
+      body += object;
+    }
+    const xref = Buffer.byteLength(body, 'latin1');
+    body += `xref\n0 3\n0000000000 65535 f \n`;
+    body += offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+    body += `trailer<</Size 3/Root 1 0 R>>\nstartxref\n${xref}\n%%EOF\n`;
+    return Buffer.from(body, 'latin1');
+  };
+  const smallest = build(0);
+  if (smallest.length >= size) return smallest;
+  // Offsets grow by a digit or so with the padding: adjust until the size is exact.
+  let padding = size - smallest.length;
+  let pdf = build(padding);
+  while (pdf.length > size && padding > 0) pdf = build(--padding);
+  return pdf;
+}
+
+/** A minimal well-formed PDF. */
+export const PDF = pdfOfSize();
+
+/** A real 1×1 PNG. */
+export const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
 );
 
 /**

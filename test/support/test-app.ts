@@ -147,3 +147,22 @@ export function csrfFrom(html: string): string {
   if (!match) throw new Error('no CSRF token on the page');
   return match[1];
 }
+
+/**
+ * Makes an account's sessions look older than they are: last seen `idleMinutes`
+ * ago and/or signed in `signedInHoursAgo` hours ago (as if time had passed).
+ */
+export async function ageSessions(
+  db: { query: (sql: string, params: unknown[]) => Promise<unknown> },
+  accountId: string,
+  { idleMinutes = 0, signedInHoursAgo }: { idleMinutes?: number; signedInHoursAgo?: number },
+): Promise<void> {
+  const now = Date.now();
+  const changes: Record<string, unknown> = { refreshedAt: now - idleMinutes * 60_000 };
+  if (signedInHoursAgo !== undefined)
+    changes.signedInAt = new Date(now - signedInHoursAgo * 3_600_000).toISOString();
+  await db.query(
+    `UPDATE http_session SET sess = (sess::jsonb || $2::jsonb)::json WHERE sess->>'accountId' = $1`,
+    [accountId, JSON.stringify(changes)],
+  );
+}

@@ -8,11 +8,15 @@ import {
   hashPassword,
   passwordProblem,
   verifyPassword,
+  type PasswordProblem,
 } from '../../platform/security/passwords.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { OutboxService } from '../notifications/outbox.service.js';
+import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
+import { KnownDevices, type KnownDevice } from './known-devices.js';
+import { SignInThrottle, type ThrottleKey } from './sign-in-throttle.js';
 
 export interface Account {
   id: string;
@@ -25,20 +29,35 @@ export interface Account {
 export type RegisterResult =
   { ok: true; accountId: string } | { ok: false; field: 'password'; problem: string };
 export type SignInResult =
-  | { ok: true; account: Account }
+  | { ok: true; account: Account; device: { value: string; maxAgeMs: number } }
   | { ok: false; reason: 'invalid' | 'unconfirmed' }
-  | { ok: false; reason: 'locked'; until: Date };
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
+export type ResetResult =
+  | { ok: true }
+  | { ok: false; problem: 'invalid-token' | PasswordProblem }
+  | { ok: false; problem: 'too-many'; retryAfterSeconds: number };
+export type ChangePasswordResult =
+  | { ok: true }
+  | {
+      ok: false;
+      problem: 'invalid';
+      errors: { field: 'currentPassword' | 'newPassword'; problem: string }[];
+    }
+  | { ok: false; problem: 'too-many'; retryAfterSeconds: number };
+export type CloseResult =
+  | { ok: true }
+  | { ok: false; problem: 'password' }
+  | { ok: false; problem: 'last-owner'; organizations: string[] };
 
 const CONFIRM_TTL_HOURS = 48;
 const RESET_TTL_MINUTES = 60;
-export const MAX_FAILED_SIGN_INS = 5;
-export const LOCK_MINUTES = 15;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 
 /**
- * People's accounts: registration with email confirmation, sign-in with a
- * temporary lock after repeated failures, password reset. Every change writes
- * its audit event (and its email, through the outbox) in the same transaction.
- * Messages never reveal whether an email address has an account.
+ * People's accounts: registration with email confirmation, sign-in throttled
+ * (never locked) after repeated failures, password reset and change. Every
+ * change writes its audit event (and its email, through the outbox) in the same
+ * transaction. Messages never reveal whether an email address has an account.
  */
 @Injectable()
 export class AccountService {
@@ -47,6 +66,9 @@ export class AccountService {
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
+    private readonly limiter: RateLimiter,
+    private readonly throttle: SignInThrottle,
+    private readonly devices: KnownDevices,
   ) {}
 
   async register(
@@ -63,7 +85,10 @@ export class AccountService {
         [email],
       );
       if (existing.length > 0) {
-        // Same answer as a new registration: the owner of the address is told by email.
+        // Same answer as a new registration: the owner of the address is told
+        // by email, a few times a day at most (no one can flood a mailbox).
+        const limit = await this.limiter.take('account-exists:email', email.toLowerCase());
+        if (!limit.allowed) return { ok: true, accountId: existing[0].id as string };
         await this.outbox.enqueue(manager, {
           kind: 'account-exists',
           to: email,
@@ -114,46 +139,59 @@ export class AccountService {
     });
   }
 
-  async signIn(emailInput: string, password: string, origin: RequestOrigin): Promise<SignInResult> {
-    const rows = await this.dataSource.query(
-      `SELECT id, email, display_name, preferred_locale, email_confirmed_at, password_hash, locked_until, closed_at
-       FROM account WHERE lower(email) = lower($1)`,
-      [emailInput.trim()],
+  /**
+   * Signs in (docs/adr/0015). Strangers are throttled: after a few wrong
+   * passwords for an email address (existing or not) or from a client address,
+   * each further attempt waits, longer and longer. A browser known for the
+   * account (a signed cookie left by an earlier sign-in) is not held back by
+   * those counts, only by its own failures, so the owner is never locked out.
+   */
+  async signIn(
+    emailInput: string,
+    password: string,
+    origin: RequestOrigin,
+    device?: KnownDevice,
+  ): Promise<SignInResult> {
+    const email = emailInput.trim();
+    const [row] = await this.dataSource.query(
+      `SELECT id, email, display_name, preferred_locale, email_confirmed_at, password_hash
+         FROM account WHERE lower(email) = lower($1) AND closed_at IS NULL`,
+      [email],
     );
-    const row = rows[0];
-    if (!row || row.closed_at) {
-      await verifyPassword(await decoyHash(), password);
-      return { ok: false, reason: 'invalid' };
+    const strangers: ThrottleKey[] = [
+      { kind: 'email', email },
+      { kind: 'ip', ip: origin.ip ?? 'unknown' },
+    ];
+    const known = row && device?.accountId === row.id ? device : undefined;
+    const trusted =
+      known !== undefined &&
+      (await this.throttle.waitSeconds([{ kind: 'device', nonce: known.nonce }])) === 0;
+    if (!trusted) {
+      for (const limit of [
+        await this.limiter.take('sign-in:ip', origin.ip ?? 'unknown'),
+        await this.limiter.take('sign-in:email', email.toLowerCase()),
+      ])
+        if (!limit.allowed)
+          return { ok: false, reason: 'throttled', retryAfterSeconds: limit.retryAfterSeconds };
+      const wait = await this.throttle.waitSeconds(strangers);
+      if (wait > 0) return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
     }
-    if (row.locked_until && new Date(row.locked_until) > new Date()) {
-      return { ok: false, reason: 'locked', until: new Date(row.locked_until) };
-    }
-    if (!(await verifyPassword(row.password_hash, password))) {
-      return this.dataSource.transaction(async (manager) => {
-        const [updated] = await returningRows<{ locked_until: Date | null }>(
-          manager,
-          `UPDATE account SET failed_sign_ins = failed_sign_ins + 1,
-             locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN now() + make_interval(mins => $3) END
-           WHERE id = $1 RETURNING failed_sign_ins, locked_until`,
-          [row.id, MAX_FAILED_SIGN_INS, LOCK_MINUTES],
-        );
-        if (updated.locked_until) {
-          await manager.query(`UPDATE account SET failed_sign_ins = 0 WHERE id = $1`, [row.id]);
+    // A decoy hash when no account matches: the answer takes as long either way.
+    const right = await verifyPassword(row?.password_hash ?? (await decoyHash()), password);
+    if (!row || !right) {
+      await this.dataSource.transaction(async (manager) => {
+        const keys: ThrottleKey[] = trusted ? [{ kind: 'device', nonce: known.nonce }] : strangers;
+        const until = await this.throttle.fail(manager, keys);
+        if (until && row)
           await this.audit.record(manager, {
             actor: { type: 'system', id: 'sign-in' },
-            action: 'account.locked',
+            action: 'account.sign_in_throttled',
             entity: { type: 'account', id: row.id },
-            after: { lockedUntil: updated.locked_until },
+            after: { until, knownDevice: trusted },
             ...origin,
           });
-          return {
-            ok: false,
-            reason: 'locked',
-            until: new Date(updated.locked_until),
-          } as SignInResult;
-        }
-        return { ok: false, reason: 'invalid' } as SignInResult;
       });
+      return { ok: false, reason: 'invalid' };
     }
     const account: Account = {
       id: row.id,
@@ -167,9 +205,11 @@ export class AccountService {
       return { ok: false, reason: 'unconfirmed' };
     }
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE account SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1`,
-        [row.id],
+      // From a known browser, only its own count is forgotten: strangers trying
+      // this email address are still slowed. The client address's count stays.
+      await this.throttle.clear(
+        manager,
+        trusted ? [{ kind: 'device', nonce: known.nonce }] : [{ kind: 'email', email }],
       );
       await this.audit.record(manager, {
         actor: { type: 'person', id: row.id },
@@ -178,7 +218,7 @@ export class AccountService {
         ...origin,
       });
     });
-    return { ok: true, account };
+    return { ok: true, account, device: this.devices.issue(account.id) };
   }
 
   /**
@@ -214,38 +254,38 @@ export class AccountService {
   }
 
   /**
-   * Sets a new password with a reset token: checks the password first (the token
-   * stays usable if it is refused), then, in one transaction, uses the token,
-   * changes the hash, lifts any lock, signs every session of the account out,
-   * audits and tells the person by email.
+   * Sets a new password with a reset token. The token is checked first (a
+   * refusal costs no password hashing), rate limited by client address; then
+   * the password (the token stays usable if it is refused); then, in one
+   * transaction: the token is used, every other reset link of the account stops
+   * working, the hash changes, sign-in throttling of the address is lifted,
+   * every session of the account is signed out, audited, and the person told by
+   * email.
    */
   async resetPassword(
     token: string,
     password: string,
     origin: RequestOrigin,
-  ): Promise<{ ok: true } | { ok: false; problem: string }> {
-    const preview = await this.dataSource.query(
-      `SELECT a.email FROM account_token t JOIN account a ON a.id = t.account_id
-       WHERE t.token_hash = $1 AND t.purpose = 'reset-password'`,
+  ): Promise<ResetResult> {
+    const limit = await this.limiter.take('reset-choose:ip', origin.ip ?? 'unknown');
+    if (!limit.allowed)
+      return { ok: false, problem: 'too-many', retryAfterSeconds: limit.retryAfterSeconds };
+    if (!TOKEN_SHAPE.test(token)) return { ok: false, problem: 'invalid-token' };
+    const [holder] = await this.dataSource.query(
+      `SELECT account.email FROM account_token JOIN account ON account.id = account_token.account_id
+        WHERE account_token.token_hash = $1 AND account_token.purpose = 'reset-password'
+          AND account_token.used_at IS NULL AND account_token.expires_at > now()
+          AND account.closed_at IS NULL`,
       [tokenHash(token)],
     );
-    const problem = passwordProblem(password, preview[0]?.email);
+    if (!holder) return { ok: false, problem: 'invalid-token' };
+    const problem = passwordProblem(password, holder.email);
     if (problem) return { ok: false, problem };
     const passwordHash = await hashPassword(password);
-    return this.dataSource.transaction(async (manager) => {
+    return this.dataSource.transaction(async (manager): Promise<ResetResult> => {
       const accountId = await this.useToken(manager, token, 'reset-password');
-      if (!accountId) return { ok: false, problem: 'invalid-token' } as const;
-      const [row] = await returningRows<{
-        email: string;
-        display_name: string;
-        preferred_locale: Locale;
-      }>(
-        manager,
-        `UPDATE account SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL,
-           email_confirmed_at = coalesce(email_confirmed_at, now()), updated_at = now()
-         WHERE id = $1 RETURNING email, display_name, preferred_locale`,
-        [accountId, passwordHash],
-      );
+      if (!accountId) return { ok: false, problem: 'invalid-token' };
+      await this.setPassword(manager, accountId, passwordHash);
       await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1`, [accountId]);
       await this.audit.record(manager, {
         actor: { type: 'person', id: accountId },
@@ -253,13 +293,82 @@ export class AccountService {
         entity: { type: 'account', id: accountId },
         ...origin,
       });
-      await this.outbox.enqueue(manager, {
-        kind: 'password-changed',
-        to: row.email,
-        locale: row.preferred_locale,
-        values: { name: row.display_name, link: `${this.config.PUBLIC_URL}/password-reset` },
+      return { ok: true };
+    });
+  }
+
+  /**
+   * A signed-in person changes their password: the current one first (rate
+   * limited per account, so a session left open cannot be used to guess it),
+   * the new one under the same rules as at registration. Every other session of
+   * the account is signed out and every reset link stops working; audited, and
+   * the person told by email.
+   */
+  async changePassword(
+    accountId: string,
+    keepSessionId: string,
+    input: { currentPassword: string; newPassword: string },
+    origin: RequestOrigin,
+  ): Promise<ChangePasswordResult> {
+    const limit = await this.limiter.take('password-change:account', accountId);
+    if (!limit.allowed)
+      return { ok: false, problem: 'too-many', retryAfterSeconds: limit.retryAfterSeconds };
+    const [row] = await this.dataSource.query(
+      `SELECT email, password_hash FROM account WHERE id = $1 AND closed_at IS NULL`,
+      [accountId],
+    );
+    const errors: { field: 'currentPassword' | 'newPassword'; problem: string }[] = [];
+    if (!input.currentPassword) errors.push({ field: 'currentPassword', problem: 'required' });
+    else if (!row || !(await verifyPassword(row.password_hash, input.currentPassword)))
+      errors.push({ field: 'currentPassword', problem: 'incorrect' });
+    const problem = input.newPassword ? passwordProblem(input.newPassword, row?.email) : 'required';
+    if (problem) errors.push({ field: 'newPassword', problem });
+    if (errors.length > 0 || !row) return { ok: false, problem: 'invalid', errors };
+    const passwordHash = await hashPassword(input.newPassword);
+    await this.dataSource.transaction(async (manager) => {
+      await this.setPassword(manager, accountId, passwordHash);
+      await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1 AND sid <> $2`, [
+        accountId,
+        keepSessionId,
+      ]);
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'account.password_changed',
+        entity: { type: 'account', id: accountId },
+        ...origin,
       });
-      return { ok: true } as const;
+    });
+    return { ok: true };
+  }
+
+  /**
+   * The new hash, and what goes with it: reset links stop working, throttling
+   * of the address is lifted, the address counts as confirmed (a reset link
+   * proved it), and the person is told by email.
+   */
+  private async setPassword(manager: EntityManager, accountId: string, passwordHash: string) {
+    const [row] = await returningRows<{
+      email: string;
+      display_name: string;
+      preferred_locale: Locale;
+    }>(
+      manager,
+      `UPDATE account SET password_hash = $2,
+         email_confirmed_at = coalesce(email_confirmed_at, now()), updated_at = now()
+       WHERE id = $1 RETURNING email, display_name, preferred_locale`,
+      [accountId, passwordHash],
+    );
+    await manager.query(
+      `UPDATE account_token SET used_at = now()
+        WHERE account_id = $1 AND purpose = 'reset-password' AND used_at IS NULL`,
+      [accountId],
+    );
+    await this.throttle.clear(manager, [{ kind: 'email', email: row.email }]);
+    await this.outbox.enqueue(manager, {
+      kind: 'password-changed',
+      to: row.email,
+      locale: row.preferred_locale,
+      values: { name: row.display_name, link: `${this.config.PUBLIC_URL}/password-reset` },
     });
   }
 
@@ -291,33 +400,77 @@ export class AccountService {
   }
 
   /**
-   * Closes an account after checking its password (docs/adr/0005): anonymises
-   * the row, deletes its sessions and tokens, audits without personal data.
+   * Closes an account after checking its password (docs/adr/0005). Refused
+   * while the person is the last owner of an SME. Otherwise, in one
+   * transaction: their memberships end (each audited on its SME), the row is
+   * anonymised, its sessions and tokens are deleted, the emails addressed to
+   * it and the rate-limit and sign-in counters kept about it are scrubbed, and
+   * the closing is audited without personal data.
    */
-  async close(accountId: string, password: string, origin: RequestOrigin): Promise<boolean> {
+  async close(accountId: string, password: string, origin: RequestOrigin): Promise<CloseResult> {
     const [row] = await this.dataSource.query(
       `SELECT password_hash FROM account WHERE id = $1 AND closed_at IS NULL`,
       [accountId],
     );
-    if (!row || !(await verifyPassword(row.password_hash, password))) return false;
-    await this.dataSource.transaction(async (manager) => {
+    if (!row || !(await verifyPassword(row.password_hash, password)))
+      return { ok: false, problem: 'password' };
+    return this.dataSource.transaction(async (manager): Promise<CloseResult> => {
+      const [account] = await manager.query(
+        `SELECT email FROM account WHERE id = $1 AND closed_at IS NULL FOR UPDATE`,
+        [accountId],
+      );
+      if (!account) return { ok: false, problem: 'password' };
+      // The SMEs' rows locked (as the organizations module does for every
+      // change of owners), so no other owner can leave at the same moment.
+      const orphans = await manager.query<{ legal_name: string }[]>(
+        `SELECT organization.legal_name FROM organization
+           JOIN organization_membership mine ON mine.organization_id = organization.id
+          WHERE mine.account_id = $1 AND mine.role = 'owner'
+            AND NOT EXISTS (SELECT 1 FROM organization_membership other
+                             WHERE other.organization_id = organization.id
+                               AND other.role = 'owner' AND other.account_id <> $1)
+          ORDER BY organization.legal_name, organization.id
+          FOR UPDATE OF organization`,
+        [accountId],
+      );
+      if (orphans.length > 0)
+        return {
+          ok: false,
+          problem: 'last-owner',
+          organizations: orphans.map((o) => o.legal_name),
+        };
+      const ended = await returningRows<{ organization_id: string; role: string }>(
+        manager,
+        `DELETE FROM organization_membership WHERE account_id = $1 RETURNING organization_id, role`,
+        [accountId],
+      );
+      for (const membership of ended)
+        await this.audit.record(manager, {
+          actor: { type: 'person', id: accountId },
+          action: 'organization.member_left',
+          entity: { type: 'organization', id: membership.organization_id },
+          before: { accountId, role: membership.role },
+          ...origin,
+        });
       await manager.query(
         `UPDATE account SET email = 'closed+' || id || '@closed.invalid', display_name = '',
-           password_hash = '!', email_confirmed_at = NULL, failed_sign_ins = 0, locked_until = NULL,
-           closed_at = now(), updated_at = now()
+           password_hash = '!', email_confirmed_at = NULL, closed_at = now(), updated_at = now()
          WHERE id = $1`,
         [accountId],
       );
       await manager.query(`DELETE FROM account_token WHERE account_id = $1`, [accountId]);
       await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1`, [accountId]);
+      await this.outbox.forgetRecipient(manager, account.email);
+      await this.limiter.forget(manager, [account.email.toLowerCase(), accountId]);
+      await this.throttle.clear(manager, [{ kind: 'email', email: account.email }]);
       await this.audit.record(manager, {
         actor: { type: 'person', id: accountId },
         action: 'account.closed',
         entity: { type: 'account', id: accountId },
         ...origin,
       });
+      return { ok: true };
     });
-    return true;
   }
 
   /**
@@ -405,7 +558,7 @@ export class AccountService {
     token: string,
     purpose: string,
   ): Promise<string | undefined> {
-    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
+    if (!TOKEN_SHAPE.test(token)) return undefined;
     const rows = await returningRows<{ account_id: string }>(
       manager,
       `UPDATE account_token SET used_at = now()

@@ -5,9 +5,11 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
 import { SESSION_COOKIE } from '../../platform/http/sessions.js';
+import { AppConfig } from '../../platform/config/app-config.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { PASSWORD_MIN_LENGTH, passwordProblem } from '../../platform/security/passwords.js';
 import { AccountService, type Account } from './account.service.js';
+import { KNOWN_DEVICE_COOKIE, KNOWN_DEVICE_PATH, KnownDevices } from './known-devices.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { REGISTER_FIELDS, RegisterDto } from './dto/register.dto.js';
 import { SIGN_IN_FIELDS, SignInDto } from './dto/sign-in.dto.js';
@@ -21,6 +23,8 @@ export class AccountsController {
     private readonly accounts: AccountService,
     private readonly i18n: I18nService,
     private readonly limiter: RateLimiter,
+    private readonly devices: KnownDevices,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('register')
@@ -53,7 +57,7 @@ export class AccountsController {
       email: value.email,
       preferredLocale: value.preferredLocale,
     };
-    const limit = await this.limiter.hit(`register:ip:${req.ip}`, 20, 3600);
+    const limit = await this.limiter.take('register:ip', req.ip ?? 'unknown');
     if (!limit.allowed) {
       return this.tooMany(req, res, view, title, limit.retryAfterSeconds, values);
     }
@@ -129,11 +133,6 @@ export class AccountsController {
     );
     const values = { email: value.email };
     const title = 'accounts.signIn.title';
-    const byIp = await this.limiter.hit(`sign-in:ip:${req.ip}`, 30, 900);
-    if (!byIp.allowed)
-      return this.tooMany(req, res, 'accounts/sign-in', title, byIp.retryAfterSeconds, values, {
-        returnTo,
-      });
     if (errors.length > 0)
       return this.renderForm(req, res, 'accounts/sign-in', title, 422, {
         values,
@@ -141,31 +140,47 @@ export class AccountsController {
         returnTo,
       });
 
-    const result = await this.accounts.signIn(value.email, value.password, origin(req, res));
+    const device = this.devices.read(
+      (req.cookies as Record<string, unknown>)?.[KNOWN_DEVICE_COOKIE],
+    );
+    const result = await this.accounts.signIn(
+      value.email,
+      value.password,
+      origin(req, res),
+      device,
+    );
+    if (!result.ok && result.reason === 'throttled')
+      return this.tooMany(req, res, 'accounts/sign-in', title, result.retryAfterSeconds, values, {
+        returnTo,
+      });
     if (!result.ok) {
-      const message =
-        result.reason === 'locked'
-          ? this.i18n.t(locale, 'accounts.errors.locked', {
-              minutes: Math.max(1, Math.ceil((result.until.getTime() - Date.now()) / 60_000)),
-            })
-          : this.i18n.t(
-              locale,
-              result.reason === 'unconfirmed'
-                ? 'accounts.errors.unconfirmed'
-                : 'accounts.errors.signInFailed',
-            );
+      const message = this.i18n.t(
+        locale,
+        result.reason === 'unconfirmed'
+          ? 'accounts.errors.unconfirmed'
+          : 'accounts.errors.signInFailed',
+      );
       return this.renderForm(req, res, 'accounts/sign-in', title, 422, {
         values,
         errors: [{ field: 'email', message }],
         returnTo,
       });
     }
+    // This browser is now known for the account (docs/adr/0015).
+    res.cookie(KNOWN_DEVICE_COOKIE, result.device.value, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.PUBLIC_URL.startsWith('https:'),
+      path: KNOWN_DEVICE_PATH,
+      maxAge: result.device.maxAgeMs,
+    });
     // A new session id at sign-in (no fixation), then the account in it.
-    // What a step page kept when the session expired survives the new session.
+    // What a step page kept when the session expired survives the new session,
+    // for the account it was typed for only (ADR 0016).
     const pendingInput = req.session.pendingInput;
     req.session.regenerate((error) => {
       if (error) return res.status(500).end();
-      if (pendingInput) req.session.pendingInput = pendingInput;
+      if (pendingInput?.accountId === result.account.id) req.session.pendingInput = pendingInput;
       req.session.accountId = result.account.id;
       req.session.signedInAt = new Date().toISOString();
       req.session.save(() => res.redirect(303, returnTo));
@@ -191,6 +206,7 @@ export class AccountsController {
       navActive: 'account',
       account,
       saved: req.query.saved === '1',
+      passwordChanged: req.query.password === 'changed',
     });
   }
 

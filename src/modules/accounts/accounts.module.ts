@@ -10,11 +10,13 @@ import { ActingAsService } from './acting-as.service.js';
 import { PasswordResetController } from './password-reset.controller.js';
 import { ProfileController } from './profile.controller.js';
 import { SessionContextMiddleware } from './session-context.middleware.js';
+import { KnownDevices } from './known-devices.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 
 @Module({
   imports: [AuditModule, NotificationsModule, OrganizationsModule],
   controllers: [AccountsController, PasswordResetController, ProfileController, ActingAsController],
-  providers: [ActingAsService, AccountService, IdentityReadModel],
+  providers: [ActingAsService, AccountService, IdentityReadModel, KnownDevices, SignInThrottle],
   exports: [ActingAsService, AccountService],
 })
 export class AccountsModule implements NestModule {

@@ -41,8 +41,8 @@ export class PasswordResetController {
         errors,
       });
     }
-    const byIp = await this.limiter.hit(`reset:ip:${req.ip}`, 10, 3600);
-    const byEmail = await this.limiter.hit(`reset:email:${email.toLowerCase()}`, 3, 3600);
+    const byIp = await this.limiter.take('reset:ip', req.ip ?? 'unknown');
+    const byEmail = await this.limiter.take('reset:email', email.toLowerCase());
     if (!byIp.allowed || !byEmail.allowed) {
       const seconds = Math.max(
         byIp.allowed ? 0 : byIp.retryAfterSeconds,
@@ -96,6 +96,16 @@ export class PasswordResetController {
     if (result.problem === 'invalid-token') {
       return res.status(410).render('accounts/link-expired', {
         pageTitle: this.i18n.t(locale, 'accounts.linkExpired.title'),
+      });
+    }
+    if (result.problem === 'too-many') {
+      res.setHeader('Retry-After', String(result.retryAfterSeconds));
+      const message = this.i18n.t(locale, 'accounts.errors.tooMany', {
+        minutes: Math.max(1, Math.ceil(result.retryAfterSeconds / 60)),
+      });
+      return this.render(req, res, 'accounts/password-choose', title, 429, {
+        token,
+        errors: [{ field: 'password', message }],
       });
     }
     const message = this.i18n.t(locale, `accounts.errors.password.${result.problem}`, {

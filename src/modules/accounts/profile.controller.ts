@@ -4,12 +4,14 @@ import { validateForm } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { SESSION_COOKIE } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { PASSWORD_MIN_LENGTH } from '../../platform/security/passwords.js';
 import { AccountService, type Account } from './account.service.js';
 import { PROFILE_FIELDS, ProfileDto } from './dto/profile.dto.js';
 import { requestOrigin } from '../audit/request-origin.js';
 
 const PROFILE = { view: 'accounts/profile', titleKey: 'accounts.profile.title' };
 const CLOSE = { view: 'accounts/close', titleKey: 'accounts.close.title' };
+const PASSWORD = { view: 'accounts/change-password', titleKey: 'accounts.changePassword.title' };
 
 /** The signed-in person's own details: change them, or close the account. */
 @Controller('account')
@@ -56,18 +58,79 @@ export class ProfileController {
     renderForm(req, res, this.i18n, CLOSE, 200);
   }
 
+  @Get('password')
+  showPassword(@Req() req: Request, @Res() res: Response) {
+    if (!this.signedIn(req, res)) return;
+    renderForm(req, res, this.i18n, PASSWORD, 200);
+  }
+
+  @Post('password')
+  async changePassword(
+    @Body() body: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const account = this.signedIn(req, res);
+    if (!account) return;
+    const locale = res.locals.locale as Locale;
+    const typed = (name: string) => (typeof body?.[name] === 'string' ? body[name] : '');
+    const result = await this.accounts.changePassword(
+      account.id,
+      req.sessionID,
+      { currentPassword: typed('currentPassword'), newPassword: typed('newPassword') },
+      requestOrigin(req, res),
+    );
+    if (result.ok) return res.redirect(303, '/account?password=changed');
+    if (result.problem === 'too-many') {
+      res.setHeader('Retry-After', String(result.retryAfterSeconds));
+      const message = this.i18n.t(locale, 'accounts.errors.tooMany', {
+        minutes: Math.max(1, Math.ceil(result.retryAfterSeconds / 60)),
+      });
+      return renderForm(req, res, this.i18n, PASSWORD, 429, {
+        errors: [{ field: 'currentPassword', message }],
+      });
+    }
+    const errors = result.errors.map(({ field, problem }) => ({
+      field,
+      message:
+        problem === 'required'
+          ? this.i18n.t(
+              locale,
+              field === 'currentPassword'
+                ? 'accounts.errors.passwordRequired'
+                : 'accounts.errors.newPasswordRequired',
+            )
+          : problem === 'incorrect'
+            ? this.i18n.t(locale, 'accounts.errors.passwordIncorrect')
+            : this.i18n.t(locale, `accounts.errors.password.${problem}`, {
+                min: PASSWORD_MIN_LENGTH,
+              }),
+    }));
+    renderForm(req, res, this.i18n, PASSWORD, 422, { errors });
+  }
+
   @Post('close')
   async close(@Body('password') password: unknown, @Req() req: Request, @Res() res: Response) {
     const account = this.signedIn(req, res);
     if (!account) return;
     const locale = res.locals.locale as Locale;
     const typed = typeof password === 'string' ? password : '';
-    const closed =
-      typed !== '' && (await this.accounts.close(account.id, typed, requestOrigin(req, res)));
-    if (!closed) {
-      const key = typed ? 'accounts.errors.passwordIncorrect' : 'accounts.errors.passwordRequired';
+    if (!typed)
       return renderForm(req, res, this.i18n, CLOSE, 422, {
-        errors: [{ field: 'password', message: this.i18n.t(locale, key) }],
+        errors: [
+          { field: 'password', message: this.i18n.t(locale, 'accounts.errors.passwordRequired') },
+        ],
+      });
+    const result = await this.accounts.close(account.id, typed, requestOrigin(req, res));
+    if (!result.ok) {
+      const message =
+        result.problem === 'last-owner'
+          ? this.i18n.t(locale, 'accounts.errors.lastOwner', {
+              organizations: result.organizations.join(', '),
+            })
+          : this.i18n.t(locale, 'accounts.errors.passwordIncorrect');
+      return renderForm(req, res, this.i18n, CLOSE, 422, {
+        errors: [{ field: 'password', message }],
       });
     }
     req.session.destroy(() => {

@@ -1,6 +1,11 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { csrfToken, refreshSessionExpiry } from '../../platform/http/sessions.js';
+import { AppConfig } from '../../platform/config/app-config.js';
+import {
+  csrfToken,
+  expireSessionIfDue,
+  refreshSessionExpiry,
+} from '../../platform/http/sessions.js';
 import { Sessions } from '../../platform/platform.module.js';
 import type { ActingAs } from './acting-as.js';
 import { IdentityReadModel } from './identity.read-model.js';
@@ -8,7 +13,8 @@ import { IdentityReadModel } from './identity.read-model.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * On every page: the session from PostgreSQL, then — in one query — who is
+ * On every page: the session from PostgreSQL (signed out once idle or too old,
+ * see expireSessionIfDue), then — in one query — who is
  * signed in (a closed account is signed out), whether they are staff, and who
  * they act as (themselves, or an SME they still belong to), for the views and
  * the flags.
@@ -18,9 +24,12 @@ export class SessionContextMiddleware implements NestMiddleware {
   constructor(
     private readonly sessions: Sessions,
     private readonly identities: IdentityReadModel,
+    private readonly config: AppConfig,
   ) {}
 
+  /** Runs once per request, even when a route's multipart reader asked for it first. */
   use(req: Request, res: Response, next: NextFunction) {
+    if (res.locals.actingAs) return next();
     this.sessions.middleware(req, res, (error?: unknown) => {
       if (error) return next(error);
       this.resolve(req, res).then(() => next(), next);
@@ -28,6 +37,7 @@ export class SessionContextMiddleware implements NestMiddleware {
   }
 
   private async resolve(req: Request, res: Response) {
+    if (req.session) expireSessionIfDue(req, this.config);
     const accountId = req.session?.accountId;
     const actingFor = req.session?.actingAsOrganizationId;
     const identity =

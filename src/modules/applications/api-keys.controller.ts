@@ -2,6 +2,8 @@ import { Body, Controller, Get, NotFoundException, Param, Post, Req, Res } from 
 import type { Request, Response } from 'express';
 import { errorsByField, type FieldError } from '../../platform/forms/form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { signedIn } from '../organizations/organizations.controller.js';
@@ -30,6 +32,7 @@ export class ApiKeysController {
   constructor(
     private readonly keys: ApiKeysService,
     private readonly i18n: I18nService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -79,6 +82,7 @@ export class ApiKeysController {
       organization: created.organization,
       name: form.name,
       token: created.token,
+      expires: cityDateFormat(locale).format(created.key.expiresAt),
       scopes: form.scopes.map((s) => this.i18n.t(locale, scopeKey(s))),
     });
   }
@@ -133,7 +137,9 @@ export class ApiKeysController {
         created: when.format(k.createdAt),
         lastUsed: k.lastUsedAt ? when.format(k.lastUsedAt) : undefined,
         revoked: k.revokedAt ? when.format(k.revokedAt) : undefined,
+        expires: cityDateFormat(locale).format(k.expiresAt),
       })),
+      ttlDays: this.config.API_KEY_TTL_DAYS,
       activeCount: keys.filter((k) => !k.revokedAt).length,
       scopes: API_SCOPES.map((scope, i) => ({
         value: scope,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -27,7 +28,13 @@ export interface ApiKeySummary {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
   revokedBy: string | null;
-  /** False once its creator has left the SME or closed their account: the key no longer works. */
+  /** When it stops working (API_KEY_TTL_DAYS after its creation). */
+  expiresAt: Date;
+  expired: boolean;
+  /**
+   * False once its creator is no longer one of the SME's owners (made a
+   * member, removed, or their account closed): the key no longer works.
+   */
   creatorActive: boolean;
 }
 
@@ -70,15 +77,18 @@ interface KeyRow {
   last_used_at: Date | null;
   revoked_at: Date | null;
   revoked_by_name: string | null;
+  expires_at: Date;
+  expired: boolean;
   creator_active: boolean;
 }
 
 /**
  * SMEs' keys to the JSON API. The owners of an SME create them (the token is
  * shown once; only its SHA-256 is stored), see them with when each was last
- * used, and revoke them. A key acts for its SME, in the name of the owner who
- * created it, within its scopes. Every change writes its audit event in the
- * same transaction.
+ * used and when it expires, and revoke them. A key acts for its SME, in the
+ * name of the owner who created it, within its scopes, until it expires
+ * (API_KEY_TTL_DAYS) and while its creator is one of the SME's owners. Every
+ * change writes its audit event in the same transaction.
  */
 @Injectable()
 export class ApiKeysService {
@@ -86,6 +96,7 @@ export class ApiKeysService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly organizations: OrganizationService,
+    private readonly config: AppConfig,
   ) {}
 
   /** The SME's keys, newest first (revoked ones too), for its owners only. */
@@ -98,7 +109,8 @@ export class ApiKeysService {
     const rows = await this.dataSource.query<KeyRow[]>(
       `SELECT k.id, k.name, k.token_prefix, k.scopes, k.created_at, creator.display_name AS created_by_name,
               k.last_used_at, k.revoked_at, revoker.display_name AS revoked_by_name,
-              (creator.closed_at IS NULL AND m.account_id IS NOT NULL) AS creator_active
+              k.expires_at, k.expires_at <= now() AS expired,
+              (creator.closed_at IS NULL AND m.role IS NOT DISTINCT FROM 'owner') AS creator_active
          FROM api_key k
          LEFT JOIN account creator ON creator.id = k.created_by
          LEFT JOIN organization_membership m
@@ -120,6 +132,8 @@ export class ApiKeysService {
         lastUsedAt: r.last_used_at,
         revokedAt: r.revoked_at,
         revokedBy: r.revoked_by_name,
+        expiresAt: r.expires_at,
+        expired: r.expired,
         creatorActive: r.creator_active,
       })),
     };
@@ -135,7 +149,9 @@ export class ApiKeysService {
     organizationId: string,
     input: { name: string; scopes: ApiScope[] },
     origin: RequestOrigin,
-  ): Promise<ApiKeyOutcome<{ token: string; key: { id: string; prefix: string } }>> {
+  ): Promise<
+    ApiKeyOutcome<{ token: string; key: { id: string; prefix: string; expiresAt: Date } }>
+  > {
     const scopes = API_SCOPES.filter((s) => input.scopes.includes(s));
     const name = input.name.trim();
     if (scopes.length === 0 || name.length === 0 || name.length > API_KEY_NAME_MAX)
@@ -145,20 +161,29 @@ export class ApiKeysService {
       if (!access.ok) return access;
       const prefix = `gk_${newToken().replace(/[-_]/g, '').slice(0, 8)}`;
       const token = `${prefix}_${newToken()}`;
-      const [row] = await manager.query<{ id: string }[]>(
-        `INSERT INTO api_key (organization_id, name, token_prefix, token_hash, scopes, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [organizationId, name, prefix, tokenHash(token), scopes, actorId],
+      const [row] = await manager.query<{ id: string; expires_at: Date }[]>(
+        `INSERT INTO api_key (organization_id, name, token_prefix, token_hash, scopes, created_by, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7))
+         RETURNING id, expires_at`,
+        [
+          organizationId,
+          name,
+          prefix,
+          tokenHash(token),
+          scopes,
+          actorId,
+          this.config.API_KEY_TTL_DAYS,
+        ],
       );
       await this.audit.record(manager, {
         actor: { type: 'person', id: actorId },
         actingAs: { audience: 'business', organizationId },
         action: 'api_key.created',
         entity: { type: 'api_key', id: row.id },
-        after: { organizationId, name, prefix, scopes },
+        after: { organizationId, name, prefix, scopes, expiresAt: row.expires_at },
         ...origin,
       });
-      return { ...access, token, key: { id: row.id, prefix } };
+      return { ...access, token, key: { id: row.id, prefix, expiresAt: row.expires_at } };
     });
   }
 
@@ -203,10 +228,11 @@ export class ApiKeysService {
   }
 
   /**
-   * Who a bearer token acts for, or undefined for a malformed, unknown or
-   * revoked one, or one whose creator no longer belongs to the SME (or closed
-   * their account): applications are filed in their name, so a key does not
-   * outlive its creator's place in the SME. Marks the key used, at most once a
+   * Who a bearer token acts for, or undefined for a malformed, unknown,
+   * revoked or expired one, or one whose creator is no longer one of the SME's
+   * owners (made a member, removed, or their account closed): applications
+   * are filed in their name, and only owners hold keys, so a key does not
+   * outlive its creator's ownership. Checked on every request. Marks the key used, at most once a
    * minute, so a busy client does not cost a write per request.
    */
   async authenticate(token: string): Promise<ApiKeyPrincipal | undefined> {
@@ -228,8 +254,9 @@ export class ApiKeysService {
          JOIN organization o ON o.id = k.organization_id
          JOIN organization_membership m
            ON m.organization_id = k.organization_id AND m.account_id = k.created_by
+          AND m.role = 'owner'
          JOIN account creator ON creator.id = k.created_by AND creator.closed_at IS NULL
-        WHERE k.token_hash = $1 AND k.revoked_at IS NULL`,
+        WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND k.expires_at > now()`,
       [tokenHash(token)],
     );
     if (!row?.created_by) return undefined;

@@ -19,9 +19,20 @@ export const MAX_NOTE_LENGTH = 5000;
 
 export type TextProblem = 'required' | 'too-long';
 
+/**
+ * Why a staff member may not process an application (separation of duties):
+ * they filed it, or they belong to the SME it was filed for.
+ */
+export type ConflictOfInterest = 'own-application' | 'own-organization';
+
+/** The actions a clerk takes on an application (named in the audit of a refusal). */
+export type ProcessingAction =
+  'assign' | 'information_requested' | 'approved' | 'rejected' | 'message';
+
 export type ProcessingResult =
   | { ok: true; application: Application; changed: boolean }
   | { ok: false; reason: 'not-found' | 'not-allowed' }
+  | { ok: false; reason: 'conflict-of-interest'; conflict: ConflictOfInterest }
   | { ok: false; reason: 'invalid'; problem: TextProblem };
 
 type Decision = Extract<ApplicationStatus, 'information_requested' | 'approved' | 'rejected'>;
@@ -37,6 +48,9 @@ type Decision = Extract<ApplicationStatus, 'information_requested' | 'approved' 
  * after) and queues the applicant's email in the outbox. Drafts do not exist
  * for staff: they answer "not found". A clerk who acts on an application nobody
  * has taken becomes its assignee.
+ *
+ * Separation of duties (docs/adr/0018): nobody processes an application they
+ * filed or one filed for an SME they belong to; the refusal is audited.
  */
 @Injectable()
 export class ApplicationProcessingService {
@@ -58,6 +72,8 @@ export class ApplicationProcessingService {
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lock(manager, id);
       if (!current) return { ok: false, reason: 'not-found' };
+      const refused = await this.refuseConflict(manager, staff, current, 'assign', origin);
+      if (refused) return refused;
       const moves = canTransition(current.status, 'in_review', 'staff');
       const final = !moves && !STILL_OPEN.includes(current.status);
       if (final) return { ok: false, reason: 'not-allowed' };
@@ -131,6 +147,8 @@ export class ApplicationProcessingService {
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lock(manager, id);
       if (!current) return { ok: false, reason: 'not-found' };
+      const refused = await this.refuseConflict(manager, staff, current, 'message', origin);
+      if (refused) return refused;
       const text = body.trim();
       const problem = textProblem(text, true);
       if (problem) return { ok: false, reason: 'invalid', problem };
@@ -156,6 +174,8 @@ export class ApplicationProcessingService {
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lock(manager, id);
       if (!current) return { ok: false, reason: 'not-found' };
+      const refused = await this.refuseConflict(manager, staff, current, to, origin);
+      if (refused) return refused;
       if (!canTransition(current.status, to, 'staff')) return { ok: false, reason: 'not-allowed' };
       const text = note.trim();
       const problem = textProblem(text, required);
@@ -193,6 +213,46 @@ export class ApplicationProcessingService {
       await this.applications.email(manager, application, to, text || null);
       return { ok: true, application, changed: true };
     });
+  }
+
+  /**
+   * Whether the staff member may not process this application: they filed it,
+   * or they belong (any role) to the SME it was filed for. The application's
+   * page asks too, so as not to offer the actions.
+   */
+  async conflictOfInterest(
+    staffId: string,
+    application: Pick<Application, 'accountId' | 'organizationId'>,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ConflictOfInterest | undefined> {
+    if (application.accountId === staffId) return 'own-application';
+    if (!application.organizationId) return undefined;
+    const [member] = await manager.query(
+      `SELECT 1 FROM organization_membership
+        WHERE organization_membership.organization_id = $1
+          AND organization_membership.account_id = $2`,
+      [application.organizationId, staffId],
+    );
+    return member ? 'own-organization' : undefined;
+  }
+
+  /** The refusal (with its audit event) when the staff member may not act on the application. */
+  private async refuseConflict(
+    manager: EntityManager,
+    staff: StaffActor,
+    current: Application,
+    attempted: ProcessingAction,
+    origin: RequestOrigin,
+  ): Promise<ProcessingResult | undefined> {
+    const conflict = await this.conflictOfInterest(staff.accountId, current, manager);
+    if (!conflict) return undefined;
+    await this.audit.record(manager, {
+      ...this.actor(staff, origin),
+      action: 'application.processing_refused',
+      entity: { type: 'application', id: current.id },
+      after: { attempted, reason: conflict, status: current.status },
+    });
+    return { ok: false, reason: 'conflict-of-interest', conflict };
   }
 
   /** Locks a submitted application's row for the transaction; drafts are not found. */

@@ -136,17 +136,13 @@ export class ApiErrorFilter implements ExceptionFilter {
 // ---------------------------------------------------------------------------
 // Authentication: `Authorization: Bearer gk_…`, rate limit, scope
 
-/** Requests per key and minute: generous, it only stops runaway clients. */
-export const API_RATE_LIMIT = 600;
-/** Failed authentications per client address and minute. */
-const FAILED_AUTH_LIMIT = 60;
-
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly keys: ApiKeysService,
     private readonly limiter: RateLimiter,
     private readonly reflector: Reflector,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -155,7 +151,7 @@ export class ApiKeyGuard implements CanActivate {
     const bearer = /^Bearer +(\S+) *$/i.exec(req.header('authorization') ?? '')?.[1];
     const principal = bearer ? await this.keys.authenticate(bearer) : undefined;
     if (!principal) {
-      const failures = await this.limiter.hit(`api:auth-failed:${req.ip}`, FAILED_AUTH_LIMIT, 60);
+      const failures = await this.limiter.take('api:auth-failed', req.ip ?? 'unknown');
       if (!failures.allowed)
         throw new ApiException('rate_limited', {
           headers: { 'Retry-After': String(failures.retryAfterSeconds) },
@@ -164,9 +160,10 @@ export class ApiKeyGuard implements CanActivate {
         headers: { 'WWW-Authenticate': 'Bearer realm="guichet"' },
       });
     }
-    const limit = await this.limiter.hit(`api:key:${principal.keyId}`, API_RATE_LIMIT, 60);
-    res.setHeader('RateLimit-Limit', String(API_RATE_LIMIT));
-    res.setHeader('RateLimit-Remaining', String(Math.max(0, API_RATE_LIMIT - limit.hits)));
+    const perMinute = this.limiter.rule('api:key').limit;
+    const limit = await this.limiter.take('api:key', principal.keyId);
+    res.setHeader('RateLimit-Limit', String(perMinute));
+    res.setHeader('RateLimit-Remaining', String(Math.max(0, perMinute - limit.hits)));
     res.setHeader('RateLimit-Reset', String(limit.retryAfterSeconds));
     if (!limit.allowed)
       throw new ApiException('rate_limited', {

@@ -17,6 +17,7 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { formatDateTime } from '../../platform/i18n/city-time.js';
+import { megabytes } from '../../platform/i18n/megabytes.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
@@ -36,20 +37,22 @@ import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { canTransition, isEditable } from './application-status.js';
 import { ApplicationsService, type Applicant, type Application } from './applications.service.js';
 import { offerSwitchIdentity } from './switch-identity.js';
-import { AttachmentsService } from './attachments.service.js';
+import { attachmentDisposition } from '../../platform/http/content-disposition.js';
+import { AttachmentsService, sanitizeFilename } from './attachments.service.js';
 import { shownErrors, stepFieldViews, summarize } from './form-view.js';
 import { prefillContext } from './prefill-context.js';
 import { ReceiptService } from './receipt.service.js';
-import type { UploadedRequest } from './upload.middleware.js';
+import type { UploadedRequest } from '../../platform/http/multipart.js';
 
-/** What was typed on a step when the session had expired, kept to show again after signing in. */
+/**
+ * What was typed on a step when the session had timed out, kept to show again
+ * once the same account signs in (ADR 0016).
+ */
 declare module 'express-session' {
   interface SessionData {
-    pendingInput?: { path: string; raw: RawValues; at: number };
+    pendingInput?: { path: string; raw: RawValues; at: number; accountId: string };
   }
 }
-
-const PENDING_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Filing, GOV.UK-style: start → one topic per page (a task list when there are
@@ -181,7 +184,13 @@ export class ApplicationsController {
     if (application.status === 'draft' && !this.openTo(res, service, application, actingAs)) return;
     // What was typed before the session expired, if it was this page.
     const pending = req.session.pendingInput;
-    if (pending && pending.path === req.path && Date.now() - pending.at < PENDING_TTL_MS) {
+    const graceMs = this.config.SESSION_EXPIRED_GRACE_MINUTES * 60_000;
+    if (
+      pending &&
+      pending.path === req.path &&
+      pending.accountId === (res.locals.account as Account).id &&
+      Date.now() - pending.at <= graceMs
+    ) {
       delete req.session.pendingInput;
       return this.renderStep(req, res, found, step, 200, {
         raw: pending.raw,
@@ -213,20 +222,23 @@ export class ApplicationsController {
     @Res() res: Response,
   ) {
     if (!res.locals.account) {
-      // The session expired: keep what was typed (files must be chosen again),
-      // and show it on this page after signing in. Nothing is saved until the
-      // person presses the button again, signed in.
-      const raw: RawValues = {};
-      for (const [name, value] of Object.entries(body ?? {}).slice(0, 500)) {
-        if (name === '_csrf' || name === 'action') continue;
-        if (typeof value === 'string') raw[name] = value.slice(0, 20_000);
-        else if (Array.isArray(value))
-          raw[name] = value.filter((v): v is string => typeof v === 'string').slice(0, 100);
+      // The session timed out (the CSRF guard has checked its token): keep what
+      // was typed, for the account it belonged to only (files must be chosen
+      // again), to show on this page once that account signs in again. Nothing
+      // is saved until the person presses the button again, signed in.
+      const accountId = req.session.expiredAccountId;
+      if (accountId) {
+        req.session.pendingInput = {
+          path: req.path,
+          raw: keptInput(body, this.config.SESSION_KEPT_INPUT_MAX_BYTES),
+          at: Date.now(),
+          accountId,
+        };
+        return req.session.save(() =>
+          res.redirect(303, `/sign-in?return=${encodeURIComponent(req.path)}`),
+        );
       }
-      req.session.pendingInput = { path: req.path, raw, at: Date.now() };
-      return req.session.save(() =>
-        res.redirect(303, `/sign-in?return=${encodeURIComponent(req.path)}`),
-      );
+      return res.redirect(303, `/sign-in?return=${encodeURIComponent(req.path)}`);
     }
     const found = await this.load(res, actingAs, id);
     if (!found) return;
@@ -295,7 +307,7 @@ export class ApplicationsController {
             field: field.name,
             key: `form.errors.file.${reason}`,
             label: field.label,
-            params: {},
+            params: { max: this.limitOf(reason, res.locals.locale as Locale) },
           });
       } else {
         const fileId = fieldName;
@@ -481,7 +493,7 @@ export class ApplicationsController {
     });
     res
       .type('application/pdf')
-      .setHeader('Content-Disposition', `inline; filename="${application.reference}.pdf"`)
+      .setHeader('Content-Disposition', attachmentDisposition(`${application.reference}.pdf`))
       .send(pdf);
   }
 
@@ -501,7 +513,7 @@ export class ApplicationsController {
       .type(file.contentType)
       .setHeader(
         'Content-Disposition',
-        `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+        attachmentDisposition(sanitizeFilename(file.filename, file.contentType)),
       )
       .send(file.content);
   }
@@ -632,6 +644,19 @@ export class ApplicationsController {
   }
 
   // ---------------------------------------------------------------------------
+
+  /** The configured limit a file refusal speaks of, in megabytes ('' for the others). */
+  private limitOf(reason: string, locale: Locale): string {
+    const bytes =
+      reason === 'too-large'
+        ? this.config.UPLOAD_STEP_MAX_BYTES
+        : reason === 'application-full'
+          ? this.config.APPLICATION_ATTACHMENTS_MAX_BYTES
+          : reason === 'account-full'
+            ? this.config.ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES
+            : undefined;
+    return bytes === undefined ? '' : megabytes(bytes, locale);
+  }
 
   private applicant(res: Response, actingAs: ActingAs, returnTo: string): Applicant | undefined {
     const account = res.locals.account as Account | undefined;
@@ -878,6 +903,31 @@ function messageProblem(message: string): 'required' | 'tooLong' | undefined {
 }
 
 /** Raw input without one item of a group (the next ones move up). */
+/**
+ * The text fields of a step posted late, at most `maxBytes` of names and values
+ * together (what does not fit is left out, whole): never files, never the token.
+ */
+function keptInput(body: Record<string, unknown> | undefined, maxBytes: number): RawValues {
+  const raw: RawValues = {};
+  let left = maxBytes;
+  const fits = (name: string, value: string) => {
+    const size = Buffer.byteLength(name) + Buffer.byteLength(value);
+    if (size > left) return false;
+    left -= size;
+    return true;
+  };
+  for (const [name, value] of Object.entries(body ?? {})) {
+    if (name === '_csrf' || name === 'action') continue;
+    if (typeof value === 'string') {
+      if (fits(name, value)) raw[name] = value;
+    } else if (Array.isArray(value)) {
+      const kept = value.filter((v): v is string => typeof v === 'string' && fits(name, v));
+      if (kept.length) raw[name] = kept;
+    }
+  }
+  return raw;
+}
+
 function removeItem(group: GroupField, raw: RawValues, index: number): RawValues {
   const result: RawValues = {};
   const prefix = `${group.name}-`;

@@ -18,7 +18,9 @@ import { BulkFilingController } from './bulk-filing.controller.js';
 import { BulkFilingService } from './bulk-filing.service.js';
 import { ReceiptService } from './receipt.service.js';
 import { StaffApplicationsController } from './staff-applications.controller.js';
-import { uploadMiddleware } from './upload.middleware.js';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
+import { Sessions } from '../../platform/platform.module.js';
 
 /**
  * Applications to the online services: drafts, submission, lifecycle,
@@ -54,13 +56,20 @@ import { uploadMiddleware } from './upload.middleware.js';
   exports: [ApplicationsService, AttachmentsService, ReceiptService],
 })
 export class ApplicationsModule implements NestModule {
+  constructor(
+    private readonly sessions: Sessions,
+    private readonly config: AppConfig,
+  ) {}
+
   configure(consumer: MiddlewareConsumer) {
-    // Multipart forms (step files, bulk CSV) are read before the guards, so the CSRF guard sees `_csrf`.
+    // Multipart forms (step files, bulk CSV) are read before the guards, so the CSRF
+    // guard sees `_csrf`; the reader checks the session and `_csrf` before any file.
+    const limits = multipartLimits(this.config);
     consumer
-      .apply(uploadMiddleware)
-      .forRoutes(
-        { path: 'applications/:id/steps/:step', method: RequestMethod.POST },
-        { path: 'services/:slug/business/bulk', method: RequestMethod.POST },
-      );
+      .apply(readMultipart(this.sessions, this.config, limits.step))
+      .forRoutes({ path: 'applications/:id/steps/:step', method: RequestMethod.POST });
+    consumer
+      .apply(readMultipart(this.sessions, this.config, limits.bulk))
+      .forRoutes({ path: 'services/:slug/business/bulk', method: RequestMethod.POST });
   }
 }

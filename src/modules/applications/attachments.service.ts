@@ -19,14 +19,12 @@ import {
 } from './applications.service.js';
 import { sniffContentType, type AttachmentType } from './file-type.js';
 
-/** One file at most this big (the table's CHECK says the same). */
+/** The table's CHECK on one file's size: UPLOAD_STEP_MAX_BYTES may not exceed it. */
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
-/** All of an application's files together at most this big. */
-export const MAX_APPLICATION_BYTES = 50 * 1024 * 1024;
 /** The table's limit on a file's name, in characters. */
 const MAX_FILENAME_LENGTH = 255;
 
-/** A file as the upload middleware (multer) hands it over. */
+/** A file as the multipart reader hands it over. */
 export interface Upload {
   originalname: string;
   buffer: Buffer;
@@ -40,6 +38,7 @@ export type StoreRefusal =
   | 'too-large'
   | 'wrong-type'
   | 'application-full'
+  | 'account-full'
   | 'infected';
 
 export type StoreResult = { ok: true; file: FileAnswer } | { ok: false; reason: StoreRefusal };
@@ -60,8 +59,10 @@ interface AttachmentRow {
 }
 
 /**
- * An application's attachments: PDF, JPEG or PNG (judged from the bytes, never
- * from the name), 10 MiB each, 50 MiB per application, scanned by the
+ * An application's attachments: PDF, JPEG or PNG (judged from the whole of the
+ * bytes, never from the name, which takes the extension of the type found),
+ * UPLOAD_STEP_MAX_BYTES each, APPLICATION_ATTACHMENTS_MAX_BYTES per application
+ * and ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES per account over its drafts, scanned by the
  * AttachmentScanner before they are kept. The bytes go to PostgreSQL (`content`)
  * or, when ATTACHMENTS_DIR is set, to a file under it (`storage_key`, relative
  * to that directory); the row always holds the name, type, size and SHA-256.
@@ -98,16 +99,14 @@ export class AttachmentsService implements OnModuleInit {
     // The bytes received count, not the size the client announced.
     const content = upload.buffer;
     if (content.length === 0) return { ok: false, reason: 'empty' };
-    if (content.length > MAX_ATTACHMENT_BYTES) return { ok: false, reason: 'too-large' };
+    if (content.length > this.config.UPLOAD_STEP_MAX_BYTES)
+      return { ok: false, reason: 'too-large' };
     const contentType = sniffContentType(content);
     if (!contentType) return { ok: false, reason: 'wrong-type' };
     const filename = sanitizeFilename(upload.originalname, contentType);
     // Cheap early answer before scanning; the locked check below is the one that holds.
-    if (
-      (await this.totalBytes(this.dataSource.manager, application.id)) + content.length >
-      MAX_APPLICATION_BYTES
-    )
-      return { ok: false, reason: 'application-full' };
+    const early = await this.overQuota(this.dataSource.manager, application.id, applicant, content);
+    if (early) return { ok: false, reason: early };
 
     const sha256 = createHash('sha256').update(content).digest('hex');
     const scan = await this.scanner.scan({ filename, contentType, content });
@@ -128,11 +127,12 @@ export class AttachmentsService implements OnModuleInit {
         const status = await this.lockStatus(manager, application.id);
         if (!status) return { ok: false, reason: 'not-found' };
         if (!isEditable(status)) return { ok: false, reason: 'not-editable' };
-        if (
-          (await this.totalBytes(manager, application.id)) + content.length >
-          MAX_APPLICATION_BYTES
-        )
-          return { ok: false, reason: 'application-full' };
+        // One upload at a time per account, so that the account's total holds too.
+        await manager.query(`SELECT pg_advisory_xact_lock(hashtext('attachments:' || $1))`, [
+          applicant.accountId,
+        ]);
+        const over = await this.overQuota(manager, application.id, applicant, content);
+        if (over) return { ok: false, reason: over };
         let storageKey: string | null = null;
         if (this.config.ATTACHMENTS_DIR) {
           storageKey = `${id.slice(0, 2)}/${id}`;
@@ -263,13 +263,27 @@ export class AttachmentsService implements OnModuleInit {
     return row?.status;
   }
 
-  private async totalBytes(manager: EntityManager, applicationId: string): Promise<number> {
-    const [row] = await manager.query<{ total: string }[]>(
-      `SELECT COALESCE(sum(size_bytes), 0)::bigint AS total FROM application_attachment
-        WHERE application_id = $1`,
-      [applicationId],
+  /** Which quota one more file would exceed: the application's, or the account's over its drafts. */
+  private async overQuota(
+    manager: EntityManager,
+    applicationId: string,
+    applicant: Applicant,
+    content: Buffer,
+  ): Promise<'application-full' | 'account-full' | undefined> {
+    const [row] = await manager.query<{ application: string; account: string }[]>(
+      `SELECT
+         (SELECT COALESCE(sum(size_bytes), 0) FROM application_attachment
+           WHERE application_id = $1)::bigint AS application,
+         (SELECT COALESCE(sum(f.size_bytes), 0)
+            FROM application_attachment f JOIN application a ON a.id = f.application_id
+           WHERE f.uploaded_by = $2 AND a.status = 'draft')::bigint AS account`,
+      [applicationId, applicant.accountId],
     );
-    return Number(row.total);
+    if (Number(row.application) + content.length > this.config.APPLICATION_ATTACHMENTS_MAX_BYTES)
+      return 'application-full';
+    if (Number(row.account) + content.length > this.config.ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES)
+      return 'account-full';
+    return undefined;
   }
 
   /** Writes under a temporary name, flushes, then renames: a reader never sees half a file. */
@@ -314,23 +328,23 @@ export class AttachmentsService implements OnModuleInit {
 /**
  * A name safe to store and to send back in Content-Disposition: the last path
  * segment only, without control or bidirectional-override characters (which
- * could disguise `facture‮fdp.exe`), at most 255 characters, extension kept.
+ * could disguise `facture‮fdp.exe`), at most 255 characters, and always the
+ * extension of the type found in the bytes: a PDF sent as `plan.hta` is kept
+ * as `plan.pdf`, so no one opens it with anything but a PDF reader.
  */
 export function sanitizeFilename(original: string, contentType: AttachmentType): string {
+  const extension = EXTENSION[contentType];
   const base = (original.split(/[/\\]/).pop() ?? '')
     .normalize('NFC')
     .replace(/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, '')
     .trim();
-  const name = base && base !== '.' && base !== '..' ? base : `document${EXTENSION[contentType]}`;
-  const chars = Array.from(name);
-  if (chars.length <= MAX_FILENAME_LENGTH) return name;
-  const dot = name.lastIndexOf('.');
-  const extension = dot > 0 ? Array.from(name.slice(dot)) : [];
-  const kept = extension.length > 0 && extension.length <= 16 ? extension : [];
-  return chars
-    .slice(0, MAX_FILENAME_LENGTH - kept.length)
-    .concat(kept)
-    .join('');
+  const dot = base.lastIndexOf('.');
+  const stem = (dot > 0 ? base.slice(0, dot) : base).replace(/^[.\s]+|[.\s]+$/gu, '');
+  const kept = stem && stem !== '.' && stem !== '..' ? stem : 'document';
+  return Array.from(kept)
+    .slice(0, MAX_FILENAME_LENGTH - extension.length)
+    .join('')
+    .concat(extension);
 }
 
 const EXTENSION: Record<AttachmentType, string> = {

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { text } from '../../platform/forms/form.js';
+import { AppConfig } from '../../platform/config/app-config.js';
 import { csrfToken } from '../../platform/http/sessions.js';
+import { megabytes } from '../../platform/i18n/megabytes.js';
+import { attachmentDisposition } from '../../platform/http/content-disposition.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
@@ -20,7 +23,7 @@ import {
   type RowProblem,
   type ValidRow,
 } from './bulk-filing.service.js';
-import type { UploadedRequest } from './upload.middleware.js';
+import type { UploadedRequest } from '../../platform/http/multipart.js';
 
 /**
  * A validated batch waiting for "File N applications", kept in the session
@@ -67,6 +70,7 @@ export class BulkFilingController {
     private readonly catalogue: CatalogueService,
     private readonly access: VariantAccessService,
     private readonly i18n: I18nService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -92,7 +96,7 @@ export class BulkFilingController {
     const name = `${slug}-${this.i18n.t(locale, 'bulk.templateFileName')}.csv`;
     res
       .type('text/csv; charset=utf-8')
-      .setHeader('Content-Disposition', `attachment; filename="${name}"`)
+      .setHeader('Content-Disposition', attachmentDisposition(name))
       .send(this.bulk.template(open.service, locale));
   }
 
@@ -108,9 +112,7 @@ export class BulkFilingController {
     if (!open) return;
     const locale = res.locals.locale as Locale;
     const uploaded = req as UploadedRequest;
-    const chosenEmpty = ((req.files as Express.Multer.File[] | undefined) ?? []).some(
-      (f) => f.fieldname === FILE_FIELD && f.size === 0,
-    );
+    const chosenEmpty = uploaded.emptyUploads?.includes(FILE_FIELD) ?? false;
     const uploadProblem =
       uploaded.uploadProblem === 'too-large' ? 'too-large' : chosenEmpty ? 'empty' : undefined;
     const result = this.bulk.check(
@@ -272,6 +274,7 @@ export class BulkFilingController {
             message: this.i18n.t(locale, `bulk.errors.${problem.reason}`, {
               line: 'line' in problem ? problem.line : '',
               rows: MAX_CSV_ROWS,
+              max: megabytes(this.config.UPLOAD_BULK_MAX_BYTES, locale),
             }),
           },
         ]
@@ -283,6 +286,7 @@ export class BulkFilingController {
       title,
       base: `/services/${service.slug}/business/bulk`,
       maxRows: MAX_CSV_ROWS,
+      maxMegabytes: megabytes(this.config.UPLOAD_BULK_MAX_BYTES, locale),
       separator: MULTI_SEPARATOR,
       guide: columnGuide(service, locale, this.i18n),
       fileField: FILE_FIELD,

@@ -30,10 +30,8 @@ import {
   type Application,
 } from './applications.service.js';
 import { answerLines, problemMessage } from './form-view.js';
-import type { Upload } from './upload.middleware.js';
+import type { Upload } from '../../platform/http/multipart.js';
 
-/** The largest CSV file accepted: 1 MiB. */
-export const MAX_CSV_BYTES = 1024 * 1024;
 /** The most applications one file may hold. */
 export const MAX_CSV_ROWS = 500;
 /** Separates the values of a multiple choice in one cell. */
@@ -185,7 +183,8 @@ export class BulkFilingService {
     if (!upload) return { ok: false, fileProblem: { reason: 'none' } };
     if (!/\.csv$/i.test(upload.originalname) || upload.buffer.includes(0))
       return { ok: false, fileProblem: { reason: 'not-csv' } };
-    if (upload.size > MAX_CSV_BYTES) return { ok: false, fileProblem: { reason: 'too-large' } };
+    if (upload.size > this.config.UPLOAD_BULK_MAX_BYTES)
+      return { ok: false, fileProblem: { reason: 'too-large' } };
     const parsed = parseCsv(decodeCsv(upload.buffer));
     if (!parsed.ok) return { ok: false, fileProblem: { reason: 'malformed', line: parsed.line } };
     const [header = [], ...records] = parsed.records;

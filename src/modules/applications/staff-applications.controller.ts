@@ -15,6 +15,7 @@ import type { Request, Response } from 'express';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { errorsByField, text, type FieldError } from '../../platform/forms/form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
+import { attachmentDisposition } from '../../platform/http/content-disposition.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -48,7 +49,7 @@ import {
   type QueuePage,
   type StaffApplicationDetail,
 } from './applications-queue.read-model.js';
-import { AttachmentsService } from './attachments.service.js';
+import { AttachmentsService, sanitizeFilename } from './attachments.service.js';
 import { ApplicationsService, isUuid } from './applications.service.js';
 
 declare module 'express-session' {
@@ -217,7 +218,10 @@ export class StaffApplicationsController {
   async file(@Param('id') id: string, @Param('fileId') fileId: string, @Res() res: Response) {
     const file = await this.attachments.readForStaff(id, fileId);
     if (!file) throw new NotFoundException();
-    res.attachment(file.filename);
+    res.setHeader(
+      'Content-Disposition',
+      attachmentDisposition(sanitizeFilename(file.filename, file.contentType)),
+    );
     res.setHeader('Content-Type', file.contentType);
     res.setHeader('Cache-Control', 'private, no-store');
     res.send(file.content);
@@ -326,6 +330,19 @@ export class StaffApplicationsController {
             status: this.i18n.t(locale, `applicationStatus.${detail.status}`),
           }),
         }));
+      case 'conflict-of-interest': {
+        const detail = await this.queue.detail(id);
+        if (!detail) throw new NotFoundException();
+        return this.renderApplication(req, res, 403, detail, {
+          values,
+          errors: [
+            {
+              field: 'actions',
+              message: this.i18n.t(locale, `staffApplications.conflict.${result.conflict}`),
+            },
+          ],
+        });
+      }
       case 'invalid':
         return this.refuse(req, res, id, values, () => ({
           field: field ?? 'actions',
@@ -373,7 +390,8 @@ export class StaffApplicationsController {
       this.applications.transitions(detail.id),
       this.applications.messages(detail.id),
     ]);
-    const can = (to: ApplicationStatus) => canTransition(detail.status, to, 'staff');
+    const conflict = await this.processing.conflictOfInterest(staffId, detail);
+    const can = (to: ApplicationStatus) => !conflict && canTransition(detail.status, to, 'staff');
     const roleLabel = (role: string) => t(`staffApplications.role.${role}`);
     const title = t('staffApplications.application.title', { reference: detail.reference });
     res.status(status).render('staff/application', {
@@ -434,7 +452,8 @@ export class StaffApplicationsController {
         lines: m.body.split(/\r?\n/),
       })),
       decisionNoteLines: detail.decisionNote ? detail.decisionNote.split(/\r?\n/) : [],
-      canAssign: !isFinal(detail.status) && detail.assignedTo !== staffId,
+      conflict: conflict ? t(`staffApplications.conflict.${conflict}`) : undefined,
+      canAssign: !conflict && !isFinal(detail.status) && detail.assignedTo !== staffId,
       canRequestInformation: can('information_requested'),
       canApprove: can('approved'),
       canReject: can('rejected'),

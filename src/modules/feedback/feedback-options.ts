@@ -37,11 +37,6 @@ export type FeedbackChannel = (typeof FEEDBACK_CHANNELS)[number];
 /** Each of "what you were trying to do", "what happened" and "what you expected". */
 export const MAX_FEEDBACK_TEXT = 2000;
 
-/** Feedback sent by one account in an hour, and from one address. */
-export const FEEDBACK_LIMIT_PER_ACCOUNT = 10;
-export const FEEDBACK_LIMIT_PER_IP = 30;
-export const FEEDBACK_LIMIT_WINDOW_SECONDS = 3600;
-
 /** The survey's scales: 1 (worst) to 5 (best), as GOV.UK and « Je donne mon avis » ask. */
 export const SCALE = ['5', '4', '3', '2', '1'] as const;
 export const TIME_COMPARED = ['faster', 'same', 'slower', 'dont-know'] as const;

@@ -17,19 +17,16 @@ import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { formatDateTime } from '../../platform/i18n/city-time.js';
-import type { UploadedRequest } from '../applications/upload.middleware.js';
+import { AppConfig } from '../../platform/config/app-config.js';
+import type { UploadedRequest } from '../../platform/http/multipart.js';
+import { megabytes } from '../../platform/i18n/megabytes.js';
+import { attachmentDisposition } from '../../platform/http/content-disposition.js';
+import { sanitizeFilename } from '../applications/attachments.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { OrganizationService } from '../organizations/organization.service.js';
 import { FEEDBACK_FIELDS, FeedbackDto, feedbackInput } from './dto/feedback.dto.js';
-import {
-  FEEDBACK_KINDS,
-  FEEDBACK_LIMIT_PER_ACCOUNT,
-  FEEDBACK_LIMIT_PER_IP,
-  FEEDBACK_LIMIT_WINDOW_SECONDS,
-  MAX_FEEDBACK_TEXT,
-  SEVERITIES,
-} from './feedback-options.js';
+import { FEEDBACK_KINDS, MAX_FEEDBACK_TEXT, SEVERITIES } from './feedback-options.js';
 import {
   choices,
   contextRows,
@@ -74,6 +71,7 @@ export class FeedbackController {
     private readonly organizations: OrganizationService,
     private readonly i18n: I18nService,
     private readonly limiter: RateLimiter,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('services/:slug/:variant/feedback')
@@ -139,16 +137,8 @@ export class FeedbackController {
 
     // Only what would be stored counts: a person correcting the form is never held back.
     const [byAccount, byIp] = await Promise.all([
-      this.limiter.hit(
-        `feedback:account:${author.accountId}`,
-        FEEDBACK_LIMIT_PER_ACCOUNT,
-        FEEDBACK_LIMIT_WINDOW_SECONDS,
-      ),
-      this.limiter.hit(
-        `feedback:ip:${req.ip}`,
-        FEEDBACK_LIMIT_PER_IP,
-        FEEDBACK_LIMIT_WINDOW_SECONDS,
-      ),
+      this.limiter.take('feedback:account', author.accountId),
+      this.limiter.take('feedback:ip', req.ip ?? 'unknown'),
     ]);
     if (!byAccount.allowed || !byIp.allowed) {
       const retry = Math.max(
@@ -275,7 +265,7 @@ export class FeedbackController {
       .type(file.contentType)
       .setHeader(
         'Content-Disposition',
-        `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+        attachmentDisposition(sanitizeFilename(file.filename, file.contentType)),
       )
       .send(file.content);
   }
@@ -295,7 +285,9 @@ export class FeedbackController {
   private fileError(locale: Locale, problem: string): FieldError {
     return {
       field: 'attachment',
-      message: this.i18n.t(locale, `feedback.errors.file.${problem}`),
+      message: this.i18n.t(locale, `feedback.errors.file.${problem}`, {
+        max: megabytes(this.config.UPLOAD_FEEDBACK_MAX_BYTES, locale),
+      }),
     };
   }
 
@@ -316,6 +308,7 @@ export class FeedbackController {
       backLink: state.returnTo,
       returnTo: state.returnTo,
       droppedFile: state.droppedFile,
+      maxMegabytes: megabytes(this.config.UPLOAD_FEEDBACK_MAX_BYTES, locale),
       context,
       contextRows: contextRows(context, locale, this.i18n),
       action: `/services/${context.serviceSlug}/${context.variant}/feedback`,

@@ -1,13 +1,15 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { ApplicationsModule } from '../applications/applications.module.js';
-import { uploadMiddleware } from '../applications/upload.middleware.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
+import { Sessions } from '../../platform/platform.module.js';
 import { AcceptanceController } from './acceptance.controller.js';
 import { AcceptanceReadModel } from './acceptance.read-model.js';
 import { AcceptanceService } from './acceptance.service.js';
@@ -74,10 +76,15 @@ import { SuperUsersReadModel } from './super-users.read-model.js';
   exports: [AcceptanceService, FaqReadModel],
 })
 export class FeedbackModule implements NestModule {
+  constructor(
+    private readonly sessions: Sessions,
+    private readonly config: AppConfig,
+  ) {}
+
   configure(consumer: MiddlewareConsumer) {
     // The form is multipart (its optional file): read before the CSRF guard, which needs `_csrf`.
     consumer
-      .apply(uploadMiddleware)
+      .apply(readMultipart(this.sessions, this.config, multipartLimits(this.config).feedback))
       .forRoutes({ path: 'services/:slug/:variant/feedback', method: RequestMethod.POST });
     // The phase banner's feedback link on every page of a variant in a trial stage.
     consumer

@@ -8,7 +8,8 @@ import type { Applicant, Application } from '../applications/applications.servic
 import { ApplicationsService, isUuid } from '../applications/applications.service.js';
 import { sanitizeFilename } from '../applications/attachments.service.js';
 import { sniffContentType, type AttachmentType } from '../applications/file-type.js';
-import { MAX_FILE_BYTES, type Upload } from '../applications/upload.middleware.js';
+import { AppConfig } from '../../platform/config/app-config.js';
+import type { Upload } from '../../platform/http/multipart.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -126,6 +127,7 @@ export class FeedbackService {
     private readonly catalogue: CatalogueService,
     private readonly rollout: RolloutReadModel,
     private readonly applications: ApplicationsService,
+    private readonly config: AppConfig,
   ) {}
 
   /** The context of feedback about a service variant, or undefined if there is no such variant. */
@@ -172,7 +174,8 @@ export class FeedbackService {
   checkFile(upload: Upload): { ok: true; file: CheckedFile } | { ok: false; problem: FileProblem } {
     const content = upload.buffer;
     if (content.length === 0) return { ok: false, problem: 'unreadable' };
-    if (content.length > MAX_FILE_BYTES) return { ok: false, problem: 'too-large' };
+    if (content.length > this.config.UPLOAD_FEEDBACK_MAX_BYTES)
+      return { ok: false, problem: 'too-large' };
     const contentType = sniffContentType(content);
     if (!contentType) return { ok: false, problem: 'wrong-type' };
     return {

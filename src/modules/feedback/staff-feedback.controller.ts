@@ -15,9 +15,12 @@ import {
 import type { Request, Response } from 'express';
 import { errorsByField, text, type FieldError } from '../../platform/forms/form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
+import { attachmentDisposition } from '../../platform/http/content-disposition.js';
+import { sanitizeFilename } from '../applications/attachments.service.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
+import { ExportAuditService } from '../audit/export-audit.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { csvLine } from '../staff/csv.js';
@@ -40,13 +43,14 @@ import {
 } from './feedback-triage.service.js';
 import { readInboxFilters } from './inbox-filters.js';
 import { formList, multiline } from './staff-feedback-view.js';
-import { FEEDBACK_CSV_HEADER, StaffFeedbackPresenter } from './staff-feedback.presenter.js';
+import { StaffFeedbackPresenter } from './staff-feedback.presenter.js';
 import { SuperUsersReadModel } from './super-users.read-model.js';
 import {
   FEEDBACK_ROLES,
   INBOX_EXPORT_LIMIT,
   MAX_TAG_LENGTH,
   MAX_TRIAGE_TEXT,
+  omittedExportColumns,
 } from './triage-options.js';
 
 /** A message shown once, after a change, on the page the change redirects to. */
@@ -100,6 +104,7 @@ export class StaffFeedbackController {
     private readonly catalogue: CatalogueService,
     private readonly staff: StaffService,
     private readonly i18n: I18nService,
+    private readonly exports: ExportAuditService,
   ) {}
 
   @Get('feedback')
@@ -123,10 +128,27 @@ export class StaffFeedbackController {
     res.setHeader('Content-Disposition', `attachment; filename="feedback-${stamp}.csv"`);
     res.setHeader('Cache-Control', 'no-store');
     // A byte-order mark, so that spreadsheets read the accents as UTF-8.
-    res.write(`\uFEFF${csvLine(FEEDBACK_CSV_HEADER)}`);
-    const batches = this.inbox.exportRows(filters, req.session.accountId!, INBOX_EXPORT_LIMIT);
-    for await (const rows of batches)
-      res.write(rows.map((row) => csvLine(this.presenter.csvRow(row))).join(''));
+    const staff = this.actor(req, res);
+    const omitted = omittedExportColumns(staff.role);
+    res.write(`\uFEFF${csvLine(this.presenter.csvHeader(omitted))}`);
+    const batches = this.inbox.exportRows(filters, staff.accountId, INBOX_EXPORT_LIMIT);
+    let count = 0;
+    for await (const rows of batches) {
+      count += rows.length;
+      res.write(rows.map((row) => csvLine(this.presenter.csvRow(row, omitted))).join(''));
+    }
+    // Audited before the file ends, so the trace is there once it is downloaded.
+    await this.exports.exported(
+      staff.accountId,
+      {
+        export: 'feedback',
+        entity: { type: 'feedback_item' },
+        filters: { ...filters },
+        rows: count,
+        omittedColumns: omitted,
+      },
+      requestOrigin(req, res),
+    );
     res.end();
   }
 
@@ -206,7 +228,10 @@ export class StaffFeedbackController {
   async file(@Param('id') id: string, @Param('fileId') fileId: string, @Res() res: Response) {
     const file = await this.inbox.file(id, fileId);
     if (!file) throw new NotFoundException();
-    res.attachment(file.filename);
+    res.setHeader(
+      'Content-Disposition',
+      attachmentDisposition(sanitizeFilename(file.filename, file.contentType)),
+    );
     res.setHeader('Content-Type', file.contentType);
     res.setHeader('Cache-Control', 'private, no-store');
     res.send(file.content);

@@ -339,7 +339,20 @@ export class StaffFeedbackPresenter {
   }
 
   /** One row of the CSV export, in FEEDBACK_CSV_HEADER's order (codes, not labels). */
-  csvRow(row: ExportRow): unknown[] {
+  /** The export's header, without the `omitted` columns. */
+  csvHeader(omitted: readonly string[]): string[] {
+    return FEEDBACK_CSV_HEADER.filter((column) => !omitted.includes(column));
+  }
+
+  /** One item as a line of the export, without the `omitted` columns. */
+  csvRow(row: ExportRow, omitted: readonly string[] = []): unknown[] {
+    const cells = this.csvCells(row);
+    return omitted.length === 0
+      ? cells
+      : cells.filter((_, i) => !omitted.includes(FEEDBACK_CSV_HEADER[i]));
+  }
+
+  private csvCells(row: ExportRow): unknown[] {
     return [
       row.reference,
       row.createdAt.toISOString(),

@@ -20,6 +20,18 @@ export function isFeedbackRole(role: unknown): role is FeedbackRole {
 }
 
 /**
+ * The CSV export's columns that reach a person (their name, address, phone).
+ * Analysts study feedback, they do not contact people: their export leaves
+ * these out (docs/adr/0018). The SME's name and NEQ are public and stay.
+ */
+export const CONTACT_COLUMNS = ['person', 'email', 'contact_name', 'contact_detail'] as const;
+
+/** The export's columns this role does not get. */
+export function omittedExportColumns(role: StaffRole): readonly string[] {
+  return role === 'analyst' ? CONTACT_COLUMNS : [];
+}
+
+/**
  * The statuses staff move an item to. `new` means nobody has looked at it
  * yet, so nothing goes back to it.
  */

@@ -36,16 +36,75 @@ export interface OutboxEmail {
 }
 
 /**
+ * Values kept only until the email is sent: a link may carry a token that
+ * confirms an address, resets a password or joins an SME or a pilot, so every
+ * `link` is stored apart (`secret_values`) and erased once delivered.
+ */
+export const SECRET_VALUES: readonly string[] = ['link'];
+
+/**
+ * Values that people type about themselves or their business (a display name,
+ * an SME's legal name). Emails show them as plain text: on one line, and with
+ * anything a mail program would turn into a link defused (see plainText).
+ */
+export const PEOPLE_TEXT_VALUES: readonly string[] = ['name', 'inviter', 'organization'];
+
+/** Line breaks, other control characters and bidirectional overrides. */
+const CONTROLS = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
+
+/**
+ * A person's text as an email shows it: controls become spaces (one line),
+ * `scheme://` becomes `scheme[:]//` and a dot between letters or digits
+ * becomes `[.]`, so `Visit http://evil.example` reads as such but is no link.
+ */
+export function plainText(value: string): string {
+  return value
+    .replace(CONTROLS, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/([a-z][a-z0-9+.-]*):\/\//gi, '$1[:]//')
+    .replace(/(?<=[\p{L}\p{N}])\.(?=[\p{L}\p{N}])/gu, '[.]');
+}
+
+/** The values an email's texts receive: secrets back in, people's texts made plain. */
+export function renderedValues(
+  payload: Record<string, string>,
+  secrets: Record<string, string> | null,
+): Record<string, string> {
+  const values = { ...payload, ...(secrets ?? {}) };
+  for (const key of PEOPLE_TEXT_VALUES)
+    if (typeof values[key] === 'string') values[key] = plainText(values[key]);
+  return values;
+}
+
+/**
  * The transactional outbox: an email is written in the same transaction as the
  * change it announces, so nothing is sent if that transaction rolls back, and
- * nothing is lost if SMTP is down (the worker retries).
+ * nothing is lost if SMTP is down (the worker retries). Its secret values are
+ * stored apart and erased when it is sent (OutboxWorker).
  */
 @Injectable()
 export class OutboxService {
   async enqueue(manager: EntityManager, email: OutboxEmail): Promise<void> {
+    const payload: Record<string, string> = {};
+    const secrets: Record<string, string> = {};
+    for (const [key, value] of Object.entries(email.values))
+      (SECRET_VALUES.includes(key) ? secrets : payload)[key] = value;
     await manager.query(
-      `INSERT INTO outbox_message (kind, recipient, locale, payload) VALUES ($1, $2, $3, $4)`,
-      [email.kind, email.to, email.locale, JSON.stringify(email.values)],
+      `INSERT INTO outbox_message (kind, recipient, locale, payload, secret_values)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [
+        email.kind,
+        email.to,
+        email.locale,
+        JSON.stringify(payload),
+        Object.keys(secrets).length > 0 ? JSON.stringify(secrets) : null,
+      ],
     );
+  }
+
+  /** Deletes every message to this address, sent or not (a closed account, docs/adr/0005). */
+  async forgetRecipient(manager: EntityManager, address: string): Promise<void> {
+    await manager.query(`DELETE FROM outbox_message WHERE lower(recipient) = lower($1)`, [address]);
   }
 }

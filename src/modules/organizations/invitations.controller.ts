@@ -5,12 +5,14 @@ import { csrfToken } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { origin } from './organizations.controller.js';
-import { OrganizationService } from './organization.service.js';
+import { OrganizationService, type InvitationAnswer } from './organization.service.js';
 
 /**
  * The link in an invitation email opens a page naming the SME, with a button
  * (mail scanners following links accept nothing). Accepting needs a signed-in
- * person: the page sends others to sign in (or register) and back.
+ * person: the page sends others to sign in (or register) and back. Only the
+ * account holding the invited address may accept (OrganizationService decides);
+ * anyone else reads who it was sent to (masked) and what to do (403).
  */
 @Controller('invitations')
 export class InvitationsController {
@@ -23,9 +25,12 @@ export class InvitationsController {
   async show(@Query('token') tokenInput: unknown, @Req() req: Request, @Res() res: Response) {
     const locale = res.locals.locale as Locale;
     const token = text(tokenInput);
-    const invitation = await this.organizations.invitation(token);
-    if (!invitation) return this.gone(res);
     const account = res.locals.account as Account | undefined;
+    const invitation = await this.organizations.invitation(
+      token,
+      account ? { accountId: account.id, origin: origin(req, res) } : undefined,
+    );
+    if (invitation.state !== 'open') return this.refuse(res, invitation);
     res.render('organizations/invitation', {
       pageTitle: this.i18n.t(locale, 'organizations.invitation.title'),
       invitation,
@@ -49,13 +54,31 @@ export class InvitationsController {
       );
     }
     const accepted = await this.organizations.acceptInvitation(account.id, token, origin(req, res));
-    if (!accepted) return this.gone(res);
+    if (accepted.state !== 'open') return this.refuse(res, accepted);
     res.redirect(303, `/organizations/${accepted.organizationId}`);
   }
 
-  private gone(res: Response) {
-    res.status(410).render('organizations/invitation-gone', {
-      pageTitle: this.i18n.t(res.locals.locale as Locale, 'organizations.invitationGone.title'),
-    });
+  /** Why the link cannot be used, answered in one place. */
+  private refuse(res: Response, answer: Exclude<InvitationAnswer, { state: 'open' }>) {
+    const locale = res.locals.locale as Locale;
+    switch (answer.state) {
+      case 'gone':
+        return res.status(410).render('organizations/invitation-gone', {
+          pageTitle: this.i18n.t(locale, 'organizations.invitationGone.title'),
+        });
+      case 'not-addressee':
+        return res.status(403).render('organizations/invitation-not-addressee', {
+          pageTitle: this.i18n.t(locale, 'organizations.invitationNotAddressee.title'),
+          legalName: answer.legalName,
+          invitedTo: answer.invitedTo,
+          account: res.locals.account as Account | undefined,
+        });
+      default:
+        return assertUnreachable(answer);
+    }
   }
+}
+
+function assertUnreachable(value: never): never {
+  throw new Error(`Unhandled case: ${String(value)}`);
 }

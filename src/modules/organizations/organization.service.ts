@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
-import { returningRows } from '../../platform/database/database.js';
 import { isLocale, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { AuditService } from '../audit/audit.service.js';
 import { OutboxService } from '../notifications/outbox.service.js';
 import type { Role } from './dto/invitation.dto.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
+import { maskEmail } from '../../platform/privacy/mask-email.js';
 
 export interface OrganizationInput {
   legalName: string;
@@ -76,6 +76,17 @@ export interface OrganizationView {
 export type OrganizationProblem = 'not-found' | 'forbidden' | 'last-owner' | 'already-member';
 export type Outcome<T = object> = ({ ok: true } & T) | { ok: false; problem: OrganizationProblem };
 
+/**
+ * What opening or accepting an invitation link gives: the SME and role it is
+ * for; or a refusal because the signed-in account is not the address it was
+ * sent to (`invitedTo` masked); or nothing, when the link is unknown, used or
+ * expired.
+ */
+export type InvitationAnswer =
+  | { state: 'open'; organizationId: string; legalName: string; role: Role }
+  | { state: 'not-addressee'; legalName: string; invitedTo: string }
+  | { state: 'gone' };
+
 export const INVITATION_TTL_DAYS = 7;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
@@ -93,6 +104,14 @@ interface OrganizationRow {
   contact_email: string;
   contact_phone: string;
   created_at: Date;
+}
+
+interface OpenInvitationRow {
+  token_hash: string;
+  organization_id: string;
+  email: string;
+  role: Role;
+  legal_name: string;
 }
 
 const toOrganization = (row: OrganizationRow): Organization => ({
@@ -350,55 +369,130 @@ export class OrganizationService {
     });
   }
 
-  /** What an invitation link is for, while it can still be accepted. */
+  /**
+   * What an invitation link is for, while it can still be accepted. With a
+   * signed-in viewer, it is open only to the account holding the invited
+   * address (confirmed, open); anyone else is refused, and the refusal audited.
+   */
   async invitation(
     token: string,
-  ): Promise<{ organizationId: string; legalName: string; role: Role } | undefined> {
-    if (!TOKEN.test(token)) return undefined;
-    const rows = await this.dataSource.query(
-      `SELECT o.id, o.legal_name, i.role
-       FROM organization_invitation i JOIN organization o ON o.id = i.organization_id
-       WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > now()`,
-      [tokenHash(token)],
-    );
-    const row = rows[0];
-    return row ? { organizationId: row.id, legalName: row.legal_name, role: row.role } : undefined;
+    viewer?: { accountId: string; origin: RequestOrigin },
+  ): Promise<InvitationAnswer> {
+    if (!TOKEN.test(token)) return { state: 'gone' };
+    return this.dataSource.transaction(async (manager) => {
+      const invitation = await this.openInvitation(manager, token, false);
+      if (!invitation) return { state: 'gone' } as const;
+      if (viewer) {
+        const refusal = await this.refuseUnlessAddressee(manager, invitation, viewer, 'viewed');
+        if (refusal) return refusal;
+      }
+      return {
+        state: 'open',
+        organizationId: invitation.organization_id,
+        legalName: invitation.legal_name,
+        role: invitation.role,
+      } as const;
+    });
   }
 
   /**
    * Uses the invitation (once) and makes the signed-in person a member with its
-   * role; someone already a member keeps their role. Undefined when the token is
-   * unknown, used or expired.
+   * role; someone already a member keeps their role. Only the account holding
+   * the invited address (confirmed, open) may accept: anyone else is refused
+   * (the refusal audited) and the invitation stays open for its addressee.
    */
   async acceptInvitation(
     accountId: string,
     token: string,
     origin: RequestOrigin,
-  ): Promise<{ organizationId: string } | undefined> {
-    if (!TOKEN.test(token)) return undefined;
+  ): Promise<InvitationAnswer> {
+    if (!TOKEN.test(token)) return { state: 'gone' };
     return this.dataSource.transaction(async (manager) => {
-      const [used] = await returningRows<{ organization_id: string; role: Role; email: string }>(
+      const invitation = await this.openInvitation(manager, token, true);
+      if (!invitation) return { state: 'gone' } as const;
+      const refusal = await this.refuseUnlessAddressee(
         manager,
-        `UPDATE organization_invitation SET accepted_at = now(), accepted_by = $2
-         WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
-         RETURNING organization_id, role, email`,
-        [tokenHash(token), accountId],
+        invitation,
+        { accountId, origin },
+        'accept',
       );
-      if (!used) return undefined;
+      if (refusal) return refusal;
+      await manager.query(
+        `UPDATE organization_invitation SET accepted_at = now(), accepted_by = $2 WHERE token_hash = $1`,
+        [invitation.token_hash, accountId],
+      );
       const added = await manager.query(
         `INSERT INTO organization_membership (organization_id, account_id, role) VALUES ($1, $2, $3)
          ON CONFLICT (organization_id, account_id) DO NOTHING RETURNING role`,
-        [used.organization_id, accountId, used.role],
+        [invitation.organization_id, accountId, invitation.role],
       );
       await this.audit.record(manager, {
         actor: { type: 'person', id: accountId },
         action: added.length > 0 ? 'organization.member_joined' : 'organization.invitation_used',
-        entity: { type: 'organization', id: used.organization_id },
-        after: { accountId, role: used.role, invitedEmail: used.email },
+        entity: { type: 'organization', id: invitation.organization_id },
+        after: { accountId, role: invitation.role, invitedEmail: invitation.email },
         ...origin,
       });
-      return { organizationId: used.organization_id };
+      return {
+        state: 'open',
+        organizationId: invitation.organization_id,
+        legalName: invitation.legal_name,
+        role: invitation.role,
+      } as const;
     });
+  }
+
+  /** The invitation behind a token while it can be accepted (its row locked when `lock`). */
+  private async openInvitation(
+    manager: EntityManager,
+    token: string,
+    lock: boolean,
+  ): Promise<OpenInvitationRow | undefined> {
+    const rows = await manager.query(
+      `SELECT i.token_hash, i.organization_id, i.email, i.role, o.legal_name
+       FROM organization_invitation i JOIN organization o ON o.id = i.organization_id
+       WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > now()
+       ${lock ? 'FOR UPDATE OF i' : ''}`,
+      [tokenHash(token)],
+    );
+    return rows[0] as OpenInvitationRow | undefined;
+  }
+
+  /**
+   * Undefined when the account is open, its address confirmed and the one the
+   * invitation was sent to (whatever its case); otherwise the refusal, with
+   * its audit event (who tried, which invitation, never the token).
+   */
+  private async refuseUnlessAddressee(
+    manager: EntityManager,
+    invitation: OpenInvitationRow,
+    viewer: { accountId: string; origin: RequestOrigin },
+    attempt: 'viewed' | 'accept',
+  ): Promise<InvitationAnswer | undefined> {
+    const [addressee] = await manager.query(
+      `SELECT 1 FROM account
+       WHERE id = $1 AND lower(email) = lower($2)
+         AND email_confirmed_at IS NOT NULL AND closed_at IS NULL`,
+      [viewer.accountId, invitation.email],
+    );
+    if (addressee) return undefined;
+    await this.audit.record(manager, {
+      actor: { type: 'person', id: viewer.accountId },
+      action: 'organization.invitation_refused',
+      entity: { type: 'organization', id: invitation.organization_id },
+      after: {
+        invitedEmail: invitation.email,
+        accountId: viewer.accountId,
+        attempt,
+        reason: 'not-addressee',
+      },
+      ...viewer.origin,
+    });
+    return {
+      state: 'not-addressee',
+      legalName: invitation.legal_name,
+      invitedTo: maskEmail(invitation.email),
+    };
   }
 
   /** An owner changes a member's role; the last owner cannot be demoted. */

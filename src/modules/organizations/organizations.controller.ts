@@ -140,8 +140,8 @@ export class OrganizationsController {
     );
     const values = { email: value.email, role: value.role };
     if (errors.length > 0) return this.renderShow(req, res, 422, view, account, { values, errors });
-    // Invitations send email on the city's behalf: 30 an hour per person, across instances.
-    const limit = await this.limiter.hit(`invite:account:${account.id}`, 30, 3600);
+    // Invitations send email on the city's behalf: rule invite:account, across instances.
+    const limit = await this.limiter.take('invite:account', account.id);
     if (!limit.allowed) {
       res.setHeader('Retry-After', String(limit.retryAfterSeconds));
       const minutes = Math.max(1, Math.ceil(limit.retryAfterSeconds / 60));

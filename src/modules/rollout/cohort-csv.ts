@@ -3,8 +3,6 @@ import { decodeCsv, parseCsv } from '../../platform/csv/read-csv.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { normalizeNeq } from '../organizations/dto/organization.dto.js';
 
-/** The largest import file: 1 MiB. */
-export const MAX_IMPORT_BYTES = 1024 * 1024;
 /** The most members one file may add. */
 export const MAX_IMPORT_ROWS = 1000;
 
@@ -46,11 +44,12 @@ export type ImportReading =
 export function readMemberCsv(
   file: { originalname: string; buffer: Buffer; size: number } | undefined,
   audience: Audience,
+  maxBytes: number,
 ): ImportReading {
   if (!file) return { ok: false, fileProblem: { reason: 'none' } };
   if (!/\.csv$/i.test(file.originalname) || file.buffer.includes(0))
     return { ok: false, fileProblem: { reason: 'not-csv' } };
-  if (file.size > MAX_IMPORT_BYTES) return { ok: false, fileProblem: { reason: 'too-large' } };
+  if (file.size > maxBytes) return { ok: false, fileProblem: { reason: 'too-large' } };
   const parsed = parseCsv(decodeCsv(file.buffer));
   if (!parsed.ok) return { ok: false, fileProblem: { reason: 'malformed', line: parsed.line } };
   const [header = [], ...records] = parsed.records;

@@ -18,6 +18,7 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
+import { ExportAuditService } from '../audit/export-audit.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { normalizeNeq } from '../organizations/dto/organization.dto.js';
 import { csvLine } from '../staff/csv.js';
@@ -57,7 +58,12 @@ import {
   DECLINE_VOLUNTEER_FIELDS,
   DeclineVolunteerDto,
 } from './dto/volunteer.dto.js';
-import { IMPORT_FILE_FIELD, type ImportUploadRequest } from './import-upload.middleware.js';
+import { AppConfig } from '../../platform/config/app-config.js';
+import type { UploadedRequest } from '../../platform/http/multipart.js';
+import { megabytes } from '../../platform/i18n/megabytes.js';
+
+/** The file input of the cohort import form. */
+const IMPORT_FILE_FIELD = 'membersFile';
 
 /** A message shown once, after a change, on the page the change redirects to. */
 interface Notice {
@@ -109,6 +115,8 @@ export class CohortsController {
     private readonly service: CohortsService,
     private readonly cohorts: CohortsReadModel,
     private readonly i18n: I18nService,
+    private readonly config: AppConfig,
+    private readonly exports: ExportAuditService,
   ) {}
 
   @Get()
@@ -254,7 +262,7 @@ export class CohortsController {
   }
 
   @Get(':id/members.csv')
-  async csv(@Param('id') id: string, @Res() res: Response) {
+  async csv(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const cohort = await this.found(id);
     const members = await this.cohorts.allMembers(cohort.id);
     const body = ['\uFEFF', csvLine(CSV_HEADER)];
@@ -277,6 +285,16 @@ export class CohortsController {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="cohort-${cohort.slug}.csv"`);
     res.setHeader('Cache-Control', 'no-store');
+    await this.exports.exported(
+      req.session.accountId!,
+      {
+        export: 'cohort-members',
+        entity: { type: 'cohort', id: cohort.id },
+        filters: { cohort: cohort.slug },
+        rows: members.length,
+      },
+      requestOrigin(req, res),
+    );
     res.send(body.join(''));
   }
 
@@ -376,12 +394,12 @@ export class CohortsController {
   async import(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const cohort = await this.found(id);
     const locale = res.locals.locale as Locale;
-    const upload = req as ImportUploadRequest;
+    const upload = req as UploadedRequest;
     const result = await this.service.importMembers(
       this.actor(req),
       cohort.id,
-      upload.importFile,
-      upload.importProblem,
+      upload.uploads?.[IMPORT_FILE_FIELD],
+      upload.uploadProblem === 'too-large' ? 'too-large' : undefined,
       requestOrigin(req, res),
     );
     if (!result.ok && 'fileProblem' in result) {
@@ -536,6 +554,7 @@ export class CohortsController {
     return this.i18n.t(locale, `cohorts.import.fileProblems.${problem.reason}`, {
       line: 'line' in problem ? problem.line : '',
       rows: MAX_IMPORT_ROWS,
+      max: megabytes(this.config.UPLOAD_COHORT_IMPORT_MAX_BYTES, locale),
       columns: IMPORT_COLUMNS.join(', '),
     });
   }
@@ -704,6 +723,7 @@ export class CohortsController {
       notFirst: Boolean(cursor),
       ttlDays: COHORT_INVITATION_TTL_DAYS,
       maxRows: MAX_IMPORT_ROWS,
+      maxMegabytes: megabytes(this.config.UPLOAD_COHORT_IMPORT_MAX_BYTES, locale),
       fileField: IMPORT_FILE_FIELD,
     });
   }

@@ -276,7 +276,11 @@ export class CohortsService {
     const cohortDetail = await this.cohorts.cohort(cohortId);
     if (!cohortDetail) return { ok: false, problem: 'not-found' };
     if (fileProblem) return { ok: false, fileProblem: { reason: fileProblem } };
-    const reading = readMemberCsv(file, cohortDetail.audience);
+    const reading = readMemberCsv(
+      file,
+      cohortDetail.audience,
+      this.config.UPLOAD_COHORT_IMPORT_MAX_BYTES,
+    );
     if (!reading.ok) return reading;
     const neqs = reading.entries.flatMap((e) => ('neq' in e ? [e.neq] : []));
     const organizations = await this.organizations.findByNeqs(neqs);

@@ -43,10 +43,6 @@ declare module 'express-session' {
   }
 }
 
-/** Volunteering sends a request to the City's staff: 10 an hour per person, across instances. */
-const VOLUNTEER_LIMIT = 10;
-const VOLUNTEER_WINDOW_SECONDS = 3600;
-
 function assertUnreachable(value: never): never {
   throw new Error(`Unhandled case: ${String(value)}`);
 }
@@ -93,11 +89,7 @@ export class PilotController {
     const values = { message: form.value.message, terms: form.value.terms };
     if (form.errors.length > 0)
       return this.renderPage(req, res, actingAs, 422, { values, errors: form.errors });
-    const limit = await this.limiter.hit(
-      `pilot-volunteer:account:${account.id}`,
-      VOLUNTEER_LIMIT,
-      VOLUNTEER_WINDOW_SECONDS,
-    );
+    const limit = await this.limiter.take('pilot-volunteer:account', account.id);
     if (!limit.allowed) {
       res.setHeader('Retry-After', String(limit.retryAfterSeconds));
       const minutes = Math.max(1, Math.ceil(limit.retryAfterSeconds / 60));
@@ -195,6 +187,17 @@ export class PilotController {
   async invitation(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
     const found = await this.pilot.invitation(token);
     if (found.state !== 'open') return this.gone(res, found.state);
+    const account = res.locals.account as Account | undefined;
+    const refused = account
+      ? await this.pilot.refusedViewer(account, token, requestOrigin(req, res))
+      : undefined;
+    if (refused)
+      return this.refuse(req, res, refused.problem, refused.gone, {
+        token,
+        invitation: found.invitation,
+        values: {},
+        invitedTo: refused.invitedTo,
+      });
     await this.renderInvitation(req, res, 200, token, found.invitation, {});
   }
 
@@ -238,7 +241,12 @@ export class PilotController {
       requestOrigin(req, res),
     );
     if (!result.ok)
-      return this.refuse(req, res, result.problem, result.gone, { token, invitation, values });
+      return this.refuse(req, res, result.problem, result.gone, {
+        token,
+        invitation,
+        values,
+        invitedTo: result.invitedTo,
+      });
     const organization =
       invitation.kind === 'organization'
         ? (invitation.legalName ?? undefined)
@@ -263,6 +271,7 @@ export class PilotController {
         token,
         invitation: found.invitation,
         values: {},
+        invitedTo: result.invitedTo,
       });
     req.session.pilotNotice = {
       key: 'pilot.notices.declined',
@@ -279,7 +288,12 @@ export class PilotController {
     res: Response,
     problem: PilotProblem,
     gone: InvitationGone | undefined,
-    context?: { token: string; invitation: OpenInvitation; values: Record<string, string> },
+    context?: {
+      token: string;
+      invitation: OpenInvitation;
+      values: Record<string, string>;
+      invitedTo?: string;
+    },
   ) {
     const locale = res.locals.locale as Locale;
     const formError = async (field: string) => {
@@ -298,6 +312,13 @@ export class PilotController {
         return res.status(403).render('pilot/not-owner', {
           pageTitle: this.i18n.t(locale, 'pilot.notOwner.title'),
           organization: context?.invitation.legalName,
+        });
+      case 'not-addressee':
+        return res.status(403).render('pilot/not-addressee', {
+          pageTitle: this.i18n.t(locale, 'pilot.notAddressee.title'),
+          cohortName: context?.invitation.cohortName,
+          invitedTo: context?.invitedTo,
+          account: res.locals.account as Account | undefined,
         });
       case 'terms-required':
         return formError('terms');
@@ -320,6 +341,7 @@ export class PilotController {
       'already-member': 'pilot.errors.alreadyMember',
       pending: 'pilot.errors.pending',
       'not-found': 'pilot.errors.gone',
+      'not-addressee': 'pilot.errors.notAddressee',
     }[problem];
     return this.i18n.t(locale, key);
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
+import { maskEmail } from '../../platform/privacy/mask-email.js';
 import { tokenHash } from '../../platform/security/tokens.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -49,10 +50,12 @@ export type PilotProblem =
   | 'not-owner'
   | 'already-member'
   | 'pending'
-  | 'not-found';
+  | 'not-found'
+  | 'not-addressee';
 
 export type PilotResult<T = object> =
-  ({ ok: true } & T) | { ok: false; problem: PilotProblem; gone?: InvitationGone };
+  | ({ ok: true } & T)
+  | { ok: false; problem: PilotProblem; gone?: InvitationGone; invitedTo?: string };
 
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 
@@ -134,6 +137,11 @@ export class PilotService {
       const invitation = await lockInvitation(manager, hash);
       const gone = this.goneReason(invitation);
       if (!cohort || !invitation || gone) return { ok: false, problem: 'gone', gone } as const;
+      const refusal = await this.refuseUnlessAddressee(manager, person, invitation, cohortId, {
+        attempt: 'accept',
+        origin,
+      });
+      if (refusal) return refusal;
 
       let organizationId: string | undefined;
       let earlier: LockedMember | undefined;
@@ -211,6 +219,11 @@ export class PilotService {
       const invitation = await lockInvitation(manager, hash);
       const gone = this.goneReason(invitation);
       if (!cohort || !invitation || gone) return { ok: false, problem: 'gone', gone } as const;
+      const refusal = await this.refuseUnlessAddressee(manager, person, invitation, cohortId, {
+        attempt: 'decline',
+        origin,
+      });
+      if (refusal) return refusal;
       if (
         invitation.organizationId &&
         (await this.organizations.roleOf(person.id, invitation.organizationId)) !== 'owner'
@@ -319,6 +332,70 @@ export class PilotService {
       });
       return { ok: true, cohortName: cohort.name } as const;
     });
+  }
+
+  /**
+   * Whether a signed-in person may answer the invitation behind `token`: a
+   * refusal (audited) when it was sent to an address that is not theirs;
+   * undefined otherwise (also when the link no longer works: the answer says so).
+   */
+  async refusedViewer(
+    person: Person,
+    token: string,
+    origin: RequestOrigin,
+  ): Promise<Extract<PilotResult, { ok: false }> | undefined> {
+    if (!TOKEN.test(token)) return undefined;
+    const hash = tokenHash(token);
+    const cohortId = await this.cohortOfToken(hash);
+    if (!cohortId) return undefined;
+    return this.dataSource.transaction(async (manager) => {
+      const invitation = await lockInvitation(manager, hash);
+      if (!invitation || this.goneReason(invitation)) return undefined;
+      return this.refuseUnlessAddressee(manager, person, invitation, cohortId, {
+        attempt: 'viewed',
+        origin,
+      });
+    });
+  }
+
+  /**
+   * An invitation sent to an address (not to an SME by its NEQ) is answered
+   * only by the open account holding that address, confirmed (docs/adr/0018).
+   * Anyone else is refused, the refusal audited; the invitation stays open.
+   */
+  private async refuseUnlessAddressee(
+    manager: EntityManager,
+    person: Person,
+    invitation: LockedMember,
+    cohortId: string,
+    { attempt, origin }: { attempt: 'viewed' | 'accept' | 'decline'; origin: RequestOrigin },
+  ): Promise<Extract<PilotResult, { ok: false }> | undefined> {
+    if (invitation.organizationId || !invitation.invitedEmail) return undefined;
+    const [addressee] = await manager.query(
+      `SELECT 1 FROM account
+        WHERE account.id = $1 AND lower(account.email) = lower($2)
+          AND account.email_confirmed_at IS NOT NULL AND account.closed_at IS NULL`,
+      [person.id, invitation.invitedEmail],
+    );
+    if (addressee) return undefined;
+    await this.audit.record(manager, {
+      actor: { type: 'person', id: person.id },
+      action: 'pilot.invitation_refused',
+      entity: { type: 'cohort', id: cohortId },
+      after: {
+        memberId: invitation.id,
+        invitedEmail: invitation.invitedEmail,
+        accountId: person.id,
+        attempt,
+        reason: 'not-addressee',
+      },
+      ...origin,
+    });
+    return {
+      ok: false,
+      problem: 'not-addressee',
+      invitedTo: maskEmail(invitation.invitedEmail),
+    } as const;
   }
 
   private async cohortOfToken(hash: string): Promise<string | undefined> {

@@ -9,7 +9,9 @@ import { CohortsReadModel } from './cohorts.read-model.js';
 import { CohortsService } from './cohorts.service.js';
 import { DemoRolloutSeed } from './demo-rollout.seed.js';
 import { FlagProvisioner } from './flag-provisioner.service.js';
-import { importUploadMiddleware } from './import-upload.middleware.js';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
+import { Sessions } from '../../platform/platform.module.js';
 import { PilotController } from './pilot.controller.js';
 import { PilotService } from './pilot.service.js';
 import { ReleaseSubscriptionsController } from './release-subscriptions.controller.js';
@@ -59,10 +61,15 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
   ],
 })
 export class RolloutModule implements NestModule {
+  constructor(
+    private readonly sessions: Sessions,
+    private readonly config: AppConfig,
+  ) {}
+
   configure(consumer: MiddlewareConsumer) {
     // The import form is multipart: read before the guards, so the CSRF guard sees `_csrf`.
     consumer
-      .apply(importUploadMiddleware)
+      .apply(readMultipart(this.sessions, this.config, multipartLimits(this.config).cohortImport))
       .forRoutes({ path: 'staff/cohorts/:id/import', method: RequestMethod.POST });
   }
 }

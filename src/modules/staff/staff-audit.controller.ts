@@ -1,7 +1,9 @@
-import { Controller, Get, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { errorsByField, text, type FieldError } from '../../platform/forms/form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { ExportAuditService } from '../audit/export-audit.service.js';
+import { requestOrigin } from '../audit/request-origin.js';
 import { csvLine } from './csv.js';
 import {
   isCursor,
@@ -39,6 +41,7 @@ export class StaffAuditController {
   constructor(
     private readonly audit: StaffAuditReadModel,
     private readonly i18n: I18nService,
+    private readonly exports: ExportAuditService,
   ) {}
 
   @Get('audit')
@@ -77,7 +80,7 @@ export class StaffAuditController {
   }
 
   @Get('audit.csv')
-  async csv(@Query() query: Record<string, unknown>, @Res() res: Response) {
+  async csv(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
     const locale = res.locals.locale as Locale;
     const { filters, errors } = this.readFilters(query, locale);
     if (errors.length > 0) {
@@ -110,6 +113,16 @@ export class StaffAuditController {
         ]),
       );
     }
+    await this.exports.exported(
+      req.session.accountId!,
+      {
+        export: 'audit',
+        entity: { type: 'audit_event' },
+        filters: { ...filters },
+        rows: rows.length,
+      },
+      requestOrigin(req, res),
+    );
     res.send(body.join(''));
   }
 

@@ -34,7 +34,56 @@ describe('loadConfig', () => {
     const config = loadConfig({ ...valid, PORT: '8080', SEED_DEMO: 'true', TRUST_PROXY: '1' });
     expect(config.PORT).toBe(8080);
     expect(config.SEED_DEMO).toBe(true);
-    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.TRUST_PROXY).toBe(1);
+  });
+
+  it('trusts no proxy unless told which: addresses, CIDRs, express range names or a hop count', () => {
+    expect(loadConfig(valid).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ ...valid, TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ ...valid, TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ ...valid, TRUST_PROXY: ' 10.0.0.0/8, 127.0.0.1 ' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+    expect(
+      loadConfig({ ...valid, TRUST_PROXY: 'loopback,uniquelocal,fd00::/8,::1' }).TRUST_PROXY,
+    ).toEqual(['loopback', 'uniquelocal', 'fd00::/8', '::1']);
+  });
+
+  it('refuses a TRUST_PROXY that would believe anyone, or that it cannot read, and says what it takes', () => {
+    for (const value of [
+      'true',
+      '10.0.0.0/33',
+      '10.0.0',
+      'proxy.city.example',
+      '10.0.0.1,',
+      '11',
+    ]) {
+      const problems = problemsOf({ ...valid, TRUST_PROXY: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^TRUST_PROXY must be false, a number of proxy hops \(1 to 10\)/);
+      expect(problems[0]).toContain('CIDRs separated by commas (e.g. 10.0.0.0/8,127.0.0.1');
+      expect(problems[0]).toContain(`"true" is not accepted`);
+      expect(problems[0]).toContain(`(got "${value}")`);
+    }
+  });
+
+  it('refuses to seed the demo people in production', () => {
+    expect(problemsOf({ ...valid, NODE_ENV: 'production', SEED_DEMO: 'true' })).toEqual([
+      expect.stringMatching(/^SEED_DEMO must be false when NODE_ENV is production/),
+    ]);
+    expect(loadConfig({ ...valid, NODE_ENV: 'production' }).SEED_DEMO).toBe(false);
+    expect(loadConfig({ ...valid, NODE_ENV: 'development', SEED_DEMO: 'true' }).SEED_DEMO).toBe(
+      true,
+    );
+  });
+
+  it('keeps delivered emails 30 days unless told otherwise', () => {
+    expect(loadConfig(valid).OUTBOX_RETENTION_DAYS).toBe(30);
+    expect(loadConfig({ ...valid, OUTBOX_RETENTION_DAYS: '7' }).OUTBOX_RETENTION_DAYS).toBe(7);
+    expect(problemsOf({ ...valid, OUTBOX_RETENTION_DAYS: '0' })).toEqual([
+      expect.stringMatching(/^OUTBOX_RETENTION_DAYS is too small/),
+    ]);
   });
 
   it('names every required variable that is missing', () => {
@@ -80,5 +129,27 @@ describe('loadConfig', () => {
     expect(error!.message).toContain('SMTP_URL must be a URL');
     expect(error!.message).not.toContain('hunter2');
     expect(error!.message).not.toContain('smtp-pass');
+  });
+
+  it('reads the rate limits from one list, with overrides checked at boot', () => {
+    expect(loadConfig(valid).RATE_LIMITS).toBe('');
+    expect(
+      loadConfig({ ...valid, RATE_LIMITS: 'sign-in:ip=60/900, reset:email=5/3600' }).RATE_LIMITS,
+    ).toBe('sign-in:ip=60/900, reset:email=5/3600');
+    expect(problemsOf({ ...valid, RATE_LIMITS: 'sign-in:ip=60' })).toEqual([
+      expect.stringMatching(/^RATE_LIMITS "sign-in:ip=60" is not name=limit\/seconds/),
+    ]);
+    expect(problemsOf({ ...valid, RATE_LIMITS: 'nothing:here=1/1' })).toEqual([
+      expect.stringMatching(
+        /^RATE_LIMITS "nothing:here" is not a rate limit \(known: sign-in:ip, /,
+      ),
+    ]);
+    expect(
+      loadConfig({ ...valid, SIGN_IN_FREE_FAILURES_PER_ACCOUNT: '8' })
+        .SIGN_IN_FREE_FAILURES_PER_ACCOUNT,
+    ).toBe(8);
+    expect(problemsOf({ ...valid, SIGN_IN_FIRST_DELAY_SECONDS: '0' })).toEqual([
+      expect.stringMatching(/^SIGN_IN_FIRST_DELAY_SECONDS is too small/),
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Transform, plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
@@ -10,8 +11,14 @@ import {
   Max,
   Min,
   MinLength,
+  Validate,
+  ValidateBy,
+  ValidatorConstraint,
   validateSync,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
+import { parseRateLimits } from '../security/rate-limit-rules.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -22,6 +29,52 @@ const toBool = ({ value }: { value: unknown }) => {
   if (['false', '0', 'no', 'off', ''].includes(v)) return false;
   return value;
 };
+
+/**
+ * Whom the portal believes about the client's address (X-Forwarded-For) and
+ * scheme (X-Forwarded-Proto): nobody (false), the last `n` hops, or only
+ * connections coming from these addresses, CIDRs or express's names.
+ */
+export type TrustProxy = false | number | string[];
+
+/** The names express gives to address ranges (`trust proxy` setting). */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const MAX_PROXY_HOPS = 10;
+
+const toTrustProxy = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim();
+  if (['', 'false', 'no', 'off', '0'].includes(v.toLowerCase())) return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((entry) => entry.trim());
+};
+
+/** An IP address, a CIDR (address/prefix length) or one of express's range names. */
+export function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const isTrustProxy = (value: unknown) =>
+  value === false ||
+  (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_PROXY_HOPS) ||
+  (Array.isArray(value) && value.length > 0 && value.every(isProxyAddress));
+
+/** RATE_LIMITS must parse: known rule names, whole numbers (src/platform/security/rate-limit-rules.ts). */
+@ValidatorConstraint({ name: 'rateLimits' })
+class RateLimitsOverrides implements ValidatorConstraintInterface {
+  validate(value: unknown) {
+    return typeof value === 'string' && parseRateLimits(value).problems.length === 0;
+  }
+  defaultMessage(args?: ValidationArguments) {
+    const value = typeof args?.value === 'string' ? args.value : '';
+    return parseRateLimits(value).problems.join('; ') || 'must be text';
+  }
+}
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -117,6 +170,85 @@ export class AppConfig {
   @Max(24 * 60)
   SESSION_IDLE_MINUTES = 120;
 
+  /** A signed-in session ends this many hours after signing in, however busy. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24)
+  SESSION_ABSOLUTE_HOURS = 12;
+
+  /**
+   * How long a session that timed out is kept, signed out, with its CSRF token and
+   * the account it belonged to: a step posted late with that token keeps what was
+   * typed, shown again once the same account signs in (ADR 0016).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(7 * 24 * 60)
+  SESSION_EXPIRED_GRACE_MINUTES = 24 * 60;
+
+  /** What a late step post keeps of the typed text, at most (bytes, files never). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024)
+  SESSION_KEPT_INPUT_MAX_BYTES = 64 * 1024;
+
+  // Upload limits (ADR 0016): one list, checked at boot, applied by the
+  // multipart reader (per route) and by the services (quotas).
+
+  /** The largest file on a filing step (the attachment table's CHECK allows 10 MiB at most). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  UPLOAD_STEP_MAX_BYTES = 10 * 1024 * 1024;
+
+  /** The largest CSV of a bulk filing. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  UPLOAD_BULK_MAX_BYTES = 1024 * 1024;
+
+  /** The largest file attached to feedback. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  UPLOAD_FEEDBACK_MAX_BYTES = 10 * 1024 * 1024;
+
+  /** The largest CSV imported into a cohort. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  UPLOAD_COHORT_IMPORT_MAX_BYTES = 1024 * 1024;
+
+  /** All of one application's attachments together. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024 * 1024)
+  APPLICATION_ATTACHMENTS_MAX_BYTES = 50 * 1024 * 1024;
+
+  /** All the attachments one account has uploaded to applications still in draft. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024 * 1024)
+  ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES = 200 * 1024 * 1024;
+  /**
+   * An SME's API key stops working this many days after it is created (its
+   * owners see the date and create a new key before it).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  API_KEY_TTL_DAYS = 365;
+
   @IsString()
   @IsNotEmpty()
   MAIL_FROM = 'Guichet <no-reply@guichet.example>';
@@ -143,13 +275,88 @@ export class AppConfig {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
+  /** Creates the demo people and rollout at boot. Refused in production: their passwords are published. */
   @Transform(toBool)
   @IsBoolean()
+  @ValidateBy({
+    name: 'notInProduction',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        !(value === true && (args?.object as AppConfig).NODE_ENV === 'production'),
+    },
+  })
   SEED_DEMO = false;
 
-  @Transform(toBool)
-  @IsBoolean()
-  TRUST_PROXY = false;
+  /**
+   * The reverse proxies in front of the portal (see TrustProxy). False by
+   * default: X-Forwarded-For is then ignored, so a client that reaches the
+   * portal directly cannot choose the address rate limits and audit events see.
+   */
+  @Transform(toTrustProxy)
+  @ValidateBy({ name: 'isTrustProxy', validator: { validate: isTrustProxy } })
+  TRUST_PROXY: TrustProxy = false;
+
+  /** Delivered emails are deleted from the outbox this many days after they were sent. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  OUTBOX_RETENTION_DAYS = 30;
+
+  /**
+   * Overrides of the rate limits' defaults (src/platform/security/rate-limit-rules.ts):
+   * `name=limit/seconds` entries separated by commas, e.g. `sign-in:ip=60/900`.
+   */
+  @Validate(RateLimitsOverrides)
+  RATE_LIMITS = '';
+
+  /**
+   * Sign-in throttling (docs/adr/0015): wrong passwords an email address may
+   * take (from browsers not known for that account) before each further attempt
+   * must wait; the first wait, doubled at each further failure up to the longest;
+   * and how long failures are remembered after the last one.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SIGN_IN_FREE_FAILURES_PER_ACCOUNT = 5;
+
+  /** The same, for one client address (all the email addresses it tries). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SIGN_IN_FREE_FAILURES_PER_ADDRESS = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  SIGN_IN_FIRST_DELAY_SECONDS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  SIGN_IN_MAX_DELAY_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(43_200)
+  SIGN_IN_FAILURES_MEMORY_MINUTES = 60;
+
+  /**
+   * A browser where someone signed in is "known" for that account this many
+   * days (a signed cookie): it is not held back by the account's or the
+   * address's throttling (docs/adr/0015).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(730)
+  KNOWN_DEVICE_DAYS = 180;
 
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
@@ -187,6 +394,12 @@ const MESSAGES: Record<string, string> = {
   min: 'is too small',
   max: 'is too large',
   minLength: 'is too short',
+  notInProduction:
+    'must be false when NODE_ENV is production (the demo accounts have published passwords)',
+  isTrustProxy:
+    `must be false, a number of proxy hops (1 to ${MAX_PROXY_HOPS}), or the proxies' addresses or CIDRs ` +
+    `separated by commas (e.g. 10.0.0.0/8,127.0.0.1; or ${PROXY_RANGE_NAMES.join(', ')}); ` +
+    '"true" is not accepted: it would believe any client\'s X-Forwarded-For',
 };
 
 /**
@@ -223,7 +436,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       const what =
         first === 'isIn'
           ? error.constraints!.isIn.replace(`${error.property} `, '')
-          : (MESSAGES[first] ?? first);
+          : (MESSAGES[first] ?? error.constraints?.[first] ?? first);
       const shown = SECRET_VARIABLES.has(error.property) ? '' : ` (got "${plain[error.property]}")`;
       return `${error.property} ${what}${shown}`;
     });

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { validate } from 'class-validator';
+import { Matches, validate } from 'class-validator';
 import type { I18nService, Locale } from '../i18n/i18n.service.js';
 
 export interface FieldError {
@@ -53,3 +53,11 @@ export function errorsByField(errors: FieldError[]): Record<string, string> {
 /** Trims a text field before it is validated (never use it on passwords). */
 export const Trim = () =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
+/**
+ * One line of text: no line break, no other control character, no
+ * bidirectional override. For names, which reach emails and other people's
+ * screens (a line break there could forge a line of the message).
+ */
+export const OneLine = (message: string) =>
+  Matches(/^[^\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/u, { message });

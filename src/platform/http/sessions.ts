@@ -15,6 +15,13 @@ declare module 'express-session' {
     signedInAt?: string;
     /** When the session's expiry was last pushed back (ms since epoch). */
     refreshedAt?: number;
+    /**
+     * Set when the session timed out (idle or absolute): the account it belonged
+     * to, kept through the grace period with the CSRF token so that a late step
+     * post can keep what was typed for that account only (ADR 0016).
+     */
+    expiredAccountId?: string;
+    expiredAt?: number;
   }
 }
 
@@ -23,8 +30,11 @@ export const SESSION_COOKIE = 'guichet_session';
 /**
  * Sessions stored in PostgreSQL (table http_session), so any portal instance can
  * serve any request. The cookie is HttpOnly, SameSite=Lax, Secure behind TLS; a
- * session is created only once something is stored in it, and ends after
- * SESSION_IDLE_MINUTES without a request (see refreshSessionExpiry).
+ * session is created only once something is stored in it. A signed-in session
+ * is signed out after SESSION_IDLE_MINUTES without a request or
+ * SESSION_ABSOLUTE_HOURS after signing in (see expireSessionIfDue); its row
+ * then stays SESSION_EXPIRED_GRACE_MINUTES more, signed out, so that a form
+ * posted late can keep what was typed for the same account (ADR 0016).
  */
 export function sessionMiddleware(config: AppConfig) {
   const PgStore = connectPgSimple(session);
@@ -48,12 +58,13 @@ export function sessionMiddleware(config: AppConfig) {
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    proxy: config.TRUST_PROXY,
+    // No `proxy` option: express-session then asks req.secure, which follows
+    // express's `trust proxy` setting (TRUST_PROXY, set in app.ts).
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
       secure: config.PUBLIC_URL.startsWith('https:'),
-      maxAge: config.SESSION_IDLE_MINUTES * 60 * 1000,
+      maxAge: (config.SESSION_IDLE_MINUTES + config.SESSION_EXPIRED_GRACE_MINUTES) * 60 * 1000,
     },
   });
   return {
@@ -80,6 +91,41 @@ export function refreshSessionExpiry(req: Request): void {
   session.refreshedAt = now;
 }
 
+export interface SessionLifetime {
+  SESSION_IDLE_MINUTES: number;
+  SESSION_ABSOLUTE_HOURS: number;
+}
+
+/**
+ * Signs the session out when it has been idle for SESSION_IDLE_MINUTES or
+ * signed in for SESSION_ABSOLUTE_HOURS, keeping its CSRF token and the id of
+ * the account it belonged to (for the grace period, see ADR 0016). True when
+ * it did.
+ */
+export function expireSessionIfDue(
+  req: Request,
+  lifetime: SessionLifetime,
+  now = Date.now(),
+): boolean {
+  const session = req.session;
+  const accountId = session?.accountId;
+  if (!accountId) return false;
+  const signedInAt = session.signedInAt ? Date.parse(session.signedInAt) : NaN;
+  const lastSeen = session.refreshedAt ?? signedInAt;
+  const idle =
+    !Number.isFinite(lastSeen) || now - lastSeen > lifetime.SESSION_IDLE_MINUTES * 60_000;
+  const tooOld =
+    !Number.isFinite(signedInAt) || now - signedInAt > lifetime.SESSION_ABSOLUTE_HOURS * 3_600_000;
+  if (!idle && !tooOld) return false;
+  delete session.accountId;
+  delete session.actingAsOrganizationId;
+  delete session.signedInAt;
+  delete session.pendingInput;
+  session.expiredAccountId = accountId;
+  session.expiredAt = now;
+  return true;
+}
+
 /** The request's CSRF token, created in its session on first use (for forms). */
 export function csrfToken(req: Request): string {
   req.session.csrfToken ??= randomBytes(32).toString('base64url');
@@ -93,11 +139,22 @@ export class CsrfException extends ForbiddenException {
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const KEEPS_INPUT = /^\/applications\/[0-9a-f-]{36}\/steps\/[a-z0-9-]+$/;
+
+/** Whether `sent` is the session's CSRF token (false when the session has none). */
+export function csrfMatches(req: Request, sent: unknown): boolean {
+  const expected = req.session?.csrfToken;
+  if (!expected || typeof sent !== 'string') return false;
+  // Bytes, not characters: a token of the right length in accented letters is not equal either.
+  const given = Buffer.from(sent);
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
 
 /**
  * Every state-changing request from a browser must carry the session's CSRF
- * token in its `_csrf` field (synchronizer token pattern). The JSON API under
+ * token in its `_csrf` field (synchronizer token pattern), with no exception:
+ * a post without a session is refused, so nothing anonymous is stored and
+ * another site cannot replace anyone's session cookie. The JSON API under
  * /api/ authenticates with API keys instead and is not subject to it.
  */
 @Injectable()
@@ -105,14 +162,8 @@ export class CsrfGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
     if (!UNSAFE.has(req.method) || req.path.startsWith('/api/')) return true;
-    // A step of an application posted after the session expired: the handler
-    // saves nothing, it keeps what was typed to show again after signing in.
-    if (!req.session?.accountId && KEEPS_INPUT.test(req.path)) return true;
-    const expected = req.session?.csrfToken;
     const body = req.body as Record<string, unknown> | undefined;
-    const sent = typeof body?._csrf === 'string' ? body._csrf : '';
-    if (!expected || sent.length !== expected.length) throw new CsrfException();
-    if (!timingSafeEqual(Buffer.from(sent), Buffer.from(expected))) throw new CsrfException();
+    if (!csrfMatches(req, body?._csrf)) throw new CsrfException();
     return true;
   }
 }

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { returningRows } from '../database/database.js';
+import {
+  parseRateLimits,
+  type RateLimitName,
+  type RateLimitRule,
+  type RateLimitRules,
+} from './rate-limit-rules.js';
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -15,7 +22,26 @@ export interface RateLimitResult {
  */
 @Injectable()
 export class RateLimiter {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly rules: RateLimitRules;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
+    // Already validated at boot (AppConfig): no problem left here.
+    this.rules = parseRateLimits(config.RATE_LIMITS).rules;
+  }
+
+  /** One hit on a named rule (src/platform/security/rate-limit-rules.ts) for one subject. */
+  take(name: RateLimitName, subject: string): Promise<RateLimitResult> {
+    const rule = this.rules[name];
+    return this.hit(`${name}:${subject}`, rule.limit, rule.windowSeconds);
+  }
+
+  /** A rule as configured (RATE_LIMITS applied), e.g. to announce it in headers. */
+  rule(name: RateLimitName): RateLimitRule {
+    return this.rules[name];
+  }
 
   async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
     const rows = await returningRows<{ hits: number; retry: string }>(
@@ -31,5 +57,18 @@ export class RateLimiter {
     );
     const { hits, retry } = rows[0];
     return { allowed: hits <= limit, hits, retryAfterSeconds: Math.max(1, Number(retry)) };
+  }
+
+  /**
+   * Deletes every counter kept about these subjects (e.g. a closed account's
+   * id and email address): keys end with `:<subject>`, whatever the rule.
+   */
+  async forget(manager: EntityManager, subjects: string[]): Promise<void> {
+    await manager.query(
+      `DELETE FROM rate_limit_hit
+        WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) AS subject
+                       WHERE right(rate_limit_hit.key, length(subject) + 1) = ':' || subject)`,
+      [subjects],
+    );
   }
 }

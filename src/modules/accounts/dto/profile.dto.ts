@@ -1,10 +1,11 @@
 import { IsIn, IsNotEmpty, MaxLength } from 'class-validator';
-import { Trim } from '../../../platform/forms/form.js';
+import { OneLine, Trim } from '../../../platform/forms/form.js';
 
 export class ProfileDto {
   @Trim()
   @IsNotEmpty({ message: 'accounts.errors.nameRequired' })
   @MaxLength(120, { message: 'accounts.errors.nameTooLong' })
+  @OneLine('accounts.errors.nameOneLine')
   displayName = '';
 
   @IsIn(['fr', 'en'], { message: 'accounts.errors.localeRequired' })

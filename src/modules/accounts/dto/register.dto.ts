@@ -1,11 +1,12 @@
 import { IsEmail, IsIn, IsNotEmpty, MaxLength } from 'class-validator';
-import { Trim } from '../../../platform/forms/form.js';
+import { OneLine, Trim } from '../../../platform/forms/form.js';
 
 /** The registration form. Messages are catalog keys. */
 export class RegisterDto {
   @Trim()
   @IsNotEmpty({ message: 'accounts.errors.nameRequired' })
   @MaxLength(120, { message: 'accounts.errors.nameTooLong' })
+  @OneLine('accounts.errors.nameOneLine')
   displayName = '';
 
   @Trim()

@@ -1,10 +1,12 @@
 import { IsEmail, IsIn, IsNotEmpty, MaxLength } from 'class-validator';
+import { OneLine } from '../../../platform/forms/form.js';
 import { STAFF_ROLES } from '../staff-role.js';
 
 /** The "add a staff member" form. Messages are catalog keys. */
 export class AddStaffDto {
   @IsNotEmpty({ message: 'staff.people.errors.nameRequired' })
   @MaxLength(120, { message: 'staff.people.errors.nameTooLong' })
+  @OneLine('staff.people.errors.nameOneLine')
   displayName = '';
 
   @IsNotEmpty({ message: 'staff.people.errors.emailRequired' })
