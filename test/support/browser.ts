@@ -1,13 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterEach } from '@jest/globals';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Response,
+} from 'playwright-core';
+import { htmlProblems, ID_REFERENCES, type HtmlProblem } from './html-check.js';
 
 /**
  * Debian's Chromium, headless, without the background connections this
  * machine's closed network would refuse (CHROMIUM_PATH overrides the path).
+ *
+ * Every HTML page the browser receives, in every context and page of this
+ * browser, is checked with html-validate (see html-check.ts): the body the
+ * portal served, before any script ran. The test during which an invalid page
+ * arrived fails, naming the page and what is wrong with it.
  */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
       '--no-sandbox',
@@ -19,7 +32,99 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+  const newContext = browser.newContext.bind(browser);
+  // browser.newPage() opens its page in a context of its own through newContext.
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    checkEveryPage(context);
+    return context;
+  };
+  const close = browser.close.bind(browser);
+  browser.close = async (...args) => {
+    await pageChecks.settled();
+    await close(...args);
+    // Pages opened after the last test (in an afterAll) are reported here.
+    pageChecks.assertValid();
+  };
+  return browser;
 }
+
+interface InvalidPage {
+  url: string;
+  status: number;
+  problems: HtmlProblem[];
+}
+
+/** The checks of the pages received since the last test ended. */
+const pageChecks = {
+  pending: new Set<Promise<void>>(),
+  invalid: [] as InvalidPage[],
+
+  check(response: Response) {
+    const url = response.url();
+    const status = response.status();
+    const done = response
+      .text()
+      .then(
+        async (html) => {
+          const problems = await htmlProblems(html);
+          if (problems.length > 0) this.invalid.push({ url, status, problems });
+        },
+        (error: unknown) => {
+          // Chromium may drop a document's body once its page has moved on; a
+          // check that cannot run is said, not failed.
+          console.warn(`HTML not checked, its body was gone: ${url} (${String(error)})`);
+        },
+      )
+      .finally(() => this.pending.delete(done));
+    this.pending.add(done);
+  },
+
+  async settled() {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  },
+
+  assertValid() {
+    const invalid = this.invalid.splice(0);
+    if (invalid.length === 0) return;
+    const lines = invalid.flatMap(({ url, status, problems }) => [
+      `${url} (${status}):`,
+      ...problems.map(
+        (p) =>
+          `  ${p.at} ${p.rule}: ${p.message}${p.selector ? ` (${p.selector})` : ''}\n    ${p.excerpt}`,
+      ),
+    ]);
+    throw new Error(`Invalid HTML on ${invalid.length} page(s):\n${lines.join('\n')}`);
+  },
+};
+
+function checkEveryPage(context: BrowserContext) {
+  context.on('response', (response) => {
+    if (response.request().resourceType() !== 'document') return;
+    if (!/^text\/html\b/.test(response.headers()['content-type'] ?? '')) return;
+    // A redirect has no page; the browser follows it to one, which is checked.
+    if (response.status() >= 300 && response.status() < 400) return;
+    pageChecks.check(response);
+  });
+  // The bodies are read before the pages that received them go away.
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await pageChecks.settled();
+    await close(...args);
+  };
+  context.on('page', (page) => {
+    const closePage = page.close.bind(page);
+    page.close = async (...args) => {
+      await pageChecks.settled();
+      await closePage(...args);
+    };
+  });
+}
+
+afterEach(async () => {
+  await pageChecks.settled();
+  pageChecks.assertValid();
+});
 
 const axeSource = readFileSync(
   createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
@@ -33,8 +138,46 @@ export interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
-/** Runs axe-core's WCAG 2.1 A and AA rules on the page; returns the violations. */
+/**
+ * Runs axe-core's WCAG 2.1 A and AA rules on the page, and checks the id
+ * references of the page as scripts left it (see idReferenceViolations);
+ * returns the violations.
+ */
 export async function wcagViolations(page: Page): Promise<AxeViolation[]> {
+  return [...(await axeViolations(page)), ...(await idReferenceViolations(page))];
+}
+
+/**
+ * axe accepts an empty aria-describedby and one naming no element; a screen
+ * reader then announces nothing. This looks at the live DOM, after
+ * govuk-frontend's scripts added their own references (the character count's).
+ */
+async function idReferenceViolations(page: Page): Promise<AxeViolation[]> {
+  const problems = await page.evaluate((attributes: string[]) => {
+    const found: { attribute: string; target: string }[] = [];
+    for (const attribute of attributes) {
+      for (const element of document.querySelectorAll(`[${attribute}]`)) {
+        const ids = (element.getAttribute(attribute) ?? '').split(/\s+/).filter(Boolean);
+        if (ids.length === 0 || ids.some((id) => !document.getElementById(id))) {
+          const id = element.id ? `#${element.id}` : '';
+          found.push({
+            attribute,
+            target: `${element.tagName.toLowerCase()}${id}[${attribute}="${element.getAttribute(attribute)}"]`,
+          });
+        }
+      }
+    }
+    return found;
+  }, ID_REFERENCES);
+  return problems.map(({ attribute, target }) => ({
+    id: 'id-reference',
+    impact: 'serious',
+    help: `${attribute} must name elements that are on the page`,
+    nodes: [{ target: [target] }],
+  }));
+}
+
+async function axeViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(axeSource);
   return page.evaluate(async () => {
     const axe = (

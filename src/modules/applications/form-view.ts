@@ -93,7 +93,8 @@ export interface FieldView {
   canAdd?: boolean;
   /** For progressive enhancement: hide unless the named radio/checkbox has one of these values. */
   showIf?: { field: string; values: string };
-  describedBy: string;
+  /** The ids of the hint and error message, for aria-describedby (empty: no attribute). */
+  ariaDescribedBy: string;
 }
 
 export interface StepViewInput {
@@ -187,7 +188,7 @@ function fieldView(
             : field.type === 'number'
               ? field.suffix?.[locale]
               : undefined,
-        describedBy: describedBy(error),
+        ariaDescribedBy: describedBy(error),
       };
     }
     case 'longText': {
@@ -198,7 +199,7 @@ function fieldView(
         error,
         value: value(id),
         rows: 5,
-        describedBy: describedBy(error),
+        ariaDescribedBy: describedBy(error),
       };
     }
     case 'date': {
@@ -218,7 +219,7 @@ function fieldView(
         kind: 'date',
         error,
         parts: [part('day', '2'), part('month', '2'), part('year', '4')],
-        describedBy: describedBy(error),
+        ariaDescribedBy: describedBy(error),
       };
     }
     case 'yesNo':
@@ -248,7 +249,7 @@ function fieldView(
           id: i === 0 ? id : `${id}-${i + 1}`,
           checked: checked(o.value),
         })),
-        describedBy: [
+        ariaDescribedBy: [
           hint || field.type === 'multiChoice' ? `${id}-hint` : '',
           error ? `${id}-error` : '',
         ]
@@ -276,7 +277,7 @@ function fieldView(
       const error = ['line1', 'line2', 'city', 'postalCode']
         .map((p) => errorFor(`${id}-${p}`))
         .find(Boolean);
-      return { ...base, kind: 'address', error, parts, describedBy: describedBy(error) };
+      return { ...base, kind: 'address', error, parts, ariaDescribedBy: describedBy(error) };
     }
     case 'file': {
       const files = (input.answers[field.name] as FileAnswer[] | undefined) ?? [];
@@ -295,7 +296,7 @@ function fieldView(
           }),
         })),
         canUpload: files.length < maxFiles(field),
-        describedBy: describedBy(error),
+        ariaDescribedBy: describedBy(error),
       };
     }
     case 'group': {
@@ -325,7 +326,7 @@ function fieldView(
         addAction: `add:${field.name}`,
         addLabel: i18n.t(locale, 'form.addItem', { item: itemLabel.toLowerCase() }),
         canAdd: count < maxItems(field),
-        describedBy: describedBy(error),
+        ariaDescribedBy: describedBy(error),
       };
     }
   }

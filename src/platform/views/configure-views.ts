@@ -10,7 +10,10 @@ import { projectPath } from '../project-path.js';
  * in `views/partials/` as a partial, and the helpers templates use:
  * - `{{t "key" name=value}}` translates in the request's language;
  * - `{{l text}}` picks the request's language from a `{ fr, en }` object;
- * - `{{#if (eq a b)}}` compares two values; `(concat a b)` joins strings.
+ * - `{{#if (eq a b)}}` compares two values; `(concat a b)` joins strings;
+ * - `{{describedBy id hint error}}` gives the ids for aria-describedby.
+ * A helper shadows a view property of the same name: don't give a view's data
+ * (or a partial's parameters) any of these names.
  */
 interface HelperOptions {
   hash: Record<string, unknown>;
@@ -50,9 +53,17 @@ export function configureViews(
   });
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   handlebars.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
-  handlebars.registerHelper('describedBy', (name: string, hint: unknown, error: unknown) =>
-    [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' '),
-  );
+  // `{{describedBy id hint error}}`: the ids for aria-describedby. A helper
+  // wins over a view property of the same name, so `{{describedBy}}` meant as a
+  // property would print "" (every filing step once had aria-describedby=""):
+  // called without its arguments, it stops the render instead.
+  handlebars.registerHelper('describedBy', (...args: unknown[]) => {
+    if (args.length === 1) {
+      throw new Error('describedBy is a helper: {{describedBy id hint error}}, not a view property');
+    }
+    const [name, hint, error] = args.slice(0, -1) as [string, unknown, unknown];
+    return [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ');
+  });
   handlebars.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
 
   app.setBaseViewsDir(projectPath('views'));
