@@ -97,55 +97,33 @@ export class StaffOwnershipController {
   }
 
   @Post('claims/:claimId/reject')
-  async reject(
+  reject(
     @Param('claimId') claimId: string,
     @Body() body: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const field = `reason-${claimId}`;
-    const form = await validateForm(
-      ReasonDto,
-      fieldOf(body, field),
-      REASON_FIELDS,
-      res.locals.locale,
-      this.i18n,
+    return this.decideWithReason(req, res, body, claimId, `reason-${claimId}`, 'rejected', (r) =>
+      this.ownership.reject(this.actor(req), claimId, r, requestOrigin(req, res)),
     );
-    const values = { [field]: form.value.reason };
-    if (form.errors.length > 0) return this.invalid(req, res, claimId, field, form.errors, values);
-    const result = await this.ownership.reject(
-      this.actor(req),
-      claimId,
-      form.value.reason,
-      requestOrigin(req, res),
-    );
-    return this.after(req, res, claimId, result, 'rejected', field, values);
   }
 
   @Post('claims/:claimId/transfer')
-  async transfer(
+  transfer(
     @Param('claimId') claimId: string,
     @Body() body: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const field = `transfer-${claimId}`;
-    const form = await validateForm(
-      ReasonDto,
-      fieldOf(body, field),
-      REASON_FIELDS,
-      res.locals.locale,
-      this.i18n,
-    );
-    const values = { [field]: form.value.reason };
-    if (form.errors.length > 0) return this.invalid(req, res, claimId, field, form.errors, values);
-    const result = await this.ownership.transfer(
-      this.actor(req),
+    return this.decideWithReason(
+      req,
+      res,
+      body,
       claimId,
-      form.value.reason,
-      requestOrigin(req, res),
+      `transfer-${claimId}`,
+      'transferred',
+      (r) => this.ownership.transfer(this.actor(req), claimId, r, requestOrigin(req, res)),
     );
-    return this.after(req, res, claimId, result, 'transferred', field, values);
   }
 
   @Post(':organizationId/revoke')
@@ -197,6 +175,29 @@ export class StaffOwnershipController {
     const organizationId = await this.read.organizationIdOfClaim(claimId);
     if (!organizationId) throw new NotFoundException();
     return this.found(organizationId);
+  }
+
+  /** A decision on a claim that needs a written reason (reject, transfer): 422 without one. */
+  private async decideWithReason(
+    req: Request,
+    res: Response,
+    body: unknown,
+    claimId: string,
+    field: string,
+    done: Done,
+    decide: (reason: string) => Promise<OwnershipResult>,
+  ) {
+    const form = await validateForm(
+      ReasonDto,
+      fieldOf(body, field),
+      REASON_FIELDS,
+      res.locals.locale,
+      this.i18n,
+    );
+    const values = { [field]: form.value.reason };
+    if (form.errors.length > 0) return this.invalid(req, res, claimId, field, form.errors, values);
+    const result = await decide(form.value.reason);
+    return this.after(req, res, claimId, result, done, field, values);
   }
 
   private async invalid(
