@@ -241,6 +241,22 @@ describe('in a real browser', () => {
       heading: { fr: 'Fermer votre compte', en: 'Close your account' },
     },
     {
+      // Each key's expiry is shown (API keys expire: issue 11).
+      name: 'api-keys',
+      path: '/organizations/:org/api-keys',
+      audience: 'business',
+      status: 200,
+      heading: { fr: 'Clés d’API', en: 'API keys' },
+    },
+    {
+      // A paging link someone edited: the page itself, with its message (400).
+      name: 'staff-audit-tampered-link',
+      path: '/staff/audit?after=2026-02-31T00%3A00%3A00.000Z_99999999999999999999',
+      audience: 'admin',
+      status: 400,
+      heading: { fr: 'Journal d’audit', en: 'Audit log' },
+    },
+    {
       name: 'staff-people',
       path: '/staff/people',
       audience: 'admin',
