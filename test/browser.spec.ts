@@ -5,6 +5,7 @@ import { launchChromium, wcagViolations } from './support/browser.js';
 import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { DataSource } from 'typeorm';
+import { newToken, tokenHash } from '../src/platform/security/tokens.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import {
   csrfFrom,
@@ -24,6 +25,8 @@ describe('in a real browser', () => {
   let smeOrganizationId = '';
   let adminSession = '';
   let memberAsHimself: { cookie: string; organizationId: string };
+  /** An invitation to the SME, sent to an address the signed-in owner does not hold. */
+  const invitationToken = newToken();
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -54,6 +57,11 @@ describe('in a real browser', () => {
       properties: { audience: 'business' as const, staff: 'false' as const },
     };
     await eventually(async () => flags.isEnabled(flag, sme));
+    await db.query(
+      `INSERT INTO organization_invitation (token_hash, organization_id, email, role, expires_at)
+       VALUES ($1, $2, 'quelquun.dautre@exemple.ca', 'owner', now() + interval '7 days')`,
+      [tokenHash(invitationToken), smeOrganizationId],
+    );
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -288,6 +296,26 @@ describe('in a real browser', () => {
         await page.context().close();
       });
     }
+  }
+
+  for (const locale of ['fr', 'en'] as const) {
+    it(`refuses an invitation to someone else's address on an accessible page (403) in ${locale}`, async () => {
+      const page = await openPage(locale, 'business');
+      // The link itself answers: the invitation is refused as soon as it is opened.
+      const response = await page.goto(`${portal.url}/invitations/accept?token=${invitationToken}`);
+      expect(response?.status()).toBe(403);
+      expect(await page.textContent('h1')).toContain(
+        locale === 'fr'
+          ? 'Cette invitation ne vous est pas adressée'
+          : 'This invitation is not addressed to you',
+      );
+      await page.screenshot({
+        path: resolve(SCREENSHOTS, `invitation-not-addressee-${locale}.png`),
+        fullPage: true,
+      });
+      expect(await wcagViolations(page)).toEqual([]);
+      await page.context().close();
+    });
   }
 
   it('switches language with the header link and chooses who you act for with the form', async () => {
