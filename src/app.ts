@@ -121,7 +121,7 @@ export async function createApp(
   configureViews(app, i18n, { cache: config.NODE_ENV === 'production' });
   // Every query, for every handler, without control characters (NUL included).
   app.set('query parser', parseQuery);
-  app.useGlobalFilters(new ErrorFilter(i18n, logger));
+  app.useGlobalFilters(new ErrorFilter(i18n, logger, (page) => app.get(page, { strict: false })));
   await app.init();
 
   if (!options.skipBootTasks) await runBootTasks(app, config, logger);

@@ -19,6 +19,7 @@ import { LanguageController } from './i18n/language.controller.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { MailService } from './mail/mail.service.js';
 import { FormInputInterceptor } from './http/control-characters.js';
+import { FormBodyPipe, FormPageInterceptor } from './forms/form-page.js';
 import { MethodNotAllowedMiddleware } from './http/method-not-allowed.middleware.js';
 import { CsrfGuard } from './http/sessions.js';
 import { RateLimiter } from './security/rate-limiter.js';
@@ -83,6 +84,8 @@ export class PlatformModule implements NestModule {
         { provide: Sessions, useValue: services.sessions },
         { provide: APP_GUARD, useClass: CsrfGuard },
         { provide: APP_INTERCEPTOR, useClass: FormInputInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: FormPageInterceptor },
+        FormBodyPipe,
         RateLimiter,
         PlatformShutdown,
       ],

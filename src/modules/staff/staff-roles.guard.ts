@@ -1,4 +1,5 @@
 import {
+  createParamDecorator,
   ArgumentsHost,
   CanActivate,
   Catch,
@@ -69,3 +70,18 @@ export class StaffRolesGuard implements CanActivate {
     return true;
   }
 }
+
+/** The staff member acting on this request, as `StaffRolesGuard` let them in. */
+export interface StaffActor {
+  accountId: string;
+  role: StaffRole;
+}
+
+/** The current staff member (only on handlers behind `StaffRolesGuard`). */
+export const CurrentStaff = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): StaffActor => {
+    const req = ctx.switchToHttp().getRequest<Request>();
+    const res = ctx.switchToHttp().getResponse<Response>();
+    return { accountId: req.session.accountId!, role: res.locals.staffRole as StaffRole };
+  },
+);

@@ -1,5 +1,19 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  type Type,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { Refusal } from '../errors/refusal.js';
+import {
+  formValuesOf,
+  InvalidForm,
+  type FormPageRenderer,
+  type FormState,
+} from '../forms/form-page.js';
 import { I18nService, isLocale, type Locale } from '../i18n/i18n.service.js';
 import type { JsonLogger } from '../logging/json-logger.js';
 import { CsrfException } from './sessions.js';
@@ -19,22 +33,31 @@ const CODES: Record<number, string> = {
   503: 'unavailable',
 };
 
+/** Finds a page's renderer among the application's providers. */
+export type PageResolver = (page: Type<FormPageRenderer>) => FormPageRenderer;
+
 /**
  * Every error leaves as a page in the user's language (HTML) or as
- * `{ code, message, requestId }` (API and JSON clients). Unknown errors become a
- * 500 with the request id to quote, logged once with their stack.
+ * `{ code, message, requestId }` (API and JSON clients). A module's refusal
+ * (`Refusal`) and an invalid form (`InvalidForm`) go back to the form the
+ * handler declared with `@FormPage`, with the message beside its field; without
+ * one, to the error page. Unknown errors become a 500 with the request id to
+ * quote, logged once with their stack.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   constructor(
     private readonly i18n: I18nService,
     private readonly logger: JsonLogger,
+    private readonly pages?: PageResolver,
   ) {}
 
-  catch(exception: unknown, host: ArgumentsHost) {
+  catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
+    if (exception instanceof Refusal || exception instanceof InvalidForm)
+      return this.refused(exception, req, res);
     const status =
       exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
     const requestId = String(res.locals.requestId ?? '');
@@ -76,6 +99,72 @@ export class ErrorFilter implements ExceptionFilter {
       showRequestId: status >= 500,
     });
   }
+
+  /** A refusal or an invalid form: JSON, the form page again, or the error page. */
+  private refused(exception: Refusal | InvalidForm, req: Request, res: Response): void {
+    if (res.headersSent) return;
+    const locale: Locale = isLocale(res.locals.locale) ? res.locals.locale : 'fr';
+    const requestId = String(res.locals.requestId ?? '');
+    const status = exception instanceof Refusal ? exception.status : 422;
+    const form: FormState =
+      exception instanceof InvalidForm
+        ? { values: exception.values, errors: exception.errors }
+        : {
+            values: formValuesOf(req),
+            errors: [
+              {
+                field: exception.field ?? exception.formPage?.field ?? '',
+                message: this.i18n.t(locale, exception.spec.message, exception.details.params),
+              },
+            ],
+          };
+    if (exception instanceof Refusal)
+      for (const [name, value] of Object.entries(exception.details.headers ?? {}))
+        res.setHeader(name, value);
+
+    if (wantsJson(req)) {
+      res.status(status).json(
+        exception instanceof Refusal
+          ? {
+              code: exception.code,
+              message: form.errors[0].message,
+              requestId,
+              ...exception.details.body,
+            }
+          : {
+              code: 'validation_failed',
+              message: this.i18n.t(locale, 'errors.validation_failed.message'),
+              requestId,
+              errors: form.errors,
+            },
+      );
+      return;
+    }
+    const page = exception.formPage && this.pages?.(exception.formPage.page);
+    if (page) {
+      Promise.resolve()
+        .then(() => page.render(req, res, status, form))
+        .catch((error: unknown) => this.catch(error, hostOf(req, res)));
+      return;
+    }
+    if (status === 404) return this.catch(new HttpException('not found', 404), hostOf(req, res));
+    const spec = exception instanceof Refusal ? exception.spec : undefined;
+    const titleKey =
+      spec?.title ?? `errors.${CODES[status] === 'forbidden' ? 'forbidden' : 'bad_request'}.title`;
+    res.status(status).render('errors/error', {
+      pageTitle: this.i18n.t(locale, titleKey),
+      titleKey,
+      message: form.errors[0]?.message,
+      requestId,
+      showRequestId: false,
+    });
+  }
+}
+
+function hostOf(req: Request, res: Response): ArgumentsHost {
+  return {
+    switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
+  } as ArgumentsHost;
 }
 
 function wantsJson(req: Request): boolean {
