@@ -140,6 +140,8 @@ export class ErrorFilter implements ExceptionFilter {
       );
       return;
     }
+    // "Not yours" or gone: the ordinary not-found page, never the form (ADR 0006).
+    if (status === 404) return this.catch(new HttpException('not found', 404), hostOf(req, res));
     const page = exception.formPage && this.pages?.(exception.formPage.page);
     if (page) {
       Promise.resolve()
@@ -147,7 +149,6 @@ export class ErrorFilter implements ExceptionFilter {
         .catch((error: unknown) => this.catch(error, hostOf(req, res)));
       return;
     }
-    if (status === 404) return this.catch(new HttpException('not found', 404), hostOf(req, res));
     const spec = exception instanceof Refusal ? exception.spec : undefined;
     const titleKey =
       spec?.title ?? `errors.${CODES[status] === 'forbidden' ? 'forbidden' : 'bad_request'}.title`;
