@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
+import { endSessions } from '../../platform/http/sessions.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import {
   decoyHash,
@@ -286,7 +287,7 @@ export class AccountService {
       const accountId = await this.useToken(manager, token, 'reset-password');
       if (!accountId) return { ok: false, problem: 'invalid-token' };
       await this.setPassword(manager, accountId, passwordHash);
-      await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1`, [accountId]);
+      await endSessions(manager, accountId);
       await this.audit.record(manager, {
         actor: { type: 'person', id: accountId },
         action: 'account.password_reset',
@@ -327,10 +328,7 @@ export class AccountService {
     const passwordHash = await hashPassword(input.newPassword);
     await this.dataSource.transaction(async (manager) => {
       await this.setPassword(manager, accountId, passwordHash);
-      await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1 AND sid <> $2`, [
-        accountId,
-        keepSessionId,
-      ]);
+      await endSessions(manager, accountId, { except: keepSessionId });
       await this.audit.record(manager, {
         actor: { type: 'person', id: accountId },
         action: 'account.password_changed',
@@ -459,7 +457,7 @@ export class AccountService {
         [accountId],
       );
       await manager.query(`DELETE FROM account_token WHERE account_id = $1`, [accountId]);
-      await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1`, [accountId]);
+      await endSessions(manager, accountId);
       await this.outbox.forgetRecipient(manager, account.email);
       await this.limiter.forget(manager, [account.email.toLowerCase(), accountId]);
       await this.throttle.clear(manager, [{ kind: 'email', email: account.email }]);
