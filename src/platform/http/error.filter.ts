@@ -117,6 +117,7 @@ export class ErrorFilter implements ExceptionFilter {
                 message: exception.translated(this.i18n, locale),
               },
             ],
+            refusal: exception,
           };
     if (exception instanceof Refusal)
       for (const [name, value] of Object.entries(exception.details.headers ?? {}))
