@@ -7,6 +7,7 @@ import { PilotEvidence, type PilotFigures } from '../../src/modules/rollout/gate
 import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.service.js';
 import { RolloutService, type RolloutActor } from '../../src/modules/rollout/rollout.service.js';
 import { VariantAccessService } from '../../src/modules/rollout/variant-access.service.js';
+import { ServicePagesService } from '../../src/modules/service-pages/service-pages.service.js';
 import type { Audience } from '../../src/platform/flags/flag-context.js';
 import { createPerson } from '../support/people.js';
 import { startTestApp, unleashAdmin, type TestApp } from '../support/test-app.js';
@@ -383,10 +384,21 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
       available: false,
       reason: 'not-released',
     });
+    // The start page says it is paused, not "not yet".
+    const pages = portal.app.get(ServicePagesService);
+    await expect(pages.startPage(otherSme, SERVICE, 'business')).resolves.toMatchObject({
+      ok: false,
+      problem: 'not-released',
+      reason: 'paused',
+    });
     await rollout.resume(manager, SERVICE, 'business', { reason });
     await sync();
     expect((await admin.getEnvironmentState(BUSINESS)).enabled).toBe(true);
     expect(access.check(SERVICE, 'business', otherSme)).toEqual({ available: true });
+    await expect(pages.startPage(otherSme, SERVICE, 'business')).resolves.toMatchObject({
+      ok: true,
+      audience: 'business',
+    });
     expect((await auditOf(BUSINESS)).slice(-2).map((e) => e.action)).toEqual([
       'rollout.pause',
       'rollout.resume',
