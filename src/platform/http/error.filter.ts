@@ -114,7 +114,7 @@ export class ErrorFilter implements ExceptionFilter {
             errors: [
               {
                 field: exception.field ?? exception.formPage?.field ?? '',
-                message: this.i18n.t(locale, exception.spec.message, exception.details.params),
+                message: exception.translated(this.i18n, locale),
               },
             ],
           };
@@ -126,7 +126,7 @@ export class ErrorFilter implements ExceptionFilter {
       res.status(status).json(
         exception instanceof Refusal
           ? {
-              code: exception.code,
+              code: exception.publicCode,
               message: form.errors[0].message,
               requestId,
               ...exception.details.body,
