@@ -17,7 +17,9 @@ import { AttachmentsService } from './attachments.service.js';
 import { BulkFilingController } from './bulk-filing.controller.js';
 import { BulkFilingService } from './bulk-filing.service.js';
 import { ReceiptService } from './receipt.service.js';
+import { StaffApplicationPage } from './staff-application.page.js';
 import { StaffApplicationsController } from './staff-applications.controller.js';
+import { StaffApplicationsPresenter } from './staff-applications.presenter.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
@@ -52,6 +54,8 @@ import { Sessions } from '../../platform/platform.module.js';
     ApplicationsQueueReadModel,
     ApiKeysService,
     BulkFilingService,
+    StaffApplicationsPresenter,
+    StaffApplicationPage,
   ],
   // The scanner also checks the evidence of who owns an SME (OwnershipModule).
   exports: [ApplicationsService, AttachmentsService, ReceiptService, AttachmentScanner],
