@@ -6,6 +6,8 @@ import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { ApiKeysController } from './api-keys.controller.js';
+import { ApiKeysPage } from './api-keys.page.js';
+import { ApiKeysPresenter } from './api-keys.presenter.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { ApiDocsController, ApplicationsApiController } from './applications.api.controller.js';
 import { AttachmentScanner, NoScanner } from './attachment-scanner.js';
@@ -56,6 +58,8 @@ import { Sessions } from '../../platform/platform.module.js';
     BulkFilingService,
     StaffApplicationsPresenter,
     StaffApplicationPage,
+    ApiKeysPresenter,
+    ApiKeysPage,
   ],
   // The scanner also checks the evidence of who owns an SME (OwnershipModule).
   exports: [ApplicationsService, AttachmentsService, ReceiptService, AttachmentScanner],
