@@ -1,5 +1,7 @@
+import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { Refusal } from '../../platform/errors/refusal.js';
+import { I18nService } from '../../platform/i18n/i18n.service.js';
 import { createPerson } from '../../../test/support/people.js';
 import { startTestApp, type TestApp } from '../../../test/support/test-app.js';
 import { ApiKeysService, type ApiScope } from './api-keys.service.js';
@@ -172,5 +174,31 @@ describe('ApiKeysService.authenticate (medium: the real database)', () => {
       `api:auth-failed:${ip}`,
     ]);
     expect(failures.hits).toBe(2);
+  });
+
+  it('answers over HTTP with the same bodies: in the Accept-Language language (not the cookie’s), announced in Content-Language', async () => {
+    const en = { 'Accept-Language': 'en', Cookie: 'guichet_lang=fr' };
+    const wrong = await request(portal.url).get('/api/v1/services').set(en);
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['content-language']).toBe('en');
+    expect(wrong.headers['www-authenticate']).toBe('Bearer realm="guichet"');
+    expect(Object.keys(wrong.body)).toEqual(['code', 'message', 'requestId']);
+    expect(wrong.body).toEqual({
+      code: 'invalid_api_key',
+      message: portal.app.get(I18nService).t('en', 'api.errors.invalid_api_key'),
+      requestId: expect.any(String),
+    });
+    // api:auth-failed=3/60 here: the fourth failure from this address is refused by address.
+    for (let i = 0; i < 2; i++) await request(portal.url).get('/api/v1/services').set(en);
+    const limited = await request(portal.url).get('/api/v1/services').set(en);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.headers['content-language']).toBe('en');
+    expect(limited.body).toEqual({
+      code: 'rate_limited',
+      message:
+        'Too many requests without a valid API key from your address. Try again after the delay in the Retry-After header.',
+      requestId: expect.any(String),
+    });
   });
 });
