@@ -108,7 +108,7 @@ export class ErrorFilter implements ExceptionFilter {
     const status = exception instanceof Refusal ? exception.status : 422;
     const form: FormState =
       exception instanceof InvalidForm
-        ? { values: exception.values, errors: exception.errors }
+        ? { values: exception.values, errors: exception.errorsIn(locale, this.i18n) }
         : {
             values: formValuesOf(req),
             errors: [
