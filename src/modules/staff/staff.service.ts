@@ -80,7 +80,7 @@ export class StaffService {
     );
     if (!result.ok)
       return { ok: false, field: 'email', problem: result.problem, role: result.role };
-    if (result.accountCreated) await this.accounts.requestPasswordReset(input.email, origin);
+    if (result.accountCreated) await this.accounts.sendResetLink(origin, input.email);
     return { ok: true, accountId: result.accountId, accountCreated: result.accountCreated };
   }
 }
