@@ -22,7 +22,7 @@ import {
   tooMany,
 } from './accounts.refusals.js';
 import { REGISTER_FIELDS, RegisterDto } from './dto/register.dto.js';
-import { checkForm } from '../../platform/forms/form.js';
+import { checkForm, type FieldProblem } from '../../platform/forms/form.js';
 import { InvalidForm } from '../../platform/forms/form-page.js';
 import { isEmailAddress, MAX_EMAIL_LENGTH } from '../../platform/forms/email-address.js';
 import { SignInThrottle, type ThrottleKey } from './sign-in-throttle.js';
@@ -42,19 +42,6 @@ export interface SignedIn {
 }
 /** A reset link unknown, used or expired answers its own page (410); other refusals are thrown. */
 export type ResetResult = { ok: true } | { ok: false; problem: 'invalid-token' };
-export type ChangePasswordResult =
-  | { ok: true }
-  | {
-      ok: false;
-      problem: 'invalid';
-      errors: { field: 'currentPassword' | 'newPassword'; problem: string }[];
-    }
-  | { ok: false; problem: 'too-many'; retryAfterSeconds: number };
-export type CloseResult =
-  | { ok: true }
-  | { ok: false; problem: 'password' }
-  | { ok: false; problem: 'last-owner'; organizations: string[] };
-
 const CONFIRM_TTL_HOURS = 48;
 const RESET_TTL_MINUTES = 60;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
@@ -373,28 +360,33 @@ export class AccountService {
    * limited per account, so a session left open cannot be used to guess it),
    * the new one under the same rules as at registration. Every other session of
    * the account is signed out and every reset link stops working; audited, and
-   * the person told by email.
+   * the person told by email. Refusals: "too many" (429), then every problem
+   * of the form at once (422).
    */
   async changePassword(
     accountId: string,
     keepSessionId: string,
     input: { currentPassword: string; newPassword: string },
     origin: RequestOrigin,
-  ): Promise<ChangePasswordResult> {
+  ): Promise<void> {
     const limit = await this.limiter.take('password-change:account', accountId);
-    if (!limit.allowed)
-      return { ok: false, problem: 'too-many', retryAfterSeconds: limit.retryAfterSeconds };
+    if (!limit.allowed) throw tooMany(limit.retryAfterSeconds);
     const [row] = await this.dataSource.query(
       `SELECT email, password_hash FROM account WHERE id = $1 AND closed_at IS NULL`,
       [accountId],
     );
-    const errors: { field: 'currentPassword' | 'newPassword'; problem: string }[] = [];
-    if (!input.currentPassword) errors.push({ field: 'currentPassword', problem: 'required' });
+    const problems: FieldProblem[] = [];
+    if (!input.currentPassword)
+      problems.push({ field: 'currentPassword', message: 'accounts.errors.passwordRequired' });
     else if (!row || !(await verifyPassword(row.password_hash, input.currentPassword)))
-      errors.push({ field: 'currentPassword', problem: 'incorrect' });
-    const problem = input.newPassword ? passwordProblem(input.newPassword, row?.email) : 'required';
-    if (problem) errors.push({ field: 'newPassword', problem });
-    if (errors.length > 0 || !row) return { ok: false, problem: 'invalid', errors };
+      problems.push({ field: 'currentPassword', message: 'accounts.errors.passwordIncorrect' });
+    if (!input.newPassword)
+      problems.push({ field: 'newPassword', message: 'accounts.errors.newPasswordRequired' });
+    else {
+      const policy = passwordProblem(input.newPassword, row?.email);
+      if (policy) problems.push(passwordFieldProblem('newPassword', policy));
+    }
+    if (problems.length > 0 || !row) throw InvalidForm.of(problems, {});
     const passwordHash = await hashPassword(input.newPassword);
     await this.dataSource.transaction(async (manager) => {
       await this.setPassword(manager, accountId, passwordHash);
@@ -409,7 +401,6 @@ export class AccountService {
         ...origin,
       });
     });
-    return { ok: true };
   }
 
   /**
@@ -471,26 +462,28 @@ export class AccountService {
   }
 
   /**
-   * Closes an account after checking its password (docs/adr/0005). Refused
-   * while the person is the last owner of an SME. Otherwise, in one
+   * Closes an account after checking its password (docs/adr/0005): refused
+   * when it is missing or wrong, and while the person is the last owner of an
+   * SME (the SMEs named; nothing changes). Otherwise, in one
    * transaction: their memberships end (each audited on its SME), the row is
    * anonymised, its sessions and tokens are deleted, the emails addressed to
    * it and the rate-limit and sign-in counters kept about it are scrubbed, and
    * the closing is audited without personal data.
    */
-  async close(accountId: string, password: string, origin: RequestOrigin): Promise<CloseResult> {
+  async close(accountId: string, password: string, origin: RequestOrigin): Promise<void> {
+    if (!password) throw ACCOUNT_REFUSALS.of('password-required');
     const [row] = await this.dataSource.query(
       `SELECT password_hash FROM account WHERE id = $1 AND closed_at IS NULL`,
       [accountId],
     );
     if (!row || !(await verifyPassword(row.password_hash, password)))
-      return { ok: false, problem: 'password' };
-    return this.dataSource.transaction(async (manager): Promise<CloseResult> => {
+      throw ACCOUNT_REFUSALS.of('password-incorrect');
+    await this.dataSource.transaction(async (manager) => {
       const [account] = await manager.query(
         `SELECT email FROM account WHERE id = $1 AND closed_at IS NULL FOR UPDATE`,
         [accountId],
       );
-      if (!account) return { ok: false, problem: 'password' };
+      if (!account) throw ACCOUNT_REFUSALS.of('password-incorrect');
       // The SMEs' rows locked (as the organizations module does for every
       // change of owners), so no other owner can leave at the same moment.
       const orphans = await manager.query<{ legal_name: string }[]>(
@@ -505,11 +498,9 @@ export class AccountService {
         [accountId],
       );
       if (orphans.length > 0)
-        return {
-          ok: false,
-          problem: 'last-owner',
-          organizations: orphans.map((o) => o.legal_name),
-        };
+        throw ACCOUNT_REFUSALS.of('last-owner', {
+          params: { organizations: orphans.map((o) => o.legal_name).join(', ') },
+        });
       const ended = await returningRows<{ organization_id: string; role: string }>(
         manager,
         `DELETE FROM organization_membership WHERE account_id = $1 RETURNING organization_id, role`,
@@ -540,7 +531,6 @@ export class AccountService {
         entity: { type: 'account', id: accountId },
         ...origin,
       });
-      return { ok: true };
     });
   }
 

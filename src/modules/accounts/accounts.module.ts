@@ -4,11 +4,16 @@ import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { AccountService } from './account.service.js';
 import {
+  ActingAsPage,
+  ChangePasswordPage,
   ChoosePasswordPage,
+  CloseAccountPage,
   PasswordResetPage,
+  ProfilePage,
   RegisterPage,
   SignInPage,
 } from './account-pages.js';
+import { SignedInGuard } from './signed-in.guard.js';
 import { AccountsController } from './accounts.controller.js';
 import { IdentityReadModel } from './identity.read-model.js';
 import { ActingAsController } from './acting-as.controller.js';
@@ -32,6 +37,11 @@ import { SignInThrottle } from './sign-in-throttle.js';
     SignInPage,
     PasswordResetPage,
     ChoosePasswordPage,
+    ProfilePage,
+    ChangePasswordPage,
+    CloseAccountPage,
+    ActingAsPage,
+    SignedInGuard,
   ],
   exports: [ActingAsService, AccountService],
 })
