@@ -23,9 +23,14 @@ export interface RefusalSpec {
 /** Everything one module may refuse, each code with its status and message. */
 export type RefusalTable<Code extends string> = { readonly [C in Code]: RefusalSpec };
 
+/** A placeholder's value that is itself text of the catalog (a role's name, say), translated with the message. */
+export interface CatalogText {
+  key: string;
+}
+
 export interface RefusalDetails {
   /** Values for the message's placeholders. */
-  params?: Record<string, string | number>;
+  params?: Record<string, string | number | CatalogText>;
   /** Overrides the table's field for this refusal (a code used by several forms). */
   field?: string;
   /** Extra members of the JSON body (an API's field errors, for example). */

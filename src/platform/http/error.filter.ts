@@ -114,7 +114,16 @@ export class ErrorFilter implements ExceptionFilter {
             errors: [
               {
                 field: exception.field ?? exception.formPage?.field ?? '',
-                message: this.i18n.t(locale, exception.spec.message, exception.details.params),
+                message: this.i18n.t(
+                  locale,
+                  exception.spec.message,
+                  Object.fromEntries(
+                    Object.entries(exception.details.params ?? {}).map(([name, value]) => [
+                      name,
+                      typeof value === 'object' ? this.i18n.t(locale, value.key) : value,
+                    ]),
+                  ),
+                ),
               },
             ],
           };
