@@ -6,6 +6,7 @@ import { StaffAuditReadModel } from './staff-audit.read-model.js';
 import { StaffRolesGuard } from './staff-roles.guard.js';
 import { StaffController } from './staff.controller.js';
 import { StaffService } from './staff.service.js';
+import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
 
 /**
  * The city's staff: roles, the staff area, the audit log. Whether the person
@@ -15,7 +16,7 @@ import { StaffService } from './staff.service.js';
 @Module({
   imports: [AuditModule, AccountsModule],
   controllers: [StaffController, StaffAuditController],
-  providers: [StaffService, StaffAuditReadModel, StaffRolesGuard],
+  providers: [StaffService, StaffAuditReadModel, StaffRolesGuard, StaffPresenter, StaffPeoplePage],
   exports: [StaffService, StaffRolesGuard],
 })
 export class StaffModule {}
