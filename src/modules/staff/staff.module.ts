@@ -3,6 +3,8 @@ import { AccountsModule } from '../accounts/accounts.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { StaffAuditController } from './staff-audit.controller.js';
 import { StaffAuditReadModel } from './staff-audit.read-model.js';
+import { StaffAuditPresenter } from './staff-audit.presenter.js';
+import { StaffAuditService } from './staff-audit.service.js';
 import { StaffRolesGuard } from './staff-roles.guard.js';
 import { StaffController } from './staff.controller.js';
 import { StaffService } from './staff.service.js';
@@ -16,7 +18,15 @@ import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
 @Module({
   imports: [AuditModule, AccountsModule],
   controllers: [StaffController, StaffAuditController],
-  providers: [StaffService, StaffAuditReadModel, StaffRolesGuard, StaffPresenter, StaffPeoplePage],
+  providers: [
+    StaffService,
+    StaffAuditReadModel,
+    StaffRolesGuard,
+    StaffPresenter,
+    StaffPeoplePage,
+    StaffAuditService,
+    StaffAuditPresenter,
+  ],
   exports: [StaffService, StaffRolesGuard],
 })
 export class StaffModule {}
