@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../../../test/support/test-app.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { AccountService } from './account.service.js';
 import { KnownDevices } from './known-devices.js';
+import { ActingAsService } from './acting-as.service.js';
 
 /**
  * The accounts' rules where they live ("medium" tests: the service against the
@@ -21,7 +22,8 @@ describe('AccountService (against PostgreSQL)', () => {
   beforeAll(async () => {
     portal = await startTestApp({
       RATE_LIMITS:
-        'register:ip=3/3600,reset:ip=3/3600,reset:email=2/3600,sign-in:ip=4/900,sign-in:email=6/900',
+        'register:ip=3/3600,reset:ip=3/3600,reset:email=2/3600,sign-in:ip=4/900,sign-in:email=6/900,' +
+        'password-change:account=2/3600',
       // Throttling (counted after the password) must not hide the limits counted before it.
       SIGN_IN_FREE_FAILURES_PER_ACCOUNT: '50',
       SIGN_IN_FREE_FAILURES_PER_ADDRESS: '50',
@@ -290,6 +292,90 @@ describe('AccountService (against PostgreSQL)', () => {
         [person.email],
       );
       expect(Number(mail.n)).toBe(1);
+    });
+  });
+
+  describe('changing a password and closing an account', () => {
+    it('checks the whole form at once, then counts changes per account', async () => {
+      const person = await createPerson(db);
+      const change = (currentPassword: string, newPassword: string) =>
+        accounts.changePassword(
+          person.id,
+          'no-session',
+          { currentPassword, newPassword },
+          from('192.0.2.140'),
+        );
+      const refused = (await refusal(change('', 'court'))) as InvalidForm;
+      expect(refused.problems).toEqual([
+        { field: 'currentPassword', message: 'accounts.errors.passwordRequired' },
+        {
+          field: 'newPassword',
+          message: 'accounts.errors.password.too-short',
+          params: { min: 10 },
+        },
+      ]);
+      expect(((await refusal(change('pas le bon', ''))) as InvalidForm).problems).toEqual([
+        { field: 'currentPassword', message: 'accounts.errors.passwordIncorrect' },
+        { field: 'newPassword', message: 'accounts.errors.newPasswordRequired' },
+      ]);
+      const tooMany = (await refusal(
+        change(PASSWORD, 'un nouveau mot de passe solide'),
+      )) as Refusal;
+      expect(tooMany.code).toBe('too-many');
+      // Nothing changed: the password still works.
+      const signedIn = await accounts.signIn(from('192.0.2.141'), {
+        email: person.email,
+        password: PASSWORD,
+      });
+      expect(signedIn.account.id).toBe(person.id);
+    });
+
+    it('refuses to close without the right password, and while the person is the last owner of an SME', async () => {
+      const person = await createPerson(db);
+      const origin = from('192.0.2.142');
+      expect(((await refusal(accounts.close(person.id, '', origin))) as Refusal).code).toBe(
+        'password-required',
+      );
+      expect(((await refusal(accounts.close(person.id, 'faux', origin))) as Refusal).code).toBe(
+        'password-incorrect',
+      );
+      const [org] = await db.query(
+        `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count, naics_code,
+           contact_name, contact_email, contact_phone)
+         VALUES ('Atelier Lévesque inc.', '1199887766', '1 rue A', 'Val-des-Cèdres', 'J0A 1B0', 4, '31-33',
+           'Léa', $1, '418 555-0100') RETURNING id`,
+        [person.email],
+      );
+      await db.query(
+        `INSERT INTO organization_membership (organization_id, account_id, role) VALUES ($1, $2, 'owner')`,
+        [org.id, person.id],
+      );
+      const lastOwner = (await refusal(accounts.close(person.id, PASSWORD, origin))) as Refusal;
+      expect(lastOwner.code).toBe('last-owner');
+      expect(lastOwner.details.params).toEqual({ organizations: 'Atelier Lévesque inc.' });
+      const [still] = await db.query(`SELECT closed_at FROM account WHERE id = $1`, [person.id]);
+      expect(still.closed_at).toBeNull();
+
+      await db.query(`DELETE FROM organization_membership WHERE account_id = $1`, [person.id]);
+      await accounts.close(person.id, PASSWORD, origin);
+      const [closed] = await db.query(`SELECT closed_at FROM account WHERE id = $1`, [person.id]);
+      expect(closed.closed_at).not.toBeNull();
+    });
+  });
+
+  describe('acting as', () => {
+    it('records "myself" or one of the person\'s SMEs in the session, and refuses anything else', async () => {
+      const person = await createPerson(db);
+      const actingAs = portal.app.get(ActingAsService);
+      const account = { ...person, preferredLocale: 'fr' as const, emailConfirmedAt: new Date() };
+      const session: { actingAsOrganizationId?: string } = { actingAsOrganizationId: undefined };
+      const origin = from('192.0.2.150');
+      for (const choice of ['', '00000000-0000-4000-8000-000000000000', 'someone'])
+        expect(
+          ((await refusal(actingAs.choose(account, session, choice, origin))) as Refusal).code,
+        ).toBe('acting-as-required');
+      await actingAs.choose(account, session, 'myself', origin);
+      expect(session).toEqual({});
     });
   });
 });
