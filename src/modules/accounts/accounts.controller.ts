@@ -1,4 +1,14 @@
-import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { renderForm } from '../../platform/forms/render-form.js';
@@ -8,12 +18,20 @@ import { SESSION_COOKIE } from '../../platform/http/sessions.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { AccountService, type Account } from './account.service.js';
 import { RegisterPage, SignInPage } from './account-pages.js';
+import { AccountPresenter } from './account.presenter.js';
+import {
+  CurrentAccount,
+  SignedInGuard,
+  SignInFirstFilter,
+  SignInReturn,
+} from './signed-in.guard.js';
 import { KNOWN_DEVICE_COOKIE, KNOWN_DEVICE_PATH, KnownDevices } from './known-devices.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { SignInDto } from './dto/sign-in.dto.js';
 
 /** Registration, email confirmation, signing in and out. */
 @Controller()
+@UseFilters(SignInFirstFilter)
 export class AccountsController {
   constructor(
     private readonly accounts: AccountService,
@@ -22,6 +40,7 @@ export class AccountsController {
     private readonly config: AppConfig,
     private readonly registerPage: RegisterPage,
     private readonly signInPage: SignInPage,
+    private readonly presenter: AccountPresenter,
   ) {}
 
   @Get('register')
@@ -122,15 +141,16 @@ export class AccountsController {
   }
 
   @Get('account')
-  async account(@Req() req: Request, @Res() res: Response) {
-    const account = res.locals.account as Account | undefined;
-    if (!account) return res.redirect(303, '/sign-in?return=%2Faccount');
-    res.render('accounts/account', {
-      pageTitle: this.i18n.t(res.locals.locale as Locale, 'accounts.account.title'),
-      navActive: 'account',
-      account,
-      saved: req.query.saved === '1',
-      passwordChanged: req.query.password === 'changed',
-    });
+  @UseGuards(SignedInGuard)
+  @SignInReturn('/account')
+  account(
+    @CurrentAccount() account: Account,
+    @Query() query: Record<string, unknown>,
+    @Res() res: Response,
+  ) {
+    res.render(
+      'accounts/account',
+      this.presenter.accountPage(res.locals.locale as Locale, account, query),
+    );
   }
 }

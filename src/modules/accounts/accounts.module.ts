@@ -14,6 +14,7 @@ import {
   SignInPage,
 } from './account-pages.js';
 import { SignedInGuard } from './signed-in.guard.js';
+import { AccountPresenter } from './account.presenter.js';
 import { AccountsController } from './accounts.controller.js';
 import { IdentityReadModel } from './identity.read-model.js';
 import { ActingAsController } from './acting-as.controller.js';
@@ -42,6 +43,7 @@ import { SignInThrottle } from './sign-in-throttle.js';
     CloseAccountPage,
     ActingAsPage,
     SignedInGuard,
+    AccountPresenter,
   ],
   exports: [ActingAsService, AccountService],
 })
