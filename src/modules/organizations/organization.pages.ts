@@ -1,0 +1,51 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { FormPageRenderer, FormState } from '../../platform/forms/form-page.js';
+import type { Account } from '../accounts/account.service.js';
+import { OrganizationPresenter } from './organization.presenter.js';
+import { OrganizationService } from './organization.service.js';
+
+/**
+ * The owners' forms on an SME's page (`/organizations/:id`), shown again after
+ * a refusal or an invalid form. Someone who is not a member gets 404; a member
+ * who is not an owner gets the 403 page naming the SME, whatever they sent.
+ */
+@Injectable()
+abstract class OwnerFormPage implements FormPageRenderer {
+  constructor(
+    private readonly organizations: OrganizationService,
+    private readonly presenter: OrganizationPresenter,
+  ) {}
+
+  async render(req: Request, res: Response, status: number, form: FormState) {
+    if (status === 404) throw new NotFoundException();
+    const account = res.locals.account as Account;
+    const view = await this.organizations.view(account.id, String(req.params.id));
+    if (!view) throw new NotFoundException();
+    if (status === 403 || view.role !== 'owner')
+      return this.presenter.forbidden(res, view.organization);
+    this.presenter.renderShow(req, res, status, view, account, this.shown(form));
+  }
+
+  /** What the page shows of the form that failed. */
+  protected abstract shown(form: FormState): Partial<FormState>;
+}
+
+/** The "invite someone" form: what was typed comes back, each message beside its field. */
+@Injectable()
+export class InvitationFormPage extends OwnerFormPage {
+  protected shown(form: FormState): Partial<FormState> {
+    return form;
+  }
+}
+
+/**
+ * A member's role or removal (the forms in the members' table): the message
+ * goes above the table, and the invitation form keeps its defaults.
+ */
+@Injectable()
+export class MembersFormPage extends OwnerFormPage {
+  protected shown(form: FormState): Partial<FormState> {
+    return { errors: form.errors.map((e) => ({ ...e, field: 'members' })) };
+  }
+}

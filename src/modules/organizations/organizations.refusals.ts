@@ -1,0 +1,27 @@
+import { defineRefusals } from '../../platform/errors/refusal.js';
+
+/** Why OrganizationService refused a change to an SME's members. */
+export type OrganizationProblem =
+  /** Not a member of the SME (or no such SME, or no such member): nothing is revealed. */
+  | 'not-found'
+  /** A member who is not an owner (the page says who may). */
+  | 'forbidden'
+  /** The change would leave the SME without an owner. */
+  | 'last-owner'
+  /** The invited address already belongs to a member. */
+  | 'already-member'
+  /** Too many invitations from one account (rule invite:account). */
+  | 'too-many';
+
+/** Every refusal of the organizations module, with its status and message, in one place. */
+export const ORGANIZATION_REFUSALS = defineRefusals<OrganizationProblem>('organizations', {
+  'not-found': { status: 404, message: 'errors.not_found.message' },
+  forbidden: { status: 403, message: 'errors.forbidden.message' },
+  'last-owner': { status: 422, message: 'organizations.errors.lastOwner', field: 'members' },
+  'already-member': {
+    status: 422,
+    message: 'organizations.errors.alreadyMember',
+    field: 'email',
+  },
+  'too-many': { status: 429, message: 'accounts.errors.tooMany', field: 'email' },
+});
