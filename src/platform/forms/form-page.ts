@@ -21,6 +21,8 @@ import { validateForm, type FieldError } from './form.js';
 export interface FormState {
   values: Record<string, string>;
   errors: FieldError[];
+  /** The refusal being shown, when it is one (a page may show more of it than its message). */
+  refusal?: Refusal;
 }
 
 /**
@@ -67,6 +69,15 @@ const typedValues = new WeakMap<Request, Record<string, string>>();
 
 export function formValuesOf(req: Request): Record<string, string> {
   return typedValues.get(req) ?? {};
+}
+
+/**
+ * Records what a form held, for a handler that reads its body without
+ * `@FormBody` (e.g. fields named after a record, `reason-<id>`): a refusal
+ * thrown afterwards shows these values again.
+ */
+export function rememberFormValues(req: Request, values: Record<string, string>): void {
+  typedValues.set(req, values);
 }
 
 /** The DTO's fields in the order they are declared (the order the form shows them). */
