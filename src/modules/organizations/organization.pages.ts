@@ -49,3 +49,18 @@ export class MembersFormPage extends OwnerFormPage {
     return { errors: form.errors.map((e) => ({ ...e, field: 'members' })) };
   }
 }
+
+/**
+ * Why an invitation link cannot be used: the 403 page naming the SME and the
+ * address it was sent to (masked), or the 410 page of a link used or expired.
+ */
+@Injectable()
+export class InvitationRefusedPage implements FormPageRenderer {
+  constructor(private readonly presenter: OrganizationPresenter) {}
+
+  render(_req: Request, res: Response, _status: number, { refusal }: FormState) {
+    if (refusal?.code !== 'not-addressee') return this.presenter.invitationGone(res);
+    const params = refusal.details.params ?? {};
+    this.presenter.invitationNotAddressee(res, String(params.organization), String(params.email));
+  }
+}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { FormState } from '../../platform/forms/form-page.js';
+import { csrfToken } from '../../platform/http/sessions.js';
 import type { FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
@@ -8,7 +9,7 @@ import type { Account } from '../accounts/account.service.js';
 import type { Role } from './dto/invitation.dto.js';
 import { normalizeNeq } from './dto/organization.dto.js';
 import { NAICS_SECTORS } from './naics-sectors.js';
-import type { Membership, OrganizationView } from './organization.service.js';
+import type { Membership, OpenInvitation, OrganizationView } from './organization.service.js';
 
 /** The view models of "My businesses": the list, the registration form, an SME's page. */
 @Injectable()
@@ -121,6 +122,47 @@ export class OrganizationPresenter {
     res.status(403).render('organizations/forbidden', {
       pageTitle: this.i18n.t(res.locals.locale as Locale, 'organizations.forbidden.title'),
       organization,
+    });
+  }
+
+  /** An invitation's page: the SME, the role, and the button (or the way to sign in first). */
+  invitation(
+    req: Request,
+    res: Response,
+    invitation: OpenInvitation,
+    token: string,
+    account: Account | undefined,
+  ) {
+    const locale = res.locals.locale as Locale;
+    res.render('organizations/invitation', {
+      pageTitle: this.i18n.t(locale, 'organizations.invitation.title'),
+      invitation,
+      roleLabel: this.i18n.t(locale, `organizations.roles.${invitation.role}`),
+      token,
+      signedIn: Boolean(account),
+      account,
+      signInReturn: encodeURIComponent(`/invitations/accept?token=${token}`),
+      csrfToken: csrfToken(req),
+    });
+  }
+
+  /** 410: the link was used, expired or never existed. */
+  invitationGone(res: Response) {
+    res.status(410).render('organizations/invitation-gone', {
+      pageTitle: this.i18n.t(res.locals.locale as Locale, 'organizations.invitationGone.title'),
+    });
+  }
+
+  /** 403: the invitation was sent to another address (masked); what to do. */
+  invitationNotAddressee(res: Response, legalName: string, invitedTo: string) {
+    res.status(403).render('organizations/invitation-not-addressee', {
+      pageTitle: this.i18n.t(
+        res.locals.locale as Locale,
+        'organizations.invitationNotAddressee.title',
+      ),
+      legalName,
+      invitedTo,
+      account: res.locals.account as Account | undefined,
     });
   }
 }

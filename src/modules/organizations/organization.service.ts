@@ -9,7 +9,8 @@ import type { Role } from './dto/invitation.dto.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
 import { maskEmail } from '../../platform/privacy/mask-email.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
-import { ORGANIZATION_REFUSALS } from './organizations.refusals.js';
+import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
+import { INVITATION_REFUSALS, ORGANIZATION_REFUSALS } from './organizations.refusals.js';
 
 export interface OrganizationInput {
   legalName: string;
@@ -89,6 +90,25 @@ export type InvitationAnswer =
   | { state: 'open'; organizationId: string; legalName: string; role: Role }
   | { state: 'not-addressee'; legalName: string; invitedTo: string }
   | { state: 'gone' };
+
+/** An invitation that can be used. */
+export type OpenInvitation = Extract<InvitationAnswer, { state: 'open' }>;
+
+/** The open invitation, or the refusal to throw (its params name the SME and the masked address). */
+export function openOrRefuse(answer: InvitationAnswer): OpenInvitation {
+  switch (answer.state) {
+    case 'open':
+      return answer;
+    case 'not-addressee':
+      throw INVITATION_REFUSALS.of('not-addressee', {
+        params: { organization: answer.legalName, email: answer.invitedTo },
+      });
+    case 'gone':
+      throw INVITATION_REFUSALS.of('gone');
+    default:
+      return assertUnreachable(answer);
+  }
+}
 
 export const INVITATION_TTL_DAYS = 7;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -15,7 +15,7 @@ import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
-import { CurrentOrigin, requestOrigin, type RequestOrigin } from '../audit/request-origin.js';
+import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { SignInRedirectFilter } from '../staff/staff-roles.guard.js';
 import { InvitationDto, type Role } from './dto/invitation.dto.js';
 import { MemberRoleDto } from './dto/member-role.dto.js';
@@ -33,7 +33,6 @@ import { OrganizationService } from './organization.service.js';
 import { CurrentAccount, SignedIn, SignedInGuard } from './signed-in.js';
 
 export { signedIn } from './signed-in.js';
-export const origin = requestOrigin;
 
 /** "My businesses": registering an SME, its page, and its owners managing who belongs to it. */
 @Controller('organizations')

@@ -2,7 +2,11 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { InvitationsController } from './invitations.controller.js';
-import { InvitationFormPage, MembersFormPage } from './organization.pages.js';
+import {
+  InvitationFormPage,
+  InvitationRefusedPage,
+  MembersFormPage,
+} from './organization.pages.js';
 import { OrganizationPresenter } from './organization.presenter.js';
 import { OrganizationService } from './organization.service.js';
 import { OrganizationsController } from './organizations.controller.js';
@@ -11,7 +15,13 @@ import { OrganizationsController } from './organizations.controller.js';
 @Module({
   imports: [AuditModule, NotificationsModule],
   controllers: [OrganizationsController, InvitationsController],
-  providers: [OrganizationService, OrganizationPresenter, InvitationFormPage, MembersFormPage],
+  providers: [
+    OrganizationService,
+    OrganizationPresenter,
+    InvitationFormPage,
+    MembersFormPage,
+    InvitationRefusedPage,
+  ],
   exports: [OrganizationService, OrganizationPresenter],
 })
 export class OrganizationsModule {}

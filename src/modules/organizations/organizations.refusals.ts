@@ -25,3 +25,23 @@ export const ORGANIZATION_REFUSALS = defineRefusals<OrganizationProblem>('organi
   },
   'too-many': { status: 429, message: 'accounts.errors.tooMany', field: 'email' },
 });
+
+/** Why an invitation link cannot be used (its pages say what to do). */
+export type InvitationProblem =
+  /** Unknown, used or expired. */
+  | 'gone'
+  /** The signed-in account is not the address it was sent to. */
+  | 'not-addressee';
+
+export const INVITATION_REFUSALS = defineRefusals<InvitationProblem>('invitations', {
+  gone: {
+    status: 410,
+    message: 'organizations.invitationGone.body',
+    title: 'organizations.invitationGone.title',
+  },
+  'not-addressee': {
+    status: 403,
+    message: 'organizations.invitationNotAddressee.sentTo',
+    title: 'organizations.invitationNotAddressee.title',
+  },
+});
