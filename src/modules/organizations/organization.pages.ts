@@ -1,7 +1,9 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { FormPageRenderer, FormState } from '../../platform/forms/form-page.js';
+import type { Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
+import { normalizeNeq, ORGANIZATION_FIELDS } from './dto/organization.dto.js';
 import { OrganizationPresenter } from './organization.presenter.js';
 import { OrganizationService } from './organization.service.js';
 
@@ -62,5 +64,31 @@ export class InvitationRefusedPage implements FormPageRenderer {
     if (refusal?.code !== 'not-addressee') return this.presenter.invitationGone(res);
     const params = refusal.details.params ?? {};
     this.presenter.invitationNotAddressee(res, String(params.organization), String(params.email));
+  }
+}
+
+/**
+ * The registration form, shown again with every problem at once: a registered
+ * NEQ beside the form's other problems (the service refuses it again when the
+ * form is valid, 'duplicate-neq'), with the link to ask staff to review.
+ */
+@Injectable()
+export class NewOrganizationPage implements FormPageRenderer {
+  constructor(
+    private readonly organizations: OrganizationService,
+    private readonly presenter: OrganizationPresenter,
+  ) {}
+
+  async render(req: Request, res: Response, status: number, form: FormState) {
+    const errors = [...form.errors];
+    const neq = normalizeNeq(form.values.neq ?? '');
+    if (!form.refusal && neq && (await this.organizations.neqTaken(neq)))
+      errors.push(this.presenter.neqTaken(res.locals.locale as Locale));
+    errors.sort(
+      (x, y) =>
+        ORGANIZATION_FIELDS.indexOf(x.field as never) -
+        ORGANIZATION_FIELDS.indexOf(y.field as never),
+    );
+    this.presenter.renderNew(req, res, status, { values: form.values, errors });
   }
 }

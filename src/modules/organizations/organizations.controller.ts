@@ -1,5 +1,4 @@
 import {
-  Body,
   Controller,
   Get,
   NotFoundException,
@@ -12,24 +11,17 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
-import { validateForm, type FieldError } from '../../platform/forms/form.js';
-import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import type { Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { SignInRedirectFilter } from '../staff/staff-roles.guard.js';
 import { InvitationDto, type Role } from './dto/invitation.dto.js';
 import { MemberRoleDto } from './dto/member-role.dto.js';
-import {
-  normalizeNeq,
-  normalizePhone,
-  normalizePostalCode,
-  ORGANIZATION_FIELDS,
-  OrganizationDto,
-  parseEmployeeCount,
-} from './dto/organization.dto.js';
-import { InvitationFormPage, MembersFormPage } from './organization.pages.js';
+import { ORGANIZATION_FIELDS, OrganizationDto, organizationInput } from './dto/organization.dto.js';
+import { InvitationFormPage, MembersFormPage, NewOrganizationPage } from './organization.pages.js';
 import { OrganizationPresenter } from './organization.presenter.js';
 import { OrganizationService } from './organization.service.js';
+import { ORGANIZATION_REFUSALS } from './organizations.refusals.js';
 import { CurrentAccount, SignedIn, SignedInGuard } from './signed-in.js';
 
 export { signedIn } from './signed-in.js';
@@ -42,7 +34,6 @@ export class OrganizationsController {
   constructor(
     private readonly organizations: OrganizationService,
     private readonly presenter: OrganizationPresenter,
-    private readonly i18n: I18nService,
   ) {}
 
   @Get()
@@ -59,54 +50,18 @@ export class OrganizationsController {
 
   @Post('new')
   @SignedIn('/organizations/new')
+  @FormPage(NewOrganizationPage, { field: 'neq' })
   async create(
-    @Body() body: unknown,
+    @FormBody(OrganizationDto, ORGANIZATION_FIELDS) dto: OrganizationDto,
     @CurrentAccount() account: Account,
     @CurrentOrigin() origin: RequestOrigin,
-    @Req() req: Request,
     @Res() res: Response,
   ) {
-    const locale = res.locals.locale as Locale;
-    const form = await validateForm(OrganizationDto, body, ORGANIZATION_FIELDS, locale, this.i18n);
-    const { value } = form;
-    const values: Record<string, string> = Object.fromEntries(
-      ORGANIZATION_FIELDS.map((field) => [field, value[field]]),
+    const input = organizationInput(dto);
+    const { id } = ORGANIZATION_REFUSALS.unwrap(
+      await this.organizations.register(account.id, input, origin),
     );
-    const neq = normalizeNeq(value.neq);
-    const errors: FieldError[] = [...form.errors];
-    // A registered NEQ in the same pass as the other problems, so all show at once.
-    if (neq && (await this.organizations.neqTaken(neq)))
-      errors.push(this.presenter.neqTaken(locale));
-    errors.sort(
-      (x, y) =>
-        ORGANIZATION_FIELDS.indexOf(x.field as never) -
-        ORGANIZATION_FIELDS.indexOf(y.field as never),
-    );
-    if (errors.length > 0) return this.presenter.renderNew(req, res, 422, { values, errors });
-
-    const result = await this.organizations.register(
-      account.id,
-      {
-        legalName: value.legalName,
-        neq: neq!,
-        streetAddress: value.streetAddress,
-        city: value.city,
-        postalCode: normalizePostalCode(value.postalCode)!,
-        employeeCount: parseEmployeeCount(value.employeeCount)!,
-        naicsCode: value.naicsCode,
-        contactName: value.contactName,
-        contactEmail: value.contactEmail,
-        contactPhone: normalizePhone(value.contactPhone)!,
-      },
-      origin,
-    );
-    // Registered by someone else between the check and the insert.
-    if (!result.ok)
-      return this.presenter.renderNew(req, res, 422, {
-        values,
-        errors: [this.presenter.neqTaken(locale)],
-      });
-    res.redirect(303, `/organizations/${result.id}`);
+    res.redirect(303, `/organizations/${id}`);
   }
 
   @Get(':id')

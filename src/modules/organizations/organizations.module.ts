@@ -6,6 +6,7 @@ import {
   InvitationFormPage,
   InvitationRefusedPage,
   MembersFormPage,
+  NewOrganizationPage,
 } from './organization.pages.js';
 import { OrganizationPresenter } from './organization.presenter.js';
 import { OrganizationService } from './organization.service.js';
@@ -21,6 +22,7 @@ import { OrganizationsController } from './organizations.controller.js';
     InvitationFormPage,
     MembersFormPage,
     InvitationRefusedPage,
+    NewOrganizationPage,
   ],
   exports: [OrganizationService, OrganizationPresenter],
 })

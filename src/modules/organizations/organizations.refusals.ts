@@ -11,7 +11,9 @@ export type OrganizationProblem =
   /** The invited address already belongs to a member. */
   | 'already-member'
   /** Too many invitations from one account (rule invite:account). */
-  | 'too-many';
+  | 'too-many'
+  /** An SME with this NEQ is registered already (the page links to asking staff to review). */
+  | 'duplicate-neq';
 
 /** Every refusal of the organizations module, with its status and message, in one place. */
 export const ORGANIZATION_REFUSALS = defineRefusals<OrganizationProblem>('organizations', {
@@ -24,6 +26,7 @@ export const ORGANIZATION_REFUSALS = defineRefusals<OrganizationProblem>('organi
     field: 'email',
   },
   'too-many': { status: 429, message: 'accounts.errors.tooMany', field: 'email' },
+  'duplicate-neq': { status: 422, message: 'organizations.errors.neqTaken', field: 'neq' },
 });
 
 /** Why an invitation link cannot be used (its pages say what to do). */
