@@ -30,6 +30,8 @@ export const RATE_LIMIT_DEFAULTS = {
   'invite:account': { limit: 30, windowSeconds: 3600 },
   'feedback:account': { limit: 10, windowSeconds: 3600 },
   'feedback:ip': { limit: 30, windowSeconds: 3600 },
+  /** Files sent to prove who owns an SME (evidence, review requests) by one account (ADR 0014). */
+  'ownership-evidence:account': { limit: 10, windowSeconds: 3600 },
   /** Pilot volunteer requests (each reaches the City's staff) by one account. */
   'pilot-volunteer:account': { limit: 10, windowSeconds: 3600 },
   /** API requests with one key: generous, it only stops runaway clients. */
