@@ -93,6 +93,15 @@ export function formValuesOf(req: Request): Record<string, string> {
   return typedValues.get(req) ?? {};
 }
 
+/**
+ * Records what a form held, for a handler that reads its body without
+ * `@FormBody` (e.g. fields named after a record, `reason-<id>`): a refusal
+ * thrown afterwards shows these values again.
+ */
+export function rememberFormValues(req: Request, values: Record<string, string>): void {
+  typedValues.set(req, values);
+}
+
 /** The DTO's fields in the order they are declared (the order the form shows them). */
 export function formFields<T extends object>(dto: Type<T>): (keyof T & string)[] {
   const metadata = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
