@@ -21,6 +21,11 @@ import { validateForm, type FieldError } from './form.js';
 export interface FormState {
   values: Record<string, string>;
   errors: FieldError[];
+  /**
+   * The refusal shown, when it is one (not an invalid form): for a page that
+   * answers some refusals with a page of their own (an invitation gone: 410).
+   */
+  refusal?: Refusal;
 }
 
 /**

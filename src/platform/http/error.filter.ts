@@ -117,6 +117,7 @@ export class ErrorFilter implements ExceptionFilter {
                 message: this.i18n.t(locale, exception.spec.message, exception.details.params),
               },
             ],
+            refusal: exception,
           };
     if (exception instanceof Refusal)
       for (const [name, value] of Object.entries(exception.details.headers ?? {}))
