@@ -13,6 +13,12 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
 import { PilotController } from './pilot.controller.js';
+import { PilotAccessGuard } from './pilot-access.guard.js';
+import {
+  PilotInvitationPresenter,
+  PilotPagePresenter,
+  PilotWithdrawPresenter,
+} from './pilot.presenter.js';
 import { PilotService } from './pilot.service.js';
 import { ReleaseSubscriptionsController } from './release-subscriptions.controller.js';
 import { RolloutConsoleController } from './rollout-console.controller.js';
@@ -50,6 +56,10 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
     CohortsReadModel,
     CohortsService,
     PilotService,
+    PilotAccessGuard,
+    PilotPagePresenter,
+    PilotInvitationPresenter,
+    PilotWithdrawPresenter,
   ],
   exports: [
     VariantAccessService,
