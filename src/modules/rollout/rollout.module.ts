@@ -22,6 +22,7 @@ import {
 import { PilotService } from './pilot.service.js';
 import { ReleaseSubscriptionsController } from './release-subscriptions.controller.js';
 import { RolloutConsoleController } from './rollout-console.controller.js';
+import { RolloutConsolePresenter } from './rollout-console.presenter.js';
 import { RolloutConsoleReadModel } from './rollout-console.read-model.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
 import { RolloutScheduler } from './rollout-scheduler.js';
@@ -52,6 +53,7 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
     RolloutReconciler,
     RolloutScheduler,
     RolloutConsoleReadModel,
+    RolloutConsolePresenter,
     WhoSeesWhatService,
     CohortsReadModel,
     CohortsService,
