@@ -5,6 +5,14 @@ import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { CohortsController } from './cohorts.controller.js';
+import {
+  CohortEditPage,
+  CohortNewPage,
+  CohortRemovePage,
+  CohortShowPage,
+  CohortsPresenter,
+  CohortVolunteersPage,
+} from './cohorts.presenter.js';
 import { CohortsReadModel } from './cohorts.read-model.js';
 import { CohortsService } from './cohorts.service.js';
 import { DemoRolloutSeed } from './demo-rollout.seed.js';
@@ -57,6 +65,12 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
     WhoSeesWhatService,
     CohortsReadModel,
     CohortsService,
+    CohortsPresenter,
+    CohortNewPage,
+    CohortShowPage,
+    CohortEditPage,
+    CohortRemovePage,
+    CohortVolunteersPage,
     PilotService,
     PilotAccessGuard,
     PilotPagePresenter,
