@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
-import { errorsByField, text, type FieldError } from '../../platform/forms/form.js';
+import { text } from '../../platform/forms/form.js';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { cityDateTime } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
@@ -44,7 +44,7 @@ import {
   type RolloutActor,
 } from './rollout.service.js';
 import { isGatedPromotion } from './stages.js';
-import { WhoSeesWhatService, type Subject } from './who-sees-what.service.js';
+import { WhoSeesWhatService, type WhoQuery } from './who-sees-what.service.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -93,9 +93,7 @@ export class RolloutConsoleController {
 
   @Get('who-sees-what')
   async whoSeesWhat(@Query() query: Record<string, unknown>, @Res() res: Response) {
-    const locale = res.locals.locale as Locale;
-    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
-    const values = {
+    const typed: WhoQuery = {
       kind: text(query.kind),
       neq: text(query.neq).replace(/\D/g, ''),
       email: text(query.email),
@@ -104,72 +102,7 @@ export class RolloutConsoleController {
       employeeCount: text(query.employeeCount),
       staff: text(query.staff),
     };
-    const errors: FieldError[] = [];
-    let subject: Subject | undefined;
-    if (values.kind === 'sme') {
-      if (!/^\d{10}$/.test(values.neq))
-        errors.push({ field: 'neq', message: t('rollout.who.errors.neq') });
-      else subject = { kind: 'sme', neq: values.neq };
-    } else if (values.kind === 'person') {
-      if (!/^[^\s@]+@[^\s@]+$/.test(values.email))
-        errors.push({ field: 'email', message: t('rollout.who.errors.email') });
-      else subject = { kind: 'person', email: values.email };
-    } else if (values.kind === 'attributes') {
-      const count = values.employeeCount === '' ? undefined : Number(values.employeeCount);
-      if (values.audience !== 'business' && values.audience !== 'citizen')
-        errors.push({ field: 'audience', message: t('rollout.who.errors.audience') });
-      if (!/^[\w-]{1,64}$/.test(values.id))
-        errors.push({ field: 'id', message: t('rollout.who.errors.id') });
-      if (count !== undefined && !(Number.isInteger(count) && count >= 0))
-        errors.push({ field: 'employeeCount', message: t('rollout.who.errors.employeeCount') });
-      if (errors.length === 0)
-        subject = {
-          kind: 'attributes',
-          audience: values.audience as Audience,
-          id: values.id,
-          employeeCount: count,
-          staff: values.staff === 'yes',
-        };
-    } else if (values.kind !== '') {
-      errors.push({ field: 'kind-sme', message: t('rollout.who.errors.kind') });
-    }
-    const resolved = subject ? await this.who.resolve(subject) : undefined;
-    if (subject && !resolved)
-      errors.push({
-        field: subject.kind === 'sme' ? 'neq' : 'email',
-        message: t(
-          subject.kind === 'sme' ? 'rollout.who.errors.noSme' : 'rollout.who.errors.noPerson',
-        ),
-      });
-    const verdicts = resolved ? await this.who.verdicts(resolved.context) : [];
-    res.status(errors.length > 0 ? 422 : 200).render('rollout/who', {
-      pageTitle: t('rollout.who.title'),
-      navActive: 'staff',
-      staffNavActive: 'rollout',
-      hasErrors: errors.length > 0,
-      errors,
-      fieldErrors: errorsByField(errors),
-      values,
-      subject: resolved
-        ? {
-            label: resolved.label,
-            audience: t(`rollout.variant.${resolved.context.properties.audience}`),
-            userId: resolved.context.userId,
-            staff: resolved.context.properties.staff === 'true',
-          }
-        : undefined,
-      services: this.catalogue.all().map((service) => ({
-        title: service.title[locale],
-        variants: verdicts
-          .filter((v) => v.slug === service.slug)
-          .map((v) => ({
-            ...v,
-            variantLabel: t(`rollout.variant.${v.variant}`),
-            stageLabel: t(`rollout.stage.${v.stage}`),
-            reasonLabel: t(`rollout.who.reason.${v.reason}`, { cohorts: v.cohorts.join(', ') }),
-          })),
-      })),
-    });
+    this.presenter.who(res, typed, await this.who.answer(typed));
   }
 
   @Get(':slug/:variant')

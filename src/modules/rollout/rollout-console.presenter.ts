@@ -29,6 +29,7 @@ import {
   type Stage,
 } from './stages.js';
 import { variantFlag } from './variant-access.service.js';
+import type { WhoAnswer, WhoQuery } from './who-sees-what.service.js';
 
 /** Who may change a plan (the others only look). */
 export const DECIDERS: StaffRole[] = ['admin', 'rollout-manager'];
@@ -83,6 +84,45 @@ export class RolloutConsolePresenter implements FormPageRenderer {
           .map(([k, v]) => [`${decision}-${k}`, v]),
       ),
       showOverride: form.refusal?.code === 'gates-failing' || form.refusal?.code === 'sme-first',
+    });
+  }
+
+  /** "Who sees what": the question as typed, its problems, or the subject and its verdicts. */
+  who(res: Response, values: WhoQuery, answer: WhoAnswer) {
+    const locale = res.locals.locale as Locale;
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const errors: FieldError[] = answer.problems.map((p) => ({
+      field: p.field,
+      message: t(p.key),
+    }));
+    const { resolved, verdicts } = answer;
+    res.status(errors.length > 0 ? 422 : 200).render('rollout/who', {
+      pageTitle: t('rollout.who.title'),
+      navActive: 'staff',
+      staffNavActive: 'rollout',
+      hasErrors: errors.length > 0,
+      errors,
+      fieldErrors: errorsByField(errors),
+      values,
+      subject: resolved
+        ? {
+            label: resolved.label,
+            audience: t(`rollout.variant.${resolved.context.properties.audience}`),
+            userId: resolved.context.userId,
+            staff: resolved.context.properties.staff === 'true',
+          }
+        : undefined,
+      services: this.catalogue.all().map((service) => ({
+        title: service.title[locale],
+        variants: verdicts
+          .filter((v) => v.slug === service.slug)
+          .map((v) => ({
+            ...v,
+            variantLabel: t(`rollout.variant.${v.variant}`),
+            stageLabel: t(`rollout.stage.${v.stage}`),
+            reasonLabel: t(`rollout.who.reason.${v.reason}`, { cohorts: v.cohorts.join(', ') }),
+          })),
+      })),
     });
   }
 
