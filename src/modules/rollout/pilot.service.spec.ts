@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
 import { Refusal } from '../../platform/errors/refusal.js';
-import { createPerson } from '../../../test/support/people.js';
+import { newToken, tokenHash } from '../../platform/security/tokens.js';
+import { createPerson, uniqueEmail } from '../../../test/support/people.js';
 import { startTestApp, type TestApp } from '../../../test/support/test-app.js';
 import { PilotService } from './pilot.service.js';
 
@@ -99,5 +100,68 @@ describe('PilotService (medium)', () => {
       [`pilot-volunteer:account:${stranger.id}`],
     );
     expect(hits).toBe(1);
+  });
+
+  async function cohortInvitation(audience: 'business' | 'citizen', invitedEmail: string) {
+    const token = newToken();
+    const [cohort] = await db.query(
+      `INSERT INTO cohort (slug, name, description, audience)
+       VALUES ($1, 'Pilote de test', 'Pour les tests du service.', $2) RETURNING id`,
+      [`pilote-${Math.random().toString(36).slice(2, 10)}`, audience],
+    );
+    await db.query(
+      `INSERT INTO cohort_member (cohort_id, status, source, token_hash, token_expires_at, invited_email)
+       VALUES ($1, 'invited', 'invitation', $2, now() + interval '14 days', $3)`,
+      [cohort.id, tokenHash(token), invitedEmail],
+    );
+    return { cohortId: cohort.id as string, token };
+  }
+
+  const refusalsAudited = async (cohortId: string) =>
+    (
+      await db.query(
+        `SELECT count(*)::int AS count FROM audit_event
+          WHERE audit_event.action = 'pilot.invitation_refused' AND audit_event.entity_id = $1`,
+        [cohortId],
+      )
+    )[0].count as number;
+
+  it('asks an address invited to a business cohort which SME joins before anything else (nothing audited)', async () => {
+    const { cohortId, token } = await cohortInvitation('business', uniqueEmail('invited'));
+    const someoneElse = await createPerson(db);
+    expect(await pilot.accept(someoneElse, token, { termsAccepted: true }, origin)).toEqual({
+      ok: false,
+      problem: 'organization-required',
+    });
+    expect(await refusalsAudited(cohortId)).toBe(0);
+  });
+
+  it('refuses, and audits, an invitation answered by an account that does not hold its address', async () => {
+    const { cohortId, token } = await cohortInvitation('citizen', uniqueEmail('tester'));
+    const someoneElse = await createPerson(db);
+    const refused = await pilot.accept(someoneElse, token, { termsAccepted: true }, origin);
+    expect(refused).toMatchObject({ ok: false, problem: 'not-addressee' });
+    expect(await refusalsAudited(cohortId)).toBe(1);
+  });
+
+  it('lets the addressee join, naming the cohort (and no SME for a tester)', async () => {
+    const tester = await createPerson(db);
+    const { cohortId, token } = await cohortInvitation('citizen', tester.email);
+    expect(await pilot.accept(tester, token, { termsAccepted: true }, origin)).toEqual({
+      ok: true,
+      cohortId,
+      cohortName: 'Pilote de test',
+      organization: undefined,
+    });
+    // Only a member may leave, and only their own pilot.
+    const actingAs = { audience: 'citizen' as const, accountId: tester.id, staff: false };
+    expect(await pilot.withdrawable(tester, actingAs, cohortId)).toMatchObject({
+      cohortId,
+      name: 'Pilote de test',
+    });
+    const stranger = await createPerson(db);
+    await expect(
+      pilot.withdrawable(stranger, { ...actingAs, accountId: stranger.id }, cohortId),
+    ).rejects.toMatchObject({ code: 'not-found', status: 404 });
   });
 });
