@@ -41,12 +41,6 @@ export type OwnershipProblem =
 export type OwnershipResult<T = object> =
   ({ ok: true } & T) | { ok: false; problem: OwnershipProblem; retryAfterSeconds?: number };
 
-/**
- * How many files one person may send as evidence (for their own SME or with a
- * review request) per hour: each may be 10 MiB and is kept in PostgreSQL.
- */
-export const EVIDENCE_PER_HOUR = 10;
-
 interface CheckedEvidence {
   filename: string;
   contentType: AttachmentType;
@@ -350,15 +344,14 @@ export class OwnershipService {
     });
   }
 
-  /** Refuses a person's evidence beyond EVIDENCE_PER_HOUR (counted across instances). */
+  /**
+   * Refuses a person's evidence beyond the `ownership-evidence:account` rate
+   * limit (10 files an hour by default, counted across instances).
+   */
   private async limit(
     accountId: string,
   ): Promise<{ ok: false; problem: 'too-many'; retryAfterSeconds: number } | undefined> {
-    const hit = await this.limiter.hit(
-      `ownership-evidence:account:${accountId}`,
-      EVIDENCE_PER_HOUR,
-      3600,
-    );
+    const hit = await this.limiter.take('ownership-evidence:account', accountId);
     return hit.allowed
       ? undefined
       : { ok: false, problem: 'too-many', retryAfterSeconds: hit.retryAfterSeconds };
