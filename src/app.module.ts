@@ -3,13 +3,17 @@ import { ApplicationsModule } from './modules/applications/applications.module.j
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { CatalogueWebModule } from './modules/catalogue/catalogue-web.module.js';
+import { AcceptanceModule } from './modules/acceptance/acceptance.module.js';
+import { FaqModule } from './modules/faq/faq.module.js';
 import { FeedbackModule } from './modules/feedback/feedback.module.js';
 import { InsightsModule } from './modules/insights/insights.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { OrganizationsModule } from './modules/organizations/organizations.module.js';
 import { OwnershipModule } from './modules/ownership/ownership.module.js';
 import { RolloutModule } from './modules/rollout/rollout.module.js';
+import { SatisfactionModule } from './modules/satisfaction/satisfaction.module.js';
 import { StaffModule } from './modules/staff/staff.module.js';
+import { TriageModule } from './modules/triage/triage.module.js';
 import { PlatformModule, type PlatformServices } from './platform/platform.module.js';
 
 @Module({})
@@ -28,7 +32,12 @@ export class AppModule {
         CatalogueWebModule,
         StaffModule,
         ApplicationsModule,
+        // FeedbackModule before TriageModule: `staff/feedback/new` before `staff/feedback/:id`.
         FeedbackModule,
+        TriageModule,
+        AcceptanceModule,
+        FaqModule,
+        SatisfactionModule,
         OwnershipModule,
       ],
     };

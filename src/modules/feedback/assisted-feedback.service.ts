@@ -10,8 +10,8 @@ import { normalizeNeq } from '../organizations/dto/organization.dto.js';
 import { OrganizationService } from '../organizations/organization.service.js';
 import { RolloutReadModel, type CohortRef } from '../rollout/rollout.read-model.js';
 import type { FeedbackInput } from './dto/feedback.dto.js';
-import type { TriageActor } from './feedback-triage.service.js';
-import { isFeedbackRole, type AssistedChannel } from './triage-options.js';
+import type { StaffActor } from '../staff/staff-roles.guard.js';
+import { isFeedbackRole, type AssistedChannel } from './feedback-options.js';
 
 /** Whom the feedback is from, as staff identified them. */
 export type AssistedParty =
@@ -53,7 +53,7 @@ export class AssistedFeedbackService {
   ) {}
 
   async record(
-    actor: TriageActor,
+    actor: StaffActor,
     input: AssistedInput,
     origin: RequestOrigin,
   ): Promise<AssistedResult> {

@@ -16,7 +16,7 @@ import {
   type TesterPerson,
 } from './acceptance.service.js';
 import { noteField, outcomeField, readChecklist } from './dto/acceptance.dto.js';
-import { choices, formatNumber } from './feedback-view.js';
+import { choices, formatNumber } from '../feedback/feedback-view.js';
 
 declare module 'express-session' {
   interface SessionData {

@@ -1,3 +1,4 @@
+import { FEEDBACK_ROLES } from '../feedback/feedback-options.js';
 import {
   Body,
   Controller,
@@ -27,7 +28,7 @@ import { csvLine } from '../staff/csv.js';
 import { SignInRedirectFilter, StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
 import type { StaffRole } from '../staff/staff-role.js';
 import { StaffService } from '../staff/staff.service.js';
-import { formatNumber } from './feedback-view.js';
+import { formatNumber } from '../feedback/feedback-view.js';
 import {
   FeedbackInboxReadModel,
   isInboxCursor,
@@ -46,7 +47,6 @@ import { formList, multiline } from './staff-feedback-view.js';
 import { StaffFeedbackPresenter } from './staff-feedback.presenter.js';
 import { SuperUsersReadModel } from './super-users.read-model.js';
 import {
-  FEEDBACK_ROLES,
   INBOX_EXPORT_LIMIT,
   MAX_TAG_LENGTH,
   MAX_TRIAGE_TEXT,

@@ -28,7 +28,7 @@ import {
 } from './dto/faq.dto.js';
 import { FaqReadModel, type FaqEntry, type ReceivedQuestion } from './faq.read-model.js';
 import { FaqService, type FaqProblem } from './faq.service.js';
-import { formatNumber, STATUS_TAG } from './feedback-view.js';
+import { formatNumber, STATUS_TAG } from '../feedback/feedback-view.js';
 
 declare module 'express-session' {
   interface SessionData {
