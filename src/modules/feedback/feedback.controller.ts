@@ -13,7 +13,7 @@ import type { Request, Response } from 'express';
 import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { RateLimiter } from '../../platform/security/rate-limiter.js';
+import { Refusal } from '../../platform/errors/refusal.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { formatDateTime } from '../../platform/i18n/city-time.js';
@@ -70,7 +70,6 @@ export class FeedbackController {
     private readonly catalogue: CatalogueService,
     private readonly organizations: OrganizationService,
     private readonly i18n: I18nService,
-    private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
   ) {}
 
@@ -135,33 +134,22 @@ export class FeedbackController {
     };
     if (errors.length > 0) return this.renderForm(req, res, 422, context, { ...state, errors });
 
-    // Only what would be stored counts: a person correcting the form is never held back.
-    const [byAccount, byIp] = await Promise.all([
-      this.limiter.take('feedback:account', author.accountId),
-      this.limiter.take('feedback:ip', req.ip ?? 'unknown'),
-    ]);
-    if (!byAccount.allowed || !byIp.allowed) {
-      const retry = Math.max(
-        byAccount.allowed ? 0 : byAccount.retryAfterSeconds,
-        byIp.allowed ? 0 : byIp.retryAfterSeconds,
-      );
-      res.setHeader('Retry-After', String(retry));
-      const message = this.i18n.t(locale, 'feedback.errors.tooMany', {
-        minutes: Math.max(1, Math.ceil(retry / 60)),
+    const sent = await this.feedback
+      .submit(author, context, feedbackInput(form.value), file, requestOrigin(req, res))
+      .catch((error: unknown) => {
+        if (!(error instanceof Refusal)) throw error;
+        return error;
       });
-      return this.renderForm(req, res, 429, context, {
+    // A refusal (too many sent): the form again, with everything typed.
+    if (sent instanceof Refusal) {
+      for (const [name, value] of Object.entries(sent.details.headers ?? {}))
+        res.setHeader(name, value);
+      const message = this.i18n.t(locale, sent.spec.message, sent.details.params);
+      return this.renderForm(req, res, sent.status, context, {
         ...state,
-        errors: [{ field: 'happened', message }],
+        errors: [{ field: sent.field ?? 'happened', message }],
       });
     }
-
-    const sent = await this.feedback.submit(
-      author,
-      context,
-      feedbackInput(form.value),
-      file,
-      requestOrigin(req, res),
-    );
     res.redirect(
       303,
       `/feedback/${sent.id}/sent${returnTo ? `?return=${encodeURIComponent(returnTo)}` : ''}`,

@@ -10,6 +10,7 @@ import { sanitizeFilename } from '../applications/attachments.service.js';
 import { sniffContentType, type AttachmentType } from '../applications/file-type.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import type { Upload } from '../../platform/http/multipart.js';
+import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -18,6 +19,7 @@ import { RolloutReadModel, type CohortRef } from '../rollout/rollout.read-model.
 import type { Stage } from '../rollout/stages.js';
 import type { FeedbackInput } from './dto/feedback.dto.js';
 import type { FeedbackKind, FeedbackStatus, Severity } from './feedback-options.js';
+import { FEEDBACK_REFUSALS } from './feedback.refusals.js';
 import { sitePath, viewportOf } from './return-path.js';
 
 /** The signed-in person sending feedback, as they are acting. */
@@ -128,6 +130,7 @@ export class FeedbackService {
     private readonly rollout: RolloutReadModel,
     private readonly applications: ApplicationsService,
     private readonly config: AppConfig,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** The context of feedback about a service variant, or undefined if there is no such variant. */
@@ -189,7 +192,11 @@ export class FeedbackService {
     };
   }
 
-  /** Stores the item, its file and its audit event in one transaction. */
+  /**
+   * Stores the item, its file and its audit event in one transaction, within
+   * the rate limits of the author and of their address (`feedback:account`,
+   * `feedback:ip`): past either, refuses with `too-many` (429, Retry-After).
+   */
   async submit(
     author: FeedbackAuthor,
     context: FeedbackContext,
@@ -197,6 +204,8 @@ export class FeedbackService {
     file: CheckedFile | undefined,
     origin: RequestOrigin,
   ): Promise<{ id: string; reference: string }> {
+    // Only what would be stored counts: a person correcting the form is never held back.
+    await this.withinLimits(author.accountId, origin);
     return this.dataSource.transaction(async (manager) => {
       const [item] = await manager.query<{ id: string; reference: string }[]>(
         `INSERT INTO feedback_item
@@ -274,6 +283,23 @@ export class FeedbackService {
         requestId: origin.requestId,
       });
       return item;
+    });
+  }
+
+  /** One hit on each of the author's and the address's limits; past either, the refusal. */
+  private async withinLimits(accountId: string, origin: RequestOrigin): Promise<void> {
+    const [byAccount, byIp] = await Promise.all([
+      this.limiter.take('feedback:account', accountId),
+      this.limiter.take('feedback:ip', origin.ip ?? 'unknown'),
+    ]);
+    if (byAccount.allowed && byIp.allowed) return;
+    const retry = Math.max(
+      byAccount.allowed ? 0 : byAccount.retryAfterSeconds,
+      byIp.allowed ? 0 : byIp.retryAfterSeconds,
+    );
+    throw FEEDBACK_REFUSALS.of('too-many', {
+      params: { minutes: Math.max(1, Math.ceil(retry / 60)) },
+      headers: { 'Retry-After': String(retry) },
     });
   }
 
