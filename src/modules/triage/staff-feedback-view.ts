@@ -54,8 +54,3 @@ export function formList(value: unknown): string[] {
       : [];
   return values.filter((v): v is string => typeof v === 'string');
 }
-
-/** A textarea's text: kept as typed (line breaks included), without surrounding blanks. */
-export function multiline(value: unknown): string {
-  return typeof value === 'string' ? value.replace(/\r\n?/g, '\n').trim() : '';
-}
