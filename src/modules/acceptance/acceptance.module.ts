@@ -7,6 +7,7 @@ import { StaffModule } from '../staff/staff.module.js';
 import { AcceptanceController } from './acceptance.controller.js';
 import { AcceptanceReadModel } from './acceptance.read-model.js';
 import { AcceptanceService } from './acceptance.service.js';
+import { ChecklistUnavailablePage } from './checklist-unavailable.page.js';
 import { StaffAcceptanceController } from './staff-acceptance.controller.js';
 
 /**
@@ -17,7 +18,7 @@ import { StaffAcceptanceController } from './staff-acceptance.controller.js';
 @Module({
   imports: [AuditModule, CatalogueModule, RolloutModule, StaffModule, FeedbackModule],
   controllers: [AcceptanceController, StaffAcceptanceController],
-  providers: [AcceptanceService, AcceptanceReadModel],
+  providers: [AcceptanceService, AcceptanceReadModel, ChecklistUnavailablePage],
   // The start pages (CatalogueWebModule) link the pilot's testers to their checklist.
   exports: [AcceptanceService],
 })
