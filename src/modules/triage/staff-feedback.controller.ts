@@ -49,7 +49,7 @@ import { readInboxFilters } from './inbox-filters.js';
 import { formList } from './staff-feedback-view.js';
 import { StaffFeedbackPresenter } from './staff-feedback.presenter.js';
 import { SuperUsersReadModel } from './super-users.read-model.js';
-import { AssignDto, NoteDto, ReplyDto, StatusDto, TagDto } from './dto/triage.dto.js';
+import { AssignDto, BulkDto, NoteDto, ReplyDto, StatusDto, TagDto } from './dto/triage.dto.js';
 import { StaffFeedbackItemPage, type StaffFeedbackNotice } from './staff-feedback-item.page.js';
 import { unwrapTriage } from './triage.refusals.js';
 import { INBOX_EXPORT_LIMIT, omittedExportColumns } from './triage-options.js';
@@ -137,16 +137,23 @@ export class StaffFeedbackController {
   }
 
   @Post('feedback/bulk')
-  async bulk(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+  async bulk(
+    @FormBody(BulkDto) dto: BulkDto,
+    @Body('ids') checkedIds: unknown,
+    @CurrentStaff() staff: StaffActor,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
     const locale = res.locals.locale as Locale;
-    const returnTo = inboxPath(body?.return);
-    const ids = formList(body?.ids);
+    const returnTo = inboxPath(dto.return);
+    const ids = formList(checkedIds);
     const values = {
-      bulkStatus: text(body?.bulkStatus),
-      bulkAssignee: text(body?.bulkAssignee),
-      bulkTag: text(body?.bulkTag),
+      bulkStatus: dto.bulkStatus,
+      bulkAssignee: dto.bulkAssignee,
+      bulkTag: dto.bulkTag,
     };
-    const chosen = text(body?.action);
+    const chosen = dto.action;
     let action: BulkAction | undefined;
     if (chosen === 'status') action = { kind: 'status', status: values.bulkStatus };
     else if (chosen === 'assign') action = { kind: 'assign', assignee: values.bulkAssignee };
@@ -155,12 +162,7 @@ export class StaffFeedbackController {
     if (!action) {
       error = { field: 'action', message: this.i18n.t(locale, 'staffFeedback.errors.bulk.action') };
     } else {
-      const result = await this.triage.bulk(
-        this.actor(req, res),
-        ids,
-        action,
-        requestOrigin(req, res),
-      );
+      const result = await this.triage.bulk(staff, ids, action, origin);
       if (result.ok) {
         req.session.staffFeedbackNotice = {
           key: 'staffFeedback.notices.bulk',

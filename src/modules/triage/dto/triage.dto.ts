@@ -47,3 +47,27 @@ export class ReplyDto {
   @IsString()
   reply!: string;
 }
+
+/** The inbox's bulk form; the items checked (`ids`, a list) are read beside it. */
+export class BulkDto {
+  /** `status`, `assign` or `tag`. */
+  @Trim()
+  @IsString()
+  action!: string;
+
+  @Trim()
+  @IsString()
+  bulkStatus!: string;
+
+  @Trim()
+  @IsString()
+  bulkAssignee!: string;
+
+  @Trim()
+  @IsString()
+  bulkTag!: string;
+
+  /** The inbox page the form was on (its filters and page), kept as sent. */
+  @IsString()
+  return!: string;
+}
