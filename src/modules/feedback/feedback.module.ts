@@ -12,6 +12,7 @@ import { Sessions } from '../../platform/platform.module.js';
 import { AssistedFeedbackController } from './assisted-feedback.controller.js';
 import { AssistedFeedbackService } from './assisted-feedback.service.js';
 import { FeedbackController } from './feedback.controller.js';
+import { FeedbackPresenter } from './feedback.presenter.js';
 import { FeedbackService } from './feedback.service.js';
 import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
 
@@ -39,7 +40,7 @@ import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
     StaffModule,
   ],
   controllers: [FeedbackController, AssistedFeedbackController],
-  providers: [FeedbackService, AssistedFeedbackService, PhaseBannerMiddleware],
+  providers: [FeedbackService, AssistedFeedbackService, FeedbackPresenter, PhaseBannerMiddleware],
   // The acceptance checklist files a failing result as a feedback item through FeedbackService.
   exports: [FeedbackService],
 })
