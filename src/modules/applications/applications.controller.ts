@@ -23,19 +23,24 @@ import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import {
-  fieldsFor,
   rawFromAnswers,
   rawFromBody,
   type FormProblem,
   type RawValues,
 } from '../catalogue/form-engine.js';
-import type { Answers, FileAnswer, GroupField, StepDefinition } from '../catalogue/form-schema.js';
+import type { Answers, GroupField, StepDefinition } from '../catalogue/form-schema.js';
 import { FormService, type PrefillContext } from '../catalogue/form.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { OrganizationService } from '../organizations/organization.service.js';
-import { VariantAccessService } from '../rollout/variant-access.service.js';
-import { canTransition, isEditable } from './application-status.js';
-import { ApplicationsService, type Applicant, type Application } from './applications.service.js';
+import { canTransition } from './application-status.js';
+import {
+  ApplicationsService,
+  applicantOf,
+  type Applicant,
+  type Application,
+  type Filer,
+} from './applications.service.js';
+import { isFilingRefusal, isVariantClosed } from './applications.refusals.js';
 import { offerSwitchIdentity } from './switch-identity.js';
 import { attachmentDisposition } from '../../platform/http/content-disposition.js';
 import { AttachmentsService, sanitizeFilename } from './attachments.service.js';
@@ -68,7 +73,6 @@ export class ApplicationsController {
     private readonly receipts: ReceiptService,
     private readonly catalogue: CatalogueService,
     private readonly forms: FormService,
-    private readonly access: VariantAccessService,
     private readonly organizations: OrganizationService,
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
@@ -86,17 +90,22 @@ export class ApplicationsController {
     const service = this.catalogue.find(slug);
     if (!service || !(AUDIENCES as readonly string[]).includes(variant))
       throw new NotFoundException();
-    const applicant = this.applicant(res, actingAs, `/services/${slug}/${variant}`);
-    if (!applicant) return;
-    if (!this.access.check(slug, variant as Audience, actingAs).available)
-      return res.redirect(303, `/services/${slug}/${variant}`);
-    const { application } = await this.applications.startDraft(
-      applicant,
-      slug,
-      {},
-      requestOrigin(req, res),
-    );
-    res.redirect(303, `/applications/${application.id}`);
+    const filer = this.filer(res, actingAs, `/services/${slug}/${variant}`);
+    if (!filer) return;
+    try {
+      const { application } = await this.applications.start(
+        filer,
+        slug,
+        variant as Audience,
+        {},
+        requestOrigin(req, res),
+      );
+      res.redirect(303, `/applications/${application.id}`);
+    } catch (error) {
+      // Closed to this person: the start page says why.
+      if (!isVariantClosed(error)) throw error;
+      res.redirect(303, `/services/${slug}/${variant}`);
+    }
   }
 
   /** "My applications": drafts to resume and applications filed (an SME's are shared). */
@@ -134,7 +143,7 @@ export class ApplicationsController {
     if (!found) return;
     const { application, service } = found;
     if (application.status !== 'draft') return this.renderApplication(req, res, found, 200, {});
-    if (!this.openTo(res, service, application, actingAs)) return;
+    if (!this.workable(res, found, actingAs)) return;
     const steps = this.forms.steps(service, application.variant);
     if (!this.forms.hasTaskList(service, application.variant)) {
       const next = this.forms.firstIncomplete(service, application.variant, application.answers);
@@ -177,11 +186,9 @@ export class ApplicationsController {
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const { application, service } = found;
-    const step = this.forms.step(service, application.variant, stepSlug);
-    if (!step) throw new NotFoundException();
-    if (!isEditable(application.status)) return res.redirect(303, `/applications/${id}`);
-    if (application.status === 'draft' && !this.openTo(res, service, application, actingAs)) return;
+    const step = await this.workableStep(res, found, actingAs, stepSlug);
+    if (!step) return;
+    const { application } = found;
     // What was typed before the session expired, if it was this page.
     const pending = req.session.pendingInput;
     const graceMs = this.config.SESSION_EXPIRED_GRACE_MINUTES * 60_000;
@@ -242,13 +249,11 @@ export class ApplicationsController {
     }
     const found = await this.load(res, actingAs, id);
     if (!found) return;
+    const step = await this.workableStep(res, found, actingAs, stepSlug);
+    if (!step) return;
     const { application, service } = found;
-    const step = this.forms.step(service, application.variant, stepSlug);
-    if (!step) throw new NotFoundException();
-    if (!isEditable(application.status)) return res.redirect(303, `/applications/${id}`);
-    if (application.status === 'draft' && !this.openTo(res, service, application, actingAs)) return;
     const origin = requestOrigin(req, res);
-    const applicant = this.applicant(res, actingAs, req.path)!;
+    const filer = this.filer(res, actingAs, req.path)!;
     const raw = rawFromBody(step, application.variant, body);
     const action = typeof body?.action === 'string' ? body.action : 'continue';
 
@@ -271,94 +276,55 @@ export class ApplicationsController {
 
     if (verb === 'upload' || verb === 'delete-file') {
       const problems: FormProblem[] = [];
-      let answers = application.answers;
-      if (verb === 'upload') {
-        const field = step.fields.find((f) => f.type === 'file' && f.name === fieldName);
-        if (!field) throw new NotFoundException();
-        const upload = (req as UploadedRequest).uploads?.[field.name];
-        const uploadProblem = (req as UploadedRequest).uploadProblem;
-        const existing = (answers[field.name] as FileAnswer[] | undefined) ?? [];
-        let reason: string | undefined = uploadProblem;
-        if (!reason && !upload) reason = 'none';
-        if (
-          !reason &&
-          upload &&
-          existing.length >= (field.type === 'file' ? (field.maxFiles ?? 5) : 5)
-        )
-          reason = 'too-many';
-        if (!reason && upload) {
-          const stored = await this.attachments.store(applicant, id, field.name, upload, origin);
-          if (stored.ok) {
-            const saved = await this.applications.saveAnswers(
-              applicant,
-              id,
-              { [field.name]: [...existing, stored.file] },
-              [],
-              origin,
-              { step: step.slug },
-            );
-            if (saved.ok) answers = saved.application.answers;
-          } else if (stored.reason === 'not-found') throw new NotFoundException();
-          else reason = stored.reason;
-        }
-        if (reason)
-          problems.push({
-            inputId: field.name,
-            field: field.name,
-            key: `form.errors.file.${reason}`,
-            label: field.label,
-            params: { max: this.limitOf(reason, res.locals.locale as Locale) },
-          });
-      } else {
-        const fileId = fieldName;
-        const field = step.fields.find(
-          (f) =>
-            f.type === 'file' &&
-            ((answers[f.name] as FileAnswer[] | undefined) ?? []).some((x) => x.id === fileId),
-        );
-        if (field) {
-          await this.attachments.remove(applicant, id, fileId, origin);
-          const remaining = (answers[field.name] as FileAnswer[]).filter((x) => x.id !== fileId);
-          const saved = await this.applications.saveAnswers(
-            applicant,
+      let changed = application;
+      try {
+        if (verb === 'upload') {
+          const uploaded = req as UploadedRequest;
+          const result = await this.attachments.upload(
+            filer,
             id,
-            remaining.length ? { [field.name]: remaining } : {},
-            remaining.length ? [] : [field.name],
+            step.slug,
+            fieldName,
+            uploaded.uploads?.[fieldName],
+            uploaded.uploadProblem,
             origin,
-            { step: step.slug },
           );
-          if (saved.ok) answers = saved.application.answers;
-        }
+          if (result.ok) changed = result.application;
+          else if (result.reason === 'not-found') throw new NotFoundException();
+          else
+            problems.push({
+              inputId: fieldName,
+              field: fieldName,
+              key: `form.errors.file.${result.reason}`,
+              label: step.fields.find((f) => f.name === fieldName)!.label,
+              params: { max: this.limitOf(result.reason, res.locals.locale as Locale) },
+            });
+        } else changed = await this.attachments.removeFile(filer, id, step.slug, fieldName, origin);
+      } catch (error) {
+        return this.refused(res, found, error);
       }
       return this.renderStep(
         req,
         res,
-        { ...found, application: { ...application, answers } },
+        { ...found, application: { ...application, answers: changed.answers } },
         step,
         problems.length ? 422 : 200,
         { raw, problems, returnTo },
       );
     }
 
-    const result = this.forms.parse(service, application.variant, step, raw, application.answers);
-    if (result.problems.length > 0)
+    let saved;
+    try {
+      saved = await this.applications.saveStep(filer, id, step.slug, raw, origin);
+    } catch (error) {
+      return this.refused(res, found, error);
+    }
+    if (!saved.ok)
       return this.renderStep(req, res, found, step, 422, {
         raw,
-        problems: result.problems,
+        problems: saved.problems,
         returnTo,
       });
-    const removed = fieldsFor(step.fields, application.variant)
-      .map((f) => f.name)
-      .filter((name) => !(name in result.answers));
-    const saved = await this.applications.saveAnswers(
-      applicant,
-      id,
-      result.answers,
-      removed,
-      origin,
-      { step: step.slug },
-    );
-    if (!saved.ok) return res.redirect(303, `/applications/${id}`);
     res.redirect(303, this.nextAfter(service, saved.application, step, returnTo));
   }
 
@@ -373,7 +339,7 @@ export class ApplicationsController {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
     if (found.application.status !== 'draft') return res.redirect(303, `/applications/${id}`);
-    if (!this.openTo(res, found.service, found.application, actingAs)) return;
+    if (!this.workable(res, found, actingAs)) return;
     const incomplete = this.forms.firstIncomplete(
       found.service,
       found.application.variant,
@@ -396,20 +362,22 @@ export class ApplicationsController {
     if (!found) return;
     if (found.application.status !== 'draft')
       return res.redirect(303, `/applications/${id}/confirmation`);
-    if (!this.openTo(res, found.service, found.application, actingAs)) return;
-    const locale = res.locals.locale as Locale;
-    if (text(body?.declaration) !== 'agreed')
-      return this.renderCheck(req, res, found, 422, {
-        errors: [
-          {
-            field: 'declaration',
-            message: this.i18n.t(locale, 'applications.check.declarationRequired'),
-          },
-        ],
+    const filer = this.filer(res, actingAs, req.path)!;
+    let result;
+    try {
+      result = await this.applications.submitFiling(
+        filer,
+        id,
+        requestOrigin(req, res),
+        text(body?.declaration),
+      );
+    } catch (error) {
+      if (!isFilingRefusal(error, 'declaration-required')) return this.refused(res, found, error);
+      const locale = res.locals.locale as Locale;
+      return this.renderCheck(req, res, found, error.status, {
+        errors: [{ field: error.field!, message: this.i18n.t(locale, error.spec.message) }],
       });
-    const applicant = this.applicant(res, actingAs, req.path)!;
-    const result = await this.applications.submit(applicant, id, requestOrigin(req, res));
-    if (!result.ok && result.reason === 'not-found') throw new NotFoundException();
+    }
     if (!result.ok) return res.redirect(303, `/applications/${id}`);
     res.redirect(303, `/applications/${id}/confirmation`);
   }
@@ -658,18 +626,19 @@ export class ApplicationsController {
     return bytes === undefined ? '' : megabytes(bytes, locale);
   }
 
-  private applicant(res: Response, actingAs: ActingAs, returnTo: string): Applicant | undefined {
+  /** The signed-in person filing on the pages (else the sign-in page, to come back to `returnTo`). */
+  private filer(res: Response, actingAs: ActingAs, returnTo: string): Filer | undefined {
     const account = res.locals.account as Account | undefined;
     if (!account) {
       res.redirect(303, `/sign-in?return=${encodeURIComponent(returnTo)}`);
       return undefined;
     }
-    return {
-      accountId: account.id,
-      audience: actingAs.audience,
-      organizationId: actingAs.organization?.id,
-      channel: 'web',
-    };
+    return { ...actingAs, accountId: account.id, channel: 'web' };
+  }
+
+  private applicant(res: Response, actingAs: ActingAs, returnTo: string): Applicant | undefined {
+    const filer = this.filer(res, actingAs, returnTo);
+    return filer && applicantOf(filer);
   }
 
   /** The application if the applicant owns it (else 404), with its service. */
@@ -684,23 +653,52 @@ export class ApplicationsController {
     return undefined;
   }
 
-  /** A draft may only be worked on while its variant is open to the applicant; it is kept either way. */
-  private openTo(
+  /** Whether the person may work on this application now (else the page says why: see `refused`). */
+  private workable(res: Response, found: Found, actingAs: ActingAs): boolean {
+    try {
+      this.applications.assertWorkable(actingAs, found.application);
+      return true;
+    } catch (error) {
+      this.refused(res, found, error);
+      return false;
+    }
+  }
+
+  /** The step the person may work on now (else the page says why: see `refused`). */
+  private async workableStep(
     res: Response,
-    service: ServiceDefinition,
-    application: Application,
+    found: Found,
     actingAs: ActingAs,
-  ): boolean {
-    const access = this.access.check(service.slug, application.variant, actingAs);
-    if (access.available) return true;
-    const locale = res.locals.locale as Locale;
-    res.status(access.reason === 'flags-unavailable' ? 503 : 403).render('applications/paused', {
-      pageTitle: this.i18n.t(locale, 'applications.paused.title'),
-      navActive: 'applications',
-      service,
-      application,
-    });
-    return false;
+    stepSlug: string,
+  ): Promise<StepDefinition | undefined> {
+    const filer = this.filer(res, actingAs, `/applications/${found.application.id}`)!;
+    try {
+      return (await this.applications.workableStep(filer, found.application.id, stepSlug)).step;
+    } catch (error) {
+      this.refused(res, found, error);
+      return undefined;
+    }
+  }
+
+  /**
+   * A filing refusal, as the pages show it: a variant closed to the person, the
+   * "paused" page (403, 503 when the flags are unknown; the draft is kept); an
+   * application no longer editable, its page; not theirs, or no such step, 404.
+   */
+  private refused(res: Response, found: Found, error: unknown): void {
+    if (isVariantClosed(error)) {
+      const locale = res.locals.locale as Locale;
+      return res.status(error.status).render('applications/paused', {
+        pageTitle: this.i18n.t(locale, 'applications.paused.title'),
+        navActive: 'applications',
+        service: found.service,
+        application: found.application,
+      });
+    }
+    if (isFilingRefusal(error, 'not-editable'))
+      return res.redirect(303, `/applications/${found.application.id}`);
+    if (isFilingRefusal(error, 'not-found')) throw new NotFoundException();
+    throw error;
   }
 
   private prefillContext(res: Response, application: Application): Promise<PrefillContext> {
@@ -786,6 +784,7 @@ export class ApplicationsController {
         locale,
         i18n: this.i18n,
         extraItems: data.extraItems,
+        maxFilesDefault: this.config.UPLOAD_STEP_MAX_FILES,
       }),
       multipart: step.fields.some((f) => f.type === 'file'),
       action: `/applications/${application.id}/steps/${step.slug}${data.returnTo === 'check' ? '?return=check' : ''}`,

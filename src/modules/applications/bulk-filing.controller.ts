@@ -12,8 +12,8 @@ import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
-import { VariantAccessService } from '../rollout/variant-access.service.js';
-import type { Applicant } from './applications.service.js';
+import { isFilingRefusal, isVariantClosed } from './applications.refusals.js';
+import { applicantOf, type Applicant, type Filer } from './applications.service.js';
 import {
   BulkFilingService,
   columnGuide,
@@ -55,6 +55,7 @@ const FILE_FIELD = 'csvFile';
 interface Open {
   service: ServiceDefinition;
   account: Account;
+  filer: Filer;
   applicant: Applicant;
 }
 
@@ -68,7 +69,6 @@ export class BulkFilingController {
   constructor(
     private readonly bulk: BulkFilingService,
     private readonly catalogue: CatalogueService,
-    private readonly access: VariantAccessService,
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
   ) {}
@@ -169,18 +169,25 @@ export class BulkFilingController {
         return res.redirect(303, resultHref);
       return res.redirect(303, `/services/${slug}/business/bulk`);
     }
-    if (text(body?.declaration) !== 'agreed')
-      return this.renderCheck(req, res, open.service, batch, 422, [
-        { field: 'declaration', message: this.i18n.t(locale, 'bulk.check.declarationRequired') },
+    let result;
+    try {
+      result = await this.bulk.file(
+        open.filer,
+        open.service,
+        batch,
+        text(body?.declaration),
+        requestOrigin(req, res),
+        locale,
+        this.i18n,
+      );
+    } catch (error) {
+      // Closed meanwhile: the start page says why.
+      if (isVariantClosed(error)) return res.redirect(303, `/services/${slug}/business`);
+      if (!isFilingRefusal(error, 'bulk-declaration-required')) throw error;
+      return this.renderCheck(req, res, open.service, batch, error.status, [
+        { field: error.field!, message: this.i18n.t(locale, error.spec.message) },
       ]);
-    const result = await this.bulk.file(
-      open.applicant,
-      open.service,
-      batch,
-      requestOrigin(req, res),
-      locale,
-      this.i18n,
-    );
+    }
     delete req.session.bulkBatch;
     if (!result.ok)
       return req.session.save(() =>
@@ -242,20 +249,16 @@ export class BulkFilingController {
       return undefined;
     }
     if (actingAs.audience !== 'business' || !actingAs.organization) throw new NotFoundException();
-    if (!options.whileClosed && !this.access.check(slug, 'business', actingAs).available) {
-      res.redirect(303, `/services/${slug}/business`);
-      return undefined;
-    }
-    return {
-      service,
-      account,
-      applicant: {
-        accountId: account.id,
-        audience: 'business',
-        organizationId: actingAs.organization.id,
-        channel: 'csv',
-      },
-    };
+    if (!options.whileClosed)
+      try {
+        this.bulk.assertOpen(actingAs, service);
+      } catch (error) {
+        if (!isVariantClosed(error)) throw error;
+        res.redirect(303, `/services/${slug}/business`);
+        return undefined;
+      }
+    const filer: Filer = { ...actingAs, accountId: account.id, channel: 'csv' };
+    return { service, account, filer, applicant: applicantOf(filer) };
   }
 
   private renderUpload(
