@@ -12,22 +12,13 @@ import {
 import type { Request, Response } from 'express';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
-import { text, type FieldError } from '../../platform/forms/form.js';
-import { renderForm } from '../../platform/forms/render-form.js';
-import { csrfToken } from '../../platform/http/sessions.js';
+import { text } from '../../platform/forms/form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { formatDateTime } from '../../platform/i18n/city-time.js';
-import { megabytes } from '../../platform/i18n/megabytes.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import {
-  rawFromAnswers,
-  rawFromBody,
-  type FormProblem,
-  type RawValues,
-} from '../catalogue/form-engine.js';
+import { rawFromAnswers, type FormProblem, type RawValues } from '../catalogue/form-engine.js';
 import type { Answers, GroupField, StepDefinition } from '../catalogue/form-schema.js';
 import { FormService, type PrefillContext } from '../catalogue/form.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
@@ -41,10 +32,12 @@ import {
   type Filer,
 } from './applications.service.js';
 import { isFilingRefusal, isVariantClosed } from './applications.refusals.js';
+import { stepInput } from './dto/step-input.js';
+import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
+import { ApplicationsPresenter, type Found } from './applications.presenter.js';
 import { offerSwitchIdentity } from './switch-identity.js';
 import { attachmentDisposition } from '../../platform/http/content-disposition.js';
 import { AttachmentsService, sanitizeFilename } from './attachments.service.js';
-import { shownErrors, stepFieldViews, summarize } from './form-view.js';
 import { prefillContext } from './prefill-context.js';
 import { ReceiptService } from './receipt.service.js';
 import type { UploadedRequest } from '../../platform/http/multipart.js';
@@ -76,6 +69,7 @@ export class ApplicationsController {
     private readonly organizations: OrganizationService,
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
+    private readonly presenter: ApplicationsPresenter,
   ) {}
 
   /** "Start now" on a variant's start page. */
@@ -113,22 +107,7 @@ export class ApplicationsController {
   async list(@CurrentActingAs() actingAs: ActingAs, @Res() res: Response) {
     const applicant = this.applicant(res, actingAs, '/applications');
     if (!applicant) return;
-    const locale = res.locals.locale as Locale;
-    const rows = await this.applications.list(applicant);
-    const view = (a: Application) => ({
-      ...a,
-      title: this.catalogue.find(a.serviceSlug)?.title[locale] ?? a.serviceSlug,
-      statusLabel: this.i18n.t(locale, `applicationStatus.${a.status}`),
-      updated: formatDate(a.updatedAt, locale),
-      href: `/applications/${a.id}`,
-    });
-    res.render('applications/list', {
-      pageTitle: this.i18n.t(locale, 'applications.list.title'),
-      navActive: 'applications',
-      actingAs,
-      drafts: rows.filter((a) => a.status === 'draft').map(view),
-      filed: rows.filter((a) => a.status !== 'draft').map(view),
-    });
+    this.presenter.list(res, actingAs, await this.applications.list(applicant));
   }
 
   /** A draft's task list (or its next step); a filed application's page. */
@@ -142,9 +121,8 @@ export class ApplicationsController {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
     const { application, service } = found;
-    if (application.status !== 'draft') return this.renderApplication(req, res, found, 200, {});
+    if (application.status !== 'draft') return this.presenter.application(req, res, found, 200, {});
     if (!this.workable(res, found, actingAs)) return;
-    const steps = this.forms.steps(service, application.variant);
     if (!this.forms.hasTaskList(service, application.variant)) {
       const next = this.forms.firstIncomplete(service, application.variant, application.answers);
       return res.redirect(
@@ -152,27 +130,7 @@ export class ApplicationsController {
         next ? `/applications/${id}/steps/${next.slug}` : `/applications/${id}/check`,
       );
     }
-    const locale = res.locals.locale as Locale;
-    const tasks = steps.map((step) => {
-      const status = this.forms.status(service, application.variant, step, application.answers);
-      return {
-        title: step.title[locale],
-        href: `/applications/${id}/steps/${step.slug}`,
-        status,
-        statusLabel: this.i18n.t(locale, `applications.taskList.status.${status}`),
-      };
-    });
-    const complete = tasks.every((t) => t.status === 'completed');
-    res.render('applications/task-list', {
-      pageTitle: service.title[locale],
-      navActive: 'applications',
-      service,
-      application,
-      tasks,
-      completedCount: tasks.filter((t) => t.status === 'completed').length,
-      complete,
-      checkHref: `/applications/${id}/check`,
-    });
+    this.presenter.taskList(res, found);
   }
 
   @Get('applications/:id/steps/:step')
@@ -199,7 +157,7 @@ export class ApplicationsController {
       Date.now() - pending.at <= graceMs
     ) {
       delete req.session.pendingInput;
-      return this.renderStep(req, res, found, step, 200, {
+      return this.presenter.step(req, res, found, step, 200, {
         raw: pending.raw,
         restored: true,
         returnTo,
@@ -212,7 +170,7 @@ export class ApplicationsController {
       await this.prefillContext(res, application),
     );
     const answers = { ...application.answers, ...prefill };
-    this.renderStep(req, res, found, step, 200, {
+    this.presenter.step(req, res, found, step, 200, {
       raw: rawFromAnswers(step, application.variant, answers),
       returnTo,
     });
@@ -254,63 +212,63 @@ export class ApplicationsController {
     const { application, service } = found;
     const origin = requestOrigin(req, res);
     const filer = this.filer(res, actingAs, req.path)!;
-    const raw = rawFromBody(step, application.variant, body);
-    const action = typeof body?.action === 'string' ? body.action : 'continue';
-
-    // "Add another" and "Remove" in a repeatable group: the same page again.
-    const [verb, fieldName, index] = action.split(':');
-    const group = step.fields.find(
-      (f): f is GroupField => f.type === 'group' && f.name === fieldName,
-    );
-    if (verb === 'add' && group)
-      return this.renderStep(req, res, found, step, 200, {
-        raw,
-        extraItems: { [group.name]: 1 },
-        returnTo,
-      });
-    if (verb === 'remove' && group)
-      return this.renderStep(req, res, found, step, 200, {
-        raw: removeItem(group, raw, Number(index)),
-        returnTo,
-      });
-
-    if (verb === 'upload' || verb === 'delete-file') {
-      const problems: FormProblem[] = [];
-      let changed = application;
-      try {
-        if (verb === 'upload') {
-          const uploaded = req as UploadedRequest;
-          const result = await this.attachments.upload(
-            filer,
-            id,
-            step.slug,
-            fieldName,
-            uploaded.uploads?.[fieldName],
-            uploaded.uploadProblem,
-            origin,
-          );
-          if (result.ok) changed = result.application;
-          else if (result.reason === 'not-found') throw new NotFoundException();
-          else
-            problems.push({
-              inputId: fieldName,
-              field: fieldName,
-              key: `form.errors.file.${result.reason}`,
-              label: step.fields.find((f) => f.name === fieldName)!.label,
-              params: { max: this.limitOf(result.reason, res.locals.locale as Locale) },
-            });
-        } else changed = await this.attachments.removeFile(filer, id, step.slug, fieldName, origin);
-      } catch (error) {
-        return this.refused(res, found, error);
+    const { raw, action } = stepInput(step, application.variant, body);
+    switch (action.kind) {
+      // "Add another" and "Remove" in a repeatable group: the same page again.
+      case 'add':
+        return this.presenter.step(req, res, found, step, 200, {
+          raw,
+          extraItems: { [action.group.name]: 1 },
+          returnTo,
+        });
+      case 'remove':
+        return this.presenter.step(req, res, found, step, 200, {
+          raw: removeItem(action.group, raw, action.index),
+          returnTo,
+        });
+      case 'upload':
+      case 'delete-file': {
+        const problems: FormProblem[] = [];
+        let changed = application;
+        try {
+          if (action.kind === 'upload') {
+            const uploaded = req as UploadedRequest;
+            const result = await this.attachments.upload(
+              filer,
+              id,
+              step.slug,
+              action.field,
+              uploaded.uploads?.[action.field],
+              uploaded.uploadProblem,
+              origin,
+            );
+            if (result.ok) changed = result.application;
+            else if (result.reason === 'not-found') throw new NotFoundException();
+            else problems.push(this.presenter.fileProblem(step, action.field, result.reason, res));
+          } else
+            changed = await this.attachments.removeFile(
+              filer,
+              id,
+              step.slug,
+              action.fileId,
+              origin,
+            );
+        } catch (error) {
+          return this.refused(res, found, error);
+        }
+        return this.presenter.step(
+          req,
+          res,
+          { ...found, application: { ...application, answers: changed.answers } },
+          step,
+          problems.length ? 422 : 200,
+          { raw, problems, returnTo },
+        );
       }
-      return this.renderStep(
-        req,
-        res,
-        { ...found, application: { ...application, answers: changed.answers } },
-        step,
-        problems.length ? 422 : 200,
-        { raw, problems, returnTo },
-      );
+      case 'continue':
+        break;
+      default:
+        return assertUnreachable(action);
     }
 
     let saved;
@@ -320,7 +278,7 @@ export class ApplicationsController {
       return this.refused(res, found, error);
     }
     if (!saved.ok)
-      return this.renderStep(req, res, found, step, 422, {
+      return this.presenter.step(req, res, found, step, 422, {
         raw,
         problems: saved.problems,
         returnTo,
@@ -346,7 +304,7 @@ export class ApplicationsController {
       found.application.answers,
     );
     if (incomplete) return res.redirect(303, `/applications/${id}/steps/${incomplete.slug}`);
-    this.renderCheck(req, res, found, 200, {});
+    this.presenter.check(req, res, found, 200, {});
   }
 
   /** Submits: idempotent, so a double click or a retried request files once. */
@@ -374,7 +332,7 @@ export class ApplicationsController {
     } catch (error) {
       if (!isFilingRefusal(error, 'declaration-required')) return this.refused(res, found, error);
       const locale = res.locals.locale as Locale;
-      return this.renderCheck(req, res, found, error.status, {
+      return this.presenter.check(req, res, found, error.status, {
         errors: [{ field: error.field!, message: this.i18n.t(locale, error.spec.message) }],
       });
     }
@@ -390,23 +348,8 @@ export class ApplicationsController {
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const { application, service } = found;
-    if (!application.reference) return res.redirect(303, `/applications/${id}`);
-    const locale = res.locals.locale as Locale;
-    res.render('applications/confirmation', {
-      pageTitle: this.i18n.t(locale, 'applications.confirmation.title'),
-      navActive: 'applications',
-      application,
-      service,
-      email: (res.locals.account as Account).email,
-      feedbackHref: `/services/${service.slug}/${application.variant}/feedback?${new URLSearchParams(
-        {
-          application: application.reference,
-          page: `/applications/${id}/confirmation`,
-          return: `/applications/${id}/confirmation`,
-        },
-      ).toString()}`,
-    });
+    if (!found.application.reference) return res.redirect(303, `/applications/${id}`);
+    this.presenter.confirmation(res, found, (res.locals.account as Account).email);
   }
 
   /** The printable receipt (the browser prints it; the PDF is beside it). */
@@ -418,19 +361,8 @@ export class ApplicationsController {
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const { application, service } = found;
-    if (!application.reference) return res.redirect(303, `/applications/${id}`);
-    const locale = res.locals.locale as Locale;
-    res.render('applications/receipt', {
-      pageTitle: this.i18n.t(locale, 'applications.receipt.title', {
-        reference: application.reference,
-      }),
-      navActive: 'applications',
-      application,
-      service,
-      submitted: formatDateTime(application.submittedAt!, locale),
-      sections: this.summary(service, application, locale),
-    });
+    if (!found.application.reference) return res.redirect(303, `/applications/${id}`);
+    this.presenter.receipt(res, found);
   }
 
   @Get('applications/:id/receipt.pdf')
@@ -452,7 +384,7 @@ export class ApplicationsController {
       submittedAt: application.submittedAt!,
       filedBy: application.filedBy,
       organizationName: actingAs.organization?.name,
-      sections: this.summary(service, application, locale).map((s) => ({
+      sections: this.presenter.summary(service, application, locale).map((s) => ({
         title: s.title,
         rows: s.rows
           .filter((r) => r.lines.length > 0)
@@ -501,7 +433,7 @@ export class ApplicationsController {
     const message = text(body?.message);
     const problem = messageProblem(message);
     if (problem)
-      return this.renderApplication(req, res, found, 422, {
+      return this.presenter.application(req, res, found, 422, {
         values: { message },
         errors: [
           {
@@ -536,7 +468,7 @@ export class ApplicationsController {
     const message = text(body?.answer);
     const problem = messageProblem(message);
     if (problem)
-      return this.renderApplication(req, res, found, 422, {
+      return this.presenter.application(req, res, found, 422, {
         values: { answer: message },
         errors: [
           {
@@ -552,7 +484,7 @@ export class ApplicationsController {
         found.application.answers,
       )
     )
-      return this.renderApplication(req, res, found, 422, {
+      return this.presenter.application(req, res, found, 422, {
         values: { answer: message },
         errors: [
           {
@@ -578,7 +510,7 @@ export class ApplicationsController {
     if (!found) return;
     if (!canTransition(found.application.status, 'withdrawn', 'applicant'))
       return res.redirect(303, `/applications/${id}`);
-    this.renderWithdraw(req, res, found, 200, {});
+    this.presenter.withdraw(req, res, found, 200, {});
   }
 
   @Post('applications/:id/withdraw')
@@ -594,7 +526,7 @@ export class ApplicationsController {
     const locale = res.locals.locale as Locale;
     const reason = text(body?.reason);
     if (reason.length > 2000)
-      return this.renderWithdraw(req, res, found, 422, {
+      return this.presenter.withdraw(req, res, found, 422, {
         values: { reason },
         errors: [
           { field: 'reason', message: this.i18n.t(locale, 'applications.withdraw.errors.tooLong') },
@@ -612,19 +544,6 @@ export class ApplicationsController {
   }
 
   // ---------------------------------------------------------------------------
-
-  /** The configured limit a file refusal speaks of, in megabytes ('' for the others). */
-  private limitOf(reason: string, locale: Locale): string {
-    const bytes =
-      reason === 'too-large'
-        ? this.config.UPLOAD_STEP_MAX_BYTES
-        : reason === 'application-full'
-          ? this.config.APPLICATION_ATTACHMENTS_MAX_BYTES
-          : reason === 'account-full'
-            ? this.config.ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES
-            : undefined;
-    return bytes === undefined ? '' : megabytes(bytes, locale);
-  }
 
   /** The signed-in person filing on the pages (else the sign-in page, to come back to `returnTo`). */
   private filer(res: Response, actingAs: ActingAs, returnTo: string): Filer | undefined {
@@ -686,15 +605,7 @@ export class ApplicationsController {
    * application no longer editable, its page; not theirs, or no such step, 404.
    */
   private refused(res: Response, found: Found, error: unknown): void {
-    if (isVariantClosed(error)) {
-      const locale = res.locals.locale as Locale;
-      return res.status(error.status).render('applications/paused', {
-        pageTitle: this.i18n.t(locale, 'applications.paused.title'),
-        navActive: 'applications',
-        service: found.service,
-        application: found.application,
-      });
-    }
+    if (isVariantClosed(error)) return this.presenter.paused(res, found, error.status);
     if (isFilingRefusal(error, 'not-editable'))
       return res.redirect(303, `/applications/${found.application.id}`);
     if (isFilingRefusal(error, 'not-found')) throw new NotFoundException();
@@ -723,176 +634,6 @@ export class ApplicationsController {
     const next = steps[steps.findIndex((s) => s.slug === step.slug) + 1];
     return next ? `${base}/steps/${next.slug}` : `${base}/check`;
   }
-
-  private summary(service: ServiceDefinition, application: Application, locale: Locale) {
-    return summarize(
-      this.forms.steps(service, application.variant),
-      application.variant,
-      application.answers,
-      locale,
-      this.i18n,
-    );
-  }
-
-  private renderStep(
-    req: Request,
-    res: Response,
-    found: Found,
-    step: StepDefinition,
-    status: number,
-    data: {
-      raw: RawValues;
-      problems?: FormProblem[];
-      extraItems?: Record<string, number>;
-      restored?: boolean;
-      returnTo?: unknown;
-    },
-  ) {
-    const { application, service } = found;
-    const locale = res.locals.locale as Locale;
-    const problems = data.problems ?? [];
-    const errors = shownErrors(problems, locale, this.i18n);
-    const steps = this.forms.steps(service, application.variant);
-    const index = steps.findIndex((s) => s.slug === step.slug);
-    const taskList = this.forms.hasTaskList(service, application.variant);
-    const previous = index > 0 ? steps[index - 1] : undefined;
-    const back =
-      data.returnTo === 'check'
-        ? `/applications/${application.id}/check`
-        : taskList || application.status !== 'draft'
-          ? `/applications/${application.id}`
-          : previous
-            ? `/applications/${application.id}/steps/${previous.slug}`
-            : `/services/${service.slug}/${application.variant}`;
-    const title = step.title[locale];
-    res.status(status).render('applications/step', {
-      pageTitle: title,
-      navActive: 'applications',
-      service,
-      application,
-      step,
-      title,
-      intro: step.intro?.[locale],
-      stepNumber: index + 1,
-      stepCount: steps.length,
-      fields: stepFieldViews({
-        step,
-        audience: application.variant,
-        raw: data.raw,
-        answers: application.answers,
-        problems,
-        locale,
-        i18n: this.i18n,
-        extraItems: data.extraItems,
-        maxFilesDefault: this.config.UPLOAD_STEP_MAX_FILES,
-      }),
-      multipart: step.fields.some((f) => f.type === 'file'),
-      action: `/applications/${application.id}/steps/${step.slug}${data.returnTo === 'check' ? '?return=check' : ''}`,
-      backLink: back,
-      restored: data.restored,
-      errors,
-      hasErrors: errors.length > 0,
-      csrfToken: csrfToken(req),
-    });
-  }
-
-  private renderCheck(
-    req: Request,
-    res: Response,
-    found: Found,
-    status: number,
-    data: { errors?: FieldError[] },
-  ) {
-    const { application, service } = found;
-    const locale = res.locals.locale as Locale;
-    const base = `/applications/${application.id}`;
-    const lastStep = this.forms.steps(service, application.variant).at(-1)!;
-    renderForm(req, res, this.i18n, CHECK_PAGE, status, {
-      ...data,
-      navActive: 'applications',
-      service,
-      application,
-      sections: this.summary(service, application, locale).map((s) => ({
-        ...s,
-        changeHref: `${base}/steps/${s.slug}?return=check`,
-      })),
-      backLink: this.forms.hasTaskList(service, application.variant)
-        ? base
-        : `${base}/steps/${lastStep.slug}`,
-    });
-  }
-
-  private async renderApplication(
-    req: Request,
-    res: Response,
-    found: Found,
-    status: number,
-    data: { values?: Record<string, string>; errors?: { field: string; message: string }[] },
-  ) {
-    const { application, service } = found;
-    const locale = res.locals.locale as Locale;
-    const errors = data.errors ?? [];
-    const [transitions, messages] = await Promise.all([
-      this.applications.transitions(application.id),
-      this.applications.messages(application.id),
-    ]);
-    const requested = [...transitions].reverse().find((t) => t.to === 'information_requested');
-    res.status(status).render('applications/show', {
-      pageTitle: `${application.reference ?? ''} – ${service.title[locale]}`,
-      navActive: 'applications',
-      service,
-      application,
-      statusLabel: this.i18n.t(locale, `applicationStatus.${application.status}`),
-      submitted: application.submittedAt ? formatDateTime(application.submittedAt, locale) : '',
-      timeline: transitions.map((t) => ({
-        ...t,
-        label: this.i18n.t(locale, `applicationStatus.${t.to}`),
-        at: formatDateTime(t.at, locale),
-        by: t.actorRole === 'staff' ? this.i18n.t(locale, 'applications.show.byCity') : t.actorName,
-      })),
-      messages: messages.map((m) => ({
-        ...m,
-        at: formatDateTime(m.createdAt, locale),
-        by:
-          m.authorRole === 'staff' ? this.i18n.t(locale, 'applications.show.byCity') : m.authorName,
-        fromCity: m.authorRole === 'staff',
-      })),
-      sections: this.summary(service, application, locale),
-      informationRequested: application.status === 'information_requested',
-      requestReason: requested?.reason,
-      changeHref: `/applications/${application.id}/steps/${this.forms.steps(service, application.variant)[0].slug}`,
-      canWithdraw: canTransition(application.status, 'withdrawn', 'applicant'),
-      canMessage: application.status !== 'draft',
-      decisionNote: application.decisionNote,
-      values: data.values ?? {},
-      errors,
-      hasErrors: errors.length > 0,
-      fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
-      csrfToken: csrfToken(req),
-    });
-  }
-
-  private renderWithdraw(
-    req: Request,
-    res: Response,
-    found: Found,
-    status: number,
-    data: { values?: Record<string, string>; errors?: FieldError[] },
-  ) {
-    renderForm(req, res, this.i18n, WITHDRAW_PAGE, status, {
-      ...data,
-      navActive: 'applications',
-      ...found,
-    });
-  }
-}
-
-const CHECK_PAGE = { view: 'applications/check', titleKey: 'applications.check.title' };
-const WITHDRAW_PAGE = { view: 'applications/withdraw', titleKey: 'applications.withdraw.title' };
-
-interface Found {
-  application: Application;
-  service: ServiceDefinition;
 }
 
 function messageProblem(message: string): 'required' | 'tooLong' | undefined {
@@ -942,13 +683,6 @@ function removeItem(group: GroupField, raw: RawValues, index: number): RawValues
     result[`${prefix}${i > index ? i - 1 : i}-${match[2]}`] = value;
   }
   return result;
-}
-
-export function formatDate(date: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
-    dateStyle: 'long',
-    timeZone: 'America/Toronto',
-  }).format(new Date(date));
 }
 
 export type { Answers };
