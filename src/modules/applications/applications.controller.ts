@@ -12,7 +12,7 @@ import {
 import type { Request, Response } from 'express';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
-import { text } from '../../platform/forms/form.js';
+import { validateForm } from '../../platform/forms/form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
@@ -33,6 +33,13 @@ import {
 } from './applications.service.js';
 import { isFilingRefusal, isVariantClosed } from './applications.refusals.js';
 import { stepInput } from './dto/step-input.js';
+import {
+  DeclarationDto,
+  MessageDto,
+  ResubmitDto,
+  WithdrawDto,
+} from './dto/application-forms.dto.js';
+import { formFields } from '../../platform/forms/form-page.js';
 import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
 import { ApplicationsPresenter, type Found } from './applications.presenter.js';
 import { offerSwitchIdentity } from './switch-identity.js';
@@ -311,7 +318,7 @@ export class ApplicationsController {
   @Post('applications/:id/submit')
   async submit(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @Body() body: unknown,
     @CurrentActingAs() actingAs: ActingAs,
     @Req() req: Request,
     @Res() res: Response,
@@ -321,13 +328,14 @@ export class ApplicationsController {
     if (found.application.status !== 'draft')
       return res.redirect(303, `/applications/${id}/confirmation`);
     const filer = this.filer(res, actingAs, req.path)!;
+    const { declaration } = (await this.form(DeclarationDto, body, res)).value;
     let result;
     try {
       result = await this.applications.submitFiling(
         filer,
         id,
         requestOrigin(req, res),
-        text(body?.declaration),
+        declaration,
       );
     } catch (error) {
       if (!isFilingRefusal(error, 'declaration-required')) return this.refused(res, found, error);
@@ -422,31 +430,24 @@ export class ApplicationsController {
   @Post('applications/:id/messages')
   async message(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @Body() body: unknown,
     @CurrentActingAs() actingAs: ActingAs,
     @Req() req: Request,
     @Res() res: Response,
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const locale = res.locals.locale as Locale;
-    const message = text(body?.message);
-    const problem = messageProblem(message);
-    if (problem)
+    const form = await this.form(MessageDto, body, res);
+    if (form.errors.length > 0)
       return this.presenter.application(req, res, found, 422, {
-        values: { message },
-        errors: [
-          {
-            field: 'message',
-            message: this.i18n.t(locale, `applications.messages.errors.${problem}`),
-          },
-        ],
+        values: { message: form.value.message },
+        errors: form.errors,
       });
     const applicant = this.applicant(res, actingAs, req.path)!;
     const done = await this.applications.postMessage(
       applicant,
       id,
-      message,
+      form.value.message,
       requestOrigin(req, res),
     );
     if (!done.ok && done.reason === 'not-found') throw new NotFoundException();
@@ -457,44 +458,34 @@ export class ApplicationsController {
   @Post('applications/:id/resubmit')
   async resubmit(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @Body() body: unknown,
     @CurrentActingAs() actingAs: ActingAs,
     @Req() req: Request,
     @Res() res: Response,
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const locale = res.locals.locale as Locale;
-    const message = text(body?.answer);
-    const problem = messageProblem(message);
-    if (problem)
-      return this.presenter.application(req, res, found, 422, {
-        values: { answer: message },
-        errors: [
-          {
-            field: 'answer',
-            message: this.i18n.t(locale, `applications.resubmit.errors.${problem}`),
-          },
-        ],
-      });
-    if (
-      this.forms.firstIncomplete(
-        found.service,
-        found.application.variant,
-        found.application.answers,
-      )
-    )
-      return this.presenter.application(req, res, found, 422, {
-        values: { answer: message },
-        errors: [
-          {
-            field: 'answer',
-            message: this.i18n.t(locale, 'applications.resubmit.errors.incomplete'),
-          },
-        ],
-      });
+    const form = await this.form(ResubmitDto, body, res);
+    const values = { answer: form.value.answer };
+    if (form.errors.length > 0)
+      return this.presenter.application(req, res, found, 422, { values, errors: form.errors });
     const applicant = this.applicant(res, actingAs, req.path)!;
-    const done = await this.applications.resubmit(applicant, id, message, requestOrigin(req, res));
+    const done = await this.applications.resubmit(
+      applicant,
+      id,
+      form.value.answer,
+      requestOrigin(req, res),
+    );
+    if (!done.ok && done.reason === 'incomplete') {
+      const message = this.i18n.t(
+        res.locals.locale as Locale,
+        'applications.resubmit.errors.incomplete',
+      );
+      return this.presenter.application(req, res, found, 422, {
+        values,
+        errors: [{ field: 'answer', message }],
+      });
+    }
     if (!done.ok && done.reason === 'not-found') throw new NotFoundException();
     res.redirect(303, `/applications/${id}`);
   }
@@ -516,27 +507,24 @@ export class ApplicationsController {
   @Post('applications/:id/withdraw')
   async withdraw(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @Body() body: unknown,
     @CurrentActingAs() actingAs: ActingAs,
     @Req() req: Request,
     @Res() res: Response,
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const locale = res.locals.locale as Locale;
-    const reason = text(body?.reason);
-    if (reason.length > 2000)
+    const form = await this.form(WithdrawDto, body, res);
+    if (form.errors.length > 0)
       return this.presenter.withdraw(req, res, found, 422, {
-        values: { reason },
-        errors: [
-          { field: 'reason', message: this.i18n.t(locale, 'applications.withdraw.errors.tooLong') },
-        ],
+        values: { reason: form.value.reason },
+        errors: form.errors,
       });
     const applicant = this.applicant(res, actingAs, req.path)!;
     const done = await this.applications.withdraw(
       applicant,
       id,
-      reason || null,
+      form.value.reason || null,
       requestOrigin(req, res),
     );
     if (!done.ok && done.reason === 'not-found') throw new NotFoundException();
@@ -544,6 +532,11 @@ export class ApplicationsController {
   }
 
   // ---------------------------------------------------------------------------
+
+  /** A fixed-field form body read through its DTO (text, trimmed), in the page's language. */
+  private form<T extends object>(dto: new () => T, body: unknown, res: Response) {
+    return validateForm(dto, body, formFields(dto), res.locals.locale as Locale, this.i18n);
+  }
 
   /** The signed-in person filing on the pages (else the sign-in page, to come back to `returnTo`). */
   private filer(res: Response, actingAs: ActingAs, returnTo: string): Filer | undefined {
@@ -634,12 +627,6 @@ export class ApplicationsController {
     const next = steps[steps.findIndex((s) => s.slug === step.slug) + 1];
     return next ? `${base}/steps/${next.slug}` : `${base}/check`;
   }
-}
-
-function messageProblem(message: string): 'required' | 'tooLong' | undefined {
-  if (!message) return 'required';
-  if (message.length > 5000) return 'tooLong';
-  return undefined;
 }
 
 /** Raw input without one item of a group (the next ones move up). */

@@ -574,17 +574,25 @@ export class ApplicationsService {
     reason: string | null,
     origin: RequestOrigin,
   ): Promise<ChangeResult> {
-    return this.move(applicant, id, 'withdrawn', reason, origin);
+    return this.move(applicant, id, 'withdrawn', reason, origin) as Promise<ChangeResult>;
   }
 
-  /** The applicant answers a request for information: an optional message, then back to the clerks. */
+  /**
+   * The applicant answers a request for information: an optional message, then
+   * back to the clerks; refused ('incomplete') while the answers are not complete.
+   */
   async resubmit(
     applicant: Applicant,
     id: string,
     message: string,
     origin: RequestOrigin,
-  ): Promise<ChangeResult> {
-    return this.move(applicant, id, 'resubmitted', message || null, origin, message);
+  ): Promise<ChangeResult | { ok: false; reason: 'incomplete' }> {
+    return this.move(applicant, id, 'resubmitted', message || null, origin, message, (current) => {
+      const service = this.catalogue.find(current.serviceSlug);
+      return service && this.forms.firstIncomplete(service, current.variant, current.answers)
+        ? 'incomplete'
+        : undefined;
+    });
   }
 
   /** Posts a message to the clerks on a submitted application. */
@@ -717,10 +725,13 @@ export class ApplicationsService {
     reason: string | null,
     origin: RequestOrigin,
     message?: string,
-  ): Promise<ChangeResult> {
+    refuse?: (current: Application) => 'incomplete' | undefined,
+  ): Promise<ChangeResult | { ok: false; reason: 'incomplete' }> {
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lockOwned(manager, applicant, id);
       if (!current) return { ok: false, reason: 'not-found' };
+      const refused = refuse?.(current);
+      if (refused) return { ok: false, reason: refused };
       if (!canTransition(current.status, to, 'applicant'))
         return { ok: false, reason: 'not-allowed' };
       await manager.query(

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { text } from '../../platform/forms/form.js';
+import { validateForm } from '../../platform/forms/form.js';
+import { formFields } from '../../platform/forms/form-page.js';
+import { BulkConfirmDto } from './dto/application-forms.dto.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { csrfToken } from '../../platform/http/sessions.js';
 import { megabytes } from '../../platform/i18n/megabytes.js';
@@ -145,7 +147,7 @@ export class BulkFilingController {
   @Post('confirm')
   async confirm(
     @Param('slug') slug: string,
-    @Body() body: Record<string, unknown>,
+    @Body() body: unknown,
     @CurrentActingAs() actingAs: ActingAs,
     @Req() req: Request,
     @Res() res: Response,
@@ -153,7 +155,10 @@ export class BulkFilingController {
     const open = this.open(slug, actingAs, res);
     if (!open) return;
     const locale = res.locals.locale as Locale;
-    const batchId = text(body?.batch);
+    const form = (
+      await validateForm(BulkConfirmDto, body, formFields(BulkConfirmDto), locale, this.i18n)
+    ).value;
+    const batchId = form.batch;
     const batch = req.session.bulkBatch;
     const resultHref = `/services/${slug}/business/bulk/batches/${batchId}`;
     if (
@@ -175,7 +180,7 @@ export class BulkFilingController {
         open.filer,
         open.service,
         batch,
-        text(body?.declaration),
+        form.declaration,
         requestOrigin(req, res),
         locale,
         this.i18n,
