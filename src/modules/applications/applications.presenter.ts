@@ -219,7 +219,6 @@ export class ApplicationsPresenter {
         locale,
         i18n: this.i18n,
         extraItems: data.extraItems,
-        maxFilesDefault: this.config.UPLOAD_STEP_MAX_FILES,
       }),
       multipart: step.fields.some((f) => f.type === 'file'),
       action: `/applications/${application.id}/steps/${step.slug}${data.returnTo === 'check' ? '?return=check' : ''}`,

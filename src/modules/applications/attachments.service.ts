@@ -9,6 +9,7 @@ import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import type { FileAnswer } from '../catalogue/form-schema.js';
+import { maxFiles } from '../catalogue/form-engine.js';
 import { isEditable, type ApplicationStatus } from './application-status.js';
 import { AttachmentScanner } from './attachment-scanner.js';
 import { FILING_REFUSALS } from './applications.refusals.js';
@@ -105,8 +106,8 @@ export class AttachmentsService implements OnModuleInit {
    * the application is not the filer's (or the step or question unknown:
    * 'not-found'), no longer editable ('not-editable'), or a draft whose variant
    * is closed to them. Then, in this order, a problem the request's reader
-   * found, no file ('none'), the question full ('too-many': its `maxFiles`, else
-   * UPLOAD_STEP_MAX_FILES), and the store's checks. The file is stored and added
+   * found, no file ('none'), the question full ('too-many': the question's `maxFiles`
+   * from the service's definition, `maxFiles()` of the form engine), and the store's checks. The file is stored and added
    * to the answers in one transaction that holds the application's row, where
    * the count is checked again: two uploads at once cannot both take the last place.
    */
@@ -127,7 +128,7 @@ export class AttachmentsService implements OnModuleInit {
     );
     const field = step.fields.find((f) => f.type === 'file' && f.name === fieldName);
     if (!field || field.type !== 'file') throw FILING_REFUSALS.of('not-found');
-    const max = field.maxFiles ?? this.config.UPLOAD_STEP_MAX_FILES;
+    const max = maxFiles(field);
     if (uploadProblem) return { ok: false, reason: uploadProblem };
     if (!upload) return { ok: false, reason: 'none' };
     if (filesOf(application, field.name).length >= max) return { ok: false, reason: 'too-many' };
