@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Staged rollout (ARCHITECTURE.md, "Rollout model"; ADR 0010): cohorts and
+ * Staged rollout (docs/architecture.md, "Rollout model"; ADR 0010): cohorts and
  * their members, volunteers for the pilot programme, one rollout plan per
  * service variant (the desired state the reconciler gives Unleash), the cohorts
  * of each plan, the staff checklist, decisions with their gate snapshots,

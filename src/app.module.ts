@@ -2,13 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ApplicationsModule } from './modules/applications/applications.module.js';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
-import { CatalogueWebModule } from './modules/catalogue/catalogue-web.module.js';
 import { FeedbackModule } from './modules/feedback/feedback.module.js';
 import { InsightsModule } from './modules/insights/insights.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { OrganizationsModule } from './modules/organizations/organizations.module.js';
 import { OwnershipModule } from './modules/ownership/ownership.module.js';
 import { RolloutModule } from './modules/rollout/rollout.module.js';
+import { ServicePagesModule } from './modules/service-pages/service-pages.module.js';
 import { StaffModule } from './modules/staff/staff.module.js';
 import { PlatformModule, type PlatformServices } from './platform/platform.module.js';
 
@@ -25,7 +25,7 @@ export class AppModule {
         AccountsModule,
         OrganizationsModule,
         RolloutModule,
-        CatalogueWebModule,
+        ServicePagesModule,
         StaffModule,
         ApplicationsModule,
         FeedbackModule,

@@ -11,9 +11,9 @@ import { DemoRolloutSeed } from './modules/rollout/demo-rollout.seed.js';
 import { RolloutReconciler } from './modules/rollout/rollout-reconciler.service.js';
 import { RolloutService } from './modules/rollout/rollout.service.js';
 import { FlagProvisioner } from './modules/rollout/flag-provisioner.service.js';
+import { variantFlags } from './modules/rollout/variant-flags.js';
 import type { AppConfig } from './platform/config/app-config.js';
 import { createDataSource, migrate } from './platform/database/database.js';
-import { AUDIENCES } from './platform/flags/flag-context.js';
 import { FlagsService } from './platform/flags/flags.service.js';
 import { UnleashAdminClient } from './platform/flags/unleash-admin.client.js';
 import { UnleashFlagsService } from './platform/flags/unleash-flags.service.js';
@@ -139,11 +139,7 @@ export async function createApp(
  */
 async function runBootTasks(app: NestExpressApplication, config: AppConfig, logger: JsonLogger) {
   const catalogue = app.get(CatalogueService);
-  await app
-    .get(RolloutService)
-    .ensurePlans(
-      catalogue.all().flatMap((s) => AUDIENCES.map((variant) => ({ slug: s.slug, variant }))),
-    );
+  await app.get(RolloutService).ensurePlans(catalogue.variants());
   let seeded = false;
   if (config.SEED_DEMO) {
     try {
@@ -155,7 +151,7 @@ async function runBootTasks(app: NestExpressApplication, config: AppConfig, logg
     }
   }
   try {
-    await app.get(FlagProvisioner).ensure(catalogue.flags());
+    await app.get(FlagProvisioner).ensure(variantFlags(catalogue.variants()));
   } catch (error) {
     logger.event('warn', 'boot.flag_provisioning_failed', { error: (error as Error).message });
   }

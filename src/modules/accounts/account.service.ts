@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
+import { endSessions } from '../../platform/http/sessions.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import {
   decoyHash,
   hashPassword,
   passwordProblem,
   verifyPassword,
-  type PasswordProblem,
 } from '../../platform/security/passwords.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
@@ -16,6 +16,16 @@ import { OutboxService } from '../notifications/outbox.service.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
 import { KnownDevices, type KnownDevice } from './known-devices.js';
+import {
+  ACCOUNT_REFUSALS,
+  passwordFieldProblem,
+  passwordRefusal,
+  tooMany,
+} from './accounts.refusals.js';
+import { REGISTER_FIELDS, RegisterDto } from './dto/register.dto.js';
+import { checkForm, type FieldProblem } from '../../platform/forms/form.js';
+import { InvalidForm } from '../../platform/forms/form-page.js';
+import { isEmailAddress, MAX_EMAIL_LENGTH } from '../../platform/forms/email-address.js';
 import { SignInThrottle, type ThrottleKey } from './sign-in-throttle.js';
 
 export interface Account {
@@ -26,29 +36,13 @@ export interface Account {
   emailConfirmedAt: Date | null;
 }
 
-export type RegisterResult =
-  { ok: true; accountId: string } | { ok: false; field: 'password'; problem: string };
-export type SignInResult =
-  | { ok: true; account: Account; device: { value: string; maxAgeMs: number } }
-  | { ok: false; reason: 'invalid' | 'unconfirmed' }
-  | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
-export type ResetResult =
-  | { ok: true }
-  | { ok: false; problem: 'invalid-token' | PasswordProblem }
-  | { ok: false; problem: 'too-many'; retryAfterSeconds: number };
-export type ChangePasswordResult =
-  | { ok: true }
-  | {
-      ok: false;
-      problem: 'invalid';
-      errors: { field: 'currentPassword' | 'newPassword'; problem: string }[];
-    }
-  | { ok: false; problem: 'too-many'; retryAfterSeconds: number };
-export type CloseResult =
-  | { ok: true }
-  | { ok: false; problem: 'password' }
-  | { ok: false; problem: 'last-owner'; organizations: string[] };
-
+export interface SignedIn {
+  account: Account;
+  /** The known-device cookie's new value (docs/adr/0015). */
+  device: { value: string; maxAgeMs: number };
+}
+/** A reset link unknown, used or expired answers its own page (410); other refusals are thrown. */
+export type ResetResult = { ok: true } | { ok: false; problem: 'invalid-token' };
 const CONFIRM_TTL_HOURS = 48;
 const RESET_TTL_MINUTES = 60;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
@@ -71,12 +65,49 @@ export class AccountService {
     private readonly devices: KnownDevices,
   ) {}
 
-  async register(
-    input: { displayName: string; email: string; password: string; preferredLocale: Locale },
+  /**
+   * Registers someone from the registration form as it was posted.
+   *
+   * The client address's limit is taken first, before the form is even read,
+   * so a post that fails validation uses it up too (the form cannot be probed
+   * or flooded for free). The form is given raw and checked here, not before:
+   * this method is the only way to register, so no way in (the page, an API, a
+   * job) can validate on its own and skip the count. Then the form's rules
+   * and the password policy, every problem at once (`InvalidForm`), then the
+   * account. Refusals: "too many" (429), the form's problems (422).
+   */
+  async register(origin: RequestOrigin, posted: unknown): Promise<{ accountId: string }> {
+    const limit = await this.limiter.take('register:ip', origin.ip ?? 'unknown');
+    if (!limit.allowed) throw tooMany(limit.retryAfterSeconds);
+    const { value, problems } = await checkForm(RegisterDto, posted, REGISTER_FIELDS);
+    // The password policy in the same pass, so every problem shows at once.
+    const policy = value.password ? passwordProblem(value.password, value.email) : undefined;
+    if (policy) {
+      problems.push(passwordFieldProblem('password', policy));
+      problems.sort(
+        (x, y) =>
+          REGISTER_FIELDS.indexOf(x.field as never) - REGISTER_FIELDS.indexOf(y.field as never),
+      );
+    }
+    if (problems.length > 0)
+      throw InvalidForm.of(problems, {
+        displayName: value.displayName,
+        email: value.email,
+        preferredLocale: value.preferredLocale,
+      });
+    return this.createAccount(origin, {
+      displayName: value.displayName.trim(),
+      email: value.email.trim(),
+      password: value.password,
+      preferredLocale: value.preferredLocale as Locale,
+    });
+  }
+
+  /** A new account, or (same answer) an email to the holder of an address already taken. */
+  private async createAccount(
     origin: RequestOrigin,
-  ): Promise<RegisterResult> {
-    const problem = passwordProblem(input.password, input.email);
-    if (problem) return { ok: false, field: 'password', problem };
+    input: { displayName: string; email: string; password: string; preferredLocale: Locale },
+  ): Promise<{ accountId: string }> {
     const email = input.email.trim();
     const passwordHash = await hashPassword(input.password);
     return this.dataSource.transaction(async (manager) => {
@@ -88,14 +119,14 @@ export class AccountService {
         // Same answer as a new registration: the owner of the address is told
         // by email, a few times a day at most (no one can flood a mailbox).
         const limit = await this.limiter.take('account-exists:email', email.toLowerCase());
-        if (!limit.allowed) return { ok: true, accountId: existing[0].id as string };
+        if (!limit.allowed) return { accountId: existing[0].id as string };
         await this.outbox.enqueue(manager, {
           kind: 'account-exists',
           to: email,
           locale: input.preferredLocale,
           values: { link: `${this.config.PUBLIC_URL}/sign-in` },
         });
-        return { ok: true, accountId: existing[0].id as string };
+        return { accountId: existing[0].id as string };
       }
       const [row] = await manager.query(
         `INSERT INTO account (email, display_name, password_hash, preferred_locale)
@@ -116,7 +147,7 @@ export class AccountService {
         displayName: input.displayName,
         preferredLocale: input.preferredLocale,
       });
-      return { ok: true, accountId };
+      return { accountId };
     });
   }
 
@@ -145,14 +176,16 @@ export class AccountService {
    * each further attempt waits, longer and longer. A browser known for the
    * account (a signed cookie left by an earlier sign-in) is not held back by
    * those counts, only by its own failures, so the owner is never locked out.
+   * Refusals: "too many" (429), wrong email or password, address not
+   * confirmed yet (422; a new confirmation link is sent).
    */
   async signIn(
-    emailInput: string,
-    password: string,
     origin: RequestOrigin,
+    credentials: { email: string; password: string },
     device?: KnownDevice,
-  ): Promise<SignInResult> {
-    const email = emailInput.trim();
+  ): Promise<SignedIn> {
+    const { password } = credentials;
+    const email = credentials.email.trim();
     const [row] = await this.dataSource.query(
       `SELECT id, email, display_name, preferred_locale, email_confirmed_at, password_hash
          FROM account WHERE lower(email) = lower($1) AND closed_at IS NULL`,
@@ -171,10 +204,9 @@ export class AccountService {
         await this.limiter.take('sign-in:ip', origin.ip ?? 'unknown'),
         await this.limiter.take('sign-in:email', email.toLowerCase()),
       ])
-        if (!limit.allowed)
-          return { ok: false, reason: 'throttled', retryAfterSeconds: limit.retryAfterSeconds };
+        if (!limit.allowed) throw tooMany(limit.retryAfterSeconds);
       const wait = await this.throttle.waitSeconds(strangers);
-      if (wait > 0) return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
+      if (wait > 0) throw tooMany(wait);
     }
     // A decoy hash when no account matches: the answer takes as long either way.
     const right = await verifyPassword(row?.password_hash ?? (await decoyHash()), password);
@@ -191,7 +223,7 @@ export class AccountService {
             ...origin,
           });
       });
-      return { ok: false, reason: 'invalid' };
+      throw ACCOUNT_REFUSALS.of('sign-in-failed');
     }
     const account: Account = {
       id: row.id,
@@ -202,7 +234,7 @@ export class AccountService {
     };
     if (!account.emailConfirmedAt) {
       await this.dataSource.transaction((manager) => this.sendConfirmation(manager, account));
-      return { ok: false, reason: 'unconfirmed' };
+      throw ACCOUNT_REFUSALS.of('unconfirmed');
     }
     await this.dataSource.transaction(async (manager) => {
       // From a known browser, only its own count is forgotten: strangers trying
@@ -218,14 +250,40 @@ export class AccountService {
         ...origin,
       });
     });
-    return { ok: true, account, device: this.devices.issue(account.id) };
+    return { account, device: this.devices.issue(account.id) };
+  }
+
+  /**
+   * "Forgot your password?": emails a reset link when the address has an open
+   * account, does nothing otherwise (the caller answers the same either way).
+   * The address is checked first (a mistyped one costs no attempt), then the
+   * limits, both counted on every request: by client address and by email
+   * address, so that no one can flood a mailbox from many addresses.
+   * Refusals: the address's problem (422), "too many" (429).
+   */
+  async requestPasswordReset(origin: RequestOrigin, emailInput: string): Promise<void> {
+    const email = emailInput.trim();
+    if (!email) throw ACCOUNT_REFUSALS.of('email-required');
+    if (email.length > MAX_EMAIL_LENGTH) throw ACCOUNT_REFUSALS.of('email-too-long');
+    if (!isEmailAddress(email)) throw ACCOUNT_REFUSALS.of('email-invalid');
+    const byIp = await this.limiter.take('reset:ip', origin.ip ?? 'unknown');
+    const byEmail = await this.limiter.take('reset:email', email.toLowerCase());
+    if (!byIp.allowed || !byEmail.allowed)
+      throw tooMany(
+        Math.max(
+          byIp.allowed ? 0 : byIp.retryAfterSeconds,
+          byEmail.allowed ? 0 : byEmail.retryAfterSeconds,
+        ),
+      );
+    await this.sendResetLink(origin, email);
   }
 
   /**
    * Emails a reset link when the address has an open account; does nothing
-   * otherwise. The caller answers the same either way.
+   * otherwise. Without the limits of `requestPasswordReset`: for staff who
+   * add a person (StaffService), whose link lets them choose a password.
    */
-  async requestPasswordReset(emailInput: string, origin: RequestOrigin): Promise<void> {
+  async sendResetLink(origin: RequestOrigin, emailInput: string): Promise<void> {
     const rows = await this.dataSource.query(
       `SELECT id, email, display_name, preferred_locale FROM account
        WHERE lower(email) = lower($1) AND closed_at IS NULL`,
@@ -254,8 +312,9 @@ export class AccountService {
   }
 
   /**
-   * Sets a new password with a reset token. The token is checked first (a
-   * refusal costs no password hashing), rate limited by client address; then
+   * Sets a new password with a reset token. An empty password is refused
+   * first (no attempt counted); then the token is checked (a refusal costs no
+   * password hashing), rate limited by client address; then
    * the password (the token stays usable if it is refused); then, in one
    * transaction: the token is used, every other reset link of the account stops
    * working, the hash changes, sign-in throttling of the address is lifted,
@@ -263,13 +322,13 @@ export class AccountService {
    * email.
    */
   async resetPassword(
+    origin: RequestOrigin,
     token: string,
     password: string,
-    origin: RequestOrigin,
   ): Promise<ResetResult> {
+    if (!password) throw ACCOUNT_REFUSALS.of('password-required');
     const limit = await this.limiter.take('reset-choose:ip', origin.ip ?? 'unknown');
-    if (!limit.allowed)
-      return { ok: false, problem: 'too-many', retryAfterSeconds: limit.retryAfterSeconds };
+    if (!limit.allowed) throw tooMany(limit.retryAfterSeconds);
     if (!TOKEN_SHAPE.test(token)) return { ok: false, problem: 'invalid-token' };
     const [holder] = await this.dataSource.query(
       `SELECT account.email FROM account_token JOIN account ON account.id = account_token.account_id
@@ -280,13 +339,13 @@ export class AccountService {
     );
     if (!holder) return { ok: false, problem: 'invalid-token' };
     const problem = passwordProblem(password, holder.email);
-    if (problem) return { ok: false, problem };
+    if (problem) throw passwordRefusal(problem);
     const passwordHash = await hashPassword(password);
     return this.dataSource.transaction(async (manager): Promise<ResetResult> => {
       const accountId = await this.useToken(manager, token, 'reset-password');
       if (!accountId) return { ok: false, problem: 'invalid-token' };
       await this.setPassword(manager, accountId, passwordHash);
-      await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1`, [accountId]);
+      await endSessions(manager, accountId);
       await this.audit.record(manager, {
         actor: { type: 'person', id: accountId },
         action: 'account.password_reset',
@@ -302,35 +361,37 @@ export class AccountService {
    * limited per account, so a session left open cannot be used to guess it),
    * the new one under the same rules as at registration. Every other session of
    * the account is signed out and every reset link stops working; audited, and
-   * the person told by email.
+   * the person told by email. Refusals: "too many" (429), then every problem
+   * of the form at once (422).
    */
   async changePassword(
     accountId: string,
     keepSessionId: string,
     input: { currentPassword: string; newPassword: string },
     origin: RequestOrigin,
-  ): Promise<ChangePasswordResult> {
+  ): Promise<void> {
     const limit = await this.limiter.take('password-change:account', accountId);
-    if (!limit.allowed)
-      return { ok: false, problem: 'too-many', retryAfterSeconds: limit.retryAfterSeconds };
+    if (!limit.allowed) throw tooMany(limit.retryAfterSeconds);
     const [row] = await this.dataSource.query(
       `SELECT email, password_hash FROM account WHERE id = $1 AND closed_at IS NULL`,
       [accountId],
     );
-    const errors: { field: 'currentPassword' | 'newPassword'; problem: string }[] = [];
-    if (!input.currentPassword) errors.push({ field: 'currentPassword', problem: 'required' });
+    const problems: FieldProblem[] = [];
+    if (!input.currentPassword)
+      problems.push({ field: 'currentPassword', message: 'accounts.errors.passwordRequired' });
     else if (!row || !(await verifyPassword(row.password_hash, input.currentPassword)))
-      errors.push({ field: 'currentPassword', problem: 'incorrect' });
-    const problem = input.newPassword ? passwordProblem(input.newPassword, row?.email) : 'required';
-    if (problem) errors.push({ field: 'newPassword', problem });
-    if (errors.length > 0 || !row) return { ok: false, problem: 'invalid', errors };
+      problems.push({ field: 'currentPassword', message: 'accounts.errors.passwordIncorrect' });
+    if (!input.newPassword)
+      problems.push({ field: 'newPassword', message: 'accounts.errors.newPasswordRequired' });
+    else {
+      const policy = passwordProblem(input.newPassword, row?.email);
+      if (policy) problems.push(passwordFieldProblem('newPassword', policy));
+    }
+    if (problems.length > 0 || !row) throw InvalidForm.of(problems, {});
     const passwordHash = await hashPassword(input.newPassword);
     await this.dataSource.transaction(async (manager) => {
       await this.setPassword(manager, accountId, passwordHash);
-      await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1 AND sid <> $2`, [
-        accountId,
-        keepSessionId,
-      ]);
+      await endSessions(manager, accountId, { except: keepSessionId });
       await this.audit.record(manager, {
         actor: { type: 'person', id: accountId },
         action: 'account.password_changed',
@@ -338,7 +399,6 @@ export class AccountService {
         ...origin,
       });
     });
-    return { ok: true };
   }
 
   /**
@@ -400,26 +460,28 @@ export class AccountService {
   }
 
   /**
-   * Closes an account after checking its password (docs/adr/0005). Refused
-   * while the person is the last owner of an SME. Otherwise, in one
+   * Closes an account after checking its password (docs/adr/0005): refused
+   * when it is missing or wrong, and while the person is the last owner of an
+   * SME (the SMEs named; nothing changes). Otherwise, in one
    * transaction: their memberships end (each audited on its SME), the row is
    * anonymised, its sessions and tokens are deleted, the emails addressed to
    * it and the rate-limit and sign-in counters kept about it are scrubbed, and
    * the closing is audited without personal data.
    */
-  async close(accountId: string, password: string, origin: RequestOrigin): Promise<CloseResult> {
+  async close(accountId: string, password: string, origin: RequestOrigin): Promise<void> {
+    if (!password) throw ACCOUNT_REFUSALS.of('password-required');
     const [row] = await this.dataSource.query(
       `SELECT password_hash FROM account WHERE id = $1 AND closed_at IS NULL`,
       [accountId],
     );
     if (!row || !(await verifyPassword(row.password_hash, password)))
-      return { ok: false, problem: 'password' };
-    return this.dataSource.transaction(async (manager): Promise<CloseResult> => {
+      throw ACCOUNT_REFUSALS.of('password-incorrect');
+    await this.dataSource.transaction(async (manager) => {
       const [account] = await manager.query(
         `SELECT email FROM account WHERE id = $1 AND closed_at IS NULL FOR UPDATE`,
         [accountId],
       );
-      if (!account) return { ok: false, problem: 'password' };
+      if (!account) throw ACCOUNT_REFUSALS.of('password-incorrect');
       // The SMEs' rows locked (as the organizations module does for every
       // change of owners), so no other owner can leave at the same moment.
       const orphans = await manager.query<{ legal_name: string }[]>(
@@ -434,11 +496,9 @@ export class AccountService {
         [accountId],
       );
       if (orphans.length > 0)
-        return {
-          ok: false,
-          problem: 'last-owner',
-          organizations: orphans.map((o) => o.legal_name),
-        };
+        throw ACCOUNT_REFUSALS.of('last-owner', {
+          params: { organizations: orphans.map((o) => o.legal_name).join(', ') },
+        });
       const ended = await returningRows<{ organization_id: string; role: string }>(
         manager,
         `DELETE FROM organization_membership WHERE account_id = $1 RETURNING organization_id, role`,
@@ -459,7 +519,7 @@ export class AccountService {
         [accountId],
       );
       await manager.query(`DELETE FROM account_token WHERE account_id = $1`, [accountId]);
-      await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1`, [accountId]);
+      await endSessions(manager, accountId);
       await this.outbox.forgetRecipient(manager, account.email);
       await this.limiter.forget(manager, [account.email.toLowerCase(), accountId]);
       await this.throttle.clear(manager, [{ kind: 'email', email: account.email }]);
@@ -469,7 +529,6 @@ export class AccountService {
         entity: { type: 'account', id: accountId },
         ...origin,
       });
-      return { ok: true };
     });
   }
 

@@ -3,6 +3,18 @@ import { AuditModule } from '../audit/audit.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { AccountService } from './account.service.js';
+import {
+  ActingAsPage,
+  ChangePasswordPage,
+  ChoosePasswordPage,
+  CloseAccountPage,
+  PasswordResetPage,
+  ProfilePage,
+  RegisterPage,
+  SignInPage,
+} from './account-pages.js';
+import { SignedInGuard } from './signed-in.guard.js';
+import { AccountPresenter } from './account.presenter.js';
 import { AccountsController } from './accounts.controller.js';
 import { IdentityReadModel } from './identity.read-model.js';
 import { ActingAsController } from './acting-as.controller.js';
@@ -16,7 +28,23 @@ import { SignInThrottle } from './sign-in-throttle.js';
 @Module({
   imports: [AuditModule, NotificationsModule, OrganizationsModule],
   controllers: [AccountsController, PasswordResetController, ProfileController, ActingAsController],
-  providers: [ActingAsService, AccountService, IdentityReadModel, KnownDevices, SignInThrottle],
+  providers: [
+    ActingAsService,
+    AccountService,
+    IdentityReadModel,
+    KnownDevices,
+    SignInThrottle,
+    RegisterPage,
+    SignInPage,
+    PasswordResetPage,
+    ChoosePasswordPage,
+    ProfilePage,
+    ChangePasswordPage,
+    CloseAccountPage,
+    ActingAsPage,
+    SignedInGuard,
+    AccountPresenter,
+  ],
   exports: [ActingAsService, AccountService],
 })
 export class AccountsModule implements NestModule {

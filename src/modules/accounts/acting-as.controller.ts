@@ -1,21 +1,37 @@
-import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { renderForm } from '../../platform/forms/render-form.js';
+import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
-import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from './account.service.js';
+import { ActingAsPage } from './account-pages.js';
 import { CurrentActingAs, type ActingAs } from './acting-as.js';
-import { ActingAsService, MYSELF } from './acting-as.service.js';
-import { requestOrigin } from '../audit/request-origin.js';
-
-const PAGE = { view: 'accounts/acting-as', titleKey: 'actingAs.title' };
+import { ActingAsService } from './acting-as.service.js';
+import { ActingAsDto } from './dto/account-forms.dto.js';
+import {
+  CurrentAccount,
+  SignedInGuard,
+  SignInFirstFilter,
+  SignInReturn,
+} from './signed-in.guard.js';
+import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 
 /** "Who are you acting for?": yourself, or one of your SMEs. */
 @Controller('acting-as')
+@UseFilters(SignInFirstFilter)
 export class ActingAsController {
   constructor(
     private readonly actingAs: ActingAsService,
-    private readonly i18n: I18nService,
+    private readonly page: ActingAsPage,
   ) {}
 
   @Get()
@@ -25,33 +41,22 @@ export class ActingAsController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const account = res.locals.account as Account | undefined;
-    const selected = current.organization?.id ?? MYSELF;
-    renderForm(req, res, this.i18n, PAGE, 200, {
-      navActive: 'acting-as',
-      returnTo: safeReturnPath(returnTo),
-      values: { actingAs: selected },
-      choices: account ? await this.actingAs.choices(account.id) : [],
-    });
+    await this.page.blank(req, res, current, returnTo);
   }
 
   @Post()
-  async choose(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
-    const account = res.locals.account as Account | undefined;
-    const returnTo = safeReturnPath(body?.return);
-    if (!account) return res.redirect(303, `/sign-in?return=${encodeURIComponent('/acting-as')}`);
-    const choice = typeof body?.actingAs === 'string' ? body.actingAs : '';
-    const origin = requestOrigin(req, res);
-    if (choice && (await this.actingAs.choose(req, account, choice, origin))) {
-      return req.session.save(() => res.redirect(303, returnTo));
-    }
-    const locale = res.locals.locale as Locale;
-    renderForm(req, res, this.i18n, PAGE, 422, {
-      navActive: 'acting-as',
-      returnTo,
-      values: { actingAs: choice },
-      choices: await this.actingAs.choices(account.id),
-      errors: [{ field: 'actingAs', message: this.i18n.t(locale, 'actingAs.errors.required') }],
-    });
+  @UseGuards(SignedInGuard)
+  @SignInReturn('/acting-as')
+  @FormPage(ActingAsPage, { field: 'actingAs' })
+  async choose(
+    @CurrentAccount() account: Account,
+    @FormBody(ActingAsDto, ['actingAs']) form: ActingAsDto,
+    @Body('return') returnTo: unknown,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    await this.actingAs.choose(account, req.session, form.actingAs, origin);
+    req.session.save(() => res.redirect(303, safeReturnPath(returnTo)));
   }
 }

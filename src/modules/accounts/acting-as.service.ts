@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { SessionData } from 'express-session';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { OrganizationService } from '../organizations/organization.service.js';
 import type { Account } from './account.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
+import { ACCOUNT_REFUSALS } from './accounts.refusals.js';
 
 /** "myself", or the id of one of the person's SMEs. */
 export type ActingAsChoice = string;
@@ -29,20 +30,25 @@ export class ActingAsService {
     return this.organizations.membershipsOf(accountId);
   }
 
-  /** Records a new choice; false when it is neither "myself" nor one of the person's SMEs. */
+  /**
+   * Records a new choice in the person's session (audited when it changes).
+   * Refused ("acting-as-required", 422) when it is neither "myself" nor one of
+   * the person's SMEs, an empty choice included.
+   */
   async choose(
-    req: Request,
     account: Account,
+    session: Pick<SessionData, 'actingAsOrganizationId'>,
     choice: ActingAsChoice,
     origin: RequestOrigin,
-  ): Promise<boolean> {
+  ): Promise<void> {
+    if (!choice) throw ACCOUNT_REFUSALS.of('acting-as-required');
     const memberships = await this.organizations.membershipsOf(account.id);
     const organization = memberships.find((m) => m.id === choice);
-    if (choice !== MYSELF && !organization) return false;
-    const before = req.session.actingAsOrganizationId ?? MYSELF;
+    if (choice !== MYSELF && !organization) throw ACCOUNT_REFUSALS.of('acting-as-required');
+    const before = session.actingAsOrganizationId ?? MYSELF;
     const after = organization ? organization.id : MYSELF;
-    if (organization) req.session.actingAsOrganizationId = organization.id;
-    else delete req.session.actingAsOrganizationId;
+    if (organization) session.actingAsOrganizationId = organization.id;
+    else delete session.actingAsOrganizationId;
     if (before !== after) {
       await this.dataSource.transaction((manager) =>
         this.audit.record(manager, {
@@ -58,6 +64,5 @@ export class ActingAsService {
         }),
       );
     }
-    return true;
   }
 }

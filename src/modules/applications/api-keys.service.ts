@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
+import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { OrganizationService } from '../organizations/organization.service.js';
+import { API_REFUSALS, rateLimitHeaders, type KeyRateLimit } from './api.refusals.js';
 
 export const API_SCOPES = ['applications:read', 'applications:write'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
@@ -47,6 +49,12 @@ export interface ApiKeyPrincipal {
   scopes: ApiScope[];
   /** The owner who created the key: applications made with it are filed in their name. */
   accountId: string;
+}
+
+/** A request the API let in: who it acts for, and where its key stands against its rate limit. */
+export interface ApiAuthentication {
+  principal: ApiKeyPrincipal;
+  rateLimit: KeyRateLimit;
 }
 
 export type ApiKeyProblem = 'not-found' | 'forbidden';
@@ -97,6 +105,7 @@ export class ApiKeysService {
     private readonly audit: AuditService,
     private readonly organizations: OrganizationService,
     private readonly config: AppConfig,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** The SME's keys, newest first (revoked ones too), for its owners only. */
@@ -228,6 +237,52 @@ export class ApiKeysService {
   }
 
   /**
+   * Lets an API request in, or refuses it (API_REFUSALS, with the headers the
+   * client needs). Every request counts against a rate limit
+   * (src/platform/security/rate-limit-rules.ts): without a valid key, its
+   * address's (`api:auth-failed`: a wrong key is answered `invalid_api_key`
+   * until the address is refused `rate_limited`); with one, its key's
+   * (`api:key`), counted before the scope the operation requires is checked.
+   */
+  async authenticate(
+    token: string | undefined,
+    scope: string | undefined,
+    origin: RequestOrigin,
+  ): Promise<ApiAuthentication> {
+    const principal = token ? await this.principalOf(token) : undefined;
+    if (!principal) {
+      const failures = await this.limiter.take('api:auth-failed', origin.ip ?? 'unknown');
+      // No key to blame: the caller is counted, and told, by address.
+      if (!failures.allowed)
+        throw API_REFUSALS.of('rate_limited_address', {
+          headers: { 'Retry-After': String(failures.retryAfterSeconds) },
+        });
+      throw API_REFUSALS.of('invalid_api_key', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="guichet"' },
+      });
+    }
+    const perMinute = this.limiter.rule('api:key').limit;
+    const hit = await this.limiter.take('api:key', principal.keyId);
+    const rateLimit: KeyRateLimit = {
+      limit: perMinute,
+      remaining: Math.max(0, perMinute - hit.hits),
+      resetSeconds: hit.retryAfterSeconds,
+    };
+    if (!hit.allowed)
+      throw API_REFUSALS.of('rate_limited', {
+        headers: { ...rateLimitHeaders(rateLimit), 'Retry-After': String(hit.retryAfterSeconds) },
+      });
+    if (!scope || !(principal.scopes as string[]).includes(scope))
+      throw API_REFUSALS.of('insufficient_scope', {
+        headers: {
+          ...rateLimitHeaders(rateLimit),
+          'WWW-Authenticate': `Bearer realm="guichet", error="insufficient_scope", scope="${scope ?? ''}"`,
+        },
+      });
+    return { principal, rateLimit };
+  }
+
+  /**
    * Who a bearer token acts for, or undefined for a malformed, unknown,
    * revoked or expired one, or one whose creator is no longer one of the SME's
    * owners (made a member, removed, or their account closed): applications
@@ -235,7 +290,7 @@ export class ApiKeysService {
    * outlive its creator's ownership. Checked on every request. Marks the key used, at most once a
    * minute, so a busy client does not cost a write per request.
    */
-  async authenticate(token: string): Promise<ApiKeyPrincipal | undefined> {
+  private async principalOf(token: string): Promise<ApiKeyPrincipal | undefined> {
     if (!TOKEN.test(token)) return undefined;
     const [row] = await this.dataSource.query<
       {

@@ -3,8 +3,19 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import type { StaffRole } from '../staff/staff-role.js';
+import { StaffService, type StaffMember } from '../staff/staff.service.js';
 import { canTransition, type ApplicationStatus } from './application-status.js';
-import { ApplicationsService, isUuid, type Application } from './applications.service.js';
+import {
+  ApplicationsQueueReadModel,
+  type StaffApplicationDetail,
+} from './applications-queue.read-model.js';
+import {
+  ApplicationsService,
+  isUuid,
+  type Application,
+  type Message,
+  type Transition,
+} from './applications.service.js';
 
 /** The staff roles that process applications (the queue, the actions, the files). */
 export const PROCESSING_ROLES = ['clerk', 'admin'] as const satisfies readonly StaffRole[];
@@ -35,6 +46,14 @@ export type ProcessingResult =
   | { ok: false; reason: 'conflict-of-interest'; conflict: ConflictOfInterest }
   | { ok: false; reason: 'invalid'; problem: TextProblem };
 
+/** An application as a clerk sees it: its details, history and thread, and whether they may act. */
+export interface StaffApplicationView {
+  detail: StaffApplicationDetail;
+  transitions: Transition[];
+  messages: Message[];
+  conflict: ConflictOfInterest | undefined;
+}
+
 type Decision = Extract<ApplicationStatus, 'information_requested' | 'approved' | 'rejected'>;
 
 /**
@@ -58,7 +77,37 @@ export class ApplicationProcessingService {
     private readonly dataSource: DataSource,
     private readonly applications: ApplicationsService,
     private readonly audit: AuditService,
+    private readonly queue: ApplicationsQueueReadModel,
+    private readonly staffMembers: StaffService,
   ) {}
+
+  /** The staff members who process applications (clerks and admins). */
+  async clerks(): Promise<StaffMember[]> {
+    return (await this.staffMembers.list()).filter((m) =>
+      (PROCESSING_ROLES as readonly string[]).includes(m.role),
+    );
+  }
+
+  /**
+   * A submitted application as the staff member sees it, with whether they
+   * may process it (its page offers no action otherwise); undefined for a
+   * draft or an unknown id.
+   */
+  async view(staff: StaffActor, id: string): Promise<StaffApplicationView | undefined> {
+    const detail = await this.queue.detail(id);
+    if (!detail) return undefined;
+    const [transitions, messages] = await Promise.all([
+      this.applications.transitions(detail.id),
+      this.applications.messages(detail.id),
+    ]);
+    const conflict = await this.conflictOfInterest(staff.accountId, detail);
+    return { detail, transitions, messages, conflict };
+  }
+
+  /** A submitted application's status now (what a refused action's message names). */
+  async statusOf(id: string): Promise<ApplicationStatus | undefined> {
+    return (await this.queue.detail(id))?.status;
+  }
 
   /**
    * Takes the application (from nobody, or from a colleague). A new or

@@ -1,18 +1,12 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
-  ArgumentsHost,
   Body,
-  CanActivate,
-  Catch,
   Controller,
   createParamDecorator,
-  ExceptionFilter,
   ExecutionContext,
   Get,
   HttpCode,
-  HttpException,
-  Injectable,
   NotFoundException,
   Param,
   Post,
@@ -22,11 +16,10 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../../platform/config/app-config.js';
+import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -35,7 +28,9 @@ import { fieldsFor } from '../catalogue/form-engine.js';
 import { FormService } from '../catalogue/form.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { VariantAccessService } from '../rollout/variant-access.service.js';
-import { ApiKeysService, type ApiKeyPrincipal } from './api-keys.service.js';
+import { ApiKeyGuard } from './api-key.guard.js';
+import type { ApiKeyPrincipal } from './api-keys.service.js';
+import { ApiErrorFilter, ApiException, apiLocale } from './api.refusals.js';
 import {
   ApplicationsService,
   isUuid,
@@ -50,147 +45,11 @@ import {
   apiFiling,
   buildOpenApiDocument,
   checkAnswers,
-  REQUIRED_SCOPE,
   RequiresScope,
-  type ApiFieldError,
 } from './openapi.js';
 
 // ---------------------------------------------------------------------------
-// Errors: one code per refusal, mapped to its status in one place
-
-export type ApiErrorCode =
-  | 'invalid_api_key'
-  | 'insufficient_scope'
-  | 'rate_limited'
-  | 'invalid_request'
-  | 'unsupported_media_type'
-  | 'service_not_found'
-  | 'service_not_available'
-  | 'flags_unavailable'
-  | 'application_not_found'
-  | 'validation_failed';
-
-function assertUnreachable(value: never): never {
-  throw new Error(`Unhandled case: ${String(value)}`);
-}
-
-export function apiErrorStatus(code: ApiErrorCode): number {
-  switch (code) {
-    case 'invalid_request':
-      return 400;
-    case 'invalid_api_key':
-      return 401;
-    case 'insufficient_scope':
-      return 403;
-    case 'service_not_found':
-    case 'service_not_available':
-    case 'application_not_found':
-      return 404;
-    case 'unsupported_media_type':
-      return 415;
-    case 'validation_failed':
-      return 422;
-    case 'rate_limited':
-      return 429;
-    case 'flags_unavailable':
-      return 503;
-    default:
-      return assertUnreachable(code);
-  }
-}
-
-/**
- * A refusal of the API: `{ code, message, requestId, errors? }`, with its headers.
- * The message is the code's (`api.errors.<code>`), or `messageKey`'s when one
- * code has messages for different callers.
- */
-export class ApiException extends HttpException {
-  constructor(
-    readonly code: ApiErrorCode,
-    readonly extra: {
-      errors?: ApiFieldError[];
-      headers?: Record<string, string>;
-      messageKey?: string;
-    } = {},
-  ) {
-    super(code, apiErrorStatus(code));
-  }
-}
-
-/** The request's language for API messages: Accept-Language, else French. */
-function apiLocale(req: Request): Locale {
-  return I18nService.resolve(undefined, req.header('accept-language'));
-}
-
-@Catch(ApiException)
-export class ApiErrorFilter implements ExceptionFilter {
-  constructor(private readonly i18n: I18nService) {}
-
-  catch(exception: ApiException, host: ArgumentsHost) {
-    const req = host.switchToHttp().getRequest<Request>();
-    const res = host.switchToHttp().getResponse<Response>();
-    const locale = apiLocale(req);
-    for (const [name, value] of Object.entries(exception.extra.headers ?? {}))
-      res.setHeader(name, value);
-    res.setHeader('Content-Language', locale);
-    res.status(exception.getStatus()).json({
-      code: exception.code,
-      message: this.i18n.t(locale, exception.extra.messageKey ?? `api.errors.${exception.code}`),
-      requestId: String(res.locals.requestId ?? ''),
-      ...(exception.extra.errors ? { errors: exception.extra.errors } : {}),
-    });
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Authentication: `Authorization: Bearer gk_…`, rate limit, scope
-
-@Injectable()
-export class ApiKeyGuard implements CanActivate {
-  constructor(
-    private readonly keys: ApiKeysService,
-    private readonly limiter: RateLimiter,
-    private readonly reflector: Reflector,
-    private readonly config: AppConfig,
-  ) {}
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
-    const res = context.switchToHttp().getResponse<Response>();
-    const bearer = /^Bearer +(\S+) *$/i.exec(req.header('authorization') ?? '')?.[1];
-    const principal = bearer ? await this.keys.authenticate(bearer) : undefined;
-    if (!principal) {
-      const failures = await this.limiter.take('api:auth-failed', req.ip ?? 'unknown');
-      // No key to blame: the caller is counted, and told, by address.
-      if (!failures.allowed)
-        throw new ApiException('rate_limited', {
-          headers: { 'Retry-After': String(failures.retryAfterSeconds) },
-          messageKey: 'api.errors.rate_limited_address',
-        });
-      throw new ApiException('invalid_api_key', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="guichet"' },
-      });
-    }
-    const perMinute = this.limiter.rule('api:key').limit;
-    const limit = await this.limiter.take('api:key', principal.keyId);
-    res.setHeader('RateLimit-Limit', String(perMinute));
-    res.setHeader('RateLimit-Remaining', String(Math.max(0, perMinute - limit.hits)));
-    res.setHeader('RateLimit-Reset', String(limit.retryAfterSeconds));
-    if (!limit.allowed)
-      throw new ApiException('rate_limited', {
-        headers: { 'Retry-After': String(limit.retryAfterSeconds) },
-      });
-    const scope = this.reflector.get<string | undefined>(REQUIRED_SCOPE, context.getHandler());
-    if (!scope || !(principal.scopes as string[]).includes(scope))
-      throw new ApiException('insufficient_scope', {
-        headers: {
-          'WWW-Authenticate': `Bearer realm="guichet", error="insufficient_scope", scope="${scope ?? ''}"`,
-        },
-      });
-    res.locals.apiKey = principal;
-    return true;
-  }
-}
+// Errors (api.refusals.ts) and authentication (api-key.guard.ts)
 
 /** The key the request was authenticated with (set by ApiKeyGuard). */
 const CurrentApiKey = createParamDecorator(

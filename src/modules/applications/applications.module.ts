@@ -6,6 +6,8 @@ import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { ApiKeysController } from './api-keys.controller.js';
+import { ApiKeysPage } from './api-keys.page.js';
+import { ApiKeysPresenter } from './api-keys.presenter.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { ApiDocsController, ApplicationsApiController } from './applications.api.controller.js';
 import { AttachmentScanner, NoScanner } from './attachment-scanner.js';
@@ -17,7 +19,9 @@ import { AttachmentsService } from './attachments.service.js';
 import { BulkFilingController } from './bulk-filing.controller.js';
 import { BulkFilingService } from './bulk-filing.service.js';
 import { ReceiptService } from './receipt.service.js';
+import { StaffApplicationPage } from './staff-application.page.js';
 import { StaffApplicationsController } from './staff-applications.controller.js';
+import { StaffApplicationsPresenter } from './staff-applications.presenter.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
@@ -52,6 +56,10 @@ import { Sessions } from '../../platform/platform.module.js';
     ApplicationsQueueReadModel,
     ApiKeysService,
     BulkFilingService,
+    StaffApplicationsPresenter,
+    StaffApplicationPage,
+    ApiKeysPresenter,
+    ApiKeysPage,
   ],
   // The scanner also checks the evidence of who owns an SME (OwnershipModule).
   exports: [ApplicationsService, AttachmentsService, ReceiptService, AttachmentScanner],

@@ -4,22 +4,22 @@ import { fieldsFor, stepsFor } from './form-engine.js';
 import type { ServiceDefinition } from './service-definition.js';
 
 describe('the service catalogue', () => {
-  it('declares every service with both variants and one flag per variant', () => {
+  it('declares every service with both variants', () => {
     const catalogue = new CatalogueService();
     expect(catalogue.find('building-permit')?.title.fr).toBe(
       'Permis de construction ou de rénovation',
     );
-    expect(catalogue.flags().map((f) => f.name)).toEqual([
-      'building-permit.citizen',
-      'building-permit.business',
-      'sign-permit.citizen',
-      'sign-permit.business',
-      'public-domain-occupation.citizen',
-      'public-domain-occupation.business',
-      'occupancy-certificate.citizen',
-      'occupancy-certificate.business',
-      'bulky-waste-pickup.citizen',
-      'bulky-waste-pickup.business',
+    expect(catalogue.variants().map((v) => `${v.slug} ${v.variant}`)).toEqual([
+      'building-permit citizen',
+      'building-permit business',
+      'sign-permit citizen',
+      'sign-permit business',
+      'public-domain-occupation citizen',
+      'public-domain-occupation business',
+      'occupancy-certificate citizen',
+      'occupancy-certificate business',
+      'bulky-waste-pickup citizen',
+      'bulky-waste-pickup business',
     ]);
   });
 

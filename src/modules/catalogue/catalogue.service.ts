@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { AUDIENCES } from '../../platform/flags/flag-context.js';
-import { variantFlag } from '../rollout/variant-access.service.js';
 import { buildingPermit } from './definitions/building-permit.js';
 import { bulkyWastePickup } from './definitions/bulky-waste-pickup.js';
 import { occupancyCertificate } from './definitions/occupancy-certificate.js';
@@ -16,6 +15,14 @@ export const SERVICE_DEFINITIONS: ServiceDefinition[] = [
   occupancyCertificate,
   bulkyWastePickup,
 ];
+
+/** One variant of a service: who it is for, and how an operator's tools describe it. */
+export interface ServiceVariant {
+  slug: string;
+  variant: Audience;
+  /** In English, for Unleash's flag list. */
+  description: string;
+}
 
 /** The services the city offers online, validated when the portal boots. */
 @Injectable()
@@ -34,12 +41,13 @@ export class CatalogueService {
     return this.bySlug.get(slug);
   }
 
-  /** Every variant's flag, for provisioning in Unleash. */
-  flags(): { name: string; description: string }[] {
+  /** Every service variant, in catalogue order (each has a rollout plan and an Unleash flag). */
+  variants(): ServiceVariant[] {
     return this.all().flatMap((d) =>
-      AUDIENCES.map((audience: Audience) => ({
-        name: variantFlag(d.slug, audience),
-        description: `${d.title.en} (${audience} variant)`,
+      AUDIENCES.map((variant: Audience) => ({
+        slug: d.slug,
+        variant,
+        description: `${d.title.en} (${variant} variant)`,
       })),
     );
   }

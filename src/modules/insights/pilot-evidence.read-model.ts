@@ -4,7 +4,7 @@ import type { Audience } from '../../platform/flags/flag-context.js';
 import { PilotEvidence, type FeedbackFigures, type PilotFigures } from '../rollout/gates.js';
 
 /**
- * The evidence the rollout gates read (ARCHITECTURE.md, `insights`): what the
+ * The evidence the rollout gates read (docs/architecture.md, "insights"): what the
  * members of a variant's pilot cohorts filed, and how long the city took to
  * decide, and what their feedback says. A reporting read model: it reads the
  * applications, cohort, feedback and acceptance tables, never writes.

@@ -75,7 +75,7 @@ export function desiredSegment(cohort: CohortSnapshot): DesiredSegment {
 }
 
 /**
- * The flag configuration a plan implies (ARCHITECTURE.md, "Rollout model"):
+ * The flag configuration a plan implies (docs/architecture.md, "Desired state"):
  * - closed: off, no strategies;
  * - internal: staff acting in this audience;
  * - pilot: staff, and one strategy per attached cohort (its segment);

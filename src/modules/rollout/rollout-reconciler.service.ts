@@ -55,8 +55,8 @@ export interface ReconcileReport {
 }
 
 /**
- * Makes Unleash hold what the rollout plans imply (ARCHITECTURE.md, "Rollout
- * model"; ADR 0010): one segment per cohort, and each variant's flag with the
+ * Makes Unleash hold what the rollout plans imply (docs/architecture.md,
+ * "Reconciler and scheduler"; ADR 0010): one segment per cohort, and each variant's flag with the
  * strategies of its stage. Idempotent: a run with nothing to change only reads.
  *
  * It runs right after a change (the console waits for it; a NOTIFY wakes every

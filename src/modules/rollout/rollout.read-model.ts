@@ -19,8 +19,8 @@ export interface CohortRef {
 
 /**
  * What other modules may read of the rollout: a variant's stage and the cohorts
- * someone belongs to. (ARCHITECTURE.md: a module talks to another through its
- * exported service or read model, never through its tables.)
+ * someone belongs to. (Only the owning module writes a table; read models may
+ * join: docs/architecture.md, "Module boundaries", and ADR 0021.)
  */
 @Injectable()
 export class RolloutReadModel {

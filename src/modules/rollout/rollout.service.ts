@@ -108,7 +108,7 @@ interface PromoteInput extends StageChange {
  * The rollout plans and every decision taken on them. Each change is one
  * transaction: the plan, its decision record (with a snapshot of every gate's
  * value and threshold), its audit event, and a NOTIFY for the reconciler, which
- * then makes Unleash follow (the console waits for it: ARCHITECTURE.md, "Rollout model").
+ * then makes Unleash follow (the console waits for it: docs/architecture.md, "Decisions").
  */
 @Injectable()
 export class RolloutService {

@@ -1,7 +1,7 @@
 import type { Audience } from '../../platform/flags/flag-context.js';
 
 /**
- * The default tracks (ARCHITECTURE.md, "Rollout model"): every variant moves
+ * The default tracks (docs/architecture.md, "Stages and tracks"): every variant moves
  * along its audience's track one stage at a time.
  */
 export const TRACKS = {

@@ -28,7 +28,7 @@ export class VariantAccessService {
   }
 }
 
-/** The evaluation context for a request (see ARCHITECTURE.md, "Evaluation context"). */
+/** The evaluation context for a request (docs/architecture.md, "Evaluation context"). */
 export function flagContext(actingAs: ActingAs): FlagContext {
   const organization = actingAs.audience === 'business' ? actingAs.organization : undefined;
   return {

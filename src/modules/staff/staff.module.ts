@@ -3,9 +3,12 @@ import { AccountsModule } from '../accounts/accounts.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { StaffAuditController } from './staff-audit.controller.js';
 import { StaffAuditReadModel } from './staff-audit.read-model.js';
+import { StaffAuditPresenter } from './staff-audit.presenter.js';
+import { StaffAuditService } from './staff-audit.service.js';
 import { StaffRolesGuard } from './staff-roles.guard.js';
 import { StaffController } from './staff.controller.js';
 import { StaffService } from './staff.service.js';
+import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
 
 /**
  * The city's staff: roles, the staff area, the audit log. Whether the person
@@ -15,7 +18,15 @@ import { StaffService } from './staff.service.js';
 @Module({
   imports: [AuditModule, AccountsModule],
   controllers: [StaffController, StaffAuditController],
-  providers: [StaffService, StaffAuditReadModel, StaffRolesGuard],
+  providers: [
+    StaffService,
+    StaffAuditReadModel,
+    StaffRolesGuard,
+    StaffPresenter,
+    StaffPeoplePage,
+    StaffAuditService,
+    StaffAuditPresenter,
+  ],
   exports: [StaffService, StaffRolesGuard],
 })
 export class StaffModule {}

@@ -6,6 +6,7 @@ import type { RequestOrigin } from '../audit/request-origin.js';
 import { AuditService } from '../audit/audit.service.js';
 import { grantStaffRole } from './staff-membership.js';
 import type { StaffRole } from './staff-role.js';
+import { STAFF_REFUSALS } from './staff.refusals.js';
 
 export interface StaffMember {
   accountId: string;
@@ -16,9 +17,13 @@ export interface StaffMember {
   createdByName: string | null;
 }
 
-export type AddStaffResult =
-  | { ok: true; accountId: string; accountCreated: boolean }
-  | { ok: false; field: 'email'; problem: 'already-staff'; role: StaffRole };
+export interface StaffAdded {
+  accountId: string;
+  /** The name as recorded (trimmed). */
+  displayName: string;
+  /** True when the person had no account: one was made, and a link sent to choose a password. */
+  accountCreated: boolean;
+}
 
 /** Who works for the city in Guichet, and with which role. */
 @Injectable()
@@ -62,25 +67,33 @@ export class StaffService {
    * An admin makes someone staff. A person without an account gets one, with a
    * password nobody knows, and is emailed a link to choose theirs (the
    * password-reset link, which also confirms their address). Someone who is
-   * already staff is refused: roles are not changed from this form.
+   * already staff is refused: roles are not changed from this form. The name
+   * and address are trimmed here.
    */
   async add(
     adminId: string,
     input: { displayName: string; email: string; role: StaffRole; preferredLocale: Locale },
     origin: RequestOrigin,
-  ): Promise<AddStaffResult> {
+  ): Promise<StaffAdded> {
+    const person = { ...input, displayName: input.displayName.trim(), email: input.email.trim() };
     const result = await this.dataSource.transaction((manager) =>
       grantStaffRole(
         manager,
         this.audit,
-        { ...input, allowRoleChange: false, confirmEmail: false },
+        { ...person, allowRoleChange: false, confirmEmail: false },
         { type: 'staff', id: adminId },
         origin,
       ),
     );
     if (!result.ok)
-      return { ok: false, field: 'email', problem: result.problem, role: result.role };
-    if (result.accountCreated) await this.accounts.requestPasswordReset(input.email, origin);
-    return { ok: true, accountId: result.accountId, accountCreated: result.accountCreated };
+      throw STAFF_REFUSALS.of('already-staff', {
+        params: { role: { key: `staff.roles.${result.role}` } },
+      });
+    if (result.accountCreated) await this.accounts.sendResetLink(origin, person.email);
+    return {
+      accountId: result.accountId,
+      displayName: person.displayName,
+      accountCreated: result.accountCreated,
+    };
   }
 }

@@ -18,7 +18,7 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { parseRateLimits } from '../security/rate-limit-rules.js';
+import { parseRateLimits, type RateLimitRules } from '../security/rate-limit-rules.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -316,6 +316,15 @@ export class AppConfig {
    */
   @Validate(RateLimitsOverrides)
   RATE_LIMITS = '';
+
+  /**
+   * The rate limits in force: every rule of src/platform/security/rate-limit-rules.ts
+   * with its limit and window, RATE_LIMITS' overrides applied (validated above).
+   * The one table `RateLimiter` reads. A getter, so not a variable of its own.
+   */
+  get rateLimits(): RateLimitRules {
+    return parseRateLimits(this.RATE_LIMITS).rules;
+  }
 
   /**
    * Sign-in throttling (docs/adr/0015): wrong passwords an email address may

@@ -1,4 +1,5 @@
 import type { FormPageRef } from '../forms/form-page.js';
+import type { I18nService, Locale } from '../i18n/i18n.service.js';
 
 /**
  * A refusal: a rule of a module said no. Each module declares its refusal codes
@@ -18,14 +19,30 @@ export interface RefusalSpec {
   field?: string;
   /** Catalog key of the error page's title, when no form page shows the refusal. */
   title?: string;
+  /**
+   * The code JSON clients see, when it is not the table's key: two entries of
+   * a table may answer with one public code and two messages (an API's
+   * `rate_limited`, by key or by address), or keep a platform code (`not_found`).
+   */
+  code?: string;
 }
 
 /** Everything one module may refuse, each code with its status and message. */
 export type RefusalTable<Code extends string> = { readonly [C in Code]: RefusalSpec };
 
+/** A placeholder's value that is itself text of the catalog (a role's name, say), translated with the message. */
+export interface CatalogText {
+  key: string;
+}
+
 export interface RefusalDetails {
   /** Values for the message's placeholders. */
-  params?: Record<string, string | number>;
+  params?: Record<string, string | number | CatalogText>;
+  /**
+   * Placeholders whose values are catalog keys, translated in the reader's
+   * language (a status's label, for example).
+   */
+  paramKeys?: Record<string, string>;
   /** Overrides the table's field for this refusal (a code used by several forms). */
   field?: string;
   /** Extra members of the JSON body (an API's field errors, for example). */
@@ -56,6 +73,26 @@ export class Refusal<Code extends string = string> extends Error {
   /** The form field the message goes beside, if any. */
   get field(): string | undefined {
     return this.details.field ?? this.spec.field;
+  }
+
+  /** The code JSON clients see (the table's key unless its entry names another). */
+  get publicCode(): string {
+    return this.spec.code ?? this.code;
+  }
+
+  /** The message in `locale`, its placeholders filled (`params`, and `paramKeys` translated). */
+  translated(i18n: I18nService, locale: Locale): string {
+    const params = Object.entries(this.details.params ?? {}).map(
+      ([name, value]) =>
+        [name, typeof value === 'object' ? i18n.t(locale, value.key) : value] as const,
+    );
+    const labels = Object.entries(this.details.paramKeys ?? {}).map(
+      ([name, key]) => [name, i18n.t(locale, key)] as const,
+    );
+    return i18n.t(locale, this.spec.message, {
+      ...Object.fromEntries(params),
+      ...Object.fromEntries(labels),
+    });
   }
 }
 

@@ -15,13 +15,16 @@ import type { Request, Response } from 'express';
 import { catchError, throwError, type Observable } from 'rxjs';
 import { I18nService, type Locale } from '../i18n/i18n.service.js';
 import { Refusal } from '../errors/refusal.js';
-import { validateForm, type FieldError } from './form.js';
+import { translateProblems, validateForm, type FieldError, type FieldProblem } from './form.js';
 
 /** What a form page shows again after a failed post: what was typed, and why it failed. */
 export interface FormState {
   values: Record<string, string>;
   errors: FieldError[];
-  /** The refusal being shown, when it is one (a page may show more of it than its message). */
+  /**
+   * The refusal shown, when it is one (not an invalid form): for a page that
+   * answers some refusals with a page of their own (an invitation gone: 410).
+   */
   refusal?: Refusal;
 }
 
@@ -54,6 +57,8 @@ export const FormPage = (page: Type<FormPageRenderer>, options: { field?: string
 /** A form body that failed its DTO's rules: shown again with 422. */
 export class InvalidForm extends Error {
   formPage?: FormPageRef;
+  /** Untranslated problems (`InvalidForm.of`), translated by the error filter. */
+  problems?: readonly FieldProblem[];
 
   constructor(
     readonly errors: FieldError[],
@@ -61,6 +66,23 @@ export class InvalidForm extends Error {
   ) {
     super('invalid form');
     this.name = 'InvalidForm';
+  }
+
+  /**
+   * A form a service checked itself (`checkForm`) and refuses: the problems'
+   * messages are catalog keys, translated into the user's language by the error
+   * filter. For the rules that must run inside the service (e.g. a limit that
+   * counts invalid posts too), where `@FormBody` would refuse before it.
+   */
+  static of(problems: readonly FieldProblem[], values: Record<string, string>): InvalidForm {
+    const invalid = new InvalidForm([], values);
+    invalid.problems = problems;
+    return invalid;
+  }
+
+  /** The errors in the user's language. */
+  errorsIn(locale: Locale, i18n: I18nService): FieldError[] {
+    return this.problems ? translateProblems(this.problems, locale, i18n) : this.errors;
   }
 }
 

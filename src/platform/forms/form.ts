@@ -18,6 +18,41 @@ export function text(value: unknown): string {
   return typeof value === 'string' ? value.trim() : '';
 }
 
+/** A field's problem before translation: its message is a catalog key. */
+export interface FieldProblem {
+  field: string;
+  /** Catalog key of the message. */
+  message: string;
+  /** Values for the message's placeholders. */
+  params?: Record<string, string | number>;
+}
+
+/**
+ * Reads a form body into a DTO class and checks its class-validator rules,
+ * without translating: the problems' messages stay catalog keys, so that a
+ * service can check a form it is given (see `InvalidForm.of`). Every field is
+ * a string afterwards. Problems come in the order of `fields`, one per field.
+ */
+export async function checkForm<T extends object>(
+  dto: new () => T,
+  body: unknown,
+  fields: readonly (keyof T & string)[],
+): Promise<{ value: T; problems: FieldProblem[] }> {
+  const plain: Record<string, unknown> = {};
+  const source = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  // Form fields are text: anything else (a number, an array, an object sent as
+  // JSON or as repeated fields) counts as empty and gets the field's message.
+  for (const field of fields) plain[field] = typeof source[field] === 'string' ? source[field] : '';
+  const value = plainToInstance(dto, plain);
+  const found = await validate(value, { forbidUnknownValues: false, stopAtFirstError: true });
+  const problems = fields.flatMap((field) => {
+    const error = found.find((e) => e.property === field);
+    const key = error && Object.values(error.constraints ?? {})[0];
+    return key ? [{ field, message: key }] : [];
+  });
+  return { value, problems };
+}
+
 /**
  * Validates a form body against a DTO class whose class-validator messages are
  * catalog keys. Every field is a string afterwards. Errors come back translated, in the order of `fields` (the order
@@ -30,19 +65,20 @@ export async function validateForm<T extends object>(
   locale: Locale,
   i18n: I18nService,
 ): Promise<FormResult<T>> {
-  const plain: Record<string, unknown> = {};
-  const source = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  // Form fields are text: anything else (a number, an array, an object sent as
-  // JSON or as repeated fields) counts as empty and gets the field's message.
-  for (const field of fields) plain[field] = typeof source[field] === 'string' ? source[field] : '';
-  const value = plainToInstance(dto, plain);
-  const found = await validate(value, { forbidUnknownValues: false, stopAtFirstError: true });
-  const errors = fields.flatMap((field) => {
-    const error = found.find((e) => e.property === field);
-    const key = error && Object.values(error.constraints ?? {})[0];
-    return key ? [{ field, message: i18n.t(locale, key) }] : [];
-  });
-  return { value, errors };
+  const { value, problems } = await checkForm(dto, body, fields);
+  return { value, errors: translateProblems(problems, locale, i18n) };
+}
+
+/** The problems' messages in the user's language. */
+export function translateProblems(
+  problems: readonly FieldProblem[],
+  locale: Locale,
+  i18n: I18nService,
+): FieldError[] {
+  return problems.map(({ field, message, params }) => ({
+    field,
+    message: i18n.t(locale, message, params),
+  }));
 }
 
 /** `{ field: message }` for the templates' field-level messages. */

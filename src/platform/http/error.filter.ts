@@ -108,13 +108,13 @@ export class ErrorFilter implements ExceptionFilter {
     const status = exception instanceof Refusal ? exception.status : 422;
     const form: FormState =
       exception instanceof InvalidForm
-        ? { values: exception.values, errors: exception.errors }
+        ? { values: exception.values, errors: exception.errorsIn(locale, this.i18n) }
         : {
             values: formValuesOf(req),
             errors: [
               {
                 field: exception.field ?? exception.formPage?.field ?? '',
-                message: this.i18n.t(locale, exception.spec.message, exception.details.params),
+                message: exception.translated(this.i18n, locale),
               },
             ],
             refusal: exception,
@@ -127,7 +127,7 @@ export class ErrorFilter implements ExceptionFilter {
       res.status(status).json(
         exception instanceof Refusal
           ? {
-              code: exception.code,
+              code: exception.publicCode,
               message: form.errors[0].message,
               requestId,
               ...exception.details.body,
@@ -141,6 +141,8 @@ export class ErrorFilter implements ExceptionFilter {
       );
       return;
     }
+    // "Not yours" or gone: the ordinary not-found page, never the form (ADR 0006).
+    if (status === 404) return this.catch(new HttpException('not found', 404), hostOf(req, res));
     const page = exception.formPage && this.pages?.(exception.formPage.page);
     if (page) {
       Promise.resolve()
@@ -148,7 +150,6 @@ export class ErrorFilter implements ExceptionFilter {
         .catch((error: unknown) => this.catch(error, hostOf(req, res)));
       return;
     }
-    if (status === 404) return this.catch(new HttpException('not found', 404), hostOf(req, res));
     const spec = exception instanceof Refusal ? exception.spec : undefined;
     const titleKey =
       spec?.title ?? `errors.${CODES[status] === 'forbidden' ? 'forbidden' : 'bad_request'}.title`;

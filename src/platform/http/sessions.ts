@@ -29,6 +29,27 @@ declare module 'express-session' {
 export const SESSION_COOKIE = 'guichet_session';
 
 /**
+ * Signs a person out everywhere, in the caller's transaction (closing the
+ * account, a new password): deletes their sessions, but `except` (the session
+ * that changed the password stays signed in). The session store owns the
+ * table `http_session`; no module writes it but through here (ADR 0021).
+ */
+export async function endSessions(
+  manager: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
+  accountId: string,
+  options: { except?: string } = {},
+): Promise<void> {
+  if (options.except === undefined) {
+    await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1`, [accountId]);
+    return;
+  }
+  await manager.query(`DELETE FROM http_session WHERE sess->>'accountId' = $1 AND sid <> $2`, [
+    accountId,
+    options.except,
+  ]);
+}
+
+/**
  * Sessions stored in PostgreSQL (table http_session), so any portal instance can
  * serve any request. The cookie is HttpOnly, SameSite=Lax, Secure behind TLS; a
  * session is created only once something is stored in it. A signed-in session

@@ -1,7 +1,9 @@
 /**
  * Every fixed-window rate limit of the portal, in one list: a name (the prefix
  * of its counters' keys), how many hits a window allows, and the window's
- * length. Operators override any of them with RATE_LIMITS (validated at boot).
+ * length. Operators override any of them with RATE_LIMITS, validated at boot;
+ * the validated configuration holds the resulting table (`AppConfig.rateLimits`,
+ * as Unleash keeps its `IRateLimiting` in its config) and `RateLimiter` applies it.
  */
 export interface RateLimitRule {
   limit: number;
@@ -30,10 +32,10 @@ export const RATE_LIMIT_DEFAULTS = {
   'invite:account': { limit: 30, windowSeconds: 3600 },
   'feedback:account': { limit: 10, windowSeconds: 3600 },
   'feedback:ip': { limit: 30, windowSeconds: 3600 },
-  /** Files sent to prove who owns an SME (evidence, review requests) by one account (ADR 0014). */
-  'ownership-evidence:account': { limit: 10, windowSeconds: 3600 },
   /** Pilot volunteer requests (each reaches the City's staff) by one account. */
   'pilot-volunteer:account': { limit: 10, windowSeconds: 3600 },
+  /** Files one person sends as evidence of owning an SME (each up to 10 MiB, kept in PostgreSQL). */
+  'ownership-evidence:account': { limit: 10, windowSeconds: 3600 },
   /** API requests with one key: generous, it only stops runaway clients. */
   'api:key': { limit: 600, windowSeconds: 60 },
   /** API requests with a missing or wrong key from one client address. */

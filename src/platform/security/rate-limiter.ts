@@ -2,12 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { returningRows } from '../database/database.js';
-import {
-  parseRateLimits,
-  type RateLimitName,
-  type RateLimitRule,
-  type RateLimitRules,
-} from './rate-limit-rules.js';
+import type { RateLimitName, RateLimitRule, RateLimitRules } from './rate-limit-rules.js';
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -18,7 +13,9 @@ export interface RateLimitResult {
 
 /**
  * Fixed-window rate limits kept in PostgreSQL, so that every portal instance
- * counts the same hits. One atomic upsert per hit.
+ * counts the same hits. One atomic upsert per hit. The rules are the one table
+ * of the validated configuration (`AppConfig.rateLimits`): services name a rule,
+ * never a number.
  */
 @Injectable()
 export class RateLimiter {
@@ -28,8 +25,7 @@ export class RateLimiter {
     private readonly dataSource: DataSource,
     config: AppConfig,
   ) {
-    // Already validated at boot (AppConfig): no problem left here.
-    this.rules = parseRateLimits(config.RATE_LIMITS).rules;
+    this.rules = config.rateLimits;
   }
 
   /** One hit on a named rule (src/platform/security/rate-limit-rules.ts) for one subject. */
@@ -43,7 +39,7 @@ export class RateLimiter {
     return this.rules[name];
   }
 
-  async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
+  private async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
     const rows = await returningRows<{ hits: number; retry: string }>(
       this.dataSource,
       `INSERT INTO rate_limit_hit AS r (key, hits, window_ends_at)

@@ -1,9 +1,11 @@
-import { IsEmail, IsIn, IsNotEmpty, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsNotEmpty, Matches, MaxLength } from 'class-validator';
 import { OneLine } from '../../../platform/forms/form.js';
 import { STAFF_ROLES } from '../staff-role.js';
 
 /** The "add a staff member" form. Messages are catalog keys. */
 export class AddStaffDto {
+  // Listed first, so it runs last: a name of spaces only, once the other rules pass.
+  @Matches(/\S/, { message: 'staff.people.errors.nameRequired' })
   @IsNotEmpty({ message: 'staff.people.errors.nameRequired' })
   @MaxLength(120, { message: 'staff.people.errors.nameTooLong' })
   @OneLine('staff.people.errors.nameOneLine')

@@ -1,0 +1,18 @@
+/**
+ * Forms whose fields AccountService checks itself (every problem at once, in
+ * the service, with the rules that go with them): read as typed, passwords
+ * never trimmed.
+ */
+export class ChangePasswordDto {
+  currentPassword = '';
+  newPassword = '';
+}
+
+export class CloseAccountDto {
+  password = '';
+}
+
+/** "myself", or the id of one of the person's SMEs (ActingAsService checks it). */
+export class ActingAsDto {
+  actingAs = '';
+}

@@ -1,0 +1,100 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
+import type { ActingAs } from '../accounts/acting-as.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import type { ServiceDefinition } from '../catalogue/service-definition.js';
+import { AcceptanceService } from '../feedback/acceptance.service.js';
+import { FaqReadModel, type PublicFaqEntry } from '../feedback/faq.read-model.js';
+import { RolloutReadModel } from '../rollout/rollout.read-model.js';
+import { VariantAccessService, type UnavailableReason } from '../rollout/variant-access.service.js';
+
+/** A service on the home page, with whether its variant for you is open to you. */
+export interface CatalogueEntry {
+  service: ServiceDefinition;
+  available: boolean;
+}
+
+/** Why a start page is not shown: the access check's reason, or the variant's plan is paused. */
+export type UnavailablePageReason = UnavailableReason | 'paused';
+
+/** What a variant's start page shows, or why it is not open to this person. */
+export type StartPage =
+  | {
+      ok: true;
+      service: ServiceDefinition;
+      audience: Audience;
+      faq: PublicFaqEntry[];
+      /** The variant's pilot tester: their acceptance checklist is linked from the start page. */
+      tester: boolean;
+    }
+  | {
+      ok: false;
+      problem: UnavailableReason;
+      service: ServiceDefinition;
+      audience: Audience;
+      /** What the page says: a variant not released because its plan is paused says so. */
+      reason: UnavailablePageReason;
+      /** Whether the citizen already asked to be told when the variant opens. */
+      subscribed: boolean;
+    };
+
+/**
+ * The public service pages' rules: which services are open to whom (the
+ * rollout module's variant access), and what a variant's start page shows
+ * (the service's FAQ, the pilot checklist for its testers) or why it is closed.
+ */
+@Injectable()
+export class ServicePagesService {
+  constructor(
+    private readonly catalogue: CatalogueService,
+    private readonly access: VariantAccessService,
+    private readonly rollout: RolloutReadModel,
+    private readonly faq: FaqReadModel,
+    private readonly acceptance: AcceptanceService,
+  ) {}
+
+  /** The catalogue, each service with whether its variant for the actor is open to them. */
+  catalogueFor(actingAs: ActingAs): CatalogueEntry[] {
+    return this.catalogue.all().map((service) => ({
+      service,
+      available: this.access.check(service.slug, actingAs.audience, actingAs).available,
+    }));
+  }
+
+  /** The service, or not found. */
+  service(slug: string): ServiceDefinition {
+    const service = this.catalogue.find(slug);
+    if (!service) throw new NotFoundException();
+    return service;
+  }
+
+  /** A variant's start page as the actor may see it; not found for an unknown service or variant. */
+  async startPage(actingAs: ActingAs, slug: string, variant: string): Promise<StartPage> {
+    const service = this.catalogue.find(slug);
+    if (!service || !(AUDIENCES as readonly string[]).includes(variant))
+      throw new NotFoundException();
+    const audience = variant as Audience;
+    const access = this.access.check(slug, audience, actingAs);
+    if (!access.available) {
+      const stage = await this.rollout.stageOf(slug, audience);
+      return {
+        ok: false,
+        problem: access.reason,
+        service,
+        audience,
+        reason: access.reason === 'not-released' && stage.paused ? 'paused' : access.reason,
+        subscribed:
+          audience === 'citizen' && actingAs.accountId
+            ? await this.rollout.isSubscribed(actingAs.accountId, slug)
+            : false,
+      };
+    }
+    const [faq, tester] = await Promise.all([
+      this.faq.published(slug),
+      actingAs.accountId
+        ? this.acceptance.testerOf({ accountId: actingAs.accountId, actingAs }, slug, audience)
+        : undefined,
+    ]);
+    return { ok: true, service, audience, faq, tester: Boolean(tester?.ok) };
+  }
+}
