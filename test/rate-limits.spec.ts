@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { PASSWORD, createPerson, signedInAgent } from './support/people.js';
+import { PASSWORD, createPerson, signedInAgent, smeMember } from './support/people.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -129,5 +129,25 @@ describe('rate limits', () => {
       303, 303, 303,
     ]);
     expect(await ask('192.0.2.23')).toBe(429);
+  });
+
+  it("allows an SME's owner 10 pilot volunteer requests in an hour, then shows the pilot page again with 429", async () => {
+    const db = portal.app.get(DataSource);
+    const { agent } = await smeMember(portal.url, db, { legalName: 'Quincaillerie du Rang inc.' });
+    const csrf = csrfFrom((await agent.get('/pilot')).text);
+    const statuses: number[] = [];
+    let last: request.Response | undefined;
+    for (let i = 0; i < 11; i++) {
+      last = await agent
+        .post('/pilot/volunteer')
+        .type('form')
+        .send({ _csrf: csrf, message: `Demande ${i}`, terms: 'accepted' });
+      statuses.push(last.status);
+    }
+    // One request is kept; the next ones are refused as pending, and still count.
+    expect(statuses).toEqual([303, 422, 422, 422, 422, 422, 422, 422, 422, 422, 429]);
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+    expect(last!.text).toMatch(/Trop de tentatives. Réessayez dans \d+ minutes?/);
+    expect(last!.text).toContain('volunteer-pending');
   });
 });

@@ -107,6 +107,8 @@ export interface StepViewInput {
   i18n: I18nService;
   /** Extra empty items to show in groups (after "add another"). */
   extraItems?: Record<string, number>;
+  /** How many files a file question takes when it sets no `maxFiles` (UPLOAD_STEP_MAX_FILES). */
+  maxFilesDefault?: number;
 }
 
 /** The fields of a step to show: those of the variant, without those hidden by an answer from another step. */
@@ -295,7 +297,11 @@ function fieldView(
             ),
           }),
         })),
-        canUpload: files.length < maxFiles(field),
+        canUpload:
+          files.length <
+          (input.maxFilesDefault === undefined
+            ? maxFiles(field)
+            : (field.maxFiles ?? input.maxFilesDefault)),
         ariaDescribedBy: describedBy(error),
       };
     }

@@ -362,10 +362,7 @@ export class OwnershipService {
     return { ok: true };
   }
 
-  /**
-   * Refuses a person's evidence beyond the `ownership-evidence:account` rate
-   * limit (10 files an hour by default, counted across instances).
-   */
+  /** Refuses a person's evidence beyond rule ownership-evidence:account (counted across instances). */
   private async limit(
     accountId: string,
   ): Promise<{ ok: false; problem: 'too-many'; retryAfterSeconds: number } | undefined> {

@@ -22,10 +22,17 @@ import {
   lockMember,
   type LockedCohort,
 } from './cohort-members.js';
-import { CohortsReadModel, isUuid } from './cohorts.read-model.js';
+import {
+  CohortsReadModel,
+  isUuid,
+  type CohortDetail,
+  type MemberRow,
+} from './cohorts.read-model.js';
+import { COHORT_REFUSALS } from './cohorts.refusals.js';
+import { slugFromName } from './dto/cohort.dto.js';
 import { markCohortChanged } from './rollout-changes.js';
 
-/** Why a rollout manager's change was refused; the controller maps each to a page in one place. */
+/** Why a rollout manager's change was refused; cohorts.refusals.ts gives each its status and message. */
 export type CohortProblem =
   | 'not-found'
   | 'slug-taken'
@@ -39,6 +46,7 @@ export type CohortResult<T = object> = ({ ok: true } & T) | { ok: false; problem
 
 export interface CohortInput {
   name: string;
+  /** Made from the name when empty. */
   slug: string;
   description: string;
   audience: Audience;
@@ -81,9 +89,10 @@ export class CohortsService {
 
   async create(
     actorId: string,
-    input: CohortInput,
+    given: CohortInput,
     origin: RequestOrigin,
   ): Promise<CohortResult<{ id: string }>> {
+    const input = { ...given, slug: given.slug || slugFromName(given.name) };
     return this.dataSource.transaction(async (manager) => {
       const rows = await manager.query(
         `INSERT INTO cohort (slug, name, description, audience, created_by)
@@ -297,6 +306,19 @@ export class CohortsService {
   }
 
   /** Ends a membership, or cancels an invitation, with the reason kept beside it. */
+  /** A member that can be removed (active, or invited): 404 (the `not-found` refusal) otherwise. */
+  async removable(
+    cohortId: string,
+    memberId: string,
+  ): Promise<{ cohort: CohortDetail; member: MemberRow }> {
+    const cohort = await this.cohorts.cohort(cohortId);
+    if (!cohort) throw COHORT_REFUSALS.of('not-found');
+    const member = await this.cohorts.member(cohort.id, memberId);
+    if (!member || (member.status !== 'active' && member.status !== 'invited'))
+      throw COHORT_REFUSALS.of('not-found');
+    return { cohort, member };
+  }
+
   async removeMember(
     actorId: string,
     cohortId: string,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { maskEmail } from '../../platform/privacy/mask-email.js';
+import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { tokenHash } from '../../platform/security/tokens.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -14,7 +15,8 @@ import {
   lockMember,
   type LockedMember,
 } from './cohort-members.js';
-import { isUuid } from './cohorts.read-model.js';
+import { CohortsReadModel, isUuid, type PilotMembership } from './cohorts.read-model.js';
+import { PILOT_REFUSALS } from './pilot.refusals.js';
 import { markCohortChanged } from './rollout-changes.js';
 
 /** Why an invitation link no longer works. */
@@ -42,7 +44,7 @@ export interface OpenInvitation {
 export type InvitationLookup =
   { state: 'open'; invitation: OpenInvitation } | { state: InvitationGone };
 
-/** Why a pilot's action was refused; the controller maps each to a page in one place. */
+/** Why a pilot's action was refused; pilot.refusals.ts gives each its status and message. */
 export type PilotProblem =
   | 'gone'
   | 'terms-required'
@@ -51,7 +53,8 @@ export type PilotProblem =
   | 'already-member'
   | 'pending'
   | 'not-found'
-  | 'not-addressee';
+  | 'not-addressee'
+  | 'too-many';
 
 export type PilotResult<T = object> =
   | ({ ok: true } & T)
@@ -76,6 +79,8 @@ export class PilotService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly organizations: OrganizationService,
+    private readonly cohorts: CohortsReadModel,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** What an invitation link is for, or why it no longer works. */
@@ -126,7 +131,7 @@ export class PilotService {
     token: string,
     answer: { termsAccepted: boolean; organizationId?: string },
     origin: RequestOrigin,
-  ): Promise<PilotResult<{ cohortId: string; cohortName: string }>> {
+  ): Promise<PilotResult<{ cohortId: string; cohortName: string; organization?: string }>> {
     if (!TOKEN.test(token)) return { ok: false, problem: 'gone', gone: 'unknown' };
     if (!answer.termsAccepted) return { ok: false, problem: 'terms-required' };
     const hash = tokenHash(token);
@@ -137,6 +142,9 @@ export class PilotService {
       const invitation = await lockInvitation(manager, hash);
       const gone = this.goneReason(invitation);
       if (!cohort || !invitation || gone) return { ok: false, problem: 'gone', gone } as const;
+      // An address invited to a business cohort answers for one of its SMEs: asked before anything else.
+      if (!invitation.organizationId && cohort.audience === 'business' && !answer.organizationId)
+        return { ok: false, problem: 'organization-required' } as const;
       const refusal = await this.refuseUnlessAddressee(manager, person, invitation, cohortId, {
         attempt: 'accept',
         origin,
@@ -204,12 +212,27 @@ export class PilotService {
         },
         ...origin,
       });
-      return { ok: true, cohortId, cohortName: cohort.name } as const;
+      const [organization] = organizationId
+        ? await manager.query(
+            `SELECT organization.legal_name FROM organization WHERE organization.id = $1`,
+            [organizationId],
+          )
+        : [];
+      return {
+        ok: true,
+        cohortId,
+        cohortName: cohort.name,
+        organization: (organization?.legal_name as string | undefined) ?? undefined,
+      } as const;
     });
   }
 
   /** Declines an invitation (once). An invitation to an SME is declined by one of its owners. */
-  async decline(person: Person, token: string, origin: RequestOrigin): Promise<PilotResult> {
+  async decline(
+    person: Person,
+    token: string,
+    origin: RequestOrigin,
+  ): Promise<PilotResult<{ cohortName: string }>> {
     if (!TOKEN.test(token)) return { ok: false, problem: 'gone', gone: 'unknown' };
     const hash = tokenHash(token);
     const cohortId = await this.cohortOfToken(hash);
@@ -249,11 +272,16 @@ export class PilotService {
         },
         ...origin,
       });
-      return { ok: true } as const;
+      return { ok: true, cohortName: cohort.name } as const;
     });
   }
 
-  /** An owner volunteers their SME: one pending request per SME, until a rollout manager decides. */
+  /**
+   * An owner volunteers their SME: one pending request per SME, until a rollout
+   * manager decides. Each request reaches the City's staff: one account makes at
+   * most `pilot-volunteer:account` of them a window (throws the `too-many` refusal,
+   * with Retry-After).
+   */
   async volunteer(
     person: Person,
     organizationId: string,
@@ -261,6 +289,12 @@ export class PilotService {
     termsAccepted: boolean,
     origin: RequestOrigin,
   ): Promise<PilotResult<{ id: string }>> {
+    const limit = await this.limiter.take('pilot-volunteer:account', person.id);
+    if (!limit.allowed)
+      throw PILOT_REFUSALS.of('too-many', {
+        params: { minutes: Math.max(1, Math.ceil(limit.retryAfterSeconds / 60)) },
+        headers: { 'Retry-After': String(limit.retryAfterSeconds) },
+      });
     if (!termsAccepted) return { ok: false, problem: 'terms-required' };
     if ((await this.organizations.roleOf(person.id, organizationId)) !== 'owner')
       return { ok: false, problem: 'not-owner' };
@@ -332,6 +366,26 @@ export class PilotService {
       });
       return { ok: true, cohortName: cohort.name } as const;
     });
+  }
+
+  /**
+   * One of the pilots of whoever the person acts as, which they may leave:
+   * `not-found` (404) unless it is one of theirs; for an SME's, `forbidden`
+   * (403) unless they own it.
+   */
+  async withdrawable(
+    person: Person,
+    actingAs: ActingAs,
+    cohortId: string,
+  ): Promise<PilotMembership & { organization?: string }> {
+    const membership = (await this.cohorts.pilotsOf(actingAs)).find((p) => p.cohortId === cohortId);
+    if (!membership) throw PILOT_REFUSALS.of('not-found');
+    if (
+      actingAs.organization &&
+      (await this.organizations.roleOf(person.id, actingAs.organization.id)) !== 'owner'
+    )
+      throw PILOT_REFUSALS.of('forbidden');
+    return { ...membership, organization: actingAs.organization?.name };
   }
 
   /**

@@ -1,8 +1,8 @@
-import { Controller, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Controller, NotFoundException, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { isLocale } from '../../platform/i18n/i18n.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
-import { requestOrigin } from '../audit/request-origin.js';
+import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { RolloutService } from './rollout.service.js';
 
@@ -21,7 +21,7 @@ export class ReleaseSubscriptionsController {
   async subscribe(
     @Param('slug') slug: string,
     @CurrentActingAs() actingAs: ActingAs,
-    @Req() req: Request,
+    @CurrentOrigin() origin: RequestOrigin,
     @Res() res: Response,
   ) {
     if (!this.catalogue.find(slug)) throw new NotFoundException();
@@ -29,7 +29,7 @@ export class ReleaseSubscriptionsController {
     if (!actingAs.accountId)
       return res.redirect(303, `/sign-in?return=${encodeURIComponent(back)}`);
     const locale = isLocale(res.locals.locale) ? res.locals.locale : 'fr';
-    await this.rollout.subscribe(actingAs.accountId, slug, locale, requestOrigin(req, res));
+    await this.rollout.subscribe(actingAs.accountId, slug, locale, origin);
     res.redirect(303, back);
   }
 }

@@ -5,6 +5,14 @@ import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { CohortsController } from './cohorts.controller.js';
+import {
+  CohortEditPage,
+  CohortNewPage,
+  CohortRemovePage,
+  CohortShowPage,
+  CohortsPresenter,
+  CohortVolunteersPage,
+} from './cohorts.presenter.js';
 import { CohortsReadModel } from './cohorts.read-model.js';
 import { CohortsService } from './cohorts.service.js';
 import { DemoRolloutSeed } from './demo-rollout.seed.js';
@@ -13,9 +21,16 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
 import { PilotController } from './pilot.controller.js';
+import { PilotAccessGuard } from './pilot-access.guard.js';
+import {
+  PilotInvitationPresenter,
+  PilotPagePresenter,
+  PilotWithdrawPresenter,
+} from './pilot.presenter.js';
 import { PilotService } from './pilot.service.js';
 import { ReleaseSubscriptionsController } from './release-subscriptions.controller.js';
 import { RolloutConsoleController } from './rollout-console.controller.js';
+import { RolloutConsolePresenter } from './rollout-console.presenter.js';
 import { RolloutConsoleReadModel } from './rollout-console.read-model.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
 import { RolloutScheduler } from './rollout-scheduler.js';
@@ -46,10 +61,21 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
     RolloutReconciler,
     RolloutScheduler,
     RolloutConsoleReadModel,
+    RolloutConsolePresenter,
     WhoSeesWhatService,
     CohortsReadModel,
     CohortsService,
+    CohortsPresenter,
+    CohortNewPage,
+    CohortShowPage,
+    CohortEditPage,
+    CohortRemovePage,
+    CohortVolunteersPage,
     PilotService,
+    PilotAccessGuard,
+    PilotPagePresenter,
+    PilotInvitationPresenter,
+    PilotWithdrawPresenter,
   ],
   exports: [
     VariantAccessService,

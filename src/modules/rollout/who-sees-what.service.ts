@@ -44,6 +44,65 @@ export interface VariantVerdict {
   cohorts: string[];
 }
 
+/** The "who sees what" question as typed (every field text, trimmed; the NEQ's digits). */
+export interface WhoQuery {
+  kind: string;
+  neq: string;
+  email: string;
+  audience: string;
+  id: string;
+  employeeCount: string;
+  staff: string;
+}
+
+/** A field of the question that cannot be answered, with its message's catalog key. */
+export interface WhoProblem {
+  field: string;
+  key: string;
+}
+
+/** The answer: who was looked at (if found) and every variant's verdict, or the problems. */
+export interface WhoAnswer {
+  problems: WhoProblem[];
+  resolved?: ResolvedSubject;
+  verdicts: VariantVerdict[];
+}
+
+/** Who a question names, or what is wrong with it (nothing asked yet: neither). */
+export function subjectOf(query: WhoQuery): { subject?: Subject; problems: WhoProblem[] } {
+  const problems: WhoProblem[] = [];
+  if (query.kind === 'sme') {
+    if (!/^\d{10}$/.test(query.neq)) problems.push({ field: 'neq', key: 'rollout.who.errors.neq' });
+    else return { subject: { kind: 'sme', neq: query.neq }, problems };
+  } else if (query.kind === 'person') {
+    if (!/^[^\s@]+@[^\s@]+$/.test(query.email))
+      problems.push({ field: 'email', key: 'rollout.who.errors.email' });
+    else return { subject: { kind: 'person', email: query.email }, problems };
+  } else if (query.kind === 'attributes') {
+    const count = query.employeeCount === '' ? undefined : Number(query.employeeCount);
+    if (query.audience !== 'business' && query.audience !== 'citizen')
+      problems.push({ field: 'audience', key: 'rollout.who.errors.audience' });
+    if (!/^[\w-]{1,64}$/.test(query.id))
+      problems.push({ field: 'id', key: 'rollout.who.errors.id' });
+    if (count !== undefined && !(Number.isInteger(count) && count >= 0))
+      problems.push({ field: 'employeeCount', key: 'rollout.who.errors.employeeCount' });
+    if (problems.length === 0)
+      return {
+        subject: {
+          kind: 'attributes',
+          audience: query.audience as Audience,
+          id: query.id,
+          employeeCount: count,
+          staff: query.staff === 'yes',
+        },
+        problems,
+      };
+  } else if (query.kind !== '') {
+    problems.push({ field: 'kind-sme', key: 'rollout.who.errors.kind' });
+  }
+  return { problems };
+}
+
 /**
  * "Who sees what": for an SME, a person or typed attributes, which variant of
  * every service they get and why. The verdict is Unleash's own evaluation (the
@@ -55,6 +114,20 @@ export class WhoSeesWhatService {
     private readonly dataSource: DataSource,
     private readonly flags: FlagsService,
   ) {}
+
+  /** Answers a question as typed: the subject it names, found, and its verdicts. */
+  async answer(query: WhoQuery): Promise<WhoAnswer> {
+    const { subject, problems } = subjectOf(query);
+    const resolved = subject ? await this.resolve(subject) : undefined;
+    if (subject && !resolved)
+      problems.push(
+        subject.kind === 'sme'
+          ? { field: 'neq', key: 'rollout.who.errors.noSme' }
+          : { field: 'email', key: 'rollout.who.errors.noPerson' },
+      );
+    const verdicts = resolved ? await this.verdicts(resolved.context) : [];
+    return { problems, resolved, verdicts };
+  }
 
   async resolve(subject: Subject): Promise<ResolvedSubject | undefined> {
     if (subject.kind === 'sme') {

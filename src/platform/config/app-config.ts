@@ -205,6 +205,16 @@ export class AppConfig {
   @Max(10 * 1024 * 1024)
   UPLOAD_STEP_MAX_BYTES = 10 * 1024 * 1024;
 
+  /**
+   * The most files one file question of a form takes when its definition sets
+   * no `maxFiles` (checked when a file is added, in the transaction that adds it).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  UPLOAD_STEP_MAX_FILES = 5;
+
   /** The largest CSV of a bulk filing. */
   @Transform(toInt)
   @IsInt()

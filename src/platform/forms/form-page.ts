@@ -35,7 +35,17 @@ export interface FormState {
  * parameters.
  */
 export interface FormPageRenderer {
-  render(req: Request, res: Response, status: number, form: FormState): Promise<void> | void;
+  /**
+   * `refusal`: the refusal being shown, if any, for a page whose message or
+   * look depends on the refusal's code (or on data it reads again).
+   */
+  render(
+    req: Request,
+    res: Response,
+    status: number,
+    form: FormState,
+    refusal?: Refusal,
+  ): Promise<void> | void;
 }
 
 export interface FormPageRef {

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsNotEmpty, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, MaxLength, ValidateBy } from 'class-validator';
 import { AUDIENCES } from '../../../platform/flags/flag-context.js';
 import { Satisfies, trim } from '../../organizations/dto/organization.dto.js';
 
@@ -43,10 +43,22 @@ export class CohortDto {
   @MaxLength(120, { message: 'cohorts.errors.nameTooLong' })
   name = '';
 
-  /** Optional on the form: derived from the name when left empty. */
+  /** Optional on the form: derived from the name when left empty (the name must give one). */
   @Transform(trim)
   @MaxLength(SLUG_MAX_LENGTH, { message: 'cohorts.errors.slugTooLong' })
   @Satisfies('slug', (v) => SLUG.test(v), 'cohorts.errors.slugInvalid')
+  @ValidateBy(
+    {
+      name: 'slugFromName',
+      validator: {
+        validate: (value: unknown, args) => {
+          const name = (args?.object as CohortDto | undefined)?.name ?? '';
+          return value !== '' || name === '' || isCohortSlug(slugFromName(name));
+        },
+      },
+    },
+    { message: 'cohorts.errors.slugRequired' },
+  )
   slug = '';
 
   @Transform(multiline)

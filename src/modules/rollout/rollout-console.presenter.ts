@@ -1,0 +1,287 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
+import { errorsByField, type FieldError } from '../../platform/forms/form.js';
+import {
+  formValuesOf,
+  type FormPageRenderer,
+  type FormState,
+} from '../../platform/forms/form-page.js';
+import { csrfToken } from '../../platform/http/sessions.js';
+import { cityDateFormat } from '../../platform/i18n/city-time.js';
+import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import type { StaffRole } from '../staff/staff-role.js';
+import { DECISION_FIELDS, type DecisionForm } from './dto/decision.dto.js';
+import { GATE_IDS, type GateResult } from './gates.js';
+import {
+  RolloutConsoleReadModel,
+  type DecisionRow,
+  type OverviewRow,
+} from './rollout-console.read-model.js';
+import { RolloutService, type PlanRecord } from './rollout.service.js';
+import {
+  isGatedPromotion,
+  nextStage,
+  previousStage,
+  stageKind,
+  track,
+  type Stage,
+} from './stages.js';
+import { variantFlag } from './variant-access.service.js';
+import type { WhoAnswer, WhoQuery } from './who-sees-what.service.js';
+
+/** Who may change a plan (the others only look). */
+export const DECIDERS: StaffRole[] = ['admin', 'rollout-manager'];
+
+/** The govuk-tag colour of each stage kind. */
+const STAGE_TAG: Record<string, string> = {
+  closed: 'govuk-tag--grey',
+  internal: 'govuk-tag--purple',
+  pilot: 'govuk-tag--yellow',
+  gradual: 'govuk-tag--blue',
+  all: 'govuk-tag--green',
+};
+
+const GATE_TAG: Record<GateResult['status'], string> = {
+  pass: 'govuk-tag--green',
+  fail: 'govuk-tag--red',
+  'no-data': 'govuk-tag--grey',
+};
+
+/** An overview row with its gates, when its next promotion is gated. */
+export type OverviewWithGates = OverviewRow & { gates?: GateResult[] };
+
+/**
+ * The rollout console's pages: the overview, and a plan's page with its gates,
+ * checklist, decisions, drift and the decision forms. Also the page a refused
+ * decision goes back to (the message beside the decision form's input, what
+ * was typed in that form kept).
+ */
+@Injectable()
+export class RolloutConsolePresenter implements FormPageRenderer {
+  constructor(
+    private readonly rollout: RolloutService,
+    private readonly consoleReadModel: RolloutConsoleReadModel,
+    private readonly catalogue: CatalogueService,
+    private readonly i18n: I18nService,
+  ) {}
+
+  /** A refused decision: the plan as it is now, the refusal in the decision's form. */
+  async render(req: Request, res: Response, status: number, form: FormState) {
+    if (status === 404) throw new NotFoundException();
+    const plan = await this.rollout.plan(String(req.params.slug), req.params.variant as Audience);
+    const error = form.errors[0];
+    const decision = (error?.field.split('-')[0] ?? '') as DecisionForm;
+    const fields = DECISION_FIELDS[decision] ?? [];
+    const typed = formValuesOf(req);
+    await this.show(req, res, plan, {
+      status,
+      errors: form.errors,
+      values: Object.fromEntries(
+        Object.entries(typed)
+          .filter(([k]) => fields.includes(k))
+          .map(([k, v]) => [`${decision}-${k}`, v]),
+      ),
+      showOverride: form.refusal?.code === 'gates-failing' || form.refusal?.code === 'sme-first',
+    });
+  }
+
+  /** "Who sees what": the question as typed, its problems, or the subject and its verdicts. */
+  who(res: Response, values: WhoQuery, answer: WhoAnswer) {
+    const locale = res.locals.locale as Locale;
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const errors: FieldError[] = answer.problems.map((p) => ({
+      field: p.field,
+      message: t(p.key),
+    }));
+    const { resolved, verdicts } = answer;
+    res.status(errors.length > 0 ? 422 : 200).render('rollout/who', {
+      pageTitle: t('rollout.who.title'),
+      navActive: 'staff',
+      staffNavActive: 'rollout',
+      hasErrors: errors.length > 0,
+      errors,
+      fieldErrors: errorsByField(errors),
+      values,
+      subject: resolved
+        ? {
+            label: resolved.label,
+            audience: t(`rollout.variant.${resolved.context.properties.audience}`),
+            userId: resolved.context.userId,
+            staff: resolved.context.properties.staff === 'true',
+          }
+        : undefined,
+      services: this.catalogue.all().map((service) => ({
+        title: service.title[locale],
+        variants: verdicts
+          .filter((v) => v.slug === service.slug)
+          .map((v) => ({
+            ...v,
+            variantLabel: t(`rollout.variant.${v.variant}`),
+            stageLabel: t(`rollout.stage.${v.stage}`),
+            reasonLabel: t(`rollout.who.reason.${v.reason}`, { cohorts: v.cohorts.join(', ') }),
+          })),
+      })),
+    });
+  }
+
+  /** The names of the gates that do not pass, for a refusal's message. */
+  failing(locale: Locale, gates: GateResult[]): string {
+    return gates
+      .filter((g) => g.status !== 'pass')
+      .map((g) => this.i18n.t(locale, `rollout.gates.${g.id}.name`))
+      .join(', ');
+  }
+
+  overview(res: Response, rows: OverviewWithGates[]) {
+    const locale = res.locals.locale as Locale;
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    res.render('rollout/overview', {
+      pageTitle: t('rollout.overview.title'),
+      navActive: 'staff',
+      staffNavActive: 'rollout',
+      services: this.catalogue.all().map((service) => ({
+        title: service.title[locale],
+        variants: AUDIENCES.map((variant) => {
+          const row = rows.find((r) => r.slug === service.slug && r.variant === variant);
+          const stage: Stage = row?.stage ?? 'closed';
+          return {
+            href: `/staff/rollout/${service.slug}/${variant}`,
+            variantLabel: t(`rollout.variant.${variant}`),
+            flag: variantFlag(service.slug, variant),
+            stage,
+            stageLabel: t(`rollout.stage.${stage}`),
+            stageTag: STAGE_TAG[stageKind(variant, stage)],
+            paused: row?.paused ?? false,
+            cohorts: row?.cohorts.join(', ') || t('rollout.overview.noCohorts'),
+            gates: row?.gates
+              ? t('rollout.overview.gatesPassing', {
+                  passing: row.gates.filter((g) => g.status === 'pass').length,
+                  total: row.gates.length,
+                })
+              : t('rollout.overview.gatesNotApplicable'),
+            gatesAllPass: row?.gates?.every((g) => g.status === 'pass') ?? false,
+            pending: row ? row.syncedVersion < row.version : false,
+            syncError: row?.syncError ?? undefined,
+            drift: row?.recentDrift ?? 0,
+          };
+        }),
+      })),
+    });
+  }
+
+  async show(
+    req: Request,
+    res: Response,
+    plan: PlanRecord,
+    state: {
+      status: number;
+      notice?: { key: string; synced: boolean };
+      errors?: FieldError[];
+      values?: Record<string, string>;
+      showOverride?: boolean;
+    },
+  ) {
+    const locale = res.locals.locale as Locale;
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const service = this.catalogue.find(plan.slug)!;
+    const role = res.locals.staffRole as StaffRole;
+    const [gates, decisions, drift, schedules, cohorts] = await Promise.all([
+      this.rollout.gates(plan),
+      this.consoleReadModel.decisions(plan.slug, plan.variant),
+      this.consoleReadModel.drift(plan.slug, plan.variant),
+      this.consoleReadModel.schedules(plan.slug, plan.variant),
+      this.consoleReadModel.cohorts(plan.variant),
+    ]);
+    const dateTime = cityDateFormat(locale, { time: true });
+    const next = nextStage(plan.variant, plan.stage);
+    const previous = previousStage(plan.variant, plan.stage);
+    const gated = isGatedPromotion(plan.variant, plan.stage);
+    const errors = state.errors ?? [];
+    const variantLabel = t(`rollout.variant.${plan.variant}`);
+    const gateView = (g: GateResult) => ({
+      ...g,
+      name: t(`rollout.gates.${g.id}.name`),
+      valueLabel:
+        g.value === null
+          ? t('rollout.gates.noData')
+          : t(`rollout.gates.${g.id}.value`, { value: g.value }),
+      thresholdLabel: t(`rollout.gates.comparator.${g.comparator}`, {
+        threshold: t(`rollout.gates.${g.id}.value`, { value: g.threshold }),
+      }),
+      statusLabel: t(`rollout.gates.status.${g.status}`),
+      statusTag: GATE_TAG[g.status],
+    });
+    res.status(state.status).render('rollout/plan', {
+      pageTitle: `${service.title[locale]} (${variantLabel}) – ${t('rollout.plan.title')}`,
+      navActive: 'staff',
+      staffNavActive: 'rollout',
+      csrfToken: csrfToken(req),
+      hasErrors: errors.length > 0,
+      errors,
+      fieldErrors: errorsByField(errors),
+      values: state.values ?? {},
+      showOverride: state.showOverride ?? false,
+      notice: state.notice ? { text: t(state.notice.key), synced: state.notice.synced } : undefined,
+      canDecide: DECIDERS.includes(role),
+      serviceTitle: service.title[locale],
+      variantLabel,
+      flag: variantFlag(plan.slug, plan.variant),
+      base: `/staff/rollout/${plan.slug}/${plan.variant}`,
+      plan,
+      stageLabel: t(`rollout.stage.${plan.stage}`),
+      stageTag: STAGE_TAG[stageKind(plan.variant, plan.stage)],
+      isGradual: stageKind(plan.variant, plan.stage) === 'gradual',
+      track: track(plan.variant).map((stage) => ({
+        stage,
+        label: t(`rollout.stage.${stage}`),
+        current: stage === plan.stage,
+      })),
+      next: next ? { stage: next, label: t(`rollout.stage.${next}`) } : undefined,
+      previous: previous ? { stage: previous, label: t(`rollout.stage.${previous}`) } : undefined,
+      gated,
+      gatesAllPass: gates.every((g) => g.status === 'pass'),
+      gates: gates.map(gateView),
+      pending: plan.syncedVersion < plan.version,
+      syncedAt: plan.syncedAt ? dateTime.format(plan.syncedAt) : undefined,
+      checklist: plan.checklist.map((c) => ({
+        ...c,
+        label: t(`rollout.checklist.${c.item}`),
+        tickedAtLabel: c.tickedAt ? dateTime.format(c.tickedAt) : undefined,
+      })),
+      attachable: cohorts
+        .filter((c) => !plan.cohorts.some((p) => p.id === c.id))
+        .map((c) => ({ value: c.id, text: `${c.name} (${c.members})` })),
+      driftPolicyAdopt: plan.driftPolicy === 'adopt',
+      thresholdFields: GATE_IDS.map((id) => ({
+        id,
+        name: `threshold-${id}`,
+        label: t(`rollout.gates.${id}.name`),
+        value: state.values?.[`settings-threshold-${id}`] ?? plan.thresholds[id] ?? '',
+        placeholder: gates.find((g) => g.id === id)?.threshold,
+      })),
+      schedules: schedules.map((s) => ({
+        ...s,
+        runAtLabel: dateTime.format(s.runAt),
+        toLabel: t(`rollout.stage.${s.toStage}`),
+        statusLabel: t(`rollout.schedule.status.${s.status}`),
+      })),
+      drift: drift.map((d) => ({
+        ...d,
+        detectedLabel: dateTime.format(d.detectedAt),
+        resolutionLabel: t(`rollout.drift.${d.resolution}`),
+      })),
+      decisions: decisions.map((d: DecisionRow) => ({
+        ...d,
+        atLabel: dateTime.format(d.createdAt),
+        kindLabel: t(`rollout.decisions.kind.${d.kind}`),
+        fromLabel: d.fromStage ? t(`rollout.stage.${d.fromStage}`) : '',
+        toLabel: d.toStage ? t(`rollout.stage.${d.toStage}`) : '',
+        moved: d.fromStage !== d.toStage,
+        actor: d.actorName ?? t('rollout.decisions.system'),
+        gates: d.gates.map(gateView),
+      })),
+    });
+  }
+}
