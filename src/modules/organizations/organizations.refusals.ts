@@ -17,7 +17,7 @@ export type OrganizationProblem =
 
 /** Every refusal of the organizations module, with its status and message, in one place. */
 export const ORGANIZATION_REFUSALS = defineRefusals<OrganizationProblem>('organizations', {
-  'not-found': { status: 404, message: 'errors.not_found.message' },
+  'not-found': { status: 404, message: 'errors.not_found.message', code: 'not_found' },
   forbidden: { status: 403, message: 'errors.forbidden.message' },
   'last-owner': { status: 422, message: 'organizations.errors.lastOwner', field: 'members' },
   'already-member': {

@@ -6,7 +6,7 @@ import type { OwnershipProblem, OwnershipResult } from './ownership.service.js';
  * and claimants' pages), with their status and message, in one place.
  */
 export const CLAIM_REFUSALS = defineRefusals<OwnershipProblem>('ownership', {
-  'not-found': { status: 404, message: 'errors.not_found.message' },
+  'not-found': { status: 404, message: 'errors.not_found.message', code: 'not_found' },
   forbidden: { status: 403, message: 'errors.forbidden.message' },
   'not-pending': { status: 422, message: 'ownership.errors.notPending', field: 'evidence' },
   'already-verified': {
@@ -39,7 +39,7 @@ export type DecisionProblem = Extract<
 
 /** The refusals of the admins' decisions, beside the form of the claim (or SME) decided. */
 export const DECISION_REFUSALS = defineRefusals<DecisionProblem>('ownership-decisions', {
-  'not-found': { status: 404, message: 'errors.not_found.message' },
+  'not-found': { status: 404, message: 'errors.not_found.message', code: 'not_found' },
   'not-pending': { status: 409, message: 'ownership.errors.notPending' },
   'already-verified': { status: 409, message: 'ownership.errors.revokeVerified' },
 });
