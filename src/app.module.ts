@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ApplicationsModule } from './modules/applications/applications.module.js';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
+import { AcceptanceModule } from './modules/acceptance/acceptance.module.js';
+import { FaqModule } from './modules/faq/faq.module.js';
 import { FeedbackModule } from './modules/feedback/feedback.module.js';
 import { InsightsModule } from './modules/insights/insights.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
@@ -9,7 +11,9 @@ import { OrganizationsModule } from './modules/organizations/organizations.modul
 import { OwnershipModule } from './modules/ownership/ownership.module.js';
 import { RolloutModule } from './modules/rollout/rollout.module.js';
 import { ServicePagesModule } from './modules/service-pages/service-pages.module.js';
+import { SatisfactionModule } from './modules/satisfaction/satisfaction.module.js';
 import { StaffModule } from './modules/staff/staff.module.js';
+import { TriageModule } from './modules/triage/triage.module.js';
 import { PlatformModule, type PlatformServices } from './platform/platform.module.js';
 
 @Module({})
@@ -28,7 +32,12 @@ export class AppModule {
         ServicePagesModule,
         StaffModule,
         ApplicationsModule,
+        // FeedbackModule before TriageModule: `staff/feedback/new` before `staff/feedback/:id`.
         FeedbackModule,
+        TriageModule,
+        AcceptanceModule,
+        FaqModule,
+        SatisfactionModule,
         OwnershipModule,
       ],
     };

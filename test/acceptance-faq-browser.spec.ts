@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { AcceptanceService } from '../src/modules/feedback/acceptance.service.js';
-import { FaqService } from '../src/modules/feedback/faq.service.js';
+import { AcceptanceService } from '../src/modules/acceptance/acceptance.service.js';
+import { FaqService } from '../src/modules/faq/faq.service.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { releaseService } from './support/applications.js';
 import { launchChromium, wcagViolations } from './support/browser.js';

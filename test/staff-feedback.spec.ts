@@ -2,10 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
-import {
-  inboxQuery,
-  type InboxFilters,
-} from '../src/modules/feedback/feedback-inbox.read-model.js';
+import { inboxQuery, type InboxFilters } from '../src/modules/triage/feedback-inbox.read-model.js';
 import type { StaffRole } from '../src/modules/staff/staff-role.js';
 import { fileBuildingPermit, PDF } from './support/applications.js';
 import { createPerson, signedInAgent, uniqueEmail } from './support/people.js';

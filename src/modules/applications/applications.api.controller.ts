@@ -27,15 +27,18 @@ import { todayIso } from '../catalogue/field-rules.js';
 import { fieldsFor } from '../catalogue/form-engine.js';
 import { FormService } from '../catalogue/form.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
-import { VariantAccessService } from '../rollout/variant-access.service.js';
+import { Refusal } from '../../platform/errors/refusal.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import type { ApiKeyPrincipal } from './api-keys.service.js';
 import { ApiErrorFilter, ApiException, apiLocale } from './api.refusals.js';
+import { FILING_REFUSALS, type FilingProblem } from './applications.refusals.js';
 import {
   ApplicationsService,
+  applicantOf as applicantOfFiler,
   isUuid,
   type Applicant,
   type Application,
+  type Filer,
 } from './applications.service.js';
 import {
   answersProblems,
@@ -71,14 +74,40 @@ function actingAsOf(key: ApiKeyPrincipal): ActingAs {
   };
 }
 
+/** Who files with an API key: its SME, in the name of its owner, through the API. */
+function filerOf(key: ApiKeyPrincipal): Filer {
+  return { ...actingAsOf(key), accountId: key.accountId, channel: 'api', apiKeyId: key.keyId };
+}
+
 function applicantOf(key: ApiKeyPrincipal): Applicant {
-  return {
-    accountId: key.accountId,
-    audience: API_AUDIENCE,
-    organizationId: key.organizationId,
-    channel: 'api',
-    apiKeyId: key.keyId,
-  };
+  return applicantOfFiler(filerOf(key));
+}
+
+/**
+ * A filing refusal as the API answers it (other errors unchanged): the variant
+ * not open to the key's SME, `service_not_available` (404), or
+ * `flags_unavailable` (503, try again in 30 s); an application not the SME's,
+ * `application_not_found`.
+ */
+function apiRefusal(error: unknown): unknown {
+  if (!(error instanceof Refusal) || error.module !== FILING_REFUSALS.module) return error;
+  const code = error.code as FilingProblem;
+  switch (code) {
+    case 'flags-unavailable':
+      return new ApiException('flags_unavailable', { headers: { 'Retry-After': '30' } });
+    case 'not-released':
+    case 'other-audience':
+      return new ApiException('service_not_available');
+    case 'not-found':
+      return new ApiException('application_not_found');
+    case 'not-editable':
+    case 'declaration-required':
+    case 'bulk-declaration-required':
+      // Not refusals the API's filing meets (no step editing, no declaration).
+      return error;
+    default:
+      return assertUnreachable(code);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -194,7 +223,6 @@ const ID_PARAM = { name: 'id', in: 'path', required: true, schema: UUID_RULE };
 export class ApplicationsApiController {
   constructor(
     private readonly catalogue: CatalogueService,
-    private readonly access: VariantAccessService,
     private readonly forms: FormService,
     private readonly applications: ApplicationsService,
     private readonly i18n: I18nService,
@@ -212,7 +240,7 @@ export class ApplicationsApiController {
     const actingAs = actingAsOf(key);
     const open = this.catalogue
       .all()
-      .filter((s) => this.access.check(s.slug, API_AUDIENCE, actingAs).available);
+      .filter((s) => this.applications.isOpen(actingAs, s.slug, API_AUDIENCE));
     return { data: open.map(serviceResource) };
   }
 
@@ -285,19 +313,19 @@ export class ApplicationsApiController {
     const service = this.openService(input.service, key);
     const checked = checkAnswers(this.forms, this.i18n, locale, service, input.answers);
     if (!checked.ok) throw new ApiException('validation_failed', { errors: checked.errors });
-    const applicant = applicantOf(key);
+    const filer = filerOf(key);
     const origin = requestOrigin(req, res);
-    const started = await this.applications.startDraft(
-      applicant,
-      service.slug,
-      checked.answers,
-      origin,
-      input.idempotencyKey,
-      { submit: input.submit },
-    );
+    const started = await this.applications
+      .start(filer, service.slug, API_AUDIENCE, checked.answers, origin, {
+        idempotencyKey: input.idempotencyKey,
+        submit: input.submit,
+      })
+      .catch((error: unknown) => {
+        throw apiRefusal(error);
+      });
     let application = started.application;
     if (input.submit && application.status === 'draft')
-      application = await this.submitDraft(applicant, application, locale, req, res);
+      application = await this.submitDraft(filer, application, locale, req, res);
     res.setHeader('Location', `${API_BASE}/applications/${application.id}`);
     if (!started.created) res.setHeader('Idempotent-Replayed', 'true');
     res
@@ -325,13 +353,13 @@ export class ApplicationsApiController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const applicant = applicantOf(key);
-    const application = await this.applications.find(applicant, id);
+    const filer = filerOf(key);
+    const application = await this.applications.find(applicantOf(key), id);
     if (!application) throw new ApiException('application_not_found');
     if (application.status !== 'draft')
       return applicationResource(application, this.config.PUBLIC_URL);
     this.openService(application.serviceSlug, key);
-    const submitted = await this.submitDraft(applicant, application, apiLocale(req), req, res);
+    const submitted = await this.submitDraft(filer, application, apiLocale(req), req, res);
     return applicationResource(submitted, this.config.PUBLIC_URL);
   }
 
@@ -395,31 +423,26 @@ export class ApplicationsApiController {
   private openService(slug: string, key: ApiKeyPrincipal): ServiceDefinition {
     const service = this.catalogue.find(slug);
     if (!service) throw new ApiException('service_not_found');
-    const access = this.access.check(slug, API_AUDIENCE, actingAsOf(key));
-    if (access.available) return service;
-    switch (access.reason) {
-      case 'flags-unavailable':
-        throw new ApiException('flags_unavailable', { headers: { 'Retry-After': '30' } });
-      case 'not-released':
-      case 'other-audience':
-        throw new ApiException('service_not_available');
-      default:
-        return assertUnreachable(access.reason);
+    try {
+      this.applications.assertOpen(actingAsOf(key), slug, API_AUDIENCE);
+    } catch (error) {
+      throw apiRefusal(error);
     }
+    return service;
   }
 
   private async submitDraft(
-    applicant: Applicant,
+    filer: Filer,
     application: Application,
     locale: Locale,
     req: Request,
     res: Response,
   ): Promise<Application> {
-    const result = await this.applications.submit(
-      applicant,
-      application.id,
-      requestOrigin(req, res),
-    );
+    const result = await this.applications
+      .submitFiling(filer, application.id, requestOrigin(req, res))
+      .catch((error: unknown) => {
+        throw apiRefusal(error);
+      });
     if (result.ok) return result.application;
     if (result.reason === 'not-found') throw new ApiException('application_not_found');
     const service = this.catalogue.find(application.serviceSlug)!;

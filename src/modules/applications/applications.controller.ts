@@ -12,34 +12,39 @@ import {
 import type { Request, Response } from 'express';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
-import { text, type FieldError } from '../../platform/forms/form.js';
-import { renderForm } from '../../platform/forms/render-form.js';
-import { csrfToken } from '../../platform/http/sessions.js';
+import { validateForm } from '../../platform/forms/form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { formatDateTime } from '../../platform/i18n/city-time.js';
-import { megabytes } from '../../platform/i18n/megabytes.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import {
-  fieldsFor,
-  rawFromAnswers,
-  rawFromBody,
-  type FormProblem,
-  type RawValues,
-} from '../catalogue/form-engine.js';
-import type { Answers, FileAnswer, GroupField, StepDefinition } from '../catalogue/form-schema.js';
+import { rawFromAnswers, type FormProblem, type RawValues } from '../catalogue/form-engine.js';
+import type { Answers, GroupField, StepDefinition } from '../catalogue/form-schema.js';
 import { FormService, type PrefillContext } from '../catalogue/form.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { OrganizationService } from '../organizations/organization.service.js';
-import { VariantAccessService } from '../rollout/variant-access.service.js';
-import { canTransition, isEditable } from './application-status.js';
-import { ApplicationsService, type Applicant, type Application } from './applications.service.js';
+import { canTransition } from './application-status.js';
+import {
+  ApplicationsService,
+  applicantOf,
+  type Applicant,
+  type Application,
+  type Filer,
+} from './applications.service.js';
+import { isFilingRefusal, isVariantClosed } from './applications.refusals.js';
+import { stepInput } from './dto/step-input.js';
+import {
+  DeclarationDto,
+  MessageDto,
+  ResubmitDto,
+  WithdrawDto,
+} from './dto/application-forms.dto.js';
+import { formFields } from '../../platform/forms/form-page.js';
+import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
+import { ApplicationsPresenter, type Found } from './applications.presenter.js';
 import { offerSwitchIdentity } from './switch-identity.js';
 import { attachmentDisposition } from '../../platform/http/content-disposition.js';
 import { AttachmentsService, sanitizeFilename } from './attachments.service.js';
-import { shownErrors, stepFieldViews, summarize } from './form-view.js';
 import { prefillContext } from './prefill-context.js';
 import { ReceiptService } from './receipt.service.js';
 import type { UploadedRequest } from '../../platform/http/multipart.js';
@@ -68,10 +73,10 @@ export class ApplicationsController {
     private readonly receipts: ReceiptService,
     private readonly catalogue: CatalogueService,
     private readonly forms: FormService,
-    private readonly access: VariantAccessService,
     private readonly organizations: OrganizationService,
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
+    private readonly presenter: ApplicationsPresenter,
   ) {}
 
   /** "Start now" on a variant's start page. */
@@ -86,17 +91,22 @@ export class ApplicationsController {
     const service = this.catalogue.find(slug);
     if (!service || !(AUDIENCES as readonly string[]).includes(variant))
       throw new NotFoundException();
-    const applicant = this.applicant(res, actingAs, `/services/${slug}/${variant}`);
-    if (!applicant) return;
-    if (!this.access.check(slug, variant as Audience, actingAs).available)
-      return res.redirect(303, `/services/${slug}/${variant}`);
-    const { application } = await this.applications.startDraft(
-      applicant,
-      slug,
-      {},
-      requestOrigin(req, res),
-    );
-    res.redirect(303, `/applications/${application.id}`);
+    const filer = this.filer(res, actingAs, `/services/${slug}/${variant}`);
+    if (!filer) return;
+    try {
+      const { application } = await this.applications.start(
+        filer,
+        slug,
+        variant as Audience,
+        {},
+        requestOrigin(req, res),
+      );
+      res.redirect(303, `/applications/${application.id}`);
+    } catch (error) {
+      // Closed to this person: the start page says why.
+      if (!isVariantClosed(error)) throw error;
+      res.redirect(303, `/services/${slug}/${variant}`);
+    }
   }
 
   /** "My applications": drafts to resume and applications filed (an SME's are shared). */
@@ -104,22 +114,7 @@ export class ApplicationsController {
   async list(@CurrentActingAs() actingAs: ActingAs, @Res() res: Response) {
     const applicant = this.applicant(res, actingAs, '/applications');
     if (!applicant) return;
-    const locale = res.locals.locale as Locale;
-    const rows = await this.applications.list(applicant);
-    const view = (a: Application) => ({
-      ...a,
-      title: this.catalogue.find(a.serviceSlug)?.title[locale] ?? a.serviceSlug,
-      statusLabel: this.i18n.t(locale, `applicationStatus.${a.status}`),
-      updated: formatDate(a.updatedAt, locale),
-      href: `/applications/${a.id}`,
-    });
-    res.render('applications/list', {
-      pageTitle: this.i18n.t(locale, 'applications.list.title'),
-      navActive: 'applications',
-      actingAs,
-      drafts: rows.filter((a) => a.status === 'draft').map(view),
-      filed: rows.filter((a) => a.status !== 'draft').map(view),
-    });
+    this.presenter.list(res, actingAs, await this.applications.list(applicant));
   }
 
   /** A draft's task list (or its next step); a filed application's page. */
@@ -133,9 +128,8 @@ export class ApplicationsController {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
     const { application, service } = found;
-    if (application.status !== 'draft') return this.renderApplication(req, res, found, 200, {});
-    if (!this.openTo(res, service, application, actingAs)) return;
-    const steps = this.forms.steps(service, application.variant);
+    if (application.status !== 'draft') return this.presenter.application(req, res, found, 200, {});
+    if (!this.workable(res, found, actingAs)) return;
     if (!this.forms.hasTaskList(service, application.variant)) {
       const next = this.forms.firstIncomplete(service, application.variant, application.answers);
       return res.redirect(
@@ -143,27 +137,7 @@ export class ApplicationsController {
         next ? `/applications/${id}/steps/${next.slug}` : `/applications/${id}/check`,
       );
     }
-    const locale = res.locals.locale as Locale;
-    const tasks = steps.map((step) => {
-      const status = this.forms.status(service, application.variant, step, application.answers);
-      return {
-        title: step.title[locale],
-        href: `/applications/${id}/steps/${step.slug}`,
-        status,
-        statusLabel: this.i18n.t(locale, `applications.taskList.status.${status}`),
-      };
-    });
-    const complete = tasks.every((t) => t.status === 'completed');
-    res.render('applications/task-list', {
-      pageTitle: service.title[locale],
-      navActive: 'applications',
-      service,
-      application,
-      tasks,
-      completedCount: tasks.filter((t) => t.status === 'completed').length,
-      complete,
-      checkHref: `/applications/${id}/check`,
-    });
+    this.presenter.taskList(res, found);
   }
 
   @Get('applications/:id/steps/:step')
@@ -177,11 +151,9 @@ export class ApplicationsController {
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const { application, service } = found;
-    const step = this.forms.step(service, application.variant, stepSlug);
-    if (!step) throw new NotFoundException();
-    if (!isEditable(application.status)) return res.redirect(303, `/applications/${id}`);
-    if (application.status === 'draft' && !this.openTo(res, service, application, actingAs)) return;
+    const step = await this.workableStep(res, found, actingAs, stepSlug);
+    if (!step) return;
+    const { application } = found;
     // What was typed before the session expired, if it was this page.
     const pending = req.session.pendingInput;
     const graceMs = this.config.SESSION_EXPIRED_GRACE_MINUTES * 60_000;
@@ -192,7 +164,7 @@ export class ApplicationsController {
       Date.now() - pending.at <= graceMs
     ) {
       delete req.session.pendingInput;
-      return this.renderStep(req, res, found, step, 200, {
+      return this.presenter.step(req, res, found, step, 200, {
         raw: pending.raw,
         restored: true,
         returnTo,
@@ -205,7 +177,7 @@ export class ApplicationsController {
       await this.prefillContext(res, application),
     );
     const answers = { ...application.answers, ...prefill };
-    this.renderStep(req, res, found, step, 200, {
+    this.presenter.step(req, res, found, step, 200, {
       raw: rawFromAnswers(step, application.variant, answers),
       returnTo,
     });
@@ -242,123 +214,82 @@ export class ApplicationsController {
     }
     const found = await this.load(res, actingAs, id);
     if (!found) return;
+    const step = await this.workableStep(res, found, actingAs, stepSlug);
+    if (!step) return;
     const { application, service } = found;
-    const step = this.forms.step(service, application.variant, stepSlug);
-    if (!step) throw new NotFoundException();
-    if (!isEditable(application.status)) return res.redirect(303, `/applications/${id}`);
-    if (application.status === 'draft' && !this.openTo(res, service, application, actingAs)) return;
     const origin = requestOrigin(req, res);
-    const applicant = this.applicant(res, actingAs, req.path)!;
-    const raw = rawFromBody(step, application.variant, body);
-    const action = typeof body?.action === 'string' ? body.action : 'continue';
-
-    // "Add another" and "Remove" in a repeatable group: the same page again.
-    const [verb, fieldName, index] = action.split(':');
-    const group = step.fields.find(
-      (f): f is GroupField => f.type === 'group' && f.name === fieldName,
-    );
-    if (verb === 'add' && group)
-      return this.renderStep(req, res, found, step, 200, {
-        raw,
-        extraItems: { [group.name]: 1 },
-        returnTo,
-      });
-    if (verb === 'remove' && group)
-      return this.renderStep(req, res, found, step, 200, {
-        raw: removeItem(group, raw, Number(index)),
-        returnTo,
-      });
-
-    if (verb === 'upload' || verb === 'delete-file') {
-      const problems: FormProblem[] = [];
-      let answers = application.answers;
-      if (verb === 'upload') {
-        const field = step.fields.find((f) => f.type === 'file' && f.name === fieldName);
-        if (!field) throw new NotFoundException();
-        const upload = (req as UploadedRequest).uploads?.[field.name];
-        const uploadProblem = (req as UploadedRequest).uploadProblem;
-        const existing = (answers[field.name] as FileAnswer[] | undefined) ?? [];
-        let reason: string | undefined = uploadProblem;
-        if (!reason && !upload) reason = 'none';
-        if (
-          !reason &&
-          upload &&
-          existing.length >= (field.type === 'file' ? (field.maxFiles ?? 5) : 5)
-        )
-          reason = 'too-many';
-        if (!reason && upload) {
-          const stored = await this.attachments.store(applicant, id, field.name, upload, origin);
-          if (stored.ok) {
-            const saved = await this.applications.saveAnswers(
-              applicant,
+    const filer = this.filer(res, actingAs, req.path)!;
+    const { raw, action } = stepInput(step, application.variant, body);
+    switch (action.kind) {
+      // "Add another" and "Remove" in a repeatable group: the same page again.
+      case 'add':
+        return this.presenter.step(req, res, found, step, 200, {
+          raw,
+          extraItems: { [action.group.name]: 1 },
+          returnTo,
+        });
+      case 'remove':
+        return this.presenter.step(req, res, found, step, 200, {
+          raw: removeItem(action.group, raw, action.index),
+          returnTo,
+        });
+      case 'upload':
+      case 'delete-file': {
+        const problems: FormProblem[] = [];
+        let changed = application;
+        try {
+          if (action.kind === 'upload') {
+            const uploaded = req as UploadedRequest;
+            const result = await this.attachments.upload(
+              filer,
               id,
-              { [field.name]: [...existing, stored.file] },
-              [],
+              step.slug,
+              action.field,
+              uploaded.uploads?.[action.field],
+              uploaded.uploadProblem,
               origin,
-              { step: step.slug },
             );
-            if (saved.ok) answers = saved.application.answers;
-          } else if (stored.reason === 'not-found') throw new NotFoundException();
-          else reason = stored.reason;
+            if (result.ok) changed = result.application;
+            else if (result.reason === 'not-found') throw new NotFoundException();
+            else problems.push(this.presenter.fileProblem(step, action.field, result.reason, res));
+          } else
+            changed = await this.attachments.removeFile(
+              filer,
+              id,
+              step.slug,
+              action.fileId,
+              origin,
+            );
+        } catch (error) {
+          return this.refused(res, found, error);
         }
-        if (reason)
-          problems.push({
-            inputId: field.name,
-            field: field.name,
-            key: `form.errors.file.${reason}`,
-            label: field.label,
-            params: { max: this.limitOf(reason, res.locals.locale as Locale) },
-          });
-      } else {
-        const fileId = fieldName;
-        const field = step.fields.find(
-          (f) =>
-            f.type === 'file' &&
-            ((answers[f.name] as FileAnswer[] | undefined) ?? []).some((x) => x.id === fileId),
+        return this.presenter.step(
+          req,
+          res,
+          { ...found, application: { ...application, answers: changed.answers } },
+          step,
+          problems.length ? 422 : 200,
+          { raw, problems, returnTo },
         );
-        if (field) {
-          await this.attachments.remove(applicant, id, fileId, origin);
-          const remaining = (answers[field.name] as FileAnswer[]).filter((x) => x.id !== fileId);
-          const saved = await this.applications.saveAnswers(
-            applicant,
-            id,
-            remaining.length ? { [field.name]: remaining } : {},
-            remaining.length ? [] : [field.name],
-            origin,
-            { step: step.slug },
-          );
-          if (saved.ok) answers = saved.application.answers;
-        }
       }
-      return this.renderStep(
-        req,
-        res,
-        { ...found, application: { ...application, answers } },
-        step,
-        problems.length ? 422 : 200,
-        { raw, problems, returnTo },
-      );
+      case 'continue':
+        break;
+      default:
+        return assertUnreachable(action);
     }
 
-    const result = this.forms.parse(service, application.variant, step, raw, application.answers);
-    if (result.problems.length > 0)
-      return this.renderStep(req, res, found, step, 422, {
+    let saved;
+    try {
+      saved = await this.applications.saveStep(filer, id, step.slug, raw, origin);
+    } catch (error) {
+      return this.refused(res, found, error);
+    }
+    if (!saved.ok)
+      return this.presenter.step(req, res, found, step, 422, {
         raw,
-        problems: result.problems,
+        problems: saved.problems,
         returnTo,
       });
-    const removed = fieldsFor(step.fields, application.variant)
-      .map((f) => f.name)
-      .filter((name) => !(name in result.answers));
-    const saved = await this.applications.saveAnswers(
-      applicant,
-      id,
-      result.answers,
-      removed,
-      origin,
-      { step: step.slug },
-    );
-    if (!saved.ok) return res.redirect(303, `/applications/${id}`);
     res.redirect(303, this.nextAfter(service, saved.application, step, returnTo));
   }
 
@@ -373,21 +304,21 @@ export class ApplicationsController {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
     if (found.application.status !== 'draft') return res.redirect(303, `/applications/${id}`);
-    if (!this.openTo(res, found.service, found.application, actingAs)) return;
+    if (!this.workable(res, found, actingAs)) return;
     const incomplete = this.forms.firstIncomplete(
       found.service,
       found.application.variant,
       found.application.answers,
     );
     if (incomplete) return res.redirect(303, `/applications/${id}/steps/${incomplete.slug}`);
-    this.renderCheck(req, res, found, 200, {});
+    this.presenter.check(req, res, found, 200, {});
   }
 
   /** Submits: idempotent, so a double click or a retried request files once. */
   @Post('applications/:id/submit')
   async submit(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @Body() body: unknown,
     @CurrentActingAs() actingAs: ActingAs,
     @Req() req: Request,
     @Res() res: Response,
@@ -396,20 +327,23 @@ export class ApplicationsController {
     if (!found) return;
     if (found.application.status !== 'draft')
       return res.redirect(303, `/applications/${id}/confirmation`);
-    if (!this.openTo(res, found.service, found.application, actingAs)) return;
-    const locale = res.locals.locale as Locale;
-    if (text(body?.declaration) !== 'agreed')
-      return this.renderCheck(req, res, found, 422, {
-        errors: [
-          {
-            field: 'declaration',
-            message: this.i18n.t(locale, 'applications.check.declarationRequired'),
-          },
-        ],
+    const filer = this.filer(res, actingAs, req.path)!;
+    const { declaration } = (await this.form(DeclarationDto, body, res)).value;
+    let result;
+    try {
+      result = await this.applications.submitFiling(
+        filer,
+        id,
+        requestOrigin(req, res),
+        declaration,
+      );
+    } catch (error) {
+      if (!isFilingRefusal(error, 'declaration-required')) return this.refused(res, found, error);
+      const locale = res.locals.locale as Locale;
+      return this.presenter.check(req, res, found, error.status, {
+        errors: [{ field: error.field!, message: this.i18n.t(locale, error.spec.message) }],
       });
-    const applicant = this.applicant(res, actingAs, req.path)!;
-    const result = await this.applications.submit(applicant, id, requestOrigin(req, res));
-    if (!result.ok && result.reason === 'not-found') throw new NotFoundException();
+    }
     if (!result.ok) return res.redirect(303, `/applications/${id}`);
     res.redirect(303, `/applications/${id}/confirmation`);
   }
@@ -422,23 +356,8 @@ export class ApplicationsController {
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const { application, service } = found;
-    if (!application.reference) return res.redirect(303, `/applications/${id}`);
-    const locale = res.locals.locale as Locale;
-    res.render('applications/confirmation', {
-      pageTitle: this.i18n.t(locale, 'applications.confirmation.title'),
-      navActive: 'applications',
-      application,
-      service,
-      email: (res.locals.account as Account).email,
-      feedbackHref: `/services/${service.slug}/${application.variant}/feedback?${new URLSearchParams(
-        {
-          application: application.reference,
-          page: `/applications/${id}/confirmation`,
-          return: `/applications/${id}/confirmation`,
-        },
-      ).toString()}`,
-    });
+    if (!found.application.reference) return res.redirect(303, `/applications/${id}`);
+    this.presenter.confirmation(res, found, (res.locals.account as Account).email);
   }
 
   /** The printable receipt (the browser prints it; the PDF is beside it). */
@@ -450,19 +369,8 @@ export class ApplicationsController {
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const { application, service } = found;
-    if (!application.reference) return res.redirect(303, `/applications/${id}`);
-    const locale = res.locals.locale as Locale;
-    res.render('applications/receipt', {
-      pageTitle: this.i18n.t(locale, 'applications.receipt.title', {
-        reference: application.reference,
-      }),
-      navActive: 'applications',
-      application,
-      service,
-      submitted: formatDateTime(application.submittedAt!, locale),
-      sections: this.summary(service, application, locale),
-    });
+    if (!found.application.reference) return res.redirect(303, `/applications/${id}`);
+    this.presenter.receipt(res, found);
   }
 
   @Get('applications/:id/receipt.pdf')
@@ -484,7 +392,7 @@ export class ApplicationsController {
       submittedAt: application.submittedAt!,
       filedBy: application.filedBy,
       organizationName: actingAs.organization?.name,
-      sections: this.summary(service, application, locale).map((s) => ({
+      sections: this.presenter.summary(service, application, locale).map((s) => ({
         title: s.title,
         rows: s.rows
           .filter((r) => r.lines.length > 0)
@@ -522,31 +430,24 @@ export class ApplicationsController {
   @Post('applications/:id/messages')
   async message(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @Body() body: unknown,
     @CurrentActingAs() actingAs: ActingAs,
     @Req() req: Request,
     @Res() res: Response,
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const locale = res.locals.locale as Locale;
-    const message = text(body?.message);
-    const problem = messageProblem(message);
-    if (problem)
-      return this.renderApplication(req, res, found, 422, {
-        values: { message },
-        errors: [
-          {
-            field: 'message',
-            message: this.i18n.t(locale, `applications.messages.errors.${problem}`),
-          },
-        ],
+    const form = await this.form(MessageDto, body, res);
+    if (form.errors.length > 0)
+      return this.presenter.application(req, res, found, 422, {
+        values: { message: form.value.message },
+        errors: form.errors,
       });
     const applicant = this.applicant(res, actingAs, req.path)!;
     const done = await this.applications.postMessage(
       applicant,
       id,
-      message,
+      form.value.message,
       requestOrigin(req, res),
     );
     if (!done.ok && done.reason === 'not-found') throw new NotFoundException();
@@ -557,44 +458,34 @@ export class ApplicationsController {
   @Post('applications/:id/resubmit')
   async resubmit(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @Body() body: unknown,
     @CurrentActingAs() actingAs: ActingAs,
     @Req() req: Request,
     @Res() res: Response,
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const locale = res.locals.locale as Locale;
-    const message = text(body?.answer);
-    const problem = messageProblem(message);
-    if (problem)
-      return this.renderApplication(req, res, found, 422, {
-        values: { answer: message },
-        errors: [
-          {
-            field: 'answer',
-            message: this.i18n.t(locale, `applications.resubmit.errors.${problem}`),
-          },
-        ],
-      });
-    if (
-      this.forms.firstIncomplete(
-        found.service,
-        found.application.variant,
-        found.application.answers,
-      )
-    )
-      return this.renderApplication(req, res, found, 422, {
-        values: { answer: message },
-        errors: [
-          {
-            field: 'answer',
-            message: this.i18n.t(locale, 'applications.resubmit.errors.incomplete'),
-          },
-        ],
-      });
+    const form = await this.form(ResubmitDto, body, res);
+    const values = { answer: form.value.answer };
+    if (form.errors.length > 0)
+      return this.presenter.application(req, res, found, 422, { values, errors: form.errors });
     const applicant = this.applicant(res, actingAs, req.path)!;
-    const done = await this.applications.resubmit(applicant, id, message, requestOrigin(req, res));
+    const done = await this.applications.resubmit(
+      applicant,
+      id,
+      form.value.answer,
+      requestOrigin(req, res),
+    );
+    if (!done.ok && done.reason === 'incomplete') {
+      const message = this.i18n.t(
+        res.locals.locale as Locale,
+        'applications.resubmit.errors.incomplete',
+      );
+      return this.presenter.application(req, res, found, 422, {
+        values,
+        errors: [{ field: 'answer', message }],
+      });
+    }
     if (!done.ok && done.reason === 'not-found') throw new NotFoundException();
     res.redirect(303, `/applications/${id}`);
   }
@@ -610,33 +501,30 @@ export class ApplicationsController {
     if (!found) return;
     if (!canTransition(found.application.status, 'withdrawn', 'applicant'))
       return res.redirect(303, `/applications/${id}`);
-    this.renderWithdraw(req, res, found, 200, {});
+    this.presenter.withdraw(req, res, found, 200, {});
   }
 
   @Post('applications/:id/withdraw')
   async withdraw(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @Body() body: unknown,
     @CurrentActingAs() actingAs: ActingAs,
     @Req() req: Request,
     @Res() res: Response,
   ) {
     const found = await this.load(res, actingAs, id);
     if (!found) return;
-    const locale = res.locals.locale as Locale;
-    const reason = text(body?.reason);
-    if (reason.length > 2000)
-      return this.renderWithdraw(req, res, found, 422, {
-        values: { reason },
-        errors: [
-          { field: 'reason', message: this.i18n.t(locale, 'applications.withdraw.errors.tooLong') },
-        ],
+    const form = await this.form(WithdrawDto, body, res);
+    if (form.errors.length > 0)
+      return this.presenter.withdraw(req, res, found, 422, {
+        values: { reason: form.value.reason },
+        errors: form.errors,
       });
     const applicant = this.applicant(res, actingAs, req.path)!;
     const done = await this.applications.withdraw(
       applicant,
       id,
-      reason || null,
+      form.value.reason || null,
       requestOrigin(req, res),
     );
     if (!done.ok && done.reason === 'not-found') throw new NotFoundException();
@@ -645,31 +533,24 @@ export class ApplicationsController {
 
   // ---------------------------------------------------------------------------
 
-  /** The configured limit a file refusal speaks of, in megabytes ('' for the others). */
-  private limitOf(reason: string, locale: Locale): string {
-    const bytes =
-      reason === 'too-large'
-        ? this.config.UPLOAD_STEP_MAX_BYTES
-        : reason === 'application-full'
-          ? this.config.APPLICATION_ATTACHMENTS_MAX_BYTES
-          : reason === 'account-full'
-            ? this.config.ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES
-            : undefined;
-    return bytes === undefined ? '' : megabytes(bytes, locale);
+  /** A fixed-field form body read through its DTO (text, trimmed), in the page's language. */
+  private form<T extends object>(dto: new () => T, body: unknown, res: Response) {
+    return validateForm(dto, body, formFields(dto), res.locals.locale as Locale, this.i18n);
   }
 
-  private applicant(res: Response, actingAs: ActingAs, returnTo: string): Applicant | undefined {
+  /** The signed-in person filing on the pages (else the sign-in page, to come back to `returnTo`). */
+  private filer(res: Response, actingAs: ActingAs, returnTo: string): Filer | undefined {
     const account = res.locals.account as Account | undefined;
     if (!account) {
       res.redirect(303, `/sign-in?return=${encodeURIComponent(returnTo)}`);
       return undefined;
     }
-    return {
-      accountId: account.id,
-      audience: actingAs.audience,
-      organizationId: actingAs.organization?.id,
-      channel: 'web',
-    };
+    return { ...actingAs, accountId: account.id, channel: 'web' };
+  }
+
+  private applicant(res: Response, actingAs: ActingAs, returnTo: string): Applicant | undefined {
+    const filer = this.filer(res, actingAs, returnTo);
+    return filer && applicantOf(filer);
   }
 
   /** The application if the applicant owns it (else 404), with its service. */
@@ -684,23 +565,44 @@ export class ApplicationsController {
     return undefined;
   }
 
-  /** A draft may only be worked on while its variant is open to the applicant; it is kept either way. */
-  private openTo(
+  /** Whether the person may work on this application now (else the page says why: see `refused`). */
+  private workable(res: Response, found: Found, actingAs: ActingAs): boolean {
+    try {
+      this.applications.assertWorkable(actingAs, found.application);
+      return true;
+    } catch (error) {
+      this.refused(res, found, error);
+      return false;
+    }
+  }
+
+  /** The step the person may work on now (else the page says why: see `refused`). */
+  private async workableStep(
     res: Response,
-    service: ServiceDefinition,
-    application: Application,
+    found: Found,
     actingAs: ActingAs,
-  ): boolean {
-    const access = this.access.check(service.slug, application.variant, actingAs);
-    if (access.available) return true;
-    const locale = res.locals.locale as Locale;
-    res.status(access.reason === 'flags-unavailable' ? 503 : 403).render('applications/paused', {
-      pageTitle: this.i18n.t(locale, 'applications.paused.title'),
-      navActive: 'applications',
-      service,
-      application,
-    });
-    return false;
+    stepSlug: string,
+  ): Promise<StepDefinition | undefined> {
+    const filer = this.filer(res, actingAs, `/applications/${found.application.id}`)!;
+    try {
+      return (await this.applications.workableStep(filer, found.application.id, stepSlug)).step;
+    } catch (error) {
+      this.refused(res, found, error);
+      return undefined;
+    }
+  }
+
+  /**
+   * A filing refusal, as the pages show it: a variant closed to the person, the
+   * "paused" page (403, 503 when the flags are unknown; the draft is kept); an
+   * application no longer editable, its page; not theirs, or no such step, 404.
+   */
+  private refused(res: Response, found: Found, error: unknown): void {
+    if (isVariantClosed(error)) return this.presenter.paused(res, found, error.status);
+    if (isFilingRefusal(error, 'not-editable'))
+      return res.redirect(303, `/applications/${found.application.id}`);
+    if (isFilingRefusal(error, 'not-found')) throw new NotFoundException();
+    throw error;
   }
 
   private prefillContext(res: Response, application: Application): Promise<PrefillContext> {
@@ -725,181 +627,6 @@ export class ApplicationsController {
     const next = steps[steps.findIndex((s) => s.slug === step.slug) + 1];
     return next ? `${base}/steps/${next.slug}` : `${base}/check`;
   }
-
-  private summary(service: ServiceDefinition, application: Application, locale: Locale) {
-    return summarize(
-      this.forms.steps(service, application.variant),
-      application.variant,
-      application.answers,
-      locale,
-      this.i18n,
-    );
-  }
-
-  private renderStep(
-    req: Request,
-    res: Response,
-    found: Found,
-    step: StepDefinition,
-    status: number,
-    data: {
-      raw: RawValues;
-      problems?: FormProblem[];
-      extraItems?: Record<string, number>;
-      restored?: boolean;
-      returnTo?: unknown;
-    },
-  ) {
-    const { application, service } = found;
-    const locale = res.locals.locale as Locale;
-    const problems = data.problems ?? [];
-    const errors = shownErrors(problems, locale, this.i18n);
-    const steps = this.forms.steps(service, application.variant);
-    const index = steps.findIndex((s) => s.slug === step.slug);
-    const taskList = this.forms.hasTaskList(service, application.variant);
-    const previous = index > 0 ? steps[index - 1] : undefined;
-    const back =
-      data.returnTo === 'check'
-        ? `/applications/${application.id}/check`
-        : taskList || application.status !== 'draft'
-          ? `/applications/${application.id}`
-          : previous
-            ? `/applications/${application.id}/steps/${previous.slug}`
-            : `/services/${service.slug}/${application.variant}`;
-    const title = step.title[locale];
-    res.status(status).render('applications/step', {
-      pageTitle: title,
-      navActive: 'applications',
-      service,
-      application,
-      step,
-      title,
-      intro: step.intro?.[locale],
-      stepNumber: index + 1,
-      stepCount: steps.length,
-      fields: stepFieldViews({
-        step,
-        audience: application.variant,
-        raw: data.raw,
-        answers: application.answers,
-        problems,
-        locale,
-        i18n: this.i18n,
-        extraItems: data.extraItems,
-      }),
-      multipart: step.fields.some((f) => f.type === 'file'),
-      action: `/applications/${application.id}/steps/${step.slug}${data.returnTo === 'check' ? '?return=check' : ''}`,
-      backLink: back,
-      restored: data.restored,
-      errors,
-      hasErrors: errors.length > 0,
-      csrfToken: csrfToken(req),
-    });
-  }
-
-  private renderCheck(
-    req: Request,
-    res: Response,
-    found: Found,
-    status: number,
-    data: { errors?: FieldError[] },
-  ) {
-    const { application, service } = found;
-    const locale = res.locals.locale as Locale;
-    const base = `/applications/${application.id}`;
-    const lastStep = this.forms.steps(service, application.variant).at(-1)!;
-    renderForm(req, res, this.i18n, CHECK_PAGE, status, {
-      ...data,
-      navActive: 'applications',
-      service,
-      application,
-      sections: this.summary(service, application, locale).map((s) => ({
-        ...s,
-        changeHref: `${base}/steps/${s.slug}?return=check`,
-      })),
-      backLink: this.forms.hasTaskList(service, application.variant)
-        ? base
-        : `${base}/steps/${lastStep.slug}`,
-    });
-  }
-
-  private async renderApplication(
-    req: Request,
-    res: Response,
-    found: Found,
-    status: number,
-    data: { values?: Record<string, string>; errors?: { field: string; message: string }[] },
-  ) {
-    const { application, service } = found;
-    const locale = res.locals.locale as Locale;
-    const errors = data.errors ?? [];
-    const [transitions, messages] = await Promise.all([
-      this.applications.transitions(application.id),
-      this.applications.messages(application.id),
-    ]);
-    const requested = [...transitions].reverse().find((t) => t.to === 'information_requested');
-    res.status(status).render('applications/show', {
-      pageTitle: `${application.reference ?? ''} – ${service.title[locale]}`,
-      navActive: 'applications',
-      service,
-      application,
-      statusLabel: this.i18n.t(locale, `applicationStatus.${application.status}`),
-      submitted: application.submittedAt ? formatDateTime(application.submittedAt, locale) : '',
-      timeline: transitions.map((t) => ({
-        ...t,
-        label: this.i18n.t(locale, `applicationStatus.${t.to}`),
-        at: formatDateTime(t.at, locale),
-        by: t.actorRole === 'staff' ? this.i18n.t(locale, 'applications.show.byCity') : t.actorName,
-      })),
-      messages: messages.map((m) => ({
-        ...m,
-        at: formatDateTime(m.createdAt, locale),
-        by:
-          m.authorRole === 'staff' ? this.i18n.t(locale, 'applications.show.byCity') : m.authorName,
-        fromCity: m.authorRole === 'staff',
-      })),
-      sections: this.summary(service, application, locale),
-      informationRequested: application.status === 'information_requested',
-      requestReason: requested?.reason,
-      changeHref: `/applications/${application.id}/steps/${this.forms.steps(service, application.variant)[0].slug}`,
-      canWithdraw: canTransition(application.status, 'withdrawn', 'applicant'),
-      canMessage: application.status !== 'draft',
-      decisionNote: application.decisionNote,
-      values: data.values ?? {},
-      errors,
-      hasErrors: errors.length > 0,
-      fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
-      csrfToken: csrfToken(req),
-    });
-  }
-
-  private renderWithdraw(
-    req: Request,
-    res: Response,
-    found: Found,
-    status: number,
-    data: { values?: Record<string, string>; errors?: FieldError[] },
-  ) {
-    renderForm(req, res, this.i18n, WITHDRAW_PAGE, status, {
-      ...data,
-      navActive: 'applications',
-      ...found,
-    });
-  }
-}
-
-const CHECK_PAGE = { view: 'applications/check', titleKey: 'applications.check.title' };
-const WITHDRAW_PAGE = { view: 'applications/withdraw', titleKey: 'applications.withdraw.title' };
-
-interface Found {
-  application: Application;
-  service: ServiceDefinition;
-}
-
-function messageProblem(message: string): 'required' | 'tooLong' | undefined {
-  if (!message) return 'required';
-  if (message.length > 5000) return 'tooLong';
-  return undefined;
 }
 
 /** Raw input without one item of a group (the next ones move up). */
@@ -943,13 +670,6 @@ function removeItem(group: GroupField, raw: RawValues, index: number): RawValues
     result[`${prefix}${i > index ? i - 1 : i}-${match[2]}`] = value;
   }
   return result;
-}
-
-export function formatDate(date: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
-    dateStyle: 'long',
-    timeZone: 'America/Toronto',
-  }).format(new Date(date));
 }
 
 export type { Answers };

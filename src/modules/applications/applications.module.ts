@@ -14,6 +14,7 @@ import { AttachmentScanner, NoScanner } from './attachment-scanner.js';
 import { ApplicationProcessingService } from './application-processing.service.js';
 import { ApplicationsQueueReadModel } from './applications-queue.read-model.js';
 import { ApplicationsController } from './applications.controller.js';
+import { ApplicationsPresenter } from './applications.presenter.js';
 import { ApplicationsService } from './applications.service.js';
 import { AttachmentsService } from './attachments.service.js';
 import { BulkFilingController } from './bulk-filing.controller.js';
@@ -49,6 +50,7 @@ import { Sessions } from '../../platform/platform.module.js';
   ],
   providers: [
     ApplicationsService,
+    ApplicationsPresenter,
     { provide: AttachmentScanner, useClass: NoScanner },
     AttachmentsService,
     ReceiptService,

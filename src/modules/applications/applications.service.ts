@@ -7,10 +7,14 @@ import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import type { Answers } from '../catalogue/form-schema.js';
+import type { Answers, StepDefinition } from '../catalogue/form-schema.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { FormService } from '../catalogue/form.service.js';
 import { OutboxService, type EmailKind } from '../notifications/outbox.service.js';
+import type { ActingAs } from '../accounts/acting-as.js';
+import { fieldsFor, type FormProblem, type RawValues } from '../catalogue/form-engine.js';
+import { VariantAccessService } from '../rollout/variant-access.service.js';
+import { FILING_REFUSALS } from './applications.refusals.js';
 import {
   canTransition,
   isEditable,
@@ -27,6 +31,29 @@ export interface Applicant {
   /** How the request came: the web pages, the API (with this key) or a CSV batch. */
   channel: 'web' | 'api' | 'csv';
   apiKeyId?: string;
+}
+
+/**
+ * The actor of filing: the person acting (as themselves or for an SME: the
+ * variant's flag is evaluated for this), through a channel. Every way in (the
+ * pages, the API, a CSV batch, a job) files through the methods that take it.
+ */
+export interface Filer extends ActingAs {
+  accountId: string;
+  channel: Applicant['channel'];
+  /** The API key the request came with (channel 'api'). */
+  apiKeyId?: string;
+}
+
+/** The applicant a filer is: whose applications they reach. */
+export function applicantOf(filer: Filer): Applicant {
+  return {
+    accountId: filer.accountId,
+    audience: filer.audience,
+    organizationId: filer.organization?.id,
+    channel: filer.channel,
+    apiKeyId: filer.apiKeyId,
+  };
 }
 
 export interface Application {
@@ -66,7 +93,7 @@ export interface Message {
   createdAt: Date;
 }
 
-interface Filer {
+interface Recipient {
   email: string;
   locale: Locale;
   closed: boolean;
@@ -75,6 +102,9 @@ interface Filer {
 export type SubmitResult =
   | { ok: true; application: Application; alreadySubmitted: boolean }
   | { ok: false; reason: 'incomplete' | 'not-found' };
+
+export type SaveStepResult =
+  { ok: true; application: Application } | { ok: false; problems: FormProblem[] };
 
 export type ChangeResult =
   { ok: true; application: Application } | { ok: false; reason: 'not-found' | 'not-allowed' };
@@ -123,9 +153,159 @@ export class ApplicationsService {
     private readonly catalogue: CatalogueService,
     private readonly forms: FormService,
     private readonly config: AppConfig,
+    private readonly access: VariantAccessService,
   ) {}
 
-  /** Starts a draft (the caller has checked the variant is open to the applicant). */
+  // -- the rules of filing, for every way in ----------------------------------
+
+  /** Whether a service variant is open to this person now (the same rule as `assertOpen`). */
+  isOpen(actingAs: ActingAs, serviceSlug: string, variant: Audience): boolean {
+    return this.access.check(serviceSlug, variant, actingAs).available;
+  }
+
+  /**
+   * Refuses unless the service variant is open to this person now: acting for
+   * the variant's audience, the variant released to them, the flags known
+   * (FILING_REFUSALS 'other-audience', 'not-released', 'flags-unavailable').
+   */
+  assertOpen(actingAs: ActingAs, serviceSlug: string, variant: Audience): void {
+    const access = this.access.check(serviceSlug, variant, actingAs);
+    if (!access.available) throw FILING_REFUSALS.of(access.reason);
+  }
+
+  /**
+   * A draft may only be worked on while its variant is open to the person (it
+   * is kept either way); a filed application sent back for information may be
+   * changed whatever the variant's state.
+   */
+  assertWorkable(actingAs: ActingAs, application: Application): void {
+    if (application.status === 'draft')
+      this.assertOpen(actingAs, application.serviceSlug, application.variant);
+  }
+
+  /**
+   * The filer's application and one of its steps, while they may change it:
+   * refused when it is not theirs or the step unknown ('not-found'), no longer
+   * editable ('not-editable'), or a draft whose variant is closed to them.
+   */
+  async workableStep(
+    filer: Filer,
+    id: string,
+    stepSlug: string,
+  ): Promise<{ application: Application; service: ServiceDefinition; step: StepDefinition }> {
+    const application = await this.find(applicantOf(filer), id);
+    const service = application && this.catalogue.find(application.serviceSlug);
+    const step = service && this.forms.step(service, application.variant, stepSlug);
+    if (!application || !service || !step) throw FILING_REFUSALS.of('not-found');
+    if (!isEditable(application.status)) throw FILING_REFUSALS.of('not-editable');
+    this.assertWorkable(filer, application);
+    return { application, service, step };
+  }
+
+  /**
+   * Starts a draft of a service variant open to the filer (refused otherwise),
+   * with these answers; with `submit`, submits it at once when complete. The
+   * same idempotency key gives back the application it created the first time.
+   */
+  async start(
+    filer: Filer,
+    serviceSlug: string,
+    variant: Audience,
+    answers: Answers,
+    origin: RequestOrigin,
+    options: { idempotencyKey?: string; submit?: boolean } = {},
+  ): Promise<{ application: Application; created: boolean }> {
+    this.assertOpen(filer, serviceSlug, variant);
+    return this.startDraft(
+      applicantOf(filer),
+      serviceSlug,
+      answers,
+      origin,
+      options.idempotencyKey,
+      {
+        submit: options.submit,
+      },
+    );
+  }
+
+  /**
+   * Saves one step of an application the filer owns, from what was typed: the
+   * step's rules say what is wrong (nothing is saved then), else its answers
+   * replace the step's (an answer no longer asked for is removed). Refused when
+   * the application is not theirs ('not-found', an unknown step too), no longer
+   * editable ('not-editable'), or a draft whose variant is closed to them.
+   */
+  async saveStep(
+    filer: Filer,
+    id: string,
+    stepSlug: string,
+    raw: RawValues,
+    origin: RequestOrigin,
+  ): Promise<SaveStepResult> {
+    const applicant = applicantOf(filer);
+    return this.dataSource.transaction(async (manager) => {
+      const current = await this.lockOwned(manager, applicant, id);
+      const service = current && this.catalogue.find(current.serviceSlug);
+      const step = service && this.forms.step(service, current.variant, stepSlug);
+      if (!current || !service || !step) throw FILING_REFUSALS.of('not-found');
+      if (!isEditable(current.status)) throw FILING_REFUSALS.of('not-editable');
+      this.assertWorkable(filer, current);
+      const result = this.forms.parse(service, current.variant, step, raw, current.answers);
+      if (result.problems.length > 0) return { ok: false, problems: result.problems };
+      const removed = fieldsFor(step.fields, current.variant)
+        .map((f) => f.name)
+        .filter((name) => !(name in result.answers));
+      return {
+        ok: true,
+        application: await this.writeAnswers(
+          manager,
+          applicant,
+          current,
+          result.answers,
+          removed,
+          origin,
+          {
+            step: step.slug,
+          },
+        ),
+      };
+    });
+  }
+
+  /**
+   * Submits a draft the filer owns, once: refused while its variant is closed
+   * to them, and, on the pages, without the declaration ('declaration-required':
+   * an API key's owner accepted the terms when creating it; a CSV batch is
+   * declared once for all its rows). Incomplete: `{ ok: false, reason: 'incomplete' }`.
+   * Already submitted: its first result, whatever the variant's state now.
+   */
+  async submitFiling(
+    filer: Filer,
+    id: string,
+    origin: RequestOrigin,
+    declaration?: string,
+  ): Promise<SubmitResult> {
+    const applicant = applicantOf(filer);
+    return this.dataSource.transaction(async (manager) => {
+      const current = await this.lockOwned(manager, applicant, id);
+      if (!current) throw FILING_REFUSALS.of('not-found');
+      if (current.status !== 'draft')
+        return { ok: true, application: current, alreadySubmitted: true };
+      this.assertWorkable(filer, current);
+      if (filer.channel === 'web' && declaration !== 'agreed')
+        throw FILING_REFUSALS.of('declaration-required');
+      const service = this.catalogue.find(current.serviceSlug);
+      if (!service) throw FILING_REFUSALS.of('not-found');
+      if (this.forms.problems(service, current.variant, current.answers).length > 0)
+        return { ok: false, reason: 'incomplete' };
+      const application = await this.submitLocked(manager, applicant, current, service, origin);
+      return { ok: true, application, alreadySubmitted: false };
+    });
+  }
+
+  // -- the building blocks (no variant check: the methods above are the ways in) --
+
+  /** Starts a draft, without checking the variant (see `start`, which does). */
   async startDraft(
     applicant: Applicant,
     serviceSlug: string,
@@ -250,7 +430,7 @@ export class ApplicationsService {
     );
   }
 
-  /** Saves a step's answers (only while the application is editable). */
+  /** Saves answers while the application is editable, without checking the variant (see `saveStep`). */
   async saveAnswers(
     applicant: Applicant,
     id: string,
@@ -263,20 +443,48 @@ export class ApplicationsService {
       const current = await this.lockOwned(manager, applicant, id);
       if (!current) return { ok: false, reason: 'not-found' };
       if (!isEditable(current.status)) return { ok: false, reason: 'not-allowed' };
-      const answers: Answers = { ...current.answers, ...changes };
-      for (const name of removed) if (!(name in changes)) delete answers[name];
-      await manager.query(
-        `UPDATE application SET answers = $2, updated_at = now(), version = version + 1 WHERE id = $1`,
-        [id, JSON.stringify(answers)],
-      );
-      await this.audit.record(manager, {
-        ...auditOrigin(applicant, origin),
-        action: 'application.answers_saved',
-        entity: { type: 'application', id },
-        after: { step: what.step, fields: Object.keys(changes), removed },
-      });
-      return { ok: true, application: (await this.load(manager, id))! };
+      return {
+        ok: true,
+        application: await this.writeAnswers(
+          manager,
+          applicant,
+          current,
+          changes,
+          removed,
+          origin,
+          what,
+        ),
+      };
     });
+  }
+
+  /**
+   * Writes changed answers of an application this transaction holds the row
+   * of, with its audit event (`application.answers_saved`).
+   */
+  async writeAnswers(
+    manager: EntityManager,
+    applicant: Applicant,
+    current: Application,
+    changes: Answers,
+    removed: string[],
+    origin: RequestOrigin,
+    what: { step?: string } = {},
+  ): Promise<Application> {
+    const id = current.id;
+    const answers: Answers = { ...current.answers, ...changes };
+    for (const name of removed) if (!(name in changes)) delete answers[name];
+    await manager.query(
+      `UPDATE application SET answers = $2, updated_at = now(), version = version + 1 WHERE id = $1`,
+      [id, JSON.stringify(answers)],
+    );
+    await this.audit.record(manager, {
+      ...auditOrigin(applicant, origin),
+      action: 'application.answers_saved',
+      entity: { type: 'application', id },
+      after: { step: what.step, fields: Object.keys(changes), removed },
+    });
+    return (await this.load(manager, id))!;
   }
 
   /**
@@ -286,6 +494,7 @@ export class ApplicationsService {
    * changes nothing and answers with the first one's result.
    */
   async submit(applicant: Applicant, id: string, origin: RequestOrigin): Promise<SubmitResult> {
+    // Without the variant's check nor the declaration: see `submitFiling`, which has them.
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lockOwned(manager, applicant, id);
       if (!current) return { ok: false, reason: 'not-found' };
@@ -365,17 +574,25 @@ export class ApplicationsService {
     reason: string | null,
     origin: RequestOrigin,
   ): Promise<ChangeResult> {
-    return this.move(applicant, id, 'withdrawn', reason, origin);
+    return this.move(applicant, id, 'withdrawn', reason, origin) as Promise<ChangeResult>;
   }
 
-  /** The applicant answers a request for information: an optional message, then back to the clerks. */
+  /**
+   * The applicant answers a request for information: an optional message, then
+   * back to the clerks; refused ('incomplete') while the answers are not complete.
+   */
   async resubmit(
     applicant: Applicant,
     id: string,
     message: string,
     origin: RequestOrigin,
-  ): Promise<ChangeResult> {
-    return this.move(applicant, id, 'resubmitted', message || null, origin, message);
+  ): Promise<ChangeResult | { ok: false; reason: 'incomplete' }> {
+    return this.move(applicant, id, 'resubmitted', message || null, origin, message, (current) => {
+      const service = this.catalogue.find(current.serviceSlug);
+      return service && this.forms.firstIncomplete(service, current.variant, current.answers)
+        ? 'incomplete'
+        : undefined;
+    });
   }
 
   /** Posts a message to the clerks on a submitted application. */
@@ -474,7 +691,7 @@ export class ApplicationsService {
     application: Application,
     kind: EmailKind,
     note: string | null,
-    known?: Filer,
+    known?: Recipient,
   ): Promise<void> {
     const filer = known ?? (await this.filer(manager, application.accountId));
     if (!filer || filer.closed) return;
@@ -493,8 +710,8 @@ export class ApplicationsService {
   }
 
   /** Where the person who filed gets their emails. */
-  private async filer(manager: EntityManager, accountId: string): Promise<Filer | undefined> {
-    const [filer] = await manager.query<Filer[]>(
+  private async filer(manager: EntityManager, accountId: string): Promise<Recipient | undefined> {
+    const [filer] = await manager.query<Recipient[]>(
       `SELECT email, preferred_locale AS locale, closed_at IS NOT NULL AS closed FROM account WHERE id = $1`,
       [accountId],
     );
@@ -508,10 +725,13 @@ export class ApplicationsService {
     reason: string | null,
     origin: RequestOrigin,
     message?: string,
-  ): Promise<ChangeResult> {
+    refuse?: (current: Application) => 'incomplete' | undefined,
+  ): Promise<ChangeResult | { ok: false; reason: 'incomplete' }> {
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lockOwned(manager, applicant, id);
       if (!current) return { ok: false, reason: 'not-found' };
+      const refused = refuse?.(current);
+      if (refused) return { ok: false, reason: refused };
       if (!canTransition(current.status, to, 'applicant'))
         return { ok: false, reason: 'not-allowed' };
       await manager.query(
@@ -536,7 +756,8 @@ export class ApplicationsService {
     });
   }
 
-  private async lockOwned(
+  /** The application the applicant owns, its row locked for this transaction. */
+  async lockOwned(
     manager: EntityManager,
     applicant: Applicant,
     id: string,

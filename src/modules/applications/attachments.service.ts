@@ -9,13 +9,18 @@ import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import type { FileAnswer } from '../catalogue/form-schema.js';
+import { maxFiles } from '../catalogue/form-engine.js';
 import { isEditable, type ApplicationStatus } from './application-status.js';
 import { AttachmentScanner } from './attachment-scanner.js';
+import { FILING_REFUSALS } from './applications.refusals.js';
 import {
   ApplicationsService,
+  applicantOf,
   auditOrigin,
   isUuid,
   type Applicant,
+  type Application,
+  type Filer,
 } from './applications.service.js';
 import { sniffContentType, type AttachmentType } from './file-type.js';
 
@@ -39,9 +44,19 @@ export type StoreRefusal =
   | 'wrong-type'
   | 'application-full'
   | 'account-full'
-  | 'infected';
+  | 'infected'
+  | 'too-many';
 
 export type StoreResult = { ok: true; file: FileAnswer } | { ok: false; reason: StoreRefusal };
+
+/**
+ * Why a file was not added on a step: the store's reasons, the reader's (the
+ * request's file was over its size, say), none chosen, or the question full.
+ */
+export type UploadRefusal = StoreRefusal | 'none' | 'too-many' | (string & {});
+
+export type UploadResult =
+  { ok: true; application: Application; file: FileAnswer } | { ok: false; reason: UploadRefusal };
 
 export type RemoveResult = { ok: true } | { ok: false; reason: 'not-found' | 'not-editable' };
 
@@ -86,6 +101,107 @@ export class AttachmentsService implements OnModuleInit {
     if (this.config.ATTACHMENTS_DIR) await mkdir(this.directory(), { recursive: true });
   }
 
+  /**
+   * Adds a file to a file question of a step, for every way in: refused when
+   * the application is not the filer's (or the step or question unknown:
+   * 'not-found'), no longer editable ('not-editable'), or a draft whose variant
+   * is closed to them. Then, in this order, a problem the request's reader
+   * found, no file ('none'), the question full ('too-many': the question's `maxFiles`
+   * from the service's definition, `maxFiles()` of the form engine), and the store's checks. The file is stored and added
+   * to the answers in one transaction that holds the application's row, where
+   * the count is checked again: two uploads at once cannot both take the last place.
+   */
+  async upload(
+    filer: Filer,
+    applicationId: string,
+    stepSlug: string,
+    fieldName: string,
+    upload: Upload | undefined,
+    uploadProblem: string | undefined,
+    origin: RequestOrigin,
+  ): Promise<UploadResult> {
+    const applicant = applicantOf(filer);
+    const { application, step } = await this.applications.workableStep(
+      filer,
+      applicationId,
+      stepSlug,
+    );
+    const field = step.fields.find((f) => f.type === 'file' && f.name === fieldName);
+    if (!field || field.type !== 'file') throw FILING_REFUSALS.of('not-found');
+    const max = maxFiles(field);
+    if (uploadProblem) return { ok: false, reason: uploadProblem };
+    if (!upload) return { ok: false, reason: 'none' };
+    if (filesOf(application, field.name).length >= max) return { ok: false, reason: 'too-many' };
+    let saved: Application | undefined;
+    const stored = await this.keep(applicant, application, field.name, upload, origin, {
+      inTransaction: async (manager) => {
+        const current = (await this.applications.load(manager, application.id))!;
+        return filesOf(current, field.name).length >= max ? 'too-many' : undefined;
+      },
+      afterInsert: async (manager, file) => {
+        const current = (await this.applications.load(manager, application.id))!;
+        saved = await this.applications.writeAnswers(
+          manager,
+          applicant,
+          current,
+          { [field.name]: [...filesOf(current, field.name), file] },
+          [],
+          origin,
+          { step: step.slug },
+        );
+      },
+    });
+    if (!stored.ok) return stored;
+    return { ok: true, application: saved!, file: stored.file };
+  }
+
+  /**
+   * Removes a file from the step's answers, with its attachment, in one
+   * transaction (refused as `upload` is). A file the step's answers do not hold
+   * changes nothing. Answers with the application as it is then.
+   */
+  async removeFile(
+    filer: Filer,
+    applicationId: string,
+    stepSlug: string,
+    fileId: string,
+    origin: RequestOrigin,
+  ): Promise<Application> {
+    const applicant = applicantOf(filer);
+    const { application, step } = await this.applications.workableStep(
+      filer,
+      applicationId,
+      stepSlug,
+    );
+    const field = step.fields.find(
+      (f) => f.type === 'file' && filesOf(application, f.name).some((x) => x.id === fileId),
+    );
+    if (!field) return application;
+    const result = await this.dataSource.transaction(async (manager) => {
+      const status = await this.lockStatus(manager, application.id);
+      if (!status || !isEditable(status)) return { application, storageKey: null };
+      const removed = await this.deleteRow(manager, applicant, application.id, fileId, origin);
+      const current = (await this.applications.load(manager, application.id))!;
+      const remaining = filesOf(current, field.name).filter((x) => x.id !== fileId);
+      const saved = await this.applications.writeAnswers(
+        manager,
+        applicant,
+        current,
+        remaining.length ? { [field.name]: remaining } : {},
+        remaining.length ? [] : [field.name],
+        origin,
+        { step: step.slug },
+      );
+      return { application: saved, storageKey: removed?.storageKey ?? null };
+    });
+    if (result.storageKey) await rm(this.pathOf(result.storageKey), { force: true });
+    return result.application;
+  }
+
+  /**
+   * Stores a file of an application the applicant owns (its bytes alone: the
+   * answers are the caller's to change; `upload` does both). No variant check.
+   */
   async store(
     applicant: Applicant,
     applicationId: string,
@@ -95,6 +211,21 @@ export class AttachmentsService implements OnModuleInit {
   ): Promise<StoreResult> {
     const application = await this.applications.find(applicant, applicationId);
     if (!application) return { ok: false, reason: 'not-found' };
+    return this.keep(applicant, application, field, upload, origin);
+  }
+
+  /** Checks, scans and inserts a file (with its audit event); `hooks` run in its transaction. */
+  private async keep(
+    applicant: Applicant,
+    application: Application,
+    field: string,
+    upload: Upload,
+    origin: RequestOrigin,
+    hooks: {
+      inTransaction?: (manager: EntityManager) => Promise<StoreRefusal | undefined>;
+      afterInsert?: (manager: EntityManager, file: FileAnswer) => Promise<void>;
+    } = {},
+  ): Promise<StoreResult> {
     if (!isEditable(application.status)) return { ok: false, reason: 'not-editable' };
     // The bytes received count, not the size the client announced.
     const content = upload.buffer;
@@ -122,11 +253,13 @@ export class AttachmentsService implements OnModuleInit {
     const id = randomUUID();
     let written: string | undefined;
     try {
-      return await this.dataSource.transaction(async (manager): Promise<StoreResult> => {
+      return await this.dataSource.transaction(async (manager) => {
         // The application's row lock serializes parallel uploads, so the total holds.
         const status = await this.lockStatus(manager, application.id);
         if (!status) return { ok: false, reason: 'not-found' };
         if (!isEditable(status)) return { ok: false, reason: 'not-editable' };
+        const refused = await hooks.inTransaction?.(manager);
+        if (refused) return { ok: false, reason: refused };
         // One upload at a time per account, so that the account's total holds too.
         await manager.query(`SELECT pg_advisory_xact_lock(hashtext('attachments:' || $1))`, [
           applicant.accountId,
@@ -161,7 +294,9 @@ export class AttachmentsService implements OnModuleInit {
           entity: { type: 'application', id: application.id },
           after: { attachmentId: id, field, filename, contentType, size: content.length, sha256 },
         });
-        return { ok: true, file: { id, filename, size: content.length, contentType } };
+        const file: FileAnswer = { id, filename, size: content.length, contentType };
+        await hooks.afterInsert?.(manager, file);
+        return { ok: true as const, file };
       });
     } catch (error) {
       // Nothing was recorded: the file on disk, if any, must not stay behind.
@@ -184,35 +319,49 @@ export class AttachmentsService implements OnModuleInit {
         const status = await this.lockStatus(manager, application.id);
         if (!status) return { ok: false, reason: 'not-found' };
         if (!isEditable(status)) return { ok: false, reason: 'not-editable' };
-        const [removed] = await returningRows<{
-          field: string;
-          filename: string;
-          sha256: string;
-          storageKey: string | null;
-        }>(
-          manager,
-          `DELETE FROM application_attachment WHERE id = $1 AND application_id = $2
-           RETURNING field, filename, sha256, storage_key AS "storageKey"`,
-          [fileId, application.id],
-        );
+        const removed = await this.deleteRow(manager, applicant, application.id, fileId, origin);
         if (!removed) return { ok: false, reason: 'not-found' };
-        await this.audit.record(manager, {
-          ...auditOrigin(applicant, origin),
-          action: 'application.attachment_removed',
-          entity: { type: 'application', id: application.id },
-          before: {
-            attachmentId: fileId,
-            field: removed.field,
-            filename: removed.filename,
-            sha256: removed.sha256,
-          },
-        });
         return { ok: true, storageKey: removed.storageKey };
       },
     );
     // Only once the row is gone for good: a rolled-back delete keeps its file.
     if (result.ok && result.storageKey) await rm(this.pathOf(result.storageKey), { force: true });
     return result.ok ? { ok: true } : { ok: false, reason: result.reason };
+  }
+
+  /** Deletes an attachment's row with its audit event; its file on disk is the caller's to remove. */
+  private async deleteRow(
+    manager: EntityManager,
+    applicant: Applicant,
+    applicationId: string,
+    fileId: string,
+    origin: RequestOrigin,
+  ): Promise<{ storageKey: string | null } | undefined> {
+    if (!isUuid(fileId)) return undefined;
+    const [removed] = await returningRows<{
+      field: string;
+      filename: string;
+      sha256: string;
+      storageKey: string | null;
+    }>(
+      manager,
+      `DELETE FROM application_attachment WHERE id = $1 AND application_id = $2
+       RETURNING field, filename, sha256, storage_key AS "storageKey"`,
+      [fileId, applicationId],
+    );
+    if (!removed) return undefined;
+    await this.audit.record(manager, {
+      ...auditOrigin(applicant, origin),
+      action: 'application.attachment_removed',
+      entity: { type: 'application', id: applicationId },
+      before: {
+        attachmentId: fileId,
+        field: removed.field,
+        filename: removed.filename,
+        sha256: removed.sha256,
+      },
+    });
+    return { storageKey: removed.storageKey };
   }
 
   /** A file of an application the applicant owns, or undefined. */
@@ -352,3 +501,8 @@ const EXTENSION: Record<AttachmentType, string> = {
   'image/jpeg': '.jpg',
   'image/png': '.png',
 };
+
+/** The files an application's answers hold for a file question. */
+function filesOf(application: Application, field: string): FileAnswer[] {
+  return (application.answers[field] as FileAnswer[] | undefined) ?? [];
+}

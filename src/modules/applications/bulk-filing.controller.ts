@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { text } from '../../platform/forms/form.js';
+import { validateForm } from '../../platform/forms/form.js';
+import { formFields } from '../../platform/forms/form-page.js';
+import { BulkConfirmDto } from './dto/application-forms.dto.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { csrfToken } from '../../platform/http/sessions.js';
 import { megabytes } from '../../platform/i18n/megabytes.js';
@@ -12,8 +14,8 @@ import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
-import { VariantAccessService } from '../rollout/variant-access.service.js';
-import type { Applicant } from './applications.service.js';
+import { isFilingRefusal, isVariantClosed } from './applications.refusals.js';
+import { applicantOf, type Applicant, type Filer } from './applications.service.js';
 import {
   BulkFilingService,
   columnGuide,
@@ -55,6 +57,7 @@ const FILE_FIELD = 'csvFile';
 interface Open {
   service: ServiceDefinition;
   account: Account;
+  filer: Filer;
   applicant: Applicant;
 }
 
@@ -68,7 +71,6 @@ export class BulkFilingController {
   constructor(
     private readonly bulk: BulkFilingService,
     private readonly catalogue: CatalogueService,
-    private readonly access: VariantAccessService,
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
   ) {}
@@ -145,7 +147,7 @@ export class BulkFilingController {
   @Post('confirm')
   async confirm(
     @Param('slug') slug: string,
-    @Body() body: Record<string, unknown>,
+    @Body() body: unknown,
     @CurrentActingAs() actingAs: ActingAs,
     @Req() req: Request,
     @Res() res: Response,
@@ -153,7 +155,10 @@ export class BulkFilingController {
     const open = this.open(slug, actingAs, res);
     if (!open) return;
     const locale = res.locals.locale as Locale;
-    const batchId = text(body?.batch);
+    const form = (
+      await validateForm(BulkConfirmDto, body, formFields(BulkConfirmDto), locale, this.i18n)
+    ).value;
+    const batchId = form.batch;
     const batch = req.session.bulkBatch;
     const resultHref = `/services/${slug}/business/bulk/batches/${batchId}`;
     if (
@@ -169,18 +174,25 @@ export class BulkFilingController {
         return res.redirect(303, resultHref);
       return res.redirect(303, `/services/${slug}/business/bulk`);
     }
-    if (text(body?.declaration) !== 'agreed')
-      return this.renderCheck(req, res, open.service, batch, 422, [
-        { field: 'declaration', message: this.i18n.t(locale, 'bulk.check.declarationRequired') },
+    let result;
+    try {
+      result = await this.bulk.file(
+        open.filer,
+        open.service,
+        batch,
+        form.declaration,
+        requestOrigin(req, res),
+        locale,
+        this.i18n,
+      );
+    } catch (error) {
+      // Closed meanwhile: the start page says why.
+      if (isVariantClosed(error)) return res.redirect(303, `/services/${slug}/business`);
+      if (!isFilingRefusal(error, 'bulk-declaration-required')) throw error;
+      return this.renderCheck(req, res, open.service, batch, error.status, [
+        { field: error.field!, message: this.i18n.t(locale, error.spec.message) },
       ]);
-    const result = await this.bulk.file(
-      open.applicant,
-      open.service,
-      batch,
-      requestOrigin(req, res),
-      locale,
-      this.i18n,
-    );
+    }
     delete req.session.bulkBatch;
     if (!result.ok)
       return req.session.save(() =>
@@ -242,20 +254,16 @@ export class BulkFilingController {
       return undefined;
     }
     if (actingAs.audience !== 'business' || !actingAs.organization) throw new NotFoundException();
-    if (!options.whileClosed && !this.access.check(slug, 'business', actingAs).available) {
-      res.redirect(303, `/services/${slug}/business`);
-      return undefined;
-    }
-    return {
-      service,
-      account,
-      applicant: {
-        accountId: account.id,
-        audience: 'business',
-        organizationId: actingAs.organization.id,
-        channel: 'csv',
-      },
-    };
+    if (!options.whileClosed)
+      try {
+        this.bulk.assertOpen(actingAs, service);
+      } catch (error) {
+        if (!isVariantClosed(error)) throw error;
+        res.redirect(303, `/services/${slug}/business`);
+        return undefined;
+      }
+    const filer: Filer = { ...actingAs, accountId: account.id, channel: 'csv' };
+    return { service, account, filer, applicant: applicantOf(filer) };
   }
 
   private renderUpload(

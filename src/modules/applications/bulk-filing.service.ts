@@ -21,6 +21,8 @@ import type {
 } from '../catalogue/form-schema.js';
 import { FormService, type PrefillContext } from '../catalogue/form.service.js';
 import { prefillContext } from './prefill-context.js';
+import type { ActingAs } from '../accounts/acting-as.js';
+import { FILING_REFUSALS } from './applications.refusals.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { OrganizationService } from '../organizations/organization.service.js';
 import {
@@ -28,6 +30,7 @@ import {
   isUuid,
   type Applicant,
   type Application,
+  type Filer,
 } from './applications.service.js';
 import { answerLines, problemMessage } from './form-view.js';
 import type { Upload } from '../../platform/http/multipart.js';
@@ -143,6 +146,15 @@ export class BulkFilingService {
     private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Refuses unless the service's business variant is open to this SME now
+   * (FILING_REFUSALS, as ApplicationsService.assertOpen): the pages of bulk
+   * filing and the filing itself (`file`) are closed with the variant.
+   */
+  assertOpen(actingAs: ActingAs, service: ServiceDefinition): void {
+    this.applications.assertOpen(actingAs, service.slug, AUDIENCE);
+  }
+
   /** What empty columns are prefilled from: the person filing and their SME's record. */
   prefillContext(
     account: { id: string; displayName: string; email: string },
@@ -226,16 +238,21 @@ export class BulkFilingService {
   /**
    * Files a validated batch: checked once more against the rules (a date may
    * have passed since), then one application per row, created and submitted.
-   * Rows already filed under this batch are not filed again.
+   * Rows already filed under this batch are not filed again. Refused while the
+   * variant is closed to the SME, and without the declaration, made once for
+   * the whole batch ('bulk-declaration-required').
    */
   async file(
-    applicant: Applicant,
+    filer: Filer,
     service: ServiceDefinition,
     batch: { id: string; rows: ValidRow[] },
+    declaration: string | undefined,
     origin: RequestOrigin,
     locale: Locale,
     i18n: I18nService,
   ): Promise<FileResult> {
+    this.assertOpen(filer, service);
+    if (declaration !== 'agreed') throw FILING_REFUSALS.of('bulk-declaration-required');
     const stale = batch.rows.flatMap(({ row, answers }) =>
       this.forms.problems(service, AUDIENCE, answers).flatMap(({ problems }) =>
         problems.map((p) => ({
@@ -247,22 +264,23 @@ export class BulkFilingService {
     );
     if (stale.length > 0) return { ok: false, problems: stale };
 
-    const who: Applicant = { ...applicant, channel: 'csv' };
+    const who: Filer = { ...filer, channel: 'csv' };
     const filed: FiledApplication[] = [];
     let filedNow = 0;
     for (const { row, answers } of batch.rows) {
-      const { application } = await this.applications.startDraft(
+      const { application } = await this.applications.start(
         who,
         service.slug,
+        AUDIENCE,
         answers,
         origin,
-        idempotencyKey(batch.id, row),
+        { idempotencyKey: idempotencyKey(batch.id, row) },
       );
       if (application.status !== 'draft') {
         filed.push({ row, application });
         continue;
       }
-      const submitted = await this.applications.submit(who, application.id, origin);
+      const submitted = await this.applications.submitFiling(who, application.id, origin);
       if (!submitted.ok)
         throw new Error(`Bulk row ${row} of batch ${batch.id} not submitted: ${submitted.reason}`);
       if (!submitted.alreadySubmitted) filedNow++;
@@ -272,9 +290,9 @@ export class BulkFilingService {
       await this.dataSource.transaction((manager) =>
         this.audit.record(manager, {
           actor: { type: 'person', id: who.accountId },
-          actingAs: { audience: who.audience, organizationId: who.organizationId },
+          actingAs: { audience: who.audience, organizationId: who.organization?.id },
           action: 'applications.bulk_filed',
-          entity: { type: 'organization', id: who.organizationId },
+          entity: { type: 'organization', id: who.organization?.id },
           after: {
             batch: batch.id,
             service: service.slug,

@@ -29,9 +29,8 @@ import {
 import { feedbackInput } from './dto/feedback.dto.js';
 import { AssistedFeedbackService, type AssistedParty } from './assisted-feedback.service.js';
 import { FEEDBACK_KINDS, MAX_FEEDBACK_TEXT, SEVERITIES } from './feedback-options.js';
-import { choices, formatNumber, variantLabel } from './feedback-view.js';
-import { channelLabel } from './staff-feedback-view.js';
-import { ASSISTED_CHANNELS, FEEDBACK_ROLES, type AssistedChannel } from './triage-options.js';
+import { channelLabel, choices, formatNumber, variantLabel } from './feedback-view.js';
+import { ASSISTED_CHANNELS, FEEDBACK_ROLES, type AssistedChannel } from './feedback-options.js';
 
 const FORM_PAGE = { view: 'staff-feedback/new', titleKey: 'staffFeedback.assisted.title' };
 

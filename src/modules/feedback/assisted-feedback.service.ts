@@ -3,15 +3,15 @@ import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { AccountService } from '../accounts/account.service.js';
-import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { normalizeNeq } from '../organizations/dto/organization.dto.js';
 import { OrganizationService } from '../organizations/organization.service.js';
 import { RolloutReadModel, type CohortRef } from '../rollout/rollout.read-model.js';
 import type { FeedbackInput } from './dto/feedback.dto.js';
-import type { TriageActor } from './feedback-triage.service.js';
-import { isFeedbackRole, type AssistedChannel } from './triage-options.js';
+import { FeedbackService } from './feedback.service.js';
+import type { StaffActor } from '../staff/staff-roles.guard.js';
+import { isFeedbackRole, type AssistedChannel } from './feedback-options.js';
 
 /** Whom the feedback is from, as staff identified them. */
 export type AssistedParty =
@@ -40,20 +40,21 @@ export type AssistedResult =
  * have given it: the variant's stage now, the cohorts of the SME or of the
  * person as themselves, their audience; the channel and who recorded it say
  * how it came. An account holder then finds it in their "My feedback".
+ * FeedbackService stores it (the one writer of `feedback_item`).
  */
 @Injectable()
 export class AssistedFeedbackService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
     private readonly catalogue: CatalogueService,
     private readonly rollout: RolloutReadModel,
     private readonly accounts: AccountService,
     private readonly organizations: OrganizationService,
+    private readonly feedbackItems: FeedbackService,
   ) {}
 
   async record(
-    actor: TriageActor,
+    actor: StaffActor,
     input: AssistedInput,
     origin: RequestOrigin,
   ): Promise<AssistedResult> {
@@ -96,57 +97,50 @@ export class AssistedFeedbackService {
     const { feedback } = input;
 
     return this.dataSource.transaction(async (manager) => {
-      const [item] = await manager.query<{ id: string; reference: string }[]>(
-        `INSERT INTO feedback_item
-           (channel, service_slug, variant, stage, audience, organization_id, account_id,
-            recorded_by, cohorts, language, kind, severity, tried, happened, expected,
-            consent_to_contact, contact_name, contact_detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-         RETURNING id, reference`,
-        [
-          input.channel,
-          input.serviceSlug,
-          input.variant,
-          stage,
-          audience,
-          organizationId,
-          accountId,
-          actor.accountId,
-          cohorts.map((c) => c.slug),
-          input.language,
-          feedback.kind,
-          feedback.severity,
-          feedback.tried,
-          feedback.happened,
-          feedback.expected,
-          feedback.consentToContact,
-          contactName,
-          contactDetail,
-        ],
-      );
-      await this.audit.record(manager, {
-        actor: { type: 'staff', id: actor.accountId },
-        action: 'feedback.recorded',
-        entity: { type: 'feedback', id: item.id },
-        // The context and the choices; the texts (and a typed-in contact) stay in the item.
-        after: {
-          reference: item.reference,
+      const item = await this.feedbackItems.store(
+        manager,
+        {
           channel: input.channel,
           serviceSlug: input.serviceSlug,
           variant: input.variant,
           stage,
           audience,
-          cohorts: cohorts.map((c) => c.slug),
-          accountId,
           organizationId,
-          contactTypedIn: party.kind === 'contact',
+          accountId,
+          recordedBy: actor.accountId,
+          cohorts: cohorts.map((c) => c.slug),
+          language: input.language,
           kind: feedback.kind,
           severity: feedback.severity,
+          tried: feedback.tried,
+          happened: feedback.happened,
+          expected: feedback.expected,
           consentToContact: feedback.consentToContact,
+          contactName,
+          contactDetail,
         },
-        ip: origin.ip,
-        requestId: origin.requestId,
-      });
+        {
+          actor: { type: 'staff', id: actor.accountId },
+          action: 'feedback.recorded',
+          // The context and the choices; the texts (and a typed-in contact) stay in the item.
+          after: {
+            channel: input.channel,
+            serviceSlug: input.serviceSlug,
+            variant: input.variant,
+            stage,
+            audience,
+            cohorts: cohorts.map((c) => c.slug),
+            accountId,
+            organizationId,
+            contactTypedIn: party.kind === 'contact',
+            kind: feedback.kind,
+            severity: feedback.severity,
+            consentToContact: feedback.consentToContact,
+          },
+          ip: origin.ip,
+          requestId: origin.requestId,
+        },
+      );
       return { ok: true, id: item.id, reference: item.reference };
     });
   }

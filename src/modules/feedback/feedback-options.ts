@@ -1,3 +1,5 @@
+import type { StaffRole } from '../staff/staff-role.js';
+
 /**
  * The choices a piece of feedback and a satisfaction response are made of. The
  * migration's CHECK constraints list the same values; the catalogs label them
@@ -34,6 +36,12 @@ export type FeedbackStatus = (typeof FEEDBACK_STATUSES)[number];
 export const FEEDBACK_CHANNELS = ['web', 'phone', 'counter', 'email'] as const;
 export type FeedbackChannel = (typeof FEEDBACK_CHANNELS)[number];
 
+/** How feedback reaches the City other than through the portal's form. */
+export const ASSISTED_CHANNELS = FEEDBACK_CHANNELS.filter(
+  (c): c is Exclude<(typeof FEEDBACK_CHANNELS)[number], 'web'> => c !== 'web',
+);
+export type AssistedChannel = (typeof ASSISTED_CHANNELS)[number];
+
 /** Each of "what you were trying to do", "what happened" and "what you expected". */
 export const MAX_FEEDBACK_TEXT = 2000;
 
@@ -46,3 +54,21 @@ export type Help = (typeof HELP)[number];
 
 /** The survey's free text, as long as GOV.UK's. */
 export const MAX_SURVEY_COMMENT = 1200;
+
+/**
+ * Who works on feedback (docs/adr/0012-feedback-triage.md): the people who run
+ * the pilots, answer the public, and analyse what the pilots teach (issue 6
+ * has an analyst triage and reply). Feedback holds personal data, so this is
+ * the whole list; analysts still see no applications.
+ */
+export const FEEDBACK_ROLES = [
+  'admin',
+  'rollout-manager',
+  'clerk',
+  'analyst',
+] as const satisfies readonly StaffRole[];
+export type FeedbackRole = (typeof FEEDBACK_ROLES)[number];
+
+export function isFeedbackRole(role: unknown): role is FeedbackRole {
+  return typeof role === 'string' && (FEEDBACK_ROLES as readonly string[]).includes(role);
+}

@@ -2,7 +2,7 @@ import type { Audience } from '../../platform/flags/flag-context.js';
 import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
 import type { Stage } from '../rollout/stages.js';
 import type { FeedbackContext } from './feedback.service.js';
-import type { FeedbackStatus } from './feedback-options.js';
+import type { FeedbackChannel, FeedbackStatus } from './feedback-options.js';
 
 /** One row of a govuk summary list; `id` lets the page's script update the value. */
 export interface SummaryRow {
@@ -103,4 +103,9 @@ export function contextRows(
     },
   );
   return rows;
+}
+
+/** How an item reached the City (the portal's form, a phone call, the counter, an email). */
+export function channelLabel(channel: FeedbackChannel, locale: Locale, i18n: I18nService): string {
+  return i18n.t(locale, `staffFeedback.channel.${channel}`);
 }

@@ -13,50 +13,26 @@ import type { Request, Response } from 'express';
 import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { RateLimiter } from '../../platform/security/rate-limiter.js';
+import { Refusal } from '../../platform/errors/refusal.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
-import { formatDateTime } from '../../platform/i18n/city-time.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import type { UploadedRequest } from '../../platform/http/multipart.js';
 import { megabytes } from '../../platform/i18n/megabytes.js';
 import { attachmentDisposition } from '../../platform/http/content-disposition.js';
 import { sanitizeFilename } from '../applications/attachments.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
-import { CatalogueService } from '../catalogue/catalogue.service.js';
-import { OrganizationService } from '../organizations/organization.service.js';
 import { FEEDBACK_FIELDS, FeedbackDto, feedbackInput } from './dto/feedback.dto.js';
-import { FEEDBACK_KINDS, MAX_FEEDBACK_TEXT, SEVERITIES } from './feedback-options.js';
-import {
-  choices,
-  contextRows,
-  formatNumber,
-  STATUS_TAG,
-  stageLabel,
-  variantLabel,
-  viewportLabel,
-  type SummaryRow,
-} from './feedback-view.js';
 import {
   FeedbackService,
   type CheckedFile,
   type FeedbackAuthor,
   type FeedbackContext,
-  type FeedbackDetail,
-  type FeedbackSummary,
 } from './feedback.service.js';
+import { FeedbackPresenter, type FeedbackFormState } from './feedback.presenter.js';
 import { sitePath } from './return-path.js';
 
 const FORM_PAGE = { view: 'feedback/form', titleKey: 'feedback.form.title' };
-
-/** What the form shows again after a 422 or a 429: everything typed (a file must be chosen again). */
-interface FormState {
-  values: Record<string, string>;
-  errors?: FieldError[];
-  returnTo?: string;
-  /** The name of a valid file that was sent with a form that could not be accepted. */
-  droppedFile?: string;
-}
 
 /**
  * Structured feedback about a service variant: the form (its context shown
@@ -67,10 +43,8 @@ interface FormState {
 export class FeedbackController {
   constructor(
     private readonly feedback: FeedbackService,
-    private readonly catalogue: CatalogueService,
-    private readonly organizations: OrganizationService,
+    private readonly presenter: FeedbackPresenter,
     private readonly i18n: I18nService,
-    private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
   ) {}
 
@@ -128,40 +102,29 @@ export class FeedbackController {
       else errors.push(this.fileError(locale, checked.problem));
     }
     const { kind, severity, tried, happened, expected, consent } = form.value;
-    const state: FormState = {
+    const state: FeedbackFormState = {
       values: { kind, severity, tried, happened, expected, consent },
       returnTo,
       droppedFile: file?.filename,
     };
     if (errors.length > 0) return this.renderForm(req, res, 422, context, { ...state, errors });
 
-    // Only what would be stored counts: a person correcting the form is never held back.
-    const [byAccount, byIp] = await Promise.all([
-      this.limiter.take('feedback:account', author.accountId),
-      this.limiter.take('feedback:ip', req.ip ?? 'unknown'),
-    ]);
-    if (!byAccount.allowed || !byIp.allowed) {
-      const retry = Math.max(
-        byAccount.allowed ? 0 : byAccount.retryAfterSeconds,
-        byIp.allowed ? 0 : byIp.retryAfterSeconds,
-      );
-      res.setHeader('Retry-After', String(retry));
-      const message = this.i18n.t(locale, 'feedback.errors.tooMany', {
-        minutes: Math.max(1, Math.ceil(retry / 60)),
+    const sent = await this.feedback
+      .submit(author, context, feedbackInput(form.value), file, requestOrigin(req, res))
+      .catch((error: unknown) => {
+        if (!(error instanceof Refusal)) throw error;
+        return error;
       });
-      return this.renderForm(req, res, 429, context, {
+    // A refusal (too many sent): the form again, with everything typed.
+    if (sent instanceof Refusal) {
+      for (const [name, value] of Object.entries(sent.details.headers ?? {}))
+        res.setHeader(name, value);
+      const message = this.i18n.t(locale, sent.spec.message, sent.details.params);
+      return this.renderForm(req, res, sent.status, context, {
         ...state,
-        errors: [{ field: 'happened', message }],
+        errors: [{ field: sent.field ?? 'happened', message }],
       });
     }
-
-    const sent = await this.feedback.submit(
-      author,
-      context,
-      feedbackInput(form.value),
-      file,
-      requestOrigin(req, res),
-    );
     res.redirect(
       303,
       `/feedback/${sent.id}/sent${returnTo ? `?return=${encodeURIComponent(returnTo)}` : ''}`,
@@ -182,12 +145,7 @@ export class FeedbackController {
     const item = await this.feedback.findFor(author, id);
     if (!item) throw new NotFoundException();
     const locale = res.locals.locale as Locale;
-    res.render('feedback/sent', {
-      pageTitle: this.i18n.t(locale, 'feedback.sent.title'),
-      navActive: 'feedback',
-      item,
-      returnTo: sitePath(returnTo),
-    });
+    res.render('feedback/sent', this.presenter.sent(item, sitePath(returnTo), locale));
   }
 
   /** "My feedback": what the person sent, with where each item stands. */
@@ -197,15 +155,7 @@ export class FeedbackController {
     if (!author) return;
     const locale = res.locals.locale as Locale;
     const items = await this.feedback.listFor(author.accountId);
-    res.render('feedback/list', {
-      pageTitle: this.i18n.t(locale, 'feedback.list.title'),
-      navActive: 'feedback',
-      actingAs,
-      items: items.map((item) => ({
-        ...this.summaryView(item, locale),
-        href: `/feedback/${item.id}`,
-      })),
-    });
+    res.render('feedback/list', this.presenter.list(items, actingAs, locale));
   }
 
   @Get('feedback/:id')
@@ -220,32 +170,8 @@ export class FeedbackController {
     const item = await this.feedback.findFor(author, id);
     if (!item) throw new NotFoundException();
     const locale = res.locals.locale as Locale;
-    res.render('feedback/show', {
-      pageTitle: this.i18n.t(locale, 'feedback.show.title', { reference: item.reference }),
-      navActive: 'feedback',
-      backLink: '/feedback',
-      item,
-      summary: this.summaryView(item, locale),
-      sentRows: await this.sentRows(author, item, locale),
-      texts: [
-        { label: this.i18n.t(locale, 'feedback.form.tried'), value: item.tried },
-        { label: this.i18n.t(locale, 'feedback.form.happened'), value: item.happened },
-        { label: this.i18n.t(locale, 'feedback.form.expected'), value: item.expected },
-      ],
-      attachments: item.attachments.map((a) => ({
-        ...a,
-        href: `/feedback/${item.id}/files/${a.id}`,
-        size: `${formatNumber(Math.max(1, Math.round(a.size / 1024)), locale)} ${this.i18n.t(locale, 'feedback.show.kilobytes')}`,
-      })),
-      replies: item.replies.map((r) => ({
-        ...r,
-        at: formatDateTime(r.createdAt, locale),
-        // The City answers as an institution: the staff member's name stays with staff (ADR 0012).
-        by: this.i18n.t(locale, `feedback.show.replyBy.${r.authorRole}`, {
-          municipality: (res.locals.municipality as { name: string }).name,
-        }),
-      })),
-    });
+    const municipality = (res.locals.municipality as { name: string }).name;
+    res.render('feedback/show', await this.presenter.detail(author, item, municipality, locale));
   }
 
   /** A file one sent with one's feedback. */
@@ -296,110 +222,17 @@ export class FeedbackController {
     res: Response,
     status: number,
     context: FeedbackContext,
-    state: FormState,
+    state: FeedbackFormState,
   ) {
     const locale = res.locals.locale as Locale;
-    const t = (key: string) => this.i18n.t(locale, key);
-    const { values } = state;
-    renderForm(req, res, this.i18n, FORM_PAGE, status, {
-      navActive: 'services',
-      values,
-      errors: state.errors,
-      backLink: state.returnTo,
-      returnTo: state.returnTo,
-      droppedFile: state.droppedFile,
-      maxMegabytes: megabytes(this.config.UPLOAD_FEEDBACK_MAX_BYTES, locale),
-      context,
-      contextRows: contextRows(context, locale, this.i18n),
-      action: `/services/${context.serviceSlug}/${context.variant}/feedback`,
-      hidden: {
-        application: context.application?.reference ?? context.application?.id ?? '',
-        page: context.page ?? '',
-        return: state.returnTo ?? '',
-        viewport: context.viewport ?? '',
-      },
-      kinds: choices(
-        'kind',
-        FEEDBACK_KINDS,
-        values.kind ?? '',
-        (k) => t(`feedback.kind.${k}`),
-        (k) => t(`feedback.kindHint.${k}`),
-      ).map((choice) => ({ ...choice, revealsSeverity: choice.value === 'problem' })),
-      severities: choices(
-        'severity',
-        SEVERITIES,
-        values.severity ?? '',
-        (s) => t(`feedback.severity.${s}`),
-        (s) => t(`feedback.severityHint.${s}`),
-      ),
-      maxText: formatNumber(MAX_FEEDBACK_TEXT, locale),
-      maxTextValue: MAX_FEEDBACK_TEXT,
-      email: (res.locals.account as Account).email,
-    });
-  }
-
-  private summaryView(item: FeedbackSummary, locale: Locale) {
-    return {
-      reference: item.reference,
-      date: formatDateTime(item.createdAt, locale),
-      service: this.catalogue.find(item.serviceSlug)?.title[locale] ?? item.serviceSlug,
-      variant: variantLabel(item.variant, locale, this.i18n),
-      kind: this.i18n.t(locale, `feedback.kind.${item.kind}`),
-      severity: item.severity
-        ? this.i18n.t(locale, `feedback.severity.${item.severity}`)
-        : this.i18n.t(locale, 'feedback.list.noSeverity'),
-      status: this.i18n.t(locale, `feedback.status.${item.status}`),
-      statusTag: STATUS_TAG[item.status],
-    };
-  }
-
-  /** What was sent with the item, as the form showed it before sending. */
-  private async sentRows(
-    author: FeedbackAuthor,
-    item: FeedbackDetail,
-    locale: Locale,
-  ): Promise<SummaryRow[]> {
-    const t = (key: string, vars: Record<string, unknown> = {}) => this.i18n.t(locale, key, vars);
-    let audience = t('feedback.context.forYourself');
-    if (item.organizationId) {
-      const memberships = await this.organizations.membershipsOf(author.accountId);
-      const organization = memberships.find((m) => m.id === item.organizationId);
-      audience = organization
-        ? t('feedback.context.forOrganization', { organization: organization.legalName })
-        : t('feedback.context.forAnOrganization');
-    }
-    const rows: SummaryRow[] = [
-      { label: t('feedback.show.sentAt'), value: formatDateTime(item.createdAt, locale) },
-      { label: t('feedback.context.stage'), value: stageLabel(item.stage, locale, this.i18n) },
-      { label: t('feedback.context.page'), value: item.page ?? t('feedback.context.noPage') },
-    ];
-    if (item.applicationId)
-      rows.push({
-        label: t('feedback.context.application'),
-        value: item.application
-          ? (item.application.reference ?? t('feedback.show.draft'))
-          : t('feedback.show.applicationElsewhere'),
-      });
-    rows.push(
-      { label: t('feedback.context.audience'), value: audience },
-      {
-        label: t('feedback.context.cohorts'),
-        value: item.cohorts.length ? item.cohorts.join(', ') : t('feedback.context.noCohorts'),
-      },
-      { label: t('feedback.context.language'), value: t(`feedback.language.${item.language}`) },
-      {
-        label: t('feedback.context.browser'),
-        value: item.userAgent ?? t('feedback.context.notKnown'),
-      },
-      {
-        label: t('feedback.context.viewport'),
-        value: viewportLabel(item.viewport, locale, this.i18n),
-      },
-      {
-        label: t('feedback.show.contact'),
-        value: t(item.consentToContact ? 'feedback.show.contactYes' : 'feedback.show.contactNo'),
-      },
+    const email = (res.locals.account as Account).email;
+    renderForm(
+      req,
+      res,
+      this.i18n,
+      FORM_PAGE,
+      status,
+      this.presenter.form(context, state, email, locale),
     );
-    return rows;
   }
 }

@@ -3,44 +3,35 @@ import { AccountsModule } from '../accounts/accounts.module.js';
 import { ApplicationsModule } from '../applications/applications.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
-import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
-import { AcceptanceController } from './acceptance.controller.js';
-import { AcceptanceReadModel } from './acceptance.read-model.js';
-import { AcceptanceService } from './acceptance.service.js';
 import { AssistedFeedbackController } from './assisted-feedback.controller.js';
 import { AssistedFeedbackService } from './assisted-feedback.service.js';
-import { FaqReadModel } from './faq.read-model.js';
-import { FaqService } from './faq.service.js';
-import { FeedbackInboxReadModel } from './feedback-inbox.read-model.js';
-import { FeedbackTriageService } from './feedback-triage.service.js';
 import { FeedbackController } from './feedback.controller.js';
+import { FeedbackPresenter } from './feedback.presenter.js';
 import { FeedbackService } from './feedback.service.js';
 import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
-import { SatisfactionController } from './satisfaction.controller.js';
-import { SatisfactionService } from './satisfaction.service.js';
-import { StaffAcceptanceController } from './staff-acceptance.controller.js';
-import { StaffFaqController } from './staff-faq.controller.js';
-import { StaffFeedbackController } from './staff-feedback.controller.js';
-import { StaffFeedbackPresenter } from './staff-feedback.presenter.js';
-import { SuperUsersReadModel } from './super-users.read-model.js';
 
 /**
- * Structured feedback (issue 6): the people's side (the form every trial page
- * and confirmation links to, "My feedback", the survey after a submission, the
- * pilot testers' acceptance checklist) and the staff's (the inbox, triage,
- * replies, feedback recorded for someone, super-users, acceptance criteria, the
- * public FAQ of each service).
+ * Structured feedback (issue 6), the people's side: the form every trial page
+ * and confirmation links to, "My feedback", the phase banner's link, and the
+ * feedback staff record for someone who called, came to the counter or wrote.
+ *
+ * FeedbackService is the one writer of `feedback_item`: the acceptance
+ * checklist files its failures through it. The staff's inbox is the triage
+ * module, the survey the satisfaction module, the FAQ the faq module.
+ *
+ * Imported before TriageModule (AppModule, and AcceptanceModule through the
+ * catalogue's pages): AssistedFeedbackController's `staff/feedback/new` must be
+ * registered before StaffFeedbackController's `staff/feedback/:id`.
  */
 @Module({
   imports: [
     AuditModule,
-    NotificationsModule,
     CatalogueModule,
     RolloutModule,
     ApplicationsModule,
@@ -48,32 +39,10 @@ import { SuperUsersReadModel } from './super-users.read-model.js';
     AccountsModule,
     StaffModule,
   ],
-  // AssistedFeedbackController first: StaffFeedbackController's `staff/feedback/:id` would take `new`.
-  controllers: [
-    FeedbackController,
-    SatisfactionController,
-    AcceptanceController,
-    StaffAcceptanceController,
-    StaffFaqController,
-    AssistedFeedbackController,
-    StaffFeedbackController,
-  ],
-  providers: [
-    FeedbackService,
-    SatisfactionService,
-    PhaseBannerMiddleware,
-    AcceptanceService,
-    AcceptanceReadModel,
-    FaqService,
-    FaqReadModel,
-    FeedbackInboxReadModel,
-    FeedbackTriageService,
-    AssistedFeedbackService,
-    SuperUsersReadModel,
-    StaffFeedbackPresenter,
-  ],
-  // The start pages (CatalogueWebModule) show the FAQ and the pilot checklist's link.
-  exports: [AcceptanceService, FaqReadModel],
+  controllers: [FeedbackController, AssistedFeedbackController],
+  providers: [FeedbackService, AssistedFeedbackService, FeedbackPresenter, PhaseBannerMiddleware],
+  // The acceptance checklist files a failing result as a feedback item through FeedbackService.
+  exports: [FeedbackService],
 })
 export class FeedbackModule implements NestModule {
   constructor(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import type { ActingAs } from '../accounts/acting-as.js';
@@ -10,14 +10,21 @@ import { sanitizeFilename } from '../applications/attachments.service.js';
 import { sniffContentType, type AttachmentType } from '../applications/file-type.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import type { Upload } from '../../platform/http/multipart.js';
-import { AuditService } from '../audit/audit.service.js';
+import { RateLimiter } from '../../platform/security/rate-limiter.js';
+import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { Localized } from '../catalogue/service-definition.js';
 import { RolloutReadModel, type CohortRef } from '../rollout/rollout.read-model.js';
 import type { Stage } from '../rollout/stages.js';
 import type { FeedbackInput } from './dto/feedback.dto.js';
-import type { FeedbackKind, FeedbackStatus, Severity } from './feedback-options.js';
+import type {
+  FeedbackChannel,
+  FeedbackKind,
+  FeedbackStatus,
+  Severity,
+} from './feedback-options.js';
+import { FEEDBACK_REFUSALS } from './feedback.refusals.js';
 import { sitePath, viewportOf } from './return-path.js';
 
 /** The signed-in person sending feedback, as they are acting. */
@@ -105,6 +112,47 @@ export interface StoredFeedbackFile {
   content: Buffer;
 }
 
+/**
+ * A feedback item to store, however it came: the portal's form, staff typing
+ * it in for someone, or a failing acceptance result. What is left out is
+ * stored empty (null, no consent to contact).
+ */
+export interface NewFeedbackItem {
+  channel: FeedbackChannel;
+  serviceSlug: string;
+  variant: Audience;
+  stage: Stage;
+  page?: string | null;
+  audience: Audience;
+  organizationId: string | null;
+  accountId: string | null;
+  /** The staff member who typed it in for someone. */
+  recordedBy?: string | null;
+  cohorts: string[];
+  language: Locale;
+  userAgent?: string | null;
+  viewport?: string | null;
+  applicationId?: string | null;
+  kind: FeedbackKind;
+  severity: Severity | null;
+  tried: string;
+  happened: string;
+  expected: string;
+  consentToContact?: boolean;
+  contactName?: string | null;
+  contactDetail?: string | null;
+  /** The failing acceptance result it reports. */
+  acceptanceResultId?: string | null;
+}
+
+/**
+ * The audit event of a stored or changed item, without its entity and its
+ * reference, which the writer adds (the reference first in `after`).
+ */
+export type FeedbackItemEvent = Omit<AuditEventInput, 'entity' | 'before' | 'after'> & {
+  after: Record<string, unknown>;
+};
+
 const MAX_USER_AGENT = 512;
 
 const SUMMARY_COLUMNS = `
@@ -128,6 +176,7 @@ export class FeedbackService {
     private readonly rollout: RolloutReadModel,
     private readonly applications: ApplicationsService,
     private readonly config: AppConfig,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** The context of feedback about a service variant, or undefined if there is no such variant. */
@@ -189,7 +238,11 @@ export class FeedbackService {
     };
   }
 
-  /** Stores the item, its file and its audit event in one transaction. */
+  /**
+   * Stores the item, its file and its audit event in one transaction, within
+   * the rate limits of the author and of their address (`feedback:account`,
+   * `feedback:ip`): past either, refuses with `too-many` (429, Retry-After).
+   */
   async submit(
     author: FeedbackAuthor,
     context: FeedbackContext,
@@ -197,35 +250,30 @@ export class FeedbackService {
     file: CheckedFile | undefined,
     origin: RequestOrigin,
   ): Promise<{ id: string; reference: string }> {
+    // Only what would be stored counts: a person correcting the form is never held back.
+    await this.withinLimits(author.accountId, origin);
     return this.dataSource.transaction(async (manager) => {
-      const [item] = await manager.query<{ id: string; reference: string }[]>(
-        `INSERT INTO feedback_item
-           (channel, service_slug, variant, stage, page, audience, organization_id, account_id,
-            cohorts, language, user_agent, viewport, application_id, kind, severity, tried,
-            happened, expected, consent_to_contact)
-         VALUES ('web', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-         RETURNING id, reference`,
-        [
-          context.serviceSlug,
-          context.variant,
-          context.stage,
-          context.page,
-          context.audience,
-          context.organization?.id ?? null,
-          author.accountId,
-          context.cohorts.map((c) => c.slug),
-          context.language,
-          context.userAgent,
-          context.viewport,
-          context.application?.id ?? null,
-          input.kind,
-          input.severity,
-          input.tried,
-          input.happened,
-          input.expected,
-          input.consentToContact,
-        ],
-      );
+      const item = await this.insert(manager, {
+        channel: 'web',
+        serviceSlug: context.serviceSlug,
+        variant: context.variant,
+        stage: context.stage,
+        page: context.page,
+        audience: context.audience,
+        organizationId: context.organization?.id ?? null,
+        accountId: author.accountId,
+        cohorts: context.cohorts.map((c) => c.slug),
+        language: context.language,
+        userAgent: context.userAgent,
+        viewport: context.viewport,
+        applicationId: context.application?.id ?? null,
+        kind: input.kind,
+        severity: input.severity,
+        tried: input.tried,
+        happened: input.happened,
+        expected: input.expected,
+        consentToContact: input.consentToContact,
+      });
       let attachment: Record<string, unknown> | undefined;
       if (file) {
         const [stored] = await manager.query<{ id: string }[]>(
@@ -274,6 +322,127 @@ export class FeedbackService {
         requestId: origin.requestId,
       });
       return item;
+    });
+  }
+
+  /**
+   * Stores an item and its audit event (`event`, to which the item and its
+   * reference are added) in the caller's transaction. With `submit`, the one
+   * way a feedback item comes to be: staff recording feedback for someone and
+   * the acceptance checklist call it with their `EntityManager`.
+   */
+  async store(
+    manager: EntityManager,
+    item: NewFeedbackItem,
+    event: FeedbackItemEvent,
+  ): Promise<{ id: string; reference: string }> {
+    const stored = await this.insert(manager, item);
+    await this.audit.record(manager, {
+      ...event,
+      entity: { type: 'feedback', id: stored.id },
+      after: { reference: stored.reference, ...event.after },
+    });
+    return stored;
+  }
+
+  /**
+   * The item of a failing acceptance result, in the caller's transaction:
+   * stored the first time (`events.stored`), its texts and context brought up
+   * to date afterwards (`events.updated`). True when stored.
+   */
+  async storeAcceptanceFailure(
+    manager: EntityManager,
+    item: NewFeedbackItem & { acceptanceResultId: string },
+    events: { stored: FeedbackItemEvent; updated: FeedbackItemEvent },
+  ): Promise<boolean> {
+    const [existing] = await manager.query<{ id: string; reference: string }[]>(
+      `SELECT feedback_item.id, feedback_item.reference FROM feedback_item
+        WHERE feedback_item.acceptance_result_id = $1 FOR UPDATE`,
+      [item.acceptanceResultId],
+    );
+    if (!existing) {
+      await this.store(manager, item, events.stored);
+      return true;
+    }
+    await manager.query(
+      `UPDATE feedback_item
+          SET happened = $2, tried = $3, expected = $4, stage = $5, cohorts = $6, language = $7
+        WHERE feedback_item.id = $1`,
+      [
+        existing.id,
+        item.happened,
+        item.tried,
+        item.expected,
+        item.stage,
+        item.cohorts,
+        item.language,
+      ],
+    );
+    await this.audit.record(manager, {
+      ...events.updated,
+      entity: { type: 'feedback', id: existing.id },
+      after: { reference: existing.reference, ...events.updated.after },
+    });
+    return false;
+  }
+
+  /** The one INSERT INTO feedback_item. */
+  private async insert(
+    manager: EntityManager,
+    item: NewFeedbackItem,
+  ): Promise<{ id: string; reference: string }> {
+    const [stored] = await manager.query<{ id: string; reference: string }[]>(
+      `INSERT INTO feedback_item
+         (channel, service_slug, variant, stage, page, audience, organization_id, account_id,
+          recorded_by, cohorts, language, user_agent, viewport, application_id, kind, severity,
+          tried, happened, expected, consent_to_contact, contact_name, contact_detail,
+          acceptance_result_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+               $19, $20, $21, $22, $23)
+       RETURNING id, reference`,
+      [
+        item.channel,
+        item.serviceSlug,
+        item.variant,
+        item.stage,
+        item.page ?? null,
+        item.audience,
+        item.organizationId,
+        item.accountId,
+        item.recordedBy ?? null,
+        item.cohorts,
+        item.language,
+        item.userAgent ?? null,
+        item.viewport ?? null,
+        item.applicationId ?? null,
+        item.kind,
+        item.severity,
+        item.tried,
+        item.happened,
+        item.expected,
+        item.consentToContact ?? false,
+        item.contactName ?? null,
+        item.contactDetail ?? null,
+        item.acceptanceResultId ?? null,
+      ],
+    );
+    return stored;
+  }
+
+  /** One hit on each of the author's and the address's limits; past either, the refusal. */
+  private async withinLimits(accountId: string, origin: RequestOrigin): Promise<void> {
+    const [byAccount, byIp] = await Promise.all([
+      this.limiter.take('feedback:account', accountId),
+      this.limiter.take('feedback:ip', origin.ip ?? 'unknown'),
+    ]);
+    if (byAccount.allowed && byIp.allowed) return;
+    const retry = Math.max(
+      byAccount.allowed ? 0 : byAccount.retryAfterSeconds,
+      byIp.allowed ? 0 : byIp.retryAfterSeconds,
+    );
+    throw FEEDBACK_REFUSALS.of('too-many', {
+      params: { minutes: Math.max(1, Math.ceil(retry / 60)) },
+      headers: { 'Retry-After': String(retry) },
     });
   }
 

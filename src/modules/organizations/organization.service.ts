@@ -8,6 +8,9 @@ import { OutboxService } from '../notifications/outbox.service.js';
 import type { Role } from './dto/invitation.dto.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
 import { maskEmail } from '../../platform/privacy/mask-email.js';
+import { RateLimiter } from '../../platform/security/rate-limiter.js';
+import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
+import { INVITATION_REFUSALS, ORGANIZATION_REFUSALS } from './organizations.refusals.js';
 
 export interface OrganizationInput {
   legalName: string;
@@ -77,10 +80,6 @@ export interface OrganizationView {
   invitations: PendingInvitation[];
 }
 
-/** Why a change to an SME was refused; the controller maps each to a status in one place. */
-export type OrganizationProblem = 'not-found' | 'forbidden' | 'last-owner' | 'already-member';
-export type Outcome<T = object> = ({ ok: true } & T) | { ok: false; problem: OrganizationProblem };
-
 /**
  * What opening or accepting an invitation link gives: the SME and role it is
  * for; or a refusal because the signed-in account is not the address it was
@@ -91,6 +90,25 @@ export type InvitationAnswer =
   | { state: 'open'; organizationId: string; legalName: string; role: Role }
   | { state: 'not-addressee'; legalName: string; invitedTo: string }
   | { state: 'gone' };
+
+/** An invitation that can be used. */
+export type OpenInvitation = Extract<InvitationAnswer, { state: 'open' }>;
+
+/** The open invitation, or the refusal to throw (its params name the SME and the masked address). */
+export function openOrRefuse(answer: InvitationAnswer): OpenInvitation {
+  switch (answer.state) {
+    case 'open':
+      return answer;
+    case 'not-addressee':
+      throw INVITATION_REFUSALS.of('not-addressee', {
+        params: { organization: answer.legalName, email: answer.invitedTo },
+      });
+    case 'gone':
+      throw INVITATION_REFUSALS.of('gone');
+    default:
+      return assertUnreachable(answer);
+  }
+}
 
 export const INVITATION_TTL_DAYS = 7;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -142,6 +160,8 @@ const toOrganization = (row: OrganizationRow): Organization => ({
  * and remove members, and an SME always keeps at least one owner. Nothing about
  * an SME is shown to someone who is not one of its members. Every change writes
  * its audit event (and its email, through the outbox) in the same transaction.
+ * Changes to the members are refused with ORGANIZATION_REFUSALS (thrown): the
+ * service checks, itself, that the actor is one of the SME's owners.
  */
 @Injectable()
 export class OrganizationService {
@@ -150,6 +170,7 @@ export class OrganizationService {
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /**
@@ -336,7 +357,9 @@ export class OrganizationService {
    * An owner invites someone by email: a random single-use token (only its
    * SHA-256 stored) valid 7 days, emailed through the outbox in the invitee's
    * language when they have an account (else in `locale`). A new invitation to
-   * the same address replaces a pending one.
+   * the same address replaces a pending one. Owners only; each invitation sent
+   * on the City's behalf counts against rule invite:account (its counter kept
+   * even when the invitation is then refused).
    */
   async invite(
     actorId: string,
@@ -344,10 +367,17 @@ export class OrganizationService {
     input: { email: string; role: Role },
     locale: Locale,
     origin: RequestOrigin,
-  ): Promise<Outcome> {
-    return this.dataSource.transaction(async (manager) => {
-      const access = await this.lockAsOwner(manager, actorId, organizationId);
-      if (!access.ok) return access;
+  ): Promise<void> {
+    // Owners only, before a hit is counted; checked again under the lock below.
+    await this.assertOwner(actorId, organizationId);
+    const limit = await this.limiter.take('invite:account', actorId);
+    if (!limit.allowed)
+      throw ORGANIZATION_REFUSALS.of('too-many', {
+        params: { minutes: Math.max(1, Math.ceil(limit.retryAfterSeconds / 60)) },
+        headers: { 'Retry-After': String(limit.retryAfterSeconds) },
+      });
+    await this.dataSource.transaction(async (manager) => {
+      await this.lockAsOwner(manager, actorId, organizationId);
       const email = input.email.trim();
       const existing = await manager.query(
         `SELECT a.preferred_locale, m.role
@@ -356,7 +386,7 @@ export class OrganizationService {
          WHERE lower(a.email) = lower($1) AND a.closed_at IS NULL`,
         [email, organizationId],
       );
-      if (existing[0]?.role) return { ok: false, problem: 'already-member' } as const;
+      if (existing[0]?.role) throw ORGANIZATION_REFUSALS.of('already-member');
       await manager.query(
         `UPDATE organization_invitation SET expires_at = now()
          WHERE organization_id = $1 AND lower(email) = lower($2)
@@ -393,7 +423,6 @@ export class OrganizationService {
         after: { email, role: input.role, expiresAt: invitation.expires_at },
         ...origin,
       });
-      return { ok: true } as const;
     });
   }
 
@@ -530,15 +559,14 @@ export class OrganizationService {
     memberId: string,
     role: Role,
     origin: RequestOrigin,
-  ): Promise<Outcome> {
-    return this.dataSource.transaction(async (manager) => {
-      const access = await this.lockAsOwner(manager, actorId, organizationId);
-      if (!access.ok) return access;
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await this.lockAsOwner(manager, actorId, organizationId);
       const current = await this.memberRole(manager, organizationId, memberId);
-      if (!current) return { ok: false, problem: 'not-found' } as const;
-      if (current === role) return { ok: true } as const;
+      if (!current) throw ORGANIZATION_REFUSALS.of('not-found');
+      if (current === role) return;
       if (current === 'owner' && (await this.ownerCount(manager, organizationId)) <= 1)
-        return { ok: false, problem: 'last-owner' } as const;
+        throw ORGANIZATION_REFUSALS.of('last-owner');
       await manager.query(
         `UPDATE organization_membership SET role = $3 WHERE organization_id = $1 AND account_id = $2`,
         [organizationId, memberId, role],
@@ -551,7 +579,6 @@ export class OrganizationService {
         after: { accountId: memberId, role },
         ...origin,
       });
-      return { ok: true } as const;
     });
   }
 
@@ -561,14 +588,13 @@ export class OrganizationService {
     organizationId: string,
     memberId: string,
     origin: RequestOrigin,
-  ): Promise<Outcome> {
-    return this.dataSource.transaction(async (manager) => {
-      const access = await this.lockAsOwner(manager, actorId, organizationId);
-      if (!access.ok) return access;
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await this.lockAsOwner(manager, actorId, organizationId);
       const current = await this.memberRole(manager, organizationId, memberId);
-      if (!current) return { ok: false, problem: 'not-found' } as const;
+      if (!current) throw ORGANIZATION_REFUSALS.of('not-found');
       if (current === 'owner' && (await this.ownerCount(manager, organizationId)) <= 1)
-        return { ok: false, problem: 'last-owner' } as const;
+        throw ORGANIZATION_REFUSALS.of('last-owner');
       await manager.query(
         `DELETE FROM organization_membership WHERE organization_id = $1 AND account_id = $2`,
         [organizationId, memberId],
@@ -580,7 +606,6 @@ export class OrganizationService {
         before: { accountId: memberId, role: current },
         ...origin,
       });
-      return { ok: true } as const;
     });
   }
 
@@ -593,16 +618,19 @@ export class OrganizationService {
     manager: EntityManager,
     actorId: string,
     organizationId: string,
-  ): Promise<Outcome> {
-    if (!UUID.test(organizationId)) return { ok: false, problem: 'not-found' };
+  ): Promise<void> {
+    if (!UUID.test(organizationId)) throw ORGANIZATION_REFUSALS.of('not-found');
     const locked = await manager.query(`SELECT id FROM organization WHERE id = $1 FOR UPDATE`, [
       organizationId,
     ]);
     const role =
       locked.length > 0 ? await this.memberRole(manager, organizationId, actorId) : undefined;
-    if (!role) return { ok: false, problem: 'not-found' };
-    if (role !== 'owner') return { ok: false, problem: 'forbidden' };
-    return { ok: true };
+    assertOwnerRole(role);
+  }
+
+  /** Refuses anyone but one of the SME's owners: not a member → not-found, a member → forbidden. */
+  async assertOwner(actorId: string, organizationId: string): Promise<void> {
+    assertOwnerRole(await this.roleOf(actorId, organizationId));
   }
 
   private async memberRole(
@@ -625,4 +653,9 @@ export class OrganizationService {
     );
     return row.n as number;
   }
+}
+
+function assertOwnerRole(role: Role | undefined): void {
+  if (!role) throw ORGANIZATION_REFUSALS.of('not-found');
+  if (role !== 'owner') throw ORGANIZATION_REFUSALS.of('forbidden');
 }

@@ -2,6 +2,13 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { InvitationsController } from './invitations.controller.js';
+import {
+  InvitationFormPage,
+  InvitationRefusedPage,
+  MembersFormPage,
+  NewOrganizationPage,
+} from './organization.pages.js';
+import { OrganizationPresenter } from './organization.presenter.js';
 import { OrganizationService } from './organization.service.js';
 import { OrganizationsController } from './organizations.controller.js';
 
@@ -9,7 +16,14 @@ import { OrganizationsController } from './organizations.controller.js';
 @Module({
   imports: [AuditModule, NotificationsModule],
   controllers: [OrganizationsController, InvitationsController],
-  providers: [OrganizationService],
-  exports: [OrganizationService],
+  providers: [
+    OrganizationService,
+    OrganizationPresenter,
+    InvitationFormPage,
+    MembersFormPage,
+    InvitationRefusedPage,
+    NewOrganizationPage,
+  ],
+  exports: [OrganizationService, OrganizationPresenter],
 })
 export class OrganizationsModule {}

@@ -9,6 +9,8 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
 import { OwnershipController } from './ownership.controller.js';
+import { EvidencePage, ReviewRequestPage, StaffOrganizationPage } from './ownership.pages.js';
+import { OwnershipPresenter } from './ownership.presenter.js';
 import { OwnershipReadModel } from './ownership.read-model.js';
 import { OwnershipService } from './ownership.service.js';
 import { StaffOwnershipController } from './staff-ownership.controller.js';
@@ -29,7 +31,14 @@ import { StaffOwnershipController } from './staff-ownership.controller.js';
     StaffModule,
   ],
   controllers: [OwnershipController, StaffOwnershipController],
-  providers: [OwnershipService, OwnershipReadModel],
+  providers: [
+    OwnershipService,
+    OwnershipReadModel,
+    OwnershipPresenter,
+    ReviewRequestPage,
+    EvidencePage,
+    StaffOrganizationPage,
+  ],
 })
 export class OwnershipModule implements NestModule {
   constructor(

@@ -97,6 +97,9 @@ export class OwnershipService {
     origin: RequestOrigin,
   ): Promise<OwnershipResult> {
     if (!UUID.test(organizationId)) return { ok: false, problem: 'not-found' };
+    // Owners only, before a hit is counted; checked again under the lock below.
+    const access = await this.ownerAccess(accountId, organizationId);
+    if (!access.ok) return access;
     const limited = await this.limit(accountId);
     if (limited) return limited;
     const evidence = await this.checkEvidence(input.upload);
@@ -345,9 +348,21 @@ export class OwnershipService {
   }
 
   /**
-   * Refuses a person's evidence beyond the `ownership-evidence:account` rate
-   * limit (10 files an hour by default, counted across instances).
+   * Whether the person may send evidence for the SME (and see its
+   * verification page): not a member → not-found, a member → forbidden (ADR 0006).
    */
+  async ownerAccess(
+    accountId: string,
+    organizationId: string,
+  ): Promise<{ ok: true } | { ok: false; problem: 'not-found' | 'forbidden' }> {
+    if (!UUID.test(organizationId)) return { ok: false, problem: 'not-found' };
+    const role = await roleIn(this.dataSource.manager, organizationId, accountId);
+    if (!role) return { ok: false, problem: 'not-found' };
+    if (role !== 'owner') return { ok: false, problem: 'forbidden' };
+    return { ok: true };
+  }
+
+  /** Refuses a person's evidence beyond rule ownership-evidence:account (counted across instances). */
   private async limit(
     accountId: string,
   ): Promise<{ ok: false; problem: 'too-many'; retryAfterSeconds: number } | undefined> {

@@ -3,8 +3,8 @@ import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
-import { AcceptanceService } from '../feedback/acceptance.service.js';
-import { FaqReadModel, type PublicFaqEntry } from '../feedback/faq.read-model.js';
+import { AcceptanceService } from '../acceptance/acceptance.service.js';
+import { FaqReadModel, type PublicFaqEntry } from '../faq/faq.read-model.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { VariantAccessService, type UnavailableReason } from '../rollout/variant-access.service.js';
 

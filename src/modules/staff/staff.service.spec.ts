@@ -66,7 +66,7 @@ describe('StaffService and StaffAuditService (against PostgreSQL)', () => {
     expect(refused).toBeInstanceOf(Refusal);
     expect((refused as Refusal).code).toBe('already-staff');
     expect((refused as Refusal).status).toBe(422);
-    expect((refused as Refusal).details.params).toEqual({ role: { key: 'staff.roles.analyst' } });
+    expect((refused as Refusal).details.paramKeys).toEqual({ role: 'staff.roles.analyst' });
     expect(await staff.roleOf(person.id)).toBe('analyst');
   });
 

@@ -87,7 +87,7 @@ export class StaffService {
     );
     if (!result.ok)
       throw STAFF_REFUSALS.of('already-staff', {
-        params: { role: { key: `staff.roles.${result.role}` } },
+        paramKeys: { role: `staff.roles.${result.role}` },
       });
     if (result.accountCreated) await this.accounts.sendResetLink(origin, person.email);
     return {

@@ -30,14 +30,9 @@ export interface RefusalSpec {
 /** Everything one module may refuse, each code with its status and message. */
 export type RefusalTable<Code extends string> = { readonly [C in Code]: RefusalSpec };
 
-/** A placeholder's value that is itself text of the catalog (a role's name, say), translated with the message. */
-export interface CatalogText {
-  key: string;
-}
-
 export interface RefusalDetails {
   /** Values for the message's placeholders. */
-  params?: Record<string, string | number | CatalogText>;
+  params?: Record<string, string | number>;
   /**
    * Placeholders whose values are catalog keys, translated in the reader's
    * language (a status's label, for example).
@@ -82,15 +77,11 @@ export class Refusal<Code extends string = string> extends Error {
 
   /** The message in `locale`, its placeholders filled (`params`, and `paramKeys` translated). */
   translated(i18n: I18nService, locale: Locale): string {
-    const params = Object.entries(this.details.params ?? {}).map(
-      ([name, value]) =>
-        [name, typeof value === 'object' ? i18n.t(locale, value.key) : value] as const,
-    );
     const labels = Object.entries(this.details.paramKeys ?? {}).map(
       ([name, key]) => [name, i18n.t(locale, key)] as const,
     );
     return i18n.t(locale, this.spec.message, {
-      ...Object.fromEntries(params),
+      ...this.details.params,
       ...Object.fromEntries(labels),
     });
   }

@@ -35,7 +35,17 @@ export interface FormState {
  * parameters.
  */
 export interface FormPageRenderer {
-  render(req: Request, res: Response, status: number, form: FormState): Promise<void> | void;
+  /**
+   * `refusal`: the refusal being shown, if any, for a page whose message or
+   * look depends on the refusal's code (or on data it reads again).
+   */
+  render(
+    req: Request,
+    res: Response,
+    status: number,
+    form: FormState,
+    refusal?: Refusal,
+  ): Promise<void> | void;
 }
 
 export interface FormPageRef {
@@ -91,6 +101,15 @@ const typedValues = new WeakMap<Request, Record<string, string>>();
 
 export function formValuesOf(req: Request): Record<string, string> {
   return typedValues.get(req) ?? {};
+}
+
+/**
+ * Records what a form held, for a handler that reads its body without
+ * `@FormBody` (e.g. fields named after a record, `reason-<id>`): a refusal
+ * thrown afterwards shows these values again.
+ */
+export function rememberFormValues(req: Request, values: Record<string, string>): void {
+  typedValues.set(req, values);
 }
 
 /** The DTO's fields in the order they are declared (the order the form shows them). */

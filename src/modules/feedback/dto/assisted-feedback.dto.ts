@@ -3,7 +3,7 @@ import { IsEmail, IsIn, IsNotEmpty, MaxLength, ValidateIf } from 'class-validato
 import { AUDIENCES } from '../../../platform/flags/flag-context.js';
 import { LOCALES } from '../../../platform/i18n/i18n.service.js';
 import { normalizeNeq, Satisfies, trim } from '../../organizations/dto/organization.dto.js';
-import { ASSISTED_CHANNELS } from '../triage-options.js';
+import { ASSISTED_CHANNELS } from '../feedback-options.js';
 import { FeedbackDto } from './feedback.dto.js';
 
 /** Whom staff record feedback for: an account holder, an SME, or someone they only have a name for. */

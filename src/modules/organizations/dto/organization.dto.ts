@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, isEmail, MaxLength, ValidateBy } from 'class-validator';
 import { NAICS_CODES } from '../naics-sectors.js';
+import type { OrganizationInput } from '../organization.service.js';
 
 /**
  * Single-line text: control characters (which PostgreSQL text cannot always hold,
@@ -130,3 +131,19 @@ export const ORGANIZATION_FIELDS = [
   'contactEmail',
   'contactPhone',
 ] as const;
+
+/** A valid registration form as the SME to register, each value in its one written form. */
+export function organizationInput(dto: OrganizationDto): OrganizationInput {
+  return {
+    legalName: dto.legalName,
+    neq: normalizeNeq(dto.neq)!,
+    streetAddress: dto.streetAddress,
+    city: dto.city,
+    postalCode: normalizePostalCode(dto.postalCode)!,
+    employeeCount: parseEmployeeCount(dto.employeeCount)!,
+    naicsCode: dto.naicsCode,
+    contactName: dto.contactName,
+    contactEmail: dto.contactEmail,
+    contactPhone: normalizePhone(dto.contactPhone)!,
+  };
+}

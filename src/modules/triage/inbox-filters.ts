@@ -11,7 +11,7 @@ import {
   type FeedbackKind,
   type FeedbackStatus,
   type Severity,
-} from './feedback-options.js';
+} from '../feedback/feedback-options.js';
 import type { AssigneeFilter, InboxFilters } from './feedback-inbox.read-model.js';
 import { MAX_TAG_LENGTH, normalizeTag, TAG } from './triage-options.js';
 

@@ -15,12 +15,12 @@ import {
   SatisfactionDto,
   satisfactionInput,
 } from './dto/satisfaction.dto.js';
-import { HELP, MAX_SURVEY_COMMENT, SCALE, TIME_COMPARED } from './feedback-options.js';
-import { choices, formatNumber } from './feedback-view.js';
-import type { FeedbackAuthor } from './feedback.service.js';
+import { HELP, MAX_SURVEY_COMMENT, SCALE, TIME_COMPARED } from '../feedback/feedback-options.js';
+import { choices, formatNumber } from '../feedback/feedback-view.js';
+import type { FeedbackAuthor } from '../feedback/feedback.service.js';
 import { SatisfactionService } from './satisfaction.service.js';
 
-const SURVEY_PAGE = { view: 'feedback/satisfaction', titleKey: 'satisfaction.title' };
+const SURVEY_PAGE = { view: 'satisfaction/survey', titleKey: 'satisfaction.title' };
 
 /**
  * The one-page survey after a submission (all questions optional, at least
@@ -156,7 +156,7 @@ export class SatisfactionController {
 
   private renderThanks(res: Response, application: Application) {
     const locale = res.locals.locale as Locale;
-    res.render('feedback/satisfaction-thanks', {
+    res.render('satisfaction/thanks', {
       pageTitle: this.i18n.t(locale, 'satisfaction.thanks.title'),
       navActive: 'applications',
       application,

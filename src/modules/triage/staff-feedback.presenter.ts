@@ -1,3 +1,4 @@
+import { channelLabel } from '../feedback/feedback-view.js';
 import { Injectable } from '@nestjs/common';
 import { AUDIENCES } from '../../platform/flags/flag-context.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
@@ -12,14 +13,14 @@ import {
   FEEDBACK_KINDS,
   FEEDBACK_STATUSES,
   SEVERITIES,
-} from './feedback-options.js';
+} from '../feedback/feedback-options.js';
 import {
   STATUS_TAG,
   formatNumber,
   stageLabel,
   variantLabel,
   viewportLabel,
-} from './feedback-view.js';
+} from '../feedback/feedback-view.js';
 import type {
   ExportRow,
   HistoryEntry,
@@ -31,7 +32,6 @@ import type {
 import type { InboxFilterValues } from './inbox-filters.js';
 import {
   SEVERITY_TAG,
-  channelLabel,
   dateTimeFormat,
   durationText,
   submitterText,

@@ -28,7 +28,7 @@ import { OUTCOME_TAG } from './acceptance.controller.js';
 import { AcceptanceReadModel, type CriterionVerdict } from './acceptance.read-model.js';
 import { AcceptanceService } from './acceptance.service.js';
 import { CRITERION_FIELDS, CriterionDto, criterionInput } from './dto/acceptance.dto.js';
-import { formatNumber } from './feedback-view.js';
+import { formatNumber } from '../feedback/feedback-view.js';
 
 declare module 'express-session' {
   interface SessionData {

@@ -6,8 +6,8 @@ import {
   TIME_COMPARED,
   type Help,
   type TimeCompared,
-} from '../feedback-options.js';
-import { TextareaText } from './feedback.dto.js';
+} from '../../feedback/feedback-options.js';
+import { TextareaText } from '../../feedback/dto/feedback.dto.js';
 
 const answered = (field: keyof SatisfactionDto) => (dto: SatisfactionDto) => dto[field] !== '';
 

@@ -1,3 +1,4 @@
+import { isFeedbackRole } from '../feedback/feedback-options.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
@@ -9,10 +10,9 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { OutboxService } from '../notifications/outbox.service.js';
 import type { StaffRole } from '../staff/staff-role.js';
 import { StaffService } from '../staff/staff.service.js';
-import type { FeedbackStatus } from './feedback-options.js';
+import type { FeedbackStatus } from '../feedback/feedback-options.js';
 import {
   BULK_STATUSES,
-  isFeedbackRole,
   MAX_BULK_ITEMS,
   MAX_TAG_LENGTH,
   MAX_TAGS,

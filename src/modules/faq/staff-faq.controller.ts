@@ -27,8 +27,9 @@ import {
   MAX_FAQ_QUESTION,
 } from './dto/faq.dto.js';
 import { FaqReadModel, type FaqEntry, type ReceivedQuestion } from './faq.read-model.js';
-import { FaqService, type FaqProblem } from './faq.service.js';
-import { formatNumber, STATUS_TAG } from './feedback-view.js';
+import { FaqService } from './faq.service.js';
+import { FAQ_REFUSALS } from './faq.refusals.js';
+import { formatNumber, STATUS_TAG } from '../feedback/feedback-view.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -117,10 +118,9 @@ export class StaffFaqController {
       return this.renderForm(req, res, 422, { kind: 'new' }, form.values, form.errors);
     const input = faqEntryInput(form.value);
     const created = await this.faq.create(this.actor(req), input, requestOrigin(req, res));
-    if (!created.ok)
-      return created.problem === 'already-promoted'
-        ? res.redirect(303, `/staff/faq/${created.id}/edit`)
-        : this.refuse(created.problem);
+    if (!created.ok && created.problem === 'already-promoted')
+      return res.redirect(303, `/staff/faq/${created.id}/edit`);
+    FAQ_REFUSALS.unwrap(created);
     this.notice(req, 'faq.staff.notices.created', input.question);
     req.session.save(() => res.redirect(303, '/staff/faq'));
   }
@@ -173,11 +173,9 @@ export class StaffFaqController {
       requestOrigin(req, res),
       question.id,
     );
-    if (!created.ok) {
-      if (created.problem === 'already-promoted')
-        return res.redirect(303, `/staff/faq/${created.id}/edit`);
-      return this.refuse(created.problem);
-    }
+    if (!created.ok && created.problem === 'already-promoted')
+      return res.redirect(303, `/staff/faq/${created.id}/edit`);
+    FAQ_REFUSALS.unwrap(created);
     this.notice(req, 'faq.staff.notices.created', input.question);
     req.session.save(() => res.redirect(303, '/staff/faq'));
   }
@@ -267,17 +265,6 @@ export class StaffFaqController {
     return { value: form.value, errors: form.errors, values };
   }
 
-  private refuse(problem: FaqProblem): never {
-    switch (problem) {
-      case 'not-found':
-      case 'not-a-question':
-      case 'unknown-service':
-        throw new NotFoundException();
-      default:
-        return assertUnreachable(problem);
-    }
-  }
-
   private actor(req: Request): string {
     return req.session.accountId!;
   }
@@ -358,8 +345,4 @@ export class StaffFaqController {
       maxAnswerValue: MAX_FAQ_ANSWER,
     });
   }
-}
-
-function assertUnreachable(value: never): never {
-  throw new Error(`Unhandled case: ${String(value)}`);
 }

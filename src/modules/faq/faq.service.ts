@@ -4,7 +4,7 @@ import { isUuid } from '../applications/applications.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import { MAX_POSITION } from './acceptance-options.js';
+import { MAX_POSITION } from '../acceptance/acceptance-options.js';
 import type { FaqEntryInput } from './dto/faq.dto.js';
 
 export type FaqProblem = 'not-found' | 'unknown-service' | 'not-a-question';

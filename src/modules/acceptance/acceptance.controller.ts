@@ -1,4 +1,4 @@
-import { Body, Controller, Get, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
@@ -8,15 +8,13 @@ import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { formatDateTime } from '../../platform/i18n/city-time.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { FormPage } from '../../platform/forms/form-page.js';
 import { MAX_RESULT_NOTE, OUTCOMES } from './acceptance-options.js';
-import {
-  AcceptanceService,
-  type Checklist,
-  type ChecklistRefusal,
-  type TesterPerson,
-} from './acceptance.service.js';
+import { unwrapChecklist } from './acceptance.refusals.js';
+import { ChecklistUnavailablePage } from './checklist-unavailable.page.js';
+import { AcceptanceService, type Checklist, type TesterPerson } from './acceptance.service.js';
 import { noteField, outcomeField, readChecklist } from './dto/acceptance.dto.js';
-import { choices, formatNumber } from './feedback-view.js';
+import { choices, formatNumber } from '../feedback/feedback-view.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -49,6 +47,7 @@ export class AcceptanceController {
   ) {}
 
   @Get('services/:slug/:variant/acceptance')
+  @FormPage(ChecklistUnavailablePage)
   async checklist(
     @Param('slug') slug: string,
     @Param('variant') variant: string,
@@ -58,14 +57,14 @@ export class AcceptanceController {
   ) {
     const person = this.person(res, actingAs, req.originalUrl);
     if (!person) return;
-    const access = await this.acceptance.checklist(person, slug, variant);
-    if (!access.ok) return this.refuse(res, slug, variant, actingAs, access.reason);
+    const { checklist } = unwrapChecklist(await this.acceptance.checklist(person, slug, variant));
     const notice = req.session.checklistNotice;
     if (notice) delete req.session.checklistNotice;
-    this.render(req, res, 200, access.checklist, { notice });
+    this.render(req, res, 200, checklist, { notice });
   }
 
   @Post('services/:slug/:variant/acceptance')
+  @FormPage(ChecklistUnavailablePage)
   async record(
     @Param('slug') slug: string,
     @Param('variant') variant: string,
@@ -77,9 +76,7 @@ export class AcceptanceController {
     const person = this.person(res, actingAs, req.path);
     if (!person) return;
     const locale = res.locals.locale as Locale;
-    const access = await this.acceptance.checklist(person, slug, variant);
-    if (!access.ok) return this.refuse(res, slug, variant, actingAs, access.reason);
-    const { checklist } = access;
+    const { checklist } = unwrapChecklist(await this.acceptance.checklist(person, slug, variant));
     const form = readChecklist(
       body,
       checklist.criteria.map((c) => c.id),
@@ -92,16 +89,17 @@ export class AcceptanceController {
           message: this.i18n.t(locale, p.key, { max: formatNumber(MAX_RESULT_NOTE, locale) }),
         })),
       });
-    const recorded = await this.acceptance.record(
-      person,
-      slug,
-      variant,
-      form.answers,
-      { language: locale, userAgent: req.get('user-agent') },
-      requestOrigin(req, res),
+    const { outcome } = unwrapChecklist(
+      await this.acceptance.record(
+        person,
+        slug,
+        variant,
+        form.answers,
+        { language: locale, userAgent: req.get('user-agent') },
+        requestOrigin(req, res),
+      ),
     );
-    if (!recorded.ok) return this.refuse(res, slug, variant, actingAs, recorded.reason);
-    req.session.checklistNotice = recorded.outcome;
+    req.session.checklistNotice = outcome;
     req.session.save(() => res.redirect(303, `/services/${slug}/${variant}/acceptance`));
   }
 
@@ -115,28 +113,6 @@ export class AcceptanceController {
       return undefined;
     }
     return { accountId: account.id, actingAs };
-  }
-
-  /** Not a variant: 404. No pilot now, or not one of its testers: a page that says so (403). */
-  private refuse(
-    res: Response,
-    slug: string,
-    variant: string,
-    actingAs: ActingAs,
-    reason: ChecklistRefusal,
-  ) {
-    const service = this.catalogue.find(slug);
-    if (reason === 'not-found' || !service) throw new NotFoundException();
-    const locale = res.locals.locale as Locale;
-    res.status(403).render('acceptance/unavailable', {
-      pageTitle: this.i18n.t(locale, `acceptance.unavailable.${reason}.title`),
-      navActive: 'services',
-      serviceTitle: service.title,
-      reason,
-      startHref: `/services/${slug}/${variant}`,
-      actingForOther:
-        reason === 'not-tester' && actingAs.audience !== variant ? actingAs.audience : undefined,
-    });
   }
 
   private render(

@@ -10,6 +10,7 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { Localized } from '../catalogue/service-definition.js';
 import { RolloutReadModel, type CohortRef } from '../rollout/rollout.read-model.js';
 import type { Stage } from '../rollout/stages.js';
+import { FeedbackService } from '../feedback/feedback.service.js';
 import { MAX_POSITION, type Outcome } from './acceptance-options.js';
 import type { ChecklistAnswer, CriterionInput } from './dto/acceptance.dto.js';
 
@@ -112,6 +113,7 @@ export class AcceptanceService {
     private readonly audit: AuditService,
     private readonly catalogue: CatalogueService,
     private readonly rollout: RolloutReadModel,
+    private readonly feedback: FeedbackService,
   ) {}
 
   // --- Staff: the criteria ------------------------------------------------
@@ -503,7 +505,8 @@ export class AcceptanceService {
   /**
    * The feedback item of a failing result: created the first time (a major
    * problem, its texts from the criterion and the note, the context of the
-   * moment), updated afterwards. True when created.
+   * moment), updated afterwards, by FeedbackService (the one writer of
+   * `feedback_item`) in this transaction. True when created.
    */
   private async failure(
     manager: EntityManager,
@@ -533,75 +536,56 @@ export class AcceptanceService {
     // "What were you trying to do": the criterion; "what did you expect": its description.
     const tried = language === 'fr' ? criterion.titleFr : criterion.titleEn;
     const expected = language === 'fr' ? criterion.descriptionFr : criterion.descriptionEn;
-    const [existing] = await manager.query<{ id: string; reference: string }[]>(
-      `SELECT feedback_item.id, feedback_item.reference FROM feedback_item
-        WHERE feedback_item.acceptance_result_id = $1 FOR UPDATE`,
-      [fail.resultId],
-    );
-    if (existing) {
-      await manager.query(
-        `UPDATE feedback_item
-            SET happened = $2, tried = $3, expected = $4, stage = $5, cohorts = $6, language = $7
-          WHERE feedback_item.id = $1`,
-        [existing.id, fail.note, tried, expected, fail.stage, fail.cohorts, language],
-      );
-      await this.audit.record(manager, {
-        ...fail.audit,
-        action: 'feedback.acceptance_failure_updated',
-        entity: { type: 'feedback', id: existing.id },
-        after: {
-          reference: existing.reference,
-          acceptanceResultId: fail.resultId,
-          criterionId: criterion.id,
-          stage: fail.stage,
-        },
-      });
-      return false;
-    }
-    const [item] = await manager.query<{ id: string; reference: string }[]>(
-      `INSERT INTO feedback_item
-         (channel, service_slug, variant, stage, page, audience, organization_id, account_id,
-          cohorts, language, user_agent, kind, severity, tried, happened, expected,
-          acceptance_result_id)
-       VALUES ('web', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'problem', 'major', $11, $12, $13, $14)
-       RETURNING id, reference`,
-      [
-        fail.slug,
-        fail.variant,
-        fail.stage,
-        fail.page,
-        fail.audience,
-        fail.organizationId,
-        fail.accountId,
-        fail.cohorts,
-        language,
-        fail.userAgent,
-        tried,
-        fail.note,
-        expected,
-        fail.resultId,
-      ],
-    );
-    await this.audit.record(manager, {
-      ...fail.audit,
-      action: 'feedback.submitted',
-      entity: { type: 'feedback', id: item.id },
-      // As the feedback form's event: the context and the choices, not the texts.
-      after: {
-        reference: item.reference,
+    return this.feedback.storeAcceptanceFailure(
+      manager,
+      {
+        channel: 'web',
         serviceSlug: fail.slug,
         variant: fail.variant,
         stage: fail.stage,
         page: fail.page,
+        audience: fail.audience,
+        organizationId: fail.organizationId,
+        accountId: fail.accountId,
         cohorts: fail.cohorts,
+        language,
+        userAgent: fail.userAgent,
         kind: 'problem',
         severity: 'major',
-        source: 'acceptance',
+        tried,
+        happened: fail.note,
+        expected,
         acceptanceResultId: fail.resultId,
-        criterionId: criterion.id,
       },
-    });
-    return true;
+      {
+        // As the feedback form's event: the context and the choices, not the texts.
+        stored: {
+          ...fail.audit,
+          action: 'feedback.submitted',
+          after: {
+            serviceSlug: fail.slug,
+            variant: fail.variant,
+            stage: fail.stage,
+            page: fail.page,
+            cohorts: fail.cohorts,
+            kind: 'problem',
+            severity: 'major',
+            source: 'acceptance',
+            acceptanceResultId: fail.resultId,
+            criterionId: criterion.id,
+          },
+        },
+        updated: {
+          ...fail.audit,
+          action: 'feedback.acceptance_failure_updated',
+          after: {
+            acceptanceResultId: fail.resultId,
+            criterionId: criterion.id,
+            stage: fail.stage,
+          },
+        },
+      },
+    );
   }
 
   private async nextPosition(manager: EntityManager, slug: string, variant: Audience) {

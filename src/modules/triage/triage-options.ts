@@ -1,23 +1,5 @@
 import type { StaffRole } from '../staff/staff-role.js';
-import { FEEDBACK_CHANNELS, FEEDBACK_STATUSES, type FeedbackStatus } from './feedback-options.js';
-
-/**
- * Who works on feedback (docs/adr/0012-feedback-triage.md): the people who run
- * the pilots, answer the public, and analyse what the pilots teach (issue 6
- * has an analyst triage and reply). Feedback holds personal data, so this is
- * the whole list; analysts still see no applications.
- */
-export const FEEDBACK_ROLES = [
-  'admin',
-  'rollout-manager',
-  'clerk',
-  'analyst',
-] as const satisfies readonly StaffRole[];
-export type FeedbackRole = (typeof FEEDBACK_ROLES)[number];
-
-export function isFeedbackRole(role: unknown): role is FeedbackRole {
-  return typeof role === 'string' && (FEEDBACK_ROLES as readonly string[]).includes(role);
-}
+import { FEEDBACK_STATUSES, type FeedbackStatus } from '../feedback/feedback-options.js';
 
 /**
  * The CSV export's columns that reach a person (their name, address, phone).
@@ -44,12 +26,6 @@ export type TriageStatus = (typeof TRIAGE_STATUSES)[number];
 export const BULK_STATUSES = TRIAGE_STATUSES.filter(
   (s): s is Exclude<TriageStatus, 'duplicate'> => s !== 'duplicate',
 );
-
-/** How feedback reaches the City other than through the portal's form. */
-export const ASSISTED_CHANNELS = FEEDBACK_CHANNELS.filter(
-  (c): c is Exclude<(typeof FEEDBACK_CHANNELS)[number], 'web'> => c !== 'web',
-);
-export type AssistedChannel = (typeof ASSISTED_CHANNELS)[number];
 
 /** A tag: a short lowercase word or kebab-case words (`upload`, `faq-candidate`). */
 export const TAG = /^[a-z0-9]+(-[a-z0-9]+)*$/;

@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsNotEmpty, MaxLength } from 'class-validator';
 import { Satisfies, trim } from '../../organizations/dto/organization.dto.js';
 import { multiline } from '../../rollout/dto/cohort.dto.js';
-import { isPosition } from './acceptance.dto.js';
+import { isPosition } from '../../acceptance/dto/acceptance.dto.js';
 
 /** A FAQ entry's question and answer, in each language. */
 export const MAX_FAQ_QUESTION = 300;

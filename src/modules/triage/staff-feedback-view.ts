@@ -1,6 +1,6 @@
 import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
 import { CITY_TIME_ZONE } from '../applications/applications-queue.read-model.js';
-import type { FeedbackChannel, Severity } from './feedback-options.js';
+import type { Severity } from '../feedback/feedback-options.js';
 
 /** Each severity's govuk tag colour: the worse, the louder. */
 export const SEVERITY_TAG: Record<Severity, string> = {
@@ -44,10 +44,6 @@ export function submitterText(
   return i18n.t(locale, 'staffFeedback.submitter.unknown');
 }
 
-export function channelLabel(channel: FeedbackChannel, locale: Locale, i18n: I18nService): string {
-  return i18n.t(locale, `staffFeedback.channel.${channel}`);
-}
-
 /** A form field that may come once (a string) or several times (an array, or qs's object past 20). */
 export function formList(value: unknown): string[] {
   if (typeof value === 'string') return [value];
@@ -57,9 +53,4 @@ export function formList(value: unknown): string[] {
       ? Object.values(value)
       : [];
   return values.filter((v): v is string => typeof v === 'string');
-}
-
-/** A textarea's text: kept as typed (line breaks included), without surrounding blanks. */
-export function multiline(value: unknown): string {
-  return typeof value === 'string' ? value.replace(/\r\n?/g, '\n').trim() : '';
 }

@@ -12,7 +12,7 @@ import {
   type FeedbackKind,
   type FeedbackStatus,
   type Severity,
-} from './feedback-options.js';
+} from '../feedback/feedback-options.js';
 import { INBOX_PAGE_SIZE } from './triage-options.js';
 
 /** Whose items: anyone's, the signed-in staff member's, nobody's yet, or a given staff member's. */

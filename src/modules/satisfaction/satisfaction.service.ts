@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import type { SatisfactionInput } from './dto/satisfaction.dto.js';
-import { applicantOf, type FeedbackAuthor } from './feedback.service.js';
+import { applicantOf, type FeedbackAuthor } from '../feedback/feedback.service.js';
 
 export type SurveyOutcome = 'recorded' | 'already-answered' | 'not-found' | 'not-submitted';
 

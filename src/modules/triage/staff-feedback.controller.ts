@@ -1,3 +1,4 @@
+import { FEEDBACK_ROLES } from '../feedback/feedback-options.js';
 import {
   Body,
   Controller,
@@ -19,45 +20,39 @@ import { attachmentDisposition } from '../../platform/http/content-disposition.j
 import { sanitizeFilename } from '../applications/attachments.service.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { requestOrigin } from '../audit/request-origin.js';
+import { CurrentOrigin, requestOrigin, type RequestOrigin } from '../audit/request-origin.js';
+import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { ExportAuditService } from '../audit/export-audit.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { csvLine } from '../staff/csv.js';
-import { SignInRedirectFilter, StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
+import {
+  CurrentStaff,
+  SignInRedirectFilter,
+  StaffRoles,
+  StaffRolesGuard,
+  type StaffActor,
+} from '../staff/staff-roles.guard.js';
 import type { StaffRole } from '../staff/staff-role.js';
-import { StaffService } from '../staff/staff.service.js';
-import { formatNumber } from './feedback-view.js';
 import {
   FeedbackInboxReadModel,
   isInboxCursor,
   type InboxCursor,
-  type StaffFeedbackDetail,
 } from './feedback-inbox.read-model.js';
 import {
   FeedbackTriageService,
   type BulkAction,
   type TriageActor,
   type TriageField,
-  type TriageResult,
 } from './feedback-triage.service.js';
 import { readInboxFilters } from './inbox-filters.js';
-import { formList, multiline } from './staff-feedback-view.js';
+import { formList } from './staff-feedback-view.js';
 import { StaffFeedbackPresenter } from './staff-feedback.presenter.js';
 import { SuperUsersReadModel } from './super-users.read-model.js';
-import {
-  FEEDBACK_ROLES,
-  INBOX_EXPORT_LIMIT,
-  MAX_TAG_LENGTH,
-  MAX_TRIAGE_TEXT,
-  omittedExportColumns,
-} from './triage-options.js';
-
-/** A message shown once, after a change, on the page the change redirects to. */
-export interface StaffFeedbackNotice {
-  key: string;
-  values?: Record<string, string | number>;
-}
+import { AssignDto, BulkDto, NoteDto, ReplyDto, StatusDto, TagDto } from './dto/triage.dto.js';
+import { StaffFeedbackItemPage, type StaffFeedbackNotice } from './staff-feedback-item.page.js';
+import { unwrapTriage } from './triage.refusals.js';
+import { INBOX_EXPORT_LIMIT, omittedExportColumns } from './triage-options.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -65,22 +60,11 @@ declare module 'express-session' {
   }
 }
 
-/** What the item page shows again after a refused action. */
-interface ItemState {
-  values?: Record<string, string>;
-  errors?: FieldError[];
-  notice?: StaffFeedbackNotice;
-}
-
 /** What the inbox shows again after a refused bulk action. */
 interface BulkState {
   errors: FieldError[];
   checked: string[];
   values: Record<string, string>;
-}
-
-function assertUnreachable(value: never): never {
-  throw new Error(`Unhandled case: ${String(value)}`);
 }
 
 /**
@@ -102,9 +86,9 @@ export class StaffFeedbackController {
     private readonly presenter: StaffFeedbackPresenter,
     private readonly rollout: RolloutReadModel,
     private readonly catalogue: CatalogueService,
-    private readonly staff: StaffService,
     private readonly i18n: I18nService,
     private readonly exports: ExportAuditService,
+    private readonly itemPage: StaffFeedbackItemPage,
   ) {}
 
   @Get('feedback')
@@ -153,16 +137,23 @@ export class StaffFeedbackController {
   }
 
   @Post('feedback/bulk')
-  async bulk(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+  async bulk(
+    @FormBody(BulkDto) dto: BulkDto,
+    @Body('ids') checkedIds: unknown,
+    @CurrentStaff() staff: StaffActor,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
     const locale = res.locals.locale as Locale;
-    const returnTo = inboxPath(body?.return);
-    const ids = formList(body?.ids);
+    const returnTo = inboxPath(dto.return);
+    const ids = formList(checkedIds);
     const values = {
-      bulkStatus: text(body?.bulkStatus),
-      bulkAssignee: text(body?.bulkAssignee),
-      bulkTag: text(body?.bulkTag),
+      bulkStatus: dto.bulkStatus,
+      bulkAssignee: dto.bulkAssignee,
+      bulkTag: dto.bulkTag,
     };
-    const chosen = text(body?.action);
+    const chosen = dto.action;
     let action: BulkAction | undefined;
     if (chosen === 'status') action = { kind: 'status', status: values.bulkStatus };
     else if (chosen === 'assign') action = { kind: 'assign', assignee: values.bulkAssignee };
@@ -171,12 +162,7 @@ export class StaffFeedbackController {
     if (!action) {
       error = { field: 'action', message: this.i18n.t(locale, 'staffFeedback.errors.bulk.action') };
     } else {
-      const result = await this.triage.bulk(
-        this.actor(req, res),
-        ids,
-        action,
-        requestOrigin(req, res),
-      );
+      const result = await this.triage.bulk(staff, ids, action, origin);
       if (result.ok) {
         req.session.staffFeedbackNotice = {
           key: 'staffFeedback.notices.bulk',
@@ -221,7 +207,7 @@ export class StaffFeedbackController {
     if (!detail) throw new NotFoundException();
     const notice = req.session.staffFeedbackNotice;
     if (notice) delete req.session.staffFeedbackNotice;
-    await this.renderItem(req, res, 200, detail, { notice });
+    await this.itemPage.show(req, res, 200, detail, { notice });
   }
 
   @Get('feedback/:id/files/:fileId')
@@ -238,105 +224,92 @@ export class StaffFeedbackController {
   }
 
   @Post('feedback/:id/status')
+  @FormPage(StaffFeedbackItemPage)
   async status(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @FormBody(StatusDto) dto: StatusDto,
+    @Body('seenStatus') seenStatus: unknown,
+    @CurrentStaff() staff: StaffActor,
+    @CurrentOrigin() origin: RequestOrigin,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const values = { status: text(body?.status), original: text(body?.original) };
-    const result = await this.triage.changeStatus(
-      this.actor(req, res),
-      id,
-      { ...values, seenStatus: seen(body?.seenStatus) },
-      requestOrigin(req, res),
-    );
-    await this.answer(req, res, id, result, 'status', values, 'statusChanged');
+    const input = { status: dto.status, original: dto.original, seenStatus: seen(seenStatus) };
+    const done = unwrapTriage(await this.triage.changeStatus(staff, id, input, origin), 'status');
+    this.changed(req, res, id, done.changed ? 'statusChanged' : 'unchanged');
   }
 
   @Post('feedback/:id/assign')
+  @FormPage(StaffFeedbackItemPage)
   async assign(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @FormBody(AssignDto) dto: AssignDto,
+    @Body('seenAssignee') seenAssignee: unknown,
+    @CurrentStaff() staff: StaffActor,
+    @CurrentOrigin() origin: RequestOrigin,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const values = { assignee: text(body?.assignee) };
-    const result = await this.triage.assign(
-      this.actor(req, res),
-      id,
-      { ...values, seenAssignee: seen(body?.seenAssignee) },
-      requestOrigin(req, res),
-    );
-    await this.answer(req, res, id, result, 'assignee', values, 'assigned');
+    const input = { assignee: dto.assignee, seenAssignee: seen(seenAssignee) };
+    const done = unwrapTriage(await this.triage.assign(staff, id, input, origin), 'assignee');
+    this.changed(req, res, id, done.changed ? 'assigned' : 'unchanged');
   }
 
   @Post('feedback/:id/tags')
+  @FormPage(StaffFeedbackItemPage)
   async addTag(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @FormBody(TagDto) dto: TagDto,
+    @CurrentStaff() staff: StaffActor,
+    @CurrentOrigin() origin: RequestOrigin,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const values = { tag: text(body?.tag) };
-    const result = await this.triage.addTag(
-      this.actor(req, res),
-      id,
-      values.tag,
-      requestOrigin(req, res),
-    );
-    await this.answer(req, res, id, result, 'tag', values, 'tagged');
+    const done = unwrapTriage(await this.triage.addTag(staff, id, dto.tag, origin), 'tag');
+    this.changed(req, res, id, done.changed ? 'tagged' : 'unchanged');
   }
 
   @Post('feedback/:id/tags/remove')
+  @FormPage(StaffFeedbackItemPage)
   async removeTag(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @FormBody(TagDto) dto: TagDto,
+    @CurrentStaff() staff: StaffActor,
+    @CurrentOrigin() origin: RequestOrigin,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const result = await this.triage.removeTag(
-      this.actor(req, res),
-      id,
-      text(body?.tag),
-      requestOrigin(req, res),
-    );
-    await this.answer(req, res, id, result, 'tag', {}, 'untagged');
+    const done = unwrapTriage(await this.triage.removeTag(staff, id, dto.tag, origin), 'tag');
+    this.changed(req, res, id, done.changed ? 'untagged' : 'unchanged');
   }
 
   @Post('feedback/:id/notes')
+  @FormPage(StaffFeedbackItemPage)
   async note(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @FormBody(NoteDto) dto: NoteDto,
+    @CurrentStaff() staff: StaffActor,
+    @CurrentOrigin() origin: RequestOrigin,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const values = { note: multiline(body?.note) };
-    const result = await this.triage.addNote(
-      this.actor(req, res),
-      id,
-      values.note,
-      requestOrigin(req, res),
-    );
-    await this.answer(req, res, id, result, 'note', values, 'noted');
+    const done = unwrapTriage(await this.triage.addNote(staff, id, dto.note, origin), 'note');
+    this.changed(req, res, id, done.changed ? 'noted' : 'unchanged');
   }
 
   @Post('feedback/:id/replies')
+  @FormPage(StaffFeedbackItemPage)
   async reply(
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @FormBody(ReplyDto) dto: ReplyDto,
+    @CurrentStaff() staff: StaffActor,
+    @CurrentOrigin() origin: RequestOrigin,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const values = { reply: multiline(body?.reply) };
-    const result = await this.triage.reply(
-      this.actor(req, res),
-      id,
-      values.reply,
-      requestOrigin(req, res),
-    );
-    const notice = result.ok && result.emailed ? 'repliedEmailed' : 'replied';
-    await this.answer(req, res, id, result, 'reply', values, notice);
+    const done = unwrapTriage(await this.triage.reply(staff, id, dto.reply, origin), 'reply');
+    const notice = done.emailed ? 'repliedEmailed' : 'replied';
+    this.changed(req, res, id, done.changed ? notice : 'unchanged');
   }
 
   // ---------------------------------------------------------------------------
@@ -345,59 +318,10 @@ export class StaffFeedbackController {
     return { accountId: req.session.accountId!, role: res.locals.staffRole as StaffRole };
   }
 
-  /** Every action's outcome, answered in one place. */
-  private async answer(
-    req: Request,
-    res: Response,
-    id: string,
-    result: TriageResult,
-    form: TriageField,
-    values: Record<string, string>,
-    notice: string,
-  ) {
-    const locale = res.locals.locale as Locale;
-    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
-    if (result.ok) {
-      req.session.staffFeedbackNotice = {
-        key: `staffFeedback.notices.${result.changed ? notice : 'unchanged'}`,
-      };
-      return req.session.save(() => res.redirect(303, `/staff/feedback/${id}`));
-    }
-    switch (result.reason) {
-      case 'not-found':
-        throw new NotFoundException();
-      case 'forbidden':
-        throw new ForbiddenException();
-      case 'conflict': {
-        const detail = await this.inbox.detail(id);
-        if (!detail) throw new NotFoundException();
-        const message =
-          form === 'assignee'
-            ? t('staffFeedback.errors.conflict.assignee', {
-                assignee: detail.assigneeName ?? t('staffFeedback.item.nobody'),
-              })
-            : t('staffFeedback.errors.conflict.status', {
-                status: t(`feedback.status.${detail.status}`),
-              });
-        return this.renderItem(req, res, 409, detail, {
-          values,
-          errors: [{ field: form, message }],
-        });
-      }
-      case 'invalid': {
-        const detail = await this.inbox.detail(id);
-        if (!detail) throw new NotFoundException();
-        const error = {
-          field: result.field,
-          message: t(`staffFeedback.errors.${result.field}.${result.problem}`, {
-            max: formatNumber(result.field === 'tag' ? MAX_TAG_LENGTH : MAX_TRIAGE_TEXT, locale),
-          }),
-        };
-        return this.renderItem(req, res, 422, detail, { values, errors: [error] });
-      }
-      default:
-        return assertUnreachable(result);
-    }
+  /** After an action on an item: back to its page, with a notice. */
+  private changed(req: Request, res: Response, id: string, notice: string) {
+    req.session.staffFeedbackNotice = { key: `staffFeedback.notices.${notice}` };
+    req.session.save(() => res.redirect(303, `/staff/feedback/${id}`));
   }
 
   private async renderInbox(
@@ -459,49 +383,9 @@ export class StaffFeedbackController {
     });
   }
 
-  private async renderItem(
-    req: Request,
-    res: Response,
-    status: number,
-    detail: StaffFeedbackDetail,
-    state: ItemState,
-  ) {
-    const locale = res.locals.locale as Locale;
-    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
-    const errors = state.errors ?? [];
-    const title = t('staffFeedback.item.title', { reference: detail.reference });
-    res.status(status).render('staff-feedback/item', {
-      ...this.presenter.item({
-        locale,
-        staffId: req.session.accountId!,
-        role: res.locals.staffRole as StaffRole,
-        detail,
-        members: await this.feedbackStaff(),
-        values: state.values ?? {},
-        municipality: (res.locals.municipality as { name: string }).name,
-      }),
-      pageTitle: title,
-      title,
-      navActive: 'staff',
-      staffNavActive: 'feedback',
-      notice: state.notice ? t(state.notice.key, state.notice.values) : undefined,
-      hasErrors: errors.length > 0,
-      errors,
-      fieldErrors: errorsByField(errors),
-      csrfToken: csrfToken(req),
-    });
-  }
-
-  /** Staff who work on feedback: the assignee choices. */
-  private async feedbackStaff() {
-    return (await this.staff.list()).filter((m) =>
-      (FEEDBACK_ROLES as readonly string[]).includes(m.role),
-    );
-  }
-
   /** The filters as typed (for the form), as checked (for the query), and what is wrong. */
   private async readFilters(query: Record<string, unknown>, locale: Locale) {
-    const members = await this.feedbackStaff();
+    const members = await this.itemPage.feedbackStaff();
     const { values, wrong, filters } = readInboxFilters(query, {
       isService: (slug) => this.catalogue.find(slug) !== undefined,
       staff: members.map((m) => m.accountId),

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { isUuid } from '../applications/applications.service.js';
 import type { Localized } from '../catalogue/service-definition.js';
-import type { FeedbackStatus } from './feedback-options.js';
+import type { FeedbackStatus } from '../feedback/feedback-options.js';
 
 /** A FAQ entry as a start page shows it. */
 export interface PublicFaqEntry {

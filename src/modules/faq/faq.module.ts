@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { CatalogueModule } from '../catalogue/catalogue.module.js';
+import { StaffModule } from '../staff/staff.module.js';
+import { FaqReadModel } from './faq.read-model.js';
+import { FaqService } from './faq.service.js';
+import { StaffFaqController } from './staff-faq.controller.js';
+
+/**
+ * Each service's public FAQ: staff write its entries (from scratch, or from a
+ * question people sent as feedback) and publish them; the start pages show
+ * what is published.
+ */
+@Module({
+  imports: [AuditModule, CatalogueModule, StaffModule],
+  controllers: [StaffFaqController],
+  providers: [FaqService, FaqReadModel],
+  // The start pages (CatalogueWebModule) show the published FAQ.
+  exports: [FaqReadModel],
+})
+export class FaqModule {}
