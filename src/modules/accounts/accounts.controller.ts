@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Post,
-  Query,
-  Req,
-  Res,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { renderForm } from '../../platform/forms/render-form.js';
@@ -19,19 +9,13 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import { AccountService, type Account } from './account.service.js';
 import { RegisterPage, SignInPage } from './account-pages.js';
 import { AccountPresenter } from './account.presenter.js';
-import {
-  CurrentAccount,
-  SignedInGuard,
-  SignInFirstFilter,
-  SignInReturn,
-} from './signed-in.guard.js';
+import { CurrentAccount, SignedIn } from './signed-in.guard.js';
 import { KNOWN_DEVICE_COOKIE, KNOWN_DEVICE_PATH, KnownDevices } from './known-devices.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { SignInDto } from './dto/sign-in.dto.js';
 
 /** Registration, email confirmation, signing in and out. */
 @Controller()
-@UseFilters(SignInFirstFilter)
 export class AccountsController {
   constructor(
     private readonly accounts: AccountService,
@@ -141,8 +125,7 @@ export class AccountsController {
   }
 
   @Get('account')
-  @UseGuards(SignedInGuard)
-  @SignInReturn('/account')
+  @SignedIn('/account')
   account(
     @CurrentAccount() account: Account,
     @Query() query: Record<string, unknown>,

@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Post,
-  Query,
-  Req,
-  Res,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
@@ -17,17 +7,11 @@ import { ActingAsPage } from './account-pages.js';
 import { CurrentActingAs, type ActingAs } from './acting-as.js';
 import { ActingAsService } from './acting-as.service.js';
 import { ActingAsDto } from './dto/account-forms.dto.js';
-import {
-  CurrentAccount,
-  SignedInGuard,
-  SignInFirstFilter,
-  SignInReturn,
-} from './signed-in.guard.js';
+import { CurrentAccount, SignedIn } from './signed-in.guard.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 
 /** "Who are you acting for?": yourself, or one of your SMEs. */
 @Controller('acting-as')
-@UseFilters(SignInFirstFilter)
 export class ActingAsController {
   constructor(
     private readonly actingAs: ActingAsService,
@@ -45,8 +29,7 @@ export class ActingAsController {
   }
 
   @Post()
-  @UseGuards(SignedInGuard)
-  @SignInReturn('/acting-as')
+  @SignedIn('/acting-as')
   @FormPage(ActingAsPage, { field: 'actingAs' })
   async choose(
     @CurrentAccount() account: Account,

@@ -1,4 +1,4 @@
-import { Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { SESSION_COOKIE } from '../../platform/http/sessions.js';
@@ -7,12 +7,11 @@ import { AccountService, type Account } from './account.service.js';
 import { ChangePasswordPage, CloseAccountPage, ProfilePage } from './account-pages.js';
 import { ChangePasswordDto, CloseAccountDto } from './dto/account-forms.dto.js';
 import { ProfileDto } from './dto/profile.dto.js';
-import { CurrentAccount, SignedInGuard, SignInFirstFilter } from './signed-in.guard.js';
+import { CurrentAccount, SignedIn } from './signed-in.guard.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 
 /** The signed-in person's own details: change them, or close the account. */
 @Controller('account')
-@UseFilters(SignInFirstFilter)
 export class ProfileController {
   constructor(
     private readonly accounts: AccountService,
@@ -23,13 +22,13 @@ export class ProfileController {
   ) {}
 
   @Get('profile')
-  @UseGuards(SignedInGuard)
+  @SignedIn()
   show(@CurrentAccount() account: Account, @Req() req: Request, @Res() res: Response) {
     this.profilePage.blank(req, res, account);
   }
 
   @Post('profile')
-  @UseGuards(SignedInGuard)
+  @SignedIn()
   @FormPage(ProfilePage)
   async update(
     @CurrentAccount() account: Account,
@@ -46,19 +45,19 @@ export class ProfileController {
   }
 
   @Get('close')
-  @UseGuards(SignedInGuard)
+  @SignedIn()
   showClose(@Req() req: Request, @Res() res: Response) {
     this.closePage.blank(req, res);
   }
 
   @Get('password')
-  @UseGuards(SignedInGuard)
+  @SignedIn()
   showPassword(@Req() req: Request, @Res() res: Response) {
     this.passwordPage.blank(req, res);
   }
 
   @Post('password')
-  @UseGuards(SignedInGuard)
+  @SignedIn()
   @FormPage(ChangePasswordPage, { field: 'currentPassword' })
   async changePassword(
     @CurrentAccount() account: Account,
@@ -73,7 +72,7 @@ export class ProfileController {
   }
 
   @Post('close')
-  @UseGuards(SignedInGuard)
+  @SignedIn()
   @FormPage(CloseAccountPage, { field: 'password' })
   async close(
     @CurrentAccount() account: Account,

@@ -1,8 +1,11 @@
 import {
+  applyDecorators,
   Catch,
   createParamDecorator,
   Injectable,
   SetMetadata,
+  UseFilters,
+  UseGuards,
   type ArgumentsHost,
   type CanActivate,
   type ExceptionFilter,
@@ -14,29 +17,39 @@ import type { Account } from './account.service.js';
 
 const RETURN_KEY = 'guichet:sign-in-return';
 
-/** Where the sign-in page sends back to, when it is not the page asked for. */
-export const SignInReturn = (path: string) => SetMetadata(RETURN_KEY, path);
-
-/** Nobody is signed in: answered with a 303 to the sign-in page by `SignInFirstFilter`. */
-export class SignInFirst extends Error {
+/**
+ * Nobody is signed in: answered by `SignInRedirectFilter` with a 303 to the
+ * sign-in page, which comes back to `returnTo` afterwards. `SignedInGuard`
+ * throws it, and so does `StaffRolesGuard` (with its own return address).
+ */
+export class SignInRequired extends Error {
   constructor(readonly returnTo: string) {
     super('sign-in required');
-    this.name = 'SignInFirst';
+    this.name = 'SignInRequired';
   }
 }
 
-@Catch(SignInFirst)
-export class SignInFirstFilter implements ExceptionFilter {
-  catch(exception: SignInFirst, host: ArgumentsHost) {
+/** Answers SignInRequired with a 303 to /sign-in, coming back to its address afterwards. */
+@Catch(SignInRequired)
+export class SignInRedirectFilter implements ExceptionFilter {
+  catch(exception: SignInRequired, host: ArgumentsHost) {
     const res = host.switchToHttp().getResponse<Response>();
     res.redirect(303, `/sign-in?return=${encodeURIComponent(exception.returnTo)}`);
   }
 }
 
+/** `template` with each `:name` part filled from the route's parameters ('/organizations/:id'). */
+function fill(template: string, params: Record<string, string | undefined>): string {
+  return template.replace(/:([A-Za-z]+)/g, (_, name: string) => String(params[name] ?? ''));
+}
+
 /**
- * Pages for signed-in people only: nobody signed in → 303 to the sign-in page,
- * coming back to the page asked for (or to `@SignInReturn`). As a guard, it
- * answers before the form body is read. Use with `@UseFilters(SignInFirstFilter)`.
+ * The one "signed in" check: someone signed in (the session middleware set
+ * `res.locals.account`) goes on; anyone else is sent to sign in, coming back
+ * to the handler's (or controller's) `@SignedIn(returnTo)` address, or to the
+ * page asked for (`req.originalUrl`) when it names none. As a guard it answers
+ * before any form body is read, so an anonymous post is sent to sign in
+ * whatever it holds. Apply it with `@SignedIn()`.
  */
 @Injectable()
 export class SignedInGuard implements CanActivate {
@@ -50,11 +63,28 @@ export class SignedInGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    throw new SignInFirst(returnTo ?? req.originalUrl);
+    throw new SignInRequired(
+      returnTo === undefined
+        ? req.originalUrl
+        : fill(returnTo, req.params as Record<string, string | undefined>),
+    );
   }
 }
 
-/** The signed-in account (set by the session middleware; behind `SignedInGuard`). */
+/**
+ * The handler (or every handler of the controller) needs someone signed in;
+ * anyone else is sent to sign in and back to `returnTo`, whose `:name` parts
+ * are filled from the route's parameters (`@SignedIn('/organizations/:id')`),
+ * or, without `returnTo`, back to the page asked for.
+ */
+export const SignedIn = (returnTo?: string) =>
+  applyDecorators(
+    ...(returnTo === undefined ? [] : [SetMetadata(RETURN_KEY, returnTo)]),
+    UseGuards(SignedInGuard),
+    UseFilters(SignInRedirectFilter),
+  );
+
+/** The signed-in account (set by the session middleware; behind `@SignedIn`). */
 export const CurrentAccount = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): Account =>
     ctx.switchToHttp().getResponse<Response>().locals.account as Account,

@@ -2,8 +2,9 @@ import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FormPage, InvalidForm } from '../../platform/forms/form-page.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
+import type { Account } from '../accounts/account.service.js';
+import { CurrentAccount, SignedIn } from '../accounts/signed-in.guard.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
-import { signedIn } from '../organizations/organizations.controller.js';
 import { ApiKeysPage } from './api-keys.page.js';
 import { ApiKeysPresenter } from './api-keys.presenter.js';
 import { API_KEY_REFUSALS } from './api-keys.refusals.js';
@@ -15,6 +16,7 @@ import { ApiKeysService, parseApiKeyForm } from './api-keys.service.js';
  * (api-keys.refusals.ts) and a form typed wrong come back on ApiKeysPage.
  */
 @Controller('organizations/:id/api-keys')
+@SignedIn('/organizations/:id/api-keys')
 export class ApiKeysController {
   constructor(
     private readonly keys: ApiKeysService,
@@ -23,8 +25,7 @@ export class ApiKeysController {
   ) {}
 
   @Get()
-  async list(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
-    if (!signedIn(res, `/organizations/${id}/api-keys`)) return;
+  async list(@Req() req: Request, @Res() res: Response) {
     await this.page.render(req, res, 200, { values: {}, errors: [] });
   }
 
@@ -33,11 +34,10 @@ export class ApiKeysController {
   async create(
     @Param('id') id: string,
     @Body() body: unknown,
+    @CurrentAccount() account: Account,
     @CurrentOrigin() origin: RequestOrigin,
     @Res() res: Response,
   ) {
-    const account = signedIn(res, `/organizations/${id}/api-keys`);
-    if (!account) return;
     const locale = res.locals.locale as Locale;
     const form = parseApiKeyForm(body);
     if (form.errors.length > 0)
@@ -65,11 +65,10 @@ export class ApiKeysController {
   async revoke(
     @Param('id') id: string,
     @Param('keyId') keyId: string,
+    @CurrentAccount() account: Account,
     @CurrentOrigin() origin: RequestOrigin,
     @Res() res: Response,
   ) {
-    const account = signedIn(res, `/organizations/${id}/api-keys`);
-    if (!account) return;
     API_KEY_REFUSALS.unwrap(await this.keys.revoke(account.id, id, keyId, origin));
     res.redirect(303, `/organizations/${id}/api-keys?revoked=1`);
   }

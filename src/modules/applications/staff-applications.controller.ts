@@ -16,9 +16,9 @@ import { attachmentDisposition } from '../../platform/http/content-disposition.j
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import {
   CurrentStaff,
-  SignInRedirectFilter,
   StaffRoles,
   StaffRolesGuard,
   type StaffActor,

@@ -18,7 +18,8 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { formatDateTime } from '../../platform/i18n/city-time.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import { SignInRedirectFilter, StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
+import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
+import { StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
 import {
   FAQ_FIELDS,
   FaqEntryDto,

@@ -16,7 +16,8 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, LOCALES, type Locale } from '../../platform/i18n/i18n.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import { SignInRedirectFilter, StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
+import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
+import { StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
 import type { StaffRole } from '../staff/staff-role.js';
 import {
   ASSISTED_FEEDBACK_FIELDS,

@@ -1,20 +1,10 @@
-import {
-  Controller,
-  Get,
-  NotFoundException,
-  Param,
-  Post,
-  Req,
-  Res,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
+import { CurrentAccount, SignedIn } from '../accounts/signed-in.guard.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
-import { SignInRedirectFilter } from '../staff/staff-roles.guard.js';
 import { InvitationDto, type Role } from './dto/invitation.dto.js';
 import { MemberRoleDto } from './dto/member-role.dto.js';
 import { ORGANIZATION_FIELDS, OrganizationDto, organizationInput } from './dto/organization.dto.js';
@@ -22,14 +12,9 @@ import { InvitationFormPage, MembersFormPage, NewOrganizationPage } from './orga
 import { OrganizationPresenter } from './organization.presenter.js';
 import { OrganizationService } from './organization.service.js';
 import { ORGANIZATION_REFUSALS } from './organizations.refusals.js';
-import { CurrentAccount, SignedIn, SignedInGuard } from './signed-in.js';
-
-export { signedIn } from './signed-in.js';
 
 /** "My businesses": registering an SME, its page, and its owners managing who belongs to it. */
 @Controller('organizations')
-@UseGuards(SignedInGuard)
-@UseFilters(SignInRedirectFilter)
 export class OrganizationsController {
   constructor(
     private readonly organizations: OrganizationService,

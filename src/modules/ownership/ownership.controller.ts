@@ -1,25 +1,13 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Param,
-  Post,
-  Query,
-  Req,
-  Res,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FormPage, InvalidForm, rememberFormValues } from '../../platform/forms/form-page.js';
 import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import type { UploadedRequest } from '../../platform/http/multipart.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
+import { CurrentAccount, SignedIn } from '../accounts/signed-in.guard.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { normalizeNeq } from '../organizations/dto/organization.dto.js';
-import { CurrentAccount, SignedIn, SignedInGuard } from '../organizations/signed-in.js';
-import { SignInRedirectFilter } from '../staff/staff-roles.guard.js';
 import {
   EVIDENCE_FIELDS,
   EvidenceDto,
@@ -38,8 +26,6 @@ import { OwnershipService } from './ownership.service.js';
  * its refusals (CLAIM_REFUSALS) go back to the form's page.
  */
 @Controller('organizations')
-@UseGuards(SignedInGuard)
-@UseFilters(SignInRedirectFilter)
 export class OwnershipController {
   constructor(
     private readonly ownership: OwnershipService,

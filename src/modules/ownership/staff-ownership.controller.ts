@@ -16,9 +16,9 @@ import { FormPage, InvalidForm, rememberFormValues } from '../../platform/forms/
 import { validateForm } from '../../platform/forms/form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
+import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import {
   CurrentStaff,
-  SignInRedirectFilter,
   StaffRoles,
   StaffRolesGuard,
   type StaffActor,

@@ -19,9 +19,9 @@ import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { ExportAuditService } from '../audit/export-audit.service.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { normalizeNeq } from '../organizations/dto/organization.dto.js';
+import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import {
   CurrentStaff,
-  SignInRedirectFilter,
   StaffRoles,
   StaffRolesGuard,
   type StaffActor,

@@ -4,6 +4,7 @@ import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
+import { SignedIn } from '../accounts/signed-in.guard.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import {
   ACCEPT_INVITATION_FIELDS,
@@ -12,7 +13,7 @@ import {
   WithdrawDto,
 } from './dto/pilot.dto.js';
 import { TERMS_ACCEPTED, VOLUNTEER_FIELDS, VolunteerDto } from './dto/volunteer.dto.js';
-import { PilotAccess } from './pilot-access.guard.js';
+import { ActingForSme } from './acting-for-sme.guard.js';
 import {
   PilotInvitationPresenter,
   PilotPagePresenter,
@@ -32,7 +33,7 @@ declare module 'express-session' {
 
 const NO_FORM = { values: {}, errors: [] };
 
-/** The signed-in person: PilotAccess let only them in. */
+/** The signed-in person: `@SignedIn` let only them in. */
 const accountOf = (res: Response) => res.locals.account as Account;
 
 /**
@@ -64,7 +65,7 @@ export class PilotController {
   }
 
   @Post('volunteer')
-  @PilotAccess({ returnTo: () => '/pilot', sme: true })
+  @ActingForSme({ returnTo: '/pilot', otherwise: '/pilot' })
   @FormPage(PilotPagePresenter, { field: 'message' })
   async volunteer(
     @CurrentActingAs() actingAs: ActingAs,
@@ -102,13 +103,13 @@ export class PilotController {
   }
 
   @Get('cohorts/:cohortId/withdraw')
-  @PilotAccess({ returnTo: (p) => `/pilot/cohorts/${p.cohortId}/withdraw` })
+  @SignedIn('/pilot/cohorts/:cohortId/withdraw')
   async showWithdraw(@Req() req: Request, @Res() res: Response) {
     await this.withdrawPage.render(req, res, 200, NO_FORM);
   }
 
   @Post('cohorts/:cohortId/withdraw')
-  @PilotAccess({ returnTo: (p) => `/pilot/cohorts/${p.cohortId}/withdraw` })
+  @SignedIn('/pilot/cohorts/:cohortId/withdraw')
   @FormPage(PilotWithdrawPresenter)
   async withdraw(
     @Param('cohortId') cohortId: string,
@@ -144,7 +145,7 @@ export class PilotController {
   }
 
   @Post('invitations/:token/accept')
-  @PilotAccess({ returnTo: (p) => `/pilot/invitations/${p.token}` })
+  @SignedIn('/pilot/invitations/:token')
   @FormPage(PilotInvitationPresenter)
   async accept(
     @Param('token') token: string,
@@ -166,7 +167,7 @@ export class PilotController {
   }
 
   @Post('invitations/:token/decline')
-  @PilotAccess({ returnTo: (p) => `/pilot/invitations/${p.token}` })
+  @SignedIn('/pilot/invitations/:token')
   @FormPage(PilotInvitationPresenter)
   async decline(
     @Param('token') token: string,

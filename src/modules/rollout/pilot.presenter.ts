@@ -12,7 +12,7 @@ import { CohortsReadModel } from './cohorts.read-model.js';
 import { TERMS_ACCEPTED } from './dto/volunteer.dto.js';
 import { PilotService, type InvitationGone } from './pilot.service.js';
 
-/** The signed-in person (pages behind PilotAccess have one). */
+/** The signed-in person (pages behind `@SignedIn` have one). */
 const accountOf = (res: Response) => res.locals.account as Account | undefined;
 
 /**

@@ -21,7 +21,7 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
 import { PilotController } from './pilot.controller.js';
-import { PilotAccessGuard } from './pilot-access.guard.js';
+import { ActingForSmeGuard } from './acting-for-sme.guard.js';
 import {
   PilotInvitationPresenter,
   PilotPagePresenter,
@@ -72,7 +72,7 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
     CohortRemovePage,
     CohortVolunteersPage,
     PilotService,
-    PilotAccessGuard,
+    ActingForSmeGuard,
     PilotPagePresenter,
     PilotInvitationPresenter,
     PilotWithdrawPresenter,

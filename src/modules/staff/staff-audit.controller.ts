@@ -4,13 +4,8 @@ import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { StaffAuditPresenter } from './staff-audit.presenter.js';
 import { StaffAuditService } from './staff-audit.service.js';
-import {
-  CurrentStaff,
-  SignInRedirectFilter,
-  StaffRoles,
-  StaffRolesGuard,
-  type StaffActor,
-} from './staff-roles.guard.js';
+import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
+import { CurrentStaff, StaffRoles, StaffRolesGuard, type StaffActor } from './staff-roles.guard.js';
 
 /** The audit trail for admins: filters, newest first, 50 a page, and a CSV export. */
 @Controller('staff')

@@ -1,9 +1,6 @@
 import {
   createParamDecorator,
-  ArgumentsHost,
   CanActivate,
-  Catch,
-  ExceptionFilter,
   ExecutionContext,
   ForbiddenException,
   Injectable,
@@ -12,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { SignInRequired } from '../accounts/signed-in.guard.js';
 import { StaffService } from './staff.service.js';
 import type { StaffRole } from './staff-role.js';
 
@@ -23,26 +21,12 @@ const STAFF_ROLES_KEY = 'guichet:staff-roles';
  */
 export const StaffRoles = (...roles: StaffRole[]) => SetMetadata(STAFF_ROLES_KEY, roles);
 
-/** Nobody is signed in: the filter below sends them to the sign-in page. */
-export class SignInRequiredException extends Error {
-  constructor(readonly returnTo: string) {
-    super('sign-in required');
-  }
-}
-
-/** Answers SignInRequiredException with a 303 to /sign-in, coming back afterwards. */
-@Catch(SignInRequiredException)
-export class SignInRedirectFilter implements ExceptionFilter {
-  catch(exception: SignInRequiredException, host: ArgumentsHost) {
-    const res = host.switchToHttp().getResponse<Response>();
-    res.redirect(303, `/sign-in?return=${encodeURIComponent(exception.returnTo)}`);
-  }
-}
-
 /**
- * Staff pages: anonymous → sign in; signed in but not staff → 404 (the staff
- * area is not revealed); staff without the role → 403. Sets `res.locals.staffRole`.
- * Use with `@UseFilters(SignInRedirectFilter)`.
+ * Staff pages: anonymous → sign in (SignInRequired, the same redirect as
+ * `@SignedIn`, coming back to the page asked for, or to /staff after a post);
+ * signed in but not staff → 404 (the staff area is not revealed); staff
+ * without the role → 403. Sets `res.locals.staffRole`.
+ * Use with `@UseFilters(SignInRedirectFilter)` (accounts/signed-in.guard.ts).
  */
 @Injectable()
 export class StaffRolesGuard implements CanActivate {
@@ -56,7 +40,7 @@ export class StaffRolesGuard implements CanActivate {
     const res = context.switchToHttp().getResponse<Response>();
     const accountId = req.session?.accountId;
     if (!accountId) {
-      throw new SignInRequiredException(req.method === 'GET' ? req.originalUrl : '/staff');
+      throw new SignInRequired(req.method === 'GET' ? req.originalUrl : '/staff');
     }
     const role = await this.staff.roleOf(accountId);
     if (!role) throw new NotFoundException();

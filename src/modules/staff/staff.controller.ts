@@ -3,13 +3,8 @@ import type { Request, Response } from 'express';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { ADD_STAFF_FIELDS, AddStaffDto } from './dto/add-staff.dto.js';
-import {
-  CurrentStaff,
-  SignInRedirectFilter,
-  StaffRoles,
-  StaffRolesGuard,
-  type StaffActor,
-} from './staff-roles.guard.js';
+import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
+import { CurrentStaff, StaffRoles, StaffRolesGuard, type StaffActor } from './staff-roles.guard.js';
 import type { StaffRole } from './staff-role.js';
 import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
 import { StaffService } from './staff.service.js';

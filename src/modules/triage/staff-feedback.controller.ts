@@ -26,9 +26,9 @@ import { ExportAuditService } from '../audit/export-audit.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { csvLine } from '../staff/csv.js';
+import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import {
   CurrentStaff,
-  SignInRedirectFilter,
   StaffRoles,
   StaffRolesGuard,
   type StaffActor,
