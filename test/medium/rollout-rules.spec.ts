@@ -493,4 +493,61 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
       { kind: 'rollout-schedule-skipped' },
     ]);
   });
+
+  it('reads settings and a schedule as typed: a threshold or a time that is not one is refused first, storing nothing', async () => {
+    const before = await decisions(SERVICE, 'citizen');
+    for (const typed of ['dix', '-1', '4,2,1', '1e3']) {
+      await expect(
+        rollout.setSettingsAsTyped(manager, SERVICE, 'citizen', {
+          reason,
+          driftPolicy: 'adopt',
+          thresholds: { 'pilot-applications': typed },
+        }),
+      ).rejects.toMatchObject({ code: 'threshold-invalid' });
+    }
+    // Before the reason is looked at.
+    await expect(
+      rollout.setSettingsAsTyped(manager, SERVICE, 'citizen', {
+        reason: '',
+        driftPolicy: '',
+        thresholds: { satisfaction: 'x' },
+      }),
+    ).rejects.toMatchObject({ code: 'threshold-invalid' });
+    for (const [date, time] of [
+      ['demain', '10:00'],
+      ['2031-13-45', '10:00'],
+      ['2031-06-15', '10h'],
+      ['2020-06-15', '10:00'],
+    ]) {
+      await expect(
+        rollout.scheduleAsTyped(manager, SERVICE, 'citizen', { date, time, reason: '' }),
+      ).rejects.toMatchObject({ code: 'schedule-in-past' });
+    }
+    expect(await decisions(SERVICE, 'citizen')).toEqual(before);
+
+    const done = await rollout.setSettingsAsTyped(manager, SERVICE, 'citizen', {
+      reason,
+      driftPolicy: 'adopt',
+      thresholds: { satisfaction: ' 4,2 ', 'pilot-applications': '' },
+    });
+    expect(done).toMatchObject({ kind: 'thresholds' });
+    const [stored] = await db.query(
+      `SELECT gate_thresholds, drift_policy FROM rollout_plan WHERE service_slug = $1 AND variant = 'citizen'`,
+      [SERVICE],
+    );
+    expect(stored).toEqual({ gate_thresholds: { satisfaction: 4.2 }, drift_policy: 'adopt' });
+
+    const year = new Date().getFullYear() + 1;
+    await rollout.scheduleAsTyped(manager, SCHEDULED, 'business', {
+      date: `${year}-06-15`,
+      time: '10:00',
+      reason: 'Pilote PME en juin',
+    });
+    const [pending] = await db.query(
+      `SELECT run_at FROM rollout_schedule WHERE service_slug = $1 AND status = 'pending'`,
+      [SCHEDULED],
+    );
+    // 10:00 in the city in June (daylight time, UTC−4).
+    expect(new Date(pending.run_at).toISOString()).toBe(`${year}-06-15T14:00:00.000Z`);
+  });
 });

@@ -14,7 +14,6 @@ import type { Request, Response } from 'express';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { text } from '../../platform/forms/form.js';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
-import { cityDateTime } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -32,7 +31,7 @@ import {
   DetachCohortDto,
   type DecisionForm,
 } from './dto/decision.dto.js';
-import { GATE_IDS, isChecklistItem, type Thresholds } from './gates.js';
+import { GATE_IDS, isChecklistItem } from './gates.js';
 import { DECIDERS, RolloutConsolePresenter } from './rollout-console.presenter.js';
 import { RolloutConsoleReadModel } from './rollout-console.read-model.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
@@ -199,27 +198,20 @@ export class RolloutConsoleController {
       },
     },
     settings: {
-      run: (actor, plan, v) => {
-        const thresholds: Thresholds = {};
-        for (const id of GATE_IDS) {
-          const raw = v[`threshold-${id}`].replace(',', '.');
-          if (raw === '') continue;
-          if (!/^\d+(\.\d+)?$/.test(raw)) throw new RolloutError('threshold-invalid');
-          thresholds[id] = Number(raw);
-        }
-        return this.rollout.setSettings(actor, plan.slug, plan.variant, {
+      run: (actor, plan, v) =>
+        this.rollout.setSettingsAsTyped(actor, plan.slug, plan.variant, {
           reason: v.reason,
-          thresholds,
-          driftPolicy: v.driftPolicy === 'adopt' ? 'adopt' : 'correct',
-        });
-      },
+          driftPolicy: v.driftPolicy,
+          thresholds: Object.fromEntries(GATE_IDS.map((id) => [id, v[`threshold-${id}`]])),
+        }),
     },
     schedule: {
-      run: (actor, plan, v) => {
-        const runAt = cityDateTime(v.date, v.time);
-        if (!runAt) throw new RolloutError('schedule-in-past');
-        return this.rollout.schedule(actor, plan.slug, plan.variant, { runAt, reason: v.reason });
-      },
+      run: (actor, plan, v) =>
+        this.rollout.scheduleAsTyped(actor, plan.slug, plan.variant, {
+          date: v.date,
+          time: v.time,
+          reason: v.reason,
+        }),
     },
   };
 

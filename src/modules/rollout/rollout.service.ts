@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
+import { cityDateTime } from '../../platform/i18n/city-time.js';
 import { isLocale } from '../../platform/i18n/i18n.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -14,6 +15,7 @@ import {
   GATE_IDS,
   PilotEvidence,
   type ChecklistItem,
+  type GateId,
   type GateResult,
   type Thresholds,
 } from './gates.js';
@@ -102,6 +104,24 @@ interface StageChange {
 interface PromoteInput extends StageChange {
   /** Promote despite failing gates or SME-first, with a reason (recorded). */
   override?: boolean;
+}
+
+/**
+ * The settings as a person typed them: a threshold per gate (blank = the
+ * default; a decimal comma is read as a point) and the drift policy
+ * ('adopt', anything else = 'correct').
+ */
+export interface TypedSettings {
+  reason: string;
+  driftPolicy: string;
+  thresholds: Partial<Record<GateId, string>>;
+}
+
+/** A promotion's time as a person typed it: a date (YYYY-MM-DD) and a time (HH:MM), the city's. */
+export interface TypedSchedule {
+  date: string;
+  time: string;
+  reason: string;
 }
 
 /**
@@ -354,6 +374,31 @@ export class RolloutService {
     });
   }
 
+  /**
+   * The settings as typed (the console's form, or any other way in): a
+   * threshold that is not a non-negative number → threshold-invalid, before
+   * anything else is checked; then as `setSettings`.
+   */
+  async setSettingsAsTyped(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    typed: TypedSettings,
+  ) {
+    const thresholds: Thresholds = {};
+    for (const id of GATE_IDS) {
+      const raw = (typed.thresholds[id] ?? '').trim().replace(',', '.');
+      if (raw === '') continue;
+      if (!/^\d+(\.\d+)?$/.test(raw)) throw new RolloutError('threshold-invalid');
+      thresholds[id] = Number(raw);
+    }
+    return this.setSettings(actor, slug, variant, {
+      reason: typed.reason,
+      thresholds,
+      driftPolicy: typed.driftPolicy === 'adopt' ? 'adopt' : 'correct',
+    });
+  }
+
   /** Ticks or unticks a checklist item; the ticker is named on the plan page. */
   async setChecklistItem(
     actor: RolloutActor,
@@ -387,6 +432,22 @@ export class RolloutService {
       },
       { reasonOptional: true },
     );
+  }
+
+  /**
+   * A promotion at a date and time typed in the city's time zone: one that is
+   * not a date and time → schedule-in-past (as one in the past), before
+   * anything else is checked; then as `schedule`.
+   */
+  async scheduleAsTyped(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    typed: TypedSchedule,
+  ) {
+    const runAt = cityDateTime(typed.date, typed.time);
+    if (!runAt) throw new RolloutError('schedule-in-past');
+    return this.schedule(actor, slug, variant, { runAt, reason: typed.reason });
   }
 
   /**
