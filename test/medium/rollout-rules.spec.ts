@@ -494,7 +494,7 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
     ]);
   });
 
-  it('reads settings and a schedule as typed: a threshold or a time that is not one is refused first, storing nothing', async () => {
+  it('reads settings, a percentage and a schedule as typed: a threshold, a percentage or a time that is not one is refused first, storing nothing', async () => {
     const before = await decisions(SERVICE, 'citizen');
     for (const typed of ['dix', '-1', '4,2,1', '1e3']) {
       await expect(
@@ -522,6 +522,11 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
       await expect(
         rollout.scheduleAsTyped(manager, SERVICE, 'citizen', { date, time, reason: '' }),
       ).rejects.toMatchObject({ code: 'schedule-in-past' });
+    }
+    for (const percentage of ['', 'cinquante', '0', '101', '1000', '5.5']) {
+      await expect(
+        rollout.setPercentageAsTyped(manager, SERVICE, 'citizen', { percentage, reason }),
+      ).rejects.toMatchObject({ code: 'percentage-invalid' });
     }
     expect(await decisions(SERVICE, 'citizen')).toEqual(before);
 

@@ -176,8 +176,8 @@ export class RolloutConsoleController {
     },
     percentage: {
       run: (actor, plan, v) =>
-        this.rollout.setPercentage(actor, plan.slug, plan.variant, {
-          percentage: /^\d{1,3}$/.test(v.percentage) ? Number(v.percentage) : NaN,
+        this.rollout.setPercentageAsTyped(actor, plan.slug, plan.variant, {
+          percentage: v.percentage,
           reason: v.reason,
         }),
     },

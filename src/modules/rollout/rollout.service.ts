@@ -278,6 +278,23 @@ export class RolloutService {
     });
   }
 
+  /**
+   * The percentage as typed: up to three digits, else percentage-invalid
+   * (as one out of 1–100); then as `setPercentage`.
+   */
+  async setPercentageAsTyped(
+    actor: RolloutActor,
+    slug: string,
+    variant: Audience,
+    typed: { percentage: string; reason: string },
+  ) {
+    const percentage = typed.percentage.trim();
+    return this.setPercentage(actor, slug, variant, {
+      percentage: /^\d{1,3}$/.test(percentage) ? Number(percentage) : NaN,
+      reason: typed.reason,
+    });
+  }
+
   async setPercentage(
     actor: RolloutActor,
     slug: string,
