@@ -1,6 +1,7 @@
 // Starts the real services the suite runs against, once: PostgreSQL (embedded),
 // a template database migrated once (each test file clones it), Unleash 7.5 on
 // its own fresh database, and a mail catcher. Their addresses go in process.env.
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
@@ -41,16 +42,27 @@ export default async function globalSetup() {
   await migrate(template);
   await template.destroy();
 
-  const adminToken = '*:*.test-admin-secret';
-  const clientToken = 'default:production.test-client-secret';
-  const unleash = await startEmbeddedUnleash({
-    databaseUrl: postgres.urlFor('unleash_test'),
-    port: await findFreePort(44242),
-    adminToken,
-    clientToken,
-    adminPassword: 'Guichet-test-1',
-    logFile: resolve(dataDir, 'unleash.log'),
-  });
+  // Tokens of this run only: an Unleash of another run that took the port
+  // refuses them, and the start is tried again on another port.
+  const secret = randomBytes(8).toString('hex');
+  const adminToken = `*:*.test-admin-${secret}`;
+  const clientToken = `default:production.test-client-${secret}`;
+  let unleash;
+  for (let attempt = 1; !unleash; attempt++) {
+    try {
+      unleash = await startEmbeddedUnleash({
+        databaseUrl: postgres.urlFor('unleash_test'),
+        port: await findFreePort(44242 + attempt * 10),
+        adminToken,
+        clientToken,
+        adminPassword: 'Guichet-test-1',
+        logFile: resolve(dataDir, 'unleash.log'),
+      });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      process.stdout.write(`\n[test setup] Unleash: ${error.message}; trying another port\n`);
+    }
+  }
   const mail = await startEmbeddedMail(await findFreePort(41025), await findFreePort(41080));
 
   Object.assign(process.env, {

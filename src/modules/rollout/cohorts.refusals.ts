@@ -7,7 +7,7 @@ import type { CohortProblem } from './cohorts.service.js';
  * A refusal without a field goes beside the field of the form that was sent.
  */
 export const COHORT_REFUSALS = defineRefusals<CohortProblem>('cohorts', {
-  'not-found': { status: 404, message: 'errors.not_found.message' },
+  'not-found': { status: 404, code: 'not_found', message: 'errors.not_found.message' },
   /** The member changed meanwhile: the cohort page says so above its members. */
   'not-current': { status: 409, message: 'cohorts.errors.notCurrent', field: 'members' },
   'slug-taken': { status: 422, message: 'cohorts.errors.slugTaken', field: 'slug' },
@@ -25,7 +25,7 @@ export type VolunteerProblem = Exclude<CohortProblem, 'slug-taken' | 'unknown-ne
  * is a request decided meanwhile, "already a member" the SME of the request.
  */
 export const VOLUNTEER_REFUSALS = defineRefusals<VolunteerProblem>('cohorts.volunteers', {
-  'not-found': { status: 404, message: 'errors.not_found.message' },
+  'not-found': { status: 404, code: 'not_found', message: 'errors.not_found.message' },
   'not-current': {
     status: 409,
     message: 'cohorts.errors.volunteerDecided',

@@ -9,9 +9,9 @@ import type { PilotProblem, PilotResult } from './pilot.service.js';
  */
 export const PILOT_REFUSALS = defineRefusals<PilotProblem | 'forbidden'>('pilot', {
   /** An SME's pilot, left only by one of its owners. */
-  forbidden: { status: 403, message: 'errors.forbidden.message' },
+  forbidden: { status: 403, code: 'forbidden', message: 'errors.forbidden.message' },
   gone: { status: 410, message: 'pilot.errors.gone' },
-  'not-found': { status: 404, message: 'errors.not_found.message' },
+  'not-found': { status: 404, code: 'not_found', message: 'errors.not_found.message' },
   'not-owner': { status: 403, message: 'pilot.errors.notOwner' },
   'not-addressee': { status: 403, message: 'pilot.errors.notAddressee' },
   'terms-required': { status: 422, message: 'pilot.errors.termsRequired', field: 'terms' },

@@ -8,7 +8,8 @@ import type { RolloutErrorCode } from './rollout.service.js';
  * (`<form>-<field>` on the page, see `rolloutRefusal`).
  */
 export const ROLLOUT_REFUSALS = defineRefusals<RolloutErrorCode>('rollout', {
-  'plan-not-found': { status: 404, message: 'rollout.errors.plan-not-found', field: 'reason' },
+  // Answered as the platform's own 404, as before.
+  'plan-not-found': { status: 404, code: 'not_found', message: 'errors.not_found.message' },
   'stage-changed': { status: 409, message: 'rollout.errors.stage-changed', field: 'reason' },
   'already-paused': { status: 409, message: 'rollout.errors.already-paused', field: 'reason' },
   'not-paused': { status: 409, message: 'rollout.errors.not-paused', field: 'reason' },
@@ -48,7 +49,7 @@ export const ROLLOUT_REFUSALS = defineRefusals<RolloutErrorCode>('rollout', {
  */
 export function rolloutRefusal(code: RolloutErrorCode, form: DecisionForm, failing: string) {
   return ROLLOUT_REFUSALS.of(code, {
-    field: `${form}-${ROLLOUT_REFUSALS.table[code].field}`,
+    field: ROLLOUT_REFUSALS.table[code].field && `${form}-${ROLLOUT_REFUSALS.table[code].field}`,
     params: { failing },
   });
 }

@@ -1,3 +1,4 @@
+import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
 import { channelLabel } from '../feedback/feedback-view.js';
 import { Injectable } from '@nestjs/common';
 import { AUDIENCES } from '../../platform/flags/flag-context.js';
@@ -106,10 +107,6 @@ export interface ItemInput {
   /** What was typed, after a refused action. */
   values: Record<string, string>;
   municipality: string;
-}
-
-function assertUnreachable(value: never): never {
-  throw new Error(`Unhandled case: ${String(value)}`);
 }
 
 /**

@@ -62,6 +62,7 @@ export async function startEmbeddedUnleash(
 
   const url = `http://127.0.0.1:${options.port}`;
   await waitUntilHealthy(child, url, options.startTimeoutMs ?? 90_000, options.logFile);
+  await confirmOwnServer(child, url, options.adminToken, options.logFile);
   return {
     url,
     apiUrl: `${url}/api`,
@@ -91,6 +92,30 @@ async function waitUntilHealthy(
   }
   await stopChild(child);
   throw new Error(`Unleash did not become healthy within ${timeoutMs} ms: see ${logFile}`);
+}
+
+/**
+ * The server that answered is this child, not another Unleash that took the
+ * port between choosing it and the child binding it (the child then exits
+ * with EADDRINUSE, but the other server's /health said yes): it accepts this
+ * start's admin token, and the child still runs.
+ */
+async function confirmOwnServer(
+  child: ChildProcess,
+  url: string,
+  adminToken: string,
+  logFile: string,
+) {
+  const res = await fetch(`${url}/api/admin/projects`, {
+    headers: { Authorization: adminToken },
+    signal: AbortSignal.timeout(5000),
+  }).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 250));
+  if (res?.ok && child.exitCode === null && child.signalCode === null) return;
+  await stopChild(child);
+  throw new Error(
+    `Another server answers on ${url} (this Unleash did not start there): see ${logFile}`,
+  );
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -156,6 +156,15 @@ describe('refusals and form pages (the one error filter)', () => {
     expect(res.text).toContain(new I18nService().t('en', 'errors.not_found.title'));
   });
 
+  it('answers a 404 refusal to a JSON client as the platform does any not found: code not_found', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/things/7')
+      .set('Accept', 'application/json')
+      .send({ name: 'gone' });
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe('not_found');
+  });
+
   it('answers JSON clients with { code, message, requestId } and the extra body and headers', async () => {
     const res = await request(app.getHttpServer())
       .post('/busy')

@@ -119,6 +119,8 @@ export class ErrorFilter implements ExceptionFilter {
             ],
             refusal: exception,
           };
+    // "Not yours" or gone: the ordinary not found, page or JSON, never the form (ADR 0006).
+    if (status === 404) return this.catch(new HttpException('not found', 404), hostOf(req, res));
     if (exception instanceof Refusal)
       for (const [name, value] of Object.entries(exception.details.headers ?? {}))
         res.setHeader(name, value);
@@ -141,8 +143,6 @@ export class ErrorFilter implements ExceptionFilter {
       );
       return;
     }
-    // "Not yours" or gone: the ordinary not-found page, never the form (ADR 0006).
-    if (status === 404) return this.catch(new HttpException('not found', 404), hostOf(req, res));
     const page = exception.formPage && this.pages?.(exception.formPage.page);
     if (page) {
       Promise.resolve()
