@@ -42,7 +42,7 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
 /**
  * Staged rollout: plans, cohorts, gates, decisions, the reconciler that makes
  * Unleash follow, and the gate on every variant (docs/architecture.md, "Rollout model").
- * ApplicationsModule and CatalogueWebModule import this module: it must not import them.
+ * ApplicationsModule and ServicePagesModule import this module: it must not import them.
  */
 @Module({
   imports: [AuditModule, NotificationsModule, CatalogueModule, OrganizationsModule, StaffModule],
