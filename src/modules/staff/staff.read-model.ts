@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { StaffRole } from './staff-role.js';
 
 export interface StaffMember {
@@ -9,6 +9,12 @@ export interface StaffMember {
   role: StaffRole;
   createdAt: Date;
   createdByName: string | null;
+}
+
+/** An address to write to a staff member at, with their language as stored. */
+export interface StaffContact {
+  email: string;
+  preferredLocale: string;
 }
 
 /**
@@ -48,5 +54,22 @@ export class StaffReadModel {
       createdAt: r.created_at as Date,
       createdByName: (r.created_by_name as string | null) ?? null,
     }));
+  }
+
+  /**
+   * The addresses of the open accounts of staff with one of `roles`, read in
+   * the caller's transaction (e.g. to email rollout managers about the change
+   * it makes).
+   */
+  async contactsWithRoles(
+    manager: EntityManager,
+    roles: readonly StaffRole[],
+  ): Promise<StaffContact[]> {
+    const rows = await manager.query<{ email: string; preferred_locale: string }[]>(
+      `SELECT account.email, account.preferred_locale FROM staff_member JOIN account ON account.id = staff_member.account_id
+        WHERE staff_member.role = ANY($1::text[]) AND account.closed_at IS NULL`,
+      [roles],
+    );
+    return rows.map((r) => ({ email: r.email, preferredLocale: r.preferred_locale }));
   }
 }

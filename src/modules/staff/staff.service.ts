@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { AccountService } from '../accounts/account.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { grantStaffRole } from './staff-membership.js';
 import type { StaffRole } from './staff-role.js';
 import { STAFF_REFUSALS } from './staff.refusals.js';
-import { StaffReadModel, type StaffMember } from './staff.read-model.js';
+import { StaffReadModel, type StaffContact, type StaffMember } from './staff.read-model.js';
 
 /** A staff member as listed; read by `StaffReadModel`. */
 export type { StaffMember } from './staff.read-model.js';
@@ -41,6 +41,14 @@ export class StaffService {
   /** The staff of open accounts, by name; the query is `StaffReadModel`'s. */
   list(): Promise<StaffMember[]> {
     return this.readModel.list();
+  }
+
+  /**
+   * The addresses of open staff accounts with one of `roles`, in the caller's
+   * transaction; the query is `StaffReadModel`'s.
+   */
+  contactsWithRoles(manager: EntityManager, roles: readonly StaffRole[]): Promise<StaffContact[]> {
+    return this.readModel.contactsWithRoles(manager, roles);
   }
 
   /**
