@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { StaffService } from './staff.service.js';
+import { StaffReadModel } from './staff.read-model.js';
 import type { StaffRole } from './staff-role.js';
 
 const STAFF_ROLES_KEY = 'guichet:staff-roles';
@@ -48,7 +48,7 @@ export class SignInRedirectFilter implements ExceptionFilter {
 export class StaffRolesGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly staff: StaffService,
+    private readonly staff: StaffReadModel,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
