@@ -8,6 +8,8 @@ import { StaffModule } from '../staff/staff.module.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysPage } from './api-keys.page.js';
 import { ApiKeysPresenter } from './api-keys.presenter.js';
+import { ApiKeyIdentityReadModel } from './api-key-identity.read-model.js';
+import { ApiKeysReadModel } from './api-keys.read-model.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { ApiDocsController, ApplicationsApiController } from './applications.api.controller.js';
 import { AttachmentScanner, NoScanner } from './attachment-scanner.js';
@@ -57,6 +59,8 @@ import { Sessions } from '../../platform/platform.module.js';
     ApplicationProcessingService,
     ApplicationsQueueReadModel,
     ApiKeysService,
+    ApiKeysReadModel,
+    ApiKeyIdentityReadModel,
     BulkFilingService,
     StaffApplicationsPresenter,
     StaffApplicationPage,
