@@ -17,6 +17,7 @@ import {
   type Message,
   type Transition,
 } from './applications.service.js';
+import { ApplicationsReadModel } from './applications.read-model.js';
 
 /** The staff roles that process applications (the queue, the actions, the files). */
 export const PROCESSING_ROLES = ['clerk', 'admin'] as const satisfies readonly StaffRole[];
@@ -77,6 +78,7 @@ export class ApplicationProcessingService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly applications: ApplicationsService,
+    private readonly applicationsRead: ApplicationsReadModel,
     private readonly audit: AuditService,
     private readonly queue: ApplicationsQueueReadModel,
     private readonly staffMembers: StaffService,
@@ -99,8 +101,8 @@ export class ApplicationProcessingService {
     const detail = await this.queue.detail(id);
     if (!detail) return undefined;
     const [transitions, messages] = await Promise.all([
-      this.applications.transitions(detail.id),
-      this.applications.messages(detail.id),
+      this.applicationsRead.transitions(detail.id),
+      this.applicationsRead.messages(detail.id),
     ]);
     const conflict = await this.conflictOfInterest(staff.accountId, detail);
     return { detail, transitions, messages, conflict };

@@ -17,6 +17,7 @@ import { ApplicationProcessingService } from './application-processing.service.j
 import { ApplicationsQueueReadModel } from './applications-queue.read-model.js';
 import { ApplicationsController } from './applications.controller.js';
 import { ApplicationsPresenter } from './applications.presenter.js';
+import { ApplicationsReadModel } from './applications.read-model.js';
 import { ApplicationsService } from './applications.service.js';
 import { AttachmentsService } from './attachments.service.js';
 import { BulkFilingController } from './bulk-filing.controller.js';
@@ -52,6 +53,7 @@ import { Sessions } from '../../platform/platform.module.js';
   ],
   providers: [
     ApplicationsService,
+    ApplicationsReadModel,
     ApplicationsPresenter,
     { provide: AttachmentScanner, useClass: NoScanner },
     AttachmentsService,
@@ -68,7 +70,13 @@ import { Sessions } from '../../platform/platform.module.js';
     ApiKeysPage,
   ],
   // The scanner also checks the evidence of who owns an SME (OwnershipModule).
-  exports: [ApplicationsService, AttachmentsService, ReceiptService, AttachmentScanner],
+  exports: [
+    ApplicationsService,
+    ApplicationsReadModel,
+    AttachmentsService,
+    ReceiptService,
+    AttachmentScanner,
+  ],
 })
 export class ApplicationsModule implements NestModule {
   constructor(
