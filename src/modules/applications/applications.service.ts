@@ -130,7 +130,8 @@ const EMAIL_FOR: Partial<Record<ApplicationStatus, EmailKind>> = {
  *
  * Authorization lives here: an applicant only ever reaches applications they
  * own (a person's own, or their SME's when acting for it); anything else is
- * "not found".
+ * "not found". The reads (one application, lists, history, messages) are
+ * ApplicationsReadModel's, with the same ownership condition (`OWNED`).
  */
 @Injectable()
 export class ApplicationsService {
