@@ -308,10 +308,18 @@ export class OrganizationService {
     );
   }
 
-  /** The person's role in the SME, or undefined when they are not a member (or it does not exist). */
-  async roleOf(accountId: string, organizationId: string): Promise<Role | undefined> {
+  /**
+   * The person's role in the SME, or undefined when they are not a member (or it
+   * does not exist). Another module's change passes its `manager`, so the read is
+   * part of its transaction (ADR 0021, rule 3).
+   */
+  async roleOf(
+    accountId: string,
+    organizationId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Role | undefined> {
     if (!UUID.test(organizationId)) return undefined;
-    const rows = await this.dataSource.query(
+    const rows = await manager.query(
       `SELECT role FROM organization_membership WHERE organization_id = $1 AND account_id = $2`,
       [organizationId, accountId],
     );
