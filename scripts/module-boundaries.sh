@@ -46,8 +46,10 @@ find src -name '*.ts' ! -name '*.spec.ts' | sort | xargs perl -e '
       application_attachment reference_counter api_key)),
     map({ $_ => "rollout" } qw(cohort cohort_member pilot_volunteer rollout_plan rollout_plan_cohort
       rollout_checklist_tick rollout_decision rollout_schedule rollout_drift release_subscription)),
-    map({ $_ => "feedback" } qw(feedback_item feedback_attachment feedback_reply satisfaction_response
-      feedback_note feedback_change acceptance_criterion acceptance_result faq_entry)),
+    map({ $_ => "feedback" } qw(feedback_item feedback_attachment)),
+    map({ $_ => "triage" } qw(feedback_reply feedback_note feedback_change)),
+    map({ $_ => "acceptance" } qw(acceptance_criterion acceptance_result)),
+    faq_entry => "faq", satisfaction_response => "satisfaction",
   );
   my $names = join "|", sort { length $b <=> length $a } keys %owner;
   for my $file (@ARGV) {

@@ -3,6 +3,7 @@ import { ApplicationsService } from '../src/modules/applications/applications.se
 import { buildingPermitAnswers, fileBuildingPermit } from './support/applications.js';
 import { createPerson } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { ApplicationsReadModel } from '../src/modules/applications/applications.read-model.js';
 
 describe('applications: submission and the applicant side of the lifecycle', () => {
   let portal: TestApp;
@@ -25,7 +26,7 @@ describe('applications: submission and the applicant side of the lifecycle', () 
     });
     expect(application.status).toBe('submitted');
     expect(application.reference).toMatch(/^PC-\d{4}-\d{6}$/);
-    const transitions = await service.transitions(application.id);
+    const transitions = await portal.app.get(ApplicationsReadModel).transitions(application.id);
     expect(transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['draft→submitted']);
     const [audit] = await db.query(
       `SELECT count(*)::int AS n FROM audit_event WHERE entity_id = $1 AND action = 'application.submitted'`,
@@ -77,7 +78,7 @@ describe('applications: submission and the applicant side of the lifecycle', () 
       audience: 'citizen',
     });
     const stranger = { accountId: other.id, audience: 'citizen' as const, channel: 'web' as const };
-    expect(await service.find(stranger, filed.id)).toBeUndefined();
+    expect(await portal.app.get(ApplicationsReadModel).find(stranger, filed.id)).toBeUndefined();
     expect(await service.withdraw(stranger, filed.id, null, origin)).toEqual({
       ok: false,
       reason: 'not-found',

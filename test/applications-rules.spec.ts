@@ -21,6 +21,7 @@ import {
 } from './support/applications.js';
 import { createPerson, smeMember } from './support/people.js';
 import { eventually, startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
+import { ApplicationsReadModel } from '../src/modules/applications/applications.read-model.js';
 
 /**
  * The rules of filing, tested where they live: ApplicationsService and
@@ -145,7 +146,10 @@ describe('the rules of filing, in the services', () => {
       expect(documents.n).toBe(0);
       const [row] = await applicationsOf(filer);
       expect(row.status).toBe('draft');
-      expect((await applications.find(applicantOf(filer), application.id))!.answers).toEqual({});
+      expect(
+        (await portal.app.get(ApplicationsReadModel).find(applicantOf(filer), application.id))!
+          .answers,
+      ).toEqual({});
     });
 
     it('refuses every variant while the flags are unknown (fail closed)', async () => {
@@ -291,7 +295,7 @@ describe('the rules of filing, in the services', () => {
     }
 
     const filesOf = async (filer: Filer, id: string) => {
-      const application = await applications.find(applicantOf(filer), id);
+      const application = await portal.app.get(ApplicationsReadModel).find(applicantOf(filer), id);
       return (application!.answers.sitePlan as FileAnswer[] | undefined) ?? [];
     };
     const rows = async (id: string) =>

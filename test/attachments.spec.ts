@@ -28,6 +28,7 @@ import {
 } from './support/applications.js';
 import { createPerson } from './support/people.js';
 import { startTestApp, testDataDir, type TestApp } from './support/test-app.js';
+import { ApplicationsReadModel } from '../src/modules/applications/applications.read-model.js';
 
 const origin = { ip: '127.0.0.1', requestId: 'test' };
 
@@ -81,7 +82,7 @@ describe('attachments', () => {
 
   it('stores a PDF in PostgreSQL, with its hash and audit event, and reads it back', async () => {
     const { applicant, id } = await draft();
-    const before = await applications.find(applicant, id);
+    const before = await portal.app.get(ApplicationsReadModel).find(applicant, id);
     const result = await attachments.store(
       applicant,
       id,
@@ -117,7 +118,9 @@ describe('attachments', () => {
     expect(audit.actorId).toBe(applicant.accountId);
     expect(audit.after).toMatchObject({ attachmentId: result.file.id, field: 'sitePlan' });
     // The answers are the caller's to change.
-    expect((await applications.find(applicant, id))!.answers).toEqual(before!.answers);
+    expect((await portal.app.get(ApplicationsReadModel).find(applicant, id))!.answers).toEqual(
+      before!.answers,
+    );
 
     const read = await attachments.readForApplicant(applicant, id, result.file.id);
     expect(read?.filename).toBe('plan.pdf');
@@ -332,6 +335,7 @@ describe('attachments', () => {
       db,
       portal.app.get(AuditService),
       applications,
+      portal.app.get(ApplicationsReadModel),
       portal.app.get(AppConfig),
       scanner,
       new JsonLogger('error'),

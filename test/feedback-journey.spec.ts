@@ -126,6 +126,7 @@ describe('feedback closes the loop: from a pilot SME to the gate and the FAQ', (
     return { status: await row.getAttribute('data-status'), text: await row.textContent() };
   }
 
+  // One journey, many pages in two browsers: its bound is larger than one request's.
   it('runs the whole loop', async () => {
     // A pilot SME files a building permit (the filing pages have their own
     // browser test) and opens its confirmation page, acting for the SME.
@@ -257,5 +258,5 @@ describe('feedback closes the loop: from a pilot SME to the gate and the FAQ', (
     await english.click('summary:has-text("Do I need a permit to redo a roof")');
     expect(await english.textContent('main')).toContain('issued within ten working days');
     await shot(english, 'faq-en');
-  });
+  }, 180_000); // one long journey through two browsers: a bound, not a speed check
 });

@@ -13,6 +13,7 @@ import { createPerson, signedInAgent } from './support/people.js';
 import { launchChromium, wcagViolations } from './support/browser.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
+import { ApplicationsReadModel } from '../src/modules/applications/applications.read-model.js';
 
 type Agent = ReturnType<typeof request.agent>;
 
@@ -336,7 +337,7 @@ describe('staff: the applications queue and processing', () => {
         before: { status: 'submitted', assignedTo: null },
         after: { status: 'in_review', assignedTo: ids.clerk },
       });
-      const transitions = await portal.app.get(ApplicationsService).transitions(application.id);
+      const transitions = await portal.app.get(ApplicationsReadModel).transitions(application.id);
       expect(transitions.at(-1)).toMatchObject({
         from: 'submitted',
         to: 'in_review',
@@ -603,7 +604,7 @@ describe('staff: the applications queue and processing', () => {
         'application.in_review',
         'application.rejected',
       ]);
-      const transitions = await portal.app.get(ApplicationsService).transitions(application.id);
+      const transitions = await portal.app.get(ApplicationsReadModel).transitions(application.id);
       expect(transitions.map((t) => `${t.from}→${t.to}`)).toEqual([
         'draft→submitted',
         'submitted→in_review',

@@ -8,6 +8,7 @@ import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.
 import { RolloutService, type RolloutActor } from '../../src/modules/rollout/rollout.service.js';
 import { VariantAccessService } from '../../src/modules/rollout/variant-access.service.js';
 import { ServicePagesService } from '../../src/modules/service-pages/service-pages.service.js';
+import { StaffService } from '../../src/modules/staff/staff.service.js';
 import type { Audience } from '../../src/platform/flags/flag-context.js';
 import { createPerson } from '../support/people.js';
 import { startTestApp, unleashAdmin, type TestApp } from '../support/test-app.js';
@@ -149,6 +150,7 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
       app.get(OutboxService),
       app.get(CatalogueService),
       portal.config,
+      app.get(StaffService),
     );
     reconciler = app.get(RolloutReconciler);
     access = app.get(VariantAccessService);

@@ -19,7 +19,7 @@ import { StaffAcceptanceController } from './staff-acceptance.controller.js';
   imports: [AuditModule, CatalogueModule, RolloutModule, StaffModule, FeedbackModule],
   controllers: [AcceptanceController, StaffAcceptanceController],
   providers: [AcceptanceService, AcceptanceReadModel, ChecklistUnavailablePage],
-  // The start pages (CatalogueWebModule) link the pilot's testers to their checklist.
+  // The start pages (ServicePagesModule) link the pilot's testers to their checklist.
   exports: [AcceptanceService],
 })
 export class AcceptanceModule {}

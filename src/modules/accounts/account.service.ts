@@ -13,6 +13,7 @@ import {
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { OutboxService } from '../notifications/outbox.service.js';
+import { OrganizationService } from '../organizations/organization.service.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
 import { KnownDevices, type KnownDevice } from './known-devices.js';
@@ -63,6 +64,7 @@ export class AccountService {
     private readonly limiter: RateLimiter,
     private readonly throttle: SignInThrottle,
     private readonly devices: KnownDevices,
+    private readonly organizations: OrganizationService,
   ) {}
 
   /**
@@ -482,35 +484,12 @@ export class AccountService {
         [accountId],
       );
       if (!account) throw ACCOUNT_REFUSALS.of('password-incorrect');
-      // The SMEs' rows locked (as the organizations module does for every
-      // change of owners), so no other owner can leave at the same moment.
-      const orphans = await manager.query<{ legal_name: string }[]>(
-        `SELECT organization.legal_name FROM organization
-           JOIN organization_membership mine ON mine.organization_id = organization.id
-          WHERE mine.account_id = $1 AND mine.role = 'owner'
-            AND NOT EXISTS (SELECT 1 FROM organization_membership other
-                             WHERE other.organization_id = organization.id
-                               AND other.role = 'owner' AND other.account_id <> $1)
-          ORDER BY organization.legal_name, organization.id
-          FOR UPDATE OF organization`,
-        [accountId],
-      );
-      if (orphans.length > 0)
+      // The organizations module ends the memberships, or names the SMEs
+      // the person is the last owner of (and nothing changes).
+      const left = await this.organizations.leaveAll(manager, accountId, origin);
+      if (!left.ok)
         throw ACCOUNT_REFUSALS.of('last-owner', {
-          params: { organizations: orphans.map((o) => o.legal_name).join(', ') },
-        });
-      const ended = await returningRows<{ organization_id: string; role: string }>(
-        manager,
-        `DELETE FROM organization_membership WHERE account_id = $1 RETURNING organization_id, role`,
-        [accountId],
-      );
-      for (const membership of ended)
-        await this.audit.record(manager, {
-          actor: { type: 'person', id: accountId },
-          action: 'organization.member_left',
-          entity: { type: 'organization', id: membership.organization_id },
-          before: { accountId, role: membership.role },
-          ...origin,
+          params: { organizations: left.organizations.join(', ') },
         });
       await manager.query(
         `UPDATE account SET email = 'closed+' || id || '@closed.invalid', display_name = '',

@@ -2,7 +2,7 @@ import { defineRefusals, type Refusal } from '../../platform/errors/refusal.js';
 import type { FieldProblem } from '../../platform/forms/form.js';
 import { PASSWORD_MIN_LENGTH, type PasswordProblem } from '../../platform/security/passwords.js';
 
-/** Everything the accounts module refuses (see docs/architecture.md, "Errors"). */
+/** Everything the accounts module refuses (see docs/architecture.md, "Errors and forms"). */
 export type AccountProblem =
   | 'too-many'
   | 'email-required'

@@ -7,9 +7,9 @@ import {
   API_KEY_NAME_MAX,
   API_SCOPES,
   type ApiKeysOrganization,
-  type ApiKeySummary,
   type ApiScope,
 } from './api-keys.service.js';
+import type { ApiKeySummary } from './api-keys.read-model.js';
 
 /** `applications:read` → apiKeys.scopes.applicationsRead. */
 function scopeKey(scope: ApiScope): string {

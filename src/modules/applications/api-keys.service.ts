@@ -7,6 +7,8 @@ import { newToken, tokenHash } from '../../platform/security/tokens.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { OrganizationService } from '../organizations/organization.service.js';
+import { ApiKeyIdentityReadModel, LAST_USED_PRECISION } from './api-key-identity.read-model.js';
+import { ApiKeysReadModel, type ApiKeySummary } from './api-keys.read-model.js';
 import { API_REFUSALS, rateLimitHeaders, type KeyRateLimit } from './api.refusals.js';
 
 export const API_SCOPES = ['applications:read', 'applications:write'] as const;
@@ -17,28 +19,6 @@ export function isApiScope(value: unknown): value is ApiScope {
 }
 
 export const API_KEY_NAME_MAX = 100;
-
-/** An SME's API key as its owners see it: never the token, never its hash. */
-export interface ApiKeySummary {
-  id: string;
-  name: string;
-  /** The token's first characters (`gk_ab12cd34`), to tell keys apart. */
-  prefix: string;
-  scopes: ApiScope[];
-  createdAt: Date;
-  createdBy: string | null;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-  revokedBy: string | null;
-  /** When it stops working (API_KEY_TTL_DAYS after its creation). */
-  expiresAt: Date;
-  expired: boolean;
-  /**
-   * False once its creator is no longer one of the SME's owners (made a
-   * member, removed, or their account closed): the key no longer works.
-   */
-  creatorActive: boolean;
-}
 
 /** Who a request made with a valid key acts for. */
 export interface ApiKeyPrincipal {
@@ -72,24 +52,6 @@ export type ApiKeyOutcome<T = object> =
 /** `gk_<8 letters or digits>_<43 URL-safe characters>`. */
 const TOKEN = /^gk_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** `last_used_at` is written at most this often per key (not on every request). */
-const LAST_USED_PRECISION = '1 minute';
-
-interface KeyRow {
-  id: string;
-  name: string;
-  token_prefix: string;
-  scopes: ApiScope[];
-  created_at: Date;
-  created_by_name: string | null;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-  revoked_by_name: string | null;
-  expires_at: Date;
-  expired: boolean;
-  creator_active: boolean;
-}
-
 /**
  * SMEs' keys to the JSON API. The owners of an SME create them (the token is
  * shown once; only its SHA-256 is stored), see them with when each was last
@@ -106,46 +68,18 @@ export class ApiKeysService {
     private readonly organizations: OrganizationService,
     private readonly config: AppConfig,
     private readonly limiter: RateLimiter,
+    private readonly keysRead: ApiKeysReadModel,
+    private readonly identities: ApiKeyIdentityReadModel,
   ) {}
 
-  /** The SME's keys, newest first (revoked ones too), for its owners only. */
+  /** The SME's keys, newest first (revoked ones too), for its owners only (ApiKeysReadModel). */
   async list(
     actorId: string,
     organizationId: string,
   ): Promise<ApiKeyOutcome<{ keys: ApiKeySummary[] }>> {
     const access = await this.ownerCheck(actorId, organizationId);
     if (!access.ok) return access;
-    const rows = await this.dataSource.query<KeyRow[]>(
-      `SELECT k.id, k.name, k.token_prefix, k.scopes, k.created_at, creator.display_name AS created_by_name,
-              k.last_used_at, k.revoked_at, revoker.display_name AS revoked_by_name,
-              k.expires_at, k.expires_at <= now() AS expired,
-              (creator.closed_at IS NULL AND m.role IS NOT DISTINCT FROM 'owner') AS creator_active
-         FROM api_key k
-         LEFT JOIN account creator ON creator.id = k.created_by
-         LEFT JOIN organization_membership m
-           ON m.organization_id = k.organization_id AND m.account_id = k.created_by
-         LEFT JOIN account revoker ON revoker.id = k.revoked_by
-        WHERE k.organization_id = $1
-        ORDER BY k.created_at DESC, k.id`,
-      [organizationId],
-    );
-    return {
-      ...access,
-      keys: rows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        prefix: r.token_prefix,
-        scopes: r.scopes,
-        createdAt: r.created_at,
-        createdBy: r.created_by_name,
-        lastUsedAt: r.last_used_at,
-        revokedAt: r.revoked_at,
-        revokedBy: r.revoked_by_name,
-        expiresAt: r.expires_at,
-        expired: r.expired,
-        creatorActive: r.creator_active,
-      })),
-    };
+    return { ...access, keys: await this.keysRead.keysOf(organizationId) };
   }
 
   /**
@@ -292,28 +226,7 @@ export class ApiKeysService {
    */
   private async principalOf(token: string): Promise<ApiKeyPrincipal | undefined> {
     if (!TOKEN.test(token)) return undefined;
-    const [row] = await this.dataSource.query<
-      {
-        id: string;
-        organization_id: string;
-        legal_name: string;
-        employee_count: number;
-        scopes: ApiScope[];
-        created_by: string | null;
-        stale: boolean;
-      }[]
-    >(
-      `SELECT k.id, k.organization_id, o.legal_name, o.employee_count, k.scopes, k.created_by,
-              (k.last_used_at IS NULL OR k.last_used_at < now() - interval '${LAST_USED_PRECISION}') AS stale
-         FROM api_key k
-         JOIN organization o ON o.id = k.organization_id
-         JOIN organization_membership m
-           ON m.organization_id = k.organization_id AND m.account_id = k.created_by
-          AND m.role = 'owner'
-         JOIN account creator ON creator.id = k.created_by AND creator.closed_at IS NULL
-        WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND k.expires_at > now()`,
-      [tokenHash(token)],
-    );
+    const row = await this.identities.find(token);
     if (!row?.created_by) return undefined;
     if (row.stale)
       await this.dataSource.query(

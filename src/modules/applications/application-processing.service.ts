@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
+import { OrganizationService } from '../organizations/organization.service.js';
 import type { StaffRole } from '../staff/staff-role.js';
 import { StaffService, type StaffMember } from '../staff/staff.service.js';
 import { canTransition, type ApplicationStatus } from './application-status.js';
@@ -16,6 +17,7 @@ import {
   type Message,
   type Transition,
 } from './applications.service.js';
+import { ApplicationsReadModel } from './applications.read-model.js';
 
 /** The staff roles that process applications (the queue, the actions, the files). */
 export const PROCESSING_ROLES = ['clerk', 'admin'] as const satisfies readonly StaffRole[];
@@ -76,9 +78,11 @@ export class ApplicationProcessingService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly applications: ApplicationsService,
+    private readonly applicationsRead: ApplicationsReadModel,
     private readonly audit: AuditService,
     private readonly queue: ApplicationsQueueReadModel,
     private readonly staffMembers: StaffService,
+    private readonly organizations: OrganizationService,
   ) {}
 
   /** The staff members who process applications (clerks and admins). */
@@ -97,8 +101,8 @@ export class ApplicationProcessingService {
     const detail = await this.queue.detail(id);
     if (!detail) return undefined;
     const [transitions, messages] = await Promise.all([
-      this.applications.transitions(detail.id),
-      this.applications.messages(detail.id),
+      this.applicationsRead.transitions(detail.id),
+      this.applicationsRead.messages(detail.id),
     ]);
     const conflict = await this.conflictOfInterest(staff.accountId, detail);
     return { detail, transitions, messages, conflict };
@@ -276,13 +280,8 @@ export class ApplicationProcessingService {
   ): Promise<ConflictOfInterest | undefined> {
     if (application.accountId === staffId) return 'own-application';
     if (!application.organizationId) return undefined;
-    const [member] = await manager.query(
-      `SELECT 1 FROM organization_membership
-        WHERE organization_membership.organization_id = $1
-          AND organization_membership.account_id = $2`,
-      [application.organizationId, staffId],
-    );
-    return member ? 'own-organization' : undefined;
+    const role = await this.organizations.roleOf(staffId, application.organizationId, manager);
+    return role ? 'own-organization' : undefined;
   }
 
   /** The refusal (with its audit event) when the staff member may not act on the application. */

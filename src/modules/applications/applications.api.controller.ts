@@ -50,6 +50,7 @@ import {
   checkAnswers,
   RequiresScope,
 } from './openapi.js';
+import { ApplicationsReadModel } from './applications.read-model.js';
 
 // ---------------------------------------------------------------------------
 // Errors (api.refusals.ts) and authentication (api-key.guard.ts)
@@ -225,6 +226,7 @@ export class ApplicationsApiController {
     private readonly catalogue: CatalogueService,
     private readonly forms: FormService,
     private readonly applications: ApplicationsService,
+    private readonly applicationsRead: ApplicationsReadModel,
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
   ) {}
@@ -354,7 +356,7 @@ export class ApplicationsApiController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const filer = filerOf(key);
-    const application = await this.applications.find(applicantOf(key), id);
+    const application = await this.applicationsRead.find(applicantOf(key), id);
     if (!application) throw new ApiException('application_not_found');
     if (application.status !== 'draft')
       return applicationResource(application, this.config.PUBLIC_URL);
@@ -394,7 +396,7 @@ export class ApplicationsApiController {
   ) {
     const locale = apiLocale(req);
     const page = pageRequest(limit, after, (k) => this.i18n.t(locale, k));
-    const rows = await this.applications.page(applicantOf(key), page.limit + 1, page.after);
+    const rows = await this.applicationsRead.page(applicantOf(key), page.limit + 1, page.after);
     const data = rows.slice(0, page.limit);
     return {
       data: data.map((a) => applicationResource(a, this.config.PUBLIC_URL)),
@@ -414,7 +416,7 @@ export class ApplicationsApiController {
     },
   })
   async application(@Param('id') id: string, @CurrentApiKey() key: ApiKeyPrincipal) {
-    const application = await this.applications.find(applicantOf(key), id);
+    const application = await this.applicationsRead.find(applicantOf(key), id);
     if (!application) throw new ApiException('application_not_found');
     return applicationResource(application, this.config.PUBLIC_URL);
   }

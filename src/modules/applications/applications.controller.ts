@@ -48,6 +48,7 @@ import { AttachmentsService, sanitizeFilename } from './attachments.service.js';
 import { prefillContext } from './prefill-context.js';
 import { ReceiptService } from './receipt.service.js';
 import type { UploadedRequest } from '../../platform/http/multipart.js';
+import { ApplicationsReadModel } from './applications.read-model.js';
 
 /**
  * What was typed on a step when the session had timed out, kept to show again
@@ -69,6 +70,7 @@ declare module 'express-session' {
 export class ApplicationsController {
   constructor(
     private readonly applications: ApplicationsService,
+    private readonly applicationsRead: ApplicationsReadModel,
     private readonly attachments: AttachmentsService,
     private readonly receipts: ReceiptService,
     private readonly catalogue: CatalogueService,
@@ -114,7 +116,7 @@ export class ApplicationsController {
   async list(@CurrentActingAs() actingAs: ActingAs, @Res() res: Response) {
     const applicant = this.applicant(res, actingAs, '/applications');
     if (!applicant) return;
-    this.presenter.list(res, actingAs, await this.applications.list(applicant));
+    this.presenter.list(res, actingAs, await this.applicationsRead.list(applicant));
   }
 
   /** A draft's task list (or its next step); a filed application's page. */
@@ -557,11 +559,11 @@ export class ApplicationsController {
   private async load(res: Response, actingAs: ActingAs, id: string): Promise<Found | undefined> {
     const applicant = this.applicant(res, actingAs, `/applications/${id}`);
     if (!applicant) return undefined;
-    const application = await this.applications.find(applicant, id);
+    const application = await this.applicationsRead.find(applicant, id);
     const service = application && this.catalogue.find(application.serviceSlug);
     if (application && service) return { application, service };
     // Theirs, but filed acting as someone else (after signing in again, say).
-    await offerSwitchIdentity(this.applications, this.i18n, res, applicant.accountId, id);
+    await offerSwitchIdentity(this.applicationsRead, this.i18n, res, applicant.accountId, id);
     return undefined;
   }
 

@@ -8,6 +8,8 @@ import { StaffModule } from '../staff/staff.module.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysPage } from './api-keys.page.js';
 import { ApiKeysPresenter } from './api-keys.presenter.js';
+import { ApiKeyIdentityReadModel } from './api-key-identity.read-model.js';
+import { ApiKeysReadModel } from './api-keys.read-model.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { ApiDocsController, ApplicationsApiController } from './applications.api.controller.js';
 import { AttachmentScanner, NoScanner } from './attachment-scanner.js';
@@ -15,6 +17,7 @@ import { ApplicationProcessingService } from './application-processing.service.j
 import { ApplicationsQueueReadModel } from './applications-queue.read-model.js';
 import { ApplicationsController } from './applications.controller.js';
 import { ApplicationsPresenter } from './applications.presenter.js';
+import { ApplicationsReadModel } from './applications.read-model.js';
 import { ApplicationsService } from './applications.service.js';
 import { AttachmentsService } from './attachments.service.js';
 import { BulkFilingController } from './bulk-filing.controller.js';
@@ -50,6 +53,7 @@ import { Sessions } from '../../platform/platform.module.js';
   ],
   providers: [
     ApplicationsService,
+    ApplicationsReadModel,
     ApplicationsPresenter,
     { provide: AttachmentScanner, useClass: NoScanner },
     AttachmentsService,
@@ -57,6 +61,8 @@ import { Sessions } from '../../platform/platform.module.js';
     ApplicationProcessingService,
     ApplicationsQueueReadModel,
     ApiKeysService,
+    ApiKeysReadModel,
+    ApiKeyIdentityReadModel,
     BulkFilingService,
     StaffApplicationsPresenter,
     StaffApplicationPage,
@@ -64,7 +70,13 @@ import { Sessions } from '../../platform/platform.module.js';
     ApiKeysPage,
   ],
   // The scanner also checks the evidence of who owns an SME (OwnershipModule).
-  exports: [ApplicationsService, AttachmentsService, ReceiptService, AttachmentScanner],
+  exports: [
+    ApplicationsService,
+    ApplicationsReadModel,
+    AttachmentsService,
+    ReceiptService,
+    AttachmentScanner,
+  ],
 })
 export class ApplicationsModule implements NestModule {
   constructor(

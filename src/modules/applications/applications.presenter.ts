@@ -14,8 +14,9 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { FormService } from '../catalogue/form.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { canTransition } from './application-status.js';
-import { ApplicationsService, type Application } from './applications.service.js';
+import type { Application } from './applications.service.js';
 import { shownErrors, stepFieldViews, summarize } from './form-view.js';
+import { ApplicationsReadModel } from './applications.read-model.js';
 
 /** An application the applicant reached, with its service. */
 export interface Found {
@@ -35,7 +36,7 @@ const WITHDRAW_PAGE = { view: 'applications/withdraw', titleKey: 'applications.w
 @Injectable()
 export class ApplicationsPresenter {
   constructor(
-    private readonly applications: ApplicationsService,
+    private readonly applicationsRead: ApplicationsReadModel,
     private readonly forms: FormService,
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
@@ -267,8 +268,8 @@ export class ApplicationsPresenter {
     const locale = res.locals.locale as Locale;
     const errors = data.errors ?? [];
     const [transitions, messages] = await Promise.all([
-      this.applications.transitions(application.id),
-      this.applications.messages(application.id),
+      this.applicationsRead.transitions(application.id),
+      this.applicationsRead.messages(application.id),
     ]);
     const requested = [...transitions].reverse().find((t) => t.to === 'information_requested');
     res.status(status).render('applications/show', {

@@ -14,6 +14,8 @@ import { OutboxService, type EmailKind } from '../notifications/outbox.service.j
 import type { ActingAs } from '../accounts/acting-as.js';
 import { fieldsFor, type FormProblem, type RawValues } from '../catalogue/form-engine.js';
 import { VariantAccessService } from '../rollout/variant-access.service.js';
+import { COLUMNS, FROM, OWNED, isUuid } from './application-row.js';
+import { ApplicationsReadModel } from './applications.read-model.js';
 import { FILING_REFUSALS } from './applications.refusals.js';
 import {
   canTransition,
@@ -109,20 +111,6 @@ export type SaveStepResult =
 export type ChangeResult =
   { ok: true; application: Application } | { ok: false; reason: 'not-found' | 'not-allowed' };
 
-const COLUMNS = `
-  a.id, a.reference, a.service_slug AS "serviceSlug", a.variant, a.account_id AS "accountId",
-  filer.display_name AS "filedBy", a.organization_id AS "organizationId", a.status, a.answers,
-  a.channel, a.assigned_to AS "assignedTo", a.decision_note AS "decisionNote", a.version,
-  a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.submitted_at AS "submittedAt",
-  a.decided_at AS "decidedAt"`;
-
-const FROM = `FROM application a JOIN account filer ON filer.id = a.account_id`;
-
-/** An applicant's own applications: a person's own, or every one of their SME's. */
-const OWNED = `(CASE WHEN $2::uuid IS NULL
-  THEN a.account_id = $1 AND a.organization_id IS NULL
-  ELSE a.organization_id = $2 END)`;
-
 /** The email each status sends the applicant. */
 const EMAIL_FOR: Partial<Record<ApplicationStatus, EmailKind>> = {
   submitted: 'application-submitted',
@@ -142,7 +130,8 @@ const EMAIL_FOR: Partial<Record<ApplicationStatus, EmailKind>> = {
  *
  * Authorization lives here: an applicant only ever reaches applications they
  * own (a person's own, or their SME's when acting for it); anything else is
- * "not found".
+ * "not found". The reads (one application, lists, history, messages) are
+ * ApplicationsReadModel's, with the same ownership condition (`OWNED`).
  */
 @Injectable()
 export class ApplicationsService {
@@ -154,6 +143,7 @@ export class ApplicationsService {
     private readonly forms: FormService,
     private readonly config: AppConfig,
     private readonly access: VariantAccessService,
+    private readonly read: ApplicationsReadModel,
   ) {}
 
   // -- the rules of filing, for every way in ----------------------------------
@@ -193,7 +183,7 @@ export class ApplicationsService {
     id: string,
     stepSlug: string,
   ): Promise<{ application: Application; service: ServiceDefinition; step: StepDefinition }> {
-    const application = await this.find(applicantOf(filer), id);
+    const application = await this.read.find(applicantOf(filer), id);
     const service = application && this.catalogue.find(application.serviceSlug);
     const step = service && this.forms.step(service, application.variant, stepSlug);
     if (!application || !service || !step) throw FILING_REFUSALS.of('not-found');
@@ -362,72 +352,6 @@ export class ApplicationsService {
         };
       return { application: draft, created: true };
     });
-  }
-
-  /** An application the applicant owns, or undefined. */
-  async find(applicant: Applicant, id: string): Promise<Application | undefined> {
-    if (!isUuid(id)) return undefined;
-    const [row] = await this.dataSource.query<Application[]>(
-      `SELECT ${COLUMNS} ${FROM} WHERE a.id = $3 AND ${OWNED}`,
-      [applicant.accountId, applicant.organizationId ?? null, id],
-    );
-    return row;
-  }
-
-  /** An application the applicant owns, by its reference number (PC-2026-000123), or undefined. */
-  async findByReference(applicant: Applicant, reference: string): Promise<Application | undefined> {
-    if (!REFERENCE.test(reference)) return undefined;
-    const [row] = await this.dataSource.query<Application[]>(
-      `SELECT ${COLUMNS} ${FROM} WHERE a.reference = $3 AND ${OWNED}`,
-      [applicant.accountId, applicant.organizationId ?? null, reference],
-    );
-    return row;
-  }
-
-  /**
-   * When an application is not the applicant's as they act now, who they
-   * would have to act as to reach it: one of their SMEs, or themselves.
-   */
-  async otherIdentityFor(
-    accountId: string,
-    id: string,
-  ): Promise<{ organizationId: string | null; organizationName: string | null } | undefined> {
-    if (!isUuid(id)) return undefined;
-    const [row] = await this.dataSource.query<
-      { organizationId: string | null; organizationName: string | null }[]
-    >(
-      `SELECT a.organization_id AS "organizationId", o.legal_name AS "organizationName"
-         FROM application a LEFT JOIN organization o ON o.id = a.organization_id
-        WHERE a.id = $2
-          AND ((a.organization_id IS NULL AND a.account_id = $1)
-            OR EXISTS (SELECT 1 FROM organization_membership m
-                        WHERE m.organization_id = a.organization_id AND m.account_id = $1))`,
-      [accountId, id],
-    );
-    return row;
-  }
-
-  /** "My applications": newest activity first (an SME's are shared by its members). */
-  async list(applicant: Applicant, limit = 100): Promise<Application[]> {
-    return this.dataSource.query<Application[]>(
-      `SELECT ${COLUMNS} ${FROM} WHERE ${OWNED} ORDER BY a.updated_at DESC LIMIT $3`,
-      [applicant.accountId, applicant.organizationId ?? null, limit],
-    );
-  }
-
-  /**
-   * A page of the applicant's applications, newest created first, after the one
-   * with id `after` (the API's cursor: stable while applications change).
-   */
-  async page(applicant: Applicant, limit: number, after?: string): Promise<Application[]> {
-    return this.dataSource.query<Application[]>(
-      `SELECT ${COLUMNS} ${FROM}
-        WHERE ${OWNED}
-          AND ($4::uuid IS NULL OR (a.created_at, a.id) <
-               (SELECT c.created_at, c.id FROM application c WHERE c.id = $4::uuid))
-        ORDER BY a.created_at DESC, a.id DESC LIMIT $3`,
-      [applicant.accountId, applicant.organizationId ?? null, limit, after ?? null],
-    );
   }
 
   /** Saves answers while the application is editable, without checking the variant (see `saveStep`). */
@@ -617,26 +541,6 @@ export class ApplicationsService {
     });
   }
 
-  async transitions(id: string): Promise<Transition[]> {
-    return this.dataSource.query<Transition[]>(
-      `SELECT t.from_status AS "from", t.to_status AS "to", actor.display_name AS "actorName",
-              t.actor_role AS "actorRole", t.reason, t.at
-         FROM application_transition t LEFT JOIN account actor ON actor.id = t.actor_id
-        WHERE t.application_id = $1 ORDER BY t.id`,
-      [id],
-    );
-  }
-
-  async messages(id: string): Promise<Message[]> {
-    return this.dataSource.query<Message[]>(
-      `SELECT m.id, author.display_name AS "authorName", m.author_role AS "authorRole", m.body,
-              m.created_at AS "createdAt"
-         FROM application_message m LEFT JOIN account author ON author.id = m.author_id
-        WHERE m.application_id = $1 ORDER BY m.created_at, m.id`,
-      [id],
-    );
-  }
-
   // -- shared with the staff side (ApplicationProcessingService) -------------
 
   async load(manager: EntityManager, id: string): Promise<Application | undefined> {
@@ -784,10 +688,4 @@ export function auditOrigin(applicant: Applicant, origin: RequestOrigin) {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** The shape of a reference number (the table's CHECK says the same). */
-const REFERENCE = /^[A-Z]{2,4}-[0-9]{4}-[0-9]{6,}$/;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+export { isUuid };

@@ -23,6 +23,7 @@ import {
   type Filer,
 } from './applications.service.js';
 import { sniffContentType, type AttachmentType } from './file-type.js';
+import { ApplicationsReadModel } from './applications.read-model.js';
 
 /** The table's CHECK on one file's size: UPLOAD_STEP_MAX_BYTES may not exceed it. */
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -91,6 +92,7 @@ export class AttachmentsService implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly applications: ApplicationsService,
+    private readonly applicationsRead: ApplicationsReadModel,
     private readonly config: AppConfig,
     private readonly scanner: AttachmentScanner,
     private readonly logger: JsonLogger,
@@ -209,7 +211,7 @@ export class AttachmentsService implements OnModuleInit {
     upload: Upload,
     origin: RequestOrigin,
   ): Promise<StoreResult> {
-    const application = await this.applications.find(applicant, applicationId);
+    const application = await this.applicationsRead.find(applicant, applicationId);
     if (!application) return { ok: false, reason: 'not-found' };
     return this.keep(applicant, application, field, upload, origin);
   }
@@ -312,7 +314,7 @@ export class AttachmentsService implements OnModuleInit {
     fileId: string,
     origin: RequestOrigin,
   ): Promise<RemoveResult> {
-    const application = await this.applications.find(applicant, applicationId);
+    const application = await this.applicationsRead.find(applicant, applicationId);
     if (!application || !isUuid(fileId)) return { ok: false, reason: 'not-found' };
     const result = await this.dataSource.transaction(
       async (manager): Promise<RemoveResult & { storageKey?: string | null }> => {
@@ -370,7 +372,7 @@ export class AttachmentsService implements OnModuleInit {
     applicationId: string,
     fileId: string,
   ): Promise<StoredFile | undefined> {
-    const application = await this.applications.find(applicant, applicationId);
+    const application = await this.applicationsRead.find(applicant, applicationId);
     if (!application) return undefined;
     return this.read(application.id, fileId, false);
   }

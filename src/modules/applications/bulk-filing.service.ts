@@ -34,6 +34,7 @@ import {
 } from './applications.service.js';
 import { answerLines, problemMessage } from './form-view.js';
 import type { Upload } from '../../platform/http/multipart.js';
+import { ApplicationsReadModel } from './applications.read-model.js';
 
 /** The most applications one file may hold. */
 export const MAX_CSV_ROWS = 500;
@@ -141,6 +142,7 @@ export class BulkFilingService {
     private readonly dataSource: DataSource,
     private readonly forms: FormService,
     private readonly applications: ApplicationsService,
+    private readonly applicationsRead: ApplicationsReadModel,
     private readonly audit: AuditService,
     private readonly organizations: OrganizationService,
     private readonly config: AppConfig,
@@ -320,7 +322,7 @@ export class BulkFilingService {
     const found = await Promise.all(
       rows.map(async (r) => ({
         row: r.row,
-        application: await this.applications.find(applicant, r.id),
+        application: await this.applicationsRead.find(applicant, r.id),
       })),
     );
     return found.filter((f): f is FiledApplication => f.application !== undefined);

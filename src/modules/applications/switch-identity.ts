@@ -1,7 +1,7 @@
 import { NotFoundException } from '@nestjs/common';
 import type { Response } from 'express';
 import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
-import type { ApplicationsService } from './applications.service.js';
+import type { ApplicationsReadModel } from './applications.read-model.js';
 
 /**
  * An application the signed-in person may see, but filed acting as someone
@@ -9,7 +9,7 @@ import type { ApplicationsService } from './applications.service.js';
  * rather than "not found". Not theirs at all: 404.
  */
 export async function offerSwitchIdentity(
-  applications: ApplicationsService,
+  applications: ApplicationsReadModel,
   i18n: I18nService,
   res: Response,
   accountId: string,

@@ -15,7 +15,7 @@ import { StaffFaqController } from './staff-faq.controller.js';
   imports: [AuditModule, CatalogueModule, StaffModule],
   controllers: [StaffFaqController],
   providers: [FaqService, FaqReadModel],
-  // The start pages (CatalogueWebModule) show the published FAQ.
+  // The start pages (ServicePagesModule) show the published FAQ.
   exports: [FaqReadModel],
 })
 export class FaqModule {}

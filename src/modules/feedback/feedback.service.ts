@@ -5,7 +5,7 @@ import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 import type { Applicant, Application } from '../applications/applications.service.js';
-import { ApplicationsService, isUuid } from '../applications/applications.service.js';
+import { isUuid } from '../applications/applications.service.js';
 import { sanitizeFilename } from '../applications/attachments.service.js';
 import { sniffContentType, type AttachmentType } from '../applications/file-type.js';
 import { AppConfig } from '../../platform/config/app-config.js';
@@ -26,6 +26,7 @@ import type {
 } from './feedback-options.js';
 import { FEEDBACK_REFUSALS } from './feedback.refusals.js';
 import { sitePath, viewportOf } from './return-path.js';
+import { ApplicationsReadModel } from '../applications/applications.read-model.js';
 
 /** The signed-in person sending feedback, as they are acting. */
 export interface FeedbackAuthor {
@@ -174,7 +175,7 @@ export class FeedbackService {
     private readonly audit: AuditService,
     private readonly catalogue: CatalogueService,
     private readonly rollout: RolloutReadModel,
-    private readonly applications: ApplicationsService,
+    private readonly applicationsRead: ApplicationsReadModel,
     private readonly config: AppConfig,
     private readonly limiter: RateLimiter,
   ) {}
@@ -496,7 +497,7 @@ export class FeedbackService {
         [id],
       ),
       row.applicationId
-        ? this.applications.find(applicantOf(accountId, author.actingAs), row.applicationId)
+        ? this.applicationsRead.find(applicantOf(accountId, author.actingAs), row.applicationId)
         : undefined,
     ]);
     return {
@@ -534,8 +535,8 @@ export class FeedbackService {
     const applicant = applicantOf(author.accountId, author.actingAs);
     const named = value.trim();
     return isUuid(named)
-      ? this.applications.find(applicant, named)
-      : this.applications.findByReference(applicant, named);
+      ? this.applicationsRead.find(applicant, named)
+      : this.applicationsRead.findByReference(applicant, named);
   }
 }
 

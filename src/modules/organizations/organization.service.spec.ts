@@ -247,4 +247,43 @@ describe('OrganizationService (medium, real PostgreSQL)', () => {
       expect(await membersOf(organizationId)).toEqual([{ account_id: member.id, role: 'owner' }]);
     });
   });
+
+  describe("leaveAll (an account closing, in the caller's transaction)", () => {
+    const leftEvents = async (organizationId: string) =>
+      db.query(
+        `SELECT actor_id, before FROM audit_event
+          WHERE action = 'organization.member_left' AND entity_id = $1`,
+        [organizationId],
+      ) as Promise<{ actor_id: string; before: unknown }[]>;
+
+    it('names the SMEs where the person is the last owner, and changes nothing', async () => {
+      const { owner, organizationId } = await smeWithMember();
+      const left = await db.transaction((manager) => service.leaveAll(manager, owner.id, origin));
+      expect(left).toEqual({ ok: false, organizations: ['Quincaillerie Test inc.'] });
+      expect(await membersOf(organizationId)).toHaveLength(2);
+      expect(await leftEvents(organizationId)).toEqual([]);
+    });
+
+    it('ends every membership of someone who is not a last owner, each audited on its SME', async () => {
+      const { member, organizationId } = await smeWithMember();
+      const left = await db.transaction((manager) => service.leaveAll(manager, member.id, origin));
+      expect(left).toEqual({ ok: true });
+      expect((await membersOf(organizationId)).map((m) => m.account_id)).not.toContain(member.id);
+      expect(await leftEvents(organizationId)).toEqual([
+        { actor_id: member.id, before: { accountId: member.id, role: 'member' } },
+      ]);
+    });
+
+    it("changes nothing when the caller's transaction rolls back", async () => {
+      const { member, organizationId } = await smeWithMember();
+      await expect(
+        db.transaction(async (manager) => {
+          await service.leaveAll(manager, member.id, origin);
+          throw new Error('the caller gives up');
+        }),
+      ).rejects.toThrow('the caller gives up');
+      expect(await membersOf(organizationId)).toHaveLength(2);
+      expect(await leftEvents(organizationId)).toEqual([]);
+    });
+  });
 });

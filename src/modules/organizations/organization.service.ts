@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
+import { returningRows } from '../../platform/database/database.js';
 import { isLocale, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -56,6 +57,12 @@ export interface Correspondent {
   email: string;
   locale?: Locale;
 }
+
+/**
+ * Whether a person left all their SMEs (`leaveAll`): refused, with the legal
+ * names of the SMEs they are the last owner of, or done.
+ */
+export type LeftAll = { ok: true } | { ok: false; organizations: string[] };
 
 export interface Member {
   accountId: string;
@@ -301,10 +308,18 @@ export class OrganizationService {
     );
   }
 
-  /** The person's role in the SME, or undefined when they are not a member (or it does not exist). */
-  async roleOf(accountId: string, organizationId: string): Promise<Role | undefined> {
+  /**
+   * The person's role in the SME, or undefined when they are not a member (or it
+   * does not exist). Another module's change passes its `manager`, so the read is
+   * part of its transaction (ADR 0021, rule 3).
+   */
+  async roleOf(
+    accountId: string,
+    organizationId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Role | undefined> {
     if (!UUID.test(organizationId)) return undefined;
-    const rows = await this.dataSource.query(
+    const rows = await manager.query(
       `SELECT role FROM organization_membership WHERE organization_id = $1 AND account_id = $2`,
       [organizationId, accountId],
     );
@@ -607,6 +622,47 @@ export class OrganizationService {
         ...origin,
       });
     });
+  }
+
+  /**
+   * A person leaves every SME they belong to, in the caller's transaction (when
+   * their account closes: ADR 0021, the organizations module writes its own
+   * tables). The SMEs where they are the last owner are locked (as for every
+   * change of owners, so no other owner can leave at the same moment) and, if
+   * there are any, named by legal name and nothing changes. Otherwise their
+   * memberships end, each audited on its SME as `organization.member_left`.
+   */
+  async leaveAll(
+    manager: EntityManager,
+    accountId: string,
+    origin: RequestOrigin,
+  ): Promise<LeftAll> {
+    const orphans = await manager.query<{ legal_name: string }[]>(
+      `SELECT organization.legal_name FROM organization
+         JOIN organization_membership mine ON mine.organization_id = organization.id
+        WHERE mine.account_id = $1 AND mine.role = 'owner'
+          AND NOT EXISTS (SELECT 1 FROM organization_membership other
+                           WHERE other.organization_id = organization.id
+                             AND other.role = 'owner' AND other.account_id <> $1)
+        ORDER BY organization.legal_name, organization.id
+        FOR UPDATE OF organization`,
+      [accountId],
+    );
+    if (orphans.length > 0) return { ok: false, organizations: orphans.map((o) => o.legal_name) };
+    const ended = await returningRows<{ organization_id: string; role: string }>(
+      manager,
+      `DELETE FROM organization_membership WHERE account_id = $1 RETURNING organization_id, role`,
+      [accountId],
+    );
+    for (const membership of ended)
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'organization.member_left',
+        entity: { type: 'organization', id: membership.organization_id },
+        before: { accountId, role: membership.role },
+        ...origin,
+      });
+    return { ok: true };
   }
 
   /**

@@ -43,7 +43,7 @@ import {
   type RolloutActor,
 } from './rollout.service.js';
 import { isGatedPromotion } from './stages.js';
-import { WhoSeesWhatService, type WhoQuery } from './who-sees-what.service.js';
+import { WhoSeesWhatReadModel, type WhoQuery } from './who-sees-what.read-model.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -73,7 +73,7 @@ export class RolloutConsoleController {
     private readonly consoleReadModel: RolloutConsoleReadModel,
     private readonly catalogue: CatalogueService,
     private readonly i18n: I18nService,
-    private readonly who: WhoSeesWhatService,
+    private readonly who: WhoSeesWhatReadModel,
     private readonly presenter: RolloutConsolePresenter,
   ) {}
 

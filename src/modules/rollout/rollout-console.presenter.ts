@@ -29,7 +29,7 @@ import {
   type Stage,
 } from './stages.js';
 import { variantFlag } from './variant-access.service.js';
-import type { WhoAnswer, WhoQuery } from './who-sees-what.service.js';
+import type { WhoAnswer, WhoQuery } from './who-sees-what.read-model.js';
 
 /** Who may change a plan (the others only look). */
 export const DECIDERS: StaffRole[] = ['admin', 'rollout-manager'];

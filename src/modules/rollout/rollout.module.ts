@@ -37,12 +37,12 @@ import { RolloutScheduler } from './rollout-scheduler.js';
 import { RolloutReadModel } from './rollout.read-model.js';
 import { RolloutService } from './rollout.service.js';
 import { VariantAccessService } from './variant-access.service.js';
-import { WhoSeesWhatService } from './who-sees-what.service.js';
+import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
 
 /**
  * Staged rollout: plans, cohorts, gates, decisions, the reconciler that makes
  * Unleash follow, and the gate on every variant (docs/architecture.md, "Rollout model").
- * ApplicationsModule and CatalogueWebModule import this module: it must not import them.
+ * ApplicationsModule and ServicePagesModule import this module: it must not import them.
  */
 @Module({
   imports: [AuditModule, NotificationsModule, CatalogueModule, OrganizationsModule, StaffModule],
@@ -62,7 +62,7 @@ import { WhoSeesWhatService } from './who-sees-what.service.js';
     RolloutScheduler,
     RolloutConsoleReadModel,
     RolloutConsolePresenter,
-    WhoSeesWhatService,
+    WhoSeesWhatReadModel,
     CohortsReadModel,
     CohortsService,
     CohortsPresenter,

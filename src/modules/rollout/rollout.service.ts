@@ -9,6 +9,7 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { OutboxService } from '../notifications/outbox.service.js';
+import { StaffService } from '../staff/staff.service.js';
 import {
   CHECKLIST_ITEMS,
   evaluateGates,
@@ -139,6 +140,7 @@ export class RolloutService {
     private readonly outbox: OutboxService,
     private readonly catalogue: CatalogueService,
     private readonly config: AppConfig,
+    private readonly staff: StaffService,
   ) {}
 
   /** A plan for every variant of the catalogue, closed when new. */
@@ -784,15 +786,12 @@ export class RolloutService {
   }
 
   private async emailRolloutManagers(manager: EntityManager, values: Record<string, string>) {
-    const rows = await manager.query<{ email: string; preferred_locale: string }[]>(
-      `SELECT account.email, account.preferred_locale FROM staff_member JOIN account ON account.id = staff_member.account_id
-        WHERE staff_member.role IN ('rollout-manager', 'admin') AND account.closed_at IS NULL`,
-    );
-    for (const row of rows) {
+    const managers = await this.staff.contactsWithRoles(manager, ['rollout-manager', 'admin']);
+    for (const row of managers) {
       await this.outbox.enqueue(manager, {
         kind: 'rollout-schedule-skipped',
         to: row.email,
-        locale: isLocale(row.preferred_locale) ? row.preferred_locale : 'fr',
+        locale: isLocale(row.preferredLocale) ? row.preferredLocale : 'fr',
         values,
       });
     }

@@ -5,7 +5,7 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
-import { ApplicationsService, type Application } from '../applications/applications.service.js';
+import type { Application } from '../applications/applications.service.js';
 import { offerSwitchIdentity } from '../applications/switch-identity.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -19,6 +19,7 @@ import { HELP, MAX_SURVEY_COMMENT, SCALE, TIME_COMPARED } from '../feedback/feed
 import { choices, formatNumber } from '../feedback/feedback-view.js';
 import type { FeedbackAuthor } from '../feedback/feedback.service.js';
 import { SatisfactionService } from './satisfaction.service.js';
+import { ApplicationsReadModel } from '../applications/applications.read-model.js';
 
 const SURVEY_PAGE = { view: 'satisfaction/survey', titleKey: 'satisfaction.title' };
 
@@ -31,7 +32,7 @@ const SURVEY_PAGE = { view: 'satisfaction/survey', titleKey: 'satisfaction.title
 export class SatisfactionController {
   constructor(
     private readonly satisfaction: SatisfactionService,
-    private readonly applications: ApplicationsService,
+    private readonly applicationsRead: ApplicationsReadModel,
     private readonly catalogue: CatalogueService,
     private readonly i18n: I18nService,
   ) {}
@@ -109,7 +110,7 @@ export class SatisfactionController {
       res.redirect(303, `/applications/${application.id}`);
       return undefined;
     }
-    await offerSwitchIdentity(this.applications, this.i18n, res, account.id, id);
+    await offerSwitchIdentity(this.applicationsRead, this.i18n, res, account.id, id);
     return undefined;
   }
 

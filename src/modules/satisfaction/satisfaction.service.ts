@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
-import { ApplicationsService, type Application } from '../applications/applications.service.js';
+import type { Application } from '../applications/applications.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import type { SatisfactionInput } from './dto/satisfaction.dto.js';
 import { applicantOf, type FeedbackAuthor } from '../feedback/feedback.service.js';
+import { ApplicationsReadModel } from '../applications/applications.read-model.js';
 
 export type SurveyOutcome = 'recorded' | 'already-answered' | 'not-found' | 'not-submitted';
 
@@ -21,12 +22,12 @@ export class SatisfactionService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly rollout: RolloutReadModel,
-    private readonly applications: ApplicationsService,
+    private readonly applicationsRead: ApplicationsReadModel,
   ) {}
 
   /** The application, if the person (as they act now) may answer the survey about it. */
   async applicationFor(author: FeedbackAuthor, id: string): Promise<Application | undefined> {
-    return this.applications.find(applicantOf(author.accountId, author.actingAs), id);
+    return this.applicationsRead.find(applicantOf(author.accountId, author.actingAs), id);
   }
 
   async answered(applicationId: string): Promise<boolean> {

@@ -10,7 +10,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { SignInRequired } from '../accounts/signed-in.guard.js';
-import { StaffService } from './staff.service.js';
+import { StaffReadModel } from './staff.read-model.js';
 import type { StaffRole } from './staff-role.js';
 
 const STAFF_ROLES_KEY = 'guichet:staff-roles';
@@ -32,7 +32,7 @@ export const StaffRoles = (...roles: StaffRole[]) => SetMetadata(STAFF_ROLES_KEY
 export class StaffRolesGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly staff: StaffService,
+    private readonly staff: StaffReadModel,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -7,6 +7,7 @@ import { StaffAuditPresenter } from './staff-audit.presenter.js';
 import { StaffAuditService } from './staff-audit.service.js';
 import { StaffRolesGuard } from './staff-roles.guard.js';
 import { StaffController } from './staff.controller.js';
+import { StaffReadModel } from './staff.read-model.js';
 import { StaffService } from './staff.service.js';
 import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
 
@@ -20,6 +21,7 @@ import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
   controllers: [StaffController, StaffAuditController],
   providers: [
     StaffService,
+    StaffReadModel,
     StaffAuditReadModel,
     StaffRolesGuard,
     StaffPresenter,
@@ -27,6 +29,6 @@ import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
     StaffAuditService,
     StaffAuditPresenter,
   ],
-  exports: [StaffService, StaffRolesGuard],
+  exports: [StaffService, StaffReadModel, StaffRolesGuard],
 })
 export class StaffModule {}

@@ -5,7 +5,7 @@ import type { FormPageRenderer, FormState } from '../../platform/forms/form-page
 import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { STAFF_ROLES, type StaffRole } from './staff-role.js';
-import { StaffService, type StaffMember } from './staff.service.js';
+import { StaffReadModel, type StaffMember } from './staff.read-model.js';
 
 /** What the staff area's home page and the staff list show. */
 @Injectable()
@@ -66,7 +66,7 @@ const PEOPLE = { view: 'staff/people', titleKey: 'staff.people.title' };
 export class StaffPeoplePage implements FormPageRenderer {
   constructor(
     private readonly i18n: I18nService,
-    private readonly staff: StaffService,
+    private readonly staff: StaffReadModel,
     private readonly presenter: StaffPresenter,
   ) {}
 

@@ -1,6 +1,6 @@
 import { defineRefusals } from '../../platform/errors/refusal.js';
 
-/** Everything the staff module refuses (see docs/architecture.md, "Errors"). */
+/** Everything the staff module refuses (see docs/architecture.md, "Errors and forms"). */
 export type StaffProblem = 'already-staff';
 
 export const STAFF_REFUSALS = defineRefusals<StaffProblem>('staff', {

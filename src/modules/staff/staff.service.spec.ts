@@ -70,6 +70,28 @@ describe('StaffService and StaffAuditService (against PostgreSQL)', () => {
     expect(await staff.roleOf(person.id)).toBe('analyst');
   });
 
+  it("gives the addresses of open staff accounts with the roles asked for, in the caller's transaction", async () => {
+    const manager = await createPerson(db, { displayName: 'Rita Rollout' });
+    const clerk = await createPerson(db, { displayName: 'Claude Clerk' });
+    const closed = await createPerson(db, { displayName: 'Cléo Closed' });
+    await db.query(
+      `INSERT INTO staff_member (account_id, role) VALUES ($1, 'rollout-manager'), ($2, 'clerk'), ($3, 'rollout-manager')`,
+      [manager.id, clerk.id, closed.id],
+    );
+    await db.query(`UPDATE account SET closed_at = now() WHERE id = $1`, [closed.id]);
+    const contacts = await db.transaction((tx) =>
+      staff.contactsWithRoles(tx, ['rollout-manager', 'admin']),
+    );
+    const emails = contacts.map((c) => c.email);
+    expect(emails).toContain(manager.email);
+    expect(contacts.find((c) => c.email === manager.email)?.preferredLocale).toBeDefined();
+    expect(emails).not.toContain(clerk.email);
+    expect(emails).not.toContain(closed.email);
+    expect((await staff.contactsWithRoles(db.manager, ['clerk'])).map((c) => c.email)).toContain(
+      clerk.email,
+    );
+  });
+
   it("checks the audit log's filters, and refuses an edited paging link", async () => {
     const audit = portal.app.get(StaffAuditService);
     expect(

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { AccountService } from '../accounts/account.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
@@ -7,15 +7,10 @@ import { AuditService } from '../audit/audit.service.js';
 import { grantStaffRole } from './staff-membership.js';
 import type { StaffRole } from './staff-role.js';
 import { STAFF_REFUSALS } from './staff.refusals.js';
+import { StaffReadModel, type StaffContact, type StaffMember } from './staff.read-model.js';
 
-export interface StaffMember {
-  accountId: string;
-  email: string;
-  displayName: string;
-  role: StaffRole;
-  createdAt: Date;
-  createdByName: string | null;
-}
+/** A staff member as listed; read by `StaffReadModel`. */
+export type { StaffMember } from './staff.read-model.js';
 
 export interface StaffAdded {
   accountId: string;
@@ -32,35 +27,28 @@ export class StaffService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly accounts: AccountService,
+    private readonly readModel: StaffReadModel,
   ) {}
 
-  /** The role of an open account, or undefined when it is not staff. */
-  async roleOf(accountId: string): Promise<StaffRole | undefined> {
-    const rows = await this.dataSource.query(
-      `SELECT s.role FROM staff_member s JOIN account a ON a.id = s.account_id
-       WHERE s.account_id = $1 AND a.closed_at IS NULL`,
-      [accountId],
-    );
-    return rows[0]?.role as StaffRole | undefined;
+  /**
+   * The role of an open account, or undefined when it is not staff. For other
+   * modules' services (ADR 0021, rule 3); the query is `StaffReadModel`'s.
+   */
+  roleOf(accountId: string): Promise<StaffRole | undefined> {
+    return this.readModel.roleOf(accountId);
   }
 
-  async list(): Promise<StaffMember[]> {
-    const rows = await this.dataSource.query(
-      `SELECT s.account_id, a.email, a.display_name, s.role, s.created_at, c.display_name AS created_by_name
-       FROM staff_member s
-       JOIN account a ON a.id = s.account_id
-       LEFT JOIN account c ON c.id = s.created_by
-       WHERE a.closed_at IS NULL
-       ORDER BY lower(a.display_name), a.id`,
-    );
-    return rows.map((r: Record<string, unknown>) => ({
-      accountId: r.account_id as string,
-      email: r.email as string,
-      displayName: r.display_name as string,
-      role: r.role as StaffRole,
-      createdAt: r.created_at as Date,
-      createdByName: (r.created_by_name as string | null) ?? null,
-    }));
+  /** The staff of open accounts, by name; the query is `StaffReadModel`'s. */
+  list(): Promise<StaffMember[]> {
+    return this.readModel.list();
+  }
+
+  /**
+   * The addresses of open staff accounts with one of `roles`, in the caller's
+   * transaction; the query is `StaffReadModel`'s.
+   */
+  contactsWithRoles(manager: EntityManager, roles: readonly StaffRole[]): Promise<StaffContact[]> {
+    return this.readModel.contactsWithRoles(manager, roles);
   }
 
   /**

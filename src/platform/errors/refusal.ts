@@ -8,7 +8,7 @@ import type { I18nService, Locale } from '../i18n/i18n.service.js';
  * renders them, as JSON `{ code, message, requestId }` for the API and JSON
  * clients, and for pages either the form the handler declared with `@FormPage`
  * (the message beside its field, an error summary) or the error page.
- * See docs/architecture.md, "Errors".
+ * See docs/architecture.md, "Errors and forms".
  */
 export interface RefusalSpec {
   /** The HTTP status the refusal answers with. */

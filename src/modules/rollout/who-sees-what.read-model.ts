@@ -107,9 +107,11 @@ export function subjectOf(query: WhoQuery): { subject?: Subject; problems: WhoPr
  * "Who sees what": for an SME, a person or typed attributes, which variant of
  * every service they get and why. The verdict is Unleash's own evaluation (the
  * same client and context as a real request); the reason reads the plan.
+ * A read model (ADR 0021): it finds the SME or the person in their modules'
+ * tables and never writes.
  */
 @Injectable()
-export class WhoSeesWhatService {
+export class WhoSeesWhatReadModel {
   constructor(
     private readonly dataSource: DataSource,
     private readonly flags: FlagsService,
