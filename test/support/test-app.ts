@@ -119,11 +119,20 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
 
-/** Removes a flag from Unleash altogether (archive, then delete), if it exists. */
+/**
+ * Removes a flag from Unleash altogether (archive, then delete), if it exists.
+ * Unleash 7.5 records an archived flag's lifecycle after answering; deleting the
+ * flag before that record is written fails its foreign key, and on a loaded
+ * machine that failure has ended the test Unleash: the delete waits a moment.
+ */
 export async function deleteFlag(name: string): Promise<void> {
   const base = env('UNLEASH_URL');
   const headers = { Authorization: env('UNLEASH_ADMIN_TOKEN') };
-  await fetch(`${base}/admin/projects/default/features/${name}`, { method: 'DELETE', headers });
+  const archived = await fetch(`${base}/admin/projects/default/features/${name}`, {
+    method: 'DELETE',
+    headers,
+  });
+  if (archived.ok) await new Promise((r) => setTimeout(r, 1500));
   const res = await fetch(`${base}/admin/archive/${name}`, { method: 'DELETE', headers });
   if (!res.ok && res.status !== 404) throw new Error(`could not delete ${name}: ${res.status}`);
 }
