@@ -6,6 +6,7 @@ import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { AcceptanceController } from './acceptance.controller.js';
 import { AcceptanceReadModel } from './acceptance.read-model.js';
+import { AcceptancePresenter } from './acceptance.presenter.js';
 import { AcceptanceService } from './acceptance.service.js';
 import { ChecklistUnavailablePage } from './checklist-unavailable.page.js';
 import { StaffAcceptanceController } from './staff-acceptance.controller.js';
@@ -18,7 +19,12 @@ import { StaffAcceptanceController } from './staff-acceptance.controller.js';
 @Module({
   imports: [AuditModule, CatalogueModule, RolloutModule, StaffModule, FeedbackModule],
   controllers: [AcceptanceController, StaffAcceptanceController],
-  providers: [AcceptanceService, AcceptanceReadModel, ChecklistUnavailablePage],
+  providers: [
+    AcceptanceService,
+    AcceptanceReadModel,
+    AcceptancePresenter,
+    ChecklistUnavailablePage,
+  ],
   // The start pages (ServicePagesModule) link the pilot's testers to their checklist.
   exports: [AcceptanceService],
 })

@@ -1,6 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { Refusal } from '../../platform/errors/refusal.js';
 import type { FormPageRenderer, FormState } from '../../platform/forms/form-page.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { ActingAs } from '../accounts/acting-as.js';
@@ -19,10 +18,10 @@ export class ChecklistUnavailablePage implements FormPageRenderer {
     private readonly i18n: I18nService,
   ) {}
 
-  render(req: Request, res: Response, status: number, _form: FormState, refusal?: Refusal) {
+  render(req: Request, res: Response, status: number, form: FormState) {
     const { slug, variant } = req.params as { slug: string; variant: string };
     const service = this.catalogue.find(slug);
-    const reason = refusal?.code as ChecklistRefusal | undefined;
+    const reason = form.refusal?.code as ChecklistRefusal | undefined;
     if (!reason || reason === 'not-found' || !service) throw new NotFoundException();
     const locale = res.locals.locale as Locale;
     const actingAs = res.locals.actingAs as ActingAs;

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { FaqReadModel } from './faq.read-model.js';
+import { StaffFaqPresenter } from './staff-faq.presenter.js';
 import { FaqService } from './faq.service.js';
 import { StaffFaqController } from './staff-faq.controller.js';
 
@@ -14,7 +15,7 @@ import { StaffFaqController } from './staff-faq.controller.js';
 @Module({
   imports: [AuditModule, CatalogueModule, StaffModule],
   controllers: [StaffFaqController],
-  providers: [FaqService, FaqReadModel],
+  providers: [FaqService, FaqReadModel, StaffFaqPresenter],
   // The start pages (ServicePagesModule) show the published FAQ.
   exports: [FaqReadModel],
 })

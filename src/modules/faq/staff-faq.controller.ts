@@ -15,22 +15,15 @@ import type { Request, Response } from 'express';
 import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { formatDateTime } from '../../platform/i18n/city-time.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import { StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
-import {
-  FAQ_FIELDS,
-  FaqEntryDto,
-  faqEntryInput,
-  MAX_FAQ_ANSWER,
-  MAX_FAQ_QUESTION,
-} from './dto/faq.dto.js';
-import { FaqReadModel, type FaqEntry, type ReceivedQuestion } from './faq.read-model.js';
+import { FAQ_FIELDS, FaqEntryDto, faqEntryInput } from './dto/faq.dto.js';
+import { FaqReadModel } from './faq.read-model.js';
 import { FaqService } from './faq.service.js';
+import { StaffFaqPresenter, type FormMode } from './staff-faq.presenter.js';
 import { FAQ_REFUSALS } from './faq.refusals.js';
-import { formatNumber, STATUS_TAG } from '../feedback/feedback-view.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -38,12 +31,6 @@ declare module 'express-session' {
     faqNotice?: { key: string; question: { fr: string; en: string } };
   }
 }
-
-/** The form's page: a new entry, one from a feedback item, or an edit. */
-type FormMode =
-  | { kind: 'new' }
-  | { kind: 'from-feedback'; question: ReceivedQuestion }
-  | { kind: 'edit'; entry: FaqEntry };
 
 /**
  * The public FAQ of each service, for staff (`/staff/faq`): write an entry in
@@ -61,44 +48,20 @@ export class StaffFaqController {
     private readonly faq: FaqService,
     private readonly entries: FaqReadModel,
     private readonly catalogue: CatalogueService,
+    private readonly presenter: StaffFaqPresenter,
     private readonly i18n: I18nService,
   ) {}
 
   @Get()
   async list(@Req() req: Request, @Res() res: Response) {
     const locale = res.locals.locale as Locale;
-    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
     const notice = req.session.faqNotice;
     if (notice) delete req.session.faqNotice;
     const [entries, questions] = await Promise.all([
       this.entries.all(),
       this.entries.openQuestions(),
     ]);
-    res.render('faq/staff-list', {
-      pageTitle: t('faq.staff.list.title'),
-      ...this.nav(),
-      notice: notice ? t(notice.key, { question: notice.question[locale] }) : undefined,
-      services: this.catalogue.all().map((service) => ({
-        slug: service.slug,
-        title: service.title[locale],
-        newHref: `/staff/faq/new?service=${service.slug}`,
-        entries: entries
-          .filter((e) => e.serviceSlug === service.slug)
-          .map((e) => ({
-            id: e.id,
-            position: e.position,
-            question: e.question,
-            published: e.publishedAt !== null,
-            status: e.publishedAt
-              ? t('faq.staff.list.publishedOn', { at: formatDateTime(e.publishedAt, locale) })
-              : t('faq.staff.list.draft'),
-            feedbackReference: e.feedbackReference,
-            editHref: `/staff/faq/${e.id}/edit`,
-            publishAction: `/staff/faq/${e.id}/${e.publishedAt ? 'unpublish' : 'publish'}`,
-          })),
-      })),
-      questions: questions.map((q) => this.questionView(q, locale)),
-    });
+    res.render('faq/staff-list', this.presenter.list(entries, questions, notice, locale));
   }
 
   @Get('new')
@@ -270,28 +233,8 @@ export class StaffFaqController {
     return req.session.accountId!;
   }
 
-  private nav() {
-    return { navActive: 'staff', staffNavActive: 'faq' };
-  }
-
   private notice(req: Request, key: string, question: { fr: string; en: string }) {
     req.session.faqNotice = { key, question };
-  }
-
-  private questionView(q: ReceivedQuestion, locale: Locale) {
-    return {
-      id: q.id,
-      reference: q.reference,
-      service: this.catalogue.find(q.serviceSlug)?.title[locale] ?? q.serviceSlug,
-      date: formatDateTime(q.createdAt, locale),
-      language: this.i18n.t(locale, `feedback.language.${q.language}`),
-      lang: q.language,
-      status: this.i18n.t(locale, `feedback.status.${q.status}`),
-      statusTag: STATUS_TAG[q.status],
-      tried: q.tried,
-      happened: q.happened,
-      promoteHref: `/staff/faq/from-feedback/${q.id}`,
-    };
   }
 
   private renderForm(
@@ -303,47 +246,7 @@ export class StaffFaqController {
     errors: FieldError[] = [],
   ) {
     const locale = res.locals.locale as Locale;
-    const titleKey =
-      mode.kind === 'edit'
-        ? 'faq.staff.form.editTitle'
-        : mode.kind === 'from-feedback'
-          ? 'faq.staff.form.fromFeedbackTitle'
-          : 'faq.staff.form.newTitle';
-    const action =
-      mode.kind === 'edit'
-        ? `/staff/faq/${mode.entry.id}/edit`
-        : mode.kind === 'from-feedback'
-          ? `/staff/faq/from-feedback/${mode.question.id}`
-          : '/staff/faq/new';
-    renderForm(req, res, this.i18n, { view: 'faq/staff-form', titleKey }, status, {
-      ...this.nav(),
-      values,
-      errors,
-      backLink: '/staff/faq',
-      action,
-      // Only a new entry chooses its service; otherwise it is shown.
-      chooseService: mode.kind === 'new',
-      serviceTitle: this.catalogue.find(values.service ?? '')?.title[locale],
-      services: this.catalogue.all().map((s, i) => ({
-        id: i === 0 ? 'service' : `service-${s.slug}`,
-        value: s.slug,
-        label: s.title[locale],
-        checked: s.slug === values.service,
-      })),
-      question:
-        mode.kind === 'from-feedback' ? this.questionView(mode.question, locale) : undefined,
-      entry:
-        mode.kind === 'edit'
-          ? {
-              published: mode.entry.publishedAt !== null,
-              publishAction: `/staff/faq/${mode.entry.id}/${mode.entry.publishedAt ? 'unpublish' : 'publish'}`,
-              feedbackReference: mode.entry.feedbackReference,
-            }
-          : undefined,
-      maxQuestion: formatNumber(MAX_FAQ_QUESTION, locale),
-      maxQuestionValue: MAX_FAQ_QUESTION,
-      maxAnswer: formatNumber(MAX_FAQ_ANSWER, locale),
-      maxAnswerValue: MAX_FAQ_ANSWER,
-    });
+    const { titleKey, model } = this.presenter.form(mode, values, errors, locale);
+    renderForm(req, res, this.i18n, { view: 'faq/staff-form', titleKey }, status, model);
   }
 }

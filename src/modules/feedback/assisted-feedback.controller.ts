@@ -10,10 +10,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
+import type { Audience } from '../../platform/flags/flag-context.js';
 import { validateForm, type FieldError } from '../../platform/forms/form.js';
 import { renderForm } from '../../platform/forms/render-form.js';
-import { I18nService, LOCALES, type Locale } from '../../platform/i18n/i18n.service.js';
+import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
@@ -22,16 +22,12 @@ import type { StaffRole } from '../staff/staff-role.js';
 import {
   ASSISTED_FEEDBACK_FIELDS,
   AssistedFeedbackDto,
-  MAX_CONTACT_DETAIL,
-  MAX_CONTACT_NAME,
-  ON_BEHALF_OF,
   type OnBehalfOf,
 } from './dto/assisted-feedback.dto.js';
 import { feedbackInput } from './dto/feedback.dto.js';
 import { AssistedFeedbackService, type AssistedParty } from './assisted-feedback.service.js';
-import { FEEDBACK_KINDS, MAX_FEEDBACK_TEXT, SEVERITIES } from './feedback-options.js';
-import { channelLabel, choices, formatNumber, variantLabel } from './feedback-view.js';
-import { ASSISTED_CHANNELS, FEEDBACK_ROLES, type AssistedChannel } from './feedback-options.js';
+import { AssistedFeedbackPresenter } from './assisted-feedback.presenter.js';
+import { FEEDBACK_ROLES, type AssistedChannel } from './feedback-options.js';
 
 const FORM_PAGE = { view: 'staff-feedback/new', titleKey: 'staffFeedback.assisted.title' };
 
@@ -48,6 +44,7 @@ export class AssistedFeedbackController {
   constructor(
     private readonly assisted: AssistedFeedbackService,
     private readonly catalogue: CatalogueService,
+    private readonly presenter: AssistedFeedbackPresenter,
     private readonly i18n: I18nService,
   ) {}
 
@@ -125,56 +122,7 @@ export class AssistedFeedbackController {
     errors: FieldError[],
   ) {
     const locale = res.locals.locale as Locale;
-    const t = (key: string) => this.i18n.t(locale, key);
-    renderForm(req, res, this.i18n, FORM_PAGE, status, {
-      navActive: 'staff',
-      staffNavActive: 'feedback',
-      backLink: '/staff/feedback',
-      values,
-      errors,
-      services: [
-        { value: '', label: t('staffFeedback.assisted.chooseService'), selected: !values.service },
-        ...this.catalogue.all().map((s) => ({
-          value: s.slug,
-          label: s.title[locale],
-          selected: s.slug === values.service,
-        })),
-      ],
-      variants: choices('variant', AUDIENCES, values.variant ?? '', (v) =>
-        variantLabel(v as Audience, locale, this.i18n),
-      ),
-      channels: choices('channel', ASSISTED_CHANNELS, values.channel ?? '', (c) =>
-        channelLabel(c as AssistedChannel, locale, this.i18n),
-      ),
-      parties: choices(
-        'onBehalfOf',
-        ON_BEHALF_OF,
-        values.onBehalfOf ?? '',
-        (p) => t(`staffFeedback.assisted.onBehalfOf.${p}`),
-        (p) => t(`staffFeedback.assisted.onBehalfOfHint.${p}`),
-      ),
-      languages: choices('language', LOCALES, values.language ?? '', (l) =>
-        t(`feedback.language.${l}`),
-      ),
-      kinds: choices(
-        'kind',
-        FEEDBACK_KINDS,
-        values.kind ?? '',
-        (k) => t(`feedback.kind.${k}`),
-        (k) => t(`feedback.kindHint.${k}`),
-      ).map((choice) => ({ ...choice, revealsSeverity: choice.value === 'problem' })),
-      severities: choices(
-        'severity',
-        SEVERITIES,
-        values.severity ?? '',
-        (s) => t(`feedback.severity.${s}`),
-        (s) => t(`feedback.severityHint.${s}`),
-      ),
-      maxText: formatNumber(MAX_FEEDBACK_TEXT, locale),
-      maxTextValue: MAX_FEEDBACK_TEXT,
-      maxContactName: MAX_CONTACT_NAME,
-      maxContactDetail: MAX_CONTACT_DETAIL,
-    });
+    renderForm(req, res, this.i18n, FORM_PAGE, status, this.presenter.form(values, errors, locale));
   }
 }
 

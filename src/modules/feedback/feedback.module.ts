@@ -10,8 +10,10 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
 import { AssistedFeedbackController } from './assisted-feedback.controller.js';
+import { AssistedFeedbackPresenter } from './assisted-feedback.presenter.js';
 import { AssistedFeedbackService } from './assisted-feedback.service.js';
 import { FeedbackController } from './feedback.controller.js';
+import { FeedbackFormPage } from './feedback-form.page.js';
 import { FeedbackPresenter } from './feedback.presenter.js';
 import { FeedbackService } from './feedback.service.js';
 import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
@@ -40,7 +42,14 @@ import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
     StaffModule,
   ],
   controllers: [FeedbackController, AssistedFeedbackController],
-  providers: [FeedbackService, AssistedFeedbackService, FeedbackPresenter, PhaseBannerMiddleware],
+  providers: [
+    FeedbackService,
+    AssistedFeedbackService,
+    AssistedFeedbackPresenter,
+    FeedbackPresenter,
+    FeedbackFormPage,
+    PhaseBannerMiddleware,
+  ],
   // The acceptance checklist files a failing result as a feedback item through FeedbackService.
   exports: [FeedbackService],
 })

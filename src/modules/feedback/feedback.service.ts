@@ -17,7 +17,16 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { Localized } from '../catalogue/service-definition.js';
 import { RolloutReadModel, type CohortRef } from '../rollout/rollout.read-model.js';
 import type { Stage } from '../rollout/stages.js';
-import type { FeedbackInput } from './dto/feedback.dto.js';
+import { checkForm, type FieldProblem } from '../../platform/forms/form.js';
+import { InvalidForm } from '../../platform/forms/form-page.js';
+import { megabytes } from '../../platform/i18n/megabytes.js';
+import type { FeedbackPost } from './dto/feedback-post.js';
+import {
+  FEEDBACK_FIELDS,
+  FeedbackDto,
+  feedbackInput,
+  type FeedbackInput,
+} from './dto/feedback.dto.js';
 import type {
   FeedbackChannel,
   FeedbackKind,
@@ -217,6 +226,61 @@ export class FeedbackService {
         application && application.serviceSlug === slug && application.variant === audience
           ? { id: application.id, reference: application.reference }
           : null,
+    };
+  }
+
+  /**
+   * A post of the feedback form about a service variant: its context (no such
+   * variant: `not-found`), the typed fields and the file checked together (any
+   * problem: `InvalidForm`, every problem at once), then `submit`.
+   */
+  async send(
+    author: FeedbackAuthor,
+    slug: string,
+    variant: string,
+    post: FeedbackPost,
+    origin: RequestOrigin,
+  ): Promise<{ id: string; reference: string }> {
+    const context = await this.postContext(author, slug, variant, post);
+    if (!context) throw FEEDBACK_REFUSALS.of('not-found');
+    const form = await checkForm(FeedbackDto, post.body, FEEDBACK_FIELDS);
+    const problems: FieldProblem[] = [...form.problems];
+    const file = this.postedFile(post);
+    if (file && !file.ok) problems.push(this.fileProblem(file.problem, post.language));
+    if (problems.length > 0) throw InvalidForm.of(problems, feedbackValues(form.value));
+    const checked = file?.ok ? file.file : undefined;
+    return this.submit(author, context, feedbackInput(form.value), checked, origin);
+  }
+
+  /** The context of a post of the form, from its hidden fields. */
+  postContext(
+    author: FeedbackAuthor,
+    slug: string,
+    variant: string,
+    post: FeedbackPost,
+  ): Promise<FeedbackContext | undefined> {
+    return this.context(author, slug, variant, {
+      application: post.hidden.application,
+      page: post.hidden.page,
+      viewport: post.hidden.viewport,
+      userAgent: post.userAgent,
+      language: post.language,
+    });
+  }
+
+  /** The post's file checked, if one was chosen: a file the upload could not read is a problem too. */
+  postedFile(
+    post: FeedbackPost,
+  ): { ok: true; file: CheckedFile } | { ok: false; problem: FileProblem } | undefined {
+    if (post.uploadProblem) return { ok: false, problem: post.uploadProblem };
+    return post.attachment ? this.checkFile(post.attachment) : undefined;
+  }
+
+  private fileProblem(problem: FileProblem, language: Locale): FieldProblem {
+    return {
+      field: 'attachment',
+      message: `feedback.errors.file.${problem}`,
+      params: { max: megabytes(this.config.UPLOAD_FEEDBACK_MAX_BYTES, language) },
     };
   }
 
@@ -548,4 +612,10 @@ export function applicantOf(accountId: string, actingAs: ActingAs): Applicant {
     organizationId: actingAs.audience === 'business' ? actingAs.organization?.id : undefined,
     channel: 'web',
   };
+}
+
+/** What the form shows again of a post: its typed fields (a file must be chosen again). */
+export function feedbackValues(dto: FeedbackDto): Record<string, string> {
+  const { kind, severity, tried, happened, expected, consent } = dto;
+  return { kind, severity, tried, happened, expected, consent };
 }

@@ -8,16 +8,14 @@ import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import type { Application } from '../applications/applications.service.js';
 import { offerSwitchIdentity } from '../applications/switch-identity.js';
 import { requestOrigin } from '../audit/request-origin.js';
-import { CatalogueService } from '../catalogue/catalogue.service.js';
 import {
   isEmptySurvey,
   SATISFACTION_FIELDS,
   SatisfactionDto,
   satisfactionInput,
 } from './dto/satisfaction.dto.js';
-import { HELP, MAX_SURVEY_COMMENT, SCALE, TIME_COMPARED } from '../feedback/feedback-options.js';
-import { choices, formatNumber } from '../feedback/feedback-view.js';
 import type { FeedbackAuthor } from '../feedback/feedback.service.js';
+import { SatisfactionPresenter } from './satisfaction.presenter.js';
 import { SatisfactionService } from './satisfaction.service.js';
 import { ApplicationsReadModel } from '../applications/applications.read-model.js';
 
@@ -33,7 +31,7 @@ export class SatisfactionController {
   constructor(
     private readonly satisfaction: SatisfactionService,
     private readonly applicationsRead: ApplicationsReadModel,
-    private readonly catalogue: CatalogueService,
+    private readonly presenter: SatisfactionPresenter,
     private readonly i18n: I18nService,
   ) {}
 
@@ -122,46 +120,20 @@ export class SatisfactionController {
     data: { values?: Record<string, string>; errors?: FieldError[] },
   ) {
     const locale = res.locals.locale as Locale;
-    const t = (key: string) => this.i18n.t(locale, key);
-    const values = data.values ?? {};
-    const scale = (name: 'overall' | 'ease' | 'clarity') =>
-      choices(name, SCALE, values[name] ?? '', (v) => t(`satisfaction.${name}.${v}`));
-    renderForm(req, res, this.i18n, SURVEY_PAGE, status, {
-      ...data,
-      values,
-      navActive: 'applications',
-      backLink: `/applications/${application.id}/confirmation`,
-      application,
-      serviceTitle: this.catalogue.find(application.serviceSlug)?.title[locale],
-      questions: [
-        { name: 'overall', legend: t('satisfaction.overall.legend'), options: scale('overall') },
-        { name: 'ease', legend: t('satisfaction.ease.legend'), options: scale('ease') },
-        { name: 'clarity', legend: t('satisfaction.clarity.legend'), options: scale('clarity') },
-        {
-          name: 'timeCompared',
-          legend: t('satisfaction.timeCompared.legend'),
-          options: choices('timeCompared', TIME_COMPARED, values.timeCompared ?? '', (v) =>
-            t(`satisfaction.timeCompared.${v}`),
-          ),
-        },
-        {
-          name: 'help',
-          legend: t('satisfaction.help.legend'),
-          options: choices('help', HELP, values.help ?? '', (v) => t(`satisfaction.help.${v}`)),
-        },
-      ],
-      maxComment: formatNumber(MAX_SURVEY_COMMENT, locale),
-      maxCommentValue: MAX_SURVEY_COMMENT,
-    });
+    renderForm(
+      req,
+      res,
+      this.i18n,
+      SURVEY_PAGE,
+      status,
+      this.presenter.survey(application, data, locale),
+    );
   }
 
   private renderThanks(res: Response, application: Application) {
-    const locale = res.locals.locale as Locale;
-    res.render('satisfaction/thanks', {
-      pageTitle: this.i18n.t(locale, 'satisfaction.thanks.title'),
-      navActive: 'applications',
-      application,
-      feedbackHref: `/services/${application.serviceSlug}/${application.variant}/feedback?application=${encodeURIComponent(application.reference ?? '')}&page=${encodeURIComponent(`/applications/${application.id}/satisfaction`)}&return=${encodeURIComponent(`/applications/${application.id}`)}`,
-    });
+    res.render(
+      'satisfaction/thanks',
+      this.presenter.thanks(application, res.locals.locale as Locale),
+    );
   }
 }

@@ -4,12 +4,13 @@ import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { SatisfactionController } from './satisfaction.controller.js';
+import { SatisfactionPresenter } from './satisfaction.presenter.js';
 import { SatisfactionService } from './satisfaction.service.js';
 
 /** The short survey offered after a submission: how it went, once per application. */
 @Module({
   imports: [AuditModule, CatalogueModule, RolloutModule, ApplicationsModule],
   controllers: [SatisfactionController],
-  providers: [SatisfactionService],
+  providers: [SatisfactionService, SatisfactionPresenter],
 })
 export class SatisfactionModule {}

@@ -42,18 +42,13 @@ export class StaffFeedbackItemPage implements FormPageRenderer {
     private readonly i18n: I18nService,
   ) {}
 
-  async render(
-    req: Request,
-    res: Response,
-    status: number,
-    form: FormState,
-    refusal?: Refusal,
-  ): Promise<void> {
+  async render(req: Request, res: Response, status: number, form: FormState): Promise<void> {
     if (status === 404) throw new NotFoundException();
     if (status === 403) throw new ForbiddenException();
     const detail = await this.inbox.detail(req.params.id as string);
     if (!detail) throw new NotFoundException();
     const locale = res.locals.locale as Locale;
+    const refusal = form.refusal;
     const errors = refusal
       ? [{ field: refusal.field ?? '', message: this.message(refusal, detail, locale) }]
       : form.errors;

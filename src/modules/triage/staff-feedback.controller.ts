@@ -14,8 +14,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { errorsByField, text, type FieldError } from '../../platform/forms/form.js';
-import { csrfToken } from '../../platform/http/sessions.js';
+import { type FieldError } from '../../platform/forms/form.js';
 import { attachmentDisposition } from '../../platform/http/content-disposition.js';
 import { sanitizeFilename } from '../applications/attachments.service.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
@@ -23,8 +22,6 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentOrigin, requestOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { ExportAuditService } from '../audit/export-audit.service.js';
-import { CatalogueService } from '../catalogue/catalogue.service.js';
-import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { csvLine } from '../staff/csv.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import {
@@ -34,23 +31,19 @@ import {
   type StaffActor,
 } from '../staff/staff-roles.guard.js';
 import type { StaffRole } from '../staff/staff-role.js';
-import {
-  FeedbackInboxReadModel,
-  isInboxCursor,
-  type InboxCursor,
-} from './feedback-inbox.read-model.js';
+import { FeedbackInboxReadModel } from './feedback-inbox.read-model.js';
 import {
   FeedbackTriageService,
   type BulkAction,
   type TriageActor,
   type TriageField,
 } from './feedback-triage.service.js';
-import { readInboxFilters } from './inbox-filters.js';
 import { formList } from './staff-feedback-view.js';
 import { StaffFeedbackPresenter } from './staff-feedback.presenter.js';
 import { SuperUsersReadModel } from './super-users.read-model.js';
 import { AssignDto, BulkDto, NoteDto, ReplyDto, StatusDto, TagDto } from './dto/triage.dto.js';
 import { StaffFeedbackItemPage, type StaffFeedbackNotice } from './staff-feedback-item.page.js';
+import { StaffFeedbackInboxPage, type BulkState } from './staff-feedback-inbox.page.js';
 import { unwrapTriage } from './triage.refusals.js';
 import { INBOX_EXPORT_LIMIT, omittedExportColumns } from './triage-options.js';
 
@@ -58,13 +51,6 @@ declare module 'express-session' {
   interface SessionData {
     staffFeedbackNotice?: StaffFeedbackNotice;
   }
-}
-
-/** What the inbox shows again after a refused bulk action. */
-interface BulkState {
-  errors: FieldError[];
-  checked: string[];
-  values: Record<string, string>;
 }
 
 /**
@@ -84,11 +70,10 @@ export class StaffFeedbackController {
     private readonly triage: FeedbackTriageService,
     private readonly superUsersReadModel: SuperUsersReadModel,
     private readonly presenter: StaffFeedbackPresenter,
-    private readonly rollout: RolloutReadModel,
-    private readonly catalogue: CatalogueService,
     private readonly i18n: I18nService,
     private readonly exports: ExportAuditService,
     private readonly itemPage: StaffFeedbackItemPage,
+    private readonly inboxPage: StaffFeedbackInboxPage,
   ) {}
 
   @Get('feedback')
@@ -187,18 +172,8 @@ export class StaffFeedbackController {
   @Get('feedback/super-users')
   async superUsers(@Res() res: Response) {
     const locale = res.locals.locale as Locale;
-    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
     const cohorts = await this.superUsersReadModel.byCohort();
-    res.render('staff-feedback/super-users', {
-      pageTitle: t('staffFeedback.superUsers.title'),
-      navActive: 'staff',
-      staffNavActive: 'feedback',
-      cohorts: cohorts.map((cohort) => ({
-        ...cohort,
-        audienceLabel: t(`staffFeedback.superUsers.audience.${cohort.audience}`),
-        inboxHref: `/staff/feedback?${new URLSearchParams({ cohort: cohort.slug }).toString()}`,
-      })),
-    });
+    res.render('staff-feedback/super-users', this.presenter.superUsers(cohorts, locale));
   }
 
   @Get('feedback/:id')
@@ -324,77 +299,18 @@ export class StaffFeedbackController {
     req.session.save(() => res.redirect(303, `/staff/feedback/${id}`));
   }
 
-  private async renderInbox(
+  private renderInbox(
     req: Request,
     res: Response,
     query: Record<string, unknown>,
     bulk: BulkState | undefined,
     notice?: StaffFeedbackNotice,
   ) {
-    const locale = res.locals.locale as Locale;
-    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
-    const staffId = req.session.accountId!;
-    const [{ values, filters, errors, members }, cohorts] = await Promise.all([
-      this.readFilters(query, locale),
-      this.rollout.cohortList(),
-    ]);
-    const after = text(query.after);
-    const before = text(query.before);
-    let cursor: InboxCursor | undefined;
-    let badCursor = false;
-    if (after || before) {
-      if (after && !before && isInboxCursor(after)) cursor = { after };
-      else if (before && !after && isInboxCursor(before)) cursor = { before };
-      else {
-        // A paging link someone edited: the request is wrong, not the filters typed (400).
-        badCursor = true;
-        errors.push({ field: 'service', message: t('staffFeedback.errors.cursorInvalid') });
-      }
-    }
-    const searched = errors.length === 0 && filters !== undefined;
-    const [page, summary] = searched
-      ? await Promise.all([
-          this.inbox.page(filters, staffId, cursor),
-          this.inbox.summary(filters, staffId),
-        ])
-      : [{ rows: [] }, undefined];
-    const allErrors = [...errors, ...(bulk?.errors ?? [])];
-    res.status(badCursor ? 400 : allErrors.length > 0 ? 422 : 200).render('staff-feedback/inbox', {
-      ...this.presenter.inbox({
-        locale,
-        staffId,
-        values,
-        cohorts,
-        members,
-        page,
-        summary,
-        cursorQuery: cursor ? ('after' in cursor ? { after } : { before }) : {},
-        bulk,
-      }),
-      pageTitle: t('staffFeedback.inbox.title'),
-      navActive: 'staff',
-      staffNavActive: 'feedback',
-      notice: notice ? t(notice.key, notice.values) : undefined,
-      searched,
-      hasErrors: allErrors.length > 0,
-      errors: allErrors,
-      fieldErrors: errorsByField(allErrors),
-      csrfToken: csrfToken(req),
-    });
+    return this.inboxPage.show(req, res, query, bulk, notice);
   }
 
-  /** The filters as typed (for the form), as checked (for the query), and what is wrong. */
-  private async readFilters(query: Record<string, unknown>, locale: Locale) {
-    const members = await this.itemPage.feedbackStaff();
-    const { values, wrong, filters } = readInboxFilters(query, {
-      isService: (slug) => this.catalogue.find(slug) !== undefined,
-      staff: members.map((m) => m.accountId),
-    });
-    const errors: FieldError[] = wrong.map((field) => ({
-      field,
-      message: this.i18n.t(locale, `staffFeedback.errors.filter.${field}`),
-    }));
-    return { values, errors, filters, members };
+  private readFilters(query: Record<string, unknown>, locale: Locale) {
+    return this.inboxPage.readFilters(query, locale);
   }
 }
 

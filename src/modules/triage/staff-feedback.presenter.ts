@@ -1,3 +1,4 @@
+import type { CohortSuperUsers } from './super-users.read-model.js';
 import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
 import { channelLabel } from '../feedback/feedback-view.js';
 import { Injectable } from '@nestjs/common';
@@ -120,6 +121,21 @@ export class StaffFeedbackPresenter {
     private readonly i18n: I18nService,
     private readonly catalogue: CatalogueService,
   ) {}
+
+  /** The super-users page: the members of each cohort, and each cohort's inbox. */
+  superUsers(cohorts: CohortSuperUsers[], locale: Locale) {
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    return {
+      pageTitle: t('staffFeedback.superUsers.title'),
+      navActive: 'staff',
+      staffNavActive: 'feedback',
+      cohorts: cohorts.map((cohort) => ({
+        ...cohort,
+        audienceLabel: t(`staffFeedback.superUsers.audience.${cohort.audience}`),
+        inboxHref: `/staff/feedback?${new URLSearchParams({ cohort: cohort.slug }).toString()}`,
+      })),
+    };
+  }
 
   inbox(input: InboxInput): Record<string, unknown> {
     const { locale, staffId, values, page, summary, bulk } = input;

@@ -7,6 +7,7 @@ import { StaffModule } from '../staff/staff.module.js';
 import { FeedbackInboxReadModel } from './feedback-inbox.read-model.js';
 import { FeedbackTriageService } from './feedback-triage.service.js';
 import { StaffFeedbackController } from './staff-feedback.controller.js';
+import { StaffFeedbackInboxPage } from './staff-feedback-inbox.page.js';
 import { StaffFeedbackItemPage } from './staff-feedback-item.page.js';
 import { StaffFeedbackPresenter } from './staff-feedback.presenter.js';
 import { SuperUsersReadModel } from './super-users.read-model.js';
@@ -23,6 +24,7 @@ import { SuperUsersReadModel } from './super-users.read-model.js';
   imports: [AuditModule, NotificationsModule, CatalogueModule, RolloutModule, StaffModule],
   controllers: [StaffFeedbackController],
   providers: [
+    StaffFeedbackInboxPage,
     FeedbackInboxReadModel,
     FeedbackTriageService,
     SuperUsersReadModel,

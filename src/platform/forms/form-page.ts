@@ -36,16 +36,10 @@ export interface FormState {
  */
 export interface FormPageRenderer {
   /**
-   * `refusal`: the refusal being shown, if any, for a page whose message or
-   * look depends on the refusal's code (or on data it reads again).
+   * `form.refusal`: the refusal being shown, if any, for a page whose message
+   * or look depends on the refusal's code (or on data it reads again).
    */
-  render(
-    req: Request,
-    res: Response,
-    status: number,
-    form: FormState,
-    refusal?: Refusal,
-  ): Promise<void> | void;
+  render(req: Request, res: Response, status: number, form: FormState): Promise<void> | void;
 }
 
 export interface FormPageRef {

@@ -146,9 +146,7 @@ export class ErrorFilter implements ExceptionFilter {
     const page = exception.formPage && this.pages?.(exception.formPage.page);
     if (page) {
       Promise.resolve()
-        .then(() =>
-          page.render(req, res, status, form, exception instanceof Refusal ? exception : undefined),
-        )
+        .then(() => page.render(req, res, status, form))
         .catch((error: unknown) => this.catch(error, hostOf(req, res)));
       return;
     }
