@@ -4,14 +4,8 @@ import type { FieldError } from '../../platform/forms/form.js';
 import { I18nService, LOCALES, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { MAX_CONTACT_DETAIL, MAX_CONTACT_NAME, ON_BEHALF_OF } from './dto/assisted-feedback.dto.js';
-import {
-  ASSISTED_CHANNELS,
-  FEEDBACK_KINDS,
-  MAX_FEEDBACK_TEXT,
-  SEVERITIES,
-  type AssistedChannel,
-} from './feedback-options.js';
-import { channelLabel, choices, formatNumber, variantLabel } from './feedback-view.js';
+import { ASSISTED_CHANNELS, type AssistedChannel } from './feedback-options.js';
+import { channelLabel, choices, kindAndSeverity, variantLabel } from './feedback-view.js';
 
 /** The form staff record feedback received by phone, at the counter or by email with. */
 @Injectable()
@@ -54,22 +48,7 @@ export class AssistedFeedbackPresenter {
       languages: choices('language', LOCALES, values.language ?? '', (l) =>
         t(`feedback.language.${l}`),
       ),
-      kinds: choices(
-        'kind',
-        FEEDBACK_KINDS,
-        values.kind ?? '',
-        (k) => t(`feedback.kind.${k}`),
-        (k) => t(`feedback.kindHint.${k}`),
-      ).map((choice) => ({ ...choice, revealsSeverity: choice.value === 'problem' })),
-      severities: choices(
-        'severity',
-        SEVERITIES,
-        values.severity ?? '',
-        (s) => t(`feedback.severity.${s}`),
-        (s) => t(`feedback.severityHint.${s}`),
-      ),
-      maxText: formatNumber(MAX_FEEDBACK_TEXT, locale),
-      maxTextValue: MAX_FEEDBACK_TEXT,
+      ...kindAndSeverity(values, locale, t),
       maxContactName: MAX_CONTACT_NAME,
       maxContactDetail: MAX_CONTACT_DETAIL,
     };

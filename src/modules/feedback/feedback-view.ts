@@ -2,7 +2,13 @@ import type { Audience } from '../../platform/flags/flag-context.js';
 import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
 import type { Stage } from '../rollout/stages.js';
 import type { FeedbackContext } from './feedback.service.js';
-import type { FeedbackChannel, FeedbackStatus } from './feedback-options.js';
+import {
+  FEEDBACK_KINDS,
+  MAX_FEEDBACK_TEXT,
+  SEVERITIES,
+  type FeedbackChannel,
+  type FeedbackStatus,
+} from './feedback-options.js';
 
 /** One row of a govuk summary list; `id` lets the page's script update the value. */
 export interface SummaryRow {
@@ -44,6 +50,36 @@ export function choices(
     hint: hint?.(value),
     checked: value === chosen,
   }));
+}
+
+/**
+ * The questions every feedback form asks, the person's own and the one staff
+ * fill in for someone: what kind of feedback, how serious, and how long the
+ * text may be.
+ */
+export function kindAndSeverity(
+  values: { kind?: string; severity?: string },
+  locale: Locale,
+  t: (key: string) => string,
+) {
+  return {
+    kinds: choices(
+      'kind',
+      FEEDBACK_KINDS,
+      values.kind ?? '',
+      (k) => t(`feedback.kind.${k}`),
+      (k) => t(`feedback.kindHint.${k}`),
+    ).map((choice) => ({ ...choice, revealsSeverity: choice.value === 'problem' })),
+    severities: choices(
+      'severity',
+      SEVERITIES,
+      values.severity ?? '',
+      (s) => t(`feedback.severity.${s}`),
+      (s) => t(`feedback.severityHint.${s}`),
+    ),
+    maxText: formatNumber(MAX_FEEDBACK_TEXT, locale),
+    maxTextValue: MAX_FEEDBACK_TEXT,
+  };
 }
 
 export function formatNumber(value: number, locale: Locale): string {

@@ -7,11 +7,10 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { OrganizationService } from '../organizations/organization.service.js';
-import { FEEDBACK_KINDS, MAX_FEEDBACK_TEXT, SEVERITIES } from './feedback-options.js';
 import {
-  choices,
   contextRows,
   formatNumber,
+  kindAndSeverity,
   STATUS_TAG,
   stageLabel,
   variantLabel,
@@ -69,22 +68,7 @@ export class FeedbackPresenter {
         return: state.returnTo ?? '',
         viewport: context.viewport ?? '',
       },
-      kinds: choices(
-        'kind',
-        FEEDBACK_KINDS,
-        values.kind ?? '',
-        (k) => t(`feedback.kind.${k}`),
-        (k) => t(`feedback.kindHint.${k}`),
-      ).map((choice) => ({ ...choice, revealsSeverity: choice.value === 'problem' })),
-      severities: choices(
-        'severity',
-        SEVERITIES,
-        values.severity ?? '',
-        (s) => t(`feedback.severity.${s}`),
-        (s) => t(`feedback.severityHint.${s}`),
-      ),
-      maxText: formatNumber(MAX_FEEDBACK_TEXT, locale),
-      maxTextValue: MAX_FEEDBACK_TEXT,
+      ...kindAndSeverity(values, locale, t),
       email,
     };
   }
