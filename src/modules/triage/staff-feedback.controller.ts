@@ -19,7 +19,7 @@ import { attachmentDisposition } from '../../platform/http/content-disposition.j
 import { sanitizeFilename } from '../applications/attachments.service.js';
 import { safeReturnPath } from '../../platform/http/view-locals.middleware.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { CurrentOrigin, requestOrigin, type RequestOrigin } from '../audit/request-origin.js';
+import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { ExportAuditService } from '../audit/export-audit.service.js';
 import { csvLine } from '../staff/csv.js';
@@ -30,12 +30,10 @@ import {
   StaffRolesGuard,
   type StaffActor,
 } from '../staff/staff-roles.guard.js';
-import type { StaffRole } from '../staff/staff-role.js';
 import { FeedbackInboxReadModel } from './feedback-inbox.read-model.js';
 import {
   FeedbackTriageService,
   type BulkAction,
-  type TriageActor,
   type TriageField,
 } from './feedback-triage.service.js';
 import { formList } from './staff-feedback-view.js';
@@ -84,7 +82,12 @@ export class StaffFeedbackController {
   }
 
   @Get('feedback.csv')
-  async csv(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+  async csv(
+    @Query() query: Record<string, unknown>,
+    @CurrentStaff() staff: StaffActor,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Res() res: Response,
+  ) {
     const locale = res.locals.locale as Locale;
     const { filters, errors } = await this.readFilters(query, locale);
     if (!filters) {
@@ -97,7 +100,6 @@ export class StaffFeedbackController {
     res.setHeader('Content-Disposition', `attachment; filename="feedback-${stamp}.csv"`);
     res.setHeader('Cache-Control', 'no-store');
     // A byte-order mark, so that spreadsheets read the accents as UTF-8.
-    const staff = this.actor(req, res);
     const omitted = omittedExportColumns(staff.role);
     res.write(`\uFEFF${csvLine(this.presenter.csvHeader(omitted))}`);
     const batches = this.inbox.exportRows(filters, staff.accountId, INBOX_EXPORT_LIMIT);
@@ -116,7 +118,7 @@ export class StaffFeedbackController {
         rows: count,
         omittedColumns: omitted,
       },
-      requestOrigin(req, res),
+      origin,
     );
     res.end();
   }
@@ -288,10 +290,6 @@ export class StaffFeedbackController {
   }
 
   // ---------------------------------------------------------------------------
-
-  private actor(req: Request, res: Response): TriageActor {
-    return { accountId: req.session.accountId!, role: res.locals.staffRole as StaffRole };
-  }
 
   /** After an action on an item: back to its page, with a notice. */
   private changed(req: Request, res: Response, id: string, notice: string) {
