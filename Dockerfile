@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# Guichet — production image.
+# Guichet — production image, on Node.js 24 LTS (the version the tests run on).
 #
 #   docker build -t guichet .
 #
@@ -13,7 +13,7 @@
 ############################
 # Build stage
 ############################
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 
 WORKDIR /app
 
@@ -36,7 +36,7 @@ RUN npm run build
 ############################
 # Runtime stage
 ############################
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 
 ENV NODE_ENV=production \
     PORT=3000 \
@@ -46,8 +46,10 @@ ENV NODE_ENV=production \
 WORKDIR /app
 
 # Production dependencies only. No current production dependency has an
-# install script; npm may still print a notice about install scripts.
+# install script; npm may still print a notice about install scripts. The
+# project's own preinstall script checks the Node.js version (24 or later).
 COPY package.json package-lock.json ./
+COPY scripts/require-node.cjs ./scripts/
 RUN npm ci --omit=dev --no-audit --no-fund \
     && npm cache clean --force
 

@@ -864,7 +864,7 @@ function report(r: Results): void {
   out(`Guichet rollout benchmark, ${new Date().toISOString()}`);
   out(machineLine());
   out(
-    `Settings: two portal instances in this process (A, B) on one PostgreSQL and one Unleash 7.5, ` +
+    `Settings: two portal instances in this process (A, B) on one PostgreSQL and one Unleash 8.2, ` +
       `loopback; FLAGS_REFRESH_INTERVAL_MS=${r.config.FLAGS_REFRESH_INTERVAL_MS}, ` +
       `ROLLOUT_RECONCILE_INTERVAL_MS=${r.config.ROLLOUT_RECONCILE_INTERVAL_MS} (periodic reconcile off; ` +
       `the reconcile after a NOTIFY on)`,

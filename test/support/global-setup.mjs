@@ -1,5 +1,5 @@
 // Starts the real services the suite runs against, once: PostgreSQL (embedded),
-// a template database migrated once (each test file clones it), Unleash 7.5 on
+// a template database migrated once (each test file clones it), Unleash 8.2 on
 // its own fresh database, and a mail catcher. Their addresses go in process.env.
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';

