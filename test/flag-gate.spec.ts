@@ -69,6 +69,13 @@ describe('the flag gate on service variants, driven through Unleash', () => {
     ]);
   });
 
+  it('takes a flag that another instance created a moment before as created, not as a failure', async () => {
+    // Two portal instances (or the provisioner and the reconciler) may both find a
+    // flag missing; the second create meets Unleash's 409 and goes on.
+    expect(await admin.createFlag(BUSINESS, 'created twice')).toBe(false);
+    expect((await admin.getEnvironmentState(BUSINESS)).enabled).toBe(false);
+  });
+
   it('shows "not available for you yet" with the reason while a variant is closed', async () => {
     const page = await startPage(portal, 'business', asBusiness);
     expect(page.status).toBe(403);

@@ -26,7 +26,8 @@ export class FlagProvisioner {
     const created: string[] = [];
     for (const flag of flags) {
       if (await this.admin.flagExists(flag.name)) continue;
-      await this.admin.createFlag(flag.name, flag.description);
+      // The reconciler (or another instance) may create it between the two calls.
+      if (!(await this.admin.createFlag(flag.name, flag.description))) continue;
       created.push(flag.name);
       await this.dataSource.transaction((manager) =>
         this.audit.record(manager, {

@@ -65,13 +65,23 @@ export class UnleashAdminClient {
     return res !== undefined;
   }
 
-  async createFlag(name: string, description: string): Promise<void> {
-    await this.request('POST', `/admin/projects/${this.project}/features`, {
-      name,
-      description,
-      type: 'release',
-      impressionData: false,
-    });
+  /**
+   * Creates the flag (off); false when it already exists, as when another
+   * portal instance or the reconciler created it a moment before (409).
+   */
+  async createFlag(name: string, description: string): Promise<boolean> {
+    try {
+      await this.request('POST', `/admin/projects/${this.project}/features`, {
+        name,
+        description,
+        type: 'release',
+        impressionData: false,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof UnleashAdminError && error.status === 409) return false;
+      throw error;
+    }
   }
 
   async getEnvironmentState(name: string): Promise<FlagEnvironmentState> {
