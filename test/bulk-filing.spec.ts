@@ -1,6 +1,5 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
-import { parseCsv } from '../src/platform/csv/read-csv.js';
 import { releaseService } from './support/applications.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
@@ -53,41 +52,6 @@ async function upload(agent: Agent, content: string | Buffer, filename = 'collec
     .field('_csrf', csrfFrom(page.text))
     .attach('csvFile', Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), filename);
 }
-
-describe('reading CSV (RFC 4180)', () => {
-  it('reads quoted fields, doubled quotes, line breaks in quotes, CRLF and a BOM, finding `;`', () => {
-    const result = parseCsv('\uFEFFa;b;c\r\n"1;2";"dit ""oui""";"ligne\r\nsuivante"\r\nÉ;;\n');
-    expect(result).toEqual({
-      ok: true,
-      delimiter: ';',
-      records: [
-        ['a', 'b', 'c'],
-        ['1;2', 'dit "oui"', 'ligne\r\nsuivante'],
-        ['É', '', ''],
-      ],
-    });
-  });
-
-  it('takes `,` when the header line has more commas than semicolons', () => {
-    const result = parseCsv('a,b;c,d\n1,"2,5",3');
-    expect(result).toEqual({
-      ok: true,
-      delimiter: ',',
-      records: [
-        ['a', 'b;c', 'd'],
-        ['1', '2,5', '3'],
-      ],
-    });
-  });
-
-  it('says where a quote is never closed', () => {
-    expect(parseCsv('a;b\n1;2\n3;"quatre\n5;6')).toEqual({
-      ok: false,
-      reason: 'unterminated-quote',
-      line: 3,
-    });
-  });
-});
 
 describe('filing many applications from a CSV file (SMEs)', () => {
   let portal: TestApp;

@@ -5,6 +5,41 @@ const file = (content: string | Buffer, originalname = 'liste.csv') => {
   return { originalname, buffer, size: buffer.length };
 };
 
+describe('reading CSV (RFC 4180)', () => {
+  it('reads quoted fields, doubled quotes, line breaks in quotes, CRLF and a BOM, finding `;`', () => {
+    const result = parseCsv('\uFEFFa;b;c\r\n"1;2";"dit ""oui""";"ligne\r\nsuivante"\r\nÉ;;\n');
+    expect(result).toEqual({
+      ok: true,
+      delimiter: ';',
+      records: [
+        ['a', 'b', 'c'],
+        ['1;2', 'dit "oui"', 'ligne\r\nsuivante'],
+        ['É', '', ''],
+      ],
+    });
+  });
+
+  it('takes `,` when the header line has more commas than semicolons', () => {
+    const result = parseCsv('a,b;c,d\n1,"2,5",3');
+    expect(result).toEqual({
+      ok: true,
+      delimiter: ',',
+      records: [
+        ['a', 'b;c', 'd'],
+        ['1', '2,5', '3'],
+      ],
+    });
+  });
+
+  it('says where a quote is never closed', () => {
+    expect(parseCsv('a;b\n1;2\n3;"quatre\n5;6')).toEqual({
+      ok: false,
+      reason: 'unterminated-quote',
+      line: 3,
+    });
+  });
+});
+
 describe('parseCsv', () => {
   it('keeps the delimiter, line breaks and doubled quotes inside quoted fields', () => {
     expect(parseCsv('nom,note\n"Côté, Hélène","dit ""oui""\r\npuis ""non"""\nX,"a\nb"\n')).toEqual({
