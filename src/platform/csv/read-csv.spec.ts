@@ -72,13 +72,13 @@ describe('parseCsv', () => {
     });
   });
 
-  it('keeps a quote inside an unquoted field as typed', () => {
-    expect(parseCsv('a;b\n12" écran;x\n')).toEqual({
+  it('keeps a quote inside an unquoted field, or text after a closing quote, as typed', () => {
+    expect(parseCsv('a;b\n12" écran;"Tour" A\n')).toEqual({
       ok: true,
       delimiter: ';',
       records: [
         ['a', 'b'],
-        ['12" écran', 'x'],
+        ['12" écran', '"Tour" A'],
       ],
     });
   });
