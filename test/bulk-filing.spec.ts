@@ -1,6 +1,5 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
-import { parseCsv } from '../src/modules/applications/bulk-filing.service.js';
 import { releaseService } from './support/applications.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
@@ -53,41 +52,6 @@ async function upload(agent: Agent, content: string | Buffer, filename = 'collec
     .field('_csrf', csrfFrom(page.text))
     .attach('csvFile', Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), filename);
 }
-
-describe('reading CSV (RFC 4180)', () => {
-  it('reads quoted fields, doubled quotes, line breaks in quotes, CRLF and a BOM, finding `;`', () => {
-    const result = parseCsv('\uFEFFa;b;c\r\n"1;2";"dit ""oui""";"ligne\r\nsuivante"\r\nÉ;;\n');
-    expect(result).toEqual({
-      ok: true,
-      delimiter: ';',
-      records: [
-        ['a', 'b', 'c'],
-        ['1;2', 'dit "oui"', 'ligne\r\nsuivante'],
-        ['É', '', ''],
-      ],
-    });
-  });
-
-  it('takes `,` when the header line has more commas than semicolons', () => {
-    const result = parseCsv('a,b;c,d\n1,"2,5",3');
-    expect(result).toEqual({
-      ok: true,
-      delimiter: ',',
-      records: [
-        ['a', 'b;c', 'd'],
-        ['1', '2,5', '3'],
-      ],
-    });
-  });
-
-  it('says where a quote is never closed', () => {
-    expect(parseCsv('a;b\n1;2\n3;"quatre\n5;6')).toEqual({
-      ok: false,
-      reason: 'unterminated-quote',
-      line: 3,
-    });
-  });
-});
 
 describe('filing many applications from a CSV file (SMEs)', () => {
   let portal: TestApp;
@@ -290,6 +254,43 @@ describe('filing many applications from a CSV file (SMEs)', () => {
       ['3', 'wasteKinds', 'Choisissez au moins une réponse : « Types d’objets »'],
     ]);
     expect(await countFiled()).toBe(0);
+  });
+
+  it('names the line of a quote never closed, in the person’s language (422, not a 500)', async () => {
+    const rows = csv(header, goodRows().slice(0, 2));
+    const broken = `${rows}\r\n"12, rue du Pont;Val-des-Cèdres\r\n`;
+    const fr = await upload(agent, broken);
+    expect(fr.status).toBe(422);
+    expect(fr.text).toContain('href="#csvFile"');
+    expect(fr.text).toContain(
+      'Le fichier choisi n’est pas un CSV valide : le guillemet ouvert à la ligne 4 n’est jamais fermé',
+    );
+    const page = await agent.get(BULK);
+    const en = await agent
+      .post(BULK)
+      .set('Cookie', 'guichet_lang=en')
+      .field('_csrf', csrfFrom(page.text))
+      .attach('csvFile', Buffer.from(broken, 'utf8'), 'collectes.csv');
+    expect(en.status).toBe(422);
+    expect(en.text).toContain(
+      'The selected file is not valid CSV: the quote opened on line 4 is never closed',
+    );
+    expect(await countFiled()).toBe(0);
+  });
+
+  it('reads a `,` file with a BOM and quoted cells holding commas, line breaks and quotes', async () => {
+    const rows = goodRows().slice(0, 2);
+    rows[0].notes = 'Accès par la ruelle, sonner au 3\r\nDeuxième ligne';
+    const quoted = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    const text = [header, ...rows.map((r) => header.map((h) => r[h] ?? ''))]
+      .map((cells) => cells.map(quoted).join(','))
+      .join('\r\n');
+    const res = await upload(agent, `\uFEFF${text}\r\n`);
+    // Every cell in its column: a line break or quote read wrongly would shift them.
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Vérifiez les 2 demandes avant de les déposer');
+    expect(res.text).toContain('12, rue des Érables, Val-des-Cèdres J8X 1A1');
+    expect(res.text).toContain('45, boulevard Saint-Joseph');
   });
 
   it('reads a Windows-1252 file (Excel’s plain “CSV”) as well as UTF-8', async () => {

@@ -1053,6 +1053,33 @@ describe('cohorts for the staged rollout', () => {
       expect(noColumn.text).toContain('La ligne d’en-tête doit nommer une colonne neq ou email');
     });
 
+    it('refuses a file whose quote is never closed, naming its line, in French and English', async () => {
+      const cohort = await createCohort({ name: 'Pilote import guillemet' });
+      const page = await managerAgent.get(`/staff/cohorts/${cohort.id}`);
+      const broken = Buffer.from('\uFEFFneq;email\r\n;"a@exemple.ca\r\n;b@exemple.ca\r\n');
+      const fr = await managerAgent
+        .post(`/staff/cohorts/${cohort.id}/import`)
+        .field('_csrf', csrfFrom(page.text))
+        .attach('membersFile', broken, 'membres.csv');
+      expect(fr.status).toBe(422);
+      expect(summaryFields(fr.text)).toEqual(['membersFile']);
+      expect(fr.text).toContain(
+        'Le fichier choisi n’est pas un CSV valide : le guillemet ouvert à la ligne 2 n’est jamais fermé',
+      );
+      const en = await managerAgent
+        .post(`/staff/cohorts/${cohort.id}/import`)
+        .set('Cookie', 'guichet_lang=en')
+        .field('_csrf', csrfFrom(page.text))
+        .attach('membersFile', broken, 'membres.csv');
+      expect(en.status).toBe(422);
+      expect(en.text).toContain(
+        'The selected file is not a valid CSV: the quote opened on line 2 is never closed',
+      );
+      expect(
+        await db.query(`SELECT 1 FROM cohort_member WHERE cohort_id = $1`, [cohort.id]),
+      ).toEqual([]);
+    });
+
     it('imports SMEs and addresses, exports them safely, and the export imports back', async () => {
       const source = await createCohort({ name: 'Pilote source' });
       const plan = await attachToPlan(source.id);

@@ -8,7 +8,7 @@ import {
   describeOutcome,
   parseStaffCreateArgs,
 } from '../src/modules/staff/staff-create.command.js';
-import { csvCell } from '../src/modules/staff/csv.js';
+import { csvCell } from '../src/platform/csv/write-csv.js';
 import { hashPassword } from '../src/platform/security/passwords.js';
 import type { StaffRole } from '../src/modules/staff/staff-role.js';
 import { csrfFrom, eventually, mailFor, startTestApp, type TestApp } from './support/test-app.js';

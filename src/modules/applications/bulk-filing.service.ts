@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
-import { decodeCsv, parseCsv } from '../../platform/csv/read-csv.js';
+import { readCsvFile, type CsvFileProblem } from '../../platform/csv/read-csv.js';
+import { templateCsv } from '../../platform/csv/write-csv.js';
 import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
@@ -44,21 +45,6 @@ export const MULTI_SEPARATOR = '|';
 const AUDIENCE = 'business' as const;
 
 // ---------------------------------------------------------------------------
-// CSV (RFC 4180), without a dependency
-
-// Reading lives in the platform (the cohort import reads CSV too); re-exported for the tests.
-export { parseCsv, type CsvResult } from '../../platform/csv/read-csv.js';
-
-/** One CSV line, quoting the cells that need it; lines end with CRLF. */
-export function csvLine(cells: string[], delimiter: string): string {
-  return `${cells
-    .map((cell) =>
-      cell.includes(delimiter) || /["\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell,
-    )
-    .join(delimiter)}\r\n`;
-}
-
-// ---------------------------------------------------------------------------
 // The columns: the business variant's input names, step by step
 
 /** One column of a service's CSV: an input of the business variant. */
@@ -91,7 +77,7 @@ function stepsOf(service: ServiceDefinition): StepDefinition[] {
 // Results
 
 /** A problem with the file itself: shown beside the file input. */
-export type FileProblem = { reason: SimpleFileProblem } | { reason: 'malformed'; line: number };
+export type FileProblem = CsvFileProblem | { reason: 'empty' | 'too-many-rows' };
 
 type SimpleFileProblem = 'none' | 'not-csv' | 'too-large' | 'empty' | 'too-many-rows';
 
@@ -178,10 +164,7 @@ export class BulkFilingService {
         return value.replace('.', ',');
       return value ?? '';
     });
-    return `\uFEFF${csvLine(
-      columns.map((c) => c.name),
-      delimiter,
-    )}${csvLine(cells, delimiter)}`;
+    return templateCsv([columns.map((c) => c.name), cells], delimiter);
   }
 
   /** Reads and validates an uploaded file; files nothing. */
@@ -194,17 +177,9 @@ export class BulkFilingService {
     i18n: I18nService,
   ): CheckResult {
     if (uploadProblem) return { ok: false, fileProblem: { reason: uploadProblem } };
-    if (!upload) return { ok: false, fileProblem: { reason: 'none' } };
-    if (!/\.csv$/i.test(upload.originalname) || upload.buffer.includes(0))
-      return { ok: false, fileProblem: { reason: 'not-csv' } };
-    if (upload.size > this.config.UPLOAD_BULK_MAX_BYTES)
-      return { ok: false, fileProblem: { reason: 'too-large' } };
-    const parsed = parseCsv(decodeCsv(upload.buffer));
-    if (!parsed.ok) return { ok: false, fileProblem: { reason: 'malformed', line: parsed.line } };
-    const [header = [], ...records] = parsed.records;
-    const rows = records
-      .map((cells, i) => ({ row: i + 1, cells }))
-      .filter((r) => r.cells.some((c) => c.trim() !== ''));
+    const file = readCsvFile(upload, this.config.UPLOAD_BULK_MAX_BYTES);
+    if (!file.ok) return { ok: false, fileProblem: file.problem };
+    const { header, rows } = file;
     if (header.every((h) => h.trim() === '') || rows.length === 0)
       return { ok: false, fileProblem: { reason: 'empty' } };
     if (rows.length > MAX_CSV_ROWS) return { ok: false, fileProblem: { reason: 'too-many-rows' } };

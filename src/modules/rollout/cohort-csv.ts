@@ -1,5 +1,5 @@
 import { isEmail } from 'class-validator';
-import { decodeCsv, parseCsv } from '../../platform/csv/read-csv.js';
+import { readCsvFile, type CsvFileProblem } from '../../platform/csv/read-csv.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { normalizeNeq } from '../organizations/dto/organization.dto.js';
 
@@ -15,8 +15,7 @@ export type ImportEntry = { row: number; neq: string } | { row: number; email: s
 
 /** A problem with the file itself, shown beside the file input. */
 export type ImportFileProblem =
-  | { reason: 'none' | 'not-csv' | 'too-large' | 'empty' | 'too-many-rows' | 'no-column' }
-  | { reason: 'malformed'; line: number };
+  CsvFileProblem | { reason: 'empty' | 'too-many-rows' | 'no-column' };
 
 /**
  * A problem in a row (1 = the first row under the header): a catalog key under
@@ -46,13 +45,9 @@ export function readMemberCsv(
   audience: Audience,
   maxBytes: number,
 ): ImportReading {
-  if (!file) return { ok: false, fileProblem: { reason: 'none' } };
-  if (!/\.csv$/i.test(file.originalname) || file.buffer.includes(0))
-    return { ok: false, fileProblem: { reason: 'not-csv' } };
-  if (file.size > maxBytes) return { ok: false, fileProblem: { reason: 'too-large' } };
-  const parsed = parseCsv(decodeCsv(file.buffer));
-  if (!parsed.ok) return { ok: false, fileProblem: { reason: 'malformed', line: parsed.line } };
-  const [header = [], ...records] = parsed.records;
+  const read = readCsvFile(file, maxBytes);
+  if (!read.ok) return { ok: false, fileProblem: read.problem };
+  const { header, rows } = read;
   const index = new Map<ImportColumn, number>();
   header.forEach((name, i) => {
     const column = name.trim().toLowerCase();
@@ -63,9 +58,6 @@ export function readMemberCsv(
       index.set(column as ImportColumn, i);
   });
   if (index.size === 0) return { ok: false, fileProblem: { reason: 'no-column' } };
-  const rows = records
-    .map((cells, i) => ({ row: i + 1, cells }))
-    .filter((r) => r.cells.some((c) => c.trim() !== ''));
   if (rows.length === 0) return { ok: false, fileProblem: { reason: 'empty' } };
   if (rows.length > MAX_IMPORT_ROWS) return { ok: false, fileProblem: { reason: 'too-many-rows' } };
 

@@ -8,7 +8,7 @@ import { csrfToken } from '../../platform/http/sessions.js';
 import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { megabytes } from '../../platform/i18n/megabytes.js';
-import { csvLine } from '../staff/csv.js';
+import { exportCsv } from '../../platform/csv/write-csv.js';
 import {
   IMPORT_COLUMNS,
   MAX_IMPORT_ROWS,
@@ -185,10 +185,10 @@ export class CohortsPresenter {
 
   /** The members' CSV (with a BOM, for spreadsheets). */
   membersCsv(members: MemberRow[]): string {
-    const body = ['\uFEFF', csvLine(CSV_HEADER)];
-    for (const m of members)
-      body.push(
-        csvLine([
+    return exportCsv(
+      [
+        CSV_HEADER,
+        ...members.map((m) => [
           m.neq ?? '',
           m.organizationId ? '' : (m.personEmail ?? m.invitedEmail ?? ''),
           m.legalName ?? m.personName ?? '',
@@ -200,8 +200,9 @@ export class CohortsPresenter {
           m.withdrawalReason ?? '',
           m.withdrawnByName ?? '',
         ]),
-      );
-    return body.join('');
+      ],
+      { bom: true },
+    );
   }
 
   notice(req: Request, notice: Notice) {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { errorsByField, translateProblems } from '../../platform/forms/form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import { csvLine } from './csv.js';
+import { exportCsv } from '../../platform/csv/write-csv.js';
 import type { AuditRow } from './staff-audit.read-model.js';
 import type { AuditSearch } from './staff-audit.service.js';
 
@@ -71,10 +71,10 @@ export class StaffAuditPresenter {
 
   /** The export's body, with a byte-order mark so that spreadsheets read the accents as UTF-8. */
   csv(rows: AuditRow[]): string {
-    const body = ['\uFEFF', csvLine(CSV_HEADER)];
-    for (const row of rows)
-      body.push(
-        csvLine([
+    return exportCsv(
+      [
+        CSV_HEADER,
+        ...rows.map((row) => [
           row.occurredAt,
           row.actorType,
           row.actorId,
@@ -88,8 +88,9 @@ export class StaffAuditPresenter {
           row.ip,
           row.requestId,
         ]),
-      );
-    return body.join('');
+      ],
+      { bom: true },
+    );
   }
 
   private display(row: AuditRow) {

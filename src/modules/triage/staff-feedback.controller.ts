@@ -22,7 +22,7 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { ExportAuditService } from '../audit/export-audit.service.js';
-import { csvLine } from '../staff/csv.js';
+import { exportCsv } from '../../platform/csv/write-csv.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import {
   CurrentStaff,
@@ -99,14 +99,13 @@ export class StaffFeedbackController {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="feedback-${stamp}.csv"`);
     res.setHeader('Cache-Control', 'no-store');
-    // A byte-order mark, so that spreadsheets read the accents as UTF-8.
     const omitted = omittedExportColumns(staff.role);
-    res.write(`\uFEFF${csvLine(this.presenter.csvHeader(omitted))}`);
+    res.write(exportCsv([this.presenter.csvHeader(omitted)], { bom: true }));
     const batches = this.inbox.exportRows(filters, staff.accountId, INBOX_EXPORT_LIMIT);
     let count = 0;
     for await (const rows of batches) {
       count += rows.length;
-      res.write(rows.map((row) => csvLine(this.presenter.csvRow(row, omitted))).join(''));
+      res.write(exportCsv(rows.map((row) => this.presenter.csvRow(row, omitted))));
     }
     // Audited before the file ends, so the trace is there once it is downloaded.
     await this.exports.exported(
