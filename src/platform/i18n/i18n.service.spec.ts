@@ -1,4 +1,30 @@
-import { I18nService } from './i18n.service.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { I18nService, LOCALES, type Locale } from './i18n.service.js';
+
+/** How the catalogs were filled in before ICU MessageFormat: `{name}` replaced, nothing else. */
+function simpleReplacement(template: string, vars: Record<string, unknown>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    vars[name] === undefined ? whole : String(vars[name]),
+  );
+}
+
+/** A catalog directory holding `messages` in both languages (tests of edge cases). */
+function catalogOf(messages: Record<string, string>): { i18n: I18nService; cleanUp: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'guichet-i18n-'));
+  for (const locale of LOCALES) {
+    mkdirSync(join(dir, locale));
+    writeFileSync(join(dir, locale, 'test.json'), JSON.stringify(messages));
+  }
+  const cleanUp = () => rmSync(dir, { recursive: true });
+  try {
+    return { i18n: new I18nService(dir), cleanUp };
+  } catch (error) {
+    cleanUp();
+    throw error;
+  }
+}
 
 describe('I18nService', () => {
   const i18n = new I18nService();
@@ -13,6 +39,59 @@ describe('I18nService', () => {
     }
   });
 
+  it('reads every message of both catalogs as ICU MessageFormat, with the same arguments in both languages', () => {
+    // argumentsOf compiles the message, and throws for one that does not parse;
+    // a key whose French and English texts read different values is listed.
+    const differing = i18n.keys('fr').flatMap((key) => {
+      const fr = [...(i18n.argumentsOf('fr', key) ?? [])].sort();
+      const en = [...(i18n.argumentsOf('en', key) ?? [])].sort();
+      return JSON.stringify(fr) === JSON.stringify(en) ? [] : [{ key, fr, en }];
+    });
+    expect(differing).toEqual([]);
+  });
+
+  it('renders every message without plural or select exactly as the simple replacement did, filled or not', () => {
+    // ICU gives meaning to an ASCII apostrophe before a brace ('{ starts quoted
+    // text) and to `#` inside a plural: the catalogs write ’ (U+2019). A message
+    // this finds changed is one ICU reads differently: write ’ there.
+    const changed: { locale: Locale; key: string; before: string; now: string }[] = [];
+    let compared = 0;
+    for (const locale of LOCALES) {
+      for (const key of i18n.keys(locale)) {
+        const args = i18n.argumentsOf(locale, key)!;
+        if ([...args.values()].some((kind) => kind !== 'plain')) continue;
+        const samples = Object.fromEntries(
+          [...args.keys()].map((name, i) => [name, i % 2 ? 1234 : `‹${name}›`]),
+        );
+        const source = i18n.source(locale, key)!;
+        for (const vars of [samples, {}]) {
+          const before = simpleReplacement(source, vars);
+          const now = i18n.t(locale, key, vars);
+          if (now !== before) changed.push({ locale, key, before, now });
+        }
+        compared += 1;
+      }
+    }
+    expect(changed).toEqual([]);
+    expect(compared).toBeGreaterThan(1000);
+  });
+
+  it('would catch a message that ICU reads differently from the simple replacement', () => {
+    const { i18n: edge, cleanUp } = catalogOf({
+      quoted: "l'{name}' de 'X'",
+      plain: "l'adresse de {name}",
+    });
+    try {
+      expect(edge.t('fr', 'quoted', { name: 'Ana' })).not.toBe(
+        simpleReplacement(edge.source('fr', 'quoted')!, { name: 'Ana' }),
+      );
+      // An apostrophe before a letter is just an apostrophe.
+      expect(edge.t('fr', 'plain', { name: 'Ana' })).toBe("l'adresse de Ana");
+    } finally {
+      cleanUp();
+    }
+  });
+
   it('fills in named values', () => {
     expect(i18n.t('fr', 'common.portalName', { municipality: 'Val-des-Cèdres' })).toBe(
       'Guichet – Ville de Val-des-Cèdres',
@@ -20,6 +99,78 @@ describe('I18nService', () => {
     expect(i18n.t('en', 'common.portalName', { municipality: 'Val-des-Cèdres' })).toBe(
       'Guichet – City of Val-des-Cèdres',
     );
+  });
+
+  it('fills a plain value in as text, as before: a number is not grouped, a value is never read as ICU', () => {
+    const { i18n: edge, cleanUp } = catalogOf({ year: 'En {year}', grouped: '{n, number} lignes' });
+    try {
+      expect(edge.t('fr', 'year', { year: 2026 })).toBe('En 2026');
+      expect(edge.t('fr', 'year', { year: "{x, plural, other {#}} l'{y}" })).toBe(
+        "En {x, plural, other {#}} l'{y}",
+      );
+      expect(edge.t('fr', 'grouped', { n: 12345 })).toBe('12\u00a0345 lignes');
+      expect(edge.t('en', 'grouped', { n: 12345 })).toBe('12,345 lignes');
+    } finally {
+      cleanUp();
+    }
+  });
+
+  it('picks the plural form of the language: French one is 0 and 1, English one is 1', () => {
+    const { i18n: edge, cleanUp } = catalogOf({
+      files: '{count, plural, one {# fichier} other {# fichiers}}',
+      exact: '{count, plural, =1 {le fichier} other {les # fichiers}}',
+    });
+    try {
+      expect([0, 1, 2, 1500].map((count) => edge.t('fr', 'files', { count }))).toEqual([
+        '0 fichier',
+        '1 fichier',
+        '2 fichiers',
+        '1\u00a0500 fichiers',
+      ]);
+      expect([0, 1, 2].map((count) => edge.t('en', 'files', { count }))).toEqual([
+        '0 fichiers',
+        '1 fichier',
+        '2 fichiers',
+      ]);
+      expect([0, 1, 2].map((count) => edge.t('fr', 'exact', { count }))).toEqual([
+        'les 0 fichiers',
+        'le fichier',
+        'les 2 fichiers',
+      ]);
+      // A count from a form or a Handlebars hash may come as text.
+      expect(edge.t('fr', 'files', { count: '3' })).toBe('3 fichiers');
+    } finally {
+      cleanUp();
+    }
+  });
+
+  it('never throws for a value the caller forgot: the placeholder stays visible', () => {
+    const { i18n: edge, cleanUp } = catalogOf({
+      plain: 'Bonjour {name}, voici {thing}',
+      plural: 'Il reste {count, plural, one {# place} other {# places}} pour {name}',
+    });
+    try {
+      expect(edge.t('fr', 'plain', { name: 'Ana' })).toBe('Bonjour Ana, voici {thing}');
+      expect(edge.t('fr', 'plain', { name: null })).toBe('Bonjour {name}, voici {thing}');
+      expect(edge.t('fr', 'plural', { name: 'Ana' })).toBe(
+        'Il reste {count, plural, one {# place} other {# places}} pour {name}',
+      );
+      expect(edge.t('fr', 'missing.key')).toBe('missing.key');
+    } finally {
+      cleanUp();
+    }
+  });
+
+  it('names the key of a catalog message that is not ICU MessageFormat, and still shows a page', () => {
+    const { i18n: edge, cleanUp } = catalogOf({ broken: 'Il reste {count, plural, one {# place}' });
+    try {
+      expect(() => edge.argumentsOf('fr', 'broken')).toThrow(
+        /Catalog key broken in .*test\.json is not ICU MessageFormat/,
+      );
+      expect(edge.t('fr', 'broken', { count: 2 })).toBe('Il reste {count, plural, one {# place}');
+    } finally {
+      cleanUp();
+    }
   });
 
   it('picks the language: the remembered choice, then Accept-Language, then French', () => {
