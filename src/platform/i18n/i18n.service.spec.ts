@@ -43,8 +43,10 @@ describe('I18nService', () => {
     // argumentsOf compiles the message, and throws for one that does not parse;
     // a key whose French and English texts read different values is listed.
     const differing = i18n.keys('fr').flatMap((key) => {
-      const fr = [...(i18n.argumentsOf('fr', key) ?? [])].sort();
-      const en = [...(i18n.argumentsOf('en', key) ?? [])].sort();
+      // Names only: one language may need a plural where the other does not
+      // ("{passed} passed" / "{passed, plural, one {# réussi} other {# réussis}}").
+      const fr = [...(i18n.argumentsOf('fr', key)?.keys() ?? [])].sort();
+      const en = [...(i18n.argumentsOf('en', key)?.keys() ?? [])].sort();
       return JSON.stringify(fr) === JSON.stringify(en) ? [] : [{ key, fr, en }];
     });
     expect(differing).toEqual([]);
@@ -142,6 +144,45 @@ describe('I18nService', () => {
     } finally {
       cleanUp();
     }
+  });
+
+  it('says the counts of the catalogs in the words of each language, with no choice left to the code', () => {
+    const t = (locale: Locale, key: string, vars: Record<string, unknown>) =>
+      i18n.t(locale, key, vars);
+    expect([1, 3].map((count) => t('fr', 'bulk.check.title', { count }))).toEqual([
+      'Vérifiez la demande avant de la déposer',
+      'Vérifiez les 3 demandes avant de les déposer',
+    ]);
+    expect([1, 3].map((count) => t('en', 'bulk.check.submit', { count }))).toEqual([
+      'File the application',
+      'File the 3 applications',
+    ]);
+    expect(
+      [0, 1, 2].map((count) => t('fr', 'acceptance.checklist.notice.changed', { count })),
+    ).toEqual([
+      'Vos résultats n’ont pas changé.',
+      '1 résultat a été enregistré.',
+      '2 résultats ont été enregistrés.',
+    ]);
+    expect(
+      [0, 1, 2].map((count) => t('en', 'acceptance.checklist.notice.changed', { count })),
+    ).toEqual(['Your results have not changed.', '1 result was saved.', '2 results were saved.']);
+    expect(t('en', 'acceptance.checklist.notice.feedback', { count: 2 })).toMatch(
+      /^2 pieces of feedback/,
+    );
+    expect(t('fr', 'acceptance.staff.variant.counts', { passed: 0, failed: 1, blocked: 2 })).toBe(
+      '0 réussi, 1 échoué, 2 bloqués',
+    );
+    expect(t('en', 'acceptance.staff.variant.counts', { passed: 0, failed: 1, blocked: 2 })).toBe(
+      '0 passed, 1 failed, 2 blocked',
+    );
+    expect(t('fr', 'bulk.report.summary', { count: 1, rows: 1, total: 3 })).toBe(
+      '1 erreur dans 1 ligne sur 3 : aucune demande n’a été déposée',
+    );
+    expect(t('en', 'bulk.report.summary', { count: 4, rows: 2, total: 1 })).toBe(
+      '4 errors in 2 of 1 row: no application was filed',
+    );
+    expect(t('fr', 'bulk.filed.title', { count: 1 })).toBe('1 demande déposée');
   });
 
   it('never throws for a value the caller forgot: the placeholder stays visible', () => {
