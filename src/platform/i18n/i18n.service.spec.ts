@@ -183,6 +183,19 @@ describe('I18nService', () => {
       '4 errors in 2 of 1 row: no application was filed',
     );
     expect(t('fr', 'bulk.filed.title', { count: 1 })).toBe('1 demande déposée');
+    expect([1, 15].map((minutes) => t('fr', 'accounts.errors.tooMany', { minutes }))).toEqual([
+      'Trop de tentatives. Réessayez dans 1 minute',
+      'Trop de tentatives. Réessayez dans 15 minutes',
+    ]);
+    expect(t('en', 'form.errors.groupMin', { min: 1, label: 'Lots' })).toBe(
+      'Add at least 1 item: “Lots”',
+    );
+    expect(t('fr', 'form.errors.tooManyFiles', { max: 3, label: 'Plans' })).toBe(
+      'Joignez au plus 3 fichiers : « Plans »',
+    );
+    expect(t('en', 'applications.taskList.progress', { done: 0, count: 1 })).toBe(
+      'You have completed 0 of 1 section.',
+    );
   });
 
   it('never throws for a value the caller forgot: the placeholder stays visible', () => {
