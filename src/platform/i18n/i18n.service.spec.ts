@@ -196,6 +196,13 @@ describe('I18nService', () => {
     expect(t('en', 'applications.taskList.progress', { done: 0, count: 1 })).toBe(
       'You have completed 0 of 1 section.',
     );
+    // A count(*) from PostgreSQL comes as text.
+    expect(t('fr', 'rollout.cohorts.members', { count: '1' })).toBe('1 membre actif');
+    expect(
+      t('en', 'cohorts.notices.imported', { joined: 1, invited: 2, awaiting: 0, unchanged: 1 }),
+    ).toBe(
+      'Import done: 1 business added, 2 invitations sent, 0 waiting for the business’s verification, 1 already a member.',
+    );
   });
 
   it('never throws for a value the caller forgot: the placeholder stays visible', () => {
