@@ -583,7 +583,7 @@ describe('acceptance-test campaigns', () => {
     try {
       expect(await rolloutGate()).toBe('pass');
       expect((await manager.get(STAFF_PAGE)).text).toContain(
-        '1 résultat(s) de participants qui ne font plus partie du projet pilote',
+        '1 résultat de participants qui ne font plus partie du projet pilote (non compté)',
       );
       // …and no longer sees the checklist.
       expect((await pilotSme.agent.get(CHECKLIST)).status).toBe(403);

@@ -240,9 +240,7 @@ describe('filing many applications from a CSV file (SMEs)', () => {
     expect(res.text).toContain('<title>Erreur');
     expect(res.text).toContain('govuk-error-summary');
     expect(res.text).toContain('href="#problems"');
-    expect(res.text).toContain(
-      '4 erreur(s) dans 2 ligne(s) sur 3 : aucune demande n’a été déposée',
-    );
+    expect(res.text).toContain('4 erreurs dans 2 lignes sur 3 : aucune demande n’a été déposée');
     expect(problemsOf(decodeHtml(res.text))).toEqual([
       ['2', 'pickupAddress-postalCode', 'Indiquez un code postal canadien, par exemple J8X 1A1'],
       [
@@ -368,7 +366,7 @@ describe('filing many applications from a CSV file (SMEs)', () => {
 
     const page = await agent.get(batchResult);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('3 demande(s) déposée(s)');
+    expect(page.text).toContain('3 demandes déposées');
     for (const row of rows)
       expect(page.text).toContain(
         `<a class="govuk-link" href="/applications/${row.id}">${row.reference}</a>`,

@@ -1025,9 +1025,7 @@ describe('cohorts for the staged rollout', () => {
         .attach('membersFile', Buffer.from(csv), 'membres.csv');
       expect(res.status).toBe(422);
       expect(res.text).toContain('Le fichier contient des erreurs');
-      expect(res.text).toContain(
-        '5 erreur(s) dans 5 ligne(s) sur 7 : aucun membre n’a été importé',
-      );
+      expect(res.text).toContain('5 erreurs dans 5 lignes sur 7 : aucun membre n’a été importé');
       const rows = [...res.text.matchAll(/data-row="(\d+)"/g)].map((m) => Number(m[1]));
       expect(rows).toEqual([2, 3, 4, 5, 6]);
       expect(res.text).toContain('« 123 » n’est pas un NEQ');
@@ -1099,7 +1097,7 @@ describe('cohorts for the staged rollout', () => {
       expect(res.status).toBe(303);
       const shown = await managerAgent.get(`/staff/cohorts/${source.id}`);
       expect(shown.text).toContain(
-        'Importation terminée : 2 entreprise(s) ajoutée(s), 1 invitation(s) envoyée(s), 0 en attente de la vérification de l’entreprise, 0 déjà membre(s).',
+        'Importation terminée : 2 entreprises ajoutées, 1 invitation envoyée, 0 en attente de la vérification de l’entreprise, 0 déjà membre.',
       );
       expect(await plan.version()).toBe(version + 1);
       expect((await member(source.id, first.organizationId))?.status).toBe('active');

@@ -75,4 +75,25 @@ describe('the HTML check the browser tests run on every page', () => {
 </div>`);
     expect(await htmlProblems(html)).toEqual([]);
   });
+
+  it('refuses a page that shows a catalog placeholder whose value was not given', async () => {
+    const html = page(`<h1 class="govuk-heading-l">Bonjour {name}</h1>
+<p class="govuk-body">Il reste {count, plural, one {# place} other {# places}}</p>
+<img src="/assets/images/logo.png" alt="Logo de {municipality}">`);
+    expect(await rules(html)).toEqual([
+      'guichet/no-unfilled-placeholder',
+      'guichet/no-unfilled-placeholder',
+      'guichet/no-unfilled-placeholder',
+    ]);
+  });
+
+  it('accepts braces that are not placeholders, govuk-frontend’s %{count} templates and what someone typed', async () => {
+    const html = page(`<h1 class="govuk-heading-l">Réponse</h1>
+<p class="govuk-body">Un ensemble { a, b } et une accolade {</p>
+<div class="govuk-character-count" data-module="govuk-character-count" data-maxlength="10" data-i18n.characters-under-limit.one="Il vous reste %{count} caractère">
+  <label class="govuk-label" for="text">Texte</label>
+  <textarea class="govuk-textarea" id="text" name="text" rows="5">Bonjour {name}</textarea>
+</div>`);
+    expect(await htmlProblems(html)).toEqual([]);
+  });
 });

@@ -335,7 +335,7 @@ describe('who owns an SME (ADR 0014)', () => {
     expect(res.status).toBe(303);
     const shown = await manager.get(`/staff/cohorts/${cohortId}`);
     expect(shown.text).toContain(
-      'Importation terminée : 0 entreprise(s) ajoutée(s), 0 invitation(s) envoyée(s), 1 en attente de la vérification de l’entreprise, 0 déjà membre(s).',
+      'Importation terminée : 0 entreprise ajoutée, 0 invitation envoyée, 1 en attente de la vérification de l’entreprise, 0 déjà membre.',
     );
     const [row] = await db.query(
       `SELECT status, source, awaiting_verification_since IS NOT NULL AS awaiting FROM cohort_member

@@ -1,8 +1,10 @@
 import {
   HtmlValidate,
+  NodeType,
   Rule,
   type AttributeEvent,
   type ConfigData,
+  type DOMReadyEvent,
   type RuleDocumentation,
 } from 'html-validate';
 
@@ -47,6 +49,55 @@ class NoEmptyIdReference extends Rule<{ attribute: string }> {
 }
 
 /**
+ * A catalog placeholder left in a page: `{name}`, or a whole
+ * `{count, plural, …}`. `I18nService.t` never throws for a value its caller
+ * forgot (a page still shows), it leaves the placeholder visible; this rule is
+ * what makes such a page fail the tests. It reads the text people see and the
+ * attributes a screen reader or a browser shows (`%{count}` in govuk-frontend's
+ * `data-i18n.*` templates is not read); a textarea's text is what someone typed.
+ */
+export const UNFILLED_PLACEHOLDER =
+  /\{[A-Za-z_]\w*(?:\}|\s*,\s*(?:plural|select|selectordinal|number|date|time)\b)/;
+const SHOWN_ATTRIBUTES = ['alt', 'title', 'placeholder', 'aria-label', 'content'];
+
+class NoUnfilledPlaceholder extends Rule {
+  override documentation(): RuleDocumentation {
+    return {
+      description:
+        'A catalog message was shown without one of its values: pass it to `t` (or to the `t` helper).',
+    };
+  }
+
+  override setup(): void {
+    this.on('attr', (event: AttributeEvent) => {
+      if (!SHOWN_ATTRIBUTES.includes(event.key) || typeof event.value !== 'string') return;
+      const found = UNFILLED_PLACEHOLDER.exec(event.value);
+      if (!found) return;
+      this.report({
+        node: event.target,
+        message: `"${event.key}" shows the catalog placeholder ${found[0]}`,
+        location: event.location,
+      });
+    });
+    this.on('dom:ready', (event: DOMReadyEvent) => {
+      for (const element of event.document.querySelectorAll('*')) {
+        if (['script', 'style', 'textarea'].includes(element.tagName)) continue;
+        for (const node of element.childNodes) {
+          if (node.nodeType !== NodeType.TEXT_NODE) continue;
+          const found = UNFILLED_PLACEHOLDER.exec(node.textContent);
+          if (!found) continue;
+          this.report({
+            node: element,
+            message: `the text shows the catalog placeholder ${found[0]}`,
+            location: node.location,
+          });
+        }
+      }
+    });
+  }
+}
+
+/**
  * How the browser tests check every page they open. html-validate's
  * `recommended` preset (valid HTML and its style) and `document` preset (whole
  * documents: doctype, headings in order, labelled inputs, references to ids that
@@ -55,10 +106,19 @@ class NoEmptyIdReference extends Rule<{ attribute: string }> {
  */
 export const htmlValidateConfig: ConfigData = {
   root: true,
-  plugins: [{ name: 'guichet', rules: { 'guichet/no-empty-id-reference': NoEmptyIdReference } }],
+  plugins: [
+    {
+      name: 'guichet',
+      rules: {
+        'guichet/no-empty-id-reference': NoEmptyIdReference,
+        'guichet/no-unfilled-placeholder': NoUnfilledPlaceholder,
+      },
+    },
+  ],
   extends: ['html-validate:recommended', 'html-validate:document'],
   rules: {
     'guichet/no-empty-id-reference': 'error',
+    'guichet/no-unfilled-placeholder': 'error',
     // Checkboxes that answer one question share one name (valid HTML, and
     // govuk-frontend's checkboxes component gives every item the question's
     // name); the rule only allows that for radios and buttons by default.

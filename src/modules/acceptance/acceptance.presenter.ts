@@ -94,22 +94,10 @@ export class AcceptancePresenter {
       cohorts: checklist.cohorts.map((c) => c.name).join(', '),
       notice: data.notice
         ? {
-            changed: t(
-              data.notice.changed === 0
-                ? 'acceptance.checklist.notice.unchanged'
-                : data.notice.changed === 1
-                  ? 'acceptance.checklist.notice.changedOne'
-                  : 'acceptance.checklist.notice.changedOther',
-              { count: data.notice.changed },
-            ),
+            changed: t('acceptance.checklist.notice.changed', { count: data.notice.changed }),
             feedback:
               data.notice.feedbackCreated > 0
-                ? t(
-                    data.notice.feedbackCreated === 1
-                      ? 'acceptance.checklist.notice.feedbackOne'
-                      : 'acceptance.checklist.notice.feedbackOther',
-                    { count: data.notice.feedbackCreated },
-                  )
+                ? t('acceptance.checklist.notice.feedback', { count: data.notice.feedbackCreated })
                 : undefined,
           }
         : undefined,

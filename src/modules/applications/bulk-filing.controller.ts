@@ -352,9 +352,7 @@ export class BulkFilingController {
   ) {
     const locale = res.locals.locale as Locale;
     const count = batch.rows.length;
-    const title = this.i18n.t(locale, count === 1 ? 'bulk.check.titleOne' : 'bulk.check.title', {
-      count,
-    });
+    const title = this.i18n.t(locale, 'bulk.check.title', { count });
     res.status(status).render('applications/bulk-report', {
       pageTitle: title,
       navActive: 'services',
@@ -364,9 +362,7 @@ export class BulkFilingController {
       ok: true,
       batchId: batch.id,
       count,
-      submitLabel: this.i18n.t(locale, count === 1 ? 'bulk.check.submitOne' : 'bulk.check.submit', {
-        count,
-      }),
+      submitLabel: this.i18n.t(locale, 'bulk.check.submit', { count }),
       labels: this.bulk.summaryLabels(service, locale),
       rows: batch.rows.map(({ row, answers }) => ({
         row,
