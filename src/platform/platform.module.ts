@@ -1,10 +1,12 @@
 import {
+  BeforeApplicationShutdown,
   DynamicModule,
   Global,
   Inject,
   MiddlewareConsumer,
   Module,
   NestModule,
+  OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
@@ -16,6 +18,7 @@ import { UnleashAdminClient } from './flags/unleash-admin.client.js';
 import { HealthController } from './health/health.controller.js';
 import { I18nService } from './i18n/i18n.service.js';
 import { LanguageController } from './i18n/language.controller.js';
+import { Jobs } from './jobs/jobs.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { MailService } from './mail/mail.service.js';
 import { FormInputInterceptor } from './http/control-characters.js';
@@ -34,6 +37,7 @@ export interface PlatformServices {
   unleashAdmin: UnleashAdminClient;
   mail: MailService;
   sessions: Sessions;
+  jobs: Jobs;
 }
 
 /** The session middleware (PostgreSQL store) and how to close its pool. */
@@ -60,6 +64,23 @@ class PlatformShutdown implements OnApplicationShutdown {
   }
 }
 
+/**
+ * Starts the job workers once every module has declared its queues
+ * (onModuleInit), and stops them, letting jobs under way finish, before any
+ * onApplicationShutdown closes the database they use.
+ */
+class JobsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(@Inject(PLATFORM) private readonly services: PlatformServices) {}
+
+  async onApplicationBootstrap() {
+    await this.services.jobs.startWorking();
+  }
+
+  async beforeApplicationShutdown() {
+    await this.services.jobs.stop();
+  }
+}
+
 @Global()
 @Module({})
 export class PlatformModule implements NestModule {
@@ -82,12 +103,14 @@ export class PlatformModule implements NestModule {
         { provide: UnleashAdminClient, useValue: services.unleashAdmin },
         { provide: MailService, useValue: services.mail },
         { provide: Sessions, useValue: services.sessions },
+        { provide: Jobs, useValue: services.jobs },
         { provide: APP_GUARD, useClass: CsrfGuard },
         { provide: APP_INTERCEPTOR, useClass: FormInputInterceptor },
         { provide: APP_INTERCEPTOR, useClass: FormPageInterceptor },
         FormBodyPipe,
         RateLimiter,
         PlatformShutdown,
+        JobsLifecycle,
       ],
       exports: [
         AppConfig,
@@ -98,6 +121,7 @@ export class PlatformModule implements NestModule {
         UnleashAdminClient,
         MailService,
         Sessions,
+        Jobs,
         RateLimiter,
       ],
     };
