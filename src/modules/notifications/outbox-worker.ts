@@ -29,6 +29,8 @@ const MAX_RETRY_DELAY_SECONDS = 3600;
 const ATTEMPT_SECONDS = 180;
 /** Finished delivery jobs are kept this long in pg-boss's tables (the outbox row is the record). */
 const KEEP_JOBS_SECONDS = 7 * 24 * 3600;
+/** Emails one worker takes at once (sent one after the other). */
+const DELIVERY_BATCH = 10;
 /** Sent messages deleted per statement, and statements per purge run. */
 const PURGE_BATCH = 1000;
 const PURGE_MAX_BATCHES = 50;
@@ -81,6 +83,7 @@ export class OutboxWorker implements OnModuleInit, OnApplicationBootstrap {
       expireInSeconds: ATTEMPT_SECONDS,
       keepFinishedSeconds: KEEP_JOBS_SECONDS,
       prompt: true,
+      batchSize: DELIVERY_BATCH,
       handle: async ({ messageId }) => {
         await this.deliver(messageId);
       },

@@ -55,6 +55,7 @@ export interface EmailJob {
 export interface RetriedEmail {
   id: string;
   kind: string;
+  recipient: string;
   attempts: number;
   lastError: string | null;
 }
@@ -144,14 +145,15 @@ export class OutboxService {
     const [message] = await returningRows<{
       id: string;
       kind: string;
+      recipient: string;
       attempts: number;
       last_error: string | null;
     }>(
       manager,
       `UPDATE outbox_message SET failed_at = NULL, job_id = $2
         WHERE outbox_message.id = $1 AND outbox_message.failed_at IS NOT NULL
-        RETURNING outbox_message.id, outbox_message.kind, outbox_message.attempts,
-                  outbox_message.last_error`,
+        RETURNING outbox_message.id, outbox_message.kind, outbox_message.recipient,
+                  outbox_message.attempts, outbox_message.last_error`,
       [messageId, jobId],
     );
     if (!message) return null;
@@ -159,6 +161,7 @@ export class OutboxService {
     return {
       id: String(message.id),
       kind: message.kind,
+      recipient: message.recipient,
       attempts: message.attempts,
       lastError: message.last_error,
     };

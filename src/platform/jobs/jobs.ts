@@ -1,4 +1,4 @@
-import { PgBoss, type Db, type Job } from 'pg-boss';
+import { PgBoss, type Db, type Job, type JobResult } from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import { returningRows } from '../database/database.js';
 import type { JsonLogger } from '../logging/json-logger.js';
@@ -24,6 +24,8 @@ export interface QueueDefinition<T extends object> {
   keepFinishedSeconds: number;
   /** Wakes a worker of any instance at the commit that adds a job (LISTEN/NOTIFY), not at its next poll. */
   prompt: boolean;
+  /** Jobs one worker takes at once (each settled on its own); it fetches again at once while they come full. */
+  batchSize?: number;
   handle: (data: T, job: { id: string; retryCount: number }) => Promise<void>;
 }
 
@@ -36,8 +38,11 @@ export interface PeriodicJob {
 
 /** How often an idle worker looks for jobs when no NOTIFY woke it (pg-boss's shortest is 0.5 s). */
 const POLL_SECONDS = 0.5;
-/** With NOTIFY working, polling is only the safety net. */
-const NOTIFY_POLL_SECONDS = 5;
+/**
+ * With NOTIFY working, polling is the safety net: a NOTIFY that arrives while
+ * the worker is busy wakes nobody, so the next look is at most this far away.
+ */
+const NOTIFY_POLL_SECONDS = 1;
 /** How long `stop()` lets jobs under way finish. */
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -150,12 +155,28 @@ export class Jobs {
       await this.boss.work<object>(
         queue.name,
         {
-          batchSize: 1,
+          batchSize: queue.batchSize ?? 1,
+          burstWhenBatchFull: true,
+          perJobResults: true,
           pollingIntervalSeconds: POLL_SECONDS,
           notifyPollingIntervalSeconds: NOTIFY_POLL_SECONDS,
         },
-        async ([job]: Job<object>[]) => {
-          await queue.handle(job.data, { id: job.id, retryCount: job.retryCount });
+        // One after the other; each job completes or fails (and is retried) on its own.
+        async (jobs: Job<object>[]): Promise<JobResult[]> => {
+          const results: JobResult[] = [];
+          for (const job of jobs) {
+            try {
+              await queue.handle(job.data, { id: job.id, retryCount: job.retryCount });
+              results.push({ id: job.id, status: 'completed' });
+            } catch (error) {
+              results.push({
+                id: job.id,
+                status: 'failed',
+                output: { message: (error as Error).message },
+              });
+            }
+          }
+          return results;
         },
       );
     }
