@@ -55,10 +55,12 @@ class PlatformShutdown implements OnApplicationShutdown {
   constructor(@Inject(PLATFORM) private readonly services: PlatformServices) {}
 
   async onApplicationShutdown() {
-    const { flags, mail, dataSource, logger, sessions } = this.services;
+    const { flags, mail, dataSource, logger, sessions, jobs } = this.services;
     await flags.close();
     mail.close();
     await sessions.close();
+    // Its workers stopped before the HTTP server closed (JobsLifecycle); now its pool.
+    await jobs.stop();
     if (dataSource.isInitialized) await dataSource.destroy();
     logger.event('info', 'portal.stopped');
   }
@@ -66,8 +68,9 @@ class PlatformShutdown implements OnApplicationShutdown {
 
 /**
  * Starts the job workers once every module has declared its queues
- * (onModuleInit), and stops them, letting jobs under way finish, before any
- * onApplicationShutdown closes the database they use.
+ * (onModuleInit), and stops them, letting jobs under way finish, when shutdown
+ * begins (before the HTTP server closes, so requests still being answered can
+ * add jobs; PlatformShutdown then stops pg-boss before closing the database).
  */
 class JobsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(@Inject(PLATFORM) private readonly services: PlatformServices) {}
@@ -77,7 +80,7 @@ class JobsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown
   }
 
   async beforeApplicationShutdown() {
-    await this.services.jobs.stop();
+    await this.services.jobs.stopWorking();
   }
 }
 

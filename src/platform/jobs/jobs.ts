@@ -50,8 +50,9 @@ const STOP_TIMEOUT_MS = 10_000;
  * Guichet's job queue: one pg-boss per portal instance, on the portal's
  * database in its own schema (docs/adr/0026). Modules declare their queues and
  * periodic jobs while Nest initialises (`define`, `every`); the workers start at
- * bootstrap (`startWorking`) and stop, letting jobs under way finish, before
- * the database closes (`stop`). A job is added inside the caller's
+ * bootstrap (`startWorking`) and stop, letting jobs under way finish, when
+ * the portal begins to shut down (`stopWorking`); pg-boss itself stops once the
+ * HTTP server has closed, just before the database (`stop`). A job is added inside the caller's
  * transaction (`send(manager, …)`), so it exists only if that transaction commits.
  */
 export class Jobs {
@@ -205,11 +206,26 @@ export class Jobs {
     }
   }
 
-  /** Stops asking for periodic runs, lets jobs under way finish (bounded), then closes the pool. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking jobs and asking for periodic runs, and lets the jobs under
+   * way finish (bounded). Jobs can still be added (requests being drained).
+   */
+  async stopWorking(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.queues.map((queue) => this.boss.offWork(queue.name, { wait: true }))),
+      new Promise((resolve) => {
+        timeout = setTimeout(resolve, STOP_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timeout));
+  }
+
+  /** Stops pg-boss and closes its pool (after the HTTP server closed, before the database does). */
+  async stop(): Promise<void> {
+    await this.stopWorking();
     await this.boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS, close: true });
   }
 }
