@@ -173,6 +173,32 @@ describe('email delivery on the job queue', () => {
     expect((await messageOf(failedId)).status).toBe('failed');
   });
 
+  it('pages the failed emails, 50 a page, newest failure first', async () => {
+    const paged = uniqueEmail('paged');
+    await db.query(
+      `INSERT INTO outbox_message (kind, recipient, locale, payload, attempts, last_error, failed_at, job_id)
+       SELECT 'account-exists', $1, 'fr', '{}', 9, 'relay refused',
+              now() - interval '1 day' - make_interval(mins => n), gen_random_uuid()
+         FROM generate_series(1, 51) AS n`,
+      [paged],
+    );
+    const first = await admin.get('/staff/emails');
+    const rowsOf = (html: string) => [...html.matchAll(/data-email-id="(\d+)"/g)].map((m) => m[1]);
+    expect(rowsOf(first.text)).toHaveLength(50);
+    // The email that failed last comes first.
+    expect(rowsOf(first.text)[0]).toBe(failedId);
+    const next = /href="(\/staff\/emails\?after[^"]+)" rel="next"/.exec(first.text)![1];
+    const second = await admin.get(next.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&'));
+    expect(second.status).toBe(200);
+    const rest = rowsOf(second.text);
+    expect(rest).toHaveLength(2);
+    expect(rest.filter((id) => rowsOf(first.text).includes(id))).toEqual([]);
+    expect(second.text).not.toContain('rel="next"');
+    // A paging link someone edited.
+    expect((await admin.get('/staff/emails?after=hier')).status).toBe(400);
+    await db.query(`DELETE FROM outbox_message WHERE recipient = $1`, [paged]);
+  });
+
   it('refuses to retry an email that is not failed, in French and English', async () => {
     const page = await admin.get('/staff/emails');
     const csrf = csrfFrom(page.text);
