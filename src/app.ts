@@ -22,6 +22,7 @@ import { ErrorFilter } from './platform/http/error.filter.js';
 import { noStoreMiddleware } from './platform/http/no-store.middleware.js';
 import { viewLocalsMiddleware } from './platform/http/view-locals.middleware.js';
 import { I18nService } from './platform/i18n/i18n.service.js';
+import { Jobs } from './platform/jobs/jobs.js';
 import { JsonLogger } from './platform/logging/json-logger.js';
 import { requestIdMiddleware } from './platform/logging/request-id.middleware.js';
 import { MailService } from './platform/mail/mail.service.js';
@@ -85,9 +86,24 @@ export async function createApp(
   const mail = new MailService(config.SMTP_URL, config.MAIL_FROM);
   const session = sessionMiddleware(config, logger);
   const sessions = new Sessions(session.middleware, session.close);
+  // Its workers start once the modules have declared their queues (JobsLifecycle).
+  const jobs = await Jobs.start(
+    { connectionString: config.DATABASE_URL, poolSize: config.JOBS_POOL_SIZE },
+    logger,
+  );
 
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register({ config, logger, i18n, dataSource, flags, unleashAdmin, mail, sessions }),
+    AppModule.register({
+      config,
+      logger,
+      i18n,
+      dataSource,
+      flags,
+      unleashAdmin,
+      mail,
+      sessions,
+      jobs,
+    }),
     { logger, abortOnError: false },
   );
   app.disable('x-powered-by');

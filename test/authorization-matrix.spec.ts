@@ -60,6 +60,8 @@ describe('the authorization matrix', () => {
   /** Pending evidence of who owns SME C, and SME D (unverified, with an owner) to revoke. */
   let claimC = '';
   let smeD = '';
+  /** An email whose retries are spent (only admins retry it). */
+  let failedEmail = '';
 
   beforeAll(async () => {
     portal = await startTestApp();
@@ -162,6 +164,15 @@ describe('the authorization matrix', () => {
       [cohort.id, tokenHash(pilotToken), uniqueEmail('tester-elsewhere')],
     );
   });
+  beforeAll(async () => {
+    const [message] = await db.query(
+      `INSERT INTO outbox_message (kind, recipient, locale, payload, attempts, last_error, failed_at, job_id)
+       VALUES ('account-exists', $1, 'fr', '{}', 9, 'relay refused', now(), gen_random_uuid())
+       RETURNING id::text AS id`,
+      [uniqueEmail('failed-email')],
+    );
+    failedEmail = message.id;
+  });
   afterAll(() => portal.close());
 
   const pages: [string, () => string, Expected][] = [
@@ -205,6 +216,7 @@ describe('the authorization matrix', () => {
     ['staff people', () => '/staff/people', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit log', () => '/staff/audit', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit CSV', () => '/staff/audit.csv', all(404, { anonymous: 303, ...ADMIN_ONLY })],
+    ['failed emails', () => '/staff/emails', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
     ['volunteer SMEs', () => '/staff/cohorts/volunteers', all(404, { anonymous: 303, ...ROLLOUT })],
     ['pilot programme', () => '/pilot', all(200)],
@@ -458,6 +470,12 @@ describe('the authorization matrix', () => {
       "revoke SME D's unverified claim",
       () => `/staff/verification/${smeD}/revoke`,
       () => ({ 'revoke-reason': 'Le NEQ appartient à une autre entreprise.' }),
+      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 403, clerk: 403, analyst: 403 }),
+    ],
+    [
+      'retry a failed email',
+      () => `/staff/emails/${failedEmail}/retry`,
+      () => ({}),
       all(404, { anonymous: 303, admin: 303, 'rollout-manager': 403, clerk: 403, analyst: 403 }),
     ],
     [

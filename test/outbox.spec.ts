@@ -205,9 +205,9 @@ describe('the email outbox', () => {
     const insert = (recipient: string, count: number, sentDaysAgo: number | null) =>
       db.query(
         `INSERT INTO outbox_message (kind, recipient, locale, payload, created_at, sent_at,
-                                     attempts, next_attempt_at)
+                                     attempts)
          SELECT 'account-exists', $1, 'fr', '{}', now() - interval '90 days',
-                now() - make_interval(days => $3::int), 1, now()
+                now() - make_interval(days => $3::int), 1
            FROM generate_series(1, $2)`,
         [recipient, count, sentDaysAgo],
       );
@@ -217,14 +217,27 @@ describe('the email outbox', () => {
     // More than one batch (1,000) of sent messages past the 30 days.
     await insert(old, 1005, 31);
     await insert(recent, 1, 29);
-    // Never sent (the relay kept refusing it), next attempt tomorrow.
+    // Never sent (the relay kept refusing it), its job still retrying.
     await db.query(
       `INSERT INTO outbox_message (kind, recipient, locale, payload, created_at, attempts,
-                                   next_attempt_at, last_error)
+                                   job_id, last_error)
        VALUES ('account-exists', $1, 'fr', '{}', now() - interval '90 days', 12,
-               now() + interval '1 day', 'relay refused')`,
+               gen_random_uuid(), 'relay refused')`,
       [stuck],
     );
+    // Failed (its retries spent): kept as long as a sent one, for admins to see.
+    const failed = (address: string, failedDaysAgo: number) =>
+      db.query(
+        `INSERT INTO outbox_message (kind, recipient, locale, payload, created_at, attempts,
+                                     job_id, last_error, failed_at)
+         VALUES ('account-exists', $1, 'fr', '{}', now() - interval '90 days', 9,
+                 gen_random_uuid(), 'relay refused', now() - make_interval(days => $2::int))`,
+        [address, failedDaysAgo],
+      );
+    const oldFailed = uniqueEmail('old-failed');
+    const recentFailed = uniqueEmail('recent-failed');
+    await failed(oldFailed, 31);
+    await failed(recentFailed, 29);
 
     const worker = portal.app.get(OutboxWorker);
     expect(await worker.purgeDelivered()).toBeGreaterThanOrEqual(1005);
@@ -238,6 +251,8 @@ describe('the email outbox', () => {
     expect(await count(old)).toBe(0);
     expect(await count(recent)).toBe(1);
     expect(await count(stuck)).toBe(1);
+    expect(await count(oldFailed)).toBe(0);
+    expect(await count(recentFailed)).toBe(1);
   });
 
   it('refuses, in the database itself, a sent message that still holds a secret', async () => {

@@ -1,10 +1,12 @@
 import {
+  BeforeApplicationShutdown,
   DynamicModule,
   Global,
   Inject,
   MiddlewareConsumer,
   Module,
   NestModule,
+  OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
@@ -16,6 +18,7 @@ import { UnleashAdminClient } from './flags/unleash-admin.client.js';
 import { HealthController } from './health/health.controller.js';
 import { I18nService } from './i18n/i18n.service.js';
 import { LanguageController } from './i18n/language.controller.js';
+import { Jobs } from './jobs/jobs.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { MailService } from './mail/mail.service.js';
 import { FormInputInterceptor } from './http/control-characters.js';
@@ -34,6 +37,7 @@ export interface PlatformServices {
   unleashAdmin: UnleashAdminClient;
   mail: MailService;
   sessions: Sessions;
+  jobs: Jobs;
 }
 
 /** The session middleware (PostgreSQL store) and how to close its pool. */
@@ -51,12 +55,32 @@ class PlatformShutdown implements OnApplicationShutdown {
   constructor(@Inject(PLATFORM) private readonly services: PlatformServices) {}
 
   async onApplicationShutdown() {
-    const { flags, mail, dataSource, logger, sessions } = this.services;
+    const { flags, mail, dataSource, logger, sessions, jobs } = this.services;
     await flags.close();
     mail.close();
     await sessions.close();
+    // Its workers stopped before the HTTP server closed (JobsLifecycle); now its pool.
+    await jobs.stop();
     if (dataSource.isInitialized) await dataSource.destroy();
     logger.event('info', 'portal.stopped');
+  }
+}
+
+/**
+ * Starts the job workers once every module has declared its queues
+ * (onModuleInit), and stops them, letting jobs under way finish, when shutdown
+ * begins (before the HTTP server closes, so requests still being answered can
+ * add jobs; PlatformShutdown then stops pg-boss before closing the database).
+ */
+class JobsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(@Inject(PLATFORM) private readonly services: PlatformServices) {}
+
+  async onApplicationBootstrap() {
+    await this.services.jobs.startWorking();
+  }
+
+  async beforeApplicationShutdown() {
+    await this.services.jobs.stopWorking();
   }
 }
 
@@ -82,12 +106,14 @@ export class PlatformModule implements NestModule {
         { provide: UnleashAdminClient, useValue: services.unleashAdmin },
         { provide: MailService, useValue: services.mail },
         { provide: Sessions, useValue: services.sessions },
+        { provide: Jobs, useValue: services.jobs },
         { provide: APP_GUARD, useClass: CsrfGuard },
         { provide: APP_INTERCEPTOR, useClass: FormInputInterceptor },
         { provide: APP_INTERCEPTOR, useClass: FormPageInterceptor },
         FormBodyPipe,
         RateLimiter,
         PlatformShutdown,
+        JobsLifecycle,
       ],
       exports: [
         AppConfig,
@@ -98,6 +124,7 @@ export class PlatformModule implements NestModule {
         UnleashAdminClient,
         MailService,
         Sessions,
+        Jobs,
         RateLimiter,
       ],
     };

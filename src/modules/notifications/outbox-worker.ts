@@ -1,11 +1,18 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
 import { I18nService, isLocale } from '../../platform/i18n/i18n.service.js';
+import { Jobs } from '../../platform/jobs/jobs.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { MailService } from '../../platform/mail/mail.service.js';
-import { renderedValues } from './outbox.service.js';
+import {
+  EMAIL_FAILED_QUEUE,
+  EMAIL_QUEUE,
+  renderedValues,
+  type EmailJob,
+} from './outbox.service.js';
 
 interface Row {
   id: string;
@@ -14,140 +21,202 @@ interface Row {
   locale: string;
   payload: Record<string, string>;
   secret_values: Record<string, string> | null;
-  attempts: number;
 }
 
-const BATCH = 20;
-const POLL_MS = 500;
+/** The longest wait between two attempts at one email. */
+const MAX_RETRY_DELAY_SECONDS = 3600;
+/** One attempt may take this long (nodemailer's own timeouts are shorter) before it counts as failed. */
+const ATTEMPT_SECONDS = 180;
+/** Finished delivery jobs are kept this long in pg-boss's tables (the outbox row is the record). */
+const KEEP_JOBS_SECONDS = 7 * 24 * 3600;
+/** Emails one worker takes at once (sent one after the other). */
+const DELIVERY_BATCH = 10;
 /** Sent messages deleted per statement, and statements per purge run. */
 const PURGE_BATCH = 1000;
 const PURGE_MAX_BATCHES = 50;
-const PURGE_EVERY_MS = 60 * 60 * 1000;
+const MAINTENANCE_EVERY_SECONDS = 3600;
+/** Pending messages without a job given one per maintenance run. */
+const SWEEP_BATCH = 500;
 
 /**
- * Delivers the outbox: every half second, claims due messages with
- * FOR UPDATE SKIP LOCKED (so several portal instances never send one twice),
- * sends them, and retries failures with exponential backoff (up to an hour).
- * A sent message loses its secret values (its links) in the same statement
- * that marks it sent; every hour, sent messages older than
- * OUTBOX_RETENTION_DAYS are deleted.
+ * Delivers the outbox through pg-boss (ADR 0026). Each message has a job,
+ * added in the transaction that wrote it; a worker of any instance takes it
+ * (woken by NOTIFY at commit), sends the email and marks it sent in one
+ * transaction that holds the message's row, so it is never sent twice. A
+ * failure is recorded (attempts, last error) and retried with exponential
+ * backoff up to EMAIL_RETRY_LIMIT times; then the job lands in the dead-letter
+ * queue, whose worker marks the message failed (admins see it at /staff/emails).
+ * A sent message loses its secret values in the statement that marks it sent.
+ * Every hour (one instance): sent and failed messages older than
+ * OUTBOX_RETENTION_DAYS are deleted, and pending messages without a job
+ * (written before pg-boss, or by hand) are given one.
  */
 @Injectable()
-export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private purgeTimer: NodeJS.Timeout | undefined;
-  private purging: Promise<void> | undefined;
-  private stopped = false;
-
+export class OutboxWorker implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly jobs: Jobs,
     private readonly mail: MailService,
     private readonly i18n: I18nService,
     private readonly logger: JsonLogger,
     private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap() {
-    this.schedule();
-    this.schedulePurge(0);
+  async onModuleInit(): Promise<void> {
+    await this.jobs.define<EmailJob>({
+      name: EMAIL_FAILED_QUEUE,
+      retryLimit: 5,
+      retryDelaySeconds: 5,
+      retryBackoff: true,
+      expireInSeconds: 60,
+      keepFinishedSeconds: KEEP_JOBS_SECONDS,
+      prompt: false,
+      handle: ({ messageId }) => this.markFailed(messageId),
+    });
+    await this.jobs.define<EmailJob>({
+      name: EMAIL_QUEUE,
+      retryLimit: this.config.EMAIL_RETRY_LIMIT,
+      retryDelaySeconds: this.config.EMAIL_RETRY_DELAY_SECONDS,
+      retryBackoff: true,
+      retryDelayMaxSeconds: MAX_RETRY_DELAY_SECONDS,
+      deadLetter: EMAIL_FAILED_QUEUE,
+      expireInSeconds: ATTEMPT_SECONDS,
+      keepFinishedSeconds: KEEP_JOBS_SECONDS,
+      prompt: true,
+      batchSize: DELIVERY_BATCH,
+      handle: async ({ messageId }) => {
+        await this.deliver(messageId);
+      },
+    });
+    await this.jobs.every({
+      name: 'outbox-maintenance',
+      everySeconds: MAINTENANCE_EVERY_SECONDS,
+      run: async () => {
+        await this.queueUnqueued();
+        await this.purgeDelivered();
+      },
+    });
   }
 
-  async beforeApplicationShutdown() {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    clearTimeout(this.purgeTimer);
-    await Promise.all([this.running, this.purging]);
+  /** Messages left pending by the former worker get their job at once, not within the hour. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.queueUnqueued();
+    } catch (error) {
+      this.logger.event('warn', 'outbox.sweep_failed', { error: (error as Error).message });
+    }
   }
 
-  /** Delivers what is due now; returns how many were sent. */
-  async deliverDue(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows: Row[] = await manager.query(
-        `SELECT id, kind, recipient, locale, payload, secret_values, attempts FROM outbox_message
-         WHERE sent_at IS NULL AND next_attempt_at <= now()
-         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [BATCH],
+  /**
+   * Sends one message, if it is still pending: 'sent', or 'skipped' (already
+   * sent, failed or deleted). An SMTP failure is recorded on the message, then
+   * thrown, so that pg-boss retries the job.
+   */
+  async deliver(messageId: string): Promise<'sent' | 'skipped'> {
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      // Waits for another attempt at the same message, then finds it sent.
+      const [row]: Row[] = await manager.query(
+        `SELECT outbox_message.id, outbox_message.kind, outbox_message.recipient,
+                outbox_message.locale, outbox_message.payload, outbox_message.secret_values
+           FROM outbox_message
+          WHERE outbox_message.id = $1 AND outbox_message.sent_at IS NULL
+            AND outbox_message.failed_at IS NULL
+          FOR UPDATE`,
+        [messageId],
       );
-      let sent = 0;
-      for (const row of rows) {
-        const locale = isLocale(row.locale) ? row.locale : 'fr';
-        const values = renderedValues(row.payload, row.secret_values);
-        try {
-          await this.mail.send({
-            to: row.recipient,
-            subject: this.i18n.t(locale, `emails.${row.kind}.subject`, values),
-            text: this.i18n.t(locale, `emails.${row.kind}.body`, values),
-          });
-          await manager.query(
-            `UPDATE outbox_message SET sent_at = now(), attempts = attempts + 1, secret_values = NULL
-              WHERE id = $1`,
-            [row.id],
-          );
-          sent++;
-        } catch (error) {
-          const delay = Math.min(2 ** row.attempts * 5, 3600);
-          await manager.query(
-            `UPDATE outbox_message SET attempts = attempts + 1, last_error = $2,
-               next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1`,
-            [row.id, (error as Error).message.slice(0, 500), delay],
-          );
-          this.logger.event('warn', 'outbox.send_failed', {
-            id: row.id,
-            kind: row.kind,
-            retryInSeconds: delay,
-          });
-        }
+      if (!row) return { status: 'skipped' as const };
+      const locale = isLocale(row.locale) ? row.locale : 'fr';
+      const values = renderedValues(row.payload, row.secret_values);
+      try {
+        await this.mail.send({
+          to: row.recipient,
+          subject: this.i18n.t(locale, `emails.${row.kind}.subject`, values),
+          text: this.i18n.t(locale, `emails.${row.kind}.body`, values),
+        });
+      } catch (error) {
+        const message = (error as Error).message.slice(0, 500);
+        await manager.query(
+          `UPDATE outbox_message SET attempts = attempts + 1, last_error = $2 WHERE id = $1`,
+          [row.id, message],
+        );
+        this.logger.event('warn', 'outbox.send_failed', { id: row.id, kind: row.kind });
+        return { status: 'failed' as const, error: error as Error };
       }
-      return sent;
+      await manager.query(
+        `UPDATE outbox_message SET sent_at = now(), attempts = attempts + 1, secret_values = NULL
+          WHERE id = $1`,
+        [row.id],
+      );
+      return { status: 'sent' as const };
+    });
+    // Recorded above (committed); thrown now so that pg-boss counts the attempt.
+    if (outcome.status === 'failed') throw outcome.error;
+    return outcome.status;
+  }
+
+  /** The dead-letter queue's work: the message's retries are spent, it is failed. */
+  async markFailed(messageId: string): Promise<void> {
+    const rows = await returningRows<{ id: string; kind: string; attempts: number }>(
+      this.dataSource,
+      `UPDATE outbox_message SET failed_at = now()
+        WHERE outbox_message.id = $1 AND outbox_message.sent_at IS NULL
+          AND outbox_message.failed_at IS NULL
+        RETURNING outbox_message.id, outbox_message.kind, outbox_message.attempts`,
+      [messageId],
+    );
+    for (const row of rows)
+      this.logger.event('warn', 'outbox.failed', {
+        id: row.id,
+        kind: row.kind,
+        attempts: row.attempts,
+      });
+  }
+
+  /** Gives a job to pending messages that have none (a bounded batch); returns how many. */
+  async queueUnqueued(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: { id: string }[] = await manager.query(
+        `SELECT outbox_message.id FROM outbox_message
+          WHERE outbox_message.sent_at IS NULL AND outbox_message.failed_at IS NULL
+            AND outbox_message.job_id IS NULL
+          ORDER BY outbox_message.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [SWEEP_BATCH],
+      );
+      for (const row of rows) {
+        const jobId = randomUUID();
+        await manager.query(`UPDATE outbox_message SET job_id = $2 WHERE id = $1`, [row.id, jobId]);
+        await this.jobs.send(manager, EMAIL_QUEUE, { messageId: String(row.id) }, { id: jobId });
+      }
+      if (rows.length > 0) this.logger.event('info', 'outbox.queued', { queued: rows.length });
+      return rows.length;
     });
   }
 
   /**
-   * Deletes sent messages older than OUTBOX_RETENTION_DAYS, a bounded batch per
-   * statement and a bounded number of batches per run (the next run, an hour
-   * later, goes on). Messages never sent are kept. Returns how many went.
+   * Deletes sent messages, and failed ones, older than OUTBOX_RETENTION_DAYS,
+   * a bounded batch per statement and a bounded number of batches per run (the
+   * next run, an hour later, goes on). Pending messages are kept. Returns how
+   * many went.
    */
   async purgeDelivered(): Promise<number> {
     let purged = 0;
-    for (let batch = 0; batch < PURGE_MAX_BATCHES; batch++) {
-      const rows = await returningRows<{ id: string }>(
-        this.dataSource,
-        `DELETE FROM outbox_message WHERE outbox_message.id IN (
-           SELECT sent.id FROM outbox_message AS sent
-            WHERE sent.sent_at < now() - make_interval(days => $1)
-            ORDER BY sent.sent_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING outbox_message.id`,
-        [this.config.OUTBOX_RETENTION_DAYS, PURGE_BATCH],
-      );
-      purged += rows.length;
-      if (rows.length < PURGE_BATCH) break;
+    // Each its own walk, oldest first, on its own partial index.
+    for (const column of ['sent_at', 'failed_at'] as const) {
+      for (let batch = 0; batch < PURGE_MAX_BATCHES; batch++) {
+        const rows = await returningRows<{ id: string }>(
+          this.dataSource,
+          `DELETE FROM outbox_message WHERE outbox_message.id IN (
+             SELECT done.id FROM outbox_message AS done
+              WHERE done.${column} < now() - make_interval(days => $1)
+              ORDER BY done.${column} LIMIT $2 FOR UPDATE SKIP LOCKED)
+           RETURNING outbox_message.id`,
+          [this.config.OUTBOX_RETENTION_DAYS, PURGE_BATCH],
+        );
+        purged += rows.length;
+        if (rows.length < PURGE_BATCH) break;
+      }
     }
     if (purged > 0) this.logger.event('info', 'outbox.purged', { purged });
     return purged;
-  }
-
-  private schedulePurge(delayMs: number) {
-    if (this.stopped) return;
-    this.purgeTimer = setTimeout(() => {
-      this.purging = this.purgeDelivered()
-        .then(() => undefined)
-        .catch((error: Error) =>
-          this.logger.event('warn', 'outbox.purge_failed', { error: error.message }),
-        )
-        .finally(() => this.schedulePurge(PURGE_EVERY_MS));
-    }, delayMs);
-  }
-
-  private schedule() {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.deliverDue()
-        .then(() => undefined)
-        .catch((error: Error) =>
-          this.logger.event('warn', 'outbox.poll_failed', { error: error.message }),
-        )
-        .finally(() => this.schedule());
-    }, POLL_MS);
   }
 }

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { returningRows } from '../../platform/database/database.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
+import { Jobs } from '../../platform/jobs/jobs.js';
 
 /** The emails the portal sends; each has `emails.<kind>.subject` and `.body` in the catalogs. */
 export type EmailKind =
@@ -37,6 +40,24 @@ export interface OutboxEmail {
   locale: Locale;
   /** Values for the catalog text's {placeholders}. */
   values: Record<string, string>;
+}
+
+/** The queue that delivers emails, and the one where those whose retries are spent land. */
+export const EMAIL_QUEUE = 'email-delivery';
+export const EMAIL_FAILED_QUEUE = 'email-failed';
+
+/** What a delivery job carries: the message's id, never its content. */
+export interface EmailJob {
+  messageId: string;
+}
+
+/** A failed email put back for delivery (the audit event's facts). */
+export interface RetriedEmail {
+  id: string;
+  kind: string;
+  recipient: string;
+  attempts: number;
+  lastError: string | null;
 }
 
 /**
@@ -83,28 +104,67 @@ export function renderedValues(
 
 /**
  * The transactional outbox: an email is written in the same transaction as the
- * change it announces, so nothing is sent if that transaction rolls back, and
- * nothing is lost if SMTP is down (the worker retries). Its secret values are
- * stored apart and erased when it is sent (OutboxWorker).
+ * change it announces, with the pg-boss job that delivers it (ADR 0026), so
+ * nothing is sent if that transaction rolls back, and nothing is lost if SMTP
+ * is down (the job is retried, then the email is listed as failed for admins).
+ * Its secret values are stored apart and erased when it is sent (OutboxWorker).
  */
 @Injectable()
 export class OutboxService {
+  constructor(private readonly jobs: Jobs) {}
+
   async enqueue(manager: EntityManager, email: OutboxEmail): Promise<void> {
     const payload: Record<string, string> = {};
     const secrets: Record<string, string> = {};
     for (const [key, value] of Object.entries(email.values))
       (SECRET_VALUES.includes(key) ? secrets : payload)[key] = value;
-    await manager.query(
-      `INSERT INTO outbox_message (kind, recipient, locale, payload, secret_values)
-       VALUES ($1, $2, $3, $4, $5)`,
+    const jobId = randomUUID();
+    const [message] = await returningRows<{ id: string }>(
+      manager,
+      `INSERT INTO outbox_message (kind, recipient, locale, payload, secret_values, job_id)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
       [
         email.kind,
         email.to,
         email.locale,
         JSON.stringify(payload),
         Object.keys(secrets).length > 0 ? JSON.stringify(secrets) : null,
+        jobId,
       ],
     );
+    await this.jobs.send(manager, EMAIL_QUEUE, { messageId: String(message.id) }, { id: jobId });
+  }
+
+  /**
+   * Puts a failed email back for delivery, with a new job, in the caller's
+   * transaction. Null when the message is not failed (sent, pending, or gone).
+   */
+  async retryFailed(manager: EntityManager, messageId: string): Promise<RetriedEmail | null> {
+    if (!/^\d{1,18}$/.test(messageId)) return null;
+    const jobId = randomUUID();
+    const [message] = await returningRows<{
+      id: string;
+      kind: string;
+      recipient: string;
+      attempts: number;
+      last_error: string | null;
+    }>(
+      manager,
+      `UPDATE outbox_message SET failed_at = NULL, job_id = $2
+        WHERE outbox_message.id = $1 AND outbox_message.failed_at IS NOT NULL
+        RETURNING outbox_message.id, outbox_message.kind, outbox_message.recipient,
+                  outbox_message.attempts, outbox_message.last_error`,
+      [messageId, jobId],
+    );
+    if (!message) return null;
+    await this.jobs.send(manager, EMAIL_QUEUE, { messageId: String(message.id) }, { id: jobId });
+    return {
+      id: String(message.id),
+      kind: message.kind,
+      recipient: message.recipient,
+      attempts: message.attempts,
+      lastError: message.last_error,
+    };
   }
 
   /** Deletes every message to this address, sent or not (a closed account, docs/adr/0005). */

@@ -1,9 +1,15 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { FlagsService, type LocalFlag } from '../../platform/flags/flags.service.js';
+import { Jobs } from '../../platform/jobs/jobs.js';
 import {
   UnleashAdminClient,
   UnleashAdminError,
@@ -60,15 +66,17 @@ export interface ReconcileReport {
  * strategies of its stage. Idempotent: a run with nothing to change only reads.
  *
  * It runs right after a change (the console waits for it; a NOTIFY wakes every
- * instance), every ROLLOUT_RECONCILE_INTERVAL_MS, and again with backoff while
- * Unleash is unreachable. A flag whose plan has not changed since the
+ * instance), as a periodic job every ROLLOUT_RECONCILE_INTERVAL_MS (one
+ * instance per tick, ADR 0026), and again with backoff while Unleash is unreachable. A flag whose plan has not changed since the
  * reconciler last applied it, but which Unleash now holds differently, was
  * edited in Unleash directly: that drift is recorded, then put back to the plan
  * or, if the plan's drift policy says so and the edit is a state the plan can
  * express, adopted into the plan.
  */
 @Injectable()
-export class RolloutReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class RolloutReconciler
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private running: Promise<ReconcileReport> | undefined;
   private next: Promise<ReconcileReport> | undefined;
   /** Changes announced by NOTIFY and not yet looked at: flag → version. */
@@ -90,11 +98,22 @@ export class RolloutReconciler implements OnApplicationBootstrap, BeforeApplicat
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly logger: JsonLogger,
+    private readonly jobs: Jobs,
   ) {}
+
+  /** The periodic run, when ROLLOUT_RECONCILE_INTERVAL_MS is not 0 (whole seconds, at least 1). */
+  async onModuleInit(): Promise<void> {
+    const intervalMs = this.config.ROLLOUT_RECONCILE_INTERVAL_MS;
+    if (intervalMs === 0) return;
+    await this.jobs.every({
+      name: 'rollout-reconcile',
+      everySeconds: Math.max(1, Math.round(intervalMs / 1000)),
+      run: () => this.reconcile(),
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.listen();
-    if (this.config.ROLLOUT_RECONCILE_INTERVAL_MS > 0) this.schedule(1000);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -520,10 +539,9 @@ export class RolloutReconciler implements OnApplicationBootstrap, BeforeApplicat
     if (report.status === 'busy') return this.schedule(150);
     if (this.failures > 0) {
       // Unleash down or refusing: retry with backoff until it takes the change.
-      return this.schedule(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures, 10)));
+      this.schedule(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures, 10)));
     }
-    if (this.config.ROLLOUT_RECONCILE_INTERVAL_MS > 0)
-      this.schedule(this.config.ROLLOUT_RECONCILE_INTERVAL_MS);
+    // Otherwise the periodic job (onModuleInit) runs the next one.
   }
 
   /** Sets the next run, keeping an earlier one if there is one. */

@@ -1,40 +1,33 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Jobs } from '../../platform/jobs/jobs.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
 import { RolloutService } from './rollout.service.js';
 
-const POLL_MS = 5000;
+const EVERY_SECONDS = 5;
 
 /**
- * Runs scheduled promotions when they fall due: every few seconds each
- * instance claims due schedules (FOR UPDATE SKIP LOCKED, so one runs each),
- * promotes if the gates pass or records the skip and emails the rollout
- * managers, then reconciles Unleash.
+ * Runs scheduled promotions when they fall due: a periodic job (ADR 0026)
+ * every few seconds, run by one instance, claims due schedules (FOR UPDATE
+ * SKIP LOCKED, so each runs once even if two runs overlap), promotes if the
+ * gates pass or records the skip and emails the rollout managers, then
+ * reconciles Unleash.
  */
 @Injectable()
-export class RolloutScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-
+export class RolloutScheduler implements OnModuleInit {
   constructor(
     private readonly rollout: RolloutService,
     private readonly reconciler: RolloutReconciler,
+    private readonly jobs: Jobs,
     private readonly logger: JsonLogger,
   ) {}
 
-  onApplicationBootstrap() {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.tick()
-        .then(() => undefined)
-        .finally(() => (this.running = undefined));
-    }, POLL_MS);
-    this.timer.unref();
-  }
-
-  async beforeApplicationShutdown() {
-    clearInterval(this.timer);
-    await this.running;
+  async onModuleInit(): Promise<void> {
+    await this.jobs.every({
+      name: 'rollout-schedules',
+      everySeconds: EVERY_SECONDS,
+      run: () => this.tick(),
+    });
   }
 
   /** Runs what is due now; returns the flags promoted and skipped. */

@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { StaffAuditController } from './staff-audit.controller.js';
 import { StaffAuditReadModel } from './staff-audit.read-model.js';
 import { StaffAuditPresenter } from './staff-audit.presenter.js';
 import { StaffAuditService } from './staff-audit.service.js';
+import { StaffEmailsController } from './staff-emails.controller.js';
+import { StaffEmailsPresenter } from './staff-emails.presenter.js';
+import { StaffEmailsService } from './staff-emails.service.js';
 import { StaffRolesGuard } from './staff-roles.guard.js';
 import { StaffController } from './staff.controller.js';
 import { StaffReadModel } from './staff.read-model.js';
@@ -12,13 +16,13 @@ import { StaffService } from './staff.service.js';
 import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
 
 /**
- * The city's staff: roles, the staff area, the audit log. Whether the person
+ * The city's staff: roles, the staff area, the audit log, failed emails. Whether the person
  * on a page is staff (for the navigation) comes with their identity, loaded once
  * per request by the accounts module's IdentityReadModel.
  */
 @Module({
-  imports: [AuditModule, AccountsModule],
-  controllers: [StaffController, StaffAuditController],
+  imports: [AuditModule, AccountsModule, NotificationsModule],
+  controllers: [StaffController, StaffAuditController, StaffEmailsController],
   providers: [
     StaffService,
     StaffReadModel,
@@ -28,6 +32,8 @@ import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
     StaffPeoplePage,
     StaffAuditService,
     StaffAuditPresenter,
+    StaffEmailsService,
+    StaffEmailsPresenter,
   ],
   exports: [StaffService, StaffReadModel, StaffRolesGuard],
 })

@@ -303,6 +303,34 @@ export class AppConfig {
   @ValidateBy({ name: 'isTrustProxy', validator: { validate: isTrustProxy } })
   TRUST_PROXY: TrustProxy = false;
 
+  /** Connections of the job queue's own pool (pg-boss, docs/adr/0026), beside DATABASE_POOL_SIZE. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(50)
+  JOBS_POOL_SIZE = 4;
+
+  /**
+   * Attempts to deliver an email after the first one fails (SMTP refusing or
+   * down); past them the email is "failed": listed for admins, who may retry it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  EMAIL_RETRY_LIMIT = 8;
+
+  /**
+   * Seconds before the first retry of an email; each further retry waits about
+   * twice as long (pg-boss adds jitter), never more than an hour. With the
+   * defaults an email is given up on roughly half an hour after its first attempt.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  EMAIL_RETRY_DELAY_SECONDS = 5;
+
   /** Delivered emails are deleted from the outbox this many days after they were sent. */
   @Transform(toInt)
   @IsInt()

@@ -1,0 +1,128 @@
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { DataSource } from 'typeorm';
+import { OutboxService } from '../src/modules/notifications/outbox.service.js';
+import { projectPath } from '../src/platform/project-path.js';
+import { launchChromium, wcagViolations } from './support/browser.js';
+import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+
+const SCREENSHOTS = projectPath('test-results/screenshots');
+
+/** A loopback port nothing listens on: every SMTP attempt is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * An admin finds a failed email from the staff navigation and retries it, in
+ * Chromium, in French and English, with no axe-core WCAG 2.1 A/AA violation.
+ */
+describe('the failed emails page in a browser', () => {
+  let portal: TestApp;
+  let db: DataSource;
+  let browser: Browser;
+  let adminEmail: string;
+  const recipients = { fr: uniqueEmail('echec'), en: uniqueEmail('failed') };
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    portal = await startTestApp({
+      SMTP_URL: `smtp://127.0.0.1:${await closedPort()}`,
+      EMAIL_RETRY_LIMIT: '0',
+      EMAIL_RETRY_DELAY_SECONDS: '1',
+    });
+    db = portal.app.get(DataSource);
+    const admin = await createPerson(db, { displayName: 'Aline Roy' });
+    adminEmail = admin.email;
+    await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'admin')`, [admin.id]);
+    const outbox = portal.app.get(OutboxService);
+    for (const [locale, to] of Object.entries(recipients))
+      await db.transaction((manager) =>
+        outbox.enqueue(manager, {
+          kind: 'password-changed',
+          to,
+          locale: locale as 'fr' | 'en',
+          values: { name: 'Marie', link: 'http://localhost/password-reset?token=t' },
+        }),
+      );
+    await eventually(async () => {
+      const [{ failed }] = await db.query(
+        `SELECT count(*)::int AS failed FROM outbox_message
+          WHERE outbox_message.recipient = ANY($1) AND outbox_message.status = 'failed'`,
+        [Object.values(recipients)],
+      );
+      return failed === 2;
+    }, 30_000);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.close();
+  });
+
+  async function signedIn(locale: 'fr' | 'en'): Promise<Page> {
+    const context = await browser.newContext({
+      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
+      viewport: { width: 1100, height: 900 },
+    });
+    await context.addCookies([{ name: 'guichet_lang', value: locale, url: portal.url }]);
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/sign-in`);
+    await page.fill('#email', adminEmail);
+    await page.fill('#password', PASSWORD);
+    await page.click('main button[type="submit"]');
+    await page.waitForLoadState();
+    return page;
+  }
+
+  async function shot(page: Page, name: string) {
+    await page.screenshot({ path: `${SCREENSHOTS}/failed-emails-${name}.png`, fullPage: true });
+    expect(await wcagViolations(page)).toEqual([]);
+  }
+
+  for (const [locale, texts] of [
+    [
+      'fr',
+      {
+        nav: 'Courriels en échec',
+        retry: 'Réessayer',
+        banner: (to: string) => `Le courriel à ${to} est remis en envoi.`,
+      },
+    ],
+    [
+      'en',
+      {
+        nav: 'Failed emails',
+        retry: 'Retry',
+        banner: (to: string) => `The email to ${to} is back for delivery.`,
+      },
+    ],
+  ] as const) {
+    it(`lists a failed email and retries it (${locale})`, async () => {
+      const page = await signedIn(locale);
+      await page.goto(`${portal.url}/staff`);
+      await page.click(`nav a:has-text("${texts.nav}")`);
+      await page.waitForLoadState();
+      expect(await page.locator('h1').textContent()).toBe(texts.nav);
+      const to = recipients[locale];
+      const row = page.locator('tr', { hasText: to });
+      expect(await row.locator('code').first().textContent()).toBe('password-changed');
+      await shot(page, `list-${locale}`);
+
+      await row.locator(`button:has-text("${texts.retry}")`).click();
+      await page.waitForLoadState();
+      expect(await page.locator('.govuk-notification-banner__heading').textContent()).toBe(
+        texts.banner(to),
+      );
+      await shot(page, `retried-${locale}`);
+      await page.context().close();
+    });
+  }
+});
