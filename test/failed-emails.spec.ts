@@ -152,7 +152,13 @@ describe('email delivery on the job queue', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain(`data-email-id="${failedId}"`);
     expect(page.text).toContain(failedTo);
-    expect(page.text).toContain('password-changed');
+    // Which email, by its name in the page's language, and the language it is written in.
+    expect(page.text).toContain('data-kind="password-changed"');
+    expect(page.text).toContain('Mot de passe modifié');
+    expect(page.text).toContain('en anglais');
+    const english = await admin.get('/staff/emails').set('Accept-Language', 'en');
+    expect(english.text).toContain('Password changed');
+    expect(english.text).toContain('in English');
     expect(page.text).toContain('ECONNREFUSED');
     expect(page.text).not.toContain('secret-token');
     expect(page.text).toContain(`action="/staff/emails/${failedId}/retry"`);

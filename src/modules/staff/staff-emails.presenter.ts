@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { formatDateTime } from '../../platform/i18n/city-time.js';
 import { I18nService, isLocale, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { FailedEmail } from '../notifications/failed-emails.read-model.js';
 import type { FailedEmailsSearch } from './staff-emails.service.js';
@@ -31,14 +32,16 @@ export class StaffEmailsPresenter {
   }
 
   private display(locale: Locale, row: FailedEmail) {
+    const kindKey = `staff.emails.kinds.${row.kind}`;
     return {
       ...row,
-      failedTime: row.failedAt.replace('T', ' ').slice(0, 19),
-      createdTime: row.createdAt.replace('T', ' ').slice(0, 19),
-      language: this.i18n.t(
-        locale,
-        `staff.emails.languages.${isLocale(row.locale) ? row.locale : 'fr'}`,
-      ),
+      failedTime: formatDateTime(new Date(row.failedAt), locale),
+      createdTime: formatDateTime(new Date(row.createdAt), locale),
+      // A kind this release does not know (a message left by an older one) shows as stored.
+      kindName: this.i18n.has(locale, kindKey) ? this.i18n.t(locale, kindKey) : row.kind,
+      inLanguage: this.i18n.t(locale, 'staff.emails.inLanguage', {
+        language: isLocale(row.locale) ? row.locale : 'fr',
+      }),
       retryLabel: this.i18n.t(locale, 'staff.emails.retryFor', { recipient: row.recipient }),
     };
   }

@@ -33,6 +33,17 @@ describe('I18nService', () => {
     expect(i18n.keys('en').sort()).toEqual(i18n.keys('fr').sort());
   });
 
+  it('names every email the portal sends for the failed emails page, in both languages', () => {
+    const kinds = new Set(
+      i18n.keys('fr').flatMap((key) => /^emails\.([^.]+)\.subject$/.exec(key)?.[1] ?? []),
+    );
+    expect(kinds.size).toBeGreaterThan(20);
+    for (const kind of kinds) {
+      expect(i18n.has('fr', `staff.emails.kinds.${kind}`)).toBe(true);
+      expect(i18n.has('en', `staff.emails.kinds.${kind}`)).toBe(true);
+    }
+  });
+
   it('has no empty string in either catalog', () => {
     for (const locale of ['fr', 'en'] as const) {
       for (const key of i18n.keys(locale)) expect(i18n.t(locale, key).trim()).not.toBe('');
