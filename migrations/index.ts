@@ -15,6 +15,7 @@ import { SignInThrottle1764020000000 } from './1764020000000-sign-in-throttle.js
 import { OutboxSecrets1764030000000 } from './1764030000000-outbox-secrets.js';
 import { OrganizationVerification1764040000000 } from './1764040000000-organization-verification.js';
 import { ApiKeyExpiry1764050000000 } from './1764050000000-api-key-expiry.js';
+import { ScanStatus1765010000000 } from './1765010000000-scan-status.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -33,4 +34,5 @@ export const migrations = [
   OutboxSecrets1764030000000,
   OrganizationVerification1764040000000,
   ApiKeyExpiry1764050000000,
+  ScanStatus1765010000000,
 ];

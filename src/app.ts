@@ -30,6 +30,7 @@ import { sessionMiddleware } from './platform/http/sessions.js';
 import { Sessions } from './platform/platform.module.js';
 import { securityHeaders } from './platform/security/security-headers.js';
 import { configureViews } from './platform/views/configure-views.js';
+import { createVirusScanner, type VirusScanner } from './platform/virus-scan/virus-scanner.js';
 
 export interface CreateAppOptions {
   logger?: JsonLogger;
@@ -37,6 +38,8 @@ export interface CreateAppOptions {
   flags?: FlagsService;
   /** Skip creating flags and seeding demo data at boot. */
   skipBootTasks?: boolean;
+  /** A VirusScanner to use instead of the one CLAMAV_URL gives (unit-level tests). */
+  scanner?: VirusScanner;
   /**
    * Registers extra routes on the Express app, after the global middleware and
    * static assets and before Nest's own routes. Only for tooling: the benchmark
@@ -85,9 +88,21 @@ export async function createApp(
   const mail = new MailService(config.SMTP_URL, config.MAIL_FROM);
   const session = sessionMiddleware(config, logger);
   const sessions = new Sessions(session.middleware, session.close);
+  const scanner =
+    options.scanner ?? createVirusScanner(config.CLAMAV_URL, config.CLAMAV_TIMEOUT_MS);
 
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register({ config, logger, i18n, dataSource, flags, unleashAdmin, mail, sessions }),
+    AppModule.register({
+      config,
+      logger,
+      i18n,
+      dataSource,
+      flags,
+      unleashAdmin,
+      mail,
+      sessions,
+      scanner,
+    }),
     { logger, abortOnError: false },
   );
   app.disable('x-powered-by');

@@ -23,6 +23,7 @@ import { FormBodyPipe, FormPageInterceptor } from './forms/form-page.js';
 import { MethodNotAllowedMiddleware } from './http/method-not-allowed.middleware.js';
 import { CsrfGuard } from './http/sessions.js';
 import { RateLimiter } from './security/rate-limiter.js';
+import { VirusScanner } from './virus-scan/virus-scanner.js';
 
 /** The infrastructure every module may use, built before Nest starts (see app.ts). */
 export interface PlatformServices {
@@ -34,6 +35,7 @@ export interface PlatformServices {
   unleashAdmin: UnleashAdminClient;
   mail: MailService;
   sessions: Sessions;
+  scanner: VirusScanner;
 }
 
 /** The session middleware (PostgreSQL store) and how to close its pool. */
@@ -82,6 +84,7 @@ export class PlatformModule implements NestModule {
         { provide: UnleashAdminClient, useValue: services.unleashAdmin },
         { provide: MailService, useValue: services.mail },
         { provide: Sessions, useValue: services.sessions },
+        { provide: VirusScanner, useValue: services.scanner },
         { provide: APP_GUARD, useClass: CsrfGuard },
         { provide: APP_INTERCEPTOR, useClass: FormInputInterceptor },
         { provide: APP_INTERCEPTOR, useClass: FormPageInterceptor },
@@ -99,6 +102,7 @@ export class PlatformModule implements NestModule {
         MailService,
         Sessions,
         RateLimiter,
+        VirusScanner,
       ],
     };
   }
