@@ -121,7 +121,14 @@ export interface FeedbackDetail extends FeedbackSummary {
   happened: string;
   expected: string;
   consentToContact: boolean;
-  attachments: { id: string; filename: string; contentType: AttachmentType; size: number }[];
+  attachments: {
+    id: string;
+    filename: string;
+    contentType: AttachmentType;
+    size: number;
+    scanStatus: ScanStatus;
+    scanSignature: string | null;
+  }[];
   replies: { id: string; authorRole: 'staff' | 'person'; body: string; createdAt: Date }[];
 }
 
@@ -609,7 +616,9 @@ export class FeedbackService {
     const [attachments, replies, application] = await Promise.all([
       this.dataSource.query<FeedbackDetail['attachments']>(
         `SELECT feedback_attachment.id, feedback_attachment.filename,
-                feedback_attachment.content_type AS "contentType", feedback_attachment.size_bytes AS size
+                feedback_attachment.content_type AS "contentType", feedback_attachment.size_bytes AS size,
+                feedback_attachment.scan_status AS "scanStatus",
+                feedback_attachment.scan_signature AS "scanSignature"
            FROM feedback_attachment
           WHERE feedback_attachment.feedback_id = $1
           ORDER BY feedback_attachment.created_at, feedback_attachment.id`,

@@ -25,6 +25,7 @@ export interface ClaimRow {
   sizeBytes: number;
   /** The evidence's virus scan (ADR 0028): staff open it only when clean or unscanned. */
   scanStatus: ScanStatus;
+  scanSignature: string | null;
   createdAt: Date;
   claimantName: string | null;
   claimantEmail: string | null;
@@ -69,6 +70,7 @@ const toClaim = (r: Record<string, unknown>): ClaimRow => ({
   filename: r.filename as string,
   sizeBytes: r.size_bytes as number,
   scanStatus: r.scan_status as ScanStatus,
+  scanSignature: (r.scan_signature as string | null) ?? null,
   createdAt: r.created_at as Date,
   claimantName: (r.claimant_name as string | null) ?? null,
   claimantEmail: (r.claimant_email as string | null) ?? null,
@@ -144,7 +146,7 @@ export class OwnershipReadModel {
     const claims: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT organization_claim.id, organization_claim.kind, organization_claim.status,
               organization_claim.note, organization_claim.filename, organization_claim.size_bytes,
-              organization_claim.scan_status,
+              organization_claim.scan_status, organization_claim.scan_signature,
               organization_claim.created_at, organization_claim.decided_at,
               organization_claim.decision_reason,
               claimant.display_name AS claimant_name, claimant.email AS claimant_email,

@@ -163,6 +163,7 @@ export interface StaffFeedbackDetail {
     size: number;
     /** Staff open it only when clean or unscanned (ADR 0028). */
     scanStatus: ScanStatus;
+    scanSignature: string | null;
   }[];
   history: HistoryEntry[];
 }
@@ -321,7 +322,8 @@ export class FeedbackInboxReadModel {
       this.dataSource.query<StaffFeedbackDetail['attachments']>(
         `SELECT feedback_attachment.id, feedback_attachment.filename,
                 feedback_attachment.content_type AS "contentType", feedback_attachment.size_bytes AS size,
-                feedback_attachment.scan_status AS "scanStatus"
+                feedback_attachment.scan_status AS "scanStatus",
+                feedback_attachment.scan_signature AS "scanSignature"
            FROM feedback_attachment
           WHERE feedback_attachment.feedback_id = $1
           ORDER BY feedback_attachment.created_at, feedback_attachment.id`,

@@ -40,7 +40,8 @@ export class ScanService {
   async scanPending(): Promise<RescanReport> {
     const report: RescanReport = { clean: 0, infected: 0, pending: 0 };
     if (!this.scanner.enabled) return { ...report, skipped: 'off' };
-    if ((await this.scanner.state()) !== 'ok') return { ...report, skipped: 'unreachable' };
+    if ((await this.scanner.state({ fresh: true })) !== 'ok')
+      return { ...report, skipped: 'unreachable' };
     const since = new Date();
     const tables: ((since: Date) => Promise<Outcome>)[] = [
       (at) => this.attachments.rescanNext(at),

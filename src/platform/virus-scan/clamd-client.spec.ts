@@ -3,7 +3,7 @@ import { ClamdClient, ClamdUnavailable, parseClamdUrl, parseScanReply } from './
 import { ClamdScanner, createVirusScanner, NoScanner } from './virus-scanner.js';
 
 /** The EICAR test file, built from parts so that no file in the repository is itself EICAR. */
-export const EICAR = Buffer.from(
+const EICAR = Buffer.from(
   ['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-ANTIVIRUS-', 'TEST-FILE!$H+H*'].join(''),
 );
 

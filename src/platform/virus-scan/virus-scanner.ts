@@ -41,7 +41,8 @@ export abstract class VirusScanner {
   /** Whether scanning is configured at all. */
   abstract readonly enabled: boolean;
   abstract scan(content: Buffer): Promise<ScanVerdict>;
-  abstract state(): Promise<ScannerState>;
+  /** `ok`, `unreachable` or `off`; `fresh` asks clamd now instead of the last few seconds' answer. */
+  abstract state(options?: { fresh?: boolean }): Promise<ScannerState>;
 }
 
 /** Scanning off: every file is stored `unscanned`, and staff are told so beside it. */
@@ -78,9 +79,10 @@ export class ClamdScanner extends VirusScanner {
   }
 
   /** Whether clamd answers PING; cached for 5 s so probes do not hammer it. */
-  async state(): Promise<ScannerState> {
+  async state(options: { fresh?: boolean } = {}): Promise<ScannerState> {
     const now = Date.now();
-    if (this.lastState && now - this.lastState.at < 5000) return this.lastState.state;
+    if (!options.fresh && this.lastState && now - this.lastState.at < 5000)
+      return this.lastState.state;
     const state: ScannerState = await this.client.ping().then(
       () => 'ok',
       () => 'unreachable',
