@@ -139,3 +139,71 @@ export function writeEicarSignature(dir: string): void {
   if (!existsSync(path))
     writeFileSync(path, '44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n');
 }
+
+/** What the launcher found for virus scanning, and what its banner says. */
+export interface ClamdChoice {
+  /** CLAMAV_URL for the portal; empty: scanning off. */
+  url: string;
+  /** The banner's line, e.g. "clamd at 127.0.0.1:3310 (already running)". */
+  description: string;
+  running?: RunningClamd;
+}
+
+/**
+ * The clamd `npm start` uses, in this order: one already answering on
+ * 127.0.0.1:3310, Debian's clamav-daemon on its socket, or clamd started here
+ * with its own config in `<dataDir>/clamav` when the binary and a signature
+ * database (/var/lib/clamav/*.cvd|*.cld) exist. Otherwise scanning is off,
+ * and the description says how to turn it on.
+ */
+export async function chooseClamd(options: {
+  dataDir: string;
+  port: () => Promise<number>;
+  log: (message: string) => void;
+  signaturesDir?: string;
+}): Promise<ClamdChoice> {
+  if (await clamdAnswers({ host: '127.0.0.1', port: 3310 }))
+    return {
+      url: 'tcp://127.0.0.1:3310',
+      description: 'clamd at 127.0.0.1:3310 (already running)',
+    };
+  if (existsSync(DEBIAN_CLAMD_SOCKET) && (await clamdAnswers({ path: DEBIAN_CLAMD_SOCKET })))
+    return {
+      url: `unix://${DEBIAN_CLAMD_SOCKET}`,
+      description: `clamd at ${DEBIAN_CLAMD_SOCKET} (already running)`,
+    };
+  const binary = findClamdBinary();
+  const signatures = options.signaturesDir ?? SYSTEM_SIGNATURES_DIR;
+  if (!binary)
+    return {
+      url: '',
+      description: 'off: no clamd on this machine (Debian: apt-get install clamav-daemon)',
+    };
+  if (!hasSignatures(signatures))
+    return {
+      url: '',
+      description: `off: clamd is installed but ${signatures} holds no signatures (run freshclam)`,
+    };
+  const port = await options.port();
+  options.log(`starting clamd on port ${port} (loading the signatures takes up to a minute)`);
+  try {
+    const running = await startEmbeddedClamd({
+      dataDir: resolve(options.dataDir, 'clamav'),
+      port,
+      databaseDir: signatures,
+      binary,
+      startTimeoutMs: 180_000,
+    });
+    return {
+      url: running.url,
+      description: `clamd on 127.0.0.1:${port} (started by Guichet)`,
+      running,
+    };
+  } catch (error) {
+    options.log(`clamd did not start: ${(error as Error).message}`);
+    return {
+      url: '',
+      description: `off: clamd did not start (see ${resolve(options.dataDir, 'clamav', 'clamd.log')})`,
+    };
+  }
+}
