@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
@@ -187,7 +188,12 @@ describe('while clamd is unreachable, and when it returns', () => {
     port = await findFreePort();
     await startClamd();
     portal = await startTestApp(
-      { CLAMAV_URL: `tcp://127.0.0.1:${port}`, CLAMAV_TIMEOUT_MS: '2000' },
+      {
+        CLAMAV_URL: `tcp://127.0.0.1:${port}`,
+        CLAMAV_TIMEOUT_MS: '2000',
+        // Files on disk: the rescan reads them there, and erases an infected one.
+        ATTACHMENTS_DIR: resolve(dataDir, '..', 'attachments'),
+      },
       { skipBootTasks: true },
     );
     db = portal.app.get(DataSource);
@@ -252,6 +258,12 @@ describe('while clamd is unreachable, and when it returns', () => {
         .scan_status as string;
     expect(await statusOf(clean.fileId)).toBe('pending');
     expect(await statusOf(infected.fileId)).toBe('pending');
+    const [{ storage_key: infectedKey }] = await db.query(
+      `SELECT storage_key FROM application_attachment WHERE id = $1`,
+      [infected.fileId],
+    );
+    const infectedPath = resolve(portal.config.ATTACHMENTS_DIR, infectedKey);
+    expect(existsSync(infectedPath)).toBe(true);
 
     const page = await staff.get(`/staff/applications/${clean.applicationId}`);
     expect(page.status).toBe(200);
@@ -269,7 +281,8 @@ describe('while clamd is unreachable, and when it returns', () => {
 
     await startClamd();
     const report = await portal.app.get(ScanService).scanPending();
-    expect(report).toMatchObject({ clean: 1, infected: 1, pending: 0 });
+    expect(report).toMatchObject({ clean: 1, infected: 1, pending: 0, unreadable: 0 });
+    expect(existsSync(infectedPath)).toBe(false);
     expect(await statusOf(clean.fileId)).toBe('clean');
     expect(await statusOf(infected.fileId)).toBe('infected');
 

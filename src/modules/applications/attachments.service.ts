@@ -87,7 +87,7 @@ export interface FileScan {
 }
 
 /** What one step of the rescan did: nothing left to scan, or the verdict on one file. */
-export type RescanOutcome = 'none' | 'clean' | 'infected' | 'pending';
+export type RescanOutcome = 'none' | 'clean' | 'infected' | 'pending' | 'unreadable';
 
 /**
  * An application's attachments: PDF, JPEG or PNG (judged from the whole of the
@@ -497,7 +497,20 @@ export class AttachmentsService implements OnModuleInit {
         [since],
       );
       if (!row) return 'none';
-      const content = row.storageKey ? await readFile(this.pathOf(row.storageKey)) : row.content!;
+      let content: Buffer;
+      try {
+        content = row.storageKey ? await readFile(this.pathOf(row.storageKey)) : row.content!;
+      } catch (error) {
+        // A file missing under ATTACHMENTS_DIR cannot be scanned: tried, left as it is, said once per run.
+        this.logger.event('error', 'attachment.rescan_unreadable', {
+          attachmentId: row.id,
+          error: (error as Error).message,
+        });
+        await manager.query(`UPDATE application_attachment SET scanned_at = now() WHERE id = $1`, [
+          row.id,
+        ]);
+        return 'unreadable';
+      }
       const scan = await this.scanner.scan(content);
       if (scan.verdict === 'infected') {
         await manager.query(

@@ -10,11 +10,13 @@ export interface RescanReport {
   clean: number;
   infected: number;
   pending: number;
+  /** Files whose bytes could not be read (missing under ATTACHMENTS_DIR): logged, skipped. */
+  unreadable: number;
   /** Why nothing was tried: scanning is off, or clamd does not answer. */
   skipped?: 'off' | 'unreachable';
 }
 
-type Outcome = 'none' | 'clean' | 'infected' | 'pending';
+type Outcome = 'none' | 'clean' | 'infected' | 'pending' | 'unreadable';
 
 /** The most files one run scans in each table: a backlog is worked through over several runs. */
 export const RESCAN_BATCH = 100;
@@ -38,7 +40,7 @@ export class ScanService {
   ) {}
 
   async scanPending(): Promise<RescanReport> {
-    const report: RescanReport = { clean: 0, infected: 0, pending: 0 };
+    const report: RescanReport = { clean: 0, infected: 0, pending: 0, unreadable: 0 };
     if (!this.scanner.enabled) return { ...report, skipped: 'off' };
     if ((await this.scanner.state({ fresh: true })) !== 'ok')
       return { ...report, skipped: 'unreachable' };
@@ -60,7 +62,7 @@ export class ScanService {
   }
 
   private logged(report: RescanReport): RescanReport {
-    if (report.clean + report.infected + report.pending > 0)
+    if (report.clean + report.infected + report.pending + report.unreadable > 0)
       this.logger.event(report.infected > 0 ? 'warn' : 'info', 'attachment.rescanned', {
         ...report,
       });
