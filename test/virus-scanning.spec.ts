@@ -187,16 +187,14 @@ describe('while clamd is unreachable, and when it returns', () => {
     signatures = eicarAnywhereSignatures(resolve(dataDir, 'db'));
     port = await findFreePort();
     await startClamd();
-    portal = await startTestApp(
-      {
-        CLAMAV_URL: `tcp://127.0.0.1:${port}`,
-        CLAMAV_TIMEOUT_MS: '2000',
-        // Files on disk: the rescan reads them there, and erases an infected one.
-        ATTACHMENTS_DIR: resolve(dataDir, '..', 'attachments'),
-      },
-      { skipBootTasks: true },
-    );
+    portal = await startTestApp({
+      CLAMAV_URL: `tcp://127.0.0.1:${port}`,
+      CLAMAV_TIMEOUT_MS: '2000',
+      // Files on disk: the rescan reads them there, and erases an infected one.
+      ATTACHMENTS_DIR: resolve(dataDir, '..', 'attachments'),
+    });
     db = portal.app.get(DataSource);
+    await releaseService(portal, 'building-permit');
   });
   afterAll(async () => {
     await portal.close();
@@ -274,6 +272,22 @@ describe('while clamd is unreachable, and when it returns', () => {
     );
     expect(hidden.status).toBe(404);
 
+    // The applicant's upload through the step page is kept, and the page says it awaits its scan.
+    const citizen = await createPerson(db);
+    const agent = await signedInAgent(portal.url, citizen.email);
+    const draft = await startDraft(agent);
+    const uploaded = await uploadOnStep(agent, draft, PDF, 'plan.pdf');
+    expect(uploaded.status).toBe(200);
+    const [ownFile] = await db.query(
+      `SELECT scan_status FROM application_attachment WHERE application_id = $1`,
+      [draft.split('/').pop()],
+    );
+    expect(ownFile.scan_status).toBe('pending');
+    const step = await agent.get(`${draft}/steps/documents`);
+    expect(text(step.text)).toMatch(
+      /plan\.pdf <strong class="govuk-tag govuk-tag--yellow">En attente de l’analyse antivirus</,
+    );
+
     // Nothing to do while clamd is away.
     expect(await portal.app.get(ScanService).scanPending()).toMatchObject({
       skipped: 'unreachable',
@@ -281,7 +295,7 @@ describe('while clamd is unreachable, and when it returns', () => {
 
     await startClamd();
     const report = await portal.app.get(ScanService).scanPending();
-    expect(report).toMatchObject({ clean: 1, infected: 1, pending: 0, unreadable: 0 });
+    expect(report).toMatchObject({ clean: 2, infected: 1, pending: 0, unreadable: 0 });
     expect(existsSync(infectedPath)).toBe(false);
     expect(await statusOf(clean.fileId)).toBe('clean');
     expect(await statusOf(infected.fileId)).toBe('infected');
