@@ -1,5 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { ClamdClient } from '../virus-scan/clamd-client.js';
 
@@ -75,6 +84,8 @@ export async function startEmbeddedClamd(options: EmbeddedClamdOptions): Promise
   mkdirSync(dataDir, { recursive: true });
   const config = resolve(dataDir, 'clamd.conf');
   const logFile = resolve(dataDir, 'clamd.log');
+  const pidFile = resolve(dataDir, 'clamd.pid');
+  await stopStale(pidFile, config);
   writeFileSync(
     config,
     [
@@ -84,6 +95,7 @@ export async function startEmbeddedClamd(options: EmbeddedClamdOptions): Promise
       'TCPAddr 127.0.0.1',
       `DatabaseDirectory ${resolve(options.databaseDir)}`,
       `LogFile ${logFile}`,
+      `PidFile ${pidFile}`,
       'LogTime yes',
       // The largest upload is 10 MiB; a little above, so a file at the limit is scanned.
       'StreamMaxLength 12M',
@@ -130,6 +142,31 @@ export async function startEmbeddedClamd(options: EmbeddedClamdOptions): Promise
     await new Promise((r) => setTimeout(r, 200));
   }
   return { url: `tcp://127.0.0.1:${options.port}`, stop };
+}
+
+/**
+ * A clamd left running by a launcher or test run that was killed (its pid file
+ * in our data directory, its command line naming our config) is stopped
+ * before a new one starts; any other process is left alone.
+ */
+async function stopStale(pidFile: string, config: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  let commandLine: string;
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return;
+  }
+  if (!commandLine.includes('clamd') || !commandLine.includes(config)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (!existsSync(`/proc/${pid}`)) return;
+  }
+  process.kill(pid, 'SIGKILL');
 }
 
 /** Writes the one-line signature that detects the EICAR test file (the tests' database). */
