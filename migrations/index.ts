@@ -16,6 +16,7 @@ import { OutboxSecrets1764030000000 } from './1764030000000-outbox-secrets.js';
 import { OrganizationVerification1764040000000 } from './1764040000000-organization-verification.js';
 import { ApiKeyExpiry1764050000000 } from './1764050000000-api-key-expiry.js';
 import { OutboxOnJobs1765000000000 } from './1765000000000-outbox-on-jobs.js';
+import { ScanStatus1765010000000 } from './1765010000000-scan-status.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -35,4 +36,5 @@ export const migrations = [
   OrganizationVerification1764040000000,
   ApiKeyExpiry1764050000000,
   OutboxOnJobs1765000000000,
+  ScanStatus1765010000000,
 ];

@@ -14,6 +14,7 @@ import { ServicePagesModule } from './modules/service-pages/service-pages.module
 import { SatisfactionModule } from './modules/satisfaction/satisfaction.module.js';
 import { StaffModule } from './modules/staff/staff.module.js';
 import { TriageModule } from './modules/triage/triage.module.js';
+import { VirusScanModule } from './modules/virus-scan/virus-scan.module.js';
 import { PlatformModule, type PlatformServices } from './platform/platform.module.js';
 
 @Module({})
@@ -39,6 +40,7 @@ export class AppModule {
         FaqModule,
         SatisfactionModule,
         OwnershipModule,
+        VirusScanModule,
       ],
     };
   }

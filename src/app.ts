@@ -31,6 +31,7 @@ import { sessionMiddleware } from './platform/http/sessions.js';
 import { Sessions } from './platform/platform.module.js';
 import { securityHeaders } from './platform/security/security-headers.js';
 import { configureViews } from './platform/views/configure-views.js';
+import { createVirusScanner, type VirusScanner } from './platform/virus-scan/virus-scanner.js';
 
 export interface CreateAppOptions {
   logger?: JsonLogger;
@@ -38,6 +39,8 @@ export interface CreateAppOptions {
   flags?: FlagsService;
   /** Skip creating flags and seeding demo data at boot. */
   skipBootTasks?: boolean;
+  /** A VirusScanner to use instead of the one CLAMAV_URL gives (unit-level tests). */
+  scanner?: VirusScanner;
   /**
    * Registers extra routes on the Express app, after the global middleware and
    * static assets and before Nest's own routes. Only for tooling: the benchmark
@@ -91,6 +94,8 @@ export async function createApp(
     { connectionString: config.DATABASE_URL, poolSize: config.JOBS_POOL_SIZE },
     logger,
   );
+  const scanner =
+    options.scanner ?? createVirusScanner(config.CLAMAV_URL, config.CLAMAV_TIMEOUT_MS);
 
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({
@@ -103,6 +108,7 @@ export async function createApp(
       mail,
       sessions,
       jobs,
+      scanner,
     }),
     { logger, abortOnError: false },
   );

@@ -38,6 +38,7 @@ try {
     );
   }
   if (stack.mailWebUrl) lines.push(`  Mail catcher:  ${stack.mailWebUrl}`);
+  lines.push(`  Virus scan:    ${stack.scannerDescription}`);
   lines.push(
     `  Health:        ${config.PUBLIC_URL}/readyz`,
     '  Demo:          the building permit is open to businesses and closed to citizens;',

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import {
-  AttachmentScanner,
-  type ScanResult,
-  type ScannedFile,
-} from '../src/modules/applications/attachment-scanner.js';
+  VirusScanner,
+  type ScannerState,
+  type ScanVerdict,
+} from '../src/platform/virus-scan/virus-scanner.js';
 import {
   AttachmentsService,
   MAX_ATTACHMENT_BYTES,
@@ -39,11 +39,15 @@ const upload = (originalname: string, buffer: Buffer) => ({
 });
 
 /** A scanner that finds a virus in everything, and remembers what it was shown. */
-class InfectedScanner extends AttachmentScanner {
-  seen: ScannedFile[] = [];
-  async scan(file: ScannedFile): Promise<ScanResult> {
-    this.seen.push(file);
-    return { clean: false, reason: 'Eicar-Test-Signature' };
+class InfectedScanner extends VirusScanner {
+  readonly enabled = true;
+  seen: Buffer[] = [];
+  async scan(content: Buffer): Promise<ScanVerdict> {
+    this.seen.push(content);
+    return { verdict: 'infected', signature: 'Eicar-Test-Signature' };
+  }
+  async state(): Promise<ScannerState> {
+    return 'ok';
   }
 }
 
@@ -345,13 +349,23 @@ describe('attachments', () => {
       await scanning.store(applicant, id, 'sitePlan', upload('C:\\Docs\\plan.png', PDF), origin),
     ).toEqual({ ok: false, reason: 'infected' });
     expect(scanner.seen).toHaveLength(1);
-    expect(scanner.seen[0]).toMatchObject({ filename: 'plan.pdf', contentType: 'application/pdf' });
+    expect(Buffer.compare(scanner.seen[0], PDF)).toBe(0);
     expect(await stored(id)).toHaveLength(0);
     const [audit] = await db.query(
       `SELECT count(*)::int AS n FROM audit_event WHERE entity_id = $1 AND action LIKE 'application.attachment%'`,
       [id],
     );
     expect(audit.n).toBe(0);
+    const [infected] = await db.query(
+      `SELECT actor_id AS "actorId", after FROM audit_event WHERE entity_id = $1 AND action = 'attachment.infected'`,
+      [id],
+    );
+    expect(infected.actorId).toBe(applicant.accountId);
+    expect(infected.after).toMatchObject({
+      kind: 'application',
+      service: 'building-permit',
+      signature: 'Eicar-Test-Signature',
+    });
   });
 
   it('cleans up file names', () => {

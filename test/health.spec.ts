@@ -15,12 +15,12 @@ describe('health endpoints', () => {
     expect(res.body).toEqual({ status: 'ok' });
   });
 
-  it('reports the database, flags and mail as up when they are', async () => {
+  it('reports the database, flags, mail and the virus scanner as up when they are', async () => {
     const res = await request(portal.url).get('/readyz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       status: 'ready',
-      checks: { database: 'up', flags: 'synced', mail: 'up' },
+      checks: { database: 'up', flags: 'synced', mail: 'up', scanner: 'ok' },
     });
   });
 

@@ -26,6 +26,7 @@ import { FormBodyPipe, FormPageInterceptor } from './forms/form-page.js';
 import { MethodNotAllowedMiddleware } from './http/method-not-allowed.middleware.js';
 import { CsrfGuard } from './http/sessions.js';
 import { RateLimiter } from './security/rate-limiter.js';
+import { VirusScanner } from './virus-scan/virus-scanner.js';
 
 /** The infrastructure every module may use, built before Nest starts (see app.ts). */
 export interface PlatformServices {
@@ -38,6 +39,7 @@ export interface PlatformServices {
   mail: MailService;
   sessions: Sessions;
   jobs: Jobs;
+  scanner: VirusScanner;
 }
 
 /** The session middleware (PostgreSQL store) and how to close its pool. */
@@ -107,6 +109,7 @@ export class PlatformModule implements NestModule {
         { provide: MailService, useValue: services.mail },
         { provide: Sessions, useValue: services.sessions },
         { provide: Jobs, useValue: services.jobs },
+        { provide: VirusScanner, useValue: services.scanner },
         { provide: APP_GUARD, useClass: CsrfGuard },
         { provide: APP_INTERCEPTOR, useClass: FormInputInterceptor },
         { provide: APP_INTERCEPTOR, useClass: FormPageInterceptor },
@@ -126,6 +129,7 @@ export class PlatformModule implements NestModule {
         Sessions,
         Jobs,
         RateLimiter,
+        VirusScanner,
       ],
     };
   }

@@ -1,6 +1,8 @@
 // Starts the real services the suite runs against, once: PostgreSQL (embedded),
 // a template database migrated once (each test file clones it), Unleash 8.2 on
-// its own fresh database, and a mail catcher. Their addresses go in process.env.
+// its own fresh database, a mail catcher, and ClamAV's clamd with a one-line
+// signature database that detects the EICAR test file. Their addresses go in
+// process.env.
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -8,6 +10,11 @@ import pg from 'pg';
 // Jest loads this file outside its module system, so it uses the build in dist/
 // (`npm test` builds first).
 import { createDataSource, migrate } from '../../dist/src/platform/database/database.js';
+import {
+  findClamdBinary,
+  startEmbeddedClamd,
+  writeEicarSignature,
+} from '../../dist/src/platform/embedded/embedded-clamd.js';
 import { startEmbeddedMail } from '../../dist/src/platform/embedded/embedded-mail.js';
 import { startEmbeddedPostgres } from '../../dist/src/platform/embedded/embedded-postgres.js';
 import { startEmbeddedUnleash } from '../../dist/src/platform/embedded/embedded-unleash.js';
@@ -18,6 +25,14 @@ export const TEMPLATE_DATABASE = 'guichet_template';
 
 export default async function globalSetup() {
   const started = Date.now();
+  // The tests scan for real: without clamd they cannot run (checked first, before anything starts).
+  if (!findClamdBinary())
+    throw new Error(
+      "The tests need ClamAV's clamd and it is not installed. On Debian or Ubuntu: " +
+        'sudo apt-get update && sudo apt-get install -y clamav-daemon ' +
+        '(no signature download is needed: the tests bring their own EICAR signature). ' +
+        '`bash .ci/run` installs it.',
+    );
   // GUICHET_TEST_DIR lets two suites run side by side (each its own PostgreSQL).
   const dataDir = process.env.GUICHET_TEST_DIR ?? projectPath('.data/test');
   rmSync(resolve(dataDir, 'apps'), { recursive: true, force: true });
@@ -64,6 +79,14 @@ export default async function globalSetup() {
     }
   }
   const mail = await startEmbeddedMail(await findFreePort(41025), await findFreePort(41080));
+  // A signature database of one line: enough for clamd 1.4 to start and find EICAR.
+  const signatures = resolve(dataDir, 'clamav', 'db');
+  writeEicarSignature(signatures);
+  const clamd = await startEmbeddedClamd({
+    dataDir: resolve(dataDir, 'clamav'),
+    port: await findFreePort(43310),
+    databaseDir: signatures,
+  });
 
   Object.assign(process.env, {
     GUICHET_TEST_PG_ADMIN_URL: postgres.urlFor('postgres'),
@@ -76,13 +99,16 @@ export default async function globalSetup() {
     UNLEASH_ENVIRONMENT: 'production',
     SMTP_URL: mail.smtpUrl,
     MAIL_CATCHER_URL: mail.webUrl,
+    CLAMAV_URL: clamd.url,
+    GUICHET_TEST_CLAMAV_DB: signatures,
   });
   globalThis.__guichetStop = async () => {
+    await clamd.stop();
     await mail.stop();
     await unleash.stop();
     await postgres.stop();
   };
   process.stdout.write(
-    `\n[test setup] PostgreSQL, Unleash and mail ready in ${Date.now() - started} ms\n`,
+    `\n[test setup] PostgreSQL, Unleash, mail and clamd ready in ${Date.now() - started} ms\n`,
   );
 }

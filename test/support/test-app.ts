@@ -53,6 +53,9 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     UNLEASH_ADMIN_TOKEN: env('UNLEASH_ADMIN_TOKEN'),
     UNLEASH_ENVIRONMENT: env('UNLEASH_ENVIRONMENT'),
     SMTP_URL: env('SMTP_URL'),
+    CLAMAV_URL: env('CLAMAV_URL'),
+    // The tests run the rescan themselves (ScanService.scanPending).
+    CLAMAV_RESCAN_INTERVAL_MS: '0',
     FLAGS_REFRESH_INTERVAL_MS: '250',
     // Test files share one Unleash: a periodic reconcile would undo the flags
     // other specs set directly. The rollout specs turn it on.

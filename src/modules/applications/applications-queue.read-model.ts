@@ -1,3 +1,4 @@
+import type { ScanStatus } from '../../platform/virus-scan/virus-scanner.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
@@ -54,6 +55,8 @@ export interface AttachmentSummary {
   size: number;
   contentType: string;
   uploadedAt: Date;
+  scanStatus: ScanStatus;
+  scanSignature: string | null;
 }
 
 /** What a clerk sees of one application. */
@@ -144,7 +147,8 @@ export class ApplicationsQueueReadModel {
     if (!row) return undefined;
     const attachments = await this.dataSource.query<AttachmentSummary[]>(
       `SELECT f.id, f.field, f.filename, f.size_bytes AS size, f.content_type AS "contentType",
-              f.created_at AS "uploadedAt"
+              f.created_at AS "uploadedAt", f.scan_status AS "scanStatus",
+              f.scan_signature AS "scanSignature"
          FROM application_attachment f
         WHERE f.application_id = $1
         ORDER BY f.created_at, f.id`,

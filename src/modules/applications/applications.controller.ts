@@ -151,8 +151,13 @@ export class ApplicationsController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const found = await this.load(res, actingAs, id);
-    if (!found) return;
+    const loaded = await this.load(res, actingAs, id);
+    if (!loaded) return;
+    // The step lists the files with their virus scan (pending, refused).
+    const found = {
+      ...loaded,
+      fileScans: await this.applicationsRead.fileScans(loaded.application.id),
+    };
     const step = await this.workableStep(res, found, actingAs, stepSlug);
     if (!step) return;
     const { application } = found;

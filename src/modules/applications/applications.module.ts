@@ -12,7 +12,6 @@ import { ApiKeyIdentityReadModel } from './api-key-identity.read-model.js';
 import { ApiKeysReadModel } from './api-keys.read-model.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { ApiDocsController, ApplicationsApiController } from './applications.api.controller.js';
-import { AttachmentScanner, NoScanner } from './attachment-scanner.js';
 import { ApplicationProcessingService } from './application-processing.service.js';
 import { ApplicationsQueueReadModel } from './applications-queue.read-model.js';
 import { ApplicationsController } from './applications.controller.js';
@@ -55,7 +54,6 @@ import { Sessions } from '../../platform/platform.module.js';
     ApplicationsService,
     ApplicationsReadModel,
     ApplicationsPresenter,
-    { provide: AttachmentScanner, useClass: NoScanner },
     AttachmentsService,
     ReceiptService,
     ApplicationProcessingService,
@@ -69,14 +67,7 @@ import { Sessions } from '../../platform/platform.module.js';
     ApiKeysPresenter,
     ApiKeysPage,
   ],
-  // The scanner also checks the evidence of who owns an SME (OwnershipModule).
-  exports: [
-    ApplicationsService,
-    ApplicationsReadModel,
-    AttachmentsService,
-    ReceiptService,
-    AttachmentScanner,
-  ],
+  exports: [ApplicationsService, ApplicationsReadModel, AttachmentsService, ReceiptService],
 })
 export class ApplicationsModule implements NestModule {
   constructor(

@@ -1,3 +1,4 @@
+import type { FileScans } from './applications.read-model.js';
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../../platform/config/app-config.js';
@@ -22,6 +23,8 @@ import { ApplicationsReadModel } from './applications.read-model.js';
 export interface Found {
   application: Application;
   service: ServiceDefinition;
+  /** The virus scan of the application's files, when the page shows them (the steps). */
+  fileScans?: FileScans;
 }
 
 const CHECK_PAGE = { view: 'applications/check', titleKey: 'applications.check.title' };
@@ -220,6 +223,7 @@ export class ApplicationsPresenter {
         locale,
         i18n: this.i18n,
         extraItems: data.extraItems,
+        fileScans: found.fileScans,
       }),
       multipart: step.fields.some((f) => f.type === 'file'),
       action: `/applications/${application.id}/steps/${step.slug}${data.returnTo === 'check' ? '?return=check' : ''}`,

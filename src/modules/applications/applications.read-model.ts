@@ -2,6 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { COLUMNS, FROM, OWNED, isUuid } from './application-row.js';
 import type { Applicant, Application, Message, Transition } from './applications.service.js';
+import type { ScanStatus } from '../../platform/virus-scan/virus-scanner.js';
+
+/** An application's stored files and their virus scan (ADR 0028), by file id. */
+export type FileScans = Map<string, { status: ScanStatus; signature: string | null }>;
 
 /** The shape of a reference number (the table's CHECK says the same). */
 const REFERENCE = /^[A-Z]{2,4}-[0-9]{4}-[0-9]{6,}$/;
@@ -22,6 +26,20 @@ const REFERENCE = /^[A-Z]{2,4}-[0-9]{4}-[0-9]{6,}$/;
 @Injectable()
 export class ApplicationsReadModel {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** The virus scan of each file stored for an application (the caller has found it theirs). */
+  async fileScans(applicationId: string): Promise<FileScans> {
+    if (!isUuid(applicationId)) return new Map();
+    const rows = await this.dataSource.query<
+      { id: string; status: ScanStatus; signature: string | null }[]
+    >(
+      `SELECT application_attachment.id, application_attachment.scan_status AS status,
+              application_attachment.scan_signature AS signature
+         FROM application_attachment WHERE application_attachment.application_id = $1`,
+      [applicationId],
+    );
+    return new Map(rows.map((row) => [row.id, { status: row.status, signature: row.signature }]));
+  }
 
   /** An application the applicant owns, or undefined. */
   async find(applicant: Applicant, id: string): Promise<Application | undefined> {

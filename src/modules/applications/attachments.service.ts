@@ -6,12 +6,17 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
+import {
+  shownToStaff,
+  statusOf,
+  VirusScanner,
+  type ScanStatus,
+} from '../../platform/virus-scan/virus-scanner.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import type { FileAnswer } from '../catalogue/form-schema.js';
 import { maxFiles } from '../catalogue/form-engine.js';
 import { isEditable, type ApplicationStatus } from './application-status.js';
-import { AttachmentScanner } from './attachment-scanner.js';
 import { FILING_REFUSALS } from './applications.refusals.js';
 import {
   ApplicationsService,
@@ -72,14 +77,26 @@ interface AttachmentRow {
   contentType: AttachmentType;
   content: Buffer | null;
   storageKey: string | null;
+  scanStatus: ScanStatus;
 }
+
+/** A stored file's scan status, and the signature clamd found in it if it turned out infected. */
+export interface FileScan {
+  status: ScanStatus;
+  signature: string | null;
+}
+
+/** What one step of the rescan did: nothing left to scan, or the verdict on one file. */
+export type RescanOutcome = 'none' | 'clean' | 'infected' | 'pending' | 'unreadable';
 
 /**
  * An application's attachments: PDF, JPEG or PNG (judged from the whole of the
  * bytes, never from the name, which takes the extension of the type found),
  * UPLOAD_STEP_MAX_BYTES each, APPLICATION_ATTACHMENTS_MAX_BYTES per application
  * and ACCOUNT_DRAFT_ATTACHMENTS_MAX_BYTES per account over its drafts, scanned by the
- * AttachmentScanner before they are kept. The bytes go to PostgreSQL (`content`)
+ * VirusScanner before they are kept (ADR 0028): an infected file is refused with
+ * its `attachment.infected` audit event; while clamd is unreachable the file is
+ * kept `pending`, hidden from staff, until `rescanNext` finds it clean. The bytes go to PostgreSQL (`content`)
  * or, when ATTACHMENTS_DIR is set, to a file under it (`storage_key`, relative
  * to that directory); the row always holds the name, type, size and SHA-256.
  *
@@ -94,7 +111,7 @@ export class AttachmentsService implements OnModuleInit {
     private readonly applications: ApplicationsService,
     private readonly applicationsRead: ApplicationsReadModel,
     private readonly config: AppConfig,
-    private readonly scanner: AttachmentScanner,
+    private readonly scanner: VirusScanner,
     private readonly logger: JsonLogger,
   ) {}
 
@@ -234,23 +251,43 @@ export class AttachmentsService implements OnModuleInit {
     if (content.length === 0) return { ok: false, reason: 'empty' };
     if (content.length > this.config.UPLOAD_STEP_MAX_BYTES)
       return { ok: false, reason: 'too-large' };
-    const contentType = sniffContentType(content);
-    if (!contentType) return { ok: false, reason: 'wrong-type' };
-    const filename = sanitizeFilename(upload.originalname, contentType);
     // Cheap early answer before scanning; the locked check below is the one that holds.
     const early = await this.overQuota(this.dataSource.manager, application.id, applicant, content);
     if (early) return { ok: false, reason: early };
 
     const sha256 = createHash('sha256').update(content).digest('hex');
-    const scan = await this.scanner.scan({ filename, contentType, content });
-    if (!scan.clean) {
-      this.logger.event('warn', 'attachment.refused', {
+    // Scanned before the type check: an infected file is refused as infected, whatever it claims to be.
+    const scan = await this.scanner.scan(content);
+    if (scan.verdict === 'infected') {
+      this.logger.event('warn', 'attachment.infected', {
         applicationId: application.id,
-        reason: scan.reason,
+        signature: scan.signature,
         sha256,
+      });
+      await this.audit.record(this.dataSource.manager, {
+        ...auditOrigin(applicant, origin),
+        action: 'attachment.infected',
+        entity: { type: 'application', id: application.id },
+        after: {
+          kind: 'application',
+          service: application.serviceSlug,
+          field,
+          size: content.length,
+          sha256,
+          signature: scan.signature,
+        },
       });
       return { ok: false, reason: 'infected' };
     }
+    if (scan.verdict === 'pending')
+      this.logger.event('warn', 'attachment.scan_pending', {
+        applicationId: application.id,
+        reason: scan.reason,
+      });
+    const scanStatus = statusOf(scan);
+    const contentType = sniffContentType(content);
+    if (!contentType) return { ok: false, reason: 'wrong-type' };
+    const filename = sanitizeFilename(upload.originalname, contentType);
 
     const id = randomUUID();
     let written: string | undefined;
@@ -275,8 +312,10 @@ export class AttachmentsService implements OnModuleInit {
         }
         await manager.query(
           `INSERT INTO application_attachment
-             (id, application_id, field, filename, content_type, size_bytes, sha256, content, storage_key, uploaded_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+             (id, application_id, field, filename, content_type, size_bytes, sha256, content, storage_key,
+              uploaded_by, scan_status, scanned_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                   CASE WHEN $11 = 'unscanned' THEN NULL ELSE now() END)`,
           [
             id,
             application.id,
@@ -288,13 +327,22 @@ export class AttachmentsService implements OnModuleInit {
             storageKey ? null : content,
             storageKey,
             applicant.accountId,
+            scanStatus,
           ],
         );
         await this.audit.record(manager, {
           ...auditOrigin(applicant, origin),
           action: 'application.attachment_added',
           entity: { type: 'application', id: application.id },
-          after: { attachmentId: id, field, filename, contentType, size: content.length, sha256 },
+          after: {
+            attachmentId: id,
+            field,
+            filename,
+            contentType,
+            size: content.length,
+            sha256,
+            scanStatus,
+          },
         });
         const file: FileAnswer = { id, filename, size: content.length, contentType };
         await hooks.afterInsert?.(manager, file);
@@ -379,7 +427,8 @@ export class AttachmentsService implements OnModuleInit {
 
   /**
    * A file of a submitted application, for staff (the caller has checked the
-   * person is staff). Drafts are the applicant's own business: never shown.
+   * person is staff). Drafts are the applicant's own business: never shown;
+   * nor is a file not yet scanned clean (pending, infected) while scanning is on.
    */
   async readForStaff(applicationId: string, fileId: string): Promise<StoredFile | undefined> {
     if (!isUuid(applicationId)) return undefined;
@@ -393,14 +442,110 @@ export class AttachmentsService implements OnModuleInit {
   ): Promise<StoredFile | undefined> {
     if (!isUuid(fileId)) return undefined;
     const [row] = await this.dataSource.query<AttachmentRow[]>(
-      `SELECT f.filename, f.content_type AS "contentType", f.content, f.storage_key AS "storageKey"
+      `SELECT f.filename, f.content_type AS "contentType", f.content, f.storage_key AS "storageKey",
+              f.scan_status AS "scanStatus"
          FROM application_attachment f JOIN application a ON a.id = f.application_id
         WHERE f.id = $1 AND f.application_id = $2 AND (NOT $3 OR a.status <> 'draft')`,
       [fileId, applicationId, submittedOnly],
     );
-    if (!row) return undefined;
+    if (!row || row.scanStatus === 'infected') return undefined;
+    // The applicant may take back their own pending file; staff see only what was scanned clean.
+    if (submittedOnly && !shownToStaff(row.scanStatus)) return undefined;
     const content = row.storageKey ? await readFile(this.pathOf(row.storageKey)) : row.content!;
     return { filename: row.filename, contentType: row.contentType, content };
+  }
+
+  /** The scan status of each of an application's files, by id (for the pages that list them). */
+  async scanStatuses(applicationId: string): Promise<Map<string, FileScan>> {
+    if (!isUuid(applicationId)) return new Map();
+    const rows = await this.dataSource.query<(FileScan & { id: string })[]>(
+      `SELECT f.id, f.scan_status AS status, f.scan_signature AS signature
+         FROM application_attachment f WHERE f.application_id = $1`,
+      [applicationId],
+    );
+    return new Map(rows.map((row) => [row.id, { status: row.status, signature: row.signature }]));
+  }
+
+  /**
+   * Scans the oldest file still waiting for a scan (pending, or unscanned from
+   * a time scanning was off) that this run has not tried yet (`since`: when
+   * the run began), one row locked at a time (SKIP LOCKED: instances share the
+   * work). Clean: marked so. Infected: quarantined, its bytes erased, with its
+   * `attachment.infected` audit event. Still unreachable: left pending.
+   */
+  async rescanNext(since: Date): Promise<RescanOutcome> {
+    if (!this.scanner.enabled) return 'none';
+    let erase: string | null = null;
+    const outcome = await this.dataSource.transaction(async (manager): Promise<RescanOutcome> => {
+      const [row] = await manager.query<
+        {
+          id: string;
+          applicationId: string;
+          field: string;
+          filename: string;
+          sha256: string;
+          content: Buffer | null;
+          storageKey: string | null;
+          serviceSlug: string;
+        }[]
+      >(
+        `SELECT f.id, f.application_id AS "applicationId", f.field, f.filename, f.sha256, f.content,
+                f.storage_key AS "storageKey", a.service_slug AS "serviceSlug"
+           FROM application_attachment f JOIN application a ON a.id = f.application_id
+          WHERE f.scan_status IN ('pending', 'unscanned') AND (f.scanned_at IS NULL OR f.scanned_at < $1)
+          ORDER BY f.created_at, f.id LIMIT 1 FOR UPDATE OF f SKIP LOCKED`,
+        [since],
+      );
+      if (!row) return 'none';
+      let content: Buffer;
+      try {
+        content = row.storageKey ? await readFile(this.pathOf(row.storageKey)) : row.content!;
+      } catch (error) {
+        // A file missing under ATTACHMENTS_DIR cannot be scanned: tried, left as it is, said once per run.
+        this.logger.event('error', 'attachment.rescan_unreadable', {
+          attachmentId: row.id,
+          error: (error as Error).message,
+        });
+        await manager.query(`UPDATE application_attachment SET scanned_at = now() WHERE id = $1`, [
+          row.id,
+        ]);
+        return 'unreadable';
+      }
+      const scan = await this.scanner.scan(content);
+      if (scan.verdict === 'infected') {
+        await manager.query(
+          `UPDATE application_attachment SET scan_status = 'infected', scan_signature = $2,
+                  scanned_at = now(), content = NULL, storage_key = NULL WHERE id = $1`,
+          [row.id, scan.signature.slice(0, 200)],
+        );
+        await this.audit.record(manager, {
+          actor: { type: 'system' },
+          action: 'attachment.infected',
+          entity: { type: 'application', id: row.applicationId },
+          after: {
+            kind: 'application',
+            service: row.serviceSlug,
+            attachmentId: row.id,
+            field: row.field,
+            filename: row.filename,
+            sha256: row.sha256,
+            signature: scan.signature,
+          },
+        });
+        erase = row.storageKey;
+        return 'infected';
+      }
+      // Not answered: a pending file stays pending, an unscanned one stays visible as unscanned.
+      await manager.query(
+        `UPDATE application_attachment
+            SET scan_status = CASE WHEN $2 THEN 'clean' ELSE scan_status END, scanned_at = now()
+          WHERE id = $1`,
+        [row.id, scan.verdict === 'clean'],
+      );
+      return scan.verdict === 'clean' ? 'clean' : 'pending';
+    });
+    if (erase) await rm(this.pathOf(erase), { force: true });
+    return outcome;
   }
 
   private async lockStatus(

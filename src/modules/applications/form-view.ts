@@ -1,3 +1,5 @@
+import { scanBadge, type ScanBadge } from '../../platform/virus-scan/scan-badge.js';
+import type { FileScans } from './applications.read-model.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
 import {
@@ -79,7 +81,7 @@ export interface FieldView {
   rows?: number;
   options?: { id: string; value: string; label: string; hint?: string; checked: boolean }[];
   parts?: Part[];
-  files?: { id: string; filename: string; sizeKb: string }[];
+  files?: ({ id: string; filename: string; sizeKb: string } & Partial<ScanBadge>)[];
   canUpload?: boolean;
   items?: {
     number: number;
@@ -107,6 +109,20 @@ export interface StepViewInput {
   i18n: I18nService;
   /** Extra empty items to show in groups (after "add another"). */
   extraItems?: Record<string, number>;
+  /** The virus scan of the stored files: pending and refused ones are labelled. */
+  fileScans?: FileScans;
+}
+
+/** A file's virus-scan label for the person who sent it; none when its scan is not known. */
+function fileBadge(input: StepViewInput, fileId: string): ScanBadge | undefined {
+  const scan = input.fileScans?.get(fileId);
+  if (!scan) return undefined;
+  return scanBadge(
+    scan.status,
+    'own',
+    (key, vars) => input.i18n.t(input.locale, key, vars),
+    scan.signature,
+  );
 }
 
 /** The fields of a step to show: those of the variant, without those hidden by an answer from another step. */
@@ -287,6 +303,7 @@ function fieldView(
         kind: 'file',
         error,
         files: files.map((f) => ({
+          ...fileBadge(input, f.id),
           id: f.id,
           filename: f.filename,
           sizeKb: i18n.t(locale, 'form.fileSize', {

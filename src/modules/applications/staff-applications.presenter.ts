@@ -1,3 +1,4 @@
+import { scanBadge, type ScanBadge } from '../../platform/virus-scan/scan-badge.js';
 import { Injectable } from '@nestjs/common';
 import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
@@ -172,6 +173,15 @@ export class StaffApplicationsPresenter {
     const when = dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
     const service = this.catalogue.find(detail.serviceSlug);
     const fileHref = (fileId: string) => `/staff/applications/${detail.id}/files/${fileId}`;
+    const scans = new Map(detail.attachments.map((f) => [f.id, f]));
+    // A file the answers name but the table does not hold is treated as not yet scanned clean.
+    const fileLink = (fileId: string): FileLink => {
+      const stored = scans.get(fileId);
+      return {
+        href: fileHref(fileId),
+        ...scanBadge(stored?.scanStatus ?? 'pending', 'staff', t, stored?.scanSignature),
+      };
+    };
     const fields = service ? fieldIndex(service.form) : new Map<string, FieldDefinition>();
     const can = (to: ApplicationStatus) => !conflict && canTransition(detail.status, to, 'staff');
     const roleLabel = (role: string) => t(`staffApplications.role.${role}`);
@@ -203,12 +213,12 @@ export class StaffApplicationsPresenter {
             detail.answers,
             locale,
             this.i18n,
-            fileHref,
+            fileLink,
           )
         : rawSections(detail.answers),
       attachments: detail.attachments.map((f) => ({
         ...f,
-        href: fileHref(f.id),
+        ...fileLink(f.id),
         fieldLabel: fields.get(f.field)?.label[locale] ?? f.field,
         sizeText: fileSize(f.size, locale),
         uploaded: when.format(f.uploadedAt),
@@ -268,10 +278,13 @@ function fileSize(bytes: number, locale: Locale): string {
   }).format(bytes / (1024 * 1024));
 }
 
+/** A stored file's link and virus-scan label (ADR 0028). */
+type FileLink = ScanBadge & { href: string };
+
 interface AnswerRow {
   label: string;
   lines: string[];
-  files?: { href: string; filename: string; size: string }[];
+  files?: (FileLink & { filename: string; size: string })[];
 }
 
 /** The answers, step by step, as the applicant saw the questions, in the clerk's language. */
@@ -282,7 +295,7 @@ function answerSections(
   answers: Answers,
   locale: Locale,
   i18n: I18nService,
-  fileHref: (id: string) => string,
+  fileLink: (id: string) => FileLink,
 ): { title: string; rows: AnswerRow[] }[] {
   const none = i18n.t(locale, 'staffApplications.answers.none');
   return forms
@@ -299,7 +312,7 @@ function answerSections(
               label: field.label[locale],
               lines: files.length > 0 ? [] : [none],
               files: files.map((f) => ({
-                href: fileHref(f.id),
+                ...fileLink(f.id),
                 filename: f.filename,
                 size: fileSize(f.size, locale),
               })),

@@ -43,7 +43,9 @@ export class FeedbackFormPage implements FormPageRenderer {
     const post = feedbackPost(req, locale);
     const context = await this.feedback.postContext(author, slug, variant, post);
     if (!context) throw new NotFoundException();
-    const file = this.feedback.postedFile(post);
+    // A file refused (by the virus scan, say) is not offered to be chosen again.
+    const refusedFile = form.errors.some((error) => error.field === 'attachment');
+    const file = refusedFile ? undefined : this.feedback.postedFile(post);
     // A refusal after a valid form (too many sent): what was typed, as the form checked it.
     const values = form.refusal
       ? feedbackValues((await checkForm(FeedbackDto, post.body, FEEDBACK_FIELDS)).value)

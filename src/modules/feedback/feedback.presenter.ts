@@ -1,3 +1,4 @@
+import { scanBadge } from '../../platform/virus-scan/scan-badge.js';
 import { Injectable } from '@nestjs/common';
 import type { FieldError } from '../../platform/forms/form.js';
 import { formatDateTime } from '../../platform/i18n/city-time.js';
@@ -113,6 +114,12 @@ export class FeedbackPresenter {
       attachments: item.attachments.map((a) => ({
         ...a,
         href: `/feedback/${item.id}/files/${a.id}`,
+        ...scanBadge(
+          a.scanStatus,
+          'own',
+          (key, vars) => this.i18n.t(locale, key, vars),
+          a.scanSignature,
+        ),
         size: `${formatNumber(Math.max(1, Math.round(a.size / 1024)), locale)} ${this.i18n.t(locale, 'feedback.show.kilobytes')}`,
       })),
       replies: item.replies.map((r) => ({

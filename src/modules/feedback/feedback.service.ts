@@ -10,6 +10,13 @@ import { sanitizeFilename } from '../applications/attachments.service.js';
 import { sniffContentType, type AttachmentType } from '../applications/file-type.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import type { Upload } from '../../platform/http/multipart.js';
+import {
+  statusOf,
+  VirusScanner,
+  type ScanStatus,
+  type ScanVerdict,
+} from '../../platform/virus-scan/virus-scanner.js';
+import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
@@ -75,7 +82,7 @@ export interface ContextHints {
   language: Locale;
 }
 
-export type FileProblem = 'too-large' | 'wrong-type' | 'unreadable';
+export type FileProblem = 'too-large' | 'wrong-type' | 'unreadable' | 'infected';
 
 /** A file that passed the checks: PDF, JPEG or PNG judged from its bytes, 10 MB at most. */
 export interface CheckedFile {
@@ -83,6 +90,8 @@ export interface CheckedFile {
   contentType: AttachmentType;
   content: Buffer;
   sha256: string;
+  /** What the virus scan said (ADR 0028); `unscanned` when not given. */
+  scanStatus?: ScanStatus;
 }
 
 export interface FeedbackSummary {
@@ -112,7 +121,14 @@ export interface FeedbackDetail extends FeedbackSummary {
   happened: string;
   expected: string;
   consentToContact: boolean;
-  attachments: { id: string; filename: string; contentType: AttachmentType; size: number }[];
+  attachments: {
+    id: string;
+    filename: string;
+    contentType: AttachmentType;
+    size: number;
+    scanStatus: ScanStatus;
+    scanSignature: string | null;
+  }[];
   replies: { id: string; authorRole: 'staff' | 'person'; body: string; createdAt: Date }[];
 }
 
@@ -187,6 +203,8 @@ export class FeedbackService {
     private readonly applicationsRead: ApplicationsReadModel,
     private readonly config: AppConfig,
     private readonly limiter: RateLimiter,
+    private readonly scanner: VirusScanner,
+    private readonly logger: JsonLogger,
   ) {}
 
   /** The context of feedback about a service variant, or undefined if there is no such variant. */
@@ -245,11 +263,59 @@ export class FeedbackService {
     if (!context) throw FEEDBACK_REFUSALS.of('not-found');
     const form = await checkForm(FeedbackDto, post.body, FEEDBACK_FIELDS);
     const problems: FieldProblem[] = [...form.problems];
-    const file = this.postedFile(post);
-    if (file && !file.ok) problems.push(this.fileProblem(file.problem, post.language));
+    // Scanned before the type check: an infected file is refused as infected, whatever it claims to be.
+    const scan = await this.scanPosted(author, context, post, origin);
+    const file = scan?.verdict === 'infected' ? undefined : this.postedFile(post);
+    if (scan?.verdict === 'infected') problems.push(this.fileProblem('infected', post.language));
+    else if (file && !file.ok) problems.push(this.fileProblem(file.problem, post.language));
     if (problems.length > 0) throw InvalidForm.of(problems, feedbackValues(form.value));
-    const checked = file?.ok ? file.file : undefined;
+    const checked =
+      file?.ok && scan?.verdict !== 'infected'
+        ? { ...file.file, scanStatus: scan ? statusOf(scan) : undefined }
+        : undefined;
     return this.submit(author, context, feedbackInput(form.value), checked, origin);
+  }
+
+  /**
+   * The virus scan of the post's file, when there is one within the size
+   * limit. An infected one leaves its `attachment.infected` audit event
+   * (nothing else is stored); one clamd could not scan is kept `pending`.
+   */
+  private async scanPosted(
+    author: FeedbackAuthor,
+    context: FeedbackContext,
+    post: FeedbackPost,
+    origin: RequestOrigin,
+  ): Promise<ScanVerdict | undefined> {
+    const content = post.attachment?.buffer;
+    if (post.uploadProblem || !content || content.length === 0) return undefined;
+    if (content.length > this.config.UPLOAD_FEEDBACK_MAX_BYTES) return undefined;
+    const scan = await this.scanner.scan(content);
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    if (scan.verdict === 'pending')
+      this.logger.event('warn', 'attachment.scan_pending', {
+        kind: 'feedback',
+        reason: scan.reason,
+      });
+    if (scan.verdict !== 'infected') return scan;
+    this.logger.event('warn', 'attachment.infected', { signature: scan.signature, sha256 });
+    await this.audit.record(this.dataSource.manager, {
+      actor: { type: 'person', id: author.accountId },
+      actingAs: { audience: context.audience, organizationId: context.organization?.id },
+      action: 'attachment.infected',
+      entity: { type: 'feedback' },
+      after: {
+        kind: 'feedback',
+        service: context.serviceSlug,
+        variant: context.variant,
+        size: content.length,
+        sha256,
+        signature: scan.signature,
+      },
+      ip: origin.ip,
+      requestId: origin.requestId,
+    });
+    return scan;
   }
 
   /** The context of a post of the form, from its hidden fields. */
@@ -342,8 +408,10 @@ export class FeedbackService {
       let attachment: Record<string, unknown> | undefined;
       if (file) {
         const [stored] = await manager.query<{ id: string }[]>(
-          `INSERT INTO feedback_attachment (feedback_id, filename, content_type, size_bytes, sha256, content)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+          `INSERT INTO feedback_attachment
+             (feedback_id, filename, content_type, size_bytes, sha256, content, scan_status, scanned_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $7 = 'unscanned' THEN NULL ELSE now() END)
+           RETURNING id`,
           [
             item.id,
             file.filename,
@@ -351,6 +419,7 @@ export class FeedbackService {
             file.content.length,
             file.sha256,
             file.content,
+            file.scanStatus ?? 'unscanned',
           ],
         );
         attachment = {
@@ -359,6 +428,7 @@ export class FeedbackService {
           contentType: file.contentType,
           size: file.content.length,
           sha256: file.sha256,
+          scanStatus: file.scanStatus ?? 'unscanned',
         };
       }
       await this.audit.record(manager, {
@@ -546,7 +616,9 @@ export class FeedbackService {
     const [attachments, replies, application] = await Promise.all([
       this.dataSource.query<FeedbackDetail['attachments']>(
         `SELECT feedback_attachment.id, feedback_attachment.filename,
-                feedback_attachment.content_type AS "contentType", feedback_attachment.size_bytes AS size
+                feedback_attachment.content_type AS "contentType", feedback_attachment.size_bytes AS size,
+                feedback_attachment.scan_status AS "scanStatus",
+                feedback_attachment.scan_signature AS "scanSignature"
            FROM feedback_attachment
           WHERE feedback_attachment.feedback_id = $1
           ORDER BY feedback_attachment.created_at, feedback_attachment.id`,
@@ -572,6 +644,59 @@ export class FeedbackService {
     };
   }
 
+  /**
+   * Scans the oldest feedback file still waiting for a scan that this run
+   * (begun at `since`) has not tried, its row locked (SKIP LOCKED). Clean:
+   * marked so, staff may open it. Infected: its bytes erased, and
+   * `attachment.infected` audited. Unreachable: left as it was.
+   */
+  async rescanNext(since: Date): Promise<'none' | 'clean' | 'infected' | 'pending'> {
+    if (!this.scanner.enabled) return 'none';
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = await manager.query<
+        { id: string; feedbackId: string; filename: string; sha256: string; content: Buffer }[]
+      >(
+        `SELECT feedback_attachment.id, feedback_attachment.feedback_id AS "feedbackId",
+                feedback_attachment.filename, feedback_attachment.sha256, feedback_attachment.content
+           FROM feedback_attachment
+          WHERE feedback_attachment.scan_status IN ('pending', 'unscanned')
+            AND (feedback_attachment.scanned_at IS NULL OR feedback_attachment.scanned_at < $1)
+          ORDER BY feedback_attachment.created_at, feedback_attachment.id
+          LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [since],
+      );
+      if (!row) return 'none';
+      const scan = await this.scanner.scan(row.content);
+      if (scan.verdict === 'infected') {
+        await manager.query(
+          `UPDATE feedback_attachment SET scan_status = 'infected', scan_signature = $2,
+                  scanned_at = now(), content = NULL WHERE feedback_attachment.id = $1`,
+          [row.id, scan.signature.slice(0, 200)],
+        );
+        await this.audit.record(manager, {
+          actor: { type: 'system' },
+          action: 'attachment.infected',
+          entity: { type: 'feedback', id: row.feedbackId },
+          after: {
+            kind: 'feedback',
+            attachmentId: row.id,
+            filename: row.filename,
+            sha256: row.sha256,
+            signature: scan.signature,
+          },
+        });
+        return 'infected';
+      }
+      await manager.query(
+        `UPDATE feedback_attachment
+            SET scan_status = CASE WHEN $2 THEN 'clean' ELSE scan_status END, scanned_at = now()
+          WHERE feedback_attachment.id = $1`,
+        [row.id, scan.verdict === 'clean'],
+      );
+      return scan.verdict === 'clean' ? 'clean' : 'pending';
+    });
+  }
+
   /** A file of one's own feedback, or undefined. */
   async fileFor(
     accountId: string,
@@ -584,7 +709,8 @@ export class FeedbackService {
               feedback_attachment.content
          FROM feedback_attachment
          JOIN feedback_item ON feedback_item.id = feedback_attachment.feedback_id
-        WHERE feedback_attachment.id = $1 AND feedback_item.id = $2 AND feedback_item.account_id = $3`,
+        WHERE feedback_attachment.id = $1 AND feedback_item.id = $2 AND feedback_item.account_id = $3
+          AND feedback_attachment.scan_status <> 'infected'`,
       [fileId, id, accountId],
     );
     return row;

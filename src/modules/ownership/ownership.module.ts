@@ -39,6 +39,8 @@ import { StaffOwnershipController } from './staff-ownership.controller.js';
     EvidencePage,
     StaffOrganizationPage,
   ],
+  // The rescan of pending files (VirusScanModule) asks the owner of organization_claim.
+  exports: [OwnershipService],
 })
 export class OwnershipModule implements NestModule {
   constructor(

@@ -1,3 +1,4 @@
+import { scanBadge } from '../../platform/virus-scan/scan-badge.js';
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { FormState } from '../../platform/forms/form-page.js';
@@ -126,6 +127,13 @@ export class OwnershipPresenter {
         submitted: date.format(c.createdAt),
         decided: c.decidedAt ? date.format(c.decidedAt) : undefined,
         size: `${Math.max(1, Math.round(c.sizeBytes / 1024))} ${this.i18n.t(locale, 'ownership.staff.kilobytes')}`,
+        href: `/staff/verification/claims/${c.id}/evidence`,
+        ...scanBadge(
+          c.scanStatus,
+          'staff',
+          (key, vars) => this.i18n.t(locale, key, vars),
+          c.scanSignature,
+        ),
         claimant: c.claimantName ? `${c.claimantName} (${c.claimantEmail})` : '—',
         rejectField: `reason-${c.id}`,
         rejectValue: values[`reason-${c.id}`] ?? '',

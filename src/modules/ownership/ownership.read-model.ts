@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AttachmentType } from '../applications/file-type.js';
+import { shownToStaff, type ScanStatus } from '../../platform/virus-scan/virus-scanner.js';
 import type { ClaimKind, ClaimStatus } from './ownership.service.js';
 
 export interface QueueRow {
@@ -22,6 +23,9 @@ export interface ClaimRow {
   note: string;
   filename: string;
   sizeBytes: number;
+  /** The evidence's virus scan (ADR 0028): staff open it only when clean or unscanned. */
+  scanStatus: ScanStatus;
+  scanSignature: string | null;
   createdAt: Date;
   claimantName: string | null;
   claimantEmail: string | null;
@@ -65,6 +69,8 @@ const toClaim = (r: Record<string, unknown>): ClaimRow => ({
   note: r.note as string,
   filename: r.filename as string,
   sizeBytes: r.size_bytes as number,
+  scanStatus: r.scan_status as ScanStatus,
+  scanSignature: (r.scan_signature as string | null) ?? null,
   createdAt: r.created_at as Date,
   claimantName: (r.claimant_name as string | null) ?? null,
   claimantEmail: (r.claimant_email as string | null) ?? null,
@@ -140,6 +146,7 @@ export class OwnershipReadModel {
     const claims: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT organization_claim.id, organization_claim.kind, organization_claim.status,
               organization_claim.note, organization_claim.filename, organization_claim.size_bytes,
+              organization_claim.scan_status, organization_claim.scan_signature,
               organization_claim.created_at, organization_claim.decided_at,
               organization_claim.decision_reason,
               claimant.display_name AS claimant_name, claimant.email AS claimant_email,
@@ -180,17 +187,18 @@ export class OwnershipReadModel {
     return row?.organization_id as string | undefined;
   }
 
-  /** An evidence file, for staff. */
+  /** An evidence file, for staff: only once scanned clean, or unscanned (scanning off). */
   async evidence(
     claimId: string,
   ): Promise<{ filename: string; contentType: AttachmentType; content: Buffer } | undefined> {
     if (!UUID.test(claimId)) return undefined;
     const [row] = await this.dataSource.query(
-      `SELECT organization_claim.filename, organization_claim.content_type, organization_claim.content
+      `SELECT organization_claim.filename, organization_claim.content_type, organization_claim.content,
+              organization_claim.scan_status
          FROM organization_claim WHERE organization_claim.id = $1`,
       [claimId],
     );
-    return row
+    return row && shownToStaff(row.scan_status as ScanStatus)
       ? { filename: row.filename, contentType: row.content_type, content: row.content }
       : undefined;
   }

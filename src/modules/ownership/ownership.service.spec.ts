@@ -93,4 +93,34 @@ describe('OwnershipService (medium, real PostgreSQL)', () => {
     expect(retryAfter).toBeLessThanOrEqual(3600);
     expect(await hitsOf(owner.id)).toBe(2);
   });
+
+  it('refuses evidence the virus scan finds infected (the real clamd), audited, nothing stored', async () => {
+    const { owner, organizationId } = await unverifiedSme();
+    // The EICAR test file, built from parts so that no file in the repository is itself EICAR.
+    const eicar = Buffer.from(
+      ['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-ANTIVIRUS-', 'TEST-FILE!$H+H*'].join(''),
+    );
+    const upload = { originalname: 'registre.pdf', buffer: eicar, size: eicar.length };
+    expect(
+      await service.submitEvidence(owner.id, organizationId, { note: '', upload }, origin),
+    ).toEqual({
+      ok: false,
+      problem: 'evidence-refused',
+    });
+    expect(
+      await db.query(`SELECT id FROM organization_claim WHERE organization_id = $1`, [
+        organizationId,
+      ]),
+    ).toHaveLength(0);
+    const [event] = await db.query(
+      `SELECT actor_id AS "actorId", after FROM audit_event
+        WHERE action = 'attachment.infected' AND entity_id = $1`,
+      [organizationId],
+    );
+    expect(event.actorId).toBe(owner.id);
+    expect(event.after).toMatchObject({
+      kind: 'ownership-evidence',
+      signature: 'Eicar-Test-Signature.UNOFFICIAL',
+    });
+  });
 });

@@ -5,7 +5,11 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import { isLocale, type Locale } from '../../platform/i18n/i18n.service.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
-import { AttachmentScanner } from '../applications/attachment-scanner.js';
+import {
+  statusOf,
+  VirusScanner,
+  type ScanStatus,
+} from '../../platform/virus-scan/virus-scanner.js';
 import { MAX_ATTACHMENT_BYTES, sanitizeFilename } from '../applications/attachments.service.js';
 import { sniffContentType, type AttachmentType } from '../applications/file-type.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -46,6 +50,7 @@ interface CheckedEvidence {
   contentType: AttachmentType;
   content: Buffer;
   sha256: string;
+  scanStatus: ScanStatus;
 }
 
 interface LockedClaim {
@@ -72,7 +77,7 @@ const staff = (id: string) => ({ type: 'staff' as const, id });
  * Someone else claiming the same NEQ asks for a review with their own
  * evidence; admins transfer the SME to them or reject the request, and may
  * revoke an unverified claim outright. Evidence is checked like an
- * application's attachment (type from the bytes, the AttachmentScanner) and
+ * application's attachment (type from the bytes, the VirusScanner, ADR 0028) and
  * kept in PostgreSQL. Every decision writes its audit event and its emails in
  * one transaction; verifying releases the pilot invitations that waited.
  */
@@ -83,7 +88,7 @@ export class OwnershipService {
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
     private readonly cohorts: CohortsService,
-    private readonly scanner: AttachmentScanner,
+    private readonly scanner: VirusScanner,
     private readonly config: AppConfig,
     private readonly logger: JsonLogger,
     private readonly limiter: RateLimiter,
@@ -102,7 +107,7 @@ export class OwnershipService {
     if (!access.ok) return access;
     const limited = await this.limit(accountId);
     if (limited) return limited;
-    const evidence = await this.checkEvidence(input.upload);
+    const evidence = await this.checkEvidence(input.upload, accountId, organizationId, origin);
     if (!evidence.ok) return evidence;
     return this.dataSource.transaction(async (manager) => {
       const organization = await lockOrganization(manager, organizationId);
@@ -148,7 +153,7 @@ export class OwnershipService {
     if (!found) return { ok: false, problem: 'unknown-neq' };
     const limited = await this.limit(accountId);
     if (limited) return limited;
-    const evidence = await this.checkEvidence(input.upload);
+    const evidence = await this.checkEvidence(input.upload, accountId, found.id as string, origin);
     if (!evidence.ok) return evidence;
     return this.dataSource.transaction(async (manager) => {
       const organization = await lockOrganization(manager, found.id as string);
@@ -362,6 +367,59 @@ export class OwnershipService {
     return { ok: true };
   }
 
+  /**
+   * Scans the oldest evidence still waiting for a scan that this run (begun
+   * at `since`) has not tried, its row locked (SKIP LOCKED). Clean: marked so,
+   * staff may open it. Infected: its bytes erased, `attachment.infected`
+   * audited; the claim stays for staff to reject. Unreachable: left as it was.
+   */
+  async rescanNext(since: Date): Promise<'none' | 'clean' | 'infected' | 'pending'> {
+    if (!this.scanner.enabled) return 'none';
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = await manager.query<
+        { id: string; organizationId: string; filename: string; sha256: string; content: Buffer }[]
+      >(
+        `SELECT organization_claim.id, organization_claim.organization_id AS "organizationId",
+                organization_claim.filename, organization_claim.sha256, organization_claim.content
+           FROM organization_claim
+          WHERE organization_claim.scan_status IN ('pending', 'unscanned')
+            AND (organization_claim.scanned_at IS NULL OR organization_claim.scanned_at < $1)
+          ORDER BY organization_claim.created_at, organization_claim.id
+          LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [since],
+      );
+      if (!row) return 'none';
+      const scan = await this.scanner.scan(row.content);
+      if (scan.verdict === 'infected') {
+        await manager.query(
+          `UPDATE organization_claim SET scan_status = 'infected', scan_signature = $2,
+                  scanned_at = now(), content = NULL WHERE organization_claim.id = $1`,
+          [row.id, scan.signature.slice(0, 200)],
+        );
+        await this.audit.record(manager, {
+          actor: { type: 'system' },
+          action: 'attachment.infected',
+          entity: { type: 'organization', id: row.organizationId },
+          after: {
+            kind: 'ownership-evidence',
+            claimId: row.id,
+            filename: row.filename,
+            sha256: row.sha256,
+            signature: scan.signature,
+          },
+        });
+        return 'infected';
+      }
+      await manager.query(
+        `UPDATE organization_claim
+            SET scan_status = CASE WHEN $2 THEN 'clean' ELSE scan_status END, scanned_at = now()
+          WHERE organization_claim.id = $1`,
+        [row.id, scan.verdict === 'clean'],
+      );
+      return scan.verdict === 'clean' ? 'clean' : 'pending';
+    });
+  }
+
   /** Refuses a person's evidence beyond rule ownership-evidence:account (counted across instances). */
   private async limit(
     accountId: string,
@@ -372,24 +430,51 @@ export class OwnershipService {
       : { ok: false, problem: 'too-many', retryAfterSeconds: hit.retryAfterSeconds };
   }
 
-  /** Checks a file with the attachments' own rules: PDF, JPEG or PNG by its bytes, the size limit, the scanner. */
+  /**
+   * Checks a file with the attachments' own rules: PDF, JPEG or PNG by its
+   * bytes, the size limit, the scanner (before the type: an infected file is
+   * refused as infected, with its `attachment.infected` audit event).
+   */
   private async checkEvidence(
     upload: EvidenceUpload | undefined,
+    accountId: string,
+    organizationId: string,
+    origin: RequestOrigin,
   ): Promise<{ ok: true; file: CheckedEvidence } | { ok: false; problem: OwnershipProblem }> {
     const content = upload?.buffer;
     if (!upload || !content || content.length === 0)
       return { ok: false, problem: 'evidence-missing' };
     if (content.length > MAX_ATTACHMENT_BYTES) return { ok: false, problem: 'evidence-too-large' };
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const scan = await this.scanner.scan(content);
+    if (scan.verdict === 'infected') {
+      this.logger.event('warn', 'ownership.evidence_refused', {
+        signature: scan.signature,
+        sha256,
+      });
+      await this.audit.record(this.dataSource.manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'attachment.infected',
+        entity: { type: 'organization', id: organizationId },
+        after: {
+          kind: 'ownership-evidence',
+          size: content.length,
+          sha256,
+          signature: scan.signature,
+        },
+        ...origin,
+      });
+      return { ok: false, problem: 'evidence-refused' };
+    }
+    if (scan.verdict === 'pending')
+      this.logger.event('warn', 'attachment.scan_pending', { organizationId, reason: scan.reason });
     const contentType = sniffContentType(content);
     if (!contentType) return { ok: false, problem: 'evidence-wrong-type' };
     const filename = sanitizeFilename(upload.originalname, contentType);
-    const sha256 = createHash('sha256').update(content).digest('hex');
-    const scan = await this.scanner.scan({ filename, contentType, content });
-    if (!scan.clean) {
-      this.logger.event('warn', 'ownership.evidence_refused', { reason: scan.reason, sha256 });
-      return { ok: false, problem: 'evidence-refused' };
-    }
-    return { ok: true, file: { filename, contentType, content, sha256 } };
+    return {
+      ok: true,
+      file: { filename, contentType, content, sha256, scanStatus: statusOf(scan) },
+    };
   }
 
   private async insertClaim(
@@ -409,8 +494,10 @@ export class OwnershipService {
     );
     const [row] = await manager.query(
       `INSERT INTO organization_claim
-         (organization_id, account_id, kind, note, filename, content_type, size_bytes, sha256, content)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+         (organization_id, account_id, kind, note, filename, content_type, size_bytes, sha256, content,
+          scan_status, scanned_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $10 = 'unscanned' THEN NULL ELSE now() END)
+       RETURNING id`,
       [
         organizationId,
         accountId,
@@ -421,6 +508,7 @@ export class OwnershipService {
         file.content.length,
         file.sha256,
         file.content,
+        file.scanStatus,
       ],
     );
     return row.id as string;
@@ -576,4 +664,5 @@ const describe = (file: CheckedEvidence) => ({
   contentType: file.contentType,
   size: file.content.length,
   sha256: file.sha256,
+  scanStatus: file.scanStatus,
 });

@@ -1,3 +1,4 @@
+import type { ScanStatus } from '../../platform/virus-scan/virus-scanner.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
@@ -155,7 +156,15 @@ export interface StaffFeedbackDetail {
   applicationReference: string | null;
   duplicateOf: { id: string; reference: string } | null;
   duplicates: { id: string; reference: string }[];
-  attachments: { id: string; filename: string; contentType: AttachmentType; size: number }[];
+  attachments: {
+    id: string;
+    filename: string;
+    contentType: AttachmentType;
+    size: number;
+    /** Staff open it only when clean or unscanned (ADR 0028). */
+    scanStatus: ScanStatus;
+    scanSignature: string | null;
+  }[];
   history: HistoryEntry[];
 }
 
@@ -312,7 +321,9 @@ export class FeedbackInboxReadModel {
       ),
       this.dataSource.query<StaffFeedbackDetail['attachments']>(
         `SELECT feedback_attachment.id, feedback_attachment.filename,
-                feedback_attachment.content_type AS "contentType", feedback_attachment.size_bytes AS size
+                feedback_attachment.content_type AS "contentType", feedback_attachment.size_bytes AS size,
+                feedback_attachment.scan_status AS "scanStatus",
+                feedback_attachment.scan_signature AS "scanSignature"
            FROM feedback_attachment
           WHERE feedback_attachment.feedback_id = $1
           ORDER BY feedback_attachment.created_at, feedback_attachment.id`,
@@ -402,14 +413,15 @@ export class FeedbackInboxReadModel {
     };
   }
 
-  /** A file sent with an item. */
+  /** A file sent with an item, once scanned clean (or unscanned, scanning off). */
   async file(id: string, fileId: string): Promise<StaffFeedbackFile | undefined> {
     if (!isUuid(id) || !isUuid(fileId)) return undefined;
     const [row] = await this.dataSource.query<StaffFeedbackFile[]>(
       `SELECT feedback_attachment.filename, feedback_attachment.content_type AS "contentType",
               feedback_attachment.content
          FROM feedback_attachment
-        WHERE feedback_attachment.id = $1 AND feedback_attachment.feedback_id = $2`,
+        WHERE feedback_attachment.id = $1 AND feedback_attachment.feedback_id = $2
+          AND feedback_attachment.scan_status IN ('clean', 'unscanned')`,
       [fileId, id],
     );
     return row;

@@ -1,3 +1,4 @@
+import { scanBadge } from '../../platform/virus-scan/scan-badge.js';
 import type { CohortSuperUsers } from './super-users.read-model.js';
 import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
 import { channelLabel } from '../feedback/feedback-view.js';
@@ -267,6 +268,7 @@ export class StaffFeedbackPresenter {
       attachments: detail.attachments.map((a) => ({
         ...a,
         href: `/staff/feedback/${detail.id}/files/${a.id}`,
+        ...scanBadge(a.scanStatus, 'staff', t, a.scanSignature),
         size: `${formatNumber(Math.max(1, Math.round(a.size / 1024)), locale)} ${t('feedback.show.kilobytes')}`,
       })),
       from: this.from(detail, locale),

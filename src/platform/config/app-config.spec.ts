@@ -68,6 +68,20 @@ describe('loadConfig', () => {
     }
   });
 
+  it('scans with clamd only when CLAMAV_URL names one, and says what it takes', () => {
+    expect(loadConfig(valid).CLAMAV_URL).toBe('');
+    expect(loadConfig({ ...valid, CLAMAV_URL: 'tcp://clamav:3310' }).CLAMAV_URL).toBe(
+      'tcp://clamav:3310',
+    );
+    expect(
+      loadConfig({ ...valid, CLAMAV_URL: 'unix:///var/run/clamav/clamd.ctl' }).CLAMAV_URL,
+    ).toBe('unix:///var/run/clamav/clamd.ctl');
+    expect(problemsOf({ ...valid, CLAMAV_URL: 'http://clamav:3310' })).toEqual([
+      'CLAMAV_URL must be empty (scanning off), tcp://host:port (e.g. tcp://clamav:3310) or unix:///path/to/clamd.ctl (got "http://clamav:3310")',
+    ]);
+    expect(loadConfig(valid).CLAMAV_RESCAN_INTERVAL_MS).toBe(60_000);
+  });
+
   it('refuses to seed the demo people in production', () => {
     expect(problemsOf({ ...valid, NODE_ENV: 'production', SEED_DEMO: 'true' })).toEqual([
       expect.stringMatching(/^SEED_DEMO must be false when NODE_ENV is production/),

@@ -19,6 +19,7 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import { parseRateLimits, type RateLimitRules } from '../security/rate-limit-rules.js';
+import { parseClamdUrl } from '../virus-scan/clamd-client.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -271,6 +272,37 @@ export class AppConfig {
   @IsString()
   ATTACHMENTS_DIR = '';
 
+  /**
+   * ClamAV's clamd, which scans every upload (ADR 0028): `tcp://host:3310` or
+   * `unix:///path/to/clamd.ctl`. Empty turns scanning off: files are stored
+   * "unscanned" and staff are told so beside each one.
+   */
+  @ValidateBy({
+    name: 'isClamdUrl',
+    validator: {
+      validate: (value: unknown) =>
+        value === '' || (typeof value === 'string' && parseClamdUrl(value) !== undefined),
+    },
+  })
+  CLAMAV_URL = '';
+
+  /** How long one clamd command (a scan, a PING) may take before the file is kept as pending. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(300_000)
+  CLAMAV_TIMEOUT_MS = 15_000;
+
+  /**
+   * How often files kept "pending scan" (clamd was unreachable) are scanned
+   * again; 0 turns the periodic run off (the tests call it themselves).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  CLAMAV_RESCAN_INTERVAL_MS = 60_000;
+
   @IsString()
   @IsNotEmpty()
   MUNICIPALITY_NAME = 'Val-des-Cèdres';
@@ -440,6 +472,8 @@ const MESSAGES: Record<string, string> = {
   minLength: 'is too short',
   notInProduction:
     'must be false when NODE_ENV is production (the demo accounts have published passwords)',
+  isClamdUrl:
+    'must be empty (scanning off), tcp://host:port (e.g. tcp://clamav:3310) or unix:///path/to/clamd.ctl',
   isTrustProxy:
     `must be false, a number of proxy hops (1 to ${MAX_PROXY_HOPS}), or the proxies' addresses or CIDRs ` +
     `separated by commas (e.g. 10.0.0.0/8,127.0.0.1; or ${PROXY_RANGE_NAMES.join(', ')}); ` +

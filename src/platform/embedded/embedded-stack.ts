@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { readEmbeddedState, writeEmbeddedState, type EmbeddedState } from './embedded-state.js';
 import { findFreePort, isPortFree } from './free-port.js';
+import { chooseClamd } from './embedded-clamd.js';
 import { startEmbeddedMail, type RunningMailCatcher } from './embedded-mail.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres.js';
 import { startEmbeddedUnleash, type RunningUnleash } from './embedded-unleash.js';
@@ -13,6 +14,8 @@ export interface EmbeddedStack {
   unleashUiUrl?: string;
   unleashAdminPassword?: string;
   mailWebUrl?: string;
+  /** The virus scanner's line in the banner: where clamd is, or why scanning is off. */
+  scannerDescription: string;
   stop(): Promise<void>;
 }
 
@@ -28,7 +31,9 @@ const secret = () => randomBytes(24).toString('hex');
 
 /**
  * Starts whatever the environment does not provide: PostgreSQL (DATABASE_URL),
- * Unleash (UNLEASH_URL and its tokens) and a mail catcher (SMTP_URL). Secrets and
+ * Unleash (UNLEASH_URL and its tokens), a mail catcher (SMTP_URL) and, when
+ * CLAMAV_URL is not set at all, the clamd found on the machine (chooseClamd;
+ * CLAMAV_URL= turns scanning off). Secrets and
  * ports are generated on first boot and kept in `<dataDir>/embedded.json`.
  */
 export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
@@ -55,6 +60,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   const out: Record<string, string> = {};
   let unleash: RunningUnleash | undefined;
   let mail: RunningMailCatcher | undefined;
+  let scannerDescription: string;
 
   const needPostgres = !env.DATABASE_URL || !env.UNLEASH_URL;
   // Every port is checked before anything starts, so a busy one starts nothing.
@@ -109,6 +115,20 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       out.SMTP_URL = mail.smtpUrl;
       out.MAIL_CATCHER_URL = mail.webUrl;
     }
+    if (env.CLAMAV_URL === undefined) {
+      const clamd = await chooseClamd({
+        dataDir,
+        port: async () => (state.clamdPort ??= await findFreePort(3311)),
+        log,
+      });
+      if (clamd.running) stops.push(() => clamd.running!.stop());
+      out.CLAMAV_URL = clamd.url;
+      scannerDescription = clamd.description;
+    } else {
+      scannerDescription = env.CLAMAV_URL
+        ? `clamd at ${env.CLAMAV_URL} (CLAMAV_URL)`
+        : 'off (CLAMAV_URL is empty)';
+    }
   } catch (error) {
     await stopAll();
     throw error;
@@ -124,6 +144,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     unleashUiUrl: unleash?.url,
     unleashAdminPassword: unleash ? state.unleashAdminPassword : undefined,
     mailWebUrl: mail?.webUrl,
+    scannerDescription,
     stop: stopAll,
   };
 }

@@ -17,6 +17,8 @@ export interface EmbeddedState {
   smtpPort: number;
   mailWebPort: number;
   databaseUrl?: string;
+  /** Where the clamd the launcher starts itself listens (added when it first starts one). */
+  clamdPort?: number;
 }
 
 export function embeddedStatePath(dataDir = '.data'): string {

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { FlagsService } from '../flags/flags.service.js';
 import { MailService } from '../mail/mail.service.js';
+import { VirusScanner } from '../virus-scan/virus-scanner.js';
 
 @Controller()
 export class HealthController {
@@ -10,6 +11,7 @@ export class HealthController {
     private readonly dataSource: DataSource,
     private readonly flags: FlagsService,
     private readonly mail: MailService,
+    private readonly scanner: VirusScanner,
   ) {}
 
   /** Liveness: the process answers. */
@@ -21,15 +23,22 @@ export class HealthController {
   /**
    * Readiness: the state of each dependency. Only a database outage makes the
    * portal unready (503): with flags degraded it still serves, closed; with mail
-   * down, messages wait in the outbox.
+   * down, messages wait in the outbox; with the virus scanner unreachable,
+   * uploads are kept "pending scan" and scanned when it returns (ADR 0028), so
+   * taking the portal out of the load balancer would only lose the uploads.
+   * `scanner` is `ok`, `unreachable` or `off` (no CLAMAV_URL).
    */
   @Get('readyz')
   async readyz(@Res({ passthrough: true }) res: Response) {
-    const [database, mail] = await Promise.all([this.databaseState(), this.mail.state()]);
+    const [database, mail, scanner] = await Promise.all([
+      this.databaseState(),
+      this.mail.state(),
+      this.scanner.state(),
+    ]);
     const flags = this.flags.state();
     const ready = database === 'up';
     res.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'unready', checks: { database, flags, mail } };
+    return { status: ready ? 'ready' : 'unready', checks: { database, flags, mail, scanner } };
   }
 
   private async databaseState(): Promise<'up' | 'down'> {
