@@ -12,6 +12,11 @@ import {
   VirusScanner,
   type ScanStatus,
 } from '../../platform/virus-scan/virus-scanner.js';
+import {
+  storeRescanVerdict,
+  waitingForScan,
+  type RescanOutcome,
+} from '../../platform/virus-scan/rescan.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import type { FileAnswer } from '../catalogue/form-schema.js';
@@ -87,7 +92,6 @@ export interface FileScan {
 }
 
 /** What one step of the rescan did: nothing left to scan, or the verdict on one file. */
-export type RescanOutcome = 'none' | 'clean' | 'infected' | 'pending' | 'unreadable';
 
 /**
  * An application's attachments: PDF, JPEG or PNG (judged from the whole of the
@@ -492,8 +496,7 @@ export class AttachmentsService implements OnModuleInit {
         `SELECT f.id, f.application_id AS "applicationId", f.field, f.filename, f.sha256, f.content,
                 f.storage_key AS "storageKey", a.service_slug AS "serviceSlug"
            FROM application_attachment f JOIN application a ON a.id = f.application_id
-          WHERE f.scan_status IN ('pending', 'unscanned') AND (f.scanned_at IS NULL OR f.scanned_at < $1)
-          ORDER BY f.created_at, f.id LIMIT 1 FOR UPDATE OF f SKIP LOCKED`,
+          WHERE ${waitingForScan('f')} FOR UPDATE OF f SKIP LOCKED`,
         [since],
       );
       if (!row) return 'none';
@@ -512,12 +515,8 @@ export class AttachmentsService implements OnModuleInit {
         return 'unreadable';
       }
       const scan = await this.scanner.scan(content);
+      const outcome = await storeRescanVerdict(manager, 'application_attachment', row.id, scan);
       if (scan.verdict === 'infected') {
-        await manager.query(
-          `UPDATE application_attachment SET scan_status = 'infected', scan_signature = $2,
-                  scanned_at = now(), content = NULL, storage_key = NULL WHERE id = $1`,
-          [row.id, scan.signature.slice(0, 200)],
-        );
         await this.audit.record(manager, {
           actor: { type: 'system' },
           action: 'attachment.infected',
@@ -533,16 +532,8 @@ export class AttachmentsService implements OnModuleInit {
           },
         });
         erase = row.storageKey;
-        return 'infected';
       }
-      // Not answered: a pending file stays pending, an unscanned one stays visible as unscanned.
-      await manager.query(
-        `UPDATE application_attachment
-            SET scan_status = CASE WHEN $2 THEN 'clean' ELSE scan_status END, scanned_at = now()
-          WHERE id = $1`,
-        [row.id, scan.verdict === 'clean'],
-      );
-      return scan.verdict === 'clean' ? 'clean' : 'pending';
+      return outcome;
     });
     if (erase) await rm(this.pathOf(erase), { force: true });
     return outcome;

@@ -16,6 +16,11 @@ import {
   type ScanStatus,
   type ScanVerdict,
 } from '../../platform/virus-scan/virus-scanner.js';
+import {
+  storeRescanVerdict,
+  waitingForScan,
+  type RescanOutcome,
+} from '../../platform/virus-scan/rescan.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
@@ -650,29 +655,21 @@ export class FeedbackService {
    * marked so, staff may open it. Infected: its bytes erased, and
    * `attachment.infected` audited. Unreachable: left as it was.
    */
-  async rescanNext(since: Date): Promise<'none' | 'clean' | 'infected' | 'pending'> {
+  async rescanNext(since: Date): Promise<RescanOutcome> {
     if (!this.scanner.enabled) return 'none';
     return this.dataSource.transaction(async (manager) => {
       const [row] = await manager.query<
         { id: string; feedbackId: string; filename: string; sha256: string; content: Buffer }[]
       >(
-        `SELECT feedback_attachment.id, feedback_attachment.feedback_id AS "feedbackId",
-                feedback_attachment.filename, feedback_attachment.sha256, feedback_attachment.content
-           FROM feedback_attachment
-          WHERE feedback_attachment.scan_status IN ('pending', 'unscanned')
-            AND (feedback_attachment.scanned_at IS NULL OR feedback_attachment.scanned_at < $1)
-          ORDER BY feedback_attachment.created_at, feedback_attachment.id
-          LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        `SELECT f.id, f.feedback_id AS "feedbackId", f.filename, f.sha256, f.content
+           FROM feedback_attachment f
+          WHERE ${waitingForScan('f')} FOR UPDATE SKIP LOCKED`,
         [since],
       );
       if (!row) return 'none';
       const scan = await this.scanner.scan(row.content);
-      if (scan.verdict === 'infected') {
-        await manager.query(
-          `UPDATE feedback_attachment SET scan_status = 'infected', scan_signature = $2,
-                  scanned_at = now(), content = NULL WHERE feedback_attachment.id = $1`,
-          [row.id, scan.signature.slice(0, 200)],
-        );
+      const outcome = await storeRescanVerdict(manager, 'feedback_attachment', row.id, scan);
+      if (scan.verdict === 'infected')
         await this.audit.record(manager, {
           actor: { type: 'system' },
           action: 'attachment.infected',
@@ -685,15 +682,7 @@ export class FeedbackService {
             signature: scan.signature,
           },
         });
-        return 'infected';
-      }
-      await manager.query(
-        `UPDATE feedback_attachment
-            SET scan_status = CASE WHEN $2 THEN 'clean' ELSE scan_status END, scanned_at = now()
-          WHERE feedback_attachment.id = $1`,
-        [row.id, scan.verdict === 'clean'],
-      );
-      return scan.verdict === 'clean' ? 'clean' : 'pending';
+      return outcome;
     });
   }
 

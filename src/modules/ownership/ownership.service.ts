@@ -10,6 +10,11 @@ import {
   VirusScanner,
   type ScanStatus,
 } from '../../platform/virus-scan/virus-scanner.js';
+import {
+  storeRescanVerdict,
+  waitingForScan,
+  type RescanOutcome,
+} from '../../platform/virus-scan/rescan.js';
 import { MAX_ATTACHMENT_BYTES, sanitizeFilename } from '../applications/attachments.service.js';
 import { sniffContentType, type AttachmentType } from '../applications/file-type.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -373,29 +378,21 @@ export class OwnershipService {
    * staff may open it. Infected: its bytes erased, `attachment.infected`
    * audited; the claim stays for staff to reject. Unreachable: left as it was.
    */
-  async rescanNext(since: Date): Promise<'none' | 'clean' | 'infected' | 'pending'> {
+  async rescanNext(since: Date): Promise<RescanOutcome> {
     if (!this.scanner.enabled) return 'none';
     return this.dataSource.transaction(async (manager) => {
       const [row] = await manager.query<
         { id: string; organizationId: string; filename: string; sha256: string; content: Buffer }[]
       >(
-        `SELECT organization_claim.id, organization_claim.organization_id AS "organizationId",
-                organization_claim.filename, organization_claim.sha256, organization_claim.content
-           FROM organization_claim
-          WHERE organization_claim.scan_status IN ('pending', 'unscanned')
-            AND (organization_claim.scanned_at IS NULL OR organization_claim.scanned_at < $1)
-          ORDER BY organization_claim.created_at, organization_claim.id
-          LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        `SELECT c.id, c.organization_id AS "organizationId", c.filename, c.sha256, c.content
+           FROM organization_claim c
+          WHERE ${waitingForScan('c')} FOR UPDATE SKIP LOCKED`,
         [since],
       );
       if (!row) return 'none';
       const scan = await this.scanner.scan(row.content);
-      if (scan.verdict === 'infected') {
-        await manager.query(
-          `UPDATE organization_claim SET scan_status = 'infected', scan_signature = $2,
-                  scanned_at = now(), content = NULL WHERE organization_claim.id = $1`,
-          [row.id, scan.signature.slice(0, 200)],
-        );
+      const outcome = await storeRescanVerdict(manager, 'organization_claim', row.id, scan);
+      if (scan.verdict === 'infected')
         await this.audit.record(manager, {
           actor: { type: 'system' },
           action: 'attachment.infected',
@@ -408,15 +405,7 @@ export class OwnershipService {
             signature: scan.signature,
           },
         });
-        return 'infected';
-      }
-      await manager.query(
-        `UPDATE organization_claim
-            SET scan_status = CASE WHEN $2 THEN 'clean' ELSE scan_status END, scanned_at = now()
-          WHERE organization_claim.id = $1`,
-        [row.id, scan.verdict === 'clean'],
-      );
-      return scan.verdict === 'clean' ? 'clean' : 'pending';
+      return outcome;
     });
   }
 
