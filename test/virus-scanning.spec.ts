@@ -3,12 +3,11 @@ import { resolve } from 'node:path';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
-import { ApplicationsService } from '../src/modules/applications/applications.service.js';
 import { AttachmentsService } from '../src/modules/applications/attachments.service.js';
 import { ScanService } from '../src/modules/virus-scan/scan.service.js';
 import { startEmbeddedClamd, type RunningClamd } from '../src/platform/embedded/embedded-clamd.js';
 import { findFreePort } from '../src/platform/embedded/free-port.js';
-import { buildingPermitAnswers, PDF, releaseService } from './support/applications.js';
+import { fileBuildingPermitWithSitePlan, PDF, releaseService } from './support/applications.js';
 import { EICAR, eicarAnywhereSignatures, pdfWithEicar } from './support/eicar.js';
 import { createPerson, signedInAgent } from './support/people.js';
 import {
@@ -21,7 +20,6 @@ import {
 
 type Agent = InstanceType<typeof TestAgent>;
 
-const origin = { ip: '127.0.0.1', requestId: 'test' };
 const FEEDBACK = '/services/building-permit/citizen/feedback';
 
 const MESSAGES = {
@@ -210,38 +208,12 @@ describe('while clamd is unreachable, and when it returns', () => {
   /** A submitted building permit whose site plan was uploaded while clamd was down. */
   async function filedWhileDown(content: Buffer) {
     const person = await createPerson(db);
-    const applicant = {
-      accountId: person.id,
-      audience: 'citizen' as const,
-      channel: 'web' as const,
-    };
-    const applications = portal.app.get(ApplicationsService);
-    const { application } = await applications.startDraft(
-      applicant,
-      'building-permit',
-      buildingPermitAnswers('citizen'),
-      origin,
+    const filed = await fileBuildingPermitWithSitePlan(
+      portal.app,
+      { accountId: person.id, audience: 'citizen' },
+      content,
     );
-    const stored = await portal.app
-      .get(AttachmentsService)
-      .store(
-        applicant,
-        application.id,
-        'sitePlan',
-        { originalname: 'plan.pdf', buffer: content, size: content.length },
-        origin,
-      );
-    if (!stored.ok) throw new Error(`not stored: ${stored.reason}`);
-    await applications.saveAnswers(
-      applicant,
-      application.id,
-      { sitePlan: [stored.file] },
-      [],
-      origin,
-    );
-    const submitted = await applications.submit(applicant, application.id, origin);
-    if (!submitted.ok) throw new Error(`not submitted: ${submitted.reason}`);
-    return { applicationId: application.id, fileId: stored.file.id, person };
+    return { ...filed, person };
   }
 
   it('keeps uploads pending, hides them from staff, then scans them when clamd is back', async () => {
@@ -401,38 +373,13 @@ describe('with scanning off (no CLAMAV_URL)', () => {
 
   it('stores files as unscanned, says so to staff, and /readyz says off', async () => {
     const person = await createPerson(db);
-    const applicant = {
-      accountId: person.id,
-      audience: 'citizen' as const,
-      channel: 'web' as const,
-    };
-    const applications = portal.app.get(ApplicationsService);
-    const { application } = await applications.startDraft(
-      applicant,
-      'building-permit',
-      buildingPermitAnswers('citizen'),
-      origin,
+    const { applicationId, fileId } = await fileBuildingPermitWithSitePlan(
+      portal.app,
+      { accountId: person.id, audience: 'citizen' },
+      PDF,
     );
-    const stored = await portal.app
-      .get(AttachmentsService)
-      .store(
-        applicant,
-        application.id,
-        'sitePlan',
-        { originalname: 'plan.pdf', buffer: PDF, size: PDF.length },
-        origin,
-      );
-    if (!stored.ok) throw new Error(stored.reason);
-    await applications.saveAnswers(
-      applicant,
-      application.id,
-      { sitePlan: [stored.file] },
-      [],
-      origin,
-    );
-    await applications.submit(applicant, application.id, origin);
     const [row] = await db.query(`SELECT scan_status FROM application_attachment WHERE id = $1`, [
-      stored.file.id,
+      fileId,
     ]);
     expect(row.scan_status).toBe('unscanned');
 
@@ -440,13 +387,13 @@ describe('with scanning off (no CLAMAV_URL)', () => {
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'clerk')`, [clerk.id]);
     const staff = await signedInAgent(portal.url, clerk.email, 'en');
     const page = await staff
-      .get(`/staff/applications/${application.id}`)
+      .get(`/staff/applications/${applicationId}`)
       .set('Accept-Language', 'en');
     expect(page.text).toContain('Not scanned for viruses');
-    expect(page.text).toContain(`/files/${stored.file.id}"`);
-    expect(
-      (await staff.get(`/staff/applications/${application.id}/files/${stored.file.id}`)).status,
-    ).toBe(200);
+    expect(page.text).toContain(`/files/${fileId}"`);
+    expect((await staff.get(`/staff/applications/${applicationId}/files/${fileId}`)).status).toBe(
+      200,
+    );
 
     const ready = await request(portal.url).get('/readyz');
     expect(ready.status).toBe(200);

@@ -5,6 +5,7 @@ import {
   type Applicant,
   type Application,
 } from '../../src/modules/applications/applications.service.js';
+import { AttachmentsService } from '../../src/modules/applications/attachments.service.js';
 import type { Answers } from '../../src/modules/catalogue/form-schema.js';
 
 /** A date a month from now, as a building permit's start date. */
@@ -130,6 +131,36 @@ export async function fileBuildingPermit(
   const submitted = await service.submit(who, application.id, origin);
   if (!submitted.ok) throw new Error(`could not submit: ${submitted.reason}`);
   return submitted.application;
+}
+
+/**
+ * A building permit filed through ApplicationsService whose site plan (`content`)
+ * went through AttachmentsService.store, so the virus scanner saw it as an upload
+ * does. Returns the submitted application's id and the stored file's id.
+ */
+export async function fileBuildingPermitWithSitePlan(
+  app: INestApplication,
+  applicant: Omit<Applicant, 'channel'>,
+  content: Buffer,
+): Promise<{ applicationId: string; fileId: string }> {
+  const service = app.get(ApplicationsService);
+  const who: Applicant = { channel: 'web', ...applicant };
+  const origin = { ip: '127.0.0.1', requestId: 'test' };
+  const { application } = await service.startDraft(
+    who,
+    'building-permit',
+    buildingPermitAnswers(who.audience),
+    origin,
+  );
+  const upload = { originalname: 'plan.pdf', buffer: content, size: content.length };
+  const stored = await app
+    .get(AttachmentsService)
+    .store(who, application.id, 'sitePlan', upload, origin);
+  if (!stored.ok) throw new Error(`not stored: ${stored.reason}`);
+  await service.saveAnswers(who, application.id, { sitePlan: [stored.file] }, [], origin);
+  const submitted = await service.submit(who, application.id, origin);
+  if (!submitted.ok) throw new Error(`not submitted: ${submitted.reason}`);
+  return { applicationId: application.id, fileId: stored.file.id };
 }
 
 /**
