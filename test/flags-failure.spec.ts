@@ -75,7 +75,12 @@ describe('when Unleash cannot be reached', () => {
 
       const ready = await request(portal.url).get('/readyz');
       expect(ready.status).toBe(200);
-      expect(ready.body.checks).toEqual({ database: 'up', flags: 'degraded', mail: 'up' });
+      expect(ready.body.checks).toEqual({
+        database: 'up',
+        flags: 'degraded',
+        mail: 'up',
+        scanner: 'ok',
+      });
     } finally {
       await portal.close();
     }
