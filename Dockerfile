@@ -46,10 +46,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 
 # Production dependencies only. No current production dependency has an
-# install script; npm may still print a notice about install scripts. The
-# project's own preinstall script checks the Node.js version (24 or later).
+# install script; npm may still print a notice about install scripts.
 COPY package.json package-lock.json ./
-COPY scripts/require-node.cjs ./scripts/
 RUN npm ci --omit=dev --no-audit --no-fund \
     && npm cache clean --force
 

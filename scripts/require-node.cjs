@@ -1,7 +1,9 @@
-// Guichet runs on Node.js 24 (LTS) or later. npm runs this before `npm ci`,
-// `npm start` and `npm test`, so that an older Node stops with one clear
-// message instead of a stack trace further on. Plain CommonJS in old syntax on
-// purpose: it has to run, and be understood, on any Node.
+// Guichet runs on Node.js 24 (LTS) or later. `npm ci` refuses an older Node
+// itself (.npmrc: engine-strict); npm runs this before `npm start` and
+// `npm test`, for a checkout installed with 24 and then run with another Node,
+// so that it stops with one clear message instead of a stack trace further on.
+// Plain CommonJS in old syntax on purpose: it has to run, and be understood,
+// on any Node.
 'use strict';
 
 var REQUIRED = 24;
