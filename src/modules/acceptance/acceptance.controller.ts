@@ -11,7 +11,7 @@ import { MAX_RESULT_NOTE } from './acceptance-options.js';
 import { AcceptancePresenter } from './acceptance.presenter.js';
 import { unwrapChecklist } from './acceptance.refusals.js';
 import { readChecklist } from './dto/acceptance.dto.js';
-import { formatNumber } from '../feedback/feedback-view.js';
+import { formatNumber } from '../../platform/i18n/intl-locale.js';
 import { ChecklistUnavailablePage } from './checklist-unavailable.page.js';
 import { AcceptanceService, type Checklist, type TesterPerson } from './acceptance.service.js';
 

@@ -6,7 +6,8 @@ import { errorsByField } from '../../platform/forms/form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { stageKind, type Stage } from '../rollout/stages.js';
-import { formatNumber, choices } from '../feedback/feedback-view.js';
+import { choices } from '../feedback/feedback-view.js';
+import { formatNumber } from '../../platform/i18n/intl-locale.js';
 import {
   MAX_CRITERION_DESCRIPTION,
   MAX_CRITERION_TITLE,

@@ -10,6 +10,7 @@ import {
   type ApiScope,
 } from './api-keys.service.js';
 import type { ApiKeySummary } from './api-keys.read-model.js';
+import { intlLocale } from '../../platform/i18n/intl-locale.js';
 
 /** `applications:read` → apiKeys.scopes.applicationsRead. */
 function scopeKey(scope: ApiScope): string {
@@ -43,7 +44,7 @@ export class ApiKeysPresenter {
   list(input: ApiKeysListInput): Record<string, unknown> {
     const { locale, organization, keys, errors } = input;
     const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
-    const when = new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+    const when = new Intl.DateTimeFormat(intlLocale(locale), {
       dateStyle: 'long',
       timeStyle: 'short',
       timeZone: 'America/Toronto',

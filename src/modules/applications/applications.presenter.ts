@@ -18,6 +18,7 @@ import { canTransition } from './application-status.js';
 import type { Application } from './applications.service.js';
 import { shownErrors, stepFieldViews, summarize } from './form-view.js';
 import { ApplicationsReadModel } from './applications.read-model.js';
+import { intlLocale } from '../../platform/i18n/intl-locale.js';
 
 /** An application the applicant reached, with its service. */
 export interface Found {
@@ -327,7 +328,7 @@ export class ApplicationsPresenter {
 }
 
 export function formatDate(date: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+  return new Intl.DateTimeFormat(intlLocale(locale), {
     dateStyle: 'long',
     timeZone: 'America/Toronto',
   }).format(new Date(date));

@@ -21,6 +21,7 @@ import type {
   GroupItemField,
   StepDefinition,
 } from '../catalogue/form-schema.js';
+import { intlLocale } from '../../platform/i18n/intl-locale.js';
 
 /** One error, as the error summary and the field show it. */
 export interface ShownError {
@@ -307,9 +308,7 @@ function fieldView(
           id: f.id,
           filename: f.filename,
           sizeKb: i18n.t(locale, 'form.fileSize', {
-            size: Math.max(1, Math.round(f.size / 1024)).toLocaleString(
-              locale === 'fr' ? 'fr-CA' : 'en-CA',
-            ),
+            size: Math.max(1, Math.round(f.size / 1024)).toLocaleString(intlLocale(locale)),
           }),
         })),
         canUpload: files.length < maxFiles(field),
@@ -368,18 +367,18 @@ export function answerLines(
       );
     case 'money':
       return [
-        new Intl.NumberFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+        new Intl.NumberFormat(intlLocale(locale), {
           style: 'currency',
           currency: 'CAD',
         }).format(Number(value)),
       ];
     case 'number':
       return [
-        `${new Intl.NumberFormat(locale === 'fr' ? 'fr-CA' : 'en-CA').format(Number(value))}${field.suffix ? ` ${field.suffix[locale]}` : ''}`,
+        `${new Intl.NumberFormat(intlLocale(locale)).format(Number(value))}${field.suffix ? ` ${field.suffix[locale]}` : ''}`,
       ];
     case 'date':
       return [
-        new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+        new Intl.DateTimeFormat(intlLocale(locale), {
           dateStyle: 'long',
           timeZone: 'UTC',
         }).format(new Date(String(value))),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import PDFDocument from 'pdfkit';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
+import { intlLocale } from '../../platform/i18n/intl-locale.js';
 
 /** Everything a receipt shows, already in the applicant's language. */
 export interface ReceiptInput {
@@ -51,7 +52,7 @@ export class ReceiptService {
       margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
       bufferPages: true,
       compress: options.compress ?? true,
-      lang: input.locale === 'fr' ? 'fr-CA' : 'en-CA',
+      lang: intlLocale(input.locale),
       displayTitle: true,
       info: {
         Title: t('documentTitle', { reference: input.reference }),
@@ -177,7 +178,7 @@ function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
 /** « 12 mars 2026 à 14 h 05 » / "March 12, 2026 at 2:05 p.m.", in the city's time zone. */
 export function formatDate(date: Date, locale: Locale): string {
   return toWinAnsi(
-    new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+    new Intl.DateTimeFormat(intlLocale(locale), {
       dateStyle: 'long',
       timeStyle: 'short',
       timeZone: 'America/Toronto',

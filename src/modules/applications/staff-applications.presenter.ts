@@ -27,6 +27,7 @@ import {
 } from './applications-queue.read-model.js';
 import type { Message, Transition } from './applications.service.js';
 import type { QueueRequest } from './queue-request.js';
+import { intlLocale } from '../../platform/i18n/intl-locale.js';
 
 /** The govuk-tag colour of each status. */
 const STATUS_TAG: Record<ApplicationStatus, string> = {
@@ -257,14 +258,14 @@ export class StaffApplicationsPresenter {
 }
 
 function dateFormat(locale: Locale, options: Intl.DateTimeFormatOptions) {
-  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+  return new Intl.DateTimeFormat(intlLocale(locale), {
     ...options,
     timeZone: CITY_TIME_ZONE,
   });
 }
 
 function fileSize(bytes: number, locale: Locale): string {
-  const tag = locale === 'fr' ? 'fr-CA' : 'en-CA';
+  const tag = intlLocale(locale);
   if (bytes < 1024 * 1024)
     return new Intl.NumberFormat(tag, {
       style: 'unit',
@@ -346,7 +347,7 @@ function formatAnswer(
   i18n: I18nService,
 ): string[] {
   if (value === undefined || value === null || value === '') return [];
-  const tag = locale === 'fr' ? 'fr-CA' : 'en-CA';
+  const tag = intlLocale(locale);
   switch (field.type) {
     case 'text':
     case 'email':

@@ -3,7 +3,8 @@ import type { FieldError } from '../../platform/forms/form.js';
 import { formatDateTime } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import { formatNumber, STATUS_TAG } from '../feedback/feedback-view.js';
+import { STATUS_TAG } from '../feedback/feedback-view.js';
+import { formatNumber } from '../../platform/i18n/intl-locale.js';
 import { MAX_FAQ_ANSWER, MAX_FAQ_QUESTION } from './dto/faq.dto.js';
 import type { FaqEntry, ReceivedQuestion } from './faq.read-model.js';
 

@@ -9,6 +9,7 @@ import {
   type FeedbackChannel,
   type FeedbackStatus,
 } from './feedback-options.js';
+import { formatNumber } from '../../platform/i18n/intl-locale.js';
 
 /** One row of a govuk summary list; `id` lets the page's script update the value. */
 export interface SummaryRow {
@@ -80,10 +81,6 @@ export function kindAndSeverity(
     maxText: formatNumber(MAX_FEEDBACK_TEXT, locale),
     maxTextValue: MAX_FEEDBACK_TEXT,
   };
-}
-
-export function formatNumber(value: number, locale: Locale): string {
-  return new Intl.NumberFormat(locale === 'fr' ? 'fr-CA' : 'en-CA').format(value);
 }
 
 /** `1280x800` as people read it: `1280 × 800`. */

@@ -1,4 +1,5 @@
 import { scanBadge } from '../../platform/virus-scan/scan-badge.js';
+import { formatNumber } from '../../platform/i18n/intl-locale.js';
 import { Injectable } from '@nestjs/common';
 import type { FieldError } from '../../platform/forms/form.js';
 import { formatDateTime } from '../../platform/i18n/city-time.js';
@@ -10,7 +11,6 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { OrganizationService } from '../organizations/organization.service.js';
 import {
   contextRows,
-  formatNumber,
   kindAndSeverity,
   STATUS_TAG,
   stageLabel,

@@ -10,6 +10,7 @@ import type { Role } from './dto/invitation.dto.js';
 import { normalizeNeq } from './dto/organization.dto.js';
 import { NAICS_SECTORS } from './naics-sectors.js';
 import type { Membership, OpenInvitation, OrganizationView } from './organization.service.js';
+import { intlLocale } from '../../platform/i18n/intl-locale.js';
 
 /** The view models of "My businesses": the list, the registration form, an SME's page. */
 @Injectable()
@@ -79,7 +80,7 @@ export class OrganizationPresenter {
     data: Partial<FormState>,
   ) {
     const locale = res.locals.locale as Locale;
-    const date = new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+    const date = new Intl.DateTimeFormat(intlLocale(locale), {
       dateStyle: 'long',
       timeZone: 'America/Toronto',
     });

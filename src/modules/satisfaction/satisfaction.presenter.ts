@@ -4,7 +4,8 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { Application } from '../applications/applications.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { HELP, MAX_SURVEY_COMMENT, SCALE, TIME_COMPARED } from '../feedback/feedback-options.js';
-import { choices, formatNumber } from '../feedback/feedback-view.js';
+import { choices } from '../feedback/feedback-view.js';
+import { formatNumber } from '../../platform/i18n/intl-locale.js';
 
 /** The survey after a submission, and the page that thanks the person once it is answered. */
 @Injectable()

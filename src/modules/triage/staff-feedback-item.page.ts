@@ -8,7 +8,7 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { StaffRole } from '../staff/staff-role.js';
 import { StaffService } from '../staff/staff.service.js';
 import { FEEDBACK_ROLES } from '../feedback/feedback-options.js';
-import { formatNumber } from '../feedback/feedback-view.js';
+import { formatNumber } from '../../platform/i18n/intl-locale.js';
 import { FeedbackInboxReadModel, type StaffFeedbackDetail } from './feedback-inbox.read-model.js';
 import { StaffFeedbackPresenter } from './staff-feedback.presenter.js';
 import type { TriageRefusalCode } from './triage.refusals.js';

@@ -1,6 +1,7 @@
 import type { I18nService, Locale } from '../../platform/i18n/i18n.service.js';
 import { CITY_TIME_ZONE } from '../applications/applications-queue.read-model.js';
 import type { Severity } from '../feedback/feedback-options.js';
+import { intlLocale } from '../../platform/i18n/intl-locale.js';
 
 /** Each severity's govuk tag colour: the worse, the louder. */
 export const SEVERITY_TAG: Record<Severity, string> = {
@@ -12,7 +13,7 @@ export const SEVERITY_TAG: Record<Severity, string> = {
 
 /** Dates and times in the City's time zone, in the page's language. */
 export function dateTimeFormat(locale: Locale): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+  return new Intl.DateTimeFormat(intlLocale(locale), {
     dateStyle: 'medium',
     timeStyle: 'short',
     timeZone: CITY_TIME_ZONE,

@@ -1,4 +1,5 @@
 import { scanBadge } from '../../platform/virus-scan/scan-badge.js';
+import { formatNumber } from '../../platform/i18n/intl-locale.js';
 import type { CohortSuperUsers } from './super-users.read-model.js';
 import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
 import { channelLabel } from '../feedback/feedback-view.js';
@@ -17,13 +18,7 @@ import {
   FEEDBACK_STATUSES,
   SEVERITIES,
 } from '../feedback/feedback-options.js';
-import {
-  STATUS_TAG,
-  formatNumber,
-  stageLabel,
-  variantLabel,
-  viewportLabel,
-} from '../feedback/feedback-view.js';
+import { STATUS_TAG, stageLabel, variantLabel, viewportLabel } from '../feedback/feedback-view.js';
 import type {
   ExportRow,
   HistoryEntry,

@@ -1,11 +1,12 @@
 import type { Locale } from './i18n.service.js';
+import { intlLocale } from './intl-locale.js';
 
 /** The city's time zone: every date and time shown to people is in it. */
 export const CITY_TIME_ZONE = 'America/Toronto';
 
 /** A formatter of dates (and times, with `time`) in the city's time zone and the page's language. */
 export function cityDateFormat(locale: Locale, { time = false } = {}): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+  return new Intl.DateTimeFormat(intlLocale(locale), {
     dateStyle: 'long',
     ...(time ? { timeStyle: 'short' as const } : {}),
     timeZone: CITY_TIME_ZONE,

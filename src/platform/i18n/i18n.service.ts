@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import IntlMessageFormat from 'intl-messageformat';
 import { projectPath } from '../project-path.js';
+import { intlLocale } from './intl-locale.js';
 
 export const LOCALES = ['fr', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -152,15 +153,12 @@ function loadCatalog(dir: string): Map<string, Message> {
   return merged;
 }
 
-/** The city's locales: the formats (numbers in plurals) match the rest of the pages. */
-const INTL_LOCALE: Record<Locale, string> = { fr: 'fr-CA', en: 'en-CA' };
-
 function compiledOf(message: Message, locale: Locale, key: string): Compiled {
   if (message.compiled) return message.compiled;
   let format: IntlMessageFormat;
   try {
     // ignoreTag: a `<` in a message is text, not one of ICU's rich-text tags.
-    format = new IntlMessageFormat(message.source, INTL_LOCALE[locale], undefined, {
+    format = new IntlMessageFormat(message.source, intlLocale(locale), undefined, {
       ignoreTag: true,
     });
   } catch (error) {
