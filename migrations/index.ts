@@ -17,6 +17,7 @@ import { OrganizationVerification1764040000000 } from './1764040000000-organizat
 import { ApiKeyExpiry1764050000000 } from './1764050000000-api-key-expiry.js';
 import { OutboxOnJobs1765000000000 } from './1765000000000-outbox-on-jobs.js';
 import { ScanStatus1765010000000 } from './1765010000000-scan-status.js';
+import { ServiceDesignerRole1765100000000 } from './1765100000000-service-designer-role.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -37,4 +38,5 @@ export const migrations = [
   ApiKeyExpiry1764050000000,
   OutboxOnJobs1765000000000,
   ScanStatus1765010000000,
+  ServiceDesignerRole1765100000000,
 ];

@@ -13,6 +13,7 @@ import { RolloutModule } from './modules/rollout/rollout.module.js';
 import { ServicePagesModule } from './modules/service-pages/service-pages.module.js';
 import { SatisfactionModule } from './modules/satisfaction/satisfaction.module.js';
 import { StaffModule } from './modules/staff/staff.module.js';
+import { StudioModule } from './modules/studio/studio.module.js';
 import { TriageModule } from './modules/triage/triage.module.js';
 import { VirusScanModule } from './modules/virus-scan/virus-scan.module.js';
 import { PlatformModule, type PlatformServices } from './platform/platform.module.js';
@@ -41,6 +42,7 @@ export class AppModule {
         SatisfactionModule,
         OwnershipModule,
         VirusScanModule,
+        StudioModule,
       ],
     };
   }

@@ -15,6 +15,7 @@ const ACTORS = [
   'rollout-manager',
   'clerk',
   'analyst',
+  'service-designer',
 ] as const;
 type Actor = (typeof ACTORS)[number];
 type Expected = Record<Actor, number>;
@@ -22,18 +23,76 @@ type Expected = Record<Actor, number>;
 /** The same status for everyone but the listed actors. */
 const all = (status: number, except: Partial<Expected> = {}): Expected =>
   Object.fromEntries(ACTORS.map((a) => [a, except[a] ?? status])) as Expected;
-const STAFF = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 200 } as const;
-const ADMIN_ONLY = { admin: 200, 'rollout-manager': 403, clerk: 403, analyst: 403 } as const;
+const STAFF = {
+  admin: 200,
+  'rollout-manager': 200,
+  clerk: 200,
+  analyst: 200,
+  'service-designer': 200,
+} as const;
+const ADMIN_ONLY = {
+  admin: 200,
+  'rollout-manager': 403,
+  clerk: 403,
+  analyst: 403,
+  'service-designer': 403,
+} as const;
 /** Cohorts of the staged rollout: admins and rollout managers. */
-const ROLLOUT = { admin: 200, 'rollout-manager': 200, clerk: 403, analyst: 403 } as const;
+const ROLLOUT = {
+  admin: 200,
+  'rollout-manager': 200,
+  clerk: 403,
+  analyst: 403,
+  'service-designer': 403,
+} as const;
 /** Acceptance criteria: rollout managers and admins write them, analysts read them. */
-const ACCEPTANCE = { admin: 200, 'rollout-manager': 200, clerk: 403, analyst: 200 } as const;
+const ACCEPTANCE = {
+  admin: 200,
+  'rollout-manager': 200,
+  clerk: 403,
+  analyst: 200,
+  'service-designer': 403,
+} as const;
 /** The FAQ: admins, rollout managers and clerks (who answer applicants' questions). */
-const FAQ = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 403 } as const;
+const FAQ = {
+  admin: 200,
+  'rollout-manager': 200,
+  clerk: 200,
+  analyst: 403,
+  'service-designer': 403,
+} as const;
 /** Applications hold personal information: only those who process them see them. */
-const PROCESSING = { admin: 200, 'rollout-manager': 403, clerk: 200, analyst: 403 } as const;
+const PROCESSING = {
+  admin: 200,
+  'rollout-manager': 403,
+  clerk: 200,
+  analyst: 403,
+  'service-designer': 403,
+} as const;
+/** The rollout console: admins and rollout managers decide, analysts look. */
+const CONSOLE = {
+  admin: 200,
+  'rollout-manager': 200,
+  clerk: 403,
+  analyst: 200,
+  'service-designer': 403,
+} as const;
+/** The service studio (issue 14): service designers and admins, nobody else. */
+const STUDIO = {
+  admin: 200,
+  'rollout-manager': 403,
+  clerk: 403,
+  analyst: 403,
+  'service-designer': 200,
+} as const;
 /** Feedback holds personal data: only those who act on it (ADR 0012). */
-const FEEDBACK = { admin: 200, 'rollout-manager': 200, clerk: 200, analyst: 200 } as const;
+const FEEDBACK = {
+  admin: 200,
+  'rollout-manager': 200,
+  clerk: 200,
+  analyst: 200,
+  'service-designer': 403,
+} as const;
 
 /**
  * Every route × every kind of person → the status they get. Nobody reads or
@@ -121,7 +180,13 @@ describe('the authorization matrix', () => {
     agents.citizen = await signedInAgent(portal.url, citizen.email);
     agents['member of SME A'] = await signedInAgent(portal.url, memberOfA.email);
     agents['owner of SME B'] = await signedInAgent(portal.url, ownerOfB.email);
-    for (const role of ['admin', 'rollout-manager', 'clerk', 'analyst'] as const) {
+    for (const role of [
+      'admin',
+      'rollout-manager',
+      'clerk',
+      'analyst',
+      'service-designer',
+    ] as const) {
       const staff = await person(role);
       await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, $2)`, [
         staff.id,
@@ -217,6 +282,13 @@ describe('the authorization matrix', () => {
     ['audit log', () => '/staff/audit', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit CSV', () => '/staff/audit.csv', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['failed emails', () => '/staff/emails', all(404, { anonymous: 303, ...ADMIN_ONLY })],
+    ['rollout console', () => '/staff/rollout', all(404, { anonymous: 303, ...CONSOLE })],
+    [
+      "a variant's rollout plan",
+      () => '/staff/rollout/building-permit/business',
+      all(404, { anonymous: 303, ...CONSOLE }),
+    ],
+    ['the service studio', () => '/staff/services', all(404, { anonymous: 303, ...STUDIO })],
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
     ['volunteer SMEs', () => '/staff/cohorts/volunteers', all(404, { anonymous: 303, ...ROLLOUT })],
     ['pilot programme', () => '/pilot', all(200)],
@@ -373,21 +445,42 @@ describe('the authorization matrix', () => {
       'write to the applicant as staff',
       () => `/staff/applications/${smeApplication}/messages`,
       () => ({ message: 'Bonjour' }),
-      all(404, { anonymous: 303, admin: 303, clerk: 303, 'rollout-manager': 403, analyst: 403 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        clerk: 303,
+        'rollout-manager': 403,
+        analyst: 403,
+        'service-designer': 403,
+      }),
     ],
     [
       // Separation of duties: nobody decides their own application.
       "approve the clerk's own application",
       () => `/staff/applications/${clerksOwnApplication}/approve`,
       () => ({ conditions: '' }),
-      all(404, { anonymous: 303, admin: 303, clerk: 403, 'rollout-manager': 403, analyst: 403 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        clerk: 403,
+        'rollout-manager': 403,
+        analyst: 403,
+        'service-designer': 403,
+      }),
     ],
     [
       // …nor one of an SME they belong to.
       "reject an application of the admin's SME",
       () => `/staff/applications/${adminsSmeApplication}/reject`,
       () => ({ rejectionReason: 'Incomplet' }),
-      all(404, { anonymous: 303, admin: 403, clerk: 303, 'rollout-manager': 403, analyst: 403 }),
+      all(404, {
+        anonymous: 303,
+        admin: 403,
+        clerk: 303,
+        'rollout-manager': 403,
+        analyst: 403,
+        'service-designer': 403,
+      }),
     ],
     [
       // Only the invited address accepts an invitation; whoever else holds the link is refused.
@@ -400,7 +493,14 @@ describe('the authorization matrix', () => {
       'write an acceptance criterion',
       () => '/staff/acceptance/building-permit/business/criteria',
       () => ({ titleFr: 'Déposer une demande', titleEn: 'File an application' }),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 403, analyst: 403 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        'rollout-manager': 303,
+        clerk: 403,
+        analyst: 403,
+        'service-designer': 403,
+      }),
     ],
     [
       'record pilot checklist results',
@@ -418,19 +518,40 @@ describe('the authorization matrix', () => {
         answerFr: 'Dix jours.',
         answerEn: 'Ten days.',
       }),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 403 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        'rollout-manager': 303,
+        clerk: 303,
+        analyst: 403,
+        'service-designer': 403,
+      }),
     ],
     [
       'reply to feedback',
       () => `/staff/feedback/${residentFeedback}/replies`,
       () => ({ reply: 'Merci de votre commentaire.' }),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 303 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        'rollout-manager': 303,
+        clerk: 303,
+        analyst: 303,
+        'service-designer': 403,
+      }),
     ],
     [
       'change feedback in bulk',
       () => '/staff/feedback/bulk',
       () => ({ ids: residentFeedback, action: 'tag', bulkTag: 'vu' }),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 303 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        'rollout-manager': 303,
+        clerk: 303,
+        analyst: 303,
+        'service-designer': 403,
+      }),
     ],
     [
       'record feedback for someone',
@@ -445,7 +566,14 @@ describe('the authorization matrix', () => {
         kind: 'praise',
         happened: 'Très clair.',
       }),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 303, clerk: 303, analyst: 303 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        'rollout-manager': 303,
+        clerk: 303,
+        analyst: 303,
+        'service-designer': 403,
+      }),
     ],
     [
       // Sent without its file: the owner of A would get 422; its member may not send it at all.
@@ -464,25 +592,53 @@ describe('the authorization matrix', () => {
       "verify SME C's owner",
       () => `/staff/verification/claims/${claimC}/verify`,
       () => ({}),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 403, clerk: 403, analyst: 403 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        'rollout-manager': 403,
+        clerk: 403,
+        analyst: 403,
+        'service-designer': 403,
+      }),
     ],
     [
       "revoke SME D's unverified claim",
       () => `/staff/verification/${smeD}/revoke`,
       () => ({ 'revoke-reason': 'Le NEQ appartient à une autre entreprise.' }),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 403, clerk: 403, analyst: 403 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        'rollout-manager': 403,
+        clerk: 403,
+        analyst: 403,
+        'service-designer': 403,
+      }),
     ],
     [
       'retry a failed email',
       () => `/staff/emails/${failedEmail}/retry`,
       () => ({}),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 403, clerk: 403, analyst: 403 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        'rollout-manager': 403,
+        clerk: 403,
+        analyst: 403,
+        'service-designer': 403,
+      }),
     ],
     [
       'add a staff member',
       () => '/staff/people',
       () => ({ displayName: 'Nouvelle Personne', email: uniqueEmail('new-staff'), role: 'clerk' }),
-      all(404, { anonymous: 303, admin: 303, 'rollout-manager': 403, clerk: 403, analyst: 403 }),
+      all(404, {
+        anonymous: 303,
+        admin: 303,
+        'rollout-manager': 403,
+        clerk: 403,
+        analyst: 403,
+        'service-designer': 403,
+      }),
     ],
   ];
 

@@ -45,7 +45,7 @@ describe('demo people (SEED_DEMO)', () => {
   });
   afterAll(() => portal?.close());
 
-  it('creates the staff: one admin, one rollout manager, two clerks, one analyst', async () => {
+  it('creates the staff: one admin, one rollout manager, two clerks, one analyst, one service designer', async () => {
     const rows = await db.query(
       `SELECT s.role, count(*)::int AS n FROM staff_member s JOIN account a ON a.id = s.account_id
        WHERE a.email LIKE $1 GROUP BY s.role ORDER BY s.role`,
@@ -56,6 +56,7 @@ describe('demo people (SEED_DEMO)', () => {
       { role: 'analyst', n: 1 },
       { role: 'clerk', n: 2 },
       { role: 'rollout-manager', n: 1 },
+      { role: 'service-designer', n: 1 },
     ]);
   });
 
@@ -128,7 +129,7 @@ describe('demo people (SEED_DEMO)', () => {
     expect(events).toEqual([
       { action: 'seed.demo_people', n: 1 },
       { action: 'seed.demo_rollout', n: 1 },
-      { action: 'staff.member_added', n: 5 },
+      { action: 'staff.member_added', n: 6 },
     ]);
   });
 
@@ -220,6 +221,7 @@ describe('demo people (SEED_DEMO)', () => {
       'rollout manager',
       'clerk',
       'analyst',
+      'service designer',
       'SME owner',
       'SME member',
       'citizen',

@@ -133,6 +133,25 @@ describe('staff: roles, the staff area, the audit log', () => {
         .send({ _csrf: csrfFrom(page.text), ...values });
     }
 
+    it('offers the service designer role, labelled in both languages, and adds one', async () => {
+      for (const [lang, label] of [
+        ['fr', 'Concepteur de services'],
+        ['en', 'Service designer'],
+      ] as const) {
+        const page = await agents.admin.get('/staff/people').set('Cookie', `guichet_lang=${lang}`);
+        expect(page.text).toMatch(/<input[^>]+value="service-designer"/);
+        expect(page.text).toContain(label);
+      }
+      const email = unique('new-designer');
+      const res = await addForm({ displayName: 'Élise Conçoit', email, role: 'service-designer' });
+      expect(res.status).toBe(303);
+      const [member] = await db.query(
+        `SELECT s.role FROM staff_member s JOIN account a ON a.id = s.account_id WHERE a.email = $1`,
+        [email],
+      );
+      expect(member).toEqual({ role: 'service-designer' });
+    });
+
     it('an admin adds a clerk: account, role, audit event, and an email to choose a password that works', async () => {
       const email = unique('new-clerk');
       const res = await addForm({ displayName: 'Nouveau Préposé', email, role: 'clerk' });
@@ -416,6 +435,29 @@ describe('staff: roles, the staff area, the audit log', () => {
         ok: true,
         args: { email: 'a@b.ca', name: 'A B', role: 'admin', locale: 'fr' },
       });
+    });
+
+    it('accepts the service designer role', async () => {
+      const parsed = parseStaffCreateArgs([
+        '--email',
+        'designer@b.ca',
+        '--name',
+        'D B',
+        '--role',
+        'service-designer',
+      ]);
+      expect(parsed).toMatchObject({ ok: true, args: { role: 'service-designer' } });
+      const email = unique('cli-designer');
+      const created = await createStaffMember(db, {
+        email,
+        name: 'Désirée Conception',
+        role: 'service-designer',
+        locale: 'fr',
+      });
+      const [row] = await db.query(`SELECT role FROM staff_member WHERE account_id = $1`, [
+        created.accountId,
+      ]);
+      expect(row).toEqual({ role: 'service-designer' });
     });
 
     it('creates a confirmed admin with a password shown once, audited as the system, then promotes', async () => {

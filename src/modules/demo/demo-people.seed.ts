@@ -46,6 +46,7 @@ const STAFF: (DemoPerson & { role: StaffRole })[] = [
   { ...person('clerk1', 'Sophie Bélanger'), role: 'clerk' },
   { ...person('clerk2', "Daniel O'Connor", 'en'), role: 'clerk' },
   { ...person('analyst', 'Amira Haddad'), role: 'analyst' },
+  { ...person('designer', 'Élise Tremblay'), role: 'service-designer' },
 ];
 
 /** People who belong to an SME without owning one; some belong to two. */
@@ -244,6 +245,7 @@ export const DEMO_SIGN_INS: readonly { label: string; email: string; note?: stri
   { label: 'rollout manager', email: at('rollout') },
   { label: 'clerk', email: at('clerk1') },
   { label: 'analyst', email: at('analyst') },
+  { label: 'service designer', email: at('designer') },
   { label: 'SME owner', email: at('owner.boulangerie'), note: 'Boulangerie du Vieux-Moulin inc.' },
   { label: 'SME member', email: at('nathalie.girard'), note: 'member of two SMEs' },
   { label: 'citizen', email: at('citizen01') },
@@ -251,7 +253,7 @@ export const DEMO_SIGN_INS: readonly { label: string; email: string; note?: stri
 
 /**
  * Demo people on first boot (SEED_DEMO): the city's staff (one admin, one
- * rollout manager, two clerks, one analyst), twelve SMEs of Val-des-Cèdres with
+ * rollout manager, two clerks, one analyst, one service designer), twelve SMEs of Val-des-Cèdres with
  * their owners and members, and twenty citizens. Every account is confirmed and
  * takes DEMO_PASSWORD.
  *

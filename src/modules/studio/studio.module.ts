@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { CatalogueModule } from '../catalogue/catalogue.module.js';
+import { RolloutModule } from '../rollout/rollout.module.js';
+import { StaffModule } from '../staff/staff.module.js';
+import { StudioController } from './studio.controller.js';
+import { StudioPresenter } from './studio.presenter.js';
+import { StudioServicesService } from './studio.service.js';
+
+/**
+ * The service studio (issue 14): where service designers write and revise the
+ * city's services. Today its front door: the list of services and their stages.
+ */
+@Module({
+  imports: [CatalogueModule, RolloutModule, StaffModule],
+  controllers: [StudioController],
+  providers: [StudioServicesService, StudioPresenter],
+})
+export class StudioModule {}

@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { DataSource } from 'typeorm';
+import { projectPath } from '../src/platform/project-path.js';
+import { launchChromium, wcagViolations } from './support/browser.js';
+import { createPerson, PASSWORD } from './support/people.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const SCREENSHOTS = projectPath('test-results/screenshots');
+
+/**
+ * A service designer opens the service studio from the staff navigation, in
+ * Chromium, in French and English, with no axe-core WCAG 2.1 A/AA violation.
+ */
+describe('the service studio in a browser', () => {
+  let portal: TestApp;
+  let browser: Browser;
+  let designerEmail: string;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    portal = await startTestApp();
+    const db = portal.app.get(DataSource);
+    const designer = await createPerson(db, { displayName: 'Élise Conception' });
+    designerEmail = designer.email;
+    await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
+      designer.id,
+    ]);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.close();
+  });
+
+  async function signedIn(locale: 'fr' | 'en'): Promise<Page> {
+    const context = await browser.newContext({
+      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
+      viewport: { width: 1100, height: 900 },
+    });
+    await context.addCookies([{ name: 'guichet_lang', value: locale, url: portal.url }]);
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/sign-in`);
+    await page.fill('#email', designerEmail);
+    await page.fill('#password', PASSWORD);
+    await page.click('main button[type="submit"]');
+    await page.waitForLoadState();
+    return page;
+  }
+
+  for (const [locale, texts] of [
+    ['fr', { role: 'Concepteur de services', permit: 'Permis de construction ou de rénovation' }],
+    ['en', { role: 'Service designer', permit: 'Building or renovation permit' }],
+  ] as const) {
+    it(`lists the services from the staff navigation (${locale})`, async () => {
+      const page = await signedIn(locale);
+      await page.goto(`${portal.url}/staff`);
+      expect(await page.locator('main').textContent()).toContain(texts.role);
+      // A designer's navigation: the staff home and the studio, nothing else.
+      const links = await page
+        .locator('nav.guichet-staff-navigation a')
+        .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      expect(links).toEqual(['/staff/services']);
+      await page.click('nav.guichet-staff-navigation a[href="/staff/services"]');
+      await page.waitForLoadState();
+      expect(await page.locator('h1').textContent()).toBe('Services');
+      expect(await page.locator('tbody tr').count()).toBe(5);
+      expect(await page.locator('tr[data-service="building-permit"] th').textContent()).toContain(
+        texts.permit,
+      );
+      expect(
+        await page.locator('nav.guichet-staff-navigation [aria-current="page"]').textContent(),
+      ).toBe('Services');
+      await page.screenshot({
+        path: `${SCREENSHOTS}/studio-services-${locale}.png`,
+        fullPage: true,
+      });
+      expect(await wcagViolations(page)).toEqual([]);
+      await page.context().close();
+    });
+  }
+});
