@@ -71,6 +71,18 @@ describe('service documents', () => {
     });
   });
 
+  it('refuses files inside a repeatable group', () => {
+    const json = document('building-permit');
+    const otherSites = json.service.form.steps[1].fields[4] as { fields: unknown[] };
+    otherSites.fields.push({ name: 'photo', type: 'file', label: { fr: 'Photo', en: 'Photo' } });
+    expect(problemsOf(json)).toEqual([
+      {
+        pointer: '/service/form/steps/1/fields/4/fields/2/type',
+        message: expect.stringMatching(/^must be one of: "text", (?!.*"file")/) as string,
+      },
+    ]);
+  });
+
   it('points at settings of the wrong type and at a document of another format', () => {
     const json = document('sign-permit') as unknown as Record<string, unknown> & ServiceDocument;
     (json as { formatVersion: unknown }).formatVersion = 2;
