@@ -61,6 +61,10 @@ COPY --from=build /app/locales ./locales
 COPY --from=build /app/public ./public
 # Reference data read at boot (the NAICS sector list).
 COPY --from=build /app/data ./data
+# The services, one JSON document each, and the schema they are checked
+# against at boot (ADR 0029).
+COPY --from=build /app/services ./services
+COPY --from=build /app/docs/service-definition.schema.json ./docs/service-definition.schema.json
 
 # The only path the app writes to: the Unleash client's backup file lives in
 # DATA_DIR. Mount a volume here (docker-compose.yml does); an empty named volume

@@ -23,7 +23,7 @@
 // not seeded: the queue does not read them.
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { SERVICE_DEFINITIONS } from '../src/modules/catalogue/catalogue.service.js';
+import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js';
 import { fieldsFor, stepsFor } from '../src/modules/catalogue/form-engine.js';
 import type {
   AnswerValue,
@@ -365,7 +365,7 @@ async function main(): Promise<number> {
     if (pool.people.length === 0 || pool.smes.length === 0 || pool.clerks.length === 0)
       throw new Error('the pool of people, SMEs and clerks is empty: cannot seed');
 
-    const services = SERVICE_DEFINITIONS;
+    const services = new CatalogueService().all();
     const templates = services.flatMap((s) => [
       templateAnswers(s, 'citizen'),
       templateAnswers(s, 'business'),

@@ -1,7 +1,11 @@
-import { buildingPermit } from './definitions/building-permit.js';
-import { CatalogueService, indexCatalogue, SERVICE_DEFINITIONS } from './catalogue.service.js';
+import { CatalogueService, indexCatalogue } from './catalogue.service.js';
 import { fieldsFor, stepsFor } from './form-engine.js';
 import type { ServiceDefinition } from './service-definition.js';
+import { loadServiceDocuments } from './service-document-loader.js';
+
+// The services are the documents of services/ (ADR 0029).
+const SERVICE_DEFINITIONS = loadServiceDocuments();
+const buildingPermit = SERVICE_DEFINITIONS.find((d) => d.slug === 'building-permit')!;
 
 describe('the service catalogue', () => {
   it('declares every service with both variants', () => {

@@ -1,20 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { AUDIENCES } from '../../platform/flags/flag-context.js';
-import { buildingPermit } from './definitions/building-permit.js';
-import { bulkyWastePickup } from './definitions/bulky-waste-pickup.js';
-import { occupancyCertificate } from './definitions/occupancy-certificate.js';
-import { publicDomainOccupation } from './definitions/public-domain-occupation.js';
-import { signPermit } from './definitions/sign-permit.js';
 import { definitionProblems, type ServiceDefinition } from './service-definition.js';
-
-export const SERVICE_DEFINITIONS: ServiceDefinition[] = [
-  buildingPermit,
-  signPermit,
-  publicDomainOccupation,
-  occupancyCertificate,
-  bulkyWastePickup,
-];
+import { loadServiceDocuments } from './service-document-loader.js';
 
 /** One variant of a service: who it is for, and how an operator's tools describe it. */
 export interface ServiceVariant {
@@ -24,13 +12,16 @@ export interface ServiceVariant {
   description: string;
 }
 
-/** The services the city offers online, validated when the portal boots. */
+/**
+ * The services the city offers online: the documents of services/ (ADR 0029),
+ * read and validated when the portal boots; a broken one stops the boot.
+ */
 @Injectable()
 export class CatalogueService {
   private readonly bySlug: Map<string, ServiceDefinition>;
 
   constructor() {
-    this.bySlug = indexCatalogue(SERVICE_DEFINITIONS);
+    this.bySlug = indexCatalogue(loadServiceDocuments());
   }
 
   all(): ServiceDefinition[] {

@@ -1,6 +1,6 @@
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { FormDefinition } from './form-schema.js';
-import { formProblems } from './form-problems.js';
+import { formProblems, ProblemList, type DefinitionProblem } from './form-problems.js';
 
 /** Text in both of the portal's languages; French is the reference. */
 export interface Localized {
@@ -39,41 +39,55 @@ export interface ServiceDefinition {
 
 const SLUG = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
-/** Problems with a definition (empty when it is sound): checked at boot. */
+/** Problems with a definition (empty when it is sound), each prefixed by the service's slug. */
 export function definitionProblems(definition: ServiceDefinition): string[] {
-  const problems: string[] = [];
   const where = definition.slug || '(no slug)';
+  return locatedDefinitionProblems(definition).map((p) => `${where}: ${p.message}`);
+}
+
+/**
+ * Problems with a definition (empty when it is sound), each with the JSON
+ * pointer of the part at fault, relative to the definition: checked at boot
+ * and on every service document (service-document.ts).
+ */
+export function locatedDefinitionProblems(definition: ServiceDefinition): DefinitionProblem[] {
+  const list = new ProblemList();
   if (!SLUG.test(definition.slug))
-    problems.push(`${where}: slug must be lower-case words joined by hyphens`);
+    list.add('/slug', 'slug must be lower-case words joined by hyphens');
   if (!/^[A-Z]{2,4}$/.test(definition.referencePrefix ?? ''))
-    problems.push(`${where}: referencePrefix must be two to four capital letters`);
-  const texts: [string, Localized][] = [
-    ['title', definition.title],
-    ['summary', definition.summary],
-    ['department', definition.department],
-    ['processingTime', definition.processingTime],
-    ['fees', definition.fees],
-  ];
+    list.add('/referencePrefix', 'referencePrefix must be two to four capital letters');
+  list.missingText('/title', 'title', definition.title);
+  list.missingText('/summary', 'summary', definition.summary);
+  list.missingText('/department', 'department', definition.department);
+  list.missingText('/processingTime', 'processingTime', definition.processingTime);
+  list.missingText('/fees', 'fees', definition.fees);
   for (const audience of ['citizen', 'business'] as const) {
-    const variant = definition.variants[audience];
+    const variant = definition.variants?.[audience];
     if (!variant) {
-      problems.push(`${where}: the ${audience} variant is missing`);
+      list.add(`/variants/${audience}`, `the ${audience} variant is missing`);
       continue;
     }
-    texts.push([`${audience}.summary`, variant.summary]);
+    const at = `/variants/${audience}`;
+    list.missingText(`${at}/summary`, `${audience}.summary`, variant.summary);
     variant.useThisServiceTo.forEach((t, i) =>
-      texts.push([`${audience}.useThisServiceTo[${i}]`, t]),
+      list.missingText(`${at}/useThisServiceTo/${i}`, `${audience}.useThisServiceTo[${i}]`, t),
     );
-    variant.beforeYouStart.forEach((t, i) => texts.push([`${audience}.beforeYouStart[${i}]`, t]));
+    variant.beforeYouStart.forEach((t, i) =>
+      list.missingText(`${at}/beforeYouStart/${i}`, `${audience}.beforeYouStart[${i}]`, t),
+    );
   }
-  if (!definition.form) problems.push(`${where}: the form is missing`);
+  const { citizen, business } = definition.variants ?? {};
+  if (citizen && business)
+    for (const key of ['useThisServiceTo', 'beforeYouStart'] as const)
+      for (const item of citizen[key])
+        if (!business[key].some((b) => b.fr === item.fr && b.en === item.en))
+          list.add(
+            `/variants/business/${key}`,
+            `business.${key} must keep every item of citizen.${key}, and lacks « ${item.fr} »`,
+          );
+  if (!definition.form) list.add('/form', 'the form is missing');
   else
-    problems.push(
-      ...formProblems(definition.form, Boolean(definition.bulkFiling)).map((p) => `${where}: ${p}`),
-    );
-  for (const [field, text] of texts) {
-    if (!text?.fr?.trim()) problems.push(`${where}: ${field} has no French text`);
-    if (!text?.en?.trim()) problems.push(`${where}: ${field} has no English text`);
-  }
-  return problems;
+    for (const p of formProblems(definition.form, Boolean(definition.bulkFiling)))
+      list.add(`/form${p.pointer}`, p.message);
+  return list.problems;
 }
