@@ -2,6 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../src/modules/applications/api-keys.service.js';
 import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js';
+import { findFreePort } from '../src/platform/embedded/free-port.js';
 import { FlagsService } from '../src/platform/flags/flags.service.js';
 import { buildingPermitAnswers, PNG, pdfOfSize } from './support/applications.js';
 import { EICAR } from './support/eicar.js';
@@ -262,5 +263,84 @@ describe('files through the API (ADR 0030)', () => {
       .attach('file', pdfOfSize(1100), 'plan.pdf');
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('insufficient_scope');
+  });
+});
+
+describe('files through the API while clamd is unreachable', () => {
+  const admin = unleashAdmin();
+  const flag = 'building-permit.business';
+  let portal: TestApp;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    // Nothing listens on this port: every scan fails, as when clamd is down.
+    portal = await startTestApp({
+      CLAMAV_URL: `tcp://127.0.0.1:${await findFreePort()}`,
+      CLAMAV_TIMEOUT_MS: '2000',
+    });
+    db = portal.app.get(DataSource);
+  });
+  afterAll(async () => {
+    await admin.replaceStrategies(flag, false, []);
+    await portal.close();
+  });
+
+  it('keeps the file pending, as on the web: the draft is submitted, staff do not get the file yet', async () => {
+    const sme = await smeMember(portal.url, db);
+    await admin.replaceStrategies(flag, true, [
+      {
+        name: 'flexibleRollout',
+        parameters: { rollout: '100', stickiness: 'default', groupId: flag },
+        constraints: [
+          { contextName: 'organizationId', operator: 'IN', values: [sme.organizationId] },
+        ],
+      },
+    ]);
+    const client = portal.app.get(FlagsService);
+    await eventually(
+      async () =>
+        client.isEnabled(flag, {
+          userId: sme.organizationId,
+          properties: { audience: 'business', organizationId: sme.organizationId, staff: 'false' },
+        }),
+      5000,
+    );
+    const created = await portal.app
+      .get(ApiKeysService)
+      .create(
+        sme.accountId,
+        sme.organizationId,
+        { name: 'Fichiers', scopes: ['applications:read', 'applications:write'] },
+        origin,
+      );
+    if (!created.ok) throw new Error('no key');
+    const auth = { Authorization: `Bearer ${created.token}` };
+    const draft = await request(portal.url)
+      .post('/api/v1/applications')
+      .set(auth)
+      .send({ service: 'building-permit', answers: buildingPermitAnswers('business') });
+    expect(draft.status).toBe(201);
+    const uploaded = await request(portal.url)
+      .post(`/api/v1/applications/${draft.body.id}/files`)
+      .set(auth)
+      .field('question', 'sitePlan')
+      .attach('file', pdfOfSize(1500), 'plan.pdf');
+    expect(uploaded.status).toBe(201);
+    const [row] = await db.query(`SELECT scan_status FROM application_attachment WHERE id = $1`, [
+      uploaded.body.file.id,
+    ]);
+    expect(row.scan_status).toBe('pending');
+    const submitted = await request(portal.url)
+      .post(`/api/v1/applications/${draft.body.id}/submit`)
+      .set(auth);
+    expect(submitted.status).toBe(200);
+    expect(submitted.body.status).toBe('submitted');
+    const clerk = await createPerson(db, { displayName: 'Greffier API' });
+    await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'clerk')`, [clerk.id]);
+    const staff = await signedInAgent(portal.url, clerk.email);
+    const file = await staff.get(
+      `/staff/applications/${draft.body.id}/files/${uploaded.body.file.id}`,
+    );
+    expect(file.status).toBe(404);
   });
 });
