@@ -213,6 +213,11 @@ describe('files through the API (ADR 0030)', () => {
       404,
       'application_not_found',
     );
+    await refused(
+      await upload('not-a-uuid', 'sitePlan', pdfOfSize(1100)),
+      404,
+      'application_not_found',
+    );
 
     // Three site plans at most (maxFiles), then too_many_files.
     for (const size of [12_000, 12_000, 1_000])
