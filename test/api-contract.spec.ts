@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../src/modules/applications/api-keys.service.js';
 import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js';
 import { FlagsService } from '../src/platform/flags/flags.service.js';
+import { pdfOfSize } from './support/applications.js';
 import {
   ContractValidator,
   mutations,
@@ -25,7 +26,7 @@ const origin = { ip: '127.0.0.1', requestId: 'contract' };
 /**
  * Refusals the document declares for a state of the data rather than for the
  * request's shape: a schema-valid id may name no application of this SME, and
- * a draft may lack a file the API cannot receive yet.
+ * a draft may still lack a file.
  */
 const STATE_REFUSALS: Record<string, number[]> = {
   getApplication: [404],
@@ -121,6 +122,43 @@ describe('the API contract: requests generated from the served OpenAPI document'
     return sent.body === undefined ? call : call.send(sent.body as object);
   }
 
+  /** A multipart upload to a draft: the question part, then the file part (either left out if undefined). */
+  async function sendFile(id: string, parts: { question?: string; file?: Buffer }) {
+    const call = request(portal.url)
+      .post(`/api/v1/applications/${id}/files`)
+      .set('Authorization', `Bearer ${await keys()}`)
+      .set('Accept-Language', 'en');
+    if (parts.question !== undefined) call.field('question', parts.question);
+    if (parts.file) call.attach('file', parts.file, 'plan.pdf');
+    return call;
+  }
+
+  /** The file questions a draft's answers require, from the service's apiFiling. */
+  const filing = new Map<
+    string,
+    { name: string; required: boolean; condition?: { field: string; equals: string | string[] } }[]
+  >();
+  async function requiredFiles(slug: string, answers: Record<string, unknown>): Promise<string[]> {
+    if (!filing.has(slug)) {
+      const res = await request(portal.url)
+        .get(`/api/v1/services/${slug}`)
+        .set('Authorization', `Bearer ${await keys()}`);
+      filing.set(slug, res.body.apiFiling.fileFields);
+    }
+    return filing
+      .get(slug)!
+      .filter((f) => f.required)
+      .filter((f) => {
+        if (!f.condition) return true;
+        const wanted = [f.condition.equals].flat();
+        const answer = answers[f.condition.field];
+        return Array.isArray(answer)
+          ? answer.some((a) => wanted.includes(a as string))
+          : wanted.includes(answer as string);
+      })
+      .map((f) => f.name);
+  }
+
   /** Problems of a response against what the operation declares. */
   function responseProblems(op: Operation, status: number, body: unknown, type?: string) {
     const declared = op.responses[String(status)];
@@ -185,11 +223,15 @@ describe('the API contract: requests generated from the served OpenAPI document'
     expect(validator.problems(key, 'a b')).not.toEqual([]);
     expect(validator.problems(key, 'x'.repeat(201))).not.toEqual([]);
     expect(validator.problems(key, 'cle-0001')).toEqual([]);
-    // A service that always needs a file cannot be filed through the API: the document says so.
     expect(validator.problems(answers('building-permit'), {})).not.toEqual([]);
-    const slugs = creationBodies().map((b) => validator.resolve(b).properties!.service.const);
-    expect(slugs).toContain('bulky-waste-pickup');
-    expect(slugs).not.toContain('building-permit');
+    // Every service can be filed; one that needs a file is created as a draft (submit false).
+    const bodies = creationBodies().map((b) => validator.resolve(b));
+    expect(bodies.map((b) => b.properties!.service.const)).toEqual(
+      expect.arrayContaining(['bulky-waste-pickup', 'building-permit']),
+    );
+    const permit = bodies.find((b) => b.properties!.service.const === 'building-permit')!;
+    expect(validator.problems(permit.properties!.submit, true)).not.toEqual([]);
+    expect(validator.problems(permit.properties!.submit, false)).toEqual([]);
   });
 
   it('accepts every schema-valid request of every operation, answering as the document says and never with a 5xx', async () => {
@@ -197,6 +239,8 @@ describe('the API contract: requests generated from the served OpenAPI document'
     let created = 0;
     const drafts: string[] = [];
     for (const op of operations(doc)) {
+      // Files are sent to the drafts this loop creates, below.
+      if (op.multipart) continue;
       const bodies = op.body ? creationBodies() : [undefined];
       for (const body of bodies) {
         const samples = fc.sample(requests(op, body), { seed: SEED, numRuns: RUNS });
@@ -209,6 +253,15 @@ describe('the API contract: requests generated from the served OpenAPI document'
               continue;
             }
           }
+          // One key space per service: a key generated twice gives back the first
+          // application, and a draft still waiting for its files cannot be submitted.
+          const idempotencyKey = sent.headers['Idempotency-Key'];
+          if (body && idempotencyKey !== undefined)
+            sent.headers['Idempotency-Key'] =
+              `${String((sent.body as { service: string }).service)}:${idempotencyKey}`.slice(
+                0,
+                200,
+              );
           const res = await send(sent);
           const label = `${op.operationId} ${JSON.stringify(sent)} → ${res.status} ${JSON.stringify(res.body)}`;
           if (res.status >= 500) failures.push(`5xx: ${label}`);
@@ -226,8 +279,29 @@ describe('the API contract: requests generated from the served OpenAPI document'
         }
       }
     }
-    // The drafts created from schema-valid answers are complete: each is submitted.
+    // The drafts created from schema-valid answers are complete once the files their
+    // answers require are uploaded (a PDF each, as the document says): each is submitted.
     const submit = operations(doc).find((op) => op.operationId === 'submitApplication')!;
+    const uploadOp = operations(doc).find((op) => op.operationId === 'uploadFile')!;
+    let uploads = 0;
+    for (const draft of drafts) {
+      const [row] = await db.query(`SELECT service_slug, answers FROM application WHERE id = $1`, [
+        draft,
+      ]);
+      for (const question of await requiredFiles(row.service_slug, row.answers)) {
+        const res = await sendFile(draft, { question, file: pdfOfSize(1200) });
+        uploads++;
+        const label = `upload ${question} to ${draft} → ${res.status} ${JSON.stringify(res.body)}`;
+        if (res.status !== 201) failures.push(`refused: ${label}`);
+        const problems = responseProblems(
+          uploadOp,
+          res.status,
+          res.body,
+          res.headers['content-type'],
+        );
+        if (problems.length > 0) failures.push(`answer ${problems.join('; ')}: ${label}`);
+      }
+    }
     for (const draft of drafts) {
       const res = await send({
         method: 'post',
@@ -247,6 +321,63 @@ describe('the API contract: requests generated from the served OpenAPI document'
       `SELECT count(*)::int AS count FROM application WHERE channel = 'api'`,
     );
     expect(count).toBe(created);
+    // Every business variant was filed through the API, the four with files included.
+    expect(uploads).toBeGreaterThan(0);
+    const filed = await db.query(
+      `SELECT DISTINCT service_slug FROM application WHERE channel = 'api' AND status = 'submitted'`,
+    );
+    expect(filed.map((r: { service_slug: string }) => r.service_slug).sort()).toEqual(
+      portal.app
+        .get(CatalogueService)
+        .all()
+        .map((s) => s.slug)
+        .sort(),
+    );
+  });
+
+  it('refuses every one-rule-broken file upload with its declared 4xx {code, message}, never a 5xx', async () => {
+    const op = operations(doc).find((o) => o.operationId === 'uploadFile')!;
+    const schema = validator.resolve(op.multipart!);
+    const created = await send({
+      method: 'post',
+      path: '/applications',
+      query: {},
+      headers: {},
+      body: fc.sample(
+        valid(
+          validator,
+          creationBodies().find(
+            (b) => validator.resolve(b).properties!.service.const === 'building-permit',
+          )!,
+        ),
+        { seed: SEED, numRuns: 1 },
+      )[0],
+    });
+    expect(created.status).toBe(201);
+    const good = { question: 'sitePlan', file: pdfOfSize(1200) as Buffer | undefined };
+    const cases: [string, Record<string, unknown>][] = [
+      ...(schema.required ?? []).map(
+        (part) =>
+          [`without ${part}`, { ...good, [part]: undefined }] as [string, Record<string, unknown>],
+      ),
+      ['an empty question', { ...good, question: '' }],
+      ['an unknown question', { ...good, question: 'noSuchQuestion' }],
+      ['a question without files', { ...good, question: 'contactName' }],
+      ['a file that is no PDF, JPEG or PNG', { ...good, file: Buffer.from('plain text') }],
+    ];
+    const failures: string[] = [];
+    for (const [what, parts] of cases) {
+      const res = await sendFile(created.body.id as string, parts as typeof good);
+      const label = `${what} → ${res.status} ${JSON.stringify(res.body)}`;
+      if (res.status < 400 || res.status >= 500) failures.push(label);
+      else if (typeof res.body.code !== 'string' || typeof res.body.message !== 'string')
+        failures.push(`not {code, message}: ${label}`);
+      const problems = responseProblems(op, res.status, res.body, res.headers['content-type']);
+      if (problems.length > 0) failures.push(`answer ${problems.join('; ')}: ${label}`);
+    }
+    expect(failures).toEqual([]);
+    // The good request itself is accepted.
+    expect((await sendFile(created.body.id as string, good)).status).toBe(201);
   });
 
   it('refuses every schema-invalid mutation of a valid request with a 4xx {code, message}, never a 5xx', async () => {

@@ -185,7 +185,7 @@ describe('the JSON API for SMEs, with API keys', () => {
       'bulky-waste-pickup',
     ]);
     const permit = res.body.data.find((s: { slug: string }) => s.slug === 'building-permit');
-    expect(permit.apiFiling).toMatchObject({ possible: false });
+    expect(permit.apiFiling).toMatchObject({ possible: true, needsFiles: true });
     expect(res.headers['ratelimit-limit']).toBe('600');
 
     // Another SME sees none of them: the flags are the pages' flags.
@@ -304,16 +304,20 @@ describe('the JSON API for SMEs, with API keys', () => {
       },
     ]);
 
-    // The building permit needs a site plan, which the API cannot receive yet.
+    // The building permit needs a site plan: submitted at once, it is refused (a draft takes it).
     const permit = await api()
       .post('/api/v1/applications')
       .set(bearer(token))
-      .send({ service: 'building-permit', answers: buildingPermitAnswers('business') });
+      .send({
+        service: 'building-permit',
+        answers: buildingPermitAnswers('business'),
+        submit: true,
+      });
     expect(permit.status).toBe(422);
     expect(permit.body.errors).toEqual([
       {
         field: 'sitePlan',
-        code: 'file_not_supported',
+        code: 'file_required',
         message: expect.stringContaining('« Plan d’implantation » (sitePlan) exige un fichier'),
       },
     ]);
@@ -633,6 +637,7 @@ describe('the JSON API for SMEs, with API keys', () => {
     expect(Object.keys(doc.body.paths).sort()).toEqual([
       '/applications',
       '/applications/{id}',
+      '/applications/{id}/files',
       '/applications/{id}/submit',
       '/services',
       '/services/{slug}',
@@ -646,7 +651,17 @@ describe('the JSON API for SMEs, with API keys', () => {
     expect(pickup.required).toEqual(expect.arrayContaining(['pickupAddress', 'wasteKinds']));
     expect(pickup.properties.placement.enum).toEqual(['curb', 'driveway', 'lane']);
     const permit = doc.body.components.schemas['Answers.building-permit'];
-    expect(permit.properties.sitePlan['x-not-supported']).toBe(true);
+    expect(permit.properties.sitePlan['x-file']).toBe(true);
+    // The files' operation: multipart, with the question and the file.
+    const files = doc.body.paths['/applications/{id}/files'].post;
+    expect(files['x-required-scope']).toBe('applications:write');
+    expect(Object.keys(files.requestBody.content)).toEqual(['multipart/form-data']);
+    expect(doc.body.components.schemas.FileUpload.required).toEqual(['question', 'file']);
+    expect(Object.keys(files.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '404', '409', '413', '415', '422']),
+    );
+    const createPermit = doc.body.components.schemas['CreateApplication.building-permit'];
+    expect(createPermit.properties.submit.const).toBe(false);
     expect(doc.body.components.schemas.Error.required).toEqual(['code', 'message', 'requestId']);
 
     const ui = await api().get('/api/docs');

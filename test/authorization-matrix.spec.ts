@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { ApiKeysService } from '../src/modules/applications/api-keys.service.js';
 import { newToken, tokenHash } from '../src/platform/security/tokens.js';
-import { fileBuildingPermit } from './support/applications.js';
+import { fileBuildingPermit, PDF } from './support/applications.js';
 import { createPerson, signedInAgent, uniqueEmail } from './support/people.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -108,6 +109,8 @@ describe('the authorization matrix', () => {
   /** A resident's submitted application, and one of SME A's. */
   let residentApplication = '';
   let smeApplication = '';
+  /** API keys: SME A's owner's (read and write, and read only), SME B's owner's. */
+  const apiKeys = { a: '', aReadOnly: '', b: '' };
   /** A resident's feedback item. */
   let residentFeedback = '';
   /** The clerk's own application, and one of SME E, which the admin belongs to (separation of duties). */
@@ -157,6 +160,22 @@ describe('the authorization matrix', () => {
         organizationId: smeA,
       })
     ).id;
+    const keyOf = async (accountId: string, organizationId: string, write: boolean) => {
+      const created = await portal.app.get(ApiKeysService).create(
+        accountId,
+        organizationId,
+        {
+          name: 'Matrice',
+          scopes: write ? ['applications:read', 'applications:write'] : ['applications:read'],
+        },
+        { ip: '127.0.0.1', requestId: 'matrix' },
+      );
+      if (!created.ok) throw new Error(`no key: ${created.problem}`);
+      return created.token;
+    };
+    apiKeys.a = await keyOf(ownerOfA.id, smeA, true);
+    apiKeys.aReadOnly = await keyOf(ownerOfA.id, smeA, false);
+    apiKeys.b = await keyOf(ownerOfB.id, smeB, true);
     [{ id: residentFeedback }] = await db.query(
       `INSERT INTO feedback_item (service_slug, variant, stage, audience, account_id, language, kind, happened)
        VALUES ('building-permit', 'citizen', 'general', 'citizen', $1, 'fr', 'praise', 'Merci') RETURNING id`,
@@ -649,6 +668,26 @@ describe('the authorization matrix', () => {
       expect(got).toEqual(expected);
     });
   }
+
+  it('POST an application’s files through the API: a key, never a session; only its SME’s', async () => {
+    const path = () => `/api/v1/applications/${smeApplication}/files`;
+    const send = (agent: Agent | ReturnType<typeof request>, key?: string) => {
+      const call = agent.post(path());
+      if (key) call.set('Authorization', `Bearer ${key}`);
+      return call.field('question', 'sitePlan').attach('file', PDF, 'plan.pdf');
+    };
+    const got = {} as Expected;
+    for (const actor of ACTORS) got[actor] = (await send(agents[actor])).status;
+    // Signed in or not, a browser session opens no API route.
+    expect(got).toEqual(all(401));
+    const byKey = {
+      'SME A, read and write': (await send(request(portal.url), apiKeys.a)).status,
+      'SME A, read only': (await send(request(portal.url), apiKeys.aReadOnly)).status,
+      'SME B': (await send(request(portal.url), apiKeys.b)).status,
+    };
+    // SME A's application is submitted: its files no longer change (409); another SME's key: 404.
+    expect(byKey).toEqual({ 'SME A, read and write': 409, 'SME A, read only': 403, 'SME B': 404 });
+  });
 
   it('refuses every state-changing form without its CSRF token, whoever sends it', async () => {
     for (const actor of ACTORS) {

@@ -52,7 +52,10 @@ export interface Operation {
   method: string;
   path: string;
   parameters: Parameter[];
+  /** A JSON body's schema. */
   body?: JsonSchema;
+  /** A multipart/form-data body's schema (its parts as properties). */
+  multipart?: JsonSchema;
   responses: Record<string, { content?: { 'application/json': { schema: JsonSchema } } }>;
 }
 
@@ -62,7 +65,11 @@ export interface OpenApiDocument {
     Record<
       string,
       Omit<Operation, 'method' | 'path'> & {
-        requestBody?: { content: { 'application/json': { schema: JsonSchema } } };
+        requestBody?: {
+          content: Partial<
+            Record<'application/json' | 'multipart/form-data', { schema: JsonSchema }>
+          >;
+        };
       }
     >
   >;
@@ -76,7 +83,8 @@ export function operations(doc: OpenApiDocument): Operation[] {
       method,
       path,
       parameters: op.parameters ?? [],
-      body: op.requestBody?.content['application/json'].schema,
+      body: op.requestBody?.content['application/json']?.schema,
+      multipart: op.requestBody?.content['multipart/form-data']?.schema,
       responses: op.responses,
     })),
   );

@@ -16,7 +16,15 @@ export type ApiErrorCode =
   | 'service_not_available'
   | 'flags_unavailable'
   | 'application_not_found'
-  | 'validation_failed';
+  | 'validation_failed'
+  | 'application_not_editable'
+  | 'file_too_large'
+  | 'file_type_not_accepted'
+  | 'file_infected'
+  | 'too_many_files'
+  | 'attachments_quota_exceeded'
+  | 'unknown_question'
+  | 'not_a_file_question';
 
 export const API_REFUSALS = defineRefusals<ApiErrorCode>('api', {
   invalid_request: { status: 400, message: 'api.errors.invalid_request' },
@@ -27,6 +35,16 @@ export const API_REFUSALS = defineRefusals<ApiErrorCode>('api', {
   application_not_found: { status: 404, message: 'api.errors.application_not_found' },
   unsupported_media_type: { status: 415, message: 'api.errors.unsupported_media_type' },
   validation_failed: { status: 422, message: 'api.errors.validation_failed' },
+  /** A file for an application already submitted. */
+  application_not_editable: { status: 409, message: 'api.errors.application_not_editable' },
+  /** Files (POST /applications/{id}/files): each refusal of AttachmentsService has its code. */
+  file_too_large: { status: 413, message: 'api.errors.file_too_large' },
+  attachments_quota_exceeded: { status: 413, message: 'api.errors.attachments_quota_exceeded' },
+  file_type_not_accepted: { status: 415, message: 'api.errors.file_type_not_accepted' },
+  file_infected: { status: 422, message: 'api.errors.file_infected' },
+  too_many_files: { status: 422, message: 'api.errors.too_many_files' },
+  unknown_question: { status: 422, message: 'api.errors.unknown_question' },
+  not_a_file_question: { status: 422, message: 'api.errors.not_a_file_question' },
   /** Too many requests with one key. */
   rate_limited: { status: 429, message: 'api.errors.rate_limited' },
   /** Too many requests without a valid key from one address: no key to blame, the address is told. */

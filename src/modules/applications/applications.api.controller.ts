@@ -24,7 +24,7 @@ import type { ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { todayIso } from '../catalogue/field-rules.js';
-import { fieldsFor } from '../catalogue/form-engine.js';
+import { fieldsFor, maxFiles } from '../catalogue/form-engine.js';
 import { FormService } from '../catalogue/form.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { Refusal } from '../../platform/errors/refusal.js';
@@ -51,6 +51,8 @@ import {
   RequiresScope,
 } from './openapi.js';
 import { ApplicationsReadModel } from './applications.read-model.js';
+import { AttachmentsService, type QuestionUploadRefusal } from './attachments.service.js';
+import { multipartLimits, readApiMultipart } from '../../platform/http/multipart.js';
 
 // ---------------------------------------------------------------------------
 // Errors (api.refusals.ts) and authentication (api-key.guard.ts)
@@ -102,6 +104,7 @@ function apiRefusal(error: unknown): unknown {
     case 'not-found':
       return new ApiException('application_not_found');
     case 'not-editable':
+      return new ApiException('application_not_editable');
     case 'declaration-required':
     case 'bulk-declaration-required':
       // Not refusals the API's filing meets (no step editing, no declaration).
@@ -179,6 +182,37 @@ function invalid(field: string, message: string): ApiException {
   return new ApiException('invalid_request', { errors: [{ field, code: 'invalid', message }] });
 }
 
+/** Each refusal of a file, as the API answers it (the service decides; this only names it). */
+function fileRefusal(reason: QuestionUploadRefusal, t: (key: string) => string): ApiException {
+  switch (reason) {
+    case 'too-large':
+      return new ApiException('file_too_large');
+    case 'application-full':
+    case 'account-full':
+      return new ApiException('attachments_quota_exceeded');
+    case 'wrong-type':
+      return new ApiException('file_type_not_accepted');
+    case 'infected':
+      return new ApiException('file_infected');
+    case 'too-many':
+      return new ApiException('too_many_files');
+    case 'unknown-question':
+      return new ApiException('unknown_question');
+    case 'not-file-question':
+      return new ApiException('not_a_file_question');
+    case 'not-found':
+      return new ApiException('application_not_found');
+    case 'not-editable':
+      return new ApiException('application_not_editable');
+    case 'none':
+    case 'empty':
+      return invalid('file', t('api.errors.fields.fileMissing'));
+    default:
+      // The reader could not read the body whole ('unreadable').
+      return invalid('', t('api.errors.fields.multipart'));
+  }
+}
+
 /** `{ service, answers, submit? }` from a JSON body, or an invalid_request naming what is wrong. */
 function creationRequest(req: Request, body: unknown, t: (key: string) => string) {
   if (!req.is('application/json')) throw new ApiException('unsupported_media_type');
@@ -227,6 +261,7 @@ export class ApplicationsApiController {
     private readonly forms: FormService,
     private readonly applications: ApplicationsService,
     private readonly applicationsRead: ApplicationsReadModel,
+    private readonly attachments: AttachmentsService,
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
   ) {}
@@ -267,7 +302,9 @@ export class ApplicationsApiController {
           ...step,
           only: undefined,
           fields: fieldsFor(step.fields, API_AUDIENCE).map((f) =>
-            f.type === 'file' ? { ...f, apiSupported: false } : f,
+            f.type === 'file'
+              ? { ...f, maxFiles: maxFiles(f), maxFileBytes: this.config.UPLOAD_STEP_MAX_BYTES }
+              : f,
           ),
         })),
       },
@@ -313,7 +350,9 @@ export class ApplicationsApiController {
     const locale = apiLocale(req);
     const input = creationRequest(req, body, (k) => this.i18n.t(locale, k));
     const service = this.openService(input.service, key);
-    const checked = checkAnswers(this.forms, this.i18n, locale, service, input.answers);
+    const checked = checkAnswers(this.forms, this.i18n, locale, service, input.answers, {
+      draft: !input.submit,
+    });
     if (!checked.ok) throw new ApiException('validation_failed', { errors: checked.errors });
     const filer = filerOf(key);
     const origin = requestOrigin(req, res);
@@ -363,6 +402,67 @@ export class ApplicationsApiController {
     this.openService(application.serviceSlug, key);
     const submitted = await this.submitDraft(filer, application, apiLocale(req), req, res);
     return applicationResource(submitted, this.config.PUBLIC_URL);
+  }
+
+  @Post('applications/:id/files')
+  @RequiresScope('applications:write')
+  @ApiDoc({
+    operationId: 'uploadFile',
+    summary: 'Add a file to a file question of a draft',
+    description:
+      'Create the application as a draft first (`submit: false`: a draft may lack its files), send each file here as `multipart/form-data` with two parts, `question` (the name of a file question of the form) then `file` (PDF, JPEG or PNG, judged from its content), then submit the draft with `POST /applications/{id}/submit`. The file is added to the answers of its question and scanned for viruses: an infected file is refused and never kept; a file that could not be scanned yet is kept and shown to staff once scanned clean. Sending the same file twice adds it twice: after a network failure, read the application (`GET /applications/{id}`) to see which files it holds.',
+    parameters: [ID_PARAM],
+    requestBody: 'FileUpload',
+    requestBodyType: 'multipart/form-data',
+    responses: {
+      201: ['The file, and the application with it in its answers', 'UploadedFile'],
+      400: ['invalid_request: no question, no file, or a body that is not multipart', 'Error'],
+      404: ['application_not_found, or service_not_available', 'Error'],
+      409: ['application_not_editable: the application was submitted', 'Error'],
+      413: ['file_too_large, or attachments_quota_exceeded', 'Error'],
+      415: ['file_type_not_accepted: not a PDF, JPEG or PNG', 'Error'],
+      422: [
+        'file_infected, too_many_files (the question holds its maxFiles), unknown_question, not_a_file_question',
+        'Error',
+      ],
+      503: ['flags_unavailable: try again (Retry-After)', 'Error'],
+    },
+  })
+  async uploadFile(
+    @Param('id') id: string,
+    @CurrentApiKey() key: ApiKeyPrincipal,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const t = (k: string) => this.i18n.t(apiLocale(req), k);
+    if (!req.is('multipart/form-data')) throw invalid('', t('api.errors.fields.multipart'));
+    // Read only now: the key guard has admitted the sender before any file byte.
+    const body = await readApiMultipart(req, res, multipartLimits(this.config).apiFile);
+    const question = (body.body as Record<string, unknown>).question;
+    if (typeof question !== 'string' || question === '')
+      throw invalid('question', t('api.errors.fields.question'));
+    const empty = body.emptyUploads?.includes('file');
+    const result = await this.attachments
+      .uploadToQuestion(
+        filerOf(key),
+        id,
+        question,
+        body.uploads?.file,
+        body.uploadProblem ?? (empty ? 'empty' : undefined),
+        requestOrigin(req, res),
+      )
+      .catch((error: unknown) => {
+        throw apiRefusal(error);
+      });
+    if (!result.ok) throw fileRefusal(result.reason, t);
+    res
+      .status(201)
+      .setHeader('Location', `${API_BASE}/applications/${id}`)
+      .json({
+        file: result.file,
+        question,
+        application: applicationResource(result.application, this.config.PUBLIC_URL),
+      });
   }
 
   @Get('applications')

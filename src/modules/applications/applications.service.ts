@@ -193,6 +193,30 @@ export class ApplicationsService {
   }
 
   /**
+   * The step of an application's variant that asks a question, refused as
+   * `workableStep` is (not the filer's, no longer editable, variant closed);
+   * 'unknown-question' when its form has no such question, 'not-file-question'
+   * when the question takes no file.
+   */
+  async fileQuestionStep(
+    filer: Filer,
+    id: string,
+    question: string,
+  ): Promise<{ step: string } | { problem: 'unknown-question' | 'not-file-question' }> {
+    const application = await this.read.find(applicantOf(filer), id);
+    const service = application && this.catalogue.find(application.serviceSlug);
+    if (!application || !service) throw FILING_REFUSALS.of('not-found');
+    if (!isEditable(application.status)) throw FILING_REFUSALS.of('not-editable');
+    this.assertWorkable(filer, application);
+    for (const step of this.forms.steps(service, application.variant)) {
+      const field = fieldsFor(step.fields, application.variant).find((f) => f.name === question);
+      if (field)
+        return field.type === 'file' ? { step: step.slug } : { problem: 'not-file-question' };
+    }
+    return { problem: 'unknown-question' };
+  }
+
+  /**
    * Starts a draft of a service variant open to the filer (refused otherwise),
    * with these answers; with `submit`, submits it at once when complete. The
    * same idempotency key gives back the application it created the first time.

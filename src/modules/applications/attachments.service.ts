@@ -69,6 +69,13 @@ export type UploadRefusal = StoreRefusal | 'none' | 'too-many' | (string & {});
 export type UploadResult =
   { ok: true; application: Application; file: FileAnswer } | { ok: false; reason: UploadRefusal };
 
+/** Why a file was not added to a question named by the API: the step's reasons, or the question. */
+export type QuestionUploadRefusal = UploadRefusal | 'unknown-question' | 'not-file-question';
+
+export type QuestionUploadResult =
+  | { ok: true; application: Application; file: FileAnswer }
+  | { ok: false; reason: QuestionUploadRefusal };
+
 export type RemoveResult = { ok: true } | { ok: false; reason: 'not-found' | 'not-editable' };
 
 export interface StoredFile {
@@ -176,6 +183,25 @@ export class AttachmentsService implements OnModuleInit {
     });
     if (!stored.ok) return stored;
     return { ok: true, application: saved!, file: stored.file };
+  }
+
+  /**
+   * Adds a file to a question named without its step (the API's way in): the
+   * question is looked up in the application's own variant ('unknown-question',
+   * 'not-file-question'), then everything goes as `upload` on its step: the
+   * same checks, scan, quotas and per-question `maxFiles`.
+   */
+  async uploadToQuestion(
+    filer: Filer,
+    applicationId: string,
+    question: string,
+    upload: Upload | undefined,
+    uploadProblem: string | undefined,
+    origin: RequestOrigin,
+  ): Promise<QuestionUploadResult> {
+    const found = await this.applications.fileQuestionStep(filer, applicationId, question);
+    if ('problem' in found) return { ok: false, reason: found.problem };
+    return this.upload(filer, applicationId, found.step, question, upload, uploadProblem, origin);
   }
 
   /**

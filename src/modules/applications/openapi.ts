@@ -14,6 +14,7 @@ import {
 } from '../catalogue/field-rules.js';
 import {
   fieldsFor,
+  maxFiles,
   maxItems,
   rawFromAnswers,
   textMaxLength,
@@ -57,8 +58,9 @@ export interface ApiDocDeclaration {
   summary: string;
   description?: string;
   parameters?: Schema[];
-  /** A component schema name for a JSON body. */
+  /** A component schema name for the body (JSON unless `requestBodyType` says otherwise). */
   requestBody?: string;
+  requestBodyType?: 'application/json' | 'multipart/form-data';
   /** Status → [description, component schema name (or none)]. */
   responses: Record<number, [string, string?]>;
 }
@@ -230,8 +232,8 @@ export type AnswersCheck = { ok: true; answers: Answers } | { ok: false; errors:
 
 /**
  * Validates an API client's JSON answers for a service's business variant with
- * the same rules as the pages: JSON types first (a file field cannot be sent in
- * this version), then each step's raw input through FormService.parse, in
+ * the same rules as the pages: JSON types first (a file is never sent in
+ * JSON: it is uploaded to a draft, and a draft may lack its files), then each step's raw input through FormService.parse, in
  * order, each step seeing the answers before it. Returns the normalized answers
  * (as the pages would store them) or every problem, in form order.
  */
@@ -241,6 +243,7 @@ export function checkAnswers(
   locale: Locale,
   service: ServiceDefinition,
   json: unknown,
+  options: { draft?: boolean } = {},
 ): AnswersCheck {
   const shape: ShapeProblem[] = [];
   const given: Answers = {};
@@ -288,9 +291,11 @@ export function checkAnswers(
       // A value of the wrong type already has its message.
       if (shaped.has(field) || shaped.has(problem.field)) continue;
       const file = problem.key === 'form.errors.fileRequired';
+      // A draft's files come afterwards, one request each (POST /applications/{id}/files).
+      if (file && options.draft) continue;
       errors.push({
         field,
-        code: file ? 'file_not_supported' : problem.key.replace(/^form\.errors\./, ''),
+        code: file ? 'file_required' : problem.key.replace(/^form\.errors\./, ''),
         message: file
           ? i18n.t(locale, 'api.errors.fields.fileRequired', {
               field,
@@ -328,21 +333,33 @@ export function answersProblems(
   );
 }
 
-/** The business variant's file fields, and whether the API can file the service at all. */
+/**
+ * The business variant's file questions, and how the API files the service:
+ * always possible; when a file is required (`needsFiles`), as a draft first,
+ * its files uploaded to it (POST /applications/{id}/files), then submitted.
+ */
 export function apiFiling(service: ServiceDefinition): {
-  possible: boolean;
-  fileFields: { name: string; required: boolean; condition?: FieldDefinition['showIf'] }[];
+  possible: true;
+  needsFiles: boolean;
+  fileFields: {
+    name: string;
+    required: boolean;
+    maxFiles: number;
+    condition?: FieldDefinition['showIf'];
+  }[];
 } {
   const fileFields = fieldsFor(
     service.form.steps.filter((s) => !s.only || s.only === API_AUDIENCE).flatMap((s) => s.fields),
     API_AUDIENCE,
   )
     .filter((f) => f.type === 'file')
-    .map((f) => ({ name: f.name, required: !f.optional, condition: f.showIf }));
-  return {
-    possible: !fileFields.some((f) => f.required && !f.condition),
-    fileFields,
-  };
+    .map((f) => ({
+      name: f.name,
+      required: !f.optional,
+      maxFiles: maxFiles(f),
+      ...(f.showIf ? { condition: f.showIf } : {}),
+    }));
+  return { possible: true, needsFiles: fileFields.some((f) => f.required), fileFields };
 }
 
 // ---------------------------------------------------------------------------
@@ -571,8 +588,8 @@ function topFieldSchema(field: FieldDefinition, context: SchemaContext): Schema 
   if (field.type === 'file')
     return {
       ...text(field.label),
-      description: `A file field: files cannot be sent through the API in this version${field.optional ? '' : field.showIf ? ' (required when shown: such applications cannot be submitted through the API yet)' : ' (required: this service cannot be submitted through the API yet)'}.`,
-      'x-not-supported': true,
+      description: `A file question${field.optional ? '' : field.showIf ? ' (required when shown)' : ' (required)'}: never in JSON. Upload each file to the draft with POST /applications/{id}/files (question ${field.name}, at most ${maxFiles(field)} files), then submit it.`,
+      'x-file': true,
       not: {},
     };
   if (field.type === 'group') {
@@ -610,20 +627,13 @@ export function answersSchema(
     .filter((f) => !f.optional && !f.showIf && f.type !== 'file')
     .map((f) => f.name);
   const filing = apiFiling(service);
-  // Answers that make a file required are refused: the API cannot receive files yet.
-  const withoutFiles = fields
-    .filter((f) => f.type === 'file' && !f.optional && f.showIf)
-    .map((f) => ({
-      not: conditionSchema(f.showIf!, fields),
-      description: `Not when ${f.showIf!.field} is ${[f.showIf!.equals].flat().join(' or ')}: that requires a file (${f.name}), which the API cannot receive yet.`,
-    }));
-  const conditional = [...conditionalRequirements(fields), ...withoutFiles];
+  const conditional = conditionalRequirements(fields);
   return {
     type: 'object',
     title: `Answers: ${service.title.en}`,
-    description: filing.possible
-      ? `The answers of ${service.slug} (business variant), by field name.`
-      : `The answers of ${service.slug} (business variant). It requires a file, which the API cannot receive in this version: it cannot be submitted through the API yet.`,
+    description: filing.needsFiles
+      ? `The answers of ${service.slug} (business variant), by field name, without its files: create a draft, upload its files (POST /applications/{id}/files), then submit it.`
+      : `The answers of ${service.slug} (business variant), by field name.`,
     additionalProperties: false,
     properties: Object.fromEntries(fields.map((f) => [f.name, topFieldSchema(f, context)])),
     required,
@@ -677,6 +687,14 @@ const SCHEMAS: Record<string, Schema> = {
           'flags_unavailable',
           'application_not_found',
           'validation_failed',
+          'application_not_editable',
+          'file_too_large',
+          'attachments_quota_exceeded',
+          'file_type_not_accepted',
+          'file_infected',
+          'too_many_files',
+          'unknown_question',
+          'not_a_file_question',
           'bad_request',
           'not_found',
           'payload_too_large',
@@ -703,7 +721,13 @@ const SCHEMAS: Record<string, Schema> = {
       },
       code: {
         type: 'string',
-        examples: ['required', 'pattern', 'file_not_supported', 'invalid_character'],
+        examples: [
+          'required',
+          'pattern',
+          'file_required',
+          'file_not_supported',
+          'invalid_character',
+        ],
       },
       message: { type: 'string' },
     },
@@ -712,10 +736,50 @@ const SCHEMAS: Record<string, Schema> = {
   FileField: {
     type: 'object',
     properties: {
-      name: { type: 'string' },
+      name: { type: 'string', description: 'The question to name when uploading its files.' },
       required: { type: 'boolean' },
+      maxFiles: { type: 'integer', minimum: 1 },
       condition: { type: 'object', description: 'Required only when this other answer is given.' },
     },
+    required: ['name', 'required', 'maxFiles'],
+  },
+  FileUpload: {
+    type: 'object',
+    description:
+      'multipart/form-data: the part `question` first, then the part `file` (one file, with its file name).',
+    properties: {
+      question: {
+        type: 'string',
+        minLength: 1,
+        description: 'The name of a file question of the form (apiFiling.fileFields[].name).',
+      },
+      file: {
+        type: 'string',
+        contentMediaType: 'application/octet-stream',
+        description: 'A PDF, JPEG or PNG (judged from its content), at most maxFileBytes.',
+      },
+    },
+    required: ['question', 'file'],
+  },
+  FileAnswer: {
+    type: 'object',
+    description: 'A file as the answers hold it (answers.<question> is an array of these).',
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      filename: { type: 'string', description: 'Its name, with the extension of its type.' },
+      size: { type: 'integer' },
+      contentType: { type: 'string', enum: ['application/pdf', 'image/jpeg', 'image/png'] },
+    },
+    required: ['id', 'filename', 'size', 'contentType'],
+  },
+  UploadedFile: {
+    type: 'object',
+    properties: {
+      file: ref('FileAnswer'),
+      question: { type: 'string' },
+      application: ref('Application'),
+    },
+    required: ['file', 'question', 'application'],
   },
   Service: {
     type: 'object',
@@ -730,11 +794,13 @@ const SCHEMAS: Record<string, Schema> = {
       apiFiling: {
         type: 'object',
         description:
-          'Files cannot be sent through the API in this version: a service that requires one cannot be filed through it.',
+          'How the API files the service. needsFiles: create a draft (submit false), upload each required file with POST /applications/{id}/files, then submit it.',
         properties: {
-          possible: { type: 'boolean' },
+          possible: { type: 'boolean', const: true },
+          needsFiles: { type: 'boolean' },
           fileFields: { type: 'array', items: ref('FileField') },
         },
+        required: ['possible', 'needsFiles', 'fileFields'],
       },
       links: { type: 'object', additionalProperties: { type: 'string' } },
     },
@@ -897,7 +963,18 @@ export function buildOpenApiDocument(options: OpenApiOptions): Schema {
         ? {
             requestBody: {
               required: true,
-              content: { 'application/json': { schema: ref(doc.requestBody) } },
+              content: {
+                [doc.requestBodyType ?? 'application/json']: {
+                  schema: ref(doc.requestBody),
+                  ...(doc.requestBodyType === 'multipart/form-data'
+                    ? {
+                        encoding: {
+                          file: { contentType: 'application/pdf, image/jpeg, image/png' },
+                        },
+                      }
+                    : {}),
+                },
+              },
             },
           }
         : {}),
@@ -905,9 +982,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Schema {
     };
   }
 
-  // A service that always requires a file cannot be filed through the API (422 file_not_supported).
-  const fileable = services.filter((s) => apiFiling(s).possible);
-  const unfileable = services.filter((s) => !apiFiling(s).possible).map((s) => s.slug);
+  const fileable = services;
   const answers = Object.fromEntries(
     services.map((s) => [`Answers.${s.slug}`, answersSchema(s, context)] as const),
   );
@@ -920,11 +995,19 @@ export function buildOpenApiDocument(options: OpenApiOptions): Schema {
         properties: {
           service: { type: 'string', const: s.slug },
           answers: ref(`Answers.${s.slug}`),
-          submit: {
-            type: 'boolean',
-            default: false,
-            description: 'Submit at once (the reference number comes back).',
-          },
+          submit: apiFiling(s).needsFiles
+            ? {
+                type: 'boolean',
+                const: false,
+                default: false,
+                description:
+                  'A draft: this service needs files. Upload them (POST /applications/{id}/files), then submit (POST /applications/{id}/submit).',
+              }
+            : {
+                type: 'boolean',
+                default: false,
+                description: 'Submit at once (the reference number comes back).',
+              },
         },
         required: ['service', 'answers'],
       },
@@ -938,7 +1021,8 @@ export function buildOpenApiDocument(options: OpenApiOptions): Schema {
       description: [
         'The JSON API of Guichet for SMEs: the services open to your business, and your applications.',
         'Authenticate with an API key an owner of your business creates on its page in Guichet: `Authorization: Bearer gk_…`.',
-        'Messages follow Accept-Language (fr or en). File fields cannot be sent through the API in this version.',
+        'Messages follow Accept-Language (fr or en).',
+        'Files: create the application as a draft, upload each file to its question with `POST /applications/{id}/files` (multipart/form-data), then submit it with `POST /applications/{id}/submit`.',
       ].join('\n\n'),
     },
     servers: [{ url: base }],
@@ -959,11 +1043,8 @@ export function buildOpenApiDocument(options: OpenApiOptions): Schema {
         ...answers,
         ...createRequests,
         CreateApplication: {
-          ...(unfileable.length > 0
-            ? {
-                description: `Services that always require a file cannot be filed through the API in this version (${unfileable.join(', ')}): 422 file_not_supported.`,
-              }
-            : {}),
+          description:
+            'A service that needs files is created as a draft (submit false); its files are then uploaded to it, one request each, and the draft submitted.',
           oneOf: fileable.map((s) => ref(`CreateApplication.${s.slug}`)),
           discriminator: {
             propertyName: 'service',

@@ -572,6 +572,14 @@ export function rawFromAnswer(
       return { [id]: Array.isArray(value) ? (value as string[]) : [] };
     case 'money':
       return { [id]: typeof value === 'number' ? value.toFixed(2) : String(value) };
+    case 'number':
+      // Without exponent, as a person types it: String(1e-7) is "1e-7", which parseNumber refuses.
+      return {
+        [id]:
+          typeof value === 'number'
+            ? value.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 20 })
+            : String(value),
+      };
     case 'group':
       return Object.assign(
         {},

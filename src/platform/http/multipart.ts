@@ -62,18 +62,72 @@ export function readMultipart(
     sessions.middleware(req, res, (error?: unknown) => {
       if (error) return next(error);
       if (req.session) expireSessionIfDue(req, config);
-      read(req as UploadedRequest, res, limits, next);
+      // No session or no token: nothing to read, the CSRF guard refuses it.
+      if (!req.session?.csrfToken) {
+        Object.assign(req, { body: {}, uploads: {}, emptyUploads: [] });
+        return stopReading(req, res, next);
+      }
+      read(req as UploadedRequest, res, limits, next, sessionSender(limits));
     });
   };
 }
 
-function read(req: UploadedRequest, res: Response, limits: MultipartLimits, next: NextFunction) {
+/** Whether a file part is read ('read'), skipped ('skip') or ends the reading ('stop'). */
+type SenderCheck = (
+  req: UploadedRequest,
+  body: Record<string, string | string[]>,
+) => 'read' | 'skip' | 'stop';
+
+/** A form's sender: `_csrf` matches the session's, and the session is signed in (ADR 0016). */
+function sessionSender(limits: MultipartLimits): SenderCheck {
+  return (req, body) => {
+    if (!csrfMatches(req, body._csrf)) {
+      req.body = {};
+      return 'stop';
+    }
+    if (!req.session.accountId) return limits.fieldsWhenSignedOut ? 'skip' : 'stop';
+    return 'read';
+  };
+}
+
+/**
+ * Reads the multipart body of an API request whose sender the API key guard
+ * has already checked (so no file byte is read before the key is): the same
+ * limits and problems as the forms' reader, without session or CSRF (an API
+ * client has neither). Resolves once the body is read or reading stopped.
+ */
+export function readApiMultipart(
+  req: Request,
+  res: Response,
+  limits: MultipartLimits,
+): Promise<UploadedRequest> {
+  const uploaded = req as UploadedRequest;
+  if (!req.is('multipart/form-data')) {
+    Object.assign(uploaded, { uploads: {}, emptyUploads: [] });
+    return Promise.resolve(uploaded);
+  }
+  return new Promise((resolve) => {
+    read(
+      uploaded,
+      res,
+      limits,
+      () => resolve(uploaded),
+      () => 'read',
+    );
+  });
+}
+
+function read(
+  req: UploadedRequest,
+  res: Response,
+  limits: MultipartLimits,
+  next: NextFunction,
+  sender: SenderCheck,
+) {
   const body: Record<string, string | string[]> = {};
   req.body = body;
   req.uploads = {};
   req.emptyUploads = [];
-  // No session or no token: nothing to read, the CSRF guard refuses it.
-  if (!req.session?.csrfToken) return stopReading(req, res, next);
 
   let parser: Busboy;
   try {
@@ -140,15 +194,10 @@ function read(req: UploadedRequest, res: Response, limits: MultipartLimits, next
   parser.on('file', (name, stream: FileStream, info) => {
     if (done) return stream.resume();
     // Who sends it is known before the first file byte is read.
-    if (!csrfMatches(req, body._csrf)) {
-      req.body = {};
-      return finish(true);
-    }
-    if (!req.session.accountId) {
-      if (!limits.fieldsWhenSignedOut) return finish(true);
-      // A late post from the person's own timed-out session: the text only.
-      return stream.resume();
-    }
+    const admitted = sender(req, body);
+    if (admitted === 'stop') return finish(true);
+    // A late post from the person's own timed-out session: the text only.
+    if (admitted === 'skip') return stream.resume();
     if (!info.filename) return stream.resume();
     pending += 1;
     const chunks: Buffer[] = [];
@@ -221,6 +270,8 @@ export function multipartLimits(config: AppConfig) {
       fields: 20,
       fieldBytes: 8 * 1024,
     },
+    /** One file for one question of an application, through the API (POST /api/v1/applications/{id}/files). */
+    apiFile: { fileBytes: config.UPLOAD_STEP_MAX_BYTES, files: 1, fields: 10, fieldBytes: 1024 },
     cohortImport: {
       fileBytes: config.UPLOAD_COHORT_IMPORT_MAX_BYTES,
       files: 1,
