@@ -5,7 +5,7 @@ import { AcceptanceService } from '../src/modules/acceptance/acceptance.service.
 import { FaqService } from '../src/modules/faq/faq.service.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { releaseService } from './support/applications.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -118,23 +118,8 @@ describe('acceptance checklist and FAQ, in a browser', () => {
     await portal?.close();
   });
 
-  async function signedIn(email: string, locale: 'fr' | 'en'): Promise<Page> {
-    const context = await browser.newContext({
-      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
-      viewport: { width: 1100, height: 900 },
-    });
-    const page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text()))
-        cspViolations.push(message.text());
-    });
-    await page.goto(`${portal.url}/sign-in`);
-    await page.fill('#email', email);
-    await page.fill('#password', PASSWORD);
-    await page.click('main button[type="submit"]');
-    await page.waitForLoadState();
-    return page;
-  }
+  const signedIn = (email: string, locale: 'fr' | 'en') =>
+    signedInPage(browser, portal.url, email, locale, { password: PASSWORD, cspViolations });
 
   /** A screenshot to look at, and no WCAG 2.1 A/AA violation. */
   async function check(page: Page, name: string) {

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { OutboxService } from '../src/modules/notifications/outbox.service.js';
 import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -67,20 +67,11 @@ describe('the failed emails page in a browser', () => {
     await portal?.close();
   });
 
-  async function signedIn(locale: 'fr' | 'en'): Promise<Page> {
-    const context = await browser.newContext({
-      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
-      viewport: { width: 1100, height: 900 },
+  const signedIn = (locale: 'fr' | 'en') =>
+    signedInPage(browser, portal.url, adminEmail, locale, {
+      password: PASSWORD,
+      languageCookie: true,
     });
-    await context.addCookies([{ name: 'guichet_lang', value: locale, url: portal.url }]);
-    const page = await context.newPage();
-    await page.goto(`${portal.url}/sign-in`);
-    await page.fill('#email', adminEmail);
-    await page.fill('#password', PASSWORD);
-    await page.click('main button[type="submit"]');
-    await page.waitForLoadState();
-    return page;
-  }
 
   async function shot(page: Page, name: string) {
     await page.screenshot({ path: `${SCREENSHOTS}/failed-emails-${name}.png`, fullPage: true });

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { projectPath } from '../src/platform/project-path.js';
 import { fileBuildingPermit, releaseService } from './support/applications.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -51,24 +51,12 @@ describe('giving feedback, in a browser', () => {
     await portal?.close();
   });
 
-  async function signedIn(locale: 'fr' | 'en', javaScriptEnabled = true): Promise<Page> {
-    const context = await browser.newContext({
-      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
-      viewport: { width: 1100, height: 900 },
+  const signedIn = (locale: 'fr' | 'en', javaScriptEnabled = true) =>
+    signedInPage(browser, portal.url, person.email, locale, {
+      password: PASSWORD,
       javaScriptEnabled,
+      cspViolations,
     });
-    const page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text()))
-        cspViolations.push(message.text());
-    });
-    await page.goto(`${portal.url}/sign-in`);
-    await page.fill('#email', person.email);
-    await page.fill('#password', PASSWORD);
-    await page.click('main button[type="submit"]');
-    await page.waitForLoadState();
-    return page;
-  }
 
   /** A screenshot to look at, and no WCAG 2.1 A/AA violation. */
   async function check(page: Page, name: string) {

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { projectPath } from '../src/platform/project-path.js';
 import { PDF } from './support/applications.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -69,19 +69,8 @@ describe('verifying who owns an SME, in a browser', () => {
     await portal?.close();
   });
 
-  async function signedIn(email: string, locale: 'fr' | 'en'): Promise<Page> {
-    const context = await browser.newContext({
-      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
-      viewport: { width: 1200, height: 900 },
-    });
-    const page = await context.newPage();
-    await page.goto(`${portal.url}/sign-in`);
-    await page.fill('#email', email);
-    await page.fill('#password', PASSWORD);
-    await page.click('main button[type="submit"]');
-    await page.waitForLoadState();
-    return page;
-  }
+  const signedIn = (email: string, locale: 'fr' | 'en') =>
+    signedInPage(browser, portal.url, email, locale, { password: PASSWORD, width: 1200 });
 
   /** A screenshot to look at, and no WCAG 2.1 A/AA violation. */
   async function check(page: Page, name: string) {

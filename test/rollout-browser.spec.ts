@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { UnleashAdminClient } from '../src/platform/flags/unleash-admin.client.js';
 import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
 
@@ -70,20 +70,11 @@ describe('the rollout console in a browser', () => {
     await admin.applyEnvironmentState(`${SERVICE}.business`, { enabled: false, strategies: [] });
   });
 
-  async function signedIn(locale: 'fr' | 'en'): Promise<Page> {
-    const context = await browser.newContext({
-      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
-      viewport: { width: 1100, height: 900 },
+  const signedIn = (locale: 'fr' | 'en') =>
+    signedInPage(browser, portal.url, managerEmail, locale, {
+      password: PASSWORD,
+      languageCookie: true,
     });
-    await context.addCookies([{ name: 'guichet_lang', value: locale, url: portal.url }]);
-    const page = await context.newPage();
-    await page.goto(`${portal.url}/sign-in`);
-    await page.fill('#email', managerEmail);
-    await page.fill('#password', PASSWORD);
-    await page.click('main button[type="submit"]');
-    await page.waitForLoadState();
-    return page;
-  }
 
   async function shot(page: Page, name: string) {
     await page.screenshot({ path: `${SCREENSHOTS}/rollout-${name}.png`, fullPage: true });

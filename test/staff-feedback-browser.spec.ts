@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -103,24 +103,13 @@ describe('staff feedback pages, in a browser', () => {
     await portal?.close();
   });
 
-  async function signedIn(locale: 'fr' | 'en', javaScriptEnabled = true): Promise<Page> {
-    const context = await browser.newContext({
-      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
-      viewport: { width: 1200, height: 900 },
+  const signedIn = (locale: 'fr' | 'en', javaScriptEnabled = true) =>
+    signedInPage(browser, portal.url, clerk.email, locale, {
+      password: PASSWORD,
+      width: 1200,
       javaScriptEnabled,
+      cspViolations,
     });
-    const page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text()))
-        cspViolations.push(message.text());
-    });
-    await page.goto(`${portal.url}/sign-in`);
-    await page.fill('#email', clerk.email);
-    await page.fill('#password', PASSWORD);
-    await page.click('main button[type="submit"]');
-    await page.waitForLoadState();
-    return page;
-  }
 
   /** A screenshot to look at, and no WCAG 2.1 A/AA violation. */
   async function check(page: Page, name: string) {

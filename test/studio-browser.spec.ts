@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -34,20 +34,11 @@ describe('the service studio in a browser', () => {
     await portal?.close();
   });
 
-  async function signedIn(locale: 'fr' | 'en'): Promise<Page> {
-    const context = await browser.newContext({
-      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
-      viewport: { width: 1100, height: 900 },
+  const signedIn = (locale: 'fr' | 'en') =>
+    signedInPage(browser, portal.url, designerEmail, locale, {
+      password: PASSWORD,
+      languageCookie: true,
     });
-    await context.addCookies([{ name: 'guichet_lang', value: locale, url: portal.url }]);
-    const page = await context.newPage();
-    await page.goto(`${portal.url}/sign-in`);
-    await page.fill('#email', designerEmail);
-    await page.fill('#password', PASSWORD);
-    await page.click('main button[type="submit"]');
-    await page.waitForLoadState();
-    return page;
-  }
 
   for (const [locale, texts] of [
     ['fr', { role: 'Concepteur de services', permit: 'Permis de construction ou de rénovation' }],

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../src/modules/applications/applications.service.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { buildingPermitAnswers, PDF } from './support/applications.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -92,19 +92,8 @@ describe('files and their virus scan on the staff application page, in a browser
     await portal?.close();
   });
 
-  async function signedIn(locale: 'fr' | 'en'): Promise<Page> {
-    const context = await browser.newContext({
-      locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
-      viewport: { width: 1200, height: 900 },
-    });
-    const page = await context.newPage();
-    await page.goto(`${portal.url}/sign-in`);
-    await page.fill('#email', clerk.email);
-    await page.fill('#password', PASSWORD);
-    await page.click('main button[type="submit"]');
-    await page.waitForLoadState();
-    return page;
-  }
+  const signedIn = (locale: 'fr' | 'en') =>
+    signedInPage(browser, portal.url, clerk.email, locale, { password: PASSWORD, width: 1200 });
 
   const labels = {
     fr: {

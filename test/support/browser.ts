@@ -19,6 +19,51 @@ import { htmlProblems, ID_REFERENCES, type HtmlProblem } from './html-check.js';
  * portal served, before any script ran. The test during which an invalid page
  * arrived fails, naming the page and what is wrong with it.
  */
+/** How a test signs someone in through the sign-in page (`signedInPage`). */
+export interface SignInOptions {
+  /** The person's password (the test people's PASSWORD). */
+  password: string;
+  /** The window's width, 1100 px unless said (the height is 900). */
+  width?: number;
+  javaScriptEnabled?: boolean;
+  /** Also sets the language cookie, not only the browser's Accept-Language. */
+  languageCookie?: boolean;
+  /** Collects the Content-Security-Policy refusals the page's console reports. */
+  cspViolations?: string[];
+}
+
+/**
+ * A page of a new browser context in `locale`, signed in as `email` through
+ * the sign-in page, as a person would.
+ */
+export async function signedInPage(
+  browser: Browser,
+  portalUrl: string,
+  email: string,
+  locale: 'fr' | 'en',
+  options: SignInOptions,
+): Promise<Page> {
+  const context = await browser.newContext({
+    locale: locale === 'fr' ? 'fr-CA' : 'en-CA',
+    viewport: { width: options.width ?? 1100, height: 900 },
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+  });
+  if (options.languageCookie)
+    await context.addCookies([{ name: 'guichet_lang', value: locale, url: portalUrl }]);
+  const page = await context.newPage();
+  const csp = options.cspViolations;
+  if (csp)
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) csp.push(message.text());
+    });
+  await page.goto(`${portalUrl}/sign-in`);
+  await page.fill('#email', email);
+  await page.fill('#password', options.password);
+  await page.click('main button[type="submit"]');
+  await page.waitForLoadState();
+  return page;
+}
+
 export async function launchChromium(): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
