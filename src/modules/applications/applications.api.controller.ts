@@ -15,6 +15,7 @@ import {
   Res,
   UseFilters,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../../platform/config/app-config.js';
@@ -52,7 +53,8 @@ import {
 } from './openapi.js';
 import { ApplicationsReadModel } from './applications.read-model.js';
 import { AttachmentsService, type QuestionUploadRefusal } from './attachments.service.js';
-import { multipartLimits, readApiMultipart } from '../../platform/http/multipart.js';
+import type { UploadedRequest } from '../../platform/http/multipart.js';
+import { ApiUploadInterceptor } from './api-upload.interceptor.js';
 
 // ---------------------------------------------------------------------------
 // Errors (api.refusals.ts) and authentication (api-key.guard.ts)
@@ -428,27 +430,26 @@ export class ApplicationsApiController {
       503: ['flags_unavailable: try again (Retry-After)', 'Error'],
     },
   })
+  @UseInterceptors(ApiUploadInterceptor)
   async uploadFile(
     @Param('id') id: string,
     @CurrentApiKey() key: ApiKeyPrincipal,
-    @Req() req: Request,
+    @Req() req: UploadedRequest,
     @Res() res: Response,
   ) {
     const t = (k: string) => this.i18n.t(apiLocale(req), k);
     if (!req.is('multipart/form-data')) throw invalid('', t('api.errors.fields.multipart'));
-    // Read only now: the key guard has admitted the sender before any file byte.
-    const body = await readApiMultipart(req, res, multipartLimits(this.config).apiFile);
-    const question = (body.body as Record<string, unknown>).question;
+    const question = (req.body as Record<string, unknown>).question;
     if (typeof question !== 'string' || question === '')
       throw invalid('question', t('api.errors.fields.question'));
-    const empty = body.emptyUploads?.includes('file');
+    const empty = req.emptyUploads?.includes('file');
     const result = await this.attachments
       .uploadToQuestion(
         filerOf(key),
         id,
         question,
-        body.uploads?.file,
-        body.uploadProblem ?? (empty ? 'empty' : undefined),
+        req.uploads?.file,
+        req.uploadProblem ?? (empty ? 'empty' : undefined),
         requestOrigin(req, res),
       )
       .catch((error: unknown) => {
