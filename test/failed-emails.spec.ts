@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server } from 'node:net';
+import { ForbiddenException } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.js';
 import { OutboxWorker } from '../src/modules/notifications/outbox-worker.js';
+import { StaffEmailsService } from '../src/modules/staff/staff-emails.service.js';
 import {
   EMAIL_FAILED_QUEUE,
   EMAIL_QUEUE,
@@ -176,6 +179,15 @@ describe('email delivery on the job queue', () => {
       .type('form')
       .send({ _csrf: csrfFrom(clerkPage.text) });
     expect(refused.status).toBe(403);
+    expect((await messageOf(failedId)).status).toBe('failed');
+
+    // The rule lives in the service too: any way in other than these routes is refused.
+    const service = portal.app.get(StaffEmailsService);
+    const asClerk = { accountId: randomUUID(), role: 'clerk' as const };
+    await expect(service.search(asClerk, {})).rejects.toBeInstanceOf(ForbiddenException);
+    await expect(
+      service.retry(asClerk, failedId, { ip: '127.0.0.1', requestId: 'test' }),
+    ).rejects.toBeInstanceOf(ForbiddenException);
     expect((await messageOf(failedId)).status).toBe('failed');
   });
 

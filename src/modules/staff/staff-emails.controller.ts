@@ -36,10 +36,15 @@ export class StaffEmailsController {
   ) {}
 
   @Get('emails')
-  async page(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+  async page(
+    @Query() query: Record<string, unknown>,
+    @CurrentStaff() admin: StaffActor,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
     const notice = req.session.emailsNotice;
     if (notice) delete req.session.emailsNotice;
-    const search = await this.emails.search(query);
+    const search = await this.emails.search(admin, query);
     res
       .status(this.presenter.status(search))
       .render('staff/emails', this.presenter.page(res.locals.locale as Locale, search, notice));
@@ -53,7 +58,7 @@ export class StaffEmailsController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const retried = await this.emails.retry(admin.accountId, id, origin);
+    const retried = await this.emails.retry(admin, id, origin);
     req.session.emailsNotice = { id: retried.id, recipient: retried.recipient };
     req.session.save(() => res.redirect(303, '/staff/emails'));
   }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { text } from '../../platform/forms/form.js';
 import { parseKeysetCursor } from '../../platform/paging/keyset-cursor.js';
@@ -9,6 +9,7 @@ import {
   type FailedEmailsPage,
 } from '../notifications/failed-emails.read-model.js';
 import { OutboxService, type RetriedEmail } from '../notifications/outbox.service.js';
+import type { StaffActor } from './staff-roles.guard.js';
 import { STAFF_REFUSALS } from './staff.refusals.js';
 
 /** One page of failed emails, or a paging link someone edited (400). */
@@ -19,8 +20,9 @@ export interface FailedEmailsSearch {
 }
 
 /**
- * The failed emails, for admins (the guard lets only them in; ADR 0026): the
- * list, and putting one back for delivery, audited in the same transaction.
+ * The failed emails, for admins only (ADR 0026; the routes' guard says the
+ * same): the list, and putting one back for delivery, audited in the same
+ * transaction.
  */
 @Injectable()
 export class StaffEmailsService {
@@ -31,7 +33,8 @@ export class StaffEmailsService {
     private readonly audit: AuditService,
   ) {}
 
-  async search(query: Record<string, unknown>): Promise<FailedEmailsSearch> {
+  async search(actor: StaffActor, query: Record<string, unknown>): Promise<FailedEmailsSearch> {
+    adminOnly(actor);
     const cursor = text(query.after);
     const position = cursor ? parseKeysetCursor(cursor, 'bigint') : undefined;
     if (cursor && !position) return { cursor, badCursor: true, page: { rows: [] } };
@@ -43,12 +46,13 @@ export class StaffEmailsService {
    * retries). Refused (404) when the email is not failed: sent, still being
    * tried, deleted, or retried by another admin a moment ago.
    */
-  async retry(adminId: string, messageId: string, origin: RequestOrigin): Promise<RetriedEmail> {
+  async retry(actor: StaffActor, messageId: string, origin: RequestOrigin): Promise<RetriedEmail> {
+    adminOnly(actor);
     return this.dataSource.transaction(async (manager) => {
       const retried = await this.outbox.retryFailed(manager, messageId);
       if (!retried) throw STAFF_REFUSALS.of('email-not-failed');
       await this.audit.record(manager, {
-        actor: { type: 'staff', id: adminId },
+        actor: { type: 'staff', id: actor.accountId },
         action: 'outbox.retried',
         entity: { type: 'outbox_message', id: retried.id },
         before: { status: 'failed', attempts: retried.attempts, lastError: retried.lastError },
@@ -58,4 +62,9 @@ export class StaffEmailsService {
       return retried;
     });
   }
+}
+
+/** Failed emails show addresses and mail errors: admins only, as the audit log. */
+function adminOnly(actor: StaffActor): void {
+  if (actor.role !== 'admin') throw new ForbiddenException();
 }
