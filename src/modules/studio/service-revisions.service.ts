@@ -136,7 +136,7 @@ export class ServiceRevisionsService {
       [slug],
     );
     if (rows.length === 0) throw STUDIO_REFUSALS.of('not-found');
-    return rows.map(({ document, ...summary }) => summary);
+    return rows.map(({ document: _document, ...summary }) => summary);
   }
 
   /** One revision, with its definition (a draft's as last saved). */
