@@ -4,6 +4,14 @@ import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { StudioController } from './studio.controller.js';
+import { StudioFieldsController } from './studio-fields.controller.js';
+import {
+  StudioFieldEditPage,
+  StudioFieldNewPage,
+  StudioFieldsPresenter,
+  StudioRulesPage,
+} from './studio-fields.presenter.js';
+import { StudioFieldsService } from './studio-fields.service.js';
 import { StudioPresenter } from './studio.presenter.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
 import { StudioServicesService } from './studio.service.js';
@@ -14,8 +22,17 @@ import { StudioServicesService } from './studio.service.js';
  */
 @Module({
   imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule],
-  controllers: [StudioController],
-  providers: [StudioServicesService, ServiceRevisionsService, StudioPresenter],
+  controllers: [StudioController, StudioFieldsController],
+  providers: [
+    StudioServicesService,
+    ServiceRevisionsService,
+    StudioPresenter,
+    StudioFieldsService,
+    StudioFieldsPresenter,
+    StudioFieldNewPage,
+    StudioFieldEditPage,
+    StudioRulesPage,
+  ],
   exports: [ServiceRevisionsService],
 })
 export class StudioModule {}
