@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../src/modules/applications/api-keys.service.js';
+import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
 import { newToken, tokenHash } from '../src/platform/security/tokens.js';
 import { fileBuildingPermit, PDF } from './support/applications.js';
 import { createPerson, signedInAgent, uniqueEmail } from './support/people.js';
@@ -124,6 +125,8 @@ describe('the authorization matrix', () => {
   let smeD = '';
   /** An email whose retries are spent (only admins retry it). */
   let failedEmail = '';
+  /** A draft revision's pages in the service studio. */
+  let studioDraft = '';
 
   beforeAll(async () => {
     portal = await startTestApp();
@@ -249,6 +252,19 @@ describe('the authorization matrix', () => {
     );
   });
   beforeAll(async () => {
+    const [designer] = await db.query(
+      `SELECT account_id FROM staff_member WHERE role = 'service-designer' LIMIT 1`,
+    );
+    const draft = await portal.app
+      .get(ServiceRevisionsService)
+      .startDraft(
+        { accountId: designer.account_id as string, role: 'service-designer' },
+        'bulky-waste-pickup',
+        { ip: '127.0.0.1', requestId: 'matrix' },
+      );
+    studioDraft = `/staff/services/bulky-waste-pickup/revisions/${draft.number}`;
+  });
+  beforeAll(async () => {
     const [message] = await db.query(
       `INSERT INTO outbox_message (kind, recipient, locale, payload, attempts, last_error, failed_at, job_id)
        VALUES ('account-exists', $1, 'fr', '{}', 9, 'relay refused', now(), gen_random_uuid())
@@ -308,6 +324,27 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...CONSOLE }),
     ],
     ['the service studio', () => '/staff/services', all(404, { anonymous: 303, ...STUDIO })],
+    [
+      "a draft's new question: its type",
+      () => `${studioDraft}/steps/pickup/fields/new`,
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      "a draft's question",
+      () => `${studioDraft}/steps/pickup/fields/preferredDate`,
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      "a draft's new question in a group: its type",
+      () => `${studioDraft}/steps/pickup/fields/preferredDate/fields/new`,
+      // Not a group: the designer's 404; everyone else is refused before.
+      all(404, { anonymous: 303, ...STUDIO, admin: 404, 'service-designer': 404 }),
+    ],
+    [
+      "a draft's cross-field rules",
+      () => `${studioDraft}/rules`,
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
     ['volunteer SMEs', () => '/staff/cohorts/volunteers', all(404, { anonymous: 303, ...ROLLOUT })],
     ['pilot programme', () => '/pilot', all(200)],
@@ -416,7 +453,38 @@ describe('the authorization matrix', () => {
       .send({ _csrf: csrfFrom(page.text), ...fields });
   }
 
+  /** A studio form: designers and admins get past the guard (`status`), other staff 403. */
+  const studioPost = (status: number): Expected =>
+    all(404, { anonymous: 303, ...STUDIO, admin: status, 'service-designer': status });
+
   const actions: [string, () => string, () => Record<string, string>, Expected][] = [
+    [
+      // No type chosen: the form again.
+      'add a question to a draft',
+      () => `${studioDraft}/steps/pickup/fields/new`,
+      () => ({ version: '1' }),
+      studioPost(422),
+    ],
+    [
+      // An old version: the draft changed since (nothing saved).
+      "save a draft's question",
+      () => `${studioDraft}/steps/pickup/fields/preferredDate`,
+      () => ({ version: '0', labelFr: 'Date' }),
+      studioPost(409),
+    ],
+    [
+      'add a cross-field rule to a draft',
+      () => `${studioDraft}/rules`,
+      () => ({ version: '0', field: 'preferredDate' }),
+      studioPost(409),
+    ],
+    [
+      // The draft has no rule to remove.
+      "remove a draft's cross-field rule",
+      () => `${studioDraft}/rules/0/remove`,
+      () => ({ version: '1' }),
+      studioPost(404),
+    ],
     [
       // A wrong current password: everyone signed in gets the form back, nobody's password changes.
       'change your password',
