@@ -400,6 +400,72 @@ describe('the service studio: questions and rules', () => {
     expect((await field('contact', name))?.label.fr).toBe('Second');
   });
 
+  it('answers a stale new question or rule with 409, what was chosen kept, the next try succeeding', async () => {
+    const chooser = await designer
+      .get(`${base}/steps/contact/fields/new`)
+      .set('Cookie', 'guichet_lang=en');
+    const stale = await designer
+      .post(`${base}/steps/contact/fields/new`)
+      .set('Cookie', 'guichet_lang=en')
+      .type('form')
+      .send({ _csrf: csrfFrom(chooser.text), version: '1', type: 'phone' });
+    expect(stale.status).toBe(409);
+    expect(stale.text).toContain('data-studio-conflict');
+    expect(stale.text).toContain('value="phone" aria-describedby="type-phone-hint" checked');
+    const again = await designer
+      .post(`${base}/steps/contact/fields/new`)
+      .type('form')
+      .send({ _csrf: csrfFrom(chooser.text), version: versionIn(stale.text), type: 'phone' });
+    expect(again.status).toBe(303);
+
+    const rules = await designer.get(`${base}/rules`);
+    const rule = {
+      field: 'startDate',
+      must: 'before',
+      other: 'estimatedCost',
+      messageFr: 'Avant',
+      messageEn: 'Before',
+    };
+    const staleRule = await designer
+      .post(`${base}/rules`)
+      .type('form')
+      .send({ _csrf: csrfFrom(rules.text), version: '1', ...rule, other: 'durationWeeks' });
+    expect(staleRule.status).toBe(409);
+    expect(staleRule.text).toContain('value="Avant" lang="fr"');
+    expect(staleRule.text).toContain('<option value="durationWeeks" selected>');
+    // Saved again after review: the kinds differ (a date and a number), 422 this time.
+    const kinds = await designer
+      .post(`${base}/rules`)
+      .type('form')
+      .send({ _csrf: csrfFrom(rules.text), version: versionIn(staleRule.text), ...rule });
+    expect(kinds.status).toBe(422);
+  });
+
+  it('refuses to remove an option another question’s condition looks for', async () => {
+    const page = `${base}/steps/contact/fields/contactPhone`;
+    const yesNo = await addField('contact', 'yesNo');
+    const later = await addField('contact', 'text');
+    expect(
+      (
+        await submit(`${base}/steps/contact/fields/${later}`, {
+          labelFr: 'Pourquoi',
+          showIf: `${yesNo}:no`,
+        })
+      ).status,
+    ).toBe(303);
+    const retyped = await submit(
+      `${base}/steps/contact/fields/${yesNo}`,
+      { type: 'date', labelFr: 'Oui ?' },
+      undefined,
+      'en',
+    );
+    expect(retyped.status).toBe(422);
+    expect(retyped.text).toContain(
+      `The question “${later}” is asked only after an answer to this one`,
+    );
+    expect((await designer.get(page)).status).toBe(200);
+  });
+
   it('adds and removes cross-field rules between date, number and money questions', async () => {
     const end = await addField('work', 'date');
     await submit(`${base}/steps/work/fields/${end}`, {

@@ -20,6 +20,7 @@ import {
   removeRule,
   replaceField,
   rulesOf,
+  valueFrom,
   type FieldPath,
 } from './field-edits.js';
 
@@ -351,5 +352,70 @@ describe('field edits', () => {
     ]);
     expect(rulesOf(removeRule(withRule, 0)!)).toEqual([]);
     expect(removeRule(withRule, 1)).toBeUndefined();
+  });
+
+  it('makes a new option’s value from its French label, unique among the options', () => {
+    expect(valueFrom('Hors terre', new Set())).toBe('horsTerre');
+    expect(valueFrom('Élément  à   démolir!', new Set())).toBe('elementADemolir');
+    expect(valueFrom('3 étages', new Set())).toBe('option3Etages');
+    expect(valueFrom('Spa', new Set(['spa', 'spa2']))).toBe('spa3');
+    const f = form();
+    const path = { step: 'pool', field: 'kind' };
+    const parsed = parseField(
+      { ...fieldValues(at(f, path).field), 'option-2-labelFr': 'Hors terre' },
+      { form: f, located: at(f, path), isNew: false },
+    );
+    expect(parsed.ok && parsed.field.type === 'choice' && parsed.field.options[2].value).toBe(
+      'horsTerre',
+    );
+  });
+
+  it('keeps what another question’s condition or a rule relies on', () => {
+    const f = form();
+    // depth is shown after hasPool = yes: hasPool stays a yes/no or a choice.
+    const pool = { step: 'pool', field: 'hasPool' };
+    const retyped = parseField(
+      { ...fieldValues(at(f, pool).field), type: 'text' },
+      { form: f, located: at(f, pool), isNew: true },
+    );
+    expect(retyped.ok || retyped.problems.map((p) => p.message)).toEqual([
+      'studioFields.errors.typeInCondition',
+    ]);
+    // An answer a condition looks for stays an option.
+    const g = form();
+    g.steps[1].fields.push({
+      name: 'spaDepth',
+      type: 'number',
+      label: label('Profondeur du spa'),
+      only: 'business',
+      showIf: { field: 'kind', equals: 'spa' },
+    });
+    const kind = { step: 'pool', field: 'kind' };
+    const removed = parseField(
+      { ...fieldValues(at(g, kind).field), 'option-1-remove': 'yes' },
+      { form: g, located: at(g, kind), isNew: false },
+    );
+    expect(removed.ok || removed.problems).toEqual([
+      {
+        field: 'option-1-remove',
+        message: 'studioFields.errors.optionInUse',
+        params: { value: 'spa', question: 'spaDepth' },
+      },
+    ]);
+    // A date a rule compares stays a date.
+    const h = addRule(form(), {
+      field: 'end',
+      must: 'after',
+      other: 'start',
+      message: label('Après'),
+    });
+    const start = { step: 'pool', field: 'start' };
+    const text = parseField(
+      { ...fieldValues(at(h, start).field), type: 'number' },
+      { form: h, located: at(h, start), isNew: true },
+    );
+    expect(text.ok || text.problems.map((p) => p.message)).toEqual([
+      'studioFields.errors.typeInRule',
+    ]);
   });
 });

@@ -448,6 +448,21 @@ export function parseField(values: FieldForm, context: EditContext): ParsedField
     isNew && allowed.includes(values.type ?? '') ? values.type : current.type
   ) as FieldType;
 
+  if (type !== current.type) {
+    // A question others depend on keeps a kind they can use.
+    const dependent = dependentsOf(form, current.name)[0];
+    if (dependent && !CONDITION_TYPES.includes(type))
+      problem('type', 'typeInCondition', { question: dependent.name });
+    const rule = rulesOf(form).find((r) => r.field === current.name || r.other === current.name);
+    if (
+      rule &&
+      !(type === 'date'
+        ? current.type === 'date'
+        : ['number', 'money'].includes(type) && current.type !== 'date')
+    )
+      problem('type', 'typeInRule');
+  }
+
   let name = current.name;
   if (isNew && values.name !== undefined && values.name !== current.name) {
     const taken = namesIn(form);
@@ -665,9 +680,15 @@ function options(values: FieldForm, context: EditContext, problem: Problem): Cho
   const kept = rows.filter((r) => !r.remove);
   if (kept.length > MAX_OPTIONS) problem('option-0-value', 'tooManyOptions', { max: MAX_OPTIONS });
   const seen = new Set<string>();
+  const typed = new Set(kept.map(({ index }) => values[`option-${index}-value`] ?? ''));
   const result = kept.map(({ index: i }) => {
     const at = (part: string) => `option-${i}-${part}`;
-    const value = values[at('value')] ?? '';
+    let value = values[at('value')] ?? '';
+    // A new option without a value gets one made from its French label.
+    if (value === '' && values[at('labelFr')]) {
+      value = valueFrom(values[at('labelFr')], new Set([...typed, ...seen]));
+      typed.add(value);
+    }
     if (value === '') problem(at('value'), 'optionValueMissing');
     else if (!OPTION_VALUE.test(value) || value.length > MAX_NAME_LENGTH)
       problem(at('value'), 'optionValueFormat', { max: MAX_NAME_LENGTH });
@@ -680,8 +701,41 @@ function options(values: FieldForm, context: EditContext, problem: Problem): Cho
     if (hint) option.hint = hint;
     return option;
   });
-  void context;
+  // An answer another question's condition looks for stays an option.
+  const values2 = new Set(result.map((o) => o.value));
+  for (const dependent of dependentsOf(context.form, context.located.field.name)) {
+    const lost = [dependent.showIf!.equals].flat().find((v) => !values2.has(v));
+    if (lost !== undefined) {
+      const row = rows.find((r) => values[`option-${r.index}-value`] === lost);
+      problem(row ? `option-${row.index}-remove` : 'option-0-value', 'optionInUse', {
+        value: lost,
+        question: dependent.name,
+      });
+    }
+  }
   return result;
+}
+
+/** The questions shown only after an answer to `name`. */
+function dependentsOf(form: FormDefinition, name: string): FieldDefinition[] {
+  return form.steps.flatMap((s) => s.fields).filter((f) => f.showIf?.field === name);
+}
+
+/** A stored value made from a label: « Hors terre » → horsTerre (unique among `taken`). */
+export function valueFrom(label: string, taken: ReadonlySet<string>): string {
+  const words = label
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
+  let value = words
+    .map((w, i) => (i === 0 ? w.toLowerCase() : w[0].toUpperCase() + w.slice(1).toLowerCase()))
+    .join('')
+    .slice(0, 40);
+  if (!/^[a-zA-Z]/.test(value)) value = `option${value}`;
+  if (!taken.has(value)) return value;
+  for (let n = 2; n < 1000; n++) if (!taken.has(`${value}${n}`)) return `${value}${n}`;
+  return `${value}${Date.now()}`;
 }
 
 /** A group's questions as saved, in the order typed, those marked to remove left out. */
@@ -738,13 +792,13 @@ function condition(
     (c) => c.field.name === field,
   );
   if (!candidate || field === self) {
-    problem('showIf', 'conditionUnknown', { field });
+    problem('showIf', 'conditionUnknown', { field: field.slice(0, MAX_NAME_LENGTH) });
     return undefined;
   }
   const known = new Set(candidate.answers.map((a) => a.value));
   const equals = [...new Set(pairs.map((p) => p.value))];
   if (equals.some((v) => !known.has(v))) {
-    problem('showIf', 'conditionAnswerUnknown', { field });
+    problem('showIf', 'conditionAnswerUnknown', { field: field.slice(0, MAX_NAME_LENGTH) });
     return undefined;
   }
   return { field, equals: equals.length === 1 ? equals[0] : equals };
