@@ -169,7 +169,7 @@ describe('the question editor in a browser', () => {
         await page.keyboard.press('Space');
         await press(page, 'main button[type="submit"]', 'Enter');
         await check(page, `studio-fields-group-${locale}`, javaScript);
-        await press(page, 'a[href$="/fields/new"]', 'Enter');
+        await press(page, 'button[value="add-sub"]', 'Enter');
         await page.focus('#type-number');
         await page.keyboard.press('Space');
         await press(page, 'main button[type="submit"]', 'Enter');

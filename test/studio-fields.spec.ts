@@ -311,6 +311,15 @@ describe('the service studio: questions and rules', () => {
   it('edits a repeatable group and its own questions (no files or groups inside)', async () => {
     const group = await addField('work', 'group');
     const page = `${base}/steps/work/fields/${group}`;
+    // "Save and add a question to the group": saved, then the type chooser.
+    const saveAndAdd = await submit(page, {
+      labelFr: 'Autres sites',
+      itemLabelFr: 'site',
+      action: 'add-sub',
+    });
+    expect(saveAndAdd.status).toBe(303);
+    expect(saveAndAdd.headers.location).toBe(`${page}/fields/new`);
+    expect((await field('work', group))?.label.fr).toBe('Autres sites');
     const chooser = await designer.get(`${page}/fields/new`);
     expect(chooser.status).toBe(200);
     expect(chooser.text.match(/name="type" type="radio"/g)).toHaveLength(FIELD_TYPES.length - 2);
@@ -441,7 +450,7 @@ describe('the service studio: questions and rules', () => {
     expect(kinds.status).toBe(422);
   });
 
-  it('refuses to remove an option another question’s condition looks for', async () => {
+  it('keeps the kind of a question another question’s condition looks at (422)', async () => {
     const page = `${base}/steps/contact/fields/contactPhone`;
     const yesNo = await addField('contact', 'yesNo');
     const later = await addField('contact', 'text');

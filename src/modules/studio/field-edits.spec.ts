@@ -327,6 +327,7 @@ describe('field edits', () => {
       index: 4,
     });
     expect(editorAction({ action: 'anything' })).toEqual({ kind: 'save' });
+    expect(editorAction({ action: 'add-sub' })).toEqual({ kind: 'addSub' });
   });
 
   it('adds and removes cross-field rules between questions of one kind', () => {

@@ -69,9 +69,11 @@ export const MAX_RULES = 30;
 /** The editor's form: every input as text (what was typed, shown again after a refusal). */
 export type FieldForm = Record<string, string>;
 
-/** The button that sent the editor's form: save, or move an option or a group's question. */
+/** The button that sent the editor's form: save, move an option or a group's question, or add one to the group. */
 export type EditorAction =
   | { kind: 'save' }
+  /** Save, then choose the type of a new question of the group. */
+  | { kind: 'addSub' }
   | { kind: 'move'; list: 'option' | 'sub'; index: number; direction: 'up' | 'down' };
 
 const SIMPLE_KEYS = [
@@ -130,6 +132,7 @@ export function readFieldForm(body: unknown): FieldForm {
 
 /** The button a form was sent with (`save` for Enter or an unknown value). */
 export function editorAction(values: FieldForm): EditorAction {
+  if (values.action === 'add-sub') return { kind: 'addSub' };
   const move = /^(option|sub)-(up|down)-(\d{1,2})$/.exec(values.action ?? '');
   if (!move) return { kind: 'save' };
   return {

@@ -269,6 +269,7 @@ export class StudioFieldsController {
     const renamed =
       p.sub === undefined ? { ...path, field: saved.name } : { ...path, sub: saved.name };
     const to = fieldPath(p.slug, Number(p.n), renamed);
+    if (saved.action.kind === 'addSub') return res.redirect(303, `${to}/fields/new`);
     if (saved.action.kind === 'move')
       return res.redirect(
         303,

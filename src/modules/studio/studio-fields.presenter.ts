@@ -265,7 +265,6 @@ export class StudioFieldsPresenter {
         moveDown: `sub-down-${i}`,
       })),
       subFieldsError: errors['sub-0-remove'],
-      addSubField: `${self}/fields/new`,
       conditions: candidates.map((c) => ({
         legend: c.field.label[locale] || c.field.name,
         name: c.field.name,
