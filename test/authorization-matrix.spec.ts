@@ -341,6 +341,12 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...STUDIO, admin: 404, 'service-designer': 404 }),
     ],
     [
+      // The draft has no rule: the designer's 404; everyone else is refused before.
+      "remove a draft's cross-field rule: confirm",
+      () => `${studioDraft}/rules/0/remove`,
+      all(404, { anonymous: 303, ...STUDIO, admin: 404, 'service-designer': 404 }),
+    ],
+    [
       "a draft's cross-field rules",
       () => `${studioDraft}/rules`,
       all(404, { anonymous: 303, ...STUDIO }),

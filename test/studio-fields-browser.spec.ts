@@ -78,6 +78,7 @@ describe('the question editor in a browser', () => {
         chooser: 'Quel genre de question ajouter ?',
         saved: 'La question est enregistrée.',
         added: 'La règle est ajoutée.',
+        removed: 'La règle est retirée.',
         problem: 'Il y a un problème',
       },
     ],
@@ -87,6 +88,7 @@ describe('the question editor in a browser', () => {
         chooser: 'What kind of question do you want to add?',
         saved: 'The question is saved.',
         added: 'The rule is added.',
+        removed: 'The rule is removed.',
         problem: 'There is a problem',
       },
     ],
@@ -194,6 +196,11 @@ describe('the question editor in a browser', () => {
         await press(page, '#messageEn', 'Enter');
         expect(await page.locator('#notice').textContent()).toBe(texts.added);
         await check(page, `studio-fields-rules-added-${locale}`, javaScript);
+        // Removing it asks to confirm.
+        await press(page, '[data-rule] a', 'Enter');
+        await check(page, `studio-fields-rule-remove-${locale}`, javaScript);
+        await press(page, 'main button[type="submit"]', 'Enter');
+        expect(await page.locator('#notice').textContent()).toBe(texts.removed);
         await page.context().close();
       });
   }

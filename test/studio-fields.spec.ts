@@ -164,6 +164,9 @@ describe('the service studio: questions and rules', () => {
     });
     const again = await designer.get(res.headers.location);
     expect(again.text).toContain('La question est enregistrée.');
+    // French and English side by side, each labelled in the page's language.
+    expect(again.text).toContain('<label class="govuk-label" for="labelFr">Français</label>');
+    expect(again.text).toContain('<label class="govuk-label" for="labelEn">Anglais</label>');
     expect(again.text).toContain('lang="en"');
     expect(again.text).toContain('value="Previous permit number" lang="en"');
     expect(again.text).toContain('value="^[0-9]+-[0-9]+$"');
@@ -524,6 +527,15 @@ describe('the service studio: questions and rules', () => {
     expect(listed.text).toContain(
       '“End date” must be the same day as or after “Planned start date”',
     );
+    // Removing asks to confirm first.
+    const confirm = await designer.get(`${page}/0/remove`).set('Cookie', 'guichet_lang=en');
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain('Remove this rule?');
+    expect(confirm.text).toContain(
+      '“End date” must be the same day as or after “Planned start date”',
+    );
+    expect(versionIn(confirm.text)).toBe(versionIn(listed.text));
+    expect((await designer.get(`${page}/7/remove`)).status).toBe(404);
     const stale = await designer
       .post(`${page}/0/remove`)
       .type('form')

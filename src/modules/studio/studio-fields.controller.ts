@@ -203,6 +203,19 @@ export class StudioFieldsController {
     );
   }
 
+  /** Asks to confirm: removing a rule is not undone. */
+  @Get('rules/:index/remove')
+  async confirmRemoveRule(
+    @CurrentStaff() actor: StaffActor,
+    @Param() p: Record<string, string>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const index = ruleIndex(p.index);
+    const { revision } = await this.fields.rule(actor, p.slug, Number(p.n), index);
+    this.rulesPage.confirmRemoval(req, res, revision, index);
+  }
+
   @Post('rules/:index/remove')
   @FormPage(StudioRulesPage)
   async removeRule(
@@ -213,7 +226,7 @@ export class StudioFieldsController {
     @Res() res: Response,
   ) {
     const values = this.remember(req, { version: readRuleForm(body).version ?? '' });
-    const index = /^\d{1,3}$/.test(p.index) ? Number(p.index) : -1;
+    const index = ruleIndex(p.index);
     await this.fields.removeRule(
       actor,
       p.slug,
@@ -294,4 +307,8 @@ export class StudioFieldsController {
     delete req.session.studioFieldsNotice;
     return this.i18n.t(res.locals.locale as Locale, notice.key, notice.values);
   }
+}
+
+function ruleIndex(param: string): number {
+  return /^\d{1,3}$/.test(param) ? Number(param) : -1;
 }

@@ -336,7 +336,6 @@ export class StudioFieldsPresenter {
       backLink: base,
       action: `${base}/rules`,
       version: values.version ?? String(revision.version),
-      currentVersion: String(revision.version),
       conflict: state.conflict,
       notice: state.notice,
       rules: rulesOf(form).map((rule, i) => ({
@@ -348,7 +347,7 @@ export class StudioFieldsPresenter {
         message: rule.message[locale],
         otherMessage: rule.message[locale === 'fr' ? 'en' : 'fr'],
         otherLang: locale === 'fr' ? 'en' : 'fr',
-        removeAction: `${base}/rules/${i}/remove`,
+        removeHref: `${base}/rules/${i}/remove`,
         removeText: t('studioFields.rules.remove', {
           field: labelOf(rule.field),
           other: labelOf(rule.other),
@@ -369,6 +368,32 @@ export class StudioFieldsPresenter {
       message: localized('message', 'studioFields.rules.message'),
       values,
       errors: state.errors,
+    };
+  }
+
+  /** The page that asks to confirm a rule's removal. */
+  ruleRemoval(locale: Locale, revision: Revision, index: number) {
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const rule = rulesOf(revision.definition.form)[index];
+    const labelOf = (name: string) => {
+      const field = revision.definition.form.steps
+        .flatMap((s) => s.fields)
+        .find((f) => f.name === name);
+      return field ? field.label[locale] || name : name;
+    };
+    const rules = `${revisionPath(revision.slug, revision.number)}/rules`;
+    return {
+      ...NAV,
+      caption: revision.definition.title[locale] || revision.slug,
+      backLink: rules,
+      action: `${rules}/${index}/remove`,
+      version: String(revision.version),
+      sentence: t('studioFields.rules.sentence', {
+        field: labelOf(rule.field),
+        must: t(`studioFields.rules.must.${rule.must}`),
+        other: labelOf(rule.other),
+      }),
+      message: rule.message[locale],
     };
   }
 
@@ -515,6 +540,18 @@ export class StudioRulesPage implements FormPageRenderer {
       this.i18n,
       { view: 'studio/fields/rules', titleKey: 'studioFields.rules.title' },
       status,
+      model,
+    );
+  }
+  confirmRemoval(req: Request, res: Response, revision: Revision, index: number): void {
+    const locale = res.locals.locale as Locale;
+    const model = this.presenter.ruleRemoval(locale, revision, index);
+    renderForm(
+      req,
+      res,
+      this.i18n,
+      { view: 'studio/fields/remove-rule', titleKey: 'studioFields.rules.confirmTitle' },
+      200,
       model,
     );
   }

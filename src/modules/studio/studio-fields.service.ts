@@ -149,6 +149,14 @@ export class StudioFieldsService {
     return this.draft(actor, slug, number);
   }
 
+  /** A draft and its `index`th cross-field rule (404 when there is none). */
+  async rule(actor: StaffActor, slug: string, number: number, index: number) {
+    const revision = await this.draft(actor, slug, number);
+    const rule = rulesOf(revision.definition.form)[index];
+    if (!rule) throw STUDIO_REFUSALS.of('not-found');
+    return { revision, rule };
+  }
+
   /** Adds a cross-field rule (422 with every problem at once). */
   async addRule(
     actor: StaffActor,
@@ -181,9 +189,7 @@ export class StudioFieldsService {
     values: FieldForm,
     origin: RequestOrigin,
   ): Promise<void> {
-    const draft = await this.draft(actor, slug, number);
-    const rule = rulesOf(draft.definition.form)[index];
-    if (!rule) throw STUDIO_REFUSALS.of('not-found');
+    const { rule } = await this.rule(actor, slug, number, index);
     await this.revisions.changeDraft(
       actor,
       slug,
