@@ -22,13 +22,8 @@ import {
   type StaffActor,
 } from '../staff/staff-roles.guard.js';
 import { readFieldForm, readRuleForm } from './field-edits.js';
-import {
-  fieldPath,
-  revisionPath,
-  StudioFieldEditPage,
-  StudioFieldNewPage,
-  StudioRulesPage,
-} from './studio-fields.presenter.js';
+import { StudioFieldEditPage, StudioFieldNewPage, StudioRulesPage } from './studio-fields.pages.js';
+import { fieldPath, revisionPath } from './studio-fields.presenter.js';
 import { StudioFieldsService } from './studio-fields.service.js';
 import { STUDIO_ROLES } from './studio-roles.js';
 

@@ -5,12 +5,8 @@ import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { StudioController } from './studio.controller.js';
 import { StudioFieldsController } from './studio-fields.controller.js';
-import {
-  StudioFieldEditPage,
-  StudioFieldNewPage,
-  StudioFieldsPresenter,
-  StudioRulesPage,
-} from './studio-fields.presenter.js';
+import { StudioFieldEditPage, StudioFieldNewPage, StudioRulesPage } from './studio-fields.pages.js';
+import { StudioFieldsPresenter } from './studio-fields.presenter.js';
 import { StudioFieldsService } from './studio-fields.service.js';
 import { StudioPresenter } from './studio.presenter.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
