@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApplicationsModule } from '../applications/applications.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
@@ -13,7 +14,7 @@ import { StudioServicesService } from './studio.service.js';
  * city's services. Today its front door: the list of services and their stages.
  */
 @Module({
-  imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule],
+  imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule, ApplicationsModule],
   controllers: [StudioController],
   providers: [StudioServicesService, ServiceRevisionsService, StudioPresenter],
   exports: [ServiceRevisionsService],
