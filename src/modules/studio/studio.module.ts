@@ -3,6 +3,9 @@ import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
+import { RevisionComparisonService } from './revision-comparison.service.js';
+import { StudioComparisonController } from './studio-comparison.controller.js';
+import { StudioComparisonPage } from './studio-comparison.page.js';
 import { StudioController } from './studio.controller.js';
 import { StudioPresenter } from './studio.presenter.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
@@ -14,8 +17,14 @@ import { StudioServicesService } from './studio.service.js';
  */
 @Module({
   imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule],
-  controllers: [StudioController],
-  providers: [StudioServicesService, ServiceRevisionsService, StudioPresenter],
+  controllers: [StudioController, StudioComparisonController],
+  providers: [
+    StudioServicesService,
+    ServiceRevisionsService,
+    StudioPresenter,
+    RevisionComparisonService,
+    StudioComparisonPage,
+  ],
   exports: [ServiceRevisionsService],
 })
 export class StudioModule {}
