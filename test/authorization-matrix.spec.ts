@@ -308,6 +308,11 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...CONSOLE }),
     ],
     ['the service studio', () => '/staff/services', all(404, { anonymous: 303, ...STUDIO })],
+    [
+      'comparing two revisions of a service',
+      () => '/staff/services/building-permit/compare?from=1&to=1',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
     ['volunteer SMEs', () => '/staff/cohorts/volunteers', all(404, { anonymous: 303, ...ROLLOUT })],
     ['pilot programme', () => '/pilot', all(200)],

@@ -7,6 +7,9 @@ import { StaffModule } from '../staff/staff.module.js';
 import { StudioChecksController } from './studio-checks.controller.js';
 import { StudioChecksPage } from './studio-checks.page.js';
 import { StudioChecksPresenter } from './studio-checks.presenter.js';
+import { RevisionComparisonService } from './revision-comparison.service.js';
+import { StudioComparisonController } from './studio-comparison.controller.js';
+import { StudioComparisonPage } from './studio-comparison.page.js';
 import { StudioController } from './studio.controller.js';
 import { StudioPresenter } from './studio.presenter.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
@@ -18,13 +21,15 @@ import { StudioServicesService } from './studio.service.js';
  */
 @Module({
   imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule, ApplicationsModule],
-  controllers: [StudioController, StudioChecksController],
+  controllers: [StudioController, StudioChecksController, StudioComparisonController],
   providers: [
     StudioServicesService,
     ServiceRevisionsService,
     StudioPresenter,
     StudioChecksPresenter,
     StudioChecksPage,
+    RevisionComparisonService,
+    StudioComparisonPage,
   ],
   exports: [ServiceRevisionsService],
 })
