@@ -43,7 +43,7 @@ export class FormService {
         for (const step of stepsFor(service.form, audience))
           this.validators.set(
             key(service.slug, audience, step.slug),
-            new StepValidator(step, audience),
+            new StepValidator(step, audience, service.form),
           );
   }
 
