@@ -324,6 +324,20 @@ describe('the checks before a revision is marked ready', () => {
     expect(problemsOf(checksOf(empty), 'sound')).toEqual([
       ['/form/steps', 'studio.checks.sound.problem', { detail: 'the form has no steps' }],
     ]);
+    // What only the documents' schema refuses: a setting of the wrong type, an unknown one.
+    const shape = service('sign-permit') as unknown as {
+      form: { steps: { fields: Record<string, unknown>[] }[] };
+    };
+    shape.form.steps[2].fields[1].min = 'small';
+    shape.form.steps[2].fields[2].colour = 'red';
+    expect(problemsOf(checksOf(shape as unknown as ServiceDefinition), 'sound')).toEqual([
+      ['/form/steps/2/fields/1/min', 'studio.checks.sound.problem', { detail: 'must be number' }],
+      [
+        '/form/steps/2/fields/2/colour',
+        'studio.checks.sound.problem',
+        { detail: '“colour” is not part of the format here' },
+      ],
+    ]);
   });
 
   it('never lets a broken definition pass every check', () => {

@@ -1,10 +1,15 @@
-import { referenceProblems } from '../catalogue/form-problems.js';
+import { referenceProblems, type DefinitionProblem } from '../catalogue/form-problems.js';
 import type { FieldDefinition, FieldType, GroupItemField } from '../catalogue/form-schema.js';
 import {
   locatedDefinitionProblems,
   type Localized,
   type ServiceDefinition,
 } from '../catalogue/service-definition.js';
+import {
+  SERVICE_DOCUMENT_FORMAT,
+  SERVICE_DOCUMENT_FORMAT_VERSION,
+  validateServiceDocument,
+} from '../catalogue/service-document.js';
 
 /**
  * The checks a service revision must pass before it may be marked ready, in
@@ -63,7 +68,9 @@ export function allChecksPass(checks: RevisionCheck[]): boolean {
  * Every check of a revision, in order. Pure: what needs the database (whether
  * another service uses the reference prefix) is looked up by the caller. The
  * last check, `sound`, reports whatever else the boot check of a definition
- * finds (locatedDefinitionProblems), so that no broken definition passes them all.
+ * (locatedDefinitionProblems) or the JSON Schema of service documents finds,
+ * so that no broken definition passes them all, and a ready one exports and
+ * imports as it is.
  */
 export function revisionChecks(input: RevisionChecksInput): RevisionCheck[] {
   const { definition } = input;
@@ -87,7 +94,7 @@ export function revisionChecks(input: RevisionChecksInput): RevisionCheck[] {
       .flatMap((id) => found[id])
       .flatMap((p) => [p.pointer, `${p.pointer}/fr`, `${p.pointer}/en`]),
   );
-  const sound = locatedDefinitionProblems(definition)
+  const sound = soundnessProblems(definition)
     .filter((p) => !covered.has(p.pointer))
     .map((p) => ({
       pointer: p.pointer,
@@ -99,6 +106,37 @@ export function revisionChecks(input: RevisionChecksInput): RevisionCheck[] {
     passed: problems[id].length === 0,
     problems: problems[id],
   }));
+}
+
+/**
+ * What the boot check finds (locatedDefinitionProblems), then what the JSON
+ * Schema of documents finds elsewhere (a revision marked ready must export and
+ * import as it is): its shape, e.g. a setting of the wrong type.
+ */
+function soundnessProblems(definition: ServiceDefinition): DefinitionProblem[] {
+  let engine: DefinitionProblem[] = [];
+  try {
+    engine = locatedDefinitionProblems(definition);
+  } catch {
+    // A definition of the wrong shape: the schema says where.
+  }
+  const document = {
+    format: SERVICE_DOCUMENT_FORMAT,
+    formatVersion: SERVICE_DOCUMENT_FORMAT_VERSION,
+    revision: 1,
+    service: definition,
+  };
+  const check = validateServiceDocument(document);
+  const reported = new Set(engine.map((p) => p.pointer));
+  const shape = check.ok
+    ? []
+    : check.problems
+        .map((p) => ({ ...p, pointer: p.pointer.replace(/^\/service(?=\/|$)/, '') }))
+        .filter((p) => !reported.has(p.pointer));
+  return [
+    ...engine,
+    ...shape.filter((p, i) => shape.findIndex((q) => q.pointer === p.pointer) === i),
+  ];
 }
 
 // ---------------------------------------------------------------------------
