@@ -41,7 +41,8 @@ export class ProblemList {
 /**
  * What is wrong with a form definition (empty when sound), checked at boot:
  * unique names, conditions that point at an earlier or same-step choice the
- * variant also has, both languages everywhere, sound regular expressions.
+ * variant also has, cross-field rules between two answers of one comparable
+ * type (referenceProblems), both languages everywhere, sound regular expressions.
  * Pointers are relative to the form (`/steps/0/…`).
  */
 export function formProblems(form: FormDefinition, bulkFiling: boolean): DefinitionProblem[] {
