@@ -18,6 +18,7 @@ import { ApiKeyExpiry1764050000000 } from './1764050000000-api-key-expiry.js';
 import { OutboxOnJobs1765000000000 } from './1765000000000-outbox-on-jobs.js';
 import { ScanStatus1765010000000 } from './1765010000000-scan-status.js';
 import { ServiceDesignerRole1765100000000 } from './1765100000000-service-designer-role.js';
+import { ServiceRevisions1765200000000 } from './1765200000000-service-revisions.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -39,4 +40,5 @@ export const migrations = [
   OutboxOnJobs1765000000000,
   ScanStatus1765010000000,
   ServiceDesignerRole1765100000000,
+  ServiceRevisions1765200000000,
 ];

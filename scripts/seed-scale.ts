@@ -23,8 +23,8 @@
 // not seeded: the queue does not read them.
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js';
 import { fieldsFor, stepsFor } from '../src/modules/catalogue/form-engine.js';
+import { loadServiceDocuments } from '../src/modules/catalogue/service-document-loader.js';
 import type {
   AnswerValue,
   Answers,
@@ -300,12 +300,12 @@ prepared AS (
     LEFT JOIN counters c ON nb.status <> 'draft' AND c.prefix = nb.prefix AND c.year = nb.year
     LEFT JOIN wanted w ON nb.status <> 'draft' AND w.prefix = nb.prefix AND w.year = nb.year
 )
-INSERT INTO application (reference, service_slug, variant, account_id, organization_id, status, answers,
+INSERT INTO application (reference, service_slug, service_revision, variant, account_id, organization_id, status, answers,
                          channel, idempotency_key, assigned_to, decision_note, version, created_at,
                          updated_at, submitted_at, decided_at)
 SELECT CASE WHEN p.status <> 'draft'
             THEN p.prefix || '-' || p.year || '-' || lpad(p.number, greatest(6, length(p.number)), '0') END,
-       ($7::text[])[p.svc],
+       ($7::text[])[p.svc], 1,
        CASE WHEN p.business THEN 'business' ELSE 'citizen' END,
        p.account_id, p.organization_id, p.status,
        ($5::jsonb -> ((p.svc - 1) * 2 + CASE WHEN p.business THEN 1 ELSE 0 END))
@@ -365,7 +365,8 @@ async function main(): Promise<number> {
     if (pool.people.length === 0 || pool.smes.length === 0 || pool.clerks.length === 0)
       throw new Error('the pool of people, SMEs and clerks is empty: cannot seed');
 
-    const services = new CatalogueService().all();
+    // Revision 1 of each, as the first boot imports them (ADR 0031).
+    const services = loadServiceDocuments();
     const templates = services.flatMap((s) => [
       templateAnswers(s, 'citizen'),
       templateAnswers(s, 'business'),

@@ -6,7 +6,8 @@
 
 /** The columns of an `Application` (`filedBy` is the filer's display name). */
 export const COLUMNS = `
-  a.id, a.reference, a.service_slug AS "serviceSlug", a.variant, a.account_id AS "accountId",
+  a.id, a.reference, a.service_slug AS "serviceSlug",
+  a.service_revision AS "serviceRevision", a.variant, a.account_id AS "accountId",
   filer.display_name AS "filedBy", a.organization_id AS "organizationId", a.status, a.answers,
   a.channel, a.assigned_to AS "assignedTo", a.decision_note AS "decisionNote", a.version,
   a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.submitted_at AS "submittedAt",

@@ -64,6 +64,8 @@ export interface StaffApplicationDetail {
   id: string;
   reference: string;
   serviceSlug: string;
+  /** The revision it was filed through: its questions and labels (ADR 0031). */
+  serviceRevision: number;
   variant: Audience;
   status: ApplicationStatus;
   answers: Answers;
@@ -130,7 +132,8 @@ export class ApplicationsQueueReadModel {
   async detail(id: string): Promise<StaffApplicationDetail | undefined> {
     if (!isUuid(id)) return undefined;
     const [row] = await this.dataSource.query<Omit<StaffApplicationDetail, 'attachments'>[]>(
-      `SELECT a.id, a.reference, a.service_slug AS "serviceSlug", a.variant, a.status, a.answers,
+      `SELECT a.id, a.reference, a.service_slug AS "serviceSlug",
+              a.service_revision AS "serviceRevision", a.variant, a.status, a.answers,
               a.channel, a.account_id AS "accountId", filer.display_name AS "filerName",
               filer.email AS "filerEmail", a.organization_id AS "organizationId",
               o.legal_name AS "organizationName", o.neq AS "organizationNeq",

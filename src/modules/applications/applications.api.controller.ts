@@ -23,7 +23,7 @@ import { assertUnreachable } from '../../platform/errors/assert-unreachable.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
-import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { CatalogueService, type ServedRevision } from '../catalogue/catalogue.service.js';
 import { todayIso } from '../catalogue/field-rules.js';
 import { fieldsFor, maxFiles } from '../catalogue/form-engine.js';
 import { FormService } from '../catalogue/form.service.js';
@@ -143,6 +143,7 @@ function applicationResource(application: Application, publicUrl: string) {
     id: application.id,
     reference: application.reference,
     service: application.serviceSlug,
+    serviceRevision: application.serviceRevision,
     variant: application.variant,
     status: application.status,
     channel: application.channel,
@@ -296,7 +297,7 @@ export class ApplicationsApiController {
     },
   })
   service(@Param('slug') slug: string, @CurrentApiKey() key: ApiKeyPrincipal) {
-    const service = this.openService(slug, key);
+    const { definition: service } = this.openService(slug, key);
     return {
       ...serviceResource(service),
       form: {
@@ -351,7 +352,7 @@ export class ApplicationsApiController {
   ) {
     const locale = apiLocale(req);
     const input = creationRequest(req, body, (k) => this.i18n.t(locale, k));
-    const service = this.openService(input.service, key);
+    const { definition: service, revision } = this.openService(input.service, key);
     const checked = checkAnswers(this.forms, this.i18n, locale, service, input.answers, {
       draft: !input.submit,
     });
@@ -362,6 +363,7 @@ export class ApplicationsApiController {
       .start(filer, service.slug, API_AUDIENCE, checked.answers, origin, {
         idempotencyKey: input.idempotencyKey,
         submit: input.submit,
+        revision,
       })
       .catch((error: unknown) => {
         throw apiRefusal(error);
@@ -523,8 +525,8 @@ export class ApplicationsApiController {
   }
 
   /** The service, when its business variant is open to the key's SME (the pages' gate). */
-  private openService(slug: string, key: ApiKeyPrincipal): ServiceDefinition {
-    const service = this.catalogue.find(slug);
+  private openService(slug: string, key: ApiKeyPrincipal): ServedRevision {
+    const service = this.catalogue.served(slug, API_AUDIENCE);
     if (!service) throw new ApiException('service_not_found');
     try {
       this.applications.assertOpen(actingAsOf(key), slug, API_AUDIENCE);
@@ -548,7 +550,10 @@ export class ApplicationsApiController {
       });
     if (result.ok) return result.application;
     if (result.reason === 'not-found') throw new ApiException('application_not_found');
-    const service = this.catalogue.find(application.serviceSlug)!;
+    const service = (await this.catalogue.revisionOf(
+      application.serviceSlug,
+      application.serviceRevision,
+    ))!;
     throw new ApiException('validation_failed', {
       errors: answersProblems(
         this.forms,
@@ -576,10 +581,14 @@ const SWAGGER_ASSETS = new Set([
   'favicon-32x32.png',
 ]);
 
+function sameRevisions(a: ServedRevision[], b: ServedRevision[]): boolean {
+  return a.length === b.length && a.every((s, i) => s.definition === b[i].definition);
+}
+
 @Controller('api/docs')
 export class ApiDocsController {
   /** The document of one day (its date rules are computed for that day). */
-  private document?: { today: string; body: Record<string, unknown> };
+  private document?: { today: string; services: ServedRevision[]; body: Record<string, unknown> };
 
   constructor(
     private readonly catalogue: CatalogueService,
@@ -595,12 +604,15 @@ export class ApiDocsController {
   @Get('openapi.json')
   openapi() {
     const today = todayIso();
-    if (this.document?.today !== today)
+    // What each SME gets: the revisions the business variants serve now.
+    const services = this.catalogue.servedAll(API_AUDIENCE);
+    if (this.document?.today !== today || !sameRevisions(this.document.services, services))
       this.document = {
         today,
+        services,
         body: buildOpenApiDocument({
           controller: ApplicationsApiController,
-          services: this.catalogue.all(),
+          services: services.map((s) => s.definition),
           title: 'Guichet API',
           version: '1.0.0',
           today,

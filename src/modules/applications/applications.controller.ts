@@ -90,8 +90,10 @@ export class ApplicationsController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const service = this.catalogue.find(slug);
-    if (!service || !(AUDIENCES as readonly string[]).includes(variant))
+    if (
+      !(AUDIENCES as readonly string[]).includes(variant) ||
+      !this.catalogue.served(slug, variant as Audience)
+    )
       throw new NotFoundException();
     const filer = this.filer(res, actingAs, `/services/${slug}/${variant}`);
     if (!filer) return;
@@ -565,7 +567,9 @@ export class ApplicationsController {
     const applicant = this.applicant(res, actingAs, `/applications/${id}`);
     if (!applicant) return undefined;
     const application = await this.applicationsRead.find(applicant, id);
-    const service = application && this.catalogue.find(application.serviceSlug);
+    const service =
+      application &&
+      (await this.catalogue.revisionOf(application.serviceSlug, application.serviceRevision));
     if (application && service) return { application, service };
     // Theirs, but filed acting as someone else (after signing in again, say).
     await offerSwitchIdentity(this.applicationsRead, this.i18n, res, applicant.accountId, id);

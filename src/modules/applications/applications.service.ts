@@ -62,6 +62,8 @@ export interface Application {
   id: string;
   reference: string | null;
   serviceSlug: string;
+  /** The revision of its service it was started on (ADR 0031). */
+  serviceRevision: number;
   variant: Audience;
   accountId: string;
   filedBy: string;
@@ -184,7 +186,7 @@ export class ApplicationsService {
     stepSlug: string,
   ): Promise<{ application: Application; service: ServiceDefinition; step: StepDefinition }> {
     const application = await this.read.find(applicantOf(filer), id);
-    const service = application && this.catalogue.find(application.serviceSlug);
+    const service = application && (await this.definitionOf(application));
     const step = service && this.forms.step(service, application.variant, stepSlug);
     if (!application || !service || !step) throw FILING_REFUSALS.of('not-found');
     if (!isEditable(application.status)) throw FILING_REFUSALS.of('not-editable');
@@ -204,7 +206,7 @@ export class ApplicationsService {
     question: string,
   ): Promise<{ step: string } | { problem: 'unknown-question' | 'not-file-question' }> {
     const application = await this.read.find(applicantOf(filer), id);
-    const service = application && this.catalogue.find(application.serviceSlug);
+    const service = application && (await this.definitionOf(application));
     if (!application || !service) throw FILING_REFUSALS.of('not-found');
     if (!isEditable(application.status)) throw FILING_REFUSALS.of('not-editable');
     this.assertWorkable(filer, application);
@@ -227,7 +229,7 @@ export class ApplicationsService {
     variant: Audience,
     answers: Answers,
     origin: RequestOrigin,
-    options: { idempotencyKey?: string; submit?: boolean } = {},
+    options: { idempotencyKey?: string; submit?: boolean; revision?: number } = {},
   ): Promise<{ application: Application; created: boolean }> {
     this.assertOpen(filer, serviceSlug, variant);
     return this.startDraft(
@@ -238,6 +240,7 @@ export class ApplicationsService {
       options.idempotencyKey,
       {
         submit: options.submit,
+        revision: options.revision,
       },
     );
   }
@@ -259,7 +262,7 @@ export class ApplicationsService {
     const applicant = applicantOf(filer);
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lockOwned(manager, applicant, id);
-      const service = current && this.catalogue.find(current.serviceSlug);
+      const service = current && (await this.definitionOf(current));
       const step = service && this.forms.step(service, current.variant, stepSlug);
       if (!current || !service || !step) throw FILING_REFUSALS.of('not-found');
       if (!isEditable(current.status)) throw FILING_REFUSALS.of('not-editable');
@@ -308,7 +311,7 @@ export class ApplicationsService {
       this.assertWorkable(filer, current);
       if (filer.channel === 'web' && declaration !== 'agreed')
         throw FILING_REFUSALS.of('declaration-required');
-      const service = this.catalogue.find(current.serviceSlug);
+      const service = await this.definitionOf(current);
       if (!service) throw FILING_REFUSALS.of('not-found');
       if (this.forms.problems(service, current.variant, current.answers).length > 0)
         return { ok: false, reason: 'incomplete' };
@@ -326,13 +329,19 @@ export class ApplicationsService {
     answers: Answers,
     origin: RequestOrigin,
     idempotencyKey?: string,
-    options: { submit?: boolean } = {},
+    options: { submit?: boolean; revision?: number } = {},
   ): Promise<{ application: Application; created: boolean }> {
+    // The revision the variant serves now (or the one the caller checked the
+    // answers against): the application is read through it for ever.
+    const revision =
+      options.revision ?? this.catalogue.served(serviceSlug, applicant.audience)?.revision;
+    if (revision === undefined) throw FILING_REFUSALS.of('not-found');
     return this.dataSource.transaction(async (manager) => {
       const inserted = await returningRows<{ id: string }>(
         manager,
-        `INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel, idempotency_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,
+                                  idempotency_key, service_revision)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (COALESCE(organization_id, account_id), idempotency_key)
            WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id`,
@@ -344,6 +353,7 @@ export class ApplicationsService {
           JSON.stringify(answers),
           applicant.channel,
           idempotencyKey ?? null,
+          revision,
         ],
       );
       if (inserted.length === 0) {
@@ -360,10 +370,15 @@ export class ApplicationsService {
         ...auditOrigin(applicant, origin),
         action: 'application.draft_started',
         entity: { type: 'application', id },
-        after: { serviceSlug, variant: applicant.audience, channel: applicant.channel },
+        after: {
+          serviceSlug,
+          serviceRevision: revision,
+          variant: applicant.audience,
+          channel: applicant.channel,
+        },
       });
       const draft = (await this.load(manager, id))!;
-      const service = this.catalogue.find(serviceSlug);
+      const service = await this.definitionOf(draft);
       // Created and submitted at once (the API's `submit: true`): one transaction.
       if (
         options.submit &&
@@ -448,7 +463,7 @@ export class ApplicationsService {
       if (!current) return { ok: false, reason: 'not-found' };
       if (current.status !== 'draft')
         return { ok: true, application: current, alreadySubmitted: true };
-      const service = this.catalogue.find(current.serviceSlug);
+      const service = await this.definitionOf(current);
       if (!service) return { ok: false, reason: 'not-found' };
       if (this.forms.problems(service, current.variant, current.answers).length > 0)
         return { ok: false, reason: 'incomplete' };
@@ -535,12 +550,20 @@ export class ApplicationsService {
     message: string,
     origin: RequestOrigin,
   ): Promise<ChangeResult | { ok: false; reason: 'incomplete' }> {
-    return this.move(applicant, id, 'resubmitted', message || null, origin, message, (current) => {
-      const service = this.catalogue.find(current.serviceSlug);
-      return service && this.forms.firstIncomplete(service, current.variant, current.answers)
-        ? 'incomplete'
-        : undefined;
-    });
+    return this.move(
+      applicant,
+      id,
+      'resubmitted',
+      message || null,
+      origin,
+      message,
+      async (current) => {
+        const service = await this.definitionOf(current);
+        return service && this.forms.firstIncomplete(service, current.variant, current.answers)
+          ? 'incomplete'
+          : undefined;
+      },
+    );
   }
 
   /** Posts a message to the clerks on a submitted application. */
@@ -623,7 +646,7 @@ export class ApplicationsService {
   ): Promise<void> {
     const filer = known ?? (await this.filer(manager, application.accountId));
     if (!filer || filer.closed) return;
-    const service = this.catalogue.find(application.serviceSlug);
+    const service = await this.definitionOf(application);
     await this.outbox.enqueue(manager, {
       kind,
       to: filer.email,
@@ -646,6 +669,11 @@ export class ApplicationsService {
     return filer;
   }
 
+  /** The revision an application was started on: the one it is read and checked through. */
+  private definitionOf(application: Application): Promise<ServiceDefinition | undefined> {
+    return this.catalogue.revisionOf(application.serviceSlug, application.serviceRevision);
+  }
+
   private async move(
     applicant: Applicant,
     id: string,
@@ -653,12 +681,12 @@ export class ApplicationsService {
     reason: string | null,
     origin: RequestOrigin,
     message?: string,
-    refuse?: (current: Application) => 'incomplete' | undefined,
+    refuse?: (current: Application) => Promise<'incomplete' | undefined>,
   ): Promise<ChangeResult | { ok: false; reason: 'incomplete' }> {
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lockOwned(manager, applicant, id);
       if (!current) return { ok: false, reason: 'not-found' };
-      const refused = refuse?.(current);
+      const refused = await refuse?.(current);
       if (refused) return { ok: false, reason: refused };
       if (!canTransition(current.status, to, 'applicant'))
         return { ok: false, reason: 'not-allowed' };

@@ -246,7 +246,8 @@ export class BulkFilingController {
     res: Response,
     options: { whileClosed?: boolean } = {},
   ): Open | undefined {
-    const service = this.catalogue.find(slug);
+    // The revision the business variant serves: bulk filing is one of its settings.
+    const service = this.catalogue.served(slug, 'business')?.definition;
     if (!service?.bulkFiling) throw new NotFoundException();
     const account = res.locals.account as Account | undefined;
     if (!account) {

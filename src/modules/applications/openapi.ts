@@ -878,6 +878,12 @@ const SCHEMAS: Record<string, Schema> = {
           'withdrawn',
         ],
       },
+      serviceRevision: {
+        type: 'integer',
+        minimum: 1,
+        description:
+          'The revision of the service the application was started on: its answers are those of that revision’s form.',
+      },
       channel: { type: 'string', enum: ['web', 'api', 'csv'] },
       answers: { type: 'object' },
       decisionNote: { type: ['string', 'null'] },
@@ -891,6 +897,7 @@ const SCHEMAS: Record<string, Schema> = {
       'id',
       'reference',
       'service',
+      'serviceRevision',
       'variant',
       'status',
       'channel',

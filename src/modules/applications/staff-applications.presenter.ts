@@ -172,7 +172,7 @@ export class StaffApplicationsPresenter {
     const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
     const errors = input.errors ?? [];
     const when = dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
-    const service = this.catalogue.find(detail.serviceSlug);
+    const service = this.catalogue.revision(detail.serviceSlug, detail.serviceRevision);
     const fileHref = (fileId: string) => `/staff/applications/${detail.id}/files/${fileId}`;
     const scans = new Map(detail.attachments.map((f) => [f.id, f]));
     // A file the answers name but the table does not hold is treated as not yet scanned clean.

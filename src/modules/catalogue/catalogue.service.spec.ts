@@ -9,7 +9,7 @@ const buildingPermit = SERVICE_DEFINITIONS.find((d) => d.slug === 'building-perm
 
 describe('the service catalogue', () => {
   it('declares every service with both variants', () => {
-    const catalogue = new CatalogueService();
+    const catalogue = CatalogueService.of(loadServiceDocuments());
     expect(catalogue.find('building-permit')?.title.fr).toBe(
       'Permis de construction ou de rénovation',
     );

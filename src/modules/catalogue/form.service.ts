@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { Audience } from '../../platform/flags/flag-context.js';
-import { CatalogueService } from './catalogue.service.js';
 import {
   fieldsFor,
   filesOf,
@@ -30,22 +29,15 @@ export interface PrefillContext {
 }
 
 /**
- * The service forms at work: one class-validator validator per service, variant
- * and step (built at boot), step statuses, completeness and prefilling.
+ * The service forms at work: one class-validator validator per revision,
+ * variant and step (built when first used, kept with the revision's
+ * definition: a released revision never changes), step statuses, completeness
+ * and prefilling. A studio draft's definition is a new object at each read, so
+ * its preview never sees stale validators.
  */
 @Injectable()
 export class FormService {
-  private readonly validators = new Map<string, StepValidator>();
-
-  constructor(private readonly catalogue: CatalogueService) {
-    for (const service of catalogue.all())
-      for (const audience of ['citizen', 'business'] as const)
-        for (const step of stepsFor(service.form, audience))
-          this.validators.set(
-            key(service.slug, audience, step.slug),
-            new StepValidator(step, audience, service.form),
-          );
-  }
+  private readonly validators = new WeakMap<ServiceDefinition, Map<string, StepValidator>>();
 
   steps(service: ServiceDefinition, audience: Audience): StepDefinition[] {
     return stepsFor(service.form, audience);
@@ -131,14 +123,13 @@ export class FormService {
   }
 
   private validator(service: ServiceDefinition, audience: Audience, step: StepDefinition) {
-    const validator = this.validators.get(key(service.slug, audience, step.slug));
-    if (!validator) throw new Error(`No validator for ${service.slug}/${audience}/${step.slug}`);
+    let byStep = this.validators.get(service);
+    if (!byStep) this.validators.set(service, (byStep = new Map()));
+    const key = `${audience}/${step.slug}`;
+    let validator = byStep.get(key);
+    if (!validator) byStep.set(key, (validator = new StepValidator(step, audience, service.form)));
     return validator;
   }
-}
-
-function key(slug: string, audience: Audience, step: string): string {
-  return `${slug}/${audience}/${step}`;
 }
 
 function prefillValue(

@@ -33,7 +33,7 @@ describe('service documents', () => {
       expect(json).toMatchObject({ format: 'guichet-service', formatVersion: 1, revision: 1 });
       expect(`${json.service.slug}.json`).toBe(file);
     }
-    expect(new CatalogueService().all()).toEqual(loadServiceDocuments());
+    expect(CatalogueService.of(loadServiceDocuments()).all()).toEqual(loadServiceDocuments());
   });
 
   it('gives the definition of a sound document', () => {

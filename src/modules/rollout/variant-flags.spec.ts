@@ -1,9 +1,10 @@
+import { loadServiceDocuments } from '../catalogue/service-document-loader.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { variantFlags } from './variant-flags.js';
 
 describe('the variants’ flags', () => {
   it('names one flag per service variant, `<slug>.<variant>`, described in English', () => {
-    const flags = variantFlags(new CatalogueService().variants());
+    const flags = variantFlags(CatalogueService.of(loadServiceDocuments()).variants());
     expect(flags.map((f) => f.name)).toEqual([
       'building-permit.citizen',
       'building-permit.business',

@@ -55,7 +55,7 @@ export class ServicePagesService {
 
   /** The catalogue, each service with whether its variant for the actor is open to them. */
   catalogueFor(actingAs: ActingAs): CatalogueEntry[] {
-    return this.catalogue.all().map((service) => ({
+    return this.catalogue.servedAll(actingAs.audience).map(({ definition: service }) => ({
       service,
       available: this.access.check(service.slug, actingAs.audience, actingAs).available,
     }));
@@ -70,10 +70,11 @@ export class ServicePagesService {
 
   /** A variant's start page as the actor may see it; not found for an unknown service or variant. */
   async startPage(actingAs: ActingAs, slug: string, variant: string): Promise<StartPage> {
-    const service = this.catalogue.find(slug);
-    if (!service || !(AUDIENCES as readonly string[]).includes(variant))
-      throw new NotFoundException();
+    if (!(AUDIENCES as readonly string[]).includes(variant)) throw new NotFoundException();
     const audience = variant as Audience;
+    // What the variant serves to new applications: its own texts.
+    const service = this.catalogue.served(slug, audience)?.definition;
+    if (!service) throw new NotFoundException();
     const access = this.access.check(slug, audience, actingAs);
     if (!access.available) {
       const stage = await this.rollout.stageOf(slug, audience);

@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ApplicationsModule } from '../applications/applications.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { StudioController } from './studio.controller.js';
 import { StudioPresenter } from './studio.presenter.js';
+import { ServiceRevisionsService } from './service-revisions.service.js';
 import { StudioServicesService } from './studio.service.js';
 
 /**
@@ -11,8 +14,9 @@ import { StudioServicesService } from './studio.service.js';
  * city's services. Today its front door: the list of services and their stages.
  */
 @Module({
-  imports: [CatalogueModule, RolloutModule, StaffModule],
+  imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule, ApplicationsModule],
   controllers: [StudioController],
-  providers: [StudioServicesService, StudioPresenter],
+  providers: [StudioServicesService, ServiceRevisionsService, StudioPresenter],
+  exports: [ServiceRevisionsService],
 })
 export class StudioModule {}

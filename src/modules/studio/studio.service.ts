@@ -1,17 +1,11 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Audience } from '../../platform/flags/flag-context.js';
-import { CatalogueService } from '../catalogue/catalogue.service.js';
-import type { Localized } from '../catalogue/service-definition.js';
 import { RolloutReadModel, type VariantStage } from '../rollout/rollout.read-model.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
-import { STUDIO_ROLES } from './studio-roles.js';
+import { ServiceRevisionsService, type StudioServiceSummary } from './service-revisions.service.js';
 
-/** A service as the studio lists it: what the catalogue declares and where each variant stands. */
-export interface StudioService {
-  slug: string;
-  title: Localized;
-  referencePrefix: string;
-  department: Localized;
+/** A service as the studio lists it: its revisions and where each variant stands. */
+export interface StudioService extends StudioServiceSummary {
   /** Each variant's rollout stage (a variant with no plan yet is closed). */
   stages: Record<Audience, VariantStage>;
 }
@@ -19,32 +13,22 @@ export interface StudioService {
 const AUDIENCES: readonly Audience[] = ['citizen', 'business'];
 const CLOSED: VariantStage = { stage: 'closed', paused: false, trial: false };
 
-/**
- * The service studio's rules (issue 14). Today: the list of services. The
- * catalogue's services are still declared in the repo, so there are no
- * revisions or drafts to show yet.
- */
+/** The studio's list of services: each with its revisions and its variants' stages. */
 @Injectable()
 export class StudioServicesService {
   constructor(
-    private readonly catalogue: CatalogueService,
+    private readonly revisions: ServiceRevisionsService,
     private readonly rollout: RolloutReadModel,
   ) {}
 
-  /** Every service of the catalogue with its variants' stages, for a designer or an admin. */
+  /** Every service with its current revision, its draft and its variants' stages. */
   async list(actor: StaffActor): Promise<StudioService[]> {
-    if (!(STUDIO_ROLES as readonly string[]).includes(actor.role)) throw new ForbiddenException();
+    const services = await this.revisions.services(actor);
     const stages = await this.rollout.stages();
-    return this.catalogue.all().map((definition) => ({
-      slug: definition.slug,
-      title: definition.title,
-      referencePrefix: definition.referencePrefix,
-      department: definition.department,
+    return services.map((service) => ({
+      ...service,
       stages: Object.fromEntries(
-        AUDIENCES.map((variant) => [
-          variant,
-          stages.get(`${definition.slug}.${variant}`) ?? CLOSED,
-        ]),
+        AUDIENCES.map((variant) => [variant, stages.get(`${service.slug}.${variant}`) ?? CLOSED]),
       ) as Record<Audience, VariantStage>,
     }));
   }

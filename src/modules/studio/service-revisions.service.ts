@@ -1,0 +1,598 @@
+import { ForbiddenException, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Audience } from '../../platform/flags/flag-context.js';
+import { AUDIENCES } from '../../platform/flags/flag-context.js';
+import { JsonLogger } from '../../platform/logging/json-logger.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { RequestOrigin } from '../audit/request-origin.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { RevisionMovesService } from '../applications/revision-moves.service.js';
+import type { Localized, ServiceDefinition } from '../catalogue/service-definition.js';
+import { FlagProvisioner } from '../rollout/flag-provisioner.service.js';
+import { RolloutReadModel } from '../rollout/rollout.read-model.js';
+import { RolloutService } from '../rollout/rollout.service.js';
+import { stageKind } from '../rollout/stages.js';
+import { variantFlags } from '../rollout/variant-flags.js';
+import type { StaffActor } from '../staff/staff-roles.guard.js';
+import { STUDIO_ROLES } from './studio-roles.js';
+import { allChecksPass, revisionChecks } from './revision-checks.js';
+import { STUDIO_REFUSALS } from './studio.refusals.js';
+
+export type RevisionState = 'draft' | 'ready' | 'withdrawn';
+
+/** One revision of a service, as the studio shows it. */
+export interface Revision {
+  slug: string;
+  number: number;
+  state: RevisionState;
+  /** Each save of a draft increments it: a save from an older version is refused (409). */
+  version: number;
+  /** The revision a draft was started from. */
+  basedOn: number | null;
+  definition: ServiceDefinition;
+  createdAt: Date;
+  updatedAt: Date;
+  readyAt: Date | null;
+  withdrawnAt: Date | null;
+}
+
+export type RevisionSummary = Omit<Revision, 'definition'>;
+
+/** A service as the studio lists it. */
+export interface StudioServiceSummary {
+  slug: string;
+  referencePrefix: string;
+  /** From its latest revision (its draft, for a service never released). */
+  title: Localized;
+  department: Localized;
+  /** Its latest ready revision, if any. */
+  current: number | null;
+  /** Its draft, if any. */
+  draft: number | null;
+  /** What each variant serves to new applications. */
+  served: Record<Audience, number | null>;
+}
+
+/** What a designer gives to create a service. */
+export interface NewService {
+  slug: string;
+  referencePrefix: string;
+  title: Localized;
+  department: Localized;
+}
+
+/**
+ * The services' revisions (ADR 0031): a designer creates a service, edits its
+ * one draft revision (optimistic concurrency: a save from an older version is
+ * refused, nothing is lost), marks it ready once its checks pass, and may
+ * withdraw a ready revision; every change is audited. A ready revision never
+ * changes again: an application is read through its own revision for ever.
+ *
+ * Marking a revision ready makes it the one new applications get on a variant
+ * that is closed or open to staff only (`internal`); a variant already open to
+ * SMEs or citizens keeps its revision (how a revision reaches them SME-first
+ * is the rollout's, issue 15).
+ */
+@Injectable()
+export class ServiceRevisionsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly catalogue: CatalogueService,
+    private readonly rollout: RolloutService,
+    private readonly rolloutRead: RolloutReadModel,
+    private readonly flags: FlagProvisioner,
+    private readonly logger: JsonLogger,
+    private readonly moves: RevisionMovesService,
+  ) {}
+
+  /** Every service, in catalogue order, with its current revision and draft. */
+  async services(actor: StaffActor): Promise<StudioServiceSummary[]> {
+    assertDesigner(actor);
+    const rows = await this.dataSource.query<
+      {
+        slug: string;
+        reference_prefix: string;
+        citizen_revision: number | null;
+        business_revision: number | null;
+        current: number | null;
+        draft: number | null;
+        latest: ServiceDefinition;
+      }[]
+    >(
+      `SELECT service.slug, service.reference_prefix, service.citizen_revision, service.business_revision,
+              (SELECT max(r.number) FROM service_revision r
+                WHERE r.service_slug = service.slug AND r.state = 'ready') AS current,
+              (SELECT r.number FROM service_revision r
+                WHERE r.service_slug = service.slug AND r.state = 'draft') AS draft,
+              (SELECT r.document FROM service_revision r
+                WHERE r.service_slug = service.slug AND r.state <> 'withdrawn'
+                ORDER BY (r.state = 'ready') DESC, r.number DESC LIMIT 1) AS latest
+         FROM service ORDER BY service.position, service.slug`,
+    );
+    return rows.map((row) => ({
+      slug: row.slug,
+      referencePrefix: row.reference_prefix,
+      title: row.latest?.title ?? { fr: row.slug, en: row.slug },
+      department: row.latest?.department ?? { fr: '', en: '' },
+      current: row.current,
+      draft: row.draft,
+      served: { citizen: row.citizen_revision, business: row.business_revision },
+    }));
+  }
+
+  /** A service's revisions, newest first. */
+  async revisions(actor: StaffActor, slug: string): Promise<RevisionSummary[]> {
+    assertDesigner(actor);
+    const rows = await this.dataSource.query<RevisionRow[]>(
+      `SELECT ${REVISION_COLUMNS} FROM service_revision r WHERE r.service_slug = $1 ORDER BY r.number DESC`,
+      [slug],
+    );
+    if (rows.length === 0) throw STUDIO_REFUSALS.of('not-found');
+    return rows.map(({ document: _document, ...summary }) => summary);
+  }
+
+  /** One revision, with its definition (a draft's as last saved). */
+  async revision(actor: StaffActor, slug: string, number: number): Promise<Revision> {
+    assertDesigner(actor);
+    const revision = await this.find(this.dataSource.manager, slug, number);
+    if (!revision) throw STUDIO_REFUSALS.of('not-found');
+    return revision;
+  }
+
+  /**
+   * Creates a service: its row, its first draft (the titles and department
+   * given, everything else for the designer to write), a closed rollout plan
+   * for each variant, and their two Unleash flags, off. 422 when the slug or
+   * the reference prefix is another service's.
+   */
+  async create(actor: StaffActor, input: NewService, origin: RequestOrigin): Promise<Revision> {
+    assertDesigner(actor);
+    const definition = skeleton(input);
+    await this.dataSource.transaction(async (manager) => {
+      await this.assertFree(manager, input.slug, input.referencePrefix);
+      await manager.query(
+        `INSERT INTO service (slug, reference_prefix, position, created_by)
+         VALUES ($1, $2, (SELECT coalesce(max(position), -1) + 1 FROM service), $3)`,
+        [input.slug, input.referencePrefix, actor.accountId],
+      );
+      await this.insertRevision(manager, actor, input.slug, 1, definition, null);
+      await this.audit.record(manager, {
+        ...auditOf(actor, origin),
+        action: 'service.created',
+        entity: { type: 'service', id: input.slug },
+        after: { referencePrefix: input.referencePrefix, title: input.title },
+      });
+    });
+    await this.provision(input.slug);
+    return (await this.find(this.dataSource.manager, input.slug, 1))!;
+  }
+
+  /**
+   * Starts the service's draft: a copy of revision `from` (by default its latest
+   * ready one), numbered after every revision. 409 when it already has a draft.
+   */
+  async startDraft(
+    actor: StaffActor,
+    slug: string,
+    origin: RequestOrigin,
+    from?: number,
+  ): Promise<Revision> {
+    assertDesigner(actor);
+    return this.dataSource.transaction(async (manager) => {
+      await this.lockService(manager, slug);
+      const [existing] = await manager.query<{ number: number }[]>(
+        `SELECT number FROM service_revision WHERE service_slug = $1 AND state = 'draft'`,
+        [slug],
+      );
+      if (existing)
+        throw STUDIO_REFUSALS.of('draft-exists', { params: { number: existing.number } });
+      const [base] = await manager.query<{ number: number; document: ServiceDefinition }[]>(
+        `SELECT number, document FROM service_revision
+          WHERE service_slug = $1 AND ($2::int IS NULL AND state = 'ready' OR number = $2)
+          ORDER BY number DESC LIMIT 1`,
+        [slug, from ?? null],
+      );
+      if (!base) throw STUDIO_REFUSALS.of('not-found');
+      const number = await this.nextNumber(manager, slug);
+      await this.insertRevision(manager, actor, slug, number, base.document, base.number);
+      await this.audit.record(manager, {
+        ...auditOf(actor, origin),
+        action: 'service.draft_started',
+        entity: { type: 'service-revision', id: `${slug}@${number}` },
+        after: { basedOn: base.number },
+      });
+      return (await this.find(manager, slug, number))!;
+    });
+  }
+
+  /**
+   * Changes a draft: `change` gets its definition as saved and returns the new
+   * one. Refused with 409 when the draft was saved by someone else since
+   * `expectedVersion` (the caller shows what was typed again) or is no longer
+   * a draft. Audited with what changed (`what`, e.g. "field startDate").
+   */
+  async changeDraft(
+    actor: StaffActor,
+    slug: string,
+    number: number,
+    expectedVersion: number,
+    change: (definition: ServiceDefinition) => ServiceDefinition,
+    what: string,
+    origin: RequestOrigin,
+  ): Promise<Revision> {
+    assertDesigner(actor);
+    return this.dataSource.transaction(async (manager) => {
+      const draft = await this.find(manager, slug, number, { lock: true });
+      if (!draft) throw STUDIO_REFUSALS.of('not-found');
+      if (draft.state !== 'draft') throw STUDIO_REFUSALS.of('not-a-draft');
+      if (draft.version !== expectedVersion)
+        throw STUDIO_REFUSALS.of('stale-draft', { params: { number } });
+      const definition = change(structuredClone(draft.definition));
+      await manager.query(
+        `UPDATE service_revision SET document = $3, version = version + 1, updated_at = now(), updated_by = $4
+          WHERE service_slug = $1 AND number = $2`,
+        [slug, number, JSON.stringify(definition), actor.accountId],
+      );
+      await this.audit.record(manager, {
+        ...auditOf(actor, origin),
+        action: 'service.draft_changed',
+        entity: { type: 'service-revision', id: `${slug}@${number}` },
+        before: { version: draft.version },
+        after: { version: draft.version + 1, what },
+      });
+      return (await this.find(manager, slug, number))!;
+    });
+  }
+
+  /** Discards a draft (its number is not reused: a later draft takes the next one). */
+  async discardDraft(
+    actor: StaffActor,
+    slug: string,
+    number: number,
+    expectedVersion: number,
+    origin: RequestOrigin,
+  ): Promise<void> {
+    assertDesigner(actor);
+    await this.dataSource.transaction(async (manager) => {
+      const draft = await this.find(manager, slug, number, { lock: true });
+      if (!draft) throw STUDIO_REFUSALS.of('not-found');
+      if (draft.state !== 'draft') throw STUDIO_REFUSALS.of('not-a-draft');
+      if (draft.version !== expectedVersion)
+        throw STUDIO_REFUSALS.of('stale-draft', { params: { number } });
+      const [{ released }] = await manager.query<{ released: number }[]>(
+        `SELECT count(*)::int AS released FROM service_revision
+          WHERE service_slug = $1 AND state <> 'draft'`,
+        [slug],
+      );
+      if (released === 0) throw STUDIO_REFUSALS.of('last-revision');
+      await manager.query(`DELETE FROM service_revision WHERE service_slug = $1 AND number = $2`, [
+        slug,
+        number,
+      ]);
+      await this.audit.record(manager, {
+        ...auditOf(actor, origin),
+        action: 'service.draft_discarded',
+        entity: { type: 'service-revision', id: `${slug}@${number}` },
+        before: { version: draft.version },
+      });
+    });
+  }
+
+  /**
+   * What keeps a revision from being marked ready (empty when nothing does):
+   * the checks of its definition against the service's earlier revisions and
+   * the other services' reference prefixes.
+   */
+  async checks(slug: string, number: number, definition: ServiceDefinition) {
+    return revisionChecks({
+      definition,
+      earlierRevisions: await this.earlierRevisions(slug, number),
+      prefixTakenBy: await this.prefixOwner(definition.referencePrefix, slug),
+    });
+  }
+
+  /**
+   * Marks a draft ready, when every one of its checks passes; 409 otherwise,
+   * or when it changed since `expectedVersion`. A variant that is closed or open to staff only then
+   * serves it to new applications; the others keep theirs (issue 15).
+   * Returns the variants that now serve it.
+   */
+  async markReady(
+    actor: StaffActor,
+    slug: string,
+    number: number,
+    expectedVersion: number,
+    origin: RequestOrigin,
+  ): Promise<Audience[]> {
+    assertDesigner(actor);
+    const stages = await this.rolloutRead.stages();
+    const serving = AUDIENCES.filter((variant) => {
+      const stage = stages.get(`${slug}.${variant}`)?.stage ?? 'closed';
+      return ['closed', 'internal'].includes(stageKind(variant, stage));
+    });
+    const served = await this.dataSource.transaction(async (manager) => {
+      const service = await this.lockService(manager, slug);
+      const draft = await this.find(manager, slug, number, { lock: true });
+      if (!draft) throw STUDIO_REFUSALS.of('not-found');
+      if (draft.state !== 'draft') throw STUDIO_REFUSALS.of('not-a-draft');
+      if (draft.version !== expectedVersion)
+        throw STUDIO_REFUSALS.of('stale-draft', { params: { number } });
+      if (!allChecksPass(await this.checks(slug, number, draft.definition)))
+        throw STUDIO_REFUSALS.of('checks-failed');
+      // A variant that serves nothing yet serves its first ready revision, whatever its stage.
+      const variants = AUDIENCES.filter(
+        (v) => serving.includes(v) || service[`${v}_revision`] === null,
+      );
+      await manager.query(
+        `UPDATE service_revision SET state = 'ready', ready_at = now(), ready_by = $3
+          WHERE service_slug = $1 AND number = $2`,
+        [slug, number, actor.accountId],
+      );
+      await manager.query(
+        `UPDATE service SET reference_prefix = $2, changed_at = now(),
+                citizen_revision = CASE WHEN $3 THEN $5 ELSE citizen_revision END,
+                business_revision = CASE WHEN $4 THEN $5 ELSE business_revision END
+          WHERE slug = $1`,
+        [
+          slug,
+          draft.definition.referencePrefix,
+          variants.includes('citizen'),
+          variants.includes('business'),
+          number,
+        ],
+      );
+      await this.audit.record(manager, {
+        ...auditOf(actor, origin),
+        action: 'service.revision_ready',
+        entity: { type: 'service-revision', id: `${slug}@${number}` },
+        before: {
+          state: 'draft',
+          served: { citizen: service.citizen_revision, business: service.business_revision },
+        },
+        after: { state: 'ready', servedBy: variants },
+      });
+      return variants;
+    });
+    await this.catalogue.reload();
+    return served;
+  }
+
+  /**
+   * Withdraws a ready revision: no variant serves it any more (each that did
+   * serves the latest other ready revision), and its draft applications move
+   * to the revision their variant now serves, keeping every answer whose
+   * question still exists; each remembers which steps to check again. 409
+   * when it is the service's last ready revision.
+   */
+  async withdraw(
+    actor: StaffActor,
+    slug: string,
+    number: number,
+    origin: RequestOrigin,
+  ): Promise<{ movedDrafts: number }> {
+    assertDesigner(actor);
+    const moved = await this.dataSource.transaction(async (manager) => {
+      const service = await this.lockService(manager, slug);
+      const revision = await this.find(manager, slug, number, { lock: true });
+      if (!revision) throw STUDIO_REFUSALS.of('not-found');
+      if (revision.state !== 'ready') throw STUDIO_REFUSALS.of('not-ready');
+      const [fallback] = await manager.query<{ number: number; document: ServiceDefinition }[]>(
+        `SELECT number, document FROM service_revision
+          WHERE service_slug = $1 AND state = 'ready' AND number <> $2
+          ORDER BY number DESC LIMIT 1`,
+        [slug, number],
+      );
+      if (!fallback) throw STUDIO_REFUSALS.of('last-revision');
+      await manager.query(
+        `UPDATE service_revision SET state = 'withdrawn', withdrawn_at = now(), withdrawn_by = $3
+          WHERE service_slug = $1 AND number = $2`,
+        [slug, number, actor.accountId],
+      );
+      const served: Record<Audience, number> = {
+        citizen:
+          service.citizen_revision === number
+            ? fallback.number
+            : (service.citizen_revision ?? fallback.number),
+        business:
+          service.business_revision === number
+            ? fallback.number
+            : (service.business_revision ?? fallback.number),
+      };
+      await manager.query(
+        `UPDATE service SET citizen_revision = $2, business_revision = $3, changed_at = now() WHERE slug = $1`,
+        [slug, served.citizen, served.business],
+      );
+      const targets = new Map<number, ServiceDefinition>([[fallback.number, fallback.document]]);
+      for (const variant of AUDIENCES)
+        if (!targets.has(served[variant]))
+          targets.set(
+            served[variant],
+            (await this.find(manager, slug, served[variant]))!.definition,
+          );
+      let count = 0;
+      for (const variant of AUDIENCES)
+        count += await this.moves.moveDrafts(
+          manager,
+          {
+            slug,
+            variant,
+            from: { number, definition: revision.definition },
+            to: { number: served[variant], definition: targets.get(served[variant])! },
+          },
+          actor,
+          origin,
+        );
+      await this.audit.record(manager, {
+        ...auditOf(actor, origin),
+        action: 'service.revision_withdrawn',
+        entity: { type: 'service-revision', id: `${slug}@${number}` },
+        before: {
+          state: 'ready',
+          served: { citizen: service.citizen_revision, business: service.business_revision },
+        },
+        after: { state: 'withdrawn', served, movedDrafts: count },
+      });
+      return count;
+    });
+    await this.catalogue.reload();
+    return { movedDrafts: moved };
+  }
+
+  /** Reference prefixes and slugs already taken, for the checks (another service's prefix). */
+  async prefixOwner(referencePrefix: string, except: string): Promise<string | undefined> {
+    const [row] = await this.dataSource.query<{ slug: string }[]>(
+      `SELECT service.slug FROM service WHERE service.reference_prefix = $1 AND service.slug <> $2`,
+      [referencePrefix, except],
+    );
+    return row?.slug;
+  }
+
+  /** The released revisions before `number`, for the checks (a key reused for another question). */
+  async earlierRevisions(
+    slug: string,
+    number: number,
+  ): Promise<{ number: number; definition: ServiceDefinition }[]> {
+    const rows = await this.dataSource.query<{ number: number; document: ServiceDefinition }[]>(
+      `SELECT number, document FROM service_revision
+        WHERE service_slug = $1 AND number < $2 AND state <> 'draft' ORDER BY number`,
+      [slug, number],
+    );
+    return rows.map((r) => ({ number: r.number, definition: r.document }));
+  }
+
+  // -- building blocks --
+
+  private async provision(slug: string): Promise<void> {
+    const variants = AUDIENCES.map((variant) => ({
+      slug,
+      variant,
+      description: `${slug} (${variant} variant)`,
+    }));
+    await this.rollout.ensurePlans(variants);
+    try {
+      await this.flags.ensure(variantFlags(variants));
+    } catch (error) {
+      // The reconciler creates it on its next pass.
+      this.logger.event('warn', 'studio.flag_provisioning_failed', {
+        slug,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  private async assertFree(manager: EntityManager, slug: string, prefix: string): Promise<void> {
+    const taken = await manager.query<{ slug: string; reference_prefix: string }[]>(
+      `SELECT service.slug, service.reference_prefix FROM service
+        WHERE service.slug = $1 OR service.reference_prefix = $2`,
+      [slug, prefix],
+    );
+    if (taken.some((t) => t.slug === slug)) throw STUDIO_REFUSALS.of('slug-taken');
+    if (taken.length > 0)
+      throw STUDIO_REFUSALS.of('prefix-taken', { params: { service: taken[0].slug } });
+  }
+
+  private async lockService(manager: EntityManager, slug: string) {
+    const [service] = await manager.query<
+      { slug: string; citizen_revision: number | null; business_revision: number | null }[]
+    >(`SELECT slug, citizen_revision, business_revision FROM service WHERE slug = $1 FOR UPDATE`, [
+      slug,
+    ]);
+    if (!service) throw STUDIO_REFUSALS.of('not-found');
+    return service;
+  }
+
+  private async nextNumber(manager: EntityManager, slug: string): Promise<number> {
+    // Numbers of discarded drafts are taken from the audit log's view: never reused.
+    const [row] = await manager.query<{ next: number }[]>(
+      `SELECT greatest(
+         (SELECT coalesce(max(number), 0) FROM service_revision WHERE service_slug = $1),
+         (SELECT coalesce(max(split_part(entity_id, '@', 2)::int), 0) FROM audit_event
+           WHERE entity_type = 'service-revision' AND entity_id LIKE $1 || '@%')) + 1 AS next`,
+      [slug],
+    );
+    return row.next;
+  }
+
+  private async insertRevision(
+    manager: EntityManager,
+    actor: StaffActor,
+    slug: string,
+    number: number,
+    definition: ServiceDefinition,
+    basedOn: number | null,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO service_revision (service_slug, number, state, document, based_on, created_by, updated_by)
+       VALUES ($1, $2, 'draft', $3, $4, $5, $5)`,
+      [slug, number, JSON.stringify(definition), basedOn, actor.accountId],
+    );
+  }
+
+  private async find(
+    manager: EntityManager,
+    slug: string,
+    number: number,
+    options: { lock?: boolean } = {},
+  ): Promise<Revision | undefined> {
+    if (!Number.isInteger(number) || number < 1 || number > 2 ** 31 - 1) return undefined;
+    const [row] = await manager.query<RevisionRow[]>(
+      `SELECT ${REVISION_COLUMNS} FROM service_revision r
+        WHERE r.service_slug = $1 AND r.number = $2 ${options.lock ? 'FOR UPDATE' : ''}`,
+      [slug, number],
+    );
+    return row && toRevision(row);
+  }
+}
+
+interface RevisionRow {
+  slug: string;
+  number: number;
+  state: RevisionState;
+  version: number;
+  basedOn: number | null;
+  document: ServiceDefinition;
+  createdAt: Date;
+  updatedAt: Date;
+  readyAt: Date | null;
+  withdrawnAt: Date | null;
+}
+
+const REVISION_COLUMNS = `r.service_slug AS slug, r.number, r.state, r.version, r.based_on AS "basedOn",
+  r.document, r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.ready_at AS "readyAt",
+  r.withdrawn_at AS "withdrawnAt"`;
+
+function toRevision(row: RevisionRow): Revision {
+  const { document, ...rest } = row;
+  return { ...rest, definition: document };
+}
+
+function assertDesigner(actor: StaffActor): void {
+  if (!(STUDIO_ROLES as readonly string[]).includes(actor.role)) throw new ForbiddenException();
+}
+
+function auditOf(actor: StaffActor, origin: RequestOrigin) {
+  return {
+    actor: { type: 'staff' as const, id: actor.accountId },
+    ip: origin.ip,
+    requestId: origin.requestId,
+  };
+}
+
+const BLANK: Localized = { fr: '', en: '' };
+
+/** A new service's first draft: what the designer gave, the rest to write. */
+export function skeleton(input: NewService): ServiceDefinition {
+  const variant = { summary: BLANK, useThisServiceTo: [], beforeYouStart: [] };
+  return {
+    slug: input.slug,
+    referencePrefix: input.referencePrefix,
+    title: input.title,
+    summary: BLANK,
+    department: input.department,
+    processingTime: BLANK,
+    fees: BLANK,
+    variants: { citizen: variant, business: variant },
+    form: { steps: [] },
+  };
+}
