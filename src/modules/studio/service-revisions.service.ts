@@ -15,7 +15,7 @@ import { stageKind } from '../rollout/stages.js';
 import { variantFlags } from '../rollout/variant-flags.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import { STUDIO_ROLES } from './studio-roles.js';
-import { allChecksPass, revisionChecks } from './revision-checks.js';
+import { allChecksPass, revisionChecks, type RevisionCheck } from './revision-checks.js';
 import { STUDIO_REFUSALS } from './studio.refusals.js';
 
 export type RevisionState = 'draft' | 'ready' | 'withdrawn';
@@ -37,6 +37,13 @@ export interface Revision {
 }
 
 export type RevisionSummary = Omit<Revision, 'definition'>;
+
+/** A revision with its checks and what each variant serves. */
+export interface Readiness {
+  revision: Revision;
+  checks: RevisionCheck[];
+  served: Record<Audience, number | null>;
+}
 
 /** A service as the studio lists it. */
 export interface StudioServiceSummary {
@@ -290,6 +297,19 @@ export class ServiceRevisionsService {
       earlierRevisions: await this.earlierRevisions(slug, number),
       prefixTakenBy: await this.prefixOwner(definition.referencePrefix, slug),
     });
+  }
+
+  /** A revision, its checks, and what each variant serves: the checks page. */
+  async readiness(actor: StaffActor, slug: string, number: number): Promise<Readiness> {
+    const revision = await this.revision(actor, slug, number);
+    const [service] = await this.dataSource.query<
+      { citizen_revision: number | null; business_revision: number | null }[]
+    >(`SELECT citizen_revision, business_revision FROM service WHERE slug = $1`, [slug]);
+    return {
+      revision,
+      checks: await this.checks(slug, number, revision.definition),
+      served: { citizen: service.citizen_revision, business: service.business_revision },
+    };
   }
 
   /**

@@ -4,6 +4,9 @@ import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
+import { StudioChecksController } from './studio-checks.controller.js';
+import { StudioChecksPage } from './studio-checks.page.js';
+import { StudioChecksPresenter } from './studio-checks.presenter.js';
 import { StudioController } from './studio.controller.js';
 import { StudioPresenter } from './studio.presenter.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
@@ -15,8 +18,14 @@ import { StudioServicesService } from './studio.service.js';
  */
 @Module({
   imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule, ApplicationsModule],
-  controllers: [StudioController],
-  providers: [StudioServicesService, ServiceRevisionsService, StudioPresenter],
+  controllers: [StudioController, StudioChecksController],
+  providers: [
+    StudioServicesService,
+    ServiceRevisionsService,
+    StudioPresenter,
+    StudioChecksPresenter,
+    StudioChecksPage,
+  ],
   exports: [ServiceRevisionsService],
 })
 export class StudioModule {}
