@@ -96,16 +96,33 @@ export function revisionChecks(input: RevisionChecksInput): RevisionCheck[] {
   );
   const sound = soundnessProblems(definition)
     .filter((p) => !covered.has(p.pointer))
-    .map((p) => ({
-      pointer: p.pointer,
-      message: { key: 'studio.checks.sound.problem', params: { detail: p.message } },
-    }));
+    .map((p) => ({ pointer: p.pointer, message: soundMessage(p) }));
   const problems: Record<CheckId, CheckProblem[]> = { ...found, sound };
   return CHECK_IDS.map((id) => ({
     id,
     passed: problems[id].length === 0,
     problems: problems[id],
   }));
+}
+
+/**
+ * The problems a new service's draft always has, in the designer's words;
+ * any other keeps the engine's English detail.
+ */
+function soundMessage(problem: DefinitionProblem): CheckMessage {
+  if (problem.pointer === '/form/steps' && /no steps/.test(problem.message))
+    return { key: 'studio.checks.sound.noSteps' };
+  const step = /^step ([a-z0-9-]+): has no fields$/.exec(problem.message);
+  if (step) return { key: 'studio.checks.sound.noFields', params: { step: step[1] } };
+  if (/fewer than 1 items/.test(problem.message))
+    return {
+      key: /useThisServiceTo$/.test(problem.pointer)
+        ? 'studio.checks.sound.noUseThisServiceTo'
+        : /beforeYouStart$/.test(problem.pointer)
+          ? 'studio.checks.sound.noBeforeYouStart'
+          : 'studio.checks.sound.emptyList',
+    };
+  return { key: 'studio.checks.sound.problem', params: { detail: problem.message } };
 }
 
 /**
