@@ -322,7 +322,7 @@ describe('the checks before a revision is marked ready', () => {
     const empty = service('sign-permit');
     empty.form.steps = [];
     expect(problemsOf(checksOf(empty), 'sound')).toEqual([
-      ['/form/steps', 'studio.checks.sound.problem', { detail: 'the form has no steps' }],
+      ['/form/steps', 'studio.checks.sound.noSteps', undefined],
     ]);
     // What only the documents' schema refuses: a setting of the wrong type, an unknown one.
     const shape = service('sign-permit') as unknown as {
