@@ -308,6 +308,12 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...CONSOLE }),
     ],
     ['the service studio', () => '/staff/services', all(404, { anonymous: 303, ...STUDIO })],
+    [
+      // A preview link designers share with colleagues: every staff role, read-only.
+      "a revision's preview",
+      () => '/staff/services/building-permit/revisions/1/preview/business/property',
+      all(404, { anonymous: 303, ...STAFF }),
+    ],
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
     ['volunteer SMEs', () => '/staff/cohorts/volunteers', all(404, { anonymous: 303, ...ROLLOUT })],
     ['pilot programme', () => '/pilot', all(200)],

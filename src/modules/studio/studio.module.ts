@@ -4,6 +4,9 @@ import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { StudioController } from './studio.controller.js';
+import { StudioPreviewController } from './studio-preview.controller.js';
+import { StudioPreviewPresenter } from './studio-preview.presenter.js';
+import { StudioPreviewService } from './studio-preview.service.js';
 import { StudioPresenter } from './studio.presenter.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
 import { StudioServicesService } from './studio.service.js';
@@ -14,8 +17,14 @@ import { StudioServicesService } from './studio.service.js';
  */
 @Module({
   imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule],
-  controllers: [StudioController],
-  providers: [StudioServicesService, ServiceRevisionsService, StudioPresenter],
+  controllers: [StudioController, StudioPreviewController],
+  providers: [
+    StudioServicesService,
+    ServiceRevisionsService,
+    StudioPresenter,
+    StudioPreviewService,
+    StudioPreviewPresenter,
+  ],
   exports: [ServiceRevisionsService],
 })
 export class StudioModule {}
