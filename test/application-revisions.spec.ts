@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../src/modules/applications/api-keys.service.js';
@@ -175,6 +176,70 @@ describe('applications through their own revision', () => {
       .set('Authorization', `Bearer ${created.token}`);
     expect(res.status).toBe(200);
     expect(res.body.serviceRevision).toBe(1);
+  });
+
+  it('exports the queue as CSV: each application with its revision and its own answers', async () => {
+    const agent = await signedInAgent(portal.url, clerkEmail, 'en');
+    const res = await agent
+      .get('/staff/applications/export.csv?service=building-permit&sort=oldest')
+      .buffer(true)
+      .parse((response, done) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => done(null, body));
+      });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="applications-/);
+    const text = res.body as string;
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    const [header, ...rows] = parse(text.slice(1)) as string[][];
+    expect(header).toEqual([
+      'reference',
+      'service',
+      'serviceRevision',
+      'variant',
+      'channel',
+      'status',
+      'submittedAt',
+      'decidedAt',
+      'answers',
+    ]);
+    const references = await db.query(
+      `SELECT reference, service_revision FROM application
+        WHERE service_slug = 'building-permit' AND status <> 'draft' ORDER BY submitted_at, id`,
+    );
+    expect(rows.map((r) => [r[0], Number(r[2])])).toEqual(
+      references.map((r: { reference: string; service_revision: number }) => [
+        r.reference,
+        r.service_revision,
+      ]),
+    );
+    const first = rows[0];
+    expect(first.slice(1, 6)).toEqual(['building-permit', '1', 'citizen', 'web', 'submitted']);
+    expect(new Date(first[6]).toISOString()).toBe(first[6]);
+    expect(first[7]).toBe('');
+    const answers = JSON.parse(first[8]) as Record<string, unknown>;
+    expect(answers.lotNumber).toBe('1 234 567');
+    expect(answers).not.toHaveProperty('heritageBuilding');
+    // The export is audited, with its filters and how many rows went out.
+    const [event] = await db.query(
+      `SELECT after FROM audit_event WHERE action = 'staff.exported' ORDER BY occurred_at DESC LIMIT 1`,
+    );
+    expect(event.after).toMatchObject({
+      export: 'applications',
+      rows: rows.length,
+      filters: { service: 'building-permit', sort: 'oldest' },
+    });
+    // The queue links to it with its filters; a wrong filter is refused.
+    const queue = await agent.get('/staff/applications?service=building-permit');
+    expect(queue.text).toContain(
+      'href="/staff/applications/export.csv?service&#x3D;building-permit"',
+    );
+    const wrong = await agent.get('/staff/applications/export.csv?status=nonsense');
+    expect(wrong.status).toBe(422);
+    expect(wrong.text).toContain('status: ');
   });
 
   it('moves a draft to the served revision when its own is withdrawn, and says which pages to check', async () => {

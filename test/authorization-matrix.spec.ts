@@ -360,6 +360,11 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...PROCESSING }),
     ],
     [
+      'applications CSV',
+      () => '/staff/applications/export.csv',
+      all(404, { anonymous: 303, ...PROCESSING }),
+    ],
+    [
       'an application, for staff',
       () => `/staff/applications/${residentApplication}`,
       all(404, { anonymous: 303, ...PROCESSING }),
