@@ -10,6 +10,7 @@ import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
 import {
   buildingPermitAnswers,
   fileBuildingPermit,
+  PDF,
   releaseService,
 } from './support/applications.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
@@ -299,5 +300,47 @@ describe('applications through their own revision', () => {
     ]);
     expect(after.revision_notice).toBeNull();
     expect((await agent.get(`/applications/${draft}`)).text).not.toContain('data-revision-notice');
+  });
+
+  it('forgets the notice once the application is submitted', async () => {
+    const applications = portal.app.get(ApplicationsService);
+    const applicant = {
+      accountId: citizen.id,
+      audience: 'citizen' as const,
+      channel: 'web' as const,
+    };
+    await db.query(`UPDATE application SET revision_notice = $2 WHERE id = $1`, [
+      draft,
+      JSON.stringify({ from: 1, to: 2, steps: ['work'] }),
+    ]);
+    const [file] = await db.query<{ id: string }[]>(
+      `INSERT INTO application_attachment (application_id, field, filename, content_type, size_bytes, sha256, content, uploaded_by)
+       VALUES ($1, 'sitePlan', 'plan.pdf', 'application/pdf', $2, 'test', $3, $4) RETURNING id`,
+      [draft, PDF.length, PDF, citizen.id],
+    );
+    const plan = {
+      id: file.id,
+      filename: 'plan.pdf',
+      size: PDF.length,
+      contentType: 'application/pdf',
+    };
+    const saved = await applications.saveAnswers(
+      applicant,
+      draft,
+      { sitePlan: [plan] },
+      [],
+      origin,
+    );
+    expect(saved.ok).toBe(true);
+    // Saving another page than the one listed keeps the notice.
+    const [kept] = await db.query(`SELECT revision_notice FROM application WHERE id = $1`, [draft]);
+    expect(kept.revision_notice).toEqual({ from: 1, to: 2, steps: ['work'] });
+    const submitted = await applications.submit(applicant, draft, origin);
+    expect(submitted.ok).toBe(true);
+    const [row] = await db.query(
+      `SELECT status, service_revision, revision_notice FROM application WHERE id = $1`,
+      [draft],
+    );
+    expect(row).toEqual({ status: 'submitted', service_revision: 2, revision_notice: null });
   });
 });
