@@ -241,6 +241,25 @@ describe('the preview of a revision', () => {
     expect(await applications()).toBe(before);
   });
 
+  it('adds and removes items of a repeatable group on the same page', async () => {
+    const agent = await as(designer.email, 'en');
+    const url = `${PERMIT}/1/preview/business/property`;
+    const csrf = csrfFrom((await agent.get(url)).text);
+    const added = await agent
+      .post(url)
+      .type('form')
+      .send({ _csrf: csrf, lotNumber: '1 234 567', action: 'add:otherSites' });
+    expect(added.status).toBe(200);
+    expect(added.text).toContain('name="otherSites-0-');
+    expect(added.text).toContain('value="1 234 567"');
+    const removed = await agent
+      .post(url)
+      .type('form')
+      .send({ _csrf: csrf, lotNumber: '1 234 567', action: 'remove:otherSites:0' });
+    expect(removed.status).toBe(200);
+    expect(removed.text).not.toContain('name="otherSites-0-');
+  });
+
   it('a file question counts as answered and stores nothing', async () => {
     const agent = await as(designer.email, 'en');
     const url = `${PERMIT}/1/preview/citizen/documents`;
