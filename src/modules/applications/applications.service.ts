@@ -17,7 +17,7 @@ import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { COLUMNS, FROM, OWNED, isUuid } from './application-row.js';
 import { ApplicationsReadModel } from './applications.read-model.js';
 import { FILING_REFUSALS } from './applications.refusals.js';
-import type { RevisionNotice } from '../studio/service-revisions.service.js';
+import type { RevisionNotice } from './revision-moves.service.js';
 import {
   canTransition,
   isEditable,
