@@ -163,6 +163,28 @@ describe('the preview of a revision', () => {
     expect(await applications()).toBe(before);
   });
 
+  it('applies the form’s cross-field rules as an applicant gets them', async () => {
+    const agent = await as(designer.email, 'en');
+    const url = '/staff/services/public-domain-occupation/revisions/1/preview/citizen/period';
+    const csrf = csrfFrom((await agent.get(url)).text);
+    const year = String(new Date().getFullYear() + 1);
+    const dates = (endDay: string) => ({
+      _csrf: csrf,
+      'startDate-day': '10',
+      'startDate-month': '6',
+      'startDate-year': year,
+      'endDate-day': endDay,
+      'endDate-month': '6',
+      'endDate-year': year,
+    });
+    const wrong = await agent.post(url).type('form').send(dates('9'));
+    expect(wrong.status).toBe(422);
+    expect(wrong.text).toContain('The end date must be the same as or after the start date');
+    expect(wrong.text).toContain('href="#endDate-day"');
+    const right = await agent.post(url).type('form').send(dates('10'));
+    expect(right.status).toBe(303);
+  });
+
   it('keeps answers across steps, so that a later step’s condition holds', async () => {
     const agent = await as(designer.email, 'en');
     const base = `${PERMIT}/${draft}/preview/citizen`;

@@ -32,6 +32,7 @@ describe('previewable: a definition made safe to preview', () => {
             },
             'not a step',
           ],
+          rules: [{ field: 'depth', must: 'after', other: 'kind' }, 7],
         },
       },
       missing,
@@ -50,6 +51,14 @@ describe('previewable: a definition made safe to preview', () => {
     expect(step.fields[0]).not.toHaveProperty('pattern');
     expect(step.fields[1]).toMatchObject({ options: [] });
     expect(step.fields[2]).toMatchObject({ fields: [], itemLabel: { fr: '[item sites]' } });
+    expect(shown.form.rules).toEqual([
+      {
+        field: 'depth',
+        must: 'after',
+        other: 'kind',
+        message: { fr: '[rule depth]', en: '[rule depth]' },
+      },
+    ]);
   });
 
   it('reads anything without throwing', () => {

@@ -1,6 +1,7 @@
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type {
   ChoiceOption,
+  CrossFieldRule,
   FieldDefinition,
   GroupItemField,
   StepDefinition,
@@ -8,7 +9,10 @@ import type {
 import type { Localized, ServiceDefinition } from '../catalogue/service-definition.js';
 
 /** What the preview shows in place of a text the designer has not written yet. */
-export type MissingText = (what: 'step' | 'field' | 'option' | 'item', name: string) => Localized;
+export type MissingText = (
+  what: 'step' | 'field' | 'option' | 'item' | 'rule',
+  name: string,
+) => Localized;
 
 const BLANK: Localized = { fr: '', en: '' };
 
@@ -33,6 +37,18 @@ export function previewable(source: unknown, missing: MissingText): ServiceDefin
   const steps = list(d.form?.steps)
     .filter(isObject)
     .map((s, i) => step(s as Partial<StepDefinition>, i, missing));
+  const rules =
+    d.form?.rules === undefined
+      ? undefined
+      : list(d.form.rules)
+          .filter(isObject)
+          .map((rule) => rule as unknown as CrossFieldRule)
+          .map((rule) => ({
+            ...rule,
+            field: text(rule.field),
+            other: text(rule.other),
+            message: orMissing(rule.message, () => missing('rule', text(rule.field))),
+          }));
   return {
     ...(d as ServiceDefinition),
     slug: text(d.slug),
@@ -43,7 +59,7 @@ export function previewable(source: unknown, missing: MissingText): ServiceDefin
     processingTime: localized(d.processingTime),
     fees: localized(d.fees),
     variants: { citizen: variant(d.variants?.citizen), business: variant(d.variants?.business) },
-    form: { ...(isObject(d.form) ? d.form : {}), steps },
+    form: { ...(isObject(d.form) ? d.form : {}), steps, ...(rules ? { rules } : {}) },
   };
 }
 
