@@ -309,6 +309,12 @@ describe('the authorization matrix', () => {
     ],
     ['the service studio', () => '/staff/services', all(404, { anonymous: 303, ...STUDIO })],
     [
+      // A preview link designers share with colleagues: every staff role, read-only.
+      "a revision's preview",
+      () => '/staff/services/building-permit/revisions/1/preview/business/property',
+      all(404, { anonymous: 303, ...STAFF }),
+    ],
+    [
       "a revision's checks",
       () => '/staff/services/building-permit/revisions/1/checks',
       all(404, { anonymous: 303, ...STUDIO }),
@@ -361,6 +367,11 @@ describe('the authorization matrix', () => {
     [
       'applications queue',
       () => '/staff/applications',
+      all(404, { anonymous: 303, ...PROCESSING }),
+    ],
+    [
+      'applications CSV',
+      () => '/staff/applications/export.csv',
       all(404, { anonymous: 303, ...PROCESSING }),
     ],
     [

@@ -11,6 +11,9 @@ import { RevisionComparisonService } from './revision-comparison.service.js';
 import { StudioComparisonController } from './studio-comparison.controller.js';
 import { StudioComparisonPage } from './studio-comparison.page.js';
 import { StudioController } from './studio.controller.js';
+import { StudioPreviewController } from './studio-preview.controller.js';
+import { StudioPreviewPresenter } from './studio-preview.presenter.js';
+import { StudioPreviewService } from './studio-preview.service.js';
 import { StudioPresenter } from './studio.presenter.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
 import { StudioServicesService } from './studio.service.js';
@@ -21,7 +24,12 @@ import { StudioServicesService } from './studio.service.js';
  */
 @Module({
   imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule, ApplicationsModule],
-  controllers: [StudioController, StudioChecksController, StudioComparisonController],
+  controllers: [
+    StudioController,
+    StudioChecksController,
+    StudioComparisonController,
+    StudioPreviewController,
+  ],
   providers: [
     StudioServicesService,
     ServiceRevisionsService,
@@ -30,6 +38,8 @@ import { StudioServicesService } from './studio.service.js';
     StudioChecksPage,
     RevisionComparisonService,
     StudioComparisonPage,
+    StudioPreviewService,
+    StudioPreviewPresenter,
   ],
   exports: [ServiceRevisionsService],
 })
