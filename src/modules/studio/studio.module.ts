@@ -4,6 +4,14 @@ import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
 import { StudioController } from './studio.controller.js';
+import { StudioEditorController } from './studio-editor.controller.js';
+import {
+  StudioDetailsPage,
+  StudioEditorPresenter,
+  StudioStepPage,
+  StudioStepsPage,
+} from './studio-editor.presenter.js';
+import { StudioEditorService } from './studio-editor.service.js';
 import { StudioPresenter } from './studio.presenter.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
 import { StudioServicesService } from './studio.service.js';
@@ -14,8 +22,17 @@ import { StudioServicesService } from './studio.service.js';
  */
 @Module({
   imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule],
-  controllers: [StudioController],
-  providers: [StudioServicesService, ServiceRevisionsService, StudioPresenter],
+  controllers: [StudioController, StudioEditorController],
+  providers: [
+    StudioServicesService,
+    ServiceRevisionsService,
+    StudioPresenter,
+    StudioEditorService,
+    StudioEditorPresenter,
+    StudioDetailsPage,
+    StudioStepsPage,
+    StudioStepPage,
+  ],
   exports: [ServiceRevisionsService],
 })
 export class StudioModule {}
