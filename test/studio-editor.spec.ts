@@ -241,7 +241,7 @@ describe('the service studio: the draft editor', () => {
         action: 'add:beforeYouStart:business',
       });
       expect(added.status).toBe(303);
-      expect(added.headers.location).toBe(`${base}/details#beforeYouStart-business-add`);
+      expect(added.headers.location).toBe(`${base}/details#beforeYouStart-business-0-fr`);
       let d = await definition(slug);
       expect(d.summary.fr).toBe('Un résumé');
       expect(d.variants.business.beforeYouStart).toEqual([{ fr: '', en: '' }]);

@@ -20,6 +20,8 @@ import {
   type StaffActor,
 } from '../staff/staff-roles.guard.js';
 import {
+  itemName,
+  itemsOf,
   NEW_STEP_FIELDS,
   NewStepDto,
   readDetailsForm,
@@ -96,11 +98,12 @@ export class StudioEditorController {
     );
     const base = revisionPath(slug, n);
     if (form.action) {
-      // Back to the list just changed: its new item, or the list.
+      // Back to the list just changed: its new item's first box, or the list.
+      const { list, part } = form.action;
       const anchor =
         form.action.kind === 'add'
-          ? `${form.action.list}-${form.action.part}-add`
-          : `${form.action.list}-${form.action.part}`;
+          ? itemName(list, part, itemsOf(form.values, list, part).length, 'fr')
+          : `${list}-${part}`;
       this.notify(req, `studioEditor.notices.item.${form.action.kind}`);
       return req.session.save(() => res.redirect(303, `${base}/details#${anchor}`));
     }
