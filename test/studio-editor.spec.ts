@@ -1,4 +1,7 @@
+import { ForbiddenException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Refusal } from '../src/platform/errors/refusal.js';
+import { StudioEditorService } from '../src/modules/studio/studio-editor.service.js';
 import type { ServiceDefinition } from '../src/modules/catalogue/service-definition.js';
 import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
 import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
@@ -582,5 +585,40 @@ describe('the service studio: the draft editor', () => {
         ).toBe(403);
     }
     expect((await definition(slug)).form.steps).toHaveLength(2);
+  });
+
+  describe('the editor’s service, against PostgreSQL', () => {
+    it('refuses every role but designers and admins, whoever calls it', async () => {
+      const { slug } = await newService();
+      const editor = portal.app.get(StudioEditorService);
+      const version = (await revisions.revision(actor, slug, 1)).version;
+      for (const role of ['clerk', 'rollout-manager', 'analyst'] as const)
+        await expect(
+          editor.edit(
+            { accountId: designer.id, role },
+            slug,
+            1,
+            version,
+            { kind: 'duplicate-step', step: 'pool' },
+            ORIGIN,
+          ),
+        ).rejects.toBeInstanceOf(ForbiddenException);
+      expect((await definition(slug)).form.steps).toHaveLength(2);
+    });
+
+    it('lets one of two changes from the same version through, and refuses the other (409)', async () => {
+      const { slug } = await newService();
+      const editor = portal.app.get(StudioEditorService);
+      const version = (await revisions.revision(actor, slug, 1)).version;
+      const outcomes = await Promise.allSettled([
+        editor.edit(actor, slug, 1, version, { kind: 'duplicate-step', step: 'pool' }, ORIGIN),
+        editor.edit(actor, slug, 1, version, { kind: 'remove-step', step: 'contact' }, ORIGIN),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const [refused] = outcomes.filter((o) => o.status === 'rejected');
+      expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(Refusal);
+      expect(((refused as PromiseRejectedResult).reason as Refusal).code).toBe('stale-draft');
+      expect((await revisions.revision(actor, slug, 1)).version).toBe(version + 1);
+    });
   });
 });
