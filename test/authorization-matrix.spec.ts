@@ -350,6 +350,16 @@ describe('the authorization matrix', () => {
     ],
     ['the service studio', () => '/staff/services', all(404, { anonymous: 303, ...STUDIO })],
     [
+      "a revision's checks",
+      () => '/staff/services/building-permit/revisions/1/checks',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      'comparing two revisions of a service',
+      () => '/staff/services/building-permit/compare?from=1&to=1',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
       'a released revision',
       () => '/staff/services/building-permit/revisions/1',
       all(404, { anonymous: 303, ...STUDIO }),

@@ -1,8 +1,15 @@
 import { Module } from '@nestjs/common';
+import { ApplicationsModule } from '../applications/applications.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
+import { StudioChecksController } from './studio-checks.controller.js';
+import { StudioChecksPage } from './studio-checks.page.js';
+import { StudioChecksPresenter } from './studio-checks.presenter.js';
+import { RevisionComparisonService } from './revision-comparison.service.js';
+import { StudioComparisonController } from './studio-comparison.controller.js';
+import { StudioComparisonPage } from './studio-comparison.page.js';
 import { StudioController } from './studio.controller.js';
 import { StudioEditorController } from './studio-editor.controller.js';
 import {
@@ -21,12 +28,21 @@ import { StudioServicesService } from './studio.service.js';
  * city's services. Today its front door: the list of services and their stages.
  */
 @Module({
-  imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule],
-  controllers: [StudioController, StudioEditorController],
+  imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule, ApplicationsModule],
+  controllers: [
+    StudioController,
+    StudioChecksController,
+    StudioComparisonController,
+    StudioEditorController,
+  ],
   providers: [
     StudioServicesService,
     ServiceRevisionsService,
     StudioPresenter,
+    StudioChecksPresenter,
+    StudioChecksPage,
+    RevisionComparisonService,
+    StudioComparisonPage,
     StudioEditorService,
     StudioEditorPresenter,
     StudioDetailsPage,
