@@ -64,8 +64,8 @@ export class StudioEditorController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const revision = await this.editor.revision(actor, slug, numberOf(n));
-    this.presenter.revisionPage(req, res, revision);
+    const { revision, failing } = await this.editor.revision(actor, slug, numberOf(n));
+    this.presenter.revisionPage(req, res, revision, failing);
   }
 
   // -- details --

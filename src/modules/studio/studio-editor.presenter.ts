@@ -94,7 +94,8 @@ export class StudioEditorPresenter {
 
   // -- the revision's page --
 
-  revisionPage(req: Request, res: Response, revision: Revision) {
+  /** `failing`: how many of a draft's checks do not pass yet. */
+  revisionPage(req: Request, res: Response, revision: Revision, failing: number) {
     const c = this.context(req, res);
     const d = revision.definition;
     const isDraft = revision.state === 'draft';
@@ -176,6 +177,13 @@ export class StudioEditorPresenter {
                   title: c.t('studioEditor.revision.tasks.checks'),
                   href: `${c.base}/checks`,
                   hint: c.t('studioEditor.revision.tasks.checksHint'),
+                  status:
+                    failing === 0
+                      ? status(true, c.t('studioEditor.revision.status.checksPass'))
+                      : status(
+                          false,
+                          c.t('studioEditor.revision.status.checksFailing', { failing }),
+                        ),
                 },
               ],
             },

@@ -51,9 +51,19 @@ export type DraftEdit =
 export class StudioEditorService {
   constructor(private readonly revisions: ServiceRevisionsService) {}
 
-  /** A revision, whatever its state (its page shows a draft's task list, a released one read only). */
-  revision(actor: StaffActor, slug: string, number: number): Promise<Revision> {
-    return this.revisions.revision(actor, slug, number);
+  /**
+   * A revision, whatever its state (its page shows a draft's task list, a
+   * released one read only), with, for a draft, the checks that do not pass yet.
+   */
+  async revision(
+    actor: StaffActor,
+    slug: string,
+    number: number,
+  ): Promise<{ revision: Revision; failing: number }> {
+    const revision = await this.revisions.revision(actor, slug, number);
+    if (revision.state !== 'draft') return { revision, failing: 0 };
+    const checks = await this.revisions.checks(slug, number, revision.definition);
+    return { revision, failing: checks.filter((c) => !c.passed).length };
   }
 
   /** A draft, for a page that edits it: 409 when the revision is ready or withdrawn. */
