@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../src/modules/applications/api-keys.service.js';
+import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
 import { newToken, tokenHash } from '../src/platform/security/tokens.js';
 import { fileBuildingPermit, PDF } from './support/applications.js';
 import { createPerson, signedInAgent, uniqueEmail } from './support/people.js';
@@ -257,6 +258,46 @@ describe('the authorization matrix', () => {
     );
     failedEmail = message.id;
   });
+  /** A service whose draft the editor's routes open: one step, one question. */
+  const EDITOR = '/staff/services/matrix-editor/revisions/1';
+  beforeAll(async () => {
+    const revisions = portal.app.get(ServiceRevisionsService);
+    const [designer] = await db.query(
+      `SELECT account_id FROM staff_member WHERE role = 'service-designer' LIMIT 1`,
+    );
+    const actor = { accountId: designer.account_id as string, role: 'service-designer' as const };
+    const origin = { ip: '127.0.0.1', requestId: 'authorization-matrix' };
+    const draft = await revisions.create(
+      actor,
+      {
+        slug: 'matrix-editor',
+        referencePrefix: 'ZED',
+        title: { fr: 'Matrice', en: 'Matrix' },
+        department: { fr: 'Greffe', en: 'Clerk' },
+      },
+      origin,
+    );
+    await revisions.changeDraft(
+      actor,
+      'matrix-editor',
+      1,
+      draft.version,
+      (d) => ({
+        ...d,
+        form: {
+          steps: [
+            {
+              slug: 'first',
+              title: { fr: 'Première', en: 'First' },
+              fields: [{ type: 'text', name: 'name', label: { fr: 'Nom', en: 'Name' } }],
+            },
+          ],
+        },
+      }),
+      'authorization matrix',
+      origin,
+    );
+  });
   afterAll(() => portal.close());
 
   const pages: [string, () => string, Expected][] = [
@@ -322,6 +363,25 @@ describe('the authorization matrix', () => {
     [
       'comparing two revisions of a service',
       () => '/staff/services/building-permit/compare?from=1&to=1',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      'a released revision',
+      () => '/staff/services/building-permit/revisions/1',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    ['a draft revision', () => EDITOR, all(404, { anonymous: 303, ...STUDIO })],
+    ["a draft's details", () => `${EDITOR}/details`, all(404, { anonymous: 303, ...STUDIO })],
+    ["a draft's steps", () => `${EDITOR}/steps`, all(404, { anonymous: 303, ...STUDIO })],
+    ["a draft's step", () => `${EDITOR}/steps/first`, all(404, { anonymous: 303, ...STUDIO })],
+    [
+      "removing a draft's step",
+      () => `${EDITOR}/steps/first/remove`,
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      "removing a draft's question",
+      () => `${EDITOR}/steps/first/fields/name/remove`,
       all(404, { anonymous: 303, ...STUDIO }),
     ],
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
@@ -666,6 +726,38 @@ describe('the authorization matrix', () => {
         analyst: 403,
         'service-designer': 403,
       }),
+    ],
+    [
+      // A malformed slug: the designer and the admin get the form back, nothing changes.
+      'add a step to a draft',
+      () => `${EDITOR}/steps`,
+      () => ({ slug: 'Pas Bon', titleFr: 'x', titleEn: 'x', version: '1' }),
+      all(404, { anonymous: 303, ...STUDIO, admin: 422, 'service-designer': 422 }),
+    ],
+    [
+      // A version the draft is past: 409, nothing changes.
+      "change a draft's details, steps and questions",
+      () => `${EDITOR}/details`,
+      () => ({ referencePrefix: 'ZED', version: '0' }),
+      all(404, { anonymous: 303, ...STUDIO, admin: 409, 'service-designer': 409 }),
+    ],
+    [
+      "duplicate a draft's step",
+      () => `${EDITOR}/steps/first/duplicate`,
+      () => ({ version: '0' }),
+      all(404, { anonymous: 303, ...STUDIO, admin: 409, 'service-designer': 409 }),
+    ],
+    [
+      "save a draft's step",
+      () => `${EDITOR}/steps/first`,
+      () => ({ titleFr: 'x', titleEn: 'x', version: '0' }),
+      all(404, { anonymous: 303, ...STUDIO, admin: 409, 'service-designer': 409 }),
+    ],
+    [
+      "remove a draft's question",
+      () => `${EDITOR}/steps/first/fields/name/remove`,
+      () => ({ version: '0' }),
+      all(404, { anonymous: 303, ...STUDIO, admin: 409, 'service-designer': 409 }),
     ],
     [
       'add a staff member',

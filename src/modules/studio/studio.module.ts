@@ -14,6 +14,14 @@ import { StudioController } from './studio.controller.js';
 import { StudioPreviewController } from './studio-preview.controller.js';
 import { StudioPreviewPresenter } from './studio-preview.presenter.js';
 import { StudioPreviewService } from './studio-preview.service.js';
+import { StudioEditorController } from './studio-editor.controller.js';
+import {
+  StudioDetailsPage,
+  StudioEditorPresenter,
+  StudioStepPage,
+  StudioStepsPage,
+} from './studio-editor.presenter.js';
+import { StudioEditorService } from './studio-editor.service.js';
 import { StudioPresenter } from './studio.presenter.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
 import { StudioServicesService } from './studio.service.js';
@@ -29,6 +37,7 @@ import { StudioServicesService } from './studio.service.js';
     StudioChecksController,
     StudioComparisonController,
     StudioPreviewController,
+    StudioEditorController,
   ],
   providers: [
     StudioServicesService,
@@ -40,6 +49,11 @@ import { StudioServicesService } from './studio.service.js';
     StudioComparisonPage,
     StudioPreviewService,
     StudioPreviewPresenter,
+    StudioEditorService,
+    StudioEditorPresenter,
+    StudioDetailsPage,
+    StudioStepsPage,
+    StudioStepPage,
   ],
   exports: [ServiceRevisionsService],
 })
