@@ -424,6 +424,14 @@ describe('the studio: creating, importing, exporting services and their revision
         .field('_csrf', token);
       expect(none.status).toBe(422);
       expect(none.text).toContain('Choisissez le fichier du service à importer.');
+      // A text field where the file should be, longer than a form field may be.
+      const unreadable = await designer
+        .post('/staff/services/import')
+        .set('Cookie', 'guichet_lang=fr')
+        .field('_csrf', token)
+        .field('definition', 'x'.repeat(10 * 1024));
+      expect(unreadable.status).toBe(422);
+      expect(unreadable.text).toContain('Le formulaire n’a pas pu être lu en entier');
     });
 
     it('refuses a file above the upload limit (422)', async () => {

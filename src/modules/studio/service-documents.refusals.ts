@@ -1,10 +1,12 @@
 import { defineRefusals } from '../../platform/errors/refusal.js';
 
-export type ServiceDocumentsProblem = 'no-file' | 'too-large' | 'not-json' | 'not-a-service';
+export type ServiceDocumentsProblem =
+  'no-file' | 'unreadable' | 'too-large' | 'not-json' | 'not-a-service';
 
 /**
  * What the studio's import refuses, beside its file field (`definition`), all
- * 422: no file, a file above the upload limit, a file that is not JSON (with
+ * 422: no file, a form the multipart reader could not read whole, a file above
+ * the upload limit, a file that is not JSON (with
  * the parser's message), a document that is not a sound guichet-service
  * document (every problem with its JSON pointer, in `problems` for JSON
  * clients, in a table on the page).
@@ -15,6 +17,11 @@ export const SERVICE_DOCUMENTS_REFUSALS = defineRefusals<ServiceDocumentsProblem
     'no-file': {
       status: 422,
       message: 'studioServices.import.errors.noFile',
+      field: 'definition',
+    },
+    unreadable: {
+      status: 422,
+      message: 'studioServices.import.errors.unreadable',
       field: 'definition',
     },
     'too-large': {

@@ -95,6 +95,7 @@ export class ServiceDocumentsService {
       throw SERVICE_DOCUMENTS_REFUSALS.of('too-large', {
         params: { max: this.config.UPLOAD_COHORT_IMPORT_MAX_BYTES / (1024 * 1024) },
       });
+    if (file.problem === 'unreadable') throw SERVICE_DOCUMENTS_REFUSALS.of('unreadable');
     if (!file.upload) throw SERVICE_DOCUMENTS_REFUSALS.of('no-file');
     let json: unknown;
     try {
