@@ -257,6 +257,8 @@ describe('the studio: creating, importing, exporting services and their revision
       expect(overview.text).toContain('data-revision="1" data-state="draft"');
       expect(overview.text).toContain('Serves no revision yet');
       expect(overview.text).toContain(`href="/staff/services/${slug}/revisions/1"`);
+      // Its first draft is all it has: nothing to discard it for.
+      expect(overview.text).not.toContain(`/revisions/1/discard`);
     });
   });
 
@@ -354,6 +356,18 @@ describe('the studio: creating, importing, exporting services and their revision
       const json = await importFile(exported, { json: true });
       expect(json.status).toBe(409);
       expect(json.body).toMatchObject({ code: 'draft-exists' });
+    });
+
+    it('refuses a slug the studio reserves or the portal cannot store (422, its pointer)', async () => {
+      for (const slug of ['new', `a${'-b'.repeat(40)}`]) {
+        const document = repoDocument('bulky-waste-pickup');
+        document.service.slug = slug;
+        const json = await importFile(JSON.stringify(document), { json: true });
+        expect(json.status).toBe(422);
+        expect(json.body.problems).toEqual([
+          { pointer: '/service/slug', message: expect.any(String) },
+        ]);
+      }
     });
 
     it('refuses a reference prefix another service has (422)', async () => {
@@ -477,6 +491,13 @@ describe('the studio: creating, importing, exporting services and their revision
         expect(page.text).not.toContain(`href="/staff/services/${slug}/revisions/1/withdraw"`);
       }
       expect((await designer.get('/staff/services/nothing-here')).status).toBe(404);
+      // Its only ready revision: the page says why it cannot be withdrawn, with no button.
+      const last = await designer
+        .get(`/staff/services/${slug}/revisions/1/withdraw`)
+        .set('Cookie', 'guichet_lang=en');
+      expect(last.status).toBe(200);
+      expect(last.text).toContain('This is the service’s only ready revision');
+      expect(last.text).not.toContain(`action="/staff/services/${slug}/revisions/1/withdraw"`);
     });
 
     it('starts a draft (audited); a second one is refused with 409 on the page', async () => {

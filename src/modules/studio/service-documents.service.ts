@@ -4,7 +4,7 @@ import type { Upload, UploadProblem } from '../../platform/http/multipart.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import {
   validateServiceDocument,
-  type ServiceDocumentProblem,
+  type ServiceDocumentCheck,
 } from '../catalogue/service-document.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import { ServiceRevisionsService, type Revision } from './service-revisions.service.js';
@@ -107,31 +107,27 @@ export class ServiceDocumentsService {
         body: { problems: [{ pointer: '', message: detail }] },
       });
     }
-    const problems = documentProblems(json);
-    if (problems.length > 0)
+    const check = checkDocument(json);
+    if (!check.ok)
       throw SERVICE_DOCUMENTS_REFUSALS.of('not-a-service', {
-        params: { count: problems.length },
-        body: { problems },
+        params: { count: check.problems.length },
+        body: { problems: check.problems },
       });
-    const check = validateServiceDocument(json);
-    if (!check.ok) throw new Error('a document without problems did not pass');
     return this.revisions.importDocument(actor, check.definition, origin);
   }
 }
 
-/** Every problem of a document: the format's, then the portal's limits on a slug. */
-export function documentProblems(json: unknown): ServiceDocumentProblem[] {
+/** A document checked as the repo's are, then against the portal's limits on a slug. */
+export function checkDocument(json: unknown): ServiceDocumentCheck {
   const check = validateServiceDocument(json);
-  if (!check.ok) return check.problems;
+  if (!check.ok) return check;
   const slug = check.definition.slug;
+  const problem = (message: string): ServiceDocumentCheck => ({
+    ok: false,
+    problems: [{ pointer: '/service/slug', message }],
+  });
   if (slug.length > SERVICE_SLUG_MAX_LENGTH)
-    return [
-      {
-        pointer: '/service/slug',
-        message: `must be ${SERVICE_SLUG_MAX_LENGTH} characters or fewer`,
-      },
-    ];
-  if (RESERVED_SLUGS.includes(slug))
-    return [{ pointer: '/service/slug', message: `“${slug}” is reserved by the studio` }];
-  return [];
+    return problem(`must be ${SERVICE_SLUG_MAX_LENGTH} characters or fewer`);
+  if (RESERVED_SLUGS.includes(slug)) return problem(`“${slug}” is reserved by the studio`);
+  return check;
 }

@@ -216,11 +216,14 @@ export class ServiceRevisionsService {
         basedOn = latest?.number ?? null;
       } else {
         await this.assertFree(manager, slug, definition.referencePrefix);
-        await manager.query(
+        // Another import or creation of that slug or prefix may have committed since.
+        const inserted = await manager.query<{ slug: string }[]>(
           `INSERT INTO service (slug, reference_prefix, position, created_by)
-           VALUES ($1, $2, (SELECT coalesce(max(position), -1) + 1 FROM service), $3)`,
+           VALUES ($1, $2, (SELECT coalesce(max(position), -1) + 1 FROM service), $3)
+           ON CONFLICT DO NOTHING RETURNING slug`,
           [slug, definition.referencePrefix, actor.accountId],
         );
+        if (inserted.length === 0) throw STUDIO_REFUSALS.of('slug-taken');
       }
       await this.insertRevision(manager, actor, slug, number, definition, basedOn);
       await this.audit.record(manager, {

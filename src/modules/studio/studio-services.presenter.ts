@@ -42,10 +42,7 @@ export function revisionHref(slug: string, number: number, page = ''): string {
 /** The studio's pages for one service, and for creating and importing one. */
 @Injectable()
 export class StudioServicesPresenter {
-  constructor(
-    private readonly i18n: I18nService,
-    private readonly studio: StudioServicesService,
-  ) {}
+  constructor(private readonly i18n: I18nService) {}
 
   notice(req: Request, key: string, values?: Record<string, string | number>) {
     req.session.studioServicesNotice = { key, values };
@@ -104,6 +101,7 @@ export class StudioServicesPresenter {
           servedBy,
           date,
           readyCount: revisions.filter((x) => x.state === 'ready').length,
+          released: revisions.filter((x) => x.state !== 'draft').length,
         }),
       ),
       compare:
@@ -135,6 +133,7 @@ export class StudioServicesPresenter {
       servedBy: (n: number) => string[];
       date: (d: Date | null) => string;
       readyCount: number;
+      released: number;
     },
   ) {
     const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
@@ -154,7 +153,11 @@ export class StudioServicesPresenter {
       previewBusiness: revisionHref(slug, r.number, 'preview/business'),
       checksHref: r.state === 'draft' ? revisionHref(slug, r.number, 'checks') : undefined,
       exportHref: `/staff/services/${slug}/export.json?revision=${r.number}`,
-      discardHref: r.state === 'draft' ? revisionHref(slug, r.number, 'discard') : undefined,
+      // A service never released keeps its first draft (nothing else to serve).
+      discardHref:
+        r.state === 'draft' && context.released > 0
+          ? revisionHref(slug, r.number, 'discard')
+          : undefined,
       // The only ready revision cannot be withdrawn (the service must keep one to serve).
       withdrawHref:
         r.state === 'ready' && context.readyCount > 1
