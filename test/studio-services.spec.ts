@@ -343,6 +343,11 @@ describe('the studio: creating, importing, exporting services and their revision
       const res = await importFile(exported);
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe('/staff/services/occupancy-certificate/revisions/2');
+      // Exported again, the draft is the same text but for its revision number.
+      const draftText = (
+        await designer.get('/staff/services/occupancy-certificate/export.json?revision=2')
+      ).text;
+      expect(draftText).toBe(exported.replace('"revision": 1,', '"revision": 2,'));
       const draft = await revisionRow('occupancy-certificate', 2);
       expect(draft).toMatchObject({ state: 'draft', based_on: 1 });
       expect(draft.document).toEqual(repoDocument('occupancy-certificate').service);
@@ -513,6 +518,7 @@ describe('the studio: creating, importing, exporting services and their revision
       expect(again.text).toContain('data-revision="2" data-state="draft"');
       const bad = await post(`/staff/services/${slug}/drafts`, { from: 'abc' }, 'en');
       expect(bad.status).toBe(422);
+      expect(bad.text).toContain('<a href="#revisions">Choose a revision of this service.</a>');
     });
 
     it('discards the draft after confirming; a stale version is refused (409)', async () => {

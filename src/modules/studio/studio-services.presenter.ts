@@ -195,7 +195,8 @@ export class StudioServicePage implements FormPageRenderer {
       {
         ...model,
         values: form.values,
-        errors: form.errors,
+        // Its forms are buttons: every message links to the revisions they act on.
+        errors: form.errors.map((e) => ({ ...e, field: 'revisions' })),
       },
     );
   }
