@@ -327,6 +327,16 @@ describe('the authorization matrix', () => {
       () => '/staff/services/building-permit/revisions/1/withdraw',
       all(404, { anonymous: 303, ...STUDIO }),
     ],
+    [
+      "a revision's checks",
+      () => '/staff/services/building-permit/revisions/1/checks',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      'comparing two revisions of a service',
+      () => '/staff/services/building-permit/compare?from=1&to=1',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
     ['volunteer SMEs', () => '/staff/cohorts/volunteers', all(404, { anonymous: 303, ...ROLLOUT })],
     ['pilot programme', () => '/pilot', all(200)],

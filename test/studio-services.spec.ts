@@ -182,7 +182,7 @@ describe('the studio: creating, importing, exporting services and their revision
         'en',
       );
       expect(reserved.status).toBe(422);
-      expect(reserved.text).toContain('Another service already has that address name.');
+      expect(reserved.text).toContain('Another service already has this identifier');
     });
 
     it('refuses a slug or a prefix another service has (422), keeping what was typed', async () => {
@@ -196,7 +196,7 @@ describe('the studio: creating, importing, exporting services and their revision
       };
       const slugTaken = await post('/staff/services/new', form, 'en');
       expect(slugTaken.status).toBe(422);
-      expect(slugTaken.text).toContain('Another service already has that address name.');
+      expect(slugTaken.text).toContain('Another service already has this identifier');
       expect(slugTaken.text).toContain('href="#slug"');
       expect(slugTaken.text).toContain('value="Pool permit"');
       const prefixTaken = await post('/staff/services/new', {
@@ -206,7 +206,7 @@ describe('the studio: creating, importing, exporting services and their revision
       });
       expect(prefixTaken.status).toBe(422);
       expect(prefixTaken.text).toContain(
-        'Le préfixe de référence est déjà celui du service building-permit.',
+        'Le service building-permit a déjà ce préfixe de référence',
       );
       expect(prefixTaken.text).toContain('href="#referencePrefix"');
       expect(prefixTaken.text).toContain('value="Permis de piscine"');
@@ -380,7 +380,7 @@ describe('the studio: creating, importing, exporting services and their revision
       document.service.referencePrefix = 'PC';
       const res = await importFile(JSON.stringify(document), { lang: 'en' });
       expect(res.status).toBe(422);
-      expect(res.text).toContain('That reference prefix is already service building-permit’s.');
+      expect(res.text).toContain('The service building-permit already has this reference prefix');
     });
 
     const broken: [string, (d: ServiceDocument) => unknown, string[]][] = [
@@ -535,7 +535,7 @@ describe('the studio: creating, importing, exporting services and their revision
         'en',
       );
       expect(stale.status).toBe(409);
-      expect(stale.text).toContain('changed since you opened it');
+      expect(stale.text).toContain('since you opened it: your changes were not saved');
       const done = await post(
         `/staff/services/${slug}/revisions/2/discard`,
         { version: '1' },
@@ -571,7 +571,9 @@ describe('the studio: creating, importing, exporting services and their revision
 
       const last = await post(`/staff/services/${slug}/revisions/1/withdraw`, {}, 'en');
       expect(last.status).toBe(409);
-      expect(last.text).toContain('The service must keep a revision to serve');
+      expect(last.text).toContain(
+        'This is the service’s only ready revision: nothing would be left to serve.',
+      );
       const withdrawn = await post(`/staff/services/${slug}/revisions/3/withdraw`, {}, 'en');
       expect(withdrawn.status).toBe(409);
       expect(withdrawn.text).toContain('Only a ready revision can be withdrawn.');

@@ -6,8 +6,7 @@ import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import { fieldsFor, stepsFor } from '../catalogue/form-engine.js';
-import type { Answers } from '../catalogue/form-schema.js';
+import { RevisionMovesService } from '../applications/revision-moves.service.js';
 import type { Localized, ServiceDefinition } from '../catalogue/service-definition.js';
 import { FlagProvisioner } from '../rollout/flag-provisioner.service.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
@@ -16,7 +15,7 @@ import { stageKind } from '../rollout/stages.js';
 import { variantFlags } from '../rollout/variant-flags.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import { STUDIO_ROLES } from './studio-roles.js';
-import { allChecksPass, revisionChecks } from './revision-checks.js';
+import { allChecksPass, revisionChecks, type RevisionCheck } from './revision-checks.js';
 import { STUDIO_REFUSALS } from './studio.refusals.js';
 
 export type RevisionState = 'draft' | 'ready' | 'withdrawn';
@@ -38,6 +37,13 @@ export interface Revision {
 }
 
 export type RevisionSummary = Omit<Revision, 'definition'>;
+
+/** A revision with its checks and what each variant serves. */
+export interface Readiness {
+  revision: Revision;
+  checks: RevisionCheck[];
+  served: Record<Audience, number | null>;
+}
 
 /** A service as the studio lists it. */
 export interface StudioServiceSummary {
@@ -62,13 +68,6 @@ export interface NewService {
   department: Localized;
 }
 
-/** Where a draft application moved when its revision was withdrawn: the steps to check again. */
-export interface RevisionNotice {
-  from: number;
-  to: number;
-  steps: string[];
-}
-
 /**
  * The services' revisions (ADR 0031): a designer creates a service, edits its
  * one draft revision (optimistic concurrency: a save from an older version is
@@ -91,6 +90,7 @@ export class ServiceRevisionsService {
     private readonly rolloutRead: RolloutReadModel,
     private readonly flags: FlagProvisioner,
     private readonly logger: JsonLogger,
+    private readonly moves: RevisionMovesService,
   ) {}
 
   /** Every service, in catalogue order, with its current revision and draft. */
@@ -370,6 +370,19 @@ export class ServiceRevisionsService {
     });
   }
 
+  /** A revision, its checks, and what each variant serves: the checks page. */
+  async readiness(actor: StaffActor, slug: string, number: number): Promise<Readiness> {
+    const revision = await this.revision(actor, slug, number);
+    const [service] = await this.dataSource.query<
+      { citizen_revision: number | null; business_revision: number | null }[]
+    >(`SELECT citizen_revision, business_revision FROM service WHERE slug = $1`, [slug]);
+    return {
+      revision,
+      checks: await this.checks(slug, number, revision.definition),
+      served: { citizen: service.citizen_revision, business: service.business_revision },
+    };
+  }
+
   /**
    * Marks a draft ready, when every one of its checks passes; 409 otherwise,
    * or when it changed since `expectedVersion`. A variant that is closed or open to staff only then
@@ -490,13 +503,16 @@ export class ServiceRevisionsService {
           );
       let count = 0;
       for (const variant of AUDIENCES)
-        count += await this.moveDrafts(
+        count += await this.moves.moveDrafts(
           manager,
+          {
+            slug,
+            variant,
+            from: { number, definition: revision.definition },
+            to: { number: served[variant], definition: targets.get(served[variant])! },
+          },
           actor,
           origin,
-          { slug, from: number, to: served[variant], variant },
-          revision.definition,
-          targets.get(served[variant])!,
         );
       await this.audit.record(manager, {
         ...auditOf(actor, origin),
@@ -537,53 +553,6 @@ export class ServiceRevisionsService {
   }
 
   // -- building blocks --
-
-  private async moveDrafts(
-    manager: EntityManager,
-    actor: StaffActor,
-    origin: RequestOrigin,
-    move: { slug: string; from: number; to: number; variant: Audience },
-    before: ServiceDefinition,
-    after: ServiceDefinition,
-  ): Promise<number> {
-    const drafts = await manager.query<{ id: string; answers: Answers }[]>(
-      `SELECT id, answers FROM application
-        WHERE service_slug = $1 AND service_revision = $2 AND variant = $3 AND status = 'draft'
-        FOR UPDATE`,
-      [move.slug, move.from, move.variant],
-    );
-    if (drafts.length === 0) return 0;
-    const kept = new Set(
-      stepsFor(after.form, move.variant).flatMap((s) =>
-        fieldsFor(s.fields, move.variant).map((f) => f.name),
-      ),
-    );
-    const notice: RevisionNotice = {
-      from: move.from,
-      to: move.to,
-      steps: stepsToCheck(before, after, move.variant),
-    };
-    for (const draft of drafts) {
-      const answers = Object.fromEntries(
-        Object.entries(draft.answers).filter(([name]) => kept.has(name)),
-      );
-      const dropped = Object.keys(draft.answers).filter((name) => !kept.has(name));
-      await manager.query(
-        `UPDATE application SET service_revision = $2, answers = $3, revision_notice = $4,
-                updated_at = now(), version = version + 1
-          WHERE id = $1`,
-        [draft.id, move.to, JSON.stringify(answers), JSON.stringify(notice)],
-      );
-      await this.audit.record(manager, {
-        ...auditOf(actor, origin),
-        action: 'application.revision_moved',
-        entity: { type: 'application', id: draft.id },
-        before: { serviceRevision: move.from },
-        after: { serviceRevision: move.to, droppedAnswers: dropped, stepsToCheck: notice.steps },
-      });
-    }
-    return drafts.length;
-  }
 
   private async provision(slug: string): Promise<void> {
     const variants = AUDIENCES.map((variant) => ({
@@ -717,26 +686,4 @@ export function skeleton(input: NewService): ServiceDefinition {
     variants: { citizen: variant, business: variant },
     form: { steps: [] },
   };
-}
-
-/**
- * The steps of `after` a person moved from `before` should look at again:
- * those with a question that is new or asked differently (its label, hint,
- * options or rules changed) for their variant.
- */
-export function stepsToCheck(
-  before: ServiceDefinition,
-  after: ServiceDefinition,
-  variant: Audience,
-): string[] {
-  const old = new Map(
-    stepsFor(before.form, variant).flatMap((s) =>
-      fieldsFor(s.fields, variant).map((f) => [f.name, JSON.stringify(f)] as const),
-    ),
-  );
-  return stepsFor(after.form, variant)
-    .filter((step) =>
-      fieldsFor(step.fields, variant).some((f) => old.get(f.name) !== JSON.stringify(f)),
-    )
-    .map((step) => step.slug);
 }

@@ -2,12 +2,19 @@ import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/c
 import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
+import { ApplicationsModule } from '../applications/applications.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { StaffModule } from '../staff/staff.module.js';
+import { RevisionComparisonService } from './revision-comparison.service.js';
 import { ServiceDocumentsService } from './service-documents.service.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
+import { StudioChecksController } from './studio-checks.controller.js';
+import { StudioChecksPage } from './studio-checks.page.js';
+import { StudioChecksPresenter } from './studio-checks.presenter.js';
+import { StudioComparisonController } from './studio-comparison.controller.js';
+import { StudioComparisonPage } from './studio-comparison.page.js';
 import { StudioServicesController } from './studio-services.controller.js';
 import {
   StudioConfirmPages,
@@ -23,12 +30,18 @@ import { StudioServicesService } from './studio.service.js';
 /**
  * The service studio (issue 14): where service designers write and revise the
  * city's services: the list of services and their stages, creating, importing
- * and exporting a service, and each service's page with its revisions.
+ * and exporting a service, each service's page with its revisions, the checks
+ * before a revision is marked ready, and comparing two revisions.
  */
 @Module({
-  imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule],
-  // StudioController's list first; StudioServicesController's `new` and `import` before its `:slug`.
-  controllers: [StudioController, StudioServicesController],
+  imports: [CatalogueModule, RolloutModule, StaffModule, AuditModule, ApplicationsModule],
+  // The list first; StudioServicesController's `new` and `import` before its `:slug`.
+  controllers: [
+    StudioController,
+    StudioServicesController,
+    StudioChecksController,
+    StudioComparisonController,
+  ],
   providers: [
     StudioServicesService,
     ServiceRevisionsService,
@@ -39,6 +52,10 @@ import { StudioServicesService } from './studio.service.js';
     StudioNewServicePage,
     StudioImportPage,
     StudioConfirmPages,
+    StudioChecksPresenter,
+    StudioChecksPage,
+    RevisionComparisonService,
+    StudioComparisonPage,
   ],
   exports: [ServiceRevisionsService],
 })
