@@ -87,6 +87,8 @@ const STUDIO = {
   analyst: 403,
   'service-designer': 200,
 } as const;
+/** The studio's actions: refused to every other staff role. */
+const STUDIO_REFUSED = { 'rollout-manager': 403, clerk: 403, analyst: 403 } as const;
 /** Feedback holds personal data: only those who act on it (ADR 0012). */
 const FEEDBACK = {
   admin: 200,
@@ -349,6 +351,23 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...CONSOLE }),
     ],
     ['the service studio', () => '/staff/services', all(404, { anonymous: 303, ...STUDIO })],
+    ['create a service', () => '/staff/services/new', all(404, { anonymous: 303, ...STUDIO })],
+    ['import a service', () => '/staff/services/import', all(404, { anonymous: 303, ...STUDIO })],
+    [
+      "a service's page in the studio",
+      () => '/staff/services/building-permit',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      "a service's revision as a document",
+      () => '/staff/services/building-permit/export.json?revision=1',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      'withdraw a revision (confirm)',
+      () => '/staff/services/building-permit/revisions/1/withdraw',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
     [
       // A preview link designers share with colleagues: every staff role, read-only.
       "a revision's preview",
@@ -758,6 +777,39 @@ describe('the authorization matrix', () => {
       () => `${EDITOR}/steps/first/fields/name/remove`,
       () => ({ version: '0' }),
       all(404, { anonymous: 303, ...STUDIO, admin: 409, 'service-designer': 409 }),
+    ],
+    [
+      // Without its fields: a designer gets the form back.
+      'create a service',
+      () => '/staff/services/new',
+      () => ({}),
+      all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 422, 'service-designer': 422 }),
+    ],
+    [
+      // Without its file.
+      'import a service',
+      () => '/staff/services/import',
+      () => ({}),
+      all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 422, 'service-designer': 422 }),
+    ],
+    [
+      'start a draft from a revision that is no number',
+      () => '/staff/services/building-permit/drafts',
+      () => ({ from: 'abc' }),
+      all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 422, 'service-designer': 422 }),
+    ],
+    [
+      'discard a revision that is no draft',
+      () => '/staff/services/building-permit/revisions/1/discard',
+      () => ({ version: '1' }),
+      all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 409, 'service-designer': 409 }),
+    ],
+    [
+      // Its only ready revision: the service must keep one.
+      'withdraw a service’s last ready revision',
+      () => '/staff/services/building-permit/revisions/1/withdraw',
+      () => ({}),
+      all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 409, 'service-designer': 409 }),
     ],
     [
       'add a staff member',

@@ -176,6 +176,77 @@ export class ServiceRevisionsService {
   }
 
   /**
+   * Imports a service document's definition (already checked by
+   * `validateServiceDocument`) as a draft: a service the portal does not have
+   * is created as `create` does (its row, the definition as draft revision 1,
+   * closed plans and flags off); an existing one gets it as its new draft,
+   * numbered after every revision and based on its latest ready one. 409 when
+   * that service already has a draft; 422 when the reference prefix is
+   * another service's. The document's own revision number is not kept: the
+   * portal numbers its revisions. Audited as `service.imported`.
+   */
+  async importDocument(
+    actor: StaffActor,
+    definition: ServiceDefinition,
+    origin: RequestOrigin,
+  ): Promise<{ revision: Revision; created: boolean }> {
+    assertDesigner(actor);
+    const slug = definition.slug;
+    const imported = await this.dataSource.transaction(async (manager) => {
+      const [existing] = await manager.query<{ slug: string }[]>(
+        `SELECT slug FROM service WHERE slug = $1 FOR UPDATE`,
+        [slug],
+      );
+      let number = 1;
+      let basedOn: number | null = null;
+      if (existing) {
+        const [draft] = await manager.query<{ number: number }[]>(
+          `SELECT number FROM service_revision WHERE service_slug = $1 AND state = 'draft'`,
+          [slug],
+        );
+        if (draft)
+          throw STUDIO_REFUSALS.of('draft-exists', { params: { number: draft.number, slug } });
+        const owner = await this.prefixOwner(definition.referencePrefix, slug);
+        if (owner) throw STUDIO_REFUSALS.of('prefix-taken', { params: { service: owner } });
+        const [latest] = await manager.query<{ number: number | null }[]>(
+          `SELECT max(number) AS number FROM service_revision WHERE service_slug = $1 AND state = 'ready'`,
+          [slug],
+        );
+        number = await this.nextNumber(manager, slug);
+        basedOn = latest?.number ?? null;
+      } else {
+        await this.assertFree(manager, slug, definition.referencePrefix);
+        // Another import or creation of that slug or prefix may have committed since.
+        const inserted = await manager.query<{ slug: string }[]>(
+          `INSERT INTO service (slug, reference_prefix, position, created_by)
+           VALUES ($1, $2, (SELECT coalesce(max(position), -1) + 1 FROM service), $3)
+           ON CONFLICT DO NOTHING RETURNING slug`,
+          [slug, definition.referencePrefix, actor.accountId],
+        );
+        if (inserted.length === 0) throw STUDIO_REFUSALS.of('slug-taken');
+      }
+      await this.insertRevision(manager, actor, slug, number, definition, basedOn);
+      await this.audit.record(manager, {
+        ...auditOf(actor, origin),
+        action: 'service.imported',
+        entity: { type: 'service-revision', id: `${slug}@${number}` },
+        after: {
+          newService: !existing,
+          basedOn,
+          referencePrefix: definition.referencePrefix,
+          title: definition.title,
+        },
+      });
+      return { number, created: !existing };
+    });
+    if (imported.created) await this.provision(slug);
+    return {
+      revision: (await this.find(this.dataSource.manager, slug, imported.number))!,
+      created: imported.created,
+    };
+  }
+
+  /**
    * Starts the service's draft: a copy of revision `from` (by default its latest
    * ready one), numbered after every revision. 409 when it already has a draft.
    */
