@@ -138,6 +138,26 @@ describe('service revisions', () => {
     ).rejects.toMatchObject({ code: 'prefix-taken', status: 422 });
   });
 
+  it('creates one service when two designers create the same slug at once; the other gets a 422', async () => {
+    const slug = uniqueSlug('twin');
+    const create = (prefix: string) =>
+      revisions.create(
+        designer,
+        {
+          slug,
+          referencePrefix: prefix,
+          title: { fr: 'Jumeau', en: 'Twin' },
+          department: { fr: 'Urbanisme', en: 'Urban planning' },
+        },
+        ORIGIN,
+      );
+    const outcomes = await Promise.allSettled([create('TWA'), create('TWB')]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({
+      reason: { code: 'slug-taken', status: 422 },
+    });
+  });
+
   it('saves a draft under optimistic concurrency: a save from an older version is a 409', async () => {
     const slug = uniqueSlug('patio');
     await revisions.create(

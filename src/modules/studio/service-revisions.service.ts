@@ -157,12 +157,7 @@ export class ServiceRevisionsService {
     assertDesigner(actor);
     const definition = skeleton(input);
     await this.dataSource.transaction(async (manager) => {
-      await this.assertFree(manager, input.slug, input.referencePrefix);
-      await manager.query(
-        `INSERT INTO service (slug, reference_prefix, position, created_by)
-         VALUES ($1, $2, (SELECT coalesce(max(position), -1) + 1 FROM service), $3)`,
-        [input.slug, input.referencePrefix, actor.accountId],
-      );
+      await this.insertService(manager, actor, input.slug, input.referencePrefix);
       await this.insertRevision(manager, actor, input.slug, 1, definition, null);
       await this.audit.record(manager, {
         ...auditOf(actor, origin),
@@ -215,15 +210,7 @@ export class ServiceRevisionsService {
         number = await this.nextNumber(manager, slug);
         basedOn = latest?.number ?? null;
       } else {
-        await this.assertFree(manager, slug, definition.referencePrefix);
-        // Another import or creation of that slug or prefix may have committed since.
-        const inserted = await manager.query<{ slug: string }[]>(
-          `INSERT INTO service (slug, reference_prefix, position, created_by)
-           VALUES ($1, $2, (SELECT coalesce(max(position), -1) + 1 FROM service), $3)
-           ON CONFLICT DO NOTHING RETURNING slug`,
-          [slug, definition.referencePrefix, actor.accountId],
-        );
-        if (inserted.length === 0) throw STUDIO_REFUSALS.of('slug-taken');
+        await this.insertService(manager, actor, slug, definition.referencePrefix);
       }
       await this.insertRevision(manager, actor, slug, number, definition, basedOn);
       await this.audit.record(manager, {
@@ -570,6 +557,28 @@ export class ServiceRevisionsService {
         error: (error as Error).message,
       });
     }
+  }
+
+  /**
+   * A new service's row, refused (422) when its slug or prefix is another
+   * service's, also when that service was created a moment ago by a
+   * concurrent request (the unique constraints decide, never a 500).
+   */
+  private async insertService(
+    manager: EntityManager,
+    actor: StaffActor,
+    slug: string,
+    prefix: string,
+  ): Promise<void> {
+    await this.assertFree(manager, slug, prefix);
+    const inserted = await manager.query<{ slug: string }[]>(
+      `INSERT INTO service (slug, reference_prefix, position, created_by)
+       VALUES ($1, $2, (SELECT coalesce(max(service.position), -1) + 1 FROM service), $3)
+       ON CONFLICT DO NOTHING RETURNING slug`,
+      [slug, prefix, actor.accountId],
+    );
+    if (inserted.length === 0) await this.assertFree(manager, slug, prefix);
+    if (inserted.length === 0) throw STUDIO_REFUSALS.of('slug-taken');
   }
 
   private async assertFree(manager: EntityManager, slug: string, prefix: string): Promise<void> {
