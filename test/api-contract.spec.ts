@@ -462,6 +462,42 @@ describe('the API contract: requests generated from the served OpenAPI document'
     expect(tried).toBeGreaterThan(10);
   });
 
+  it('states a rule between two answers (x-compare) and refuses answers that break it: 422, code rule', async () => {
+    const body = creationBodies().find(
+      (b) => validator.resolve(b).properties!.service.const === 'public-domain-occupation',
+    )!;
+    const answersSchema = validator.resolve(validator.resolve(body).properties!.answers);
+    expect(answersSchema.properties!.endDate['x-compare']).toEqual([
+      { must: 'onOrAfter', other: 'startDate' },
+    ]);
+    const [base] = fc.sample(valid(validator, body), { seed: SEED, numRuns: 1 }) as {
+      answers: Record<string, unknown>;
+    }[];
+    const [start, end] = [base.answers.startDate, base.answers.endDate] as string[];
+    expect(end >= start).toBe(true);
+    // The same two dates, the other way round (equal dates would keep the rule).
+    const swapped = {
+      ...base.answers,
+      startDate: end > start ? end : '2199-12-31',
+      endDate: start,
+    };
+    const res = await send({
+      method: 'post',
+      path: '/applications',
+      query: {},
+      headers: {},
+      body: { ...base, answers: shownOnly(answersSchema, swapped) },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([
+      {
+        field: 'endDate',
+        code: 'rule',
+        message: 'The end date must be the same as or after the start date',
+      },
+    ]);
+  });
+
   it('refuses an empty Idempotency-Key with 400 invalid_request, as the document says', async () => {
     const [body] = fc.sample(
       valid(

@@ -90,6 +90,54 @@ describe('applications: what the applicant gets for bad input', () => {
     expect(res.text).toContain('Écrivez votre réponse à la Ville');
   });
 
+  describe('a rule between two answers (public-domain-occupation: endDate onOrAfter startDate)', () => {
+    let draft = '';
+    const year = String(new Date().getUTCFullYear() + 1);
+    const period = {
+      'startDate-day': '10',
+      'startDate-month': '6',
+      'startDate-year': year,
+      'endDate-day': '9',
+      'endDate-month': '6',
+      'endDate-year': year,
+    };
+    beforeAll(async () => {
+      await releaseService(portal, 'public-domain-occupation');
+      const page = await agent.get('/services/public-domain-occupation/citizen');
+      const res = await agent
+        .post('/services/public-domain-occupation/citizen/start')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text) });
+      draft = res.headers.location as string;
+    });
+
+    it('shows the rule’s message on the end date, in French and in English, keeping the dates', async () => {
+      const res = await form(`${draft}/steps/period`, `${draft}/steps/period`, period);
+      expect(res.status).toBe(422);
+      expect(summary(res.text)).toEqual(['endDate-day']);
+      expect(res.text).toContain(
+        'La date de fin doit être la date de début ou une date ultérieure',
+      );
+      expect(res.text).toContain('value="9"');
+      const page = await agent.get(`${draft}/steps/period`).set('Cookie', 'guichet_lang=en');
+      const english = await agent
+        .post(`${draft}/steps/period`)
+        .set('Cookie', 'guichet_lang=en')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), ...period });
+      expect(english.status).toBe(422);
+      expect(english.text).toContain('The end date must be the same as or after the start date');
+    });
+
+    it('accepts an end date on the start date', async () => {
+      const res = await form(`${draft}/steps/period`, `${draft}/steps/period`, {
+        ...period,
+        'endDate-day': '10',
+      });
+      expect(res.status).toBe(303);
+    });
+  });
+
   describe('attachments', () => {
     let draft = '';
     beforeAll(async () => {

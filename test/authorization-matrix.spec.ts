@@ -87,6 +87,8 @@ const STUDIO = {
   analyst: 403,
   'service-designer': 200,
 } as const;
+/** The studio's actions: refused to every other staff role. */
+const STUDIO_REFUSED = { 'rollout-manager': 403, clerk: 403, analyst: 403 } as const;
 /** Feedback holds personal data: only those who act on it (ADR 0012). */
 const FEEDBACK = {
   admin: 200,
@@ -125,8 +127,6 @@ describe('the authorization matrix', () => {
   let smeD = '';
   /** An email whose retries are spent (only admins retry it). */
   let failedEmail = '';
-  /** A draft revision's pages in the service studio. */
-  let studioDraft = '';
 
   beforeAll(async () => {
     portal = await startTestApp();
@@ -252,19 +252,6 @@ describe('the authorization matrix', () => {
     );
   });
   beforeAll(async () => {
-    const [designer] = await db.query(
-      `SELECT account_id FROM staff_member WHERE role = 'service-designer' LIMIT 1`,
-    );
-    const draft = await portal.app
-      .get(ServiceRevisionsService)
-      .startDraft(
-        { accountId: designer.account_id as string, role: 'service-designer' },
-        'bulky-waste-pickup',
-        { ip: '127.0.0.1', requestId: 'matrix' },
-      );
-    studioDraft = `/staff/services/bulky-waste-pickup/revisions/${draft.number}`;
-  });
-  beforeAll(async () => {
     const [message] = await db.query(
       `INSERT INTO outbox_message (kind, recipient, locale, payload, attempts, last_error, failed_at, job_id)
        VALUES ('account-exists', $1, 'fr', '{}', 9, 'relay refused', now(), gen_random_uuid())
@@ -272,6 +259,46 @@ describe('the authorization matrix', () => {
       [uniqueEmail('failed-email')],
     );
     failedEmail = message.id;
+  });
+  /** A service whose draft the editor's routes open: one step, one question. */
+  const EDITOR = '/staff/services/matrix-editor/revisions/1';
+  beforeAll(async () => {
+    const revisions = portal.app.get(ServiceRevisionsService);
+    const [designer] = await db.query(
+      `SELECT account_id FROM staff_member WHERE role = 'service-designer' LIMIT 1`,
+    );
+    const actor = { accountId: designer.account_id as string, role: 'service-designer' as const };
+    const origin = { ip: '127.0.0.1', requestId: 'authorization-matrix' };
+    const draft = await revisions.create(
+      actor,
+      {
+        slug: 'matrix-editor',
+        referencePrefix: 'ZED',
+        title: { fr: 'Matrice', en: 'Matrix' },
+        department: { fr: 'Greffe', en: 'Clerk' },
+      },
+      origin,
+    );
+    await revisions.changeDraft(
+      actor,
+      'matrix-editor',
+      1,
+      draft.version,
+      (d) => ({
+        ...d,
+        form: {
+          steps: [
+            {
+              slug: 'first',
+              title: { fr: 'Première', en: 'First' },
+              fields: [{ type: 'text', name: 'name', label: { fr: 'Nom', en: 'Name' } }],
+            },
+          ],
+        },
+      }),
+      'authorization matrix',
+      origin,
+    );
   });
   afterAll(() => portal.close());
 
@@ -324,31 +351,83 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...CONSOLE }),
     ],
     ['the service studio', () => '/staff/services', all(404, { anonymous: 303, ...STUDIO })],
+    ['create a service', () => '/staff/services/new', all(404, { anonymous: 303, ...STUDIO })],
+    ['import a service', () => '/staff/services/import', all(404, { anonymous: 303, ...STUDIO })],
+    [
+      "a service's page in the studio",
+      () => '/staff/services/building-permit',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      "a service's revision as a document",
+      () => '/staff/services/building-permit/export.json?revision=1',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      'withdraw a revision (confirm)',
+      () => '/staff/services/building-permit/revisions/1/withdraw',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      // A preview link designers share with colleagues: every staff role, read-only.
+      "a revision's preview",
+      () => '/staff/services/building-permit/revisions/1/preview/business/property',
+      all(404, { anonymous: 303, ...STAFF }),
+    ],
+    [
+      "a revision's checks",
+      () => '/staff/services/building-permit/revisions/1/checks',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      'comparing two revisions of a service',
+      () => '/staff/services/building-permit/compare?from=1&to=1',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      'a released revision',
+      () => '/staff/services/building-permit/revisions/1',
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    ['a draft revision', () => EDITOR, all(404, { anonymous: 303, ...STUDIO })],
+    ["a draft's details", () => `${EDITOR}/details`, all(404, { anonymous: 303, ...STUDIO })],
+    ["a draft's steps", () => `${EDITOR}/steps`, all(404, { anonymous: 303, ...STUDIO })],
+    ["a draft's step", () => `${EDITOR}/steps/first`, all(404, { anonymous: 303, ...STUDIO })],
+    [
+      "removing a draft's step",
+      () => `${EDITOR}/steps/first/remove`,
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
+    [
+      "removing a draft's question",
+      () => `${EDITOR}/steps/first/fields/name/remove`,
+      all(404, { anonymous: 303, ...STUDIO }),
+    ],
     [
       "a draft's new question: its type",
-      () => `${studioDraft}/steps/pickup/fields/new`,
+      () => `${EDITOR}/steps/first/fields/new`,
       all(404, { anonymous: 303, ...STUDIO }),
     ],
     [
       "a draft's question",
-      () => `${studioDraft}/steps/pickup/fields/preferredDate`,
+      () => `${EDITOR}/steps/first/fields/name`,
       all(404, { anonymous: 303, ...STUDIO }),
     ],
     [
       "a draft's new question in a group: its type",
-      () => `${studioDraft}/steps/pickup/fields/preferredDate/fields/new`,
+      () => `${EDITOR}/steps/first/fields/name/fields/new`,
       // Not a group: the designer's 404; everyone else is refused before.
       all(404, { anonymous: 303, ...STUDIO, admin: 404, 'service-designer': 404 }),
     ],
     [
       // The draft has no rule: the designer's 404; everyone else is refused before.
       "remove a draft's cross-field rule: confirm",
-      () => `${studioDraft}/rules/0/remove`,
+      () => `${EDITOR}/rules/0/remove`,
       all(404, { anonymous: 303, ...STUDIO, admin: 404, 'service-designer': 404 }),
     ],
     [
       "a draft's cross-field rules",
-      () => `${studioDraft}/rules`,
+      () => `${EDITOR}/rules`,
       all(404, { anonymous: 303, ...STUDIO }),
     ],
     ['cohorts', () => '/staff/cohorts', all(404, { anonymous: 303, ...ROLLOUT })],
@@ -394,6 +473,11 @@ describe('the authorization matrix', () => {
     [
       'applications queue',
       () => '/staff/applications',
+      all(404, { anonymous: 303, ...PROCESSING }),
+    ],
+    [
+      'applications CSV',
+      () => '/staff/applications/export.csv',
       all(404, { anonymous: 303, ...PROCESSING }),
     ],
     [
@@ -467,27 +551,27 @@ describe('the authorization matrix', () => {
     [
       // No type chosen: the form again.
       'add a question to a draft',
-      () => `${studioDraft}/steps/pickup/fields/new`,
+      () => `${EDITOR}/steps/first/fields/new`,
       () => ({ version: '1' }),
       studioPost(422),
     ],
     [
       // An old version: the draft changed since (nothing saved).
       "save a draft's question",
-      () => `${studioDraft}/steps/pickup/fields/preferredDate`,
+      () => `${EDITOR}/steps/first/fields/name`,
       () => ({ version: '0', labelFr: 'Date' }),
       studioPost(409),
     ],
     [
       'add a cross-field rule to a draft',
-      () => `${studioDraft}/rules`,
+      () => `${EDITOR}/rules`,
       () => ({ version: '0', field: 'preferredDate' }),
       studioPost(409),
     ],
     [
       // The draft has no rule to remove.
       "remove a draft's cross-field rule",
-      () => `${studioDraft}/rules/0/remove`,
+      () => `${EDITOR}/rules/0/remove`,
       () => ({ version: '1' }),
       studioPost(404),
     ],
@@ -719,6 +803,71 @@ describe('the authorization matrix', () => {
         analyst: 403,
         'service-designer': 403,
       }),
+    ],
+    [
+      // A malformed slug: the designer and the admin get the form back, nothing changes.
+      'add a step to a draft',
+      () => `${EDITOR}/steps`,
+      () => ({ slug: 'Pas Bon', titleFr: 'x', titleEn: 'x', version: '1' }),
+      all(404, { anonymous: 303, ...STUDIO, admin: 422, 'service-designer': 422 }),
+    ],
+    [
+      // A version the draft is past: 409, nothing changes.
+      "change a draft's details, steps and questions",
+      () => `${EDITOR}/details`,
+      () => ({ referencePrefix: 'ZED', version: '0' }),
+      all(404, { anonymous: 303, ...STUDIO, admin: 409, 'service-designer': 409 }),
+    ],
+    [
+      "duplicate a draft's step",
+      () => `${EDITOR}/steps/first/duplicate`,
+      () => ({ version: '0' }),
+      all(404, { anonymous: 303, ...STUDIO, admin: 409, 'service-designer': 409 }),
+    ],
+    [
+      "save a draft's step",
+      () => `${EDITOR}/steps/first`,
+      () => ({ titleFr: 'x', titleEn: 'x', version: '0' }),
+      all(404, { anonymous: 303, ...STUDIO, admin: 409, 'service-designer': 409 }),
+    ],
+    [
+      "remove a draft's question",
+      () => `${EDITOR}/steps/first/fields/name/remove`,
+      () => ({ version: '0' }),
+      all(404, { anonymous: 303, ...STUDIO, admin: 409, 'service-designer': 409 }),
+    ],
+    [
+      // Without its fields: a designer gets the form back.
+      'create a service',
+      () => '/staff/services/new',
+      () => ({}),
+      all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 422, 'service-designer': 422 }),
+    ],
+    [
+      // Without its file.
+      'import a service',
+      () => '/staff/services/import',
+      () => ({}),
+      all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 422, 'service-designer': 422 }),
+    ],
+    [
+      'start a draft from a revision that is no number',
+      () => '/staff/services/building-permit/drafts',
+      () => ({ from: 'abc' }),
+      all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 422, 'service-designer': 422 }),
+    ],
+    [
+      'discard a revision that is no draft',
+      () => '/staff/services/building-permit/revisions/1/discard',
+      () => ({ version: '1' }),
+      all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 409, 'service-designer': 409 }),
+    ],
+    [
+      // Its only ready revision: the service must keep one.
+      'withdraw a service’s last ready revision',
+      () => '/staff/services/building-permit/revisions/1/withdraw',
+      () => ({}),
+      all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 409, 'service-designer': 409 }),
     ],
     [
       'add a staff member',

@@ -235,8 +235,8 @@ describe('staff: the applications queue and processing', () => {
       const pager = await staffMember('clerk', 'Pagination Préposée');
       const filer = await createPerson(db);
       await db.query(
-        `INSERT INTO application (service_slug, variant, account_id, status, reference, submitted_at, assigned_to)
-         SELECT 'building-permit', 'citizen', $1, 'in_review', 'PG-2025-' || lpad(i::text, 6, '0'),
+        `INSERT INTO application (service_slug, service_revision, variant, account_id, status, reference, submitted_at, assigned_to)
+         SELECT 'building-permit', 1, 'citizen', $1, 'in_review', 'PG-2025-' || lpad(i::text, 6, '0'),
                 now() - interval '1 day' - (i / 2) * interval '1 minute', $2
            FROM generate_series(1, 120) AS i`,
         [filer.id, pager.id],

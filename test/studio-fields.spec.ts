@@ -505,7 +505,7 @@ describe('the service studio: questions and rules', () => {
       messageEn: 'b',
     });
     expect(kinds.status).toBe(422);
-    expect(kinds.text).toContain('Comparez une date à une date');
+    expect(kinds.text).toContain('Comparez deux questions du même genre');
     const message = { messageFr: 'La fin suit le début', messageEn: 'The end follows the start' };
     const added = await submit(page, {
       field: end,

@@ -38,6 +38,8 @@ export interface JsonSchema {
   formatMaximum?: string;
   minimum?: number;
   maximum?: number;
+  /** Rules between two answers (Guichet's extension): this answer `must` the answer `other`. */
+  'x-compare'?: { must: string; other: string }[];
 }
 
 export interface Parameter {
@@ -224,13 +226,37 @@ function validObject(validator: ContractValidator, s: JsonSchema): fc.Arbitrary<
       }
     return object;
   });
-  // Rules other than if/then (`not` a condition): keep only the objects that hold to them.
+  // Rules other than if/then (`not` a condition), and the rules between two
+  // answers (`x-compare`): keep only the objects that hold to them.
   const others = (s.allOf ?? []).filter((rule) => !rule.if);
-  return others.length === 0
+  const compared = properties.flatMap(([name, p]) =>
+    (p['x-compare'] ?? []).map((c) => ({ name, ...c })),
+  );
+  return others.length === 0 && compared.length === 0
     ? generated
-    : generated.filter((object) =>
-        others.every((rule) => validator.problems(rule, object).length === 0),
+    : generated.filter(
+        (object) =>
+          others.every((rule) => validator.problems(rule, object).length === 0) &&
+          compared.every((c) => compares(c.must, object[c.name], object[c.other])),
       );
+}
+
+/** Whether a rule between two answers holds (or does not apply: either is absent). */
+function compares(must: string, value: unknown, other: unknown): boolean {
+  if (value === undefined || other === undefined) return true;
+  const [a, b] = [value, other] as [string | number, string | number];
+  switch (must) {
+    case 'after':
+      return a > b;
+    case 'onOrAfter':
+      return a >= b;
+    case 'before':
+      return a < b;
+    case 'onOrBefore':
+      return a <= b;
+    default:
+      throw new Error(`the generator does not know the comparison ${must}`);
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ export const COLUMNS = `
   filer.display_name AS "filedBy", a.organization_id AS "organizationId", a.status, a.answers,
   a.channel, a.assigned_to AS "assignedTo", a.decision_note AS "decisionNote", a.version,
   a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.submitted_at AS "submittedAt",
-  a.decided_at AS "decidedAt"`;
+  a.decided_at AS "decidedAt", a.revision_notice AS "revisionNotice"`;
 
 export const FROM = `FROM application a JOIN account filer ON filer.id = a.account_id`;
 

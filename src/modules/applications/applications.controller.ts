@@ -19,7 +19,7 @@ import { CurrentActingAs, type ActingAs } from '../accounts/acting-as.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { rawFromAnswers, type FormProblem, type RawValues } from '../catalogue/form-engine.js';
-import type { Answers, GroupField, StepDefinition } from '../catalogue/form-schema.js';
+import type { Answers, StepDefinition } from '../catalogue/form-schema.js';
 import { FormService, type PrefillContext } from '../catalogue/form.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { OrganizationService } from '../organizations/organization.service.js';
@@ -32,7 +32,7 @@ import {
   type Filer,
 } from './applications.service.js';
 import { isFilingRefusal, isVariantClosed } from './applications.refusals.js';
-import { stepInput } from './dto/step-input.js';
+import { removeItem, stepInput } from './dto/step-input.js';
 import {
   DeclarationDto,
   MessageDto,
@@ -640,7 +640,6 @@ export class ApplicationsController {
   }
 }
 
-/** Raw input without one item of a group (the next ones move up). */
 /**
  * The text fields of a step posted late, at most `maxBytes` of names and values
  * together (what does not fit is left out, whole): never files, never the token.
@@ -664,23 +663,6 @@ function keptInput(body: Record<string, unknown> | undefined, maxBytes: number):
     }
   }
   return raw;
-}
-
-function removeItem(group: GroupField, raw: RawValues, index: number): RawValues {
-  const result: RawValues = {};
-  const prefix = `${group.name}-`;
-  for (const [name, value] of Object.entries(raw)) {
-    if (!name.startsWith(prefix)) {
-      result[name] = value;
-      continue;
-    }
-    const match = /^(\d+)-(.*)$/.exec(name.slice(prefix.length));
-    if (!match) continue;
-    const i = Number(match[1]);
-    if (i === index) continue;
-    result[`${prefix}${i > index ? i - 1 : i}-${match[2]}`] = value;
-  }
-  return result;
 }
 
 export type { Answers };

@@ -21,6 +21,7 @@ import { ApplicationsService } from './applications.service.js';
 import { AttachmentsService } from './attachments.service.js';
 import { BulkFilingController } from './bulk-filing.controller.js';
 import { BulkFilingService } from './bulk-filing.service.js';
+import { RevisionMovesService } from './revision-moves.service.js';
 import { ReceiptService } from './receipt.service.js';
 import { StaffApplicationPage } from './staff-application.page.js';
 import { StaffApplicationsController } from './staff-applications.controller.js';
@@ -66,8 +67,15 @@ import { Sessions } from '../../platform/platform.module.js';
     StaffApplicationPage,
     ApiKeysPresenter,
     ApiKeysPage,
+    RevisionMovesService,
   ],
-  exports: [ApplicationsService, ApplicationsReadModel, AttachmentsService, ReceiptService],
+  exports: [
+    ApplicationsService,
+    ApplicationsReadModel,
+    AttachmentsService,
+    ReceiptService,
+    RevisionMovesService,
+  ],
 })
 export class ApplicationsModule implements NestModule {
   constructor(

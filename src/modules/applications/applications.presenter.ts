@@ -90,6 +90,7 @@ export class ApplicationsPresenter {
       completedCount: tasks.filter((t) => t.status === 'completed').length,
       complete,
       checkHref: `/applications/${id}/check`,
+      revisionNotice: this.revisionNotice(found, locale),
     });
   }
 
@@ -164,6 +165,25 @@ export class ApplicationsPresenter {
     return bytes === undefined ? '' : megabytes(bytes, locale);
   }
 
+  /**
+   * The form changed under a draft (its revision was withdrawn): the steps of
+   * its new revision to check again, with links, until each is saved again or
+   * the application is submitted.
+   */
+  revisionNotice(found: Found, locale: Locale) {
+    const { application, service } = found;
+    const notice = application.revisionNotice;
+    if (application.status !== 'draft' || !notice) return undefined;
+    const steps = this.forms
+      .steps(service, application.variant)
+      .filter((step) => notice.steps.includes(step.slug))
+      .map((step) => ({
+        title: step.title[locale],
+        href: `/applications/${application.id}/steps/${step.slug}`,
+      }));
+    return steps.length > 0 ? { steps } : undefined;
+  }
+
   summary(service: ServiceDefinition, application: Application, locale: Locale) {
     return summarize(
       this.forms.steps(service, application.variant),
@@ -230,6 +250,7 @@ export class ApplicationsPresenter {
       action: `/applications/${application.id}/steps/${step.slug}${data.returnTo === 'check' ? '?return=check' : ''}`,
       backLink: back,
       restored: data.restored,
+      revisionNotice: this.revisionNotice(found, locale),
       errors,
       hasErrors: errors.length > 0,
       csrfToken: csrfToken(req),
@@ -259,6 +280,7 @@ export class ApplicationsPresenter {
       backLink: this.forms.hasTaskList(service, application.variant)
         ? base
         : `${base}/steps/${lastStep.slug}`,
+      revisionNotice: this.revisionNotice(found, locale),
     });
   }
 

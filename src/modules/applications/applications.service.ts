@@ -17,6 +17,7 @@ import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { COLUMNS, FROM, OWNED, isUuid } from './application-row.js';
 import { ApplicationsReadModel } from './applications.read-model.js';
 import { FILING_REFUSALS } from './applications.refusals.js';
+import type { RevisionNotice } from './revision-moves.service.js';
 import {
   canTransition,
   isEditable,
@@ -78,6 +79,11 @@ export interface Application {
   updatedAt: Date;
   submittedAt: Date | null;
   decidedAt: Date | null;
+  /**
+   * Set when its revision was withdrawn while it was a draft: the steps of its
+   * new revision to check again; cleared once each is saved again, or on submission.
+   */
+  revisionNotice: RevisionNotice | null;
 }
 
 export interface Transition {
@@ -437,9 +443,15 @@ export class ApplicationsService {
     const id = current.id;
     const answers: Answers = { ...current.answers, ...changes };
     for (const name of removed) if (!(name in changes)) delete answers[name];
+    // A step to check again after a revision change is checked once saved again.
+    const notice = current.revisionNotice && {
+      ...current.revisionNotice,
+      steps: current.revisionNotice.steps.filter((step) => step !== what.step),
+    };
     await manager.query(
-      `UPDATE application SET answers = $2, updated_at = now(), version = version + 1 WHERE id = $1`,
-      [id, JSON.stringify(answers)],
+      `UPDATE application SET answers = $2, revision_notice = $3, updated_at = now(), version = version + 1
+        WHERE id = $1`,
+      [id, JSON.stringify(answers), notice?.steps.length ? JSON.stringify(notice) : null],
     );
     await this.audit.record(manager, {
       ...auditOrigin(applicant, origin),
@@ -512,6 +524,7 @@ export class ApplicationsService {
          RETURNING prefix, year, last_value)
        UPDATE application
           SET status = 'submitted', submitted_at = now(), updated_at = now(), version = version + 1,
+              revision_notice = NULL,
               reference = counter.prefix || '-' || counter.year || '-' || lpad(counter.last_value::text, 6, '0')
          FROM counter
         WHERE application.id = $1
@@ -523,6 +536,7 @@ export class ApplicationsService {
       status: 'submitted',
       reference: numbered.reference,
       submittedAt: numbered.submittedAt,
+      revisionNotice: null,
       updatedAt: numbered.submittedAt,
       version: current.version + 1,
     };

@@ -635,10 +635,30 @@ export function answersSchema(
       ? `The answers of ${service.slug} (business variant), by field name, without its files: create a draft, upload its files (POST /applications/{id}/files), then submit it.`
       : `The answers of ${service.slug} (business variant), by field name.`,
     additionalProperties: false,
-    properties: Object.fromEntries(fields.map((f) => [f.name, topFieldSchema(f, context)])),
+    properties: withRules(
+      service,
+      Object.fromEntries(fields.map((f) => [f.name, topFieldSchema(f, context)])),
+    ),
     required,
     ...(conditional.length > 0 ? { allOf: conditional } : {}),
   };
+}
+
+/**
+ * The form's cross-field rules, on the answers they check: in words, and as
+ * `x-compare` ({must, other}) for tools (JSON Schema cannot compare two answers).
+ */
+function withRules(service: ServiceDefinition, properties: Record<string, Schema>) {
+  for (const rule of service.form.rules ?? []) {
+    const schema = properties[rule.field];
+    if (!schema || !properties[rule.other]) continue;
+    const compare = [...((schema['x-compare'] as unknown[] | undefined) ?? [])];
+    properties[rule.field] = described(
+      { ...schema, 'x-compare': [...compare, { must: rule.must, other: rule.other }] },
+      `Rule: ${rule.message.en}.`,
+    );
+  }
+  return properties;
 }
 
 // ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import type { ConflictOfInterest } from './application-processing.service.js';
 import { canTransition, isFinal, type ApplicationStatus } from './application-status.js';
 import {
   CITY_TIME_ZONE,
+  type QueueExportRow,
   type QueuePage,
   type StaffApplicationDetail,
 } from './applications-queue.read-model.js';
@@ -158,12 +159,18 @@ export class StaffApplicationsPresenter {
             : (row.assigneeName ?? undefined),
       })),
       searched: errors.length === 0,
+      csvHref: `/staff/applications/export.csv${filterQuery.size > 0 ? `?${filterQuery}` : ''}`,
       nextHref: page.next ? href(['after', page.next]) : undefined,
       previousHref: page.previous ? href(['before', page.previous]) : undefined,
       hasErrors: errors.length > 0,
       errors,
       fieldErrors: errorsByField(errors),
     };
+  }
+
+  /** Why a CSV export's filters are refused: one line per wrong filter, in the page's language. */
+  csvProblems(locale: Locale, request: QueueRequest): string {
+    return request.problems.map((p) => `${p.field}: ${this.i18n.t(locale, p.key)}`).join('\n');
   }
 
   /** The application's page (without its CSRF token, which the request gives). */
@@ -411,5 +418,37 @@ function rawSections(answers: Answers): { title: string; rows: AnswerRow[] }[] {
         lines: [typeof value === 'string' ? value : JSON.stringify(value)],
       })),
     },
+  ];
+}
+
+/**
+ * The queue's CSV columns: fixed names (a spreadsheet or a script reads them
+ * in any language), one application a row, its answers as JSON keyed as in
+ * the revision it was filed through (`serviceRevision`: its labels are that
+ * revision's, see the studio or the service's export).
+ */
+export const QUEUE_CSV_COLUMNS = [
+  'reference',
+  'service',
+  'serviceRevision',
+  'variant',
+  'channel',
+  'status',
+  'submittedAt',
+  'decidedAt',
+  'answers',
+] as const;
+
+export function queueCsvRow(row: QueueExportRow): unknown[] {
+  return [
+    row.reference,
+    row.serviceSlug,
+    row.serviceRevision,
+    row.variant,
+    row.channel,
+    row.status,
+    row.submittedAt.toISOString(),
+    row.decidedAt?.toISOString() ?? '',
+    row.answers,
   ];
 }

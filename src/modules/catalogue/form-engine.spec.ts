@@ -7,7 +7,7 @@ import {
   POSTAL_CODE_PATTERN,
 } from './field-rules.js';
 import { StepValidator } from './form-engine.js';
-import type { StepDefinition } from './form-schema.js';
+import type { FormDefinition, StepDefinition } from './form-schema.js';
 
 const label = { fr: 'Champ', en: 'Field' };
 
@@ -157,5 +157,116 @@ describe('the rules the API document states (field-rules.ts) hold in the engine'
     const problems = parse('0@com', '555-0123', 'J8X 1A').problems.map((p) => p.key);
     expect(problems).toEqual(['form.errors.email', 'form.errors.phone', 'form.errors.postalCode']);
     expect(new RegExp(EMAIL_PATTERN).test('0@com')).toBe(false);
+  });
+});
+
+describe('cross-field rules (form.rules)', () => {
+  const endAfterStart = {
+    fr: 'La date de fin doit être le jour de début ou après',
+    en: 'The end date must be the start date or later',
+  };
+  const form: FormDefinition = {
+    steps: [
+      {
+        slug: 'budget',
+        title: label,
+        fields: [
+          { name: 'budget', type: 'money', label },
+          { name: 'late', type: 'yesNo', label },
+        ],
+      },
+      {
+        slug: 'period',
+        title: label,
+        fields: [
+          { name: 'start', type: 'date', label },
+          { name: 'end', type: 'date', label, showIf: { field: 'late', equals: 'no' } },
+          { name: 'cost', type: 'money', label, optional: true },
+          { name: 'extra', type: 'date', label, only: 'business', optional: true },
+        ],
+      },
+    ],
+    rules: [
+      { field: 'end', must: 'onOrAfter', other: 'start', message: endAfterStart },
+      {
+        field: 'cost',
+        must: 'onOrBefore',
+        other: 'budget',
+        message: { fr: 'Au plus le budget', en: 'At most the budget' },
+      },
+      {
+        field: 'extra',
+        must: 'after',
+        other: 'end',
+        message: { fr: 'Après la fin', en: 'After the end' },
+      },
+    ],
+  };
+  const period = form.steps[1];
+  const citizen = new StepValidator(period, 'citizen', form);
+  const business = new StepValidator(period, 'business', form);
+  const date = (name: string, iso: string) => {
+    const [y, m, d] = iso.split('-');
+    return { [`${name}-day`]: d, [`${name}-month`]: m, [`${name}-year`]: y };
+  };
+  const earlier = { budget: 1000, late: 'no' };
+
+  it('reports a broken rule on its field, with the rule’s own message in both languages', () => {
+    const result = citizen.parse(
+      { ...date('start', '2027-06-10'), ...date('end', '2027-06-09'), cost: '1000,01' },
+      earlier,
+    );
+    expect(result.problems.map((p) => [p.inputId, p.field, p.key, p.message])).toEqual([
+      ['end-day', 'end', 'form.errors.rule', endAfterStart],
+      ['cost', 'cost', 'form.errors.rule', { fr: 'Au plus le budget', en: 'At most the budget' }],
+    ]);
+  });
+
+  it('accepts answers that keep the rules, boundaries included', () => {
+    const result = citizen.parse(
+      { ...date('start', '2027-06-10'), ...date('end', '2027-06-10'), cost: '1000' },
+      earlier,
+    );
+    expect(result.problems).toEqual([]);
+  });
+
+  it('compares only answers that are shown, given and valid', () => {
+    // end hidden by an earlier answer; cost left empty.
+    const hidden = citizen.parse(
+      { ...date('start', '2027-06-10'), ...date('end', '2027-06-01') },
+      { ...earlier, late: 'yes' },
+    );
+    expect(hidden.problems).toEqual([]);
+    // A date that is no date gets its own message, not the rule's.
+    const invalid = citizen.parse(
+      { ...date('start', '2027-06-10'), ...date('end', '2027-02-30') },
+      earlier,
+    );
+    expect(invalid.problems.map((p) => p.key)).toEqual(['form.errors.date']);
+    // Without an earlier budget, cost is compared with nothing.
+    const noBudget = citizen.parse(
+      { ...date('start', '2027-06-10'), ...date('end', '2027-06-10'), cost: '5000' },
+      { late: 'no' },
+    );
+    expect(noBudget.problems).toEqual([]);
+  });
+
+  it('checks a business-only field’s rule in the business variant only', () => {
+    const input = {
+      ...date('start', '2027-06-10'),
+      ...date('end', '2027-06-12'),
+      ...date('extra', '2027-06-12'),
+    };
+    expect(business.parse(input, earlier).problems.map((p) => p.field)).toEqual(['extra']);
+    expect(citizen.parse(input, earlier).problems).toEqual([]);
+  });
+
+  it('checks nothing without the form (a validator built from a step alone)', () => {
+    const alone = new StepValidator(period, 'citizen');
+    const result = alone.parse(
+      { ...date('start', '2027-06-10'), ...date('end', '2027-06-09') },
+      earlier,
+    );
+    expect(result.problems).toEqual([]);
   });
 });

@@ -23,6 +23,8 @@ import {
   type AddressAnswer,
   type Answers,
   type AnswerValue,
+  type Comparison,
+  type CrossFieldRule,
   type FieldDefinition,
   type FileAnswer,
   type FormDefinition,
@@ -55,7 +57,7 @@ export interface FormProblem {
   key: string;
   label: Localized;
   params: Record<string, string | number>;
-  /** A message from the definition itself (pattern rules), instead of the key. */
+  /** A message from the definition itself (pattern and cross-field rules), instead of the key. */
   message?: Localized;
 }
 
@@ -262,15 +264,24 @@ interface ValidationTarget {
   items: Record<string, number>;
 }
 
-/** A step's validator for one variant, built once. */
+/**
+ * A step's validator for one variant, built once. Given the whole form, it also
+ * checks the form's cross-field rules on the fields of this step.
+ */
 export class StepValidator {
   private readonly target: new () => object;
   private readonly leaves = new Map<string, Leaf>();
+  private readonly rules: CrossFieldRule[];
+  private readonly formFields: Map<string, FieldDefinition>;
 
   constructor(
     readonly step: StepDefinition,
     readonly audience: Audience,
+    form?: FormDefinition,
   ) {
+    const own = new Set(fieldsFor(step.fields, audience).map((f) => f.name));
+    this.rules = (form?.rules ?? []).filter((r) => own.has(r.field));
+    this.formFields = form ? fieldIndex(form) : new Map();
     this.target = class StepAnswers {};
     for (const field of fieldsFor(step.fields, audience)) {
       const shown: Visible = (t) => isShown(field, t.answers);
@@ -354,6 +365,7 @@ export class StepValidator {
           problems.push(this.problem(field, 'form.errors.groupMin', { min }));
       }
     }
+    problems.push(...this.ruleProblems(fields, context, problems));
     const order = inputOrder(fields);
     problems.sort((a, b) => order(a.inputId) - order(b.inputId));
     // Hidden fields keep no answer, and nothing empty is stored.
@@ -363,6 +375,34 @@ export class StepValidator {
       if (isShown(field, context) && !isEmpty(value)) kept[field.name] = value;
     }
     return { answers: kept, raw, problems };
+  }
+
+  /**
+   * The cross-field rules this step's answers break: only between two answers
+   * that are shown, given and valid (a missing or mistyped one has its own message).
+   */
+  private ruleProblems(
+    fields: FieldDefinition[],
+    context: Answers,
+    problems: FormProblem[],
+  ): FormProblem[] {
+    const failing = new Set(problems.map((p) => p.field));
+    const found: FormProblem[] = [];
+    for (const rule of this.rules) {
+      const field = fields.find((f) => f.name === rule.field);
+      const other = this.formFields.get(rule.other);
+      if (!field || !other || failing.has(field.name) || failing.has(other.name)) continue;
+      if (!isShown(other, context)) continue;
+      const value = comparable(context[field.name]);
+      const compared = comparable(context[other.name]);
+      if (value === undefined || compared === undefined || typeof value !== typeof compared)
+        continue;
+      if (!holds(rule.must, value, compared)) {
+        failing.add(field.name);
+        found.push({ ...this.problem(field, 'form.errors.rule', {}), message: rule.message });
+      }
+    }
+    return found;
   }
 
   private problem(
@@ -509,6 +549,26 @@ export class StepValidator {
       if (field.notBefore) MinDate(today, m('dateNotBefore'))(proto, dateKey);
       if (field.notAfter) MaxDate(today, m('dateNotAfter'))(proto, dateKey);
     }
+  }
+}
+
+/** An answer a cross-field rule can compare: a number, or a date as `YYYY-MM-DD` (they sort as dates). */
+function comparable(value: AnswerValue | undefined): number | string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined;
+}
+
+/** Whether `value` is `must` `other`: for numbers and money, after is greater. */
+export function holds(must: Comparison, value: number | string, other: number | string): boolean {
+  switch (must) {
+    case 'after':
+      return value > other;
+    case 'onOrAfter':
+      return value >= other;
+    case 'before':
+      return value < other;
+    case 'onOrBefore':
+      return value <= other;
   }
 }
 

@@ -1,8 +1,12 @@
+import type { Audience } from '../../platform/flags/flag-context.js';
 import {
+  COMPARABLE_TYPES,
+  COMPARISONS,
   MAX_ITEMS_LIMIT,
   type FieldDefinition,
   type FormDefinition,
   type GroupItemField,
+  type StepDefinition,
 } from './form-schema.js';
 import type { Localized } from './service-definition.js';
 
@@ -37,7 +41,8 @@ export class ProblemList {
 /**
  * What is wrong with a form definition (empty when sound), checked at boot:
  * unique names, conditions that point at an earlier or same-step choice the
- * variant also has, both languages everywhere, sound regular expressions.
+ * variant also has, cross-field rules between two answers of one comparable
+ * type (referenceProblems), both languages everywhere, sound regular expressions.
  * Pointers are relative to the form (`/steps/0/…`).
  */
 export function formProblems(form: FormDefinition, bulkFiling: boolean): DefinitionProblem[] {
@@ -71,25 +76,6 @@ export function formProblems(form: FormDefinition, bulkFiling: boolean): Definit
           `${pointer}/only`,
           `${path}: only for ${field.only} in a step only for ${step.only}`,
         );
-      if (field.showIf) {
-        const showIf = field.showIf;
-        const target = seen.get(showIf.field) ?? step.fields.find((x) => x.name === showIf.field);
-        if (!target || target === field)
-          list.add(
-            `${pointer}/showIf/field`,
-            `${path}: showIf points at ${showIf.field}, not an earlier field`,
-          );
-        else if (!['yesNo', 'choice', 'multiChoice'].includes(target.type))
-          list.add(
-            `${pointer}/showIf/field`,
-            `${path}: showIf must point at a yes/no or choice field`,
-          );
-        else if (target.only && target.only !== (field.only ?? step.only))
-          list.add(
-            `${pointer}/showIf/field`,
-            `${path}: showIf points at a field the variant may not have`,
-          );
-      }
       if (field.type === 'group') {
         field.fields.forEach((sub, i) =>
           fieldProblems(sub, `${path}.${sub.name}`, `${pointer}/fields/${i}`, list),
@@ -106,7 +92,177 @@ export function formProblems(form: FormDefinition, bulkFiling: boolean): Definit
       seen.set(field.name, field);
     });
   });
+  (form.rules ?? []).forEach((rule, i) => {
+    const at = `rules[${i}]`;
+    if (!COMPARISONS.includes(rule.must))
+      list.add(
+        `/rules/${i}/must`,
+        `${at}: must is one of ${COMPARISONS.join(', ')}, not ${String(rule.must)}`,
+      );
+    list.missingText(`/rules/${i}/message`, `${at}.message`, rule.message);
+  });
+  for (const p of referenceProblems(form)) list.add(p.pointer, referenceMessage(p));
   return list.problems;
+}
+
+/** What is wrong with a condition or a cross-field rule: a code and its identifiers. */
+export type ReferenceCode =
+  | 'showIfNotEarlier'
+  | 'showIfNotChoice'
+  | 'showIfOtherVariant'
+  | 'ruleUnknownField'
+  | 'ruleUnknownOther'
+  | 'ruleSelf'
+  | 'ruleNotComparable'
+  | 'ruleTypesDiffer'
+  | 'ruleOtherLater'
+  | 'ruleOtherVariant'
+  | 'ruleCycle';
+
+/**
+ * A condition or cross-field rule naming a field it may not: the pointer
+ * (relative to the form), a code, and the names involved (field and step
+ * names, the same in every language), for a message in words.
+ */
+export interface ReferenceProblem {
+  pointer: string;
+  code: ReferenceCode;
+  params: Record<string, string>;
+}
+
+interface Placed {
+  field: FieldDefinition;
+  step: number;
+  /** The only audience that has it, if any (its own `only`, else its step's). */
+  only?: Audience;
+}
+
+/**
+ * Conditions (showIf) and cross-field rules that name a field the form does
+ * not have, a later one, one the variant may lack, or the wrong kind, and
+ * rules that go round in a cycle (a after b, b after a).
+ */
+export function referenceProblems(form: FormDefinition): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
+  const placed = new Map<string, Placed>();
+  const steps: StepDefinition[] = form.steps ?? [];
+  steps.forEach((step, s) =>
+    (step.fields ?? []).forEach((field) => {
+      if (!placed.has(field.name))
+        placed.set(field.name, { field, step: s, only: field.only ?? step.only });
+    }),
+  );
+  // showIf: an earlier field of this or an earlier step (not the field itself).
+  const seen = new Set<string>();
+  steps.forEach((step, s) =>
+    (step.fields ?? []).forEach((field, f) => {
+      const showIf = field.showIf;
+      if (showIf) {
+        const pointer = `/steps/${s}/fields/${f}/showIf/field`;
+        const params = { step: step.slug, field: field.name, target: showIf.field };
+        const target = placed.get(showIf.field);
+        const inStep = (step.fields ?? []).some((x) => x.name === showIf.field);
+        if (!target || showIf.field === field.name || (!seen.has(showIf.field) && !inStep))
+          problems.push({ pointer, code: 'showIfNotEarlier', params });
+        else if (!['yesNo', 'choice', 'multiChoice'].includes(target.field.type))
+          problems.push({ pointer, code: 'showIfNotChoice', params });
+        else if (target.only && target.only !== (field.only ?? step.only))
+          problems.push({ pointer, code: 'showIfOtherVariant', params });
+      }
+      seen.add(field.name);
+    }),
+  );
+  // Cross-field rules: two answers of one comparable type, the other not on a later page.
+  const edges = new Map<string, { to: string; rule: number }[]>();
+  (form.rules ?? []).forEach((rule, i) => {
+    const at = `/rules/${i}`;
+    const params = { field: rule.field, other: rule.other };
+    const field = placed.get(rule.field);
+    const other = placed.get(rule.other);
+    if (!field) return problems.push({ pointer: `${at}/field`, code: 'ruleUnknownField', params });
+    if (!(COMPARABLE_TYPES as readonly string[]).includes(field.field.type))
+      return problems.push({
+        pointer: `${at}/field`,
+        code: 'ruleNotComparable',
+        params: { ...params, type: field.field.type },
+      });
+    if (rule.other === rule.field)
+      return problems.push({ pointer: `${at}/other`, code: 'ruleSelf', params });
+    if (!other) return problems.push({ pointer: `${at}/other`, code: 'ruleUnknownOther', params });
+    if (other.field.type !== field.field.type)
+      return problems.push({
+        pointer: `${at}/other`,
+        code: 'ruleTypesDiffer',
+        params: { ...params, type: field.field.type, otherType: other.field.type },
+      });
+    if (other.step > field.step)
+      return problems.push({ pointer: `${at}/other`, code: 'ruleOtherLater', params });
+    if (other.only && other.only !== field.only)
+      return problems.push({ pointer: `${at}/other`, code: 'ruleOtherVariant', params });
+    edges.set(rule.field, [...(edges.get(rule.field) ?? []), { to: rule.other, rule: i }]);
+  });
+  for (const cycle of cycles(edges))
+    problems.push({
+      pointer: `/rules/${cycle.rule}`,
+      code: 'ruleCycle',
+      params: { fields: cycle.path.join(' → ') },
+    });
+  return problems;
+}
+
+/**
+ * The cycles among rules (field → other), each reported once, at the rule
+ * that closes it, with the fields it goes through (a → b → a).
+ */
+function cycles(
+  edges: Map<string, { to: string; rule: number }[]>,
+): { rule: number; path: string[] }[] {
+  const found: { rule: number; path: string[] }[] = [];
+  const done = new Set<string>();
+  const onPath: string[] = [];
+  const visit = (node: string) => {
+    onPath.push(node);
+    for (const edge of edges.get(node) ?? []) {
+      const back = onPath.indexOf(edge.to);
+      if (back !== -1) found.push({ rule: edge.rule, path: [...onPath.slice(back), edge.to] });
+      else if (!done.has(edge.to)) visit(edge.to);
+    }
+    onPath.pop();
+    done.add(node);
+  };
+  for (const node of edges.keys()) if (!done.has(node)) visit(node);
+  return found;
+}
+
+/** A reference problem in the words of the boot check (English, naming the place). */
+function referenceMessage(problem: ReferenceProblem): string {
+  const { step, field, target, other, type, otherType, fields } = problem.params;
+  const path = `step ${step}.${field}`;
+  const rule = `rule ${field} / ${other}`;
+  switch (problem.code) {
+    case 'showIfNotEarlier':
+      return `${path}: showIf points at ${target}, not an earlier field`;
+    case 'showIfNotChoice':
+      return `${path}: showIf must point at a yes/no or choice field`;
+    case 'showIfOtherVariant':
+      return `${path}: showIf points at a field the variant may not have`;
+    case 'ruleUnknownField':
+      return `${rule}: the form has no field ${field}`;
+    case 'ruleUnknownOther':
+      return `${rule}: the form has no field ${other}`;
+    case 'ruleSelf':
+      return `${rule}: compares a field with itself`;
+    case 'ruleNotComparable':
+      return `${rule}: compares only dates, numbers or amounts, not a ${type} field`;
+    case 'ruleTypesDiffer':
+      return `${rule}: compares a ${type} field with a ${otherType} field`;
+    case 'ruleOtherLater':
+      return `${rule}: ${other} must be on the same page as ${field} or an earlier one`;
+    case 'ruleOtherVariant':
+      return `${rule}: ${other} is a field the variant of ${field} may not have`;
+    case 'ruleCycle':
+      return `rules go round in a cycle: ${fields}`;
+  }
 }
 
 function fieldProblems(

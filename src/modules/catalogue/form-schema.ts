@@ -15,6 +15,29 @@ import type { Localized } from './service-definition.js';
  */
 export interface FormDefinition {
   steps: StepDefinition[];
+  /** Rules comparing two answers, e.g. an end date on or after its start date. */
+  rules?: CrossFieldRule[];
+}
+
+/** How a rule compares `field` with `other`: for numbers and money, after is greater. */
+export type Comparison = 'after' | 'onOrAfter' | 'before' | 'onOrBefore';
+
+export const COMPARISONS: readonly Comparison[] = ['after', 'onOrAfter', 'before', 'onOrBefore'];
+
+/** The field types a cross-field rule may compare (two of the same type). */
+export const COMPARABLE_TYPES = ['date', 'number', 'money'] as const;
+
+/**
+ * A rule between two answers of the same comparable type: `field` must be
+ * `must` `other` (e.g. endDate onOrAfter startDate). Checked on the step that
+ * holds `field` (`other` is in that step or an earlier one), only when both are
+ * shown and answered; the message is shown on `field`.
+ */
+export interface CrossFieldRule {
+  field: string;
+  must: Comparison;
+  other: string;
+  message: Localized;
 }
 
 export interface StepDefinition {

@@ -127,7 +127,7 @@ export class FormService {
     if (!byStep) this.validators.set(service, (byStep = new Map()));
     const key = `${audience}/${step.slug}`;
     let validator = byStep.get(key);
-    if (!validator) byStep.set(key, (validator = new StepValidator(step, audience)));
+    if (!validator) byStep.set(key, (validator = new StepValidator(step, audience, service.form)));
     return validator;
   }
 }

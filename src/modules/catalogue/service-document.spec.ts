@@ -132,6 +132,98 @@ describe('service documents', () => {
     ]);
   });
 
+  it('points at a malformed cross-field rule in the schema’s words', () => {
+    const json = document('public-domain-occupation') as unknown as {
+      service: { form: { rules: Record<string, unknown>[] } };
+    };
+    json.service.form.rules = [
+      { field: 'endDate', must: 'later', other: 'startDate', message: { fr: 'Fin', en: ' ' } },
+      { field: 'endDate', other: 'startDate', message: { fr: 'Fin', en: 'End' }, colour: 'red' },
+    ];
+    expect(problemsOf(json)).toEqual([
+      {
+        pointer: '/service/form/rules/0/must',
+        message: 'must be one of: "after", "onOrAfter", "before", "onOrBefore"',
+      },
+      { pointer: '/service/form/rules/0/message/en', message: 'must not be blank' },
+      { pointer: '/service/form/rules/1/must', message: 'is missing' },
+      {
+        pointer: '/service/form/rules/1/colour',
+        message: '“colour” is not part of the format here',
+      },
+    ]);
+  });
+
+  it('points at cross-field rules naming fields they may not compare, and at cycles', () => {
+    const json = document('public-domain-occupation');
+    const message = { fr: 'Message', en: 'Message' };
+    json.service.form.rules = [
+      { field: 'endDate', must: 'onOrAfter', other: 'startDate', message },
+      { field: 'finish', must: 'after', other: 'startDate', message },
+      { field: 'endDate', must: 'after', other: 'begin', message },
+      { field: 'contactName', must: 'after', other: 'startDate', message },
+      { field: 'endDate', must: 'after', other: 'surfaceArea', message },
+      { field: 'surfaceArea', must: 'after', other: 'surfaceArea', message },
+      { field: 'surfaceArea', must: 'before', other: 'patioSeats', message },
+      { field: 'parkingSpaces', must: 'after', other: 'surfaceArea', message },
+      { field: 'startDate', must: 'onOrBefore', other: 'endDate', message },
+    ];
+    expect(problemsOf(json)).toEqual([
+      {
+        pointer: '/service/form/rules/1/field',
+        message: 'rule finish / startDate: the form has no field finish',
+      },
+      {
+        pointer: '/service/form/rules/2/other',
+        message: 'rule endDate / begin: the form has no field begin',
+      },
+      {
+        pointer: '/service/form/rules/3/field',
+        message:
+          'rule contactName / startDate: compares only dates, numbers or amounts, not a text field',
+      },
+      {
+        pointer: '/service/form/rules/4/other',
+        message: 'rule endDate / surfaceArea: compares a date field with a number field',
+      },
+      {
+        pointer: '/service/form/rules/5/other',
+        message: 'rule surfaceArea / surfaceArea: compares a field with itself',
+      },
+      {
+        pointer: '/service/form/rules/6/other',
+        message:
+          'rule surfaceArea / patioSeats: patioSeats is a field the variant of surfaceArea may not have',
+      },
+      {
+        pointer: '/service/form/rules/8',
+        message: 'rules go round in a cycle: endDate → startDate → endDate',
+      },
+    ]);
+    // A longer cycle, and a rule comparing with a later page.
+    const steps = json.service.form.steps;
+    steps[1].fields.push({ name: 'queueLength', type: 'number', label: message });
+    steps[3].fields.push({ name: 'fee', type: 'money', label: message });
+    steps[4].fields.push({ name: 'deposit', type: 'money', label: message });
+    json.service.form.rules = [
+      { field: 'parkingSpaces', must: 'after', other: 'surfaceArea', message },
+      { field: 'surfaceArea', must: 'onOrAfter', other: 'queueLength', message },
+      { field: 'queueLength', must: 'after', other: 'parkingSpaces', message },
+      { field: 'fee', must: 'before', other: 'deposit', message },
+    ];
+    expect(problemsOf(json)).toEqual([
+      {
+        pointer: '/service/form/rules/3/other',
+        message: 'rule fee / deposit: deposit must be on the same page as fee or an earlier one',
+      },
+      {
+        pointer: '/service/form/rules/2',
+        message:
+          'rules go round in a cycle: parkingSpaces → surfaceArea → queueLength → parkingSpaces',
+      },
+    ]);
+  });
+
   it('refuses files in a service filed in bulk from CSV', () => {
     const json = document('bulky-waste-pickup');
     json.service.form.steps[1].fields.push({

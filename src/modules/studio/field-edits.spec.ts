@@ -281,6 +281,7 @@ describe('field edits', () => {
       'showIf conditionUnknown',
     ]);
     expect(problems({ name: 'end' })).toEqual(['name nameTaken']);
+    expect(problems({ name: 'new' })).toEqual(['name nameTaken']);
     expect(problems({ min: 'douze', max: '1e3' })).toEqual(['min number', 'max number']);
     expect(problems({ showIf: 'hasPool:maybe' })).toEqual(['showIf conditionAnswerUnknown']);
     expect(problems({ showIf: 'hasPool:yes\nkind:spa' })).toEqual(['showIf conditionOneQuestion']);
@@ -344,6 +345,10 @@ describe('field edits', () => {
       'other ruleKinds',
       'messageEn ruleMessageMissing',
     ]);
+    const later = parseRule({ field: 'start', must: 'before', other: 'end', ...message }, f);
+    expect(
+      later.ok || later.problems.map((p) => `${p.field} ${p.message.split('.').pop()}`),
+    ).toEqual(['other ruleOtherLater']);
     const same = parseRule({ field: 'end', must: 'after', other: 'end', ...message }, f);
     expect(same.ok || same.problems.map((p) => p.field)).toEqual(['other']);
     const withRule = addRule(f, good.ok ? good.rule : (undefined as never));

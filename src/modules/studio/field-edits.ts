@@ -1,8 +1,13 @@
 import type { FieldProblem } from '../../platform/forms/form.js';
 import { LONG_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH } from '../catalogue/field-rules.js';
+import { referenceProblems } from '../catalogue/form-problems.js';
 import {
+  COMPARABLE_TYPES,
+  COMPARISONS,
   MAX_ITEMS_LIMIT,
   type ChoiceOption,
+  type Comparison,
+  type CrossFieldRule,
   type FieldDefinition,
   type FieldType,
   type FormDefinition,
@@ -261,9 +266,7 @@ function renameReferences(form: FormDefinition, from: string, to: string): FormD
     field: r.field === from ? to : r.field,
     other: r.other === from ? to : r.other,
   }));
-  const renamed: FormWithRules = { ...form, steps };
-  if ((form as FormWithRules).rules) renamed.rules = rules;
-  return renamed;
+  return form.rules ? { ...form, steps, rules } : { ...form, steps };
 }
 
 /** Adds a new question of `type` at the end of a step, or of a group (`group`). */
@@ -472,7 +475,8 @@ export function parseField(values: FieldForm, context: EditContext): ParsedField
     if (values.name === '') problem('name', 'nameMissing');
     else if (values.name.length > MAX_NAME_LENGTH || !FIELD_NAME.test(values.name))
       problem('name', 'nameFormat', { max: MAX_NAME_LENGTH });
-    else if (taken.has(values.name)) problem('name', 'nameTaken');
+    // `new` is the address of the type chooser, not of a question.
+    else if (taken.has(values.name) || values.name === 'new') problem('name', 'nameTaken');
     else name = values.name;
   }
 
@@ -810,85 +814,85 @@ function condition(
 // ---------------------------------------------------------------------------
 // Cross-field rules
 
-/** How a rule compares two answers. */
-export const RULE_COMPARISONS = ['after', 'onOrAfter', 'before', 'onOrBefore'] as const;
-export type RuleComparison = (typeof RULE_COMPARISONS)[number];
-
-/**
- * A cross-field rule: `field`'s answer must be after (before…) `other`'s.
- * Typed here until the form engine's own type lands (`form.rules`).
- */
-export interface FormRule {
-  field: string;
-  must: RuleComparison;
-  other: string;
-  message: Localized;
+/** The form's cross-field rules (none when it has none). */
+export function rulesOf(form: FormDefinition): CrossFieldRule[] {
+  return form.rules ?? [];
 }
 
-type FormWithRules = FormDefinition & { rules?: FormRule[] };
-
-export function rulesOf(form: FormDefinition): FormRule[] {
-  return (form as FormWithRules).rules ?? [];
-}
-
-/** The questions a rule may compare: dates with dates, numbers and amounts with each other. */
+/** The questions a rule may compare: dates, numbers and amounts (two of one type). */
 export function ruleCandidates(form: FormDefinition): FieldDefinition[] {
   return form.steps
     .flatMap((s) => s.fields)
-    .filter((f) => f.type === 'date' || f.type === 'number' || f.type === 'money');
+    .filter((f) => (COMPARABLE_TYPES as readonly string[]).includes(f.type));
 }
 
-export type ParsedRule = { ok: true; rule: FormRule } | { ok: false; problems: FieldProblem[] };
+export type ParsedRule =
+  { ok: true; rule: CrossFieldRule } | { ok: false; problems: FieldProblem[] };
 
-/** A rule from the rules page's form: two existing questions of one kind, a comparison, a message. */
+/** Where the form engine's check of a rule puts its problem, and the message the page shows. */
+const RULE_PROBLEMS: Partial<Record<string, { field: string; message: string }>> = {
+  ruleUnknownField: { field: 'field', message: 'ruleFieldUnknown' },
+  ruleNotComparable: { field: 'field', message: 'ruleFieldUnknown' },
+  ruleSelf: { field: 'other', message: 'ruleSameField' },
+  ruleUnknownOther: { field: 'other', message: 'ruleFieldUnknown' },
+  ruleTypesDiffer: { field: 'other', message: 'ruleKinds' },
+  ruleOtherLater: { field: 'other', message: 'ruleOtherLater' },
+  ruleOtherVariant: { field: 'other', message: 'ruleOtherVariant' },
+  ruleCycle: { field: 'field', message: 'ruleCycle' },
+};
+
+/**
+ * A rule from the rules page's form: two questions of one comparable type,
+ * the other on the same page or an earlier one (the rule is checked on the
+ * first's page), no cycle; a comparison; its message in both languages. The
+ * questions are checked as the form engine checks a definition.
+ */
 export function parseRule(values: FieldForm, form: FormDefinition): ParsedRule {
   const problems: FieldProblem[] = [];
   const problem: Problem = (field, message, params) =>
     problems.push({ field, message: `${E}.${message}`, ...(params ? { params } : {}) });
-  const candidates = ruleCandidates(form);
-  const field = candidates.find((f) => f.name === values.field);
-  const other = candidates.find((f) => f.name === values.other);
-  if (!field) problem('field', 'ruleFieldUnknown');
-  if (!(RULE_COMPARISONS as readonly string[]).includes(values.must ?? ''))
+  const names = new Set(ruleCandidates(form).map((f) => f.name));
+  const field = values.field ?? '';
+  const other = values.other ?? '';
+  if (!names.has(field)) problem('field', 'ruleFieldUnknown');
+  if (!(COMPARISONS as readonly string[]).includes(values.must ?? ''))
     problem('must', 'ruleComparison');
-  if (!other) problem('other', 'ruleFieldUnknown');
-  else if (field && field.name === other.name) problem('other', 'ruleSameField');
-  else if (field && (field.type === 'date') !== (other.type === 'date'))
-    problem('other', 'ruleKinds');
-  const message = localized(values, 'message', MAX_LABEL_LENGTH, problem);
-  if (!message?.fr) problem('messageFr', 'ruleMessageMissing');
-  if (!message?.en) problem('messageEn', 'ruleMessageMissing');
+  if (!names.has(other)) problem('other', 'ruleFieldUnknown');
+  const rule: CrossFieldRule = {
+    field,
+    must: values.must as Comparison,
+    other,
+    message: localized(values, 'message', MAX_LABEL_LENGTH, problem) ?? { fr: '', en: '' },
+  };
+  if (names.has(field) && names.has(other)) {
+    const index = rulesOf(form).length;
+    const found = referenceProblems({ ...form, rules: [...rulesOf(form), rule] }).filter((p) =>
+      p.pointer.startsWith(`/rules/${index}`),
+    );
+    for (const { code } of found.slice(0, 1)) {
+      const known = RULE_PROBLEMS[code];
+      if (known) problem(known.field, known.message);
+    }
+  }
+  if (!rule.message.fr) problem('messageFr', 'ruleMessageMissing');
+  if (!rule.message.en) problem('messageEn', 'ruleMessageMissing');
   if (rulesOf(form).length >= MAX_RULES) problem('field', 'tooManyRules', { max: MAX_RULES });
-  if (
-    field &&
-    other &&
-    rulesOf(form).some(
-      (r) => r.field === field.name && r.other === other.name && r.must === values.must,
-    )
-  )
+  if (rulesOf(form).some((r) => r.field === field && r.other === other && r.must === values.must))
     problem('field', 'ruleTwice');
   if (problems.length > 0) return { ok: false, problems };
-  return {
-    ok: true,
-    rule: {
-      field: field!.name,
-      must: values.must as RuleComparison,
-      other: other!.name,
-      message: message!,
-    },
-  };
+  return { ok: true, rule };
 }
 
 /** The form with a rule added at the end. */
-export function addRule(form: FormDefinition, rule: FormRule): FormDefinition {
-  return { ...form, rules: [...rulesOf(form), rule] } as FormDefinition;
+export function addRule(form: FormDefinition, rule: CrossFieldRule): FormDefinition {
+  return { ...form, rules: [...rulesOf(form), rule] };
 }
 
 /** The form without its `index`th rule (undefined when there is none). */
 export function removeRule(form: FormDefinition, index: number): FormDefinition | undefined {
   const rules = rulesOf(form);
   if (!Number.isInteger(index) || index < 0 || index >= rules.length) return undefined;
-  return { ...form, rules: rules.filter((_, i) => i !== index) } as FormDefinition;
+  return { ...form, rules: rules.filter((_, i) => i !== index) };
 }
 
 /** The rules page's values from a posted body. */

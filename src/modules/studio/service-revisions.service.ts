@@ -6,8 +6,7 @@ import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import { fieldsFor, stepsFor } from '../catalogue/form-engine.js';
-import type { Answers } from '../catalogue/form-schema.js';
+import { RevisionMovesService } from '../applications/revision-moves.service.js';
 import type { Localized, ServiceDefinition } from '../catalogue/service-definition.js';
 import { FlagProvisioner } from '../rollout/flag-provisioner.service.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
@@ -16,7 +15,7 @@ import { stageKind } from '../rollout/stages.js';
 import { variantFlags } from '../rollout/variant-flags.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import { STUDIO_ROLES } from './studio-roles.js';
-import { allChecksPass, revisionChecks } from './revision-checks.js';
+import { allChecksPass, revisionChecks, type RevisionCheck } from './revision-checks.js';
 import { STUDIO_REFUSALS } from './studio.refusals.js';
 
 export type RevisionState = 'draft' | 'ready' | 'withdrawn';
@@ -38,6 +37,13 @@ export interface Revision {
 }
 
 export type RevisionSummary = Omit<Revision, 'definition'>;
+
+/** A revision with its checks and what each variant serves. */
+export interface Readiness {
+  revision: Revision;
+  checks: RevisionCheck[];
+  served: Record<Audience, number | null>;
+}
 
 /** A service as the studio lists it. */
 export interface StudioServiceSummary {
@@ -62,13 +68,6 @@ export interface NewService {
   department: Localized;
 }
 
-/** Where a draft application moved when its revision was withdrawn: the steps to check again. */
-export interface RevisionNotice {
-  from: number;
-  to: number;
-  steps: string[];
-}
-
 /**
  * The services' revisions (ADR 0031): a designer creates a service, edits its
  * one draft revision (optimistic concurrency: a save from an older version is
@@ -91,6 +90,7 @@ export class ServiceRevisionsService {
     private readonly rolloutRead: RolloutReadModel,
     private readonly flags: FlagProvisioner,
     private readonly logger: JsonLogger,
+    private readonly moves: RevisionMovesService,
   ) {}
 
   /** Every service, in catalogue order, with its current revision and draft. */
@@ -157,12 +157,7 @@ export class ServiceRevisionsService {
     assertDesigner(actor);
     const definition = skeleton(input);
     await this.dataSource.transaction(async (manager) => {
-      await this.assertFree(manager, input.slug, input.referencePrefix);
-      await manager.query(
-        `INSERT INTO service (slug, reference_prefix, position, created_by)
-         VALUES ($1, $2, (SELECT coalesce(max(position), -1) + 1 FROM service), $3)`,
-        [input.slug, input.referencePrefix, actor.accountId],
-      );
+      await this.insertService(manager, actor, input.slug, input.referencePrefix);
       await this.insertRevision(manager, actor, input.slug, 1, definition, null);
       await this.audit.record(manager, {
         ...auditOf(actor, origin),
@@ -173,6 +168,69 @@ export class ServiceRevisionsService {
     });
     await this.provision(input.slug);
     return (await this.find(this.dataSource.manager, input.slug, 1))!;
+  }
+
+  /**
+   * Imports a service document's definition (already checked by
+   * `validateServiceDocument`) as a draft: a service the portal does not have
+   * is created as `create` does (its row, the definition as draft revision 1,
+   * closed plans and flags off); an existing one gets it as its new draft,
+   * numbered after every revision and based on its latest ready one. 409 when
+   * that service already has a draft; 422 when the reference prefix is
+   * another service's. The document's own revision number is not kept: the
+   * portal numbers its revisions. Audited as `service.imported`.
+   */
+  async importDocument(
+    actor: StaffActor,
+    definition: ServiceDefinition,
+    origin: RequestOrigin,
+  ): Promise<{ revision: Revision; created: boolean }> {
+    assertDesigner(actor);
+    const slug = definition.slug;
+    const imported = await this.dataSource.transaction(async (manager) => {
+      const [existing] = await manager.query<{ slug: string }[]>(
+        `SELECT slug FROM service WHERE slug = $1 FOR UPDATE`,
+        [slug],
+      );
+      let number = 1;
+      let basedOn: number | null = null;
+      if (existing) {
+        const [draft] = await manager.query<{ number: number }[]>(
+          `SELECT number FROM service_revision WHERE service_slug = $1 AND state = 'draft'`,
+          [slug],
+        );
+        if (draft)
+          throw STUDIO_REFUSALS.of('draft-exists', { params: { number: draft.number, slug } });
+        const owner = await this.prefixOwner(definition.referencePrefix, slug);
+        if (owner) throw STUDIO_REFUSALS.of('prefix-taken', { params: { service: owner } });
+        const [latest] = await manager.query<{ number: number | null }[]>(
+          `SELECT max(number) AS number FROM service_revision WHERE service_slug = $1 AND state = 'ready'`,
+          [slug],
+        );
+        number = await this.nextNumber(manager, slug);
+        basedOn = latest?.number ?? null;
+      } else {
+        await this.insertService(manager, actor, slug, definition.referencePrefix);
+      }
+      await this.insertRevision(manager, actor, slug, number, definition, basedOn);
+      await this.audit.record(manager, {
+        ...auditOf(actor, origin),
+        action: 'service.imported',
+        entity: { type: 'service-revision', id: `${slug}@${number}` },
+        after: {
+          newService: !existing,
+          basedOn,
+          referencePrefix: definition.referencePrefix,
+          title: definition.title,
+        },
+      });
+      return { number, created: !existing };
+    });
+    if (imported.created) await this.provision(slug);
+    return {
+      revision: (await this.find(this.dataSource.manager, slug, imported.number))!,
+      created: imported.created,
+    };
   }
 
   /**
@@ -299,6 +357,19 @@ export class ServiceRevisionsService {
     });
   }
 
+  /** A revision, its checks, and what each variant serves: the checks page. */
+  async readiness(actor: StaffActor, slug: string, number: number): Promise<Readiness> {
+    const revision = await this.revision(actor, slug, number);
+    const [service] = await this.dataSource.query<
+      { citizen_revision: number | null; business_revision: number | null }[]
+    >(`SELECT citizen_revision, business_revision FROM service WHERE slug = $1`, [slug]);
+    return {
+      revision,
+      checks: await this.checks(slug, number, revision.definition),
+      served: { citizen: service.citizen_revision, business: service.business_revision },
+    };
+  }
+
   /**
    * Marks a draft ready, when every one of its checks passes; 409 otherwise,
    * or when it changed since `expectedVersion`. A variant that is closed or open to staff only then
@@ -419,13 +490,16 @@ export class ServiceRevisionsService {
           );
       let count = 0;
       for (const variant of AUDIENCES)
-        count += await this.moveDrafts(
+        count += await this.moves.moveDrafts(
           manager,
+          {
+            slug,
+            variant,
+            from: { number, definition: revision.definition },
+            to: { number: served[variant], definition: targets.get(served[variant])! },
+          },
           actor,
           origin,
-          { slug, from: number, to: served[variant], variant },
-          revision.definition,
-          targets.get(served[variant])!,
         );
       await this.audit.record(manager, {
         ...auditOf(actor, origin),
@@ -467,53 +541,6 @@ export class ServiceRevisionsService {
 
   // -- building blocks --
 
-  private async moveDrafts(
-    manager: EntityManager,
-    actor: StaffActor,
-    origin: RequestOrigin,
-    move: { slug: string; from: number; to: number; variant: Audience },
-    before: ServiceDefinition,
-    after: ServiceDefinition,
-  ): Promise<number> {
-    const drafts = await manager.query<{ id: string; answers: Answers }[]>(
-      `SELECT id, answers FROM application
-        WHERE service_slug = $1 AND service_revision = $2 AND variant = $3 AND status = 'draft'
-        FOR UPDATE`,
-      [move.slug, move.from, move.variant],
-    );
-    if (drafts.length === 0) return 0;
-    const kept = new Set(
-      stepsFor(after.form, move.variant).flatMap((s) =>
-        fieldsFor(s.fields, move.variant).map((f) => f.name),
-      ),
-    );
-    const notice: RevisionNotice = {
-      from: move.from,
-      to: move.to,
-      steps: stepsToCheck(before, after, move.variant),
-    };
-    for (const draft of drafts) {
-      const answers = Object.fromEntries(
-        Object.entries(draft.answers).filter(([name]) => kept.has(name)),
-      );
-      const dropped = Object.keys(draft.answers).filter((name) => !kept.has(name));
-      await manager.query(
-        `UPDATE application SET service_revision = $2, answers = $3, revision_notice = $4,
-                updated_at = now(), version = version + 1
-          WHERE id = $1`,
-        [draft.id, move.to, JSON.stringify(answers), JSON.stringify(notice)],
-      );
-      await this.audit.record(manager, {
-        ...auditOf(actor, origin),
-        action: 'application.revision_moved',
-        entity: { type: 'application', id: draft.id },
-        before: { serviceRevision: move.from },
-        after: { serviceRevision: move.to, droppedAnswers: dropped, stepsToCheck: notice.steps },
-      });
-    }
-    return drafts.length;
-  }
-
   private async provision(slug: string): Promise<void> {
     const variants = AUDIENCES.map((variant) => ({
       slug,
@@ -530,6 +557,28 @@ export class ServiceRevisionsService {
         error: (error as Error).message,
       });
     }
+  }
+
+  /**
+   * A new service's row, refused (422) when its slug or prefix is another
+   * service's, also when that service was created a moment ago by a
+   * concurrent request (the unique constraints decide, never a 500).
+   */
+  private async insertService(
+    manager: EntityManager,
+    actor: StaffActor,
+    slug: string,
+    prefix: string,
+  ): Promise<void> {
+    await this.assertFree(manager, slug, prefix);
+    const inserted = await manager.query<{ slug: string }[]>(
+      `INSERT INTO service (slug, reference_prefix, position, created_by)
+       VALUES ($1, $2, (SELECT coalesce(max(service.position), -1) + 1 FROM service), $3)
+       ON CONFLICT DO NOTHING RETURNING slug`,
+      [slug, prefix, actor.accountId],
+    );
+    if (inserted.length === 0) await this.assertFree(manager, slug, prefix);
+    if (inserted.length === 0) throw STUDIO_REFUSALS.of('slug-taken');
   }
 
   private async assertFree(manager: EntityManager, slug: string, prefix: string): Promise<void> {
@@ -646,26 +695,4 @@ export function skeleton(input: NewService): ServiceDefinition {
     variants: { citizen: variant, business: variant },
     form: { steps: [] },
   };
-}
-
-/**
- * The steps of `after` a person moved from `before` should look at again:
- * those with a question that is new or asked differently (its label, hint,
- * options or rules changed) for their variant.
- */
-export function stepsToCheck(
-  before: ServiceDefinition,
-  after: ServiceDefinition,
-  variant: Audience,
-): string[] {
-  const old = new Map(
-    stepsFor(before.form, variant).flatMap((s) =>
-      fieldsFor(s.fields, variant).map((f) => [f.name, JSON.stringify(f)] as const),
-    ),
-  );
-  return stepsFor(after.form, variant)
-    .filter((step) =>
-      fieldsFor(step.fields, variant).some((f) => old.get(f.name) !== JSON.stringify(f)),
-    )
-    .map((step) => step.slug);
 }

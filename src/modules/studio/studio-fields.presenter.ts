@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FieldError } from '../../platform/forms/form.js';
 import { errorsByField } from '../../platform/forms/form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import type { FieldType, StepDefinition } from '../catalogue/form-schema.js';
+import { COMPARISONS, type FieldType, type StepDefinition } from '../catalogue/form-schema.js';
 import {
   conditionCandidates,
   FIELD_TYPES,
@@ -10,7 +10,6 @@ import {
   MAX_OPTIONS,
   optionRows,
   PREFILL_BY_TYPE,
-  RULE_COMPARISONS,
   ruleCandidates,
   rulesOf,
   TEXT_WIDTHS,
@@ -337,7 +336,7 @@ export class StudioFieldsPresenter {
       other: select('other'),
       must: {
         error: errors.must,
-        choices: RULE_COMPARISONS.map((value, i) => ({
+        choices: COMPARISONS.map((value, i) => ({
           id: i === 0 ? 'must' : `must-${value}`,
           value,
           label: t(`studioFields.rules.must.${value}`),

@@ -1,13 +1,25 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { RolloutReadModel, type VariantStage } from '../rollout/rollout.read-model.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
-import { ServiceRevisionsService, type StudioServiceSummary } from './service-revisions.service.js';
+import {
+  ServiceRevisionsService,
+  type RevisionSummary,
+  type StudioServiceSummary,
+} from './service-revisions.service.js';
+import { STUDIO_REFUSALS } from './studio.refusals.js';
 
 /** A service as the studio lists it: its revisions and where each variant stands. */
 export interface StudioService extends StudioServiceSummary {
   /** Each variant's rollout stage (a variant with no plan yet is closed). */
   stages: Record<Audience, VariantStage>;
+}
+
+/** One service's page in the studio: the service, and its revisions newest first. */
+export interface StudioServiceOverview {
+  service: StudioService;
+  revisions: RevisionSummary[];
 }
 
 const AUDIENCES: readonly Audience[] = ['citizen', 'business'];
@@ -19,6 +31,7 @@ export class StudioServicesService {
   constructor(
     private readonly revisions: ServiceRevisionsService,
     private readonly rollout: RolloutReadModel,
+    private readonly dataSource: DataSource,
   ) {}
 
   /** Every service with its current revision, its draft and its variants' stages. */
@@ -31,5 +44,25 @@ export class StudioServicesService {
         AUDIENCES.map((variant) => [variant, stages.get(`${service.slug}.${variant}`) ?? CLOSED]),
       ) as Record<Audience, VariantStage>,
     }));
+  }
+
+  /** One service with its revisions (404 for a service the portal does not have). */
+  async overview(actor: StaffActor, slug: string): Promise<StudioServiceOverview> {
+    const revisions = await this.revisions.revisions(actor, slug);
+    const service = (await this.list(actor)).find((s) => s.slug === slug);
+    if (!service) throw STUDIO_REFUSALS.of('not-found');
+    return { service, revisions };
+  }
+
+  /** How many applications still in draft were started on a revision (they move if it is withdrawn). */
+  async draftApplications(actor: StaffActor, slug: string, revision: number): Promise<number> {
+    await this.revisions.revision(actor, slug, revision);
+    const [row] = await this.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM application
+        WHERE application.service_slug = $1 AND application.service_revision = $2
+          AND application.status = 'draft'`,
+      [slug, revision],
+    );
+    return row.count;
   }
 }

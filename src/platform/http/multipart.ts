@@ -278,5 +278,12 @@ export function multipartLimits(config: AppConfig) {
       fields: 20,
       fieldBytes: 4 * 1024,
     },
+    /** A service document imported into the studio (the repo's are 30 KB at most). */
+    serviceImport: {
+      fileBytes: config.UPLOAD_COHORT_IMPORT_MAX_BYTES,
+      files: 1,
+      fields: 10,
+      fieldBytes: 1024,
+    },
   } satisfies Record<string, MultipartLimits>;
 }

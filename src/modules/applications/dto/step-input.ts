@@ -40,3 +40,21 @@ export function stepInput(
   if (verb === 'delete-file') return { raw, action: { kind: 'delete-file', fileId: name } };
   return { raw, action: { kind: 'continue' } };
 }
+
+/** Raw input without one item of a group (the next ones move up). */
+export function removeItem(group: GroupField, raw: RawValues, index: number): RawValues {
+  const result: RawValues = {};
+  const prefix = `${group.name}-`;
+  for (const [name, value] of Object.entries(raw)) {
+    if (!name.startsWith(prefix)) {
+      result[name] = value;
+      continue;
+    }
+    const match = /^(\d+)-(.*)$/.exec(name.slice(prefix.length));
+    if (!match) continue;
+    const i = Number(match[1]);
+    if (i === index) continue;
+    result[`${prefix}${i > index ? i - 1 : i}-${match[2]}`] = value;
+  }
+  return result;
+}

@@ -1,0 +1,39 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { FormPageRenderer, FormState } from '../../platform/forms/form-page.js';
+import type { Locale } from '../../platform/i18n/i18n.service.js';
+import type { StaffActor } from '../staff/staff-roles.guard.js';
+import type { StaffRole } from '../staff/staff-role.js';
+import { ServiceRevisionsService } from './service-revisions.service.js';
+import { StudioChecksPresenter } from './studio-checks.presenter.js';
+
+/**
+ * A revision's checks page: shown after a GET, and again after a refused
+ * "mark ready" (it changed since, or a check fails), with why.
+ */
+@Injectable()
+export class StudioChecksPage implements FormPageRenderer {
+  constructor(
+    private readonly revisions: ServiceRevisionsService,
+    private readonly presenter: StudioChecksPresenter,
+  ) {}
+
+  async render(req: Request, res: Response, status: number, form: FormState): Promise<void> {
+    if (status === 404) throw new NotFoundException();
+    const actor: StaffActor = {
+      accountId: req.session.accountId!,
+      role: res.locals.staffRole as StaffRole,
+    };
+    const readiness = await this.revisions.readiness(
+      actor,
+      req.params.slug as string,
+      Number(req.params.n),
+    );
+    res
+      .status(status)
+      .render(
+        'studio/checks',
+        this.presenter.page(res.locals.locale as Locale, readiness, form.errors),
+      );
+  }
+}
