@@ -110,6 +110,7 @@ export type ReferenceCode =
   | 'showIfNotEarlier'
   | 'showIfNotChoice'
   | 'showIfOtherVariant'
+  | 'showIfUnknownAnswer'
   | 'ruleUnknownField'
   | 'ruleUnknownOther'
   | 'ruleSelf'
@@ -168,6 +169,23 @@ export function referenceProblems(form: FormDefinition): ReferenceProblem[] {
           problems.push({ pointer, code: 'showIfNotChoice', params });
         else if (target.only && target.only !== (field.only ?? step.only))
           problems.push({ pointer, code: 'showIfOtherVariant', params });
+        else {
+          // Each answer it waits for must be one the target can give.
+          const answers =
+            target.field.type === 'yesNo'
+              ? ['yes', 'no']
+              : 'options' in target.field
+                ? (target.field.options ?? []).map((o) => o.value)
+                : [];
+          const wanted = Array.isArray(showIf.equals) ? showIf.equals : [showIf.equals];
+          const unknown = wanted.filter((v) => !answers.includes(v));
+          if (unknown.length > 0)
+            problems.push({
+              pointer: `/steps/${s}/fields/${f}/showIf/equals`,
+              code: 'showIfUnknownAnswer',
+              params: { ...params, answers: unknown.join(', ') },
+            });
+        }
       }
       seen.add(field.name);
     }),
@@ -246,6 +264,8 @@ function referenceMessage(problem: ReferenceProblem): string {
       return `${path}: showIf must point at a yes/no or choice field`;
     case 'showIfOtherVariant':
       return `${path}: showIf points at a field the variant may not have`;
+    case 'showIfUnknownAnswer':
+      return `${path}: showIf waits for ${problem.params.answers}, which ${target} cannot answer`;
     case 'ruleUnknownField':
       return `${rule}: the form has no field ${field}`;
     case 'ruleUnknownOther':

@@ -138,6 +138,30 @@ describe('the checks before a revision is marked ready', () => {
     );
   });
 
+  it('references: a condition waiting for an answer its question cannot give', () => {
+    const definition = service('building-permit');
+    const step = definition.form.steps.findIndex((st) =>
+      st.fields.some((f) => f.showIf && !st.only),
+    );
+    const f = definition.form.steps[step].fields.findIndex((x) => x.showIf);
+    const field = definition.form.steps[step].fields[f];
+    field.showIf = { field: field.showIf!.field, equals: ['nowhere'] };
+    const checks = checksOf(definition);
+    expect(failing(checks)).toEqual(['references']);
+    expect(problemsOf(checks, 'references')).toEqual([
+      [
+        `/form/steps/${step}/fields/${f}/showIf/equals`,
+        'studio.checks.references.showIfUnknownAnswer',
+        {
+          step: definition.form.steps[step].slug,
+          field: field.name,
+          target: field.showIf!.field,
+          answers: 'nowhere',
+        },
+      ],
+    ]);
+  });
+
   it('references: points at conditions and rules naming fields they may not, and at cycles', () => {
     const definition = service('public-domain-occupation');
     const message = { fr: 'Message', en: 'Message' };
