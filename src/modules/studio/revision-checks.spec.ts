@@ -282,6 +282,24 @@ describe('the checks before a revision is marked ready', () => {
     ]);
   });
 
+  it('sound: refuses a pattern that repeats a repeated group (exponential time on an answer)', () => {
+    const definition = service('building-permit');
+    const lot = definition.form.steps[1].fields[1] as TextField;
+    lot.pattern = { regex: '^(\\d+)+$', message: { fr: 'Lot', en: 'Lot' } };
+    const checks = checksOf(definition);
+    expect(failing(checks)).toEqual(['sound']);
+    expect(problemsOf(checks, 'sound')).toEqual([
+      [
+        '/form/steps/1/fields/1/pattern/regex',
+        'studio.checks.sound.problem',
+        {
+          detail:
+            'step property.lotNumber: the pattern repeats a group that repeats (it could take exponential time)',
+        },
+      ],
+    ]);
+  });
+
   it('sound: reports whatever else makes a definition broken, once', () => {
     const definition = service('building-permit');
     const lot = definition.form.steps[1].fields[1] as TextField;
