@@ -146,6 +146,32 @@ describe('the service studio: no input gives a 500', () => {
       expect(bad).toEqual([]);
     });
 
+  it('names a revision by its plain digits only, on every studio page alike (1e0, 0x1 and +1 are none: 404)', async () => {
+    const slug = await draftWith(DRAFTS['half-written']);
+    for (const n of ['1e0', '0x1', '+1', '1.0'])
+      for (const page of [
+        '',
+        '/details',
+        '/steps',
+        '/steps/s',
+        '/steps/s/fields/new',
+        '/steps/s/fields/f',
+        '/rules',
+        '/checks',
+        '/preview/citizen',
+      ])
+        expect([
+          n + page,
+          (await agent.get(`/staff/services/${slug}/revisions/${n}${page}`)).status,
+        ]).toEqual([n + page, 404]);
+    const page = await agent.get('/staff/services');
+    const ready = await agent
+      .post(`/staff/services/${slug}/revisions/0x1/ready`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), version: '1' });
+    expect(ready.status).toBe(404);
+  });
+
   it('answers odd revision numbers, versions and repeated fields with a 4xx, never a 500', async () => {
     const good = 'good-one';
     await revisions.create(
