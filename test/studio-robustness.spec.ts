@@ -146,6 +146,80 @@ describe('the service studio: no input gives a 500', () => {
       expect(bad).toEqual([]);
     });
 
+  /** Documents no studio page writes (a hand-edited row, an older portal): still no 500, never released. */
+  const CORRUPT: Record<string, unknown> = {
+    empty: {},
+    'without variants or form': { form: null, variants: null },
+    'with steps not a list': { form: { steps: { a: 1 } }, variants: { citizen: {} } },
+    'with a step without fields': { form: { steps: [{ slug: 's', fields: null }, null] } },
+    'with texts of the wrong type': {
+      title: { fr: 'T' },
+      form: {
+        steps: [
+          {
+            slug: 's',
+            title: 'x',
+            fields: [
+              { type: 'text', name: 'f', label: { fr: '' } },
+              { type: 'choice', name: 'c', label: { fr: 'c', en: 'c' } },
+              { type: 'group', name: 'g', label: { fr: 'g', en: 'g' } },
+              { type: 'bogus', name: 'b' },
+              7,
+            ],
+          },
+        ],
+        rules: [{ field: 'd', must: 'after', other: 'gone' }],
+      },
+    },
+  };
+  for (const [name, doc] of Object.entries(CORRUPT))
+    it(`shows every page of a draft ${name}, and never marks it ready`, async () => {
+      const slug = await draftWith(doc);
+      const base = `/staff/services/${slug}/revisions/1`;
+      const bad: string[] = [];
+      for (const p of [
+        ...PAGES.map((page) => `${base}${page}`),
+        `/staff/services/${slug}`,
+        `/staff/services`,
+        `/staff/services/${slug}/compare?from=1&to=1`,
+        `/staff/services/${slug}/export.json`,
+      ]) {
+        const res = await agent.get(p);
+        if (res.status >= 500) bad.push(`${p} ${res.status}`);
+      }
+      const csrf = csrfFrom((await agent.get('/staff/services')).text);
+      for (const p of [
+        '/details',
+        '/steps',
+        '/steps/s',
+        '/steps/s/fields/f',
+        '/rules',
+        '/steps/s/fields/new',
+        '/preview/citizen/s',
+      ]) {
+        const res = await agent
+          .post(`${base}${p}`)
+          .type('form')
+          .send({ _csrf: csrf, version: '1', type: 'text', titleFr: 'a', titleEn: 'b', slug: 't' });
+        if (res.status >= 500) bad.push(`POST ${p} ${res.status}`);
+      }
+      expect(bad).toEqual([]);
+      const [{ version }] = await db.query<{ version: number }[]>(
+        `SELECT version FROM service_revision WHERE service_slug = $1 AND number = 1`,
+        [slug],
+      );
+      const ready = await agent
+        .post(`${base}/ready`)
+        .type('form')
+        .send({ _csrf: csrf, version: String(version) });
+      expect(ready.status).toBe(409);
+      const [row] = await db.query<{ state: string }[]>(
+        `SELECT state FROM service_revision WHERE service_slug = $1 AND number = 1`,
+        [slug],
+      );
+      expect(row.state).toBe('draft');
+    });
+
   it('names a revision by its plain digits only, on every studio page alike (1e0, 0x1 and +1 are none: 404)', async () => {
     const slug = await draftWith(DRAFTS['half-written']);
     for (const n of ['1e0', '0x1', '+1', '1.0'])
