@@ -220,6 +220,16 @@ describe('the service studio: no input gives a 500', () => {
       expect(row.state).toBe('draft');
     });
 
+  it('marks the definition check’s English words lang="en" on the French checks page', async () => {
+    const slug = await draftWith(DRAFTS['half-written']);
+    const page = await agent
+      .get(`/staff/services/${slug}/revisions/1/checks`)
+      .set('Cookie', 'guichet_lang=fr');
+    expect(page.status).toBe(200);
+    // The repeatable group without questions: "Problème :" in French, what is wrong in English.
+    expect(page.text).toMatch(/>Problème :\s<span lang="en">[^<]*g[^<]*<\/span><\/a>/);
+  });
+
   it('names a revision by its plain digits only, on every studio page alike (1e0, 0x1 and +1 are none: 404)', async () => {
     const slug = await draftWith(DRAFTS['half-written']);
     for (const n of ['1e0', '0x1', '+1', '1.0'])
