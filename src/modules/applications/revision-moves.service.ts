@@ -6,6 +6,7 @@ import type { RequestOrigin } from '../audit/request-origin.js';
 import { fieldsFor, stepsFor } from '../catalogue/form-engine.js';
 import type { Answers } from '../catalogue/form-schema.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
+import { canonicalJson } from '../catalogue/canonical-json.js';
 
 /** Where a draft moved when its revision was withdrawn: the steps to check again. */
 export interface RevisionNotice {
@@ -99,12 +100,12 @@ export function stepsToCheck(
 ): string[] {
   const old = new Map(
     stepsFor(before.form, variant).flatMap((s) =>
-      fieldsFor(s.fields, variant).map((f) => [f.name, JSON.stringify(f)] as const),
+      fieldsFor(s.fields, variant).map((f) => [f.name, canonicalJson(f)] as const),
     ),
   );
   return stepsFor(after.form, variant)
     .filter((step) =>
-      fieldsFor(step.fields, variant).some((f) => old.get(f.name) !== JSON.stringify(f)),
+      fieldsFor(step.fields, variant).some((f) => old.get(f.name) !== canonicalJson(f)),
     )
     .map((step) => step.slug);
 }

@@ -111,6 +111,20 @@ describe('the form engine (class-validator from a definition)', () => {
     expect(business.parse({ ...valid, extra: 'oui' }, {}).answers).toHaveProperty('extra', 'oui');
     expect(citizen.parse({ ...valid, extra: 'oui' }, {}).answers).not.toHaveProperty('extra');
   });
+
+  it('validates a group a draft has not given a question yet (a studio preview) without throwing', () => {
+    const empty = new StepValidator(
+      {
+        slug: 'draft',
+        title: label,
+        fields: [{ type: 'group', name: 'sites', label, itemLabel: label, fields: [] }],
+      },
+      'citizen',
+    );
+    expect(empty.parse({}, {}).problems.map((p) => [p.inputId, p.key])).toEqual([
+      ['sites', 'form.errors.groupMin'],
+    ]);
+  });
 });
 
 describe('the rules the API document states (field-rules.ts) hold in the engine', () => {

@@ -105,7 +105,8 @@ export function firstInputId(field: FieldDefinition | GroupItemField, prefix = '
   const id = `${prefix}${field.name}`;
   if (field.type === 'date') return `${id}-day`;
   if (field.type === 'address') return `${id}-line1`;
-  if (field.type === 'group') return `${id}-0-${field.fields[0].name}`;
+  // A group a draft has not given a question yet (a studio preview) links to itself.
+  if (field.type === 'group') return field.fields[0] ? `${id}-0-${field.fields[0].name}` : id;
   return id;
 }
 

@@ -8,6 +8,7 @@ import {
   type GroupItemField,
   type StepDefinition,
 } from './form-schema.js';
+import { repeatsRepetition } from './pattern-safety.js';
 import type { Localized } from './service-definition.js';
 
 /**
@@ -310,6 +311,11 @@ function fieldProblems(
     } catch {
       list.add(`${pointer}/pattern/regex`, `${path}: the pattern is not a regular expression`);
     }
+    if (repeatsRepetition(field.pattern.regex))
+      list.add(
+        `${pointer}/pattern/regex`,
+        `${path}: the pattern repeats a group that repeats (it could take exponential time)`,
+      );
     list.missingText(
       `${pointer}/pattern/message`,
       `${path}.pattern.message`,

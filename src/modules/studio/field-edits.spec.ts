@@ -300,6 +300,18 @@ describe('field edits', () => {
       'patternMessageFr',
       'width',
     ]);
+    const slow = parseField(
+      {
+        labelFr: 'Nom',
+        patternRegex: '^([a-z]+ ?)+$',
+        patternMessageFr: 'x',
+        patternMessageEn: 'x',
+      },
+      { form: f, located: at(f, text), isNew: false },
+    );
+    expect(slow.ok || slow.problems.map((p) => `${p.field} ${p.message}`)).toEqual([
+      'patternRegex studioFields.errors.patternSlow',
+    ]);
   });
 
   it('offers conditions on earlier yes/no and choice questions only', () => {

@@ -1,6 +1,7 @@
 import type { FieldProblem } from '../../platform/forms/form.js';
 import { LONG_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH } from '../catalogue/field-rules.js';
 import { referenceProblems } from '../catalogue/form-problems.js';
+import { repeatsRepetition } from '../catalogue/pattern-safety.js';
 import {
   COMPARABLE_TYPES,
   COMPARISONS,
@@ -502,6 +503,7 @@ export function parseField(values: FieldForm, context: EditContext): ParsedField
       const message = localized(values, 'patternMessage', MAX_LABEL_LENGTH, problem);
       if (regex !== '') {
         if (!compiles(regex)) problem('patternRegex', 'patternInvalid');
+        else if (repeatsRepetition(regex)) problem('patternRegex', 'patternSlow');
         if (!message?.fr) problem('patternMessageFr', 'patternMessageMissing');
         field.pattern = { regex, message: message ?? { fr: '', en: '' } };
       } else if (message) problem('patternRegex', 'patternMissing');

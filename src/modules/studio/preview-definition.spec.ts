@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { projectPath } from '../../platform/project-path.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
-import { previewable, type MissingText } from './preview-definition.js';
+import { previewable, wellFormed, type MissingText } from './preview-definition.js';
 
 const missing: MissingText = (what, name) => ({ fr: `[${what} ${name}]`, en: `[${what} ${name}]` });
 
@@ -64,5 +64,51 @@ describe('previewable: a definition made safe to preview', () => {
   it('reads anything without throwing', () => {
     for (const junk of [null, 42, 'text', [], { form: null }, { form: { steps: {} } }])
       expect(previewable(junk, missing).form.steps).toEqual([]);
+  });
+});
+
+describe('wellFormed: a definition in the shape its type promises', () => {
+  it('leaves a sound definition as it is, to the JSON text', () => {
+    const document = JSON.parse(readFileSync(projectPath('services/sign-permit.json'), 'utf8')) as {
+      service: ServiceDefinition;
+    };
+    expect(JSON.stringify(wellFormed(document.service))).toBe(JSON.stringify(document.service));
+  });
+
+  it('fills in missing parts with blanks, drops what is no step or question, keeps what the checks report', () => {
+    const d = wellFormed({
+      slug: 'pool-permit',
+      variants: null,
+      form: {
+        steps: [
+          {
+            slug: 'pool',
+            title: 'Piscine',
+            fields: [{ name: 'depth', type: 'text', pattern: { regex: '(', message: {} } }, 7],
+          },
+          null,
+        ],
+      },
+    });
+    expect(d.title).toEqual({ fr: '', en: '' });
+    expect(d.variants.business).toEqual({
+      summary: { fr: '', en: '' },
+      useThisServiceTo: [],
+      beforeYouStart: [],
+    });
+    expect(d.form.steps).toEqual([
+      {
+        slug: 'pool',
+        title: { fr: '', en: '' },
+        fields: [
+          {
+            name: 'depth',
+            type: 'text',
+            label: { fr: '', en: '' },
+            pattern: { regex: '(', message: {} },
+          },
+        ],
+      },
+    ]);
   });
 });

@@ -25,6 +25,24 @@ const BLANK: Localized = { fr: '', en: '' };
  * definition comes back unchanged (as a copy).
  */
 export function previewable(source: unknown, missing: MissingText): ServiceDefinition {
+  return normalized(source, missing);
+}
+
+/**
+ * A revision's definition in the shape its type promises, whatever a draft's
+ * document holds (a part missing or of the wrong type, e.g. written by hand
+ * in the database or by an older portal): missing texts become blanks,
+ * missing lists empty, and what is not an object where a step, a question or
+ * an option should be is left out. Unlike `previewable` it adds no
+ * placeholder and keeps every pattern, so the checks still report what is
+ * blank or wrong; a sound definition comes back unchanged (as a copy). The
+ * studio reads every revision through it, so no page of a draft gives a 500.
+ */
+export function wellFormed(source: unknown): ServiceDefinition {
+  return normalized(source, undefined);
+}
+
+function normalized(source: unknown, missing: MissingText | undefined): ServiceDefinition {
   const d = (isObject(source) ? source : {}) as Partial<ServiceDefinition>;
   const variant = (v: unknown) => {
     const content = (isObject(v) ? v : {}) as Partial<ServiceDefinition['variants'][Audience]>;
@@ -47,7 +65,7 @@ export function previewable(source: unknown, missing: MissingText): ServiceDefin
             ...rule,
             field: text(rule.field),
             other: text(rule.other),
-            message: orMissing(rule.message, () => missing('rule', text(rule.field))),
+            message: orMissing(rule.message, missing && (() => missing('rule', text(rule.field)))),
           }));
   return {
     ...(d as ServiceDefinition),
@@ -63,26 +81,33 @@ export function previewable(source: unknown, missing: MissingText): ServiceDefin
   };
 }
 
-function step(s: Partial<StepDefinition>, index: number, missing: MissingText): StepDefinition {
+function step(
+  s: Partial<StepDefinition>,
+  index: number,
+  missing: MissingText | undefined,
+): StepDefinition {
   const slug = text(s.slug) || `step-${index + 1}`;
   return {
     ...(s as StepDefinition),
     slug,
-    title: orMissing(s.title, () => missing('step', slug)),
-    intro: s.intro === undefined ? undefined : localized(s.intro),
+    title: orMissing(s.title, missing && (() => missing('step', slug))),
+    ...(s.intro === undefined ? {} : { intro: localized(s.intro) }),
     fields: list(s.fields)
       .filter(isObject)
       .map((f) => field(f as unknown as FieldDefinition, missing)),
   };
 }
 
-function field<F extends FieldDefinition | GroupItemField>(f: F, missing: MissingText): F {
+function field<F extends FieldDefinition | GroupItemField>(
+  f: F,
+  missing: MissingText | undefined,
+): F {
   const name = text(f.name);
   const shown = {
     ...f,
     name,
-    label: orMissing(f.label, () => missing('field', name)),
-    hint: f.hint === undefined ? undefined : localized(f.hint),
+    label: orMissing(f.label, missing && (() => missing('field', name))),
+    ...(f.hint === undefined ? {} : { hint: localized(f.hint) }),
   } as F;
   if (shown.type === 'choice' || shown.type === 'multiChoice')
     shown.options = list(shown.options)
@@ -91,14 +116,15 @@ function field<F extends FieldDefinition | GroupItemField>(f: F, missing: Missin
       .map((o) => ({
         ...o,
         value: text(o.value),
-        label: orMissing(o.label, () => missing('option', text(o.value))),
-        hint: o.hint === undefined ? undefined : localized(o.hint),
+        label: orMissing(o.label, missing && (() => missing('option', text(o.value)))),
+        ...(o.hint === undefined ? {} : { hint: localized(o.hint) }),
       }));
-  if (shown.type === 'text' && shown.pattern && !compiles(shown.pattern.regex))
+  // A preview validates with the pattern: one that does not compile is left out.
+  if (missing && shown.type === 'text' && shown.pattern && !compiles(shown.pattern.regex))
     delete shown.pattern;
   if (shown.type === 'number' && shown.suffix !== undefined) shown.suffix = localized(shown.suffix);
   if (shown.type === 'group') {
-    shown.itemLabel = orMissing(shown.itemLabel, () => missing('item', name));
+    shown.itemLabel = orMissing(shown.itemLabel, missing && (() => missing('item', name)));
     shown.fields = list(shown.fields)
       .filter(isObject)
       .map((sub) => field(sub as unknown as GroupItemField, missing));
@@ -122,10 +148,10 @@ function localized(value: unknown): Localized {
   return { fr: text(v.fr), en: text(v.en) };
 }
 
-/** The text in each language, or the placeholder where it is blank. */
-function orMissing(value: unknown, placeholder: () => Localized): Localized {
+/** The text in each language, or the placeholder (if any) where it is blank. */
+function orMissing(value: unknown, placeholder: (() => Localized) | undefined): Localized {
   const l = localized(value);
-  if (l.fr.trim() && l.en.trim()) return l;
+  if (!placeholder || (l.fr.trim() && l.en.trim())) return l;
   const p = placeholder();
   return { fr: l.fr.trim() ? l.fr : p.fr, en: l.en.trim() ? l.en : p.en };
 }

@@ -306,6 +306,48 @@ describe('the checks before a revision is marked ready', () => {
     ]);
   });
 
+  it('names a long text question’s type in words, in both languages', () => {
+    const says = (key: string, params: Record<string, unknown>) =>
+      LOCALES.map((locale) => i18n.t(locale, key, params));
+    expect(
+      says('studio.checks.keys.typeChanged', {
+        key: 'details',
+        type: 'text',
+        earlierType: 'longText',
+        revision: 1,
+      }),
+    ).toEqual([
+      'La clé details désignait une question de type « texte long » dans la révision 1 : une question de type « texte court » doit avoir une nouvelle clé',
+      'Key details was a “long text” question in revision 1: a “short text” question needs a new key',
+    ]);
+    for (const key of ['ruleNotComparable', 'ruleTypesDiffer'])
+      for (const text of says(`studio.checks.references.${key}`, {
+        field: 'a',
+        other: 'b',
+        type: 'longText',
+        otherType: 'longText',
+      }))
+        expect(text).toMatch(/texte long|long text/);
+  });
+
+  it('sound: refuses a pattern that repeats a repeated group (exponential time on an answer)', () => {
+    const definition = service('building-permit');
+    const lot = definition.form.steps[1].fields[1] as TextField;
+    lot.pattern = { regex: '^(\\d+)+$', message: { fr: 'Lot', en: 'Lot' } };
+    const checks = checksOf(definition);
+    expect(failing(checks)).toEqual(['sound']);
+    expect(problemsOf(checks, 'sound')).toEqual([
+      [
+        '/form/steps/1/fields/1/pattern/regex',
+        'studio.checks.sound.problem',
+        {
+          detail:
+            'step property.lotNumber: the pattern repeats a group that repeats (it could take exponential time)',
+        },
+      ],
+    ]);
+  });
+
   it('sound: reports whatever else makes a definition broken, once', () => {
     const definition = service('building-permit');
     const lot = definition.form.steps[1].fields[1] as TextField;

@@ -7,6 +7,7 @@ import type {
   StepDefinition,
 } from '../catalogue/form-schema.js';
 import type { Localized, ServiceDefinition } from '../catalogue/service-definition.js';
+import { canonicalJson } from '../catalogue/canonical-json.js';
 
 /**
  * What changed between two revisions of a service (issue 14's "compare two
@@ -525,19 +526,6 @@ export function isLocalized(value: unknown): value is Localized {
 
 function sameText(a: Localized, b: Localized): boolean {
   return a.fr === b.fr && a.en === b.en;
-}
-
-/** JSON with object keys sorted, so that two equal values give the same text. */
-function canonicalJson(value: unknown): string {
-  return (
-    JSON.stringify(value, (_key, v: unknown) =>
-      v && typeof v === 'object' && !Array.isArray(v)
-        ? Object.fromEntries(
-            Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-          )
-        : v,
-    ) ?? 'undefined'
-  );
 }
 
 /**

@@ -16,6 +16,7 @@ import { variantFlags } from '../rollout/variant-flags.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import { STUDIO_ROLES } from './studio-roles.js';
 import { allChecksPass, revisionChecks, type RevisionCheck } from './revision-checks.js';
+import { wellFormed } from './preview-definition.js';
 import { STUDIO_REFUSALS } from './studio.refusals.js';
 
 export type RevisionState = 'draft' | 'ready' | 'withdrawn';
@@ -403,9 +404,10 @@ export class ServiceRevisionsService {
         (v) => serving.includes(v) || service[`${v}_revision`] === null,
       );
       await manager.query(
-        `UPDATE service_revision SET state = 'ready', ready_at = now(), ready_by = $3
+        // The definition as checked (read through wellFormed) is the one released.
+        `UPDATE service_revision SET state = 'ready', ready_at = now(), ready_by = $3, document = $4
           WHERE service_slug = $1 AND number = $2`,
-        [slug, number, actor.accountId],
+        [slug, number, actor.accountId, JSON.stringify(draft.definition)],
       );
       await manager.query(
         `UPDATE service SET reference_prefix = $2, changed_at = now(),
@@ -664,7 +666,7 @@ const REVISION_COLUMNS = `r.service_slug AS slug, r.number, r.state, r.version, 
 
 function toRevision(row: RevisionRow): Revision {
   const { document, ...rest } = row;
-  return { ...rest, definition: document };
+  return { ...rest, definition: wellFormed(document) };
 }
 
 function assertDesigner(actor: StaffActor): void {

@@ -13,6 +13,7 @@ import { DraftVersionDto } from './dto/draft-version.dto.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
 import { StudioChecksPage } from './studio-checks.page.js';
 import { STUDIO_ROLES } from './studio-roles.js';
+import { revisionNumberOf } from './studio-paths.js';
 
 /**
  * A revision's checks (`/staff/services/:slug/revisions/:n/checks`), listed
@@ -43,7 +44,7 @@ export class StudioChecksController {
     @CurrentOrigin() origin: RequestOrigin,
     @Res() res: Response,
   ) {
-    await this.revisions.markReady(actor, slug, Number(n), Number(dto.version), origin);
+    await this.revisions.markReady(actor, slug, revisionNumberOf(n), Number(dto.version), origin);
     res.redirect(303, `/staff/services/${encodeURIComponent(slug)}/revisions/${n}/checks`);
   }
 }

@@ -6,6 +6,7 @@ import type { StaffActor } from '../staff/staff-roles.guard.js';
 import type { StaffRole } from '../staff/staff-role.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
 import { StudioChecksPresenter } from './studio-checks.presenter.js';
+import { revisionNumberOf } from './studio-paths.js';
 
 /**
  * A revision's checks page: shown after a GET, and again after a refused
@@ -27,7 +28,7 @@ export class StudioChecksPage implements FormPageRenderer {
     const readiness = await this.revisions.readiness(
       actor,
       req.params.slug as string,
-      Number(req.params.n),
+      revisionNumberOf(req.params.n),
     );
     res
       .status(status)

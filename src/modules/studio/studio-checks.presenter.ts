@@ -22,11 +22,20 @@ export class StudioChecksPresenter {
       status: t(check.passed ? 'studioChecks.passed' : 'studioChecks.toFix', {
         count: check.problems.length,
       }),
-      problems: check.problems.map((problem) => ({
-        pointer: problem.pointer,
-        message: t(problem.message.key, problem.message.params),
-        href: fixHref(base, revision.definition, problem),
-      })),
+      problems: check.problems.map((problem) => {
+        // What the definition checks found is in English (the repo's own words):
+        // shown apart, marked lang="en", after the message's own words.
+        const detail = problem.message.params?.detail;
+        return {
+          pointer: problem.pointer,
+          message:
+            typeof detail === 'string'
+              ? t(problem.message.key, { ...problem.message.params, detail: '' }).trimEnd()
+              : t(problem.message.key, problem.message.params),
+          detail: typeof detail === 'string' ? detail : undefined,
+          href: fixHref(base, revision.definition, problem),
+        };
+      }),
     }));
     const failing = checks.filter((c) => !c.passed).length;
     const variants = (['citizen', 'business'] as const).filter(

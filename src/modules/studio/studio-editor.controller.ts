@@ -37,6 +37,7 @@ import {
 } from './studio-editor.presenter.js';
 import { StudioEditorService, type DraftEdit } from './studio-editor.service.js';
 import { STUDIO_ROLES } from './studio-roles.js';
+import { revisionNumberOf, revisionPath } from './studio-paths.js';
 
 const REVISION = 'staff/services/:slug/revisions/:n';
 
@@ -64,7 +65,7 @@ export class StudioEditorController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const { revision, failing } = await this.editor.revision(actor, slug, numberOf(n));
+    const { revision, failing } = await this.editor.revision(actor, slug, revisionNumberOf(n));
     this.presenter.revisionPage(req, res, revision, failing);
   }
 
@@ -91,12 +92,12 @@ export class StudioEditorController {
     await this.editor.saveDetails(
       actor,
       slug,
-      numberOf(n),
+      revisionNumberOf(n),
       versionOf(form.values.version),
       form,
       origin,
     );
-    const base = revisionPath(slug, n);
+    const base = revisionPath(slug, revisionNumberOf(n));
     if (form.action) {
       // Back to the list just changed: its new item's first box, or the list.
       const { list, part } = form.action;
@@ -135,10 +136,13 @@ export class StudioEditorController {
       title: { fr: dto.titleFr, en: dto.titleEn },
       typed: { slug: dto.slug, titleFr: dto.titleFr, titleEn: dto.titleEn },
     };
-    await this.editor.edit(actor, slug, numberOf(n), versionOf(dto.version), edit, origin);
+    await this.editor.edit(actor, slug, revisionNumberOf(n), versionOf(dto.version), edit, origin);
     this.notify(req, 'studioEditor.notices.stepAdded', { step: dto.slug });
     req.session.save(() =>
-      res.redirect(303, `${revisionPath(slug, n)}/steps/${encodeURIComponent(dto.slug)}`),
+      res.redirect(
+        303,
+        `${revisionPath(slug, revisionNumberOf(n))}/steps/${encodeURIComponent(dto.slug)}`,
+      ),
     );
   }
 
@@ -223,10 +227,13 @@ export class StudioEditorController {
         businessOnly: dto.businessOnly === 'yes',
       },
     };
-    await this.editor.edit(actor, slug, numberOf(n), versionOf(dto.version), edit, origin);
+    await this.editor.edit(actor, slug, revisionNumberOf(n), versionOf(dto.version), edit, origin);
     this.notify(req, 'studioEditor.notices.stepSaved');
     req.session.save(() =>
-      res.redirect(303, `${revisionPath(slug, n)}/steps/${encodeURIComponent(step)}`),
+      res.redirect(
+        303,
+        `${revisionPath(slug, revisionNumberOf(n))}/steps/${encodeURIComponent(step)}`,
+      ),
     );
   }
 
@@ -312,7 +319,7 @@ export class StudioEditorController {
     this.notify(req, `studioEditor.notices.${edit.kind}`, { step: String(req.params.step) });
     const anchor = edit.kind === 'remove-step' ? '' : `#step-${String(req.params.step)}`;
     req.session.save(() =>
-      res.redirect(303, `${revisionPath(slug, String(req.params.n))}/steps${anchor}`),
+      res.redirect(303, `${revisionPath(slug, revisionNumberOf(req.params.n))}/steps${anchor}`),
     );
   }
 
@@ -332,7 +339,7 @@ export class StudioEditorController {
     req.session.save(() =>
       res.redirect(
         303,
-        `${revisionPath(slug, String(req.params.n))}/steps/${encodeURIComponent(step)}${anchor}`,
+        `${revisionPath(slug, revisionNumberOf(req.params.n))}/steps/${encodeURIComponent(step)}${anchor}`,
       ),
     );
   }
@@ -342,7 +349,7 @@ export class StudioEditorController {
     return this.editor.edit(
       actor,
       String(req.params.slug),
-      numberOf(String(req.params.n)),
+      revisionNumberOf(req.params.n),
       version,
       edit,
       requestOrigin(req, res),
@@ -352,13 +359,4 @@ export class StudioEditorController {
   private notify(req: Request, key: string, params?: Record<string, string>) {
     req.session.studioEditorNotice = { key, params };
   }
-}
-
-/** A revision's number from the URL (anything else: a number no revision has, so 404). */
-function numberOf(value: string): number {
-  return /^\d{1,9}$/.test(value) ? Number(value) : 0;
-}
-
-function revisionPath(slug: string, n: string): string {
-  return `/staff/services/${encodeURIComponent(slug)}/revisions/${numberOf(n)}`;
 }

@@ -25,6 +25,7 @@ import type { Revision } from './service-revisions.service.js';
 import { bulkFilingBlockers, detailsOf, LISTS } from './step-edits.js';
 import { STUDIO_EDITOR_REFUSALS } from './studio-editor.refusals.js';
 import { StudioEditorService } from './studio-editor.service.js';
+import { revisionNumberOf } from './studio-paths.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -73,7 +74,7 @@ export class StudioEditorPresenter {
   context(req: Request, res: Response): PageContext {
     const locale = res.locals.locale as Locale;
     const slug = String(req.params.slug);
-    const number = Number(req.params.n);
+    const number = revisionNumberOf(req.params.n);
     return {
       actor: { accountId: req.session.accountId!, role: res.locals.staffRole as StaffRole },
       slug,

@@ -23,7 +23,8 @@ import {
 } from '../staff/staff-roles.guard.js';
 import { readFieldForm, readRuleForm } from './field-edits.js';
 import { StudioFieldEditPage, StudioFieldNewPage, StudioRulesPage } from './studio-fields.pages.js';
-import { fieldPath, revisionPath } from './studio-fields.presenter.js';
+import { fieldPath } from './studio-fields.presenter.js';
+import { revisionNumberOf, revisionPath } from './studio-paths.js';
 import { StudioFieldsService } from './studio-fields.service.js';
 import { STUDIO_ROLES } from './studio-roles.js';
 
@@ -63,7 +64,7 @@ export class StudioFieldsController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const revision = await this.fields.draftStep(actor, p.slug, Number(p.n), p.step);
+    const revision = await this.fields.draftStep(actor, p.slug, revisionNumberOf(p.n), p.step);
     this.newPage.show(req, res, 200, revision, { step: p.step }, {});
   }
 
@@ -80,12 +81,12 @@ export class StudioFieldsController {
     const name = await this.fields.addField(
       actor,
       p.slug,
-      Number(p.n),
+      revisionNumberOf(p.n),
       { step: p.step },
       values,
       requestOrigin(req, res),
     );
-    res.redirect(303, fieldPath(p.slug, Number(p.n), { step: p.step, field: name }));
+    res.redirect(303, fieldPath(p.slug, revisionNumberOf(p.n), { step: p.step, field: name }));
   }
 
   @Get('steps/:step/fields/:field/fields/new')
@@ -95,7 +96,7 @@ export class StudioFieldsController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const editor = await this.fields.editor(actor, p.slug, Number(p.n), {
+    const editor = await this.fields.editor(actor, p.slug, revisionNumberOf(p.n), {
       step: p.step,
       field: p.field,
     });
@@ -116,12 +117,15 @@ export class StudioFieldsController {
     const name = await this.fields.addField(
       actor,
       p.slug,
-      Number(p.n),
+      revisionNumberOf(p.n),
       { step: p.step, group: p.field },
       values,
       requestOrigin(req, res),
     );
-    res.redirect(303, fieldPath(p.slug, Number(p.n), { step: p.step, field: p.field, sub: name }));
+    res.redirect(
+      303,
+      fieldPath(p.slug, revisionNumberOf(p.n), { step: p.step, field: p.field, sub: name }),
+    );
   }
 
   @Get('steps/:step/fields/:field')
@@ -175,7 +179,7 @@ export class StudioFieldsController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const revision = await this.fields.rules(actor, p.slug, Number(p.n));
+    const revision = await this.fields.rules(actor, p.slug, revisionNumberOf(p.n));
     this.rulesPage.show(req, res, 200, revision, {}, { errors: [], notice: this.notice(req, res) });
   }
 
@@ -189,11 +193,17 @@ export class StudioFieldsController {
     @Res() res: Response,
   ) {
     const values = this.remember(req, readRuleForm(body));
-    await this.fields.addRule(actor, p.slug, Number(p.n), values, requestOrigin(req, res));
+    await this.fields.addRule(
+      actor,
+      p.slug,
+      revisionNumberOf(p.n),
+      values,
+      requestOrigin(req, res),
+    );
     this.redirectWith(
       req,
       res,
-      `${revisionPath(p.slug, Number(p.n))}/rules`,
+      `${revisionPath(p.slug, revisionNumberOf(p.n))}/rules`,
       'studioFields.notices.ruleAdded',
     );
   }
@@ -207,7 +217,7 @@ export class StudioFieldsController {
     @Res() res: Response,
   ) {
     const index = ruleIndex(p.index);
-    const { revision } = await this.fields.rule(actor, p.slug, Number(p.n), index);
+    const { revision } = await this.fields.rule(actor, p.slug, revisionNumberOf(p.n), index);
     this.rulesPage.confirmRemoval(req, res, revision, index);
   }
 
@@ -225,7 +235,7 @@ export class StudioFieldsController {
     await this.fields.removeRule(
       actor,
       p.slug,
-      Number(p.n),
+      revisionNumberOf(p.n),
       index,
       values,
       requestOrigin(req, res),
@@ -233,7 +243,7 @@ export class StudioFieldsController {
     this.redirectWith(
       req,
       res,
-      `${revisionPath(p.slug, Number(p.n))}/rules`,
+      `${revisionPath(p.slug, revisionNumberOf(p.n))}/rules`,
       'studioFields.notices.ruleRemoved',
     );
   }
@@ -246,7 +256,7 @@ export class StudioFieldsController {
     req: Request,
     res: Response,
   ) {
-    const editor = await this.fields.editor(actor, p.slug, Number(p.n), {
+    const editor = await this.fields.editor(actor, p.slug, revisionNumberOf(p.n), {
       step: p.step,
       field: p.field,
       sub: p.sub,
@@ -269,14 +279,14 @@ export class StudioFieldsController {
     const saved = await this.fields.saveField(
       actor,
       p.slug,
-      Number(p.n),
+      revisionNumberOf(p.n),
       path,
       values,
       requestOrigin(req, res),
     );
     const renamed =
       p.sub === undefined ? { ...path, field: saved.name } : { ...path, sub: saved.name };
-    const to = fieldPath(p.slug, Number(p.n), renamed);
+    const to = fieldPath(p.slug, revisionNumberOf(p.n), renamed);
     if (saved.action.kind === 'addSub') return res.redirect(303, `${to}/fields/new`);
     if (saved.action.kind === 'move')
       return res.redirect(

@@ -12,6 +12,7 @@ import { fieldValues, type FieldForm } from './field-edits.js';
 import type { Revision } from './service-revisions.service.js';
 import { StudioFieldsPresenter } from './studio-fields.presenter.js';
 import { StudioFieldsService, type FieldEditor } from './studio-fields.service.js';
+import { revisionNumberOf } from './studio-paths.js';
 
 /*
  * The question editor's pages (issue 14): each shows its page (`show`) and is
@@ -30,7 +31,7 @@ function stateOf(form: FormState, i18n: I18nService, locale: Locale) {
 
 function params(req: Request) {
   const p = req.params as Record<string, string>;
-  return { slug: p.slug, number: Number(p.n), step: p.step, field: p.field, sub: p.sub };
+  return { slug: p.slug, number: revisionNumberOf(p.n), step: p.step, field: p.field, sub: p.sub };
 }
 
 /** The type chooser (`…/steps/:step/fields/new`, and a group's `…/fields/:field/fields/new`). */

@@ -18,14 +18,11 @@ import {
 } from './field-edits.js';
 import type { FieldEditor } from './studio-fields.service.js';
 import type { Revision } from './service-revisions.service.js';
+import { revisionPath } from './studio-paths.js';
 
 const NAV = { navActive: 'staff', staffNavActive: 'studio' };
 
 /** Where a draft's pages are. */
-export function revisionPath(slug: string, number: number): string {
-  return `/staff/services/${encodeURIComponent(slug)}/revisions/${number}`;
-}
-
 export function fieldPath(slug: string, number: number, path: FieldPath): string {
   const step = `${revisionPath(slug, number)}/steps/${encodeURIComponent(path.step)}`;
   const field = `${step}/fields/${encodeURIComponent(path.field)}`;

@@ -23,6 +23,7 @@ import {
 } from './field-edits.js';
 import { ServiceRevisionsService, type Revision } from './service-revisions.service.js';
 import { STUDIO_REFUSALS } from './studio.refusals.js';
+import { versionOf } from './dto/studio-editor.dto.js';
 
 /** A question of a draft as its editor shows it. */
 export interface FieldEditor {
@@ -222,6 +223,6 @@ export class StudioFieldsService {
 
   /** The draft's version the form was shown with (a missing one is refused as stale). */
   private version(values: FieldForm): number {
-    return /^\d{1,9}$/.test(values.version ?? '') ? Number(values.version) : -1;
+    return versionOf(values.version);
   }
 }

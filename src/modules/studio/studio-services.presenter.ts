@@ -11,6 +11,7 @@ import type { ServiceDocumentProblem } from '../catalogue/service-document.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import type { RevisionState, RevisionSummary } from './service-revisions.service.js';
 import { StudioServicesService, type StudioServiceOverview } from './studio.service.js';
+import { revisionPath } from './studio-paths.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -35,9 +36,7 @@ const actorOf = (req: Request, res: Response): StaffActor => ({
 });
 
 /** Where a revision's pages are (the revision's own page, its preview and checks are other parts of the studio). */
-export function revisionHref(slug: string, number: number, page = ''): string {
-  return `/staff/services/${slug}/revisions/${number}${page ? `/${page}` : ''}`;
-}
+export const revisionHref = revisionPath;
 
 /** The studio's pages for one service, and for creating and importing one. */
 @Injectable()
