@@ -474,6 +474,14 @@ describe('the service studio, walked end to end in a browser', () => {
         second,
       ]);
       expect(Number(row.service_revision)).toBe(2);
+      // The applicant's receipt of the first one keeps its own labels too.
+      await filer.goto(`${portal.url}/applications/${first}/receipt`);
+      const receipt = (await filer.textContent('main'))!;
+      expect(receipt).toContain(reference);
+      expect(receipt).toContain(t.address);
+      expect(receipt).not.toContain(t.newAddress);
+      expect(receipt).not.toContain(t.fence);
+      await shot(filer, 'receipt-1');
       await filer.context().close();
 
       // 7. Export revision 2, import it: revision 3 is the same, the comparison says so.
