@@ -104,6 +104,7 @@ describe('the service studio, walked end to end in a browser', () => {
         promote: 'Passer à « Interne (personnel) »',
         reason: 'Essai interne du permis de piscine',
         form: 'Formulaire',
+        languages: ['Français', 'Anglais'],
       },
     ],
     [
@@ -128,6 +129,7 @@ describe('the service studio, walked end to end in a browser', () => {
         promote: 'Move to “Internal (staff)”',
         reason: 'Internal trial of the pool permit',
         form: 'Form',
+        languages: ['French', 'English'],
       },
     ],
   ] as const) {
@@ -189,6 +191,14 @@ describe('the service studio, walked end to end in a browser', () => {
         await designer.fill(`#${list}-shared-0-fr`, fr);
         await designer.fill(`#${list}-shared-0-en`, en);
       }
+      // Each text's two inputs are labelled in the page's language, as on every studio page.
+      const labels = async (id: string) =>
+        Promise.all(
+          ['Fr', 'En'].map(async (lang) =>
+            (await designer.locator(`label[for="${id}${lang}"]`).textContent())!.trim(),
+          ),
+        );
+      expect(await labels('summary')).toEqual(t.languages);
       await shot(designer, 'details');
       await follow(designer, 'main form button.govuk-button[value="save"]:not([hidden])');
       expect(await designer.locator('.govuk-error-summary').count()).toBe(0);
@@ -215,6 +225,7 @@ describe('the service studio, walked end to end in a browser', () => {
         await designer.fill('#titleEn', en);
         await follow(designer, `form[action="${base}/1/steps"] button[type="submit"]`);
         expect(designer.url()).toBe(`${portal.url}${base}/1/steps/${step}`);
+        expect(await labels('title')).toEqual(t.languages);
       };
       const addQuestion = async (
         step: string,
@@ -228,6 +239,7 @@ describe('the service studio, walked end to end in a browser', () => {
         await designer.check(type === 'text' ? '#type' : `#type-${type}`);
         await follow(designer, 'main button[type="submit"]');
         const name = designer.url().split('/').pop()!;
+        expect(await labels('label')).toEqual(t.languages);
         await designer.fill('#labelFr', fr);
         await designer.fill('#labelEn', en);
         await extra?.();
