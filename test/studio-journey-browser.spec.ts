@@ -365,6 +365,15 @@ describe('the service studio, walked end to end in a browser', () => {
         (await designer.goto(`${portal.url}${base}/1/preview/citizen/entreprise`))?.status(),
       ).toBe(404);
 
+      // The preview's link, shared with a colleague who is not a designer: the same page.
+      const colleague = await signedIn(people.clerk, locale);
+      const shared = await colleague.goto(`${portal.url}${base}/1/preview/business/entreprise`);
+      expect(shared?.status()).toBe(200);
+      expect(await colleague.locator('[data-preview-banner]').count()).toBe(1);
+      expect(await colleague.locator(`#${businessName}`).count()).toBe(1);
+      await shot(colleague, 'preview-shared');
+      await colleague.context().close();
+
       // 3. The checks all pass now; mark revision 1 ready.
       await designer.goto(`${portal.url}${base}/1/checks`);
       expect(await designer.locator('[data-check][data-passed="false"]').count()).toBe(0);
