@@ -2,11 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page, Response } from 'playwright-core';
 import { DataSource } from 'typeorm';
+import { ApiKeysService } from '../src/modules/applications/api-keys.service.js';
 import type { ServiceDefinition } from '../src/modules/catalogue/service-definition.js';
 import { FlagsService } from '../src/platform/flags/flags.service.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
-import { createPerson, PASSWORD } from './support/people.js';
+import { buildingPermitAnswers, pdfOfSize, releaseService } from './support/applications.js';
+import { createPerson, PASSWORD, smeMember } from './support/people.js';
 import { deleteFlag, eventually, startTestApp, type TestApp } from './support/test-app.js';
 
 const SCREENSHOTS = projectPath('test-results/screenshots');
@@ -23,7 +25,8 @@ const SCREENSHOTS = projectPath('test-results/screenshots');
  * 2; export then import reproduces revision 2 exactly.
  *
  * The issue's last point, the API filing a building permit with its site
- * plan, is test/api-files.spec.ts.
+ * plan, is walked here in short (the last test); test/api-files.spec.ts has
+ * every refusal.
  */
 describe('the service studio, walked end to end in a browser', () => {
   let portal: TestApp;
@@ -527,4 +530,48 @@ describe('the service studio, walked end to end in a browser', () => {
       await designer.context().close();
     }, 300_000);
   }
+  it('files a building permit with its site plan through the API', async () => {
+    await releaseService(portal, 'building-permit');
+    const sme = await smeMember(portal.url, db);
+    const key = await portal.app
+      .get(ApiKeysService)
+      .create(
+        sme.accountId,
+        sme.organizationId,
+        { name: 'Logiciel de la PME', scopes: ['applications:read', 'applications:write'] },
+        { ip: '127.0.0.1', requestId: 'studio-journey' },
+      );
+    if (!key.ok) throw new Error(`no API key: ${key.problem}`);
+    const authorization = { Authorization: `Bearer ${key.token}` };
+    const drafted = await fetch(`${portal.url}/api/v1/applications`, {
+      method: 'POST',
+      headers: { ...authorization, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        service: 'building-permit',
+        answers: buildingPermitAnswers('business'),
+      }),
+    });
+    expect(drafted.status).toBe(201);
+    const { id } = (await drafted.json()) as { id: string };
+    const form = new FormData();
+    form.set('question', 'sitePlan');
+    form.set(
+      'file',
+      new Blob([new Uint8Array(pdfOfSize(1500))], { type: 'application/pdf' }),
+      'plan.pdf',
+    );
+    const uploaded = await fetch(`${portal.url}/api/v1/applications/${id}/files`, {
+      method: 'POST',
+      headers: authorization,
+      body: form,
+    });
+    expect(uploaded.status).toBe(201);
+    const submitted = await fetch(`${portal.url}/api/v1/applications/${id}/submit`, {
+      method: 'POST',
+      headers: authorization,
+    });
+    expect(submitted.status).toBe(200);
+    const filed = (await submitted.json()) as { reference: string };
+    expect(filed.reference).toMatch(/^PC-\d{4}-\d{6}$/);
+  });
 });
