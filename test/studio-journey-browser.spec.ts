@@ -20,9 +20,10 @@ const SCREENSHOTS = projectPath('test-results/screenshots');
  * scratch (a business-only step, a cross-field date rule), previews both
  * variants, fixes what the checks report and marks revision 1 ready; a
  * rollout manager opens the citizen variant to staff, and a staff member files
- * it; the designer changes a label and adds a question (revision 2); the clerk
- * still sees the first application as it was filed, a new one gets revision
- * 2; export then import reproduces revision 2 exactly.
+ * it; the designer changes a label, adds a question and removes one
+ * (revision 2); the clerk and the applicant still see the first application
+ * as it was filed, a new one gets revision 2; export then import reproduces
+ * revision 2 exactly.
  *
  * The issue's last point, the API filing a building permit with its site
  * plan, is walked here in short (the last test); test/api-files.spec.ts has
@@ -101,6 +102,7 @@ describe('the service studio, walked end to end in a browser', () => {
         address: 'Adresse de la piscine',
         newAddress: 'Adresse complète de la piscine',
         fence: 'Hauteur de la clôture (m)',
+        kind: ['Type de piscine', 'Hors terre'],
         rule: 'La date de fin doit suivre la date de début',
         markReady: 'Marquer la révision prête',
         saveStep: 'Enregistrer l’étape',
@@ -126,6 +128,7 @@ describe('the service studio, walked end to end in a browser', () => {
         address: 'Pool address',
         newAddress: 'Full address of the pool',
         fence: 'Fence height (m)',
+        kind: ['Type of pool', 'Above-ground'],
         rule: 'The end date must follow the start date',
         markReady: 'Mark the revision ready',
         saveStep: 'Save the step',
@@ -471,6 +474,17 @@ describe('the service studio, walked end to end in a browser', () => {
       await designer.fill('#labelEn', 'Fence height (m)');
       await follow(designer, t.saveQuestion);
       expect(await designer.locator('.govuk-error-summary').count()).toBe(0);
+      // And removes the type of pool, confirmed on a page of its own.
+      await designer.goto(`${portal.url}${base}/2/steps/piscine`);
+      await follow(designer, `a[href="${base}/2/steps/piscine/fields/${kind}/remove"]`);
+      await shot(designer, 'remove-question');
+      await follow(designer, 'main form button[type="submit"]');
+      expect((await definition(slug, 2)).form.steps[0].fields.map((f) => f.name)).toEqual([
+        address,
+        start,
+        end,
+        fence,
+      ]);
       await designer.goto(`${portal.url}${base}/2/checks`);
       expect(await designer.locator('[data-check][data-passed="false"]').count()).toBe(0);
       await follow(designer, `#ready button:has-text("${t.markReady}")`);
@@ -486,6 +500,9 @@ describe('the service studio, walked end to end in a browser', () => {
       expect(filed).toContain(t.address);
       expect(filed).not.toContain(t.newAddress);
       expect(filed).not.toContain(t.fence);
+      // The question revision 2 removed is still there, with its answer.
+      expect(filed).toContain(t.kind[0]);
+      expect(filed).toContain(t.kind[1]);
       await shot(clerk, 'clerk-application');
       await clerk.context().close();
       // A new application gets revision 2: its new label and its new question.
@@ -493,6 +510,7 @@ describe('the service studio, walked end to end in a browser', () => {
       const step = (await filer.textContent('main'))!;
       expect(step).toContain(t.newAddress);
       expect(await filer.locator(`#${fence}`).count()).toBe(1);
+      expect(step).not.toContain(t.kind[0]);
       await shot(filer, 'apply-2-step');
       const [row] = await db.query(`SELECT service_revision FROM application WHERE id = $1`, [
         second,
@@ -505,6 +523,7 @@ describe('the service studio, walked end to end in a browser', () => {
       expect(receipt).toContain(t.address);
       expect(receipt).not.toContain(t.newAddress);
       expect(receipt).not.toContain(t.fence);
+      expect(receipt).toContain(t.kind[1]);
       await shot(filer, 'receipt-1');
       await filer.context().close();
 
