@@ -547,6 +547,71 @@ describe('the service studio, walked end to end in a browser', () => {
       expect(await designer.locator('[data-comparison-empty]').count()).toBe(1);
       await shot(designer, 'compare');
       await designer.context().close();
+
+      // The business variant, opened to staff too: a staff member acting for their SME
+      // finds the business-only step, its business name prefilled from the SME's record.
+      const opener = await signedIn(people.manager, locale);
+      await opener.goto(`${portal.url}/staff/rollout/${slug}/business`);
+      await opener.fill('#promote-reason', t.reason);
+      await follow(opener, `button:has-text("${t.promote}")`);
+      expect(await opener.locator('.govuk-error-summary').count()).toBe(0);
+      await opener.context().close();
+      await eventually(
+        async () =>
+          flagsService.isEnabled(`${slug}.business`, {
+            userId: 'x',
+            properties: { audience: 'business', staff: 'true' },
+          }),
+        15_000,
+      );
+      const legalName = `Piscines Tremblay ${locale} inc.`;
+      const [org] = await db.query(
+        `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count,
+           naics_code, contact_name, contact_email, contact_phone, verified_at)
+         VALUES ($1, $2, '5 rue du Lac', 'Val-des-Cèdres', 'J8X 2B2', 4, '23', 'Nadia Guichet',
+           $3, '819 555-0170', now()) RETURNING id`,
+        [legalName, `11${String(Date.now()).slice(-8)}`, people.filer],
+      );
+      await db.query(
+        `INSERT INTO organization_membership (organization_id, account_id, role)
+         SELECT $1, id, 'owner' FROM account WHERE email = $2`,
+        [org.id, people.filer],
+      );
+      const sme = await signedIn(people.filer, locale);
+      await sme.goto(`${portal.url}/acting-as`);
+      await sme.check(`#actingAs-${org.id}`);
+      await follow(sme, 'main button[type="submit"]');
+      await sme.goto(`${portal.url}/services/${slug}/business`);
+      await shot(sme, 'business-start');
+      await follow(sme, `main .govuk-button:has-text("${t.start}")`);
+      await sme.fill(`#${address}-line1`, '5, rue du Lac');
+      await sme.fill(`#${address}-city`, 'Val-des-Cèdres');
+      await sme.fill(`#${address}-postalCode`, 'J8X 2B2');
+      for (const [field, day] of [
+        [start, '2'],
+        [end, '9'],
+      ]) {
+        await sme.fill(`#${field}-day`, day);
+        await sme.fill(`#${field}-month`, '8');
+        await sme.fill(`#${field}-year`, '2027');
+      }
+      await sme.fill(`#${fence}`, '2');
+      await follow(sme, `button:has-text("${t.continue}")`);
+      expect(await sme.locator('.govuk-error-summary').count()).toBe(0);
+      if ((await sme.locator(`#${businessName}`).count()) === 0)
+        await follow(sme, `.govuk-task-list a:has-text("${t.business}")`);
+      expect(await sme.inputValue(`#${businessName}`)).toBe(legalName);
+      await shot(sme, 'business-step');
+      await follow(sme, `button:has-text("${t.continue}")`);
+      if ((await sme.locator('#declaration').count()) === 0)
+        await follow(sme, `a:has-text("${t.check}")`);
+      expect(await sme.textContent('main')).toContain(legalName);
+      await sme.check('#declaration');
+      await follow(sme, `button:has-text("${t.submit}")`);
+      expect((await sme.textContent('#reference'))!.trim()).toMatch(
+        new RegExp(`^${prefix}-\\d{4}-\\d{6}$`),
+      );
+      await sme.context().close();
     }, 300_000);
   }
   it('files a building permit with its site plan through the API', async () => {
