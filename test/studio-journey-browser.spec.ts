@@ -23,7 +23,8 @@ const SCREENSHOTS = projectPath('test-results/screenshots');
  * it; the designer changes a label, adds a question and removes one
  * (revision 2); the clerk and the applicant still see the first application
  * as it was filed, a new one gets revision 2; export then import reproduces
- * revision 2 exactly.
+ * revision 2 exactly; the business variant, opened to staff too, is filed by a
+ * staff member acting for their SME, its business name prefilled.
  *
  * The issue's last point, the API filing a building permit with its site
  * plan, is walked here in short (the last test); test/api-files.spec.ts has
