@@ -198,7 +198,8 @@ describe('the service studio: the draft editor', () => {
       expect(page.text).toContain(
         'id="titleEn" name="titleEn" type="text" lang="en" value="Pool permit"',
       );
-      expect(page.text).toContain('<label class="govuk-label" for="titleFr">Français</label>');
+      // Labelled in the page's language, as on the other studio pages.
+      expect(page.text).toContain('<label class="govuk-label" for="titleFr">French</label>');
       expect(page.text).toContain('<label class="govuk-label" for="titleEn">English</label>');
       // The citizen items are shared; the business variant's own follow.
       expect(page.text).toContain('name="useThisServiceTo-shared-0-fr"');
