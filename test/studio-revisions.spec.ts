@@ -8,7 +8,10 @@ import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js'
 import type { ServiceDefinition } from '../src/modules/catalogue/service-definition.js';
 import { loadServiceDocuments } from '../src/modules/catalogue/service-document-loader.js';
 import { variantFlag } from '../src/modules/rollout/variant-access.service.js';
-import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
+import {
+  MAX_DRAFT_BYTES,
+  ServiceRevisionsService,
+} from '../src/modules/studio/service-revisions.service.js';
 import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
 import { createPerson } from './support/people.js';
 import { startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
@@ -196,6 +199,33 @@ describe('service revisions', () => {
     expect(saved.definition.fees).toEqual({ fr: 'Gratuit', en: 'Free' });
     expect(saved.version).toBe(2);
     expect(await auditActions(`${slug}@1`)).toEqual(['service.draft_changed']);
+  });
+
+  it('refuses a change that would make a draft larger than an import may be (422), keeping the draft as it was', async () => {
+    const slug = uniqueSlug('huge');
+    await revisions.create(
+      designer,
+      {
+        slug,
+        referencePrefix: 'HG',
+        title: { fr: 'Énorme', en: 'Huge' },
+        department: { fr: 'Urbanisme', en: 'Urban planning' },
+      },
+      ORIGIN,
+    );
+    const padded = 'x'.repeat(MAX_DRAFT_BYTES);
+    await expect(
+      revisions.changeDraft(
+        designer,
+        slug,
+        1,
+        1,
+        (d) => ({ ...d, fees: { fr: padded, en: padded } }),
+        'details',
+        ORIGIN,
+      ),
+    ).rejects.toMatchObject({ code: 'draft-too-large', status: 422 });
+    expect((await revisions.revision(designer, slug, 1)).version).toBe(1);
   });
 
   it('never marks a broken revision ready, and serves a sound one on closed and internal variants', async () => {

@@ -39,6 +39,9 @@ export interface Revision {
 
 export type RevisionSummary = Omit<Revision, 'definition'>;
 
+/** The largest definition a draft may hold (the import's limit: the repo's largest is 26 KB). */
+export const MAX_DRAFT_BYTES = 1024 * 1024;
+
 /** A revision with its checks and what each variant serves. */
 export interface Readiness {
   revision: Revision;
@@ -295,6 +298,10 @@ export class ServiceRevisionsService {
       if (draft.version !== expectedVersion)
         throw STUDIO_REFUSALS.of('stale-draft', { params: { number } });
       const definition = change(structuredClone(draft.definition));
+      // As large as a document the import takes, and no larger: a form grown
+      // by endless duplicates would slow every page that reads it.
+      if (Buffer.byteLength(JSON.stringify(definition)) > MAX_DRAFT_BYTES)
+        throw STUDIO_REFUSALS.of('draft-too-large');
       await manager.query(
         `UPDATE service_revision SET document = $3, version = version + 1, updated_at = now(), updated_by = $4
           WHERE service_slug = $1 AND number = $2`,

@@ -9,7 +9,8 @@ export type StudioProblem =
   | 'draft-exists'
   | 'checks-failed'
   | 'not-ready'
-  | 'last-revision';
+  | 'last-revision'
+  | 'draft-too-large';
 
 /**
  * What the studio may refuse: 404 for an unknown service or revision, 422 for
@@ -50,6 +51,11 @@ export const STUDIO_REFUSALS = defineRefusals<StudioProblem>('studio', {
   'not-ready': {
     status: 409,
     message: 'studio.errors.notReady',
+    title: 'studio.errors.conflictTitle',
+  },
+  'draft-too-large': {
+    status: 422,
+    message: 'studio.errors.draftTooLarge',
     title: 'studio.errors.conflictTitle',
   },
   'last-revision': {
