@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Get,
+  NotFoundException,
   Param,
   Post,
   Req,
@@ -146,57 +147,23 @@ export class StudioEditorController {
     );
   }
 
-  @Post('steps/:step/move-up')
-  @FormPage(StudioStepsPage)
-  moveStepUp(
-    @Param('step') step: string,
-    @Body() body: unknown,
-    @CurrentStaff() actor: StaffActor,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    return this.stepsAction(actor, req, res, body, { kind: 'move-step', step, direction: 'up' });
-  }
-
-  @Post('steps/:step/move-down')
-  @FormPage(StudioStepsPage)
-  moveStepDown(
-    @Param('step') step: string,
-    @Body() body: unknown,
-    @CurrentStaff() actor: StaffActor,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    return this.stepsAction(actor, req, res, body, { kind: 'move-step', step, direction: 'down' });
-  }
-
-  @Post('steps/:step/duplicate')
-  @FormPage(StudioStepsPage)
-  duplicateStep(
-    @Param('step') step: string,
-    @Body() body: unknown,
-    @CurrentStaff() actor: StaffActor,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    return this.stepsAction(actor, req, res, body, { kind: 'duplicate-step', step });
-  }
-
   @Get('steps/:step/remove')
   confirmRemoveStep(@Req() req: Request, @Res() res: Response) {
     return this.presenter.confirmRemove(req, res, { status: 200 });
   }
 
-  @Post('steps/:step/remove')
+  /** A step's buttons on the steps page: move-up, move-down, duplicate, remove. */
+  @Post('steps/:step/:action')
   @FormPage(StudioStepsPage)
-  removeStep(
+  stepAction(
     @Param('step') step: string,
+    @Param('action') action: string,
     @Body() body: unknown,
     @CurrentStaff() actor: StaffActor,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    return this.stepsAction(actor, req, res, body, { kind: 'remove-step', step });
+    return this.stepsAction(actor, req, res, body, stepEdit(action, step));
   }
 
   // -- one step --
@@ -237,71 +204,24 @@ export class StudioEditorController {
     );
   }
 
-  @Post('steps/:step/fields/:field/move-up')
-  @FormPage(StudioStepPage)
-  moveFieldUp(
-    @Param('step') step: string,
-    @Param('field') field: string,
-    @Body() body: unknown,
-    @CurrentStaff() actor: StaffActor,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    return this.fieldAction(actor, req, res, body, {
-      kind: 'move-field',
-      step,
-      field,
-      direction: 'up',
-    });
-  }
-
-  @Post('steps/:step/fields/:field/move-down')
-  @FormPage(StudioStepPage)
-  moveFieldDown(
-    @Param('step') step: string,
-    @Param('field') field: string,
-    @Body() body: unknown,
-    @CurrentStaff() actor: StaffActor,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    return this.fieldAction(actor, req, res, body, {
-      kind: 'move-field',
-      step,
-      field,
-      direction: 'down',
-    });
-  }
-
-  @Post('steps/:step/fields/:field/duplicate')
-  @FormPage(StudioStepPage)
-  duplicateField(
-    @Param('step') step: string,
-    @Param('field') field: string,
-    @Body() body: unknown,
-    @CurrentStaff() actor: StaffActor,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    return this.fieldAction(actor, req, res, body, { kind: 'duplicate-field', step, field });
-  }
-
   @Get('steps/:step/fields/:field/remove')
   confirmRemoveField(@Req() req: Request, @Res() res: Response) {
     return this.presenter.confirmRemove(req, res, { status: 200 });
   }
 
-  @Post('steps/:step/fields/:field/remove')
+  /** A question's buttons on its step's page: move-up, move-down, duplicate, remove. */
+  @Post('steps/:step/fields/:field/:action')
   @FormPage(StudioStepPage)
-  removeField(
+  fieldAction(
     @Param('step') step: string,
     @Param('field') field: string,
+    @Param('action') action: string,
     @Body() body: unknown,
     @CurrentStaff() actor: StaffActor,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    return this.fieldAction(actor, req, res, body, { kind: 'remove-field', step, field });
+    return this.questionAction(actor, req, res, body, fieldEdit(action, step, field));
   }
 
   // ---------------------------------------------------------------------------
@@ -324,7 +244,7 @@ export class StudioEditorController {
   }
 
   /** A button of a step's questions: the change, then the step's page again. */
-  private async fieldAction(
+  private async questionAction(
     actor: StaffActor,
     req: Request,
     res: Response,
@@ -358,5 +278,37 @@ export class StudioEditorController {
 
   private notify(req: Request, key: string, params?: Record<string, string>) {
     req.session.studioEditorNotice = { key, params };
+  }
+}
+
+/** The change a step's button asks for; an unknown button is not a page (404). */
+function stepEdit(action: string, step: string): DraftEdit {
+  switch (action) {
+    case 'move-up':
+      return { kind: 'move-step', step, direction: 'up' };
+    case 'move-down':
+      return { kind: 'move-step', step, direction: 'down' };
+    case 'duplicate':
+      return { kind: 'duplicate-step', step };
+    case 'remove':
+      return { kind: 'remove-step', step };
+    default:
+      throw new NotFoundException();
+  }
+}
+
+/** The change a question's button asks for; an unknown button is not a page (404). */
+function fieldEdit(action: string, step: string, field: string): DraftEdit {
+  switch (action) {
+    case 'move-up':
+      return { kind: 'move-field', step, field, direction: 'up' };
+    case 'move-down':
+      return { kind: 'move-field', step, field, direction: 'down' };
+    case 'duplicate':
+      return { kind: 'duplicate-field', step, field };
+    case 'remove':
+      return { kind: 'remove-field', step, field };
+    default:
+      throw new NotFoundException();
   }
 }

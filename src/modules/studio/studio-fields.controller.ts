@@ -128,7 +128,8 @@ export class StudioFieldsController {
     );
   }
 
-  @Get('steps/:step/fields/:field')
+  /** A question's editor, or a group's question's (`…/fields/:field/fields/:sub`). */
+  @Get(['steps/:step/fields/:field', 'steps/:step/fields/:field/fields/:sub'])
   async showField(
     @CurrentStaff() actor: StaffActor,
     @Param() p: Record<string, string>,
@@ -138,31 +139,9 @@ export class StudioFieldsController {
     await this.showEditor(actor, p, req, res);
   }
 
-  @Post('steps/:step/fields/:field')
+  @Post(['steps/:step/fields/:field', 'steps/:step/fields/:field/fields/:sub'])
   @FormPage(StudioFieldEditPage)
   async saveField(
-    @CurrentStaff() actor: StaffActor,
-    @Param() p: Record<string, string>,
-    @Body() body: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    await this.save(actor, p, body, req, res);
-  }
-
-  @Get('steps/:step/fields/:field/fields/:sub')
-  async showSubField(
-    @CurrentStaff() actor: StaffActor,
-    @Param() p: Record<string, string>,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    await this.showEditor(actor, p, req, res);
-  }
-
-  @Post('steps/:step/fields/:field/fields/:sub')
-  @FormPage(StudioFieldEditPage)
-  async saveSubField(
     @CurrentStaff() actor: StaffActor,
     @Param() p: Record<string, string>,
     @Body() body: unknown,
