@@ -68,27 +68,6 @@ export class StudioFieldsController {
     this.newPage.show(req, res, 200, revision, { step: p.step }, {});
   }
 
-  @Post('steps/:step/fields/new')
-  @FormPage(StudioFieldNewPage, { field: 'type' })
-  async create(
-    @CurrentStaff() actor: StaffActor,
-    @Param() p: Record<string, string>,
-    @Body() body: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    const values = this.remember(req, readFieldForm(body));
-    const name = await this.fields.addField(
-      actor,
-      p.slug,
-      revisionNumberOf(p.n),
-      { step: p.step },
-      values,
-      requestOrigin(req, res),
-    );
-    res.redirect(303, fieldPath(p.slug, revisionNumberOf(p.n), { step: p.step, field: name }));
-  }
-
   @Get('steps/:step/fields/:field/fields/new')
   async showNewInGroup(
     @CurrentStaff() actor: StaffActor,
@@ -104,9 +83,10 @@ export class StudioFieldsController {
     this.newPage.show(req, res, 200, editor.revision, { step: p.step, group: p.field }, {});
   }
 
-  @Post('steps/:step/fields/:field/fields/new')
+  /** Adds a question to a step, or to a group (`…/fields/:field/fields/new`), then opens it. */
+  @Post(['steps/:step/fields/new', 'steps/:step/fields/:field/fields/new'])
   @FormPage(StudioFieldNewPage, { field: 'type' })
-  async createInGroup(
+  async create(
     @CurrentStaff() actor: StaffActor,
     @Param() p: Record<string, string>,
     @Body() body: unknown,
@@ -114,17 +94,22 @@ export class StudioFieldsController {
     @Res() res: Response,
   ) {
     const values = this.remember(req, readFieldForm(body));
+    const group = p.field;
     const name = await this.fields.addField(
       actor,
       p.slug,
       revisionNumberOf(p.n),
-      { step: p.step, group: p.field },
+      group ? { step: p.step, group } : { step: p.step },
       values,
       requestOrigin(req, res),
     );
     res.redirect(
       303,
-      fieldPath(p.slug, revisionNumberOf(p.n), { step: p.step, field: p.field, sub: name }),
+      fieldPath(
+        p.slug,
+        revisionNumberOf(p.n),
+        group ? { step: p.step, field: group, sub: name } : { step: p.step, field: name },
+      ),
     );
   }
 
