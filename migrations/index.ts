@@ -19,6 +19,7 @@ import { OutboxOnJobs1765000000000 } from './1765000000000-outbox-on-jobs.js';
 import { ScanStatus1765010000000 } from './1765010000000-scan-status.js';
 import { ServiceDesignerRole1765100000000 } from './1765100000000-service-designer-role.js';
 import { ServiceRevisions1765200000000 } from './1765200000000-service-revisions.js';
+import { RevisionRollout1765300000000 } from './1765300000000-revision-rollout.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -41,4 +42,5 @@ export const migrations = [
   ScanStatus1765010000000,
   ServiceDesignerRole1765100000000,
   ServiceRevisions1765200000000,
+  RevisionRollout1765300000000,
 ];

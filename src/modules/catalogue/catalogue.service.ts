@@ -25,6 +25,8 @@ interface CataloguedService {
   slug: string;
   /** Ready and withdrawn revisions, by number (drafts are the studio's). */
   revisions: Map<number, ServiceDefinition>;
+  /** The ready ones among them. */
+  ready: Set<number>;
   /** The latest ready revision: the service's titles and texts everywhere else. */
   latest?: number;
   served: Record<Audience, number | null>;
@@ -64,6 +66,7 @@ export class CatalogueService implements OnModuleInit, OnModuleDestroy {
         {
           slug: d.slug,
           revisions: new Map([[1, d]]),
+          ready: new Set([1]),
           latest: 1,
           served: { citizen: 1, business: 1 },
         },
@@ -106,6 +109,18 @@ export class CatalogueService implements OnModuleInit, OnModuleDestroy {
     const revision = service?.served[variant];
     if (!service || !revision) return undefined;
     return { revision, definition: service.revisions.get(revision)! };
+  }
+
+  /**
+   * The revision a person gets: the one Unleash named for them (ADR 0032) if
+   * it is ready here, else the variant's current revision. (A revision this
+   * instance has not loaded yet is caught up by the next refresh.)
+   */
+  servedTo(slug: string, variant: Audience, named: number | undefined): ServedRevision | undefined {
+    const service = this.services.get(slug);
+    if (named !== undefined && service?.ready.has(named) && service.served[variant])
+      return { revision: named, definition: service.revisions.get(named)! };
+    return this.served(slug, variant);
   }
 
   /** Every service a variant serves, in catalogue order, with the revision it serves. */
@@ -163,6 +178,7 @@ export class CatalogueService implements OnModuleInit, OnModuleDestroy {
       next.set(row.slug, {
         slug: row.slug,
         revisions: new Map(),
+        ready: new Set(),
         served: { citizen: row.citizen_revision, business: row.business_revision },
       });
     for (const row of revisions) {
@@ -171,7 +187,10 @@ export class CatalogueService implements OnModuleInit, OnModuleDestroy {
       // An unchanged revision keeps its object: validators are cached by it.
       const known = this.services.get(row.service_slug)?.revisions.get(row.number);
       service.revisions.set(row.number, known ?? row.document);
-      if (row.state === 'ready') service.latest = row.number;
+      if (row.state === 'ready') {
+        service.ready.add(row.number);
+        service.latest = row.number;
+      }
     }
     this.services = next;
     this.stamp = stamp;

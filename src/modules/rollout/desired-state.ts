@@ -1,10 +1,12 @@
 import type { Audience } from '../../platform/flags/flag-context.js';
 import {
+  evaluationOrder,
   strategyKey,
   type FlagEnvironmentState,
   type StrategyConstraint,
+  type StrategyVariant,
 } from '../../platform/flags/unleash-admin.client.js';
-import { stageKind, type Stage } from './stages.js';
+import { stageKind, type Stage, type StageKind } from './stages.js';
 import { variantFlag } from './variant-access.service.js';
 
 /** What the reconciler reads of a plan. */
@@ -16,6 +18,17 @@ export interface PlanSnapshot {
   gradualPercentage: number;
   /** The slugs of the cohorts attached to the plan. */
   cohorts: string[];
+  /** The revisions the variant serves (ADR 0032); absent: the flag names none. */
+  revisions?: VariantRevisions;
+}
+
+/**
+ * What a variant serves: its current revision to everyone who has access, and
+ * a candidate to the part of them its stage on the revision track reaches.
+ */
+export interface VariantRevisions {
+  current: number;
+  candidate?: { revision: number; kind: 'pilot' | 'gradual' | 'all'; percentage: number };
 }
 
 /** What the reconciler reads of a cohort: its active members' ids. */
@@ -37,6 +50,9 @@ export interface DesiredStrategy {
   parameters: { rollout: string; stickiness: string; groupId: string };
   constraints: StrategyConstraint[];
   segments: string[];
+  /** The revision the people this strategy matches get (when the plan names revisions). */
+  variants?: StrategyVariant[];
+  sortOrder?: number;
 }
 
 export interface DesiredFlag {
@@ -92,6 +108,31 @@ export function desiredSegment(cohort: CohortSnapshot): DesiredSegment {
  */
 export function desiredFlag(plan: PlanSnapshot): DesiredFlag {
   const flag = variantFlag(plan.slug, plan.variant);
+  const kind = stageKind(plan.variant, plan.stage);
+  if (kind === 'closed') return { flag, enabled: false, strategies: [] };
+  const access = accessStrategies(plan, kind, plan.gradualPercentage, flag);
+  const revisions = plan.revisions;
+  if (!revisions) return { flag, enabled: !plan.paused, strategies: access };
+  const candidate = revisions.candidate;
+  const trial =
+    candidate && candidate.revision !== revisions.current
+      ? candidateStrategies(plan, kind, candidate, flag)
+      : [];
+  const strategies = [...trial, ...access.map((s) => servingRevision(s, revisions.current, ''))];
+  return {
+    flag,
+    enabled: !plan.paused,
+    strategies: strategies.map((s, sortOrder) => ({ ...s, sortOrder })),
+  };
+}
+
+/** The strategies that say who has access at all, at the plan's stage. */
+function accessStrategies(
+  plan: PlanSnapshot,
+  kind: Exclude<StageKind, 'closed'>,
+  percentage: number,
+  groupId: string,
+): DesiredStrategy[] {
   const audience: StrategyConstraint = {
     contextName: 'audience',
     operator: 'IN',
@@ -100,7 +141,7 @@ export function desiredFlag(plan: PlanSnapshot): DesiredFlag {
   const everyone = (title: string, constraints: StrategyConstraint[], segments: string[] = []) => ({
     title,
     name: 'flexibleRollout' as const,
-    parameters: { rollout: '100', stickiness: 'default', groupId: flag },
+    parameters: { rollout: '100', stickiness: 'default', groupId },
     constraints: [audience, ...constraints],
     segments,
   });
@@ -110,39 +151,74 @@ export function desiredFlag(plan: PlanSnapshot): DesiredFlag {
   const cohorts = [...plan.cohorts]
     .sort()
     .map((slug) => everyone(`pilot: ${segmentName(slug)}`, [], [segmentName(slug)]));
-
-  let strategies: DesiredStrategy[];
-  switch (stageKind(plan.variant, plan.stage)) {
-    case 'closed':
-      return { flag, enabled: false, strategies: [] };
+  switch (kind) {
     case 'internal':
-      strategies = [staff];
-      break;
+      return [staff];
     case 'pilot':
-      strategies = [staff, ...cohorts];
-      break;
+      return [staff, ...cohorts];
     case 'gradual':
-      strategies = [
+      return [
         staff,
         ...cohorts,
         {
-          title: `gradual: ${plan.gradualPercentage} %`,
+          title: `gradual: ${percentage} %`,
           name: 'flexibleRollout',
-          parameters: {
-            rollout: String(plan.gradualPercentage),
-            stickiness: 'userId',
-            groupId: flag,
-          },
+          parameters: { rollout: String(percentage), stickiness: 'userId', groupId },
           constraints: [audience],
           segments: [],
         },
       ];
-      break;
     case 'all':
-      strategies = [everyone('all', [])];
-      break;
+      return [everyone('all', [])];
   }
-  return { flag, enabled: !plan.paused, strategies };
+}
+
+const REACH: StageKind[] = ['internal', 'pilot', 'gradual', 'all'];
+
+/**
+ * Who gets the candidate: the people its stage on the revision track reaches,
+ * never more than have access (its strategies are the access strategies of the
+ * narrower of the two stages, so a candidate can only ever narrow access).
+ * Staff acting in the audience get it from its first stage. A gradual share is
+ * sticky per SME or person; inside a gradual access stage it uses the access
+ * stage's group, so the candidate's share is a part of those with access;
+ * with the whole audience open it draws its own share.
+ */
+function candidateStrategies(
+  plan: PlanSnapshot,
+  access: Exclude<StageKind, 'closed'>,
+  candidate: NonNullable<VariantRevisions['candidate']>,
+  flag: string,
+): DesiredStrategy[] {
+  const kind = REACH[Math.min(REACH.indexOf(access), REACH.indexOf(candidate.kind))] as Exclude<
+    StageKind,
+    'closed'
+  >;
+  const percentage =
+    access === 'gradual'
+      ? Math.min(candidate.percentage, plan.gradualPercentage)
+      : candidate.percentage;
+  const groupId = access === 'gradual' ? flag : `${flag}:revision-${candidate.revision}`;
+  return accessStrategies(plan, kind, percentage, groupId).map((s) =>
+    servingRevision(s, candidate.revision, `revision ${candidate.revision} `),
+  );
+}
+
+/** The strategy, giving the people it matches this revision (its variant's payload). */
+function servingRevision(strategy: DesiredStrategy, revision: number, prefix: string) {
+  return {
+    ...strategy,
+    title: `${prefix}${strategy.title}`.slice(0, 100),
+    variants: [
+      {
+        name: `revision-${revision}`,
+        weight: 1000,
+        weightType: 'variable' as const,
+        stickiness: 'default',
+        payload: { type: 'string' as const, value: String(revision) },
+      },
+    ],
+  };
 }
 
 /**
@@ -151,12 +227,15 @@ export function desiredFlag(plan: PlanSnapshot): DesiredFlag {
  * compares what Unleash holds with what the reconciler last applied.
  */
 export function environmentKey(state: FlagEnvironmentState): string {
+  const active = state.strategies.filter((s) => !s.disabled);
+  // With revisions named, the order matters: the first match gives the revision.
+  const order = active.some((s) => s.variants?.length)
+    ? evaluationOrder(active).map((s) => s.variants?.[0]?.payload?.value ?? '')
+    : undefined;
   return JSON.stringify({
     enabled: state.enabled,
-    strategies: state.strategies
-      .filter((s) => !s.disabled)
-      .map(strategyKey)
-      .sort(),
+    strategies: active.map(strategyKey).sort(),
+    ...(order ? { order } : {}),
   });
 }
 
@@ -172,6 +251,8 @@ export function resolveSegments(
       title: s.title,
       parameters: s.parameters,
       constraints: s.constraints,
+      ...(s.variants ? { variants: s.variants } : {}),
+      ...(s.sortOrder !== undefined ? { sortOrder: s.sortOrder } : {}),
       segments: s.segments.map((name) => {
         const id = segmentIds.get(name);
         if (id === undefined) throw new Error(`Unleash has no segment ${name}`);

@@ -22,8 +22,12 @@ export function adoptableState(
   segmentNames: Map<number, string>,
   cohorts: CohortSnapshot[],
 ): PlanSnapshot | undefined {
-  const strategies = actual.strategies.filter((s) => !s.disabled);
-  if (strategies.length === 0) {
+  // A candidate's strategies (ADR 0032) are the revision rollout's, not the stage's.
+  const inRollout = plan.revisions?.candidate;
+  const trial = inRollout ? String(inRollout.revision) : undefined;
+  const active = actual.strategies.filter((s) => !s.disabled);
+  const strategies = active.filter((s) => !trial || s.variants?.[0]?.payload?.value !== trial);
+  if (active.length === 0) {
     return actual.enabled ? undefined : { ...plan, stage: 'closed', paused: false, cohorts: [] };
   }
   const audienceCohorts = new Map(

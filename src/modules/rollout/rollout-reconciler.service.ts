@@ -26,6 +26,7 @@ import {
   type CohortSnapshot,
   type DesiredSegment,
   type PlanSnapshot,
+  type VariantRevisions,
 } from './desired-state.js';
 import {
   parseRolloutChange,
@@ -33,6 +34,7 @@ import {
   type RolloutChange,
 } from './rollout-changes.js';
 import { adoptableState } from './drift-adoption.js';
+import { candidateOf, type BusinessRevisionStage, type RevisionStage } from './revision-track.js';
 import type { Stage } from './stages.js';
 import { variantFlag } from './variant-access.service.js';
 
@@ -477,19 +479,33 @@ export class RolloutReconciler
         synced_version: string;
         applied: string | null;
         cohorts: string[];
+        citizen_revision: number | null;
+        business_revision: number | null;
+        candidate: number | null;
+        candidate_stage: RevisionStage | null;
+        business_stage: BusinessRevisionStage | null;
+        business_percentage: number | null;
+        citizen_percentage: number | null;
       }[]
     >(
       `SELECT rollout_plan.service_slug, rollout_plan.variant, rollout_plan.stage, rollout_plan.paused,
               rollout_plan.gradual_percentage, rollout_plan.drift_policy, rollout_plan.version,
               rollout_plan.synced_version, rollout_plan.applied,
               COALESCE(array_agg(cohort.slug ORDER BY cohort.slug)
-                FILTER (WHERE cohort.slug IS NOT NULL), '{}') AS cohorts
+                FILTER (WHERE cohort.slug IS NOT NULL), '{}') AS cohorts,
+              service.citizen_revision, service.business_revision,
+              revision_rollout.revision AS candidate, revision_rollout.stage AS candidate_stage,
+              revision_rollout.business_stage, revision_rollout.business_percentage,
+              revision_rollout.citizen_percentage
          FROM rollout_plan
          LEFT JOIN rollout_plan_cohort
            ON rollout_plan_cohort.service_slug = rollout_plan.service_slug
           AND rollout_plan_cohort.variant = rollout_plan.variant
          LEFT JOIN cohort ON cohort.id = rollout_plan_cohort.cohort_id
-        GROUP BY rollout_plan.service_slug, rollout_plan.variant
+         LEFT JOIN service ON service.slug = rollout_plan.service_slug
+         LEFT JOIN revision_rollout ON revision_rollout.service_slug = rollout_plan.service_slug
+        GROUP BY rollout_plan.service_slug, rollout_plan.variant, service.slug,
+                 revision_rollout.service_slug
         ORDER BY rollout_plan.service_slug, rollout_plan.variant`,
     );
     return rows.map((r) => ({
@@ -503,6 +519,7 @@ export class RolloutReconciler
       version: Number(r.version),
       syncedVersion: Number(r.synced_version),
       applied: r.applied,
+      revisions: variantRevisions(r),
     }));
   }
 
@@ -577,6 +594,35 @@ export class RolloutReconciler
   }
 }
 
+/** The revisions a variant's flag names: its current one, and the candidate's reach. */
+function variantRevisions(row: {
+  variant: Audience;
+  citizen_revision: number | null;
+  business_revision: number | null;
+  candidate: number | null;
+  candidate_stage: RevisionStage | null;
+  business_stage: BusinessRevisionStage | null;
+  business_percentage: number | null;
+  citizen_percentage: number | null;
+}): VariantRevisions | undefined {
+  const current = row.variant === 'business' ? row.business_revision : row.citizen_revision;
+  if (current === null) return undefined;
+  if (row.candidate === null || !row.candidate_stage || !row.business_stage) return { current };
+  const candidate = candidateOf(
+    {
+      revision: row.candidate,
+      stage: row.candidate_stage,
+      businessStage: row.business_stage,
+      percentage: {
+        business: row.business_percentage ?? 10,
+        citizen: row.citizen_percentage ?? 10,
+      },
+    },
+    row.variant,
+  );
+  return candidate ? { current, candidate } : { current };
+}
+
 function sameConstraints(a: { constraints: unknown[] }, b: DesiredSegment): boolean {
   const normal = (constraints: unknown[]) =>
     JSON.stringify(
@@ -590,8 +636,8 @@ function sameConstraints(a: { constraints: unknown[] }, b: DesiredSegment): bool
 }
 
 function snapshotOf(plan: PlanRow): PlanSnapshot {
-  const { slug, variant, stage, paused, gradualPercentage, cohorts } = plan;
-  return { slug, variant, stage, paused, gradualPercentage, cohorts };
+  const { slug, variant, stage, paused, gradualPercentage, cohorts, revisions } = plan;
+  return { slug, variant, stage, paused, gradualPercentage, cohorts, revisions };
 }
 
 /** What the plan wanted, with segments named (for the drift record). */

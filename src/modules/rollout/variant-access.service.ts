@@ -4,7 +4,13 @@ import { FlagsService } from '../../platform/flags/flags.service.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 
 export type UnavailableReason = 'other-audience' | 'not-released' | 'flags-unavailable';
-export type VariantAccess = { available: true } | { available: false; reason: UnavailableReason };
+/**
+ * `revision`: the revision Unleash says this person gets (ADR 0032), when the
+ * flag names one; undefined means the variant's current revision.
+ */
+export type VariantAccess =
+  | { available: true; revision: number | undefined }
+  | { available: false; reason: UnavailableReason };
 
 /** The Unleash flag of a service variant: `<service-slug>.<citizen|business>`. */
 export function variantFlag(slug: string, variant: Audience): string {
@@ -13,7 +19,8 @@ export function variantFlag(slug: string, variant: Audience): string {
 
 /**
  * The gate on every service variant: may this person, acting as they are, use
- * this variant now? Unleash decides from the flag; the reason explains a "no".
+ * this variant now, and which revision do they get? Unleash decides both from
+ * the flag in one evaluation; the reason explains a "no".
  */
 @Injectable()
 export class VariantAccessService {
@@ -22,9 +29,9 @@ export class VariantAccessService {
   check(slug: string, variant: Audience, actingAs: ActingAs): VariantAccess {
     if (actingAs.audience !== variant) return { available: false, reason: 'other-audience' };
     if (this.flags.state() === 'degraded') return { available: false, reason: 'flags-unavailable' };
-    return this.flags.isEnabled(variantFlag(slug, variant), flagContext(actingAs))
-      ? { available: true }
-      : { available: false, reason: 'not-released' };
+    const answer = this.flags.evaluate(variantFlag(slug, variant), flagContext(actingAs));
+    if (!answer.enabled) return { available: false, reason: 'not-released' };
+    return { available: true, revision: revisionNamed(answer.payload) };
   }
 }
 
@@ -41,4 +48,9 @@ export function flagContext(actingAs: ActingAs): FlagContext {
       staff: actingAs.staff ? 'true' : 'false',
     },
   };
+}
+
+/** The revision a strategy variant's payload names, if it is one. */
+function revisionNamed(payload: string | undefined): number | undefined {
+  return payload && /^[1-9]\d{0,8}$/.test(payload) ? Number(payload) : undefined;
 }

@@ -17,9 +17,21 @@ export type LocalSegment = Pick<Segment, 'id' | 'name' | 'constraints'>;
  */
 export type FlagsState = 'synced' | 'backup' | 'degraded';
 
+/**
+ * A flag's answer for someone: on or off, and the payload of the strategy
+ * variant that matched (a service variant's flag names the revision a person
+ * gets: ADR 0032), if it carries one.
+ */
+export interface FlagEvaluation {
+  enabled: boolean;
+  payload?: string;
+}
+
 /** The port through which the portal asks whether a flag is on for someone. */
 export abstract class FlagsService {
   abstract isEnabled(flag: string, context: FlagContext): boolean;
+  /** One evaluation: whether the flag is on, and the matching strategy variant's payload. */
+  abstract evaluate(flag: string, context: FlagContext): FlagEvaluation;
   abstract state(): FlagsState;
   /**
    * Takes flag configurations this instance has just written to Unleash, so they

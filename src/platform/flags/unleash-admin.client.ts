@@ -11,6 +11,19 @@ export interface StrategyConstraint {
   caseInsensitive?: boolean;
 }
 
+/**
+ * A strategy variant: when its strategy is the first to match, the client
+ * returns it. Guichet gives each strategy of a service variant's flag one,
+ * whose payload is the revision the people it matches get (ADR 0032).
+ */
+export interface StrategyVariant {
+  name: string;
+  weight: number;
+  weightType: 'variable' | 'fix';
+  stickiness: string;
+  payload?: { type: 'string'; value: string };
+}
+
 export interface FlagStrategy {
   id?: string;
   name: string;
@@ -19,6 +32,9 @@ export interface FlagStrategy {
   constraints: StrategyConstraint[];
   segments?: number[];
   disabled?: boolean;
+  variants?: StrategyVariant[];
+  /** Unleash evaluates strategies in this order; the first match gives the variant. */
+  sortOrder?: number;
 }
 
 export interface FlagEnvironmentState {
@@ -156,13 +172,40 @@ export class UnleashAdminClient {
     for (const strategy of toAdd)
       added.push(await this.addStrategy(name, { ...strategy, id: undefined }));
     for (const strategy of remaining) if (strategy.id) await this.deleteStrategy(name, strategy.id);
-    if (desired.enabled && !before.enabled) await this.setEnabled(name, true);
     // What Unleash now holds, from its own answers (no second read).
     const deleted = new Set(remaining.map((s) => s.id));
-    return {
-      enabled: desired.enabled,
-      strategies: [...before.strategies.filter((s) => !deleted.has(s.id)), ...added],
-    };
+    const strategies = await this.putInOrder(name, desired.strategies, [
+      ...before.strategies.filter((s) => !deleted.has(s.id)),
+      ...added,
+    ]);
+    if (desired.enabled && !before.enabled) await this.setEnabled(name, true);
+    return { enabled: desired.enabled, strategies };
+  }
+
+  /**
+   * Gives the strategies Unleash holds the sort order the desired ones carry
+   * (a kept strategy keeps its old one until told), when the order matters:
+   * the first strategy that matches gives its variant.
+   */
+  private async putInOrder(
+    name: string,
+    desired: FlagStrategy[],
+    held: FlagStrategy[],
+  ): Promise<FlagStrategy[]> {
+    if (desired.every((s) => s.sortOrder === undefined)) return held;
+    const unplaced = [...held];
+    const ordered = desired.flatMap((strategy) => {
+      const index = unplaced.findIndex((s) => sameStrategy(s, strategy));
+      return index < 0 ? [] : [{ ...unplaced.splice(index, 1)[0], sortOrder: strategy.sortOrder }];
+    });
+    const moved = ordered.filter((s) => held.find((h) => h.id === s.id)?.sortOrder !== s.sortOrder);
+    if (moved.length > 0 && ordered.every((s) => s.id))
+      await this.request(
+        'POST',
+        `${this.envPath(name)}/strategies/set-sort-order`,
+        ordered.map((s) => ({ id: s.id, sortOrder: s.sortOrder })),
+      );
+    return [...ordered, ...unplaced];
   }
 
   async segments(): Promise<Segment[]> {
@@ -263,5 +306,20 @@ export function strategyKey(s: FlagStrategy): string {
       }))
       .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
     segments: [...(s.segments ?? [])].sort((x, y) => x - y),
+    // Only when there are some: a strategy without variants reads as before.
+    ...(s.variants?.length
+      ? { variants: s.variants.map((v) => ({ name: v.name, payload: v.payload?.value ?? null })) }
+      : {}),
   });
+}
+
+/** The strategies in the order Unleash evaluates them (sort order, then as listed). */
+export function evaluationOrder(strategies: FlagStrategy[]): FlagStrategy[] {
+  return strategies
+    .map((strategy, index) => ({ strategy, index }))
+    .sort(
+      (a, b) =>
+        (a.strategy.sortOrder ?? 9999) - (b.strategy.sortOrder ?? 9999) || a.index - b.index,
+    )
+    .map(({ strategy }) => strategy);
 }

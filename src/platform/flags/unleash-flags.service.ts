@@ -2,7 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { Unleash } from 'unleash-client';
 import type { JsonLogger } from '../logging/json-logger.js';
 import type { FlagContext } from './flag-context.js';
-import { FlagsService, FlagsState, type LocalFlag, type LocalSegment } from './flags.service.js';
+import {
+  FlagsService,
+  FlagsState,
+  type FlagEvaluation,
+  type LocalFlag,
+  type LocalSegment,
+} from './flags.service.js';
 
 export interface UnleashFlagsOptions {
   url: string;
@@ -73,6 +79,12 @@ export class UnleashFlagsService extends FlagsService {
     return this.client.isEnabled(flag, context, false);
   }
 
+  evaluate(flag: string, context: FlagContext): FlagEvaluation {
+    const variant = this.client.getVariant(flag, context);
+    const payload = variant.enabled ? variant.payload?.value : undefined;
+    return { enabled: variant.feature_enabled === true, payload };
+  }
+
   override applyLocally(flags: LocalFlag[], segments: LocalSegment[]): void {
     const repository = (
       this.client as unknown as {
@@ -98,7 +110,7 @@ export class UnleashFlagsService extends FlagsService {
             parameters: s.parameters,
             constraints: s.constraints,
             segments: s.segments ?? [],
-            variants: [],
+            variants: s.variants ?? [],
           })),
         },
       })),
