@@ -68,7 +68,13 @@ export interface PilotFigures {
  * rollout module owns neither applications nor feedback.
  */
 export abstract class PilotEvidence {
-  abstract figures(slug: string, variant: Audience, cohortIds: string[]): Promise<PilotFigures>;
+  /** With `revision`, only what was filed and said on that revision (a candidate's own evidence). */
+  abstract figures(
+    slug: string,
+    variant: Audience,
+    cohortIds: string[],
+    revision?: number,
+  ): Promise<PilotFigures>;
 }
 
 export interface GateResult {
