@@ -13,6 +13,7 @@ import { Jobs } from '../../platform/jobs/jobs.js';
 import {
   UnleashAdminClient,
   UnleashAdminError,
+  evaluationOrder,
   type FlagEnvironmentState,
   type Segment,
 } from '../../platform/flags/unleash-admin.client.js';
@@ -246,7 +247,12 @@ export class RolloutReconciler
           const outcome = await this.reconcilePlan(plan, segmentIds, segmentNames, cohorts);
           if (outcome.changed) report.applied.push(flag);
           if (outcome.drift) report.drift.push(flag);
-          local.push({ name: flag, ...outcome.state });
+          // In the order Unleash evaluates them: the first match names the revision.
+          local.push({
+            name: flag,
+            enabled: outcome.state.enabled,
+            strategies: evaluationOrder(outcome.state.strategies),
+          });
         } catch (error) {
           const message = (error as Error).message;
           report.errors.push({ flag, error: message });
