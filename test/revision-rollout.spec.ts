@@ -185,6 +185,12 @@ describe('revisions released SME-first', () => {
     );
     expect(decision.override).toBe(true);
     expect(decision.details.failingGates).toContain('pilot-applications');
+    // The evidence snapshot: the candidate's figures beside the current revision's.
+    expect(decision.details.evidence).toMatchObject({
+      candidate: { revision: 2, started: 0 },
+      current: { revision: 1 },
+    });
+    expect(decision.details.changes).toMatchObject({ from: 1, to: 2 });
   });
 
   it('sme-gradual: a sticky share of SMEs gets 2; 100 % gives it to every SME', async () => {

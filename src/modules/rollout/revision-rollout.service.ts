@@ -6,7 +6,7 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { compareRevisions } from '../studio/revision-comparison.js';
 import { DraftMoves } from './draft-moves.js';
-import type { GateResult } from './gates.js';
+import { PilotEvidence, type GateResult } from './gates.js';
 import { markPlanChanged } from './rollout-changes.js';
 import { RolloutError, RolloutService, type RolloutActor } from './rollout.service.js';
 import {
@@ -72,6 +72,7 @@ export class RevisionRolloutService {
     private readonly rollout: RolloutService,
     private readonly catalogue: CatalogueService,
     private readonly drafts: DraftMoves,
+    private readonly evidence: PilotEvidence,
   ) {}
 
   /** The service's candidate in rollout, if it has one. */
@@ -167,7 +168,7 @@ export class RevisionRolloutService {
         to: 'sme-pilot' as const,
         revision,
         gates: (await this.gates(started, manager)).gates,
-        details: { changes: await this.changes(slug, service, revision) },
+        details: {},
       };
     });
   }
@@ -197,7 +198,7 @@ export class RevisionRolloutService {
       const override = failing.length > 0 || smeFirst;
       if (override && !input.override)
         throw new RolloutError(smeFirst ? 'sme-first' : 'gates-failing', gates);
-      const evidence = { failingGates: failing, smeFirst, businessStage: candidate.businessStage };
+      const rules = { failingGates: failing, smeFirst, businessStage: candidate.businessStage };
       if (to === 'current') {
         await this.makeCurrent(manager, candidate);
         return {
@@ -208,7 +209,7 @@ export class RevisionRolloutService {
           override,
           revision: candidate.revision,
           gates,
-          details: evidence,
+          details: rules,
         };
       }
       const businessStage = isBusinessStage(to) ? to : candidate.businessStage;
@@ -226,7 +227,7 @@ export class RevisionRolloutService {
         override,
         revision: candidate.revision,
         gates,
-        details: evidence,
+        details: rules,
       };
     });
   }
@@ -321,14 +322,20 @@ export class RevisionRolloutService {
   ): Promise<T> {
     const reason = input.reason.trim();
     const outcome = await this.dataSource.transaction(async (manager) => {
-      await this.lockedService(manager, slug);
+      const service = await this.lockedService(manager, slug);
       const candidate = await this.candidate(slug, manager);
       if (input.expectedStage !== undefined && input.expectedStage !== (candidate?.stage ?? ''))
         throw new RolloutError('stage-changed');
       const decided = await body(manager, candidate);
       // After the rules, so "gates failing" is said before "give a reason".
       if (!reason) throw new RolloutError('reason-required');
-      await this.record(manager, slug, actor, reason, decided);
+      await this.record(manager, slug, actor, reason, {
+        ...decided,
+        details: {
+          ...decided.details,
+          ...(await this.snapshot(slug, service, decided, candidate)),
+        },
+      });
       return decided;
     });
     if (outcome.kind === 'revision-current') await this.catalogue.reload();
@@ -396,13 +403,34 @@ export class RevisionRolloutService {
     }
   }
 
-  /** What changed from the business variant's current revision: kept in the decision record. */
-  private async changes(
+  /**
+   * What a decision record keeps besides its gates: what changed from the
+   * current revision, and the candidate's figures beside the current
+   * revision's since the candidate started (none yet when it starts).
+   */
+  private async snapshot(
     slug: string,
-    service: { business_revision: number | null; citizen_revision: number | null },
-    revision: number,
+    service: Record<'business_revision' | 'citizen_revision', number | null>,
+    decided: { variant: Audience; revision: number },
+    before: RevisionRolloutRecord | undefined,
   ) {
-    const base = service.business_revision ?? service.citizen_revision;
+    const current = service[`${decided.variant}_revision`];
+    return {
+      changes: await this.changes(slug, current, decided.revision),
+      evidence:
+        before && current !== null && current !== decided.revision
+          ? await this.evidence.compareRevisions(
+              slug,
+              decided.variant,
+              { candidate: decided.revision, current },
+              before.startedAt,
+            )
+          : null,
+    };
+  }
+
+  /** What changed from the current revision to the candidate (the studio's comparison, in short). */
+  private async changes(slug: string, base: number | null, revision: number) {
     const [older, newer] = await Promise.all([
       base === null ? undefined : this.catalogue.revisionOf(slug, base),
       this.catalogue.revisionOf(slug, revision),
