@@ -198,19 +198,17 @@ export class RevisionRolloutService {
       const override = failing.length > 0 || smeFirst;
       if (override && !input.override)
         throw new RolloutError(smeFirst ? 'sme-first' : 'gates-failing', gates);
-      const rules = { failingGates: failing, smeFirst, businessStage: candidate.businessStage };
+      const decided = {
+        from,
+        to,
+        override,
+        revision: candidate.revision,
+        gates,
+        details: { failingGates: failing, smeFirst, businessStage: candidate.businessStage },
+      };
       if (to === 'current') {
         await this.makeCurrent(manager, candidate);
-        return {
-          kind: 'revision-current' as const,
-          variant,
-          from,
-          to,
-          override,
-          revision: candidate.revision,
-          gates,
-          details: rules,
-        };
+        return { ...decided, kind: 'revision-current' as const, variant };
       }
       const businessStage = isBusinessStage(to) ? to : candidate.businessStage;
       await manager.query(
@@ -219,16 +217,7 @@ export class RevisionRolloutService {
         [slug, to, businessStage],
       );
       await this.markChanged(manager, candidate, { ...candidate, stage: to, businessStage });
-      return {
-        kind: 'revision-promoted' as const,
-        variant: revisionStageVariant(to),
-        from,
-        to,
-        override,
-        revision: candidate.revision,
-        gates,
-        details: rules,
-      };
+      return { ...decided, kind: 'revision-promoted' as const, variant: revisionStageVariant(to) };
     });
   }
 
