@@ -12,7 +12,7 @@ import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
 import { evaluationOrder } from '../src/platform/flags/unleash-admin.client.js';
 import type { Answers } from '../src/modules/catalogue/form-schema.js';
 import { buildingPermitAnswers } from './support/applications.js';
-import { createPerson } from './support/people.js';
+import { createPerson, signedInAgent } from './support/people.js';
 import { startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
 
 const SLUG = 'building-permit';
@@ -30,6 +30,7 @@ describe('revisions released SME-first', () => {
   let access: VariantAccessService;
   let reconciler: RolloutReconciler;
   let manager: RolloutActor;
+  let adminEmail: string;
   const admin = unleashAdmin();
   const sme = (id: string): ActingAs => ({
     audience: 'business',
@@ -74,6 +75,7 @@ describe('revisions released SME-first', () => {
     reconciler = portal.app.get(RolloutReconciler);
     const person = await createPerson(db, { displayName: 'Martin Gagnon' });
     manager = { accountId: person.id, origin };
+    adminEmail = person.email;
     const designer: StaffActor = { accountId: person.id, role: 'admin' };
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'admin')`, [person.id]);
     // The building permit open to every SME and every citizen, the pilot SME in a cohort.
@@ -156,6 +158,20 @@ describe('revisions released SME-first', () => {
         expect.objectContaining({ change: 'changed', name: 'workType' }),
       ]),
     );
+  });
+
+  it('shows the studio that revision 2 is in rollout, and refuses to withdraw it', async () => {
+    const designer = await signedInAgent(portal.url, adminEmail, 'en');
+    const page = await designer.get(`/staff/services/${SLUG}`).set('Cookie', 'guichet_lang=en');
+    expect(page.text).toContain('data-candidate="2" data-candidate-stage="sme-pilot"');
+    expect(page.text).toContain('Revision 2 is being released: Pilot – SMEs.');
+    expect(page.text).toContain(`href="/staff/rollout/${SLUG}/revisions"`);
+    expect(page.text).not.toContain(`/staff/services/${SLUG}/revisions/2/withdraw`);
+    await expect(
+      portal.app
+        .get(ServiceRevisionsService)
+        .withdraw({ accountId: manager.accountId, role: 'admin' }, SLUG, 2, origin),
+    ).rejects.toMatchObject({ code: 'in-rollout' });
   });
 
   it('refuses a second candidate, and a citizen stage before every SME unless overridden', async () => {
