@@ -20,6 +20,7 @@ import { ScanStatus1765010000000 } from './1765010000000-scan-status.js';
 import { ServiceDesignerRole1765100000000 } from './1765100000000-service-designer-role.js';
 import { ServiceRevisions1765200000000 } from './1765200000000-service-revisions.js';
 import { RevisionRollout1765300000000 } from './1765300000000-revision-rollout.js';
+import { RevisionEvidence1765300000001 } from './1765300000001-revision-evidence.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -43,4 +44,5 @@ export const migrations = [
   ServiceDesignerRole1765100000000,
   ServiceRevisions1765200000000,
   RevisionRollout1765300000000,
+  RevisionEvidence1765300000001,
 ];

@@ -10,7 +10,8 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { Localized } from '../catalogue/service-definition.js';
 import { RolloutReadModel, type CohortRef } from '../rollout/rollout.read-model.js';
 import type { Stage } from '../rollout/stages.js';
-import { FeedbackService } from '../feedback/feedback.service.js';
+import { FeedbackService, revisionServedTo } from '../feedback/feedback.service.js';
+import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { MAX_POSITION, type Outcome } from './acceptance-options.js';
 import type { ChecklistAnswer, CriterionInput } from './dto/acceptance.dto.js';
 
@@ -114,6 +115,7 @@ export class AcceptanceService {
     private readonly catalogue: CatalogueService,
     private readonly rollout: RolloutReadModel,
     private readonly feedback: FeedbackService,
+    private readonly access: VariantAccessService,
   ) {}
 
   // --- Staff: the criteria ------------------------------------------------
@@ -392,6 +394,14 @@ export class AcceptanceService {
     const organizationId = tester.kind === 'organization' ? tester.id : null;
     const cohortSlugs = cohorts.map((c) => c.slug);
     const page = `/services/${access.slug}/${access.variant}/acceptance`;
+    // The revision the tester gets now: the one they tested (ADR 0032).
+    const revision = revisionServedTo(
+      this.catalogue,
+      this.access,
+      access.slug,
+      access.variant,
+      person.actingAs,
+    );
     const actingAs = {
       audience: person.actingAs.audience,
       organizationId: organizationId ?? undefined,
@@ -417,19 +427,29 @@ export class AcceptanceService {
       for (const answer of answers) {
         const criterion = criteria.find((c) => c.id === answer.criterionId);
         if (!criterion) continue;
-        const [before] = await manager.query<{ id: string; outcome: Outcome; note: string }[]>(
-          `SELECT acceptance_result.id, acceptance_result.outcome, acceptance_result.note
+        const [before] = await manager.query<
+          { id: string; outcome: Outcome; note: string; revision: number }[]
+        >(
+          `SELECT acceptance_result.id, acceptance_result.outcome, acceptance_result.note,
+                  acceptance_result.service_revision AS revision
              FROM acceptance_result
             WHERE acceptance_result.criterion_id = $1 AND acceptance_result.${testerColumn} = $2`,
           [criterion.id, tester.id],
         );
-        if (before && before.outcome === answer.outcome && before.note === answer.note) continue;
+        // The same answer on another revision is a new result: that revision's.
+        if (
+          before &&
+          before.outcome === answer.outcome &&
+          before.note === answer.note &&
+          before.revision === revision
+        )
+          continue;
         let resultId: string;
         if (before) {
           await manager.query(
             `UPDATE acceptance_result
                 SET outcome = $2, note = $3, recorded_by = $4, stage = $5, cohorts = $6,
-                    language = $7, updated_at = now()
+                    language = $7, service_revision = $8, updated_at = now()
               WHERE acceptance_result.id = $1`,
             [
               before.id,
@@ -439,14 +459,16 @@ export class AcceptanceService {
               stage,
               cohortSlugs,
               hints.language,
+              revision,
             ],
           );
           resultId = before.id;
         } else {
           const [created] = await manager.query<{ id: string }[]>(
             `INSERT INTO acceptance_result
-               (criterion_id, organization_id, account_id, recorded_by, outcome, note, stage, cohorts, language)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+               (criterion_id, organization_id, account_id, recorded_by, outcome, note, stage, cohorts,
+                language, service_revision)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
             [
               criterion.id,
               organizationId,
@@ -457,6 +479,7 @@ export class AcceptanceService {
               stage,
               cohortSlugs,
               hints.language,
+              revision,
             ],
           );
           resultId = created.id;
@@ -471,6 +494,7 @@ export class AcceptanceService {
             resultId,
             serviceSlug: access.slug,
             variant: access.variant,
+            serviceRevision: revision,
             stage,
             outcome: answer.outcome,
             noted: answer.note !== '',
@@ -483,6 +507,7 @@ export class AcceptanceService {
             note: answer.note,
             slug: access.slug,
             variant: access.variant,
+            revision,
             stage,
             page,
             audience: person.actingAs.audience,
@@ -516,6 +541,7 @@ export class AcceptanceService {
       note: string;
       slug: string;
       variant: Audience;
+      revision: number;
       stage: Stage;
       page: string;
       audience: Audience;
@@ -542,6 +568,7 @@ export class AcceptanceService {
         channel: 'web',
         serviceSlug: fail.slug,
         variant: fail.variant,
+        serviceRevision: fail.revision,
         stage: fail.stage,
         page: fail.page,
         audience: fail.audience,

@@ -17,6 +17,7 @@ import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { COLUMNS, FROM, OWNED, isUuid } from './application-row.js';
 import { ApplicationsReadModel } from './applications.read-model.js';
 import { FILING_REFUSALS } from './applications.refusals.js';
+import { StepSavesService } from './step-saves.service.js';
 import type { RevisionNotice } from './revision-moves.service.js';
 import {
   canTransition,
@@ -152,6 +153,7 @@ export class ApplicationsService {
     private readonly config: AppConfig,
     private readonly access: VariantAccessService,
     private readonly read: ApplicationsReadModel,
+    private readonly stepSaves: StepSavesService,
   ) {}
 
   // -- the rules of filing, for every way in ----------------------------------
@@ -257,6 +259,8 @@ export class ApplicationsService {
    * replace the step's (an answer no longer asked for is removed). Refused when
    * the application is not theirs ('not-found', an unknown step too), no longer
    * editable ('not-editable'), or a draft whose variant is closed to them.
+   * Each save, refused for errors or not, is recorded for the revision's
+   * evidence (`StepSavesService`).
    */
   async saveStep(
     filer: Filer,
@@ -266,20 +270,28 @@ export class ApplicationsService {
     origin: RequestOrigin,
   ): Promise<SaveStepResult> {
     const applicant = applicantOf(filer);
-    return this.dataSource.transaction(async (manager) => {
+    const outcome = await this.dataSource.transaction(async (manager) => {
       const current = await this.lockOwned(manager, applicant, id);
       const service = current && (await this.definitionOf(current));
       const step = service && this.forms.step(service, current.variant, stepSlug);
       if (!current || !service || !step) throw FILING_REFUSALS.of('not-found');
       if (!isEditable(current.status)) throw FILING_REFUSALS.of('not-editable');
       this.assertWorkable(filer, current);
+      const save = {
+        serviceSlug: current.serviceSlug,
+        variant: current.variant,
+        revision: current.serviceRevision,
+        step: step.slug,
+      };
       const result = this.forms.parse(service, current.variant, step, raw, current.answers);
-      if (result.problems.length > 0) return { ok: false, problems: result.problems };
+      if (result.problems.length > 0)
+        return { ok: false as const, problems: result.problems, save };
       const removed = fieldsFor(step.fields, current.variant)
         .map((f) => f.name)
         .filter((name) => !(name in result.answers));
+      await this.stepSaves.saved(manager, save);
       return {
-        ok: true,
+        ok: true as const,
         application: await this.writeAnswers(
           manager,
           applicant,
@@ -293,6 +305,9 @@ export class ApplicationsService {
         ),
       };
     });
+    if (outcome.ok) return outcome;
+    await this.stepSaves.refused({ ...outcome.save, errors: outcome.problems.length });
+    return { ok: false, problems: outcome.problems };
   }
 
   /**

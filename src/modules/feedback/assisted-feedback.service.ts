@@ -2,14 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
+import type { ActingAs } from '../accounts/acting-as.js';
 import { AccountService } from '../accounts/account.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { normalizeNeq } from '../organizations/dto/organization.dto.js';
 import { OrganizationService } from '../organizations/organization.service.js';
 import { RolloutReadModel, type CohortRef } from '../rollout/rollout.read-model.js';
+import { VariantAccessService } from '../rollout/variant-access.service.js';
 import type { FeedbackInput } from './dto/feedback.dto.js';
-import { FeedbackService } from './feedback.service.js';
+import { FeedbackService, revisionServedTo } from './feedback.service.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import { isFeedbackRole, type AssistedChannel } from './feedback-options.js';
 
@@ -51,6 +53,7 @@ export class AssistedFeedbackService {
     private readonly accounts: AccountService,
     private readonly organizations: OrganizationService,
     private readonly feedbackItems: FeedbackService,
+    private readonly access: VariantAccessService,
   ) {}
 
   async record(
@@ -66,6 +69,8 @@ export class AssistedFeedbackService {
     let accountId: string | null = null;
     let organizationId: string | null = null;
     let cohorts: CohortRef[] = [];
+    /** As the person or SME would act on the portal: the revision they get. */
+    let actingAs: ActingAs | undefined;
     let contactName: string | null = null;
     let contactDetail: string | null = null;
     switch (party.kind) {
@@ -74,6 +79,7 @@ export class AssistedFeedbackService {
         if (!account) return { ok: false, reason: 'invalid', field: 'email', problem: 'unknown' };
         accountId = account.id;
         cohorts = await this.rollout.cohortsFor({ accountId });
+        actingAs = { audience: 'citizen', accountId, staff: false };
         break;
       }
       case 'sme': {
@@ -83,6 +89,20 @@ export class AssistedFeedbackService {
           return { ok: false, reason: 'invalid', field: 'neq', problem: 'unknown' };
         organizationId = organization.id;
         cohorts = await this.rollout.cohortsFor({ organizationId });
+        const [size] = await this.dataSource.query<{ employeeCount: number }[]>(
+          `SELECT organization.employee_count AS "employeeCount" FROM organization
+            WHERE organization.id = $1`,
+          [organization.id],
+        );
+        actingAs = {
+          audience: 'business',
+          organization: {
+            id: organization.id,
+            name: organization.legalName,
+            employeeCount: size.employeeCount,
+          },
+          staff: false,
+        };
         contactName = party.contactName || null;
         contactDetail = party.contactDetail || null;
         break;
@@ -95,6 +115,13 @@ export class AssistedFeedbackService {
     const audience: Audience = organizationId ? 'business' : 'citizen';
     const { stage } = await this.rollout.stageOf(input.serviceSlug, input.variant);
     const { feedback } = input;
+    const revision = revisionServedTo(
+      this.catalogue,
+      this.access,
+      input.serviceSlug,
+      input.variant,
+      actingAs,
+    );
 
     return this.dataSource.transaction(async (manager) => {
       const item = await this.feedbackItems.store(
@@ -103,6 +130,7 @@ export class AssistedFeedbackService {
           channel: input.channel,
           serviceSlug: input.serviceSlug,
           variant: input.variant,
+          serviceRevision: revision,
           stage,
           audience,
           organizationId,
@@ -127,6 +155,7 @@ export class AssistedFeedbackService {
             channel: input.channel,
             serviceSlug: input.serviceSlug,
             variant: input.variant,
+            serviceRevision: revision,
             stage,
             audience,
             cohorts: cohorts.map((c) => c.slug),

@@ -117,6 +117,7 @@ describe('FeedbackService (PostgreSQL)', () => {
       channel: 'phone',
       serviceSlug: 'building-permit',
       variant: 'citizen',
+      serviceRevision: 1,
       stage: 'closed',
       audience: 'citizen',
       organizationId: null,

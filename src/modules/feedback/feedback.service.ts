@@ -29,6 +29,7 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { Localized } from '../catalogue/service-definition.js';
 import { RolloutReadModel, type CohortRef } from '../rollout/rollout.read-model.js';
 import type { Stage } from '../rollout/stages.js';
+import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { checkForm, type FieldProblem } from '../../platform/forms/form.js';
 import { InvalidForm } from '../../platform/forms/form-page.js';
 import { megabytes } from '../../platform/i18n/megabytes.js';
@@ -64,6 +65,11 @@ export interface FeedbackContext {
   serviceSlug: string;
   serviceTitle: Localized;
   variant: Audience;
+  /**
+   * The revision it is given on (ADR 0032): the application's, when it names
+   * one; else the revision the person gets now.
+   */
+  revision: number;
   stage: Stage;
   /** The step or page the person came from. */
   page: string | null;
@@ -152,6 +158,8 @@ export interface NewFeedbackItem {
   channel: FeedbackChannel;
   serviceSlug: string;
   variant: Audience;
+  /** The revision it was given on: the application's, else the one the person got then. */
+  serviceRevision: number;
   stage: Stage;
   page?: string | null;
   audience: Audience;
@@ -206,6 +214,7 @@ export class FeedbackService {
     private readonly catalogue: CatalogueService,
     private readonly rollout: RolloutReadModel,
     private readonly applicationsRead: ApplicationsReadModel,
+    private readonly access: VariantAccessService,
     private readonly config: AppConfig,
     private readonly limiter: RateLimiter,
     private readonly scanner: VirusScanner,
@@ -232,10 +241,18 @@ export class FeedbackService {
       actingAs.audience === 'business' && actingAs.organization
         ? { id: actingAs.organization.id, name: actingAs.organization.name }
         : null;
+    // Only an application of the same service variant: anything else is ignored.
+    const own =
+      application && application.serviceSlug === slug && application.variant === audience
+        ? application
+        : undefined;
     return {
       serviceSlug: slug,
       serviceTitle: service.title,
       variant: audience,
+      revision:
+        own?.serviceRevision ??
+        revisionServedTo(this.catalogue, this.access, slug, audience, actingAs),
       stage: stage.stage,
       page: sitePath(hints.page) ?? null,
       audience: actingAs.audience,
@@ -244,11 +261,7 @@ export class FeedbackService {
       language: hints.language,
       userAgent: hints.userAgent?.slice(0, MAX_USER_AGENT) || null,
       viewport: viewportOf(hints.viewport) ?? null,
-      // Only an application of the same service variant: anything else is ignored.
-      application:
-        application && application.serviceSlug === slug && application.variant === audience
-          ? { id: application.id, reference: application.reference }
-          : null,
+      application: own ? { id: own.id, reference: own.reference } : null,
     };
   }
 
@@ -393,6 +406,7 @@ export class FeedbackService {
         channel: 'web',
         serviceSlug: context.serviceSlug,
         variant: context.variant,
+        serviceRevision: context.revision,
         stage: context.stage,
         page: context.page,
         audience: context.audience,
@@ -449,6 +463,7 @@ export class FeedbackService {
           reference: item.reference,
           serviceSlug: context.serviceSlug,
           variant: context.variant,
+          serviceRevision: context.revision,
           stage: context.stage,
           page: context.page,
           cohorts: context.cohorts.map((c) => c.slug),
@@ -504,9 +519,11 @@ export class FeedbackService {
       await this.store(manager, item, events.stored);
       return true;
     }
+    // The result it reports is the tester's latest, given on this revision: so is the item.
     await manager.query(
       `UPDATE feedback_item
-          SET happened = $2, tried = $3, expected = $4, stage = $5, cohorts = $6, language = $7
+          SET happened = $2, tried = $3, expected = $4, stage = $5, cohorts = $6, language = $7,
+              service_revision = $8
         WHERE feedback_item.id = $1`,
       [
         existing.id,
@@ -516,6 +533,7 @@ export class FeedbackService {
         item.stage,
         item.cohorts,
         item.language,
+        item.serviceRevision,
       ],
     );
     await this.audit.record(manager, {
@@ -536,9 +554,9 @@ export class FeedbackService {
          (channel, service_slug, variant, stage, page, audience, organization_id, account_id,
           recorded_by, cohorts, language, user_agent, viewport, application_id, kind, severity,
           tried, happened, expected, consent_to_contact, contact_name, contact_detail,
-          acceptance_result_id)
+          acceptance_result_id, service_revision)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-               $19, $20, $21, $22, $23)
+               $19, $20, $21, $22, $23, $24)
        RETURNING id, reference`,
       [
         item.channel,
@@ -564,6 +582,7 @@ export class FeedbackService {
         item.contactName ?? null,
         item.contactDetail ?? null,
         item.acceptanceResultId ?? null,
+        item.serviceRevision,
       ],
     );
     return stored;
@@ -717,6 +736,25 @@ export class FeedbackService {
       ? this.applicationsRead.find(applicant, named)
       : this.applicationsRead.findByReference(applicant, named);
   }
+}
+
+/**
+ * The revision of a service variant a person gets now (ADR 0032): the one
+ * Unleash names for them, else the variant's current one (also when the
+ * variant is not open to them: staff, another audience). What feedback and
+ * acceptance results not about an application record as the revision they
+ * were given on. A variant serving no revision yet: 1.
+ */
+export function revisionServedTo(
+  catalogue: CatalogueService,
+  access: VariantAccessService,
+  slug: string,
+  variant: Audience,
+  actingAs: ActingAs | undefined,
+): number {
+  const checked = actingAs ? access.check(slug, variant, actingAs) : undefined;
+  const named = checked?.available ? checked.revision : undefined;
+  return catalogue.servedTo(slug, variant, named)?.revision ?? 1;
 }
 
 /** The applicant the person is as they act now (to reach their applications). */

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { PilotEvidence } from '../rollout/gates.js';
 import { PilotEvidenceReadModel } from './pilot-evidence.read-model.js';
 
@@ -9,6 +10,7 @@ import { PilotEvidenceReadModel } from './pilot-evidence.read-model.js';
  */
 @Global()
 @Module({
+  imports: [CatalogueModule],
   providers: [{ provide: PilotEvidence, useClass: PilotEvidenceReadModel }],
   exports: [PilotEvidence],
 })

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { FormService } from '../catalogue/form.service.js';
 import {
   PilotEvidence,
   type FeedbackFigures,
@@ -12,12 +14,20 @@ import {
 /**
  * The evidence the rollout gates read (docs/architecture.md, "insights"): what the
  * members of a variant's pilot cohorts filed, and how long the city took to
- * decide, and what their feedback says. A reporting read model: it reads the
- * applications, cohort, feedback and acceptance tables, never writes.
+ * decide, and what their feedback says; for a candidate revision, only what
+ * was filed and given on it, and how it compares with the current revision
+ * (ADR 0032). A reporting read model: it reads the applications, cohort,
+ * feedback, acceptance and step-save tables, never writes.
+ *
+ * `revision` (SQL parameter): null counts every revision.
  */
 @Injectable()
 export class PilotEvidenceReadModel extends PilotEvidence {
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly catalogue: CatalogueService,
+    private readonly forms: FormService,
+  ) {
     super();
   }
 
@@ -30,27 +40,40 @@ export class PilotEvidenceReadModel extends PilotEvidence {
     slug: string,
     variant: Audience,
     cohortIds: string[],
+    revision: number | null,
   ): Promise<FeedbackFigures> {
     const [items] = await this.dataSource.query<{ received: number; open: number }[]>(
       `SELECT count(*) FILTER (WHERE feedback_item.status <> 'duplicate')::int AS received,
               count(*) FILTER (WHERE feedback_item.status IN ('new', 'acknowledged', 'planned')
                                  AND feedback_item.severity IN ('blocker', 'major'))::int AS open
          FROM feedback_item
-        WHERE feedback_item.service_slug = $1 AND feedback_item.variant = $2`,
-      [slug, variant],
-    );
-    const [survey] = await this.dataSource.query<{ average: string | null }[]>(
-      `SELECT avg(satisfaction_response.overall) AS average FROM satisfaction_response
-        WHERE satisfaction_response.service_slug = $1 AND satisfaction_response.variant = $2`,
-      [slug, variant],
+        WHERE feedback_item.service_slug = $1 AND feedback_item.variant = $2
+          AND ($3::int IS NULL OR feedback_item.service_revision = $3)`,
+      [slug, variant, revision],
     );
     return {
       received: items.received,
       openBlockingOrMajor: items.open,
-      averageSatisfaction:
-        survey.average === null ? null : Math.round(Number(survey.average) * 10) / 10,
-      acceptance: await this.acceptance(slug, variant, cohortIds),
+      averageSatisfaction: await this.satisfaction(slug, variant, revision, null),
+      acceptance: await this.acceptance(slug, variant, cohortIds, revision),
     };
+  }
+
+  /** The average overall satisfaction (one decimal), of a revision (null: all) since a date (null: ever). */
+  private async satisfaction(
+    slug: string,
+    variant: Audience,
+    revision: number | null,
+    since: Date | null,
+  ): Promise<number | null> {
+    const [survey] = await this.dataSource.query<{ average: string | null }[]>(
+      `SELECT avg(satisfaction_response.overall) AS average FROM satisfaction_response
+        WHERE satisfaction_response.service_slug = $1 AND satisfaction_response.variant = $2
+          AND ($3::int IS NULL OR satisfaction_response.service_revision = $3)
+          AND ($4::timestamptz IS NULL OR satisfaction_response.created_at >= $4)`,
+      [slug, variant, revision, since],
+    );
+    return survey.average === null ? null : Math.round(Number(survey.average) * 10) / 10;
   }
 
   /**
@@ -62,12 +85,14 @@ export class PilotEvidenceReadModel extends PilotEvidence {
    * latest (one row per criterion and tester, updated in place). One fail or
    * one blocked result keeps a criterion from passing; a criterion nobody
    * answered has not passed. Null with no active criterion: the gate shows
-   * "no data" and blocks until staff write criteria.
+   * "no data" and blocks until staff write criteria. With a revision, only
+   * the results given on it count.
    */
   private async acceptance(
     slug: string,
     variant: Audience,
     cohortIds: string[],
+    revision: number | null,
   ): Promise<{ passed: number; total: number } | null> {
     const [row] = await this.dataSource.query<{ total: number; passed: number }[]>(
       `WITH pilot_tester AS (
@@ -84,6 +109,7 @@ export class PilotEvidenceReadModel extends PilotEvidence {
                   ON acceptance_result.criterion_id = acceptance_criterion.id
                  AND COALESCE(acceptance_result.organization_id, acceptance_result.account_id)
                      IN (SELECT pilot_tester.id FROM pilot_tester)
+                 AND ($4::int IS NULL OR acceptance_result.service_revision = $4)
           WHERE acceptance_criterion.service_slug = $1 AND acceptance_criterion.variant = $2
             AND acceptance_criterion.retired_at IS NULL
           GROUP BY acceptance_criterion.id
@@ -91,12 +117,18 @@ export class PilotEvidenceReadModel extends PilotEvidence {
        SELECT count(*)::int AS total,
               count(*) FILTER (WHERE criterion.passes > 0 AND criterion.others = 0)::int AS passed
          FROM criterion`,
-      [slug, variant, cohortIds],
+      [slug, variant, cohortIds, revision],
     );
     return row.total === 0 ? null : { passed: row.passed, total: row.total };
   }
 
-  async figures(slug: string, variant: Audience, cohortIds: string[]): Promise<PilotFigures> {
+  async figures(
+    slug: string,
+    variant: Audience,
+    cohortIds: string[],
+    revision?: number,
+  ): Promise<PilotFigures> {
+    const only = revision ?? null;
     const [row] = await this.dataSource.query<
       { applications: number; participants: number; median_days: number | null }[]
     >(
@@ -111,6 +143,7 @@ export class PilotEvidenceReadModel extends PilotEvidence {
            FROM application
           WHERE application.service_slug = $1 AND application.variant = $2
             AND application.status <> 'draft'
+            AND ($4::int IS NULL OR application.service_revision = $4)
             AND COALESCE(application.organization_id, application.account_id) IN (SELECT id FROM pilot_member)
        )
        SELECT count(*)::int AS applications,
@@ -119,51 +152,89 @@ export class PilotEvidenceReadModel extends PilotEvidence {
                 ORDER BY extract(epoch FROM pilot_application.decided_at - pilot_application.submitted_at) / 86400
               ) FILTER (WHERE pilot_application.decided_at IS NOT NULL) AS median_days
          FROM pilot_application`,
-      [slug, variant, cohortIds],
+      [slug, variant, cohortIds, only],
     );
     return {
       applications: row.applications,
       participants: row.participants,
       medianProcessingDays:
         row.median_days === null ? null : Math.round(Number(row.median_days) * 10) / 10,
-      feedback: await this.feedback(slug, variant, cohortIds),
+      feedback: await this.feedback(slug, variant, cohortIds, only),
     };
   }
 
-  /**
-   * Placeholder until the evidence part lands: applications started and
-   * submitted per revision (feedback and steps are not yet per revision).
-   */
   async compareRevisions(
     slug: string,
     variant: Audience,
     revisions: { candidate: number; current: number },
     since: Date,
   ): Promise<RevisionComparison> {
-    const figures = async (revision: number): Promise<RevisionFigures> => {
-      const [row] = await this.dataSource.query<{ started: number; submitted: number }[]>(
+    const [candidate, current] = await Promise.all([
+      this.revisionFigures(slug, variant, revisions.candidate, since),
+      this.revisionFigures(slug, variant, revisions.current, since),
+    ]);
+    return { since, candidate, current };
+  }
+
+  /**
+   * One revision's figures since a date, whoever filed (not only the pilot's
+   * members): its applications started and submitted, its feedback and
+   * satisfaction, and each of its steps' saves. A draft moved to another
+   * revision (a rollback) counts for the revision it is on now.
+   */
+  private async revisionFigures(
+    slug: string,
+    variant: Audience,
+    revision: number,
+    since: Date,
+  ): Promise<RevisionFigures> {
+    const [[applications], [feedback], satisfaction, saves, definition] = await Promise.all([
+      this.dataSource.query<{ started: number; submitted: number }[]>(
         `SELECT count(*)::int AS started,
-                count(*) FILTER (WHERE application.status <> 'draft')::int AS submitted
+                count(*) FILTER (WHERE application.submitted_at IS NOT NULL)::int AS submitted
            FROM application
           WHERE application.service_slug = $1 AND application.variant = $2
             AND application.service_revision = $3 AND application.created_at >= $4`,
         [slug, variant, revision, since],
-      );
-      return {
-        revision,
-        started: row.started,
-        submitted: row.submitted,
-        completionRate:
-          row.started === 0 ? null : Math.round((row.submitted / row.started) * 1000) / 10,
-        feedback: 0,
-        averageSatisfaction: null,
-        steps: [],
-      };
-    };
+      ),
+      this.dataSource.query<{ received: number }[]>(
+        `SELECT count(*)::int AS received FROM feedback_item
+          WHERE feedback_item.service_slug = $1 AND feedback_item.variant = $2
+            AND feedback_item.service_revision = $3 AND feedback_item.created_at >= $4
+            AND feedback_item.status <> 'duplicate'`,
+        [slug, variant, revision, since],
+      ),
+      this.satisfaction(slug, variant, revision, since),
+      this.dataSource.query<{ step: string; saves: number; refused: number; errors: number }[]>(
+        `SELECT step_save.step, count(*)::int AS saves,
+                count(*) FILTER (WHERE step_save.refused)::int AS refused,
+                sum(step_save.errors)::int AS errors
+           FROM step_save
+          WHERE step_save.service_slug = $1 AND step_save.variant = $2
+            AND step_save.service_revision = $3 AND step_save.saved_at >= $4
+          GROUP BY step_save.step`,
+        [slug, variant, revision, since],
+      ),
+      this.catalogue.revisionOf(slug, revision),
+    ]);
+    const { started, submitted } = applications;
+    // Every step of the revision in its order, saved or not; then any other step saved.
+    const order = definition ? this.forms.steps(definition, variant).map((s) => s.slug) : [];
+    const counted = new Map(saves.map((row) => [row.step, row]));
+    const steps = [
+      ...order.map((step) => counted.get(step) ?? { step, saves: 0, refused: 0, errors: 0 }),
+      ...saves
+        .filter((row) => !order.includes(row.step))
+        .sort((a, b) => a.step.localeCompare(b.step)),
+    ];
     return {
-      since,
-      candidate: await figures(revisions.candidate),
-      current: await figures(revisions.current),
+      revision,
+      started,
+      submitted,
+      completionRate: started === 0 ? null : Math.round((submitted / started) * 1000) / 10,
+      feedback: feedback.received,
+      averageSatisfaction: satisfaction,
+      steps,
     };
   }
 }

@@ -60,8 +60,9 @@ export class SatisfactionService {
       const inserted = await manager.query<{ id: string }[]>(
         `INSERT INTO satisfaction_response
            (application_id, service_slug, variant, stage, audience, organization_id, account_id,
-            cohorts, language, overall, ease, clarity, time_compared, help, comment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+            cohorts, language, overall, ease, clarity, time_compared, help, comment,
+            service_revision)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT ON CONSTRAINT satisfaction_response_application_key DO NOTHING
          RETURNING id`,
         [
@@ -80,6 +81,8 @@ export class SatisfactionService {
           input.timeCompared,
           input.help,
           input.comment,
+          // Given on the revision the application was filed on.
+          application.serviceRevision,
         ],
       );
       if (inserted.length === 0) return 'already-answered';
@@ -90,6 +93,7 @@ export class SatisfactionService {
         entity: { type: 'application', id: application.id },
         after: {
           responseId: inserted[0].id,
+          serviceRevision: application.serviceRevision,
           stage: stage.stage,
           overall: input.overall,
           ease: input.ease,
