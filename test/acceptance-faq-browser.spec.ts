@@ -107,8 +107,8 @@ describe('acceptance checklist and FAQ, in a browser', () => {
       await faq.setPublished(manager.id, created.id, true, ORIGIN);
     }
     await db.query(
-      `INSERT INTO feedback_item (service_slug, variant, stage, audience, account_id, language, kind, happened)
-       VALUES ($1, 'citizen', 'citizen-pilot', 'citizen', $2, 'fr', 'question', 'Faut-il un permis pour une terrasse sur mon terrain?')`,
+      `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, audience, account_id, language, kind, happened)
+       VALUES ($1, 'citizen', 1, 'citizen-pilot', 'citizen', $2, 'fr', 'question', 'Faut-il un permis pour une terrasse sur mon terrain?')`,
       [SERVICE, tester.id],
     );
     browser = await launchChromium();

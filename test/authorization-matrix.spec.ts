@@ -180,8 +180,8 @@ describe('the authorization matrix', () => {
     apiKeys.aReadOnly = await keyOf(ownerOfA.id, smeA, false);
     apiKeys.b = await keyOf(ownerOfB.id, smeB, true);
     [{ id: residentFeedback }] = await db.query(
-      `INSERT INTO feedback_item (service_slug, variant, stage, audience, account_id, language, kind, happened)
-       VALUES ('building-permit', 'citizen', 'general', 'citizen', $1, 'fr', 'praise', 'Merci') RETURNING id`,
+      `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, audience, account_id, language, kind, happened)
+       VALUES ('building-permit', 'citizen', 1, 'general', 'citizen', $1, 'fr', 'praise', 'Merci') RETURNING id`,
       [citizen.id],
     );
     const smeC = await sme('Entreprise C inc.', '1100000003');

@@ -310,13 +310,13 @@ describe('the public FAQ of a service', () => {
   it('promotes a question sent as feedback: the question pre-filled, both languages written before it is created', async () => {
     const question = 'Est-ce que vous ramassez les <vieux> pneus?';
     const [item] = await db.query(
-      `INSERT INTO feedback_item (service_slug, variant, stage, audience, account_id, language, kind, happened)
-       VALUES ($1, 'citizen', 'general', 'citizen', $2, 'fr', 'question', $3) RETURNING id, reference`,
+      `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, audience, account_id, language, kind, happened)
+       VALUES ($1, 'citizen', 1, 'general', 'citizen', $2, 'fr', 'question', $3) RETURNING id, reference`,
       [SERVICE, residentId, question],
     );
     const [praise] = await db.query(
-      `INSERT INTO feedback_item (service_slug, variant, stage, audience, language, kind, happened)
-       VALUES ($1, 'citizen', 'general', 'citizen', 'fr', 'praise', 'Merci!') RETURNING id`,
+      `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, audience, language, kind, happened)
+       VALUES ($1, 'citizen', 1, 'general', 'citizen', 'fr', 'praise', 'Merci!') RETURNING id`,
       [SERVICE],
     );
     const list = await manager.get('/staff/faq');

@@ -33,8 +33,8 @@ describe('the portal at the HTTP level, after the outside review', () => {
       [application],
     );
     [{ id: feedback }] = await db.query(
-      `INSERT INTO feedback_item (service_slug, variant, stage, audience, account_id, language, kind, happened)
-       VALUES ('building-permit', 'citizen', 'general', 'citizen', $1, 'fr', 'praise', 'Merci') RETURNING id`,
+      `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, audience, account_id, language, kind, happened)
+       VALUES ('building-permit', 'citizen', 1, 'general', 'citizen', $1, 'fr', 'praise', 'Merci') RETURNING id`,
       [resident.id],
     );
     [{ id: feedbackFile }] = await db.query(

@@ -102,8 +102,8 @@ describe('every form and API body, fuzzed with control characters', () => {
     ids.organization = sme.organizationId;
     ids.smeOwner = sme.accountId;
     [{ id: ids.feedback }] = await db.query(
-      `INSERT INTO feedback_item (service_slug, variant, stage, audience, account_id, language, kind, happened)
-       VALUES ('building-permit', 'citizen', 'general', 'citizen', $1, 'fr', 'praise', 'Merci') RETURNING id`,
+      `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, audience, account_id, language, kind, happened)
+       VALUES ('building-permit', 'citizen', 1, 'general', 'citizen', $1, 'fr', 'praise', 'Merci') RETURNING id`,
       [citizen.id],
     );
     const created = await portal.app

@@ -314,8 +314,8 @@ describe('staged rollout through the console', () => {
     };
     expect(await gate('open-blocking')).toBe('pass');
     const [item] = await db.query(
-      `INSERT INTO feedback_item (service_slug, variant, stage, audience, organization_id, language, kind, severity, happened)
-       VALUES ($1, 'business', 'sme-gradual', 'business', $2, 'fr', 'problem', 'blocker', 'Le bouton Envoyer ne répond pas')
+      `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, audience, organization_id, language, kind, severity, happened)
+       VALUES ($1, 'business', 1, 'sme-gradual', 'business', $2, 'fr', 'problem', 'blocker', 'Le bouton Envoyer ne répond pas')
        RETURNING id`,
       [SERVICE, pilotSme.organizationId],
     );

@@ -48,8 +48,8 @@ describe('staff feedback pages, in a browser', () => {
     );
     const insert = (fields: string, values: unknown[]) =>
       db.query(
-        `INSERT INTO feedback_item (service_slug, variant, stage, audience, language, ${fields})
-         VALUES ('public-domain-occupation', 'business', 'sme-pilot', 'business', 'fr',
+        `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, audience, language, ${fields})
+         VALUES ('public-domain-occupation', 'business', 1, 'sme-pilot', 'business', 'fr',
                  ${values.map((_, i) => `$${i + 1}`).join(', ')})
          RETURNING id, reference`,
         values,

@@ -75,10 +75,10 @@ describe('staff: the feedback inbox, triage, replies, assisted channels and supe
   async function item(fields: ItemFields = {}): Promise<{ id: string; reference: string }> {
     const [row] = await db.query(
       `INSERT INTO feedback_item
-         (channel, service_slug, variant, stage, audience, organization_id, account_id, cohorts,
-          language, kind, severity, happened, status, tags, assigned_to, consent_to_contact,
-          created_at, application_id, contact_name)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'fr', $9, $10, $11, $12, $13, $14, $15,
+         (channel, service_slug, variant, service_revision, stage, audience, organization_id,
+          account_id, cohorts, language, kind, severity, happened, status, tags, assigned_to,
+          consent_to_contact, created_at, application_id, contact_name)
+       VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, 'fr', $9, $10, $11, $12, $13, $14, $15,
                now() - make_interval(secs => $16), $17, $18)
        RETURNING id, reference`,
       [
@@ -309,9 +309,9 @@ describe('staff: the feedback inbox, triage, replies, assisted channels and supe
   it('pages newest first by keyset, 50 at a time, both ways, and never with OFFSET', async () => {
     // 120 items, five of them sent at the very same instant (the id breaks the tie).
     await db.query(
-      `INSERT INTO feedback_item (service_slug, variant, stage, audience, account_id, language, kind,
-         happened, tags, created_at)
-       SELECT 'building-permit', 'citizen', 'citizen-pilot', 'citizen', $1, 'fr', 'praise',
+      `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, audience, account_id,
+         language, kind, happened, tags, created_at)
+       SELECT 'building-permit', 'citizen', 1, 'citizen-pilot', 'citizen', $1, 'fr', 'praise',
               'Commentaire ' || n, ARRAY['pagination'],
               now() - make_interval(secs => CASE WHEN n <= 5 THEN 1000 ELSE n END)
          FROM generate_series(1, 120) AS n`,

@@ -218,8 +218,8 @@ describe('FeedbackService (PostgreSQL)', () => {
       );
       const [result] = await db.query(
         `INSERT INTO acceptance_result (criterion_id, account_id, recorded_by, outcome, note,
-                                        stage, cohorts, language)
-         VALUES ($1, $2, $2, 'fail', 'Non', 'closed', '{}', 'fr') RETURNING id`,
+                                        stage, cohorts, language, service_revision)
+         VALUES ($1, $2, $2, 'fail', 'Non', 'closed', '{}', 'fr', 1) RETURNING id`,
         [criterion.id, who.accountId],
       );
       const failure = (happened: string) => ({
