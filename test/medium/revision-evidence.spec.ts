@@ -11,11 +11,14 @@ import { CatalogueService } from '../../src/modules/catalogue/catalogue.service.
 import type { Answers, YesNoField } from '../../src/modules/catalogue/form-schema.js';
 import { rawFromAnswers } from '../../src/modules/catalogue/form-engine.js';
 import { FormService } from '../../src/modules/catalogue/form.service.js';
+import { AssistedFeedbackService } from '../../src/modules/feedback/assisted-feedback.service.js';
 import {
   FeedbackService,
   type FeedbackAuthor,
 } from '../../src/modules/feedback/feedback.service.js';
+import { StepSavesService } from '../../src/modules/applications/step-saves.service.js';
 import { PilotEvidence } from '../../src/modules/rollout/gates.js';
+import { JsonLogger } from '../../src/platform/logging/json-logger.js';
 import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.service.js';
 import { RolloutService, type RolloutActor } from '../../src/modules/rollout/rollout.service.js';
 import { VariantAccessService } from '../../src/modules/rollout/variant-access.service.js';
@@ -56,39 +59,41 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
   let smeA: ActingAs;
   let smeB: ActingAs;
   let criterionId: string;
+  let managerId: string;
+  /** The NEQ of each SME, as staff would type it. */
+  const neqs = new Map<ActingAs, string>();
   /** Before any evidence: the period both revisions are compared over. */
   let since: Date;
   const reason = 'Essai de la révision 2';
 
-  async function sme(legalName: string): Promise<ActingAs> {
+  async function sme(legalName: string, pilot = true): Promise<ActingAs> {
     const person = await createPerson(db);
+    const neq = `11${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
     const [org] = await db.query(
       `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count, naics_code,
          contact_name, contact_email, contact_phone, verified_at)
        VALUES ($1, $2, '12 rue Principale', 'Val-des-Cèdres', 'J0A 1B0', 9, '31-33', $3, $4, '418 555-0123', now())
        RETURNING id`,
-      [
-        legalName,
-        `11${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`,
-        person.displayName,
-        person.email,
-      ],
+      [legalName, neq, person.displayName, person.email],
     );
     await db.query(
       `INSERT INTO organization_membership (organization_id, account_id, role) VALUES ($1, $2, 'owner')`,
       [org.id, person.id],
     );
-    await db.query(
-      `INSERT INTO cohort_member (cohort_id, organization_id, status, source, joined_at)
-       VALUES ($1, $2, 'active', 'staff', now())`,
-      [cohortId, org.id],
-    );
-    return {
+    if (pilot)
+      await db.query(
+        `INSERT INTO cohort_member (cohort_id, organization_id, status, source, joined_at)
+         VALUES ($1, $2, 'active', 'staff', now())`,
+        [cohortId, org.id],
+      );
+    const who: ActingAs = {
       audience: 'business',
       accountId: person.id,
       organization: { id: org.id as string, name: legalName, employeeCount: 9 },
       staff: false,
     };
+    neqs.set(who, neq);
+    return who;
   }
 
   const filer = (who: ActingAs): Filer => ({ ...who, accountId: who.accountId!, channel: 'web' });
@@ -225,6 +230,7 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
       [staff.id, designerPerson.id],
     );
     const manager: RolloutActor = { accountId: staff.id, origin };
+    managerId = staff.id;
     const [cohort] = await db.query(
       `INSERT INTO cohort (slug, name, audience) VALUES ('pme-evidence', 'PME pilotes (preuves)', 'business') RETURNING id`,
     );
@@ -457,5 +463,65 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
       averageSatisfaction: null,
     });
     expect(candidate.steps.every((s) => s.saves === 0)).toBe(true);
+  });
+
+  it('gives feedback staff record for an SME the revision that SME gets', async () => {
+    const outsider = await sme('Garage du Lac inc.', false);
+    const assisted = portal.app.get(AssistedFeedbackService);
+    const record = async (who: ActingAs) => {
+      const recorded = await assisted.record(
+        { accountId: managerId, role: 'rollout-manager' },
+        {
+          serviceSlug: SLUG,
+          variant: 'business',
+          channel: 'phone',
+          party: { kind: 'sme', neq: neqs.get(who)!, contactName: 'Luc Caron', contactDetail: '' },
+          language: 'fr',
+          feedback: {
+            kind: 'question',
+            severity: null,
+            tried: '',
+            happened: 'Faut-il répondre à la question patrimoniale ?',
+            expected: '',
+            consentToContact: false,
+          },
+        },
+        origin,
+      );
+      if (!recorded.ok) throw new Error(`not recorded: ${recorded.reason}`);
+      const [row] = await db.query<{ revision: number }[]>(
+        `SELECT service_revision AS revision FROM feedback_item WHERE id = $1`,
+        [recorded.id],
+      );
+      return row.revision;
+    };
+    // A pilot SME gets the candidate; an SME the pilot does not reach, the current revision.
+    expect(await record(smeB)).toBe(2);
+    expect(await record(outsider)).toBe(1);
+  });
+
+  it('never fails a refused save for want of recording it, and says so in the log', async () => {
+    const lines: string[] = [];
+    const stepSaves = new StepSavesService(db, new JsonLogger('warn', (line) => lines.push(line)));
+    const before = await db.query(`SELECT count(*)::int AS n FROM step_save`);
+    // No revision 99: the row is refused by its foreign key.
+    await expect(
+      stepSaves.refused({
+        serviceSlug: SLUG,
+        variant: 'business',
+        revision: 99,
+        step: 'property',
+        errors: 2,
+      }),
+    ).resolves.toBeUndefined();
+    expect(await db.query(`SELECT count(*)::int AS n FROM step_save`)).toEqual(before);
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({
+        msg: 'step_save.not_recorded',
+        service: SLUG,
+        revision: 99,
+        step: 'property',
+      }),
+    ]);
   });
 });
