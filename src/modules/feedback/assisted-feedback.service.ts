@@ -89,17 +89,12 @@ export class AssistedFeedbackService {
           return { ok: false, reason: 'invalid', field: 'neq', problem: 'unknown' };
         organizationId = organization.id;
         cohorts = await this.rollout.cohortsFor({ organizationId });
-        const [size] = await this.dataSource.query<{ employeeCount: number }[]>(
-          `SELECT organization.employee_count AS "employeeCount" FROM organization
-            WHERE organization.id = $1`,
-          [organization.id],
-        );
         actingAs = {
           audience: 'business',
           organization: {
             id: organization.id,
             name: organization.legalName,
-            employeeCount: size.employeeCount,
+            employeeCount: organization.employeeCount,
           },
           staff: false,
         };

@@ -233,20 +233,36 @@ export class OrganizationService {
     return rows.length > 0;
   }
 
-  /** The registered SMEs among these NEQs (10 digits each), keyed by NEQ. */
-  async findByNeqs(neqs: readonly string[]): Promise<Map<string, OrganizationRef>> {
+  /**
+   * The registered SMEs among these NEQs (10 digits each), keyed by NEQ, with
+   * their size (what Unleash is told of an SME, to decide what it gets).
+   */
+  async findByNeqs(
+    neqs: readonly string[],
+  ): Promise<Map<string, OrganizationRef & { employeeCount: number }>> {
     if (neqs.length === 0) return new Map();
-    const rows: { id: string; legal_name: string; neq: string; verified: boolean }[] =
-      await this.dataSource.query(
-        `SELECT organization.id, organization.legal_name, organization.neq,
-                organization.verified_at IS NOT NULL AS verified
-         FROM organization WHERE organization.neq = ANY($1::text[])`,
-        [[...new Set(neqs)]],
-      );
+    const rows: {
+      id: string;
+      legal_name: string;
+      neq: string;
+      verified: boolean;
+      employee_count: number;
+    }[] = await this.dataSource.query(
+      `SELECT organization.id, organization.legal_name, organization.neq,
+              organization.verified_at IS NOT NULL AS verified, organization.employee_count
+       FROM organization WHERE organization.neq = ANY($1::text[])`,
+      [[...new Set(neqs)]],
+    );
     return new Map(
       rows.map((r) => [
         r.neq,
-        { id: r.id, legalName: r.legal_name, neq: r.neq, verified: r.verified },
+        {
+          id: r.id,
+          legalName: r.legal_name,
+          neq: r.neq,
+          verified: r.verified,
+          employeeCount: r.employee_count,
+        },
       ]),
     );
   }
