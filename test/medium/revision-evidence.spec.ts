@@ -19,6 +19,7 @@ import {
 import { StepSavesService } from '../../src/modules/applications/step-saves.service.js';
 import { PilotEvidence } from '../../src/modules/rollout/gates.js';
 import { JsonLogger } from '../../src/platform/logging/json-logger.js';
+import { RevisionRolloutService } from '../../src/modules/rollout/revision-rollout.service.js';
 import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.service.js';
 import { RolloutService, type RolloutActor } from '../../src/modules/rollout/rollout.service.js';
 import { VariantAccessService } from '../../src/modules/rollout/variant-access.service.js';
@@ -281,14 +282,8 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
     await test(smeA, 'pass');
     await test(smeB, 'pass');
 
-    // Revision 2 becomes the candidate, in SME pilot: Unleash names it for the
-    // pilot's SMEs (the revision rollout's own tests start it through its service).
-    await db.query(
-      `INSERT INTO revision_rollout (service_slug, revision, stage, business_stage, started_by)
-       VALUES ($1, 2, 'sme-pilot', 'sme-pilot', $2)`,
-      [SLUG, staff.id],
-    );
-    await db.query(`UPDATE rollout_plan SET version = version + 1 WHERE service_slug = $1`, [SLUG]);
+    // Revision 2 becomes the candidate, in SME pilot: Unleash names it for the pilot's SMEs.
+    await app.get(RevisionRolloutService).start(manager, SLUG, { revision: 2, reason });
     expect(await reconciler.syncNow()).toBe(true);
     expect(app.get(VariantAccessService).check(SLUG, 'business', smeB)).toEqual({
       available: true,
