@@ -354,6 +354,12 @@ describe('filing on the revision each person gets', () => {
     const { id } = await startOnThePages(world.pilotSme.agent, 'business');
     const page = await world.pilotSme.agent.get(`/applications/${id}/steps/property`);
     expect(page.text).toContain('name="_revision" value="2"');
+    const body = { service: SLUG, revision: 2, answers: buildingPermitAnswers('business') };
+    const sent = await api(keys.pilot)
+      .post('/applications')
+      .set('Idempotency-Key', 'chantier-0001')
+      .send(body);
+    expect(sent.status).toBe(201);
     await rollBackCandidate(portal, world, SLUG);
     const [row] = await db.query(`SELECT service_revision FROM application WHERE id = $1`, [id]);
     expect(row.service_revision).toBe(1);
@@ -398,6 +404,21 @@ describe('filing on the revision each person gets', () => {
     expect(again.status).toBe(303);
     const [saved] = await db.query(`SELECT answers FROM application WHERE id = $1`, [id]);
     expect(saved.answers.lotNumber).toBe('1 234 567');
+
+    // A retry of a creation whose answer was lost gives back what it created, moved or not.
+    const replay = await api(keys.pilot)
+      .post('/applications')
+      .set('Idempotency-Key', 'chantier-0001')
+      .send(body);
+    expect(replay.status).toBe(200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toMatchObject({ id: sent.body.id, serviceRevision: 1 });
+    const fresh = await api(keys.pilot)
+      .post('/applications')
+      .set('Idempotency-Key', 'chantier-0002')
+      .send(body);
+    expect(fresh.status).toBe(409);
+    expect(fresh.body).toMatchObject({ code: 'revision_mismatch', expected: 1 });
 
     // After the rollback, everyone starts on revision 1 again.
     expect((await startOnThePages(world.pilotSme.agent, 'business')).revision).toBe(1);

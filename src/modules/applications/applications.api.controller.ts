@@ -421,8 +421,14 @@ export class ApplicationsApiController {
   ) {
     const locale = apiLocale(req);
     const input = creationRequest(req, body, (k) => this.i18n.t(locale, k));
-    const { definition: service, revision } = this.openService(input.service, key, input.revision);
-    const checked = checkAnswers(this.forms, this.i18n, locale, service, input.answers, {
+    const served = this.openService(input.service, key);
+    // The answers are checked against the revision they were written for; they
+    // are filed only on the one the SME gets (else 409, unless a replay).
+    const written =
+      (input.revision !== undefined && this.catalogue.revision(input.service, input.revision)) ||
+      served.definition;
+    const service = served.definition;
+    const checked = checkAnswers(this.forms, this.i18n, locale, written, input.answers, {
       draft: !input.submit,
     });
     if (!checked.ok) throw new ApiException('validation_failed', { errors: checked.errors });
@@ -432,7 +438,7 @@ export class ApplicationsApiController {
       .start(filer, service.slug, API_AUDIENCE, checked.answers, origin, {
         idempotencyKey: input.idempotencyKey,
         submit: input.submit,
-        revision,
+        revision: input.revision ?? served.revision,
       })
       .catch((error: unknown) => {
         throw apiRefusal(error);

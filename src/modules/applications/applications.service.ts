@@ -266,7 +266,9 @@ export class ApplicationsService {
    * `revision`, when given, names the revision the answers were written or
    * checked for, and another one is refused ('revision-mismatch'). With
    * `submit`, submits it at once when complete. The same idempotency key
-   * gives back the application it created the first time.
+   * gives back the application it created the first time, even when the
+   * filer has been moved to another revision since (a retry after a lost
+   * answer must never file twice).
    */
   async start(
     filer: Filer,
@@ -276,7 +278,14 @@ export class ApplicationsService {
     origin: RequestOrigin,
     options: { idempotencyKey?: string; submit?: boolean; revision?: number } = {},
   ): Promise<{ application: Application; created: boolean }> {
-    const served = this.revisionFor(filer, serviceSlug, variant, options.revision);
+    const served = this.revisionFor(filer, serviceSlug, variant);
+    if (options.revision !== undefined && options.revision !== served.revision) {
+      const replayed =
+        options.idempotencyKey !== undefined &&
+        (await this.createdWith(applicantOf(filer), options.idempotencyKey));
+      if (replayed) return { application: replayed, created: false };
+      throw revisionMismatch(served.revision);
+    }
     return this.startDraft(
       applicantOf(filer),
       serviceSlug,
@@ -445,6 +454,20 @@ export class ApplicationsService {
         };
       return { application: draft, created: true };
     });
+  }
+
+  /** The application an idempotency key created for this applicant's SME or person, if any. */
+  private async createdWith(
+    applicant: Applicant,
+    idempotencyKey: string,
+  ): Promise<Application | undefined> {
+    const [row] = await this.dataSource.query<{ id: string }[]>(
+      `SELECT application.id FROM application
+        WHERE COALESCE(application.organization_id, application.account_id) = $1
+          AND application.idempotency_key = $2`,
+      [applicant.organizationId ?? applicant.accountId, idempotencyKey],
+    );
+    return row ? this.load(this.dataSource.manager, row.id) : undefined;
   }
 
   /** Saves answers while the application is editable, without checking the variant (see `saveStep`). */
