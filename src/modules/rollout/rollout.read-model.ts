@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { ActingAs } from '../accounts/acting-as.js';
+import type { RevisionStage } from './revision-track.js';
 import { isTrialStage, type Stage } from './stages.js';
 
 export interface VariantStage {
@@ -51,6 +52,17 @@ export class RolloutReadModel {
         { stage: r.stage, paused: r.paused, trial: isTrialStage(r.variant, r.stage) },
       ]),
     );
+  }
+
+  /** Every service's candidate revision in rollout (ADR 0032), keyed by slug. */
+  async candidates(): Promise<Map<string, { revision: number; stage: RevisionStage }>> {
+    const rows = await this.dataSource.query<
+      { service_slug: string; revision: number; stage: RevisionStage }[]
+    >(
+      `SELECT revision_rollout.service_slug, revision_rollout.revision, revision_rollout.stage
+         FROM revision_rollout`,
+    );
+    return new Map(rows.map((r) => [r.service_slug, { revision: r.revision, stage: r.stage }]));
   }
 
   /** Has this person asked to be emailed when the service opens to citizens? */

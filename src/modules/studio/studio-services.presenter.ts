@@ -89,6 +89,15 @@ export class StudioServicesPresenter {
             ? undefined
             : revisionHref(slug, service.served[variant]),
       })),
+      candidate: service.candidate && {
+        number: service.candidate.revision,
+        stage: service.candidate.stage,
+        text: t('studioServices.overview.candidate', {
+          number: service.candidate.revision,
+          stage: t(`rollout.stage.${service.candidate.stage}`),
+        }),
+        consoleHref: `/staff/rollout/${slug}/revisions`,
+      },
       draft: draft && { number: draft.number, href: revisionHref(slug, draft.number) },
       canStartDraft: !draft && latestReady !== undefined,
       latestReady: latestReady?.number,
@@ -100,6 +109,7 @@ export class StudioServicesPresenter {
           servedBy,
           date,
           readyCount: revisions.filter((x) => x.state === 'ready').length,
+          inRollout: service.candidate?.revision,
           released: revisions.filter((x) => x.state !== 'draft').length,
         }),
       ),
@@ -133,6 +143,7 @@ export class StudioServicesPresenter {
       date: (d: Date | null) => string;
       readyCount: number;
       released: number;
+      inRollout?: number;
     },
   ) {
     const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
@@ -157,9 +168,11 @@ export class StudioServicesPresenter {
         r.state === 'draft' && context.released > 0
           ? revisionHref(slug, r.number, 'discard')
           : undefined,
-      // The only ready revision cannot be withdrawn (the service must keep one to serve).
+      inRollout: r.number === context.inRollout,
+      // The only ready revision cannot be withdrawn (the service must keep one to serve),
+      // nor one in rollout (the rollout console rolls it back).
       withdrawHref:
-        r.state === 'ready' && context.readyCount > 1
+        r.state === 'ready' && context.readyCount > 1 && r.number !== context.inRollout
           ? revisionHref(slug, r.number, 'withdraw')
           : undefined,
       // Restore: a draft from an older revision, when there is no draft yet.

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import { RolloutReadModel, type VariantStage } from '../rollout/rollout.read-model.js';
+import type { RevisionStage } from '../rollout/revision-track.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import {
   ServiceRevisionsService,
@@ -14,6 +15,8 @@ import { STUDIO_REFUSALS } from './studio.refusals.js';
 export interface StudioService extends StudioServiceSummary {
   /** Each variant's rollout stage (a variant with no plan yet is closed). */
   stages: Record<Audience, VariantStage>;
+  /** The revision in rollout to SMEs then citizens, if any (ADR 0032). */
+  candidate?: { revision: number; stage: RevisionStage };
 }
 
 /** One service's page in the studio: the service, and its revisions newest first. */
@@ -37,9 +40,13 @@ export class StudioServicesService {
   /** Every service with its current revision, its draft and its variants' stages. */
   async list(actor: StaffActor): Promise<StudioService[]> {
     const services = await this.revisions.services(actor);
-    const stages = await this.rollout.stages();
+    const [stages, candidates] = await Promise.all([
+      this.rollout.stages(),
+      this.rollout.candidates(),
+    ]);
     return services.map((service) => ({
       ...service,
+      candidate: candidates.get(service.slug),
       stages: Object.fromEntries(
         AUDIENCES.map((variant) => [variant, stages.get(`${service.slug}.${variant}`) ?? CLOSED]),
       ) as Record<Audience, VariantStage>,
