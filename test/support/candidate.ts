@@ -1,9 +1,8 @@
 import { DataSource } from 'typeorm';
-import { RevisionMovesService } from '../../src/modules/applications/revision-moves.service.js';
-import { CatalogueService } from '../../src/modules/catalogue/catalogue.service.js';
 import type { TextField, YesNoField } from '../../src/modules/catalogue/form-schema.js';
 import type { ServiceDefinition } from '../../src/modules/catalogue/service-definition.js';
 import { markPlanChanged } from '../../src/modules/rollout/rollout-changes.js';
+import { RevisionRolloutService } from '../../src/modules/rollout/revision-rollout.service.js';
 import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.service.js';
 import type { StaffActor } from '../../src/modules/staff/staff-roles.guard.js';
 import { ServiceRevisionsService } from '../../src/modules/studio/service-revisions.service.js';
@@ -43,17 +42,15 @@ export const NEW_PICKUP_QUESTION: TextField = {
  * permit (and the bulky item pickup, which allows bulk filing) open to every
  * SME and every citizen on revision 1, and each one's revision 2 (the lot
  * number relabelled and a new question; a new question) in SME pilot with a
- * cohort holding one SME. The candidates are started as the rollout service
- * will start them (a `revision_rollout` row, the plans marked changed), and
- * the reconciler gives Unleash their strategy variants.
+ * cohort holding one SME, started by RevisionRolloutService; the reconciler
+ * gives Unleash their strategy variants.
  */
 export async function buildingPermitCandidate(portal: TestApp): Promise<CandidateWorld> {
   const db = portal.app.get(DataSource);
   const person = await createPerson(db, { displayName: 'Élise Conception' });
-  await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
-    person.id,
-  ]);
-  const designer: StaffActor = { accountId: person.id, role: 'service-designer' };
+  // An admin: designs revisions and decides their rollout.
+  await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'admin')`, [person.id]);
+  const designer: StaffActor = { accountId: person.id, role: 'admin' };
   const pilotSme = await smeMember(portal.url, db, { legalName: 'Construction Pilote inc.' });
   const otherSme = await smeMember(portal.url, db, { legalName: 'Rénovations Autres inc.' });
   const citizen = await createPerson(db, { displayName: 'Jeanne Résidente' });
@@ -97,18 +94,13 @@ export async function buildingPermitCandidate(portal: TestApp): Promise<Candidat
     return d;
   });
 
-  // The candidates in SME pilot, as RevisionRolloutService starts them.
-  await db.transaction(async (manager) => {
-    for (const slug of SLUGS) {
-      await manager.query(
-        `INSERT INTO revision_rollout (service_slug, revision, stage, business_stage, started_by)
-         VALUES ($1, 2, 'sme-pilot', 'sme-pilot', $2)`,
-        [slug, person.id],
-      );
-      await markPlanChanged(manager, slug, 'business');
-      await markPlanChanged(manager, slug, 'citizen');
-    }
-  });
+  // The candidates in SME pilot, started by a rollout manager.
+  const rollouts = portal.app.get(RevisionRolloutService);
+  for (const slug of SLUGS)
+    await rollouts.start({ accountId: person.id, origin }, slug, {
+      revision: 2,
+      reason: 'Essai auprès des PME pilotes',
+    });
   if (!(await reconciler.syncNow())) throw new Error('the candidates did not reach Unleash');
   return { pilotSme, otherSme, citizen, designer };
 }
@@ -137,33 +129,18 @@ async function readyRevision2(
 }
 
 /**
- * Ends the candidate as a rollback does (ADR 0032): no `revision_rollout` row,
- * Unleash told, and the business drafts on revision 2 moved to revision 1 with
- * every answer that fits (RevisionMovesService, the rollback's own mover).
+ * Rolls the candidate back, as a rollout manager does (ADR 0032): everyone
+ * gets revision 1 again, and the drafts on revision 2 move to it with every
+ * answer that fits; the reconciler makes Unleash follow.
  */
 export async function rollBackCandidate(
   portal: TestApp,
   world: CandidateWorld,
   slug: string,
 ): Promise<void> {
-  const db = portal.app.get(DataSource);
-  const catalogue = portal.app.get(CatalogueService);
-  await db.transaction(async (manager) => {
-    await manager.query(`DELETE FROM revision_rollout WHERE service_slug = $1`, [slug]);
-    await portal.app.get(RevisionMovesService).moveDrafts(
-      manager,
-      {
-        slug,
-        variant: 'business',
-        from: { number: 2, definition: catalogue.revision(slug, 2)! },
-        to: { number: 1, definition: catalogue.revision(slug, 1)! },
-      },
-      { accountId: world.designer.accountId },
-      origin,
-    );
-    await markPlanChanged(manager, slug, 'business');
-    await markPlanChanged(manager, slug, 'citizen');
-  });
+  await portal.app
+    .get(RevisionRolloutService)
+    .rollback({ accountId: world.designer.accountId, origin }, slug, { reason: 'Défaut trouvé' });
   if (!(await portal.app.get(RolloutReconciler).syncNow()))
     throw new Error('the rollback did not reach Unleash');
 }
