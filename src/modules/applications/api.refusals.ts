@@ -24,7 +24,8 @@ export type ApiErrorCode =
   | 'too_many_files'
   | 'attachments_quota_exceeded'
   | 'unknown_question'
-  | 'not_a_file_question';
+  | 'not_a_file_question'
+  | 'revision_mismatch';
 
 export const API_REFUSALS = defineRefusals<ApiErrorCode>('api', {
   invalid_request: { status: 400, message: 'api.errors.invalid_request' },
@@ -45,6 +46,11 @@ export const API_REFUSALS = defineRefusals<ApiErrorCode>('api', {
   too_many_files: { status: 422, message: 'api.errors.too_many_files' },
   unknown_question: { status: 422, message: 'api.errors.unknown_question' },
   not_a_file_question: { status: 422, message: 'api.errors.not_a_file_question' },
+  /**
+   * Answers written for another revision of the form than the application's (or,
+   * for a new one, the one the key's SME gets): `expected` names it (ADR 0032).
+   */
+  revision_mismatch: { status: 409, message: 'api.errors.revision_mismatch' },
   /** Too many requests with one key. */
   rate_limited: { status: 429, message: 'api.errors.rate_limited' },
   /** Too many requests without a valid key from one address: no key to blame, the address is told. */
@@ -63,11 +69,23 @@ export const API_REFUSALS = defineRefusals<ApiErrorCode>('api', {
 export class ApiException extends Refusal<ApiErrorCode> {
   constructor(
     code: ApiErrorCode,
-    extra: { errors?: ApiFieldError[]; headers?: Record<string, string> } = {},
+    extra: {
+      errors?: ApiFieldError[];
+      headers?: Record<string, string>;
+      /** The revision the answers must be written for (revision_mismatch). */
+      expected?: number;
+    } = {},
   ) {
     super('api', code, API_REFUSALS.table[code], {
       headers: extra.headers,
-      body: extra.errors ? { errors: extra.errors } : undefined,
+      params: extra.expected === undefined ? undefined : { expected: extra.expected },
+      body:
+        extra.errors || extra.expected !== undefined
+          ? {
+              ...(extra.errors ? { errors: extra.errors } : {}),
+              ...(extra.expected !== undefined ? { expected: extra.expected } : {}),
+            }
+          : undefined,
     });
   }
 }

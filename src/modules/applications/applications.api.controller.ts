@@ -27,7 +27,6 @@ import { CatalogueService, type ServedRevision } from '../catalogue/catalogue.se
 import { todayIso } from '../catalogue/field-rules.js';
 import { fieldsFor, maxFiles } from '../catalogue/form-engine.js';
 import { FormService } from '../catalogue/form.service.js';
-import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { Refusal } from '../../platform/errors/refusal.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import type { ApiKeyPrincipal } from './api-keys.service.js';
@@ -92,7 +91,8 @@ function applicantOf(key: ApiKeyPrincipal): Applicant {
  * A filing refusal as the API answers it (other errors unchanged): the variant
  * not open to the key's SME, `service_not_available` (404), or
  * `flags_unavailable` (503, try again in 30 s); an application not the SME's,
- * `application_not_found`.
+ * `application_not_found`; answers written for another revision,
+ * `revision_mismatch` (409) with the revision `expected`.
  */
 function apiRefusal(error: unknown): unknown {
   if (!(error instanceof Refusal) || error.module !== FILING_REFUSALS.module) return error;
@@ -107,6 +107,10 @@ function apiRefusal(error: unknown): unknown {
       return new ApiException('application_not_found');
     case 'not-editable':
       return new ApiException('application_not_editable');
+    case 'revision-mismatch':
+      return new ApiException('revision_mismatch', {
+        expected: (error.details.body as { expected: number }).expected,
+      });
     case 'declaration-required':
     case 'bulk-declaration-required':
       // Not refusals the API's filing meets (no step editing, no declaration).
@@ -121,10 +125,18 @@ function apiRefusal(error: unknown): unknown {
 
 const API_BASE = '/api/v1';
 
-function serviceResource(service: ServiceDefinition) {
+/**
+ * A service as the key's SME gets it: the revision it files on (a candidate
+ * in rollout, ADR 0032, or the current one) and that revision's texts. The
+ * OpenAPI document describes the current revisions: a candidate's schema is
+ * the service's own (`GET /services/{slug}`, `answersSchema`).
+ */
+function serviceResource({ definition: service, revision, candidate }: ServiceRevisionForKey) {
   return {
     slug: service.slug,
     referencePrefix: service.referencePrefix,
+    revision,
+    candidate,
     title: service.title,
     summary: service.variants[API_AUDIENCE].summary,
     department: service.department,
@@ -133,9 +145,16 @@ function serviceResource(service: ServiceDefinition) {
     apiFiling: apiFiling(service),
     links: {
       self: `${API_BASE}/services/${service.slug}`,
-      schema: `/api/docs/openapi.json#/components/schemas/Answers.${service.slug}`,
+      schema: candidate
+        ? `${API_BASE}/services/${service.slug}#answersSchema`
+        : `/api/docs/openapi.json#/components/schemas/Answers.${service.slug}`,
     },
   };
+}
+
+/** The revision a key's SME gets, and whether it is a candidate (not yet the variant's current). */
+interface ServiceRevisionForKey extends ServedRevision {
+  candidate: boolean;
 }
 
 function applicationResource(application: Application, publicUrl: string) {
@@ -216,12 +235,32 @@ function fileRefusal(reason: QuestionUploadRefusal, t: (key: string) => string):
   }
 }
 
-/** `{ service, answers, submit? }` from a JSON body, or an invalid_request naming what is wrong. */
+/**
+ * The revision a request says its answers were written for (a JSON number, or
+ * the text of a query parameter or a multipart part), undefined when not given;
+ * anything but a revision number is an invalid_request.
+ */
+function writtenRevision(value: unknown, t: (key: string) => string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = typeof value === 'string' && REVISION.test(value) ? Number(value) : value;
+  if (
+    typeof number !== 'number' ||
+    !Number.isInteger(number) ||
+    number < 1 ||
+    number > MAX_REVISION
+  )
+    throw invalid('revision', t('api.errors.fields.revision'));
+  return number;
+}
+const REVISION = /^[1-9]\d{0,8}$/;
+const MAX_REVISION = 999_999_999;
+
+/** `{ service, answers, submit?, revision? }` from a JSON body, or an invalid_request naming what is wrong. */
 function creationRequest(req: Request, body: unknown, t: (key: string) => string) {
   if (!req.is('application/json')) throw new ApiException('unsupported_media_type');
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw invalid('', t('api.errors.fields.body'));
-  const { service, answers, submit } = body as Record<string, unknown>;
+  const { service, answers, submit, revision } = body as Record<string, unknown>;
   if (typeof service !== 'string' || service === '')
     throw invalid('service', t('api.errors.fields.service'));
   if (answers !== undefined && (typeof answers !== 'object' || Array.isArray(answers)))
@@ -231,7 +270,13 @@ function creationRequest(req: Request, body: unknown, t: (key: string) => string
   const key = req.header('idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
     throw invalid('Idempotency-Key', t('api.errors.fields.idempotencyKey'));
-  return { service, answers, submit: submit === true, idempotencyKey: key };
+  return {
+    service,
+    answers,
+    submit: submit === true,
+    revision: writtenRevision(revision, t),
+    idempotencyKey: key,
+  };
 }
 
 function pageRequest(limit: unknown, after: unknown, t: (key: string) => string) {
@@ -244,6 +289,15 @@ function pageRequest(limit: unknown, after: unknown, t: (key: string) => string)
 }
 
 const SLUG_PARAM = { name: 'slug', in: 'path', required: true, schema: { type: 'string' } };
+/** The revision a request's answers were written for (optional; checked when given). */
+const REVISION_PARAM = {
+  name: 'revision',
+  in: 'query',
+  required: false,
+  description:
+    'The revision of the form the answers were written for (`serviceRevision` of the application): if the draft is on another one by now, nothing is submitted (409 revision_mismatch).',
+  schema: { type: 'integer', minimum: 1, maximum: MAX_REVISION },
+};
 const ID_PARAM = { name: 'id', in: 'path', required: true, schema: UUID_RULE };
 
 // ---------------------------------------------------------------------------
@@ -277,10 +331,15 @@ export class ApplicationsApiController {
     responses: { 200: ['The services whose business variant is open to you', 'ServiceList'] },
   })
   listServices(@CurrentApiKey() key: ApiKeyPrincipal) {
-    const actingAs = actingAsOf(key);
-    const open = this.catalogue
-      .all()
-      .filter((s) => this.applications.isOpen(actingAs, s.slug, API_AUDIENCE));
+    const open = this.catalogue.all().flatMap((s) => {
+      try {
+        return [this.openService(s.slug, key)];
+      } catch (error) {
+        // Not open to this SME: not listed.
+        if (error instanceof Refusal) return [];
+        throw error;
+      }
+    });
     return { data: open.map(serviceResource) };
   }
 
@@ -288,18 +347,24 @@ export class ApplicationsApiController {
   @RequiresScope('applications:read')
   @ApiDoc({
     operationId: 'getService',
-    summary: 'A service and its form (business variant)',
+    summary: 'A service and its form (business variant), in the revision your business gets',
+    description:
+      'Names the revision of the form your business files on (`revision`) and gives that revision’s steps, fields and answers schema. While the city tries a new revision with some businesses first, yours may get it (`candidate: true`) before the OpenAPI document describes it: read this before writing answers, and send its `revision` with them.',
     parameters: [SLUG_PARAM],
     responses: {
-      200: ['The service, its steps and fields, and the JSON Schema of its answers', 'ServiceForm'],
+      200: [
+        'The service, its revision, its steps and fields, and the JSON Schema of its answers',
+        'ServiceForm',
+      ],
       404: ['service_not_found, or service_not_available: not open to your business', 'Error'],
       503: ['flags_unavailable: try again (Retry-After)', 'Error'],
     },
   })
   service(@Param('slug') slug: string, @CurrentApiKey() key: ApiKeyPrincipal) {
-    const { definition: service } = this.openService(slug, key);
+    const served = this.openService(slug, key);
+    const service = served.definition;
     return {
-      ...serviceResource(service),
+      ...serviceResource(served),
       form: {
         steps: this.forms.steps(service, API_AUDIENCE).map((step) => ({
           ...step,
@@ -321,7 +386,7 @@ export class ApplicationsApiController {
     operationId: 'createApplication',
     summary: 'Create an application, and submit it if asked',
     description:
-      'The answers are validated with the same rules as the pages. Send an `Idempotency-Key` header to retry safely: the same key gives back the same application.',
+      'The answers are validated with the same rules as the pages, on the revision of the form your business gets (`GET /services/{slug}` names it). Send that `revision` with the answers: if your business gets another one by then, nothing is created and the answer is 409 `revision_mismatch` with the revision `expected`. Send an `Idempotency-Key` header to retry safely: the same key gives back the same application.',
     parameters: [
       {
         name: 'Idempotency-Key',
@@ -338,6 +403,10 @@ export class ApplicationsApiController {
       200: ['Already created with this Idempotency-Key', 'Application'],
       400: ['invalid_request: the body or a header is malformed', 'Error'],
       404: ['service_not_found or service_not_available', 'Error'],
+      409: [
+        'revision_mismatch: the answers were written for another revision of the form (`expected` names yours)',
+        'Error',
+      ],
       413: ['payload_too_large: the body is too large', 'Error'],
       415: ['unsupported_media_type: send application/json', 'Error'],
       422: ['validation_failed: the answers, field by field', 'Error'],
@@ -352,8 +421,14 @@ export class ApplicationsApiController {
   ) {
     const locale = apiLocale(req);
     const input = creationRequest(req, body, (k) => this.i18n.t(locale, k));
-    const { definition: service, revision } = this.openService(input.service, key);
-    const checked = checkAnswers(this.forms, this.i18n, locale, service, input.answers, {
+    const served = this.openService(input.service, key);
+    // The answers are checked against the revision they were written for; they
+    // are filed only on the one the SME gets (else 409, unless a replay).
+    const written =
+      (input.revision !== undefined && this.catalogue.revision(input.service, input.revision)) ||
+      served.definition;
+    const service = served.definition;
+    const checked = checkAnswers(this.forms, this.i18n, locale, written, input.answers, {
       draft: !input.submit,
     });
     if (!checked.ok) throw new ApiException('validation_failed', { errors: checked.errors });
@@ -363,7 +438,7 @@ export class ApplicationsApiController {
       .start(filer, service.slug, API_AUDIENCE, checked.answers, origin, {
         idempotencyKey: input.idempotencyKey,
         submit: input.submit,
-        revision,
+        revision: input.revision ?? served.revision,
       })
       .catch((error: unknown) => {
         throw apiRefusal(error);
@@ -384,27 +459,34 @@ export class ApplicationsApiController {
   @ApiDoc({
     operationId: 'submitApplication',
     summary: 'Submit a draft (submitting it again changes nothing)',
-    parameters: [ID_PARAM],
+    parameters: [ID_PARAM, REVISION_PARAM],
     responses: {
       200: ['Submitted, with its reference', 'Application'],
       404: ['application_not_found, or service_not_available', 'Error'],
+      409: [
+        'revision_mismatch: the draft is on another revision than `revision` (a rollback moved it; `expected` names it)',
+        'Error',
+      ],
       422: ['validation_failed: the draft is not complete', 'Error'],
       503: ['flags_unavailable: try again (Retry-After)', 'Error'],
     },
   })
   async submit(
     @Param('id') id: string,
+    @Query('revision') revision: unknown,
     @CurrentApiKey() key: ApiKeyPrincipal,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
+    const locale = apiLocale(req);
+    const written = writtenRevision(revision, (k) => this.i18n.t(locale, k));
     const filer = filerOf(key);
     const application = await this.applicationsRead.find(applicantOf(key), id);
     if (!application) throw new ApiException('application_not_found');
     if (application.status !== 'draft')
       return applicationResource(application, this.config.PUBLIC_URL);
     this.openService(application.serviceSlug, key);
-    const submitted = await this.submitDraft(filer, application, apiLocale(req), req, res);
+    const submitted = await this.submitDraft(filer, application, locale, req, res, written);
     return applicationResource(submitted, this.config.PUBLIC_URL);
   }
 
@@ -422,7 +504,10 @@ export class ApplicationsApiController {
       201: ['The file, and the application with it in its answers', 'UploadedFile'],
       400: ['invalid_request: no question, no file, or a body that is not multipart', 'Error'],
       404: ['application_not_found, or service_not_available', 'Error'],
-      409: ['application_not_editable: the application was submitted', 'Error'],
+      409: [
+        'application_not_editable: the application was submitted; revision_mismatch: the draft is on another revision than the part `revision` (`expected` names it)',
+        'Error',
+      ],
       413: ['file_too_large, or attachments_quota_exceeded', 'Error'],
       415: ['file_type_not_accepted: not a PDF, JPEG or PNG', 'Error'],
       422: [
@@ -441,9 +526,10 @@ export class ApplicationsApiController {
   ) {
     const t = (k: string) => this.i18n.t(apiLocale(req), k);
     if (!req.is('multipart/form-data')) throw invalid('', t('api.errors.fields.multipart'));
-    const question = (req.body as Record<string, unknown>).question;
+    const { question, revision } = req.body as Record<string, unknown>;
     if (typeof question !== 'string' || question === '')
       throw invalid('question', t('api.errors.fields.question'));
+    const written = writtenRevision(revision, t);
     const empty = req.emptyUploads?.includes('file');
     const result = await this.attachments
       .uploadToQuestion(
@@ -453,6 +539,7 @@ export class ApplicationsApiController {
         req.uploads?.file,
         req.uploadProblem ?? (empty ? 'empty' : undefined),
         requestOrigin(req, res),
+        written,
       )
       .catch((error: unknown) => {
         throw apiRefusal(error);
@@ -524,16 +611,20 @@ export class ApplicationsApiController {
     return applicationResource(application, this.config.PUBLIC_URL);
   }
 
-  /** The service, when its business variant is open to the key's SME (the pages' gate). */
-  private openService(slug: string, key: ApiKeyPrincipal): ServedRevision {
-    const service = this.catalogue.served(slug, API_AUDIENCE);
-    if (!service) throw new ApiException('service_not_found');
+  /**
+   * The service in the revision the key's SME gets, when its business variant
+   * is open to it (the pages' gate); `written`: the revision the request's
+   * answers were written for (another is a revision_mismatch).
+   */
+  private openService(slug: string, key: ApiKeyPrincipal, written?: number): ServiceRevisionForKey {
+    const current = this.catalogue.served(slug, API_AUDIENCE);
+    if (!current) throw new ApiException('service_not_found');
     try {
-      this.applications.assertOpen(actingAsOf(key), slug, API_AUDIENCE);
+      const served = this.applications.revisionFor(actingAsOf(key), slug, API_AUDIENCE, written);
+      return { ...served, candidate: served.revision !== current.revision };
     } catch (error) {
       throw apiRefusal(error);
     }
-    return service;
   }
 
   private async submitDraft(
@@ -542,9 +633,12 @@ export class ApplicationsApiController {
     locale: Locale,
     req: Request,
     res: Response,
+    written?: number,
   ): Promise<Application> {
     const result = await this.applications
-      .submitFiling(filer, application.id, requestOrigin(req, res))
+      .submitFiling(filer, application.id, requestOrigin(req, res), undefined, {
+        revision: written,
+      })
       .catch((error: unknown) => {
         throw apiRefusal(error);
       });
@@ -604,7 +698,8 @@ export class ApiDocsController {
   @Get('openapi.json')
   openapi() {
     const today = todayIso();
-    // What each SME gets: the revisions the business variants serve now.
+    // The current revisions of the business variants (an SME in a candidate's
+    // rollout gets another: the document says so, GET /services/{slug} gives it).
     const services = this.catalogue.servedAll(API_AUDIENCE);
     if (this.document?.today !== today || !sameRevisions(this.document.services, services))
       this.document = {
@@ -613,6 +708,7 @@ export class ApiDocsController {
         body: buildOpenApiDocument({
           controller: ApplicationsApiController,
           services: services.map((s) => s.definition),
+          revisions: Object.fromEntries(services.map((s) => [s.definition.slug, s.revision])),
           title: 'Guichet API',
           version: '1.0.0',
           today,

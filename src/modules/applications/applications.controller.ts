@@ -223,6 +223,13 @@ export class ApplicationsController {
     }
     const found = await this.load(res, actingAs, id);
     if (!found) return;
+    const written = postedRevision(body);
+    try {
+      this.applications.assertRevision(found.application, written);
+    } catch (error) {
+      if (!isFilingRefusal(error, 'revision-mismatch')) throw error;
+      return this.movedMeanwhile(req, res, found, actingAs, stepSlug, body, returnTo);
+    }
     const step = await this.workableStep(res, found, actingAs, stepSlug);
     if (!step) return;
     const { application, service } = found;
@@ -289,7 +296,7 @@ export class ApplicationsController {
 
     let saved;
     try {
-      saved = await this.applications.saveStep(filer, id, step.slug, raw, origin);
+      saved = await this.applications.saveStep(filer, id, step.slug, raw, origin, written);
     } catch (error) {
       return this.refused(res, found, error);
     }
@@ -345,6 +352,7 @@ export class ApplicationsController {
         id,
         requestOrigin(req, res),
         declaration,
+        { revision: postedRevision(body) },
       );
     } catch (error) {
       if (!isFilingRefusal(error, 'declaration-required')) return this.refused(res, found, error);
@@ -610,10 +618,44 @@ export class ApplicationsController {
    */
   private refused(res: Response, found: Found, error: unknown): void {
     if (isVariantClosed(error)) return this.presenter.paused(res, found, error.status);
-    if (isFilingRefusal(error, 'not-editable'))
+    // Not editable, or moved to another revision since the page was read: its
+    // page (a moved draft's says which pages to check again).
+    if (isFilingRefusal(error, 'not-editable') || isFilingRefusal(error, 'revision-mismatch'))
       return res.redirect(303, `/applications/${found.application.id}`);
     if (isFilingRefusal(error, 'not-found')) throw new NotFoundException();
     throw error;
+  }
+
+  /**
+   * A step posted from a page of the revision the draft was on before a
+   * rollback moved it (ADR 0032): nothing is saved; the same step of its
+   * revision now is shown again (409) with what was typed wherever the
+   * question is still asked, the saved answers elsewhere, and a notice to
+   * check the page. A step the revision no longer has: the draft's page,
+   * whose notice lists the pages to check again.
+   */
+  private async movedMeanwhile(
+    req: Request,
+    res: Response,
+    found: Found,
+    actingAs: ActingAs,
+    stepSlug: string,
+    body: Record<string, unknown>,
+    returnTo: unknown,
+  ): Promise<void> {
+    const { application, service } = found;
+    if (!this.forms.step(service, application.variant, stepSlug))
+      return res.redirect(303, `/applications/${application.id}`);
+    const step = await this.workableStep(res, found, actingAs, stepSlug);
+    if (!step) return;
+    const typed = Object.entries(stepInput(step, application.variant, body).raw).filter(
+      ([, value]) => (Array.isArray(value) ? value.length > 0 : value !== ''),
+    );
+    const raw = {
+      ...rawFromAnswers(step, application.variant, application.answers),
+      ...Object.fromEntries(typed),
+    };
+    this.presenter.step(req, res, found, step, 409, { raw, moved: true, returnTo });
   }
 
   private prefillContext(res: Response, application: Application): Promise<PrefillContext> {
@@ -641,6 +683,15 @@ export class ApplicationsController {
 }
 
 /**
+ * The revision of the form a page was read on (its hidden `_revision`), when
+ * the post says so: answers typed on one revision are never saved on another.
+ */
+function postedRevision(body: unknown): number | undefined {
+  const value = (body as Record<string, unknown> | undefined)?._revision;
+  return typeof value === 'string' && /^[1-9]\d{0,8}$/.test(value) ? Number(value) : undefined;
+}
+
+/**
  * The text fields of a step posted late, at most `maxBytes` of names and values
  * together (what does not fit is left out, whole): never files, never the token.
  */
@@ -654,7 +705,7 @@ function keptInput(body: Record<string, unknown> | undefined, maxBytes: number):
     return true;
   };
   for (const [name, value] of Object.entries(body ?? {})) {
-    if (name === '_csrf' || name === 'action') continue;
+    if (name === '_csrf' || name === '_revision' || name === 'action') continue;
     if (typeof value === 'string') {
       if (fits(name, value)) raw[name] = value;
     } else if (Array.isArray(value)) {

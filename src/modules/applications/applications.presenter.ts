@@ -205,6 +205,8 @@ export class ApplicationsPresenter {
       problems?: FormProblem[];
       extraItems?: Record<string, number>;
       restored?: boolean;
+      /** Posted from a page of the revision the draft was on before it moved: check again. */
+      moved?: boolean;
       returnTo?: unknown;
     },
   ) {
@@ -250,6 +252,7 @@ export class ApplicationsPresenter {
       action: `/applications/${application.id}/steps/${step.slug}${data.returnTo === 'check' ? '?return=check' : ''}`,
       backLink: back,
       restored: data.restored,
+      moved: data.moved,
       revisionNotice: this.revisionNotice(found, locale),
       errors,
       hasErrors: errors.length > 0,

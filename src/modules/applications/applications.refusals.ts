@@ -13,7 +13,8 @@ export type FilingProblem =
   | 'not-found'
   | 'not-editable'
   | 'declaration-required'
-  | 'bulk-declaration-required';
+  | 'bulk-declaration-required'
+  | 'revision-mismatch';
 
 export const FILING_REFUSALS = defineRefusals<FilingProblem>('applications', {
   // The variant is not open to this person: the draft is kept, the page says it is paused.
@@ -32,7 +33,18 @@ export const FILING_REFUSALS = defineRefusals<FilingProblem>('applications', {
     message: 'bulk.check.declarationRequired',
     field: 'declaration',
   },
+  // Answers written for another revision of the form than the one the application
+  // is on (or, for a new one, the one the person gets): `expected` names it.
+  'revision-mismatch': { status: 409, message: 'applicationRevisions.mismatch' },
 });
+
+/** The revision-mismatch refusal: the revision the answers must be written for. */
+export function revisionMismatch(expected: number): Refusal<FilingProblem> {
+  return FILING_REFUSALS.of('revision-mismatch', {
+    params: { expected },
+    body: { expected },
+  });
+}
 
 /** The refusals that say "this variant is not open to you now" (the draft is kept). */
 export function isVariantClosed(error: unknown): error is Refusal<UnavailableReason> {

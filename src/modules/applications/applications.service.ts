@@ -6,7 +6,7 @@ import type { Audience } from '../../platform/flags/flag-context.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
-import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { CatalogueService, type ServedRevision } from '../catalogue/catalogue.service.js';
 import type { Answers, StepDefinition } from '../catalogue/form-schema.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { FormService } from '../catalogue/form.service.js';
@@ -16,7 +16,7 @@ import { fieldsFor, type FormProblem, type RawValues } from '../catalogue/form-e
 import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { COLUMNS, FROM, OWNED, isUuid } from './application-row.js';
 import { ApplicationsReadModel } from './applications.read-model.js';
-import { FILING_REFUSALS } from './applications.refusals.js';
+import { FILING_REFUSALS, revisionMismatch } from './applications.refusals.js';
 import { StepSavesService } from './step-saves.service.js';
 import type { RevisionNotice } from './revision-moves.service.js';
 import {
@@ -174,6 +174,39 @@ export class ApplicationsService {
   }
 
   /**
+   * The revision of a service variant this person gets now (ADR 0032): the
+   * one Unleash names for them (a candidate in rollout), else the variant's
+   * current one. Refused as `assertOpen` when the variant is not open to them,
+   * 'not-found' when it serves nothing, and 'revision-mismatch' (with the
+   * revision expected) when `written` names another revision: answers written
+   * for one revision are never filed on another.
+   */
+  revisionFor(
+    actingAs: ActingAs,
+    serviceSlug: string,
+    variant: Audience,
+    written?: number,
+  ): ServedRevision {
+    const access = this.access.check(serviceSlug, variant, actingAs);
+    if (!access.available) throw FILING_REFUSALS.of(access.reason);
+    const served = this.catalogue.servedTo(serviceSlug, variant, access.revision);
+    if (!served) throw FILING_REFUSALS.of('not-found');
+    if (written !== undefined && written !== served.revision)
+      throw revisionMismatch(served.revision);
+    return served;
+  }
+
+  /**
+   * Refuses ('revision-mismatch', with the application's revision) answers
+   * written for another revision than the one the application is on (a
+   * rollback may have moved a draft since its form was read).
+   */
+  assertRevision(application: Application, written: number | undefined): void {
+    if (written !== undefined && written !== application.serviceRevision)
+      throw revisionMismatch(application.serviceRevision);
+  }
+
+  /**
    * A draft may only be worked on while its variant is open to the person (it
    * is kept either way); a filed application sent back for information may be
    * changed whatever the variant's state.
@@ -206,18 +239,21 @@ export class ApplicationsService {
    * The step of an application's variant that asks a question, refused as
    * `workableStep` is (not the filer's, no longer editable, variant closed);
    * 'unknown-question' when its form has no such question, 'not-file-question'
-   * when the question takes no file.
+   * when the question takes no file; 'revision-mismatch' when `written` names
+   * another revision than the application's.
    */
   async fileQuestionStep(
     filer: Filer,
     id: string,
     question: string,
+    written?: number,
   ): Promise<{ step: string } | { problem: 'unknown-question' | 'not-file-question' }> {
     const application = await this.read.find(applicantOf(filer), id);
     const service = application && (await this.definitionOf(application));
     if (!application || !service) throw FILING_REFUSALS.of('not-found');
     if (!isEditable(application.status)) throw FILING_REFUSALS.of('not-editable');
     this.assertWorkable(filer, application);
+    this.assertRevision(application, written);
     for (const step of this.forms.steps(service, application.variant)) {
       const field = fieldsFor(step.fields, application.variant).find((f) => f.name === question);
       if (field)
@@ -228,8 +264,13 @@ export class ApplicationsService {
 
   /**
    * Starts a draft of a service variant open to the filer (refused otherwise),
-   * with these answers; with `submit`, submits it at once when complete. The
-   * same idempotency key gives back the application it created the first time.
+   * with these answers, on the revision the filer gets (`revisionFor`);
+   * `revision`, when given, names the revision the answers were written or
+   * checked for, and another one is refused ('revision-mismatch'). With
+   * `submit`, submits it at once when complete. The same idempotency key
+   * gives back the application it created the first time, even when the
+   * filer has been moved to another revision since (a retry after a lost
+   * answer must never file twice).
    */
   async start(
     filer: Filer,
@@ -239,7 +280,14 @@ export class ApplicationsService {
     origin: RequestOrigin,
     options: { idempotencyKey?: string; submit?: boolean; revision?: number } = {},
   ): Promise<{ application: Application; created: boolean }> {
-    this.assertOpen(filer, serviceSlug, variant);
+    const served = this.revisionFor(filer, serviceSlug, variant);
+    if (options.revision !== undefined && options.revision !== served.revision) {
+      const replayed =
+        options.idempotencyKey !== undefined &&
+        (await this.createdWith(applicantOf(filer), options.idempotencyKey));
+      if (replayed) return { application: replayed, created: false };
+      throw revisionMismatch(served.revision);
+    }
     return this.startDraft(
       applicantOf(filer),
       serviceSlug,
@@ -248,7 +296,7 @@ export class ApplicationsService {
       options.idempotencyKey,
       {
         submit: options.submit,
-        revision: options.revision,
+        revision: served.revision,
       },
     );
   }
@@ -258,7 +306,9 @@ export class ApplicationsService {
    * step's rules say what is wrong (nothing is saved then), else its answers
    * replace the step's (an answer no longer asked for is removed). Refused when
    * the application is not theirs ('not-found', an unknown step too), no longer
-   * editable ('not-editable'), or a draft whose variant is closed to them.
+   * editable ('not-editable'), a draft whose variant is closed to them, or
+   * typed on a page of another revision than the application's, `written`
+   * (a rollback moved the draft meanwhile: 'revision-mismatch', nothing saved).
    * Each save, refused for errors or not, is recorded for the revision's
    * evidence (`StepSavesService`).
    */
@@ -268,13 +318,16 @@ export class ApplicationsService {
     stepSlug: string,
     raw: RawValues,
     origin: RequestOrigin,
+    written?: number,
   ): Promise<SaveStepResult> {
     const applicant = applicantOf(filer);
     const outcome = await this.dataSource.transaction(async (manager) => {
       const current = await this.lockOwned(manager, applicant, id);
       const service = current && (await this.definitionOf(current));
       const step = service && this.forms.step(service, current.variant, stepSlug);
-      if (!current || !service || !step) throw FILING_REFUSALS.of('not-found');
+      if (!current || !service) throw FILING_REFUSALS.of('not-found');
+      if (isEditable(current.status)) this.assertRevision(current, written);
+      if (!step) throw FILING_REFUSALS.of('not-found');
       if (!isEditable(current.status)) throw FILING_REFUSALS.of('not-editable');
       this.assertWorkable(filer, current);
       const save = {
@@ -316,12 +369,15 @@ export class ApplicationsService {
    * an API key's owner accepted the terms when creating it; a CSV batch is
    * declared once for all its rows). Incomplete: `{ ok: false, reason: 'incomplete' }`.
    * Already submitted: its first result, whatever the variant's state now.
+   * `revision`, when given, names the revision the answers were written for:
+   * another one than the draft's is refused ('revision-mismatch').
    */
   async submitFiling(
     filer: Filer,
     id: string,
     origin: RequestOrigin,
     declaration?: string,
+    options: { revision?: number } = {},
   ): Promise<SubmitResult> {
     const applicant = applicantOf(filer);
     return this.dataSource.transaction(async (manager) => {
@@ -330,6 +386,7 @@ export class ApplicationsService {
       if (current.status !== 'draft')
         return { ok: true, application: current, alreadySubmitted: true };
       this.assertWorkable(filer, current);
+      this.assertRevision(current, options.revision);
       if (filer.channel === 'web' && declaration !== 'agreed')
         throw FILING_REFUSALS.of('declaration-required');
       const service = await this.definitionOf(current);
@@ -412,6 +469,20 @@ export class ApplicationsService {
         };
       return { application: draft, created: true };
     });
+  }
+
+  /** The application an idempotency key created for this applicant's SME or person, if any. */
+  private async createdWith(
+    applicant: Applicant,
+    idempotencyKey: string,
+  ): Promise<Application | undefined> {
+    const [row] = await this.dataSource.query<{ id: string }[]>(
+      `SELECT application.id FROM application
+        WHERE COALESCE(application.organization_id, application.account_id) = $1
+          AND application.idempotency_key = $2`,
+      [applicant.organizationId ?? applicant.accountId, idempotencyKey],
+    );
+    return row ? this.load(this.dataSource.manager, row.id) : undefined;
   }
 
   /** Saves answers while the application is editable, without checking the variant (see `saveStep`). */

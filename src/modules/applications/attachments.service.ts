@@ -198,8 +198,9 @@ export class AttachmentsService implements OnModuleInit {
     upload: Upload | undefined,
     uploadProblem: string | undefined,
     origin: RequestOrigin,
+    written?: number,
   ): Promise<QuestionUploadResult> {
-    const found = await this.applications.fileQuestionStep(filer, applicationId, question);
+    const found = await this.applications.fileQuestionStep(filer, applicationId, question, written);
     if ('problem' in found) return { ok: false, reason: found.problem };
     return this.upload(filer, applicationId, found.step, question, upload, uploadProblem, origin);
   }

@@ -36,6 +36,8 @@ import type { UploadedRequest } from '../../platform/http/multipart.js';
 interface BulkBatch {
   id: string;
   slug: string;
+  /** The revision of the form the rows were checked against: they are filed on it, or not at all. */
+  revision?: number;
   organizationId: string;
   accountId: string;
   at: number;
@@ -55,7 +57,9 @@ const SHOWN_PROBLEMS = 250;
 const FILE_FIELD = 'csvFile';
 
 interface Open {
+  /** The revision the SME gets (ADR 0032), or the current one on a batch's page. */
   service: ServiceDefinition;
+  revision: number;
   account: Account;
   filer: Filer;
   applicant: Applicant;
@@ -134,6 +138,7 @@ export class BulkFilingController {
     const batch: BulkBatch = {
       id: randomUUID(),
       slug,
+      revision: open.revision,
       organizationId: open.applicant.organizationId!,
       accountId: open.account.id,
       at: Date.now(),
@@ -188,6 +193,13 @@ export class BulkFilingController {
     } catch (error) {
       // Closed meanwhile: the start page says why.
       if (isVariantClosed(error)) return res.redirect(303, `/services/${slug}/business`);
+      // The SME gets another revision of the form now: the file is checked again on it.
+      if (isFilingRefusal(error, 'revision-mismatch')) {
+        delete req.session.bulkBatch;
+        return req.session.save(() =>
+          this.renderUpload(req, res, open.service, error.status, { reason: 'revision-changed' }),
+        );
+      }
       if (!isFilingRefusal(error, 'bulk-declaration-required')) throw error;
       return this.renderCheck(req, res, open.service, batch, error.status, [
         { field: error.field!, message: this.i18n.t(locale, error.spec.message) },
@@ -247,24 +259,36 @@ export class BulkFilingController {
     options: { whileClosed?: boolean } = {},
   ): Open | undefined {
     // The revision the business variant serves: bulk filing is one of its settings.
-    const service = this.catalogue.served(slug, 'business')?.definition;
-    if (!service?.bulkFiling) throw new NotFoundException();
+    const current = this.catalogue.served(slug, 'business');
+    if (!current) throw new NotFoundException();
     const account = res.locals.account as Account | undefined;
     if (!account) {
+      if (!current.definition.bulkFiling) throw new NotFoundException();
       res.redirect(303, `/sign-in?return=${encodeURIComponent(`/services/${slug}/business/bulk`)}`);
       return undefined;
     }
     if (actingAs.audience !== 'business' || !actingAs.organization) throw new NotFoundException();
+    // The revision this SME gets (a candidate in rollout, ADR 0032): its template, its rules.
+    let served = current;
     if (!options.whileClosed)
       try {
-        this.bulk.assertOpen(actingAs, service);
+        served = this.bulk.revisionFor(actingAs, slug);
       } catch (error) {
         if (!isVariantClosed(error)) throw error;
+        // Closed to this SME: its start page says why, if the service files in bulk at all.
+        if (!current.definition.bulkFiling) throw new NotFoundException();
         res.redirect(303, `/services/${slug}/business`);
         return undefined;
       }
+    if (!served.definition.bulkFiling) throw new NotFoundException();
     const filer: Filer = { ...actingAs, accountId: account.id, channel: 'csv' };
-    return { service, account, filer, applicant: applicantOf(filer) };
+    return {
+      service: served.definition,
+      revision: served.revision,
+      account,
+      filer,
+      applicant: applicantOf(filer),
+    };
   }
 
   private renderUpload(

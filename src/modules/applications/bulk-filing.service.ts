@@ -25,6 +25,7 @@ import { prefillContext } from './prefill-context.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 import { FILING_REFUSALS } from './applications.refusals.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
+import type { ServedRevision } from '../catalogue/catalogue.service.js';
 import { OrganizationService } from '../organizations/organization.service.js';
 import {
   ApplicationsService,
@@ -76,8 +77,12 @@ function stepsOf(service: ServiceDefinition): StepDefinition[] {
 // ---------------------------------------------------------------------------
 // Results
 
-/** A problem with the file itself: shown beside the file input. */
-export type FileProblem = CsvFileProblem | { reason: 'empty' | 'too-many-rows' };
+/**
+ * A problem with the file itself: shown beside the file input. 'revision-changed':
+ * it was checked against a revision of the form the SME no longer gets.
+ */
+export type FileProblem =
+  CsvFileProblem | { reason: 'empty' | 'too-many-rows' | 'revision-changed' };
 
 type SimpleFileProblem = 'none' | 'not-csv' | 'too-large' | 'empty' | 'too-many-rows';
 
@@ -141,6 +146,14 @@ export class BulkFilingService {
    */
   assertOpen(actingAs: ActingAs, service: ServiceDefinition): void {
     this.applications.assertOpen(actingAs, service.slug, AUDIENCE);
+  }
+
+  /**
+   * The revision of the service's business variant this SME gets now (ADR
+   * 0032): its template and its rules check the file. Refused as `assertOpen`.
+   */
+  revisionFor(actingAs: ActingAs, slug: string): ServedRevision {
+    return this.applications.revisionFor(actingAs, slug, AUDIENCE);
   }
 
   /** What empty columns are prefilled from: the person filing and their SME's record. */
@@ -216,19 +229,27 @@ export class BulkFilingService {
    * Files a validated batch: checked once more against the rules (a date may
    * have passed since), then one application per row, created and submitted.
    * Rows already filed under this batch are not filed again. Refused while the
-   * variant is closed to the SME, and without the declaration, made once for
-   * the whole batch ('bulk-declaration-required').
+   * variant is closed to the SME, when the SME no longer gets the revision the
+   * batch was checked against ('revision-mismatch': a rollout or a rollback
+   * since), and without the declaration, made once for the whole batch
+   * ('bulk-declaration-required').
    */
   async file(
     filer: Filer,
     service: ServiceDefinition,
-    batch: { id: string; rows: ValidRow[] },
+    batch: { id: string; rows: ValidRow[]; revision?: number },
     declaration: string | undefined,
     origin: RequestOrigin,
     locale: Locale,
     i18n: I18nService,
   ): Promise<FileResult> {
-    this.assertOpen(filer, service);
+    // (A batch checked before revisions were recorded names none: its rows are checked below.)
+    const { revision } = this.applications.revisionFor(
+      filer,
+      service.slug,
+      AUDIENCE,
+      batch.revision,
+    );
     if (declaration !== 'agreed') throw FILING_REFUSALS.of('bulk-declaration-required');
     const stale = batch.rows.flatMap(({ row, answers }) =>
       this.forms.problems(service, AUDIENCE, answers).flatMap(({ problems }) =>
@@ -251,7 +272,7 @@ export class BulkFilingService {
         AUDIENCE,
         answers,
         origin,
-        { idempotencyKey: idempotencyKey(batch.id, row) },
+        { idempotencyKey: idempotencyKey(batch.id, row), revision },
       );
       if (application.status !== 'draft') {
         filed.push({ row, application });

@@ -715,6 +715,7 @@ const SCHEMAS: Record<string, Schema> = {
           'too_many_files',
           'unknown_question',
           'not_a_file_question',
+          'revision_mismatch',
           'bad_request',
           'not_found',
           'payload_too_large',
@@ -727,6 +728,12 @@ const SCHEMAS: Record<string, Schema> = {
         type: 'array',
         items: ref('FieldError'),
         description: 'For validation_failed and invalid_request.',
+      },
+      expected: {
+        type: 'integer',
+        minimum: 1,
+        description:
+          'For revision_mismatch: the revision of the form the answers must be written for (GET /services/{slug} gives its schema).',
       },
     },
     required: ['code', 'message', 'requestId'],
@@ -778,6 +785,12 @@ const SCHEMAS: Record<string, Schema> = {
         contentMediaType: 'application/octet-stream',
         description: 'A PDF, JPEG or PNG (judged from its content), at most maxFileBytes.',
       },
+      revision: {
+        type: 'integer',
+        minimum: 1,
+        description:
+          'Optional, before the part `file`: the revision of the form the draft was written for (its `serviceRevision`). If the draft is on another one by now, the file is not added (409 revision_mismatch).',
+      },
     },
     required: ['question', 'file'],
   },
@@ -806,6 +819,17 @@ const SCHEMAS: Record<string, Schema> = {
     properties: {
       slug: { type: 'string' },
       referencePrefix: { type: 'string' },
+      revision: {
+        type: 'integer',
+        minimum: 1,
+        description:
+          'The revision of the form your business files on: send it with the answers (`revision`).',
+      },
+      candidate: {
+        type: 'boolean',
+        description:
+          'True when the city is trying this revision with some businesses, yours among them, before the others: this document describes the current revision, and the service’s own answersSchema (GET /services/{slug}) describes yours.',
+      },
       title: localized,
       summary: localized,
       department: localized,
@@ -827,6 +851,8 @@ const SCHEMAS: Record<string, Schema> = {
     required: [
       'slug',
       'referencePrefix',
+      'revision',
+      'candidate',
       'title',
       'summary',
       'department',
@@ -853,7 +879,10 @@ const SCHEMAS: Record<string, Schema> = {
               "The business variant's steps and fields, as the city declares them (labels in French and English).",
             properties: { steps: { type: 'array', items: { type: 'object' } } },
           },
-          answersSchema: { type: 'object', description: 'The JSON Schema of the answers.' },
+          answersSchema: {
+            type: 'object',
+            description: 'The JSON Schema of the answers, for the revision your business gets.',
+          },
         },
       },
     ],
@@ -927,6 +956,8 @@ export interface OpenApiOptions {
   /** The API controller: its routes are read from Nest's metadata. */
   controller: abstract new (...args: never[]) => object;
   services: ServiceDefinition[];
+  /** The revision each service's definition is (by slug): creation requests name it. */
+  revisions?: Record<string, number>;
   title: string;
   version: string;
   /** The day the date rules are computed for (todayIso() by default). */
@@ -1035,6 +1066,15 @@ export function buildOpenApiDocument(options: OpenApiOptions): Schema {
                 default: false,
                 description: 'Submit at once (the reference number comes back).',
               },
+          ...(options.revisions?.[s.slug] !== undefined
+            ? {
+                revision: {
+                  type: 'integer',
+                  const: options.revisions[s.slug],
+                  description: `The revision of the form the answers were written for: optional, checked when given (409 revision_mismatch, with the revision expected, when your business gets another). This document describes the current revision, ${options.revisions[s.slug]}; while the city tries a new revision with some businesses first, yours may get it: GET /services/${s.slug} names the revision your business gets and gives its answers schema.`,
+                },
+              }
+            : {}),
         },
         required: ['service', 'answers'],
       },
@@ -1050,6 +1090,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Schema {
         'Authenticate with an API key an owner of your business creates on its page in Guichet: `Authorization: Bearer gk_…`.',
         'Messages follow Accept-Language (fr or en).',
         'Files: create the application as a draft, upload each file to its question with `POST /applications/{id}/files` (multipart/form-data), then submit it with `POST /applications/{id}/submit`.',
+        'Revisions: the city revises its forms, and tries each new revision with some businesses before the others. This document describes the revision every business gets now (the current one); yours may get a newer one first. `GET /services/{slug}` names the revision your business gets (`revision`, `candidate`) and gives its answers schema: send that `revision` with your answers, and a request whose answers were written for another revision is refused with 409 `revision_mismatch` and the revision `expected`. An application stays on the revision it was started on.',
       ].join('\n\n'),
     },
     servers: [{ url: base }],

@@ -27,6 +27,8 @@ export class ServicePagesPresenter {
       pageTitle: service.title[locale],
       navActive: 'services',
       service,
+      // The phase banner reads it: a candidate revision carries its own banner.
+      revision: page.revision,
       audience,
       content: service.variants[audience],
       actingAs,

@@ -21,7 +21,9 @@ export type UnavailablePageReason = UnavailableReason | 'paused';
 export type StartPage =
   | {
       ok: true;
+      /** The revision this person gets (a candidate in rollout, or the current one): its texts. */
       service: ServiceDefinition;
+      revision: number;
       audience: Audience;
       faq: PublicFaqEntry[];
       /** The variant's pilot tester: their acceptance checklist is linked from the start page. */
@@ -72,7 +74,7 @@ export class ServicePagesService {
   async startPage(actingAs: ActingAs, slug: string, variant: string): Promise<StartPage> {
     if (!(AUDIENCES as readonly string[]).includes(variant)) throw new NotFoundException();
     const audience = variant as Audience;
-    // What the variant serves to new applications: its own texts.
+    // What the variant serves to new applications (its current revision): its own texts.
     const service = this.catalogue.served(slug, audience)?.definition;
     if (!service) throw new NotFoundException();
     const access = this.access.check(slug, audience, actingAs);
@@ -90,12 +92,21 @@ export class ServicePagesService {
             : false,
       };
     }
+    // The revision this person gets (ADR 0032): a candidate's start page is its own.
+    const served = this.catalogue.servedTo(slug, audience, access.revision)!;
     const [faq, tester] = await Promise.all([
       this.faq.published(slug),
       actingAs.accountId
         ? this.acceptance.testerOf({ accountId: actingAs.accountId, actingAs }, slug, audience)
         : undefined,
     ]);
-    return { ok: true, service, audience, faq, tester: Boolean(tester?.ok) };
+    return {
+      ok: true,
+      service: served.definition,
+      revision: served.revision,
+      audience,
+      faq,
+      tester: Boolean(tester?.ok),
+    };
   }
 }
