@@ -27,7 +27,11 @@ interface CataloguedService {
   revisions: Map<number, ServiceDefinition>;
   /** The ready ones among them. */
   ready: Set<number>;
-  /** The latest ready revision: the service's titles and texts everywhere else. */
+  /**
+   * The revision whose titles and texts the service shows everywhere else:
+   * the newest one a variant serves to everyone (a candidate in rollout is
+   * not everyone's yet, ADR 0032), else the latest ready one.
+   */
   latest?: number;
   served: Record<Audience, number | null>;
 }
@@ -90,14 +94,14 @@ export class CatalogueService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  /** Every service with a ready revision, in catalogue order: its latest ready revision. */
+  /** Every service with a ready revision, in catalogue order: the revision it shows (`latest`). */
   all(): ServiceDefinition[] {
     return [...this.services.values()]
       .filter((s) => s.latest !== undefined)
       .map((s) => s.revisions.get(s.latest!)!);
   }
 
-  /** A service's latest ready revision: its titles and texts. */
+  /** The revision whose titles and texts a service shows (`latest`). */
   find(slug: string): ServiceDefinition | undefined {
     const service = this.services.get(slug);
     return service?.latest === undefined ? undefined : service.revisions.get(service.latest);
@@ -191,6 +195,12 @@ export class CatalogueService implements OnModuleInit, OnModuleDestroy {
         service.ready.add(row.number);
         service.latest = row.number;
       }
+    }
+    for (const service of next.values()) {
+      const served = [service.served.citizen, service.served.business].filter(
+        (n): n is number => n !== null && service.revisions.has(n),
+      );
+      if (served.length > 0) service.latest = Math.max(...served);
     }
     this.services = next;
     this.stamp = stamp;
