@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../src/modules/applications/applications.service.js';
+import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js';
 import type { ActingAs } from '../src/modules/accounts/acting-as.js';
 import { buildingPermitRevision2 } from '../src/modules/rollout/demo-revision.js';
 import { markPlanChanged } from '../src/modules/rollout/rollout-changes.js';
@@ -143,6 +144,9 @@ describe('revisions released SME-first', () => {
     expect(revisionOf(pilotSme)).toBe(2);
     expect(otherSmes.map(revisionOf)).toEqual(otherSmes.map(() => 1));
     expect(revisionOf(citizen)).toBe(1);
+    // Everyone else's pages show revision 1's titles and texts.
+    const catalogue = portal.app.get(CatalogueService);
+    expect(catalogue.find(SLUG)).toBe(catalogue.revision(SLUG, 1));
     const [decision] = await db.query(
       `SELECT kind, revision, to_stage, details FROM rollout_decision WHERE kind = 'revision-started'`,
     );
@@ -305,5 +309,7 @@ describe('revisions released SME-first', () => {
     );
     expect(service).toEqual({ business_revision: 2, citizen_revision: 2 });
     expect([pilotSme, citizen].map(revisionOf)).toEqual([2, 2]);
+    const catalogue = portal.app.get(CatalogueService);
+    expect(catalogue.find(SLUG)).toBe(catalogue.revision(SLUG, 2));
   });
 });
