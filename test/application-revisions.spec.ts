@@ -147,6 +147,17 @@ describe('applications through their own revision', () => {
     const page = await lang(agent, `/staff/applications/${newer.id}`);
     expect(page.text).toContain('data-service-revision="2"');
     expect(page.text).toContain(NEW_LABEL.en);
+
+    // The queue says which revision each application was filed on, too.
+    const queue = await lang(agent, '/staff/applications?service=building-permit');
+    expect(queue.status).toBe(200);
+    const revisionIn = (id: string) =>
+      new RegExp(`data-application-id="${id}"[^]*?data-service-revision="(\\d+)"`).exec(
+        queue.text,
+      )?.[1];
+    expect(revisionIn(filed.resident)).toBe('1');
+    expect(revisionIn(newer.id)).toBe('2');
+    expect(queue.text).toContain('Resident · revision 2');
   });
 
   it('gives the applicant a receipt (page and PDF) in the words of its revision', async () => {
