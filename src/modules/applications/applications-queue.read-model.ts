@@ -68,6 +68,8 @@ export interface StaffApplicationDetail {
   serviceSlug: string;
   /** The revision it was filed through: its questions and labels (ADR 0031). */
   serviceRevision: number;
+  /** Whether that revision is the service's candidate in rollout now (ADR 0032). */
+  candidateRevision: boolean;
   variant: Audience;
   status: ApplicationStatus;
   answers: Answers;
@@ -177,8 +179,11 @@ export class ApplicationsQueueReadModel {
     if (!isUuid(id)) return undefined;
     const [row] = await this.dataSource.query<Omit<StaffApplicationDetail, 'attachments'>[]>(
       `SELECT a.id, a.reference, a.service_slug AS "serviceSlug",
-              a.service_revision AS "serviceRevision", a.variant, a.status, a.answers,
-              a.channel, a.account_id AS "accountId", filer.display_name AS "filerName",
+              a.service_revision AS "serviceRevision",
+              EXISTS (SELECT 1 FROM revision_rollout
+                       WHERE revision_rollout.service_slug = a.service_slug
+                         AND revision_rollout.revision = a.service_revision) AS "candidateRevision",
+              a.variant, a.status, a.answers, a.channel, a.account_id AS "accountId", filer.display_name AS "filerName",
               filer.email AS "filerEmail", a.organization_id AS "organizationId",
               o.legal_name AS "organizationName", o.neq AS "organizationNeq",
               a.assigned_to AS "assignedTo", assignee.display_name AS "assigneeName",
