@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApplicationsModule } from './modules/applications/applications.module.js';
+import { DraftMovesModule } from './modules/applications/draft-moves.module.js';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { AcceptanceModule } from './modules/acceptance/acceptance.module.js';
@@ -27,6 +28,7 @@ export class AppModule {
         PlatformModule.register(services),
         AuditModule,
         InsightsModule,
+        DraftMovesModule,
         NotificationsModule,
         AccountsModule,
         OrganizationsModule,

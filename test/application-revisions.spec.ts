@@ -65,7 +65,6 @@ describe('applications through their own revision', () => {
   beforeAll(async () => {
     portal = await startTestApp();
     db = portal.app.get(DataSource);
-    await releaseService(portal, 'building-permit');
     const person = await createPerson(db, { displayName: 'Élise Conception' });
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
       person.id,
@@ -118,7 +117,9 @@ describe('applications through their own revision', () => {
       origin,
     );
     expect(changed.number).toBe(2);
+    // Marked ready while the service is not open yet, it serves both variants at once.
     await revisions.markReady(designer, 'building-permit', 2, changed.version, origin);
+    await releaseService(portal, 'building-permit');
   });
   afterAll(() => portal?.close());
 

@@ -128,6 +128,7 @@ describe('demo people (SEED_DEMO)', () => {
     );
     expect(events).toEqual([
       { action: 'seed.demo_people', n: 1 },
+      { action: 'seed.demo_revision', n: 1 },
       { action: 'seed.demo_rollout', n: 1 },
       { action: 'staff.member_added', n: 6 },
     ]);
@@ -181,6 +182,35 @@ describe('demo people (SEED_DEMO)', () => {
         properties: { audience: 'citizen', staff: 'false' },
       }),
     ).toBe(true);
+  });
+
+  it('puts the building permit’s revision 2 in SME pilot: the construction pilot SMEs get 2, everyone else 1', async () => {
+    const flags = portal.app.get(FlagsService);
+    const [roofer] = await db.query(`SELECT id FROM organization WHERE neq = '1148305726'`);
+    const [bakery] = await db.query(`SELECT id FROM organization WHERE neq = '1164829371'`);
+    const sme = (id: string) => ({
+      userId: id,
+      properties: { audience: 'business' as const, organizationId: id, staff: 'false' as const },
+    });
+    expect(flags.evaluate('building-permit.business', sme(roofer.id))).toEqual({
+      enabled: true,
+      payload: '2',
+    });
+    expect(flags.evaluate('building-permit.business', sme(bakery.id)).payload).toBe('1');
+    expect(
+      flags.evaluate('building-permit.citizen', {
+        userId: 'someone',
+        properties: { audience: 'citizen', staff: 'false' },
+      }).payload,
+    ).toBe('1');
+    const [candidate] = await db.query(
+      `SELECT revision, stage FROM revision_rollout WHERE service_slug = 'building-permit'`,
+    );
+    expect(candidate).toEqual({ revision: 2, stage: 'sme-pilot' });
+    const [revision] = await db.query(
+      `SELECT document FROM service_revision WHERE service_slug = 'building-permit' AND number = 2`,
+    );
+    expect(JSON.stringify(revision.document)).toContain('heritageSite');
   });
 
   it('adds nothing when it runs again', async () => {

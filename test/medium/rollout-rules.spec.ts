@@ -3,7 +3,11 @@ import type { ActingAs } from '../../src/modules/accounts/acting-as.js';
 import { AuditService } from '../../src/modules/audit/audit.service.js';
 import { CatalogueService } from '../../src/modules/catalogue/catalogue.service.js';
 import { OutboxService } from '../../src/modules/notifications/outbox.service.js';
-import { PilotEvidence, type PilotFigures } from '../../src/modules/rollout/gates.js';
+import {
+  PilotEvidence,
+  type PilotFigures,
+  type RevisionComparison,
+} from '../../src/modules/rollout/gates.js';
 import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.service.js';
 import { RolloutService, type RolloutActor } from '../../src/modules/rollout/rollout.service.js';
 import { VariantAccessService } from '../../src/modules/rollout/variant-access.service.js';
@@ -43,6 +47,10 @@ class MetEvidence extends PilotEvidence {
         acceptance: { passed: 5, total: 5 },
       },
     };
+  }
+
+  compareRevisions(): Promise<RevisionComparison> {
+    throw new Error('not read by these rules');
   }
 }
 
@@ -262,6 +270,7 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
     // Internal: staff acting for a business see it; SMEs do not.
     expect(access.check(SERVICE, 'business', { ...otherSme, staff: true })).toEqual({
       available: true,
+      revision: 1,
     });
     expect(access.check(SERVICE, 'business', pilotSme).available).toBe(false);
 
@@ -285,7 +294,7 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
     const state = await admin.getEnvironmentState(BUSINESS);
     expect(state.enabled).toBe(true);
     expect(state.strategies.flatMap((s) => s.segments ?? [])).toHaveLength(1);
-    expect(access.check(SERVICE, 'business', pilotSme)).toEqual({ available: true });
+    expect(access.check(SERVICE, 'business', pilotSme)).toEqual({ available: true, revision: 1 });
     expect(access.check(SERVICE, 'business', otherSme)).toEqual({
       available: false,
       reason: 'not-released',
@@ -370,7 +379,7 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
     ).resolves.toMatchObject({ to: 'citizen-pilot', override: false });
 
     await sync();
-    expect(access.check(SERVICE, 'business', otherSme)).toEqual({ available: true });
+    expect(access.check(SERVICE, 'business', otherSme)).toEqual({ available: true, revision: 1 });
   });
 
   it('pauses a variant for everyone at once and resumes exactly what was there', async () => {
@@ -396,7 +405,7 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
     await rollout.resume(manager, SERVICE, 'business', { reason });
     await sync();
     expect((await admin.getEnvironmentState(BUSINESS)).enabled).toBe(true);
-    expect(access.check(SERVICE, 'business', otherSme)).toEqual({ available: true });
+    expect(access.check(SERVICE, 'business', otherSme)).toEqual({ available: true, revision: 1 });
     await expect(pages.startPage(otherSme, SERVICE, 'business')).resolves.toMatchObject({
       ok: true,
       audience: 'business',

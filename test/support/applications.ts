@@ -164,28 +164,32 @@ export async function fileBuildingPermitWithSitePlan(
 }
 
 /**
- * Opens both variants of a service to everyone in the real Unleash (citizen
- * variant to citizens, business variant to businesses) and waits until this
- * portal's client sees it.
+ * Opens both variants of a service to everyone, as a rollout manager would
+ * (its plans at sme-all and general; the reconciler makes the real Unleash
+ * follow), and waits until this portal's client sees it.
  */
 export async function releaseService(
   portal: { app: INestApplication },
   slug: string,
 ): Promise<void> {
-  const { unleashAdmin, eventually } = await import('./test-app.js');
+  const { eventually } = await import('./test-app.js');
   const { FlagsService } = await import('../../src/platform/flags/flags.service.js');
-  const admin = unleashAdmin();
-  for (const audience of ['citizen', 'business'] as const) {
-    const flag = `${slug}.${audience}`;
-    if (!(await admin.flagExists(flag))) await admin.createFlag(flag, `${slug} (${audience})`);
-    await admin.replaceStrategies(flag, true, [
-      {
-        name: 'flexibleRollout',
-        parameters: { rollout: '100', stickiness: 'default', groupId: flag },
-        constraints: [{ contextName: 'audience', operator: 'IN', values: [audience] }],
-      },
-    ]);
-  }
+  const { DataSource } = await import('typeorm');
+  const { markPlanChanged } = await import('../../src/modules/rollout/rollout-changes.js');
+  const { RolloutReconciler } =
+    await import('../../src/modules/rollout/rollout-reconciler.service.js');
+  await portal.app.get(DataSource).transaction(async (manager) => {
+    await manager.query(
+      `UPDATE rollout_plan SET paused = false,
+              stage = CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END
+        WHERE service_slug = $1`,
+      [slug],
+    );
+    for (const variant of ['citizen', 'business'] as const)
+      await markPlanChanged(manager, slug, variant);
+  });
+  if (!(await portal.app.get(RolloutReconciler).syncNow()))
+    throw new Error(`Unleash did not take ${slug}'s release`);
   const flags = portal.app.get(FlagsService);
   const on = (audience: 'citizen' | 'business') =>
     flags.isEnabled(`${slug}.${audience}`, {

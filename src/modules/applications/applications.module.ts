@@ -21,7 +21,6 @@ import { ApplicationsService } from './applications.service.js';
 import { AttachmentsService } from './attachments.service.js';
 import { BulkFilingController } from './bulk-filing.controller.js';
 import { BulkFilingService } from './bulk-filing.service.js';
-import { RevisionMovesService } from './revision-moves.service.js';
 import { ReceiptService } from './receipt.service.js';
 import { StaffApplicationPage } from './staff-application.page.js';
 import { StaffApplicationsController } from './staff-applications.controller.js';
@@ -67,15 +66,8 @@ import { Sessions } from '../../platform/platform.module.js';
     StaffApplicationPage,
     ApiKeysPresenter,
     ApiKeysPage,
-    RevisionMovesService,
   ],
-  exports: [
-    ApplicationsService,
-    ApplicationsReadModel,
-    AttachmentsService,
-    ReceiptService,
-    RevisionMovesService,
-  ],
+  exports: [ApplicationsService, ApplicationsReadModel, AttachmentsService, ReceiptService],
 })
 export class ApplicationsModule implements NestModule {
   constructor(

@@ -7,6 +7,7 @@ import { fieldsFor, stepsFor } from '../catalogue/form-engine.js';
 import type { Answers } from '../catalogue/form-schema.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { canonicalJson } from '../catalogue/canonical-json.js';
+import { DraftMoves, type DraftMove } from '../rollout/draft-moves.js';
 
 /** Where a draft moved when its revision was withdrawn: the steps to check again. */
 export interface RevisionNotice {
@@ -15,24 +16,20 @@ export interface RevisionNotice {
   steps: string[];
 }
 
-/** One variant's drafts to move from a withdrawn revision to the one it serves now. */
-export interface DraftMove {
-  slug: string;
-  variant: Audience;
-  from: { number: number; definition: ServiceDefinition };
-  to: { number: number; definition: ServiceDefinition };
-}
+export type { DraftMove };
 
 /**
- * Moves draft applications off a withdrawn revision (ADR 0031), inside the
- * studio's transaction: each keeps every answer whose question the new
+ * Moves draft applications off a withdrawn revision (ADR 0031) or a
+ * rolled-back candidate (ADR 0032), inside the caller's transaction: each keeps every answer whose question the new
  * revision still asks its variant, and remembers which steps its applicant
  * should look at again (`revision_notice`). Submitted applications never move:
  * they are read through the revision they were filed on.
  */
 @Injectable()
-export class RevisionMovesService {
-  constructor(private readonly audit: AuditService) {}
+export class RevisionMovesService extends DraftMoves {
+  constructor(private readonly audit: AuditService) {
+    super();
+  }
 
   /** Moves the drafts; returns how many moved. */
   async moveDrafts(

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
-import { PilotEvidence, type FeedbackFigures, type PilotFigures } from '../rollout/gates.js';
+import {
+  PilotEvidence,
+  type FeedbackFigures,
+  type PilotFigures,
+  type RevisionComparison,
+  type RevisionFigures,
+} from '../rollout/gates.js';
 
 /**
  * The evidence the rollout gates read (docs/architecture.md, "insights"): what the
@@ -121,6 +127,43 @@ export class PilotEvidenceReadModel extends PilotEvidence {
       medianProcessingDays:
         row.median_days === null ? null : Math.round(Number(row.median_days) * 10) / 10,
       feedback: await this.feedback(slug, variant, cohortIds),
+    };
+  }
+
+  /**
+   * Placeholder until the evidence part lands: applications started and
+   * submitted per revision (feedback and steps are not yet per revision).
+   */
+  async compareRevisions(
+    slug: string,
+    variant: Audience,
+    revisions: { candidate: number; current: number },
+    since: Date,
+  ): Promise<RevisionComparison> {
+    const figures = async (revision: number): Promise<RevisionFigures> => {
+      const [row] = await this.dataSource.query<{ started: number; submitted: number }[]>(
+        `SELECT count(*)::int AS started,
+                count(*) FILTER (WHERE application.status <> 'draft')::int AS submitted
+           FROM application
+          WHERE application.service_slug = $1 AND application.variant = $2
+            AND application.service_revision = $3 AND application.created_at >= $4`,
+        [slug, variant, revision, since],
+      );
+      return {
+        revision,
+        started: row.started,
+        submitted: row.submitted,
+        completionRate:
+          row.started === 0 ? null : Math.round((row.submitted / row.started) * 1000) / 10,
+        feedback: 0,
+        averageSatisfaction: null,
+        steps: [],
+      };
+    };
+    return {
+      since,
+      candidate: await figures(revisions.candidate),
+      current: await figures(revisions.current),
     };
   }
 }

@@ -4,10 +4,15 @@ import type { Audience } from '../../platform/flags/flag-context.js';
 import type { FlagStrategy } from '../../platform/flags/unleash-admin.client.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { AuditService } from '../audit/audit.service.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import type { ServiceDefinition } from '../catalogue/service-definition.js';
+import { buildingPermitRevision2 } from './demo-revision.js';
 import { markPlanChanged } from './rollout-changes.js';
 import type { Stage } from './stages.js';
 
 const SEED_NAME = 'demo-rollout-v2';
+/** The building permit's revision 2 in SME pilot (issue 15), on demo databases old and new. */
+const REVISION_SEED_NAME = 'demo-revision-v1';
 const DEMO_DOMAIN = 'demo.guichet.example';
 
 /**
@@ -112,9 +117,16 @@ export class DemoRolloutSeed {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly logger: JsonLogger,
+    private readonly catalogue: CatalogueService,
   ) {}
 
   async run(): Promise<boolean> {
+    const plans = await this.seedPlans();
+    const revision = await this.seedRevision();
+    return plans || revision;
+  }
+
+  private async seedPlans(): Promise<boolean> {
     const ran = await this.dataSource.transaction(async (manager) => {
       const claimed = await manager.query(
         'INSERT INTO seed_run (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING name',
@@ -177,6 +189,67 @@ export class DemoRolloutSeed {
       return true;
     });
     if (ran) this.logger.event('info', 'seed.demo_rollout', { seed: SEED_NAME });
+    return ran;
+  }
+
+  /**
+   * The building permit's revision 2 (a clearer "type of work" question and a
+   * new question), ready and in SME pilot with "PME pilotes – construction":
+   * those SMEs get it, every other SME and every citizen revision 1. Left out
+   * when a designer already made a revision 2 of it.
+   */
+  private async seedRevision(): Promise<boolean> {
+    const slug = 'building-permit';
+    const ran = await this.dataSource.transaction(async (manager) => {
+      const claimed = await manager.query(
+        'INSERT INTO seed_run (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING name',
+        [REVISION_SEED_NAME],
+      );
+      if (claimed.length === 0) return false;
+      const revisions = await manager.query<{ number: number; document: ServiceDefinition }[]>(
+        `SELECT number, document FROM service_revision WHERE service_slug = $1 ORDER BY number FOR UPDATE`,
+        [slug],
+      );
+      if (revisions.length !== 1 || revisions[0].number !== 1) return false;
+      await manager.query(
+        `INSERT INTO service_revision (service_slug, number, state, document, based_on, ready_at)
+         VALUES ($1, 2, 'ready', $2, 1, now())`,
+        [slug, JSON.stringify(buildingPermitRevision2(revisions[0].document))],
+      );
+      await manager.query(`UPDATE service SET changed_at = now() WHERE slug = $1`, [slug]);
+      await manager.query(
+        `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id)
+         SELECT $1, 'business', cohort.id FROM cohort WHERE cohort.slug = 'pme-pilotes-construction'
+         ON CONFLICT DO NOTHING`,
+        [slug],
+      );
+      await manager.query(
+        `INSERT INTO revision_rollout (service_slug, revision, stage, business_stage)
+         VALUES ($1, 2, 'sme-pilot', 'sme-pilot')`,
+        [slug],
+      );
+      await manager.query(
+        `INSERT INTO rollout_decision (service_slug, variant, kind, to_stage, reason, details, actor_type, revision)
+         VALUES ($1, 'business', 'revision-started', 'sme-pilot', $2, $3, 'system', 2)`,
+        [
+          slug,
+          'Données de démonstration / demo data',
+          JSON.stringify({ seed: REVISION_SEED_NAME }),
+        ],
+      );
+      await markPlanChanged(manager, slug, 'business');
+      await this.audit.record(manager, {
+        actor: { type: 'system', id: 'demo-seed' },
+        action: 'seed.demo_revision',
+        entity: { type: 'service-revision', id: `${slug}@2` },
+        after: { stage: 'sme-pilot', cohorts: ['pme-pilotes-construction'] },
+      });
+      return true;
+    });
+    if (ran) {
+      await this.catalogue.reload();
+      this.logger.event('info', 'seed.demo_revision', { seed: REVISION_SEED_NAME });
+    }
     return ran;
   }
 }

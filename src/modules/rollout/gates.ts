@@ -63,12 +63,49 @@ export interface PilotFigures {
   feedback: FeedbackFigures | null;
 }
 
+/** What one revision's applicants did and said over a period (ADR 0032). */
+export interface RevisionFigures {
+  revision: number;
+  /** Applications started (drafts included) on this revision since `since`. */
+  started: number;
+  /** Of them, submitted. */
+  submitted: number;
+  /** submitted / started in %, one decimal; null when none started. */
+  completionRate: number | null;
+  /** Feedback items (duplicates aside) given on this revision since `since`. */
+  feedback: number;
+  averageSatisfaction: number | null;
+  /** Per step of the revision, in its order: how many saves, how many refused for errors, how many errors. */
+  steps: { step: string; saves: number; refused: number; errors: number }[];
+}
+
+/** A candidate's figures beside the current revision's, over the same period. */
+export interface RevisionComparison {
+  since: Date;
+  candidate: RevisionFigures;
+  current: RevisionFigures;
+}
+
 /**
  * Where the gates read their evidence (the insights module provides it): the
  * rollout module owns neither applications nor feedback.
  */
 export abstract class PilotEvidence {
-  abstract figures(slug: string, variant: Audience, cohortIds: string[]): Promise<PilotFigures>;
+  /** With `revision`, only what was filed and said on that revision (a candidate's own evidence). */
+  abstract figures(
+    slug: string,
+    variant: Audience,
+    cohortIds: string[],
+    revision?: number,
+  ): Promise<PilotFigures>;
+
+  /** A candidate's figures and the current revision's, side by side, since `since`. */
+  abstract compareRevisions(
+    slug: string,
+    variant: Audience,
+    revisions: { candidate: number; current: number },
+    since: Date,
+  ): Promise<RevisionComparison>;
 }
 
 export interface GateResult {

@@ -24,6 +24,10 @@ export function isRevisionStage(value: unknown): value is RevisionStage {
   return typeof value === 'string' && (REVISION_TRACK as readonly string[]).includes(value);
 }
 
+export function isBusinessStage(stage: RevisionStage): stage is BusinessRevisionStage {
+  return stage.startsWith('sme-');
+}
+
 /** The variant a revision stage reaches into (whose evidence gates leaving it). */
 export function revisionStageVariant(stage: RevisionStage): Audience {
   return stage.startsWith('sme-') ? 'business' : 'citizen';

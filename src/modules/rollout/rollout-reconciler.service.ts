@@ -13,6 +13,7 @@ import { Jobs } from '../../platform/jobs/jobs.js';
 import {
   UnleashAdminClient,
   UnleashAdminError,
+  evaluationOrder,
   type FlagEnvironmentState,
   type Segment,
 } from '../../platform/flags/unleash-admin.client.js';
@@ -246,7 +247,12 @@ export class RolloutReconciler
           const outcome = await this.reconcilePlan(plan, segmentIds, segmentNames, cohorts);
           if (outcome.changed) report.applied.push(flag);
           if (outcome.drift) report.drift.push(flag);
-          local.push({ name: flag, ...outcome.state });
+          // In the order Unleash evaluates them: the first match names the revision.
+          local.push({
+            name: flag,
+            enabled: outcome.state.enabled,
+            strategies: evaluationOrder(outcome.state.strategies),
+          });
         } catch (error) {
           const message = (error as Error).message;
           report.errors.push({ flag, error: message });
@@ -468,7 +474,7 @@ export class RolloutReconciler
 
   private async loadPlans(): Promise<PlanRow[]> {
     const rows = await this.dataSource.query<
-      {
+      ({
         service_slug: string;
         variant: Audience;
         stage: Stage;
@@ -479,14 +485,7 @@ export class RolloutReconciler
         synced_version: string;
         applied: string | null;
         cohorts: string[];
-        citizen_revision: number | null;
-        business_revision: number | null;
-        candidate: number | null;
-        candidate_stage: RevisionStage | null;
-        business_stage: BusinessRevisionStage | null;
-        business_percentage: number | null;
-        citizen_percentage: number | null;
-      }[]
+      } & RevisionColumns)[]
     >(
       `SELECT rollout_plan.service_slug, rollout_plan.variant, rollout_plan.stage, rollout_plan.paused,
               rollout_plan.gradual_percentage, rollout_plan.drift_policy, rollout_plan.version,
@@ -594,8 +593,8 @@ export class RolloutReconciler
   }
 }
 
-/** The revisions a variant's flag names: its current one, and the candidate's reach. */
-function variantRevisions(row: {
+/** A plan's row joined with its service's revisions and candidate (null: none). */
+interface RevisionColumns {
   variant: Audience;
   citizen_revision: number | null;
   business_revision: number | null;
@@ -604,7 +603,10 @@ function variantRevisions(row: {
   business_stage: BusinessRevisionStage | null;
   business_percentage: number | null;
   citizen_percentage: number | null;
-}): VariantRevisions | undefined {
+}
+
+/** The revisions a variant's flag names: its current one, and the candidate's reach. */
+function variantRevisions(row: RevisionColumns): VariantRevisions | undefined {
   const current = row.variant === 'business' ? row.business_revision : row.citizen_revision;
   if (current === null) return undefined;
   if (row.candidate === null || !row.candidate_stage || !row.business_stage) return { current };

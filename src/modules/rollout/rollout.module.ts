@@ -36,6 +36,7 @@ import { RolloutReconciler } from './rollout-reconciler.service.js';
 import { RolloutScheduler } from './rollout-scheduler.js';
 import { RolloutReadModel } from './rollout.read-model.js';
 import { RolloutService } from './rollout.service.js';
+import { RevisionRolloutService } from './revision-rollout.service.js';
 import { VariantAccessService } from './variant-access.service.js';
 import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
 
@@ -58,6 +59,7 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     DemoRolloutSeed,
     RolloutReadModel,
     RolloutService,
+    RevisionRolloutService,
     RolloutReconciler,
     RolloutScheduler,
     RolloutConsoleReadModel,
@@ -83,6 +85,7 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     DemoRolloutSeed,
     RolloutReadModel,
     RolloutService,
+    RevisionRolloutService,
     RolloutReconciler,
     // Verifying an SME's owner (OwnershipModule) sends the pilot invitations that waited for it.
     CohortsService,

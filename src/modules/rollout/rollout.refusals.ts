@@ -36,6 +36,24 @@ export const ROLLOUT_REFUSALS = defineRefusals<RolloutErrorCode>('rollout', {
   'cohort-not-found': { status: 422, message: 'rollout.errors.cohort-not-found', field: 'cohort' },
   'cohort-audience': { status: 422, message: 'rollout.errors.cohort-audience', field: 'cohort' },
   'schedule-in-past': { status: 422, message: 'rollout.errors.schedule-in-past', field: 'date' },
+  // The revision track's (ADR 0032).
+  'no-candidate': { status: 409, message: 'rollout.errors.no-candidate', field: 'reason' },
+  'candidate-in-rollout': {
+    status: 409,
+    message: 'rollout.errors.candidate-in-rollout',
+    field: 'revision',
+  },
+  'revision-not-ready': {
+    status: 422,
+    message: 'rollout.errors.revision-not-ready',
+    field: 'revision',
+  },
+  'already-current': { status: 422, message: 'rollout.errors.already-current', field: 'revision' },
+  'not-before-citizens': {
+    status: 409,
+    message: 'rollout.errors.not-before-citizens',
+    field: 'reason',
+  },
   'threshold-invalid': {
     status: 422,
     message: 'rollout.errors.threshold-invalid',

@@ -46,7 +46,12 @@ export type RolloutErrorCode =
   | 'cohort-audience'
   | 'schedule-in-past'
   | 'schedule-not-found'
-  | 'threshold-invalid';
+  | 'threshold-invalid'
+  | 'no-candidate'
+  | 'candidate-in-rollout'
+  | 'revision-not-ready'
+  | 'already-current'
+  | 'not-before-citizens';
 
 /** A rollout rule said no; the console maps each code to a status and a message. */
 export class RolloutError extends Error {
@@ -211,12 +216,16 @@ export class RolloutService {
     };
   }
 
-  /** Every gate's value, threshold and verdict for the plan now. */
-  async gates(plan: PlanRecord): Promise<GateResult[]> {
+  /**
+   * Every gate's value, threshold and verdict for the plan now; with a
+   * revision, on that revision's own evidence (a candidate's, ADR 0032).
+   */
+  async gates(plan: PlanRecord, revision?: number): Promise<GateResult[]> {
     const figures = await this.evidence.figures(
       plan.slug,
       plan.variant,
       plan.cohorts.map((c) => c.id),
+      revision,
     );
     const ticked = plan.checklist.filter((c) => c.tickedAt).length;
     return evaluateGates(plan.slug, plan.variant, figures, ticked, plan.thresholds);

@@ -9,9 +9,9 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { RevisionMovesService } from '../applications/revision-moves.service.js';
 import type { Localized, ServiceDefinition } from '../catalogue/service-definition.js';
 import { FlagProvisioner } from '../rollout/flag-provisioner.service.js';
-import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { RolloutService } from '../rollout/rollout.service.js';
-import { stageKind } from '../rollout/stages.js';
+import { markPlanChanged } from '../rollout/rollout-changes.js';
+import { stageKind, type Stage } from '../rollout/stages.js';
 import { variantFlags } from '../rollout/variant-flags.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import { STUDIO_ROLES } from './studio-roles.js';
@@ -91,7 +91,6 @@ export class ServiceRevisionsService {
     private readonly audit: AuditService,
     private readonly catalogue: CatalogueService,
     private readonly rollout: RolloutService,
-    private readonly rolloutRead: RolloutReadModel,
     private readonly flags: FlagProvisioner,
     private readonly logger: JsonLogger,
     private readonly moves: RevisionMovesService,
@@ -392,13 +391,10 @@ export class ServiceRevisionsService {
     origin: RequestOrigin,
   ): Promise<Audience[]> {
     assertDesigner(actor);
-    const stages = await this.rolloutRead.stages();
-    const serving = AUDIENCES.filter((variant) => {
-      const stage = stages.get(`${slug}.${variant}`)?.stage ?? 'closed';
-      return ['closed', 'internal'].includes(stageKind(variant, stage));
-    });
     const served = await this.dataSource.transaction(async (manager) => {
       const service = await this.lockService(manager, slug);
+      // Read under the plans' lock: a promotion waits for this release, or this for it.
+      const serving = await this.unopenedVariants(manager, slug);
       const draft = await this.find(manager, slug, number, { lock: true });
       if (!draft) throw STUDIO_REFUSALS.of('not-found');
       if (draft.state !== 'draft') throw STUDIO_REFUSALS.of('not-a-draft');
@@ -429,6 +425,8 @@ export class ServiceRevisionsService {
           number,
         ],
       );
+      // The flags name the revision each variant serves (ADR 0032): the reconciler follows.
+      for (const variant of variants) await markPlanChanged(manager, slug, variant);
       await this.audit.record(manager, {
         ...auditOf(actor, origin),
         action: 'service.revision_ready',
@@ -464,6 +462,11 @@ export class ServiceRevisionsService {
       const revision = await this.find(manager, slug, number, { lock: true });
       if (!revision) throw STUDIO_REFUSALS.of('not-found');
       if (revision.state !== 'ready') throw STUDIO_REFUSALS.of('not-ready');
+      const inRollout = await manager.query<unknown[]>(
+        `SELECT 1 FROM revision_rollout WHERE service_slug = $1 AND revision = $2`,
+        [slug, number],
+      );
+      if (inRollout.length > 0) throw STUDIO_REFUSALS.of('in-rollout', { params: { number } });
       const [fallback] = await manager.query<{ number: number; document: ServiceDefinition }[]>(
         `SELECT number, document FROM service_revision
           WHERE service_slug = $1 AND state = 'ready' AND number <> $2
@@ -490,6 +493,9 @@ export class ServiceRevisionsService {
         `UPDATE service SET citizen_revision = $2, business_revision = $3, changed_at = now() WHERE slug = $1`,
         [slug, served.citizen, served.business],
       );
+      for (const variant of AUDIENCES)
+        if (served[variant] !== service[`${variant}_revision`])
+          await markPlanChanged(manager, slug, variant);
       const targets = new Map<number, ServiceDefinition>([[fallback.number, fallback.document]]);
       for (const variant of AUDIENCES)
         if (!targets.has(served[variant]))
@@ -599,6 +605,19 @@ export class ServiceRevisionsService {
     if (taken.some((t) => t.slug === slug)) throw STUDIO_REFUSALS.of('slug-taken');
     if (taken.length > 0)
       throw STUDIO_REFUSALS.of('prefix-taken', { params: { service: taken[0].slug } });
+  }
+
+  /** The variants open to nobody but staff (closed or internal), read under their plans' lock. */
+  private async unopenedVariants(manager: EntityManager, slug: string): Promise<Audience[]> {
+    const rows = await manager.query<{ variant: Audience; stage: Stage }[]>(
+      `SELECT rollout_plan.variant, rollout_plan.stage FROM rollout_plan
+        WHERE rollout_plan.service_slug = $1 FOR SHARE`,
+      [slug],
+    );
+    return AUDIENCES.filter((variant) => {
+      const stage = rows.find((r) => r.variant === variant)?.stage ?? 'closed';
+      return ['closed', 'internal'].includes(stageKind(variant, stage));
+    });
   }
 
   private async lockService(manager: EntityManager, slug: string) {

@@ -10,6 +10,7 @@ export type StudioProblem =
   | 'checks-failed'
   | 'not-ready'
   | 'last-revision'
+  | 'in-rollout'
   | 'draft-too-large';
 
 /**
@@ -17,8 +18,9 @@ export type StudioProblem =
  * a slug or prefix another service has (beside its field), 409 when the draft
  * changed since the designer opened it (someone else saved first: what they
  * typed is shown again, nothing saved), when the revision is no longer a draft,
- * when its checks do not all pass, or when withdrawing would leave the service
- * without a revision to serve.
+ * when its checks do not all pass, when withdrawing would leave the service
+ * without a revision to serve, or would pull a candidate out of its rollout
+ * (the rollout console rolls it back: ADR 0032).
  */
 export const STUDIO_REFUSALS = defineRefusals<StudioProblem>('studio', {
   'not-found': { status: 404, message: 'errors.not_found.message', code: 'not_found' },
@@ -56,6 +58,11 @@ export const STUDIO_REFUSALS = defineRefusals<StudioProblem>('studio', {
   'draft-too-large': {
     status: 422,
     message: 'studio.errors.draftTooLarge',
+    title: 'studio.errors.conflictTitle',
+  },
+  'in-rollout': {
+    status: 409,
+    message: 'studio.errors.inRollout',
     title: 'studio.errors.conflictTitle',
   },
   'last-revision': {
