@@ -25,6 +25,18 @@
 //    Decisions are 1 s apart plus a random share of the refresh interval. Done
 //    with the catalogue's plans only, then again (half as many decisions) once
 //    step 4 has added its plans.
+//    Then the same for a candidate revision: the bench gives an open business
+//    variant a revision of its own (a ready copy of its current one) and starts
+//    it in SME pilot and ends it, --promotions times, as the revision rollout
+//    does (revision_rollout row + markPlanChanged in one transaction, then A's
+//    reconciler.syncNow()), timing until A's and B's FlagsService.evaluate name
+//    it (or stop naming it) for staff acting for a business. The revision and
+//    anything left of its rollout are removed afterwards.
+// 1b. What naming the revision adds to the gate (issue 15): two business flags
+//    built with desiredFlag + resolveSegments from one plan, with and without
+//    its revisions (a candidate in pilot or at 30 %), applied to A's client with
+//    applyLocally; isEnabled on the one without (the gate before revisions)
+//    against VariantAccessService.check on the one with, medians and the difference.
 // 4. A full reconcile of --services synthetic services × 2 variants
 //    (bench-svc-01 … ) over every stage, with --cohorts cohorts of 20–100 SMEs
 //    each attached to the pilot and gradual business plans: the first run that
@@ -67,10 +79,23 @@ import {
   flagContext,
   variantFlag,
 } from '../src/modules/rollout/variant-access.service.js';
+import {
+  desiredFlag,
+  desiredSegment,
+  resolveSegments,
+  segmentName,
+  type PlanSnapshot,
+  type VariantRevisions,
+} from '../src/modules/rollout/desired-state.js';
+import { markPlanChanged } from '../src/modules/rollout/rollout-changes.js';
 import { ConfigError, loadConfig, type AppConfig } from '../src/platform/config/app-config.js';
 import type { Audience } from '../src/platform/flags/flag-context.js';
-import { FlagsService } from '../src/platform/flags/flags.service.js';
-import { UnleashAdminClient } from '../src/platform/flags/unleash-admin.client.js';
+import {
+  FlagsService,
+  type LocalFlag,
+  type LocalSegment,
+} from '../src/platform/flags/flags.service.js';
+import { UnleashAdminClient, evaluationOrder } from '../src/platform/flags/unleash-admin.client.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { hashPassword } from '../src/platform/security/passwords.js';
@@ -247,7 +272,7 @@ class ReconcileTrace {
 }
 
 interface Decision {
-  action: 'promote' | 'rollback';
+  action: string;
   /** From just before the POST, in ms. */
   answered: number;
   a?: number;
@@ -312,30 +337,48 @@ async function currentStage(db: DataSource): Promise<Stage> {
  */
 async function decide(setup: DecisionSetup, from: Stage): Promise<Decision> {
   const action = from === 'closed' ? 'promote' : 'rollback';
-  const want = action === 'promote';
-  const isOn = (p: Portal) => () => p.flags.isEnabled(DECIDED_FLAG, setup.staffContext);
+  const isOn = (p: Portal) => p.flags.isEnabled(DECIDED_FLAG, setup.staffContext);
+  return timeDecision(setup, action, isOn, action === 'promote', async () => {
+    const res = await fetch(
+      `${setup.base}/staff/rollout/${DECIDED_SLUG}/${DECIDED_VARIANT}/${action}`,
+      {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: setup.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          _csrf: setup.csrf,
+          expectedStage: from,
+          reason: `bench:rollout – ${action === 'promote' ? 'essai interne' : 'retour'} (mesure)`,
+        }),
+        signal: AbortSignal.timeout(30_000),
+      },
+    );
+    const body = await res.text();
+    setup.cookie = sessionCookie(res) ?? setup.cookie;
+    if (res.status !== 303)
+      throw new Error(
+        `${action} answered ${res.status}: ${body.replace(/\s+/g, ' ').slice(0, 300)}`,
+      );
+  });
+}
+
+/**
+ * A decision made by `perform` on A, timed from just before it until `isOn`
+ * says `want` on A and on B (and until B's poll brings it); then the pause
+ * before the next one. `answered`: when `perform` returned.
+ */
+async function timeDecision(
+  setup: DecisionSetup,
+  action: string,
+  isOn: (p: Portal) => boolean,
+  want: boolean,
+  perform: () => Promise<void>,
+): Promise<Decision> {
   const started = performance.now();
-  const aFlip = watchFlip(isOn(setup.a), want, started, 15_000);
-  const bFlip = watchFlip(isOn(setup.b), want, started, setup.refreshMs + 15_000);
-  const res = await fetch(
-    `${setup.base}/staff/rollout/${DECIDED_SLUG}/${DECIDED_VARIANT}/${action}`,
-    {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: setup.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        _csrf: setup.csrf,
-        expectedStage: from,
-        reason: `bench:rollout – ${action === 'promote' ? 'essai interne' : 'retour'} (mesure)`,
-      }),
-      signal: AbortSignal.timeout(30_000),
-    },
-  );
+  const aFlip = watchFlip(() => isOn(setup.a), want, started, 15_000);
+  const bFlip = watchFlip(() => isOn(setup.b), want, started, setup.refreshMs + 15_000);
+  await perform();
   const answered = performance.now() - started;
-  const body = await res.text();
-  setup.cookie = sessionCookie(res) ?? setup.cookie;
-  if (res.status !== 303)
-    throw new Error(`${action} answered ${res.status}: ${body.replace(/\s+/g, ' ').slice(0, 300)}`);
   const [a, b] = await Promise.all([aFlip, bFlip]);
   // B's poll brings the change on its own within the refresh interval and Unleash's
   // 1 s revision tick: wait for it (bounded), to show that path too.
@@ -391,6 +434,289 @@ async function decisions(
 async function closeDecidedVariant(setup: DecisionSetup, db: DataSource): Promise<void> {
   const stage = await currentStage(db);
   if (stage === 'internal') await decide(setup, stage);
+}
+
+// ---------------------------------------------------------------------------
+// 1b. Which revision a person gets: what the revisions add to the gate.
+
+/** Flags the bench evaluates locally only (applied to A's client, never written to Unleash). */
+const REVISION_BENCH_SLUG = 'bench-revisions';
+const PLAIN_BENCH_SLUG = 'bench-revisions-before';
+const REVISION_COHORTS = ['bench-revision-pilots', 'bench-revision-early'];
+
+interface RevisionScenario {
+  name: string;
+  plan: Omit<PlanSnapshot, 'slug' | 'revisions'>;
+  candidate: NonNullable<VariantRevisions['candidate']>;
+}
+
+/**
+ * Two business plans as the reconciler would build them from the plan and the
+ * revision rollout: the demo's (open to every SME, the candidate with one
+ * pilot cohort) and a gradual one (50 % of SMEs and two cohorts, the candidate
+ * to 30 % of them). Each twice: with its revisions (candidate strategies
+ * first, a strategy variant naming the revision on every strategy) and as the
+ * flag was before revisions (access strategies only).
+ */
+const REVISION_SCENARIOS: RevisionScenario[] = [
+  {
+    name: 'sme-all, candidate in SME pilot (1 cohort)',
+    plan: {
+      variant: 'business',
+      stage: 'sme-all',
+      paused: false,
+      gradualPercentage: 10,
+      cohorts: [REVISION_COHORTS[0]],
+    },
+    candidate: { revision: 2, kind: 'pilot', percentage: 10 },
+  },
+  {
+    name: 'sme-gradual 50 % + 2 cohorts, candidate to 30 %',
+    plan: {
+      variant: 'business',
+      stage: 'sme-gradual',
+      paused: false,
+      gradualPercentage: 50,
+      cohorts: REVISION_COHORTS,
+    },
+    candidate: { revision: 2, kind: 'gradual', percentage: 30 },
+  },
+];
+
+/** The scenario's two flags and the cohorts' segments (ids no Unleash segment has), for applyLocally. */
+function revisionBenchFlags(scenario: RevisionScenario, members: string[][]) {
+  const segmentIds = new Map(REVISION_COHORTS.map((slug, i) => [segmentName(slug), 990_001 + i]));
+  const segments: LocalSegment[] = REVISION_COHORTS.map((slug, i) => ({
+    id: 990_001 + i,
+    name: segmentName(slug),
+    constraints: desiredSegment({ slug, audience: 'business', members: members[i] }).constraints,
+  }));
+  const local = (slug: string, revisions?: VariantRevisions): LocalFlag => {
+    const state = resolveSegments(desiredFlag({ ...scenario.plan, slug, revisions }), segmentIds);
+    return {
+      name: variantFlag(slug, 'business'),
+      enabled: state.enabled,
+      strategies: evaluationOrder(state.strategies),
+    };
+  };
+  return {
+    segments,
+    flags: [
+      local(REVISION_BENCH_SLUG, { current: 1, candidate: scenario.candidate }),
+      local(PLAIN_BENCH_SLUG),
+    ],
+  };
+}
+
+interface RevisionCost {
+  scenario: string;
+  who: string;
+  /** Before revisions: flagContext + FlagsService.isEnabled on the flag without revisions. */
+  before: CheckTiming;
+  /** VariantAccessService.check (one evaluate, the revision named) on the flag with revisions. */
+  after: CheckTiming;
+  /** Share of the checks that named the candidate (a sanity check of the case). */
+  candidateShare: number;
+}
+
+/**
+ * Times, for each scenario and for an SME outside the pilots and a pilot SME,
+ * the gate as it was (isEnabled on the flag without revisions) and as it is
+ * (VariantAccessService.check on the flag with them), on A's real
+ * unleash-client. The two flags are applied to A locally just before, and the
+ * timing loops are synchronous, so no fetch replaces them meanwhile.
+ */
+async function timeRevisionCosts(
+  a: Portal,
+  access: VariantAccessService,
+  smes: ActingAs[],
+  iterations: number,
+  maxMs: number,
+): Promise<RevisionCost[]> {
+  const pilots = smes.slice(0, 64);
+  const members = [pilots.map((s) => s.organization!.id), Array.from({ length: 100 }, randomUUID)];
+  const outsiders = smes.slice(64);
+  const costs: RevisionCost[] = [];
+  for (const scenario of REVISION_SCENARIOS) {
+    const { flags, segments } = revisionBenchFlags(scenario, members);
+    a.flags.applyLocally(flags, segments);
+    const named = (actor: ActingAs) => {
+      const answer = access.check(REVISION_BENCH_SLUG, 'business', actor);
+      return answer.available ? answer.revision : undefined;
+    };
+    // applyLocally takes effect when unleash-client has stored the delta: wait, bounded.
+    const deadline = performance.now() + 5000;
+    while (named({ ...pilots[0], staff: true }) !== 2 && performance.now() < deadline)
+      await run.step(sleep(10));
+    if (named({ ...pilots[0], staff: true }) !== 2)
+      throw new Error(`${scenario.name}: the flag applied locally does not name revision 2`);
+    for (const [who, actors] of [
+      ['SME outside the pilots', outsiders],
+      ['pilot SME (first cohort)', pilots],
+    ] as const) {
+      const n = actors.length;
+      const plain = variantFlag(PLAIN_BENCH_SLUG, 'business');
+      const before = timeChecks(
+        {
+          name: `${scenario.name}, ${who}, before revisions`,
+          flags: plain,
+          checks: 1,
+          request: (i) => (a.flags.isEnabled(plain, flagContext(actors[i % n])) ? 1 : 0),
+        },
+        iterations,
+        maxMs,
+      );
+      const after = timeChecks(
+        {
+          name: `${scenario.name}, ${who}`,
+          flags: variantFlag(REVISION_BENCH_SLUG, 'business'),
+          checks: 1,
+          request: (i) =>
+            access.check(REVISION_BENCH_SLUG, 'business', actors[i % n]).available ? 1 : 0,
+        },
+        iterations,
+        maxMs,
+      );
+      const candidateShare = actors.filter((actor) => named(actor) === 2).length / n;
+      costs.push({ scenario: scenario.name, who, before, after, candidateShare });
+      progress(
+        `revision gate: ${scenario.name}, ${who}: p50 ${us(quantile(before.sorted, 0.5))} µs before, ` +
+          `${us(quantile(after.sorted, 0.5))} µs with revisions`,
+      );
+      await run.step(sleep(10));
+    }
+  }
+  return costs;
+}
+
+// ---------------------------------------------------------------------------
+// 2, 3 for a candidate revision: started and ended as the revision rollout does.
+
+interface CandidateSetup {
+  slug: string;
+  revision: number;
+  /** The bench's rollout manager: the revision the bench adds is theirs (removed afterwards). */
+  managerId: string;
+}
+
+/**
+ * A service whose business variant is open (at least to staff) and has no
+ * candidate in rollout; the bench gives it a revision of its own (a copy of
+ * the business variant's current one, ready), made by the bench's manager.
+ */
+async function prepareCandidate(db: DataSource): Promise<CandidateSetup | undefined> {
+  const [manager] = await db.query<{ id: string }[]>(
+    `SELECT id FROM account WHERE lower(email) = lower($1)`,
+    [MANAGER_EMAIL],
+  );
+  await removeBenchCandidate(db, manager.id);
+  const [service] = await db.query<{ slug: string; current: number }[]>(
+    `SELECT service.slug, service.business_revision AS current
+       FROM service
+       JOIN rollout_plan ON rollout_plan.service_slug = service.slug AND rollout_plan.variant = 'business'
+      WHERE service.business_revision IS NOT NULL AND rollout_plan.stage <> 'closed'
+        AND NOT rollout_plan.paused
+        AND NOT EXISTS (SELECT 1 FROM revision_rollout WHERE revision_rollout.service_slug = service.slug)
+        AND NOT EXISTS (SELECT 1 FROM service_revision d
+                         WHERE d.service_slug = service.slug AND d.state = 'draft')
+      ORDER BY service.slug LIMIT 1`,
+  );
+  if (!service) return undefined;
+  const [made] = await db.query<{ number: number }[]>(
+    `INSERT INTO service_revision (service_slug, number, state, document, based_on, created_by,
+                                   ready_at, ready_by)
+     SELECT $1, (SELECT max(number) + 1 FROM service_revision WHERE service_slug = $1), 'ready',
+            document, number, $3, now(), $3
+       FROM service_revision WHERE service_slug = $1 AND number = $2
+     RETURNING number`,
+    [service.slug, service.current, manager.id],
+  );
+  return { slug: service.slug, revision: made.number, managerId: manager.id };
+}
+
+/** Ends the bench's candidate (if any) and removes the revision it added. */
+async function removeBenchCandidate(db: DataSource, managerId: string): Promise<void> {
+  const bench = await db.query<{ service_slug: string; number: number }[]>(
+    `SELECT service_slug, number FROM service_revision WHERE created_by = $1`,
+    [managerId],
+  );
+  for (const r of bench)
+    await db.transaction(async (manager) => {
+      const ended = await manager.query<unknown[]>(
+        `DELETE FROM revision_rollout WHERE service_slug = $1 AND revision = $2 RETURNING 1`,
+        [r.service_slug, r.number],
+      );
+      if (ended.length > 0)
+        for (const variant of ['business', 'citizen'] as const)
+          await markPlanChanged(manager, r.service_slug, variant);
+      await manager.query(
+        `DELETE FROM service_revision WHERE service_slug = $1 AND number = $2
+            AND NOT EXISTS (SELECT 1 FROM application
+                             WHERE application.service_slug = $1 AND application.service_revision = $2)`,
+        [r.service_slug, r.number],
+      );
+    });
+}
+
+/**
+ * Starts the candidate in SME pilot, or ends it, as the revision rollout does
+ * (its row, markPlanChanged for both variants, in one transaction; then this
+ * instance reconciles at once), timed until A and B name it, or stop naming
+ * it, for staff acting for a business (who get a candidate from its first stage).
+ */
+async function decideCandidate(
+  setup: DecisionSetup,
+  candidate: CandidateSetup,
+  db: DataSource,
+  reconciler: RolloutReconciler,
+): Promise<Decision> {
+  const [row] = await db.query<unknown[]>(
+    `SELECT 1 FROM revision_rollout WHERE service_slug = $1`,
+    [candidate.slug],
+  );
+  const start = row === undefined;
+  const flag = variantFlag(candidate.slug, 'business');
+  const isOn = (p: Portal) =>
+    p.flags.evaluate(flag, setup.staffContext).payload === String(candidate.revision);
+  return timeDecision(setup, start ? 'start' : 'end', isOn, start, async () => {
+    await db.transaction(async (manager) => {
+      if (start)
+        await manager.query(
+          `INSERT INTO revision_rollout (service_slug, revision, stage, business_stage, started_by)
+           VALUES ($1, $2, 'sme-pilot', 'sme-pilot', $3)`,
+          [candidate.slug, candidate.revision, candidate.managerId],
+        );
+      else
+        await manager.query(
+          `DELETE FROM revision_rollout WHERE service_slug = $1 AND revision = $2`,
+          [candidate.slug, candidate.revision],
+        );
+      for (const variant of ['business', 'citizen'] as const)
+        await markPlanChanged(manager, candidate.slug, variant);
+    });
+    if (!(await reconciler.syncNow(15_000)))
+      throw new Error(`the reconcile after the candidate's ${start ? 'start' : 'end'} failed`);
+  });
+}
+
+async function candidateDecisions(
+  setup: DecisionSetup,
+  candidate: CandidateSetup,
+  db: DataSource,
+  reconciler: RolloutReconciler,
+  wanted: number,
+): Promise<Decision[]> {
+  const results: Decision[] = [];
+  for (let i = 0; i < wanted && !run.isStopping; i++) {
+    const d = await run.step(decideCandidate(setup, candidate, db, reconciler));
+    results.push(d);
+    progress(
+      `candidate ${i + 1}/${wanted} ${d.action}: reconciled ${d.answered.toFixed(0)} ms, ` +
+        `A ${d.a?.toFixed(0) ?? 'never'} ms, B ${d.b?.toFixed(0) ?? 'never'} ms (${d.bBy ?? '?'}), ` +
+        `B's poll ${d.bPoll?.toFixed(0) ?? '-'} ms`,
+    );
+  }
+  return results;
 }
 
 // ---------------------------------------------------------------------------
@@ -849,7 +1175,9 @@ interface Results {
   timerFloorNs: number;
   checks: CheckTiming[];
   iterations: number;
-  series: { name: string; plans: number; decisions: Decision[] }[];
+  /** `candidate`: a candidate revision started and ended (else console promotions and rollbacks). */
+  series: { name: string; plans: number; decisions: Decision[]; candidate?: boolean }[];
+  revisionCosts: RevisionCost[];
   reconciles: ReconcileRun[];
   synthetic: { plans: number; cohorts: number; smes: number; links: number; sizes: number[] };
   adminProbe: { getP50: number; getMax: number; n: number };
@@ -911,6 +1239,53 @@ function report(r: Results): void {
   }
   for (const line of table(checkRows, new Set([2, 3, 4, 5, 6, 7]))) out(line);
 
+  out();
+  out(
+    `1b. Which revision a person gets (ADR 0032): the gate before revisions (flagContext + ` +
+      `isEnabled on the flag without them) and now (VariantAccessService.check: one evaluate, ` +
+      `the payload naming the revision), on flags built by desiredFlag + resolveSegments from the ` +
+      `same plan and applied to A's unleash-client (applyLocally); pilot cohorts of 64 and 100 SMEs`,
+  );
+  const revisionRows = [
+    [
+      'plan',
+      'who',
+      'requests',
+      'candidate',
+      'p50 µs before',
+      'p50 µs now',
+      'added µs',
+      'p99 µs before',
+      'p99 µs now',
+      `goal: added < ${CHECK_GOAL_US} µs`,
+    ],
+  ];
+  for (const c of r.revisionCosts) {
+    const before = quantile(c.before.sorted, 0.5);
+    const now = quantile(c.after.sorted, 0.5);
+    const added = now - before;
+    const met = added / 1000 < CHECK_GOAL_US;
+    revisionRows.push([
+      c.scenario,
+      c.who,
+      count(c.after.sorted.length),
+      `${Math.round(c.candidateShare * 100)} %`,
+      us(before),
+      us(now),
+      us(added),
+      us(quantile(c.before.sorted, 0.99)),
+      us(quantile(c.after.sorted, 0.99)),
+      mark(met),
+    ]);
+    goals.push({
+      met,
+      line:
+        `which revision, ${c.scenario}, ${c.who}: median ${us(now)} µs per request, ` +
+        `${us(added)} µs more than before revisions (goal: added < ${CHECK_GOAL_US} µs)`,
+    });
+  }
+  for (const line of table(revisionRows, new Set([2, 3, 4, 5, 6, 7, 8]))) out(line);
+
   const refresh = r.config.FLAGS_REFRESH_INTERVAL_MS;
   const bGoal = refresh + 1000;
   out();
@@ -920,11 +1295,23 @@ function report(r: Results): void {
       `business, polled every 1 ms; ${DECISION_GAP_MS / 1000} s + a random share of the refresh ` +
       `interval between decisions`,
   );
+  if (r.series.some((s) => s.candidate))
+    out(
+      `   Candidate revision (ADR 0032): started in SME pilot and ended as the revision rollout ` +
+        `does (its revision_rollout row inserted or deleted and markPlanChanged for both variants, ` +
+        `one transaction, then A's reconciler.syncNow()); until FlagsService.evaluate names the ` +
+        `revision, or stops naming it, for staff acting for a business`,
+    );
   const promoRows = [['plans', 'measured', 'decisions', 'p50 ms', 'max ms', 'never', 'goal', '']];
   const runLines: string[] = [];
   for (const s of r.series) {
     const rows: [string, (number | undefined)[], string, number | undefined][] = [
-      ['A: the console answered (303)', s.decisions.map((d) => d.answered), '', undefined],
+      [
+        s.candidate ? 'A: committed and reconciled (syncNow)' : 'A: the console answered (303)',
+        s.decisions.map((d) => d.answered),
+        '',
+        undefined,
+      ],
       [
         'A: effective on A',
         s.decisions.map((d) => d.a),
@@ -1087,18 +1474,23 @@ async function main(): Promise<number> {
     { postgres: 54729, unleash: 4642, smtp: 1625, mailWeb: 1680 },
     progress,
   );
-  const settings = (dataDir: string, seed: boolean) =>
-    loadConfig({
+  const settings = (dataDir: string, seed: boolean) => {
+    const config = loadConfig({
       ...process.env,
       ...stack.env,
       NODE_ENV: 'production',
       LOG_LEVEL: 'error',
-      SEED_DEMO: String(seed),
+      SEED_DEMO: 'false',
       ROLLOUT_RECONCILE_INTERVAL_MS: '0',
       DATA_DIR: dataDir,
       HOST: '127.0.0.1',
       PORT: '0',
     });
+    // Production refuses SEED_DEMO (its people's passwords are published); the
+    // benchmark's throwaway database on loopback needs them, so it asks here (as bench.ts).
+    config.SEED_DEMO = seed;
+    return config;
+  };
   const configA = settings(ROLLOUT_DATA_DIR, true);
   progress('starting instance A (demo data on its first boot)');
   const a = await startPortal(configA, 'A');
@@ -1200,6 +1592,10 @@ async function main(): Promise<number> {
     checks.push(timeChecks(c, options.iterations, checkMs));
     await run.step(sleep(10));
   }
+  // 1b. What naming the revision adds to the gate.
+  const revisionCosts = await run.step(
+    timeRevisionCosts(a, access, smes, options.iterations, checkMs),
+  );
 
   // 2, 3. Promotion to effective, with the catalogue's plans.
   const cookie = await run.step(signInAsManager(db, base));
@@ -1248,6 +1644,32 @@ async function main(): Promise<number> {
     },
   ];
   await run.step(closeDecidedVariant(setup, db));
+
+  // 2, 3 for a candidate revision: started in SME pilot and ended, as the revision rollout does.
+  const candidate = await run.step(prepareCandidate(db));
+  if (candidate) {
+    const endCandidate = async () => {
+      await removeBenchCandidate(db, candidate.managerId);
+      await reconciler.syncNow(30_000);
+    };
+    run.onStop("ending the bench's candidate revision", endCandidate);
+    const flag = variantFlag(candidate.slug, 'business');
+    await untilBoth(
+      [a, b],
+      (p) => p.flags.evaluate(flag, setup.staffContext).enabled,
+      configA.FLAGS_REFRESH_INTERVAL_MS + 15_000,
+      `${flag} open to staff`,
+    );
+    progress(`candidate: ${flag} revision ${candidate.revision}; warm-up, not counted`);
+    await run.step(candidateDecisions(setup, candidate, db, reconciler, 2));
+    series.push({
+      name: `candidate revision ${candidate.revision} of ${flag}`,
+      plans: catalogPlans,
+      decisions: await candidateDecisions(setup, candidate, db, reconciler, options.promotions),
+      candidate: true,
+    });
+    await run.step(endCandidate());
+  } else progress('candidate: no open business variant without a candidate; skipped');
 
   // 4. The full reconcile of the synthetic plans.
   const recorder = new Recorder(admin, db);
@@ -1312,6 +1734,7 @@ async function main(): Promise<number> {
     config: configA,
     timerFloorNs,
     checks,
+    revisionCosts,
     iterations: options.iterations,
     series,
     reconciles,

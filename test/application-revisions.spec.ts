@@ -148,6 +148,37 @@ describe('applications through their own revision', () => {
     const page = await lang(agent, `/staff/applications/${newer.id}`);
     expect(page.text).toContain('data-service-revision="2"');
     expect(page.text).toContain(NEW_LABEL.en);
+
+    // The queue says which revision each application was filed on, too.
+    const queue = await lang(agent, '/staff/applications?service=building-permit');
+    expect(queue.status).toBe(200);
+    const revisionIn = (id: string) =>
+      new RegExp(`data-application-id="${id}"[^]*?data-service-revision="(\\d+)"`).exec(
+        queue.text,
+      )?.[1];
+    expect(revisionIn(filed.resident)).toBe('1');
+    expect(revisionIn(newer.id)).toBe('2');
+    expect(queue.text).toContain('Resident · revision 2');
+
+    // While revision 2 is a candidate in rollout, its applications say so to the clerk.
+    await db.query(
+      `INSERT INTO revision_rollout (service_slug, revision, stage, business_stage)
+       VALUES ('building-permit', 2, 'sme-pilot', 'sme-pilot')`,
+    );
+    try {
+      const candidate = await lang(agent, `/staff/applications/${newer.id}`);
+      expect(candidate.text).toMatch(
+        /revision 2 <strong[^>]*data-candidate-revision>candidate, in rollout/,
+      );
+      expect((await lang(agent, `/staff/applications/${filed.resident}`)).text).not.toContain(
+        'data-candidate-revision',
+      );
+    } finally {
+      await db.query(`DELETE FROM revision_rollout WHERE service_slug = 'building-permit'`);
+    }
+    expect((await lang(agent, `/staff/applications/${newer.id}`)).text).not.toContain(
+      'data-candidate-revision',
+    );
   });
 
   it('gives the applicant a receipt (page and PDF) in the words of its revision', async () => {

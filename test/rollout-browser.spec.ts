@@ -138,6 +138,10 @@ describe('the rollout console in a browser', () => {
     expect(await page.locator(`tr[data-flag="${SERVICE}.business"]`).textContent()).toContain(
       'PME pilotes – santé',
     );
+    // The revision they get, from the same evaluation (no candidate in rollout here).
+    expect(await page.locator(`tr[data-flag="${SERVICE}.business"]`).textContent()).toContain(
+      'Révision 1 — révision en vigueur.',
+    );
     await shot(page, 'who-fr');
   });
 

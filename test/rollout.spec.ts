@@ -552,6 +552,11 @@ describe('staged rollout through the console', () => {
     expect(pilot.status).toBe(200);
     expect(pilot.text).toMatch(/data-flag="sign-permit.business" data-enabled="yes"/);
     expect(pilot.text).toContain('Membre d’une cohorte pilote : PME pilotes (test).');
+    // And the revision they get, from the same evaluation: no candidate, the current one.
+    expect(pilot.text).toMatch(
+      /data-flag="sign-permit.business" data-enabled="yes" data-revision="1" data-revision-reason="current"/,
+    );
+    expect(pilot.text).toContain('Révision 1 — révision en vigueur.');
     const [other] = await db.query(`SELECT neq FROM organization WHERE id = $1`, [
       otherSme.organizationId,
     ]);

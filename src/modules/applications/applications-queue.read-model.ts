@@ -27,6 +27,8 @@ export interface QueueRow {
   id: string;
   reference: string;
   serviceSlug: string;
+  /** The revision it was filed on (ADR 0031): a candidate's applications show it in the queue. */
+  serviceRevision: number;
   variant: Audience;
   status: ApplicationStatus;
   filerName: string;
@@ -66,6 +68,8 @@ export interface StaffApplicationDetail {
   serviceSlug: string;
   /** The revision it was filed through: its questions and labels (ADR 0031). */
   serviceRevision: number;
+  /** Whether that revision is the service's candidate in rollout now (ADR 0032). */
+  candidateRevision: boolean;
   variant: Audience;
   status: ApplicationStatus;
   answers: Answers;
@@ -92,7 +96,6 @@ export const QUEUE_EXPORT_LIMIT = 50_000;
 
 /** One application in the queue's CSV export: its answers keyed as in its own revision. */
 export interface QueueExportRow extends QueueRow {
-  serviceRevision: number;
   channel: 'web' | 'api' | 'csv';
   decidedAt: Date | null;
   answers: Answers;
@@ -158,7 +161,6 @@ export class ApplicationsQueueReadModel {
       const rows = (await this.dataSource.query<Record<string, unknown>[]>(sql, params)).map(
         (r): QueueExportRow => ({
           ...toRow(r),
-          serviceRevision: r.service_revision as number,
           channel: r.channel as QueueExportRow['channel'],
           decidedAt: (r.decided_at as Date | null) ?? null,
           answers: r.answers as Answers,
@@ -177,8 +179,11 @@ export class ApplicationsQueueReadModel {
     if (!isUuid(id)) return undefined;
     const [row] = await this.dataSource.query<Omit<StaffApplicationDetail, 'attachments'>[]>(
       `SELECT a.id, a.reference, a.service_slug AS "serviceSlug",
-              a.service_revision AS "serviceRevision", a.variant, a.status, a.answers,
-              a.channel, a.account_id AS "accountId", filer.display_name AS "filerName",
+              a.service_revision AS "serviceRevision",
+              EXISTS (SELECT 1 FROM revision_rollout
+                       WHERE revision_rollout.service_slug = a.service_slug
+                         AND revision_rollout.revision = a.service_revision) AS "candidateRevision",
+              a.variant, a.status, a.answers, a.channel, a.account_id AS "accountId", filer.display_name AS "filerName",
               filer.email AS "filerEmail", a.organization_id AS "organizationId",
               o.legal_name AS "organizationName", o.neq AS "organizationNeq",
               a.assigned_to AS "assignedTo", assignee.display_name AS "assigneeName",
@@ -263,11 +268,11 @@ export function queueQuery(
   params.push(limit);
   const direction = descending ? 'DESC' : 'ASC';
   return {
-    sql: `SELECT a.id, a.reference, a.service_slug, a.variant, a.status,
+    sql: `SELECT a.id, a.reference, a.service_slug, a.service_revision, a.variant, a.status,
                  filer.display_name AS filer_name, o.legal_name AS organization_name,
                  a.assigned_to, assignee.display_name AS assignee_name, a.submitted_at,
                  to_char(a.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS submitted_key
-                 ${options.export ? ', a.service_revision, a.channel, a.decided_at, a.answers' : ''}
+                 ${options.export ? ', a.channel, a.decided_at, a.answers' : ''}
             FROM application a
             JOIN account filer ON filer.id = a.account_id
             LEFT JOIN organization o ON o.id = a.organization_id
@@ -284,6 +289,7 @@ function toRow(r: Record<string, unknown>): QueueRow {
     id: r.id as string,
     reference: r.reference as string,
     serviceSlug: r.service_slug as string,
+    serviceRevision: r.service_revision as number,
     variant: r.variant as Audience,
     status: r.status as ApplicationStatus,
     filerName: r.filer_name as string,

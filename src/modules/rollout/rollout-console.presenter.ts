@@ -29,7 +29,12 @@ import {
   type Stage,
 } from './stages.js';
 import { variantFlag } from './variant-access.service.js';
-import type { WhoAnswer, WhoQuery } from './who-sees-what.read-model.js';
+import type {
+  RevisionVerdict,
+  VariantVerdict,
+  WhoAnswer,
+  WhoQuery,
+} from './who-sees-what.read-model.js';
 
 /** Who may change a plan (the others only look). */
 export const DECIDERS: StaffRole[] = ['admin', 'rollout-manager'];
@@ -121,8 +126,26 @@ export class RolloutConsolePresenter implements FormPageRenderer {
             variantLabel: t(`rollout.variant.${v.variant}`),
             stageLabel: t(`rollout.stage.${v.stage}`),
             reasonLabel: t(`rollout.who.reason.${v.reason}`, { cohorts: v.cohorts.join(', ') }),
+            revisionLabel: v.revision && this.revisionReason(t, v, v.revision),
           })),
       })),
+    });
+  }
+
+  /** "Revision 2 — candidate, Pilot – SMEs: member of cohort …": the revision someone gets, and why. */
+  private revisionReason(
+    t: (key: string, vars?: Record<string, unknown>) => string,
+    v: VariantVerdict,
+    { revision, rollout, reason }: RevisionVerdict,
+  ): string {
+    return t(`rollout.who.revisionReason.${reason}`, {
+      revision,
+      candidate: rollout?.revision ?? '',
+      stage: rollout ? t(`rollout.stage.${rollout.stage}`) : '',
+      percentage: rollout?.percentage ?? '',
+      audience: v.variant,
+      cohorts: v.cohorts.join(', '),
+      count: v.cohorts.length,
     });
   }
 

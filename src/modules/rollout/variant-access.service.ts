@@ -51,6 +51,6 @@ export function flagContext(actingAs: ActingAs): FlagContext {
 }
 
 /** The revision a strategy variant's payload names, if it is one. */
-function revisionNamed(payload: string | undefined): number | undefined {
+export function revisionNamed(payload: string | undefined): number | undefined {
   return payload && /^[1-9]\d{0,8}$/.test(payload) ? Number(payload) : undefined;
 }

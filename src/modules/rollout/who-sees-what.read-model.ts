@@ -2,8 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AUDIENCES, type Audience, type FlagContext } from '../../platform/flags/flag-context.js';
 import { FlagsService } from '../../platform/flags/flags.service.js';
-import { stageKind, type Stage } from './stages.js';
-import { variantFlag } from './variant-access.service.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import type { VariantRevisions } from './desired-state.js';
+import { candidateOf, type BusinessRevisionStage, type RevisionStage } from './revision-track.js';
+import { stageKind, type Stage, type StageKind } from './stages.js';
+import { revisionNamed, variantFlag } from './variant-access.service.js';
 
 /** Who to look at: an SME by NEQ, a person by email, or attributes typed in. */
 export type Subject =
@@ -34,6 +37,40 @@ export type Reason =
   | 'all'
   | 'not-in-pilot';
 
+/**
+ * Why someone with access gets the revision they get, in the revision track's
+ * terms (ADR 0032): the service's current revision (no candidate in rollout;
+ * the candidate still with SMEs first; not in its pilot cohorts; outside its
+ * gradual share) or the candidate (staff; a pilot cohort; inside the gradual
+ * share; the whole audience). `unsettled`: Unleash's answer is not what the
+ * plan says (a change not applied yet, or drift).
+ */
+export type RevisionReason =
+  | 'current'
+  | 'candidate-later'
+  | 'candidate-not-in-pilot'
+  | 'candidate-gradual-out'
+  | 'candidate-staff'
+  | 'candidate-cohort'
+  | 'candidate-gradual-in'
+  | 'candidate-all'
+  | 'unsettled';
+
+/** The revision someone gets, from the same evaluation as their access, and why. */
+export interface RevisionVerdict {
+  /** The revision they get: the one Unleash names for them if ready, else the current one. */
+  revision: number;
+  /** Whether that is the candidate in rollout. */
+  candidate: boolean;
+  reason: RevisionReason;
+  /**
+   * The candidate in rollout on the service, if any: its stage on the revision
+   * track for this variant (where the SMEs are, for the business variant) and
+   * the share of the audience a gradual stage gives it to.
+   */
+  rollout?: { revision: number; stage: RevisionStage; percentage: number };
+}
+
 export interface VariantVerdict {
   slug: string;
   variant: Audience;
@@ -42,6 +79,8 @@ export interface VariantVerdict {
   enabled: boolean;
   reason: Reason;
   cohorts: string[];
+  /** With access, the revision they get (none when the service serves no revision). */
+  revision?: RevisionVerdict;
 }
 
 /** The "who sees what" question as typed (every field text, trimmed; the NEQ's digits). */
@@ -105,8 +144,10 @@ export function subjectOf(query: WhoQuery): { subject?: Subject; problems: WhoPr
 
 /**
  * "Who sees what": for an SME, a person or typed attributes, which variant of
- * every service they get and why. The verdict is Unleash's own evaluation (the
- * same client and context as a real request); the reason reads the plan.
+ * every service they get, which revision, and why. The verdict is Unleash's own
+ * evaluation, one per variant as on a real request (the same client, context
+ * and call as VariantAccessService.check: access and the revision's payload
+ * together); the reasons read the plan and the revision rollout.
  * A read model (ADR 0021): it finds the SME or the person in their modules'
  * tables and never writes.
  */
@@ -115,6 +156,7 @@ export class WhoSeesWhatReadModel {
   constructor(
     private readonly dataSource: DataSource,
     private readonly flags: FlagsService,
+    private readonly catalogue: CatalogueService,
   ) {}
 
   /** Answers a question as typed: the subject it names, found, and its verdicts. */
@@ -198,16 +240,12 @@ export class WhoSeesWhatReadModel {
       context.properties.audience === 'business'
         ? context.properties.organizationId
         : context.properties.accountId;
-    const plans = await this.dataSource.query<
-      {
-        service_slug: string;
-        variant: Audience;
-        stage: Stage;
-        paused: boolean;
-        member_of: string[];
-      }[]
-    >(
+    const plans = await this.dataSource.query<PlanRow[]>(
       `SELECT rollout_plan.service_slug, rollout_plan.variant, rollout_plan.stage, rollout_plan.paused,
+              rollout_plan.gradual_percentage,
+              revision_rollout.revision AS candidate, revision_rollout.stage AS candidate_stage,
+              revision_rollout.business_stage, revision_rollout.business_percentage,
+              revision_rollout.citizen_percentage,
               COALESCE((SELECT array_agg(cohort.name ORDER BY cohort.name)
                           FROM rollout_plan_cohort
                           JOIN cohort ON cohort.id = rollout_plan_cohort.cohort_id
@@ -218,23 +256,122 @@ export class WhoSeesWhatReadModel {
                            AND CASE cohort.audience
                                  WHEN 'business' THEN cohort_member.organization_id::text = $1
                                  ELSE cohort_member.account_id::text = $1 END), '{}') AS member_of
-         FROM rollout_plan ORDER BY rollout_plan.service_slug, rollout_plan.variant`,
+         FROM rollout_plan
+         LEFT JOIN revision_rollout ON revision_rollout.service_slug = rollout_plan.service_slug
+        ORDER BY rollout_plan.service_slug, rollout_plan.variant`,
       [memberId ?? ''],
     );
     return plans
       .filter((p) => (AUDIENCES as readonly string[]).includes(p.variant))
       .map((p) => {
-        const enabled = this.flags.isEnabled(variantFlag(p.service_slug, p.variant), context);
+        // One evaluation, as VariantAccessService.check makes it: access and revision together.
+        const answer = this.flags.evaluate(variantFlag(p.service_slug, p.variant), context);
+        const inCohort = p.member_of.length > 0;
+        const served = answer.enabled
+          ? this.catalogue.servedTo(p.service_slug, p.variant, revisionNamed(answer.payload))
+          : undefined;
         return {
           slug: p.service_slug,
           variant: p.variant,
           stage: p.stage,
-          enabled,
+          enabled: answer.enabled,
           cohorts: p.member_of,
-          reason: explain(p.variant, p.stage, p.paused, context, p.member_of.length > 0, enabled),
+          reason: explain(p.variant, p.stage, p.paused, context, inCohort, answer.enabled),
+          revision: served && {
+            revision: served.revision,
+            ...explainRevision(p, context, inCohort, served.revision, this.currentOf(p)),
+          },
         };
       });
   }
+
+  /** The revision the variant serves to everyone with access. */
+  private currentOf(plan: PlanRow): number | undefined {
+    return this.catalogue.served(plan.service_slug, plan.variant)?.revision;
+  }
+}
+
+interface PlanRow {
+  service_slug: string;
+  variant: Audience;
+  stage: Stage;
+  paused: boolean;
+  gradual_percentage: number;
+  candidate: number | null;
+  candidate_stage: RevisionStage | null;
+  business_stage: BusinessRevisionStage | null;
+  business_percentage: number | null;
+  citizen_percentage: number | null;
+  member_of: string[];
+}
+
+/**
+ * Why someone with access gets `got`: the candidate's reach on this variant
+ * (candidateOf, narrowed by the access stage as desiredFlag's candidate
+ * strategies are), compared with what Unleash answered.
+ */
+function explainRevision(
+  plan: PlanRow,
+  context: FlagContext,
+  inCohort: boolean,
+  got: number,
+  current: number | undefined,
+): Omit<RevisionVerdict, 'revision'> {
+  if (plan.candidate === null || !plan.candidate_stage || !plan.business_stage)
+    return { candidate: false, reason: got === current ? 'current' : 'unsettled' };
+  const percentage = {
+    business: plan.business_percentage ?? 10,
+    citizen: plan.citizen_percentage ?? 10,
+  };
+  const stage = plan.variant === 'business' ? plan.business_stage : plan.candidate_stage;
+  const rollout = { revision: plan.candidate, stage, percentage: percentage[plan.variant] };
+  const candidate = candidateOf(
+    {
+      revision: plan.candidate,
+      stage: plan.candidate_stage,
+      businessStage: plan.business_stage,
+      percentage,
+    },
+    plan.variant,
+  );
+  const isCandidate = got === plan.candidate && plan.candidate !== current;
+  const verdict = (reason: RevisionReason) => ({ candidate: isCandidate, reason, rollout });
+  if (!candidate) return verdict(got === current ? 'candidate-later' : 'unsettled');
+  const reach = candidateReach(
+    stageKind(plan.variant, plan.stage),
+    candidate,
+    plan.gradual_percentage,
+  );
+  rollout.percentage = reach.percentage;
+  const staff = context.properties.staff === 'true';
+  const certain = reach.kind === 'all' || staff || (inCohort && reach.kind !== 'internal');
+  if (isCandidate) {
+    if (reach.kind === 'all') return verdict('candidate-all');
+    if (staff) return verdict('candidate-staff');
+    if (inCohort && reach.kind !== 'internal') return verdict('candidate-cohort');
+    return verdict(reach.kind === 'gradual' ? 'candidate-gradual-in' : 'unsettled');
+  }
+  if (got !== current || certain) return verdict('unsettled');
+  return verdict(reach.kind === 'gradual' ? 'candidate-gradual-out' : 'candidate-not-in-pilot');
+}
+
+const REACH: StageKind[] = ['internal', 'pilot', 'gradual', 'all'];
+
+/**
+ * Whom the candidate reaches on a variant whose access stage is `access`: the
+ * narrower of the two stages, and a gradual share never wider than access's
+ * (as desired-state.ts builds the candidate's strategies).
+ */
+function candidateReach(
+  access: StageKind,
+  candidate: NonNullable<VariantRevisions['candidate']>,
+  gradualPercentage: number,
+): { kind: StageKind; percentage: number } {
+  if (access === 'closed') return { kind: 'closed', percentage: 0 };
+  const kind = REACH[Math.min(REACH.indexOf(access), REACH.indexOf(candidate.kind))];
+  const percentage =
+    access === 'gradual' ? Math.min(candidate.percentage, gradualPercentage) : candidate.percentage;
+  return { kind, percentage };
 }
 
 function explain(
