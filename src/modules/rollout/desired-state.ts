@@ -176,6 +176,23 @@ function accessStrategies(
 const REACH: StageKind[] = ['internal', 'pilot', 'gradual', 'all'];
 
 /**
+ * Whom a candidate reaches on a variant whose access stage is `access`: the
+ * narrower of the two stages, and inside a gradual access stage a share never
+ * wider than access's. Closed: nobody.
+ */
+export function candidateReach(
+  access: StageKind,
+  candidate: NonNullable<VariantRevisions['candidate']>,
+  gradualPercentage: number,
+): { kind: StageKind; percentage: number } {
+  if (access === 'closed') return { kind: 'closed', percentage: 0 };
+  const kind = REACH[Math.min(REACH.indexOf(access), REACH.indexOf(candidate.kind))];
+  const percentage =
+    access === 'gradual' ? Math.min(candidate.percentage, gradualPercentage) : candidate.percentage;
+  return { kind, percentage };
+}
+
+/**
  * Who gets the candidate: the people its stage on the revision track reaches,
  * never more than have access (its strategies are the access strategies of the
  * narrower of the two stages, so a candidate can only ever narrow access).
@@ -190,18 +207,14 @@ function candidateStrategies(
   candidate: NonNullable<VariantRevisions['candidate']>,
   flag: string,
 ): DesiredStrategy[] {
-  const kind = REACH[Math.min(REACH.indexOf(access), REACH.indexOf(candidate.kind))] as Exclude<
-    StageKind,
-    'closed'
-  >;
-  const percentage =
-    access === 'gradual'
-      ? Math.min(candidate.percentage, plan.gradualPercentage)
-      : candidate.percentage;
+  const reach = candidateReach(access, candidate, plan.gradualPercentage);
   const groupId = access === 'gradual' ? flag : `${flag}:revision-${candidate.revision}`;
-  return accessStrategies(plan, kind, percentage, groupId).map((s) =>
-    servingRevision(s, candidate.revision, `revision ${candidate.revision} `),
-  );
+  return accessStrategies(
+    plan,
+    reach.kind as Exclude<StageKind, 'closed'>,
+    reach.percentage,
+    groupId,
+  ).map((s) => servingRevision(s, candidate.revision, `revision ${candidate.revision} `));
 }
 
 /** The strategy, giving the people it matches this revision (its variant's payload). */

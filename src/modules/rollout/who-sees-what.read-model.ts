@@ -3,9 +3,9 @@ import { DataSource } from 'typeorm';
 import { AUDIENCES, type Audience, type FlagContext } from '../../platform/flags/flag-context.js';
 import { FlagsService } from '../../platform/flags/flags.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import type { VariantRevisions } from './desired-state.js';
+import { candidateReach } from './desired-state.js';
 import { candidateOf, type BusinessRevisionStage, type RevisionStage } from './revision-track.js';
-import { stageKind, type Stage, type StageKind } from './stages.js';
+import { stageKind, type Stage } from './stages.js';
 import { revisionNamed, variantFlag } from './variant-access.service.js';
 
 /** Who to look at: an SME by NEQ, a person by email, or attributes typed in. */
@@ -353,25 +353,6 @@ function explainRevision(
   }
   if (got !== current || certain) return verdict('unsettled');
   return verdict(reach.kind === 'gradual' ? 'candidate-gradual-out' : 'candidate-not-in-pilot');
-}
-
-const REACH: StageKind[] = ['internal', 'pilot', 'gradual', 'all'];
-
-/**
- * Whom the candidate reaches on a variant whose access stage is `access`: the
- * narrower of the two stages, and a gradual share never wider than access's
- * (as desired-state.ts builds the candidate's strategies).
- */
-function candidateReach(
-  access: StageKind,
-  candidate: NonNullable<VariantRevisions['candidate']>,
-  gradualPercentage: number,
-): { kind: StageKind; percentage: number } {
-  if (access === 'closed') return { kind: 'closed', percentage: 0 };
-  const kind = REACH[Math.min(REACH.indexOf(access), REACH.indexOf(candidate.kind))];
-  const percentage =
-    access === 'gradual' ? Math.min(candidate.percentage, gradualPercentage) : candidate.percentage;
-  return { kind, percentage };
 }
 
 function explain(
