@@ -350,6 +350,11 @@ describe('the authorization matrix', () => {
       () => '/staff/rollout/building-permit/business',
       all(404, { anonymous: 303, ...CONSOLE }),
     ],
+    [
+      "a service's revisions in rollout",
+      () => '/staff/rollout/building-permit/revisions',
+      all(404, { anonymous: 303, ...CONSOLE }),
+    ],
     ['the service studio', () => '/staff/services', all(404, { anonymous: 303, ...STUDIO })],
     ['create a service', () => '/staff/services/new', all(404, { anonymous: 303, ...STUDIO })],
     ['import a service', () => '/staff/services/import', all(404, { anonymous: 303, ...STUDIO })],
@@ -380,9 +385,10 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...STUDIO }),
     ],
     [
+      // Read-only, linked from the rollout console's revision page: every staff role.
       'comparing two revisions of a service',
       () => '/staff/services/building-permit/compare?from=1&to=1',
-      all(404, { anonymous: 303, ...STUDIO }),
+      all(404, { anonymous: 303, ...STAFF }),
     ],
     [
       'a released revision',

@@ -15,7 +15,7 @@ const origin = { ip: '127.0.0.1', requestId: 'test' };
 /**
  * Comparing two revisions of a service (issue 14): the rule in
  * RevisionComparisonService against the real PostgreSQL, and the page
- * `/staff/services/:slug/compare?from=<n>&to=<n>` (the studio's roles only).
+ * `/staff/services/:slug/compare?from=<n>&to=<n>` (read-only, every staff role).
  */
 describe('comparing two revisions of a service', () => {
   let portal: TestApp;
@@ -106,11 +106,33 @@ describe('comparing two revisions of a service', () => {
     }
   });
 
-  it('refuses every staff role but the studio’s', async () => {
+  it('lets every staff role read it (the rollout console links to it), and nobody else', async () => {
     for (const role of ['rollout-manager', 'clerk', 'analyst'] as const)
-      await expect(
-        comparisons.compare({ accountId: designer.id, role }, 'building-permit', {}),
-      ).rejects.toBeInstanceOf(ForbiddenException);
+      expect(
+        await comparisons.compare({ accountId: designer.id, role }, 'building-permit', {}),
+      ).toMatchObject({ from: 1, to: draft });
+    await expect(
+      comparisons.compare(
+        { accountId: designer.id, role: 'citizen' as unknown as StaffActor['role'] },
+        'building-permit',
+        {},
+      ),
+    ).rejects.toBeInstanceOf(ForbiddenException);
+  });
+
+  it('opens read-only for a rollout manager, back to the service’s revision page', async () => {
+    const manager = await createPerson(db, { displayName: 'Martin Gagnon' });
+    await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'rollout-manager')`, [
+      manager.id,
+    ]);
+    const agent = await signedInAgent(portal.url, manager.email);
+    const page = await agent.get(`/staff/services/building-permit/compare?from=1&to=${draft}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('id="compare-step-insurance"');
+    expect(page.text).toContain('href="/staff/rollout/building-permit/revisions"');
+    expect(page.text).not.toContain('href="/staff/services"');
+    expect(page.text).not.toMatch(/<form method="post"/);
+    expect(await htmlProblems(page.text)).toEqual([]);
   });
 
   for (const [locale, texts] of [

@@ -87,7 +87,7 @@ export class RolloutConsoleController {
           : undefined,
       })),
     );
-    this.presenter.overview(res, rows);
+    await this.presenter.overview(res, rows);
   }
 
   @Get('who-sees-what')

@@ -14,6 +14,7 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { StaffRole } from '../staff/staff-role.js';
 import { DECISION_FIELDS, type DecisionForm } from './dto/decision.dto.js';
 import { GATE_IDS, type GateResult } from './gates.js';
+import { RevisionConsoleReadModel } from './revision-console.read-model.js';
 import {
   RolloutConsoleReadModel,
   type DecisionRow,
@@ -68,6 +69,7 @@ export class RolloutConsolePresenter implements FormPageRenderer {
   constructor(
     private readonly rollout: RolloutService,
     private readonly consoleReadModel: RolloutConsoleReadModel,
+    private readonly revisionReadModel: RevisionConsoleReadModel,
     private readonly catalogue: CatalogueService,
     private readonly i18n: I18nService,
   ) {}
@@ -157,13 +159,29 @@ export class RolloutConsolePresenter implements FormPageRenderer {
       .join(', ');
   }
 
-  overview(res: Response, rows: OverviewWithGates[]) {
+  async overview(res: Response, rows: OverviewWithGates[]) {
     const locale = res.locals.locale as Locale;
     const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const candidates = await this.revisionReadModel.candidates();
     res.render('rollout/overview', {
       pageTitle: t('rollout.overview.title'),
       navActive: 'staff',
       staffNavActive: 'rollout',
+      // "Revision N in <stage>" per service with a candidate (ADR 0032).
+      revisions: this.catalogue.all().map((service) => {
+        const candidate = candidates.find((c) => c.slug === service.slug);
+        return {
+          slug: service.slug,
+          title: service.title[locale],
+          href: `/staff/rollout/${service.slug}/revisions`,
+          candidate: candidate
+            ? t('revisionRollout.overview.inStage', {
+                revision: candidate.revision,
+                stage: t(`rollout.stage.${candidate.stage}`),
+              })
+            : undefined,
+        };
+      }),
       services: this.catalogue.all().map((service) => ({
         title: service.title[locale],
         variants: AUDIENCES.map((variant) => {
@@ -252,6 +270,7 @@ export class RolloutConsolePresenter implements FormPageRenderer {
       variantLabel,
       flag: variantFlag(plan.slug, plan.variant),
       base: `/staff/rollout/${plan.slug}/${plan.variant}`,
+      revisionsHref: `/staff/rollout/${plan.slug}/revisions`,
       plan,
       stageLabel: t(`rollout.stage.${plan.stage}`),
       stageTag: STAGE_TAG[stageKind(plan.variant, plan.stage)],

@@ -91,6 +91,7 @@ export class RolloutConsoleReadModel {
     }));
   }
 
+  /** The decisions on the variant's access (those on a revision are on the revision page). */
   async decisions(slug: string, variant: Audience, limit = 50): Promise<DecisionRow[]> {
     const rows = await this.dataSource.query<
       {
@@ -112,6 +113,7 @@ export class RolloutConsoleReadModel {
               rollout_decision.created_at
          FROM rollout_decision LEFT JOIN account ON account.id = rollout_decision.actor_id
         WHERE rollout_decision.service_slug = $1 AND rollout_decision.variant = $2
+          AND rollout_decision.revision IS NULL
         ORDER BY rollout_decision.created_at DESC, rollout_decision.id DESC
         LIMIT $3`,
       [slug, variant, limit],

@@ -29,6 +29,9 @@ import {
 } from './pilot.presenter.js';
 import { PilotService } from './pilot.service.js';
 import { ReleaseSubscriptionsController } from './release-subscriptions.controller.js';
+import { RevisionConsoleController } from './revision-console.controller.js';
+import { RevisionConsolePresenter } from './revision-console.presenter.js';
+import { RevisionConsoleReadModel } from './revision-console.read-model.js';
 import { RolloutConsoleController } from './rollout-console.controller.js';
 import { RolloutConsolePresenter } from './rollout-console.presenter.js';
 import { RolloutConsoleReadModel } from './rollout-console.read-model.js';
@@ -48,6 +51,8 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
 @Module({
   imports: [AuditModule, NotificationsModule, CatalogueModule, OrganizationsModule, StaffModule],
   controllers: [
+    // Before RolloutConsoleController: its `:slug/:variant` routes would take `…/revisions`.
+    RevisionConsoleController,
     RolloutConsoleController,
     ReleaseSubscriptionsController,
     CohortsController,
@@ -64,6 +69,8 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     RolloutScheduler,
     RolloutConsoleReadModel,
     RolloutConsolePresenter,
+    RevisionConsoleReadModel,
+    RevisionConsolePresenter,
     WhoSeesWhatReadModel,
     CohortsReadModel,
     CohortsService,

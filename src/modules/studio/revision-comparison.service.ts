@@ -41,8 +41,9 @@ export interface ComparisonQuery {
 const REVISION_NUMBER = /^[1-9]\d{0,8}$/;
 
 /**
- * Comparing two revisions of a service (issue 14), for service designers and
- * admins: any two of its revisions, drafts and withdrawn ones included.
+ * Comparing two revisions of a service (issue 14): any two of its revisions,
+ * drafts and withdrawn ones included. Read-only, so every staff role may: the
+ * rollout console's revision page links to what changed (ADR 0032).
  */
 @Injectable()
 export class RevisionComparisonService {
@@ -50,8 +51,8 @@ export class RevisionComparisonService {
 
   /** The service's revisions to choose from. 404 for an unknown service. */
   async choices(actor: StaffActor, slug: string): Promise<ComparisonChoices> {
-    const summaries = await this.revisions.revisions(actor, slug);
-    const newest = await this.revisions.revision(actor, slug, summaries[0].number);
+    const summaries = await this.revisions.revisionsToRead(actor, slug);
+    const newest = await this.revisions.revisionToRead(actor, slug, summaries[0].number);
     return { slug, title: newest.definition.title, revisions: summaries.map(choiceOf) };
   }
 
@@ -66,7 +67,7 @@ export class RevisionComparisonService {
     slug: string,
     query: ComparisonQuery,
   ): Promise<ComparedRevisions> {
-    const summaries = await this.revisions.revisions(actor, slug);
+    const summaries = await this.revisions.revisionsToRead(actor, slug);
     const values = { from: queryText(query.from), to: queryText(query.to) };
     const problems: FieldProblem[] = [];
     const numberOf = (field: 'from' | 'to'): number | undefined => {
@@ -79,12 +80,12 @@ export class RevisionComparisonService {
     if (problems.length > 0) throw InvalidForm.of(problems, values);
     const to = chosen.to ?? summaries[0].number;
     const from = chosen.from ?? previousOf(summaries, to);
-    const older = await this.revisions.revision(actor, slug, from);
-    const newer = await this.revisions.revision(actor, slug, to);
+    const older = await this.revisions.revisionToRead(actor, slug, from);
+    const newer = await this.revisions.revisionToRead(actor, slug, to);
     const newest =
       to === summaries[0].number
         ? newer
-        : await this.revisions.revision(actor, slug, summaries[0].number);
+        : await this.revisions.revisionToRead(actor, slug, summaries[0].number);
     return {
       slug,
       title: newest.definition.title,

@@ -13,6 +13,7 @@ import { RolloutService } from '../rollout/rollout.service.js';
 import { markPlanChanged } from '../rollout/rollout-changes.js';
 import { stageKind, type Stage } from '../rollout/stages.js';
 import { variantFlags } from '../rollout/variant-flags.js';
+import { isStaffRole } from '../staff/staff-role.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import { STUDIO_ROLES } from './studio-roles.js';
 import { allChecksPass, revisionChecks, type RevisionCheck } from './revision-checks.js';
@@ -134,6 +135,27 @@ export class ServiceRevisionsService {
   /** A service's revisions, newest first. */
   async revisions(actor: StaffActor, slug: string): Promise<RevisionSummary[]> {
     assertDesigner(actor);
+    return this.summaries(slug);
+  }
+
+  /**
+   * A service's revisions and one of them, for every staff role to read: the
+   * comparison of two revisions is read-only, linked from the rollout
+   * console's revision page (ADR 0032) as the preview is shared.
+   */
+  async revisionsToRead(actor: StaffActor, slug: string): Promise<RevisionSummary[]> {
+    if (!isStaffRole(actor.role)) throw new ForbiddenException();
+    return this.summaries(slug);
+  }
+
+  async revisionToRead(actor: StaffActor, slug: string, number: number): Promise<Revision> {
+    if (!isStaffRole(actor.role)) throw new ForbiddenException();
+    const revision = await this.find(this.dataSource.manager, slug, number);
+    if (!revision) throw STUDIO_REFUSALS.of('not-found');
+    return revision;
+  }
+
+  private async summaries(slug: string): Promise<RevisionSummary[]> {
     const rows = await this.dataSource.query<RevisionRow[]>(
       `SELECT ${REVISION_COLUMNS} FROM service_revision r WHERE r.service_slug = $1 ORDER BY r.number DESC`,
       [slug],

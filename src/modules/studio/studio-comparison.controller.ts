@@ -9,14 +9,16 @@ import {
   type StaffActor,
 } from '../staff/staff-roles.guard.js';
 import { RevisionComparisonService } from './revision-comparison.service.js';
-import { STUDIO_ROLES } from './studio-roles.js';
 import { StudioComparisonPage } from './studio-comparison.page.js';
 
-/** Comparing two revisions of a service (`/staff/services/:slug/compare`), for the studio's roles. */
+/**
+ * Comparing two revisions of a service (`/staff/services/:slug/compare`):
+ * read-only, for every staff role (the rollout console links to it).
+ */
 @Controller('staff/services')
 @UseGuards(StaffRolesGuard)
 @UseFilters(SignInRedirectFilter)
-@StaffRoles(...STUDIO_ROLES)
+@StaffRoles()
 export class StudioComparisonController {
   constructor(
     private readonly comparisons: RevisionComparisonService,

@@ -5,6 +5,7 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { StaffRole } from '../staff/staff-role.js';
 import { comparisonView } from './revision-comparison.presenter.js';
+import { STUDIO_ROLES } from './studio-roles.js';
 import {
   RevisionComparisonService,
   type ComparedRevisions,
@@ -48,6 +49,10 @@ export class StudioComparisonPage implements FormPageRenderer {
     const t = (key: string, vars?: Record<string, unknown>) =>
       this.i18n.t(locale, `studio.compare.page.${key}`, vars);
     const compared = 'comparison' in shown ? shown : undefined;
+    // Designers come from the studio; the rollout console's roles from a service's revision page.
+    const role = res.locals.staffRole as StaffRole;
+    const fromStudio = (STUDIO_ROLES as readonly string[]).includes(role);
+    const fromConsole = ['rollout-manager', 'analyst'].includes(role);
     const select = (name: 'from' | 'to') => ({
       name,
       label: t(`${name}Label`),
@@ -68,8 +73,12 @@ export class StudioComparisonPage implements FormPageRenderer {
         values: form.values,
         errors: form.errors,
         navActive: 'staff',
-        staffNavActive: 'studio',
-        backLink: '/staff/services',
+        staffNavActive: fromStudio ? 'studio' : fromConsole ? 'rollout' : 'home',
+        backLink: fromStudio
+          ? '/staff/services'
+          : fromConsole
+            ? `/staff/rollout/${encodeURIComponent(shown.slug)}/revisions`
+            : '/staff',
         heading: t('title'),
         serviceTitle: shown.title[locale],
         action: `/staff/services/${encodeURIComponent(shown.slug)}/compare`,
