@@ -228,7 +228,12 @@ describe('revisions released SME-first through the console', () => {
     expect(await reconciler.syncNow()).toBe(true);
   });
 
-  afterAll(() => portal.close());
+  afterAll(async () => {
+    await portal.close();
+    // Leave the shared Unleash as other test files expect to find a variant: closed.
+    for (const variant of ['business', 'citizen'] as const)
+      await admin.applyEnvironmentState(`${SLUG}.${variant}`, { enabled: false, strategies: [] });
+  });
 
   it('lets analysts read the revision page but not decide, and keeps clerks out', async () => {
     const page = await analyst.get(PAGE);

@@ -37,6 +37,9 @@ const GATE_TAG: Record<GateResult['status'], string> = {
   'no-data': 'govuk-tag--grey',
 };
 
+/** The variants in the order a revision reaches them: SMEs first. */
+const SME_FIRST: readonly Audience[] = ['business', 'citizen'];
+
 /** How far each kind of stage reaches, narrowest first (a candidate never widens access). */
 const REACH: StageKind[] = ['closed', 'internal', 'pilot', 'gradual', 'all'];
 
@@ -142,7 +145,7 @@ export class RevisionConsolePresenter implements FormPageRenderer {
       serviceTitle: title,
       base,
       pending: plans.some((p) => p.syncedVersion < p.version),
-      variants: AUDIENCES.map((variant) => ({
+      variants: SME_FIRST.map((variant) => ({
         variant,
         label: this.i18n.t(locale, `rollout.variant.${variant}`),
         current: served.current[variant],
@@ -165,7 +168,7 @@ export class RevisionConsolePresenter implements FormPageRenderer {
         baseRevision,
       },
       track: candidate ? this.track(locale, candidate) : [],
-      who: AUDIENCES.map((variant) =>
+      who: SME_FIRST.map((variant) =>
         this.who(locale, variant, planOf(variant), served, candidate),
       ),
       gates: gates && {
@@ -203,7 +206,7 @@ export class RevisionConsolePresenter implements FormPageRenderer {
         ? candidate.stage === 'sme-pilot' || candidate.stage === 'sme-gradual'
         : false,
       percentageVariants: candidate
-        ? AUDIENCES.map((variant) => ({
+        ? SME_FIRST.map((variant) => ({
             value: variant,
             label: this.i18n.t(locale, `rollout.variant.${variant}`),
             percentage: candidate.percentage[variant],
@@ -252,7 +255,11 @@ export class RevisionConsolePresenter implements FormPageRenderer {
     const label = this.i18n.t(locale, `rollout.variant.${variant}`);
     const current = served.current[variant];
     const access = stageKind(variant, plan.stage);
-    const people = t(`people.${variant}`);
+    const people = {
+      people: t(`people.${variant}.plural`),
+      every: t(`people.${variant}.every`),
+      others: t(`people.${variant}.others`),
+    };
     const lines: { revision?: number; text: string }[] = [];
     if (current === null) lines.push({ text: t('unreleased') });
     else if (access === 'closed') lines.push({ text: t('closed') });
@@ -270,10 +277,10 @@ export class RevisionConsolePresenter implements FormPageRenderer {
             : offered.percentage;
         lines.push({
           revision: offered.revision,
-          text: t(`candidate.${reach}`, { cohorts, percentage, people }),
+          text: t(`candidate.${reach}`, { cohorts, percentage, ...people }),
         });
-        if (reach !== 'all') lines.push({ revision: current, text: t('others', { people }) });
-      } else lines.push({ revision: current, text: t('everyone', { people }) });
+        if (reach !== 'all') lines.push({ revision: current, text: t('others', people) });
+      } else lines.push({ revision: current, text: t('everyone', people) });
       if (access !== 'all')
         lines.push({
           text: t('narrower', { stage: this.i18n.t(locale, `rollout.stage.${plan.stage}`) }),
