@@ -276,6 +276,9 @@ describe('revisions released SME-first through the console', () => {
     expect(unknown.text).toContain('href="#start-revision"');
     expect(unknown.text).toContain('>Essai\nsur deux lignes</textarea>');
     expect(await htmlProblems(unknown.text)).toEqual([]);
+    const huge = await post('start', { revision: '99999999999999999999', reason: 'x' });
+    expect(huge.status).toBe(422);
+    expect(huge.text).toContain('href="#start-revision"');
     const none = await post('promote', { expectedStage: '', reason: 'x' });
     expect(none.status).toBe(409);
     expect(none.text).toContain('Plus aucune révision n’est en déploiement');

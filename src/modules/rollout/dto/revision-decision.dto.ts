@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { Matches } from 'class-validator';
 
 /** A reason typed on the console: line ends made \n, trimmed, 2,000 characters at most. */
 const reasonText = ({ value }: { value: unknown }) =>
@@ -24,12 +25,16 @@ export const REVISION_FIELDS: Record<RevisionForm, readonly string[]> = {
 };
 
 /**
- * Any decision form of the revision page: every field is text (absent → ''),
- * none is refused here; RevisionRolloutService judges them (a ready revision,
- * a reason, a percentage...), the console only checks that `variant` names one.
+ * Any decision form of the revision page: every field is text (absent → '').
+ * RevisionRolloutService judges them (a ready revision, a reason, a
+ * percentage...); here only a revision that is no revision number at all (it
+ * would not fit the database's integer) is refused, and the console checks that
+ * `variant` names one.
  */
 export class RevisionDecisionDto {
-  @Transform(trimmed) revision = '';
+  @Transform(trimmed)
+  @Matches(/^\d{0,9}$/, { message: 'rollout.errors.revision-not-ready' })
+  revision = '';
   @Transform(trimmed) expectedStage = '';
   @Transform(reasonText) reason = '';
   @Transform(trimmed) override = '';
@@ -37,7 +42,7 @@ export class RevisionDecisionDto {
   @Transform(trimmed) percentage = '';
 }
 
-/** Every field of RevisionDecisionDto (none has a validation rule, so they are listed). */
+/** Every field of RevisionDecisionDto (listed: most have no validation rule). */
 export const REVISION_DTO_FIELDS = [
   ...new Set(Object.values(REVISION_FIELDS).flat()),
 ] as (keyof RevisionDecisionDto & string)[];
