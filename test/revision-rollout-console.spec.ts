@@ -319,14 +319,13 @@ describe('revisions released SME-first through the console', () => {
 
   it('counts only the candidate’s own evidence in its gates, beside the current revision’s figures', async () => {
     const before = await manager.get(PAGE);
-    expect(gate(before.text, 'pilot-applications')).toEqual(['fail', '0']);
-    // Filed on revision 1 by a pilot SME: not the candidate's evidence.
+    // Filed on revision 1 by a pilot SME: not the candidate's evidence; then one on revision 2.
     await fileOn(1, people.pilotSme);
     const after1 = await manager.get(PAGE);
-    expect(gate(after1.text, 'pilot-applications')).toEqual(['fail', '0']);
-    // Filed on revision 2: it counts.
     await fileOn(2, people.pilotSme);
     const after2 = await manager.get(PAGE);
+    expect(gate(before.text, 'pilot-applications')).toEqual(['fail', '0']);
+    expect(gate(after1.text, 'pilot-applications')).toEqual(['fail', '0']);
     expect(gate(after2.text, 'pilot-applications')).toEqual(['fail', '1']);
     // Side by side since the rollout started: one started and submitted on each.
     const table = /data-testid="compare-business">([\s\S]*?)<\/table>/.exec(after2.text)?.[1];
@@ -377,6 +376,10 @@ describe('revisions released SME-first through the console', () => {
     });
     expect(page.text).toMatch(/data-decision="revision-promoted" data-revision="2" data-override/);
     expect(page.text).toContain('Critères non respectés au moment de la décision');
+    // The candidate's figures beside the current revision's, as they were.
+    expect(page.text).toMatch(
+      /data-evidence>Chiffres au moment de la décision : révision 2, \d+ demandes? commencées? et \d+ déposées? ; révision 1, 1 commencée et 1 déposée\.</,
+    );
     const [decision] = await db.query(
       `SELECT override, reason, details, from_stage, to_stage FROM rollout_decision
         WHERE kind = 'revision-promoted' ORDER BY created_at DESC LIMIT 1`,

@@ -411,8 +411,27 @@ export class RevisionConsolePresenter implements FormPageRenderer {
       actor: d.actorName ?? t('rollout.decisions.system'),
       failing: failing.map((id) => t(`rollout.gates.${id}.name`)).join(', '),
       changes: this.changes(locale, d.details.changes),
+      evidence: this.evidenceAtDecision(locale, d.details.evidence),
       gates: d.gates.map((g) => this.gateView(locale, g)),
     };
+  }
+
+  /** The candidate's figures beside the current revision's when decided (`details.evidence`). */
+  private evidenceAtDecision(locale: Locale, recorded: unknown): string | undefined {
+    const figures = (value: unknown) =>
+      typeof value === 'object' && value !== null ? (value as Partial<RevisionFigures>) : {};
+    if (typeof recorded !== 'object' || recorded === null) return undefined;
+    const { candidate, current } = recorded as { candidate?: unknown; current?: unknown };
+    const [c, k] = [figures(candidate), figures(current)];
+    if (typeof c.revision !== 'number' || typeof k.revision !== 'number') return undefined;
+    return this.i18n.t(locale, 'revisionRollout.decisions.evidence', {
+      candidate: c.revision,
+      candidateStarted: c.started ?? 0,
+      candidateSubmitted: c.submitted ?? 0,
+      current: k.revision,
+      currentStarted: k.started ?? 0,
+      currentSubmitted: k.submitted ?? 0,
+    });
   }
 
   /** The summary of what changed, as the decision recorded it (`details.changes`). */
