@@ -625,6 +625,20 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, citizen: 303 }),
     ],
     [
+      // No candidate in rollout: deciders reach the rule (409); analysts only read.
+      "promote a service's candidate revision",
+      () => '/staff/rollout/building-permit/revisions/promote',
+      () => ({ expectedStage: '', reason: 'Essai' }),
+      all(404, {
+        anonymous: 303,
+        admin: 409,
+        'rollout-manager': 409,
+        clerk: 403,
+        analyst: 403,
+        'service-designer': 403,
+      }),
+    ],
+    [
       'write to the applicant as staff',
       () => `/staff/applications/${smeApplication}/messages`,
       () => ({ message: 'Bonjour' }),
