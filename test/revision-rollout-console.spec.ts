@@ -540,6 +540,8 @@ describe('revisions released SME-first through the console', () => {
     const step = await otherSmeAgent.get(`/applications/${application.id}/steps/work`);
     expect(step.status).toBe(200);
     expect(step.text).toContain(answers.workDescription as string);
+    expect(step.text).toContain('data-revision-notice');
+    expect(step.text).toContain(`href="/applications/${application.id}/steps/work"`);
   });
 
   it('records an SME-first override: citizens before every SME, the SMEs left where they were', async () => {
