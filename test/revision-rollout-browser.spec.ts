@@ -72,12 +72,10 @@ describe('the rollout console’s revision page in a browser', () => {
     );
     await studio.markReady(actor, SLUG, draft.number, changed.version, origin);
     // Revision 2 in SME pilot, as the demo data has it.
-    await portal.app
-      .get(RevisionRolloutService)
-      .start({ accountId: manager.id, origin }, SLUG, {
-        revision: 2,
-        reason: 'Question plus claire',
-      });
+    await portal.app.get(RevisionRolloutService).start({ accountId: manager.id, origin }, SLUG, {
+      revision: 2,
+      reason: 'Question plus claire',
+    });
     await portal.app.get(RolloutReconciler).syncNow();
     browser = await launchChromium();
   });
