@@ -27,9 +27,10 @@ import {
   revisionBreaksSmeFirst,
   revisionStageVariant,
 } from './revision-track.js';
+import { candidateReach } from './desired-state.js';
 import { DECIDERS } from './rollout-console.presenter.js';
 import { RolloutService, type PlanRecord } from './rollout.service.js';
-import { stageKind, type StageKind } from './stages.js';
+import { stageKind } from './stages.js';
 
 const GATE_TAG: Record<GateResult['status'], string> = {
   pass: 'govuk-tag--green',
@@ -39,9 +40,6 @@ const GATE_TAG: Record<GateResult['status'], string> = {
 
 /** The variants in the order a revision reaches them: SMEs first. */
 const SME_FIRST: readonly Audience[] = ['business', 'citizen'];
-
-/** How far each kind of stage reaches, narrowest first (a candidate never widens access). */
-const REACH: StageKind[] = ['closed', 'internal', 'pilot', 'gradual', 'all'];
 
 /** The service and the form of a revision page's request (`…/revisions/<form>`). */
 export function revisionPage(req: Request): { slug: string; form: RevisionForm } {
@@ -267,19 +265,16 @@ export class RevisionConsolePresenter implements FormPageRenderer {
       const offered = candidate ? candidateOf(candidate, variant) : undefined;
       const reach =
         offered && candidate!.revision !== current
-          ? REACH[Math.min(REACH.indexOf(access), REACH.indexOf(offered.kind))]
+          ? candidateReach(access, offered, plan.gradualPercentage)
           : undefined;
       const cohorts = plan.cohorts.map((c) => c.name).join(', ') || t('noCohorts');
       if (reach && offered) {
-        const percentage =
-          access === 'gradual'
-            ? Math.min(offered.percentage, plan.gradualPercentage)
-            : offered.percentage;
+        const percentage = reach.percentage;
         lines.push({
           revision: offered.revision,
-          text: t(`candidate.${reach}`, { cohorts, percentage, ...people }),
+          text: t(`candidate.${reach.kind}`, { cohorts, percentage, ...people }),
         });
-        if (reach !== 'all') lines.push({ revision: current, text: t('others', people) });
+        if (reach.kind !== 'all') lines.push({ revision: current, text: t('others', people) });
       } else lines.push({ revision: current, text: t('everyone', people) });
       if (access !== 'all')
         lines.push({
