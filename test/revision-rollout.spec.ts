@@ -125,12 +125,27 @@ describe('revisions released SME-first', () => {
     expect(await reconciler.syncNow()).toBe(true);
   });
 
-  afterAll(() => portal.close());
+  afterAll(async () => {
+    await portal.close();
+    // Leave the shared Unleash as other test files expect to find a variant: closed.
+    for (const variant of ['business', 'citizen'] as const)
+      await admin.applyEnvironmentState(`${SLUG}.${variant}`, { enabled: false, strategies: [] });
+  });
 
   it('names the current revision in Unleash for everyone before any candidate', async () => {
     expect(await held('business')).toEqual(['all → 1']);
     expect(revisionOf(pilotSme)).toBe(1);
     expect(revisionOf(citizen)).toBe(1);
+  });
+
+  it('starts only a ready revision, whatever is typed', async () => {
+    for (const revision of ['99999999999999999999', '7', 'two', '1.5'])
+      await expect(revisions.start(manager, SLUG, { revision, reason: 'x' })).rejects.toMatchObject(
+        { code: 'revision-not-ready' },
+      );
+    await expect(
+      revisions.start(manager, SLUG, { revision: '1', reason: 'x' }),
+    ).rejects.toMatchObject({ code: 'already-current' });
   });
 
   it('starts revision 2 in SME pilot: the pilot SME gets 2, every other SME and citizen 1', async () => {

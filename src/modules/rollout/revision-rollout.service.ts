@@ -138,7 +138,10 @@ export class RevisionRolloutService {
     slug: string,
     input: { revision: string | number; reason: string },
   ) {
-    const revision = Number(input.revision);
+    // As typed or given: a revision number PostgreSQL can hold, else "not ready".
+    const revision = /^[1-9]\d{0,8}$/.test(String(input.revision).trim())
+      ? Number(String(input.revision).trim())
+      : NaN;
     return this.decide(actor, slug, { reason: input.reason }, async (manager, candidate) => {
       if (candidate) throw new RolloutError('candidate-in-rollout');
       const service = await this.lockedService(manager, slug);
