@@ -2,14 +2,13 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { buildingPermitRevision2 } from '../src/modules/rollout/demo-revision.js';
-import { markPlanChanged } from '../src/modules/rollout/rollout-changes.js';
 import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { RevisionRolloutService } from '../src/modules/rollout/revision-rollout.service.js';
-import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
+import { cohortOf, closeInUnleash, openWithCohorts, readyRevision2 } from './support/candidate.js';
 import { createPerson, PASSWORD } from './support/people.js';
-import { startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 const SCREENSHOTS = projectPath('test-results/screenshots');
 const SLUG = 'building-permit';
@@ -42,35 +41,22 @@ describe('the rollout console’s revision page in a browser', () => {
       designer.id,
     ]);
     // The building permit open to every SME and every citizen, a pilot cohort on the business plan.
-    const [cohort] = await db.query(
-      `INSERT INTO cohort (slug, name, audience) VALUES ('pme-pilotes-construction', 'PME pilotes – construction', 'business') RETURNING id`,
+    const cohort = await cohortOf(
+      portal,
+      {
+        slug: 'pme-pilotes-construction',
+        name: 'PME pilotes – construction',
+        audience: 'business',
+      },
+      [],
     );
-    await db.transaction(async (m) => {
-      await m.query(
-        `UPDATE rollout_plan SET stage = CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END
-          WHERE service_slug = $1`,
-        [SLUG],
-      );
-      await m.query(
-        `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, 'business', $2)`,
-        [SLUG, cohort.id],
-      );
-      await markPlanChanged(m, SLUG, 'business');
-      await markPlanChanged(m, SLUG, 'citizen');
-    });
-    const actor = { accountId: designer.id, role: 'admin' as const };
-    const studio = portal.app.get(ServiceRevisionsService);
-    const draft = await studio.startDraft(actor, SLUG, origin);
-    const changed = await studio.changeDraft(
-      actor,
+    await openWithCohorts(portal, SLUG, { business: cohort });
+    await readyRevision2(
+      portal,
+      { accountId: designer.id, role: 'admin' },
       SLUG,
-      draft.number,
-      draft.version,
       buildingPermitRevision2,
-      'revision 2',
-      origin,
     );
-    await studio.markReady(actor, SLUG, draft.number, changed.version, origin);
     // Revision 2 in SME pilot, as the demo data has it.
     await portal.app.get(RevisionRolloutService).start({ accountId: manager.id, origin }, SLUG, {
       revision: 2,
@@ -83,12 +69,7 @@ describe('the rollout console’s revision page in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await portal?.close();
-    // Leave the shared Unleash as other test files expect to find a variant: closed.
-    for (const variant of ['business', 'citizen'])
-      await unleashAdmin().applyEnvironmentState(`${SLUG}.${variant}`, {
-        enabled: false,
-        strategies: [],
-      });
+    await closeInUnleash(SLUG);
   });
 
   async function shot(page: Page, name: string) {

@@ -4,14 +4,12 @@ import type { ActingAs } from '../src/modules/accounts/acting-as.js';
 import { ApplicationsService } from '../src/modules/applications/applications.service.js';
 import type { Answers } from '../src/modules/catalogue/form-schema.js';
 import { buildingPermitRevision2 } from '../src/modules/rollout/demo-revision.js';
-import { markPlanChanged } from '../src/modules/rollout/rollout-changes.js';
 import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { VariantAccessService } from '../src/modules/rollout/variant-access.service.js';
-import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
-import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
 import { evaluationOrder, UnleashAdminClient } from '../src/platform/flags/unleash-admin.client.js';
 import { buildingPermitAnswers, PDF } from './support/applications.js';
 import { htmlProblems } from './support/html-check.js';
+import { cohortOf, closeInUnleash, openWithCohorts, readyRevision2 } from './support/candidate.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import { csrfFrom, startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
 
@@ -182,57 +180,34 @@ describe('revisions released SME-first through the console', () => {
       pilotCitizen: { audience: 'citizen', accountId: tester.id, staff: false },
     });
     // The building permit open to every SME and every citizen; a pilot cohort on each plan.
-    const [business] = await db.query(
-      `INSERT INTO cohort (slug, name, audience) VALUES ('pme-pilotes-construction', 'PME pilotes – construction', 'business') RETURNING id`,
+    const business = await cohortOf(
+      portal,
+      {
+        slug: 'pme-pilotes-construction',
+        name: 'PME pilotes – construction',
+        audience: 'business',
+      },
+      [pilotSme.organization!.id],
     );
-    await db.query(
-      `INSERT INTO cohort_member (cohort_id, organization_id, status, source, joined_at) VALUES ($1, $2, 'active', 'staff', now())`,
-      [business.id, pilotSme.organization!.id],
+    const citizens = await cohortOf(
+      portal,
+      { slug: 'citoyens-pilotes', name: 'Citoyens pilotes', audience: 'citizen' },
+      [tester.id],
     );
-    const [citizens] = await db.query(
-      `INSERT INTO cohort (slug, name, audience) VALUES ('citoyens-pilotes', 'Citoyens pilotes', 'citizen') RETURNING id`,
-    );
-    await db.query(
-      `INSERT INTO cohort_member (cohort_id, account_id, status, source, joined_at) VALUES ($1, $2, 'active', 'staff', now())`,
-      [citizens.id, tester.id],
-    );
-    await db.transaction(async (m) => {
-      await m.query(
-        `UPDATE rollout_plan SET stage = CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END
-          WHERE service_slug = $1`,
-        [SLUG],
-      );
-      await m.query(
-        `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, 'business', $2), ($1, 'citizen', $3)`,
-        [SLUG, business.id, citizens.id],
-      );
-      await markPlanChanged(m, SLUG, 'business');
-      await markPlanChanged(m, SLUG, 'citizen');
-    });
+    await openWithCohorts(portal, SLUG, { business, citizen: citizens });
     // Revision 2 (a clearer type of work, a heritage-site question), ready.
-    const designer: StaffActor = { accountId: designerId, role: 'admin' };
-    const studio = portal.app.get(ServiceRevisionsService);
-    const draft = await studio.startDraft(designer, SLUG, origin);
-    const changed = await studio.changeDraft(
-      designer,
+    await readyRevision2(
+      portal,
+      { accountId: designerId, role: 'admin' },
       SLUG,
-      draft.number,
-      draft.version,
       buildingPermitRevision2,
-      'revision 2',
-      origin,
-    );
-    expect(await studio.markReady(designer, SLUG, draft.number, changed.version, origin)).toEqual(
-      [],
     );
     expect(await reconciler.syncNow()).toBe(true);
   });
 
   afterAll(async () => {
     await portal.close();
-    // Leave the shared Unleash as other test files expect to find a variant: closed.
-    for (const variant of ['business', 'citizen'] as const)
-      await admin.applyEnvironmentState(`${SLUG}.${variant}`, { enabled: false, strategies: [] });
+    await closeInUnleash(SLUG);
   });
 
   it('lets analysts read the revision page but not decide, and keeps clerks out', async () => {

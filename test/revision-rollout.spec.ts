@@ -3,7 +3,6 @@ import { ApplicationsService } from '../src/modules/applications/applications.se
 import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js';
 import type { ActingAs } from '../src/modules/accounts/acting-as.js';
 import { buildingPermitRevision2 } from '../src/modules/rollout/demo-revision.js';
-import { markPlanChanged } from '../src/modules/rollout/rollout-changes.js';
 import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { RevisionRolloutService } from '../src/modules/rollout/revision-rollout.service.js';
 import { RolloutError, type RolloutActor } from '../src/modules/rollout/rollout.service.js';
@@ -13,6 +12,7 @@ import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
 import { evaluationOrder } from '../src/platform/flags/unleash-admin.client.js';
 import type { Answers } from '../src/modules/catalogue/form-schema.js';
 import { buildingPermitAnswers } from './support/applications.js';
+import { cohortOf, closeInUnleash, openWithCohorts, readyRevision2 } from './support/candidate.js';
 import { createPerson, signedInAgent } from './support/people.js';
 import { startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
 
@@ -87,49 +87,25 @@ describe('revisions released SME-first', () => {
          'X', 'x@example.test', '418 555-0000')`,
       [pilotSme.organization!.id],
     );
-    const [cohort] = await db.query(
-      `INSERT INTO cohort (slug, name, audience) VALUES ('pme-pilotes-construction', 'PME pilotes – construction', 'business') RETURNING id`,
+    const cohort = await cohortOf(
+      portal,
+      {
+        slug: 'pme-pilotes-construction',
+        name: 'PME pilotes – construction',
+        audience: 'business',
+      },
+      [pilotSme.organization!.id],
     );
-    await db.query(
-      `INSERT INTO cohort_member (cohort_id, organization_id, status, source, joined_at) VALUES ($1, $2, 'active', 'staff', now())`,
-      [cohort.id, pilotSme.organization!.id],
-    );
-    await db.transaction(async (m) => {
-      await m.query(
-        `UPDATE rollout_plan SET stage = CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END
-          WHERE service_slug = $1`,
-        [SLUG],
-      );
-      await m.query(
-        `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, 'business', $2)`,
-        [SLUG, cohort.id],
-      );
-      await markPlanChanged(m, SLUG, 'business');
-      await markPlanChanged(m, SLUG, 'citizen');
-    });
-    const studio = portal.app.get(ServiceRevisionsService);
-    const draft = await studio.startDraft(designer, SLUG, origin);
-    const changed = await studio.changeDraft(
-      designer,
-      SLUG,
-      draft.number,
-      draft.version,
-      buildingPermitRevision2,
-      'revision 2',
-      origin,
-    );
+    await openWithCohorts(portal, SLUG, { business: cohort });
     // Both variants are open: the new revision is ready but serves nobody yet.
-    expect(await studio.markReady(designer, SLUG, draft.number, changed.version, origin)).toEqual(
-      [],
-    );
+    await readyRevision2(portal, designer, SLUG, buildingPermitRevision2);
+    expect(portal.app.get(CatalogueService).served(SLUG, 'business')?.revision).toBe(1);
     expect(await reconciler.syncNow()).toBe(true);
   });
 
   afterAll(async () => {
     await portal.close();
-    // Leave the shared Unleash as other test files expect to find a variant: closed.
-    for (const variant of ['business', 'citizen'] as const)
-      await admin.applyEnvironmentState(`${SLUG}.${variant}`, { enabled: false, strategies: [] });
+    await closeInUnleash(SLUG);
   });
 
   it('names the current revision in Unleash for everyone before any candidate', async () => {

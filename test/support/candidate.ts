@@ -7,7 +7,7 @@ import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.
 import type { StaffActor } from '../../src/modules/staff/staff-roles.guard.js';
 import { ServiceRevisionsService } from '../../src/modules/studio/service-revisions.service.js';
 import { createPerson, smeMember } from './people.js';
-import type { TestApp } from './test-app.js';
+import { unleashAdmin, type TestApp } from './test-app.js';
 
 const origin = { ip: '127.0.0.1', requestId: 'test' };
 
@@ -55,32 +55,13 @@ export async function buildingPermitCandidate(portal: TestApp): Promise<Candidat
   const otherSme = await smeMember(portal.url, db, { legalName: 'Rénovations Autres inc.' });
   const citizen = await createPerson(db, { displayName: 'Jeanne Résidente' });
 
-  const [cohort] = await db.query<{ id: string }[]>(
-    `INSERT INTO cohort (slug, name, audience)
-     VALUES ('pme-pilotes-construction', 'PME pilotes – construction', 'business') RETURNING id`,
+  const cohort = await cohortOf(
+    portal,
+    { slug: 'pme-pilotes-construction', name: 'PME pilotes – construction', audience: 'business' },
+    [pilotSme.organizationId],
   );
-  await db.query(
-    `INSERT INTO cohort_member (cohort_id, organization_id, status, source, joined_at)
-     VALUES ($1, $2, 'active', 'staff', now())`,
-    [cohort.id, pilotSme.organizationId],
-  );
-  await db.transaction(async (manager) => {
-    for (const slug of SLUGS) {
-      await manager.query(
-        `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, 'business', $2)`,
-        [slug, cohort.id],
-      );
-      await manager.query(
-        `UPDATE rollout_plan SET stage = CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END
-          WHERE service_slug = $1`,
-        [slug],
-      );
-      await markPlanChanged(manager, slug, 'business');
-      await markPlanChanged(manager, slug, 'citizen');
-    }
-  });
+  for (const slug of SLUGS) await openWithCohorts(portal, slug, { business: cohort });
   const reconciler = portal.app.get(RolloutReconciler);
-  if (!(await reconciler.syncNow())) throw new Error('the plans did not reach Unleash');
 
   // Each revision 2, ready: both variants are open, so they keep serving revision 1.
   await readyRevision2(portal, designer, 'building-permit', (d) => {
@@ -107,7 +88,68 @@ export async function buildingPermitCandidate(portal: TestApp): Promise<Candidat
 
 const SLUGS = ['building-permit', 'bulky-waste-pickup'];
 
-async function readyRevision2(
+/**
+ * A service open to every SME (sme-all) and every citizen (general), with
+ * these cohorts attached to its plans, as a rollout manager would leave it;
+ * the reconciler makes Unleash follow.
+ */
+export async function openWithCohorts(
+  portal: TestApp,
+  slug: string,
+  cohorts: { business?: string; citizen?: string } = {},
+): Promise<void> {
+  await portal.app.get(DataSource).transaction(async (manager) => {
+    await manager.query(
+      `UPDATE rollout_plan SET stage = CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END
+        WHERE service_slug = $1`,
+      [slug],
+    );
+    for (const variant of ['business', 'citizen'] as const) {
+      const cohort = cohorts[variant];
+      if (cohort)
+        await manager.query(
+          `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, $2, $3)`,
+          [slug, variant, cohort],
+        );
+      await markPlanChanged(manager, slug, variant);
+    }
+  });
+  if (!(await portal.app.get(RolloutReconciler).syncNow()))
+    throw new Error(`${slug}'s plans did not reach Unleash`);
+}
+
+/** A cohort with these members (SMEs by organization id, people by account id); its id. */
+export async function cohortOf(
+  portal: TestApp,
+  cohort: { slug: string; name: string; audience: 'business' | 'citizen' },
+  members: string[],
+): Promise<string> {
+  const db = portal.app.get(DataSource);
+  const [row] = await db.query<{ id: string }[]>(
+    `INSERT INTO cohort (slug, name, audience) VALUES ($1, $2, $3) RETURNING id`,
+    [cohort.slug, cohort.name, cohort.audience],
+  );
+  for (const member of members)
+    await db.query(
+      `INSERT INTO cohort_member (cohort_id, ${cohort.audience === 'business' ? 'organization_id' : 'account_id'}, status, source, joined_at)
+       VALUES ($1, $2, 'active', 'staff', now())`,
+      [row.id, member],
+    );
+  return row.id;
+}
+
+/** Leaves the shared Unleash as other test files expect to find a service: closed. */
+export async function closeInUnleash(slug: string): Promise<void> {
+  const admin = unleashAdmin();
+  for (const variant of ['business', 'citizen'] as const)
+    await admin.applyEnvironmentState(`${slug}.${variant}`, { enabled: false, strategies: [] });
+}
+
+/**
+ * Revision 2 of a service, made by a designer in the studio and marked ready
+ * (on a service open to everyone it then waits for a rollout).
+ */
+export async function readyRevision2(
   portal: TestApp,
   designer: StaffActor,
   slug: string,
