@@ -41,11 +41,17 @@ describe('the candidate revision, in a browser', () => {
   });
 
   /** Acts for the SME through the acting-as page, as a person does. */
-  async function actFor(page: import('playwright-core').Page, organizationId: string) {
+  /** A browser page of an SME's member, signed in and acting for the SME. */
+  async function smePage(sme: CandidateWorld['pilotSme'], locale: 'fr' | 'en') {
+    const page = await signedInPage(browser, portal.url, await emailOf(sme.accountId), locale, {
+      password: PASSWORD,
+      languageCookie: true,
+    });
     await page.goto(`${portal.url}/acting-as`);
-    await page.check(`#actingAs-${organizationId}`);
+    await page.check(`#actingAs-${sme.organizationId}`);
     await page.locator('main button[type="submit"]').click();
     await page.waitForLoadState();
+    return page;
   }
 
   const emailOf = async (accountId: string) =>
@@ -76,14 +82,7 @@ describe('the candidate revision, in a browser', () => {
     ],
   ] as const) {
     it(`shows the pilot SME the candidate's banner on its start page and its form (${locale})`, async () => {
-      const page = await signedInPage(
-        browser,
-        portal.url,
-        await emailOf(world.pilotSme.accountId),
-        locale,
-        { password: PASSWORD, languageCookie: true },
-      );
-      await actFor(page, world.pilotSme.organizationId);
+      const page = await smePage(world.pilotSme, locale);
 
       await page.goto(`${portal.url}/services/${SLUG}/business`);
       const banner = page.locator('.govuk-phase-banner[data-phase="candidate"]');
@@ -113,14 +112,7 @@ describe('the candidate revision, in a browser', () => {
     });
 
     it(`shows another SME no candidate banner (${locale})`, async () => {
-      const page = await signedInPage(
-        browser,
-        portal.url,
-        await emailOf(world.otherSme.accountId),
-        locale,
-        { password: PASSWORD, languageCookie: true },
-      );
-      await actFor(page, world.otherSme.organizationId);
+      const page = await smePage(world.otherSme, locale);
       await page.goto(`${portal.url}/services/${SLUG}/business`);
       expect(await page.locator('h1').count()).toBe(1);
       expect(await page.locator('[data-phase="candidate"]').count()).toBe(0);
@@ -149,14 +141,7 @@ describe('the candidate revision, in a browser', () => {
     expect(draft.application.serviceRevision).toBe(2);
     const pages = [];
     for (const locale of ['fr', 'en'] as const) {
-      const page = await signedInPage(
-        browser,
-        portal.url,
-        await emailOf(world.pilotSme.accountId),
-        locale,
-        { password: PASSWORD, languageCookie: true },
-      );
-      await actFor(page, world.pilotSme.organizationId);
+      const page = await smePage(world.pilotSme, locale);
       await page.goto(`${portal.url}/applications/${draft.application.id}/steps/property`);
       await page.fill('#lotNumber', '1 234 567');
       pages.push({ locale, page });
