@@ -41,8 +41,9 @@ try {
   lines.push(`  Virus scan:    ${stack.scannerDescription}`);
   lines.push(
     `  Health:        ${config.PUBLIC_URL}/readyz`,
-    '  Demo:          the building permit is open to businesses and closed to citizens;',
-    '                 an SME member chooses "acting as" their business from the menu.',
+    '  Demo:          services at every stage (staff area → Déploiement); the building',
+    '                 permit\'s revision 2 is in SME pilot with "PME pilotes – construction".',
+    '                 An SME member chooses "acting as" their business from the menu.',
     ...(await demoSignInLines(app)),
     `  Secrets and data live in ${dataDir}/ (delete it to start afresh). Ctrl-C stops everything.`,
     '',

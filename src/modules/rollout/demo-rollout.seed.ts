@@ -11,7 +11,10 @@ import { markPlanChanged } from './rollout-changes.js';
 import type { Stage } from './stages.js';
 
 const SEED_NAME = 'demo-rollout-v2';
-/** The building permit's revision 2 in SME pilot (issue 15), on demo databases old and new. */
+/**
+ * The building permit's revision 2 in SME pilot (issue 15): its own seed, so a
+ * demo database of before gets it at its next boot with SEED_DEMO=true.
+ */
 const REVISION_SEED_NAME = 'demo-revision-v1';
 const DEMO_DOMAIN = 'demo.guichet.example';
 
