@@ -167,6 +167,12 @@ describe('revisions released SME-first', () => {
         .get(ServiceRevisionsService)
         .withdraw({ accountId: manager.accountId, role: 'admin' }, SLUG, 2, origin),
     ).rejects.toMatchObject({ code: 'in-rollout' });
+    // Nor revision 1: what would everyone get instead? Only the candidate, without a decision.
+    await expect(
+      portal.app
+        .get(ServiceRevisionsService)
+        .withdraw({ accountId: manager.accountId, role: 'admin' }, SLUG, 1, origin),
+    ).rejects.toMatchObject({ code: 'last-revision' });
   });
 
   it('refuses a second candidate, and a citizen stage before every SME unless overridden', async () => {
@@ -262,6 +268,14 @@ describe('revisions released SME-first', () => {
     expect(draft.answers.workType).toBe(answers.workType);
     expect(draft.answers.heritageSite).toBeUndefined();
     expect(draft.revision_notice).toMatchObject({ from: 2, to: 1, steps: ['work'] });
+    // An instance whose flags still name revision 2 starts an empty draft on 1,
+    // and refuses answers checked against 2 (the rollback's lock orders them).
+    const drafts = portal.app.get(ApplicationsService);
+    const late = await drafts.startDraft(applicant, SLUG, {}, origin, undefined, { revision: 2 });
+    expect(late.application.serviceRevision).toBe(1);
+    await expect(
+      drafts.startDraft(applicant, SLUG, answers, origin, undefined, { revision: 2 }),
+    ).rejects.toMatchObject({ code: 'revision-mismatch' });
   });
 
   it('after every SME, the citizen stages; out of general, revision 2 becomes current for all', async () => {

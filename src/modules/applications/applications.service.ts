@@ -278,9 +278,28 @@ export class ApplicationsService {
     variant: Audience,
     answers: Answers,
     origin: RequestOrigin,
-    options: { idempotencyKey?: string; submit?: boolean; revision?: number } = {},
+    options: {
+      idempotencyKey?: string;
+      submit?: boolean;
+      revision?: number;
+      /**
+       * A CSV batch checked on `revision` (and found to be the filer's then)
+       * files every row on it while the variant still serves it, even if the
+       * filer's flags move during the batch: no row is refused halfway.
+       */
+      batch?: boolean;
+    } = {},
   ): Promise<{ application: Application; created: boolean }> {
     const served = this.revisionFor(filer, serviceSlug, variant);
+    if (options.batch && options.revision !== undefined)
+      return this.startDraft(
+        applicantOf(filer),
+        serviceSlug,
+        answers,
+        origin,
+        options.idempotencyKey,
+        { submit: options.submit, revision: options.revision },
+      );
     if (options.revision !== undefined && options.revision !== served.revision) {
       const replayed =
         options.idempotencyKey !== undefined &&
@@ -400,6 +419,37 @@ export class ApplicationsService {
 
   // -- the building blocks (no variant check: the methods above are the ways in) --
 
+  /**
+   * The revision a new draft is started on, checked against the database
+   * under the service row's share lock, so a rollback or a candidate made
+   * current (which lock it to update) cannot cross the draft's start: the one
+   * wanted (what this instance's flags and catalogue said) if the variant
+   * still serves it, as its current revision or the candidate in rollout;
+   * else the current one, for a draft with nothing in it yet, or a refusal
+   * ('revision-mismatch', naming it) for answers checked against another.
+   */
+  private async releasedRevision(
+    manager: EntityManager,
+    slug: string,
+    variant: Audience,
+    wanted: number,
+    answered: boolean,
+  ): Promise<number> {
+    const [row] = await manager.query<{ current: number | null; candidate: number | null }[]>(
+      `SELECT service.${variant === 'business' ? 'business_revision' : 'citizen_revision'} AS current,
+              revision_rollout.revision AS candidate
+         FROM service
+         LEFT JOIN revision_rollout ON revision_rollout.service_slug = service.slug
+        WHERE service.slug = $1
+          FOR SHARE OF service`,
+      [slug],
+    );
+    if (!row || row.current === null) throw FILING_REFUSALS.of('not-found');
+    if (wanted === row.current || wanted === row.candidate) return wanted;
+    if (answered) throw revisionMismatch(row.current);
+    return row.current;
+  }
+
   /** Starts a draft, without checking the variant (see `start`, which does). */
   async startDraft(
     applicant: Applicant,
@@ -411,10 +461,17 @@ export class ApplicationsService {
   ): Promise<{ application: Application; created: boolean }> {
     // The revision the variant serves now (or the one the caller checked the
     // answers against): the application is read through it for ever.
-    const revision =
+    const wanted =
       options.revision ?? this.catalogue.served(serviceSlug, applicant.audience)?.revision;
-    if (revision === undefined) throw FILING_REFUSALS.of('not-found');
+    if (wanted === undefined) throw FILING_REFUSALS.of('not-found');
     return this.dataSource.transaction(async (manager) => {
+      const revision = await this.releasedRevision(
+        manager,
+        serviceSlug,
+        applicant.audience,
+        wanted,
+        Object.keys(answers).length > 0,
+      );
       const inserted = await returningRows<{ id: string }>(
         manager,
         `INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,

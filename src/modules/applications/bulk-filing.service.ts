@@ -23,7 +23,7 @@ import type {
 import { FormService, type PrefillContext } from '../catalogue/form.service.js';
 import { prefillContext } from './prefill-context.js';
 import type { ActingAs } from '../accounts/acting-as.js';
-import { FILING_REFUSALS } from './applications.refusals.js';
+import { FILING_REFUSALS, revisionMismatch } from './applications.refusals.js';
 import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import type { ServedRevision } from '../catalogue/catalogue.service.js';
 import { OrganizationService } from '../organizations/organization.service.js';
@@ -272,15 +272,17 @@ export class BulkFilingService {
         AUDIENCE,
         answers,
         origin,
-        { idempotencyKey: idempotencyKey(batch.id, row), revision },
+        { idempotencyKey: idempotencyKey(batch.id, row), revision, batch: true },
       );
       if (application.status !== 'draft') {
         filed.push({ row, application });
         continue;
       }
       const submitted = await this.applications.submitFiling(who, application.id, origin);
+      // Only a rollback moving the row's draft meanwhile leaves it incomplete:
+      // the rows before are filed; the file is checked again on the new form.
       if (!submitted.ok)
-        throw new Error(`Bulk row ${row} of batch ${batch.id} not submitted: ${submitted.reason}`);
+        throw revisionMismatch(this.applications.revisionFor(who, service.slug, AUDIENCE).revision);
       if (!submitted.alreadySubmitted) filedNow++;
       filed.push({ row, application: submitted.application });
     }

@@ -65,6 +65,19 @@ describe('the revisions a variant flag names (ADR 0032)', () => {
     ]);
   });
 
+  it('gives a candidate for every SME to every SME with access, inside a gradual access', () => {
+    const strategies = desiredFlag(
+      plan({
+        stage: 'sme-gradual',
+        revisions: { current: 1, candidate: { revision: 2, kind: 'all', percentage: 10 } },
+      }),
+    ).strategies;
+    const candidateShare = strategies.find(
+      (s) => s.parameters.stickiness === 'userId' && s.variants?.[0]?.payload?.value === '2',
+    );
+    expect(candidateShare?.parameters.rollout).toBe('30');
+  });
+
   it('draws its own sticky share when the whole audience has access', () => {
     const [, , share] = desiredFlag(
       plan({

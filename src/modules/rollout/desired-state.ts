@@ -187,8 +187,9 @@ export function candidateReach(
 ): { kind: StageKind; percentage: number } {
   if (access === 'closed') return { kind: 'closed', percentage: 0 };
   const kind = REACH[Math.min(REACH.indexOf(access), REACH.indexOf(candidate.kind))];
-  const percentage =
-    access === 'gradual' ? Math.min(candidate.percentage, gradualPercentage) : candidate.percentage;
+  // A candidate for everyone reaches every one with access: the whole access share.
+  const share = candidate.kind === 'all' ? 100 : candidate.percentage;
+  const percentage = access === 'gradual' ? Math.min(share, gradualPercentage) : share;
   return { kind, percentage };
 }
 

@@ -24,7 +24,10 @@ export function adoptableState(
 ): PlanSnapshot | undefined {
   // A candidate's strategies (ADR 0032) are the revision rollout's, not the stage's.
   const inRollout = plan.revisions?.candidate;
-  const trial = inRollout ? String(inRollout.revision) : undefined;
+  const trial =
+    inRollout && inRollout.revision !== plan.revisions?.current
+      ? String(inRollout.revision)
+      : undefined;
   const active = actual.strategies.filter((s) => !s.disabled);
   const strategies = active.filter((s) => !trial || s.variants?.[0]?.payload?.value !== trial);
   if (active.length === 0) {

@@ -197,7 +197,10 @@ export class RevisionRolloutService {
       const to = input.toCitizens ? 'citizen-pilot' : nextRevisionStage(from);
       const { variant, gates, gated } = await this.gates(candidate, manager);
       const failing = gated ? gates.filter((g) => g.status !== 'pass').map((g) => g.id) : [];
-      const smeFirst = revisionBreaksSmeFirst(to, candidate.businessStage);
+      // Asked once, on the way into the citizen stages (an override then holds).
+      const smeFirst =
+        revisionStageVariant(from) === 'business' &&
+        revisionBreaksSmeFirst(to, candidate.businessStage);
       const override = failing.length > 0 || smeFirst;
       if (override && !input.override)
         throw new RolloutError(smeFirst ? 'sme-first' : 'gates-failing', gates);
@@ -371,10 +374,15 @@ export class RevisionRolloutService {
     });
   }
 
-  /** The candidate becomes what both variants serve; its rollout ends. */
+  /**
+   * The candidate becomes what both variants serve (a variant that already
+   * serves a newer one, released while only staff could see it, keeps it);
+   * its rollout ends.
+   */
   private async makeCurrent(manager: EntityManager, candidate: RevisionRolloutRecord) {
     await manager.query(
-      `UPDATE service SET business_revision = $2, citizen_revision = $2, changed_at = now()
+      `UPDATE service SET business_revision = greatest(business_revision, $2),
+              citizen_revision = greatest(citizen_revision, $2), changed_at = now()
         WHERE slug = $1`,
       [candidate.slug, candidate.revision],
     );

@@ -489,9 +489,12 @@ export class ServiceRevisionsService {
         [slug, number],
       );
       if (inRollout.length > 0) throw STUDIO_REFUSALS.of('in-rollout', { params: { number } });
+      // Never the candidate in rollout: everyone would get it without a decision.
       const [fallback] = await manager.query<{ number: number; document: ServiceDefinition }[]>(
         `SELECT number, document FROM service_revision
           WHERE service_slug = $1 AND state = 'ready' AND number <> $2
+            AND number NOT IN (SELECT revision_rollout.revision FROM revision_rollout
+                                WHERE revision_rollout.service_slug = $1)
           ORDER BY number DESC LIMIT 1`,
         [slug, number],
       );
