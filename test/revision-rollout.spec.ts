@@ -3,6 +3,7 @@ import { ApplicationsService } from '../src/modules/applications/applications.se
 import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js';
 import type { ActingAs } from '../src/modules/accounts/acting-as.js';
 import { buildingPermitRevision2 } from '../src/modules/rollout/demo-revision.js';
+import { markPlanChanged } from '../src/modules/rollout/rollout-changes.js';
 import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { RevisionRolloutService } from '../src/modules/rollout/revision-rollout.service.js';
 import { RolloutError, type RolloutActor } from '../src/modules/rollout/rollout.service.js';
@@ -11,6 +12,7 @@ import { ServiceRevisionsService } from '../src/modules/studio/service-revisions
 import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
 import { evaluationOrder } from '../src/platform/flags/unleash-admin.client.js';
 import type { Answers } from '../src/modules/catalogue/form-schema.js';
+import type { ServiceDefinition } from '../src/modules/catalogue/service-definition.js';
 import { buildingPermitAnswers } from './support/applications.js';
 import { cohortOf, closeInUnleash, openWithCohorts, readyRevision2 } from './support/candidate.js';
 import { createPerson, signedInAgent } from './support/people.js';
@@ -317,4 +319,53 @@ describe('revisions released SME-first', () => {
     const catalogue = portal.app.get(CatalogueService);
     expect(catalogue.find(SLUG)).toBe(catalogue.revision(SLUG, 2));
   });
+
+  it('skips the stages of a variant that already serves the candidate (released while only staff saw it)', async () => {
+    const designer: StaffActor = { accountId: manager.accountId, role: 'admin' };
+    const clearer = (d: ServiceDefinition) => ({
+      ...d,
+      summary: { fr: `${d.summary.fr} (révisé)`, en: `${d.summary.en} (revised)` },
+    });
+    // Open to every SME, closed to citizens: revision 2 serves the citizen variant at once.
+    await setStages('sign-permit', 'sme-all', 'closed');
+    await readyRevision2(portal, designer, 'sign-permit', clearer);
+    await decided(revisions.start(manager, 'sign-permit', { revision: 2, reason: 'SMEs first' }));
+    for (const stage of ['sme-pilot', 'sme-gradual'])
+      await decided(
+        revisions.promote(manager, 'sign-permit', {
+          expectedStage: stage,
+          reason: 'on',
+          override: true,
+        }),
+      );
+    const done = await decided(
+      revisions.promote(manager, 'sign-permit', {
+        expectedStage: 'sme-all',
+        reason: 'Current now',
+      }),
+    );
+    expect(done).toMatchObject({ kind: 'revision-current', to: 'current' });
+    // Closed to SMEs, open to citizens: the track starts with the citizens.
+    await setStages('occupancy-certificate', 'closed', 'general');
+    await readyRevision2(portal, designer, 'occupancy-certificate', clearer);
+    const started = await decided(
+      revisions.start(manager, 'occupancy-certificate', { revision: 2, reason: 'Citizens' }),
+    );
+    expect(started).toMatchObject({ to: 'citizen-pilot', variant: 'citizen' });
+    await closeInUnleash('sign-permit');
+    await closeInUnleash('occupancy-certificate');
+  });
+
+  async function setStages(slug: string, business: string, citizen: string) {
+    await db.transaction(async (m) => {
+      await m.query(
+        `UPDATE rollout_plan SET stage = CASE variant WHEN 'business' THEN $2 ELSE $3 END
+          WHERE service_slug = $1`,
+        [slug, business, citizen],
+      );
+      await markPlanChanged(m, slug, 'business');
+      await markPlanChanged(m, slug, 'citizen');
+    });
+    expect(await reconciler.syncNow()).toBe(true);
+  }
 });

@@ -157,18 +157,21 @@ export class RevisionRolloutService {
       if (!ready) throw new RolloutError('revision-not-ready');
       if (service.business_revision === revision && service.citizen_revision === revision)
         throw new RolloutError('already-current');
+      // A business variant that serves it already (released while only staff
+      // saw it) has nothing to try: the track starts with the citizens.
+      const first = service.business_revision === revision ? 'citizen-pilot' : 'sme-pilot';
       await manager.query(
         `INSERT INTO revision_rollout (service_slug, revision, stage, business_stage, started_by)
-         VALUES ($1, $2, 'sme-pilot', 'sme-pilot', $3)`,
-        [slug, revision, actor.accountId],
+         VALUES ($1, $2, $3, $4, $5)`,
+        [slug, revision, first, first === 'sme-pilot' ? 'sme-pilot' : 'sme-all', actor.accountId],
       );
-      await markPlanChanged(manager, slug, 'business');
+      await markPlanChanged(manager, slug, first === 'sme-pilot' ? 'business' : 'citizen');
       const started = (await this.candidate(slug, manager))!;
       return {
         kind: 'revision-started' as const,
-        variant: 'business' as const,
+        variant: revisionStageVariant(first),
         from: null,
-        to: 'sme-pilot' as const,
+        to: first,
         revision,
         gates: (await this.gates(started, manager)).gates,
         details: {},
@@ -194,7 +197,14 @@ export class RevisionRolloutService {
       const from = candidate.stage;
       if (input.toCitizens && from !== 'sme-pilot' && from !== 'sme-gradual')
         throw new RolloutError('not-before-citizens');
-      const to = input.toCitizens ? 'citizen-pilot' : nextRevisionStage(from);
+      // A citizen variant that serves it already (released while only staff saw
+      // it) has nothing to try: after every SME, the candidate becomes current.
+      const citizensHaveIt = candidate.current.citizen === candidate.revision;
+      const to = input.toCitizens
+        ? 'citizen-pilot'
+        : from === 'sme-all' && citizensHaveIt
+          ? 'current'
+          : nextRevisionStage(from);
       const { variant, gates, gated } = await this.gates(candidate, manager);
       const failing = gated ? gates.filter((g) => g.status !== 'pass').map((g) => g.id) : [];
       // Asked once, on the way into the citizen stages (an override then holds).
