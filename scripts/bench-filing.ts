@@ -31,11 +31,11 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.js';
 import { CITY_TIME_ZONE } from '../src/modules/applications/applications-queue.read-model.js';
-import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
+import { markPlanChanged } from '../src/modules/rollout/rollout-changes.js';
+import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { flagContext, variantFlag } from '../src/modules/rollout/variant-access.service.js';
 import { ConfigError, loadConfig } from '../src/platform/config/app-config.js';
 import { FlagsService } from '../src/platform/flags/flags.service.js';
-import { UnleashAdminClient } from '../src/platform/flags/unleash-admin.client.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { newToken, tokenHash } from '../src/platform/security/tokens.js';
@@ -735,10 +735,21 @@ async function main(): Promise<number> {
   const smes = await run.step(ensureSmes(db, options.smes));
   const tokens = await run.step(issueKeys(db, smes));
 
-  progress(`releasing ${FLAG} to every business in Unleash`);
+  // As a rollout manager would: through its plan, which the reconciler makes
+  // Unleash follow (a flag edited in Unleash directly is drift, and put back).
+  progress(`releasing ${FLAG} to every business through its rollout plan`);
   await run.step(
-    app.get(UnleashAdminClient).replaceStrategies(FLAG, true, [allBusinessesStrategy(FLAG)]),
+    db.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE rollout_plan SET stage = 'sme-all', paused = false
+          WHERE service_slug = $1 AND variant = 'business'`,
+        [SERVICE],
+      );
+      await markPlanChanged(manager, SERVICE, 'business');
+    }),
   );
+  if (!(await run.step(app.get(RolloutReconciler).syncNow())))
+    throw new Error(`Unleash did not take ${FLAG}'s release`);
   const flags = app.get(FlagsService);
   const context = flagContext({
     audience: 'business',
