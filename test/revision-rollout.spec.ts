@@ -15,6 +15,7 @@ import type { Answers } from '../src/modules/catalogue/form-schema.js';
 import type { ServiceDefinition } from '../src/modules/catalogue/service-definition.js';
 import { buildingPermitAnswers } from './support/applications.js';
 import { cohortOf, closeInUnleash, openWithCohorts, readyRevision2 } from './support/candidate.js';
+import { htmlProblems } from './support/html-check.js';
 import { createPerson, signedInAgent } from './support/people.js';
 import { startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
 
@@ -164,6 +165,7 @@ describe('revisions released SME-first', () => {
     expect(page.text).toContain('Revision 2 is being released: Pilot – SMEs.');
     expect(page.text).toContain(`href="/staff/rollout/${SLUG}/revisions"`);
     expect(page.text).not.toContain(`/staff/services/${SLUG}/revisions/2/withdraw`);
+    expect(await htmlProblems(page.text)).toEqual([]);
     await expect(
       portal.app
         .get(ServiceRevisionsService)
@@ -213,6 +215,9 @@ describe('revisions released SME-first', () => {
   });
 
   it('sme-gradual: a sticky share of SMEs gets 2; 100 % gives it to every SME', async () => {
+    await expect(
+      revisions.setPercentage(manager, SLUG, { variant: 'martian', percentage: '50', reason: 'x' }),
+    ).rejects.toMatchObject({ code: 'variant-invalid' });
     await decided(
       revisions.setPercentage(manager, SLUG, {
         variant: 'business',

@@ -10,7 +10,6 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
@@ -22,7 +21,6 @@ import {
   StaffRolesGuard,
   type StaffActor,
 } from '../staff/staff-roles.guard.js';
-import type { StaffRole } from '../staff/staff-role.js';
 import {
   REVISION_DTO_FIELDS,
   REVISION_FORMS,
@@ -32,12 +30,9 @@ import {
 import { revisionRefusal } from './revision-console.refusals.js';
 import { RevisionConsolePresenter, revisionPage } from './revision-console.presenter.js';
 import { RevisionRolloutService } from './revision-rollout.service.js';
-import { DECIDERS } from './rollout-console.presenter.js';
+import { DECIDERS, VIEWERS } from './rollout-console.presenter.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
 import { RolloutError, type RolloutActor } from './rollout.service.js';
-
-/** Who may look at the revision pages (DECIDERS may also decide). */
-const VIEWERS: StaffRole[] = ['admin', 'rollout-manager', 'analyst'];
 
 /**
  * The rollout console's revision pages (ADR 0032): a page per service
@@ -119,16 +114,13 @@ export class RevisionConsoleController {
         override: v.override === 'yes',
         toCitizens: true,
       }),
-    percentage: (actor, slug, v) => {
-      if (!(AUDIENCES as readonly string[]).includes(v.variant))
-        throw revisionRefusal('variant-invalid', 'percentage');
-      return this.revisions.setPercentage(actor, slug, {
+    percentage: (actor, slug, v) =>
+      this.revisions.setPercentage(actor, slug, {
         expectedStage: v.expectedStage,
-        variant: v.variant as Audience,
+        variant: v.variant,
         percentage: v.percentage,
         reason: v.reason,
-      });
-    },
+      }),
     rollback: (actor, slug, v) =>
       this.revisions.rollback(actor, slug, { expectedStage: v.expectedStage, reason: v.reason }),
   };

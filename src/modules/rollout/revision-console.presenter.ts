@@ -28,15 +28,9 @@ import {
   revisionStageVariant,
 } from './revision-track.js';
 import { candidateReach } from './desired-state.js';
-import { DECIDERS } from './rollout-console.presenter.js';
+import { DECIDERS, gateResultView } from './rollout-console.presenter.js';
 import { RolloutService, type PlanRecord } from './rollout.service.js';
 import { stageKind } from './stages.js';
-
-const GATE_TAG: Record<GateResult['status'], string> = {
-  pass: 'govuk-tag--green',
-  fail: 'govuk-tag--red',
-  'no-data': 'govuk-tag--grey',
-};
 
 /** The variants in the order a revision reaches them: SMEs first. */
 const SME_FIRST: readonly Audience[] = ['business', 'citizen'];
@@ -368,20 +362,7 @@ export class RevisionConsolePresenter implements FormPageRenderer {
   }
 
   private gateView(locale: Locale, g: GateResult) {
-    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
-    return {
-      ...g,
-      name: t(`rollout.gates.${g.id}.name`),
-      valueLabel:
-        g.value === null
-          ? t('rollout.gates.noData')
-          : t(`rollout.gates.${g.id}.value`, { value: g.value }),
-      thresholdLabel: t(`rollout.gates.comparator.${g.comparator}`, {
-        threshold: t(`rollout.gates.${g.id}.value`, { value: g.threshold }),
-      }),
-      statusLabel: t(`rollout.gates.status.${g.status}`),
-      statusTag: GATE_TAG[g.status],
-    };
+    return gateResultView((key, vars) => this.i18n.t(locale, key, vars), g);
   }
 
   private decisionView(locale: Locale, d: RevisionDecisionRow, dateTime: Intl.DateTimeFormat) {

@@ -3,14 +3,12 @@ import type { RevisionForm } from './dto/revision-decision.dto.js';
 import { ROLLOUT_REFUSALS } from './rollout.refusals.js';
 import type { RolloutErrorCode } from './rollout.service.js';
 
-type RevisionRefusalCode = RolloutErrorCode | 'variant-invalid';
-
 /**
  * What the revision page's forms may be refused (ADR 0032): the rollout
  * console's refusals, with the messages that speak of a revision rather than a
- * variant's access, and the one the console itself checks (a variant named).
+ * variant's access.
  */
-export const REVISION_REFUSALS = defineRefusals<RevisionRefusalCode>('rollout', {
+export const REVISION_REFUSALS = defineRefusals<RolloutErrorCode>('rollout', {
   ...ROLLOUT_REFUSALS.table,
   'gates-failing': {
     status: 422,
@@ -23,15 +21,10 @@ export const REVISION_REFUSALS = defineRefusals<RevisionRefusalCode>('rollout', 
     message: 'revisionRollout.errors.stage-changed',
     field: 'reason',
   },
-  'variant-invalid': {
-    status: 422,
-    message: 'revisionRollout.errors.variant-invalid',
-    field: 'variant',
-  },
 });
 
 /** The refusal of a decision made with `form`: its message beside the form's input (`promote-reason`...). */
-export function revisionRefusal(code: RevisionRefusalCode, form: RevisionForm, failing = '') {
+export function revisionRefusal(code: RolloutErrorCode, form: RevisionForm, failing = '') {
   const field = REVISION_REFUSALS.table[code].field;
   return REVISION_REFUSALS.of(code, {
     field: field && `${form}-${field}`,

@@ -283,8 +283,11 @@ export class RevisionRolloutService {
   async setPercentage(
     actor: RolloutActor,
     slug: string,
-    input: TypedDecision & { variant: Audience; percentage: string },
+    input: TypedDecision & { variant: string; percentage: string },
   ) {
+    if (!(AUDIENCES as readonly string[]).includes(input.variant))
+      throw new RolloutError('variant-invalid');
+    const variant = input.variant as Audience;
     const typed = input.percentage.trim();
     const percentage = /^\d{1,3}$/.test(typed) ? Number(typed) : NaN;
     if (!Number.isInteger(percentage) || percentage < 1 || percentage > 100)
@@ -292,23 +295,23 @@ export class RevisionRolloutService {
     return this.decide(actor, slug, input, async (manager, candidate) => {
       if (!candidate) throw new RolloutError('no-candidate');
       await manager.query(
-        `UPDATE revision_rollout SET ${input.variant === 'business' ? 'business_percentage' : 'citizen_percentage'} = $2,
+        `UPDATE revision_rollout SET ${variant === 'business' ? 'business_percentage' : 'citizen_percentage'} = $2,
                 changed_at = now()
           WHERE service_slug = $1`,
         [slug, percentage],
       );
       await this.markChanged(manager, candidate, {
         ...candidate,
-        percentage: { ...candidate.percentage, [input.variant]: percentage },
+        percentage: { ...candidate.percentage, [variant]: percentage },
       });
       return {
         kind: 'revision-percentage' as const,
-        variant: input.variant,
+        variant,
         from: candidate.stage,
         to: candidate.stage,
         revision: candidate.revision,
         gates: (await this.gates(candidate, manager)).gates,
-        details: { from: candidate.percentage[input.variant], to: percentage },
+        details: { from: candidate.percentage[variant], to: percentage },
       };
     });
   }

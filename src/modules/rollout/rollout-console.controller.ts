@@ -24,7 +24,6 @@ import {
   StaffRolesGuard,
   type StaffActor,
 } from '../staff/staff-roles.guard.js';
-import type { StaffRole } from '../staff/staff-role.js';
 import {
   DECISION_DTO_FIELDS,
   DecisionDto,
@@ -32,7 +31,7 @@ import {
   type DecisionForm,
 } from './dto/decision.dto.js';
 import { GATE_IDS, isChecklistItem } from './gates.js';
-import { DECIDERS, RolloutConsolePresenter } from './rollout-console.presenter.js';
+import { DECIDERS, RolloutConsolePresenter, VIEWERS } from './rollout-console.presenter.js';
 import { RolloutConsoleReadModel } from './rollout-console.read-model.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
 import { rolloutRefusal } from './rollout.refusals.js';
@@ -51,9 +50,6 @@ declare module 'express-session' {
     rolloutNotice?: { key: string; synced: boolean };
   }
 }
-
-/** Who may look at the console (DECIDERS may also change a plan). */
-const VIEWERS: StaffRole[] = ['admin', 'rollout-manager', 'analyst'];
 
 /**
  * The rollout console (`/staff/rollout`): every service variant's stage,

@@ -39,6 +39,8 @@ import type {
 
 /** Who may change a plan (the others only look). */
 export const DECIDERS: StaffRole[] = ['admin', 'rollout-manager'];
+/** Who may look at the console and its revision pages. */
+export const VIEWERS: StaffRole[] = [...DECIDERS, 'analyst'];
 
 /** The govuk-tag colour of each stage kind. */
 const STAGE_TAG: Record<string, string> = {
@@ -241,19 +243,7 @@ export class RolloutConsolePresenter implements FormPageRenderer {
     const gated = isGatedPromotion(plan.variant, plan.stage);
     const errors = state.errors ?? [];
     const variantLabel = t(`rollout.variant.${plan.variant}`);
-    const gateView = (g: GateResult) => ({
-      ...g,
-      name: t(`rollout.gates.${g.id}.name`),
-      valueLabel:
-        g.value === null
-          ? t('rollout.gates.noData')
-          : t(`rollout.gates.${g.id}.value`, { value: g.value }),
-      thresholdLabel: t(`rollout.gates.comparator.${g.comparator}`, {
-        threshold: t(`rollout.gates.${g.id}.value`, { value: g.threshold }),
-      }),
-      statusLabel: t(`rollout.gates.status.${g.status}`),
-      statusTag: GATE_TAG[g.status],
-    });
+    const gateView = (g: GateResult) => gateResultView(t, g);
     res.status(state.status).render('rollout/plan', {
       pageTitle: `${service.title[locale]} (${variantLabel}) – ${t('rollout.plan.title')}`,
       navActive: 'staff',
@@ -326,4 +316,24 @@ export class RolloutConsolePresenter implements FormPageRenderer {
       })),
     });
   }
+}
+
+/** A gate's value, threshold and verdict as the console's pages show them. */
+export function gateResultView(
+  t: (key: string, vars?: Record<string, unknown>) => string,
+  g: GateResult,
+) {
+  return {
+    ...g,
+    name: t(`rollout.gates.${g.id}.name`),
+    valueLabel:
+      g.value === null
+        ? t('rollout.gates.noData')
+        : t(`rollout.gates.${g.id}.value`, { value: g.value }),
+    thresholdLabel: t(`rollout.gates.comparator.${g.comparator}`, {
+      threshold: t(`rollout.gates.${g.id}.value`, { value: g.threshold }),
+    }),
+    statusLabel: t(`rollout.gates.status.${g.status}`),
+    statusTag: GATE_TAG[g.status],
+  };
 }

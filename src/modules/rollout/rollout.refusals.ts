@@ -54,6 +54,11 @@ export const ROLLOUT_REFUSALS = defineRefusals<RolloutErrorCode>('rollout', {
     message: 'rollout.errors.not-before-citizens',
     field: 'reason',
   },
+  'variant-invalid': {
+    status: 422,
+    message: 'revisionRollout.errors.variant-invalid',
+    field: 'variant',
+  },
   'threshold-invalid': {
     status: 422,
     message: 'rollout.errors.threshold-invalid',

@@ -51,7 +51,8 @@ export type RolloutErrorCode =
   | 'candidate-in-rollout'
   | 'revision-not-ready'
   | 'already-current'
-  | 'not-before-citizens';
+  | 'not-before-citizens'
+  | 'variant-invalid';
 
 /** A rollout rule said no; the console maps each code to a status and a message. */
 export class RolloutError extends Error {
