@@ -29,7 +29,7 @@ import {
   track,
   type Stage,
 } from './stages.js';
-import { variantFlag } from './variant-access.service.js';
+import { variantFlag } from './variant-flags.js';
 import type {
   RevisionVerdict,
   VariantVerdict,
@@ -129,7 +129,10 @@ export class RolloutConsolePresenter implements FormPageRenderer {
             ...v,
             variantLabel: t(`rollout.variant.${v.variant}`),
             stageLabel: t(`rollout.stage.${v.stage}`),
-            reasonLabel: t(`rollout.who.reason.${v.reason}`, { cohorts: v.cohorts.join(', ') }),
+            reasonLabel: [
+              t(`rollout.who.reason.${v.reason}`, { cohorts: v.cohorts.join(', ') }),
+              ...(v.heldByPlan ? [t('rollout.who.heldByPlan')] : []),
+            ].join(' '),
             revisionLabel: v.revision && this.revisionReason(t, v, v.revision),
           })),
       })),

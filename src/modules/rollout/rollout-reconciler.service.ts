@@ -1,13 +1,6 @@
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  OnApplicationBootstrap,
-  OnModuleInit,
-} from '@nestjs/common';
-import pg from 'pg';
+import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
-import type { Audience } from '../../platform/flags/flag-context.js';
 import { FlagsService, type LocalFlag } from '../../platform/flags/flags.service.js';
 import { Jobs } from '../../platform/jobs/jobs.js';
 import {
@@ -27,30 +20,18 @@ import {
   type CohortSnapshot,
   type DesiredSegment,
   type PlanSnapshot,
-  type VariantRevisions,
 } from './desired-state.js';
-import {
-  parseRolloutChange,
-  ROLLOUT_CHANGED_CHANNEL,
-  type RolloutChange,
-} from './rollout-changes.js';
+import { notifyRolloutChange, type RolloutChange } from './rollout-changes.js';
 import { adoptableState } from './drift-adoption.js';
-import { candidateOf, type BusinessRevisionStage, type RevisionStage } from './revision-track.js';
-import type { Stage } from './stages.js';
-import { variantFlag } from './variant-access.service.js';
+import { PlanFence } from './plan-fence.js';
+import { RolloutPlansReadModel, type PlanRow } from './rollout-plans.read-model.js';
+import { variantFlag } from './variant-flags.js';
 
 /** One reconciler at a time across every portal instance (a PostgreSQL advisory lock). */
 const LOCK_KEY = 7_146_229_001;
 /** Flags read and written at once: Unleash's Admin API is quick, but one at a time adds up. */
 const CONCURRENCY = 8;
 const MAX_BACKOFF_MS = 30_000;
-
-interface PlanRow extends PlanSnapshot {
-  driftPolicy: 'correct' | 'adopt';
-  version: number;
-  syncedVersion: number;
-  applied: string | null;
-}
 
 export interface ReconcileReport {
   /** `busy`: another instance holds the lock; `failed`: Unleash could not be read at all. */
@@ -77,9 +58,7 @@ export interface ReconcileReport {
  * express, adopted into the plan.
  */
 @Injectable()
-export class RolloutReconciler
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
-{
+export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdown {
   private running: Promise<ReconcileReport> | undefined;
   private next: Promise<ReconcileReport> | undefined;
   /** Changes announced by NOTIFY and not yet looked at: flag → version. */
@@ -91,7 +70,6 @@ export class RolloutReconciler
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private failures = 0;
-  private listener: pg.Client | undefined;
   private stopped = false;
 
   constructor(
@@ -102,6 +80,8 @@ export class RolloutReconciler
     private readonly config: AppConfig,
     private readonly logger: JsonLogger,
     private readonly jobs: Jobs,
+    private readonly plans: RolloutPlansReadModel,
+    private readonly fence: PlanFence,
   ) {}
 
   /** The periodic run, when ROLLOUT_RECONCILE_INTERVAL_MS is not 0 (whole seconds, at least 1). */
@@ -115,16 +95,11 @@ export class RolloutReconciler
     });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.listen();
-  }
-
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.wantedTimer);
     await this.running?.catch(() => undefined);
-    await this.listener?.end().catch(() => undefined);
   }
 
   /**
@@ -161,11 +136,13 @@ export class RolloutReconciler
 
   /**
    * Runs now and waits, so the change a staff member just made is effective on
-   * this instance's next request. Waits for another instance's run to finish
-   * (bounded). Returns false if something is still pending (Unleash down): the
-   * console then shows "pending sync" and the background retries.
+   * this instance's next request: first through the plan fence (whatever state
+   * Unleash is in, ADR 0033), then in Unleash. Waits for another instance's run
+   * to finish (bounded). Returns false if something is still pending (Unleash
+   * down): the console then shows "pending sync" and the background retries.
    */
   async syncNow(timeoutMs = 10_000): Promise<boolean> {
+    await this.fence.reload();
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; attempt < 200; attempt++) {
       const report = await this.reconcile();
@@ -234,7 +211,7 @@ export class RolloutReconciler
   }
 
   private async reconcileAll(report: ReconcileReport): Promise<void> {
-    const [plans, cohorts] = await Promise.all([this.loadPlans(), this.loadCohorts()]);
+    const { plans, cohorts } = await this.plans.snapshot();
     const segments = await this.syncSegments(cohorts);
     const segmentIds = new Map(segments.map((s) => [s.name, s.id]));
     const segmentNames = new Map(segments.map((s) => [s.id, s.name]));
@@ -393,6 +370,8 @@ export class RolloutReconciler
       );
       const expected = resolveSegmentsLoosely(plan);
       await this.insertDrift(manager, plan, expected, actual, 'adopted');
+      // The plan changed: every instance's plan fence follows.
+      await notifyRolloutChange(manager);
       await this.insertDecision(manager, plan, 'drift-adopted', {
         flag,
         reason: 'Edited in Unleash directly; adopted into the plan (drift policy "adopt").',
@@ -472,76 +451,6 @@ export class RolloutReconciler
     return result;
   }
 
-  private async loadPlans(): Promise<PlanRow[]> {
-    const rows = await this.dataSource.query<
-      ({
-        service_slug: string;
-        variant: Audience;
-        stage: Stage;
-        paused: boolean;
-        gradual_percentage: number;
-        drift_policy: 'correct' | 'adopt';
-        version: string;
-        synced_version: string;
-        applied: string | null;
-        cohorts: string[];
-      } & RevisionColumns)[]
-    >(
-      `SELECT rollout_plan.service_slug, rollout_plan.variant, rollout_plan.stage, rollout_plan.paused,
-              rollout_plan.gradual_percentage, rollout_plan.drift_policy, rollout_plan.version,
-              rollout_plan.synced_version, rollout_plan.applied,
-              COALESCE(array_agg(cohort.slug ORDER BY cohort.slug)
-                FILTER (WHERE cohort.slug IS NOT NULL), '{}') AS cohorts,
-              service.citizen_revision, service.business_revision,
-              revision_rollout.revision AS candidate, revision_rollout.stage AS candidate_stage,
-              revision_rollout.business_stage, revision_rollout.business_percentage,
-              revision_rollout.citizen_percentage
-         FROM rollout_plan
-         LEFT JOIN rollout_plan_cohort
-           ON rollout_plan_cohort.service_slug = rollout_plan.service_slug
-          AND rollout_plan_cohort.variant = rollout_plan.variant
-         LEFT JOIN cohort ON cohort.id = rollout_plan_cohort.cohort_id
-         LEFT JOIN service ON service.slug = rollout_plan.service_slug
-         LEFT JOIN revision_rollout ON revision_rollout.service_slug = rollout_plan.service_slug
-        GROUP BY rollout_plan.service_slug, rollout_plan.variant, service.slug,
-                 revision_rollout.service_slug
-        ORDER BY rollout_plan.service_slug, rollout_plan.variant`,
-    );
-    return rows.map((r) => ({
-      slug: r.service_slug,
-      variant: r.variant,
-      stage: r.stage,
-      paused: r.paused,
-      gradualPercentage: r.gradual_percentage,
-      cohorts: r.cohorts,
-      driftPolicy: r.drift_policy,
-      version: Number(r.version),
-      syncedVersion: Number(r.synced_version),
-      applied: r.applied,
-      revisions: variantRevisions(r),
-    }));
-  }
-
-  private async loadCohorts(): Promise<CohortSnapshot[]> {
-    const rows = await this.dataSource.query<
-      { slug: string; audience: Audience; members: string[] }[]
-    >(
-      `SELECT cohort.slug, cohort.audience,
-              COALESCE(array_agg(
-                CASE cohort.audience WHEN 'business' THEN cohort_member.organization_id::text
-                                     ELSE cohort_member.account_id::text END)
-                FILTER (WHERE cohort_member.id IS NOT NULL), '{}') AS members
-         FROM cohort
-         LEFT JOIN cohort_member
-           ON cohort_member.cohort_id = cohort.id AND cohort_member.status = 'active'
-          AND CASE cohort.audience WHEN 'business' THEN cohort_member.organization_id IS NOT NULL
-                                   ELSE cohort_member.account_id IS NOT NULL END
-        GROUP BY cohort.id
-        ORDER BY cohort.slug`,
-    );
-    return rows;
-  }
-
   private afterRun(report: ReconcileReport): void {
     if (this.stopped) return;
     if (report.status === 'done' && report.errors.length === 0) this.failures = 0;
@@ -574,55 +483,6 @@ export class RolloutReconciler
     }, delayMs);
     this.timer.unref();
   }
-
-  /** LISTEN for committed changes made on any instance. */
-  private async listen(): Promise<void> {
-    try {
-      const client = new pg.Client({ connectionString: this.config.DATABASE_URL });
-      client.on('error', (error) =>
-        this.logger.event('warn', 'rollout.listener_error', { error: error.message }),
-      );
-      client.on('notification', (message) => this.requestSync(parseRolloutChange(message.payload)));
-      await client.connect();
-      await client.query(`LISTEN ${ROLLOUT_CHANGED_CHANNEL}`);
-      this.listener = client;
-    } catch (error) {
-      // The periodic run still catches up; changes made on this instance sync at once.
-      this.logger.event('warn', 'rollout.listen_failed', { error: (error as Error).message });
-    }
-  }
-}
-
-/** A plan's row joined with its service's revisions and candidate (null: none). */
-interface RevisionColumns {
-  variant: Audience;
-  citizen_revision: number | null;
-  business_revision: number | null;
-  candidate: number | null;
-  candidate_stage: RevisionStage | null;
-  business_stage: BusinessRevisionStage | null;
-  business_percentage: number | null;
-  citizen_percentage: number | null;
-}
-
-/** The revisions a variant's flag names: its current one, and the candidate's reach. */
-function variantRevisions(row: RevisionColumns): VariantRevisions | undefined {
-  const current = row.variant === 'business' ? row.business_revision : row.citizen_revision;
-  if (current === null) return undefined;
-  if (row.candidate === null || !row.candidate_stage || !row.business_stage) return { current };
-  const candidate = candidateOf(
-    {
-      revision: row.candidate,
-      stage: row.candidate_stage,
-      businessStage: row.business_stage,
-      percentage: {
-        business: row.business_percentage ?? 10,
-        citizen: row.citizen_percentage ?? 10,
-      },
-    },
-    row.variant,
-  );
-  return candidate ? { current, candidate } : { current };
 }
 
 function sameConstraints(a: { constraints: unknown[] }, b: DesiredSegment): boolean {

@@ -35,6 +35,9 @@ import { RevisionConsoleReadModel } from './revision-console.read-model.js';
 import { RolloutConsoleController } from './rollout-console.controller.js';
 import { RolloutConsolePresenter } from './rollout-console.presenter.js';
 import { RolloutConsoleReadModel } from './rollout-console.read-model.js';
+import { PlanFence } from './plan-fence.js';
+import { RolloutChangesListener } from './rollout-changes.listener.js';
+import { RolloutPlansReadModel } from './rollout-plans.read-model.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
 import { RolloutScheduler } from './rollout-scheduler.js';
 import { RolloutReadModel } from './rollout.read-model.js';
@@ -59,6 +62,9 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     PilotController,
   ],
   providers: [
+    RolloutPlansReadModel,
+    PlanFence,
+    RolloutChangesListener,
     VariantAccessService,
     FlagProvisioner,
     DemoRolloutSeed,
@@ -87,6 +93,7 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     PilotWithdrawPresenter,
   ],
   exports: [
+    PlanFence,
     VariantAccessService,
     FlagProvisioner,
     DemoRolloutSeed,

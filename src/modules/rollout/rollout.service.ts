@@ -29,7 +29,7 @@ import {
   stageKind,
   type Stage,
 } from './stages.js';
-import { variantFlag } from './variant-access.service.js';
+import { variantFlag } from './variant-flags.js';
 
 export type RolloutErrorCode =
   | 'plan-not-found'
