@@ -50,8 +50,10 @@ export interface ReconcileReport {
  * strategies of its stage. Idempotent: a run with nothing to change only reads.
  *
  * It runs right after a change (the console waits for it; a NOTIFY wakes every
- * instance), as a periodic job every ROLLOUT_RECONCILE_INTERVAL_MS (one
- * instance per tick, ADR 0026), and again with backoff while Unleash is unreachable. A flag whose plan has not changed since the
+ * instance through RolloutChangesListener), as a periodic job every
+ * ROLLOUT_RECONCILE_INTERVAL_MS (one instance per tick, ADR 0026), and again
+ * with backoff while Unleash is unreachable; meanwhile the plan fence enforces
+ * what narrows access (ADR 0033). A flag whose plan has not changed since the
  * reconciler last applied it, but which Unleash now holds differently, was
  * edited in Unleash directly: that drift is recorded, then put back to the plan
  * or, if the plan's drift policy says so and the edit is a state the plan can
