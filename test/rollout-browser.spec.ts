@@ -166,6 +166,33 @@ describe('the rollout console in a browser', () => {
     await context.close();
   });
 
+  it('opens the gates’ evidence from a gate, without personal data, in French and English', async () => {
+    const [org] = await db.query(`SELECT id FROM organization WHERE neq = $1`, [neq]);
+    for (const [stage, kind, severity] of [
+      ['sme-pilot', 'problem', 'blocker'],
+      ['sme-gradual', 'unclear-wording', null],
+    ])
+      await db.query(
+        `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, page, audience,
+           organization_id, language, kind, severity, happened)
+         VALUES ($1, 'business', 1, $2, '/applications/x/steps/occupants', 'business', $3, 'fr', $4, $5,
+           'Line Caron : le bouton ne répond pas')`,
+        [SERVICE, stage, org.id, kind, severity],
+      );
+    const page = await signedIn('fr');
+    await page.goto(`${portal.url}/staff/rollout/${SERVICE}/business`);
+    await page.click('tr[data-gate="feedback-received"] a');
+    await page.waitForLoadState();
+    expect(await page.locator('h1').textContent()).toBe('Preuves des critères de passage');
+    expect(await page.locator('[data-feedback]').count()).toBe(2);
+    expect(await page.locator('main').textContent()).not.toContain('Line Caron');
+    await shot(page, 'evidence-fr');
+    const english = await signedIn('en');
+    await english.goto(`${portal.url}/staff/rollout/${SERVICE}/business/evidence`);
+    expect(await english.locator('h1').textContent()).toBe('Evidence for the gates');
+    await shot(english, 'evidence-en');
+  });
+
   it('reads in English too', async () => {
     const page = await signedIn('en');
     await page.goto(`${portal.url}/staff/rollout`);

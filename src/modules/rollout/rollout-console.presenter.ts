@@ -305,7 +305,9 @@ export class RolloutConsolePresenter implements FormPageRenderer {
       drift: drift.map((d) => ({
         ...d,
         detectedLabel: dateTime.format(d.detectedAt),
-        resolutionLabel: t(`rollout.drift.${d.resolution}`),
+        resolutionLabel: d.segment
+          ? t('rollout.drift.segmentCorrected', { segment: d.segment })
+          : t(`rollout.drift.${d.resolution}`),
       })),
       decisions: decisions.map((d: DecisionRow) => ({
         ...d,

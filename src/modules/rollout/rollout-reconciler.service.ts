@@ -432,25 +432,88 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
     );
   }
 
-  /** Each cohort's segment `cohort:<slug>`, created or corrected; returns every cohort segment. */
+  /**
+   * Each cohort's segment `cohort:<slug>`, created or corrected; returns every
+   * cohort segment. A segment that holds neither the cohort's members nor what
+   * this reconciler last applied to it was edited in Unleash directly: that
+   * drift is recorded once put back (ADR 0035). One that still holds what was
+   * last applied only lags behind a change of membership made in the portal.
+   */
   private async syncSegments(cohorts: CohortSnapshot[]): Promise<Segment[]> {
-    const existing = new Map((await this.admin.segments()).map((s) => [s.name, s]));
+    const [segments, applied] = await Promise.all([this.admin.segments(), this.appliedSegments()]);
+    const existing = new Map(segments.map((s) => [s.name, s]));
     const result: Segment[] = [];
     for (const cohort of cohorts) {
       const desired = desiredSegment(cohort);
+      const wanted = segmentKey(desired.constraints);
+      const last = applied.get(desired.name);
       const current = existing.get(desired.name);
+      if (current && segmentKey(current.constraints) === wanted) {
+        if (last !== wanted)
+          await this.markSegmentApplied(this.dataSource.manager, desired.name, wanted);
+        result.push(current);
+        continue;
+      }
+      // Deleted or changed in Unleash since it was last applied: an edit made there.
+      const drift = last !== undefined && (!current || segmentKey(current.constraints) !== last);
       if (!current) {
         result.push(await this.admin.createSegment(desired));
         this.logger.event('info', 'rollout.segment_created', { segment: desired.name });
-      } else if (!sameConstraints(current, desired)) {
+      } else {
         await this.admin.updateSegment({ ...desired, id: current.id });
         result.push({ ...desired, id: current.id });
         this.logger.event('info', 'rollout.segment_updated', { segment: desired.name });
-      } else {
-        result.push(current);
       }
+      if (drift) await this.recordSegmentCorrection(desired, current ?? null, wanted);
+      else await this.markSegmentApplied(this.dataSource.manager, desired.name, wanted);
     }
     return result;
+  }
+
+  /** What was last applied to each cohort segment (`segmentKey`), by segment name. */
+  private async appliedSegments(): Promise<Map<string, string>> {
+    const rows = await this.dataSource.query<{ segment: string; applied: string }[]>(
+      `SELECT rollout_segment_applied.segment, rollout_segment_applied.applied
+         FROM rollout_segment_applied`,
+    );
+    return new Map(rows.map((r) => [r.segment, r.applied]));
+  }
+
+  private async markSegmentApplied(
+    manager: EntityManager,
+    segment: string,
+    key: string,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO rollout_segment_applied (segment, applied) VALUES ($1, $2::jsonb)
+       ON CONFLICT (segment) DO UPDATE SET applied = EXCLUDED.applied, applied_at = now()`,
+      [segment, JSON.stringify(key)],
+    );
+  }
+
+  /** A segment edited in Unleash and put back: its drift row, audit event and applied state. */
+  private async recordSegmentCorrection(
+    desired: DesiredSegment,
+    actual: Segment | null,
+    key: string,
+  ): Promise<void> {
+    const found = actual ? { constraints: actual.constraints } : { deleted: true };
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO rollout_drift (segment, expected, actual, resolution)
+         VALUES ($1, $2, $3, 'corrected')`,
+        [desired.name, JSON.stringify({ constraints: desired.constraints }), JSON.stringify(found)],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'system', id: 'rollout-reconciler' },
+        action: 'rollout.segment_drift_corrected',
+        entity: { type: 'cohort-segment', id: desired.name },
+        before: found,
+        after: { constraints: desired.constraints },
+      });
+      await this.markSegmentApplied(manager, desired.name, key);
+    });
+    this.logger.event('warn', 'rollout.segment_drift_corrected', { segment: desired.name });
   }
 
   private afterRun(report: ReconcileReport): void {
@@ -487,16 +550,15 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
   }
 }
 
-function sameConstraints(a: { constraints: unknown[] }, b: DesiredSegment): boolean {
-  const normal = (constraints: unknown[]) =>
-    JSON.stringify(
-      (constraints as { contextName: string; operator: string; values?: string[] }[]).map((c) => ({
-        contextName: c.contextName,
-        operator: c.operator,
-        values: [...(c.values ?? [])].sort(),
-      })),
-    );
-  return normal(a.constraints) === normal(b.constraints);
+/** A segment's constraints in a comparable form (values sorted), as last applied or found. */
+function segmentKey(constraints: unknown[]): string {
+  return JSON.stringify(
+    (constraints as { contextName: string; operator: string; values?: string[] }[]).map((c) => ({
+      contextName: c.contextName,
+      operator: c.operator,
+      values: [...(c.values ?? [])].sort(),
+    })),
+  );
 }
 
 function snapshotOf(plan: PlanRow): PlanSnapshot {

@@ -34,6 +34,8 @@ import { RevisionConsolePresenter } from './revision-console.presenter.js';
 import { RevisionConsoleReadModel } from './revision-console.read-model.js';
 import { RolloutConsoleController } from './rollout-console.controller.js';
 import { RolloutConsolePresenter } from './rollout-console.presenter.js';
+import { GateEvidenceController } from './gate-evidence.controller.js';
+import { GateEvidencePresenter } from './gate-evidence.presenter.js';
 import { RolloutConsoleReadModel } from './rollout-console.read-model.js';
 import { PlanFence } from './plan-fence.js';
 import { RolloutChangesListener } from './rollout-changes.listener.js';
@@ -57,6 +59,7 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     // Before RolloutConsoleController: its `:slug/:variant` routes would take `…/revisions`.
     RevisionConsoleController,
     RolloutConsoleController,
+    GateEvidenceController,
     ReleaseSubscriptionsController,
     CohortsController,
     PilotController,
@@ -75,6 +78,7 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     RolloutScheduler,
     RolloutConsoleReadModel,
     RolloutConsolePresenter,
+    GateEvidencePresenter,
     RevisionConsoleReadModel,
     RevisionConsolePresenter,
     WhoSeesWhatReadModel,

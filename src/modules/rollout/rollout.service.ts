@@ -227,6 +227,8 @@ export class RolloutService {
       plan.variant,
       plan.cohorts.map((c) => c.id),
       revision,
+      // The plan's own gates judge its stage; a candidate's, its revision (ADR 0035).
+      revision === undefined ? plan.stage : undefined,
     );
     const ticked = plan.checklist.filter((c) => c.tickedAt).length;
     return evaluateGates(plan.slug, plan.variant, figures, ticked, plan.thresholds);
