@@ -160,15 +160,22 @@ export class RolloutConsoleController {
         this.rollout.rollback(actor, plan.slug, plan.variant, {
           expectedStage: v.expectedStage,
           reason: v.reason,
+          override: v.override === 'yes',
         }),
     },
     pause: {
       run: (actor, plan, v) =>
-        this.rollout.pause(actor, plan.slug, plan.variant, { reason: v.reason }),
+        this.rollout.pause(actor, plan.slug, plan.variant, {
+          reason: v.reason,
+          override: v.override === 'yes',
+        }),
     },
     resume: {
       run: (actor, plan, v) =>
-        this.rollout.resume(actor, plan.slug, plan.variant, { reason: v.reason }),
+        this.rollout.resume(actor, plan.slug, plan.variant, {
+          reason: v.reason,
+          override: v.override === 'yes',
+        }),
     },
     percentage: {
       run: (actor, plan, v) =>
