@@ -287,8 +287,10 @@ describe('SME-first on every path that changes a plan', () => {
       actor_type: 'system',
     });
     expect((await lastAudit(`${slug}.citizen`)).action).toBe('rollout.sme_first_held');
-    // Recorded once, however often it runs.
+    // Held and recorded once, however often it runs.
     await reconciler.reconcile();
+    expect(await citizenFlag(slug)).toEqual(['internal: city staff']);
+    expect((await planOf(slug, 'citizen')).sync_error).toContain('SME-first');
     const held = (await decisions(slug, 'citizen')).filter((d) => d.kind === 'sme-first-held');
     expect(held).toHaveLength(1);
     // Staff put it right (citizens back to a stage SME-first allows): applied, no longer held.
