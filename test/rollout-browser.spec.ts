@@ -145,6 +145,59 @@ describe('the rollout console in a browser', () => {
     await shot(page, 'who-fr');
   });
 
+  it('says on the SME plan what a rollback or a pause does to citizens, and records the override (ADR 0034)', async () => {
+    const slug = 'building-permit';
+    await db.query(
+      `UPDATE rollout_plan SET stage = CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END,
+              version = version + 1
+        WHERE service_slug = $1`,
+      [slug],
+    );
+    await portal.app.get(RolloutReconciler).syncNow();
+    const page = await signedIn('fr');
+    await page.goto(`${portal.url}/staff/rollout/${slug}/business`);
+    expect(await page.locator('[data-sme-first="rollback"]').textContent()).toContain(
+      'ramène aussi la variante citoyenne à l’étape « Interne »',
+    );
+    expect(await page.locator('[data-sme-first="pause"]').textContent()).toContain(
+      'La pause s’applique aussi à la variante citoyenne',
+    );
+    await shot(page, 'plan-sme-first-fr');
+
+    // Pause the SMEs only: the override, ticked by keyboard, with its reason.
+    await page.fill('#pause-reason', 'Seul le formulaire PME est en cause');
+    await page.focus('#pause-override');
+    await page.keyboard.press('Space');
+    await page.click('button:has-text("Mettre en pause")');
+    await page.waitForLoadState();
+    expect(await page.locator('.govuk-notification-banner__heading').textContent()).toContain(
+      'pour les PME seulement',
+    );
+    expect(await page.locator('tr[data-decision="pause"][data-override]').count()).toBe(1);
+    const [citizens] = await db.query(
+      `SELECT paused FROM rollout_plan WHERE service_slug = $1 AND variant = 'citizen'`,
+      [slug],
+    );
+    expect(citizens.paused).toBe(false);
+
+    // On the citizen plan, paused, resuming before the SMEs asks for the override.
+    const en = await signedIn('en');
+    await en.goto(`${portal.url}/staff/rollout/${slug}/citizen`);
+    await en.fill('#pause-reason', 'Citizens too, after all');
+    await en.click('button:has-text("Pause")');
+    await en.waitForLoadState();
+    expect(await en.locator('[data-sme-first="resume"]').textContent()).toContain(
+      'SMEs first: the business variant is not open to every SME',
+    );
+    await en.fill('#resume-reason', 'Reopen to citizens');
+    await en.click('button:has-text("Resume")');
+    await en.waitForLoadState();
+    expect(await en.locator('.govuk-error-summary').textContent()).toContain('SMEs first');
+    await en.click('.govuk-error-summary a');
+    expect(await en.evaluate(() => document.activeElement?.id)).toBe('resume-override');
+    await shot(en, 'plan-sme-first-resume-refused-en');
+  });
+
   it('offers a citizen "notify me" on a service not open yet, and says so once asked', async () => {
     const resident = await createPerson(db, { displayName: 'Jeanne Résidente' });
     const context = await browser.newContext({

@@ -16,6 +16,7 @@ const plan = (over: Partial<PlanSnapshot>): PlanRow => ({
   version: 1,
   syncedVersion: 1,
   applied: null,
+  smeFirstOverride: null,
   ...over,
 });
 
@@ -84,6 +85,34 @@ describe('the plan fence (ADR 0033)', () => {
     plans.plans = [plan({ paused: true })];
     await fence.reload();
     expect(fence.evaluate('building-permit.business', sme('org-1'))?.enabled).toBe(false);
+  });
+
+  it('holds citizens at internal while the SMEs are behind, unless an override covers it (ADR 0034)', async () => {
+    const resident: FlagContext = {
+      userId: 'acc-9',
+      properties: { audience: 'citizen', accountId: 'acc-9', staff: 'false' },
+    };
+    const citizens = plan({ variant: 'citizen', stage: 'general', cohorts: [] });
+    plans.plans = [plan({ stage: 'sme-gradual' }), citizens];
+    await fence.reload();
+    expect(fence.evaluate('building-permit.citizen', resident)?.enabled).toBe(false);
+
+    plans.plans = [plan({ stage: 'sme-all' }), citizens];
+    await fence.reload();
+    expect(fence.evaluate('building-permit.citizen', resident)?.enabled).toBe(true);
+
+    plans.plans = [plan({ stage: 'sme-all', paused: true }), citizens];
+    await fence.reload();
+    expect(fence.evaluate('building-permit.citizen', resident)?.enabled).toBe(false);
+
+    const override = {
+      decision: '42',
+      business: { stage: 'sme-gradual' as const, paused: false },
+      citizen: { stage: 'general' as const, paused: false },
+    };
+    plans.plans = [plan({ stage: 'sme-gradual' }), { ...citizens, smeFirstOverride: override }];
+    await fence.reload();
+    expect(fence.evaluate('building-permit.citizen', resident)?.enabled).toBe(true);
   });
 
   it('keeps what it held when the database cannot be read', async () => {

@@ -17,16 +17,19 @@ import {
   type PlanSnapshot,
 } from './desired-state.js';
 import { RolloutPlansReadModel } from './rollout-plans.read-model.js';
+import { heldCitizens, smeFirstHolds, type SmeFirstOverride } from './sme-first.js';
 import { variantFlag } from './variant-flags.js';
 
 /**
  * The flag configuration the plans imply, as the reconciler writes it to
  * Unleash (desiredFlag, desiredSegment), with the cohorts' segments numbered
  * locally instead of by Unleash. A plan naming a cohort the snapshot does not
- * hold gets a segment that matches nobody: the fence only ever errs closed.
+ * hold gets a segment that matches nobody: the fence only ever errs closed. A
+ * citizen plan that breaks SME-first without an override is held at
+ * `internal`, as the reconciler writes it.
  */
 export function planConfiguration(
-  plans: PlanSnapshot[],
+  plans: (PlanSnapshot & { smeFirstOverride?: SmeFirstOverride | null })[],
   cohorts: CohortSnapshot[],
 ): { flags: LocalFlag[]; segments: LocalSegment[] } {
   const segments: LocalSegment[] = cohorts.map((cohort, index) => {
@@ -41,8 +44,14 @@ export function planConfiguration(
       segments.push({ id: segments.length + 1, name, constraints });
       ids.set(name, segments.length);
     }
+  const business = new Map(plans.filter((p) => p.variant === 'business').map((p) => [p.slug, p]));
   const flags = plans.map((plan) => {
-    const desired = desiredFlag(plan);
+    // Held to SME-first as the reconciler writes it (ADR 0034): citizens past
+    // internal only while every SME has the service, or under an override.
+    const twin = business.get(plan.slug) ?? { stage: 'closed' as const, paused: false };
+    const held =
+      plan.variant === 'citizen' && !smeFirstHolds(twin, plan, plan.smeFirstOverride ?? null);
+    const desired = desiredFlag(held ? heldCitizens(plan) : plan);
     const state = resolveSegments(desired, ids);
     // In the order Unleash evaluates them: the first match names the revision.
     return {

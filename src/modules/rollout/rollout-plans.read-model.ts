@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { CohortSnapshot, PlanSnapshot, VariantRevisions } from './desired-state.js';
 import { candidateOf, type BusinessRevisionStage, type RevisionStage } from './revision-track.js';
+import type { SmeFirstOverride } from './sme-first.js';
 import type { Stage } from './stages.js';
 
 /** A plan as stored: what it implies, and where its sync to Unleash stands. */
@@ -11,6 +12,8 @@ export interface PlanRow extends PlanSnapshot {
   version: number;
   syncedVersion: number;
   applied: string | null;
+  /** On a citizen plan: the SME-first override staff gave, if one stands (ADR 0034). */
+  smeFirstOverride: SmeFirstOverride | null;
 }
 
 /**
@@ -44,12 +47,13 @@ export class RolloutPlansReadModel {
         version: string;
         synced_version: string;
         applied: string | null;
+        sme_first_override: SmeFirstOverride | null;
         cohorts: string[];
       } & RevisionColumns)[]
     >(
       `SELECT rollout_plan.service_slug, rollout_plan.variant, rollout_plan.stage, rollout_plan.paused,
               rollout_plan.gradual_percentage, rollout_plan.drift_policy, rollout_plan.version,
-              rollout_plan.synced_version, rollout_plan.applied,
+              rollout_plan.synced_version, rollout_plan.applied, rollout_plan.sme_first_override,
               COALESCE(array_agg(cohort.slug ORDER BY cohort.slug)
                 FILTER (WHERE cohort.slug IS NOT NULL), '{}') AS cohorts,
               service.citizen_revision, service.business_revision,
@@ -78,6 +82,7 @@ export class RolloutPlansReadModel {
       version: Number(r.version),
       syncedVersion: Number(r.synced_version),
       applied: r.applied,
+      smeFirstOverride: r.sme_first_override,
       revisions: variantRevisions(r),
     }));
   }

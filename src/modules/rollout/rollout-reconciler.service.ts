@@ -26,6 +26,23 @@ import { adoptableState } from './drift-adoption.js';
 import { PlanFence } from './plan-fence.js';
 import { RolloutPlansReadModel, type PlanRow } from './rollout-plans.read-model.js';
 import { variantFlag } from './variant-flags.js';
+import { RolloutService } from './rollout.service.js';
+import {
+  citizensPastInternal,
+  heldCitizens,
+  reach,
+  smeFirstHolds,
+  smeFirstViolation,
+  type SmeFirstOverride,
+} from './sme-first.js';
+import { isGatedPromotion, stageIndex, track, type Stage } from './stages.js';
+
+/** What the console shows while the reconciler holds a citizen flag to SME-first (ADR 0034). */
+const SME_FIRST_HELD =
+  'SME-first: citizens held at internal in Unleash (the business variant is not at sme-all, or is paused, and no override covers it)';
+
+/** Why an edit made in Unleash was put back instead of adopted. */
+type AdoptionRefusal = 'inexpressible' | 'gates-failing' | 'sme-first';
 
 /** One reconciler at a time across every portal instance (a PostgreSQL advisory lock). */
 const LOCK_KEY = 7_146_229_001;
@@ -84,6 +101,7 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
     private readonly jobs: Jobs,
     private readonly plans: RolloutPlansReadModel,
     private readonly fence: PlanFence,
+    private readonly rollout: RolloutService,
   ) {}
 
   /** The periodic run, when ROLLOUT_RECONCILE_INTERVAL_MS is not 0 (whole seconds, at least 1). */
@@ -255,30 +273,36 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
     cohorts: CohortSnapshot[],
   ): Promise<{ changed: boolean; drift: boolean; state: FlagEnvironmentState }> {
     const flag = variantFlag(plan.slug, plan.variant);
-    const desired = resolveSegments(desiredFlag(plan), segmentIds);
+    // The last check before writing: a citizen flag is never written wider than SME-first allows.
+    const held = await this.smeFirstHold(plan);
+    const desired = resolveSegments(desiredFlag(held ? heldCitizens(plan) : plan), segmentIds);
     const current = await this.currentState(flag, plan);
     const desiredKey = environmentKey(desired);
     const currentKey = environmentKey(current);
     if (currentKey === desiredKey) {
-      if (plan.syncedVersion < plan.version || plan.applied !== currentKey)
+      if (held) await this.recordHold(plan, held);
+      else if (plan.syncedVersion < plan.version || plan.applied !== currentKey)
         await this.markSynced(plan, currentKey);
       else this.appliedVersions.set(flag, plan.version);
       return { changed: false, drift: false, state: current };
     }
 
     // Unchanged plan, already applied, yet Unleash differs: edited in Unleash directly.
-    const drift = plan.syncedVersion >= plan.version && plan.applied !== null;
+    const drift = !held && plan.syncedVersion >= plan.version && plan.applied !== null;
+    let refused: AdoptionRefusal | undefined;
     if (drift && plan.driftPolicy === 'adopt') {
       const adopted = adoptableState(plan, current, segmentNames, cohorts);
-      if (adopted) {
+      refused = adopted ? await this.adoptionRefusal(plan, adopted) : 'inexpressible';
+      if (adopted && !refused) {
         await this.adopt(plan, adopted, current, currentKey);
         return { changed: false, drift: true, state: current };
       }
     }
-    if (drift) await this.recordCorrection(plan, desired, current, plan.driftPolicy === 'adopt');
+    if (drift) await this.recordCorrection(plan, desired, current, refused);
 
     const after = await this.admin.applyEnvironmentState(flag, desired, current);
-    await this.markSynced(plan, environmentKey(after));
+    if (held) await this.recordHold(plan, held);
+    else await this.markSynced(plan, environmentKey(after));
     this.logger.event('info', 'rollout.flag_applied', {
       flag,
       stage: plan.stage,
@@ -314,16 +338,17 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
     plan: PlanRow,
     desired: FlagEnvironmentState,
     actual: FlagEnvironmentState,
-    adoptionRefused: boolean,
+    refused: AdoptionRefusal | undefined,
   ): Promise<void> {
     const flag = variantFlag(plan.slug, plan.variant);
     await this.dataSource.transaction(async (manager) => {
       await this.insertDrift(manager, plan, desired, actual, 'corrected');
       await this.insertDecision(manager, plan, 'drift-corrected', {
         flag,
-        reason: adoptionRefused
-          ? 'Edited in Unleash into a state the plan cannot express; put back to the plan.'
+        reason: refused
+          ? ADOPTION_REFUSED[refused]
           : 'Edited in Unleash directly; put back to the plan.',
+        ...(refused ? { refused } : {}),
       });
       await this.audit.record(manager, {
         actor: { type: 'system', id: 'rollout-reconciler' },
@@ -370,6 +395,14 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
          ON CONFLICT DO NOTHING`,
         [plan.slug, plan.variant, adopted.cohorts],
       );
+      // A pause or a rollback of the SMEs made in Unleash carries the citizens along, as in the console.
+      if (plan.variant === 'business' && reach('business', adopted) < reach('business', plan))
+        await this.rollout.carryCitizens(manager, undefined, plan.slug, {
+          business: adopted,
+          how: adopted.paused && !plan.paused ? 'pause' : 'rollback',
+          reason: `${flag} edited in Unleash and adopted; SME-first carries the citizen variant along.`,
+          keep: false,
+        });
       const expected = resolveSegmentsLoosely(plan);
       await this.insertDrift(manager, plan, expected, actual, 'adopted');
       // The plan changed: every instance's plan fence follows.
@@ -411,11 +444,104 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
     );
   }
 
+  /**
+   * Whether an edit made in Unleash may be adopted into the plan (ADR 0034): a
+   * widening edit only with the gates a promotion to it would need passing,
+   * and a citizen edit only if it keeps SME-first. Narrowing edits (a pause, a
+   * stage back) are always adopted.
+   */
+  private async adoptionRefusal(
+    plan: PlanRow,
+    adopted: PlanSnapshot,
+  ): Promise<AdoptionRefusal | undefined> {
+    if (reach(plan.variant, adopted) <= reach(plan.variant, plan)) return undefined;
+    if (plan.variant === 'citizen') {
+      const business = await this.rollout.plan(plan.slug, 'business');
+      if (smeFirstViolation(business, adopted)) return 'sme-first';
+    }
+    const from = stageIndex(plan.variant, plan.stage);
+    const to = stageIndex(plan.variant, adopted.stage);
+    const crossed = track(plan.variant).slice(from, to);
+    if (crossed.some((stage) => isGatedPromotion(plan.variant, stage))) {
+      const gates = await this.rollout.gates(await this.rollout.plan(plan.slug, plan.variant));
+      if (gates.some((g) => g.status !== 'pass')) return 'gates-failing';
+    }
+    return undefined;
+  }
+
+  /**
+   * A citizen plan that reaches past `internal` while SME-first does not hold
+   * (the SMEs behind `sme-all` or paused, no override covering it): `held`, or
+   * `stale` when the citizen plan changed since it was read (a run follows).
+   */
+  private async smeFirstHold(plan: PlanRow): Promise<'held' | 'stale' | undefined> {
+    if (plan.variant !== 'citizen' || !citizensPastInternal(plan)) return undefined;
+    const [row] = await this.dataSource.query<
+      { stage: Stage; paused: boolean; version: string; override: SmeFirstOverride | null }[]
+    >(
+      `SELECT business.stage, business.paused, citizen.version, citizen.sme_first_override AS override
+         FROM rollout_plan AS citizen
+         LEFT JOIN rollout_plan AS business
+           ON business.service_slug = citizen.service_slug AND business.variant = 'business'
+        WHERE citizen.service_slug = $1 AND citizen.variant = 'citizen'`,
+      [plan.slug],
+    );
+    const business = { stage: row?.stage ?? 'closed', paused: row?.paused ?? false };
+    if (smeFirstHolds(business, plan, row?.override)) return undefined;
+    return row && Number(row.version) === plan.version ? 'held' : 'stale';
+  }
+
+  /**
+   * The citizen flag was written (or left) at `internal` instead of the plan:
+   * the plan stays "pending sync" with the reason, and the first time, a
+   * decision and an audit event say so.
+   */
+  private async recordHold(plan: PlanRow, held: 'held' | 'stale'): Promise<void> {
+    const flag = variantFlag(plan.slug, plan.variant);
+    if (held === 'stale') return;
+    const first = await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE rollout_plan SET sync_error = $3 WHERE service_slug = $1 AND variant = $2`,
+        [plan.slug, plan.variant, SME_FIRST_HELD],
+      );
+      // Once per version of the plan, however often the reconciler runs.
+      const [known] = await manager.query<unknown[]>(
+        `SELECT 1 FROM rollout_decision
+          WHERE rollout_decision.service_slug = $1 AND rollout_decision.variant = $2
+            AND rollout_decision.kind = 'sme-first-held'
+            AND rollout_decision.details->>'version' = $3`,
+        [plan.slug, plan.variant, String(plan.version)],
+      );
+      if (known) return false;
+      await this.insertDecision(manager, plan, 'sme-first-held', {
+        flag,
+        version: plan.version,
+        reason: SME_FIRST_HELD,
+        to: heldCitizens(snapshotOf(plan)),
+      });
+      await this.audit.record(manager, {
+        actor: { type: 'system', id: 'rollout-reconciler' },
+        action: 'rollout.sme_first_held',
+        entity: { type: 'rollout-plan', id: flag },
+        before: snapshotOf(plan),
+        after: heldCitizens(snapshotOf(plan)),
+      });
+      return true;
+    });
+    if (first) this.logger.event('warn', 'rollout.sme_first_held', { flag, stage: plan.stage });
+  }
+
   private async insertDecision(
     manager: EntityManager,
     plan: PlanRow,
-    kind: 'drift-corrected' | 'drift-adopted',
-    details: { flag: string; reason: string; to?: PlanSnapshot },
+    kind: 'drift-corrected' | 'drift-adopted' | 'sme-first-held',
+    details: {
+      flag: string;
+      reason: string;
+      to?: PlanSnapshot;
+      refused?: AdoptionRefusal;
+      version?: number;
+    },
   ): Promise<void> {
     await manager.query(
       `INSERT INTO rollout_decision (service_slug, variant, kind, from_stage, to_stage, reason, details, actor_type)
@@ -427,7 +553,12 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
         plan.stage,
         details.to?.stage ?? plan.stage,
         details.reason,
-        JSON.stringify({ flag: details.flag, ...(details.to ? { adopted: details.to } : {}) }),
+        JSON.stringify({
+          flag: details.flag,
+          ...(details.to ? { [kind === 'sme-first-held' ? 'held' : 'adopted']: details.to } : {}),
+          ...(details.refused ? { refused: details.refused } : {}),
+          ...(details.version !== undefined ? { version: String(details.version) } : {}),
+        }),
       ],
     );
   }
@@ -570,6 +701,14 @@ function snapshotOf(plan: PlanRow): PlanSnapshot {
 function resolveSegmentsLoosely(plan: PlanRow) {
   return desiredFlag(snapshotOf(plan));
 }
+
+const ADOPTION_REFUSED: Record<AdoptionRefusal, string> = {
+  inexpressible: 'Edited in Unleash into a state the plan cannot express; put back to the plan.',
+  'gates-failing':
+    'Edited in Unleash to open it wider, but the gates a promotion to it needs do not all pass; put back to the plan.',
+  'sme-first':
+    'Edited in Unleash to open it to citizens before every SME has it (SME-first); put back to the plan.',
+};
 
 function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));
