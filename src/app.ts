@@ -13,6 +13,7 @@ import { RolloutService } from './modules/rollout/rollout.service.js';
 import { FlagProvisioner } from './modules/rollout/flag-provisioner.service.js';
 import { variantFlags } from './modules/rollout/variant-flags.js';
 import type { AppConfig } from './platform/config/app-config.js';
+import { ChangeFeed } from './platform/database/change-feed.js';
 import { createDataSource, migrate } from './platform/database/database.js';
 import { FlagsService } from './platform/flags/flags.service.js';
 import { UnleashAdminClient } from './platform/flags/unleash-admin.client.js';
@@ -87,8 +88,13 @@ export async function createApp(
     config.UNLEASH_ENVIRONMENT,
   );
   const mail = new MailService(config.SMTP_URL, config.MAIL_FROM);
-  const session = sessionMiddleware(config, logger);
-  const sessions = new Sessions(session.middleware, session.close);
+  // Announcements that take back what an instance keeps in memory (ADR 0037).
+  const changes = await ChangeFeed.start(config.DATABASE_URL, logger);
+  const session = sessionMiddleware(config, changes, logger);
+  const sessions = new Sessions(session.middleware, async () => {
+    await session.close();
+    await changes.close();
+  });
   // Its workers start once the modules have declared their queues (JobsLifecycle).
   const jobs = await Jobs.start(
     { connectionString: config.DATABASE_URL, poolSize: config.JOBS_POOL_SIZE },
@@ -107,6 +113,7 @@ export async function createApp(
       unleashAdmin,
       mail,
       sessions,
+      changes,
       jobs,
       scanner,
     }),
