@@ -20,6 +20,7 @@ import { UnleashAdminClient } from './platform/flags/unleash-admin.client.js';
 import { UnleashFlagsService } from './platform/flags/unleash-flags.service.js';
 import { parseQuery } from './platform/http/control-characters.js';
 import { ErrorFilter } from './platform/http/error.filter.js';
+import { FINGERPRINTED_PREFIX, fingerprintedAssets } from './platform/http/fingerprinted-assets.js';
 import { noStoreMiddleware } from './platform/http/no-store.middleware.js';
 import { viewLocalsMiddleware } from './platform/http/view-locals.middleware.js';
 import { I18nService } from './platform/i18n/i18n.service.js';
@@ -138,6 +139,9 @@ export async function createApp(
     index: false,
     fallthrough: true,
   };
+  // What pages link (through {{asset}}): fingerprinted, precompressed, cached for a year.
+  app.use(FINGERPRINTED_PREFIX, fingerprintedAssets(projectPath('public/build')));
+  // The same files under their plain names, for whatever links them so (revalidated).
   const govuk = projectPath('node_modules/govuk-frontend/dist/govuk');
   app.useStaticAssets(resolve(govuk, 'assets'), { ...assets, prefix: '/assets/govuk/' });
   app.useStaticAssets(govuk, { ...assets, prefix: '/assets/govuk/' });
