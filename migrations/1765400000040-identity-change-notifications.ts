@@ -13,6 +13,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - `identity_changed`, payload `account:<id>` or `organization:<id>`: an
  *   account changed or closed, a staff role given, changed or taken away, an
  *   SME membership added or removed, an SME renamed or removed.
+ * - `content_changed`, payload `faq:<service slug>`: a service's FAQ entry
+ *   written, published, moved or removed (the start page keeps the published
+ *   ones for the same second).
  */
 export class IdentityChangeNotifications1765400000040 implements MigrationInterface {
   name = 'IdentityChangeNotifications1765400000040';
@@ -56,9 +59,22 @@ export class IdentityChangeNotifications1765400000040 implements MigrationInterf
       await q.query(`
         CREATE TRIGGER ${table}_identity_changed AFTER ${events} ON ${table}
         FOR EACH ROW EXECUTE FUNCTION notify_identity_changed()`);
+
+    await q.query(`
+      CREATE FUNCTION notify_faq_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP <> 'INSERT' THEN PERFORM pg_notify('content_changed', 'faq:' || OLD.service_slug); END IF;
+        IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('content_changed', 'faq:' || NEW.service_slug); END IF;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER faq_entry_changed AFTER INSERT OR UPDATE OR DELETE ON faq_entry
+      FOR EACH ROW EXECUTE FUNCTION notify_faq_changed()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER faq_entry_changed ON faq_entry`);
+    await q.query(`DROP FUNCTION notify_faq_changed()`);
     for (const table of ['account', 'organization', 'staff_member', 'organization_membership'])
       await q.query(`DROP TRIGGER ${table}_identity_changed ON ${table}`);
     await q.query(`DROP FUNCTION notify_identity_changed()`);

@@ -2,9 +2,13 @@ import pg from 'pg';
 import type { JsonLogger } from '../logging/json-logger.js';
 
 /** The channels the database announces changes on (migration 1765400000040, ADR 0037). */
-export type ChangeChannel = 'session_changed' | 'identity_changed';
+export type ChangeChannel = 'session_changed' | 'identity_changed' | 'content_changed';
 
-const CHANNELS: readonly ChangeChannel[] = ['session_changed', 'identity_changed'];
+const CHANNELS: readonly ChangeChannel[] = [
+  'session_changed',
+  'identity_changed',
+  'content_changed',
+];
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 5_000;
 
