@@ -15,7 +15,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   SME membership added or removed, an SME renamed or removed.
  * - `content_changed`, payload `faq:<service slug>`: a service's FAQ entry
  *   written, published, moved or removed (the start page keeps the published
- *   ones for the same second).
+ *   ones for the same second); `rollout:<slug>.<variant>`: a variant's plan
+ *   changed (the phase banner keeps its stage for the same second).
  */
 export class IdentityChangeNotifications1765400000040 implements MigrationInterface {
   name = 'IdentityChangeNotifications1765400000040';
@@ -70,9 +71,26 @@ export class IdentityChangeNotifications1765400000040 implements MigrationInterf
     await q.query(`
       CREATE TRIGGER faq_entry_changed AFTER INSERT OR UPDATE OR DELETE ON faq_entry
       FOR EACH ROW EXECUTE FUNCTION notify_faq_changed()`);
+
+    await q.query(`
+      CREATE FUNCTION notify_rollout_plan_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP <> 'INSERT' THEN
+          PERFORM pg_notify('content_changed', 'rollout:' || OLD.service_slug || '.' || OLD.variant);
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+          PERFORM pg_notify('content_changed', 'rollout:' || NEW.service_slug || '.' || NEW.variant);
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER rollout_plan_changed AFTER INSERT OR UPDATE OR DELETE ON rollout_plan
+      FOR EACH ROW EXECUTE FUNCTION notify_rollout_plan_changed()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER rollout_plan_changed ON rollout_plan`);
+    await q.query(`DROP FUNCTION notify_rollout_plan_changed()`);
     await q.query(`DROP TRIGGER faq_entry_changed ON faq_entry`);
     await q.query(`DROP FUNCTION notify_faq_changed()`);
     for (const table of ['account', 'organization', 'staff_member', 'organization_membership'])

@@ -13,6 +13,8 @@
 // portal's pools, the session store, the job queue): the table's "SQL/req".
 // The bare endpoint sends none, so its figure is the background (pg-boss polling).
 //
+// BENCH_SHOW_SQL=1 also prints each statement counted, and how often.
+//
 // BENCH_DURATION_S (default 10) sets the seconds measured per endpoint,
 // BENCH_WARMUP_S (default 2) the warm-up before each. See docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
@@ -190,23 +192,39 @@ function fire(url: string, seconds: number): Promise<autocannon.Result> {
 // pool of the portal (TypeORM, the session store, pg-boss) sends through.
 
 let statements = 0;
+/** With BENCH_SHOW_SQL=1: each statement's text (collapsed), and how often it was sent. */
+const texts = new Map<string, number>();
+const SHOW_SQL = process.env.BENCH_SHOW_SQL === '1';
 
 function countStatements(): void {
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const query = proto.query;
   proto.query = function (this: unknown, ...args: unknown[]) {
     statements++;
+    if (SHOW_SQL) {
+      const first = args[0] as string | { text?: string } | undefined;
+      const text = (typeof first === 'string' ? first : (first?.text ?? '?'))
+        .replace(/\s+/g, ' ')
+        .slice(0, 160);
+      texts.set(text, (texts.get(text) ?? 0) + 1);
+    }
     return query.apply(this, args);
   };
 }
 
 /** SQL statements per request: `QUERY_SAMPLE` requests one after another. */
 async function countQueries(url: string): Promise<number> {
+  // What the load left queued is answered first: it is not counted.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
   const before = statements;
+  texts.clear();
   for (let i = 0; i < QUERY_SAMPLE; i++) {
     const res = await fetch(url, { headers: HEADERS, signal: AbortSignal.timeout(5000) });
     await res.arrayBuffer();
   }
+  if (SHOW_SQL)
+    for (const [text, count] of [...texts].sort((a, b) => b[1] - a[1]))
+      out(`  ${new URL(url).pathname}: ${count}× ${text}`);
   return (statements - before) / QUERY_SAMPLE;
 }
 

@@ -79,6 +79,14 @@ describe('ShortLivedCache', () => {
     expect(source.reads).toBe(1);
   });
 
+  it('lets requests asking at the same time share one read', async () => {
+    const cache = new ShortLivedCache<string>(fakeFeed(), 1000);
+    const source = counter();
+    const answers = await Promise.all([1, 2, 3].map(() => cache.get('k', source.read)));
+    expect(answers).toEqual(['v', 'v', 'v']);
+    expect(source.reads).toBe(1);
+  });
+
   it('keeps at most its number of entries, the oldest going first', async () => {
     const cache = new ShortLivedCache<string>(fakeFeed(), 1000, 2);
     const source = counter();

@@ -14,6 +14,8 @@ interface Entry<V> {
  */
 export class ShortLivedCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
+  /** Reads under way: requests asking for the same key meanwhile share one. */
+  private readonly reading = new Map<string, Promise<V | undefined>>();
   /** Bumped by every drop: a read begun before one is not kept. */
   private epoch = 0;
 
@@ -36,10 +38,22 @@ export class ShortLivedCache<V> {
     const entry = this.entries.get(key);
     if (entry && entry.until > now) return entry.value;
     if (entry) this.entries.delete(key);
+    const shared = this.reading.get(key);
+    if (shared) return shared;
     const epoch = this.epoch;
-    const value = await read();
-    if (value !== undefined && epoch === this.epoch && this.enabled) this.put(key, value, now);
-    return value;
+    const reading = read().then(
+      (value) => {
+        if (this.reading.get(key) === reading) this.reading.delete(key);
+        if (value !== undefined && epoch === this.epoch && this.enabled) this.put(key, value, now);
+        return value;
+      },
+      (error: unknown) => {
+        if (this.reading.get(key) === reading) this.reading.delete(key);
+        throw error;
+      },
+    );
+    this.reading.set(key, reading);
+    return reading;
   }
 
   /** Keeps what this instance just wrote, counted from `since` (when the write began). */
@@ -56,10 +70,13 @@ export class ShortLivedCache<V> {
   delete(key: string): void {
     this.epoch++;
     this.entries.delete(key);
+    this.reading.delete(key);
   }
 
   deleteWhere(matches: (key: string, value: V) => boolean): void {
     this.epoch++;
+    // A read under way may be for one of them: the next request reads afresh.
+    this.reading.clear();
     for (const [key, entry] of this.entries)
       if (matches(key, entry.value)) this.entries.delete(key);
   }
@@ -67,5 +84,6 @@ export class ShortLivedCache<V> {
   clear(): void {
     this.epoch++;
     this.entries.clear();
+    this.reading.clear();
   }
 }
