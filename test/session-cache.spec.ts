@@ -8,9 +8,11 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.js';
+import { ChangeFeed } from '../src/platform/database/change-feed.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { createPerson, PASSWORD, signedInAgent, smeMember } from './support/people.js';
 import {
+  adminQuery,
   csrfFrom,
   databaseUrl,
   eventually,
@@ -185,5 +187,25 @@ describe('a session kept in memory on two instances', () => {
     expect(res.status).toBe(303);
 
     await eventually(async () => !(await actsForSme(twoUrl)), WITHIN_MS);
+  });
+
+  it('listens again after its connection is cut (a database restart), and revocation still reaches both', async () => {
+    const feeds = [one.app.get(ChangeFeed), two.get(ChangeFeed)];
+    expect(feeds.map((f) => f.listening)).toEqual([true, true]);
+    const cut = await adminQuery(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = $1 AND query = 'LISTEN content_changed'`,
+      [one.database],
+    );
+    expect(cut.rowCount).toBe(2);
+    // Backoff from 100 ms: bounded, well under the wait.
+    await eventually(async () => feeds.every((f) => f.listening), 10_000);
+
+    const person = await createPerson(db);
+    const agent = await signedInAgent(one.url, person.email);
+    const cookie = await cookieOf(agent);
+    expect((await accountPage(twoUrl, cookie)).status).toBe(200);
+    expect((await postWithCsrf(agent, '/account', '/sign-out', {})).status).toBe(303);
+    await refusedOnBoth(cookie, isSignedIn);
   });
 });
