@@ -11,9 +11,10 @@ import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import {
   csrfFrom,
   eventually,
+  planAllows,
   startTestApp,
-  unleashAdmin,
   type TestApp,
+  unleashAdmin,
 } from './support/test-app.js';
 
 /** Business variants released to the first SME only (an organizationId constraint). */
@@ -50,6 +51,11 @@ describe('the JSON API for SMEs, with API keys', () => {
     db = portal.app.get(DataSource);
     owner = await smeMember(portal.url, db);
     other = await smeMember(portal.url, db, { legalName: 'Quincaillerie Létourneau inc.' });
+    // The plans allow these variants; Unleash narrows them to the owner's SME.
+    await planAllows(
+      portal,
+      RELEASED.map((flag) => flag.split('.')[0]),
+    );
     for (const flag of RELEASED)
       await admin.replaceStrategies(flag, true, [
         {

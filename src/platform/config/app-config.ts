@@ -156,6 +156,17 @@ export class AppConfig {
   @Max(3_600_000)
   ROLLOUT_RECONCILE_INTERVAL_MS = 30_000;
 
+  /**
+   * How often each instance rereads the rollout plans into its plan fence, as a
+   * safety net (ADR 0033): a committed change reaches it at once through
+   * PostgreSQL's NOTIFY. 0 turns the periodic reread off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  PLAN_FENCE_REFRESH_MS = 5000;
+
   @IsUrl({ require_tld: false, protocols: ['smtp', 'smtps'], require_protocol: true })
   SMTP_URL!: string;
 
