@@ -23,6 +23,7 @@ import { RevisionRollout1765300000000 } from './1765300000000-revision-rollout.j
 import { RevisionEvidence1765300000001 } from './1765300000001-revision-evidence.js';
 import { SmeFirstOverride1765400000010 } from './1765400000010-sme-first-override.js';
 import { SegmentDrift1765400000020 } from './1765400000020-segment-drift.js';
+import { IdentityChangeNotifications1765400000040 } from './1765400000040-identity-change-notifications.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -49,4 +50,5 @@ export const migrations = [
   RevisionEvidence1765300000001,
   SmeFirstOverride1765400000010,
   SegmentDrift1765400000020,
+  IdentityChangeNotifications1765400000040,
 ];

@@ -200,6 +200,19 @@ export class AppConfig {
   @Max(7 * 24 * 60)
   SESSION_EXPIRED_GRACE_MINUTES = 24 * 60;
 
+  /**
+   * How long an instance keeps a session and who it belongs to in memory
+   * (milliseconds, at most 1000; 0 reads them from PostgreSQL on every
+   * request). Sign-out, a role removed or an account closed are announced by
+   * the database and take effect at once; this bounds it when an announcement
+   * is lost (ADR 0037).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  SESSION_CACHE_MS = 1000;
+
   /** What a late step post keeps of the typed text, at most (bytes, files never). */
   @Transform(toInt)
   @IsInt()
