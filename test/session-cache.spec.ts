@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.js';
-import { ChangeFeed } from '../src/platform/database/change-feed.js';
+import { CHANGE_FEED_APPLICATION, ChangeFeed } from '../src/platform/database/change-feed.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { createPerson, PASSWORD, signedInAgent, smeMember } from './support/people.js';
 import {
@@ -194,8 +194,8 @@ describe('a session kept in memory on two instances', () => {
     expect(feeds.map((f) => f.listening)).toEqual([true, true]);
     const cut = await adminQuery(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE datname = $1 AND query = 'LISTEN content_changed'`,
-      [one.database],
+        WHERE datname = $1 AND application_name = $2`,
+      [one.database, CHANGE_FEED_APPLICATION],
     );
     expect(cut.rowCount).toBe(2);
     // Backoff from 100 ms: bounded, well under the wait.

@@ -5,11 +5,9 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.js';
 import { PlanFence } from '../src/modules/rollout/plan-fence.js';
 import { RolloutChangesListener } from '../src/modules/rollout/rollout-changes.listener.js';
-import {
-  markPlanChanged,
-  ROLLOUT_CHANGED_CHANNEL,
-} from '../src/modules/rollout/rollout-changes.js';
+import { markPlanChanged } from '../src/modules/rollout/rollout-changes.js';
 import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
+import { CHANGE_FEED_APPLICATION } from '../src/platform/database/change-feed.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import {
@@ -202,8 +200,8 @@ describe('Unleash stopped while people browse two portal instances', () => {
     // PostgreSQL ends both instances' LISTEN sessions, as a restart would.
     const ended = await adminQuery(
       `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
-        WHERE datname = $1 AND query = $2`,
-      [one.database, `LISTEN ${ROLLOUT_CHANGED_CHANNEL}`],
+        WHERE datname = $1 AND application_name = $2`,
+      [one.database, CHANGE_FEED_APPLICATION],
     );
     expect(ended.rows.length).toBe(2);
     await eventually(async () => listeners.every((l) => l.listening()), 5000);

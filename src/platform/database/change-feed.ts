@@ -1,21 +1,27 @@
 import pg from 'pg';
 import type { JsonLogger } from '../logging/json-logger.js';
 
-/** The channels the database announces changes on (migration 1765400000040, ADR 0037). */
-export type ChangeChannel = 'session_changed' | 'identity_changed' | 'content_changed';
+/**
+ * The channels the database announces changes on: the triggers' (migration
+ * 1765400000040, ADR 0037), and those a module announces itself with NOTIFY
+ * (the rollout's `guichet_rollout_changed`, ADR 0033).
+ */
+export type ChangeChannel = 'session_changed' | 'identity_changed' | 'content_changed' | string;
 
 const CHANNELS: readonly ChangeChannel[] = [
   'session_changed',
   'identity_changed',
   'content_changed',
 ];
+/** How the feed's connection shows in pg_stat_activity. */
+export const CHANGE_FEED_APPLICATION = 'guichet-change-feed';
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 5_000;
 
 /**
- * One PostgreSQL connection per instance that LISTENs for the changes that
+ * The one PostgreSQL connection per instance that LISTENs for the changes that
  * take away what an instance keeps in memory (a session signed out, a role
- * removed, an account closed). Triggers send them in the transaction that
+ * removed, an account closed, a rollout plan changed). Triggers send them in the transaction that
  * makes the change, so every instance hears them once it commits.
  *
  * When the connection drops (a database restart), it reconnects with a
@@ -56,6 +62,18 @@ export class ChangeFeed {
     this.handlers.set(channel, set);
   }
 
+  /**
+   * Hears another channel too (a module's own NOTIFY), from now on and after
+   * every reconnection; resolves once PostgreSQL listens on it (or at once
+   * when not connected: the next connection listens on it).
+   */
+  async listen(channel: ChangeChannel, handler: (payload: string) => void): Promise<void> {
+    if (!/^[a-z_]{1,63}$/.test(channel)) throw new Error(`Not a channel name: ${channel}`);
+    const known = this.handlers.has(channel) || CHANNELS.includes(channel);
+    this.on(channel, handler);
+    if (!known && this.client) await this.client.query(`LISTEN ${channel}`).catch(() => undefined);
+  }
+
   /** Called whenever listening starts or stops: what was announced in between is unknown. */
   onReset(handler: () => void): void {
     this.resets.add(handler);
@@ -72,7 +90,10 @@ export class ChangeFeed {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      application_name: CHANGE_FEED_APPLICATION,
+    });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => {
@@ -81,7 +102,8 @@ export class ChangeFeed {
     });
     try {
       await client.connect();
-      for (const channel of CHANNELS) await client.query(`LISTEN ${channel}`);
+      for (const channel of new Set([...CHANNELS, ...this.handlers.keys()]))
+        await client.query(`LISTEN ${channel}`);
     } catch (error) {
       this.lost(client, error as Error);
       return;
