@@ -134,8 +134,12 @@ describe('the portal under faults', () => {
     expect(rows.filter((r) => r.n !== 1)).toEqual([]);
     const byKey = new Map(rows.map((r) => [r.key, r.references[0]]));
     for (const filing of filings) expect(byKey.get(filing.key)).toBe(filing.reference);
-    // Some filings really met the restart (else the test proved nothing).
+    // Some filings really met the restart (else the test proved nothing), and
+    // what they were told meanwhile was "unavailable, try again" (503 with
+    // Retry-After), never a server error.
     expect(filings.some((f) => f.attempts > 1)).toBe(true);
+    const refusals = new Set(filings.flatMap((f) => f.refusals));
+    expect([...refusals].filter((r) => r !== '503')).toEqual([]);
 
     // The portal recovered without a restart of its own: ready again, filing again.
     expect(await within(20_000, async () => (await readiness()) === 200)).toBe(true);
@@ -166,9 +170,9 @@ describe('the portal under faults', () => {
       await within(10_000, async () => {
         const [{ tried }] = await db.query(
           `SELECT count(*)::int AS tried FROM outbox_message
-            WHERE outbox_message.recipient = $1 AND outbox_message.sent_at IS NULL
-              AND outbox_message.attempts > 0`,
-          [filerEmail],
+            WHERE outbox_message.payload->>'reference' = ANY($1)
+              AND outbox_message.sent_at IS NULL AND outbox_message.attempts > 0`,
+          [filings.map((f) => f.reference)],
         );
         return tried === 3;
       }),
@@ -187,8 +191,9 @@ describe('the portal under faults', () => {
       await within(10_000, async () => {
         const [{ waiting }] = await db.query(
           `SELECT count(*)::int AS waiting FROM outbox_message
-            WHERE outbox_message.recipient = $1 AND outbox_message.sent_at IS NULL`,
-          [filerEmail],
+            WHERE outbox_message.payload->>'reference' = ANY($1)
+              AND outbox_message.sent_at IS NULL`,
+          [references],
         );
         return waiting === 0;
       }),

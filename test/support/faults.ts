@@ -28,6 +28,13 @@ export interface Filing {
   attempts: number;
   /** What went wrong last, when nothing counted. */
   error?: string;
+  /** Every answer that did not count: its status, `503` only with a Retry-After (else `503!`). */
+  refusals: string[];
+}
+
+function refusalOf(res: Response): string {
+  if (res.status === 503 && !res.headers.get('retry-after')) return '503!';
+  return String(res.status);
 }
 
 /**
@@ -41,7 +48,7 @@ export async function fileThroughApi(
   key: string,
   { maxAttempts = 80, deadline = Date.now() + 45_000 } = {},
 ): Promise<Filing> {
-  const filing: Filing = { key, attempts: 0 };
+  const filing: Filing = { key, attempts: 0, refusals: [] };
   const headers = {
     Authorization: `Bearer ${token}`,
     'Content-Type': 'application/json',
@@ -60,7 +67,10 @@ export async function fileThroughApi(
             answers: bulkyWastePickupAnswers(),
           }),
         });
-        if (created.status >= 500) throw new Error(`create answered ${created.status}`);
+        if (created.status >= 500) {
+          filing.refusals.push(refusalOf(created));
+          throw new Error(`create answered ${created.status}`);
+        }
         const body = (await created.json()) as { id?: string };
         if (created.status >= 300) return { ...filing, status: created.status };
         id = body.id;
@@ -69,7 +79,10 @@ export async function fileThroughApi(
         method: 'POST',
         headers: { Authorization: headers.Authorization },
       });
-      if (submitted.status >= 500) throw new Error(`submit answered ${submitted.status}`);
+      if (submitted.status >= 500) {
+        filing.refusals.push(refusalOf(submitted));
+        throw new Error(`submit answered ${submitted.status}`);
+      }
       const body = (await submitted.json()) as { reference?: string };
       return { ...filing, status: submitted.status, reference: body.reference };
     } catch (error) {
