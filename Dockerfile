@@ -67,10 +67,12 @@ COPY --from=build /app/data ./data
 COPY --from=build /app/services ./services
 COPY --from=build /app/docs/service-definition.schema.json ./docs/service-definition.schema.json
 
-# The only path the app writes to: the Unleash client's backup file lives in
-# DATA_DIR. Mount a volume here (docker-compose.yml does); an empty named volume
-# mounted here inherits this node:node ownership on first use.
-RUN mkdir -p /app/.data && chown node:node /app/.data
+# The paths the app writes to: DATA_DIR (/app/.data), each replica's own (the
+# Unleash client's backup file; docker-compose.yml mounts nothing there), and
+# /app/attachments, where ATTACHMENTS_DIR may put attachments on a volume that
+# every replica shares. An empty named volume mounted there inherits this
+# node:node ownership on first use.
+RUN mkdir -p /app/.data /app/attachments && chown node:node /app/.data /app/attachments
 
 USER node
 

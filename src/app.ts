@@ -20,6 +20,7 @@ import { UnleashAdminClient } from './platform/flags/unleash-admin.client.js';
 import { UnleashFlagsService } from './platform/flags/unleash-flags.service.js';
 import { parseQuery } from './platform/http/control-characters.js';
 import { ErrorFilter } from './platform/http/error.filter.js';
+import { Drain } from './platform/http/drain.js';
 import { FINGERPRINTED_PREFIX, fingerprintedAssets } from './platform/http/fingerprinted-assets.js';
 import { noStoreMiddleware } from './platform/http/no-store.middleware.js';
 import { viewLocalsMiddleware } from './platform/http/view-locals.middleware.js';
@@ -103,6 +104,7 @@ export async function createApp(
   );
   const scanner =
     options.scanner ?? createVirusScanner(config.CLAMAV_URL, config.CLAMAV_TIMEOUT_MS);
+  const drain = new Drain(config.SHUTDOWN_DRAIN_MS, logger);
 
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({
@@ -117,6 +119,7 @@ export async function createApp(
       changes,
       jobs,
       scanner,
+      drain,
     }),
     { logger, abortOnError: false },
   );
@@ -130,6 +133,7 @@ export async function createApp(
     logger.event('warn', 'config.trust_proxy_unset', {
       hint: 'PUBLIC_URL is https but TRUST_PROXY is false: set TRUST_PROXY to the reverse proxy address (docs/operations.md, "Behind a reverse proxy")',
     });
+  app.use(drain.middleware);
   app.use(requestIdMiddleware(logger));
   app.use(securityHeaders(config));
   app.use(cookieParser());

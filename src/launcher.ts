@@ -3,6 +3,7 @@
 import { createApp } from './app.js';
 import { demoSignInLines } from './modules/demo/demo-people.seed.js';
 import { ConfigError, loadConfig } from './platform/config/app-config.js';
+import { Drain } from './platform/http/drain.js';
 import { startEmbeddedStack } from './platform/embedded/embedded-stack.js';
 import { launcherEnv } from './platform/embedded/launcher-env.js';
 import { JsonLogger } from './platform/logging/json-logger.js';
@@ -24,7 +25,11 @@ try {
   const logger = new JsonLogger(config.LOG_LEVEL);
   const app = await createApp(config, { logger });
   await app.listen(config.PORT, config.HOST);
-  handleShutdownSignals(logger, [() => app.close(), () => stack.stop()]);
+  handleShutdownSignals(
+    logger,
+    [() => app.get(Drain).run(app.getHttpServer()), () => app.close(), () => stack.stop()],
+    config.SHUTDOWN_DRAIN_MS + 20_000,
+  );
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const lines = [

@@ -81,6 +81,7 @@ describe('the production entry point', () => {
       SESSION_SECRET: 'production-session-secret-0123456789',
       DATA_DIR: testDataDir(),
       LOG_LEVEL: 'info',
+      SHUTDOWN_DRAIN_MS: '3000',
     });
     try {
       await eventually(async () => {
@@ -91,6 +92,16 @@ describe('the production entry point', () => {
       expect(page.status).toBe(200);
 
       child.kill('SIGTERM');
+      // Draining: the load balancer is told (503) while requests are still answered.
+      let readiness: Response | undefined;
+      for (let i = 0; i < 100 && readiness?.status !== 503; i++) {
+        readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
+        if (readiness.status !== 503) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(readiness?.status).toBe(503);
+      expect(await readiness?.json()).toEqual({ status: 'draining' });
+      expect(readiness?.headers.get('connection')).toBe('close');
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
       const result = await exited;
       expect(result.code).toBe(0);
       const lines = run.stdout
@@ -98,7 +109,13 @@ describe('the production entry point', () => {
         .split('\n')
         .map((line) => JSON.parse(line) as { msg: string; level: string });
       expect(lines.map((l) => l.msg)).toEqual(
-        expect.arrayContaining(['portal.listening', 'portal.stopping', 'portal.stopped']),
+        expect.arrayContaining([
+          'portal.listening',
+          'portal.stopping',
+          'portal.draining',
+          'portal.drained',
+          'portal.stopped',
+        ]),
       );
       for (const secret of [process.env.UNLEASH_ADMIN_TOKEN!, process.env.UNLEASH_CLIENT_TOKEN!]) {
         expect(run.stdout + run.stderr).not.toContain(secret);

@@ -26,6 +26,7 @@ import { FormInputInterceptor } from './http/control-characters.js';
 import { FormBodyPipe, FormPageInterceptor } from './forms/form-page.js';
 import { MethodNotAllowedMiddleware } from './http/method-not-allowed.middleware.js';
 import { CsrfGuard } from './http/sessions.js';
+import { Drain } from './http/drain.js';
 import { RateLimiter } from './security/rate-limiter.js';
 import { VirusScanner } from './virus-scan/virus-scanner.js';
 
@@ -43,6 +44,7 @@ export interface PlatformServices {
   changes: ChangeFeed;
   jobs: Jobs;
   scanner: VirusScanner;
+  drain: Drain;
 }
 
 /** The session middleware (PostgreSQL store) and how to close its pool. */
@@ -114,6 +116,7 @@ export class PlatformModule implements NestModule {
         { provide: ChangeFeed, useValue: services.changes },
         { provide: Jobs, useValue: services.jobs },
         { provide: VirusScanner, useValue: services.scanner },
+        { provide: Drain, useValue: services.drain },
         { provide: APP_GUARD, useClass: CsrfGuard },
         { provide: APP_INTERCEPTOR, useClass: FormInputInterceptor },
         { provide: APP_INTERCEPTOR, useClass: FormPageInterceptor },
@@ -135,6 +138,7 @@ export class PlatformModule implements NestModule {
         Jobs,
         RateLimiter,
         VirusScanner,
+        Drain,
       ],
     };
   }

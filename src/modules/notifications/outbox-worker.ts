@@ -113,45 +113,76 @@ export class OutboxWorker implements OnModuleInit, OnApplicationBootstrap {
    * thrown, so that pg-boss retries the job.
    */
   async deliver(messageId: string): Promise<'sent' | 'skipped'> {
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      // Waits for another attempt at the same message, then finds it sent.
-      const [row]: Row[] = await manager.query(
-        `SELECT outbox_message.id, outbox_message.kind, outbox_message.recipient,
+    let accepted = false;
+    const outcome = await this.dataSource
+      .transaction(async (manager) => {
+        // Waits for another attempt at the same message, then finds it sent.
+        const [row]: Row[] = await manager.query(
+          `SELECT outbox_message.id, outbox_message.kind, outbox_message.recipient,
                 outbox_message.locale, outbox_message.payload, outbox_message.secret_values
            FROM outbox_message
           WHERE outbox_message.id = $1 AND outbox_message.sent_at IS NULL
             AND outbox_message.failed_at IS NULL
           FOR UPDATE`,
-        [messageId],
-      );
-      if (!row) return { status: 'skipped' as const };
-      const locale = isLocale(row.locale) ? row.locale : 'fr';
-      const values = renderedValues(row.payload, row.secret_values);
-      try {
-        await this.mail.send({
-          to: row.recipient,
-          subject: this.i18n.t(locale, `emails.${row.kind}.subject`, values),
-          text: this.i18n.t(locale, `emails.${row.kind}.body`, values),
-        });
-      } catch (error) {
-        const message = (error as Error).message.slice(0, 500);
-        await manager.query(
-          `UPDATE outbox_message SET attempts = attempts + 1, last_error = $2 WHERE id = $1`,
-          [row.id, message],
+          [messageId],
         );
-        this.logger.event('warn', 'outbox.send_failed', { id: row.id, kind: row.kind });
-        return { status: 'failed' as const, error: error as Error };
-      }
-      await manager.query(
-        `UPDATE outbox_message SET sent_at = now(), attempts = attempts + 1, secret_values = NULL
+        if (!row) return { status: 'skipped' as const };
+        const locale = isLocale(row.locale) ? row.locale : 'fr';
+        const values = renderedValues(row.payload, row.secret_values);
+        try {
+          await this.mail.send({
+            to: row.recipient,
+            subject: this.i18n.t(locale, `emails.${row.kind}.subject`, values),
+            text: this.i18n.t(locale, `emails.${row.kind}.body`, values),
+          });
+        } catch (error) {
+          const message = (error as Error).message.slice(0, 500);
+          await manager.query(
+            `UPDATE outbox_message SET attempts = attempts + 1, last_error = $2 WHERE id = $1`,
+            [row.id, message],
+          );
+          this.logger.event('warn', 'outbox.send_failed', { id: row.id, kind: row.kind });
+          return { status: 'failed' as const, error: error as Error };
+        }
+        accepted = true;
+        await manager.query(
+          `UPDATE outbox_message SET sent_at = now(), attempts = attempts + 1, secret_values = NULL
           WHERE id = $1`,
-        [row.id],
-      );
-      return { status: 'sent' as const };
-    });
+          [row.id],
+        );
+        return { status: 'sent' as const };
+      })
+      .catch(async (error: unknown) => {
+        // The SMTP server took the email but the database went away before the
+        // commit (a restart): the next attempt would send it again. Mark it sent
+        // once the database is back, instead.
+        if (accepted && (await this.markSentLate(messageId))) return { status: 'sent' as const };
+        throw error;
+      });
     // Recorded above (committed); thrown now so that pg-boss counts the attempt.
     if (outcome.status === 'failed') throw outcome.error;
     return outcome.status;
+  }
+
+  /**
+   * Marks a message sent outside the transaction that sent it (lost with the
+   * database connection), trying for up to 30 s while the database comes back.
+   */
+  private async markSentLate(messageId: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 60; attempt++) {
+      try {
+        await this.dataSource.query(
+          `UPDATE outbox_message SET sent_at = now(), attempts = attempts + 1, secret_values = NULL
+            WHERE id = $1 AND sent_at IS NULL`,
+          [messageId],
+        );
+        this.logger.event('info', 'outbox.marked_sent_late', { id: messageId });
+        return true;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    return false;
   }
 
   /** The dead-letter queue's work: the message's retries are spent, it is failed. */

@@ -99,6 +99,18 @@ export class AppConfig {
   @IsNotEmpty()
   HOST = '0.0.0.0';
 
+  /**
+   * On SIGTERM, how long the instance keeps serving while `/readyz` answers 503
+   * ("draining") before it stops accepting: long enough for the load balancer's
+   * health checks to take it out (docs/operations.md, "Stopping an instance").
+   * 0 for a portal with no load balancer in front (`npm start` uses 0).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SHUTDOWN_DRAIN_MS = 5000;
+
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   PUBLIC_URL = 'http://localhost:3000';
 

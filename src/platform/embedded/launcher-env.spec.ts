@@ -27,4 +27,11 @@ describe('npm start (the embedded launcher)', () => {
     const production = loadConfig(launcherEnv({ NODE_ENV: 'production' }, stack, '.data'));
     expect(production.SEED_DEMO).toBe(false);
   });
+
+  it('stops at once on Ctrl-C (no load balancer to drain from) unless SHUTDOWN_DRAIN_MS says otherwise', () => {
+    expect(loadConfig(launcherEnv({}, stack, '.data')).SHUTDOWN_DRAIN_MS).toBe(0);
+    expect(
+      loadConfig(launcherEnv({ SHUTDOWN_DRAIN_MS: '3000' }, stack, '.data')).SHUTDOWN_DRAIN_MS,
+    ).toBe(3000);
+  });
 });

@@ -3,6 +3,7 @@
  * embedded services' addresses, and the launcher's defaults. The launcher
  * serves this computer only (127.0.0.1) unless HOST says otherwise, and seeds
  * the demo on its first boot, except in production where the demo is refused.
+ * With no load balancer in front, Ctrl-C need not wait for one (SHUTDOWN_DRAIN_MS 0).
  */
 export function launcherEnv(
   env: NodeJS.ProcessEnv,
@@ -11,6 +12,7 @@ export function launcherEnv(
 ): NodeJS.ProcessEnv {
   return {
     LOG_LEVEL: 'warn',
+    SHUTDOWN_DRAIN_MS: '0',
     ...env,
     ...stack.env,
     DATA_DIR: dataDir,

@@ -2,6 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { FlagsService } from '../flags/flags.service.js';
+import { Drain } from '../http/drain.js';
 import { MailService } from '../mail/mail.service.js';
 import { VirusScanner } from '../virus-scan/virus-scanner.js';
 
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly flags: FlagsService,
     private readonly mail: MailService,
     private readonly scanner: VirusScanner,
+    private readonly drain: Drain,
   ) {}
 
   /** Liveness: the process answers. */
@@ -26,10 +28,16 @@ export class HealthController {
    * down, messages wait in the outbox; with the virus scanner unreachable,
    * uploads are kept "pending scan" and scanned when it returns (ADR 0028), so
    * taking the portal out of the load balancer would only lose the uploads.
-   * `scanner` is `ok`, `unreachable` or `off` (no CLAMAV_URL).
+   * `scanner` is `ok`, `unreachable` or `off` (no CLAMAV_URL). An instance
+   * stopping answers 503 `draining` at once, so the load balancer sends new
+   * requests elsewhere while it finishes the ones under way (Drain).
    */
   @Get('readyz')
   async readyz(@Res({ passthrough: true }) res: Response) {
+    if (this.drain.isDraining) {
+      res.status(503);
+      return { status: 'draining' };
+    }
     const [database, mail, scanner] = await Promise.all([
       this.databaseState(),
       this.mail.state(),

@@ -7,6 +7,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isDatabaseUnavailable } from '../database/database-unavailable.js';
 import { Refusal } from '../errors/refusal.js';
 import {
   formValuesOf,
@@ -17,6 +18,9 @@ import {
 import { I18nService, isLocale, type Locale } from '../i18n/i18n.service.js';
 import type { JsonLogger } from '../logging/json-logger.js';
 import { CsrfException } from './sessions.js';
+
+/** How long a client is asked to wait when the database is briefly away (a restart). */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** Stable codes for the errors the platform itself answers with. */
 const CODES: Record<number, string> = {
@@ -41,8 +45,10 @@ export type PageResolver = (page: Type<FormPageRenderer>) => FormPageRenderer;
  * `{ code, message, requestId }` (API and JSON clients). A module's refusal
  * (`Refusal`) and an invalid form (`InvalidForm`) go back to the form the
  * handler declared with `@FormPage`, with the message beside its field; without
- * one, to the error page. Unknown errors become a 500 with the request id to
- * quote, logged once with their stack.
+ * one, to the error page. The database away for a moment (a restart) is a
+ * 503 `unavailable` with Retry-After: the same request can be sent again.
+ * Unknown errors become a 500 with the request id to quote, logged once with
+ * their stack.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -58,10 +64,21 @@ export class ErrorFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     if (exception instanceof Refusal || exception instanceof InvalidForm)
       return this.refused(exception, req, res);
+    const unavailable = !(exception instanceof HttpException) && isDatabaseUnavailable(exception);
     const status =
-      exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
+      exception instanceof HttpException
+        ? exception.getStatus()
+        : unavailable
+          ? HttpStatus.SERVICE_UNAVAILABLE
+          : HttpStatus.INTERNAL_SERVER_ERROR;
     const requestId = String(res.locals.requestId ?? '');
-    if (status >= 500) {
+    if (unavailable) {
+      this.logger.event('warn', 'http.database_unavailable', {
+        error: String((exception as { message?: unknown }).message),
+        path: req.path,
+      });
+      if (!res.headersSent) res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    } else if (status >= 500) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.event('error', 'http.unhandled_error', {
         error: error.message,
@@ -82,6 +99,7 @@ export class ErrorFilter implements ExceptionFilter {
       'bad_request',
       'method_not_allowed',
       'csrf',
+      'unavailable',
     ];
     const messageKey = `errors.${known.includes(code) ? code : status >= 500 ? 'internal_error' : 'bad_request'}`;
 

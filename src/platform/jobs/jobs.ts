@@ -45,6 +45,11 @@ const POLL_SECONDS = 0.5;
 const NOTIFY_POLL_SECONDS = 1;
 /** How long `stop()` lets jobs under way finish. */
 const STOP_TIMEOUT_MS = 10_000;
+/**
+ * How long a worker whose jobs failed waits for the database before pg-boss
+ * records their outcome (see `databaseBack`).
+ */
+const DATABASE_WAIT_MS = 30_000;
 
 /**
  * Guichet's job queue: one pg-boss per portal instance, on the portal's
@@ -177,6 +182,7 @@ export class Jobs {
               });
             }
           }
+          if (results.some((result) => result.status === 'failed')) await this.databaseBack();
           return results;
         },
       );
@@ -203,6 +209,25 @@ export class Jobs {
         job: job.name,
         error: (error as Error).message,
       });
+    }
+  }
+
+  /**
+   * Waits, bounded, until the database answers. A job that failed because
+   * PostgreSQL was restarting can only be recorded as failed (and so retried
+   * after its delay) once PostgreSQL is back: reported while it is down, the
+   * record is lost and the job stays "active" until it expires, minutes later
+   * (an email held that long after a restart). Returns at once when it answers.
+   */
+  private async databaseBack(): Promise<void> {
+    const until = Date.now() + DATABASE_WAIT_MS;
+    for (let attempt = 0; attempt < 100 && !this.stopped && Date.now() < until; attempt++) {
+      try {
+        await this.boss.getDb().executeSql('SELECT 1');
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
     }
   }
 
