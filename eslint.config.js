@@ -3,7 +3,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', 'test-results/', 'coverage/', 'public/css/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      '.data/',
+      'test-results/',
+      'coverage/',
+      'public/css/',
+      'public/build/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -45,7 +45,7 @@ find src -name '*.ts' ! -name '*.spec.ts' | sort | xargs perl -e '
     map({ $_ => "applications" } qw(application application_transition application_message
       application_attachment reference_counter api_key step_save)),
     map({ $_ => "rollout" } qw(cohort cohort_member pilot_volunteer rollout_plan rollout_plan_cohort
-      rollout_checklist_tick rollout_decision rollout_schedule rollout_drift release_subscription
+      rollout_checklist_tick rollout_decision rollout_schedule rollout_drift rollout_segment_applied release_subscription
       revision_rollout)),
     map({ $_ => "studio" } qw(service service_revision)),
     map({ $_ => "feedback" } qw(feedback_item feedback_attachment)),
