@@ -21,6 +21,7 @@ import { ServiceDesignerRole1765100000000 } from './1765100000000-service-design
 import { ServiceRevisions1765200000000 } from './1765200000000-service-revisions.js';
 import { RevisionRollout1765300000000 } from './1765300000000-revision-rollout.js';
 import { RevisionEvidence1765300000001 } from './1765300000001-revision-evidence.js';
+import { ReferenceSequences1765400000050 } from './1765400000050-reference-sequences.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -45,4 +46,5 @@ export const migrations = [
   ServiceRevisions1765200000000,
   RevisionRollout1765300000000,
   RevisionEvidence1765300000001,
+  ReferenceSequences1765400000050,
 ];

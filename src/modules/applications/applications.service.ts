@@ -629,8 +629,7 @@ export class ApplicationsService {
 
   /**
    * Submits a draft whose row this transaction holds: transition, audit event,
-   * then the reference in one statement with the status change (so the yearly
-   * counter's row lock covers only that, the outbox insert and COMMIT).
+   * the status change with its reference number, then the receipt email.
    */
   private async submitLocked(
     manager: EntityManager,
@@ -656,22 +655,15 @@ export class ApplicationsService {
       after: { status: 'submitted', channel: applicant.channel },
     });
     const filer = await this.filer(manager, current.accountId);
-    // The reference last, in one statement with the status change, so the
-    // yearly counter's row lock is held only for that and the outbox insert.
+    // The reference from the prefix's sequence for the year (ADR 0038): no row
+    // lock, so concurrent submissions of a service do not queue on one another.
     const [numbered] = await returningRows<{ reference: string; submittedAt: Date }>(
       manager,
-      `WITH counter AS (
-         INSERT INTO reference_counter (prefix, year, last_value)
-         VALUES ($2, extract(year FROM now())::int, 1)
-         ON CONFLICT (prefix, year) DO UPDATE SET last_value = reference_counter.last_value + 1
-         RETURNING prefix, year, last_value)
-       UPDATE application
+      `UPDATE application
           SET status = 'submitted', submitted_at = now(), updated_at = now(), version = version + 1,
-              revision_notice = NULL,
-              reference = counter.prefix || '-' || counter.year || '-' || lpad(counter.last_value::text, 6, '0')
-         FROM counter
-        WHERE application.id = $1
-       RETURNING application.reference, application.submitted_at AS "submittedAt"`,
+              revision_notice = NULL, reference = next_application_reference($2)
+        WHERE id = $1
+       RETURNING reference, submitted_at AS "submittedAt"`,
       [id, service.referencePrefix],
     );
     const application: Application = {
