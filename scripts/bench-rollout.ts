@@ -69,6 +69,7 @@ import {
 } from '../src/modules/rollout/rollout-reconciler.service.js';
 import {
   TRACKS,
+  breaksSmeFirst,
   nextStage,
   previousStage,
   stageKind,
@@ -890,15 +891,23 @@ function cohortSizes(cohorts: number): number[] {
 }
 
 /**
- * `services` × 2 plans over every stage (a fifth in each), one in ten paused;
- * business pilot and gradual plans with 1–4 cohorts each.
+ * `services` × 2 plans, one in ten paused: business plans over every stage (a
+ * fifth in each), with 1–4 cohorts each at pilot and gradual; citizen plans
+ * closed or internal, and past internal where their business twin is `sme-all`.
  */
 function syntheticPlans(services: number, cohorts: number): SyntheticPlan[] {
   const plans: SyntheticPlan[] = [];
   for (let i = 1; i <= services; i++) {
     const slug = `${SERVICE_PREFIX}${String(i).padStart(2, '0')}`;
     for (const variant of ['business', 'citizen'] as const) {
-      const stage = TRACKS[variant][(i + (variant === 'citizen' ? 2 : 0)) % 5];
+      // SME-first, as staff could make them: citizens past `internal` only where
+      // every SME has the service (`sme-all`), in each of the citizen stages in turn.
+      const stage =
+        variant === 'business'
+          ? TRACKS.business[i % 5]
+          : i % 5 === 4
+            ? TRACKS.citizen[2 + (Math.floor(i / 5) % 3)]
+            : TRACKS.citizen[i % 2];
       const kind = stageKind(variant, stage);
       const withCohorts = variant === 'business' && (kind === 'pilot' || kind === 'gradual');
       plans.push({
@@ -975,11 +984,20 @@ async function insertSynthetic(db: DataSource, plans: SyntheticPlan[], cohorts: 
   return { smes, links: links.length, sizes };
 }
 
-/** Every synthetic plan one stage on (or back, at the end of its track), as a decision would. */
+/**
+ * Every synthetic plan one stage on (or back, at the end of its track), as a
+ * decision would; a citizen plan that would then break SME-first (its business
+ * twin no longer `sme-all`) goes to `internal` instead (or `closed` from `internal`).
+ */
 async function changeEveryStage(db: DataSource, plans: SyntheticPlan[]): Promise<void> {
-  const next = plans.map(
+  const moved = plans.map(
     (p) => nextStage(p.variant, p.stage) ?? previousStage(p.variant, p.stage)!,
   );
+  const next = plans.map((p, k) => {
+    const twin = plans.findIndex((q) => q.slug === p.slug && q.variant === 'business');
+    if (!breaksSmeFirst(p.variant, moved[k], moved[twin])) return moved[k];
+    return p.stage === 'internal' ? 'closed' : 'internal';
+  });
   await db.query(
     `UPDATE rollout_plan SET stage = c.stage, version = rollout_plan.version + 1, updated_at = now()
        FROM unnest($1::text[], $2::text[], $3::text[]) AS c(slug, variant, stage)
