@@ -29,6 +29,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 
 # npm run build = scripts/build-css.mjs (styles/*.scss -> public/css/guichet.css)
+#   then scripts/build-assets.mjs (fingerprinted, precompressed copies -> public/build/)
 #   then swc src migrations scripts -d dist --copy-files
 #   -> dist/src/main.js, dist/migrations/*.js
 RUN npm run build

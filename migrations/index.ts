@@ -21,6 +21,9 @@ import { ServiceDesignerRole1765100000000 } from './1765100000000-service-design
 import { ServiceRevisions1765200000000 } from './1765200000000-service-revisions.js';
 import { RevisionRollout1765300000000 } from './1765300000000-revision-rollout.js';
 import { RevisionEvidence1765300000001 } from './1765300000001-revision-evidence.js';
+import { SmeFirstOverride1765400000010 } from './1765400000010-sme-first-override.js';
+import { SegmentDrift1765400000020 } from './1765400000020-segment-drift.js';
+import { IdentityChangeNotifications1765400000040 } from './1765400000040-identity-change-notifications.js';
 import { ReferenceSequences1765400000050 } from './1765400000050-reference-sequences.js';
 
 export const migrations = [
@@ -46,5 +49,8 @@ export const migrations = [
   ServiceRevisions1765200000000,
   RevisionRollout1765300000000,
   RevisionEvidence1765300000001,
+  SmeFirstOverride1765400000010,
+  SegmentDrift1765400000020,
+  IdentityChangeNotifications1765400000040,
   ReferenceSequences1765400000050,
 ];

@@ -67,9 +67,9 @@ import {
   RolloutReconciler,
   type ReconcileReport,
 } from '../src/modules/rollout/rollout-reconciler.service.js';
+import { smeFirstViolation } from '../src/modules/rollout/sme-first.js';
 import {
   TRACKS,
-  breaksSmeFirst,
   nextStage,
   previousStage,
   stageKind,
@@ -995,7 +995,13 @@ async function changeEveryStage(db: DataSource, plans: SyntheticPlan[]): Promise
   );
   const next = plans.map((p, k) => {
     const twin = plans.findIndex((q) => q.slug === p.slug && q.variant === 'business');
-    if (!breaksSmeFirst(p.variant, moved[k], moved[twin])) return moved[k];
+    const breaks =
+      p.variant === 'citizen' &&
+      smeFirstViolation(
+        { stage: moved[twin], paused: plans[twin].paused },
+        { stage: moved[k], paused: p.paused },
+      );
+    if (!breaks) return moved[k];
     return p.stage === 'internal' ? 'closed' : 'internal';
   });
   await db.query(

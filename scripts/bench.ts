@@ -8,12 +8,20 @@
 // code says only whether every request got a 2xx answer (0), some did not or the
 // run failed (1), or the run was interrupted (130).
 //
+// Before the load, each endpoint is asked QUERY_SAMPLE times one after the
+// other while every SQL statement sent through the pg driver is counted (the
+// portal's pools, the session store, the job queue): the table's "SQL/req".
+// The bare endpoint sends none, so its figure is the background (pg-boss polling).
+//
+// BENCH_SHOW_SQL=1 also prints each statement counted, and how often.
+//
 // BENCH_DURATION_S (default 10) sets the seconds measured per endpoint,
 // BENCH_WARMUP_S (default 2) the warm-up before each. See docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { Express, Request, Response } from 'express';
 import { createApp } from '../src/app.js';
@@ -67,7 +75,11 @@ export interface Measurement {
   endpoint: Endpoint;
   result: autocannon.Result;
   warmup: autocannon.Result;
+  /** SQL statements per request, asked one at a time (see countQueries). */
+  queries?: number;
 }
+
+export const QUERY_SAMPLE = 50;
 
 const progress = progressTo('bench');
 
@@ -175,6 +187,47 @@ function fire(url: string, seconds: number): Promise<autocannon.Result> {
   });
 }
 
+// ---------------------------------------------------------------------------
+// Counting SQL statements: the benchmark's own hook on the pg driver that every
+// pool of the portal (TypeORM, the session store, pg-boss) sends through.
+
+let statements = 0;
+/** With BENCH_SHOW_SQL=1: each statement's text (collapsed), and how often it was sent. */
+const texts = new Map<string, number>();
+const SHOW_SQL = process.env.BENCH_SHOW_SQL === '1';
+
+function countStatements(): void {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    statements++;
+    if (SHOW_SQL) {
+      const first = args[0] as string | { text?: string } | undefined;
+      const text = (typeof first === 'string' ? first : (first?.text ?? '?'))
+        .replace(/\s+/g, ' ')
+        .slice(0, 160);
+      texts.set(text, (texts.get(text) ?? 0) + 1);
+    }
+    return query.apply(this, args);
+  };
+}
+
+/** SQL statements per request: `QUERY_SAMPLE` requests one after another. */
+async function countQueries(url: string): Promise<number> {
+  // What the load left queued is answered first: it is not counted.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const before = statements;
+  texts.clear();
+  for (let i = 0; i < QUERY_SAMPLE; i++) {
+    const res = await fetch(url, { headers: HEADERS, signal: AbortSignal.timeout(5000) });
+    await res.arrayBuffer();
+  }
+  if (SHOW_SQL)
+    for (const [text, count] of [...texts].sort((a, b) => b[1] - a[1]))
+      out(`  ${new URL(url).pathname}: ${count}× ${text}`);
+  return (statements - before) / QUERY_SAMPLE;
+}
+
 /** autocannon counts timeouts among errors. */
 const failures = (r: autocannon.Result) => r.errors + r.non2xx;
 
@@ -188,7 +241,7 @@ function statusCounts(r: autocannon.Result): string {
 
 export function report(
   measurements: Measurement[],
-  settings: { duration: number; warmup: number; loadBefore: number },
+  settings: { duration: number; warmup: number; loadBefore: number; sessionCacheMs: number },
 ): boolean {
   const bare = measurements.find((m) => m.endpoint.path === BARE_PATH);
   const bareRps = bare?.result.requests.average ?? 0;
@@ -200,13 +253,14 @@ export function report(
       'p50 ms',
       'p99 ms',
       'vs bare',
+      'SQL/req',
       'non-2xx',
       'errors',
       'goal: req/s vs bare',
       `goal: p99 < ${P99_GOAL_MS} ms`,
     ],
   ];
-  for (const { endpoint, result } of measurements) {
+  for (const { endpoint, result, queries } of measurements) {
     const rps = result.requests.average;
     const ratio = bareRps > 0 ? rps / bareRps : undefined;
     const ratioText = ratio === undefined ? 'n/a' : `${Math.round(ratio * 100)} %`;
@@ -221,6 +275,7 @@ export function report(
       ms(result.latency.p50),
       ms(result.latency.p99),
       ratioText,
+      queries === undefined ? 'n/a' : queries.toFixed(1),
       String(result.non2xx),
       String(result.errors),
       ratioGoal,
@@ -236,8 +291,12 @@ export function report(
       'autocannon in 1 worker thread, same machine, loopback',
   );
   out(`1-minute load average just before measuring: ${settings.loadBefore.toFixed(2)}`);
+  out(
+    `SQL/req: statements sent to PostgreSQL per request, over ${QUERY_SAMPLE} requests asked one at a time ` +
+      `(session cache ${settings.sessionCacheMs > 0 ? `on, ${settings.sessionCacheMs} ms` : 'off'})`,
+  );
   out();
-  for (const line of table(rows, new Set([2, 3, 4, 5, 6, 7]))) out(line);
+  for (const line of table(rows, new Set([2, 3, 4, 5, 6, 7, 8]))) out(line);
   out();
 
   let clean = true;
@@ -300,6 +359,7 @@ async function main(): Promise<number> {
   // Production refuses SEED_DEMO (its people's passwords are published); the
   // benchmark's throwaway database on loopback needs them, so it asks here.
   config.SEED_DEMO = true;
+  countStatements();
   progress('starting the portal');
   const appStarting = createApp(config, {
     logger: new JsonLogger(config.LOG_LEVEL),
@@ -322,9 +382,11 @@ async function main(): Promise<number> {
     progress(`${endpoint.path}: ${warmup} s warm-up, then ${duration} s`);
     const warm = await run.step(fire(url, warmup));
     const result = await run.step(fire(url, duration));
-    measurements.push({ endpoint, result, warmup: warm });
+    const queries = await run.step(countQueries(url));
+    measurements.push({ endpoint, result, warmup: warm, queries });
   }
-  return report(measurements, { duration, warmup, loadBefore }) ? 0 : 1;
+  const sessionCacheMs = config.SESSION_CACHE_MS;
+  return report(measurements, { duration, warmup, loadBefore, sessionCacheMs }) ? 0 : 1;
 }
 
 if (isEntryPoint(import.meta.url)) run.start(main, (error) => error instanceof ConfigError);

@@ -13,12 +13,14 @@ import { RolloutService } from './modules/rollout/rollout.service.js';
 import { FlagProvisioner } from './modules/rollout/flag-provisioner.service.js';
 import { variantFlags } from './modules/rollout/variant-flags.js';
 import type { AppConfig } from './platform/config/app-config.js';
+import { ChangeFeed } from './platform/database/change-feed.js';
 import { createDataSource, migrate } from './platform/database/database.js';
 import { FlagsService } from './platform/flags/flags.service.js';
 import { UnleashAdminClient } from './platform/flags/unleash-admin.client.js';
 import { UnleashFlagsService } from './platform/flags/unleash-flags.service.js';
 import { parseQuery } from './platform/http/control-characters.js';
 import { ErrorFilter } from './platform/http/error.filter.js';
+import { FINGERPRINTED_PREFIX, fingerprintedAssets } from './platform/http/fingerprinted-assets.js';
 import { noStoreMiddleware } from './platform/http/no-store.middleware.js';
 import { viewLocalsMiddleware } from './platform/http/view-locals.middleware.js';
 import { I18nService } from './platform/i18n/i18n.service.js';
@@ -87,8 +89,13 @@ export async function createApp(
     config.UNLEASH_ENVIRONMENT,
   );
   const mail = new MailService(config.SMTP_URL, config.MAIL_FROM);
-  const session = sessionMiddleware(config, logger);
-  const sessions = new Sessions(session.middleware, session.close);
+  // Announcements that take back what an instance keeps in memory (ADR 0037).
+  const changes = await ChangeFeed.start(config.DATABASE_URL, logger);
+  const session = sessionMiddleware(config, changes, logger);
+  const sessions = new Sessions(session.middleware, async () => {
+    await session.close();
+    await changes.close();
+  });
   // Its workers start once the modules have declared their queues (JobsLifecycle).
   const jobs = await Jobs.start(
     { connectionString: config.DATABASE_URL, poolSize: config.JOBS_POOL_SIZE },
@@ -107,6 +114,7 @@ export async function createApp(
       unleashAdmin,
       mail,
       sessions,
+      changes,
       jobs,
       scanner,
     }),
@@ -131,6 +139,9 @@ export async function createApp(
     index: false,
     fallthrough: true,
   };
+  // What pages link (through {{asset}}): fingerprinted, precompressed, cached for a year.
+  app.use(FINGERPRINTED_PREFIX, fingerprintedAssets(projectPath('public/build')));
+  // The same files under their plain names, for whatever links them so (revalidated).
   const govuk = projectPath('node_modules/govuk-frontend/dist/govuk');
   app.useStaticAssets(resolve(govuk, 'assets'), { ...assets, prefix: '/assets/govuk/' });
   app.useStaticAssets(govuk, { ...assets, prefix: '/assets/govuk/' });

@@ -15,7 +15,13 @@ import {
   type Operation,
 } from './support/openapi-contract.js';
 import { smeMember } from './support/people.js';
-import { eventually, startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
+import {
+  eventually,
+  planAllows,
+  startTestApp,
+  type TestApp,
+  unleashAdmin,
+} from './support/test-app.js';
 
 /** Deterministic runs: the same requests every time (change it to explore). */
 const SEED = 20261206;
@@ -57,6 +63,11 @@ describe('the API contract: requests generated from the served OpenAPI document'
     // Every business variant open to this SME only, as a pilot would have them.
     const catalogue = portal.app.get(CatalogueService);
     flags = catalogue.all().map((s) => `${s.slug}.business`);
+    // The plans allow every variant; Unleash narrows each to this SME.
+    await planAllows(
+      portal,
+      catalogue.all().map((s) => s.slug),
+    );
     for (const flag of flags)
       await admin.replaceStrategies(flag, true, [
         {

@@ -7,7 +7,13 @@ import { FlagsService } from '../src/platform/flags/flags.service.js';
 import { buildingPermitAnswers, PNG, pdfOfSize } from './support/applications.js';
 import { EICAR } from './support/eicar.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
-import { eventually, startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
+import {
+  eventually,
+  planAllows,
+  startTestApp,
+  type TestApp,
+  unleashAdmin,
+} from './support/test-app.js';
 
 const origin = { ip: '127.0.0.1', requestId: 'api-files' };
 /** Small limits, so that the size and quota refusals need small files. */
@@ -66,6 +72,11 @@ describe('files through the API (ADR 0030)', () => {
     other = await smeMember(portal.url, db, { legalName: 'Quincaillerie Létourneau inc.' });
     const catalogue = portal.app.get(CatalogueService);
     flags = catalogue.all().map((s) => `${s.slug}.business`);
+    // The plans allow every variant; Unleash narrows each to the owner's SME.
+    await planAllows(
+      portal,
+      catalogue.all().map((s) => s.slug),
+    );
     for (const flag of flags)
       await admin.replaceStrategies(flag, true, [
         {
@@ -292,6 +303,7 @@ describe('files through the API while clamd is unreachable', () => {
 
   it('keeps the file pending, as on the web: the draft is submitted, staff do not get the file yet', async () => {
     const sme = await smeMember(portal.url, db);
+    await planAllows(portal, [flag.split('.')[0]]);
     await admin.replaceStrategies(flag, true, [
       {
         name: 'flexibleRollout',

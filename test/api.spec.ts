@@ -11,9 +11,10 @@ import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import {
   csrfFrom,
   eventually,
+  planAllows,
   startTestApp,
-  unleashAdmin,
   type TestApp,
+  unleashAdmin,
 } from './support/test-app.js';
 
 /** Business variants released to the first SME only (an organizationId constraint). */
@@ -50,6 +51,11 @@ describe('the JSON API for SMEs, with API keys', () => {
     db = portal.app.get(DataSource);
     owner = await smeMember(portal.url, db);
     other = await smeMember(portal.url, db, { legalName: 'Quincaillerie Létourneau inc.' });
+    // The plans allow these variants; Unleash narrows them to the owner's SME.
+    await planAllows(
+      portal,
+      RELEASED.map((flag) => flag.split('.')[0]),
+    );
     for (const flag of RELEASED)
       await admin.replaceStrategies(flag, true, [
         {
@@ -724,7 +730,10 @@ describe('the JSON API for SMEs, with API keys', () => {
 
     const ui = await api().get('/api/docs');
     expect(ui.status).toBe(200);
-    expect(ui.text).toContain('<script src="/assets/js/api-docs.js"></script>');
+    const script = /<script src="(\/assets\/v\/api-docs\.[0-9a-f]{10}\.js)"><\/script>/.exec(
+      ui.text,
+    );
+    expect(script).not.toBeNull();
     expect(ui.text).not.toMatch(/<script>/);
     const csp = ui.headers['content-security-policy'];
     // The portal's strict policy: Swagger UI needs neither inline script nor inline style.
@@ -732,6 +741,7 @@ describe('the JSON API for SMEs, with API keys', () => {
     expect(csp).toContain("style-src 'self';");
     expect((await api().get('/api/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
     expect((await api().get('/api/docs/assets/index.html')).status).toBe(404);
+    expect((await api().get(script![1])).status).toBe(200);
     expect((await api().get('/assets/js/api-docs.js')).status).toBe(200);
   });
 

@@ -351,6 +351,12 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...CONSOLE }),
     ],
     [
+      // Counts and kinds, no personal data (ADR 0035): everyone who sees the gates.
+      "a variant's gate evidence",
+      () => '/staff/rollout/building-permit/business/evidence',
+      all(404, { anonymous: 303, ...CONSOLE }),
+    ],
+    [
       "a service's revisions in rollout",
       () => '/staff/rollout/building-permit/revisions',
       all(404, { anonymous: 303, ...CONSOLE }),

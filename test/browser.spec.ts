@@ -10,9 +10,10 @@ import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import {
   csrfFrom,
   eventually,
+  planAllows,
   startTestApp,
-  unleashAdmin,
   type TestApp,
+  unleashAdmin,
 } from './support/test-app.js';
 
 const SCREENSHOTS = projectPath('test-results/screenshots');
@@ -47,6 +48,7 @@ describe('in a real browser', () => {
       .send({ _csrf: csrfFrom(page.text), actingAs: 'myself' });
     memberAsHimself = other;
     const flag = 'building-permit.business';
+    await planAllows(portal, ['building-permit']);
     await unleashAdmin().replaceStrategies(flag, true, [allBusinessesStrategy(flag)]);
     await unleashAdmin().replaceStrategies('building-permit.citizen', false, []);
     const flags = portal.app.get(

@@ -5,9 +5,10 @@ import { smeMember } from './support/people.js';
 import {
   deleteFlag,
   eventually,
+  planAllows,
   startTestApp,
-  unleashAdmin,
   type TestApp,
+  unleashAdmin,
 } from './support/test-app.js';
 
 const BUSINESS = 'building-permit.business';
@@ -35,6 +36,8 @@ describe('the flag gate on service variants, driven through Unleash', () => {
     await deleteFlag(BUSINESS);
     await deleteFlag(CITIZEN);
     portal = await startTestApp();
+    // The plans allow both variants: Unleash alone decides, within them (ADR 0033).
+    await planAllows(portal, ['building-permit']);
     asBusiness = (await smeMember(portal.url, portal.app.get(DataSource))).cookie;
     // Unleash publishes changes to clients on a 1 s revision tick: an earlier test
     // file's configuration of these flags may be served for up to a second more.

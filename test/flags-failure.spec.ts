@@ -7,10 +7,11 @@ import { DataSource } from 'typeorm';
 import { smeMember } from './support/people.js';
 import {
   eventually,
+  planAllows,
   startTestApp,
+  type TestApp,
   testDataDir,
   unleashAdmin,
-  type TestApp,
 } from './support/test-app.js';
 
 /** A signed-in SME member acting for the SME, in that portal's own database. */
@@ -22,6 +23,7 @@ describe('when Unleash cannot be reached', () => {
     // A portal that reached Unleash (it provisions the flags at boot) leaves a
     // backup of the configuration in its data directory.
     const first = await startTestApp();
+    await planAllows(first, ['building-permit']);
     const firstMember = await memberOf(first);
     await unleashAdmin().replaceStrategies('building-permit.business', true, [
       allBusinessesStrategy('building-permit.business'),
@@ -46,6 +48,7 @@ describe('when Unleash cannot be reached', () => {
       { skipBootTasks: true },
     );
     try {
+      await planAllows(second, ['building-permit']);
       const res = await request(second.url)
         .get('/services/building-permit/business')
         .set('Cookie', await memberOf(second));

@@ -10,7 +10,7 @@ import { RolloutError, type RolloutActor } from '../src/modules/rollout/rollout.
 import { VariantAccessService } from '../src/modules/rollout/variant-access.service.js';
 import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
 import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
-import { evaluationOrder } from '../src/platform/flags/unleash-admin.client.js';
+import { UnleashAdminClient, evaluationOrder } from '../src/platform/flags/unleash-admin.client.js';
 import type { Answers } from '../src/modules/catalogue/form-schema.js';
 import type { ServiceDefinition } from '../src/modules/catalogue/service-definition.js';
 import { buildingPermitAnswers } from './support/applications.js';
@@ -262,9 +262,22 @@ describe('revisions released SME-first', () => {
     const { application } = await portal.app
       .get(ApplicationsService)
       .startDraft(applicant, SLUG, answers, origin, undefined, { revision: 2 });
-    await decided(
-      revisions.rollback(manager, SLUG, { expectedStage: 'sme-all', reason: 'Fault found' }),
-    );
+    // Unleash's Admin API unreachable: the rollback cannot reach Unleash…
+    const unleash = portal.app.get(UnleashAdminClient) as unknown as { api: string };
+    const real = unleash.api;
+    unleash.api = 'http://127.0.0.1:9/api';
+    try {
+      await revisions.rollback(manager, SLUG, { expectedStage: 'sme-all', reason: 'Fault found' });
+      expect(await reconciler.syncNow(1000)).toBe(false);
+      // …which still names revision 2 for every SME, yet every SME gets 1 at once.
+      expect((await held('business'))[0]).toMatch(/→ 2$/);
+      expect([pilotSme, ...otherSmes].map(revisionOf)).toEqual(
+        [pilotSme, ...otherSmes].map(() => 1),
+      );
+    } finally {
+      unleash.api = real;
+    }
+    expect(await reconciler.syncNow()).toBe(true);
     expect(await held('business')).toEqual(['all → 1']);
     expect([pilotSme, ...otherSmes].map(revisionOf)).toEqual([pilotSme, ...otherSmes].map(() => 1));
     const [draft] = await db.query(

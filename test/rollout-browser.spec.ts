@@ -145,6 +145,59 @@ describe('the rollout console in a browser', () => {
     await shot(page, 'who-fr');
   });
 
+  it('says on the SME plan what a rollback or a pause does to citizens, and records the override (ADR 0034)', async () => {
+    const slug = 'building-permit';
+    await db.query(
+      `UPDATE rollout_plan SET stage = CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END,
+              version = version + 1
+        WHERE service_slug = $1`,
+      [slug],
+    );
+    await portal.app.get(RolloutReconciler).syncNow();
+    const page = await signedIn('fr');
+    await page.goto(`${portal.url}/staff/rollout/${slug}/business`);
+    expect(await page.locator('[data-sme-first="rollback"]').textContent()).toContain(
+      'ramène aussi la variante citoyenne à l’étape « Interne »',
+    );
+    expect(await page.locator('[data-sme-first="pause"]').textContent()).toContain(
+      'La pause s’applique aussi à la variante citoyenne',
+    );
+    await shot(page, 'plan-sme-first-fr');
+
+    // Pause the SMEs only: the override, ticked by keyboard, with its reason.
+    await page.fill('#pause-reason', 'Seul le formulaire PME est en cause');
+    await page.focus('#pause-override');
+    await page.keyboard.press('Space');
+    await page.click('button:has-text("Mettre en pause")');
+    await page.waitForLoadState();
+    expect(await page.locator('.govuk-notification-banner__heading').textContent()).toContain(
+      'pour les PME seulement',
+    );
+    expect(await page.locator('tr[data-decision="pause"][data-override]').count()).toBe(1);
+    const [citizens] = await db.query(
+      `SELECT paused FROM rollout_plan WHERE service_slug = $1 AND variant = 'citizen'`,
+      [slug],
+    );
+    expect(citizens.paused).toBe(false);
+
+    // On the citizen plan, paused, resuming before the SMEs asks for the override.
+    const en = await signedIn('en');
+    await en.goto(`${portal.url}/staff/rollout/${slug}/citizen`);
+    await en.fill('#pause-reason', 'Citizens too, after all');
+    await en.click('button:has-text("Pause")');
+    await en.waitForLoadState();
+    expect(await en.locator('[data-sme-first="resume"]').textContent()).toContain(
+      'SMEs first: the business variant is not open to every SME',
+    );
+    await en.fill('#resume-reason', 'Reopen to citizens');
+    await en.click('button:has-text("Resume")');
+    await en.waitForLoadState();
+    expect(await en.locator('.govuk-error-summary').textContent()).toContain('SMEs first');
+    await en.click('.govuk-error-summary a');
+    expect(await en.evaluate(() => document.activeElement?.id)).toBe('resume-override');
+    await shot(en, 'plan-sme-first-resume-refused-en');
+  });
+
   it('offers a citizen "notify me" on a service not open yet, and says so once asked', async () => {
     const resident = await createPerson(db, { displayName: 'Jeanne Résidente' });
     const context = await browser.newContext({
@@ -164,6 +217,33 @@ describe('the rollout console in a browser', () => {
     expect(await page.locator('[data-subscribed]').textContent()).toContain('nous vous écrirons');
     await shot(page, 'not-yet-subscribed-fr');
     await context.close();
+  });
+
+  it('opens the gates’ evidence from a gate, without personal data, in French and English', async () => {
+    const [org] = await db.query(`SELECT id FROM organization WHERE neq = $1`, [neq]);
+    for (const [stage, kind, severity] of [
+      ['sme-pilot', 'problem', 'blocker'],
+      ['sme-gradual', 'unclear-wording', null],
+    ])
+      await db.query(
+        `INSERT INTO feedback_item (service_slug, variant, service_revision, stage, page, audience,
+           organization_id, language, kind, severity, happened)
+         VALUES ($1, 'business', 1, $2, '/applications/x/steps/occupants', 'business', $3, 'fr', $4, $5,
+           'Line Caron : le bouton ne répond pas')`,
+        [SERVICE, stage, org.id, kind, severity],
+      );
+    const page = await signedIn('fr');
+    await page.goto(`${portal.url}/staff/rollout/${SERVICE}/business`);
+    await page.click('tr[data-gate="feedback-received"] a');
+    await page.waitForLoadState();
+    expect(await page.locator('h1').textContent()).toBe('Preuves des critères de passage');
+    expect(await page.locator('[data-feedback]').count()).toBe(2);
+    expect(await page.locator('main').textContent()).not.toContain('Line Caron');
+    await shot(page, 'evidence-fr');
+    const english = await signedIn('en');
+    await english.goto(`${portal.url}/staff/rollout/${SERVICE}/business/evidence`);
+    expect(await english.locator('h1').textContent()).toBe('Evidence for the gates');
+    await shot(english, 'evidence-en');
   });
 
   it('reads in English too', async () => {

@@ -4,6 +4,7 @@ import { ApplicationsService } from '../src/modules/applications/applications.se
 import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js';
 import { FormService } from '../src/modules/catalogue/form.service.js';
 import { markCohortChanged } from '../src/modules/rollout/rollout-changes.js';
+import { PlanFence } from '../src/modules/rollout/plan-fence.js';
 import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { RolloutScheduler } from '../src/modules/rollout/rollout-scheduler.js';
 import { createApp } from '../src/app.js';
@@ -332,6 +333,17 @@ describe('staged rollout through the console', () => {
     const state = await admin.getEnvironmentState(BUSINESS);
     const gradual = state.strategies.find((s) => s.parameters.stickiness === 'userId');
     expect(gradual?.parameters.rollout).toBe('10');
+    // The plan fence draws the very share Unleash draws, SME by SME (ADR 0033).
+    const flags = portal.app.get(FlagsService);
+    const fence = portal.app.get(PlanFence);
+    const smeContext = (id: string) => ({
+      userId: id,
+      properties: { audience: 'business' as const, organizationId: id, staff: 'false' as const },
+    });
+    const ids = Array.from({ length: 200 }, (_, i) => `org-${i}`);
+    const unleashSays = ids.map((id) => flags.isEnabled(BUSINESS, smeContext(id)));
+    expect(unleashSays.filter(Boolean).length).toBeGreaterThan(5);
+    expect(ids.map((id) => fence.evaluate(BUSINESS, smeContext(id))?.enabled)).toEqual(unleashSays);
     expect(
       (
         await decide(`${SERVICE}/business/percentage`, {
@@ -571,7 +583,20 @@ describe('staged rollout through the console', () => {
     expect(bad.text).toContain('Le NEQ compte 10 chiffres.');
   });
 
-  it('keeps the decision pending while Unleash is unreachable, and applies it when Unleash is back', async () => {
+  it('enforces a decision at once while Unleash is unreachable (pending sync there), and applies it in Unleash when it is back', async () => {
+    const flags = portal.app.get(FlagsService);
+    const pilot = {
+      userId: pilotSme.organizationId,
+      properties: {
+        audience: 'business' as const,
+        organizationId: pilotSme.organizationId,
+        staff: 'false' as const,
+      },
+    };
+    expect(await businessAccess()).toEqual([200, 403]);
+    const [org] = await db.query(`SELECT neq FROM organization WHERE id = $1`, [
+      pilotSme.organizationId,
+    ]);
     const unleash = portal.app.get(UnleashAdminClient) as unknown as { api: string };
     const real = unleash.api;
     unleash.api = 'http://127.0.0.1:9/api';
@@ -583,9 +608,18 @@ describe('staged rollout through the console', () => {
       expect(res.status).toBe(303);
       const page = await manager.get(`/staff/rollout/${SERVICE}/business`);
       expect(page.text).toContain('Unleash n’a pas pu être joint');
+      expect(page.text).toContain('Le portail applique déjà une pause, un retour en arrière');
       expect(page.text).toContain('data-pending-sync');
       const plan = await stageOf('business');
       expect(Number(plan.synced_version)).toBeLessThan(Number(plan.version));
+      // Unleash still opens the pilot to the pilot SME: it has not been told…
+      expect((await admin.getEnvironmentState(BUSINESS)).strategies).toHaveLength(2);
+      expect(flags.isEnabled(BUSINESS, pilot)).toBe(true);
+      // …yet the portal refuses them already: the plan is the second fence.
+      expect(await businessAccess()).toEqual([403, 403]);
+      const who = await manager.get(`/staff/rollout/who-sees-what?kind=sme&neq=${org.neq}`);
+      expect(who.text).toMatch(/data-flag="sign-permit.business" data-enabled="no"/);
+      expect(who.text).toContain('Retenue par le plan : Unleash n’est pas encore à jour.');
     } finally {
       unleash.api = real;
     }
@@ -595,6 +629,7 @@ describe('staged rollout through the console', () => {
       return plan.synced_version === plan.version;
     }, 10_000);
     expect((await admin.getEnvironmentState(BUSINESS)).strategies).toHaveLength(1);
+    expect(await businessAccess()).toEqual([403, 403]);
   });
 
   it('another instance on the same database follows within its refresh interval', async () => {

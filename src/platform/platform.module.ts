@@ -13,6 +13,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { RequestHandler } from 'express';
 import { DataSource } from 'typeorm';
 import { AppConfig } from './config/app-config.js';
+import { ChangeFeed } from './database/change-feed.js';
 import { FlagsService } from './flags/flags.service.js';
 import { UnleashAdminClient } from './flags/unleash-admin.client.js';
 import { HealthController } from './health/health.controller.js';
@@ -38,6 +39,8 @@ export interface PlatformServices {
   unleashAdmin: UnleashAdminClient;
   mail: MailService;
   sessions: Sessions;
+  /** What the database announces (sessions, identities), heard by this instance. */
+  changes: ChangeFeed;
   jobs: Jobs;
   scanner: VirusScanner;
 }
@@ -108,6 +111,7 @@ export class PlatformModule implements NestModule {
         { provide: UnleashAdminClient, useValue: services.unleashAdmin },
         { provide: MailService, useValue: services.mail },
         { provide: Sessions, useValue: services.sessions },
+        { provide: ChangeFeed, useValue: services.changes },
         { provide: Jobs, useValue: services.jobs },
         { provide: VirusScanner, useValue: services.scanner },
         { provide: APP_GUARD, useClass: CsrfGuard },
@@ -127,6 +131,7 @@ export class PlatformModule implements NestModule {
         UnleashAdminClient,
         MailService,
         Sessions,
+        ChangeFeed,
         Jobs,
         RateLimiter,
         VirusScanner,

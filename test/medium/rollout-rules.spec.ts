@@ -7,6 +7,7 @@ import {
   PilotEvidence,
   type PilotFigures,
   type RevisionComparison,
+  type StageEvidence,
 } from '../../src/modules/rollout/gates.js';
 import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.service.js';
 import { RolloutService, type RolloutActor } from '../../src/modules/rollout/rollout.service.js';
@@ -50,6 +51,10 @@ class MetEvidence extends PilotEvidence {
   }
 
   compareRevisions(): Promise<RevisionComparison> {
+    throw new Error('not read by these rules');
+  }
+
+  stageEvidence(): Promise<StageEvidence> {
     throw new Error('not read by these rules');
   }
 }

@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { createApp, type CreateAppOptions } from '../../src/app.js';
+import { PlanFence } from '../../src/modules/rollout/plan-fence.js';
 import { loadConfig, type AppConfig } from '../../src/platform/config/app-config.js';
 import { UnleashAdminClient } from '../../src/platform/flags/unleash-admin.client.js';
 import { JsonLogger } from '../../src/platform/logging/json-logger.js';
@@ -61,6 +63,10 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     // other specs set directly. The rollout specs turn it on.
     ROLLOUT_RECONCILE_INTERVAL_MS: '0',
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    // Off by default: specs that change rows directly and ask again at once
+    // would otherwise race the database's announcement. test/session-cache.spec.ts
+    // turns it on (and GUICHET_TEST_SESSION_CACHE_MS for any spec run).
+    SESSION_CACHE_MS: process.env.GUICHET_TEST_SESSION_CACHE_MS ?? '0',
     LOG_LEVEL: 'error',
     DATA_DIR: testDataDir(),
     ...overrides,
@@ -100,6 +106,25 @@ export async function startTestApp(
       await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     },
   };
+}
+
+/**
+ * For a test that drives a service's flags straight through Unleash's Admin
+ * API: the service's plans allow both variants to everyone (sme-all, general),
+ * so the plan fence (ADR 0033) lets through whatever Unleash opens, and
+ * Unleash alone narrows it. The plans are not marked changed (no NOTIFY, no
+ * sync): the reconciler does not put the test's flags back.
+ */
+export async function planAllows(portal: { app: NestExpressApplication }, slugs: string[]) {
+  await portal.app.get(DataSource).query(
+    `INSERT INTO rollout_plan (service_slug, variant, stage)
+     SELECT slug, variant, CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END
+       FROM unnest($1::text[]) AS slug, unnest(ARRAY['business', 'citizen']) AS variant
+     ON CONFLICT (service_slug, variant)
+     DO UPDATE SET stage = EXCLUDED.stage, paused = false`,
+    [slugs],
+  );
+  if (!(await portal.app.get(PlanFence).reload())) throw new Error('the plan fence did not reload');
 }
 
 export function unleashAdmin(): UnleashAdminClient {

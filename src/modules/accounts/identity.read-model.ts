@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { ChangeFeed } from '../../platform/database/change-feed.js';
+import { ShortLivedCache } from '../../platform/database/short-lived-cache.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from './account.service.js';
 
@@ -24,17 +27,53 @@ interface Row {
 }
 
 /**
- * One query per request for who is signed in. It reads the staff module's and
- * the organizations module's tables on purpose: this runs on every page, and
- * three round trips (account, role, membership) cost two thirds of the signed-in
- * throughput (docs/benchmarks.md). Every other read goes through the owning
- * module's service.
+ * Who is signed in, for every page: one query, kept in memory for at most
+ * SESSION_CACHE_MS (≤ 1 s). It reads the staff module's and the organizations
+ * module's tables on purpose: this runs on every page, and three round trips
+ * (account, role, membership) cost two thirds of the signed-in throughput
+ * (docs/benchmarks.md). Every other read goes through the owning module's
+ * service. A change to any of these rows (an account closed, a role taken
+ * away, a membership removed, an SME renamed) is announced by the database on
+ * `identity_changed` and drops what is kept at once (ADR 0037). Staff pages
+ * check the role again themselves (StaffRolesGuard).
  */
 @Injectable()
 export class IdentityReadModel {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly cache: ShortLivedCache<RequestIdentity>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    changes: ChangeFeed,
+    config: AppConfig,
+  ) {
+    this.cache = new ShortLivedCache(changes, config.SESSION_CACHE_MS);
+    changes.on('identity_changed', (payload) => {
+      const [kind, id] = payload.split(':');
+      if (kind === 'account') this.cache.deleteWhere((key) => key.startsWith(`${id}/`));
+      else if (kind === 'organization')
+        this.cache.deleteWhere((_, value) => value.organization?.id === id);
+      else this.cache.clear();
+    });
+  }
 
   async load(
+    accountId: string,
+    actingAsOrganizationId?: string,
+  ): Promise<RequestIdentity | undefined> {
+    const identity = await this.cache.get(`${accountId}/${actingAsOrganizationId ?? ''}`, () =>
+      this.read(accountId, actingAsOrganizationId),
+    );
+    // A copy each: what one request's views do with it stays theirs.
+    return (
+      identity && {
+        ...identity,
+        account: { ...identity.account },
+        organization: identity.organization && { ...identity.organization },
+      }
+    );
+  }
+
+  private async read(
     accountId: string,
     actingAsOrganizationId?: string,
   ): Promise<RequestIdentity | undefined> {

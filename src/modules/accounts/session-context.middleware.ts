@@ -13,8 +13,9 @@ import { IdentityReadModel } from './identity.read-model.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * On every page: the session from PostgreSQL (signed out once idle or too old,
- * see expireSessionIfDue), then — in one query — who is
+ * On every page: the session (PostgreSQL, or this instance's memory for at
+ * most SESSION_CACHE_MS, ADR 0037; signed out once idle or too old, see
+ * expireSessionIfDue), then — in one query, kept the same way — who is
  * signed in (a closed account is signed out), whether they are staff, and who
  * they act as (themselves, or an SME they still belong to), for the views and
  * the flags.

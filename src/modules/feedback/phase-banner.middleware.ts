@@ -1,8 +1,11 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { ChangeFeed } from '../../platform/database/change-feed.js';
+import { ShortLivedCache } from '../../platform/database/short-lived-cache.js';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
-import { RolloutReadModel } from '../rollout/rollout.read-model.js';
+import { RolloutReadModel, type VariantStage } from '../rollout/rollout.read-model.js';
 import { stageKind } from '../rollout/stages.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -66,12 +69,25 @@ function variantOf(
 @Injectable()
 export class PhaseBannerMiddleware implements NestMiddleware {
   private readonly changes = new QuestionChangesCache();
+  /**
+   * Each variant's stage, for the banner only, kept for at most
+   * SESSION_CACHE_MS (≤ 1 s) and dropped as soon as the database announces a
+   * change to the plan (ADR 0037). Access is decided elsewhere, uncached.
+   */
+  private readonly stages: ShortLivedCache<VariantStage>;
 
   constructor(
     private readonly rollout: RolloutReadModel,
     private readonly catalogue: CatalogueService,
     private readonly logger: JsonLogger,
-  ) {}
+    changes: ChangeFeed,
+    config: AppConfig,
+  ) {
+    this.stages = new ShortLivedCache(changes, config.SESSION_CACHE_MS, 1000);
+    changes.on('content_changed', (payload) => {
+      if (payload.startsWith('rollout:')) this.stages.delete(payload.slice('rollout:'.length));
+    });
+  }
 
   use(req: Request, res: Response, next: NextFunction) {
     if (req.path.startsWith('/staff')) return next();
@@ -110,8 +126,10 @@ export class PhaseBannerMiddleware implements NestMiddleware {
     const candidate = this.candidate(data, page, locale);
     if (candidate)
       return { phase: 'candidate', feedbackHref: this.feedbackHref(req, data, page), ...candidate };
-    const stage = await this.rollout.stageOf(page.slug, page.variant);
-    if (!stage.trial || stage.paused) return undefined;
+    const stage = await this.stages.get(`${page.slug}.${page.variant}`, () =>
+      this.rollout.stageOf(page.slug, page.variant),
+    );
+    if (!stage || !stage.trial || stage.paused) return undefined;
     return {
       phase: `${stageKind(page.variant, stage.stage) === 'pilot' ? 'pilot' : 'gradual'}-${page.variant}`,
       feedbackHref: this.feedbackHref(req, data, page),

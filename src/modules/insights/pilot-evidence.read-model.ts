@@ -4,12 +4,16 @@ import type { Audience } from '../../platform/flags/flag-context.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { FormService } from '../catalogue/form.service.js';
 import {
+  EVIDENCE_FEEDBACK_LIMIT,
   PilotEvidence,
+  type EvidenceFeedbackItem,
   type FeedbackFigures,
   type PilotFigures,
   type RevisionComparison,
   type RevisionFigures,
+  type StageEvidence,
 } from '../rollout/gates.js';
+import type { Stage } from '../rollout/stages.js';
 
 /**
  * The evidence the rollout gates read (docs/architecture.md, "insights"): what the
@@ -19,7 +23,11 @@ import {
  * (ADR 0032). A reporting read model: it reads the applications, cohort,
  * feedback, acceptance and step-save tables, never writes.
  *
- * `revision` (SQL parameter): null counts every revision.
+ * `revision` (SQL parameter): null counts every revision. `stage`: null
+ * counts every stage; else the feedback received and the satisfaction count
+ * only what was given while the variant was at that stage (each row records
+ * the stage in force when it was written), while a blocking or major problem
+ * still open counts whatever stage it was reported at (ADR 0035).
  */
 @Injectable()
 export class PilotEvidenceReadModel extends PilotEvidence {
@@ -32,46 +40,54 @@ export class PilotEvidenceReadModel extends PilotEvidence {
   }
 
   /**
-   * The variant's feedback: items received (duplicates aside), problems still
-   * open that block or are major, the average overall satisfaction, and its
-   * acceptance criteria (below).
+   * The variant's feedback: items received (duplicates aside) at the stage
+   * judged, problems still open that block or are major (at any stage), the
+   * average overall satisfaction at the stage judged, and its acceptance
+   * criteria (below).
    */
   private async feedback(
     slug: string,
     variant: Audience,
     cohortIds: string[],
     revision: number | null,
+    stage: Stage | null,
   ): Promise<FeedbackFigures> {
     const [items] = await this.dataSource.query<{ received: number; open: number }[]>(
-      `SELECT count(*) FILTER (WHERE feedback_item.status <> 'duplicate')::int AS received,
+      `SELECT count(*) FILTER (WHERE feedback_item.status <> 'duplicate'
+                                 AND ($4::text IS NULL OR feedback_item.stage = $4))::int AS received,
               count(*) FILTER (WHERE feedback_item.status IN ('new', 'acknowledged', 'planned')
                                  AND feedback_item.severity IN ('blocker', 'major'))::int AS open
          FROM feedback_item
         WHERE feedback_item.service_slug = $1 AND feedback_item.variant = $2
           AND ($3::int IS NULL OR feedback_item.service_revision = $3)`,
-      [slug, variant, revision],
+      [slug, variant, revision, stage],
     );
     return {
       received: items.received,
       openBlockingOrMajor: items.open,
-      averageSatisfaction: await this.satisfaction(slug, variant, revision, null),
+      averageSatisfaction: await this.satisfaction(slug, variant, revision, null, stage),
       acceptance: await this.acceptance(slug, variant, cohortIds, revision),
     };
   }
 
-  /** The average overall satisfaction (one decimal), of a revision (null: all) since a date (null: ever). */
+  /**
+   * The average overall satisfaction (one decimal), of a revision (null: all)
+   * since a date (null: ever), given at a stage (null: any).
+   */
   private async satisfaction(
     slug: string,
     variant: Audience,
     revision: number | null,
     since: Date | null,
+    stage: Stage | null = null,
   ): Promise<number | null> {
     const [survey] = await this.dataSource.query<{ average: string | null }[]>(
       `SELECT avg(satisfaction_response.overall) AS average FROM satisfaction_response
         WHERE satisfaction_response.service_slug = $1 AND satisfaction_response.variant = $2
           AND ($3::int IS NULL OR satisfaction_response.service_revision = $3)
-          AND ($4::timestamptz IS NULL OR satisfaction_response.created_at >= $4)`,
-      [slug, variant, revision, since],
+          AND ($4::timestamptz IS NULL OR satisfaction_response.created_at >= $4)
+          AND ($5::text IS NULL OR satisfaction_response.stage = $5)`,
+      [slug, variant, revision, since, stage],
     );
     return survey.average === null ? null : Math.round(Number(survey.average) * 10) / 10;
   }
@@ -127,6 +143,7 @@ export class PilotEvidenceReadModel extends PilotEvidence {
     variant: Audience,
     cohortIds: string[],
     revision?: number,
+    stage?: Stage,
   ): Promise<PilotFigures> {
     const only = revision ?? null;
     const [row] = await this.dataSource.query<
@@ -159,7 +176,81 @@ export class PilotEvidenceReadModel extends PilotEvidence {
       participants: row.participants,
       medianProcessingDays:
         row.median_days === null ? null : Math.round(Number(row.median_days) * 10) / 10,
-      feedback: await this.feedback(slug, variant, cohortIds, only),
+      feedback: await this.feedback(slug, variant, cohortIds, only, stage ?? null),
+    };
+  }
+
+  async stageEvidence(
+    slug: string,
+    variant: Audience,
+    cohortIds: string[],
+    stage: Stage,
+  ): Promise<StageEvidence> {
+    const [applications, [processing], feedback, [survey]] = await Promise.all([
+      this.dataSource.query<{ status: string; count: number }[]>(
+        `${PILOT_APPLICATIONS}
+         SELECT pilot_application.status, count(*)::int AS count
+           FROM pilot_application GROUP BY pilot_application.status
+          ORDER BY pilot_application.status`,
+        [slug, variant, cohortIds],
+      ),
+      this.dataSource.query<
+        { participants: number; decided: number; median_days: number | null }[]
+      >(
+        `${PILOT_APPLICATIONS}
+         SELECT count(DISTINCT pilot_application.filer)::int AS participants,
+                count(*) FILTER (WHERE pilot_application.decided_at IS NOT NULL)::int AS decided,
+                percentile_cont(0.5) WITHIN GROUP (
+                  ORDER BY extract(epoch FROM pilot_application.decided_at - pilot_application.submitted_at) / 86400
+                ) FILTER (WHERE pilot_application.decided_at IS NOT NULL) AS median_days
+           FROM pilot_application`,
+        [slug, variant, cohortIds],
+      ),
+      // No author, organization, contact nor free text: only what, where and when.
+      this.dataSource.query<
+        (Omit<EvidenceFeedbackItem, 'createdAt'> & { createdAt: Date; total: number })[]
+      >(
+        `SELECT feedback_item.id, feedback_item.reference, feedback_item.stage, feedback_item.kind,
+                feedback_item.severity, feedback_item.status,
+                substring(feedback_item.page FROM '/steps/([A-Za-z0-9_-]+)') AS step,
+                feedback_item.created_at AS "createdAt", count(*) OVER ()::int AS total
+           FROM feedback_item
+          WHERE feedback_item.service_slug = $1 AND feedback_item.variant = $2
+            AND (feedback_item.stage = $3
+                 OR feedback_item.status IN ('new', 'acknowledged', 'planned')
+                    AND feedback_item.severity IN ('blocker', 'major'))
+          ORDER BY feedback_item.created_at DESC, feedback_item.id DESC
+          LIMIT $4`,
+        [slug, variant, stage, EVIDENCE_FEEDBACK_LIMIT],
+      ),
+      this.dataSource.query<{ responses: number; average: string | null; overall: number[] }[]>(
+        `SELECT count(*)::int AS responses, avg(satisfaction_response.overall) AS average,
+                ARRAY[count(*) FILTER (WHERE satisfaction_response.overall = 1),
+                      count(*) FILTER (WHERE satisfaction_response.overall = 2),
+                      count(*) FILTER (WHERE satisfaction_response.overall = 3),
+                      count(*) FILTER (WHERE satisfaction_response.overall = 4),
+                      count(*) FILTER (WHERE satisfaction_response.overall = 5)]::int[] AS overall
+           FROM satisfaction_response
+          WHERE satisfaction_response.service_slug = $1 AND satisfaction_response.variant = $2
+            AND satisfaction_response.stage = $3`,
+        [slug, variant, stage],
+      ),
+    ]);
+    return {
+      applications,
+      participants: processing.participants,
+      decided: processing.decided,
+      medianProcessingDays:
+        processing.median_days === null
+          ? null
+          : Math.round(Number(processing.median_days) * 10) / 10,
+      feedback: feedback.map(({ total: _total, ...item }) => item),
+      feedbackTotal: feedback[0]?.total ?? 0,
+      satisfaction: {
+        responses: survey.responses,
+        average: survey.average === null ? null : Math.round(Number(survey.average) * 10) / 10,
+        overall: survey.overall,
+      },
     };
   }
 
@@ -238,3 +329,22 @@ export class PilotEvidenceReadModel extends PilotEvidence {
     };
   }
 }
+
+/**
+ * The applications of a variant's pilot members, drafts aside, as the gates
+ * count them ($1 service, $2 variant, $3 the plan's cohort ids).
+ */
+const PILOT_APPLICATIONS = `
+  WITH pilot_member AS (
+    SELECT DISTINCT CASE cohort.audience WHEN 'business' THEN cohort_member.organization_id
+                                         ELSE cohort_member.account_id END AS id
+      FROM cohort_member JOIN cohort ON cohort.id = cohort_member.cohort_id
+     WHERE cohort_member.cohort_id = ANY($3::uuid[]) AND cohort_member.status = 'active'
+  ), pilot_application AS (
+    SELECT application.status, application.submitted_at, application.decided_at,
+           COALESCE(application.organization_id, application.account_id) AS filer
+      FROM application
+     WHERE application.service_slug = $1 AND application.variant = $2
+       AND application.status <> 'draft'
+       AND COALESCE(application.organization_id, application.account_id) IN (SELECT id FROM pilot_member)
+  )`;

@@ -7,7 +7,7 @@ import {
   type StrategyVariant,
 } from '../../platform/flags/unleash-admin.client.js';
 import { stageKind, type Stage, type StageKind } from './stages.js';
-import { variantFlag } from './variant-access.service.js';
+import { variantFlag } from './variant-flags.js';
 
 /** What the reconciler reads of a plan. */
 export interface PlanSnapshot {

@@ -1,4 +1,5 @@
 import type { Audience } from '../../platform/flags/flag-context.js';
+import type { Stage } from './stages.js';
 
 /** The readiness criteria a promotion out of a pilot or gradual stage checks. */
 export const GATE_IDS = [
@@ -86,18 +87,70 @@ export interface RevisionComparison {
   current: RevisionFigures;
 }
 
+/** One feedback item as the evidence page lists it: what and when, never who nor their words. */
+export interface EvidenceFeedbackItem {
+  id: string;
+  reference: string;
+  stage: Stage;
+  kind: string;
+  severity: string | null;
+  /** The form step it was given on, when given on one. */
+  step: string | null;
+  status: string;
+  createdAt: Date;
+}
+
+/**
+ * What the gates of a plan at a stage counted, without personal data (ADR
+ * 0035): counts, kinds, dates and statuses; no name, email, organization or
+ * free text.
+ */
+export interface StageEvidence {
+  /** The pilot members' applications (drafts aside), by status. */
+  applications: { status: string; count: number }[];
+  participants: number;
+  /** Of them, decided; and the median days from submission to decision. */
+  decided: number;
+  medianProcessingDays: number | null;
+  /**
+   * Feedback given at the stage, and blocking or major problems still open
+   * whatever their stage, newest first; at most `EVIDENCE_FEEDBACK_LIMIT`.
+   */
+  feedback: EvidenceFeedbackItem[];
+  /** How many items that list holds in all. */
+  feedbackTotal: number;
+  /** Survey answers given at the stage: how many, their average and how many gave each overall score (1–5). */
+  satisfaction: { responses: number; average: number | null; overall: number[] };
+}
+
+/** The most feedback items the evidence page lists (the count says how many in all). */
+export const EVIDENCE_FEEDBACK_LIMIT = 100;
+
 /**
  * Where the gates read their evidence (the insights module provides it): the
  * rollout module owns neither applications nor feedback.
  */
 export abstract class PilotEvidence {
-  /** With `revision`, only what was filed and said on that revision (a candidate's own evidence). */
+  /**
+   * With `revision`, only what was filed and said on that revision (a
+   * candidate's own evidence); with `stage`, only the feedback and surveys
+   * given while the variant was at that stage (the stage being judged).
+   */
   abstract figures(
     slug: string,
     variant: Audience,
     cohortIds: string[],
     revision?: number,
+    stage?: Stage,
   ): Promise<PilotFigures>;
+
+  /** What the gates of a plan at `stage` counted, for its evidence page. */
+  abstract stageEvidence(
+    slug: string,
+    variant: Audience,
+    cohortIds: string[],
+    stage: Stage,
+  ): Promise<StageEvidence>;
 
   /** A candidate's figures and the current revision's, side by side, since `since`. */
   abstract compareRevisions(
@@ -149,11 +202,15 @@ export function evaluateGates(
     'processing-time': figures.medianProcessingDays,
     checklist: ticked,
   };
-  const queue = `/staff/applications?service=${encodeURIComponent(slug)}&variant=${variant}`;
+  // The evidence page every role that sees the gates may open (no personal data, ADR 0035).
+  const page = `/staff/rollout/${encodeURIComponent(slug)}/${variant}/evidence`;
   const evidence: Partial<Record<GateId, string>> = {
-    'pilot-applications': queue,
-    'pilot-participants': queue,
-    'processing-time': `${queue}&status=approved`,
+    'pilot-applications': `${page}#applications`,
+    'pilot-participants': `${page}#applications`,
+    'processing-time': `${page}#processing-time`,
+    'feedback-received': `${page}#feedback`,
+    'open-blocking': `${page}#feedback`,
+    satisfaction: `${page}#satisfaction`,
     acceptance: `/staff/acceptance/${encodeURIComponent(slug)}/${variant}`,
     checklist: '#checklist',
   };

@@ -1,5 +1,6 @@
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { VariantRevisions } from './desired-state.js';
+import { smeFirstViolation } from './sme-first.js';
 import { stageKind, type Stage } from './stages.js';
 
 /**
@@ -45,14 +46,20 @@ export function isGatedRevisionStage(stage: RevisionStage): boolean {
 }
 
 /**
- * SME-first: the citizen stages need the candidate to have reached every SME.
- * True when moving to `to` with the SMEs at `businessStage` needs an override.
+ * SME-first (ADR 0034): the citizen stages need the candidate to have reached
+ * every SME. True when moving to `to` with the SMEs at `businessStage` needs an
+ * override. The revision track's stages are the plans' own, so this is the
+ * plans' invariant asked of the candidate.
  */
 export function revisionBreaksSmeFirst(
   to: RevisionStage | 'current',
   businessStage: BusinessRevisionStage,
 ): boolean {
-  return to !== 'current' && revisionStageVariant(to) === 'citizen' && businessStage !== 'sme-all';
+  if (to === 'current' || revisionStageVariant(to) !== 'citizen') return false;
+  return (
+    smeFirstViolation({ stage: businessStage, paused: false }, { stage: to, paused: false }) !==
+    undefined
+  );
 }
 
 /** A candidate in rollout, as the reconciler and the rules read it. */

@@ -43,6 +43,17 @@ export interface RolloutChange {
   version?: number;
 }
 
+/**
+ * Announces a committed change to the plans that bumps no version of its own
+ * (a drift adopted into the plan): every instance's plan fence reloads.
+ */
+export async function notifyRolloutChange(
+  manager: EntityManager,
+  change: RolloutChange = {},
+): Promise<void> {
+  await notify(manager, change);
+}
+
 async function notify(manager: EntityManager, change: RolloutChange = {}): Promise<void> {
   await manager.query(`SELECT pg_notify($1, $2)`, [
     ROLLOUT_CHANGED_CHANNEL,

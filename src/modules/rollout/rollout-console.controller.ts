@@ -38,11 +38,15 @@ import { rolloutRefusal } from './rollout.refusals.js';
 import {
   RolloutError,
   RolloutService,
+  type CitizensCarried,
   type PlanRecord,
   type RolloutActor,
 } from './rollout.service.js';
 import { isGatedPromotion } from './stages.js';
 import { WhoSeesWhatReadModel, type WhoQuery } from './who-sees-what.read-model.js';
+
+/** What the console reads of a decision taken: its kind, and its details (a carried citizen twin). */
+type DecisionOutcome = { kind: string; details?: Record<string, unknown> };
 
 declare module 'express-session' {
   interface SessionData {
@@ -144,7 +148,7 @@ export class RolloutConsoleController {
   private readonly decisions: Record<
     DecisionForm,
     {
-      run: (actor: RolloutActor, plan: PlanRecord, v: DecisionDto) => Promise<{ kind: string }>;
+      run: (actor: RolloutActor, plan: PlanRecord, v: DecisionDto) => Promise<DecisionOutcome>;
     }
   > = {
     promote: {
@@ -160,15 +164,22 @@ export class RolloutConsoleController {
         this.rollout.rollback(actor, plan.slug, plan.variant, {
           expectedStage: v.expectedStage,
           reason: v.reason,
+          override: v.override === 'yes',
         }),
     },
     pause: {
       run: (actor, plan, v) =>
-        this.rollout.pause(actor, plan.slug, plan.variant, { reason: v.reason }),
+        this.rollout.pause(actor, plan.slug, plan.variant, {
+          reason: v.reason,
+          override: v.override === 'yes',
+        }),
     },
     resume: {
       run: (actor, plan, v) =>
-        this.rollout.resume(actor, plan.slug, plan.variant, { reason: v.reason }),
+        this.rollout.resume(actor, plan.slug, plan.variant, {
+          reason: v.reason,
+          override: v.override === 'yes',
+        }),
     },
     percentage: {
       run: (actor, plan, v) =>
@@ -277,9 +288,9 @@ export class RolloutConsoleController {
     res: Response,
     plan: PlanRecord,
     form: DecisionForm,
-    action: () => Promise<{ kind: string }>,
+    action: () => Promise<DecisionOutcome>,
   ) {
-    let outcome: { kind: string };
+    let outcome: DecisionOutcome;
     try {
       outcome = await action();
     } catch (error) {
@@ -288,7 +299,10 @@ export class RolloutConsoleController {
       throw rolloutRefusal(error.code, form, this.presenter.failing(locale, error.gates));
     }
     const synced = await this.reconciler.syncNow();
-    req.session.rolloutNotice = { key: `rollout.notices.${outcome.kind}`, synced };
+    // A business rollback or pause also says what it did to the citizens (ADR 0034).
+    const citizens = (outcome.details?.citizens as CitizensCarried | undefined)?.outcome;
+    const key = `rollout.notices.${outcome.kind}${citizens ? `-citizens-${citizens}` : ''}`;
+    req.session.rolloutNotice = { key, synced };
     req.session.save(() => res.redirect(303, `/staff/rollout/${plan.slug}/${plan.variant}`));
   }
 }

@@ -29,7 +29,8 @@ import {
   track,
   type Stage,
 } from './stages.js';
-import { variantFlag } from './variant-access.service.js';
+import { smeFirstHolds, type VariantReach } from './sme-first.js';
+import { variantFlag } from './variant-flags.js';
 import type {
   RevisionVerdict,
   VariantVerdict,
@@ -129,7 +130,10 @@ export class RolloutConsolePresenter implements FormPageRenderer {
             ...v,
             variantLabel: t(`rollout.variant.${v.variant}`),
             stageLabel: t(`rollout.stage.${v.stage}`),
-            reasonLabel: t(`rollout.who.reason.${v.reason}`, { cohorts: v.cohorts.join(', ') }),
+            reasonLabel: [
+              t(`rollout.who.reason.${v.reason}`, { cohorts: v.cohorts.join(', ') }),
+              ...(v.heldByPlan ? [t('rollout.who.heldByPlan')] : []),
+            ].join(' '),
             revisionLabel: v.revision && this.revisionReason(t, v, v.revision),
           })),
       })),
@@ -240,6 +244,7 @@ export class RolloutConsolePresenter implements FormPageRenderer {
     const dateTime = cityDateFormat(locale, { time: true });
     const next = nextStage(plan.variant, plan.stage);
     const previous = previousStage(plan.variant, plan.stage);
+    const smeFirst = await this.smeFirstNotes(t, plan, previous);
     const gated = isGatedPromotion(plan.variant, plan.stage);
     const errors = state.errors ?? [];
     const variantLabel = t(`rollout.variant.${plan.variant}`);
@@ -254,6 +259,7 @@ export class RolloutConsolePresenter implements FormPageRenderer {
       fieldErrors: errorsByField(errors),
       values: state.values ?? {},
       showOverride: state.showOverride ?? false,
+      smeFirst,
       notice: state.notice ? { text: t(state.notice.key), synced: state.notice.synced } : undefined,
       canDecide: DECIDERS.includes(role),
       serviceTitle: service.title[locale],
@@ -302,7 +308,9 @@ export class RolloutConsolePresenter implements FormPageRenderer {
       drift: drift.map((d) => ({
         ...d,
         detectedLabel: dateTime.format(d.detectedAt),
-        resolutionLabel: t(`rollout.drift.${d.resolution}`),
+        resolutionLabel: d.segment
+          ? t('rollout.drift.segmentCorrected', { segment: d.segment })
+          : t(`rollout.drift.${d.resolution}`),
       })),
       decisions: decisions.map((d: DecisionRow) => ({
         ...d,
@@ -315,6 +323,56 @@ export class RolloutConsolePresenter implements FormPageRenderer {
         gates: d.gates.map(gateView),
       })),
     });
+  }
+
+  /**
+   * What SME-first makes of the rollback, pause and resume forms (ADR 0034),
+   * said on the page before anyone presses the button: on the business
+   * variant, whether the citizen twin is carried along (and the override that
+   * keeps citizens where they are); on the citizen variant, whether resuming
+   * needs an override.
+   */
+  private async smeFirstNotes(
+    t: (key: string, vars?: Record<string, unknown>) => string,
+    plan: PlanRecord,
+    previous: Stage | undefined,
+  ) {
+    const twin = await this.rollout.plan(
+      plan.slug,
+      plan.variant === 'business' ? 'citizen' : 'business',
+    );
+    if (plan.variant === 'business') {
+      const citizens = { citizens: t(`rollout.stage.${twin.stage}`) };
+      const carries = (business: VariantReach) =>
+        !smeFirstHolds(business, twin, twin.smeFirstOverride);
+      const rollback = previous && carries({ stage: previous, paused: plan.paused });
+      const pause = !plan.paused && carries({ stage: plan.stage, paused: true });
+      return {
+        rollback: rollback
+          ? {
+              note: t('rollout.smeFirst.rollbackCarries', citizens),
+              keep: t('rollout.smeFirst.keepCitizens', citizens),
+            }
+          : undefined,
+        pause: pause
+          ? {
+              note: t('rollout.smeFirst.pauseCarries', citizens),
+              keep: t('rollout.smeFirst.keepCitizensOpen', citizens),
+            }
+          : undefined,
+      };
+    }
+    const resume =
+      plan.paused &&
+      !smeFirstHolds(twin, { stage: plan.stage, paused: false }, plan.smeFirstOverride);
+    return {
+      resume: resume
+        ? {
+            note: t('rollout.smeFirst.resumeBreaks', { smes: t(`rollout.stage.${twin.stage}`) }),
+            keep: t('rollout.actions.override'),
+          }
+        : undefined,
+    };
   }
 }
 

@@ -41,7 +41,10 @@ export interface ScheduleRow {
 
 export interface DriftRow {
   id: string;
-  flag: string;
+  /** The variant's flag, or null for a segment's drift. */
+  flag: string | null;
+  /** The segment of one of the plan's cohorts, edited in Unleash (`cohort:<slug>`). */
+  segment: string | null;
   resolution: 'corrected' | 'adopted';
   detectedAt: Date;
 }
@@ -72,8 +75,13 @@ export class RolloutConsoleReadModel {
                          WHERE rollout_plan_cohort.service_slug = rollout_plan.service_slug
                            AND rollout_plan_cohort.variant = rollout_plan.variant), '{}') AS cohorts,
               (SELECT count(*)::int FROM rollout_drift
-                WHERE rollout_drift.service_slug = rollout_plan.service_slug
-                  AND rollout_drift.variant = rollout_plan.variant
+                WHERE (rollout_drift.service_slug = rollout_plan.service_slug
+                       AND rollout_drift.variant = rollout_plan.variant
+                       OR rollout_drift.segment IN (
+                         SELECT 'cohort:' || cohort.slug
+                           FROM rollout_plan_cohort JOIN cohort ON cohort.id = rollout_plan_cohort.cohort_id
+                          WHERE rollout_plan_cohort.service_slug = rollout_plan.service_slug
+                            AND rollout_plan_cohort.variant = rollout_plan.variant))
                   AND rollout_drift.detected_at > now() - interval '7 days') AS recent_drift
          FROM rollout_plan
         ORDER BY rollout_plan.service_slug, rollout_plan.variant`,
@@ -161,19 +169,32 @@ export class RolloutConsoleReadModel {
     }));
   }
 
+  /** The drift of the variant's flag and of its cohorts' segments, newest first. */
   async drift(slug: string, variant: Audience): Promise<DriftRow[]> {
     const rows = await this.dataSource.query<
-      { id: string; flag: string; resolution: DriftRow['resolution']; detected_at: Date }[]
+      {
+        id: string;
+        flag: string | null;
+        segment: string | null;
+        resolution: DriftRow['resolution'];
+        detected_at: Date;
+      }[]
     >(
-      `SELECT rollout_drift.id, rollout_drift.flag, rollout_drift.resolution, rollout_drift.detected_at
+      `SELECT rollout_drift.id, rollout_drift.flag, rollout_drift.segment, rollout_drift.resolution,
+              rollout_drift.detected_at
          FROM rollout_drift
         WHERE rollout_drift.service_slug = $1 AND rollout_drift.variant = $2
+           OR rollout_drift.segment IN (
+                SELECT 'cohort:' || cohort.slug
+                  FROM rollout_plan_cohort JOIN cohort ON cohort.id = rollout_plan_cohort.cohort_id
+                 WHERE rollout_plan_cohort.service_slug = $1 AND rollout_plan_cohort.variant = $2)
         ORDER BY rollout_drift.detected_at DESC LIMIT 10`,
       [slug, variant],
     );
     return rows.map((r) => ({
       id: r.id,
       flag: r.flag,
+      segment: r.segment,
       resolution: r.resolution,
       detectedAt: r.detected_at,
     }));

@@ -1,13 +1,6 @@
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  OnApplicationBootstrap,
-  OnModuleInit,
-} from '@nestjs/common';
-import pg from 'pg';
+import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
-import type { Audience } from '../../platform/flags/flag-context.js';
 import { FlagsService, type LocalFlag } from '../../platform/flags/flags.service.js';
 import { Jobs } from '../../platform/jobs/jobs.js';
 import {
@@ -27,30 +20,35 @@ import {
   type CohortSnapshot,
   type DesiredSegment,
   type PlanSnapshot,
-  type VariantRevisions,
 } from './desired-state.js';
-import {
-  parseRolloutChange,
-  ROLLOUT_CHANGED_CHANNEL,
-  type RolloutChange,
-} from './rollout-changes.js';
+import { notifyRolloutChange, type RolloutChange } from './rollout-changes.js';
 import { adoptableState } from './drift-adoption.js';
-import { candidateOf, type BusinessRevisionStage, type RevisionStage } from './revision-track.js';
-import type { Stage } from './stages.js';
-import { variantFlag } from './variant-access.service.js';
+import { PlanFence } from './plan-fence.js';
+import { RolloutPlansReadModel, type PlanRow } from './rollout-plans.read-model.js';
+import { variantFlag } from './variant-flags.js';
+import { RolloutService } from './rollout.service.js';
+import {
+  citizensPastInternal,
+  heldCitizens,
+  reach,
+  smeFirstHolds,
+  smeFirstViolation,
+  type SmeFirstOverride,
+} from './sme-first.js';
+import { isGatedPromotion, stageIndex, track, type Stage } from './stages.js';
+
+/** What the console shows while the reconciler holds a citizen flag to SME-first (ADR 0034). */
+const SME_FIRST_HELD =
+  'SME-first: citizens held at internal in Unleash (the business variant is not at sme-all, or is paused, and no override covers it)';
+
+/** Why an edit made in Unleash was put back instead of adopted. */
+type AdoptionRefusal = 'inexpressible' | 'gates-failing' | 'sme-first';
 
 /** One reconciler at a time across every portal instance (a PostgreSQL advisory lock). */
 const LOCK_KEY = 7_146_229_001;
 /** Flags read and written at once: Unleash's Admin API is quick, but one at a time adds up. */
 const CONCURRENCY = 8;
 const MAX_BACKOFF_MS = 30_000;
-
-interface PlanRow extends PlanSnapshot {
-  driftPolicy: 'correct' | 'adopt';
-  version: number;
-  syncedVersion: number;
-  applied: string | null;
-}
 
 export interface ReconcileReport {
   /** `busy`: another instance holds the lock; `failed`: Unleash could not be read at all. */
@@ -69,17 +67,17 @@ export interface ReconcileReport {
  * strategies of its stage. Idempotent: a run with nothing to change only reads.
  *
  * It runs right after a change (the console waits for it; a NOTIFY wakes every
- * instance), as a periodic job every ROLLOUT_RECONCILE_INTERVAL_MS (one
- * instance per tick, ADR 0026), and again with backoff while Unleash is unreachable. A flag whose plan has not changed since the
+ * instance through RolloutChangesListener), as a periodic job every
+ * ROLLOUT_RECONCILE_INTERVAL_MS (one instance per tick, ADR 0026), and again
+ * with backoff while Unleash is unreachable; meanwhile the plan fence enforces
+ * what narrows access (ADR 0033). A flag whose plan has not changed since the
  * reconciler last applied it, but which Unleash now holds differently, was
  * edited in Unleash directly: that drift is recorded, then put back to the plan
  * or, if the plan's drift policy says so and the edit is a state the plan can
  * express, adopted into the plan.
  */
 @Injectable()
-export class RolloutReconciler
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
-{
+export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdown {
   private running: Promise<ReconcileReport> | undefined;
   private next: Promise<ReconcileReport> | undefined;
   /** Changes announced by NOTIFY and not yet looked at: flag → version. */
@@ -91,7 +89,6 @@ export class RolloutReconciler
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private failures = 0;
-  private listener: pg.Client | undefined;
   private stopped = false;
 
   constructor(
@@ -102,6 +99,9 @@ export class RolloutReconciler
     private readonly config: AppConfig,
     private readonly logger: JsonLogger,
     private readonly jobs: Jobs,
+    private readonly plans: RolloutPlansReadModel,
+    private readonly fence: PlanFence,
+    private readonly rollout: RolloutService,
   ) {}
 
   /** The periodic run, when ROLLOUT_RECONCILE_INTERVAL_MS is not 0 (whole seconds, at least 1). */
@@ -115,16 +115,11 @@ export class RolloutReconciler
     });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.listen();
-  }
-
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.wantedTimer);
     await this.running?.catch(() => undefined);
-    await this.listener?.end().catch(() => undefined);
   }
 
   /**
@@ -161,11 +156,13 @@ export class RolloutReconciler
 
   /**
    * Runs now and waits, so the change a staff member just made is effective on
-   * this instance's next request. Waits for another instance's run to finish
-   * (bounded). Returns false if something is still pending (Unleash down): the
-   * console then shows "pending sync" and the background retries.
+   * this instance's next request: first through the plan fence (whatever state
+   * Unleash is in, ADR 0033), then in Unleash. Waits for another instance's run
+   * to finish (bounded). Returns false if something is still pending (Unleash
+   * down): the console then shows "pending sync" and the background retries.
    */
   async syncNow(timeoutMs = 10_000): Promise<boolean> {
+    await this.fence.reload();
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; attempt < 200; attempt++) {
       const report = await this.reconcile();
@@ -234,7 +231,7 @@ export class RolloutReconciler
   }
 
   private async reconcileAll(report: ReconcileReport): Promise<void> {
-    const [plans, cohorts] = await Promise.all([this.loadPlans(), this.loadCohorts()]);
+    const { plans, cohorts } = await this.plans.snapshot();
     const segments = await this.syncSegments(cohorts);
     const segmentIds = new Map(segments.map((s) => [s.name, s.id]));
     const segmentNames = new Map(segments.map((s) => [s.id, s.name]));
@@ -276,30 +273,36 @@ export class RolloutReconciler
     cohorts: CohortSnapshot[],
   ): Promise<{ changed: boolean; drift: boolean; state: FlagEnvironmentState }> {
     const flag = variantFlag(plan.slug, plan.variant);
-    const desired = resolveSegments(desiredFlag(plan), segmentIds);
+    // The last check before writing: a citizen flag is never written wider than SME-first allows.
+    const held = await this.smeFirstHold(plan);
+    const desired = resolveSegments(desiredFlag(held ? heldCitizens(plan) : plan), segmentIds);
     const current = await this.currentState(flag, plan);
     const desiredKey = environmentKey(desired);
     const currentKey = environmentKey(current);
     if (currentKey === desiredKey) {
-      if (plan.syncedVersion < plan.version || plan.applied !== currentKey)
+      if (held) await this.recordHold(plan, held);
+      else if (plan.syncedVersion < plan.version || plan.applied !== currentKey)
         await this.markSynced(plan, currentKey);
       else this.appliedVersions.set(flag, plan.version);
       return { changed: false, drift: false, state: current };
     }
 
     // Unchanged plan, already applied, yet Unleash differs: edited in Unleash directly.
-    const drift = plan.syncedVersion >= plan.version && plan.applied !== null;
+    const drift = !held && plan.syncedVersion >= plan.version && plan.applied !== null;
+    let refused: AdoptionRefusal | undefined;
     if (drift && plan.driftPolicy === 'adopt') {
       const adopted = adoptableState(plan, current, segmentNames, cohorts);
-      if (adopted) {
+      refused = adopted ? await this.adoptionRefusal(plan, adopted) : 'inexpressible';
+      if (adopted && !refused) {
         await this.adopt(plan, adopted, current, currentKey);
         return { changed: false, drift: true, state: current };
       }
     }
-    if (drift) await this.recordCorrection(plan, desired, current, plan.driftPolicy === 'adopt');
+    if (drift) await this.recordCorrection(plan, desired, current, refused);
 
     const after = await this.admin.applyEnvironmentState(flag, desired, current);
-    await this.markSynced(plan, environmentKey(after));
+    if (held) await this.recordHold(plan, held);
+    else await this.markSynced(plan, environmentKey(after));
     this.logger.event('info', 'rollout.flag_applied', {
       flag,
       stage: plan.stage,
@@ -335,16 +338,17 @@ export class RolloutReconciler
     plan: PlanRow,
     desired: FlagEnvironmentState,
     actual: FlagEnvironmentState,
-    adoptionRefused: boolean,
+    refused: AdoptionRefusal | undefined,
   ): Promise<void> {
     const flag = variantFlag(plan.slug, plan.variant);
     await this.dataSource.transaction(async (manager) => {
       await this.insertDrift(manager, plan, desired, actual, 'corrected');
       await this.insertDecision(manager, plan, 'drift-corrected', {
         flag,
-        reason: adoptionRefused
-          ? 'Edited in Unleash into a state the plan cannot express; put back to the plan.'
+        reason: refused
+          ? ADOPTION_REFUSED[refused]
           : 'Edited in Unleash directly; put back to the plan.',
+        ...(refused ? { refused } : {}),
       });
       await this.audit.record(manager, {
         actor: { type: 'system', id: 'rollout-reconciler' },
@@ -391,8 +395,18 @@ export class RolloutReconciler
          ON CONFLICT DO NOTHING`,
         [plan.slug, plan.variant, adopted.cohorts],
       );
+      // A pause or a rollback of the SMEs made in Unleash carries the citizens along, as in the console.
+      if (plan.variant === 'business' && reach('business', adopted) < reach('business', plan))
+        await this.rollout.carryCitizens(manager, undefined, plan.slug, {
+          business: adopted,
+          how: adopted.paused && !plan.paused ? 'pause' : 'rollback',
+          reason: `${flag} edited in Unleash and adopted; SME-first carries the citizen variant along.`,
+          keep: false,
+        });
       const expected = resolveSegmentsLoosely(plan);
       await this.insertDrift(manager, plan, expected, actual, 'adopted');
+      // The plan changed: every instance's plan fence follows.
+      await notifyRolloutChange(manager);
       await this.insertDecision(manager, plan, 'drift-adopted', {
         flag,
         reason: 'Edited in Unleash directly; adopted into the plan (drift policy "adopt").',
@@ -430,11 +444,104 @@ export class RolloutReconciler
     );
   }
 
+  /**
+   * Whether an edit made in Unleash may be adopted into the plan (ADR 0034): a
+   * widening edit only with the gates a promotion to it would need passing,
+   * and a citizen edit only if it keeps SME-first. Narrowing edits (a pause, a
+   * stage back) are always adopted.
+   */
+  private async adoptionRefusal(
+    plan: PlanRow,
+    adopted: PlanSnapshot,
+  ): Promise<AdoptionRefusal | undefined> {
+    if (reach(plan.variant, adopted) <= reach(plan.variant, plan)) return undefined;
+    if (plan.variant === 'citizen') {
+      const business = await this.rollout.plan(plan.slug, 'business');
+      if (smeFirstViolation(business, adopted)) return 'sme-first';
+    }
+    const from = stageIndex(plan.variant, plan.stage);
+    const to = stageIndex(plan.variant, adopted.stage);
+    const crossed = track(plan.variant).slice(from, to);
+    if (crossed.some((stage) => isGatedPromotion(plan.variant, stage))) {
+      const gates = await this.rollout.gates(await this.rollout.plan(plan.slug, plan.variant));
+      if (gates.some((g) => g.status !== 'pass')) return 'gates-failing';
+    }
+    return undefined;
+  }
+
+  /**
+   * A citizen plan that reaches past `internal` while SME-first does not hold
+   * (the SMEs behind `sme-all` or paused, no override covering it): `held`, or
+   * `stale` when the citizen plan changed since it was read (a run follows).
+   */
+  private async smeFirstHold(plan: PlanRow): Promise<'held' | 'stale' | undefined> {
+    if (plan.variant !== 'citizen' || !citizensPastInternal(plan)) return undefined;
+    const [row] = await this.dataSource.query<
+      { stage: Stage; paused: boolean; version: string; override: SmeFirstOverride | null }[]
+    >(
+      `SELECT business.stage, business.paused, citizen.version, citizen.sme_first_override AS override
+         FROM rollout_plan AS citizen
+         LEFT JOIN rollout_plan AS business
+           ON business.service_slug = citizen.service_slug AND business.variant = 'business'
+        WHERE citizen.service_slug = $1 AND citizen.variant = 'citizen'`,
+      [plan.slug],
+    );
+    const business = { stage: row?.stage ?? 'closed', paused: row?.paused ?? false };
+    if (smeFirstHolds(business, plan, row?.override)) return undefined;
+    return row && Number(row.version) === plan.version ? 'held' : 'stale';
+  }
+
+  /**
+   * The citizen flag was written (or left) at `internal` instead of the plan:
+   * the plan stays "pending sync" with the reason, and the first time, a
+   * decision and an audit event say so.
+   */
+  private async recordHold(plan: PlanRow, held: 'held' | 'stale'): Promise<void> {
+    const flag = variantFlag(plan.slug, plan.variant);
+    if (held === 'stale') return;
+    const first = await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE rollout_plan SET sync_error = $3 WHERE service_slug = $1 AND variant = $2`,
+        [plan.slug, plan.variant, SME_FIRST_HELD],
+      );
+      // Once per version of the plan, however often the reconciler runs.
+      const [known] = await manager.query<unknown[]>(
+        `SELECT 1 FROM rollout_decision
+          WHERE rollout_decision.service_slug = $1 AND rollout_decision.variant = $2
+            AND rollout_decision.kind = 'sme-first-held'
+            AND rollout_decision.details->>'version' = $3`,
+        [plan.slug, plan.variant, String(plan.version)],
+      );
+      if (known) return false;
+      await this.insertDecision(manager, plan, 'sme-first-held', {
+        flag,
+        version: plan.version,
+        reason: SME_FIRST_HELD,
+        to: heldCitizens(snapshotOf(plan)),
+      });
+      await this.audit.record(manager, {
+        actor: { type: 'system', id: 'rollout-reconciler' },
+        action: 'rollout.sme_first_held',
+        entity: { type: 'rollout-plan', id: flag },
+        before: snapshotOf(plan),
+        after: heldCitizens(snapshotOf(plan)),
+      });
+      return true;
+    });
+    if (first) this.logger.event('warn', 'rollout.sme_first_held', { flag, stage: plan.stage });
+  }
+
   private async insertDecision(
     manager: EntityManager,
     plan: PlanRow,
-    kind: 'drift-corrected' | 'drift-adopted',
-    details: { flag: string; reason: string; to?: PlanSnapshot },
+    kind: 'drift-corrected' | 'drift-adopted' | 'sme-first-held',
+    details: {
+      flag: string;
+      reason: string;
+      to?: PlanSnapshot;
+      refused?: AdoptionRefusal;
+      version?: number;
+    },
   ): Promise<void> {
     await manager.query(
       `INSERT INTO rollout_decision (service_slug, variant, kind, from_stage, to_stage, reason, details, actor_type)
@@ -446,100 +553,98 @@ export class RolloutReconciler
         plan.stage,
         details.to?.stage ?? plan.stage,
         details.reason,
-        JSON.stringify({ flag: details.flag, ...(details.to ? { adopted: details.to } : {}) }),
+        JSON.stringify({
+          flag: details.flag,
+          ...(details.to ? { [kind === 'sme-first-held' ? 'held' : 'adopted']: details.to } : {}),
+          ...(details.refused ? { refused: details.refused } : {}),
+          ...(details.version !== undefined ? { version: String(details.version) } : {}),
+        }),
       ],
     );
   }
 
-  /** Each cohort's segment `cohort:<slug>`, created or corrected; returns every cohort segment. */
+  /**
+   * Each cohort's segment `cohort:<slug>`, created or corrected; returns every
+   * cohort segment. A segment that holds neither the cohort's members nor what
+   * this reconciler last applied to it was edited in Unleash directly: that
+   * drift is recorded once put back (ADR 0035). One that still holds what was
+   * last applied only lags behind a change of membership made in the portal.
+   */
   private async syncSegments(cohorts: CohortSnapshot[]): Promise<Segment[]> {
-    const existing = new Map((await this.admin.segments()).map((s) => [s.name, s]));
+    const [segments, applied] = await Promise.all([this.admin.segments(), this.appliedSegments()]);
+    const existing = new Map(segments.map((s) => [s.name, s]));
     const result: Segment[] = [];
     for (const cohort of cohorts) {
       const desired = desiredSegment(cohort);
+      const wanted = segmentKey(desired.constraints);
+      const last = applied.get(desired.name);
       const current = existing.get(desired.name);
+      if (current && segmentKey(current.constraints) === wanted) {
+        if (last !== wanted)
+          await this.markSegmentApplied(this.dataSource.manager, desired.name, wanted);
+        result.push(current);
+        continue;
+      }
+      // Deleted or changed in Unleash since it was last applied: an edit made there.
+      const drift = last !== undefined && (!current || segmentKey(current.constraints) !== last);
       if (!current) {
         result.push(await this.admin.createSegment(desired));
         this.logger.event('info', 'rollout.segment_created', { segment: desired.name });
-      } else if (!sameConstraints(current, desired)) {
+      } else {
         await this.admin.updateSegment({ ...desired, id: current.id });
         result.push({ ...desired, id: current.id });
         this.logger.event('info', 'rollout.segment_updated', { segment: desired.name });
-      } else {
-        result.push(current);
       }
+      if (drift) await this.recordSegmentCorrection(desired, current ?? null, wanted);
+      else await this.markSegmentApplied(this.dataSource.manager, desired.name, wanted);
     }
     return result;
   }
 
-  private async loadPlans(): Promise<PlanRow[]> {
-    const rows = await this.dataSource.query<
-      ({
-        service_slug: string;
-        variant: Audience;
-        stage: Stage;
-        paused: boolean;
-        gradual_percentage: number;
-        drift_policy: 'correct' | 'adopt';
-        version: string;
-        synced_version: string;
-        applied: string | null;
-        cohorts: string[];
-      } & RevisionColumns)[]
-    >(
-      `SELECT rollout_plan.service_slug, rollout_plan.variant, rollout_plan.stage, rollout_plan.paused,
-              rollout_plan.gradual_percentage, rollout_plan.drift_policy, rollout_plan.version,
-              rollout_plan.synced_version, rollout_plan.applied,
-              COALESCE(array_agg(cohort.slug ORDER BY cohort.slug)
-                FILTER (WHERE cohort.slug IS NOT NULL), '{}') AS cohorts,
-              service.citizen_revision, service.business_revision,
-              revision_rollout.revision AS candidate, revision_rollout.stage AS candidate_stage,
-              revision_rollout.business_stage, revision_rollout.business_percentage,
-              revision_rollout.citizen_percentage
-         FROM rollout_plan
-         LEFT JOIN rollout_plan_cohort
-           ON rollout_plan_cohort.service_slug = rollout_plan.service_slug
-          AND rollout_plan_cohort.variant = rollout_plan.variant
-         LEFT JOIN cohort ON cohort.id = rollout_plan_cohort.cohort_id
-         LEFT JOIN service ON service.slug = rollout_plan.service_slug
-         LEFT JOIN revision_rollout ON revision_rollout.service_slug = rollout_plan.service_slug
-        GROUP BY rollout_plan.service_slug, rollout_plan.variant, service.slug,
-                 revision_rollout.service_slug
-        ORDER BY rollout_plan.service_slug, rollout_plan.variant`,
+  /** What was last applied to each cohort segment (`segmentKey`), by segment name. */
+  private async appliedSegments(): Promise<Map<string, string>> {
+    const rows = await this.dataSource.query<{ segment: string; applied: string }[]>(
+      `SELECT rollout_segment_applied.segment, rollout_segment_applied.applied
+         FROM rollout_segment_applied`,
     );
-    return rows.map((r) => ({
-      slug: r.service_slug,
-      variant: r.variant,
-      stage: r.stage,
-      paused: r.paused,
-      gradualPercentage: r.gradual_percentage,
-      cohorts: r.cohorts,
-      driftPolicy: r.drift_policy,
-      version: Number(r.version),
-      syncedVersion: Number(r.synced_version),
-      applied: r.applied,
-      revisions: variantRevisions(r),
-    }));
+    return new Map(rows.map((r) => [r.segment, r.applied]));
   }
 
-  private async loadCohorts(): Promise<CohortSnapshot[]> {
-    const rows = await this.dataSource.query<
-      { slug: string; audience: Audience; members: string[] }[]
-    >(
-      `SELECT cohort.slug, cohort.audience,
-              COALESCE(array_agg(
-                CASE cohort.audience WHEN 'business' THEN cohort_member.organization_id::text
-                                     ELSE cohort_member.account_id::text END)
-                FILTER (WHERE cohort_member.id IS NOT NULL), '{}') AS members
-         FROM cohort
-         LEFT JOIN cohort_member
-           ON cohort_member.cohort_id = cohort.id AND cohort_member.status = 'active'
-          AND CASE cohort.audience WHEN 'business' THEN cohort_member.organization_id IS NOT NULL
-                                   ELSE cohort_member.account_id IS NOT NULL END
-        GROUP BY cohort.id
-        ORDER BY cohort.slug`,
+  private async markSegmentApplied(
+    manager: EntityManager,
+    segment: string,
+    key: string,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO rollout_segment_applied (segment, applied) VALUES ($1, $2::jsonb)
+       ON CONFLICT (segment) DO UPDATE SET applied = EXCLUDED.applied, applied_at = now()`,
+      [segment, JSON.stringify(key)],
     );
-    return rows;
+  }
+
+  /** A segment edited in Unleash and put back: its drift row, audit event and applied state. */
+  private async recordSegmentCorrection(
+    desired: DesiredSegment,
+    actual: Segment | null,
+    key: string,
+  ): Promise<void> {
+    const found = actual ? { constraints: actual.constraints } : { deleted: true };
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO rollout_drift (segment, expected, actual, resolution)
+         VALUES ($1, $2, $3, 'corrected')`,
+        [desired.name, JSON.stringify({ constraints: desired.constraints }), JSON.stringify(found)],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'system', id: 'rollout-reconciler' },
+        action: 'rollout.segment_drift_corrected',
+        entity: { type: 'cohort-segment', id: desired.name },
+        before: found,
+        after: { constraints: desired.constraints },
+      });
+      await this.markSegmentApplied(manager, desired.name, key);
+    });
+    this.logger.event('warn', 'rollout.segment_drift_corrected', { segment: desired.name });
   }
 
   private afterRun(report: ReconcileReport): void {
@@ -574,67 +679,17 @@ export class RolloutReconciler
     }, delayMs);
     this.timer.unref();
   }
-
-  /** LISTEN for committed changes made on any instance. */
-  private async listen(): Promise<void> {
-    try {
-      const client = new pg.Client({ connectionString: this.config.DATABASE_URL });
-      client.on('error', (error) =>
-        this.logger.event('warn', 'rollout.listener_error', { error: error.message }),
-      );
-      client.on('notification', (message) => this.requestSync(parseRolloutChange(message.payload)));
-      await client.connect();
-      await client.query(`LISTEN ${ROLLOUT_CHANGED_CHANNEL}`);
-      this.listener = client;
-    } catch (error) {
-      // The periodic run still catches up; changes made on this instance sync at once.
-      this.logger.event('warn', 'rollout.listen_failed', { error: (error as Error).message });
-    }
-  }
 }
 
-/** A plan's row joined with its service's revisions and candidate (null: none). */
-interface RevisionColumns {
-  variant: Audience;
-  citizen_revision: number | null;
-  business_revision: number | null;
-  candidate: number | null;
-  candidate_stage: RevisionStage | null;
-  business_stage: BusinessRevisionStage | null;
-  business_percentage: number | null;
-  citizen_percentage: number | null;
-}
-
-/** The revisions a variant's flag names: its current one, and the candidate's reach. */
-function variantRevisions(row: RevisionColumns): VariantRevisions | undefined {
-  const current = row.variant === 'business' ? row.business_revision : row.citizen_revision;
-  if (current === null) return undefined;
-  if (row.candidate === null || !row.candidate_stage || !row.business_stage) return { current };
-  const candidate = candidateOf(
-    {
-      revision: row.candidate,
-      stage: row.candidate_stage,
-      businessStage: row.business_stage,
-      percentage: {
-        business: row.business_percentage ?? 10,
-        citizen: row.citizen_percentage ?? 10,
-      },
-    },
-    row.variant,
+/** A segment's constraints in a comparable form (values sorted), as last applied or found. */
+function segmentKey(constraints: unknown[]): string {
+  return JSON.stringify(
+    (constraints as { contextName: string; operator: string; values?: string[] }[]).map((c) => ({
+      contextName: c.contextName,
+      operator: c.operator,
+      values: [...(c.values ?? [])].sort(),
+    })),
   );
-  return candidate ? { current, candidate } : { current };
-}
-
-function sameConstraints(a: { constraints: unknown[] }, b: DesiredSegment): boolean {
-  const normal = (constraints: unknown[]) =>
-    JSON.stringify(
-      (constraints as { contextName: string; operator: string; values?: string[] }[]).map((c) => ({
-        contextName: c.contextName,
-        operator: c.operator,
-        values: [...(c.values ?? [])].sort(),
-      })),
-    );
-  return normal(a.constraints) === normal(b.constraints);
 }
 
 function snapshotOf(plan: PlanRow): PlanSnapshot {
@@ -646,6 +701,14 @@ function snapshotOf(plan: PlanRow): PlanSnapshot {
 function resolveSegmentsLoosely(plan: PlanRow) {
   return desiredFlag(snapshotOf(plan));
 }
+
+const ADOPTION_REFUSED: Record<AdoptionRefusal, string> = {
+  inexpressible: 'Edited in Unleash into a state the plan cannot express; put back to the plan.',
+  'gates-failing':
+    'Edited in Unleash to open it wider, but the gates a promotion to it needs do not all pass; put back to the plan.',
+  'sme-first':
+    'Edited in Unleash to open it to citizens before every SME has it (SME-first); put back to the plan.',
+};
 
 function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -34,7 +34,12 @@ import { RevisionConsolePresenter } from './revision-console.presenter.js';
 import { RevisionConsoleReadModel } from './revision-console.read-model.js';
 import { RolloutConsoleController } from './rollout-console.controller.js';
 import { RolloutConsolePresenter } from './rollout-console.presenter.js';
+import { GateEvidenceController } from './gate-evidence.controller.js';
+import { GateEvidencePresenter } from './gate-evidence.presenter.js';
 import { RolloutConsoleReadModel } from './rollout-console.read-model.js';
+import { PlanFence } from './plan-fence.js';
+import { RolloutChangesListener } from './rollout-changes.listener.js';
+import { RolloutPlansReadModel } from './rollout-plans.read-model.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
 import { RolloutScheduler } from './rollout-scheduler.js';
 import { RolloutReadModel } from './rollout.read-model.js';
@@ -54,11 +59,15 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     // Before RolloutConsoleController: its `:slug/:variant` routes would take `…/revisions`.
     RevisionConsoleController,
     RolloutConsoleController,
+    GateEvidenceController,
     ReleaseSubscriptionsController,
     CohortsController,
     PilotController,
   ],
   providers: [
+    RolloutPlansReadModel,
+    PlanFence,
+    RolloutChangesListener,
     VariantAccessService,
     FlagProvisioner,
     DemoRolloutSeed,
@@ -69,6 +78,7 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     RolloutScheduler,
     RolloutConsoleReadModel,
     RolloutConsolePresenter,
+    GateEvidencePresenter,
     RevisionConsoleReadModel,
     RevisionConsolePresenter,
     WhoSeesWhatReadModel,
@@ -87,6 +97,7 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     PilotWithdrawPresenter,
   ],
   exports: [
+    PlanFence,
     VariantAccessService,
     FlagProvisioner,
     DemoRolloutSeed,

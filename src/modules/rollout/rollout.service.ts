@@ -22,14 +22,14 @@ import {
 } from './gates.js';
 import { markPlanChanged } from './rollout-changes.js';
 import {
-  breaksSmeFirst,
-  isGatedPromotion,
-  nextStage,
-  previousStage,
-  stageKind,
-  type Stage,
-} from './stages.js';
-import { variantFlag } from './variant-access.service.js';
+  heldCitizens,
+  smeFirstHolds,
+  smeFirstViolation,
+  type SmeFirstOverride,
+  type VariantReach,
+} from './sme-first.js';
+import { isGatedPromotion, nextStage, previousStage, stageKind, type Stage } from './stages.js';
+import { variantFlag } from './variant-flags.js';
 
 export type RolloutErrorCode =
   | 'plan-not-found'
@@ -84,6 +84,8 @@ export interface PlanRecord {
   syncedAt: Date | null;
   syncError: string | null;
   cohorts: { id: string; slug: string; name: string; members: number }[];
+  /** On a citizen plan: the SME-first override it stands under, if any (ADR 0034). */
+  smeFirstOverride: SmeFirstOverride | null;
   checklist: { item: ChecklistItem; tickedBy: string | null; tickedAt: Date | null }[];
 }
 
@@ -111,6 +113,22 @@ interface StageChange {
 interface PromoteInput extends StageChange {
   /** Promote despite failing gates or SME-first, with a reason (recorded). */
   override?: boolean;
+}
+
+/**
+ * A rollback or a pause: on the business variant, `override` keeps citizens
+ * where they are although that breaks SME-first (the reason is recorded);
+ * without it, the citizen twin is carried along (ADR 0034).
+ */
+interface NarrowingInput extends StageChange {
+  override?: boolean;
+}
+
+/** What a business rollback or pause did to the citizen twin, for the decision's details. */
+export interface CitizensCarried {
+  /** `rolled-back`: to internal; `paused`: the kill switch too; `kept`: an override. */
+  outcome: 'rolled-back' | 'paused' | 'kept';
+  stage: Stage;
 }
 
 /**
@@ -172,11 +190,13 @@ export class RolloutService {
         synced_version: string;
         synced_at: Date | null;
         sync_error: string | null;
+        sme_first_override: SmeFirstOverride | null;
       }[]
     >(
       `SELECT rollout_plan.stage, rollout_plan.paused, rollout_plan.gradual_percentage,
               rollout_plan.gate_thresholds, rollout_plan.drift_policy, rollout_plan.version,
-              rollout_plan.synced_version, rollout_plan.synced_at, rollout_plan.sync_error
+              rollout_plan.synced_version, rollout_plan.synced_at, rollout_plan.sync_error,
+              rollout_plan.sme_first_override
          FROM rollout_plan WHERE rollout_plan.service_slug = $1 AND rollout_plan.variant = $2`,
       [slug, variant],
     );
@@ -209,6 +229,7 @@ export class RolloutService {
       syncedVersion: Number(row.synced_version),
       syncedAt: row.synced_at,
       syncError: row.sync_error,
+      smeFirstOverride: row.sme_first_override,
       cohorts,
       checklist: CHECKLIST_ITEMS.map((item) => {
         const tick = ticks.find((t) => t.item === item);
@@ -227,6 +248,8 @@ export class RolloutService {
       plan.variant,
       plan.cohorts.map((c) => c.id),
       revision,
+      // The plan's own gates judge its stage; a candidate's, its revision (ADR 0035).
+      revision === undefined ? plan.stage : undefined,
     );
     const ticked = plan.checklist.filter((c) => c.tickedAt).length;
     return evaluateGates(plan.slug, plan.variant, figures, ticked, plan.thresholds);
@@ -235,7 +258,8 @@ export class RolloutService {
   /**
    * One stage forward. Out of a pilot or gradual stage every gate must pass;
    * a citizen variant may not pass `internal` before its business twin reaches
-   * `sme-all`. Either can be overridden with a written reason, recorded.
+   * `sme-all`, unpaused (SME-first, ADR 0034). Either can be overridden with a
+   * written reason, recorded.
    */
   async promote(actor: RolloutActor, slug: string, variant: Audience, input: PromoteInput) {
     return this.change(actor, slug, variant, input, async (manager, plan) => {
@@ -245,8 +269,10 @@ export class RolloutService {
       const failing = isGatedPromotion(variant, plan.stage)
         ? gates.filter((g) => g.status !== 'pass').map((g) => g.id)
         : [];
-      const twin = variant === 'citizen' ? (await this.plan(slug, 'business', manager)).stage : to;
-      const smeFirst = breaksSmeFirst(variant, to, twin);
+      const business = variant === 'citizen' ? await this.plan(slug, 'business', manager) : plan;
+      const twin = variant === 'citizen' ? business.stage : to;
+      const smeFirst =
+        variant === 'citizen' && !!smeFirstViolation(business, { stage: to, paused: false });
       const override = failing.length > 0 || smeFirst;
       if (override && !input.override)
         throw new RolloutError(smeFirst ? 'sme-first' : 'gates-failing', gates);
@@ -263,30 +289,83 @@ export class RolloutService {
     });
   }
 
-  /** One stage back, at once: no gate holds a rollback. */
-  async rollback(actor: RolloutActor, slug: string, variant: Audience, input: StageChange) {
+  /**
+   * One stage back, at once: no gate holds a rollback. Taking the business
+   * variant out of `sme-all` while citizens have the service rolls the citizen
+   * twin back to `internal` in the same transaction, unless `override` keeps
+   * citizens where they are (SME-first broken, the reason recorded).
+   */
+  async rollback(actor: RolloutActor, slug: string, variant: Audience, input: NarrowingInput) {
     return this.change(actor, slug, variant, input, async (manager, plan) => {
       const to = previousStage(variant, plan.stage);
       if (!to) throw new RolloutError('no-previous-stage');
       await this.setStage(manager, plan, to);
-      return { kind: 'rollback' as const, to, gates: await this.gates(plan) };
+      const citizens =
+        variant === 'business'
+          ? await this.carryCitizens(manager, actor, slug, {
+              business: { stage: to, paused: plan.paused },
+              how: 'rollback',
+              reason: input.reason,
+              keep: input.override === true,
+            })
+          : undefined;
+      return {
+        kind: 'rollback' as const,
+        to,
+        override: citizens?.outcome === 'kept',
+        gates: await this.gates(plan),
+        ...(citizens ? { details: { citizens } } : {}),
+      };
     });
   }
 
-  /** The kill switch: the variant closes to everyone at once; drafts are kept. */
-  async pause(actor: RolloutActor, slug: string, variant: Audience, input: StageChange) {
+  /**
+   * The kill switch: the variant closes to everyone at once; drafts are kept.
+   * Never refused. Pausing the business variant while citizens have the
+   * service pauses the citizen twin too, unless `override` keeps citizens open
+   * (SME-first broken, the reason recorded).
+   */
+  async pause(actor: RolloutActor, slug: string, variant: Audience, input: NarrowingInput) {
     return this.change(actor, slug, variant, input, async (manager, plan) => {
       if (plan.paused) throw new RolloutError('already-paused');
       await this.setPaused(manager, plan, true);
-      return { kind: 'pause' as const, gates: await this.gates(plan) };
+      const citizens =
+        variant === 'business'
+          ? await this.carryCitizens(manager, actor, slug, {
+              business: { stage: plan.stage, paused: true },
+              how: 'pause',
+              reason: input.reason,
+              keep: input.override === true,
+            })
+          : undefined;
+      return {
+        kind: 'pause' as const,
+        override: citizens?.outcome === 'kept',
+        gates: await this.gates(plan),
+        ...(citizens ? { details: { citizens } } : {}),
+      };
     });
   }
 
-  async resume(actor: RolloutActor, slug: string, variant: Audience, input: StageChange) {
+  /**
+   * Resumes what was there. Resuming the citizen variant past `internal`
+   * while the SMEs are paused or behind `sme-all` breaks SME-first: refused
+   * unless overridden with a reason (the check runs in `change`).
+   */
+  async resume(actor: RolloutActor, slug: string, variant: Audience, input: PromoteInput) {
     return this.change(actor, slug, variant, input, async (manager, plan) => {
       if (!plan.paused) throw new RolloutError('not-paused');
       await this.setPaused(manager, plan, false);
-      return { kind: 'resume' as const, gates: await this.gates(plan) };
+      const business = variant === 'citizen' ? await this.plan(slug, 'business', manager) : plan;
+      const smeFirst =
+        variant === 'citizen' &&
+        !smeFirstHolds(business, { stage: plan.stage, paused: false }, plan.smeFirstOverride);
+      return {
+        kind: 'resume' as const,
+        override: smeFirst && input.override === true,
+        gates: await this.gates(plan),
+        ...(smeFirst ? { details: { smeFirst, businessStage: business.stage } } : {}),
+      };
     });
   }
 
@@ -563,16 +642,20 @@ export class RolloutService {
         const failing = isGatedPromotion(plan.variant, plan.stage)
           ? gates.filter((g) => g.status !== 'pass').map((g) => g.id)
           : [];
-        const twin =
-          plan.variant === 'citizen'
-            ? (await this.plan(plan.slug, 'business', manager)).stage
-            : due.to_stage;
+        // A scheduled promotion cannot give an override: one into a state
+        // that breaks SME-first (SMEs behind sme-all, or paused) is skipped.
+        const smeFirst =
+          plan.variant === 'citizen' &&
+          !!smeFirstViolation(await this.plan(plan.slug, 'business', manager), {
+            stage: due.to_stage,
+            paused: false,
+          });
         const why =
           plan.stage !== due.from_stage || plan.paused
             ? 'stage-changed'
             : failing.length > 0
               ? 'gates-failing'
-              : breaksSmeFirst(plan.variant, due.to_stage, twin)
+              : smeFirst
                 ? 'sme-first'
                 : undefined;
         const flag = variantFlag(plan.slug, plan.variant);
@@ -642,16 +725,99 @@ export class RolloutService {
   ): Promise<T & { from: Stage }> {
     const reason = input.reason.trim();
     return this.dataSource.transaction(async (manager) => {
+      // Always the business plan first, then the citizen one: no deadlock.
       await this.lockPlan(manager, slug, variant);
+      if (variant === 'business') await this.lockPlan(manager, slug, 'citizen');
       const plan = await this.plan(slug, variant, manager);
       if (input.expectedStage !== undefined && input.expectedStage !== plan.stage)
         throw new RolloutError('stage-changed');
+      const before = await this.twins(manager, slug);
       const outcome = await body(manager, plan);
       // Checked after the rules, so "gates failing" is said before "give a reason".
       if (!reason && !options.reasonOptional) throw new RolloutError('reason-required');
-      await this.recordDecision(manager, plan, { ...outcome, reason, actor });
+      const decision = await this.recordDecision(manager, plan, { ...outcome, reason, actor });
+      await this.keepSmeFirst(manager, slug, before, { ...outcome, decision });
       return { ...outcome, from: plan.stage };
     });
+  }
+
+  /** Both plans of a service as SME-first reads them, with the citizen plan's override. */
+  private async twins(manager: EntityManager, slug: string) {
+    const rows = await manager.query<
+      { variant: Audience; stage: Stage; paused: boolean; sme_first_override: SmeFirstOverride }[]
+    >(
+      `SELECT rollout_plan.variant, rollout_plan.stage, rollout_plan.paused, rollout_plan.sme_first_override
+         FROM rollout_plan WHERE rollout_plan.service_slug = $1`,
+      [slug],
+    );
+    const of = (variant: Audience): VariantReach => {
+      const row = rows.find((r) => r.variant === variant);
+      if (!row) throw new RolloutError('plan-not-found');
+      return { stage: row.stage, paused: row.paused };
+    };
+    const override = rows.find((r) => r.variant === 'citizen')?.sme_first_override ?? null;
+    return { business: of('business'), citizen: of('citizen'), override };
+  }
+
+  /**
+   * SME-first, the last check of every decision's transaction (ADR 0034): the
+   * plans as changed must keep it, or break it no further than before the
+   * change or than the override they stand under (a rollback or a pause never
+   * makes it worse); otherwise the decision needs an override, which then
+   * stands on the citizen plan. Plans back within SME-first drop theirs.
+   */
+  private async keepSmeFirst(
+    manager: EntityManager,
+    slug: string,
+    before: Awaited<ReturnType<RolloutService['twins']>>,
+    outcome: { override?: boolean; gates: GateResult[]; decision: string },
+  ): Promise<void> {
+    const after = await this.twins(manager, slug);
+    let override: SmeFirstOverride | null = after.override;
+    if (!smeFirstViolation(after.business, after.citizen)) override = null;
+    else if (
+      !smeFirstHolds(after.business, after.citizen, after.override) &&
+      !smeFirstHolds(after.business, after.citizen, before)
+    ) {
+      if (!outcome.override) throw new RolloutError('sme-first', outcome.gates);
+      override = { decision: outcome.decision, business: after.business, citizen: after.citizen };
+    }
+    if (JSON.stringify(override) === JSON.stringify(after.override)) return;
+    await manager.query(
+      `UPDATE rollout_plan SET sme_first_override = $2 WHERE service_slug = $1 AND variant = 'citizen'`,
+      [slug, override === null ? null : JSON.stringify(override)],
+    );
+  }
+
+  /**
+   * The citizen twin, after the business plan narrowed to `business` (a
+   * rollback, a pause, or such an edit adopted from Unleash): if citizens would
+   * be left ahead of the SMEs, it is rolled back to `internal` (a rollback) or
+   * paused too (a pause), recorded as its own decision; `keep` leaves it as it
+   * is (the caller records the override). Nothing for a citizen plan.
+   */
+  async carryCitizens(
+    manager: EntityManager,
+    actor: RolloutActor | undefined,
+    slug: string,
+    change: { business: VariantReach; how: 'rollback' | 'pause'; reason: string; keep: boolean },
+  ): Promise<CitizensCarried | undefined> {
+    const citizen = await this.plan(slug, 'citizen', manager);
+    const { business } = change;
+    if (smeFirstHolds(business, citizen, citizen.smeFirstOverride)) return undefined;
+    if (change.keep) return { outcome: 'kept', stage: citizen.stage };
+    const to = change.how === 'rollback' ? heldCitizens(citizen).stage : citizen.stage;
+    if (change.how === 'rollback') await this.setStage(manager, citizen, to);
+    else await this.setPaused(manager, citizen, true);
+    await this.recordDecision(manager, citizen, {
+      kind: change.how,
+      to,
+      reason: change.reason.trim(),
+      gates: await this.gates(citizen),
+      details: { smeFirst: true, carriedBy: 'business', businessStage: business.stage },
+      actor,
+    });
+    return { outcome: change.how === 'rollback' ? 'rolled-back' : 'paused', stage: to };
   }
 
   private async recordDecision(
@@ -666,7 +832,7 @@ export class RolloutService {
       details?: Record<string, unknown>;
       actor: RolloutActor | undefined;
     },
-  ): Promise<void> {
+  ): Promise<string> {
     const flag = variantFlag(plan.slug, plan.variant);
     const [row] = await manager.query<{ id: string }[]>(
       `INSERT INTO rollout_decision
@@ -702,6 +868,7 @@ export class RolloutService {
       ip: decision.actor?.origin.ip,
       requestId: decision.actor?.origin.requestId,
     });
+    return row.id;
   }
 
   private async lockPlan(manager: EntityManager, slug: string, variant: Audience) {

@@ -67,14 +67,3 @@ export function isTrialStage(variant: Audience, stage: Stage): boolean {
   const kind = stageKind(variant, stage);
   return kind === 'pilot' || kind === 'gradual';
 }
-
-/**
- * SME-first: the citizen track cannot pass `internal` until the business twin
- * has reached `sme-all`. True when moving the citizen variant to `to` needs an
- * override given the business twin's stage.
- */
-export function breaksSmeFirst(variant: Audience, to: Stage, businessTwin: Stage): boolean {
-  if (variant !== 'citizen') return false;
-  if (stageIndex('citizen', to) <= stageIndex('citizen', 'internal')) return false;
-  return businessTwin !== 'sme-all';
-}

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AUDIENCES, type Audience, type FlagContext } from '../../platform/flags/flag-context.js';
-import { FlagsService } from '../../platform/flags/flags.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { candidateReach } from './desired-state.js';
 import { candidateOf, type BusinessRevisionStage, type RevisionStage } from './revision-track.js';
 import { stageKind, type Stage } from './stages.js';
-import { revisionNamed, variantFlag } from './variant-access.service.js';
+import { VariantAccessService } from './variant-access.service.js';
+import { variantFlag } from './variant-flags.js';
 
 /** Who to look at: an SME by NEQ, a person by email, or attributes typed in. */
 export type Subject =
@@ -75,8 +75,10 @@ export interface VariantVerdict {
   slug: string;
   variant: Audience;
   stage: Stage;
-  /** What Unleash answers now, on this instance. */
+  /** What this instance answers now (Unleash's answer within what the plan allows). */
   enabled: boolean;
+  /** Unleash would open it but the plan does not: paused or closed, Unleash not updated yet. */
+  heldByPlan: boolean;
   reason: Reason;
   cohorts: string[];
   /** With access, the revision they get (none when the service serves no revision). */
@@ -144,9 +146,9 @@ export function subjectOf(query: WhoQuery): { subject?: Subject; problems: WhoPr
 
 /**
  * "Who sees what": for an SME, a person or typed attributes, which variant of
- * every service they get, which revision, and why. The verdict is Unleash's own
- * evaluation, one per variant as on a real request (the same client, context
- * and call as VariantAccessService.check: access and the revision's payload
+ * every service they get, which revision, and why. The verdict is the gate's
+ * own answer, one per variant as on a real request (VariantAccessService:
+ * Unleash's evaluation within what the plan fence allows, access and revision
  * together); the reasons read the plan and the revision rollout.
  * A read model (ADR 0021): it finds the SME or the person in their modules'
  * tables and never writes.
@@ -155,7 +157,7 @@ export function subjectOf(query: WhoQuery): { subject?: Subject; problems: WhoPr
 export class WhoSeesWhatReadModel {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly flags: FlagsService,
+    private readonly access: VariantAccessService,
     private readonly catalogue: CatalogueService,
   ) {}
 
@@ -264,17 +266,18 @@ export class WhoSeesWhatReadModel {
     return plans
       .filter((p) => (AUDIENCES as readonly string[]).includes(p.variant))
       .map((p) => {
-        // One evaluation, as VariantAccessService.check makes it: access and revision together.
-        const answer = this.flags.evaluate(variantFlag(p.service_slug, p.variant), context);
+        // The gate's own answer, as on a request: access and revision together.
+        const answer = this.access.answer(variantFlag(p.service_slug, p.variant), context);
         const inCohort = p.member_of.length > 0;
         const served = answer.enabled
-          ? this.catalogue.servedTo(p.service_slug, p.variant, revisionNamed(answer.payload))
+          ? this.catalogue.servedTo(p.service_slug, p.variant, answer.revision)
           : undefined;
         return {
           slug: p.service_slug,
           variant: p.variant,
           stage: p.stage,
           enabled: answer.enabled,
+          heldByPlan: answer.unleashOnly,
           cohorts: p.member_of,
           reason: explain(p.variant, p.stage, p.paused, context, inCohort, answer.enabled),
           revision: served && {

@@ -1,4 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { ChangeFeed } from '../../platform/database/change-feed.js';
+import { ShortLivedCache } from '../../platform/database/short-lived-cache.js';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import type { ActingAs } from '../accounts/acting-as.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -47,13 +50,31 @@ export type StartPage =
  */
 @Injectable()
 export class ServicePagesService {
+  /**
+   * What a start page reads besides who you are, kept for at most
+   * SESSION_CACHE_MS (≤ 1 s, ADR 0037): the published FAQ of a service
+   * (dropped at once when the database announces a change to it), and
+   * whether the person is a pilot tester of the variant (only a link to the
+   * checklist, which checks again itself).
+   */
+  private readonly faqs: ShortLivedCache<PublicFaqEntry[]>;
+  private readonly testers: ShortLivedCache<boolean>;
+
   constructor(
     private readonly catalogue: CatalogueService,
     private readonly access: VariantAccessService,
     private readonly rollout: RolloutReadModel,
     private readonly faq: FaqReadModel,
     private readonly acceptance: AcceptanceService,
-  ) {}
+    changes: ChangeFeed,
+    config: AppConfig,
+  ) {
+    this.faqs = new ShortLivedCache(changes, config.SESSION_CACHE_MS, 1000);
+    changes.on('content_changed', (payload) => {
+      if (payload.startsWith('faq:')) this.faqs.delete(payload.slice('faq:'.length));
+    });
+    this.testers = new ShortLivedCache(changes, config.SESSION_CACHE_MS);
+  }
 
   /** The catalogue, each service with whether its variant for the actor is open to them. */
   catalogueFor(actingAs: ActingAs): CatalogueEntry[] {
@@ -94,19 +115,24 @@ export class ServicePagesService {
     }
     // The revision this person gets (ADR 0032): a candidate's start page is its own.
     const served = this.catalogue.servedTo(slug, audience, access.revision)!;
+    const accountId = actingAs.accountId;
+    const party = actingAs.organization ? `organization:${actingAs.organization.id}` : accountId;
     const [faq, tester] = await Promise.all([
-      this.faq.published(slug),
-      actingAs.accountId
-        ? this.acceptance.testerOf({ accountId: actingAs.accountId, actingAs }, slug, audience)
-        : undefined,
+      this.faqs.get(slug, () => this.faq.published(slug)),
+      accountId
+        ? this.testers.get(`${party}/${actingAs.audience}/${slug}/${audience}`, async () => {
+            const found = await this.acceptance.testerOf({ accountId, actingAs }, slug, audience);
+            return found.ok;
+          })
+        : false,
     ]);
     return {
       ok: true,
       service: served.definition,
       revision: served.revision,
       audience,
-      faq,
-      tester: Boolean(tester?.ok),
+      faq: faq ?? [],
+      tester: Boolean(tester),
     };
   }
 }

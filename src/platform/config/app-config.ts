@@ -156,6 +156,17 @@ export class AppConfig {
   @Max(3_600_000)
   ROLLOUT_RECONCILE_INTERVAL_MS = 30_000;
 
+  /**
+   * How often each instance rereads the rollout plans into its plan fence, as a
+   * safety net (ADR 0033): a committed change reaches it at once through
+   * PostgreSQL's NOTIFY. 0 turns the periodic reread off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  PLAN_FENCE_REFRESH_MS = 5000;
+
   @IsUrl({ require_tld: false, protocols: ['smtp', 'smtps'], require_protocol: true })
   SMTP_URL!: string;
 
@@ -188,6 +199,19 @@ export class AppConfig {
   @Min(0)
   @Max(7 * 24 * 60)
   SESSION_EXPIRED_GRACE_MINUTES = 24 * 60;
+
+  /**
+   * How long an instance keeps a session and who it belongs to in memory
+   * (milliseconds, at most 1000; 0 reads them from PostgreSQL on every
+   * request). Sign-out, a role removed or an account closed are announced by
+   * the database and take effect at once; this bounds it when an announcement
+   * is lost (ADR 0037).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  SESSION_CACHE_MS = 1000;
 
   /** What a late step post keeps of the typed text, at most (bytes, files never). */
   @Transform(toInt)

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import connectPgSimple from 'connect-pg-simple';
 import type { Request } from 'express';
@@ -6,6 +6,8 @@ import session from 'express-session';
 import pg from 'pg';
 import type { JsonLogger } from '../logging/json-logger.js';
 import type { AppConfig } from '../config/app-config.js';
+import type { ChangeFeed } from '../database/change-feed.js';
+import { ShortLivedCache } from '../database/short-lived-cache.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -58,7 +60,7 @@ export async function endSessions(
  * then stays SESSION_EXPIRED_GRACE_MINUTES more, signed out, so that a form
  * posted late can keep what was typed for the same account (ADR 0016).
  */
-export function sessionMiddleware(config: AppConfig, logger?: JsonLogger) {
+export function sessionMiddleware(config: AppConfig, changes: ChangeFeed, logger?: JsonLogger) {
   const PgStore = connectPgSimple(session);
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
@@ -81,7 +83,7 @@ export function sessionMiddleware(config: AppConfig, logger?: JsonLogger) {
   const middleware = session({
     name: SESSION_COOKIE,
     secret: config.SESSION_SECRET,
-    store,
+    store: new CachedSessionStore(store, changes, config.SESSION_CACHE_MS),
     resave: false,
     saveUninitialized: false,
     rolling: false,
@@ -101,6 +103,69 @@ export function sessionMiddleware(config: AppConfig, logger?: JsonLogger) {
       await pool.end();
     },
   };
+}
+
+/** The key a session is kept and announced under: the sid itself never leaves its table. */
+export const sessionKey = (sid: string) => createHash('md5').update(sid).digest('hex');
+
+/**
+ * The PostgreSQL store with, in front, the sessions this instance read or
+ * wrote in the last `ttlMs` (≤ 1 s; 0 turns it off): most requests then read
+ * no session row. A session updated or deleted anywhere (sign-out, acting as
+ * another SME, `endSessions`) is announced by a trigger on `session_changed`
+ * and dropped at once; a lost announcement costs at most `ttlMs` (ADR 0037).
+ * Sessions are kept as JSON text, so each request gets its own copy.
+ */
+export class CachedSessionStore extends session.Store {
+  private readonly cache: ShortLivedCache<string>;
+
+  constructor(
+    private readonly inner: session.Store,
+    changes: ChangeFeed,
+    ttlMs: number,
+  ) {
+    super();
+    this.cache = new ShortLivedCache(changes, ttlMs);
+    changes.on('session_changed', (key) => this.cache.delete(key));
+  }
+
+  override get(sid: string, callback: (error: unknown, data?: session.SessionData | null) => void) {
+    this.cache
+      .get(
+        sessionKey(sid),
+        () =>
+          new Promise<string | undefined>((resolve, reject) =>
+            this.inner.get(sid, (error, data) =>
+              error ? reject(error as Error) : resolve(data ? JSON.stringify(data) : undefined),
+            ),
+          ),
+      )
+      .then(
+        (json) =>
+          callback(null, json === undefined ? null : (JSON.parse(json) as session.SessionData)),
+        (error: unknown) => callback(error),
+      );
+  }
+
+  override set(sid: string, data: session.SessionData, callback?: (error?: unknown) => void) {
+    const key = sessionKey(sid);
+    const since = Date.now();
+    this.cache.delete(key);
+    this.inner.set(sid, data, (error?: unknown) => {
+      if (!error) this.cache.put(key, JSON.stringify(data), since);
+      callback?.(error);
+    });
+  }
+
+  override destroy(sid: string, callback?: (error?: unknown) => void) {
+    this.cache.delete(sessionKey(sid));
+    this.inner.destroy(sid, (error?: unknown) => callback?.(error));
+  }
+
+  override touch(sid: string, data: session.SessionData, callback?: () => void) {
+    if (this.inner.touch) this.inner.touch(sid, data, () => callback?.());
+    else callback?.();
+  }
 }
 
 const REFRESH_EVERY_MS = 5 * 60 * 1000;

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import hbs from 'hbs';
 import { I18nService, isLocale } from '../i18n/i18n.service.js';
+import { readAssetManifest } from '../http/fingerprinted-assets.js';
 import { projectPath } from '../project-path.js';
 
 /**
@@ -11,7 +12,9 @@ import { projectPath } from '../project-path.js';
  * - `{{t "key" name=value}}` translates in the request's language;
  * - `{{l text}}` picks the request's language from a `{ fr, en }` object;
  * - `{{#if (eq a b)}}` compares two values; `(concat a b)` joins strings;
- * - `{{describedBy id hint error}}` gives the ids for aria-describedby.
+ * - `{{describedBy id hint error}}` gives the ids for aria-describedby;
+ * - `{{asset "css/guichet.css"}}` gives a stylesheet's or script's
+ *   fingerprinted address (public/build/manifest.json, ADR 0037), or its plain one.
  * A helper shadows a view property of the same name: don't give a view's data
  * (or a partial's parameters) any of these names.
  */
@@ -51,6 +54,8 @@ export function configureViews(
     const root = options.data?.root as { locale?: unknown } | undefined;
     return isLocale(root?.locale) ? text[root.locale] : text.fr;
   });
+  const manifest = readAssetManifest(projectPath('public/build'));
+  handlebars.registerHelper('asset', (name: string) => manifest[name] ?? `/assets/${name}`);
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   handlebars.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
   // `{{describedBy id hint error}}`: the ids for aria-describedby. A helper

@@ -22,9 +22,9 @@ export type DecisionForm =
 /** What each decision form sends (its inputs are named `<form>-<field>` on the page). */
 export const DECISION_FIELDS: Record<DecisionForm, readonly string[]> = {
   promote: ['expectedStage', 'reason', 'override'],
-  rollback: ['expectedStage', 'reason'],
-  pause: ['reason'],
-  resume: ['reason'],
+  rollback: ['expectedStage', 'reason', 'override'],
+  pause: ['reason', 'override'],
+  resume: ['reason', 'override'],
   percentage: ['percentage', 'reason'],
   cohorts: ['cohort', 'reason'],
   checklist: ['item', 'ticked'],
