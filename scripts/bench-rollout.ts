@@ -67,6 +67,7 @@ import {
   RolloutReconciler,
   type ReconcileReport,
 } from '../src/modules/rollout/rollout-reconciler.service.js';
+import { PlanFence } from '../src/modules/rollout/plan-fence.js';
 import { smeFirstViolation } from '../src/modules/rollout/sme-first.js';
 import {
   TRACKS,
@@ -75,6 +76,7 @@ import {
   stageKind,
   type Stage,
 } from '../src/modules/rollout/stages.js';
+import type { LocalFlagEvaluator } from '../src/platform/flags/local-flag-evaluator.js';
 import {
   VariantAccessService,
   flagContext,
@@ -514,7 +516,7 @@ interface RevisionCost {
   who: string;
   /** Before revisions: flagContext + FlagsService.isEnabled on the flag without revisions. */
   before: CheckTiming;
-  /** VariantAccessService.check (one evaluate, the revision named) on the flag with revisions. */
+  /** VariantAccessService.check (Unleash's evaluation and the plan fence's, the revision named) on the flag with revisions. */
   after: CheckTiming;
   /** Share of the checks that named the candidate (a sanity check of the case). */
   candidateShare: number;
@@ -538,6 +540,11 @@ async function timeRevisionCosts(
   const members = [pilots.map((s) => s.organization!.id), Array.from({ length: 100 }, randomUUID)];
   const outsiders = smes.slice(64);
   const costs: RevisionCost[] = [];
+  // The plan fence (ADR 0033) allows only what the plans in PostgreSQL allow:
+  // it holds the scenario's flags too, as it holds the plans' (again before
+  // each timing, a reload meanwhile putting the plans back); reloaded at the end.
+  const fence = a.app.get(PlanFence);
+  const fenceEvaluator = (fence as unknown as { evaluator: LocalFlagEvaluator }).evaluator;
   for (const scenario of REVISION_SCENARIOS) {
     const { flags, segments } = revisionBenchFlags(scenario, members);
     a.flags.applyLocally(flags, segments);
@@ -547,8 +554,11 @@ async function timeRevisionCosts(
     };
     // applyLocally takes effect when unleash-client has stored the delta: wait, bounded.
     const deadline = performance.now() + 5000;
-    while (named({ ...pilots[0], staff: true }) !== 2 && performance.now() < deadline)
+    fenceEvaluator.hold(flags, segments);
+    while (named({ ...pilots[0], staff: true }) !== 2 && performance.now() < deadline) {
       await run.step(sleep(10));
+      fenceEvaluator.hold(flags, segments);
+    }
     if (named({ ...pilots[0], staff: true }) !== 2)
       throw new Error(`${scenario.name}: the flag applied locally does not name revision 2`);
     for (const [who, actors] of [
@@ -567,6 +577,7 @@ async function timeRevisionCosts(
         iterations,
         maxMs,
       );
+      fenceEvaluator.hold(flags, segments);
       const after = timeChecks(
         {
           name: `${scenario.name}, ${who}`,
@@ -587,6 +598,7 @@ async function timeRevisionCosts(
       await run.step(sleep(10));
     }
   }
+  await run.step(fence.reload());
   return costs;
 }
 
