@@ -24,6 +24,7 @@ import { RevisionEvidence1765300000001 } from './1765300000001-revision-evidence
 import { SmeFirstOverride1765400000010 } from './1765400000010-sme-first-override.js';
 import { SegmentDrift1765400000020 } from './1765400000020-segment-drift.js';
 import { IdentityChangeNotifications1765400000040 } from './1765400000040-identity-change-notifications.js';
+import { ReferenceSequences1765400000050 } from './1765400000050-reference-sequences.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -51,4 +52,5 @@ export const migrations = [
   SmeFirstOverride1765400000010,
   SegmentDrift1765400000020,
   IdentityChangeNotifications1765400000040,
+  ReferenceSequences1765400000050,
 ];

@@ -67,6 +67,8 @@ import {
   RolloutReconciler,
   type ReconcileReport,
 } from '../src/modules/rollout/rollout-reconciler.service.js';
+import { PlanFence } from '../src/modules/rollout/plan-fence.js';
+import { smeFirstViolation } from '../src/modules/rollout/sme-first.js';
 import {
   TRACKS,
   nextStage,
@@ -74,6 +76,7 @@ import {
   stageKind,
   type Stage,
 } from '../src/modules/rollout/stages.js';
+import type { LocalFlagEvaluator } from '../src/platform/flags/local-flag-evaluator.js';
 import {
   VariantAccessService,
   flagContext,
@@ -513,7 +516,7 @@ interface RevisionCost {
   who: string;
   /** Before revisions: flagContext + FlagsService.isEnabled on the flag without revisions. */
   before: CheckTiming;
-  /** VariantAccessService.check (one evaluate, the revision named) on the flag with revisions. */
+  /** VariantAccessService.check (Unleash's evaluation and the plan fence's, the revision named) on the flag with revisions. */
   after: CheckTiming;
   /** Share of the checks that named the candidate (a sanity check of the case). */
   candidateShare: number;
@@ -537,6 +540,11 @@ async function timeRevisionCosts(
   const members = [pilots.map((s) => s.organization!.id), Array.from({ length: 100 }, randomUUID)];
   const outsiders = smes.slice(64);
   const costs: RevisionCost[] = [];
+  // The plan fence (ADR 0033) allows only what the plans in PostgreSQL allow:
+  // it holds the scenario's flags too, as it holds the plans' (again before
+  // each timing, a reload meanwhile putting the plans back); reloaded at the end.
+  const fence = a.app.get(PlanFence);
+  const fenceEvaluator = (fence as unknown as { evaluator: LocalFlagEvaluator }).evaluator;
   for (const scenario of REVISION_SCENARIOS) {
     const { flags, segments } = revisionBenchFlags(scenario, members);
     a.flags.applyLocally(flags, segments);
@@ -546,8 +554,11 @@ async function timeRevisionCosts(
     };
     // applyLocally takes effect when unleash-client has stored the delta: wait, bounded.
     const deadline = performance.now() + 5000;
-    while (named({ ...pilots[0], staff: true }) !== 2 && performance.now() < deadline)
+    fenceEvaluator.hold(flags, segments);
+    while (named({ ...pilots[0], staff: true }) !== 2 && performance.now() < deadline) {
       await run.step(sleep(10));
+      fenceEvaluator.hold(flags, segments);
+    }
     if (named({ ...pilots[0], staff: true }) !== 2)
       throw new Error(`${scenario.name}: the flag applied locally does not name revision 2`);
     for (const [who, actors] of [
@@ -566,6 +577,7 @@ async function timeRevisionCosts(
         iterations,
         maxMs,
       );
+      fenceEvaluator.hold(flags, segments);
       const after = timeChecks(
         {
           name: `${scenario.name}, ${who}`,
@@ -586,6 +598,7 @@ async function timeRevisionCosts(
       await run.step(sleep(10));
     }
   }
+  await run.step(fence.reload());
   return costs;
 }
 
@@ -890,15 +903,23 @@ function cohortSizes(cohorts: number): number[] {
 }
 
 /**
- * `services` × 2 plans over every stage (a fifth in each), one in ten paused;
- * business pilot and gradual plans with 1–4 cohorts each.
+ * `services` × 2 plans, one in ten paused: business plans over every stage (a
+ * fifth in each), with 1–4 cohorts each at pilot and gradual; citizen plans
+ * closed or internal, and past internal where their business twin is `sme-all`.
  */
 function syntheticPlans(services: number, cohorts: number): SyntheticPlan[] {
   const plans: SyntheticPlan[] = [];
   for (let i = 1; i <= services; i++) {
     const slug = `${SERVICE_PREFIX}${String(i).padStart(2, '0')}`;
     for (const variant of ['business', 'citizen'] as const) {
-      const stage = TRACKS[variant][(i + (variant === 'citizen' ? 2 : 0)) % 5];
+      // SME-first, as staff could make them: citizens past `internal` only where
+      // every SME has the service (`sme-all`), in each of the citizen stages in turn.
+      const stage =
+        variant === 'business'
+          ? TRACKS.business[i % 5]
+          : i % 5 === 4
+            ? TRACKS.citizen[2 + (Math.floor(i / 5) % 3)]
+            : TRACKS.citizen[i % 2];
       const kind = stageKind(variant, stage);
       const withCohorts = variant === 'business' && (kind === 'pilot' || kind === 'gradual');
       plans.push({
@@ -975,11 +996,26 @@ async function insertSynthetic(db: DataSource, plans: SyntheticPlan[], cohorts: 
   return { smes, links: links.length, sizes };
 }
 
-/** Every synthetic plan one stage on (or back, at the end of its track), as a decision would. */
+/**
+ * Every synthetic plan one stage on (or back, at the end of its track), as a
+ * decision would; a citizen plan that would then break SME-first (its business
+ * twin no longer `sme-all`) goes to `internal` instead (or `closed` from `internal`).
+ */
 async function changeEveryStage(db: DataSource, plans: SyntheticPlan[]): Promise<void> {
-  const next = plans.map(
+  const moved = plans.map(
     (p) => nextStage(p.variant, p.stage) ?? previousStage(p.variant, p.stage)!,
   );
+  const next = plans.map((p, k) => {
+    const twin = plans.findIndex((q) => q.slug === p.slug && q.variant === 'business');
+    const breaks =
+      p.variant === 'citizen' &&
+      smeFirstViolation(
+        { stage: moved[twin], paused: plans[twin].paused },
+        { stage: moved[k], paused: p.paused },
+      );
+    if (!breaks) return moved[k];
+    return p.stage === 'internal' ? 'closed' : 'internal';
+  });
   await db.query(
     `UPDATE rollout_plan SET stage = c.stage, version = rollout_plan.version + 1, updated_at = now()
        FROM unnest($1::text[], $2::text[], $3::text[]) AS c(slug, variant, stage)

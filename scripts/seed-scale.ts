@@ -13,8 +13,8 @@
 //   submitted over the last two years (a few percent drafts; recent ones mostly
 //   submitted or in review, older ones mostly decided), most of those being
 //   processed assigned to one of the clerks, answers shaped like each service's
-//   form. Their references are unique per prefix and year: each batch advances
-//   reference_counter by what it takes, in the same statement;
+//   form. Their references come from each prefix's sequence for the year, as the
+//   portal's (next_application_reference), so they never clash with real ones;
 // - runs ANALYZE application.
 //
 // Seeded applications carry the idempotency key `seed:<run>:<n>`. A second run adds
@@ -244,14 +244,14 @@ async function ensurePool(db: DataSource): Promise<Pool> {
 }
 
 // ---------------------------------------------------------------------------
-// One batch: one statement, from generate_series to the rows and the counters.
+// One batch: one statement, from generate_series to the rows.
 
 /**
  * Inserts applications `from`..`to` (of `total` in this run): a time `t` spread
  * over the last two years in the order of `n` (so references grow with time),
  * then service, variant, status, applicant and clerk drawn per row, then a
- * reference numbered per prefix and year after the counter's value, which the
- * same statement advances.
+ * reference from its prefix's sequence for the year (`next_application_reference`),
+ * taken in the order of time.
  */
 const BATCH_SQL = `
 WITH raw AS MATERIALIZED (
@@ -274,38 +274,26 @@ shaped AS MATERIALIZED (
               ELSE ($15::text[])[width_bucket(r_status, $16::float8[]) + 1] END AS status
     FROM raw
 ),
-numbered AS MATERIALIZED (
-  SELECT s.*, ($6::text[])[svc] AS prefix, extract(year FROM t AT TIME ZONE 'UTC')::int AS year,
-         row_number() OVER (PARTITION BY status = 'draft', svc, extract(year FROM t AT TIME ZONE 'UTC')
-                            ORDER BY t, n) AS rn
+prepared AS MATERIALIZED (
+  SELECT s.*, ($6::text[])[svc] AS prefix,
+         CASE WHEN s.business THEN ($11::uuid[])[s.sme] ELSE ($9::uuid[])[s.person] END AS account_id,
+         CASE WHEN s.business THEN ($10::uuid[])[s.sme] END AS organization_id,
+         CASE WHEN s.status IN ('approved', 'rejected', 'withdrawn')
+              THEN least(s.t + interval '1 day' + s.r_delay * interval '30 days', now()) END AS decided
     FROM shaped s
 ),
-wanted AS MATERIALIZED (
-  SELECT prefix, year, count(*)::int AS taken FROM numbered WHERE status <> 'draft' GROUP BY prefix, year
-),
-counters AS (
-  INSERT INTO reference_counter AS c (prefix, year, last_value)
-  SELECT prefix, year, taken FROM wanted
-  ON CONFLICT (prefix, year) DO UPDATE SET last_value = c.last_value + EXCLUDED.last_value
-  RETURNING c.prefix, c.year, c.last_value
-),
-prepared AS (
-  SELECT nb.*,
-         CASE WHEN nb.business THEN ($11::uuid[])[nb.sme] ELSE ($9::uuid[])[nb.person] END AS account_id,
-         CASE WHEN nb.business THEN ($10::uuid[])[nb.sme] END AS organization_id,
-         (c.last_value - w.taken + nb.rn)::text AS number,
-         CASE WHEN nb.status IN ('approved', 'rejected', 'withdrawn')
-              THEN least(nb.t + interval '1 day' + nb.r_delay * interval '30 days', now()) END AS decided
-    FROM numbered nb
-    LEFT JOIN counters c ON nb.status <> 'draft' AND c.prefix = nb.prefix AND c.year = nb.year
-    LEFT JOIN wanted w ON nb.status <> 'draft' AND w.prefix = nb.prefix AND w.year = nb.year
+numbered AS MATERIALIZED (
+  SELECT p.*,
+         CASE WHEN p.status <> 'draft'
+              THEN next_application_reference(p.prefix, extract(year FROM p.t AT TIME ZONE 'UTC')::int) END
+           AS reference
+    FROM prepared p
+   ORDER BY p.t, p.n
 )
 INSERT INTO application (reference, service_slug, service_revision, variant, account_id, organization_id, status, answers,
                          channel, idempotency_key, assigned_to, decision_note, version, created_at,
                          updated_at, submitted_at, decided_at)
-SELECT CASE WHEN p.status <> 'draft'
-            THEN p.prefix || '-' || p.year || '-' || lpad(p.number, greatest(6, length(p.number)), '0') END,
-       ($7::text[])[p.svc], 1,
+SELECT p.reference, ($7::text[])[p.svc], 1,
        CASE WHEN p.business THEN 'business' ELSE 'citizen' END,
        p.account_id, p.organization_id, p.status,
        ($5::jsonb -> ((p.svc - 1) * 2 + CASE WHEN p.business THEN 1 ELSE 0 END))
@@ -323,7 +311,7 @@ SELECT CASE WHEN p.status <> 'draft'
        least(coalesce(p.decided, p.t + p.r_delay * interval '2 hours'), now()),
        CASE WHEN p.status <> 'draft' THEN p.t END,
        p.decided
-  FROM prepared p JOIN account a ON a.id = p.account_id`;
+  FROM numbered p JOIN account a ON a.id = p.account_id`;
 
 // ---------------------------------------------------------------------------
 

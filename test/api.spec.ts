@@ -451,6 +451,64 @@ describe('the JSON API for SMEs, with API keys', () => {
     expect(secondPage.body.next).toBeNull();
   });
 
+  it('gives concurrent submissions of a service distinct references, from its sequence for the year', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        api().post('/api/v1/applications').set(bearer(token)).send({
+          service: 'bulky-waste-pickup',
+          answers: bulkyWastePickupAnswers(),
+          submit: true,
+        }),
+      ),
+    );
+    expect(answers.map((res) => res.status)).toEqual(Array(12).fill(201));
+    const references = answers.map((res) => res.body.reference as string);
+    for (const reference of references) expect(reference).toMatch(/^CV-\d{4}-\d{6}$/);
+    expect(new Set(references).size).toBe(12);
+    const rows = await db.query<{ reference: string }[]>(
+      `SELECT reference FROM application WHERE id = ANY($1::uuid[]) AND status = 'submitted'`,
+      [answers.map((res) => res.body.id as string)],
+    );
+    expect(rows.map((r) => r.reference).sort()).toEqual([...references].sort());
+
+    // A prefix's first filing of a year creates its sequence: transactions
+    // racing to do so wait for the first one, then number after it.
+    const pg = (await import('pg')).default;
+    const clients = Array.from(
+      { length: 4 },
+      () => new pg.Client({ connectionString: portal.config.DATABASE_URL }),
+    );
+    try {
+      for (const client of clients) await client.connect();
+      for (const client of clients) await client.query('BEGIN');
+      const take = (client: InstanceType<typeof pg.Client>) =>
+        client
+          .query<{ r: string }>(`SELECT next_application_reference('ZQ', 2999) AS r`)
+          .then((result) => result.rows[0].r);
+      const first = await take(clients[0]);
+      const others = clients.slice(1).map(take);
+      await eventually(async () => {
+        const [{ n }] = await db.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE '%next_application_reference(''ZQ''%'`,
+        );
+        return n === 3;
+      });
+      await clients[0].query('COMMIT');
+      const taken = [first, ...(await Promise.all(others))];
+      for (const client of clients.slice(1)) await client.query('COMMIT');
+      expect(taken.sort()).toEqual([
+        'ZQ-2999-000001',
+        'ZQ-2999-000002',
+        'ZQ-2999-000003',
+        'ZQ-2999-000004',
+      ]);
+    } finally {
+      await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+      await db.query(`DROP SEQUENCE IF EXISTS application_reference_zq_2999`);
+    }
+  });
+
   it('submits a building permit drafted on the website with its site plan: PC reference', async () => {
     const service = portal.app.get(ApplicationsService);
     const applicant = {

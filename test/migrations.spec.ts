@@ -41,6 +41,46 @@ describe('migrations', () => {
       await dataSource.destroy();
     }
   });
+
+  it('carry each reference counter on in its sequence, and back', async () => {
+    const dataSource = createDataSource({ url: databaseUrl(name), poolSize: 1 });
+    await dataSource.initialize();
+    try {
+      const applied = await migrate(dataSource);
+      const hasCounters = async () => (await tables()).includes('reference_counter');
+      // Back to just before the sequences (later migrations first).
+      for (let i = 0; i < applied.length && !(await hasCounters()); i++)
+        await dataSource.undoLastMigration({ transaction: 'each' });
+      expect(await hasCounters()).toBe(true);
+      await dataSource.query(
+        `INSERT INTO reference_counter (prefix, year, last_value) VALUES ('ZZ', 2025, 41)`,
+      );
+
+      await migrate(dataSource);
+      expect(await hasCounters()).toBe(false);
+      const next = async (prefix: string, year: number) =>
+        (
+          await dataSource.query<{ r: string }[]>(
+            `SELECT next_application_reference($1, $2) AS r`,
+            [prefix, year],
+          )
+        )[0].r;
+      expect(await next('ZZ', 2025)).toBe('ZZ-2025-000042');
+      expect(await next('ZY', 2025)).toBe('ZY-2025-000001');
+      await expect(next('zz', 2025)).rejects.toThrow(/no reference numbers for prefix zz/);
+
+      for (let i = 0; i < applied.length && !(await hasCounters()); i++)
+        await dataSource.undoLastMigration({ transaction: 'each' });
+      expect(
+        await dataSource.query(`SELECT prefix, year, last_value FROM reference_counter ORDER BY 1`),
+      ).toEqual([
+        { prefix: 'ZY', year: 2025, last_value: 1 },
+        { prefix: 'ZZ', year: 2025, last_value: 42 },
+      ]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
 });
 
 async function adminQueryIn(database: string, sql: string): Promise<Record<string, unknown>[]> {

@@ -472,14 +472,20 @@ export class ApplicationsService {
         wanted,
         Object.keys(answers).length > 0,
       );
-      const inserted = await returningRows<{ id: string }>(
-        manager,
-        `INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,
-                                  idempotency_key, service_revision)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (COALESCE(organization_id, account_id), idempotency_key)
-           WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id`,
+      // The new row as `load` reads it, and its filer's address, in the statement
+      // that inserts it (a filing through the API makes no other round trip for them).
+      const inserted = await manager.query<(Application & { filer: Recipient })[]>(
+        `WITH a AS (
+           INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,
+                                    idempotency_key, service_revision)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (COALESCE(organization_id, account_id), idempotency_key)
+             WHERE idempotency_key IS NOT NULL DO NOTHING
+           RETURNING *)
+         SELECT ${COLUMNS},
+                json_build_object('email', filer.email, 'locale', filer.preferred_locale,
+                                  'closed', filer.closed_at IS NOT NULL) AS filer
+           FROM a JOIN account filer ON filer.id = a.account_id`,
         [
           serviceSlug,
           applicant.audience,
@@ -500,7 +506,8 @@ export class ApplicationsService {
         );
         return { application: (await this.load(manager, existing.id))!, created: false };
       }
-      const id = inserted[0].id;
+      const { filer, ...draft } = inserted[0];
+      const id = draft.id;
       await this.audit.record(manager, {
         ...auditOrigin(applicant, origin),
         action: 'application.draft_started',
@@ -512,7 +519,6 @@ export class ApplicationsService {
           channel: applicant.channel,
         },
       });
-      const draft = (await this.load(manager, id))!;
       const service = await this.definitionOf(draft);
       // Created and submitted at once (the API's `submit: true`): one transaction.
       if (
@@ -521,7 +527,7 @@ export class ApplicationsService {
         this.forms.problems(service, draft.variant, answers).length === 0
       )
         return {
-          application: await this.submitLocked(manager, applicant, draft, service, origin),
+          application: await this.submitLocked(manager, applicant, draft, service, origin, filer),
           created: true,
         };
       return { application: draft, created: true };
@@ -629,8 +635,8 @@ export class ApplicationsService {
 
   /**
    * Submits a draft whose row this transaction holds: transition, audit event,
-   * then the reference in one statement with the status change (so the yearly
-   * counter's row lock covers only that, the outbox insert and COMMIT).
+   * the status change with its reference number, then the receipt email (to
+   * `knownFiler` when the caller has read the filer's address already).
    */
   private async submitLocked(
     manager: EntityManager,
@@ -638,6 +644,7 @@ export class ApplicationsService {
     current: Application,
     service: ServiceDefinition,
     origin: RequestOrigin,
+    knownFiler?: Recipient,
   ): Promise<Application> {
     const id = current.id;
     await this.recordTransition(
@@ -655,23 +662,16 @@ export class ApplicationsService {
       before: { status: 'draft' },
       after: { status: 'submitted', channel: applicant.channel },
     });
-    const filer = await this.filer(manager, current.accountId);
-    // The reference last, in one statement with the status change, so the
-    // yearly counter's row lock is held only for that and the outbox insert.
+    const filer = knownFiler ?? (await this.filer(manager, current.accountId));
+    // The reference from the prefix's sequence for the year (ADR 0038): no row
+    // lock, so concurrent submissions of a service do not queue on one another.
     const [numbered] = await returningRows<{ reference: string; submittedAt: Date }>(
       manager,
-      `WITH counter AS (
-         INSERT INTO reference_counter (prefix, year, last_value)
-         VALUES ($2, extract(year FROM now())::int, 1)
-         ON CONFLICT (prefix, year) DO UPDATE SET last_value = reference_counter.last_value + 1
-         RETURNING prefix, year, last_value)
-       UPDATE application
+      `UPDATE application
           SET status = 'submitted', submitted_at = now(), updated_at = now(), version = version + 1,
-              revision_notice = NULL,
-              reference = counter.prefix || '-' || counter.year || '-' || lpad(counter.last_value::text, 6, '0')
-         FROM counter
-        WHERE application.id = $1
-       RETURNING application.reference, application.submitted_at AS "submittedAt"`,
+              revision_notice = NULL, reference = next_application_reference($2)
+        WHERE id = $1
+       RETURNING reference, submitted_at AS "submittedAt"`,
       [id, service.referencePrefix],
     );
     const application: Application = {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `npm run bench:smoke`: every benchmark once, briefly, so that none breaks
+# silently. Asserts only what each one's exit code says: it ran to the end, every
+# answer was 2xx, and (bench:filing) every 2xx submission is in the database,
+# none twice. The figures of so short a run mean nothing; CI runs this after the
+# tests (.ci/run). Each benchmark starts and stops its own embedded stack in
+# .data/bench*/, as a full run does. Expects `npm run build` first (dist/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+step() { printf '\n==> bench:smoke: %s (%ss)\n' "$1" "$(($(date +%s) - started))"; }
+# Flags polled every second (5 by default): bench:rollout's decisions wait for a poll.
+export FLAGS_REFRESH_INTERVAL_MS=1000
+# A benchmark that hangs is stopped: its own limit is longer than a smoke needs.
+limit() { timeout --kill-after=30 "$1" "${@:2}"; }
+
+step "bench: 1 s warm-up and 2 s per endpoint"
+BENCH_WARMUP_S=1 BENCH_DURATION_S=2 limit 240 node dist/scripts/bench.js
+
+step "bench:filing: 1 s warm-up and 2 s of filing, 50 SMEs"
+limit 240 node dist/scripts/bench-filing.js --warmup 1 --duration 2 --smes 50
+
+# bench:queue reads seed:scale's database: here bench:filing's PostgreSQL, started alone.
+step "seed:scale: 5,000 applications in bench:filing's database"
+DATA_DIR=.data/bench-filing limit 180 node dist/scripts/seed-scale.js --reset --count 5000 --batch 5000
+
+step "bench:queue: 5 runs a case, then the page over HTTP"
+DATA_DIR=.data/bench-filing limit 180 node dist/scripts/bench-queue.js --iterations 5
+
+step "bench:rollout: the fewest iterations, promotions, services and cohorts"
+limit 420 node dist/scripts/bench-rollout.js --iterations 1000 --promotions 2 --services 1 --cohorts 1
+
+step "every benchmark ran, nothing lost"
