@@ -25,6 +25,7 @@ import { SmeFirstOverride1765400000010 } from './1765400000010-sme-first-overrid
 import { SegmentDrift1765400000020 } from './1765400000020-segment-drift.js';
 import { IdentityChangeNotifications1765400000040 } from './1765400000040-identity-change-notifications.js';
 import { ReferenceSequences1765400000050 } from './1765400000050-reference-sequences.js';
+import { RateLimitHitsUnlogged1765400000060 } from './1765400000060-rate-limit-hits-unlogged.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -53,4 +54,5 @@ export const migrations = [
   SegmentDrift1765400000020,
   IdentityChangeNotifications1765400000040,
   ReferenceSequences1765400000050,
+  RateLimitHitsUnlogged1765400000060,
 ];

@@ -25,6 +25,11 @@ describe('migrations', () => {
         expect.arrayContaining(['audit_event', 'seed_run', 'migrations']),
       );
       expect(await migrate(dataSource)).toEqual([]);
+      // Rate-limit counters write no WAL (issue 17): a request does not wait for a flush.
+      const [{ relpersistence }] = await dataSource.query(
+        `SELECT relpersistence FROM pg_class WHERE relname = 'rate_limit_hit'`,
+      );
+      expect(relpersistence).toBe('u');
 
       await dataSource.query(
         `INSERT INTO audit_event (actor_type, action, entity_type) VALUES ('system', 'test.happened', 'test')`,
