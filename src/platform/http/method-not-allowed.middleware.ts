@@ -9,6 +9,8 @@ interface RouteLayer {
 
 /** How many answers (method and path) are remembered; the oldest goes first. */
 const REMEMBERED = 10_000;
+/** Longer paths are worked out each time: 10,000 of them stay under 10 MB. */
+const LONGEST_REMEMBERED = 512;
 
 /**
  * A known address asked with a method it does not take (`DELETE /sign-in`,
@@ -18,8 +20,9 @@ const REMEMBERED = 10_000;
  *
  * The answer depends only on the method and the path, and the routes do not
  * change once the portal serves: it is worked out once per method and path
- * (every route's pattern tried in turn) and remembered, so a page asked again
- * costs one map lookup instead of a pass over the router (ADR 0037).
+ * (every route's pattern tried in turn) and remembered (the 10,000 most
+ * recent, paths up to 512 characters), so a page asked again costs one map
+ * lookup instead of a pass over the router (ADR 0037).
  */
 @Injectable()
 export class MethodNotAllowedMiddleware implements NestMiddleware {
@@ -37,8 +40,10 @@ export class MethodNotAllowedMiddleware implements NestMiddleware {
     if (this.answers.has(key)) allow = this.answers.get(key);
     else {
       allow = this.allowHeader(req.method, path);
-      if (this.answers.size >= REMEMBERED) this.answers.delete(this.answers.keys().next().value!);
-      this.answers.set(key, allow);
+      if (key.length <= LONGEST_REMEMBERED) {
+        if (this.answers.size >= REMEMBERED) this.answers.delete(this.answers.keys().next().value!);
+        this.answers.set(key, allow);
+      }
     }
     if (allow === undefined) return next();
     res.setHeader('Allow', allow);
