@@ -124,6 +124,10 @@ export async function createApp(
     { logger, abortOnError: false },
   );
   app.disable('x-powered-by');
+  // No ETag on what the portal builds: every such answer is `no-store` (below),
+  // so no cache keeps it to revalidate, and hashing each page cost ~2 % of a
+  // page's CPU (ADR 0037). Static assets keep their own ETags.
+  app.set('etag', false);
   // req.ip, req.secure and the session cookie's Secure flag believe
   // X-Forwarded-* only from the proxies TRUST_PROXY names (none by default).
   app.set('trust proxy', config.TRUST_PROXY);

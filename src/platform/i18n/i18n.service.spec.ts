@@ -253,4 +253,19 @@ describe('I18nService', () => {
     expect(I18nService.resolve('xx', undefined)).toBe('fr');
     expect(I18nService.resolve(undefined, 'en;q=0, fr;q=0.1')).toBe('fr');
   });
+
+  it('gives a message without arguments the same text every time, ICU quotes applied', () => {
+    const { i18n: quoted, cleanUp } = catalogOf({
+      plain: "L''accueil '{'x'}'",
+      named: 'Bonjour {name}',
+    });
+    try {
+      expect(quoted.t('fr', 'plain')).toBe("L'accueil {x}");
+      expect(quoted.t('fr', 'plain', { ignored: 'x' })).toBe("L'accueil {x}");
+      expect(quoted.t('fr', 'named', { name: 'Ana' })).toBe('Bonjour Ana');
+      expect(quoted.t('fr', 'named', { name: 'Luc' })).toBe('Bonjour Luc');
+    } finally {
+      cleanUp();
+    }
+  });
 });

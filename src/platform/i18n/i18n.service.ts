@@ -30,6 +30,11 @@ interface Compiled {
   format: IntlMessageFormat;
   /** Every argument the message reads, nested ones included. */
   arguments: ReadonlyMap<string, ArgumentKind>;
+  /**
+   * A message that reads no argument always says the same: formatted the first
+   * time, then given as is (most of a page's strings; ADR 0037).
+   */
+  text?: string;
 }
 
 /**
@@ -69,6 +74,7 @@ export class I18nService {
     } catch {
       return message.source;
     }
+    if (compiled.text !== undefined) return compiled.text;
     const values: Record<string, string | number | Date> = {};
     for (const [name, kind] of compiled.arguments) {
       const value = vars[name];
@@ -86,7 +92,9 @@ export class I18nService {
       }
     }
     try {
-      return String(compiled.format.format(values));
+      const text = String(compiled.format.format(values));
+      if (compiled.arguments.size === 0) compiled.text = text;
+      return text;
     } catch {
       return message.source;
     }
