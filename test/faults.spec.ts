@@ -16,7 +16,14 @@ import {
 import { findFreePort } from '../src/platform/embedded/free-port.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { releaseService } from './support/applications.js';
-import { caughtMessages, faultDir, fileThroughApi, within, type Filing } from './support/faults.js';
+import {
+  faultDir,
+  fileThroughApi,
+  receiptsFor,
+  receiptsNotSentOnce,
+  within,
+  type Filing,
+} from './support/faults.js';
 import { smeMember } from './support/people.js';
 import { testConfig } from './support/test-app.js';
 
@@ -43,15 +50,7 @@ describe('the portal under faults', () => {
     startEmbeddedPostgres({ dataDir: resolve(dir, 'postgres'), port: pgPort, password });
   const readiness = async () => (await fetch(`${url}/readyz`)).status;
   /** Receipts caught for the filer, by reference. */
-  const receipts = async (): Promise<Map<string, number>> => {
-    const counts = new Map<string, number>();
-    for (const m of await caughtMessages(mail.webUrl)) {
-      if (!m.to.some((t) => t.address.toLowerCase() === filerEmail.toLowerCase())) continue;
-      const reference = /CV-\d{4}-\d{6}/.exec(m.subject)?.[0];
-      if (reference) counts.set(reference, (counts.get(reference) ?? 0) + 1);
-    }
-    return counts;
-  };
+  const receipts = () => receiptsFor(mail.webUrl, filerEmail);
 
   beforeAll(async () => {
     pgPort = await findFreePort(56432);
@@ -148,14 +147,7 @@ describe('the portal under faults', () => {
 
     // One receipt per submission, none twice.
     const references = [...filings.map((f) => f.reference!), after.reference!];
-    expect(
-      await within(30_000, async () => {
-        const caught = await receipts();
-        return references.every((r) => caught.has(r));
-      }),
-    ).toBe(true);
-    const caught = await receipts();
-    expect(references.filter((r) => caught.get(r) !== 1)).toEqual([]);
+    expect(await receiptsNotSentOnce(receipts, references, 30_000)).toEqual([]);
   }, 120_000);
 
   it('delivers every email once SMTP returns, none twice', async () => {

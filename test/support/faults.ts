@@ -104,6 +104,35 @@ export async function caughtMessages(webUrl: string): Promise<CaughtMessage[]> {
   return (await res.json()) as CaughtMessage[];
 }
 
+/** The receipts a mail catcher holds for one filer, counted by application reference. */
+export async function receiptsFor(webUrl: string, email: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const m of await caughtMessages(webUrl)) {
+    if (!m.to.some((t) => t.address.toLowerCase() === email.toLowerCase())) continue;
+    const reference = /[A-Z]{2,3}-\d{4}-\d{6,}/.exec(m.subject)?.[0];
+    if (reference) counts.set(reference, (counts.get(reference) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Waits (at most `timeoutMs`) until every reference has its receipt, then
+ * gives the references whose receipt did not come exactly once (none: each
+ * was sent once).
+ */
+export async function receiptsNotSentOnce(
+  receipts: () => Promise<Map<string, number>>,
+  references: string[],
+  timeoutMs: number,
+): Promise<string[]> {
+  await within(timeoutMs, async () => {
+    const caught = await receipts();
+    return references.every((r) => caught.has(r));
+  });
+  const caught = await receipts();
+  return references.filter((r) => caught.get(r) !== 1);
+}
+
 /** Polls `check` every 100 ms, at most `timeoutMs`; true once it held. */
 export async function within(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
   const until = Date.now() + timeoutMs;

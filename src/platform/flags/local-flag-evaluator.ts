@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Unleash } from 'unleash-client';
+import { clientFeature } from './client-feature.js';
 import type { FlagContext } from './flag-context.js';
 import type { FlagEvaluation, LocalFlag, LocalSegment } from './flags.service.js';
 
@@ -17,24 +18,7 @@ class HeldRepository extends EventEmitter {
   hold(flags: LocalFlag[], segments: LocalSegment[]): void {
     this.segments = new Map(segments.map((s) => [s.id, { id: s.id, constraints: s.constraints }]));
     this.features = new Map(
-      flags.map((flag) => [
-        flag.name,
-        {
-          name: flag.name,
-          enabled: flag.enabled,
-          type: 'release',
-          stale: false,
-          impressionData: false,
-          variants: [],
-          strategies: flag.strategies.map((s) => ({
-            name: s.name,
-            parameters: s.parameters,
-            constraints: s.constraints,
-            segments: s.segments ?? [],
-            variants: s.variants ?? [],
-          })),
-        } as unknown as Feature,
-      ]),
+      flags.map((flag) => [flag.name, clientFeature(flag) as unknown as Feature]),
     );
     this.emit('ready');
   }

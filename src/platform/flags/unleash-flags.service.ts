@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Unleash } from 'unleash-client';
 import type { JsonLogger } from '../logging/json-logger.js';
+import { clientFeature } from './client-feature.js';
 import type { FlagContext } from './flag-context.js';
 import {
   FlagsService,
@@ -98,21 +99,7 @@ export class UnleashFlagsService extends FlagsService {
       ...segments.map((segment) => ({ type: 'segment-updated', segment })),
       ...flags.map((flag) => ({
         type: 'feature-updated',
-        feature: {
-          name: flag.name,
-          enabled: flag.enabled,
-          type: 'release',
-          stale: false,
-          impressionData: false,
-          variants: [],
-          strategies: flag.strategies.map((s) => ({
-            name: s.name,
-            parameters: s.parameters,
-            constraints: s.constraints,
-            segments: s.segments ?? [],
-            variants: s.variants ?? [],
-          })),
-        },
+        feature: clientFeature(flag),
       })),
     ];
     repository
