@@ -8,6 +8,8 @@ import {
   PDF,
   releaseService,
 } from './support/applications.js';
+import { markPlanChanged } from '../src/modules/rollout/rollout-changes.js';
+import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -105,11 +107,6 @@ describe('structured feedback and the satisfaction survey', () => {
     portal = await startTestApp({ TRUST_PROXY: 'loopback' });
     db = portal.app.get(DataSource);
     await releaseService(portal, 'building-permit');
-    // The citizen variant is in its pilot, the business one in the SME pilot.
-    await db.query(
-      `UPDATE rollout_plan SET stage = CASE variant WHEN 'citizen' THEN 'citizen-pilot' ELSE 'sme-pilot' END
-        WHERE service_slug = 'building-permit'`,
-    );
     citizen = await createPerson(db, { displayName: 'Julie Gagnon' });
     const [cohort] = await db.query(
       `INSERT INTO cohort (slug, name, audience) VALUES ('testeurs-citoyens', 'Testeurs citoyens', 'citizen')
@@ -119,6 +116,14 @@ describe('structured feedback and the satisfaction survey', () => {
       `INSERT INTO cohort_member (cohort_id, account_id, status, source) VALUES ($1, $2, 'active', 'staff')`,
       [cohort.id, citizen.id],
     );
+    // The citizen variant is in its pilot, with this citizen's cohort; every
+    // SME has the service already (SME-first, ADR 0034).
+    await db.query(
+      `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ('building-permit', 'citizen', $1)`,
+      [cohort.id],
+    );
+    await plan('business', `stage = 'sme-all'`);
+    await plan('citizen', `stage = 'citizen-pilot'`);
     const application = await fileBuildingPermit(portal.app, db, {
       accountId: citizen.id,
       audience: 'citizen',
@@ -127,6 +132,19 @@ describe('structured feedback and the satisfaction survey', () => {
     agent = await signedInAgent(portal.url, citizen.email);
   });
   afterAll(() => portal.close());
+
+  /** Changes a plan of the service (a new version), then waits until it is in force. */
+  const plan = async (variant: 'business' | 'citizen', set: string) => {
+    await db.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE rollout_plan SET ${set} WHERE service_slug = 'building-permit' AND variant = $1`,
+        [variant],
+      );
+      await markPlanChanged(manager, 'building-permit', variant);
+    });
+    if (!(await portal.app.get(RolloutReconciler).syncNow()))
+      throw new Error('the plan did not reach Unleash');
+  };
 
   const items = async (accountId: string) =>
     db.query(
@@ -174,10 +192,7 @@ describe('structured feedback and the satisfaction survey', () => {
 
   it('puts the feedback link in the phase banner only while the variant is in a pilot or gradual stage', async () => {
     const confirmation = `/applications/${filed.id}/confirmation`;
-    const stage = (sql: string) =>
-      db.query(
-        `UPDATE rollout_plan SET ${sql} WHERE service_slug = 'building-permit' AND variant = 'citizen'`,
-      );
+    const stage = (sql: string) => plan('citizen', sql);
     try {
       await stage(`stage = 'citizen-gradual'`);
       const gradual = await agent.get(confirmation);
@@ -317,6 +332,17 @@ describe('structured feedback and the satisfaction survey', () => {
   });
 
   it('stores a problem with its screenshot and the context of an SME in a pilot, then thanks and leads back', async () => {
+    // The business variant back in its SME pilot for this test (citizens are
+    // then held at internal, SME-first); every SME has it again afterwards.
+    await plan('business', `stage = 'sme-pilot'`);
+    try {
+      await smeInAPilot();
+    } finally {
+      await plan('business', `stage = 'sme-all'`);
+    }
+  });
+
+  const smeInAPilot = async () => {
     const sme = await smeMember(portal.url, db, { legalName: 'Toitures Boréal inc.' });
     const [cohort] = await db.query(
       `INSERT INTO cohort (slug, name, audience) VALUES ('pilote-pme-2026', 'Pilote PME 2026', 'business')
@@ -408,7 +434,7 @@ describe('structured feedback and the satisfaction survey', () => {
     const got = await sme.agent.get(download).buffer(true);
     expect(got.headers['content-type']).toBe('image/png');
     expect((await agent.get(download)).status).toBe(404);
-  });
+  };
 
   it('ignores an unsafe way back', async () => {
     for (const unsafe of [

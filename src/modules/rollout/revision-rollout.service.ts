@@ -7,7 +7,7 @@ import type { ServiceDefinition } from '../catalogue/service-definition.js';
 import { compareRevisions } from '../studio/revision-comparison.js';
 import { DraftMoves } from './draft-moves.js';
 import { PilotEvidence, type GateResult } from './gates.js';
-import { markPlanChanged } from './rollout-changes.js';
+import { markPlanChanged, markPlansChanged } from './rollout-changes.js';
 import { RolloutError, RolloutService, type RolloutActor } from './rollout.service.js';
 import {
   candidateOf,
@@ -400,7 +400,8 @@ export class RevisionRolloutService {
       [candidate.slug, candidate.revision],
     );
     await manager.query(`DELETE FROM revision_rollout WHERE service_slug = $1`, [candidate.slug]);
-    for (const variant of AUDIENCES) await markPlanChanged(manager, candidate.slug, variant);
+    // Business, then citizen: the order in which a rollout decision locks them.
+    await markPlansChanged(manager, candidate.slug, AUDIENCES);
   }
 
   /** The variants whose candidate reach changed get a new plan version (the reconciler follows). */
@@ -409,11 +410,13 @@ export class RevisionRolloutService {
     before: RevisionRolloutRecord,
     after: RevisionRolloutState | undefined,
   ) {
-    for (const variant of AUDIENCES) {
-      const was = JSON.stringify(candidateOf(before, variant) ?? null);
-      const now = JSON.stringify((after && candidateOf(after, variant)) ?? null);
-      if (was !== now) await markPlanChanged(manager, before.slug, variant);
-    }
+    const changed = AUDIENCES.filter(
+      (variant) =>
+        JSON.stringify(candidateOf(before, variant) ?? null) !==
+        JSON.stringify((after && candidateOf(after, variant)) ?? null),
+    );
+    // Business, then citizen: the order in which a rollout decision locks them.
+    await markPlansChanged(manager, before.slug, changed);
   }
 
   /**

@@ -25,6 +25,24 @@ export async function markPlanChanged(
   await notify(manager, row ? { flag: `${slug}.${variant}`, version: Number(row.version) } : {});
 }
 
+/**
+ * The order in which a transaction touching both plans of a service locks
+ * them: business, then citizen, as `RolloutService.change` does (a business
+ * decision carries its citizen twin along). Two decisions taking them in
+ * opposite orders could deadlock.
+ */
+export const PLAN_LOCK_ORDER: readonly Audience[] = ['business', 'citizen'];
+
+/** `markPlanChanged` for several plans of one service, in `PLAN_LOCK_ORDER`. */
+export async function markPlansChanged(
+  manager: EntityManager,
+  slug: string,
+  variants: readonly Audience[],
+): Promise<void> {
+  for (const variant of PLAN_LOCK_ORDER)
+    if (variants.includes(variant)) await markPlanChanged(manager, slug, variant);
+}
+
 /** A cohort's members changed: every plan it is attached to must resync its segment. */
 export async function markCohortChanged(manager: EntityManager, cohortId: string): Promise<void> {
   await manager.query(

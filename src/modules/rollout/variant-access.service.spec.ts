@@ -104,10 +104,15 @@ describe('VariantAccessService', () => {
 
   it('serves a revision only when Unleash and the plan name the same one, else the current one', async () => {
     const candidate = { revision: 2, kind: 'all' as const, percentage: 100 };
+    // Every SME has the service (sme-all), so citizens may have it too (SME-first, ADR 0034).
     const withCandidate = await fenceOf([
       open('citizen', { revisions: { current: 1, candidate } }),
+      open('business'),
     ]);
-    const rolledBack = await fenceOf([open('citizen', { revisions: { current: 1 } })]);
+    const rolledBack = await fenceOf([
+      open('citizen', { revisions: { current: 1 } }),
+      open('business'),
+    ]);
     const flags = new FakeFlagsService()
       .set('building-permit.citizen', true)
       .setPayload('building-permit.citizen', '2');

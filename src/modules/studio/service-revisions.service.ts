@@ -10,7 +10,7 @@ import { RevisionMovesService } from '../applications/revision-moves.service.js'
 import type { Localized, ServiceDefinition } from '../catalogue/service-definition.js';
 import { FlagProvisioner } from '../rollout/flag-provisioner.service.js';
 import { RolloutService } from '../rollout/rollout.service.js';
-import { markPlanChanged } from '../rollout/rollout-changes.js';
+import { markPlansChanged } from '../rollout/rollout-changes.js';
 import { stageKind, type Stage } from '../rollout/stages.js';
 import { variantFlags } from '../rollout/variant-flags.js';
 import { isStaffRole } from '../staff/staff-role.js';
@@ -448,7 +448,8 @@ export class ServiceRevisionsService {
         ],
       );
       // The flags name the revision each variant serves (ADR 0032): the reconciler follows.
-      for (const variant of variants) await markPlanChanged(manager, slug, variant);
+      // Business, then citizen: the order in which a rollout decision locks them.
+      await markPlansChanged(manager, slug, variants);
       await this.audit.record(manager, {
         ...auditOf(actor, origin),
         action: 'service.revision_ready',
@@ -518,9 +519,12 @@ export class ServiceRevisionsService {
         `UPDATE service SET citizen_revision = $2, business_revision = $3, changed_at = now() WHERE slug = $1`,
         [slug, served.citizen, served.business],
       );
-      for (const variant of AUDIENCES)
-        if (served[variant] !== service[`${variant}_revision`])
-          await markPlanChanged(manager, slug, variant);
+      // Business, then citizen: the order in which a rollout decision locks them.
+      await markPlansChanged(
+        manager,
+        slug,
+        AUDIENCES.filter((variant) => served[variant] !== service[`${variant}_revision`]),
+      );
       const targets = new Map<number, ServiceDefinition>([[fallback.number, fallback.document]]);
       for (const variant of AUDIENCES)
         if (!targets.has(served[variant]))
