@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { desiredFlag, resolveSegments } from '../../src/modules/rollout/desired-state.js';
+import { RolloutPlansReadModel } from '../../src/modules/rollout/rollout-plans.read-model.js';
 import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.service.js';
 import { RolloutService, type RolloutActor } from '../../src/modules/rollout/rollout.service.js';
 import type { Stage } from '../../src/modules/rollout/stages.js';
@@ -268,6 +269,68 @@ describe('SME-first on every path that changes a plan', () => {
     expect(await planOf(slug, 'citizen')).toMatchObject({ paused: true });
     await sync();
     expect(await citizenFlag(slug)).toBe('off');
+  });
+
+  it('adopts no edit made in Unleash over a decision taken while the run was under way', async () => {
+    const slug = 'occupancy-certificate';
+    const flag = `${slug}.citizen`;
+    await setPlans(slug, { stage: 'sme-all' }, { stage: 'general' });
+    await db.query(`UPDATE rollout_plan SET drift_policy = 'adopt' WHERE service_slug = $1`, [
+      slug,
+    ]);
+    await sync();
+    // A run reads the plans; meanwhile a manager rolls citizens back, and
+    // someone switches the citizen flag off in Unleash's UI.
+    const read = portal.app.get(RolloutPlansReadModel);
+    const before = await read.snapshot();
+    await rollout.rollback(manager, slug, 'citizen', { reason, expectedStage: 'general' });
+    await admin.setEnabled(flag, false);
+    const runs = reconciler as unknown as { plans: RolloutPlansReadModel };
+    runs.plans = { snapshot: async () => before } as RolloutPlansReadModel;
+    try {
+      await reconciler.reconcile();
+    } finally {
+      runs.plans = read;
+    }
+    // The older edit did not undo the rollback (adopting it would have put general back, paused).
+    expect(await planOf(slug, 'citizen')).toMatchObject({
+      stage: 'citizen-gradual',
+      paused: false,
+    });
+    expect((await decisions(slug, 'citizen')).at(-1)).toMatchObject({ kind: 'rollback' });
+    // The next run judges Unleash against the plan as it is now: the rollback,
+    // not yet applied, is a change to make, not drift to adopt.
+    await reconciler.reconcile();
+    expect(await planOf(slug, 'citizen')).toMatchObject({
+      stage: 'citizen-gradual',
+      paused: false,
+    });
+    expect((await admin.getEnvironmentState(flag)).enabled).toBe(true);
+  });
+
+  it('drops an SME-first override once the plans keep SME-first, so it never covers a later breach', async () => {
+    const slug = 'sign-permit';
+    await setPlans(slug, { stage: 'sme-gradual' }, { stage: 'internal' });
+    await sync();
+    await rollout.promote(manager, slug, 'citizen', {
+      reason,
+      expectedStage: 'internal',
+      override: true,
+    });
+    expect((await planOf(slug, 'citizen')).sme_first_override).not.toBeNull();
+    // The SMEs reach sme-all outside a console decision (a scheduled promotion,
+    // an edit adopted from Unleash: both call dropSpentOverride in their
+    // transaction): SME-first holds again, and the override is spent.
+    await db.query(
+      `UPDATE rollout_plan SET stage = 'sme-all', version = version + 1
+        WHERE service_slug = $1 AND variant = 'business'`,
+      [slug],
+    );
+    await db.transaction((m) => rollout.dropSpentOverride(m, slug));
+    expect((await planOf(slug, 'citizen')).sme_first_override).toBeNull();
+    // A later rollback of the SMEs, without an override, carries citizens back.
+    await rollout.rollback(manager, slug, 'business', { reason, expectedStage: 'sme-all' });
+    expect(await planOf(slug, 'citizen')).toMatchObject({ stage: 'internal' });
   });
 
   it('the reconciler writes no citizen flag that breaks SME-first, whatever the database says', async () => {

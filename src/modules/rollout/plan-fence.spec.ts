@@ -120,6 +120,16 @@ describe('the plan fence (ADR 0033)', () => {
     plans.down = true;
     expect(await fence.reload()).toBe(false);
     expect(fence.evaluate('building-permit.business', sme('org-1'))?.enabled).toBe(true);
+
+    // The failed reload is tried again by itself (a pause decided meanwhile is
+    // not left waiting for the periodic reread, which is off here).
+    plans.plans = [plan({ paused: true })];
+    plans.down = false;
+    for (let i = 0; i < 50; i++) {
+      if (fence.evaluate('building-permit.business', sme('org-1'))?.enabled === false) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(fence.evaluate('building-permit.business', sme('org-1'))?.enabled).toBe(false);
   });
 
   it('gives a gradual share sticky per SME: every employee of an SME gets the same answer', async () => {

@@ -63,6 +63,10 @@ export function planConfiguration(
   return { flags, segments };
 }
 
+/** A failed reload is tried again after 200 ms, doubling, at most every second. */
+const FIRST_RETRY_MS = 200;
+const MAX_RETRY_MS = 1000;
+
 /**
  * The portal's second fence (ADR 0033): what the rollout plans in PostgreSQL
  * allow, held in memory and evaluated with unleash-client's own evaluator, so
@@ -85,6 +89,9 @@ export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutd
   private next: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private retry: NodeJS.Timeout | undefined;
+  private retryMs = FIRST_RETRY_MS;
+  private stopped = false;
 
   constructor(
     private readonly read: RolloutPlansReadModel,
@@ -102,7 +109,9 @@ export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.retry);
     this.timer = undefined;
     await this.next?.catch(() => undefined);
     await this.running?.catch(() => undefined);
@@ -158,6 +167,7 @@ export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutd
       this.plans = new Map(plans.map((p) => [variantFlag(p.slug, p.variant), p]));
       if (this.failing) this.logger.event('info', 'rollout.fence_recovered');
       this.failing = false;
+      this.retryMs = FIRST_RETRY_MS;
       return true;
     } catch (error) {
       if (!this.failing)
@@ -166,7 +176,23 @@ export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutd
           loaded: this.loaded(),
         });
       this.failing = true;
+      this.retryLater();
       return false;
     }
+  }
+
+  /**
+   * A reload that failed (a change announced, the database briefly away) is
+   * tried again soon, 200 ms doubling to 1 s, rather than at the next periodic
+   * reread: what it was asked to enforce may be a pause.
+   */
+  private retryLater(): void {
+    if (this.retry || this.stopped) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.reload();
+    }, this.retryMs);
+    this.retry.unref();
+    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
   }
 }

@@ -42,6 +42,8 @@ export class RolloutChangesListener implements OnApplicationBootstrap {
     await this.feed.listen(ROLLOUT_CHANGED_CHANNEL, (payload) =>
       this.changed(parseRolloutChange(payload)),
     );
+    // The fence loaded before this LISTEN: a change committed in between is read now.
+    await this.fence.reload();
   }
 
   /** Whether the instance is listening now (for tests and diagnostics). */

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
+import type { Audience } from '../../platform/flags/flag-context.js';
 import { FlagsService, type LocalFlag } from '../../platform/flags/flags.service.js';
 import { Jobs } from '../../platform/jobs/jobs.js';
 import {
@@ -294,8 +295,11 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
       const adopted = adoptableState(plan, current, segmentNames, cohorts);
       refused = adopted ? await this.adoptionRefusal(plan, adopted) : 'inexpressible';
       if (adopted && !refused) {
-        await this.adopt(plan, adopted, current, currentKey);
-        return { changed: false, drift: true, state: current };
+        if (await this.adopt(plan, adopted, current, currentKey))
+          return { changed: false, drift: true, state: current };
+        // The plan moved on since this run read it (a decision meanwhile, which
+        // notified): the next run judges Unleash against the newer plan.
+        return { changed: false, drift: false, state: current };
       }
     }
     if (drift) await this.recordCorrection(plan, desired, current, refused);
@@ -361,14 +365,38 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
     this.logger.event('warn', 'rollout.drift_corrected', { flag });
   }
 
+  /**
+   * Takes an edit made in Unleash into the plan, under the service's plan
+   * locks (business first, `PLAN_LOCK_ORDER`). False, changing nothing, when
+   * the plan moved on since this run read it (a pause decided meanwhile must
+   * not be undone by an older edit) or when, for citizens, the business twin
+   * as locked now no longer allows the edit (SME-first).
+   */
   private async adopt(
     plan: PlanRow,
     adopted: PlanSnapshot,
     actual: FlagEnvironmentState,
     actualKey: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const flag = variantFlag(plan.slug, plan.variant);
-    await this.dataSource.transaction(async (manager) => {
+    const done = await this.dataSource.transaction(async (manager) => {
+      const locked = await manager.query<
+        { variant: Audience; stage: Stage; paused: boolean; version: string }[]
+      >(
+        `SELECT rollout_plan.variant, rollout_plan.stage, rollout_plan.paused, rollout_plan.version
+           FROM rollout_plan WHERE rollout_plan.service_slug = $1
+          ORDER BY rollout_plan.variant = 'citizen' FOR UPDATE`,
+        [plan.slug],
+      );
+      const mine = locked.find((row) => row.variant === plan.variant);
+      if (!mine || Number(mine.version) !== plan.version) return false;
+      const business = locked.find((row) => row.variant === 'business');
+      if (
+        plan.variant === 'citizen' &&
+        reach('citizen', adopted) > reach('citizen', plan) &&
+        smeFirstViolation(business ?? { stage: 'closed', paused: false }, adopted)
+      )
+        return false;
       await manager.query(
         `UPDATE rollout_plan
             SET stage = $3, paused = $4, gradual_percentage = $5, version = version + 1,
@@ -403,6 +431,7 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
           reason: `${flag} edited in Unleash and adopted; SME-first carries the citizen variant along.`,
           keep: false,
         });
+      await this.rollout.dropSpentOverride(manager, plan.slug);
       const expected = resolveSegmentsLoosely(plan);
       await this.insertDrift(manager, plan, expected, actual, 'adopted');
       // The plan changed: every instance's plan fence follows.
@@ -419,8 +448,10 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
         before: snapshotOf(plan),
         after: adopted,
       });
+      return true;
     });
-    this.logger.event('warn', 'rollout.drift_adopted', { flag, stage: adopted.stage });
+    if (done) this.logger.event('warn', 'rollout.drift_adopted', { flag, stage: adopted.stage });
+    return done;
   }
 
   private async insertDrift(

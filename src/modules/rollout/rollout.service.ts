@@ -684,6 +684,7 @@ export class RolloutService {
           return { flag, skipped: true };
         }
         await this.setStage(manager, plan, due.to_stage);
+        await this.dropSpentOverride(manager, plan.slug);
         if (stageKind(plan.variant, due.to_stage) === 'all' && plan.variant === 'citizen')
           await this.notifySubscribers(manager, plan.slug);
         await manager.query(
@@ -757,6 +758,21 @@ export class RolloutService {
     };
     const override = rows.find((r) => r.variant === 'citizen')?.sme_first_override ?? null;
     return { business: of('business'), citizen: of('citizen'), override };
+  }
+
+  /**
+   * Drops the citizen plan's SME-first override once the plans keep SME-first
+   * again (ADR 0034): an override covers the breach it was given for, never a
+   * later one. For the paths that change a stage outside `change` (scheduled
+   * promotions, edits adopted from Unleash); `change` does it in keepSmeFirst.
+   */
+  async dropSpentOverride(manager: EntityManager, slug: string): Promise<void> {
+    const twins = await this.twins(manager, slug);
+    if (!twins.override || smeFirstViolation(twins.business, twins.citizen)) return;
+    await manager.query(
+      `UPDATE rollout_plan SET sme_first_override = NULL WHERE service_slug = $1 AND variant = 'citizen'`,
+      [slug],
+    );
   }
 
   /**

@@ -93,6 +93,9 @@ export class ChangeFeed {
     const client = new pg.Client({
       connectionString: this.connectionString,
       application_name: CHANGE_FEED_APPLICATION,
+      // An idle connection that a firewall drops silently is noticed and reopened.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
@@ -122,7 +125,9 @@ export class ChangeFeed {
     if (this.closed) return;
     if (this.client !== undefined && this.client !== client) return;
     this.client = undefined;
+    // This connection is done with: nothing it says later may start another.
     client.removeAllListeners('end');
+    client.removeAllListeners('error');
     client.on('error', () => undefined);
     client.end().catch(() => undefined);
     this.setConnected(false);

@@ -29,6 +29,12 @@ describe('isDatabaseUnavailable', () => {
     ).toBe(false);
     expect(isDatabaseUnavailable(new TypeError('x is undefined'))).toBe(false);
     expect(isDatabaseUnavailable('Connection terminated')).toBe(false);
+    // Another service's socket (a fetch to Unleash's Admin API) is not the database.
+    const refused = withCode('connect ECONNREFUSED 127.0.0.1:4242', 'ECONNREFUSED');
+    expect(isDatabaseUnavailable(new TypeError('fetch failed', { cause: refused }))).toBe(false);
+    // The database's socket inside TypeORM's error still is.
+    const reset = withCode('read ECONNRESET', 'ECONNRESET');
+    expect(isDatabaseUnavailable(new QueryFailedError('SELECT 1', [], reset))).toBe(true);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  * admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections and
  * the connection_exception class.
  */
-const UNAVAILABLE_CODES = new Set([
+const UNAVAILABLE_SQLSTATES = new Set([
   '57P01',
   '57P02',
   '57P03',
@@ -14,11 +14,13 @@ const UNAVAILABLE_CODES = new Set([
   '08003',
   '08004',
   '08006',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
 ]);
+/**
+ * A socket's errors: node-postgres throws them as they are (or TypeORM wraps
+ * them as `driverError`). The same codes under another error's `cause` are
+ * someone else's socket (a `fetch` to Unleash, to clamd): not the database.
+ */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
 /** What node-postgres and TypeORM say when a connection went away under a query. */
 const UNAVAILABLE_MESSAGES = [
@@ -40,6 +42,7 @@ const UNAVAILABLE_MESSAGES = [
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
+  let throughCause = false;
   // Not `instanceof Error`: errors raised by Node's own sockets may come from
   // another realm (under the test runner's VM, for one).
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
@@ -49,9 +52,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       driverError?: unknown;
       cause?: unknown;
     };
-    if (typeof found.code === 'string' && UNAVAILABLE_CODES.has(found.code)) return true;
+    const code = typeof found.code === 'string' ? found.code : '';
+    if (UNAVAILABLE_SQLSTATES.has(code)) return true;
+    if (!throughCause && SOCKET_CODES.has(code)) return true;
     const message = typeof found.message === 'string' ? found.message : '';
     if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
+    throughCause ||= found.driverError === undefined;
     current = found.driverError ?? found.cause;
   }
   return false;
