@@ -27,7 +27,7 @@ import { SatisfactionService } from '../../src/modules/satisfaction/satisfaction
 import { ServiceRevisionsService } from '../../src/modules/studio/service-revisions.service.js';
 import { buildingPermitAnswers, PDF } from '../support/applications.js';
 import { createPerson } from '../support/people.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startTestApp, untilUnleashServes, type TestApp } from '../support/test-app.js';
 
 /**
  * A candidate revision's own evidence (ADR 0032), at the service level against
@@ -285,6 +285,7 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
     // Revision 2 becomes the candidate, in SME pilot: Unleash names it for the pilot's SMEs.
     await app.get(RevisionRolloutService).start(manager, SLUG, { revision: 2, reason });
     expect(await reconciler.syncNow()).toBe(true);
+    await untilUnleashServes(`${SLUG}.business`, '"revision-2"');
     expect(app.get(VariantAccessService).check(SLUG, 'business', smeB)).toEqual({
       available: true,
       revision: 2,

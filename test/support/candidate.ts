@@ -7,7 +7,7 @@ import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.
 import type { StaffActor } from '../../src/modules/staff/staff-roles.guard.js';
 import { ServiceRevisionsService } from '../../src/modules/studio/service-revisions.service.js';
 import { createPerson, smeMember } from './people.js';
-import { unleashAdmin, type TestApp } from './test-app.js';
+import { unleashAdmin, untilUnleashServes, type TestApp } from './test-app.js';
 
 const origin = { ip: '127.0.0.1', requestId: 'test' };
 
@@ -83,6 +83,7 @@ export async function buildingPermitCandidate(portal: TestApp): Promise<Candidat
       reason: 'Essai auprès des PME pilotes',
     });
   if (!(await reconciler.syncNow())) throw new Error('the candidates did not reach Unleash');
+  for (const slug of SLUGS) await untilUnleashServes(`${slug}.business`, '"revision-2"');
   return { pilotSme, otherSme, citizen, designer };
 }
 

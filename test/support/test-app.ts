@@ -136,6 +136,22 @@ export function unleashAdmin(): UnleashAdminClient {
   );
 }
 
+/**
+ * Waits until Unleash's client API (what every portal instance polls) serves a
+ * flag naming `text` (e.g. a strategy variant `revision-2`): the instance that
+ * decided applies a change locally at once, but its next poll would take
+ * Unleash's answer back until Unleash's own client cache has it.
+ */
+export async function untilUnleashServes(flag: string, text: string): Promise<void> {
+  await eventually(async () => {
+    // UNLEASH_URL is the API's root (…/api), as unleash-client takes it.
+    const res = await fetch(`${env('UNLEASH_URL')}/client/features/${flag}`, {
+      headers: { Authorization: env('UNLEASH_CLIENT_TOKEN') },
+    });
+    return res.ok && (await res.text()).includes(text);
+  }, 10_000);
+}
+
 /** Polls `check` until it returns true or `timeoutMs` passes; returns how long it took. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<number> {
   const start = Date.now();
