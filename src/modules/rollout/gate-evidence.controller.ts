@@ -8,9 +8,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
-import { CatalogueService } from '../catalogue/catalogue.service.js';
 import {
   CurrentStaff,
   StaffRoles,
@@ -35,7 +33,6 @@ import { RolloutError, RolloutService } from './rollout.service.js';
 export class GateEvidenceController {
   constructor(
     private readonly rollout: RolloutService,
-    private readonly catalogue: CatalogueService,
     private readonly presenter: GateEvidencePresenter,
   ) {}
 
@@ -46,9 +43,7 @@ export class GateEvidenceController {
     @CurrentStaff() staff: StaffActor,
     @Res() res: Response,
   ) {
-    if (!this.catalogue.find(slug) || !(AUDIENCES as readonly string[]).includes(variant))
-      throw new NotFoundException();
-    const plan = await this.rollout.plan(slug, variant as Audience).catch((error: unknown) => {
+    const plan = await this.rollout.planAsTyped(slug, variant).catch((error: unknown) => {
       throw error instanceof RolloutError ? new NotFoundException() : error;
     });
     await this.presenter.show(res, staff, plan);

@@ -11,12 +11,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { text } from '../../platform/forms/form.js';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
-import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import {
   CurrentStaff,
@@ -71,7 +69,6 @@ export class RolloutConsoleController {
     private readonly rollout: RolloutService,
     private readonly reconciler: RolloutReconciler,
     private readonly consoleReadModel: RolloutConsoleReadModel,
-    private readonly catalogue: CatalogueService,
     private readonly i18n: I18nService,
     private readonly who: WhoSeesWhatReadModel,
     private readonly presenter: RolloutConsolePresenter,
@@ -268,10 +265,8 @@ export class RolloutConsoleController {
   }
 
   private async findPlan(slug: string, variant: string): Promise<PlanRecord> {
-    if (!this.catalogue.find(slug) || !(AUDIENCES as readonly string[]).includes(variant))
-      throw new NotFoundException();
     try {
-      return await this.rollout.plan(slug, variant as Audience);
+      return await this.rollout.planAsTyped(slug, variant);
     } catch (error) {
       if (error instanceof RolloutError) throw new NotFoundException();
       throw error;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Audience } from '../../platform/flags/flag-context.js';
+import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
 import { cityDateTime } from '../../platform/i18n/city-time.js';
@@ -175,6 +175,16 @@ export class RolloutService {
        SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
       [variants.map((v) => v.slug), variants.map((v) => v.variant)],
     );
+  }
+
+  /**
+   * A plan named as a page's address names it (any text): `plan-not-found`
+   * for a service the catalogue does not hold or a variant that is not one.
+   */
+  async planAsTyped(slug: string, variant: string): Promise<PlanRecord> {
+    if (!this.catalogue.find(slug) || !(AUDIENCES as readonly string[]).includes(variant))
+      throw new RolloutError('plan-not-found');
+    return this.plan(slug, variant as Audience);
   }
 
   async plan(slug: string, variant: Audience, manager?: EntityManager): Promise<PlanRecord> {
