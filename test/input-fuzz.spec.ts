@@ -261,7 +261,10 @@ describe('every form and API body, fuzzed with control characters', () => {
       const agent = agents[who];
       for (const path of await pathsFor(route, who)) {
         const form = await formOf(agent, path, who !== 'anonymous');
-        for (const name of form.names) {
+        // A urlencoded body is refused whole by the parser, whichever field
+        // carries the text: one post a form. A multipart form's fields are read
+        // one by one, each against its own limit: one post a field.
+        for (const name of form.multipart ? form.names : form.names.slice(0, 1)) {
           const post = form.multipart
             ? agent.post(path).field('_csrf', form.csrf).field(name, big)
             : agent
@@ -279,7 +282,7 @@ describe('every form and API body, fuzzed with control characters', () => {
         }
       }
     }
-    expect(refused).toBeGreaterThan(200);
+    expect(refused).toBeGreaterThan(50);
     expect(wrong).toEqual([]);
   }, 600_000);
 
