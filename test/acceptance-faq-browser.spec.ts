@@ -7,7 +7,7 @@ import { projectPath } from '../src/platform/project-path.js';
 import { releaseService } from './support/applications.js';
 import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { changePlan, startTestApp, type TestApp } from './support/test-app.js';
 
 const SCREENSHOTS = projectPath('test-results/screenshots');
 const SERVICE = 'public-domain-occupation';
@@ -34,10 +34,6 @@ describe('acceptance checklist and FAQ, in a browser', () => {
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     await releaseService(portal, SERVICE);
-    await db.query(
-      `UPDATE rollout_plan SET stage = 'citizen-pilot' WHERE service_slug = $1 AND variant = 'citizen'`,
-      [SERVICE],
-    );
     tester.id = (await createPerson(db, { email: tester.email, displayName: 'Léa Roy' })).id;
     manager.id = (
       await createPerson(db, { email: manager.email, displayName: 'Martin Gagnon' })
@@ -58,6 +54,8 @@ describe('acceptance checklist and FAQ, in a browser', () => {
       `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, 'citizen', $2)`,
       [SERVICE, cohort.id],
     );
+    // The citizen variant in its pilot, with the tester's cohort (every SME has it).
+    await changePlan(portal, SERVICE, 'citizen', { stage: 'citizen-pilot' });
     const acceptance = portal.app.get(AcceptanceService);
     for (const [fr, en, dfr, den] of [
       [

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
-import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
+import { changePlan, csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 
 type Agent = ReturnType<typeof request.agent>;
 
@@ -328,18 +328,15 @@ describe('acceptance-test campaigns', () => {
     const resident = await citizen.get(CHECKLIST);
     expect(resident.status).toBe(403);
     expect(resident.text).toContain('Choisir pour qui vous agissez');
-    // A resident outside the citizen pilot’s cohorts has no checklist either.
-    await db.query(
-      `UPDATE rollout_plan SET stage = 'citizen-pilot' WHERE service_slug = $1 AND variant = 'citizen'`,
-      [SERVICE],
-    );
+    // A resident outside the citizen pilot’s cohorts has no checklist either
+    // (every SME has the service meanwhile, SME-first; then back to the SME pilot).
+    await changePlan(portal, SERVICE, 'business', { stage: 'sme-all' });
+    await changePlan(portal, SERVICE, 'citizen', { stage: 'citizen-pilot' });
     try {
       expect((await citizen.get(`/services/${SERVICE}/citizen/acceptance`)).status).toBe(403);
     } finally {
-      await db.query(
-        `UPDATE rollout_plan SET stage = 'closed' WHERE service_slug = $1 AND variant = 'citizen'`,
-        [SERVICE],
-      );
+      await changePlan(portal, SERVICE, 'citizen', { stage: 'closed' });
+      await changePlan(portal, SERVICE, 'business', { stage: 'sme-pilot' });
     }
     const closed = await citizen.get(`/services/${SERVICE}/citizen/acceptance`);
     expect(closed.status).toBe(403);
@@ -352,19 +349,13 @@ describe('acceptance-test campaigns', () => {
     expect((await pilotSme.agent.get(`/services/${SERVICE}/staff/acceptance`)).status).toBe(404);
 
     // A paused pilot has no checklist to fill in.
-    await db.query(
-      `UPDATE rollout_plan SET paused = true WHERE service_slug = $1 AND variant = 'business'`,
-      [SERVICE],
-    );
+    await changePlan(portal, SERVICE, 'business', { paused: true });
     try {
       const paused = await pilotSme.agent.get(CHECKLIST);
       expect(paused.status).toBe(403);
       expect(paused.text).toContain('Aucun projet pilote en cours');
     } finally {
-      await db.query(
-        `UPDATE rollout_plan SET paused = false WHERE service_slug = $1 AND variant = 'business'`,
-        [SERVICE],
-      );
+      await changePlan(portal, SERVICE, 'business', { paused: false });
     }
   });
 

@@ -4,8 +4,9 @@ import { DataSource } from 'typeorm';
 import { projectPath } from '../src/platform/project-path.js';
 import { fileBuildingPermit, releaseService } from './support/applications.js';
 import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
+import { cohortOf } from './support/candidate.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { changePlan, startTestApp, type TestApp } from './support/test-app.js';
 
 const SCREENSHOTS = projectPath('test-results/screenshots');
 const PNG = Buffer.from(
@@ -33,10 +34,18 @@ describe('giving feedback, in a browser', () => {
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     await releaseService(portal, 'building-permit');
-    await db.query(
-      `UPDATE rollout_plan SET stage = 'citizen-pilot' WHERE service_slug = 'building-permit' AND variant = 'citizen'`,
-    );
     person.id = (await createPerson(db, { email: person.email, displayName: 'Léa Roy' })).id;
+    // The citizen variant in its pilot, with this person's cohort (every SME has it).
+    const cohort = await cohortOf(
+      portal,
+      { slug: 'testeurs-citoyens', name: 'Testeurs citoyens', audience: 'citizen' },
+      [person.id],
+    );
+    await db.query(
+      `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ('building-permit', 'citizen', $1)`,
+      [cohort],
+    );
+    await changePlan(portal, 'building-permit', 'citizen', { stage: 'citizen-pilot' });
     for (let i = 0; i < 2; i++) {
       const filed = await fileBuildingPermit(portal.app, db, {
         accountId: person.id,

@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { fileBuildingPermit } from './support/applications.js';
 import { launchChromium, wcagViolations } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import {
+  changePlan,
   eventually,
   mailFor,
   startTestApp,
@@ -67,12 +67,7 @@ describe('feedback closes the loop: from a pilot SME to the gate and the FAQ', (
       `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, 'business', $2)`,
       [SERVICE, cohort.id],
     );
-    await db.query(
-      `UPDATE rollout_plan SET stage = 'sme-pilot', version = version + 1
-        WHERE service_slug = $1 AND variant = 'business'`,
-      [SERVICE],
-    );
-    expect(await portal.app.get(RolloutReconciler).syncNow()).toBe(true);
+    await changePlan(portal, SERVICE, 'business', { stage: 'sme-pilot' });
     for (const [role, name] of [
       ['analyst', 'Amira Haddad'],
       ['rollout-manager', 'Martin Gagnon'],

@@ -8,10 +8,14 @@ import {
   PDF,
   releaseService,
 } from './support/applications.js';
-import { markPlanChanged } from '../src/modules/rollout/rollout-changes.js';
-import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
-import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
+import {
+  changePlan,
+  csrfFrom,
+  startTestApp,
+  type PlanChange,
+  type TestApp,
+} from './support/test-app.js';
 
 type Agent = InstanceType<typeof TestAgent>;
 
@@ -122,8 +126,8 @@ describe('structured feedback and the satisfaction survey', () => {
       `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ('building-permit', 'citizen', $1)`,
       [cohort.id],
     );
-    await plan('business', `stage = 'sme-all'`);
-    await plan('citizen', `stage = 'citizen-pilot'`);
+    await plan('business', { stage: 'sme-all' });
+    await plan('citizen', { stage: 'citizen-pilot' });
     const application = await fileBuildingPermit(portal.app, db, {
       accountId: citizen.id,
       audience: 'citizen',
@@ -133,18 +137,9 @@ describe('structured feedback and the satisfaction survey', () => {
   });
   afterAll(() => portal.close());
 
-  /** Changes a plan of the service (a new version), then waits until it is in force. */
-  const plan = async (variant: 'business' | 'citizen', set: string) => {
-    await db.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE rollout_plan SET ${set} WHERE service_slug = 'building-permit' AND variant = $1`,
-        [variant],
-      );
-      await markPlanChanged(manager, 'building-permit', variant);
-    });
-    if (!(await portal.app.get(RolloutReconciler).syncNow()))
-      throw new Error('the plan did not reach Unleash');
-  };
+  /** Changes a plan of the building permit, then waits until it is in force. */
+  const plan = (variant: 'business' | 'citizen', change: PlanChange) =>
+    changePlan(portal, 'building-permit', variant, change);
 
   const items = async (accountId: string) =>
     db.query(
@@ -192,9 +187,9 @@ describe('structured feedback and the satisfaction survey', () => {
 
   it('puts the feedback link in the phase banner only while the variant is in a pilot or gradual stage', async () => {
     const confirmation = `/applications/${filed.id}/confirmation`;
-    const stage = (sql: string) => plan('citizen', sql);
+    const stage = (change: PlanChange) => plan('citizen', change);
     try {
-      await stage(`stage = 'citizen-gradual'`);
+      await stage({ stage: 'citizen-gradual' });
       const gradual = await agent.get(confirmation);
       expect(gradual.text).toContain('Ce service ouvre progressivement aux citoyens');
       expect(gradual.text).toContain('data-phase="gradual-citizen"');
@@ -205,16 +200,16 @@ describe('structured feedback and the satisfaction survey', () => {
           return: confirmation,
         }).toString()}`,
       );
-      await stage(`stage = 'general'`);
+      await stage({ stage: 'general' });
       const general = await agent.get(confirmation);
       expect(hrefOf(general.text, 'phase-feedback')).toBeUndefined();
       expect(general.text).toContain('Ce portail est nouveau');
       // The confirmation page links to the form whatever the stage.
       expect(hrefOf(general.text, 'feedback-link')).toContain('/feedback?');
-      await stage(`stage = 'citizen-pilot', paused = true`);
+      await stage({ stage: 'citizen-pilot', paused: true });
       expect(hrefOf((await agent.get(confirmation)).text, 'phase-feedback')).toBeUndefined();
     } finally {
-      await stage(`stage = 'citizen-pilot', paused = false`);
+      await stage({ stage: 'citizen-pilot', paused: false });
     }
     const pilot = await agent.get(confirmation);
     expect(pilot.text).toContain('Projet pilote');
@@ -332,13 +327,15 @@ describe('structured feedback and the satisfaction survey', () => {
   });
 
   it('stores a problem with its screenshot and the context of an SME in a pilot, then thanks and leads back', async () => {
-    // The business variant back in its SME pilot for this test (citizens are
-    // then held at internal, SME-first); every SME has it again afterwards.
-    await plan('business', `stage = 'sme-pilot'`);
+    // The business variant back in its SME pilot for this test, citizens back
+    // to internal first (SME-first); then as before, SMEs first.
+    await plan('citizen', { stage: 'internal' });
+    await plan('business', { stage: 'sme-pilot' });
     try {
       await smeInAPilot();
     } finally {
-      await plan('business', `stage = 'sme-all'`);
+      await plan('business', { stage: 'sme-all' });
+      await plan('citizen', { stage: 'citizen-pilot' });
     }
   });
 

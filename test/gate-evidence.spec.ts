@@ -5,7 +5,7 @@ import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.ser
 import { RolloutService } from '../src/modules/rollout/rollout.service.js';
 import { closeInUnleash } from './support/candidate.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
-import { startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
+import { changePlan, startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
 
 type Agent = ReturnType<typeof request.agent>;
 
@@ -93,11 +93,7 @@ describe('the gates: their evidence, their stage, their segments', () => {
       `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, 'business', $2)`,
       [SERVICE, cohortId],
     );
-    await db.query(
-      `UPDATE rollout_plan SET stage = 'sme-pilot', version = version + 1
-        WHERE service_slug = $1 AND variant = 'business'`,
-      [SERVICE],
-    );
+    await changePlan(portal, SERVICE, 'business', { stage: 'sme-pilot' });
     // What the pilot SME did and said during the pilot: an application decided in 3 days,
     // a problem whose text holds personal data, a survey answer.
     [{ id: applicationId }] = await db.query(
@@ -114,7 +110,6 @@ describe('the gates: their evidence, their stage, their segments', () => {
        VALUES ($1, $2, 'business', 1, 'sme-pilot', 'business', $3, $4, 'fr', 5, 'Traiteur Les Érables ravi')`,
       [applicationId, SERVICE, pilotSme.organizationId, pilotSme.accountId],
     );
-    expect(await portal.app.get(RolloutReconciler).syncNow()).toBe(true);
   });
 
   afterAll(async () => {
@@ -172,11 +167,7 @@ describe('the gates: their evidence, their stage, their segments', () => {
       'open-blocking': 0,
     });
     await feedback('sme-pilot', 'problem', 'blocker', 'Le plan du site ne se téléverse pas');
-    await db.query(
-      `UPDATE rollout_plan SET stage = 'sme-gradual', gradual_percentage = 10, version = version + 1
-        WHERE service_slug = $1 AND variant = 'business'`,
-      [SERVICE],
-    );
+    await changePlan(portal, SERVICE, 'business', { stage: 'sme-gradual', gradualPercentage: 10 });
     // Judged at sme-gradual: nothing given at sme-pilot counts but the blocker still open.
     expect(await gates()).toMatchObject({
       'feedback-received': 0,

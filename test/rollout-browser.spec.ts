@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { UnleashAdminClient } from '../src/platform/flags/unleash-admin.client.js';
 import { projectPath } from '../src/platform/project-path.js';
 import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
-import { startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
+import { changePlan, startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
 
 const SCREENSHOTS = projectPath('test-results/screenshots');
 const SERVICE = 'occupancy-certificate';
@@ -54,12 +53,7 @@ describe('the rollout console in a browser', () => {
       `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id) VALUES ($1, 'business', $2)`,
       [SERVICE, cohort.id],
     );
-    await db.query(
-      `UPDATE rollout_plan SET stage = 'internal', version = version + 1
-        WHERE service_slug = $1 AND variant = 'business'`,
-      [SERVICE],
-    );
-    await portal.app.get(RolloutReconciler).syncNow();
+    await changePlan(portal, SERVICE, 'business', { stage: 'internal' });
     browser = await launchChromium();
   });
 
@@ -147,13 +141,8 @@ describe('the rollout console in a browser', () => {
 
   it('says on the SME plan what a rollback or a pause does to citizens, and records the override (ADR 0034)', async () => {
     const slug = 'building-permit';
-    await db.query(
-      `UPDATE rollout_plan SET stage = CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END,
-              version = version + 1
-        WHERE service_slug = $1`,
-      [slug],
-    );
-    await portal.app.get(RolloutReconciler).syncNow();
+    await changePlan(portal, slug, 'business', { stage: 'sme-all' });
+    await changePlan(portal, slug, 'citizen', { stage: 'general' });
     const page = await signedIn('fr');
     await page.goto(`${portal.url}/staff/rollout/${slug}/business`);
     expect(await page.locator('[data-sme-first="rollback"]').textContent()).toContain(

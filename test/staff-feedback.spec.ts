@@ -6,7 +6,14 @@ import { inboxQuery, type InboxFilters } from '../src/modules/triage/feedback-in
 import type { StaffRole } from '../src/modules/staff/staff-role.js';
 import { fileBuildingPermit, PDF } from './support/applications.js';
 import { createPerson, signedInAgent, uniqueEmail } from './support/people.js';
-import { csrfFrom, eventually, mailFor, startTestApp, type TestApp } from './support/test-app.js';
+import {
+  changePlan,
+  csrfFrom,
+  eventually,
+  mailFor,
+  startTestApp,
+  type TestApp,
+} from './support/test-app.js';
 
 type Agent = InstanceType<typeof TestAgent>;
 
@@ -1017,9 +1024,9 @@ describe('staff: the feedback inbox, triage, replies, assisted channels and supe
          VALUES ($1, $2, 'active', 'staff', now())`,
         [cohort.id, person.id],
       );
-      await db.query(
-        `UPDATE rollout_plan SET stage = 'citizen-pilot' WHERE service_slug = 'sign-permit' AND variant = 'citizen'`,
-      );
+      // The citizen variant in its pilot (every SME has the service: SME-first).
+      await changePlan(portal, 'sign-permit', 'business', { stage: 'sme-all' });
+      await changePlan(portal, 'sign-permit', 'citizen', { stage: 'citizen-pilot' });
       const form = await agents.clerk.get('/staff/feedback/new');
       expect(form.status).toBe(200);
       expect(form.text).toContain('Enregistrer un commentaire reçu par téléphone');

@@ -172,24 +172,11 @@ export async function releaseService(
   portal: { app: INestApplication },
   slug: string,
 ): Promise<void> {
-  const { eventually } = await import('./test-app.js');
+  const { changePlan, eventually } = await import('./test-app.js');
   const { FlagsService } = await import('../../src/platform/flags/flags.service.js');
-  const { DataSource } = await import('typeorm');
-  const { markPlanChanged } = await import('../../src/modules/rollout/rollout-changes.js');
-  const { RolloutReconciler } =
-    await import('../../src/modules/rollout/rollout-reconciler.service.js');
-  await portal.app.get(DataSource).transaction(async (manager) => {
-    await manager.query(
-      `UPDATE rollout_plan SET paused = false,
-              stage = CASE variant WHEN 'business' THEN 'sme-all' ELSE 'general' END
-        WHERE service_slug = $1`,
-      [slug],
-    );
-    for (const variant of ['citizen', 'business'] as const)
-      await markPlanChanged(manager, slug, variant);
-  });
-  if (!(await portal.app.get(RolloutReconciler).syncNow()))
-    throw new Error(`Unleash did not take ${slug}'s release`);
+  // The SMEs first, then citizens: SME-first holds at every step (ADR 0034).
+  await changePlan(portal, slug, 'business', { stage: 'sme-all', paused: false });
+  await changePlan(portal, slug, 'citizen', { stage: 'general', paused: false });
   const flags = portal.app.get(FlagsService);
   const on = (audience: 'citizen' | 'business') =>
     flags.isEnabled(`${slug}.${audience}`, {

@@ -1,12 +1,18 @@
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp, type CreateAppOptions } from '../../src/app.js';
 import { PlanFence } from '../../src/modules/rollout/plan-fence.js';
+import { markPlanChanged } from '../../src/modules/rollout/rollout-changes.js';
+import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.service.js';
+import { smeFirstViolation, type VariantReach } from '../../src/modules/rollout/sme-first.js';
+import type { Stage } from '../../src/modules/rollout/stages.js';
 import { loadConfig, type AppConfig } from '../../src/platform/config/app-config.js';
+import type { Audience } from '../../src/platform/flags/flag-context.js';
 import { UnleashAdminClient } from '../../src/platform/flags/unleash-admin.client.js';
 import { JsonLogger } from '../../src/platform/logging/json-logger.js';
 
@@ -125,6 +131,58 @@ export async function planAllows(portal: { app: NestExpressApplication }, slugs:
     [slugs],
   );
   if (!(await portal.app.get(PlanFence).reload())) throw new Error('the plan fence did not reload');
+}
+
+/** What a test changes of one plan; what it leaves out stays as it is. */
+export interface PlanChange {
+  stage?: Stage;
+  paused?: boolean;
+  gradualPercentage?: number;
+}
+
+/**
+ * Puts one plan of a service where a test needs it, as a decision would leave
+ * it but without the console's gates: the change and a new version in one
+ * transaction (`markPlanChanged`: the NOTIFY reloads every instance's plan
+ * fence, ADR 0033), then the reconciler writes it to Unleash (throws if it did
+ * not). Refuses a pair of plans that breaks SME-first (ADR 0034): take the
+ * business variant to sme-all before citizens go past internal, and bring
+ * citizens back to internal before the SMEs leave sme-all or pause.
+ */
+export async function changePlan(
+  portal: { app: INestApplication },
+  slug: string,
+  variant: Audience,
+  change: PlanChange,
+): Promise<void> {
+  await portal.app.get(DataSource).transaction(async (manager) => {
+    await manager.query(
+      `UPDATE rollout_plan
+          SET stage = COALESCE($3, stage), paused = COALESCE($4, paused),
+              gradual_percentage = COALESCE($5, gradual_percentage)
+        WHERE service_slug = $1 AND variant = $2`,
+      [
+        slug,
+        variant,
+        change.stage ?? null,
+        change.paused ?? null,
+        change.gradualPercentage ?? null,
+      ],
+    );
+    const plans = await manager.query<(VariantReach & { variant: Audience })[]>(
+      `SELECT variant, stage, paused FROM rollout_plan WHERE service_slug = $1`,
+      [slug],
+    );
+    const [business, citizen] = (['business', 'citizen'] as const).map((v) =>
+      plans.find((p) => p.variant === v),
+    );
+    if (!business || !citizen) throw new Error(`${slug} has no rollout plans`);
+    const violation = smeFirstViolation(business, citizen);
+    if (violation) throw new Error(`${slug}.${variant}: this breaks SME-first (${violation})`);
+    await markPlanChanged(manager, slug, variant);
+  });
+  if (!(await portal.app.get(RolloutReconciler).syncNow()))
+    throw new Error(`${slug}.${variant}: the plan did not reach Unleash`);
 }
 
 export function unleashAdmin(): UnleashAdminClient {
