@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { findFreePort } from '../src/platform/embedded/free-port.js';
@@ -16,6 +18,7 @@ import {
   type Filing,
   type PortalProcess,
 } from './support/faults.js';
+import { bulkyWastePickupAnswers } from './support/applications.js';
 import { createPerson, PASSWORD, smeMember } from './support/people.js';
 import {
   adminQuery,
@@ -84,6 +87,54 @@ async function signIn(baseUrl: string, email: string): Promise<string> {
 function sessionCookie(res: Response): string {
   const set = res.headers.getSetCookie().find((c) => c.startsWith('guichet_session='));
   return set ? set.split(';')[0] : '';
+}
+
+/** Whether a new connection to the loopback `port` is refused (its listener closed). */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+/**
+ * An SME's software creating a filing slowly: the headers and half the body
+ * are sent now, the rest when `finish` is called; `answer` is what it gets
+ * (the status and body, or the network error).
+ */
+function slowFiling(baseUrl: string, token: string, key: string) {
+  const body = Buffer.from(
+    JSON.stringify({ service: SERVICE, answers: bulkyWastePickupAnswers() }),
+  );
+  const req = request(`${baseUrl}/api/v1/applications`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      'Content-Length': String(body.length),
+      'Idempotency-Key': key,
+      Connection: 'close',
+    },
+  });
+  const answer = new Promise<{ status?: number; body: string; error?: string }>((resolve) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
+      res.on('error', (error) =>
+        resolve({ status: res.statusCode, body: text, error: error.message }),
+      );
+    });
+    req.on('error', (error) => resolve({ body: '', error: error.message }));
+  });
+  const half = Math.floor(body.length / 2);
+  req.write(body.subarray(0, half));
+  return { answer, finish: () => req.end(body.subarray(half)) };
 }
 
 /**
@@ -301,4 +352,81 @@ describe('two instances behind a load balancer', () => {
     const references = filings.map((f) => f.reference!);
     expect(await receiptsNotSentOnce(receipts, references, 30_000)).toEqual([]);
   }, 120_000);
+
+  it('answers every request that reached a stopping instance straight (no balancer), and exits cleanly', async () => {
+    // Nothing here retries, and no balancer hides a refusal: what reached the
+    // instance must be answered in full, on pools still open, before it exits.
+    const portal = portals[0];
+    const run = `direct-${Date.now().toString(36)}`;
+    const filings: (Filing & { whileStopping: boolean })[] = [];
+    let stopping = false;
+    // Clients filing on keep-alive connections, each until a request fails
+    // (what failed ends it) or its bounds.
+    const client = async (id: number) => {
+      const until = Date.now() + 20_000;
+      for (let i = 0; i < 500 && Date.now() < until; i++) {
+        const whileStopping = stopping;
+        const filing = await fileThroughApi(portal.url, token, `${run}-${id}-${i}`, {
+          maxAttempts: 1,
+        });
+        filings.push({ ...filing, whileStopping });
+        if (filing.error) return filing.error;
+      }
+      return 'still served on its connection';
+    };
+    const clients = [client(1), client(2), client(3)];
+    await within(10_000, async () => filings.length >= 3);
+    // A filing whose body is still coming when SIGTERM arrives, finished only
+    // once the instance takes no new connection: it is under way as the
+    // listener closes, and needs the database after that.
+    const slow = slowFiling(portal.url, token, `${run}-slow`);
+    const killer = setTimeout(() => portal.child.kill('SIGKILL'), 30_000);
+    portal.child.kill('SIGTERM');
+    stopping = true;
+    const closed = await within(15_000, () => refused(portal.port));
+    slow.finish();
+    const answer = await slow.answer;
+    const ends = await Promise.all(clients);
+    const exit = await portal.exited;
+    clearTimeout(killer);
+
+    expect(closed).toBe(true);
+    expect(answer).toMatchObject({ status: 201 });
+    expect(exit).toBe(0);
+    expect(portal.output()).not.toContain('Connection terminated');
+    // Each client was sent away (its answers while draining closed their
+    // connection) and learnt the instance was gone from a refused connection,
+    // not kept on a connection the stopping instance would cut.
+    expect(ends.map((end) => (/ECONNREFUSED/.test(end) ? 'refused' : end))).toEqual([
+      'refused',
+      'refused',
+      'refused',
+    ]);
+    // Every filing was answered in full, or its connection was refused
+    // (it never reached the instance): nothing else.
+    const lost = filings.filter(
+      (f) => f.status !== 200 && !(f.refusals.length === 0 && /ECONNREFUSED/.test(f.error ?? '')),
+    );
+    expect(lost).toEqual([]);
+    // The instance kept answering while it drained.
+    expect(filings.some((f) => f.whileStopping && f.status === 200)).toBe(true);
+    const rows = await db.query<{ key: string; status: string }[]>(
+      `SELECT application.idempotency_key AS key, application.status FROM application
+        WHERE application.idempotency_key LIKE $1`,
+      [`${run}-%`],
+    );
+    expect(new Set(rows.map((r) => r.key)).size).toBe(rows.length);
+    expect(rows.filter((r) => r.key === `${run}-slow`)).toHaveLength(1);
+    expect(
+      rows
+        .filter((r) => r.status === 'submitted')
+        .map((r) => r.key)
+        .sort(),
+    ).toEqual(
+      filings
+        .filter((f) => f.status === 200)
+        .map((f) => f.key)
+        .sort(),
+    );
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import type { ActingAs } from '../../src/modules/accounts/acting-as.js';
 import { AuditService } from '../../src/modules/audit/audit.service.js';
@@ -570,5 +571,100 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
     );
     // 10:00 in the city in June (daylight time, UTC−4).
     expect(new Date(pending.run_at).toISOString()).toBe(`${year}-06-15T14:00:00.000Z`);
+  });
+
+  it('cancels a schedule while an instance runs due schedules, and runs a due one once across instances, without deadlock', async () => {
+    // The app's own scheduler (every 5 s) stays out of it; these go through a
+    // second RolloutService on the same database, as another instance would.
+    const idle = jest
+      .spyOn(rollout, 'runDueSchedules')
+      .mockResolvedValue({ promoted: [], skipped: [] });
+    const instance = rolloutWithEvidence;
+    const schedule = async (reasonText: string) => {
+      const { details } = await instance.schedule(manager, SCHEDULED, 'business', {
+        reason: reasonText,
+        runAt: new Date(Date.now() + 3_600_000),
+      });
+      const id = details.scheduleId as string;
+      await db.query(
+        `UPDATE rollout_schedule SET run_at = now() - interval '1 second' WHERE id = $1`,
+        [id],
+      );
+      return id;
+    };
+    const decisionsOf = async (scheduleId: string) =>
+      (
+        await db.query<{ kind: string }[]>(
+          `SELECT kind FROM rollout_decision WHERE details->>'scheduleId' = $1 ORDER BY created_at, id`,
+          [scheduleId],
+        )
+      ).map((d) => d.kind);
+    /** Waits (bounded) until `count` transactions wait for a plan's row lock. */
+    const waitingForPlans = async (count: number) => {
+      for (let i = 0; i < 100; i++) {
+        const [{ waiting }] = await db.query<{ waiting: number }[]>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND query LIKE '%FROM rollout_plan%FOR UPDATE%'`,
+        );
+        if (waiting >= count) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    /** A transaction holding one plan's row lock, as a decision under way would. */
+    const holdPlan = async (variant: Audience) => {
+      const holder = db.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      await holder.query(
+        `SELECT 1 FROM rollout_plan WHERE service_slug = $1 AND variant = $2 FOR UPDATE`,
+        [SCHEDULED, variant],
+      );
+      return async () => {
+        await holder.commitTransaction();
+        await holder.release();
+      };
+    };
+
+    try {
+      // A cancellation holding the business plan (waiting for the citizen one)
+      // while the scheduler reaches the same schedule: before, the scheduler
+      // held the schedule's row and waited for the plan, the cancellation held
+      // the plan and waited for the row (PostgreSQL aborted one: deadlock).
+      const cancelled = await schedule('Essais internes, annulés');
+      let release = await holdPlan('citizen');
+      const cancelling = instance.cancelSchedule(manager, SCHEDULED, 'business', {
+        scheduleId: cancelled,
+        reason: 'Reporté',
+      });
+      await waitingForPlans(1);
+      const running = instance.runDueSchedules();
+      await waitingForPlans(2);
+      await release();
+      const [cancel, run] = await Promise.allSettled([cancelling, running]);
+      expect(cancel).toMatchObject({ status: 'fulfilled', value: { kind: 'schedule-cancelled' } });
+      expect(run).toEqual({ status: 'fulfilled', value: { promoted: [], skipped: [] } });
+      const [row] = await db.query(`SELECT status FROM rollout_schedule WHERE id = $1`, [
+        cancelled,
+      ]);
+      expect(row.status).toBe('cancelled');
+      expect(await decisionsOf(cancelled)).toEqual(['schedule', 'schedule-cancelled']);
+      expect((await plan(SCHEDULED, 'business')).stage).toBe('closed');
+
+      // Two instances find the same due schedule while a decision holds the
+      // plan: the one that gets the plan second finds it run, and leaves it.
+      const due = await schedule('Essais internes');
+      release = await holdPlan('business');
+      const both = [instance.runDueSchedules(), instance.runDueSchedules()];
+      await waitingForPlans(2);
+      await release();
+      const runs = await Promise.all(both);
+      expect(runs.flatMap((r) => r.promoted)).toEqual([`${SCHEDULED}.business`]);
+      expect(runs.flatMap((r) => r.skipped)).toEqual([]);
+      expect(await decisionsOf(due)).toEqual(['schedule', 'scheduled-promotion']);
+      expect((await plan(SCHEDULED, 'business')).stage).toBe('internal');
+    } finally {
+      idle.mockRestore();
+    }
   });
 });

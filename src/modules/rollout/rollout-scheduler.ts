@@ -8,10 +8,10 @@ const EVERY_SECONDS = 5;
 
 /**
  * Runs scheduled promotions when they fall due: a periodic job (ADR 0026)
- * every few seconds, run by one instance, claims due schedules (FOR UPDATE
- * SKIP LOCKED, so each runs once even if two runs overlap), promotes if the
- * gates pass or records the skip and emails the rollout managers, then
- * reconciles Unleash.
+ * every few seconds, run by one instance, claims due schedules (their plans
+ * locked first, then the row FOR UPDATE SKIP LOCKED and read again, so each
+ * runs once even if two runs overlap), promotes if the gates pass or records
+ * the skip and emails the rollout managers, then reconciles Unleash.
  */
 @Injectable()
 export class RolloutScheduler implements OnModuleInit {

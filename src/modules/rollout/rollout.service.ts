@@ -20,7 +20,7 @@ import {
   type GateResult,
   type Thresholds,
 } from './gates.js';
-import { markPlanChanged } from './rollout-changes.js';
+import { markPlanChanged, PLAN_LOCK_ORDER } from './rollout-changes.js';
 import {
   heldCitizens,
   smeFirstHolds,
@@ -622,13 +622,32 @@ export class RolloutService {
   }
 
   /**
-   * Runs the scheduled promotions that are due (FOR UPDATE SKIP LOCKED: one
-   * instance each). Returns how many ran or were skipped.
+   * Runs the scheduled promotions that are due, each once across instances.
+   * Locks in the order every decision takes them: the plan(s) first
+   * (`lockPlans`), then the schedule row (FOR UPDATE SKIP LOCKED), read again
+   * there: another instance may have run it, or staff cancelled it, while this
+   * one waited for the plans. Claiming the row first would deadlock with a
+   * cancellation, which holds the plans when it updates the row. Returns
+   * which ran or were skipped.
    */
   async runDueSchedules(limit = 20): Promise<{ promoted: string[]; skipped: string[] }> {
     const result = { promoted: [] as string[], skipped: [] as string[] };
+    /** Schedules found taken by another transaction in this run: not picked again. */
+    const taken: string[] = [];
     for (let i = 0; i < limit; i++) {
       const outcome = await this.dataSource.transaction(async (manager) => {
+        const [next] = await manager.query<
+          { id: string; service_slug: string; variant: Audience }[]
+        >(
+          `SELECT rollout_schedule.id, rollout_schedule.service_slug, rollout_schedule.variant
+             FROM rollout_schedule
+            WHERE rollout_schedule.status = 'pending' AND rollout_schedule.run_at <= now()
+              AND rollout_schedule.id <> ALL($1::uuid[])
+            ORDER BY rollout_schedule.run_at LIMIT 1`,
+          [taken],
+        );
+        if (!next) return undefined;
+        await this.lockPlans(manager, next.service_slug, next.variant);
         const [due] = await manager.query<
           {
             id: string;
@@ -642,11 +661,14 @@ export class RolloutService {
           }[]
         >(
           `SELECT id, service_slug, variant, from_stage, to_stage, reason, created_by, run_at
-             FROM rollout_schedule WHERE status = 'pending' AND run_at <= now()
-            ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+             FROM rollout_schedule WHERE id = $1 AND status = 'pending' AND run_at <= now()
+              FOR UPDATE SKIP LOCKED`,
+          [next.id],
         );
-        if (!due) return undefined;
-        await this.lockPlan(manager, due.service_slug, due.variant);
+        if (!due) {
+          taken.push(next.id);
+          return 'taken' as const;
+        }
         const plan = await this.plan(due.service_slug, due.variant, manager);
         const gates = await this.gates(plan);
         const failing = isGatedPromotion(plan.variant, plan.stage)
@@ -712,6 +734,7 @@ export class RolloutService {
         return { flag, skipped: false };
       });
       if (!outcome) break;
+      if (outcome === 'taken') continue;
       (outcome.skipped ? result.skipped : result.promoted).push(outcome.flag);
     }
     return result;
@@ -736,9 +759,7 @@ export class RolloutService {
   ): Promise<T & { from: Stage }> {
     const reason = input.reason.trim();
     return this.dataSource.transaction(async (manager) => {
-      // Always the business plan first, then the citizen one: no deadlock.
-      await this.lockPlan(manager, slug, variant);
-      if (variant === 'business') await this.lockPlan(manager, slug, 'citizen');
+      await this.lockPlans(manager, slug, variant);
       const plan = await this.plan(slug, variant, manager);
       if (input.expectedStage !== undefined && input.expectedStage !== plan.stage)
         throw new RolloutError('stage-changed');
@@ -895,6 +916,17 @@ export class RolloutService {
       requestId: decision.actor?.origin.requestId,
     });
     return row.id;
+  }
+
+  /**
+   * The plan locks a change to `variant` takes, before any other row (a
+   * schedule, a decision): its own plan, and a business change its citizen
+   * twin too (it may carry it along), in `PLAN_LOCK_ORDER`. Every path taking
+   * them in this order cannot deadlock with another.
+   */
+  private async lockPlans(manager: EntityManager, slug: string, variant: Audience) {
+    for (const each of PLAN_LOCK_ORDER)
+      if (each === variant || variant === 'business') await this.lockPlan(manager, slug, each);
   }
 
   private async lockPlan(manager: EntityManager, slug: string, variant: Audience) {
