@@ -45,11 +45,17 @@ export async function markPlansChanged(
 
 /** A cohort's members changed: every plan it is attached to must resync its segment. */
 export async function markCohortChanged(manager: EntityManager, cohortId: string): Promise<void> {
+  // The plans are locked in one order (service, then variant: business before
+  // citizen, as PLAN_LOCK_ORDER), so two cohorts' changes never deadlock.
   await manager.query(
-    `UPDATE rollout_plan SET version = version + 1, updated_at = now()
-      WHERE (service_slug, variant) IN (
-        SELECT rollout_plan_cohort.service_slug, rollout_plan_cohort.variant
-          FROM rollout_plan_cohort WHERE rollout_plan_cohort.cohort_id = $1)`,
+    `UPDATE rollout_plan SET version = rollout_plan.version + 1, updated_at = now()
+       FROM (SELECT service_slug, variant FROM rollout_plan
+              WHERE (service_slug, variant) IN (
+                SELECT rollout_plan_cohort.service_slug, rollout_plan_cohort.variant
+                  FROM rollout_plan_cohort WHERE rollout_plan_cohort.cohort_id = $1)
+              ORDER BY service_slug, variant FOR UPDATE) AS locked
+      WHERE rollout_plan.service_slug = locked.service_slug
+        AND rollout_plan.variant = locked.variant`,
     [cohortId],
   );
   await notify(manager);
