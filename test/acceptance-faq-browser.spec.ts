@@ -1,15 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { AcceptanceService } from '../src/modules/acceptance/acceptance.service.js';
 import { FaqService } from '../src/modules/faq/faq.service.js';
-import { projectPath } from '../src/platform/project-path.js';
 import { releaseService } from './support/applications.js';
-import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { changePlan, startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const SERVICE = 'public-domain-occupation';
 const ORIGIN = { ip: '127.0.0.1', requestId: 'browser-test' };
 
@@ -30,7 +27,6 @@ describe('acceptance checklist and FAQ, in a browser', () => {
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     await releaseService(portal, SERVICE);
@@ -121,7 +117,7 @@ describe('acceptance checklist and FAQ, in a browser', () => {
 
   /** A screenshot to look at, and no WCAG 2.1 A/AA violation. */
   async function check(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}/acceptance-faq-${name}.png`, fullPage: true });
+    await screenshot(page, `acceptance-faq-${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

@@ -1,21 +1,18 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../src/modules/applications/applications.service.js';
 import type { TextField } from '../src/modules/catalogue/form-schema.js';
 import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
 import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
-import { projectPath } from '../src/platform/project-path.js';
 import {
   buildingPermitAnswers,
   fileBuildingPermit,
   releaseService,
 } from './support/applications.js';
-import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
+import { launchChromium, signedInPage, wcagViolations, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const origin = { ip: '127.0.0.1', requestId: 'test' };
 
 /**
@@ -32,7 +29,6 @@ describe('applications through their own revision, in a browser', () => {
   let filed: string;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
     await releaseService(portal, 'building-permit');
@@ -101,10 +97,7 @@ describe('applications through their own revision, in a browser', () => {
       await page.goto(`${portal.url}/applications/${draft}`);
       const banner = page.locator('[data-revision-notice]');
       expect(await banner.textContent()).toContain(texts.heading);
-      await page.screenshot({
-        path: `${SCREENSHOTS}/revision-notice-${locale}.png`,
-        fullPage: true,
-      });
+      await screenshot(page, `revision-notice-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
       await banner.getByRole('link', { name: texts.step }).click();
       await page.waitForURL(/\/steps\/work$/);

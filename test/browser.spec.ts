@@ -1,9 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, screenshot } from './support/browser.js';
 import { allBusinessesStrategy } from '../src/modules/rollout/demo-rollout.seed.js';
-import { projectPath } from '../src/platform/project-path.js';
 import { DataSource } from 'typeorm';
 import { newToken, tokenHash } from '../src/platform/security/tokens.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
@@ -16,7 +13,6 @@ import {
   unleashAdmin,
 } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 describe('in a real browser', () => {
   let portal: TestApp;
   let browser: Browser;
@@ -30,7 +26,6 @@ describe('in a real browser', () => {
   const invitationToken = newToken();
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
     const owner = await smeMember(portal.url, db);
@@ -290,10 +285,7 @@ describe('in a real browser', () => {
           (el) => getComputedStyle(el).backgroundColor,
         );
         expect(headerBackground).toBe('rgb(0, 89, 79)');
-        await page.screenshot({
-          path: resolve(SCREENSHOTS, `${spec.name}-${locale}.png`),
-          fullPage: true,
-        });
+        await screenshot(page, `${spec.name}-${locale}`);
         expect(await wcagViolations(page)).toEqual([]);
         await page.context().close();
       });
@@ -311,10 +303,7 @@ describe('in a real browser', () => {
           ? 'Cette invitation ne vous est pas adressée'
           : 'This invitation is not addressed to you',
       );
-      await page.screenshot({
-        path: resolve(SCREENSHOTS, `invitation-not-addressee-${locale}.png`),
-        fullPage: true,
-      });
+      await screenshot(page, `invitation-not-addressee-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
       await page.context().close();
     });
@@ -364,10 +353,7 @@ describe('in a real browser', () => {
           ? 'Le mot de passe doit compter au moins 10 caractères'
           : 'Password must be at least 10 characters',
       );
-      await page.screenshot({
-        path: resolve(SCREENSHOTS, `register-error-${locale}.png`),
-        fullPage: true,
-      });
+      await screenshot(page, `register-error-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
       await page.context().close();
     });

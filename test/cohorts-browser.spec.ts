@@ -1,16 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, screenshot } from './support/browser.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import { csrfFrom, eventually, mailFor, startTestApp, type TestApp } from './support/test-app.js';
 
 type Agent = InstanceType<typeof TestAgent>;
-
-const SCREENSHOTS = projectPath('test-results/screenshots');
 
 /** The session cookie of a supertest agent, as "name=value". */
 function cookieOf(agent: Agent, url: string): string {
@@ -42,7 +37,6 @@ describe('the cohort and pilot pages in a real browser', () => {
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
     const person = await createPerson(db, { displayName: 'Rosalie Déploiement' });
@@ -237,10 +231,7 @@ describe('the cohort and pilot pages in a real browser', () => {
         expect(await page.getAttribute('html', 'lang')).toBe(locale);
         expect(await page.textContent('h1')).toContain(spec.heading[locale]);
         expect(await page.textContent('main')).toContain(spec.shows[locale]);
-        await page.screenshot({
-          path: resolve(SCREENSHOTS, `cohorts-${spec.name}-${locale}.png`),
-          fullPage: true,
-        });
+        await screenshot(page, `cohorts-${spec.name}-${locale}`);
         expect(await wcagViolations(page)).toEqual([]);
         await page.context().close();
       });
@@ -262,10 +253,7 @@ describe('the cohort and pilot pages in a real browser', () => {
           ? 'Cochez la case pour accepter les conditions du programme pilote'
           : 'Select the box to accept the pilot terms',
       );
-      await page.screenshot({
-        path: resolve(SCREENSHOTS, `cohorts-pilot-invitation-error-${locale}.png`),
-        fullPage: true,
-      });
+      await screenshot(page, `cohorts-pilot-invitation-error-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
       await page.context().close();
     });

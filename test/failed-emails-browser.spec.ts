@@ -1,14 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { OutboxService } from '../src/modules/notifications/outbox.service.js';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
-
-const SCREENSHOTS = projectPath('test-results/screenshots');
 
 /** A loopback port nothing listens on: every SMTP attempt is refused. */
 async function closedPort(): Promise<number> {
@@ -31,7 +27,6 @@ describe('the failed emails page in a browser', () => {
   const recipients = { fr: uniqueEmail('echec'), en: uniqueEmail('failed') };
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp({
       SMTP_URL: `smtp://127.0.0.1:${await closedPort()}`,
       EMAIL_RETRY_LIMIT: '0',
@@ -74,7 +69,7 @@ describe('the failed emails page in a browser', () => {
     });
 
   async function shot(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}/failed-emails-${name}.png`, fullPage: true });
+    await screenshot(page, `failed-emails-${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

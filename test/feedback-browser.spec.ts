@@ -1,14 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { projectPath } from '../src/platform/project-path.js';
 import { fileBuildingPermit, releaseService } from './support/applications.js';
-import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage, screenshot } from './support/browser.js';
 import { cohortOf } from './support/candidate.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { changePlan, startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
   'base64',
@@ -30,7 +27,6 @@ describe('giving feedback, in a browser', () => {
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     await releaseService(portal, 'building-permit');
@@ -69,7 +65,7 @@ describe('giving feedback, in a browser', () => {
 
   /** A screenshot to look at, and no WCAG 2.1 A/AA violation. */
   async function check(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}/feedback-${name}.png`, fullPage: true });
+    await screenshot(page, `feedback-${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

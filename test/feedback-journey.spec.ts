@@ -1,9 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { projectPath } from '../src/platform/project-path.js';
 import { fileBuildingPermit } from './support/applications.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import {
   changePlan,
@@ -14,7 +12,6 @@ import {
   type TestApp,
 } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const SERVICE = 'building-permit';
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
@@ -39,7 +36,6 @@ describe('feedback closes the loop: from a pilot SME to the gate and the FAQ', (
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     owner = await createPerson(db, { displayName: 'Hélène Gagnon' });
@@ -110,7 +106,7 @@ describe('feedback closes the loop: from a pilot SME to the gate and the FAQ', (
   }
 
   async function shot(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}/feedback-journey-${name}.png`, fullPage: true });
+    await screenshot(page, `feedback-journey-${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

@@ -1,13 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { projectPath } from '../src/platform/project-path.js';
 import { bulkyWastePickupAnswers, inAMonth, PDF, releaseService } from './support/applications.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
+import { launchChromium, wcagViolations, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { eventually, mailFor, startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const [year, month, day] = inAMonth()
   .split('-')
   .map((part) => String(Number(part)));
@@ -29,7 +26,6 @@ describe('filing and processing an application, in a browser', () => {
   let smeReference = '';
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     await releaseService(portal, 'building-permit');
@@ -73,7 +69,7 @@ describe('filing and processing an application, in a browser', () => {
 
   /** A screenshot to look at, and axe-core's WCAG 2.1 A/AA rules, on each page shown. */
   async function shot(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}/filing-${name}.png`, fullPage: true });
+    await screenshot(page, `filing-${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

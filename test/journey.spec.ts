@@ -1,13 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './support/browser.js';
+import { launchChromium, screenshot } from './support/browser.js';
 import { DataSource } from 'typeorm';
-import { projectPath } from '../src/platform/project-path.js';
 import { createPerson } from './support/people.js';
 import { eventually, mailFor, startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const PASSWORD = 'une phrase de passe bien longue';
 const stamp = Date.now().toString(36);
 const OWNER = `journey-owner-${stamp}@exemple.ca`;
@@ -24,7 +20,6 @@ describe('the accounts journey, in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     browser = await launchChromium();
   });
@@ -109,10 +104,7 @@ describe('the accounts journey, in a browser', () => {
     expect(await employee.textContent('.govuk-service-navigation')).toContain(
       'Au nom de Fromagerie des Cèdres inc.',
     );
-    await employee.screenshot({
-      path: resolve(SCREENSHOTS, 'journey-employee-acting.png'),
-      fullPage: true,
-    });
+    await screenshot(employee, 'journey-employee-acting');
 
     const db = portal.app.get(DataSource);
     const admin = await createPerson(db, { displayName: 'Sylvie Admin' });
@@ -149,6 +141,6 @@ describe('the accounts journey, in a browser', () => {
           : steps.filter((s) => !['organization.member_joined', 'acting_as.switched'].includes(s));
       for (const step of expected) expect(table).toContain(step);
     }
-    await staff.screenshot({ path: resolve(SCREENSHOTS, 'journey-audit.png'), fullPage: true });
+    await screenshot(staff, 'journey-audit');
   });
 });

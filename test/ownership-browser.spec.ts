@@ -1,14 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { projectPath } from '../src/platform/project-path.js';
 import { PDF } from './support/applications.js';
-import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-const SCREENSHOTS = projectPath('test-results/screenshots');
 
 /**
  * Who owns an SME (ADR 0014), in a real browser: the owner's proof page, a
@@ -30,7 +25,6 @@ describe('verifying who owns an SME, in a browser', () => {
   let reviewClaimId = '';
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     const admin = await createPerson(db, { email: people.admin, displayName: 'Ada Admin' });
@@ -74,7 +68,7 @@ describe('verifying who owns an SME, in a browser', () => {
 
   /** A screenshot to look at, and no WCAG 2.1 A/AA violation. */
   async function check(page: Page, name: string) {
-    await page.screenshot({ path: resolve(SCREENSHOTS, `ownership-${name}.png`), fullPage: true });
+    await screenshot(page, `ownership-${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

@@ -1,9 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../src/modules/applications/applications.service.js';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
+import { launchChromium, signedInPage, wcagViolations, screenshot } from './support/browser.js';
 import {
   buildingPermitCandidate,
   NEW_QUESTION,
@@ -13,7 +11,6 @@ import {
 import { PASSWORD } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const SLUG = 'building-permit';
 
 /**
@@ -29,7 +26,6 @@ describe('the candidate revision, in a browser', () => {
   let world: CandidateWorld;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     world = await buildingPermitCandidate(portal);
     browser = await launchChromium();
@@ -95,10 +91,7 @@ describe('the candidate revision, in a browser', () => {
       );
       await banner.getByText(texts.whatChanged).click();
       expect(await banner.locator('[data-change="added"]').textContent()).toBe(texts.added);
-      await page.screenshot({
-        path: `${SCREENSHOTS}/candidate-start-${locale}.png`,
-        fullPage: true,
-      });
+      await screenshot(page, `candidate-start-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
 
       await page.locator('form[action$="/start"] button').click();
@@ -153,10 +146,7 @@ describe('the candidate revision, in a browser', () => {
       const moved = page.locator('[data-revision-moved]');
       expect(await moved.count()).toBe(1);
       expect(await page.inputValue('#lotNumber')).toBe('1 234 567');
-      await page.screenshot({
-        path: `${SCREENSHOTS}/candidate-moved-${locale}.png`,
-        fullPage: true,
-      });
+      await screenshot(page, `candidate-moved-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
       await page.context().close();
     }

@@ -1,16 +1,13 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { buildingPermitRevision2 } from '../src/modules/rollout/demo-revision.js';
 import { RolloutReconciler } from '../src/modules/rollout/rollout-reconciler.service.js';
 import { RevisionRolloutService } from '../src/modules/rollout/revision-rollout.service.js';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
+import { launchChromium, signedInPage, wcagViolations, screenshot } from './support/browser.js';
 import { cohortOf, closeInUnleash, openWithCohorts, readyRevision2 } from './support/candidate.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const SLUG = 'building-permit';
 const origin = { ip: '127.0.0.1', requestId: 'test' };
 
@@ -28,7 +25,6 @@ describe('the rollout console’s revision page in a browser', () => {
   let managerEmail: string;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
     const manager = await createPerson(db, { displayName: 'Martin Gagnon' });
@@ -73,7 +69,7 @@ describe('the rollout console’s revision page in a browser', () => {
   });
 
   async function shot(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}/revision-rollout-${name}.png`, fullPage: true });
+    await screenshot(page, `revision-rollout-${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

@@ -1,13 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { UnleashAdminClient } from '../src/platform/flags/unleash-admin.client.js';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { changePlan, startTestApp, unleashAdmin, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const SERVICE = 'occupancy-certificate';
 
 /**
@@ -24,7 +21,6 @@ describe('the rollout console in a browser', () => {
   let neq: string;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     const manager = await createPerson(db, { displayName: 'Martin Gagnon' });
@@ -71,7 +67,7 @@ describe('the rollout console in a browser', () => {
     });
 
   async function shot(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}/rollout-${name}.png`, fullPage: true });
+    await screenshot(page, `rollout-${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import {
@@ -10,8 +9,7 @@ import { ApplicationsService } from '../src/modules/applications/applications.se
 import type { StaffRole } from '../src/modules/staff/staff-role.js';
 import { buildingPermitAnswers, fileBuildingPermit, PDF } from './support/applications.js';
 import { createPerson, signedInAgent } from './support/people.js';
-import { launchChromium, wcagViolations } from './support/browser.js';
-import { projectPath } from '../src/platform/project-path.js';
+import { launchChromium, screenshot, wcagViolations } from './support/browser.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 import { ApplicationsReadModel } from '../src/modules/applications/applications.read-model.js';
 
@@ -698,8 +696,6 @@ describe('staff: the applications queue and processing', () => {
 
   describe('in a real browser', () => {
     it('the queue and an application, by keyboard alone, with no WCAG violations', async () => {
-      const screenshots = projectPath('test-results/screenshots');
-      mkdirSync(screenshots, { recursive: true });
       const { application } = await filed();
       await post(agents.clerk, `/staff/applications/${application.id}/messages`, {
         message: 'Le plan d’implantation est-il à l’échelle ?',
@@ -725,7 +721,7 @@ describe('staff: the applications queue and processing', () => {
         const page = await context.newPage();
         await page.goto(`${portal.url}/staff/applications`);
         expect((await wcagViolations(page)).map((v) => v.id)).toEqual([]);
-        await page.screenshot({ path: `${screenshots}/staff-applications.png`, fullPage: true });
+        await screenshot(page, `staff-applications`);
 
         // The filters by keyboard: choose "Déposée", then Enter in a date field submits them.
         await page.focus('#status');
@@ -739,7 +735,7 @@ describe('staff: the applications queue and processing', () => {
         await page.keyboard.press('Enter');
         await page.waitForURL(`**/staff/applications/${application.id}`);
         expect((await wcagViolations(page)).map((v) => v.id)).toEqual([]);
-        await page.screenshot({ path: `${screenshots}/staff-application.png`, fullPage: true });
+        await screenshot(page, `staff-application`);
 
         // Reject without a reason, by keyboard: the error summary takes the focus and
         // its link leads to the field; what was typed elsewhere is still there.
@@ -756,10 +752,7 @@ describe('staff: the applications queue and processing', () => {
           await page.evaluate(() => document.activeElement?.closest('.govuk-error-summary')),
         ).not.toBeNull();
         expect(await page.inputValue('#conditions')).toBe('Conditions en cours');
-        await page.screenshot({
-          path: `${screenshots}/staff-application-error.png`,
-          fullPage: true,
-        });
+        await screenshot(page, `staff-application-error`);
         await page.keyboard.press('Tab');
         await page.keyboard.press('Enter');
         expect(await page.evaluate(() => document.activeElement?.id)).toBe('rejectionReason');

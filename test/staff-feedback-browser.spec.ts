@@ -1,13 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-const SCREENSHOTS = projectPath('test-results/screenshots');
 
 /**
  * Issue 6's "acting on it", in a real browser: the staff inbox, an item with
@@ -25,7 +20,6 @@ describe('staff feedback pages, in a browser', () => {
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     clerk.id = (await createPerson(db, { email: clerk.email, displayName: 'Claude Préposé' })).id;
@@ -113,10 +107,7 @@ describe('staff feedback pages, in a browser', () => {
 
   /** A screenshot to look at, and no WCAG 2.1 A/AA violation. */
   async function check(page: Page, name: string) {
-    await page.screenshot({
-      path: resolve(SCREENSHOTS, `staff-feedback-${name}.png`),
-      fullPage: true,
-    });
+    await screenshot(page, `staff-feedback-${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

@@ -1,12 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-const SCREENSHOTS = projectPath('test-results/screenshots');
 
 /**
  * A service designer opens the service studio from the staff navigation, in
@@ -18,7 +14,6 @@ describe('the service studio in a browser', () => {
   let designerEmail: string;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
     const designer = await createPerson(db, { displayName: 'Élise Conception' });
@@ -63,10 +58,7 @@ describe('the service studio in a browser', () => {
       expect(
         await page.locator('nav.guichet-staff-navigation [aria-current="page"]').textContent(),
       ).toBe('Services');
-      await page.screenshot({
-        path: `${SCREENSHOTS}/studio-services-${locale}.png`,
-        fullPage: true,
-      });
+      await screenshot(page, `studio-services-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
       await page.context().close();
     });

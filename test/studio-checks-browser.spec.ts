@@ -1,16 +1,13 @@
-import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { loadServiceDocuments } from '../src/modules/catalogue/service-document-loader.js';
 import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
 import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
+import { launchChromium, signedInPage, wcagViolations, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const ORIGIN = { ip: '127.0.0.1', requestId: 'test' };
 
 /**
@@ -25,7 +22,6 @@ describe('the studio’s checks page in a browser', () => {
   let revisions: ServiceRevisionsService;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
     revisions = portal.app.get(ServiceRevisionsService);
@@ -82,10 +78,7 @@ describe('the studio’s checks page in a browser', () => {
       expect(await page.locator('[data-blocked]').textContent()).toContain(texts.blocked);
       expect(await page.locator('[data-check][data-passed="false"]').count()).toBeGreaterThan(0);
       expect(await page.locator('button', { hasText: texts.button }).count()).toBe(0);
-      await page.screenshot({
-        path: `${SCREENSHOTS}/studio-checks-failing-${locale}.png`,
-        fullPage: true,
-      });
+      await screenshot(page, `studio-checks-failing-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
 
       const original = loadServiceDocuments().find((d) => d.slug === 'bulky-waste-pickup')!;
@@ -105,10 +98,7 @@ describe('the studio’s checks page in a browser', () => {
       await page.keyboard.press('Enter');
       await page.waitForURL(`**/revisions/1/checks`);
       expect(await page.locator('#ready-banner-title').textContent()).toBe(texts.ready);
-      await page.screenshot({
-        path: `${SCREENSHOTS}/studio-checks-ready-${locale}.png`,
-        fullPage: true,
-      });
+      await screenshot(page, `studio-checks-ready-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
       await page.context().close();
     });

@@ -1,14 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
+import { launchChromium, signedInPage, wcagViolations, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { revisedBuildingPermit } from './support/revisions.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-const SCREENSHOTS = projectPath('test-results/screenshots');
 
 /**
  * A service designer compares two revisions of a service in Chromium, in
@@ -22,7 +18,6 @@ describe('comparing two revisions in a browser', () => {
   let draft: number;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
     const designer = await createPerson(db, { displayName: 'Élise Conception' });
@@ -76,10 +71,7 @@ describe('comparing two revisions in a browser', () => {
         'removed',
       );
       expect(await page.locator('#compare-rules-table-table tbody tr').count()).toBe(2);
-      await page.screenshot({
-        path: `${SCREENSHOTS}/studio-comparison-${locale}.png`,
-        fullPage: true,
-      });
+      await screenshot(page, `studio-comparison-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
 
       // The other way round, chosen with the form (a GET form: no script needed).

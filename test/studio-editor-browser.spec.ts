@@ -1,14 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
 import type { StaffActor } from '../src/modules/staff/staff-roles.guard.js';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
+import { launchChromium, signedInPage, wcagViolations, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const ORIGIN = { ip: '127.0.0.1', requestId: 'studio-editor-browser' };
 
 /**
@@ -74,7 +71,6 @@ describe('the draft editor in a browser', () => {
   }
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
     revisions = portal.app.get(ServiceRevisionsService);
@@ -105,7 +101,7 @@ describe('the draft editor in a browser', () => {
   }
 
   async function check(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+    await screenshot(page, `${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

@@ -1,14 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import type { ServiceDefinition } from '../src/modules/catalogue/service-definition.js';
 import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
+import { launchChromium, signedInPage, wcagViolations, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-const SCREENSHOTS = projectPath('test-results/screenshots');
 
 /**
  * A service designer adds and edits questions and rules of a draft in
@@ -34,7 +30,6 @@ describe('the question editor in a browser', () => {
   };
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     const designer = await createPerson(db, { displayName: 'Élise Conception' });
@@ -67,7 +62,7 @@ describe('the question editor in a browser', () => {
   /** The page's screenshot, and axe's verdict (axe needs JavaScript: only when it is on). */
   async function check(page: Page, name: string, axe: boolean) {
     if (!axe) return;
-    await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+    await screenshot(page, `${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

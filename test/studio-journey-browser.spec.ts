@@ -1,17 +1,13 @@
-import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page, Response } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../src/modules/applications/api-keys.service.js';
 import type { ServiceDefinition } from '../src/modules/catalogue/service-definition.js';
 import { FlagsService } from '../src/platform/flags/flags.service.js';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
+import { launchChromium, signedInPage, wcagViolations, screenshot } from './support/browser.js';
 import { buildingPermitAnswers, pdfOfSize, releaseService } from './support/applications.js';
 import { createPerson, PASSWORD, smeMember } from './support/people.js';
 import { deleteFlag, eventually, startTestApp, type TestApp } from './support/test-app.js';
-
-const SCREENSHOTS = projectPath('test-results/screenshots');
 
 /**
  * Issue 14's "Done when", walked in Chromium as people would, once in French
@@ -38,7 +34,6 @@ describe('the service studio, walked end to end in a browser', () => {
   const flags: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     for (const [who, role, name] of [
@@ -145,10 +140,7 @@ describe('the service studio, walked end to end in a browser', () => {
       flags.push(`${slug}.citizen`, `${slug}.business`);
       const base = `/staff/services/${slug}/revisions`;
       const shot = async (page: Page, name: string) => {
-        await page.screenshot({
-          path: `${SCREENSHOTS}/studio-journey-${name}-${locale}.png`,
-          fullPage: true,
-        });
+        await screenshot(page, `studio-journey-${name}-${locale}`);
         expect(await wcagViolations(page)).toEqual([]);
       };
       const designer = await signedIn(people.designer, locale);

@@ -1,12 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const PERMIT = '/staff/services/building-permit/revisions/1/preview';
 
 /**
@@ -20,7 +17,6 @@ describe('the preview of a revision in a browser', () => {
   let designerEmail: string;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
     const designer = await createPerson(db, { displayName: 'Élise Conception' });
@@ -64,10 +60,7 @@ describe('the preview of a revision in a browser', () => {
         languageCookie: true,
       });
       const shot = async (name: string) => {
-        await page.screenshot({
-          path: `${SCREENSHOTS}/studio-preview-${name}-${locale}.png`,
-          fullPage: true,
-        });
+        await screenshot(page, `studio-preview-${name}-${locale}`);
         expect(await wcagViolations(page)).toEqual([]);
       };
       await page.goto(`${portal.url}${PERMIT}/citizen`);

@@ -1,14 +1,12 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import type { ServiceDocument } from '../src/modules/catalogue/service-document.js';
 import { ServiceRevisionsService } from '../src/modules/studio/service-revisions.service.js';
 import { projectPath } from '../src/platform/project-path.js';
-import { launchChromium, signedInPage, wcagViolations } from './support/browser.js';
+import { launchChromium, signedInPage, wcagViolations, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { deleteFlag, startTestApp, type TestApp } from './support/test-app.js';
-
-const SCREENSHOTS = projectPath('test-results/screenshots');
 
 /**
  * A service designer creates a service, imports a broken document, and works
@@ -24,7 +22,6 @@ describe('the studio’s services in a browser', () => {
   const flags: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp();
     const db = portal.app.get(DataSource);
     const designer = await createPerson(db, { displayName: 'Élise Conception' });
@@ -49,7 +46,7 @@ describe('the studio’s services in a browser', () => {
     });
 
   async function accessible(page: Page, name: string) {
-    await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+    await screenshot(page, `${name}`);
     expect(await wcagViolations(page)).toEqual([]);
   }
 

@@ -1,15 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../src/modules/applications/applications.service.js';
-import { projectPath } from '../src/platform/project-path.js';
 import { buildingPermitAnswers, PDF } from './support/applications.js';
-import { launchChromium, wcagViolations, signedInPage } from './support/browser.js';
+import { launchChromium, wcagViolations, signedInPage, screenshot } from './support/browser.js';
 import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-const SCREENSHOTS = projectPath('test-results/screenshots');
 const origin = { ip: '127.0.0.1', requestId: 'test' };
 
 /**
@@ -27,7 +23,6 @@ describe('files and their virus scan on the staff application page, in a browser
   const files: Record<string, string> = {};
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startTestApp({}, { skipBootTasks: true });
     db = portal.app.get(DataSource);
     clerk.id = (await createPerson(db, { email: clerk.email, displayName: 'Claude Préposé' })).id;
@@ -128,10 +123,7 @@ describe('files and their virus scan on the staff application page, in a browser
       expect(await row('infected').locator('.govuk-tag').textContent()).toContain(
         labels[locale].infected,
       );
-      await page.screenshot({
-        path: resolve(SCREENSHOTS, `staff-application-scan-${locale}.png`),
-        fullPage: true,
-      });
+      await screenshot(page, `staff-application-scan-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
       await page.context().close();
     });

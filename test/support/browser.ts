@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach } from '@jest/globals';
 import {
@@ -8,7 +8,22 @@ import {
   type Page,
   type Response,
 } from 'playwright-core';
+import { projectPath } from '../../src/platform/project-path.js';
 import { htmlProblems, ID_REFERENCES, type HtmlProblem } from './html-check.js';
+
+const SCREENSHOTS = projectPath('test-results/screenshots');
+
+/**
+ * Saves the whole page as test-results/screenshots/<name>.png, for people to
+ * look at; nothing asserts on it. GUICHET_SCREENSHOTS=off skips it (CI does:
+ * nobody reads a clean clone's files, and a full-page PNG costs a browser test
+ * a few hundred milliseconds).
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.GUICHET_SCREENSHOTS === 'off') return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+}
 
 /**
  * Debian's Chromium, headless, without the background connections this
