@@ -105,8 +105,16 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
     private readonly rollout: RolloutService,
   ) {}
 
-  /** The periodic run, when ROLLOUT_RECONCILE_INTERVAL_MS is not 0 (whole seconds, at least 1). */
+  /**
+   * Retries as soon as Unleash answers again; the periodic run, when
+   * ROLLOUT_RECONCILE_INTERVAL_MS is not 0 (whole seconds, at least 1).
+   */
   async onModuleInit(): Promise<void> {
+    // Unleash is back: what failed is retried now, not at the end of a backoff
+    // that may have grown to MAX_BACKOFF_MS during a long outage.
+    this.flags.onReachableAgain(() => {
+      if (this.failures > 0) this.schedule(0);
+    });
     const intervalMs = this.config.ROLLOUT_RECONCILE_INTERVAL_MS;
     if (intervalMs === 0) return;
     await this.jobs.every({

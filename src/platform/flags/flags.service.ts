@@ -41,6 +41,13 @@ export abstract class FlagsService {
    */
   applyLocally(_flags: LocalFlag[], _segments: LocalSegment[]): void {}
 
+  /**
+   * Calls `listener` each time Unleash answers again after fetches failed (the
+   * reconciler then retries at once rather than at the end of its backoff).
+   * A service that never loses Unleash never calls it.
+   */
+  onReachableAgain(_listener: () => void): void {}
+
   /** Stops polling and flushes; called on shutdown. */
   abstract close(): Promise<void>;
 }

@@ -31,6 +31,7 @@ export interface UnleashFlagsOptions {
  */
 export class UnleashFlagsService extends FlagsService {
   private lastFetchFailed = false;
+  private readonly reachableAgain: (() => void)[] = [];
 
   private constructor(
     private readonly client: Unleash,
@@ -43,8 +44,10 @@ export class UnleashFlagsService extends FlagsService {
       this.lastFetchFailed = true;
     });
     const recovered = () => {
-      if (this.lastFetchFailed) logger.event('info', 'flags.fetch_recovered');
+      if (!this.lastFetchFailed) return;
       this.lastFetchFailed = false;
+      logger.event('info', 'flags.fetch_recovered');
+      for (const listener of this.reachableAgain) listener();
     };
     client.on('changed', recovered);
     client.on('unchanged', recovered);
@@ -84,6 +87,10 @@ export class UnleashFlagsService extends FlagsService {
     const variant = this.client.getVariant(flag, context);
     const payload = variant.enabled ? variant.payload?.value : undefined;
     return { enabled: variant.feature_enabled === true, payload };
+  }
+
+  override onReachableAgain(listener: () => void): void {
+    this.reachableAgain.push(listener);
   }
 
   override applyLocally(flags: LocalFlag[], segments: LocalSegment[]): void {
