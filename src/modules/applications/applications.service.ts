@@ -4,7 +4,7 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService, type ServedRevision } from '../catalogue/catalogue.service.js';
 import type { Answers, StepDefinition } from '../catalogue/form-schema.js';
@@ -119,6 +119,21 @@ export type SaveStepResult =
 
 export type ChangeResult =
   { ok: true; application: Application } | { ok: false; reason: 'not-found' | 'not-allowed' };
+
+/**
+ * What the insert of an application created and submitted at once adds: the
+ * row as a draft's submission leaves it (status, reference from the prefix's
+ * sequence, ADR 0038, at `$9`; version 2, the draft's 1 plus the submission's),
+ * and its transition from draft, by the applicant.
+ */
+const SUBMITTED_AT_ONCE = {
+  columns: ', status, reference, submitted_at, version',
+  values: `, 'submitted', next_application_reference($9), now(), 2`,
+  transition: `,
+         t AS (
+           INSERT INTO application_transition (application_id, from_status, to_status, actor_id, actor_role, reason)
+           SELECT id, 'draft', 'submitted', account_id, 'applicant', NULL FROM a)`,
+};
 
 /** The email each status sends the applicant. */
 const EMAIL_FOR: Partial<Record<ApplicationStatus, EmailKind>> = {
@@ -472,16 +487,24 @@ export class ApplicationsService {
         wanted,
         Object.keys(answers).length > 0,
       );
+      // Created and submitted at once (the API's `submit: true`) when complete:
+      // one transaction, whose insert writes the row submitted, with its reference
+      // and its transition, as `submitLocked` would have left it.
+      const service = await this.catalogue.revisionOf(serviceSlug, revision);
+      const submitting =
+        options.submit === true &&
+        service !== undefined &&
+        this.forms.problems(service, applicant.audience, answers).length === 0;
       // The new row as `load` reads it, and its filer's address, in the statement
       // that inserts it (a filing through the API makes no other round trip for them).
       const inserted = await manager.query<(Application & { filer: Recipient })[]>(
         `WITH a AS (
            INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,
-                                    idempotency_key, service_revision)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                    idempotency_key, service_revision${submitting ? SUBMITTED_AT_ONCE.columns : ''})
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8${submitting ? SUBMITTED_AT_ONCE.values : ''})
            ON CONFLICT (COALESCE(organization_id, account_id), idempotency_key)
              WHERE idempotency_key IS NOT NULL DO NOTHING
-           RETURNING *)
+           RETURNING *)${submitting ? SUBMITTED_AT_ONCE.transition : ''}
          SELECT ${COLUMNS},
                 json_build_object('email', filer.email, 'locale', filer.preferred_locale,
                                   'closed', filer.closed_at IS NOT NULL) AS filer
@@ -495,6 +518,7 @@ export class ApplicationsService {
           applicant.channel,
           idempotencyKey ?? null,
           revision,
+          ...(submitting ? [service.referencePrefix] : []),
         ],
       );
       if (inserted.length === 0) {
@@ -506,31 +530,26 @@ export class ApplicationsService {
         );
         return { application: (await this.load(manager, existing.id))!, created: false };
       }
-      const { filer, ...draft } = inserted[0];
-      const id = draft.id;
-      await this.audit.record(manager, {
-        ...auditOrigin(applicant, origin),
-        action: 'application.draft_started',
-        entity: { type: 'application', id },
-        after: {
-          serviceSlug,
-          serviceRevision: revision,
-          variant: applicant.audience,
-          channel: applicant.channel,
+      const { filer, ...application } = inserted[0];
+      const id = application.id;
+      // Both events of a filing submitted at once in one insert, a row each.
+      await this.audit.recordMany(manager, [
+        {
+          ...auditOrigin(applicant, origin),
+          action: 'application.draft_started',
+          entity: { type: 'application', id },
+          after: {
+            serviceSlug,
+            serviceRevision: revision,
+            variant: applicant.audience,
+            channel: applicant.channel,
+          },
         },
-      });
-      const service = await this.definitionOf(draft);
-      // Created and submitted at once (the API's `submit: true`): one transaction.
-      if (
-        options.submit &&
-        service &&
-        this.forms.problems(service, draft.variant, answers).length === 0
-      )
-        return {
-          application: await this.submitLocked(manager, applicant, draft, service, origin, filer),
-          created: true,
-        };
-      return { application: draft, created: true };
+        ...(submitting ? [submittedEvent(applicant, origin, id)] : []),
+      ]);
+      if (submitting)
+        await this.emailKind(manager, application, 'application-submitted', null, filer);
+      return { application, created: true };
     });
   }
 
@@ -634,9 +653,10 @@ export class ApplicationsService {
   }
 
   /**
-   * Submits a draft whose row this transaction holds: transition, audit event,
-   * the status change with its reference number, then the receipt email (to
-   * `knownFiler` when the caller has read the filer's address already).
+   * Submits a draft whose row this transaction holds: the status change with
+   * its reference number and its transition (one statement), the audit event,
+   * then the receipt email. (A filing created and submitted at once is written
+   * submitted by `startDraft`'s insert, with the same rows.)
    */
   private async submitLocked(
     manager: EntityManager,
@@ -644,36 +664,25 @@ export class ApplicationsService {
     current: Application,
     service: ServiceDefinition,
     origin: RequestOrigin,
-    knownFiler?: Recipient,
   ): Promise<Application> {
     const id = current.id;
-    await this.recordTransition(
-      manager,
-      current,
-      'submitted',
-      applicant.accountId,
-      'applicant',
-      null,
-    );
-    await this.audit.record(manager, {
-      ...auditOrigin(applicant, origin),
-      action: 'application.submitted',
-      entity: { type: 'application', id },
-      before: { status: 'draft' },
-      after: { status: 'submitted', channel: applicant.channel },
-    });
-    const filer = knownFiler ?? (await this.filer(manager, current.accountId));
+    const filer = await this.filer(manager, current.accountId);
     // The reference from the prefix's sequence for the year (ADR 0038): no row
     // lock, so concurrent submissions of a service do not queue on one another.
+    // The transition row is written by the same statement.
     const [numbered] = await returningRows<{ reference: string; submittedAt: Date }>(
       manager,
-      `UPDATE application
+      `WITH t AS (
+         INSERT INTO application_transition (application_id, from_status, to_status, actor_id, actor_role, reason)
+         VALUES ($1, $3, 'submitted', $4, 'applicant', NULL))
+       UPDATE application
           SET status = 'submitted', submitted_at = now(), updated_at = now(), version = version + 1,
               revision_notice = NULL, reference = next_application_reference($2)
         WHERE id = $1
        RETURNING reference, submitted_at AS "submittedAt"`,
-      [id, service.referencePrefix],
+      [id, service.referencePrefix, current.status, applicant.accountId],
     );
+    await this.audit.record(manager, submittedEvent(applicant, origin, id));
     const application: Application = {
       ...current,
       status: 'submitted',
@@ -885,6 +894,17 @@ export class ApplicationsService {
 }
 
 /** The actor and acting party of an applicant's change, for its audit event. */
+/** The audit event of a submission by its applicant. */
+function submittedEvent(applicant: Applicant, origin: RequestOrigin, id: string): AuditEventInput {
+  return {
+    ...auditOrigin(applicant, origin),
+    action: 'application.submitted',
+    entity: { type: 'application', id },
+    before: { status: 'draft' },
+    after: { status: 'submitted', channel: applicant.channel },
+  };
+}
+
 export function auditOrigin(applicant: Applicant, origin: RequestOrigin) {
   return {
     actor:
