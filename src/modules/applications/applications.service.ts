@@ -104,6 +104,14 @@ export interface Message {
   createdAt: Date;
 }
 
+/** What a new application is started with (`startDraft`). */
+interface NewApplication {
+  applicant: Applicant;
+  serviceSlug: string;
+  answers: Answers;
+  idempotencyKey?: string;
+}
+
 interface Recipient {
   email: string;
   locale: Locale;
@@ -434,37 +442,6 @@ export class ApplicationsService {
 
   // -- the building blocks (no variant check: the methods above are the ways in) --
 
-  /**
-   * The revision a new draft is started on, checked against the database
-   * under the service row's share lock, so a rollback or a candidate made
-   * current (which lock it to update) cannot cross the draft's start: the one
-   * wanted (what this instance's flags and catalogue said) if the variant
-   * still serves it, as its current revision or the candidate in rollout;
-   * else the current one, for a draft with nothing in it yet, or a refusal
-   * ('revision-mismatch', naming it) for answers checked against another.
-   */
-  private async releasedRevision(
-    manager: EntityManager,
-    slug: string,
-    variant: Audience,
-    wanted: number,
-    answered: boolean,
-  ): Promise<number> {
-    const [row] = await manager.query<{ current: number | null; candidate: number | null }[]>(
-      `SELECT service.${variant === 'business' ? 'business_revision' : 'citizen_revision'} AS current,
-              revision_rollout.revision AS candidate
-         FROM service
-         LEFT JOIN revision_rollout ON revision_rollout.service_slug = service.slug
-        WHERE service.slug = $1
-          FOR SHARE OF service`,
-      [slug],
-    );
-    if (!row || row.current === null) throw FILING_REFUSALS.of('not-found');
-    if (wanted === row.current || wanted === row.candidate) return wanted;
-    if (answered) throw revisionMismatch(row.current);
-    return row.current;
-  }
-
   /** Starts a draft, without checking the variant (see `start`, which does). */
   async startDraft(
     applicant: Applicant,
@@ -479,49 +456,18 @@ export class ApplicationsService {
     const wanted =
       options.revision ?? this.catalogue.served(serviceSlug, applicant.audience)?.revision;
     if (wanted === undefined) throw FILING_REFUSALS.of('not-found');
+    const start: NewApplication = { applicant, serviceSlug, answers, idempotencyKey };
     return this.dataSource.transaction(async (manager) => {
-      const revision = await this.releasedRevision(
-        manager,
-        serviceSlug,
-        applicant.audience,
-        wanted,
-        Object.keys(answers).length > 0,
-      );
-      // Created and submitted at once (the API's `submit: true`) when complete:
-      // one transaction, whose insert writes the row submitted, with its reference
-      // and its transition, as `submitLocked` would have left it.
-      const service = await this.catalogue.revisionOf(serviceSlug, revision);
-      const submitting =
-        options.submit === true &&
-        service !== undefined &&
-        this.forms.problems(service, applicant.audience, answers).length === 0;
-      // The new row as `load` reads it, and its filer's address, in the statement
-      // that inserts it (a filing through the API makes no other round trip for them).
-      const inserted = await manager.query<(Application & { filer: Recipient })[]>(
-        `WITH a AS (
-           INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,
-                                    idempotency_key, service_revision${submitting ? SUBMITTED_AT_ONCE.columns : ''})
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8${submitting ? SUBMITTED_AT_ONCE.values : ''})
-           ON CONFLICT (COALESCE(organization_id, account_id), idempotency_key)
-             WHERE idempotency_key IS NOT NULL DO NOTHING
-           RETURNING *)${submitting ? SUBMITTED_AT_ONCE.transition : ''}
-         SELECT ${COLUMNS},
-                json_build_object('email', filer.email, 'locale', filer.preferred_locale,
-                                  'closed', filer.closed_at IS NOT NULL) AS filer
-           FROM a JOIN account filer ON filer.id = a.account_id`,
-        [
-          serviceSlug,
-          applicant.audience,
-          applicant.accountId,
-          applicant.organizationId ?? null,
-          JSON.stringify(answers),
-          applicant.channel,
-          idempotencyKey ?? null,
-          revision,
-          ...(submitting ? [service.referencePrefix] : []),
-        ],
-      );
-      if (inserted.length === 0) {
+      // The revision wanted if the variant still serves it; else, for a draft
+      // with nothing in it yet, the current one (which the share lock taken by
+      // the first attempt keeps current: a second attempt is always served).
+      let outcome = await this.insertOn(manager, start, wanted, options.submit === true);
+      if (outcome.kind === 'not-served') {
+        if (Object.keys(answers).length > 0) throw revisionMismatch(outcome.current);
+        outcome = await this.insertOn(manager, start, outcome.current, options.submit === true);
+      }
+      if (outcome.kind === 'not-served') throw revisionMismatch(outcome.current);
+      if (outcome.kind === 'exists') {
         // A retried creation: the application made the first time.
         const [existing] = await manager.query<{ id: string }[]>(
           `SELECT id FROM application
@@ -530,7 +476,7 @@ export class ApplicationsService {
         );
         return { application: (await this.load(manager, existing.id))!, created: false };
       }
-      const { filer, ...application } = inserted[0];
+      const { application, filer, submitted } = outcome;
       const id = application.id;
       // Both events of a filing submitted at once in one insert, a row each.
       await this.audit.recordMany(manager, [
@@ -540,17 +486,83 @@ export class ApplicationsService {
           entity: { type: 'application', id },
           after: {
             serviceSlug,
-            serviceRevision: revision,
+            serviceRevision: application.serviceRevision,
             variant: applicant.audience,
             channel: applicant.channel,
           },
         },
-        ...(submitting ? [submittedEvent(applicant, origin, id)] : []),
+        ...(submitted ? [submittedEvent(applicant, origin, id)] : []),
       ]);
-      if (submitting)
+      if (submitted)
         await this.emailKind(manager, application, 'application-submitted', null, filer);
       return { application, created: true };
     });
+  }
+
+  /**
+   * Inserts a new application on `revision` if its variant still serves it, as
+   * its current revision or the candidate in rollout, checked in the same
+   * statement under the service row's share lock, so a rollback or a candidate
+   * made current (which lock it to update) cannot cross the draft's start.
+   * With `submit`, answers complete for that revision are written submitted at
+   * once (SUBMITTED_AT_ONCE). The new row comes back as `load` reads it, with
+   * its filer's address: a filing through the API makes no other round trip
+   * for them. 'exists' when the idempotency key made one already.
+   */
+  private async insertOn(
+    manager: EntityManager,
+    { applicant, serviceSlug, answers, idempotencyKey }: NewApplication,
+    revision: number,
+    submit: boolean,
+  ): Promise<
+    | { kind: 'inserted'; application: Application; filer: Recipient; submitted: boolean }
+    | { kind: 'exists' }
+    | { kind: 'not-served'; current: number }
+  > {
+    const service = await this.catalogue.revisionOf(serviceSlug, revision);
+    const submitting =
+      submit &&
+      service !== undefined &&
+      this.forms.problems(service, applicant.audience, answers).length === 0;
+    const served = applicant.audience === 'business' ? 'business_revision' : 'citizen_revision';
+    const [row] = await manager.query<
+      (Application & { filer: Recipient; current: number | null; candidate: number | null })[]
+    >(
+      `WITH s AS MATERIALIZED (
+         SELECT service.${served} AS current, revision_rollout.revision AS candidate
+           FROM service
+           LEFT JOIN revision_rollout ON revision_rollout.service_slug = service.slug
+          WHERE service.slug = $1
+            FOR SHARE OF service),
+       a AS (
+         INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,
+                                  idempotency_key, service_revision${submitting ? SUBMITTED_AT_ONCE.columns : ''})
+         SELECT $1, $2, $3::uuid, $4::uuid, $5::jsonb, $6, $7, $8::integer${submitting ? SUBMITTED_AT_ONCE.values : ''}
+           FROM s WHERE $8::integer IN (s.current, s.candidate)
+         ON CONFLICT (COALESCE(organization_id, account_id), idempotency_key)
+           WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING *)${submitting ? SUBMITTED_AT_ONCE.transition : ''}
+       SELECT s.current, s.candidate, ${COLUMNS},
+              json_build_object('email', filer.email, 'locale', filer.preferred_locale,
+                                'closed', filer.closed_at IS NOT NULL) AS filer
+         FROM s LEFT JOIN (a JOIN account filer ON filer.id = a.account_id) ON true`,
+      [
+        serviceSlug,
+        applicant.audience,
+        applicant.accountId,
+        applicant.organizationId ?? null,
+        JSON.stringify(answers),
+        applicant.channel,
+        idempotencyKey ?? null,
+        revision,
+        ...(submitting ? [service.referencePrefix] : []),
+      ],
+    );
+    if (!row || row.current === null) throw FILING_REFUSALS.of('not-found');
+    const { current, candidate, filer, ...application } = row;
+    if (application.id) return { kind: 'inserted', application, filer, submitted: submitting };
+    if (revision === current || revision === candidate) return { kind: 'exists' };
+    return { kind: 'not-served', current };
   }
 
   /** The application an idempotency key created for this applicant's SME or person, if any. */
