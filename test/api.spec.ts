@@ -441,6 +441,47 @@ describe('the JSON API for SMEs, with API keys', () => {
       .send({ service: 'bulky-waste-pickup', answers: bulkyWastePickupAnswers(), submit: true });
     expect(direct.status).toBe(201);
     expect(direct.body.reference).toMatch(/^CV-\d{4}-\d{6}$/);
+    // Created and submitted at once, it leaves the trail of a draft submitted
+    // later: the same transition, audit events (in order), version and receipt.
+    const trail = async (id: string) => ({
+      row: (
+        await db.query(
+          `SELECT status, version, submitted_at = created_at AS "submittedWhenCreated",
+                  updated_at = submitted_at AS "updatedWhenSubmitted"
+             FROM application WHERE id = $1`,
+          [id],
+        )
+      )[0],
+      transitions: await db.query(
+        `SELECT from_status, to_status, actor_id, actor_role, reason
+           FROM application_transition WHERE application_id = $1 ORDER BY id`,
+        [id],
+      ),
+      events: await db.query(
+        `SELECT actor_type, actor_id, acting_as, action, before, after - 'serviceRevision' AS after
+           FROM audit_event WHERE entity_id = $1 ORDER BY id`,
+        [id],
+      ),
+      receipts: await db.query(
+        `SELECT kind, recipient FROM outbox_message WHERE payload->>'reference' = $1`,
+        [(await db.query(`SELECT reference FROM application WHERE id = $1`, [id]))[0].reference],
+      ),
+    });
+    const [drafted, atOnce] = [await trail(first.body.id), await trail(direct.body.id)];
+    expect(atOnce.transitions).toEqual([
+      {
+        from_status: 'draft',
+        to_status: 'submitted',
+        actor_id: owner.accountId,
+        actor_role: 'applicant',
+        reason: null,
+      },
+    ]);
+    expect(atOnce.receipts).toHaveLength(1);
+    expect(atOnce).toEqual({
+      ...drafted,
+      row: { ...drafted.row, submittedWhenCreated: true },
+    });
 
     const firstPage = await api().get('/api/v1/applications?limit=1').set(bearer(token));
     expect(firstPage.body.data.map((a: { id: string }) => a.id)).toEqual([direct.body.id]);

@@ -4,7 +4,7 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { CatalogueService, type ServedRevision } from '../catalogue/catalogue.service.js';
 import type { Answers, StepDefinition } from '../catalogue/form-schema.js';
@@ -104,6 +104,14 @@ export interface Message {
   createdAt: Date;
 }
 
+/** What a new application is started with (`startDraft`). */
+interface NewApplication {
+  applicant: Applicant;
+  serviceSlug: string;
+  answers: Answers;
+  idempotencyKey?: string;
+}
+
 interface Recipient {
   email: string;
   locale: Locale;
@@ -119,6 +127,21 @@ export type SaveStepResult =
 
 export type ChangeResult =
   { ok: true; application: Application } | { ok: false; reason: 'not-found' | 'not-allowed' };
+
+/**
+ * What the insert of an application created and submitted at once adds: the
+ * row as a draft's submission leaves it (status, reference from the prefix's
+ * sequence, ADR 0038, at `$9`; version 2, the draft's 1 plus the submission's),
+ * and its transition from draft, by the applicant.
+ */
+const SUBMITTED_AT_ONCE = {
+  columns: ', status, reference, submitted_at, version',
+  values: `, 'submitted', next_application_reference($9), now(), 2`,
+  transition: `,
+         t AS (
+           INSERT INTO application_transition (application_id, from_status, to_status, actor_id, actor_role, reason)
+           SELECT id, 'draft', 'submitted', account_id, 'applicant', NULL FROM a)`,
+};
 
 /** The email each status sends the applicant. */
 const EMAIL_FOR: Partial<Record<ApplicationStatus, EmailKind>> = {
@@ -419,37 +442,6 @@ export class ApplicationsService {
 
   // -- the building blocks (no variant check: the methods above are the ways in) --
 
-  /**
-   * The revision a new draft is started on, checked against the database
-   * under the service row's share lock, so a rollback or a candidate made
-   * current (which lock it to update) cannot cross the draft's start: the one
-   * wanted (what this instance's flags and catalogue said) if the variant
-   * still serves it, as its current revision or the candidate in rollout;
-   * else the current one, for a draft with nothing in it yet, or a refusal
-   * ('revision-mismatch', naming it) for answers checked against another.
-   */
-  private async releasedRevision(
-    manager: EntityManager,
-    slug: string,
-    variant: Audience,
-    wanted: number,
-    answered: boolean,
-  ): Promise<number> {
-    const [row] = await manager.query<{ current: number | null; candidate: number | null }[]>(
-      `SELECT service.${variant === 'business' ? 'business_revision' : 'citizen_revision'} AS current,
-              revision_rollout.revision AS candidate
-         FROM service
-         LEFT JOIN revision_rollout ON revision_rollout.service_slug = service.slug
-        WHERE service.slug = $1
-          FOR SHARE OF service`,
-      [slug],
-    );
-    if (!row || row.current === null) throw FILING_REFUSALS.of('not-found');
-    if (wanted === row.current || wanted === row.candidate) return wanted;
-    if (answered) throw revisionMismatch(row.current);
-    return row.current;
-  }
-
   /** Starts a draft, without checking the variant (see `start`, which does). */
   async startDraft(
     applicant: Applicant,
@@ -464,40 +456,18 @@ export class ApplicationsService {
     const wanted =
       options.revision ?? this.catalogue.served(serviceSlug, applicant.audience)?.revision;
     if (wanted === undefined) throw FILING_REFUSALS.of('not-found');
+    const start: NewApplication = { applicant, serviceSlug, answers, idempotencyKey };
     return this.dataSource.transaction(async (manager) => {
-      const revision = await this.releasedRevision(
-        manager,
-        serviceSlug,
-        applicant.audience,
-        wanted,
-        Object.keys(answers).length > 0,
-      );
-      // The new row as `load` reads it, and its filer's address, in the statement
-      // that inserts it (a filing through the API makes no other round trip for them).
-      const inserted = await manager.query<(Application & { filer: Recipient })[]>(
-        `WITH a AS (
-           INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,
-                                    idempotency_key, service_revision)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (COALESCE(organization_id, account_id), idempotency_key)
-             WHERE idempotency_key IS NOT NULL DO NOTHING
-           RETURNING *)
-         SELECT ${COLUMNS},
-                json_build_object('email', filer.email, 'locale', filer.preferred_locale,
-                                  'closed', filer.closed_at IS NOT NULL) AS filer
-           FROM a JOIN account filer ON filer.id = a.account_id`,
-        [
-          serviceSlug,
-          applicant.audience,
-          applicant.accountId,
-          applicant.organizationId ?? null,
-          JSON.stringify(answers),
-          applicant.channel,
-          idempotencyKey ?? null,
-          revision,
-        ],
-      );
-      if (inserted.length === 0) {
+      // The revision wanted if the variant still serves it; else, for a draft
+      // with nothing in it yet, the current one (which the share lock taken by
+      // the first attempt keeps current: a second attempt is always served).
+      let outcome = await this.insertOn(manager, start, wanted, options.submit === true);
+      if (outcome.kind === 'not-served') {
+        if (Object.keys(answers).length > 0) throw revisionMismatch(outcome.current);
+        outcome = await this.insertOn(manager, start, outcome.current, options.submit === true);
+      }
+      if (outcome.kind === 'not-served') throw revisionMismatch(outcome.current);
+      if (outcome.kind === 'exists') {
         // A retried creation: the application made the first time.
         const [existing] = await manager.query<{ id: string }[]>(
           `SELECT id FROM application
@@ -506,32 +476,93 @@ export class ApplicationsService {
         );
         return { application: (await this.load(manager, existing.id))!, created: false };
       }
-      const { filer, ...draft } = inserted[0];
-      const id = draft.id;
-      await this.audit.record(manager, {
-        ...auditOrigin(applicant, origin),
-        action: 'application.draft_started',
-        entity: { type: 'application', id },
-        after: {
-          serviceSlug,
-          serviceRevision: revision,
-          variant: applicant.audience,
-          channel: applicant.channel,
+      const { application, filer, submitted } = outcome;
+      const id = application.id;
+      // Both events of a filing submitted at once in one insert, a row each.
+      await this.audit.recordMany(manager, [
+        {
+          ...auditOrigin(applicant, origin),
+          action: 'application.draft_started',
+          entity: { type: 'application', id },
+          after: {
+            serviceSlug,
+            serviceRevision: application.serviceRevision,
+            variant: applicant.audience,
+            channel: applicant.channel,
+          },
         },
-      });
-      const service = await this.definitionOf(draft);
-      // Created and submitted at once (the API's `submit: true`): one transaction.
-      if (
-        options.submit &&
-        service &&
-        this.forms.problems(service, draft.variant, answers).length === 0
-      )
-        return {
-          application: await this.submitLocked(manager, applicant, draft, service, origin, filer),
-          created: true,
-        };
-      return { application: draft, created: true };
+        ...(submitted ? [submittedEvent(applicant, origin, id)] : []),
+      ]);
+      if (submitted)
+        await this.emailKind(manager, application, 'application-submitted', null, filer);
+      return { application, created: true };
     });
+  }
+
+  /**
+   * Inserts a new application on `revision` if its variant still serves it, as
+   * its current revision or the candidate in rollout, checked in the same
+   * statement under the service row's share lock, so a rollback or a candidate
+   * made current (which lock it to update) cannot cross the draft's start.
+   * With `submit`, answers complete for that revision are written submitted at
+   * once (SUBMITTED_AT_ONCE). The new row comes back as `load` reads it, with
+   * its filer's address: a filing through the API makes no other round trip
+   * for them. 'exists' when the idempotency key made one already.
+   */
+  private async insertOn(
+    manager: EntityManager,
+    { applicant, serviceSlug, answers, idempotencyKey }: NewApplication,
+    revision: number,
+    submit: boolean,
+  ): Promise<
+    | { kind: 'inserted'; application: Application; filer: Recipient; submitted: boolean }
+    | { kind: 'exists' }
+    | { kind: 'not-served'; current: number }
+  > {
+    const service = await this.catalogue.revisionOf(serviceSlug, revision);
+    const submitting =
+      submit &&
+      service !== undefined &&
+      this.forms.problems(service, applicant.audience, answers).length === 0;
+    const served = applicant.audience === 'business' ? 'business_revision' : 'citizen_revision';
+    const [row] = await manager.query<
+      (Application & { filer: Recipient; current: number | null; candidate: number | null })[]
+    >(
+      `WITH s AS MATERIALIZED (
+         SELECT service.${served} AS current, revision_rollout.revision AS candidate
+           FROM service
+           LEFT JOIN revision_rollout ON revision_rollout.service_slug = service.slug
+          WHERE service.slug = $1
+            FOR SHARE OF service),
+       a AS (
+         INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,
+                                  idempotency_key, service_revision${submitting ? SUBMITTED_AT_ONCE.columns : ''})
+         SELECT $1, $2, $3::uuid, $4::uuid, $5::jsonb, $6, $7, $8::integer${submitting ? SUBMITTED_AT_ONCE.values : ''}
+           FROM s WHERE $8::integer IN (s.current, s.candidate)
+         ON CONFLICT (COALESCE(organization_id, account_id), idempotency_key)
+           WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING *)${submitting ? SUBMITTED_AT_ONCE.transition : ''}
+       SELECT s.current, s.candidate, ${COLUMNS},
+              json_build_object('email', filer.email, 'locale', filer.preferred_locale,
+                                'closed', filer.closed_at IS NOT NULL) AS filer
+         FROM s LEFT JOIN (a JOIN account filer ON filer.id = a.account_id) ON true`,
+      [
+        serviceSlug,
+        applicant.audience,
+        applicant.accountId,
+        applicant.organizationId ?? null,
+        JSON.stringify(answers),
+        applicant.channel,
+        idempotencyKey ?? null,
+        revision,
+        ...(submitting ? [service.referencePrefix] : []),
+      ],
+    );
+    if (!row || row.current === null) throw FILING_REFUSALS.of('not-found');
+    const { current, candidate, filer, ...application } = row;
+    if (application.id) return { kind: 'inserted', application, filer, submitted: submitting };
+    if (revision === current || revision === candidate) return { kind: 'exists' };
+    return { kind: 'not-served', current };
   }
 
   /** The application an idempotency key created for this applicant's SME or person, if any. */
@@ -634,9 +665,10 @@ export class ApplicationsService {
   }
 
   /**
-   * Submits a draft whose row this transaction holds: transition, audit event,
-   * the status change with its reference number, then the receipt email (to
-   * `knownFiler` when the caller has read the filer's address already).
+   * Submits a draft whose row this transaction holds: the status change with
+   * its reference number and its transition (one statement), the audit event,
+   * then the receipt email. (A filing created and submitted at once is written
+   * submitted by `startDraft`'s insert, with the same rows.)
    */
   private async submitLocked(
     manager: EntityManager,
@@ -644,36 +676,25 @@ export class ApplicationsService {
     current: Application,
     service: ServiceDefinition,
     origin: RequestOrigin,
-    knownFiler?: Recipient,
   ): Promise<Application> {
     const id = current.id;
-    await this.recordTransition(
-      manager,
-      current,
-      'submitted',
-      applicant.accountId,
-      'applicant',
-      null,
-    );
-    await this.audit.record(manager, {
-      ...auditOrigin(applicant, origin),
-      action: 'application.submitted',
-      entity: { type: 'application', id },
-      before: { status: 'draft' },
-      after: { status: 'submitted', channel: applicant.channel },
-    });
-    const filer = knownFiler ?? (await this.filer(manager, current.accountId));
+    const filer = await this.filer(manager, current.accountId);
     // The reference from the prefix's sequence for the year (ADR 0038): no row
     // lock, so concurrent submissions of a service do not queue on one another.
+    // The transition row is written by the same statement.
     const [numbered] = await returningRows<{ reference: string; submittedAt: Date }>(
       manager,
-      `UPDATE application
+      `WITH t AS (
+         INSERT INTO application_transition (application_id, from_status, to_status, actor_id, actor_role, reason)
+         VALUES ($1, $3, 'submitted', $4, 'applicant', NULL))
+       UPDATE application
           SET status = 'submitted', submitted_at = now(), updated_at = now(), version = version + 1,
               revision_notice = NULL, reference = next_application_reference($2)
         WHERE id = $1
        RETURNING reference, submitted_at AS "submittedAt"`,
-      [id, service.referencePrefix],
+      [id, service.referencePrefix, current.status, applicant.accountId],
     );
+    await this.audit.record(manager, submittedEvent(applicant, origin, id));
     const application: Application = {
       ...current,
       status: 'submitted',
@@ -885,6 +906,17 @@ export class ApplicationsService {
 }
 
 /** The actor and acting party of an applicant's change, for its audit event. */
+/** The audit event of a submission by its applicant. */
+function submittedEvent(applicant: Applicant, origin: RequestOrigin, id: string): AuditEventInput {
+  return {
+    ...auditOrigin(applicant, origin),
+    action: 'application.submitted',
+    entity: { type: 'application', id },
+    before: { status: 'draft' },
+    after: { status: 'submitted', channel: applicant.channel },
+  };
+}
+
 export function auditOrigin(applicant: Applicant, origin: RequestOrigin) {
   return {
     actor:

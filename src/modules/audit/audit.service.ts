@@ -18,13 +18,28 @@ export interface AuditEventInput {
  * Writes audit events. Always called with the EntityManager of the transaction
  * that makes the change, so the event and the change commit or roll back together.
  */
+const COLUMNS_PER_EVENT = 10;
+
 @Injectable()
 export class AuditService {
   async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
+    await this.recordMany(manager, [event]);
+  }
+
+  /**
+   * Writes several events of one change in one statement, a row each, in
+   * their order (a filing created and submitted at once: started, then submitted).
+   */
+  async recordMany(manager: EntityManager, events: AuditEventInput[]): Promise<void> {
+    if (events.length === 0) return;
+    const rows = events.map((_, i) => {
+      const first = i * COLUMNS_PER_EVENT;
+      return `(${Array.from({ length: COLUMNS_PER_EVENT }, (_, j) => `$${first + j + 1}`).join(', ')})`;
+    });
     await manager.query(
       `INSERT INTO audit_event (actor_type, actor_id, acting_as, action, entity_type, entity_id, before, after, ip, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
+       VALUES ${rows.join(', ')}`,
+      events.flatMap((event) => [
         event.actor.type,
         event.actor.id ?? null,
         event.actingAs ? JSON.stringify(event.actingAs) : null,
@@ -35,7 +50,7 @@ export class AuditService {
         event.after === undefined ? null : JSON.stringify(event.after),
         event.ip ?? null,
         event.requestId ?? null,
-      ],
+      ]),
     );
   }
 }
