@@ -905,7 +905,6 @@ export class ApplicationsService {
   }
 }
 
-/** The actor and acting party of an applicant's change, for its audit event. */
 /** The audit event of a submission by its applicant. */
 function submittedEvent(applicant: Applicant, origin: RequestOrigin, id: string): AuditEventInput {
   return {
@@ -917,6 +916,7 @@ function submittedEvent(applicant: Applicant, origin: RequestOrigin, id: string)
   };
 }
 
+/** The actor and acting party of an applicant's change, for its audit event. */
 export function auditOrigin(applicant: Applicant, origin: RequestOrigin) {
   return {
     actor:

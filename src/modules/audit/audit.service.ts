@@ -14,12 +14,13 @@ export interface AuditEventInput {
   requestId?: string;
 }
 
+/** The columns of one event's row in `audit_event`'s insert. */
+const COLUMNS_PER_EVENT = 10;
+
 /**
  * Writes audit events. Always called with the EntityManager of the transaction
  * that makes the change, so the event and the change commit or roll back together.
  */
-const COLUMNS_PER_EVENT = 10;
-
 @Injectable()
 export class AuditService {
   async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
