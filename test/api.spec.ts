@@ -490,6 +490,29 @@ describe('the JSON API for SMEs, with API keys', () => {
       .set(bearer(token));
     expect(secondPage.body.data.map((a: { id: string }) => a.id)).toEqual([first.body.id]);
     expect(secondPage.body.next).toBeNull();
+
+    // Sent again with the same Idempotency-Key (a client's retry): the same
+    // application, nothing written twice, and no reference number used up.
+    const keyed = () =>
+      api()
+        .post('/api/v1/applications')
+        .set(bearer(token))
+        .set('Idempotency-Key', 'commande-4822')
+        .send({ service: 'bulky-waste-pickup', answers: bulkyWastePickupAnswers(), submit: true });
+    const once = await keyed();
+    expect(once.status).toBe(201);
+    const trailOnce = await trail(once.body.id);
+    const replay = await keyed();
+    expect(replay.status).toBe(200);
+    expect(replay.body.id).toBe(once.body.id);
+    expect(replay.body.reference).toBe(once.body.reference);
+    expect(await trail(once.body.id)).toEqual(trailOnce);
+    const next = await api()
+      .post('/api/v1/applications')
+      .set(bearer(token))
+      .send({ service: 'bulky-waste-pickup', answers: bulkyWastePickupAnswers(), submit: true });
+    const number = (reference: string) => Number(reference.split('-').pop());
+    expect(number(next.body.reference)).toBe(number(once.body.reference) + 1);
   });
 
   it('gives concurrent submissions of a service distinct references, from its sequence for the year', async () => {

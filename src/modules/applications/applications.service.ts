@@ -539,6 +539,12 @@ export class ApplicationsService {
                                   idempotency_key, service_revision${submitting ? SUBMITTED_AT_ONCE.columns : ''})
          SELECT $1, $2, $3::uuid, $4::uuid, $5::jsonb, $6, $7, $8::integer${submitting ? SUBMITTED_AT_ONCE.values : ''}
            FROM s WHERE $8::integer IN (s.current, s.candidate)
+            -- A replay of a committed creation takes no reference number (ON
+            -- CONFLICT comes after the values, the number among them).
+            AND NOT EXISTS (
+              SELECT 1 FROM application done
+               WHERE COALESCE(done.organization_id, done.account_id) = COALESCE($4::uuid, $3::uuid)
+                 AND done.idempotency_key = $7)
          ON CONFLICT (COALESCE(organization_id, account_id), idempotency_key)
            WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING *)${submitting ? SUBMITTED_AT_ONCE.transition : ''}
