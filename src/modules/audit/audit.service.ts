@@ -14,8 +14,25 @@ export interface AuditEventInput {
   requestId?: string;
 }
 
-/** The columns of one event's row in `audit_event`'s insert. */
-const COLUMNS_PER_EVENT = 10;
+/** An event's row in `audit_event`, column by column. */
+function auditRow(event: AuditEventInput): Record<string, unknown> {
+  return {
+    actor_type: event.actor.type,
+    actor_id: event.actor.id ?? null,
+    acting_as: event.actingAs ? JSON.stringify(event.actingAs) : null,
+    action: event.action,
+    entity_type: event.entity.type,
+    entity_id: event.entity.id ?? null,
+    before: event.before === undefined ? null : JSON.stringify(event.before),
+    after: event.after === undefined ? null : JSON.stringify(event.after),
+    ip: event.ip ?? null,
+    request_id: event.requestId ?? null,
+  };
+}
+
+const COLUMNS = Object.keys(
+  auditRow({ actor: { type: 'system' }, action: '', entity: { type: '' } }),
+);
 
 /**
  * Writes audit events. Always called with the EntityManager of the transaction
@@ -33,25 +50,13 @@ export class AuditService {
    */
   async recordMany(manager: EntityManager, events: AuditEventInput[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = events.map((_, i) => {
-      const first = i * COLUMNS_PER_EVENT;
-      return `(${Array.from({ length: COLUMNS_PER_EVENT }, (_, j) => `$${first + j + 1}`).join(', ')})`;
-    });
+    const values = events.map((event) => Object.values(auditRow(event)));
+    const rows = values.map(
+      (row, i) => `(${row.map((_, j) => `$${i * COLUMNS.length + j + 1}`).join(', ')})`,
+    );
     await manager.query(
-      `INSERT INTO audit_event (actor_type, actor_id, acting_as, action, entity_type, entity_id, before, after, ip, request_id)
-       VALUES ${rows.join(', ')}`,
-      events.flatMap((event) => [
-        event.actor.type,
-        event.actor.id ?? null,
-        event.actingAs ? JSON.stringify(event.actingAs) : null,
-        event.action,
-        event.entity.type,
-        event.entity.id ?? null,
-        event.before === undefined ? null : JSON.stringify(event.before),
-        event.after === undefined ? null : JSON.stringify(event.after),
-        event.ip ?? null,
-        event.requestId ?? null,
-      ]),
+      `INSERT INTO audit_event (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`,
+      values.flat(),
     );
   }
 }
