@@ -112,8 +112,11 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
   async onModuleInit(): Promise<void> {
     // Unleash is back: what failed is retried now, not at the end of a backoff
     // that may have grown to MAX_BACKOFF_MS during a long outage.
+    // Its backoff starts again from the shortest, should Unleash still refuse.
     this.flags.onReachableAgain(() => {
-      if (this.failures > 0) this.schedule(0);
+      if (this.failures === 0) return;
+      this.failures = 1;
+      this.schedule(0);
     });
     const intervalMs = this.config.ROLLOUT_RECONCILE_INTERVAL_MS;
     if (intervalMs === 0) return;

@@ -32,6 +32,8 @@ export interface UnleashFlagsOptions {
 export class UnleashFlagsService extends FlagsService {
   private lastFetchFailed = false;
   private readonly reachableAgain: (() => void)[] = [];
+  /** While this instance saves configurations it wrote itself: not a fetch from Unleash. */
+  private savingLocally = false;
 
   private constructor(
     private readonly client: Unleash,
@@ -43,8 +45,10 @@ export class UnleashFlagsService extends FlagsService {
         logger.event('warn', 'flags.fetch_failed', { error: error.message });
       this.lastFetchFailed = true;
     });
+    // unleash-client says `changed` for what applyLocally saves too (at once,
+    // within the save call): only a fetch that succeeded means Unleash is back.
     const recovered = () => {
-      if (!this.lastFetchFailed) return;
+      if (!this.lastFetchFailed || this.savingLocally) return;
       this.lastFetchFailed = false;
       logger.event('info', 'flags.fetch_recovered');
       for (const listener of this.reachableAgain) listener();
@@ -109,11 +113,16 @@ export class UnleashFlagsService extends FlagsService {
         feature: clientFeature(flag),
       })),
     ];
-    repository
-      .save({ type: 'delta', events }, true)
-      .catch((error: unknown) =>
-        this.logger.event('warn', 'flags.local_apply_failed', { error: String(error) }),
-      );
+    this.savingLocally = true;
+    try {
+      repository
+        .save({ type: 'delta', events }, true)
+        .catch((error: unknown) =>
+          this.logger.event('warn', 'flags.local_apply_failed', { error: String(error) }),
+        );
+    } finally {
+      this.savingLocally = false;
+    }
   }
 
   state(): FlagsState {
