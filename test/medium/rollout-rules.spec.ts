@@ -608,8 +608,9 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
               AND query LIKE '%FROM rollout_plan%FOR UPDATE%'`,
         );
         if (waiting >= count) return;
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 50));
       }
+      throw new Error(`${count} transaction(s) never waited for a plan's lock`);
     };
     /** A transaction holding one plan's row lock, as a decision under way would. */
     const holdPlan = async (variant: Audience) => {
