@@ -8,7 +8,8 @@
 #
 # The three lanes below share nothing (each its own PostgreSQL, Unleash and
 # ports), and most of a smoke run is boot and waiting: they run side by side,
-# each lane's output printed whole once it ends.
+# each line of output as it comes, prefixed with its lane. Each lane's limits
+# add up to less than the 7 minutes .ci/run gives the whole smoke.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -20,37 +21,37 @@ limit() { timeout --kill-after=30 "$1" "${@:2}"; }
 
 pages() {
   step "bench: 1 s warm-up and 2 s per endpoint"
-  BENCH_WARMUP_S=1 BENCH_DURATION_S=2 limit 240 node dist/scripts/bench.js
+  BENCH_WARMUP_S=1 BENCH_DURATION_S=2 limit 300 node dist/scripts/bench.js
 }
 
 filing() {
   step "bench:filing: 1 s warm-up and 2 s of filing, 50 SMEs"
-  limit 240 node dist/scripts/bench-filing.js --warmup 1 --duration 2 --smes 50
+  limit 180 node dist/scripts/bench-filing.js --warmup 1 --duration 2 --smes 50
   # bench:queue reads seed:scale's database: here bench:filing's PostgreSQL, started alone.
   step "seed:scale: 5,000 applications in bench:filing's database"
-  DATA_DIR=.data/bench-filing limit 180 node dist/scripts/seed-scale.js --reset --count 5000 --batch 5000
+  DATA_DIR=.data/bench-filing limit 60 node dist/scripts/seed-scale.js --reset --count 5000 --batch 5000
   step "bench:queue: 5 runs a case, then the page over HTTP"
-  DATA_DIR=.data/bench-filing limit 180 node dist/scripts/bench-queue.js --iterations 5
+  DATA_DIR=.data/bench-filing limit 90 node dist/scripts/bench-queue.js --iterations 5
 }
 
 rollout() {
   step "bench:rollout: the fewest iterations, promotions, services and cohorts"
-  limit 420 node dist/scripts/bench-rollout.js --iterations 1000 --promotions 2 --services 1 --cohorts 1
+  limit 330 node dist/scripts/bench-rollout.js --iterations 1000 --promotions 2 --services 1 --cohorts 1
 }
 
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 lanes=(pages filing rollout)
 declare -A pid
 for lane in "${lanes[@]}"; do
-  (set -euo pipefail; "$lane") >"$out/$lane" 2>&1 &
+  (
+    set -o pipefail
+    (set -euo pipefail; "$lane") 2>&1 | sed -u "s/^/[$lane] /"
+  ) &
   pid[$lane]=$!
 done
 failed=()
 for lane in "${lanes[@]}"; do
   code=0
   wait "${pid[$lane]}" || code=$?
-  cat "$out/$lane"
   if [ "$code" -ne 0 ]; then
     printf '\n==> bench:smoke: %s failed (exit code %s)\n' "$lane" "$code" >&2
     failed+=("$lane")
