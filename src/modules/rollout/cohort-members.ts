@@ -47,7 +47,10 @@ const toMember = (r: Record<string, unknown>): LockedMember => ({
 /**
  * Locks the cohort's row for the rest of the transaction: every change to its
  * membership takes this lock first, so two of them (an import and an
- * acceptance, say) never interleave.
+ * acceptance, say) never interleave. FOR NO KEY UPDATE, not FOR UPDATE: a plan
+ * being attached to the cohort meanwhile (which holds the plan's lock, then
+ * takes the foreign key's share lock on this row) is not blocked, so it cannot
+ * deadlock with a membership change waiting for that plan (markCohortChanged).
  */
 export async function lockCohort(
   manager: EntityManager,
@@ -55,7 +58,7 @@ export async function lockCohort(
 ): Promise<LockedCohort | undefined> {
   const [row] = await manager.query(
     `SELECT cohort.id, cohort.slug, cohort.name, cohort.audience FROM cohort
-      WHERE cohort.id = $1 FOR UPDATE`,
+      WHERE cohort.id = $1 FOR NO KEY UPDATE`,
     [cohortId],
   );
   return row
