@@ -26,6 +26,7 @@ import { SegmentDrift1765400000020 } from './1765400000020-segment-drift.js';
 import { IdentityChangeNotifications1765400000040 } from './1765400000040-identity-change-notifications.js';
 import { ReferenceSequences1765400000050 } from './1765400000050-reference-sequences.js';
 import { RateLimitHitsUnlogged1765400000060 } from './1765400000060-rate-limit-hits-unlogged.js';
+import { EndedSessionsStayEnded1765400000070 } from './1765400000070-ended-sessions-stay-ended.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -55,4 +56,5 @@ export const migrations = [
   IdentityChangeNotifications1765400000040,
   ReferenceSequences1765400000050,
   RateLimitHitsUnlogged1765400000060,
+  EndedSessionsStayEnded1765400000070,
 ];

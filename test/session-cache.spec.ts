@@ -9,6 +9,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.js';
 import { CHANGE_FEED_APPLICATION, ChangeFeed } from '../src/platform/database/change-feed.js';
+import { endSessions } from '../src/platform/http/sessions.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { createPerson, PASSWORD, signedInAgent, smeMember } from './support/people.js';
 import {
@@ -187,6 +188,76 @@ describe('a session kept in memory on two instances', () => {
     expect(res.status).toBe(303);
 
     await eventually(async () => !(await actsForSme(twoUrl)), WITHIN_MS);
+  });
+
+  /** The session id inside a `guichet_session=s:<sid>.<signature>` cookie. */
+  const sidOf = (cookie: string) => decodeURIComponent(cookie.split('=')[1]).slice(2).split('.')[0];
+  /**
+   * What the session store does when a request that changed its session ends
+   * (connect-pg-simple's `set`, word for word): an upsert of the whole row.
+   */
+  const saveAsTheStoreDoes = (
+    client: { query(sql: string, parameters: unknown[]): Promise<unknown> },
+    row: { sid: string; sess: unknown; expire: Date },
+  ) =>
+    client.query(
+      `INSERT INTO "http_session" (sess, expire, sid) SELECT $1, to_timestamp($2), $3
+       ON CONFLICT (sid) DO UPDATE SET sess=$1, expire=to_timestamp($2) RETURNING sid`,
+      [row.sess, row.expire.getTime() / 1000, row.sid],
+    );
+  const sessionRow = async (sid: string) =>
+    (
+      await db.query<{ sid: string; sess: unknown; expire: Date }[]>(
+        `SELECT sid, sess, expire FROM http_session WHERE sid = $1`,
+        [sid],
+      )
+    )[0];
+
+  it('stays signed out when a request under way saves the session after it was ended', async () => {
+    const person = await createPerson(db);
+    const cookie = await cookieOf(await signedInAgent(one.url, person.email));
+    const row = await sessionRow(sidOf(cookie));
+    expect(row).toBeDefined();
+
+    // Ended (a closed account, a new password elsewhere), then the request
+    // that had read it before ends and saves it.
+    await endSessions(db, person.id);
+    await saveAsTheStoreDoes(db, row);
+
+    expect(await sessionRow(row.sid)).toBeUndefined();
+    await refusedOnBoth(cookie, isSignedIn);
+  });
+
+  it('stays signed out when the save waited for the row while it was being ended', async () => {
+    const person = await createPerson(db);
+    const cookie = await cookieOf(await signedInAgent(one.url, person.email));
+    const row = await sessionRow(sidOf(cookie));
+    const ending = db.createQueryRunner();
+    await ending.connect();
+    const saving = db.createQueryRunner();
+    await saving.connect();
+    try {
+      await ending.startTransaction();
+      await endSessions(ending.manager, person.id);
+      // The save finds the row still there, locked: it waits for the end to commit.
+      const saved = saveAsTheStoreDoes(saving, row);
+      await eventually(async () => {
+        const [{ waiting }] = await db.query<{ waiting: number }[]>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND query LIKE 'INSERT INTO "http_session"%'`,
+        );
+        return waiting === 1;
+      }, WITHIN_MS);
+      await ending.commitTransaction();
+      await saved;
+    } finally {
+      await ending.release();
+      await saving.release();
+    }
+
+    expect(await sessionRow(row.sid)).toBeUndefined();
+    await refusedOnBoth(cookie, isSignedIn);
   });
 
   it('listens again after its connection is cut (a database restart), and revocation still reaches both', async () => {
