@@ -93,7 +93,7 @@ function sessionCookie(res: Response): string {
  * How a client learns that an instance takes no new connection: refused, or
  * reset (a connection the kernel had queued when the listener closed).
  */
-const NEW_CONNECTION_TURNED_AWAY = /ECONNREFUSED|ECONNRESET|other side closed|socket hang up/;
+const NEW_CONNECTION_TURNED_AWAY = /ECONNREFUSED|ECONNRESET/;
 
 /** Whether a new connection to the loopback `port` is refused (its listener closed). */
 function refused(port: number): Promise<boolean> {
@@ -403,16 +403,18 @@ describe('two instances behind a load balancer', () => {
     // Each client was sent away (its answers while draining closed their
     // connection) and learnt the instance was gone from a new connection
     // refused, or reset by the kernel: one it had queued as the listener
-    // closed, which the instance never read (checked below: no row). Never
-    // kept on a connection the stopping instance would cut.
+    // closed, which the instance never read (below: the submitted rows are
+    // exactly the answered submissions). Never kept on a connection the
+    // stopping instance would close ("other side closed").
     const turnedAway = (error: string) => NEW_CONNECTION_TURNED_AWAY.test(error);
     expect(ends.map((end) => (turnedAway(end) ? 'turned away' : end))).toEqual([
       'turned away',
       'turned away',
       'turned away',
     ]);
-    // Every filing was answered in full, or its new connection was turned
-    // away (it never reached the instance): nothing else.
+    // Every filing was answered in full, or one of its requests (the creation
+    // or the submission) was turned away on a new connection, before it
+    // reached the instance: nothing else.
     const lost = filings.filter(
       (f) => f.status !== 200 && !(f.refusals.length === 0 && turnedAway(f.error ?? '')),
     );
@@ -425,8 +427,6 @@ describe('two instances behind a load balancer', () => {
       [`${run}-%`],
     );
     expect(new Set(rows.map((r) => r.key)).size).toBe(rows.length);
-    const turnedAwayKeys = new Set(filings.filter((f) => f.status !== 200).map((f) => f.key));
-    expect(rows.filter((r) => turnedAwayKeys.has(r.key))).toEqual([]);
     expect(rows.filter((r) => r.key === `${run}-slow`)).toHaveLength(1);
     expect(
       rows
