@@ -519,9 +519,10 @@ export class ApplicationsService {
     | { kind: 'exists' }
     | { kind: 'not-served'; current: number }
   > {
-    const service = await this.catalogue.revisionOf(serviceSlug, revision);
+    // The revision's definition only for a filing asked to be submitted: a
+    // draft needs none (its answers are checked step by step).
+    const service = submit ? await this.catalogue.revisionOf(serviceSlug, revision) : undefined;
     const submitting =
-      submit &&
       service !== undefined &&
       this.forms.problems(service, applicant.audience, answers).length === 0;
     const served = applicant.audience === 'business' ? 'business_revision' : 'citizen_revision';

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../../platform/config/app-config.js';
+import { RetryTimer } from '../../platform/database/retry-timer.js';
 import type { FlagContext } from '../../platform/flags/flag-context.js';
 import type {
   FlagEvaluation,
@@ -89,9 +90,7 @@ export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutd
   private next: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
-  private retry: NodeJS.Timeout | undefined;
-  private retryMs = FIRST_RETRY_MS;
-  private stopped = false;
+  private readonly retry = new RetryTimer(FIRST_RETRY_MS, MAX_RETRY_MS);
 
   constructor(
     private readonly read: RolloutPlansReadModel,
@@ -109,9 +108,8 @@ export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
+    this.retry.stop();
     clearInterval(this.timer);
-    clearTimeout(this.retry);
     this.timer = undefined;
     await this.next?.catch(() => undefined);
     await this.running?.catch(() => undefined);
@@ -167,7 +165,7 @@ export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutd
       this.plans = new Map(plans.map((p) => [variantFlag(p.slug, p.variant), p]));
       if (this.failing) this.logger.event('info', 'rollout.fence_recovered');
       this.failing = false;
-      this.retryMs = FIRST_RETRY_MS;
+      this.retry.succeeded();
       return true;
     } catch (error) {
       if (!this.failing)
@@ -176,23 +174,10 @@ export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutd
           loaded: this.loaded(),
         });
       this.failing = true;
-      this.retryLater();
+      // Tried again soon, not at the next periodic reread: what it was asked
+      // to enforce may be a pause.
+      this.retry.schedule(() => void this.reload());
       return false;
     }
-  }
-
-  /**
-   * A reload that failed (a change announced, the database briefly away) is
-   * tried again soon, 200 ms doubling to 1 s, rather than at the next periodic
-   * reread: what it was asked to enforce may be a pause.
-   */
-  private retryLater(): void {
-    if (this.retry || this.stopped) return;
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      void this.reload();
-    }, this.retryMs);
-    this.retry.unref();
-    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
   }
 }

@@ -111,8 +111,8 @@ export class RolloutReconciler implements OnModuleInit, BeforeApplicationShutdow
    */
   async onModuleInit(): Promise<void> {
     // Unleash is back: what failed is retried now, not at the end of a backoff
-    // that may have grown to MAX_BACKOFF_MS during a long outage.
-    // Its backoff starts again from the shortest, should Unleash still refuse.
+    // that may have grown to MAX_BACKOFF_MS during a long outage, and the
+    // backoff starts again from its shortest should Unleash still refuse.
     this.flags.onReachableAgain(() => {
       if (this.failures === 0) return;
       this.failures = 1;

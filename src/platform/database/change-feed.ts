@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { JsonLogger } from '../logging/json-logger.js';
+import { RetryTimer } from './retry-timer.js';
 
 /**
  * The channels the database announces changes on: the triggers' (migration
@@ -32,8 +33,7 @@ const MAX_RETRY_MS = 5_000;
  */
 export class ChangeFeed {
   private client?: pg.Client;
-  private retry?: NodeJS.Timeout;
-  private delayMs = FIRST_RETRY_MS;
+  private readonly retry = new RetryTimer(FIRST_RETRY_MS, MAX_RETRY_MS);
   private closed = false;
   private connected = false;
   private readonly handlers = new Map<ChangeChannel, Set<(payload: string) => void>>();
@@ -81,7 +81,7 @@ export class ChangeFeed {
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.retry);
+    this.retry.stop();
     this.setConnected(false);
     const client = this.client;
     this.client = undefined;
@@ -116,7 +116,7 @@ export class ChangeFeed {
       return;
     }
     this.client = client;
-    this.delayMs = FIRST_RETRY_MS;
+    this.retry.succeeded();
     this.setConnected(true);
     this.logger?.event('info', 'changes.listening');
   }
@@ -131,17 +131,12 @@ export class ChangeFeed {
     client.on('error', () => undefined);
     client.end().catch(() => undefined);
     this.setConnected(false);
-    if (this.retry) return;
+    if (this.retry.pending) return;
     this.logger?.event('warn', 'changes.listener_lost', {
       error: error?.message ?? 'connection ended',
-      retryInMs: this.delayMs,
+      retryInMs: this.retry.nextDelayMs,
     });
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      void this.connect();
-    }, this.delayMs);
-    this.retry.unref();
-    this.delayMs = Math.min(this.delayMs * 2, MAX_RETRY_MS);
+    this.retry.schedule(() => void this.connect());
   }
 
   private setConnected(connected: boolean): void {
