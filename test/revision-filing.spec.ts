@@ -350,6 +350,48 @@ describe('filing on the revision each person gets', () => {
     expect(count.n).toBe(1);
   });
 
+  it('starts a draft asked for while a rollback holds the service after the rollback: on the current revision', async () => {
+    const applications = portal.app.get(ApplicationsService);
+    const pilot = filerOf(world.pilotSme, 'Construction Pilote inc.');
+    const [saved] = await db.query(`SELECT * FROM revision_rollout WHERE service_slug = $1`, [
+      SLUG,
+    ]);
+    expect(saved).toMatchObject({ revision: 2 });
+    // The first moves of a rollback: the service row locked (not updated), the candidate's row deleted.
+    const rollback = db.createQueryRunner();
+    await rollback.connect();
+    try {
+      await rollback.startTransaction();
+      await rollback.query(`SELECT 1 FROM service WHERE slug = $1 FOR UPDATE`, [SLUG]);
+      await rollback.query(`DELETE FROM revision_rollout WHERE service_slug = $1`, [SLUG]);
+      const start = applications.start(pilot, SLUG, 'business', {}, origin, { revision: 2 });
+      const [{ pid }] = await rollback.query(`SELECT pg_backend_pid() AS pid`);
+      let waiting = false;
+      for (let i = 0; i < 100 && !waiting; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const [row] = await db.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE '%FOR SHARE%'`,
+          [pid],
+        );
+        waiting = row.n > 0;
+      }
+      expect(waiting).toBe(true);
+      await rollback.commitTransaction();
+      const started = await start;
+      // Not on the candidate the rollback ended (it moved that one's drafts already).
+      expect(started.application.serviceRevision).toBe(1);
+    } finally {
+      if (rollback.isTransactionActive) await rollback.rollbackTransaction();
+      await rollback.release();
+      await db.query(
+        `INSERT INTO revision_rollout SELECT * FROM json_populate_record(NULL::revision_rollout, $1)
+         ON CONFLICT DO NOTHING`,
+        [JSON.stringify(saved)],
+      );
+    }
+  });
+
   it('shows a step posted after a rollback moved its draft again (409), keeping what was typed', async () => {
     const { id } = await startOnThePages(world.pilotSme.agent, 'business');
     const page = await world.pilotSme.agent.get(`/applications/${id}/steps/property`);

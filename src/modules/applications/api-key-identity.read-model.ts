@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { preparedRows } from '../../platform/database/prepared.js';
 import { tokenHash } from '../../platform/security/tokens.js';
 import type { ApiScope } from './api-keys.service.js';
 
@@ -32,7 +33,8 @@ export class ApiKeyIdentityReadModel {
 
   /** The key the (well-formed) token names, or undefined. */
   async find(token: string): Promise<ApiKeyIdentity | undefined> {
-    const [row] = await this.dataSource.query<ApiKeyIdentity[]>(
+    const [row] = await preparedRows<ApiKeyIdentity>(
+      this.dataSource,
       `SELECT k.id, k.organization_id, o.legal_name, o.employee_count, k.scopes, k.created_by,
               (k.last_used_at IS NULL OR k.last_used_at < now() - interval '${LAST_USED_PRECISION}') AS stale
          FROM api_key k

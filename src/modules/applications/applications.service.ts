@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
+import { preparedRows } from '../../platform/database/prepared.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
@@ -459,8 +460,8 @@ export class ApplicationsService {
     const start: NewApplication = { applicant, serviceSlug, answers, idempotencyKey };
     return this.dataSource.transaction(async (manager) => {
       // The revision wanted if the variant still serves it; else, for a draft
-      // with nothing in it yet, the current one (which the share lock taken by
-      // the first attempt keeps current: a second attempt is always served).
+      // with nothing in it yet, the current one (which the draft's share lock,
+      // taken by the first attempt, keeps current: a second attempt is served).
       let outcome = await this.insertOn(manager, start, wanted, options.submit === true);
       if (outcome.kind === 'not-served') {
         if (Object.keys(answers).length > 0) throw revisionMismatch(outcome.current);
@@ -501,13 +502,21 @@ export class ApplicationsService {
 
   /**
    * Inserts a new application on `revision` if its variant still serves it, as
-   * its current revision or the candidate in rollout, checked in the same
-   * statement under the service row's share lock, so a rollback or a candidate
-   * made current (which lock it to update) cannot cross the draft's start.
-   * With `submit`, answers complete for that revision are written submitted at
-   * once (SUBMITTED_AT_ONCE). The new row comes back as `load` reads it, with
-   * its filer's address: a filing through the API makes no other round trip
-   * for them. 'exists' when the idempotency key made one already.
+   * its current revision or the candidate in rollout. With `submit`, answers
+   * complete for that revision are written submitted at once
+   * (SUBMITTED_AT_ONCE). The new row comes back as `load` reads it, with its
+   * filer's address: a filing through the API makes no other round trip for
+   * them. 'exists' when the idempotency key made one already.
+   *
+   * A draft first takes the service row's share lock, in a statement of its
+   * own, so the insert reads what is served after any rollout decision on the
+   * service under way (a decision locks the row, ADR 0032): a rollback moves
+   * the candidate's drafts, and none may start on it once it has run. A filing
+   * submitted at once takes no lock (ADR 0038): one checked as a decision
+   * commits is filed on a revision that was served when it was checked, like
+   * one filed a moment earlier, and a rollback leaves submitted applications
+   * on their revision. Many SMEs' share locks on one row cost PostgreSQL a
+   * multixact and a WAL record each.
    */
   private async insertOn(
     manager: EntityManager,
@@ -526,15 +535,18 @@ export class ApplicationsService {
       service !== undefined &&
       this.forms.problems(service, applicant.audience, answers).length === 0;
     const served = applicant.audience === 'business' ? 'business_revision' : 'citizen_revision';
-    const [row] = await manager.query<
-      (Application & { filer: Recipient; current: number | null; candidate: number | null })[]
+    if (!submitting)
+      await manager.query(`SELECT 1 FROM service WHERE service.slug = $1 FOR SHARE`, [serviceSlug]);
+    // One of four texts (the variant's column, submitted at once or not): prepared.
+    const [row] = await preparedRows<
+      Application & { filer: Recipient; current: number | null; candidate: number | null }
     >(
+      manager,
       `WITH s AS MATERIALIZED (
          SELECT service.${served} AS current, revision_rollout.revision AS candidate
            FROM service
            LEFT JOIN revision_rollout ON revision_rollout.service_slug = service.slug
-          WHERE service.slug = $1
-            FOR SHARE OF service),
+          WHERE service.slug = $1),
        a AS (
          INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,
                                   idempotency_key, service_revision${submitting ? SUBMITTED_AT_ONCE.columns : ''})

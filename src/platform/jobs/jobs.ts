@@ -1,6 +1,7 @@
 import { PgBoss, type Db, type Job, type JobResult } from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import { returningRows } from '../database/database.js';
+import { preparedRows } from '../database/prepared.js';
 import type { JsonLogger } from '../logging/json-logger.js';
 
 /** The schema pg-boss creates and migrates itself, beside the portal's tables (ADR 0026). */
@@ -259,10 +260,9 @@ export class Jobs {
 function transactionDb(manager: EntityManager): Db {
   return {
     async executeSql(text: string, values?: unknown[]) {
-      if (manager.queryRunner?.isTransactionActive) {
-        const result = await manager.queryRunner.query(text, values ?? [], true);
-        return { rows: (result.records ?? []) as unknown[] };
-      }
+      // pg-boss's insert is one text per queue: prepared, it is planned once a connection.
+      if (manager.queryRunner?.isTransactionActive)
+        return { rows: await preparedRows<unknown>(manager, text, values ?? []) };
       // No transaction: the statement commits on its own, as the caller's do.
       return { rows: await returningRows<unknown>(manager, text, values ?? []) };
     },
