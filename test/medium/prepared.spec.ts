@@ -64,4 +64,34 @@ describe('preparedRows (real PostgreSQL)', () => {
     expect(duplicate).toMatchObject({ code: '23505' });
     expect(await preparedRows(db, INSERT, [5, 'after'])).toEqual([{ id: 5, body: 'after' }]);
   });
+
+  it('refuses to run outside the transaction whose connection was lost: nothing is written', async () => {
+    const failed = await db
+      .transaction(async (manager) => {
+        const [{ pid }] = await manager.query(`SELECT pg_backend_pid() AS pid`);
+        await adminQuery(`SELECT pg_terminate_backend(${Number(pid)})`);
+        // TypeORM hears of the lost connection, then the statement is asked for.
+        for (let i = 0; i < 50 && !manager.queryRunner!.isReleased; i++)
+          await new Promise((r) => setTimeout(r, 20));
+        await preparedRows(manager, INSERT, [6, 'lost']);
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(failed).toBeInstanceOf(Error);
+    expect(await db.query(`SELECT id FROM note WHERE id = 6`)).toEqual([]);
+  });
+
+  it('fails once on a connection when a migration changed what a statement returns, then serves again', async () => {
+    const SELECT = `SELECT id, body FROM note WHERE id = $1`;
+    expect(await preparedRows(db, SELECT, [2])).toEqual([{ id: 2, body: 'kept' }]);
+    await db.query(`ALTER TABLE note ALTER COLUMN id TYPE bigint`);
+    const stale = await preparedRows(db, SELECT, [2]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(stale).toMatchObject({ code: '0A000' });
+    expect(await preparedRows(db, SELECT, [2])).toEqual([{ id: '2', body: 'kept' }]);
+  });
 });

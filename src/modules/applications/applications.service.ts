@@ -460,8 +460,8 @@ export class ApplicationsService {
     const start: NewApplication = { applicant, serviceSlug, answers, idempotencyKey };
     return this.dataSource.transaction(async (manager) => {
       // The revision wanted if the variant still serves it; else, for a draft
-      // with nothing in it yet, the current one (which the draft's share lock,
-      // taken by the first attempt, keeps current: a second attempt is served).
+      // with nothing in it yet, the current one (a draft's share lock, taken
+      // by the first attempt, keeps it current: the second attempt is served).
       let outcome = await this.insertOn(manager, start, wanted, options.submit === true);
       if (outcome.kind === 'not-served') {
         if (Object.keys(answers).length > 0) throw revisionMismatch(outcome.current);
@@ -509,14 +509,15 @@ export class ApplicationsService {
    * them. 'exists' when the idempotency key made one already.
    *
    * A draft first takes the service row's share lock, in a statement of its
-   * own, so the insert reads what is served after any rollout decision on the
-   * service under way (a decision locks the row, ADR 0032): a rollback moves
-   * the candidate's drafts, and none may start on it once it has run. A filing
-   * submitted at once takes no lock (ADR 0038): one checked as a decision
-   * commits is filed on a revision that was served when it was checked, like
-   * one filed a moment earlier, and a rollback leaves submitted applications
-   * on their revision. Many SMEs' share locks on one row cost PostgreSQL a
-   * multixact and a WAL record each.
+   * own, so the insert reads what is served after any decision on the service
+   * under way (a rollout decision, a revision made current or withdrawn in the
+   * studio: each locks the row): a rollback moves the candidate's drafts, and
+   * none may start on it once it has run. A filing submitted at once takes no
+   * lock (ADR 0040): one checked as such a decision commits is filed on a
+   * revision that was served when it was checked, like one filed a moment
+   * earlier, and neither a rollback nor a withdrawal moves submitted
+   * applications. Many SMEs' share locks on one row cost PostgreSQL a multixact
+   * and a WAL record each.
    */
   private async insertOn(
     manager: EntityManager,

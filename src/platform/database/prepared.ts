@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, type DataSource, type EntityManager } from 'typeorm';
 
 /** A statement's name on a connection: its text's hash, so one name is always one text. */
 export function statementName(text: string): string {
@@ -12,13 +12,18 @@ export function statementName(text: string): string {
  * prepared statement: PostgreSQL parses and plans it once per connection (then
  * keeps a generic plan when it costs no more), where an unnamed statement is
  * planned at every call. Planning was about 2 ms of PostgreSQL's CPU a filing,
- * as much as running the statements (docs/benchmarks.md).
+ * more than running its statements (ADR 0040).
  *
- * In `manager`'s transaction when it has one, else on a connection of the
- * pool. Each connection keeps every statement prepared on it for as long as it
- * lives: only for texts that are one of a few, never built from values.
- * The rows come back as node-postgres reads them (an UPDATE's RETURNING too);
- * errors are node-postgres's, with their SQLSTATE `code`.
+ * In `on`'s transaction when it is a transaction's manager (never elsewhere:
+ * if that connection has gone, it throws as TypeORM does), else on a
+ * connection of the pool. Each connection keeps every statement prepared on it
+ * for as long as it lives: only for texts that are one of a few, never built
+ * from values, and one statement each. The rows come back as node-postgres
+ * reads them (an UPDATE's RETURNING too); errors are node-postgres's, with their
+ * SQLSTATE `code`, not TypeORM's `QueryFailedError`. A migration that changes
+ * what a statement returns makes its next call fail once on each connection
+ * that prepared it (0A000), then PostgreSQL plans it again. Prepared statements
+ * live on a connection: a pooler in front must keep them (docs/operations.md).
  */
 export async function preparedRows<T>(
   on: DataSource | EntityManager,
@@ -26,10 +31,10 @@ export async function preparedRows<T>(
   values: unknown[],
 ): Promise<T[]> {
   const query = { name: statementName(text), text, values };
-  const runner = 'queryRunner' in on ? on.queryRunner : undefined;
-  if (runner && !runner.isReleased) {
-    const client = await (runner as unknown as { connect(): Promise<pg.PoolClient> }).connect();
-    return (await client.query(query)).rows as T[];
+  if ('queryRunner' in on && on.queryRunner) {
+    if (on.queryRunner.isReleased) throw new QueryRunnerAlreadyReleasedError();
+    const runner = on.queryRunner as unknown as { connect(): Promise<pg.PoolClient> };
+    return (await (await runner.connect()).query(query)).rows as T[];
   }
   const dataSource = 'driver' in on ? on : on.dataSource;
   const pool = (dataSource.driver as unknown as { master: pg.Pool }).master;

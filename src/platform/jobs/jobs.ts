@@ -260,9 +260,15 @@ export class Jobs {
 function transactionDb(manager: EntityManager): Db {
   return {
     async executeSql(text: string, values?: unknown[]) {
-      // pg-boss's insert is one text per queue: prepared, it is planned once a connection.
-      if (manager.queryRunner?.isTransactionActive)
-        return { rows: await preparedRows<unknown>(manager, text, values ?? []) };
+      if (manager.queryRunner?.isTransactionActive) {
+        // `send`'s insert, one text for each queue: prepared, it is planned once
+        // a connection. Anything else pg-boss might send (several statements,
+        // values written into the text) goes unnamed.
+        if (values?.length && !text.includes(';'))
+          return { rows: await preparedRows<unknown>(manager, text, values) };
+        const result = await manager.queryRunner.query(text, values ?? [], true);
+        return { rows: (result.records ?? []) as unknown[] };
+      }
       // No transaction: the statement commits on its own, as the caller's do.
       return { rows: await returningRows<unknown>(manager, text, values ?? []) };
     },
