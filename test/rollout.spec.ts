@@ -497,7 +497,7 @@ describe('staged rollout through the console', () => {
     expect(scheduled.status).toBe(303);
     await db.query(`UPDATE rollout_schedule SET run_at = now() - interval '1 second'`);
     const outcome = await portal.app.get(RolloutScheduler).tick();
-    expect(outcome).toEqual({ promoted: [], skipped: [BUSINESS] });
+    expect(outcome).toEqual({ promoted: [], skipped: [BUSINESS], failed: [] });
     expect((await stageOf('business')).stage).toBe('sme-gradual');
     await eventually(async () => (await mailFor(managerEmail)).length > 0, 10_000);
     const [email] = await mailFor(managerEmail);
@@ -513,6 +513,7 @@ describe('staged rollout through the console', () => {
     expect(await portal.app.get(RolloutScheduler).tick()).toEqual({
       promoted: [BUSINESS],
       skipped: [],
+      failed: [],
     });
     expect((await stageOf('business')).stage).toBe('sme-pilot');
     expect(await businessAccess()).toEqual([200, 403]);

@@ -435,7 +435,7 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
     });
     expect(scheduled).toMatchObject({ kind: 'schedule', from: 'closed', to: 'internal' });
     // Not due yet: nothing runs.
-    expect(await rollout.runDueSchedules()).toEqual({ promoted: [], skipped: [] });
+    expect(await rollout.runDueSchedules()).toEqual({ promoted: [], skipped: [], failed: [] });
     await db.query(
       `UPDATE rollout_schedule SET run_at = now() - interval '1 second' WHERE service_slug = $1`,
       [SCHEDULED],
@@ -443,6 +443,7 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
     expect(await rollout.runDueSchedules()).toEqual({
       promoted: [`${SCHEDULED}.business`],
       skipped: [],
+      failed: [],
     });
     expect((await plan(SCHEDULED, 'business')).stage).toBe('internal');
     const [row] = await db.query(
@@ -578,7 +579,7 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
     // second RolloutService on the same database, as another instance would.
     const idle = jest
       .spyOn(rollout, 'runDueSchedules')
-      .mockResolvedValue({ promoted: [], skipped: [] });
+      .mockResolvedValue({ promoted: [], skipped: [], failed: [] });
     const instance = rolloutWithEvidence;
     const schedule = async (reasonText: string) => {
       const { details } = await instance.schedule(manager, SCHEDULED, 'business', {
@@ -644,7 +645,10 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
       await release();
       const [cancel, run] = await Promise.allSettled([cancelling, running]);
       expect(cancel).toMatchObject({ status: 'fulfilled', value: { kind: 'schedule-cancelled' } });
-      expect(run).toEqual({ status: 'fulfilled', value: { promoted: [], skipped: [] } });
+      expect(run).toEqual({
+        status: 'fulfilled',
+        value: { promoted: [], skipped: [], failed: [] },
+      });
       const [row] = await db.query(`SELECT status FROM rollout_schedule WHERE id = $1`, [
         cancelled,
       ]);
@@ -664,6 +668,62 @@ describe('the rollout rules (service level, real PostgreSQL and Unleash)', () =>
       expect(runs.flatMap((r) => r.skipped)).toEqual([]);
       expect(await decisionsOf(due)).toEqual(['schedule', 'scheduled-promotion']);
       expect((await plan(SCHEDULED, 'business')).stage).toBe('internal');
+    } finally {
+      idle.mockRestore();
+    }
+  });
+
+  it('runs the due schedules after one that fails, which stays pending and runs at the next run', async () => {
+    const instance = rolloutWithEvidence;
+    const idle = jest
+      .spyOn(rollout, 'runDueSchedules')
+      .mockResolvedValue({ promoted: [], skipped: [], failed: [] });
+    const due = async (slug: string, secondsAgo: number) => {
+      const { details } = await instance.schedule(manager, slug, 'business', {
+        reason: 'Essais internes',
+        runAt: new Date(Date.now() + 3_600_000),
+      });
+      await db.query(
+        `UPDATE rollout_schedule SET run_at = now() - make_interval(secs => $2) WHERE id = $1`,
+        [details.scheduleId, secondsAgo],
+      );
+      return details.scheduleId as string;
+    };
+    try {
+      // The first due fails whenever it runs (a fault set in the database); the second is due after it.
+      const failing = await due('sign-permit', 60);
+      await due('public-domain-occupation', 30);
+      await db.query(`
+        CREATE FUNCTION test_schedule_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.id = '${failing}' AND NEW.status <> 'pending' THEN RAISE EXCEPTION 'disque plein'; END IF;
+          RETURN NEW;
+        END $$`);
+      await db.query(`CREATE TRIGGER test_schedule_fault BEFORE UPDATE ON rollout_schedule
+                        FOR EACH ROW EXECUTE FUNCTION test_schedule_fault()`);
+      try {
+        expect(await instance.runDueSchedules()).toEqual({
+          promoted: ['public-domain-occupation.business'],
+          skipped: [],
+          failed: [{ schedule: failing, flag: 'sign-permit.business', error: 'disque plein' }],
+        });
+        expect((await plan('public-domain-occupation', 'business')).stage).toBe('internal');
+        // Nothing of the failed one was kept: its plan and its schedule are as they were.
+        expect((await plan('sign-permit', 'business')).stage).toBe('closed');
+        const [row] = await db.query(`SELECT status FROM rollout_schedule WHERE id = $1`, [
+          failing,
+        ]);
+        expect(row.status).toBe('pending');
+      } finally {
+        await db.query(`DROP TRIGGER test_schedule_fault ON rollout_schedule`);
+        await db.query(`DROP FUNCTION test_schedule_fault()`);
+      }
+      expect(await instance.runDueSchedules()).toEqual({
+        promoted: ['sign-permit.business'],
+        skipped: [],
+        failed: [],
+      });
+      expect((await plan('sign-permit', 'business')).stage).toBe('internal');
     } finally {
       idle.mockRestore();
     }

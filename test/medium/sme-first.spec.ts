@@ -224,6 +224,7 @@ describe('SME-first on every path that changes a plan', () => {
       expect(await rollout.runDueSchedules()).toEqual({
         promoted: [],
         skipped: [`${slug}.citizen`],
+        failed: [],
       });
       expect((await planOf(slug, 'citizen')).stage).toBe('internal');
       expect((await decisions(slug, 'citizen')).at(-1)).toMatchObject({

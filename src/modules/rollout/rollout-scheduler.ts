@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Jobs } from '../../platform/jobs/jobs.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { RolloutReconciler } from './rollout-reconciler.service.js';
-import { RolloutService } from './rollout.service.js';
+import { RolloutService, type DueSchedulesRun } from './rollout.service.js';
 
 const EVERY_SECONDS = 5;
 
@@ -30,18 +30,23 @@ export class RolloutScheduler implements OnModuleInit {
     });
   }
 
-  /** Runs what is due now; returns the flags promoted and skipped. */
-  async tick(): Promise<{ promoted: string[]; skipped: string[] }> {
+  /** Runs what is due now; returns what ran, was skipped or failed (each failure logged). */
+  async tick(): Promise<DueSchedulesRun> {
     try {
       const outcome = await this.rollout.runDueSchedules();
+      for (const failed of outcome.failed)
+        this.logger.event('warn', 'rollout.schedule_failed', failed);
       if (outcome.promoted.length + outcome.skipped.length > 0) {
-        this.logger.event('info', 'rollout.schedules_ran', outcome);
+        this.logger.event('info', 'rollout.schedules_ran', {
+          promoted: outcome.promoted,
+          skipped: outcome.skipped,
+        });
         if (outcome.promoted.length > 0) await this.reconciler.syncNow();
       }
       return outcome;
     } catch (error) {
       this.logger.event('warn', 'rollout.schedules_failed', { error: (error as Error).message });
-      return { promoted: [], skipped: [] };
+      return { promoted: [], skipped: [], failed: [] };
     }
   }
 }

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
+import { isDatabaseUnavailable } from '../../platform/database/database-unavailable.js';
 import { cityDateTime } from '../../platform/i18n/city-time.js';
 import { isLocale } from '../../platform/i18n/i18n.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -63,6 +64,13 @@ export class RolloutError extends Error {
     super(code);
     this.name = 'RolloutError';
   }
+}
+
+/** What a run of the due schedules did: the flags promoted and skipped, and the schedules that failed. */
+export interface DueSchedulesRun {
+  promoted: string[];
+  skipped: string[];
+  failed: { schedule: string; flag: string; error: string }[];
 }
 
 /** A member of staff acting on a plan, and where the request came from. */
@@ -628,113 +636,127 @@ export class RolloutService {
    * there: another instance may have run it, or staff cancelled it, while this
    * one waited for the plans. Claiming the row first would deadlock with a
    * cancellation, which holds the plans when it updates the row. Returns
-   * which ran or were skipped.
+   * which ran, were skipped or failed. A schedule that fails (whatever the
+   * reason, every time perhaps) stays pending for the next run and does not
+   * hold up those due after it; the database being away stops the run.
    */
-  async runDueSchedules(limit = 20): Promise<{ promoted: string[]; skipped: string[] }> {
-    const result = { promoted: [] as string[], skipped: [] as string[] };
-    /** Schedules found taken by another transaction in this run: not picked again. */
+  async runDueSchedules(limit = 20): Promise<DueSchedulesRun> {
+    const result: DueSchedulesRun = { promoted: [], skipped: [], failed: [] };
+    /** Schedules not to pick again in this run: taken by another transaction, or failed. */
     const taken: string[] = [];
     for (let i = 0; i < limit; i++) {
-      const outcome = await this.dataSource.transaction(async (manager) => {
-        const [next] = await manager.query<
-          { id: string; service_slug: string; variant: Audience }[]
-        >(
-          `SELECT rollout_schedule.id, rollout_schedule.service_slug, rollout_schedule.variant
+      let picked: { schedule: string; flag: string } | undefined;
+      const outcome = await this.dataSource
+        .transaction(async (manager) => {
+          const [next] = await manager.query<
+            { id: string; service_slug: string; variant: Audience }[]
+          >(
+            `SELECT rollout_schedule.id, rollout_schedule.service_slug, rollout_schedule.variant
              FROM rollout_schedule
             WHERE rollout_schedule.status = 'pending' AND rollout_schedule.run_at <= now()
               AND rollout_schedule.id <> ALL($1::uuid[])
             ORDER BY rollout_schedule.run_at LIMIT 1`,
-          [taken],
-        );
-        if (!next) return undefined;
-        await this.lockPlans(manager, next.service_slug, next.variant);
-        const [due] = await manager.query<
-          {
-            id: string;
-            service_slug: string;
-            variant: Audience;
-            from_stage: Stage;
-            to_stage: Stage;
-            reason: string;
-            created_by: string | null;
-            run_at: Date;
-          }[]
-        >(
-          `SELECT id, service_slug, variant, from_stage, to_stage, reason, created_by, run_at
+            [taken],
+          );
+          if (!next) return undefined;
+          picked = { schedule: next.id, flag: variantFlag(next.service_slug, next.variant) };
+          await this.lockPlans(manager, next.service_slug, next.variant);
+          const [due] = await manager.query<
+            {
+              id: string;
+              service_slug: string;
+              variant: Audience;
+              from_stage: Stage;
+              to_stage: Stage;
+              reason: string;
+              created_by: string | null;
+              run_at: Date;
+            }[]
+          >(
+            `SELECT id, service_slug, variant, from_stage, to_stage, reason, created_by, run_at
              FROM rollout_schedule WHERE id = $1 AND status = 'pending' AND run_at <= now()
               FOR UPDATE SKIP LOCKED`,
-          [next.id],
-        );
-        if (!due) {
-          taken.push(next.id);
-          return 'taken' as const;
-        }
-        const plan = await this.plan(due.service_slug, due.variant, manager);
-        const gates = await this.gates(plan);
-        const failing = isGatedPromotion(plan.variant, plan.stage)
-          ? gates.filter((g) => g.status !== 'pass').map((g) => g.id)
-          : [];
-        // A scheduled promotion cannot give an override: one into a state
-        // that breaks SME-first (SMEs behind sme-all, or paused) is skipped.
-        const smeFirst =
-          plan.variant === 'citizen' &&
-          !!smeFirstViolation(await this.plan(plan.slug, 'business', manager), {
-            stage: due.to_stage,
-            paused: false,
-          });
-        const why =
-          plan.stage !== due.from_stage || plan.paused
-            ? 'stage-changed'
-            : failing.length > 0
-              ? 'gates-failing'
-              : smeFirst
-                ? 'sme-first'
-                : undefined;
-        const flag = variantFlag(plan.slug, plan.variant);
-        if (why) {
+            [next.id],
+          );
+          if (!due) {
+            taken.push(next.id);
+            return 'taken' as const;
+          }
+          const plan = await this.plan(due.service_slug, due.variant, manager);
+          const gates = await this.gates(plan);
+          const failing = isGatedPromotion(plan.variant, plan.stage)
+            ? gates.filter((g) => g.status !== 'pass').map((g) => g.id)
+            : [];
+          // A scheduled promotion cannot give an override: one into a state
+          // that breaks SME-first (SMEs behind sme-all, or paused) is skipped.
+          const smeFirst =
+            plan.variant === 'citizen' &&
+            !!smeFirstViolation(await this.plan(plan.slug, 'business', manager), {
+              stage: due.to_stage,
+              paused: false,
+            });
+          const why =
+            plan.stage !== due.from_stage || plan.paused
+              ? 'stage-changed'
+              : failing.length > 0
+                ? 'gates-failing'
+                : smeFirst
+                  ? 'sme-first'
+                  : undefined;
+          const flag = variantFlag(plan.slug, plan.variant);
+          if (why) {
+            await manager.query(
+              `UPDATE rollout_schedule SET status = 'skipped', ran_at = now(), outcome = $2 WHERE id = $1`,
+              [due.id, JSON.stringify({ why, failingGates: failing })],
+            );
+            await this.recordDecision(manager, plan, {
+              kind: 'scheduled-skipped',
+              to: due.to_stage,
+              reason: due.reason,
+              gates,
+              details: { scheduleId: due.id, why, failingGates: failing },
+              actor: undefined,
+            });
+            await this.emailRolloutManagers(manager, {
+              flag,
+              link: `${this.config.PUBLIC_URL}/staff/rollout/${plan.slug}/${plan.variant}`,
+              from: plan.stage,
+              to: due.to_stage,
+              runAt: new Date(due.run_at).toISOString(),
+              why,
+              failing: failing.join(', '),
+            });
+            return { flag, skipped: true };
+          }
+          await this.setStage(manager, plan, due.to_stage);
+          await this.dropSpentOverride(manager, plan.slug);
+          if (stageKind(plan.variant, due.to_stage) === 'all' && plan.variant === 'citizen')
+            await this.notifySubscribers(manager, plan.slug);
           await manager.query(
-            `UPDATE rollout_schedule SET status = 'skipped', ran_at = now(), outcome = $2 WHERE id = $1`,
-            [due.id, JSON.stringify({ why, failingGates: failing })],
+            `UPDATE rollout_schedule SET status = 'done', ran_at = now(), outcome = '{}' WHERE id = $1`,
+            [due.id],
           );
           await this.recordDecision(manager, plan, {
-            kind: 'scheduled-skipped',
+            kind: 'scheduled-promotion',
             to: due.to_stage,
             reason: due.reason,
             gates,
-            details: { scheduleId: due.id, why, failingGates: failing },
+            details: { scheduleId: due.id, scheduledBy: due.created_by },
             actor: undefined,
           });
-          await this.emailRolloutManagers(manager, {
-            flag,
-            link: `${this.config.PUBLIC_URL}/staff/rollout/${plan.slug}/${plan.variant}`,
-            from: plan.stage,
-            to: due.to_stage,
-            runAt: new Date(due.run_at).toISOString(),
-            why,
-            failing: failing.join(', '),
-          });
-          return { flag, skipped: true };
-        }
-        await this.setStage(manager, plan, due.to_stage);
-        await this.dropSpentOverride(manager, plan.slug);
-        if (stageKind(plan.variant, due.to_stage) === 'all' && plan.variant === 'citizen')
-          await this.notifySubscribers(manager, plan.slug);
-        await manager.query(
-          `UPDATE rollout_schedule SET status = 'done', ran_at = now(), outcome = '{}' WHERE id = $1`,
-          [due.id],
-        );
-        await this.recordDecision(manager, plan, {
-          kind: 'scheduled-promotion',
-          to: due.to_stage,
-          reason: due.reason,
-          gates,
-          details: { scheduleId: due.id, scheduledBy: due.created_by },
-          actor: undefined,
+          return { flag, skipped: false };
+        })
+        .catch((error: unknown) => {
+          if (!picked || isDatabaseUnavailable(error)) throw error;
+          return { failed: picked, error: (error as Error).message };
         });
-        return { flag, skipped: false };
-      });
       if (!outcome) break;
       if (outcome === 'taken') continue;
+      if ('failed' in outcome) {
+        taken.push(outcome.failed.schedule);
+        result.failed.push({ ...outcome.failed, error: outcome.error });
+        continue;
+      }
       (outcome.skipped ? result.skipped : result.promoted).push(outcome.flag);
     }
     return result;
