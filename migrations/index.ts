@@ -27,6 +27,7 @@ import { IdentityChangeNotifications1765400000040 } from './1765400000040-identi
 import { ReferenceSequences1765400000050 } from './1765400000050-reference-sequences.js';
 import { RateLimitHitsUnlogged1765400000060 } from './1765400000060-rate-limit-hits-unlogged.js';
 import { EndedSessionsStayEnded1765400000070 } from './1765400000070-ended-sessions-stay-ended.js';
+import { JourneyEvents1765400000080 } from './1765400000080-journey-events.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -57,4 +58,5 @@ export const migrations = [
   ReferenceSequences1765400000050,
   RateLimitHitsUnlogged1765400000060,
   EndedSessionsStayEnded1765400000070,
+  JourneyEvents1765400000080,
 ];

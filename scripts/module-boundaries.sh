@@ -43,7 +43,7 @@ find src -name '*.ts' ! -name '*.spec.ts' | sort | xargs perl -e '
     map({ $_ => "accounts" } qw(account account_token sign_in_throttle)),
     map({ $_ => "organizations" } qw(organization organization_membership organization_invitation)),
     map({ $_ => "applications" } qw(application application_transition application_message
-      application_attachment api_key step_save)),
+      application_attachment api_key journey_event)),
     map({ $_ => "rollout" } qw(cohort cohort_member pilot_volunteer rollout_plan rollout_plan_cohort
       rollout_checklist_tick rollout_decision rollout_schedule rollout_drift rollout_segment_applied release_subscription
       revision_rollout)),

@@ -16,7 +16,7 @@ import {
   FeedbackService,
   type FeedbackAuthor,
 } from '../../src/modules/feedback/feedback.service.js';
-import { StepSavesService } from '../../src/modules/applications/step-saves.service.js';
+import { JourneyEvents } from '../../src/modules/applications/journey-events.js';
 import { PilotEvidence } from '../../src/modules/rollout/gates.js';
 import { JsonLogger } from '../../src/platform/logging/json-logger.js';
 import { RevisionRolloutService } from '../../src/modules/rollout/revision-rollout.service.js';
@@ -157,7 +157,10 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
     const raw = rawFromAnswers(step, 'business', application.answers);
     if (without)
       for (const name of Object.keys(raw)) if (name.startsWith(without)) delete raw[name];
-    return applications.saveStep(filer(who), application.id, 'property', raw, origin);
+    const saved = await applications.saveStep(filer(who), application.id, 'property', raw, origin);
+    // Journey events are written within a second: the evidence reads them now.
+    await portal.app.get(JourneyEvents).flush();
+    return saved;
   }
 
   async function sendFeedback(who: ActingAs, about?: Application, severity?: 'major') {
@@ -346,23 +349,31 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
         { organization_id: smeB.organization!.id, outcome: 'fail', revision: 2 },
       ]),
     );
-    // Step saves hold the revision, the step and the errors: no answer, nobody.
+    // Step saves hold the revision, the step and the errors (by field): no answer, nobody.
     const saves = await db.query<Record<string, unknown>[]>(
-      `SELECT * FROM step_save WHERE service_slug = $1 ORDER BY id`,
+      `SELECT * FROM journey_event
+        WHERE service_slug = $1 AND kind IN ('step_completed', 'validation_failed') ORDER BY id`,
       [SLUG],
     );
-    expect(saves.map((s) => [s.service_revision, s.step, s.refused, s.errors])).toEqual([
-      [1, 'property', false, 0],
-      [2, 'property', true, 1],
-      [2, 'property', false, 0],
+    expect(
+      saves.map((s) => [s.service_revision, s.step, s.kind, s.errors, s.field_errors]),
+    ).toEqual([
+      [1, 'property', 'step_completed', 0, null],
+      [2, 'property', 'validation_failed', 1, { [HERITAGE.name]: 1 }],
+      [2, 'property', 'step_completed', 0, null],
     ]);
     expect(Object.keys(saves[0]).sort()).toEqual([
+      'channel',
+      'cohort',
       'errors',
+      'field_errors',
       'id',
-      'refused',
-      'saved_at',
+      'kind',
+      'occurred_at',
+      'seconds',
       'service_revision',
       'service_slug',
+      'stage',
       'step',
       'variant',
     ]);
@@ -496,28 +507,27 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
     expect(await record(outsider)).toBe(1);
   });
 
-  it('never fails a refused save for want of recording it, and says so in the log', async () => {
+  it('never fails a journey for want of recording it, and says so in the log', async () => {
     const lines: string[] = [];
-    const stepSaves = new StepSavesService(db, new JsonLogger('warn', (line) => lines.push(line)));
-    const before = await db.query(`SELECT count(*)::int AS n FROM step_save`);
-    // No revision 99: the row is refused by its foreign key.
-    await expect(
-      stepSaves.refused({
-        serviceSlug: SLUG,
-        variant: 'business',
-        revision: 99,
-        step: 'property',
-        errors: 2,
-      }),
-    ).resolves.toBeUndefined();
-    expect(await db.query(`SELECT count(*)::int AS n FROM step_save`)).toEqual(before);
+    const journey = new JourneyEvents(
+      db,
+      portal.app.get(VariantAccessService),
+      new JsonLogger('warn', (line) => lines.push(line)),
+    );
+    const before = await db.query(`SELECT count(*)::int AS n FROM journey_event`);
+    // No revision 99: the batch is refused by its foreign key, and dropped.
+    journey.record(applicant(smeB), {
+      kind: 'validation_failed',
+      serviceSlug: SLUG,
+      variant: 'business',
+      revision: 99,
+      step: 'property',
+      fieldErrors: { lotNumber: 2 },
+    });
+    await expect(journey.flush()).resolves.toBeUndefined();
+    expect(await db.query(`SELECT count(*)::int AS n FROM journey_event`)).toEqual(before);
     expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
-      expect.objectContaining({
-        msg: 'step_save.not_recorded',
-        service: SLUG,
-        revision: 99,
-        step: 'property',
-      }),
+      expect.objectContaining({ msg: 'journey.events_dropped', dropped: 1 }),
     ]);
   });
 });

@@ -173,6 +173,11 @@ export class ApplicationsController {
       Date.now() - pending.at <= graceMs
     ) {
       delete req.session.pendingInput;
+      this.applications.pageShown(
+        applicantOf(this.webFiler(res, actingAs)),
+        application,
+        step.slug,
+      );
       return this.presenter.step(req, res, found, step, 200, {
         raw: pending.raw,
         restored: true,
@@ -186,6 +191,7 @@ export class ApplicationsController {
       await this.prefillContext(res, application),
     );
     const answers = { ...application.answers, ...prefill };
+    this.applications.pageShown(applicantOf(this.webFiler(res, actingAs)), application, step.slug);
     this.presenter.step(req, res, found, step, 200, {
       raw: rawFromAnswers(step, application.variant, answers),
       returnTo,
@@ -236,6 +242,7 @@ export class ApplicationsController {
     const origin = requestOrigin(req, res);
     const filer = this.filer(res, actingAs, req.path)!;
     const { raw, action } = stepInput(step, application.variant, body);
+    const shownAt = postedShownAt(body);
     switch (action.kind) {
       // "Add another" and "Remove" in a repeatable group: the same page again.
       case 'add':
@@ -243,11 +250,13 @@ export class ApplicationsController {
           raw,
           extraItems: { [action.group.name]: 1 },
           returnTo,
+          shownAt,
         });
       case 'remove':
         return this.presenter.step(req, res, found, step, 200, {
           raw: removeItem(action.group, raw, action.index),
           returnTo,
+          shownAt,
         });
       case 'upload':
       case 'delete-file': {
@@ -285,7 +294,7 @@ export class ApplicationsController {
           { ...found, application: { ...application, answers: changed.answers } },
           step,
           problems.length ? 422 : 200,
-          { raw, problems, returnTo },
+          { raw, problems, returnTo, shownAt },
         );
       }
       case 'continue':
@@ -296,7 +305,7 @@ export class ApplicationsController {
 
     let saved;
     try {
-      saved = await this.applications.saveStep(filer, id, step.slug, raw, origin, written);
+      saved = await this.applications.saveStep(filer, id, step.slug, raw, origin, written, shownAt);
     } catch (error) {
       return this.refused(res, found, error);
     }
@@ -305,6 +314,7 @@ export class ApplicationsController {
         raw,
         problems: saved.problems,
         returnTo,
+        shownAt,
       });
     res.redirect(303, this.nextAfter(service, saved.application, step, returnTo));
   }
@@ -327,6 +337,7 @@ export class ApplicationsController {
       found.application.answers,
     );
     if (incomplete) return res.redirect(303, `/applications/${id}/steps/${incomplete.slug}`);
+    this.applications.pageShown(applicantOf(this.webFiler(res, actingAs)), found.application);
     this.presenter.check(req, res, found, 200, {});
   }
 
@@ -565,6 +576,11 @@ export class ApplicationsController {
     return { ...actingAs, accountId: account.id, channel: 'web' };
   }
 
+  /** The filer on a page `load` has shown them their application on (so signed in). */
+  private webFiler(res: Response, actingAs: ActingAs): Filer {
+    return { ...actingAs, accountId: (res.locals.account as Account).id, channel: 'web' };
+  }
+
   private applicant(res: Response, actingAs: ActingAs, returnTo: string): Applicant | undefined {
     const filer = this.filer(res, actingAs, returnTo);
     return filer && applicantOf(filer);
@@ -691,6 +707,12 @@ function postedRevision(body: unknown): number | undefined {
   return typeof value === 'string' && /^[1-9]\d{0,8}$/.test(value) ? Number(value) : undefined;
 }
 
+/** When the step's page was first shown (its hidden `_shown`, epoch ms), if it says so. */
+function postedShownAt(body: unknown): number | undefined {
+  const value = (body as Record<string, unknown> | undefined)?._shown;
+  return typeof value === 'string' && /^\d{13}$/.test(value) ? Number(value) : undefined;
+}
+
 /**
  * The text fields of a step posted late, at most `maxBytes` of names and values
  * together (what does not fit is left out, whole): never files, never the token.
@@ -705,7 +727,8 @@ function keptInput(body: Record<string, unknown> | undefined, maxBytes: number):
     return true;
   };
   for (const [name, value] of Object.entries(body ?? {})) {
-    if (name === '_csrf' || name === '_revision' || name === 'action') continue;
+    if (name === '_csrf' || name === '_revision' || name === '_shown' || name === 'action')
+      continue;
     if (typeof value === 'string') {
       if (fits(name, value)) raw[name] = value;
     } else if (Array.isArray(value)) {

@@ -22,7 +22,7 @@ import { AttachmentsService } from './attachments.service.js';
 import { BulkFilingController } from './bulk-filing.controller.js';
 import { BulkFilingService } from './bulk-filing.service.js';
 import { ReceiptService } from './receipt.service.js';
-import { StepSavesService } from './step-saves.service.js';
+import { JourneyEvents } from './journey-events.js';
 import { StaffApplicationPage } from './staff-application.page.js';
 import { StaffApplicationsController } from './staff-applications.controller.js';
 import { StaffApplicationsPresenter } from './staff-applications.presenter.js';
@@ -67,7 +67,7 @@ import { Sessions } from '../../platform/platform.module.js';
     StaffApplicationPage,
     ApiKeysPresenter,
     ApiKeysPage,
-    StepSavesService,
+    JourneyEvents,
   ],
   exports: [ApplicationsService, ApplicationsReadModel, AttachmentsService, ReceiptService],
 })

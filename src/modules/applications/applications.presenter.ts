@@ -208,6 +208,8 @@ export class ApplicationsPresenter {
       /** Posted from a page of the revision the draft was on before it moved: check again. */
       moved?: boolean;
       returnTo?: unknown;
+      /** When the step was first shown (epoch ms), kept through its re-renders to time it. */
+      shownAt?: number;
     },
   ) {
     const { application, service } = found;
@@ -234,6 +236,7 @@ export class ApplicationsPresenter {
       application,
       step,
       title,
+      shownAt: data.shownAt ?? Date.now(),
       intro: step.intro?.[locale],
       stepNumber: index + 1,
       stepCount: steps.length,

@@ -18,7 +18,7 @@ import { VariantAccessService } from '../rollout/variant-access.service.js';
 import { COLUMNS, FROM, OWNED, isUuid } from './application-row.js';
 import { ApplicationsReadModel } from './applications.read-model.js';
 import { FILING_REFUSALS, revisionMismatch } from './applications.refusals.js';
-import { StepSavesService } from './step-saves.service.js';
+import { JourneyEvents } from './journey-events.js';
 import type { RevisionNotice } from './revision-moves.service.js';
 import {
   canTransition,
@@ -177,7 +177,7 @@ export class ApplicationsService {
     private readonly config: AppConfig,
     private readonly access: VariantAccessService,
     private readonly read: ApplicationsReadModel,
-    private readonly stepSaves: StepSavesService,
+    private readonly journey: JourneyEvents,
   ) {}
 
   // -- the rules of filing, for every way in ----------------------------------
@@ -352,8 +352,9 @@ export class ApplicationsService {
    * editable ('not-editable'), a draft whose variant is closed to them, or
    * typed on a page of another revision than the application's, `written`
    * (a rollback moved the draft meanwhile: 'revision-mismatch', nothing saved).
-   * Each save, refused for errors or not, is recorded for the revision's
-   * evidence (`StepSavesService`).
+   * Each save, refused for errors or not, is a journey event (`JourneyEvents`:
+   * the revision's evidence and the insights), timed from `shownAt` (when the
+   * page was shown, epoch ms) when known.
    */
   async saveStep(
     filer: Filer,
@@ -362,6 +363,7 @@ export class ApplicationsService {
     raw: RawValues,
     origin: RequestOrigin,
     written?: number,
+    shownAt?: number,
   ): Promise<SaveStepResult> {
     const applicant = applicantOf(filer);
     const outcome = await this.dataSource.transaction(async (manager) => {
@@ -378,6 +380,7 @@ export class ApplicationsService {
         variant: current.variant,
         revision: current.serviceRevision,
         step: step.slug,
+        seconds: shownAt === undefined ? undefined : (Date.now() - shownAt) / 1000,
       };
       const result = this.forms.parse(service, current.variant, step, raw, current.answers);
       if (result.problems.length > 0)
@@ -385,8 +388,8 @@ export class ApplicationsService {
       const removed = fieldsFor(step.fields, current.variant)
         .map((f) => f.name)
         .filter((name) => !(name in result.answers));
-      await this.stepSaves.saved(manager, save);
       return {
+        save,
         ok: true as const,
         application: await this.writeAnswers(
           manager,
@@ -401,8 +404,14 @@ export class ApplicationsService {
         ),
       };
     });
-    if (outcome.ok) return outcome;
-    await this.stepSaves.refused({ ...outcome.save, errors: outcome.problems.length });
+    if (outcome.ok) {
+      this.journey.record(applicant, { kind: 'step_completed', ...outcome.save });
+      return { ok: true, application: outcome.application };
+    }
+    const fieldErrors: Record<string, number> = {};
+    for (const problem of outcome.problems)
+      fieldErrors[problem.field] = (fieldErrors[problem.field] ?? 0) + 1;
+    this.journey.record(applicant, { kind: 'validation_failed', ...outcome.save, fieldErrors });
     return { ok: false, problems: outcome.problems };
   }
 
@@ -423,7 +432,7 @@ export class ApplicationsService {
     options: { revision?: number } = {},
   ): Promise<SubmitResult> {
     const applicant = applicantOf(filer);
-    return this.dataSource.transaction(async (manager) => {
+    const result = await this.dataSource.transaction(async (manager): Promise<SubmitResult> => {
       const current = await this.lockOwned(manager, applicant, id);
       if (!current) throw FILING_REFUSALS.of('not-found');
       if (current.status !== 'draft')
@@ -439,6 +448,13 @@ export class ApplicationsService {
       const application = await this.submitLocked(manager, applicant, current, service, origin);
       return { ok: true, application, alreadySubmitted: false };
     });
+    this.submittedNow(applicant, result);
+    return result;
+  }
+
+  private submittedNow(applicant: Applicant, result: SubmitResult): void {
+    if (result.ok && !result.alreadySubmitted)
+      this.journeyEvent(applicant, 'submitted', result.application);
   }
 
   // -- the building blocks (no variant check: the methods above are the ways in) --
@@ -458,7 +474,7 @@ export class ApplicationsService {
       options.revision ?? this.catalogue.served(serviceSlug, applicant.audience)?.revision;
     if (wanted === undefined) throw FILING_REFUSALS.of('not-found');
     const start: NewApplication = { applicant, serviceSlug, answers, idempotencyKey };
-    return this.dataSource.transaction(async (manager) => {
+    const started = await this.dataSource.transaction(async (manager) => {
       // The revision wanted if the variant still serves it; else, for a draft
       // with nothing in it yet, the current one (a draft's share lock, taken
       // by the first attempt, keeps it current: the second attempt is served).
@@ -497,6 +513,40 @@ export class ApplicationsService {
       if (submitted)
         await this.emailKind(manager, application, 'application-submitted', null, filer);
       return { application, created: true };
+    });
+    if (started.created) {
+      this.journeyEvent(applicant, 'draft_started', started.application);
+      if (started.application.status === 'submitted')
+        this.journeyEvent(applicant, 'submitted', started.application);
+    }
+    return started;
+  }
+
+  /**
+   * A page of an application's journey was shown: one of its steps, or (no
+   * step) its check-your-answers page. Only counted (JourneyEvents).
+   */
+  pageShown(applicant: Applicant, application: Application, step?: string): void {
+    this.journey.record(applicant, {
+      kind: step ? 'step_shown' : 'check_answers_shown',
+      serviceSlug: application.serviceSlug,
+      variant: application.variant,
+      revision: application.serviceRevision,
+      step,
+    });
+  }
+
+  /** A journey event about a whole application (its service, variant and revision). */
+  private journeyEvent(
+    applicant: Applicant,
+    kind: 'draft_started' | 'submitted' | 'withdrawn',
+    application: Application,
+  ): void {
+    this.journey.record(applicant, {
+      kind,
+      serviceSlug: application.serviceSlug,
+      variant: application.variant,
+      revision: application.serviceRevision,
     });
   }
 
@@ -670,7 +720,7 @@ export class ApplicationsService {
    */
   async submit(applicant: Applicant, id: string, origin: RequestOrigin): Promise<SubmitResult> {
     // Without the variant's check nor the declaration: see `submitFiling`, which has them.
-    return this.dataSource.transaction(async (manager) => {
+    const result = await this.dataSource.transaction(async (manager): Promise<SubmitResult> => {
       const current = await this.lockOwned(manager, applicant, id);
       if (!current) return { ok: false, reason: 'not-found' };
       if (current.status !== 'draft')
@@ -682,6 +732,8 @@ export class ApplicationsService {
       const application = await this.submitLocked(manager, applicant, current, service, origin);
       return { ok: true, application, alreadySubmitted: false };
     });
+    this.submittedNow(applicant, result);
+    return result;
   }
 
   /**
@@ -735,7 +787,9 @@ export class ApplicationsService {
     reason: string | null,
     origin: RequestOrigin,
   ): Promise<ChangeResult> {
-    return this.move(applicant, id, 'withdrawn', reason, origin) as Promise<ChangeResult>;
+    const result = (await this.move(applicant, id, 'withdrawn', reason, origin)) as ChangeResult;
+    if (result.ok) this.journeyEvent(applicant, 'withdrawn', result.application);
+    return result;
   }
 
   /**

@@ -297,13 +297,15 @@ export class PilotEvidenceReadModel extends PilotEvidence {
       ),
       this.satisfaction(slug, variant, revision, since),
       this.dataSource.query<{ step: string; saves: number; refused: number; errors: number }[]>(
-        `SELECT step_save.step, count(*)::int AS saves,
-                count(*) FILTER (WHERE step_save.refused)::int AS refused,
-                sum(step_save.errors)::int AS errors
-           FROM step_save
-          WHERE step_save.service_slug = $1 AND step_save.variant = $2
-            AND step_save.service_revision = $3 AND step_save.saved_at >= $4
-          GROUP BY step_save.step`,
+        `SELECT journey_event.step, count(*)::int AS saves,
+                count(*) FILTER (WHERE journey_event.kind = 'validation_failed')::int AS refused,
+                sum(journey_event.errors)::int AS errors
+           FROM journey_event
+          WHERE journey_event.service_slug = $1 AND journey_event.variant = $2
+            AND journey_event.service_revision = $3 AND journey_event.occurred_at >= $4
+            AND journey_event.kind IN ('step_completed', 'validation_failed')
+            AND journey_event.step IS NOT NULL
+          GROUP BY journey_event.step`,
         [slug, variant, revision, since],
       ),
       this.catalogue.revisionOf(slug, revision),

@@ -86,6 +86,11 @@ const MAX_RETRY_MS = 1000;
 export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly evaluator = new LocalFlagEvaluator();
   private plans: Map<string, PlanSnapshot> | undefined;
+  /** Each cohort's audience and active members (organization or account ids). */
+  private cohorts = new Map<
+    string,
+    { audience: CohortSnapshot['audience']; members: Set<string> }
+  >();
   private running: Promise<boolean> | undefined;
   private next: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -130,6 +135,26 @@ export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutd
     return this.evaluator.evaluate(flag, context);
   }
 
+  /**
+   * Where a person stands on a variant's rollout, for the insights: the plan's
+   * stage, and the first of its pilot cohorts they belong to (by their SME, or
+   * themselves for a citizen cohort). Nulls while the fence has never loaded.
+   */
+  standing(
+    flag: string,
+    who: { accountId: string; organizationId?: string },
+  ): { stage: string | null; cohort: string | null } {
+    const plan = this.plans?.get(flag);
+    if (!plan) return { stage: null, cohort: null };
+    const cohort = plan.cohorts.find((slug) => {
+      const held = this.cohorts.get(slug);
+      if (!held) return false;
+      const id = held.audience === 'business' ? who.organizationId : who.accountId;
+      return id !== undefined && held.members.has(id);
+    });
+    return { stage: plan.stage, cohort: cohort ?? null };
+  }
+
   /** The revision the plan serves everyone with access on a variant's flag, if it names one. */
   currentRevision(flag: string): number | undefined {
     return this.plans?.get(flag)?.revisions?.current;
@@ -163,6 +188,9 @@ export class PlanFence implements OnApplicationBootstrap, BeforeApplicationShutd
       const { flags, segments } = planConfiguration(plans, cohorts);
       this.evaluator.hold(flags, segments);
       this.plans = new Map(plans.map((p) => [variantFlag(p.slug, p.variant), p]));
+      this.cohorts = new Map(
+        cohorts.map((c) => [c.slug, { audience: c.audience, members: new Set(c.members) }]),
+      );
       if (this.failing) this.logger.event('info', 'rollout.fence_recovered');
       this.failing = false;
       this.retry.succeeded();

@@ -54,6 +54,11 @@ export class VariantAccessService {
     return { available: true, revision: answer.revision };
   }
 
+  /** Where this person stands on the variant's rollout: its stage, and their pilot cohort if any. */
+  standing(slug: string, variant: Audience, who: { accountId: string; organizationId?: string }) {
+    return this.fence.standing(variantFlag(slug, variant), who);
+  }
+
   /** One evaluation of a variant's flag by Unleash and by the plan fence, combined. */
   answer(flag: string, context: FlagContext): VariantAnswer {
     const closed = { enabled: false, revision: undefined, unleashOnly: false };
