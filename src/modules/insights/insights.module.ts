@@ -2,16 +2,18 @@ import { Global, Module } from '@nestjs/common';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { PilotEvidence } from '../rollout/gates.js';
 import { PilotEvidenceReadModel } from './pilot-evidence.read-model.js';
+import { ServiceInsightsReadModel } from './service-insights.read-model.js';
 
 /**
- * Reporting read models: the evidence the rollout gates read. Global, because
+ * Reporting read models: the evidence the rollout gates read, and the
+ * insights' figures (issue 16). Global, because
  * the rollout module (which the applications and feedback modules build on)
  * reads it through its PilotEvidence port.
  */
 @Global()
 @Module({
   imports: [CatalogueModule],
-  providers: [{ provide: PilotEvidence, useClass: PilotEvidenceReadModel }],
-  exports: [PilotEvidence],
+  providers: [{ provide: PilotEvidence, useClass: PilotEvidenceReadModel }, ServiceInsightsReadModel],
+  exports: [PilotEvidence, ServiceInsightsReadModel],
 })
 export class InsightsModule {}

@@ -194,6 +194,17 @@ export class AppConfig {
   @Max(24 * 60)
   SESSION_IDLE_MINUTES = 120;
 
+  /**
+   * The insights show no figure drawn from fewer people (or applications,
+   * events, responses) than this (issue 16): a small group's figure could
+   * point at someone, and says little.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  INSIGHTS_MIN_GROUP = 10;
+
   /** A signed-in session ends this many hours after signing in, however busy. */
   @Transform(toInt)
   @IsInt()
