@@ -7,6 +7,7 @@ import { AcceptanceModule } from './modules/acceptance/acceptance.module.js';
 import { FaqModule } from './modules/faq/faq.module.js';
 import { FeedbackModule } from './modules/feedback/feedback.module.js';
 import { InsightsModule } from './modules/insights/insights.module.js';
+import { InsightsPagesModule } from './modules/insights/insights-pages.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { OrganizationsModule } from './modules/organizations/organizations.module.js';
 import { OwnershipModule } from './modules/ownership/ownership.module.js';
@@ -45,6 +46,7 @@ export class AppModule {
         OwnershipModule,
         VirusScanModule,
         StudioModule,
+        InsightsPagesModule,
       ],
     };
   }

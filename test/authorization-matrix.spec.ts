@@ -55,6 +55,14 @@ const ACCEPTANCE = {
   analyst: 200,
   'service-designer': 403,
 } as const;
+/** The insights (figures, nobody's personal data): analysts, rollout managers and admins. */
+const INSIGHTS = {
+  admin: 200,
+  'rollout-manager': 200,
+  clerk: 403,
+  analyst: 200,
+  'service-designer': 403,
+} as const;
 /** The FAQ: admins, rollout managers and clerks (who answer applicants' questions). */
 const FAQ = {
   admin: 200,
@@ -452,6 +460,12 @@ describe('the authorization matrix', () => {
       all(403, { anonymous: 200 }),
     ],
     ['acceptance criteria', () => '/staff/acceptance', all(404, { anonymous: 303, ...ACCEPTANCE })],
+    ['the insights', () => '/staff/insights', all(404, { anonymous: 303, ...INSIGHTS })],
+    [
+      "a variant's insights",
+      () => '/staff/insights/building-permit/business',
+      all(404, { anonymous: 303, ...INSIGHTS }),
+    ],
     [
       "a variant's acceptance criteria",
       () => '/staff/acceptance/building-permit/business',

@@ -13,7 +13,10 @@ import { ServiceInsightsReadModel } from './service-insights.read-model.js';
 @Global()
 @Module({
   imports: [CatalogueModule],
-  providers: [{ provide: PilotEvidence, useClass: PilotEvidenceReadModel }, ServiceInsightsReadModel],
+  providers: [
+    { provide: PilotEvidence, useClass: PilotEvidenceReadModel },
+    ServiceInsightsReadModel,
+  ],
   exports: [PilotEvidence, ServiceInsightsReadModel],
 })
 export class InsightsModule {}

@@ -1,0 +1,68 @@
+import {
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  Query,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { AUDIENCES, type Audience } from '../../platform/flags/flag-context.js';
+import type { Locale } from '../../platform/i18n/i18n.service.js';
+import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import { StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
+import { periodFrom } from './period.js';
+import { ServiceInsightsReadModel } from './service-insights.read-model.js';
+import { StaffInsightsPresenter } from './staff-insights.presenter.js';
+
+/**
+ * The insights for staff (`/staff/insights`): the services' variants, then a
+ * variant's figures over a period chosen by its first and last days (the
+ * last 90 days unless asked). Read only; nothing on a person.
+ */
+@Controller('staff/insights')
+@UseGuards(StaffRolesGuard)
+@UseFilters(SignInRedirectFilter)
+@StaffRoles('admin', 'rollout-manager', 'analyst')
+export class StaffInsightsController {
+  constructor(
+    private readonly catalogue: CatalogueService,
+    private readonly insights: ServiceInsightsReadModel,
+    private readonly presenter: StaffInsightsPresenter,
+  ) {}
+
+  @Get()
+  overview(@Res() res: Response) {
+    res.render('insights/overview', this.presenter.overview(res.locals.locale as Locale));
+  }
+
+  @Get(':slug/:variant')
+  async service(
+    @Param('slug') slug: string,
+    @Param('variant') variant: string,
+    @Query('from') from: unknown,
+    @Query('to') to: unknown,
+    @Res() res: Response,
+  ) {
+    if (!this.catalogue.find(slug) || !(AUDIENCES as readonly string[]).includes(variant))
+      throw new NotFoundException();
+    const locale = res.locals.locale as Locale;
+    const asked = periodFrom(from, to, new Date());
+    if (!asked.ok)
+      return res.status(422).render(
+        'insights/service',
+        this.presenter.service(slug, variant as Audience, locale, {
+          typed: asked.typed,
+          errors: asked.errors,
+        }),
+      );
+    const figures = await this.insights.figures(slug, variant as Audience, asked.period);
+    res.render(
+      'insights/service',
+      this.presenter.service(slug, variant as Audience, locale, { typed: asked.typed, figures }),
+    );
+  }
+}

@@ -1,0 +1,145 @@
+import type { Browser, Page } from 'playwright-core';
+import { DataSource } from 'typeorm';
+import { launchChromium, screenshot, signedInPage, wcagViolations } from './support/browser.js';
+import { createPerson, PASSWORD } from './support/people.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const SLUG = 'bulky-waste-pickup';
+
+/**
+ * The insights' pages for staff (issue 16) in a real browser, in French and
+ * English: the list of services, a variant's figures over the last 90 days
+ * (figures drawn from fewer than 10 hidden), a period typed wrong (422, the
+ * error summary, what was typed kept); each checked with axe.
+ */
+describe('the insights pages in a real browser', () => {
+  let portal: TestApp;
+  let browser: Browser;
+  let analystEmail = '';
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    portal = await startTestApp();
+    browser = await launchChromium();
+    const db = portal.app.get(DataSource);
+    const analyst = await createPerson(db, { displayName: 'Amira Analyste' });
+    analystEmail = analyst.email;
+    await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'analyst')`, [
+      analyst.id,
+    ]);
+    // Twelve SMEs filed one application each in the last days, on the pages; one through the API.
+    const smes = await db.query<{ org: string; owner: string }[]>(
+      `WITH o AS (
+         INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count,
+                                   naics_code, contact_name, contact_email, contact_phone, verified_at)
+         SELECT 'Indic ' || i, '67' || lpad(i::text, 8, '0'), '1 rue', 'Val-des-Cèdres', 'J0A 1B0', 5,
+                '31-33', 'Contact', 'indic' || i || '@insights.example', '418 555-0100', now()
+           FROM generate_series(1, 13) AS i RETURNING id, legal_name),
+       a AS (
+         INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
+         SELECT 'indic-owner' || i || '@insights.example', 'Indic owner ' || i, 'x', 'fr', now()
+           FROM generate_series(1, 13) AS i RETURNING id, display_name)
+       SELECT o.id AS org, a.id AS owner FROM o
+         JOIN a ON substring(o.legal_name FROM 7) = substring(a.display_name FROM 13)`,
+    );
+    for (const [i, sme] of smes.entries())
+      await db.query(
+        `INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,
+                                  service_revision, status, reference, created_at, submitted_at)
+         VALUES ($1, 'business', $2, $3, '{}', $4, 1, 'submitted', $5,
+                 now() - interval '3 days' - make_interval(mins => $6), now() - interval '3 days')`,
+        [SLUG, sme.owner, sme.org, i < 12 ? 'web' : 'api', `ZZ-2026-${800000 + i}`, 10 + i],
+      );
+    await db.query(
+      `INSERT INTO journey_event (occurred_at, kind, service_slug, variant, service_revision, channel, step, errors, field_errors)
+       SELECT now() - interval '3 days', k.kind, $1, 'business', 1, 'web', k.step, k.errors, k.fields::jsonb
+         FROM (VALUES ('step_shown', 'business', 0, NULL), ('step_completed', 'business', 0, NULL),
+                      ('validation_failed', 'business', 2, '{"businessNeq": 2}')) AS k (kind, step, errors, fields),
+              generate_series(1, 12)`,
+      [SLUG],
+    );
+  });
+
+  afterAll(async () => {
+    for (const page of pages) await page.context().close();
+    await browser?.close();
+    await portal?.close();
+  });
+
+  async function open(locale: 'fr' | 'en'): Promise<Page> {
+    const page = await signedInPage(browser, portal.url, analystEmail, locale, {
+      password: PASSWORD,
+      languageCookie: true,
+    });
+    pages.push(page);
+    return page;
+  }
+
+  for (const locale of ['fr', 'en'] as const) {
+    it(`lists the services, then shows a variant's figures, in ${locale}, with no WCAG 2.1 A/AA violation`, async () => {
+      const page = await open(locale);
+      const list = await page.goto(`${portal.url}/staff/insights`);
+      expect(list?.status()).toBe(200);
+      expect(await page.getAttribute('html', 'lang')).toBe(locale);
+      expect(await page.textContent('h1')).toBe(
+        locale === 'fr' ? 'Indicateurs des services' : 'Service insights',
+      );
+      await screenshot(page, `insights-overview-${locale}`);
+      expect(await wcagViolations(page)).toEqual([]);
+
+      await page.click(`a[href="/staff/insights/${SLUG}/business"]`);
+      await page.waitForSelector('[data-table="summary"]');
+      const rows = async (table: string) =>
+        page.$$eval(`[data-table="${table}"] tbody tr`, (trs) =>
+          trs.map((tr) =>
+            [...tr.querySelectorAll('th, td')].map((c) =>
+              c.textContent!.replace(/\s+/g, ' ').trim(),
+            ),
+          ),
+        );
+      const hidden = locale === 'fr' ? 'moins de 10' : 'fewer than 10';
+      // 13 submitted, 12 online and 1 through the API (too few to show).
+      expect(await rows('channels')).toEqual([
+        [
+          locale === 'fr' ? 'Interface de programmation (API)' : 'Programming interface (API)',
+          hidden,
+        ],
+        [locale === 'fr' ? 'En ligne (pages)' : 'Online (pages)', '12'],
+      ]);
+      expect((await rows('summary'))[0]).toEqual([
+        locale === 'fr' ? 'Taux d’achèvement' : 'Completion rate',
+        locale === 'fr' ? '100 %' : '100%',
+        locale === 'fr' ? '13 soumises sur 13 commencées' : '13 submitted of 13 started',
+      ]);
+      const funnel = await rows('funnel');
+      expect(funnel[0].slice(1)).toEqual(['12', '12', locale === 'fr' ? '0 %' : '0%']);
+      expect(await rows('fields')).toEqual([
+        locale === 'fr'
+          ? ['Numéro d’entreprise du Québec (NEQ)', 'Votre entreprise', '24']
+          : ['Québec enterprise number (NEQ)', 'Your business', '24'],
+      ]);
+      expect(await page.textContent('main')).toContain(hidden);
+      await screenshot(page, `insights-service-${locale}`);
+      expect(await wcagViolations(page)).toEqual([]);
+    });
+
+    it(`refuses a period typed wrong with 422 and an error summary, keeping it, in ${locale}`, async () => {
+      const page = await open(locale);
+      const response = await page.goto(
+        `${portal.url}/staff/insights/${SLUG}/business?from=2026-13-01&to=2026-11-30`,
+      );
+      expect(response?.status()).toBe(422);
+      expect(await page.textContent('.govuk-error-summary')).toContain(
+        locale === 'fr'
+          ? 'Entrez le premier jour sous la forme année-mois-jour'
+          : 'Enter the first day as year-month-day',
+      );
+      expect(await page.inputValue('#from')).toBe('2026-13-01');
+      expect(await page.inputValue('#to')).toBe('2026-11-30');
+      expect(await page.title()).toMatch(locale === 'fr' ? /^Erreur/ : /^Error/);
+      expect(await page.$('[data-table="summary"]')).toBeNull();
+      await screenshot(page, `insights-period-error-${locale}`);
+      expect(await wcagViolations(page)).toEqual([]);
+    });
+  }
+});
