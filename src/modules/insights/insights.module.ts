@@ -3,6 +3,7 @@ import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { PilotEvidence } from '../rollout/gates.js';
 import { PilotEvidenceReadModel } from './pilot-evidence.read-model.js';
 import { ServiceInsightsReadModel } from './service-insights.read-model.js';
+import { SmeFirstReadModel } from './sme-first.read-model.js';
 
 /**
  * Reporting read models: the evidence the rollout gates read, and the
