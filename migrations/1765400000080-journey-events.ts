@@ -49,9 +49,34 @@ export class JourneyEvents1765400000080 implements MigrationInterface {
     await q.query(`ALTER TABLE journey_event ALTER COLUMN channel DROP DEFAULT`);
     await q.query(`ALTER INDEX step_save_revision_idx RENAME TO journey_event_revision_idx`);
     await q.query(`ALTER INDEX step_save_pkey RENAME TO journey_event_pkey`);
+    // The insights read a variant's events over a period.
+    await q.query(
+      `CREATE INDEX journey_event_period_idx ON journey_event (service_slug, variant, occurred_at)`,
+    );
+    // While an upgrade rolls out, instances of the previous release still
+    // write and read step saves: a view of them, which writes into
+    // journey_event. The next release drops it.
+    await q.query(`
+      CREATE VIEW step_save AS
+        SELECT id, service_slug, variant, service_revision, step,
+               kind = 'validation_failed' AS refused, errors, occurred_at AS saved_at
+          FROM journey_event WHERE kind IN ('step_completed', 'validation_failed')`);
+    await q.query(`
+      CREATE FUNCTION step_save_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO journey_event (kind, service_slug, variant, service_revision, channel, step, errors)
+        VALUES (CASE WHEN NEW.refused THEN 'validation_failed' ELSE 'step_completed' END,
+                NEW.service_slug, NEW.variant, NEW.service_revision, 'web', NEW.step, NEW.errors);
+        RETURN NEW;
+      END $$`);
+    await q.query(`CREATE TRIGGER step_save_insert INSTEAD OF INSERT ON step_save
+                     FOR EACH ROW EXECUTE FUNCTION step_save_insert()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP VIEW step_save`);
+    await q.query(`DROP FUNCTION step_save_insert()`);
+    await q.query(`DROP INDEX journey_event_period_idx`);
     await q.query(
       `DELETE FROM journey_event WHERE kind NOT IN ('step_completed', 'validation_failed')`,
     );

@@ -467,6 +467,11 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...INSIGHTS }),
     ],
     [
+      "a service's SME-first comparison",
+      () => '/staff/insights/building-permit/sme-first',
+      all(404, { anonymous: 303, ...INSIGHTS }),
+    ],
+    [
       "a variant's acceptance criteria",
       () => '/staff/acceptance/building-permit/business',
       all(404, { anonymous: 303, ...ACCEPTANCE }),

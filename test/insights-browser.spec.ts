@@ -98,18 +98,28 @@ describe('the insights pages in a real browser', () => {
           ),
         );
       const hidden = locale === 'fr' ? 'moins de 10' : 'fewer than 10';
-      // 13 submitted, 12 online and 1 through the API (too few to show).
+      // 13 submitted, 12 online and 1 through the API: too few to show, and the
+      // online count with it (the total, said elsewhere, would give it away).
       expect(await rows('channels')).toEqual([
         [
           locale === 'fr' ? 'Interface de programmation (API)' : 'Programming interface (API)',
           hidden,
         ],
-        [locale === 'fr' ? 'En ligne (pages)' : 'Online (pages)', '12'],
+        [locale === 'fr' ? 'En ligne (pages)' : 'Online (pages)', hidden],
       ]);
-      expect((await rows('summary'))[0]).toEqual([
-        locale === 'fr' ? 'Taux d’achèvement' : 'Completion rate',
-        locale === 'fr' ? '100 %' : '100%',
-        locale === 'fr' ? '13 soumises sur 13 commencées' : '13 submitted of 13 started',
+      expect((await rows('summary')).slice(0, 2)).toEqual([
+        [
+          locale === 'fr' ? 'Taux d’achèvement en ligne' : 'Completion rate online',
+          locale === 'fr' ? '100 %' : '100%',
+          locale === 'fr' ? '12 soumises sur 12 commencées' : '12 submitted of 12 started',
+        ],
+        [
+          locale === 'fr'
+            ? 'Temps médian pour remplir une demande en ligne'
+            : 'Median time to complete an application online',
+          '16 minutes',
+          locale === 'fr' ? '12 demandes soumises' : '12 applications submitted',
+        ],
       ]);
       const funnel = await rows('funnel');
       expect(funnel[0].slice(1)).toEqual(['12', '12', locale === 'fr' ? '0 %' : '0%']);
@@ -120,6 +130,33 @@ describe('the insights pages in a real browser', () => {
       ]);
       expect(await page.textContent('main')).toContain(hidden);
       await screenshot(page, `insights-service-${locale}`);
+      expect(await wcagViolations(page)).toEqual([]);
+    });
+
+    it(`shows the SME-first comparison in ${locale}, with no WCAG 2.1 A/AA violation`, async () => {
+      const page = await open(locale);
+      await page.goto(`${portal.url}/staff/insights`);
+      await page.click(`a[href="/staff/insights/${SLUG}/sme-first"]`);
+      await page.waitForSelector('[data-table="comparison-0"]');
+      const cells = await page.$$eval('[data-table="comparison-0"] tr', (trs) =>
+        trs.map((tr) =>
+          [...tr.querySelectorAll('th, td')].map((c) => c.textContent!.replace(/\s+/g, ' ').trim()),
+        ),
+      );
+      const hidden = locale === 'fr' ? 'moins de 10' : 'fewer than 10';
+      expect(cells[0]).toEqual(
+        locale === 'fr' ? ['Indicateur', 'PME', 'Citoyens'] : ['Figure', 'SMEs', 'Residents'],
+      );
+      // 13 SMEs filed 13 applications; no resident did; nobody gave feedback.
+      expect(cells[1]).toEqual([locale === 'fr' ? 'Déposants' : 'Filers', '13', hidden]);
+      expect(cells[2].slice(1)).toEqual(['13', hidden]);
+      expect(cells[3].slice(1)).toEqual([hidden, hidden]);
+      expect(await page.textContent('[data-before-citizens]')).toContain(
+        locale === 'fr'
+          ? 'Les citoyens n’ont pas encore le service'
+          : 'Residents do not have the service yet',
+      );
+      await screenshot(page, `insights-sme-first-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
     });
 

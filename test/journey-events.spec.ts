@@ -5,6 +5,8 @@ import { ApplicationsService } from '../src/modules/applications/applications.se
 import { JourneyEvents } from '../src/modules/applications/journey-events.js';
 import type { Answers } from '../src/modules/catalogue/form-schema.js';
 import { PlanFence } from '../src/modules/rollout/plan-fence.js';
+import { VariantAccessService } from '../src/modules/rollout/variant-access.service.js';
+import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { bulkyWastePickupAnswers, releaseService } from './support/applications.js';
 import { createPerson, signedInAgent, smeMember } from './support/people.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
@@ -232,7 +234,7 @@ describe('journey events', () => {
     ]);
   });
 
-  it('keeps nothing that names or links a person: no id, address or answer in any event', async () => {
+  it('keeps nothing that names a person: no id, address or answer in any event', async () => {
     await portal.app.get(JourneyEvents).flush();
     const rows = await db.query<Record<string, unknown>[]>(`SELECT * FROM journey_event`);
     expect(rows.length).toBeGreaterThan(0);
@@ -263,5 +265,66 @@ describe('journey events', () => {
       '1234567',
     ])
       expect(text).not.toContain(value);
+  });
+
+  it('drops only the event PostgreSQL refuses, not its batch, and says so in the log', async () => {
+    const lines: string[] = [];
+    const journey = new JourneyEvents(
+      db,
+      portal.app.get(VariantAccessService),
+      new JsonLogger('warn', (line) => lines.push(line)),
+    );
+    const filer = {
+      accountId: (await createPerson(db)).id,
+      audience: 'citizen' as const,
+      channel: 'web' as const,
+    };
+    const event = (revision: number) => ({
+      kind: 'step_shown' as const,
+      serviceSlug: 'sign-permit',
+      variant: 'citizen' as const,
+      revision,
+      step: 'location',
+    });
+    const before = await db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM journey_event WHERE service_slug = 'sign-permit'`,
+    );
+    // The second names a revision that does not exist: its foreign key refuses it.
+    for (const revision of [1, 99, 1, 1]) journey.record(filer, event(revision));
+    await journey.flush();
+    const after = await db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM journey_event WHERE service_slug = 'sign-permit'`,
+    );
+    expect(after[0].n - before[0].n).toBe(3);
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ msg: 'journey.events_dropped', dropped: 1 }),
+    ]);
+  });
+
+  it('takes the step saves of instances still on the previous release while an upgrade rolls out', async () => {
+    // What the previous release writes and reads (step_save, now a view).
+    await db.query(
+      `INSERT INTO step_save (service_slug, variant, service_revision, step, refused, errors)
+       VALUES ('occupancy-certificate', 'citizen', 1, 'building', true, 2),
+              ('occupancy-certificate', 'citizen', 1, 'building', false, 0)`,
+    );
+    expect(
+      await db.query(
+        `SELECT kind, channel, step, errors FROM journey_event
+          WHERE service_slug = 'occupancy-certificate' ORDER BY id`,
+      ),
+    ).toEqual([
+      { kind: 'validation_failed', channel: 'web', step: 'building', errors: 2 },
+      { kind: 'step_completed', channel: 'web', step: 'building', errors: 0 },
+    ]);
+    expect(
+      await db.query(
+        `SELECT step, refused, errors FROM step_save
+          WHERE service_slug = 'occupancy-certificate' ORDER BY id`,
+      ),
+    ).toEqual([
+      { step: 'building', refused: true, errors: 2 },
+      { step: 'building', refused: false, errors: 0 },
+    ]);
   });
 });

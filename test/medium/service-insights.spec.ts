@@ -176,10 +176,10 @@ describe('the insights’ figures (real PostgreSQL, a hand-computed data set)', 
       { week: '2026-11-02', applications: 12, filers: 11 },
       { week: '2026-11-09', applications: null, filers: null },
     ]);
-    // 20 started in the period (17 submitted, 3 drafts).
-    expect(figures.completion).toEqual({ started: 20, submitted: 17, rate: 0.85 });
-    // 10, 20, …, 170 minutes: the 9th of 17.
-    expect(figures.timeToComplete).toEqual({ count: 17, medianMinutes: 90 });
+    // On the pages: 15 started in the period (12 submitted, 3 drafts); the API's are created submitted.
+    expect(figures.completion).toEqual({ started: 15, submitted: 12, rate: 0.8 });
+    // On the pages, 10, 20, …, 120 minutes: between the 6th and the 7th of 12.
+    expect(figures.timeToComplete).toEqual({ count: 12, medianMinutes: 65 });
     // 1, 2, …, 10 days: median 5.5, 90th percentile 9.1 (the one before the period decided in it counts too: 5 days).
     expect(figures.processing).toEqual({ count: 11, medianDays: 5, p90Days: 9 });
     expect(figures.satisfaction).toEqual({ responses: 10, average: 4.1 });
@@ -188,7 +188,8 @@ describe('the insights’ figures (real PostgreSQL, a hand-computed data set)', 
       { channel: 'web', applications: 12 },
     ]);
     expect(figures.funnel).toEqual([
-      { step: 'business', title: expect.any(Object), shown: 12, completed: 9, dropOff: 0.25 },
+      // Completed 9 times: neither that nor the drop-off it would give away.
+      { step: 'business', title: expect.any(Object), shown: 12, completed: null, dropOff: null },
       { step: 'location', title: expect.any(Object), shown: null, completed: null, dropOff: null },
       { step: 'sign', title: expect.any(Object), shown: null, completed: null, dropOff: null },
       { step: 'installer', title: expect.any(Object), shown: null, completed: null, dropOff: null },
@@ -197,13 +198,11 @@ describe('the insights’ figures (real PostgreSQL, a hand-computed data set)', 
       { step: 'old-step', title: null, shown: 10, completed: 10, dropOff: 0 },
     ]);
     expect(figures.refusals).toBe(10);
-    expect(figures.fieldErrors).toEqual([
-      { field: 'signText', step: 'sign', errors: 16 },
-      { field: 'height', step: 'sign', errors: 4 },
-    ]);
+    // height caused 4 errors: not named.
+    expect(figures.fieldErrors).toEqual([{ field: 'signText', step: 'sign', errors: 16 }]);
   });
 
-  it('shows the smaller groups with a threshold of 5, and nothing at all under 11 refusals with one of 11', async () => {
+  it('shows the smaller groups with a threshold of 5, and less with one of 11 or 20', async () => {
     const five = await readModel(5).figures(SLUG, 'business', PERIOD);
     expect(five.adoption[1]).toEqual({ week: '2026-11-09', applications: 5, filers: 5 });
     expect(five.channels).toEqual([
@@ -216,11 +215,21 @@ describe('the insights’ figures (real PostgreSQL, a hand-computed data set)', 
       dropOff: 0,
     });
     expect(five.funnel.find((s) => s.step === 'sign')).toMatchObject({ shown: null });
+    expect(five.funnel[0]).toMatchObject({
+      step: 'business',
+      shown: 12,
+      completed: 9,
+      dropOff: 0.25,
+    });
+    expect(five.fieldErrors).toEqual([{ field: 'signText', step: 'sign', errors: 16 }]);
     const eleven = await readModel(11).figures(SLUG, 'business', PERIOD);
     expect(eleven.adoption[0]).toEqual({ week: '2026-11-02', applications: 12, filers: 11 });
     expect(eleven.satisfaction).toEqual({ responses: 10, average: null });
-    expect(eleven.fieldErrors).toEqual([]);
+    expect(eleven.fieldErrors).toEqual([{ field: 'signText', step: 'sign', errors: 16 }]);
     expect(eleven.refusals).toBe(10);
-    expect(eleven.completion.rate).toBe(0.85);
+    expect(eleven.completion.rate).toBe(0.8);
+    const twenty = await readModel(20).figures(SLUG, 'business', PERIOD);
+    expect(twenty.fieldErrors).toEqual([]);
+    expect(twenty.completion.rate).toBeNull();
   });
 });

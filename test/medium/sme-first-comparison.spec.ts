@@ -221,13 +221,22 @@ describe('the SME-first comparison (real PostgreSQL, a hand-computed data set)',
 
   afterAll(() => portal?.close());
 
-  it('compares SMEs with residents and the pilot cohort with the other SMEs', async () => {
-    const comparison = await readModel(10).comparison(SLUG);
+  it('compares SMEs with residents and the pilot cohort with the other SMEs (threshold 5)', async () => {
+    const comparison = await readModel(5).comparison(SLUG);
     expect(comparison.opened).toEqual({
       business: '2026-10-01T00:00:00.000Z',
       citizen: '2026-11-01T00:00:00.000Z',
     });
     const cohort = { slug: 'terrasses', name: 'Terrasses pilotes' };
+    // Fewer than 5 items: what the feedback says is not shown.
+    const quiet = {
+      feedback: null,
+      feedbackPer100: null,
+      averageWords: null,
+      withScreenshot: null,
+      kinds: null,
+      steps: null,
+    };
     expect(comparison.groups).toEqual([
       {
         kind: 'audience',
@@ -263,12 +272,7 @@ describe('the SME-first comparison (real PostgreSQL, a hand-computed data set)',
         cohort,
         filers: 10,
         applications: 10,
-        feedback: 1,
-        feedbackPer100: 10,
-        averageWords: 3,
-        withScreenshot: 0,
-        kinds: 1,
-        steps: 1,
+        ...quiet,
         daysToFirstFiling: 10,
       },
       {
@@ -277,12 +281,7 @@ describe('the SME-first comparison (real PostgreSQL, a hand-computed data set)',
         cohort: null,
         filers: 12,
         applications: 12,
-        feedback: 2,
-        feedbackPer100: 16.7,
-        averageWords: 1.5,
-        withScreenshot: 0,
-        kinds: 2,
-        steps: 0,
+        ...quiet,
         daysToFirstFiling: 5,
       },
     ]);
@@ -290,13 +289,20 @@ describe('the SME-first comparison (real PostgreSQL, a hand-computed data set)',
     expect(comparison.beforeCitizens).toEqual({ found: 4, fixed: 2 });
   });
 
-  it('shows nothing of a group of fewer filers than the threshold', async () => {
-    const comparison = await readModel(11).comparison(SLUG);
-    expect(comparison.groups.map((g) => [g.kind, g.audience, g.filers, g.feedbackPer100])).toEqual([
-      ['audience', 'business', 20, 23.3],
+  it('shows nothing of a group of fewer filers than the threshold, nor of fewer items', async () => {
+    const ten = await readModel(10).comparison(SLUG);
+    expect(ten.groups.map((g) => [g.kind, g.audience, g.filers, g.feedback])).toEqual([
+      ['audience', 'business', 20, null],
+      ['cohort', 'business', 10, null],
+      ['others', 'business', 10, null],
+      ['audience', 'citizen', 12, null],
+    ]);
+    const eleven = await readModel(11).comparison(SLUG);
+    expect(eleven.groups.map((g) => [g.kind, g.audience, g.filers, g.daysToFirstFiling])).toEqual([
+      ['audience', 'business', 20, 2.5],
       ['cohort', 'business', null, null],
       ['others', 'business', null, null],
-      ['audience', 'citizen', 12, 16.7],
+      ['audience', 'citizen', 12, 5],
     ]);
   });
 });

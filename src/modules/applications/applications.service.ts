@@ -523,10 +523,12 @@ export class ApplicationsService {
   }
 
   /**
-   * A page of an application's journey was shown: one of its steps, or (no
-   * step) its check-your-answers page. Only counted (JourneyEvents).
+   * A page of a draft's journey was shown: one of its steps, or (no step) its
+   * check-your-answers page. Only counted (JourneyEvents); the pages of an
+   * application sent back for information are not its first journey.
    */
   pageShown(applicant: Applicant, application: Application, step?: string): void {
+    if (application.status !== 'draft') return;
     this.journey.record(applicant, {
       kind: step ? 'step_shown' : 'check_answers_shown',
       serviceSlug: application.serviceSlug,

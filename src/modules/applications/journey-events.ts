@@ -76,12 +76,15 @@ const INSERT = `
  * committed), held in memory and written every JOURNEY_FLUSH_MS in one
  * statement, so the filing they describe does not wait for them. A crash
  * loses at most that much; a stop writes what is held. While the database is
- * away they are held (at most MAX_HELD); a batch PostgreSQL refuses for what
- * it holds is dropped and logged, never the person's problem.
+ * away they are held (at most MAX_HELD); an event PostgreSQL refuses for what
+ * it holds is dropped and logged (its batch tried again in halves), never the
+ * person's problem.
  */
 @Injectable()
 export class JourneyEvents implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private held: Row[] = [];
+  /** Events dropped because too many were held (the database away), since the last flush. */
+  private overflow = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
 
@@ -100,6 +103,11 @@ export class JourneyEvents implements OnApplicationBootstrap, BeforeApplicationS
     clearInterval(this.timer);
     this.timer = undefined;
     await this.flush();
+    if (this.held.length > 0)
+      this.logger.event('warn', 'journey.events_dropped', {
+        dropped: this.held.length,
+        why: 'stopping while the database is away',
+      });
   }
 
   /**
@@ -126,10 +134,8 @@ export class JourneyEvents implements OnApplicationBootstrap, BeforeApplicationS
       errors,
       field_errors: errors > 0 ? (event.fieldErrors ?? null) : null,
     });
-    if (this.held.length > MAX_HELD) {
-      const dropped = this.held.splice(0, this.held.length - MAX_HELD).length;
-      this.logger.event('warn', 'journey.events_dropped', { dropped, why: 'too many held' });
-    }
+    if (this.held.length > MAX_HELD)
+      this.overflow += this.held.splice(0, this.held.length - MAX_HELD).length;
   }
 
   /** Writes what is held now (one write at a time); tests call it instead of waiting. */
@@ -141,20 +147,44 @@ export class JourneyEvents implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async write(): Promise<void> {
+    if (this.overflow > 0) {
+      this.logger.event('warn', 'journey.events_dropped', {
+        dropped: this.overflow,
+        why: 'too many held while the database was away',
+      });
+      this.overflow = 0;
+    }
     while (this.held.length > 0) {
-      const batch = this.held.splice(0, BATCH);
-      try {
-        await preparedRows(this.dataSource, INSERT, [JSON.stringify(batch)]);
-      } catch (error) {
-        if (isDatabaseUnavailable(error)) {
-          this.held.unshift(...batch); // for the next flush
-          return;
-        }
-        this.logger.event('warn', 'journey.events_dropped', {
-          dropped: batch.length,
-          error: (error as Error).message,
-        });
+      const left = await this.insert(this.held.splice(0, BATCH));
+      if (left.length > 0) {
+        this.held.unshift(...left); // the database is away: for the next flush
+        return;
       }
+    }
+  }
+
+  /**
+   * Inserts a batch; returns the rows not written because the database is
+   * away. A batch PostgreSQL refuses for a row it holds (a constraint) is
+   * tried again in halves, so only the rows refused are dropped, and logged.
+   */
+  private async insert(batch: Row[]): Promise<Row[]> {
+    try {
+      await preparedRows(this.dataSource, INSERT, [JSON.stringify(batch)]);
+      return [];
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) return batch;
+      const integrity = String((error as { code?: unknown }).code ?? '').startsWith('23');
+      if (integrity && batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        const left = await this.insert(batch.slice(0, half));
+        return left.length > 0 ? [...left, ...batch.slice(half)] : this.insert(batch.slice(half));
+      }
+      this.logger.event('warn', 'journey.events_dropped', {
+        dropped: batch.length,
+        error: (error as Error).message,
+      });
+      return [];
     }
   }
 }

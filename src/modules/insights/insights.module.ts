@@ -17,7 +17,8 @@ import { SmeFirstReadModel } from './sme-first.read-model.js';
   providers: [
     { provide: PilotEvidence, useClass: PilotEvidenceReadModel },
     ServiceInsightsReadModel,
+    SmeFirstReadModel,
   ],
-  exports: [PilotEvidence, ServiceInsightsReadModel],
+  exports: [PilotEvidence, ServiceInsightsReadModel, SmeFirstReadModel],
 })
 export class InsightsModule {}

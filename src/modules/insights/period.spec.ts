@@ -42,6 +42,14 @@ describe('periodFrom (the insights’ period, as typed)', () => {
       ok: false,
       errors: [{ field: 'to', key: 'insights.period.errors.tooLong' }],
     });
+    // Years PostgreSQL (or the portal) would not take.
+    expect(periodFrom('0000-01-01', '9999-12-31', now)).toMatchObject({
+      ok: false,
+      errors: [
+        { field: 'from', key: 'insights.period.errors.fromInvalid' },
+        { field: 'to', key: 'insights.period.errors.toInvalid' },
+      ],
+    });
     // Only one typed: the other is missing, not guessed.
     expect(periodFrom('2026-11-02', undefined, now)).toMatchObject({
       ok: false,

@@ -45,9 +45,9 @@ export function periodFrom(from: unknown, to: unknown, now: Date): AskedPeriod {
   return { ok: true, period: { from: typed.from, to: addDays(typed.to, 1) }, typed };
 }
 
-/** A real calendar day written YYYY-MM-DD. */
+/** A real calendar day written YYYY-MM-DD, in the years 2000 to 2999. */
 function isDay(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  if (!/^2\d{3}-\d{2}-\d{2}$/.test(value)) return false;
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }

@@ -84,8 +84,19 @@ export class ServiceInsightsReadModel {
     // The period's bounds as instants: midnight in the city.
     const within = (column: string) =>
       `${column} >= ($3::date::timestamp AT TIME ZONE $5) AND ${column} < ($4::date::timestamp AT TIME ZONE $5)`;
-    const [weeks, [completion], [complete], [processing], [survey], channels, steps, fields] =
-      await Promise.all([
+    // One statement after the other: a page takes one of the pool's connections, not nine.
+    const [
+      weeks,
+      [completion],
+      [complete],
+      [processing],
+      [survey],
+      channels,
+      steps,
+      fields,
+      [refused],
+    ] = await inTurn([
+      () =>
         this.dataSource.query<{ week: string; applications: number; filers: number }[]>(
           `SELECT to_char(date_trunc('week', a.submitted_at AT TIME ZONE $5), 'YYYY-MM-DD') AS week,
                   count(*)::int AS applications,
@@ -96,22 +107,26 @@ export class ServiceInsightsReadModel {
             GROUP BY 1 ORDER BY 1`,
           args,
         ),
+      () =>
         this.dataSource.query<{ started: number; submitted: number }[]>(
           `SELECT count(*)::int AS started,
                   count(*) FILTER (WHERE a.submitted_at IS NOT NULL)::int AS submitted
              FROM application a
-            WHERE a.service_slug = $1 AND a.variant = $2 AND ${within('a.created_at')}`,
+            WHERE a.service_slug = $1 AND a.variant = $2 AND a.channel = 'web'
+              AND ${within('a.created_at')}`,
           args,
         ),
+      () =>
         this.dataSource.query<{ count: number; median: number | null }[]>(
           `SELECT count(*)::int AS count,
                   percentile_cont(0.5) WITHIN GROUP (
                     ORDER BY extract(epoch FROM a.submitted_at - a.created_at) / 60) AS median
              FROM application a
             WHERE a.service_slug = $1 AND a.variant = $2 AND a.status <> 'draft'
-              AND ${within('a.submitted_at')}`,
+              AND a.channel = 'web' AND ${within('a.submitted_at')}`,
           args,
         ),
+      () =>
         this.dataSource.query<{ count: number; median: number | null; p90: number | null }[]>(
           `SELECT count(*)::int AS count,
                   percentile_cont(0.5) WITHIN GROUP (
@@ -123,12 +138,14 @@ export class ServiceInsightsReadModel {
               AND a.status IN ('approved', 'rejected') AND ${within('a.decided_at')}`,
           args,
         ),
+      () =>
         this.dataSource.query<{ responses: number; average: string | null }[]>(
           `SELECT count(r.overall)::int AS responses, avg(r.overall) AS average
              FROM satisfaction_response r
             WHERE r.service_slug = $1 AND r.variant = $2 AND ${within('r.created_at')}`,
           args,
         ),
+      () =>
         this.dataSource.query<{ channel: string; applications: number }[]>(
           `SELECT a.channel, count(*)::int AS applications
              FROM application a
@@ -137,6 +154,7 @@ export class ServiceInsightsReadModel {
             GROUP BY a.channel ORDER BY a.channel`,
           args,
         ),
+      () =>
         this.dataSource.query<{ step: string; shown: number; completed: number }[]>(
           `SELECT e.step,
                   count(*) FILTER (WHERE e.kind = 'step_shown')::int AS shown,
@@ -147,23 +165,27 @@ export class ServiceInsightsReadModel {
             GROUP BY e.step`,
           args,
         ),
-        this.dataSource.query<
-          { field: string; step: string | null; errors: number; refusals: number }[]
-        >(
-          `WITH refused AS (
-             SELECT e.step, e.field_errors FROM journey_event e
-              WHERE e.service_slug = $1 AND e.variant = $2 AND e.kind = 'validation_failed'
-                AND ${within('e.occurred_at')})
-           SELECT f.key AS field, refused.step, sum(f.value::int)::int AS errors,
-                  (SELECT count(*)::int FROM refused) AS refusals
-             FROM refused, jsonb_each_text(COALESCE(refused.field_errors, '{}')) AS f
-            GROUP BY f.key, refused.step
-            ORDER BY errors DESC, f.key, refused.step
+      () =>
+        this.dataSource.query<{ field: string; step: string | null; errors: number }[]>(
+          `SELECT f.key AS field, e.step, sum(f.value::int)::int AS errors
+             FROM journey_event e, jsonb_each_text(COALESCE(e.field_errors, '{}')) AS f
+            WHERE e.service_slug = $1 AND e.variant = $2 AND e.kind = 'validation_failed'
+              AND ${within('e.occurred_at')}
+            GROUP BY f.key, e.step
+           HAVING sum(f.value::int) >= $6
+            ORDER BY errors DESC, f.key, e.step
             LIMIT ${TOP_FIELDS}`,
+          [...args, min],
+        ),
+      () =>
+        this.dataSource.query<{ refusals: number }[]>(
+          `SELECT count(*)::int AS refusals FROM journey_event e
+            WHERE e.service_slug = $1 AND e.variant = $2 AND e.kind = 'validation_failed'
+              AND ${within('e.occurred_at')}`,
           args,
         ),
-      ]);
-    const refusals = fields[0]?.refusals ?? 0;
+    ] as const);
+    const refusals = refused.refusals;
     return {
       slug,
       variant,
@@ -199,8 +221,7 @@ export class ServiceInsightsReadModel {
         applications: shown(c.applications, c.applications),
       })),
       funnel: this.funnel(slug, variant, steps, shown),
-      fieldErrors:
-        refusals >= min ? fields.map(({ field, step, errors }) => ({ field, step, errors })) : [],
+      fieldErrors: fields,
       refusals,
     };
   }
@@ -228,8 +249,12 @@ export class ServiceInsightsReadModel {
         step,
         title,
         shown: shown(seen, seen),
-        completed: shown(completed, seen),
-        dropOff: shown(seen === 0 ? 0 : Math.max(0, 1 - completed / seen), seen),
+        completed: shown(completed, completed),
+        // Hidden with the smaller of its two counts: neither can be worked out.
+        dropOff: shown(
+          seen === 0 ? 0 : Math.max(0, 1 - completed / seen),
+          Math.min(seen, completed),
+        ),
       };
     });
   }
@@ -241,4 +266,13 @@ function ratio(part: number, whole: number): number {
 
 function tenth(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+/** Runs queries one after the other; their results in order. */
+async function inTurn<T extends readonly (() => Promise<unknown>)[]>(
+  queries: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const results: unknown[] = [];
+  for (const query of queries) results.push(await query());
+  return results as { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
 }

@@ -6,7 +6,11 @@ import type { Audience } from '../../platform/flags/flag-context.js';
 /** Who a group is: every SME or every resident, a pilot cohort, or the others of its audience. */
 export type GroupKind = 'audience' | 'cohort' | 'others';
 
-/** One group's figures; all null (but `kind`, `audience`, `cohort`) when it has fewer filers than the threshold. */
+/**
+ * One group's figures; all null (but `kind`, `audience`, `cohort`) when it
+ * has fewer filers than the threshold, and those of its feedback null when it
+ * gave fewer items than the threshold.
+ */
 export interface GroupFigures {
   kind: GroupKind;
   audience: Audience;
@@ -61,7 +65,7 @@ interface Row {
  * screenshots, kinds, steps covered), how soon they filed after the service
  * opened to them, and the problems SMEs found and got fixed before residents
  * had the service. A group of fewer filers than INSIGHTS_MIN_GROUP shows
- * nothing. Members of a cohort are its active members now; feedback counts
+ * nothing, and what its feedback says needs as many items. Members of a cohort are its active members now; feedback counts
  * for the cohorts it was given in (stamped when given). Duplicates are not
  * counted. A reporting read model: it never writes.
  */
@@ -209,17 +213,18 @@ export class SmeFirstReadModel {
         steps: null,
         daysToFirstFiling: null,
       };
+    // What the feedback says only from enough items: fewer could point at their authors.
+    const enough = row.feedback >= min;
     return {
       ...who,
       filers: row.filers,
       applications: row.applications,
-      feedback: row.feedback,
-      feedbackPer100:
-        row.applications === 0 ? null : tenth((100 * row.feedback) / row.applications),
-      averageWords: row.words === null ? null : tenth(Number(row.words)),
-      withScreenshot: row.feedback === 0 ? null : row.screenshots / row.feedback,
-      kinds: row.kinds,
-      steps: row.steps,
+      feedback: enough ? row.feedback : null,
+      feedbackPer100: enough ? tenth((100 * row.feedback) / row.applications) : null,
+      averageWords: enough && row.words !== null ? tenth(Number(row.words)) : null,
+      withScreenshot: enough ? row.screenshots / row.feedback : null,
+      kinds: enough ? row.kinds : null,
+      steps: enough ? row.steps : null,
       daysToFirstFiling:
         opened && row.first_filing
           ? tenth((new Date(row.first_filing).getTime() - opened.getTime()) / 86_400_000)

@@ -16,12 +16,14 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
 import { periodFrom } from './period.js';
 import { ServiceInsightsReadModel } from './service-insights.read-model.js';
+import { SmeFirstReadModel } from './sme-first.read-model.js';
 import { StaffInsightsPresenter } from './staff-insights.presenter.js';
 
 /**
  * The insights for staff (`/staff/insights`): the services' variants, then a
  * variant's figures over a period chosen by its first and last days (the
- * last 90 days unless asked). Read only; nothing on a person.
+ * last 90 days unless asked), and each service's SME-first comparison. Read
+ * only; nothing on a person.
  */
 @Controller('staff/insights')
 @UseGuards(StaffRolesGuard)
@@ -31,12 +33,24 @@ export class StaffInsightsController {
   constructor(
     private readonly catalogue: CatalogueService,
     private readonly insights: ServiceInsightsReadModel,
+    private readonly smeFirstFigures: SmeFirstReadModel,
     private readonly presenter: StaffInsightsPresenter,
   ) {}
 
   @Get()
   overview(@Res() res: Response) {
     res.render('insights/overview', this.presenter.overview(res.locals.locale as Locale));
+  }
+
+  /** The SME-first comparison of a service: the page the city shows its council. */
+  @Get(':slug/sme-first')
+  async smeFirst(@Param('slug') slug: string, @Res() res: Response) {
+    if (!this.catalogue.find(slug)) throw new NotFoundException();
+    const comparison = await this.smeFirstFigures.comparison(slug);
+    res.render(
+      'insights/sme-first',
+      this.presenter.smeFirst(comparison, res.locals.locale as Locale),
+    );
   }
 
   @Get(':slug/:variant')

@@ -6,6 +6,8 @@ import { fieldsFor } from '../catalogue/form-engine.js';
 import { FormService } from '../catalogue/form.service.js';
 import type { PeriodField } from './period.js';
 import type { ServiceFigures } from './service-insights.read-model.js';
+import type { GroupFigures, SmeFirstComparison } from './sme-first.read-model.js';
+import { CITY_TIME_ZONE } from '../../platform/i18n/city-time.js';
 
 const NAV = { navActive: 'staff', staffNavActive: 'insights' };
 
@@ -25,6 +27,7 @@ export class StaffInsightsPresenter {
       ...NAV,
       services: this.catalogue.all().map((service) => ({
         title: service.title[locale],
+        comparison: `/staff/insights/${service.slug}/sme-first`,
         variants: AUDIENCES.map((variant) => ({
           label: t(`rollout.variant.${variant}`),
           href: `/staff/insights/${service.slug}/${variant}`,
@@ -62,6 +65,13 @@ export class StaffInsightsPresenter {
     const hidden = figures ? t('insights.hidden', { min: figures.minGroup }) : '';
     const count = (value: number | null) => (value === null ? hidden : number.format(value));
     const share = (value: number | null) => (value === null ? hidden : percent.format(value));
+    const min = figures?.minGroup ?? 0;
+    /** A count behind a figure, said only when it is not small. */
+    const basis = (key: string, n: number) => (n < min ? hidden : t(key, { count: n }));
+    // A single hidden cell of a column whose total is known elsewhere could be
+    // worked out by subtraction: the smallest shown one is hidden with it.
+    const channels = suppressed(figures?.channels.map((c) => c.applications) ?? []);
+    const weeks = suppressed(figures?.adoption.map((w) => w.applications) ?? []);
     return {
       pageTitle: title,
       ...NAV,
@@ -79,19 +89,22 @@ export class StaffInsightsPresenter {
           min: figures.minGroup,
         }),
         filers: t(`insights.adoption.filers.${variant}`),
-        adoption: figures.adoption.map((w) => ({
+        adoption: figures.adoption.map((w, i) => ({
           week: w.week,
-          applications: count(w.applications),
-          filers: count(w.filers),
+          applications: count(weeks[i]),
+          filers: count(weeks[i] === null ? null : w.filers),
         })),
         summary: [
           {
             label: t('insights.summary.completion'),
             value: share(figures.completion.rate),
-            detail: t('insights.summary.completionDetail', {
-              submitted: figures.completion.submitted,
-              started: figures.completion.started,
-            }),
+            detail:
+              figures.completion.submitted < min || figures.completion.started < min
+                ? hidden
+                : t('insights.summary.completionDetail', {
+                    submitted: figures.completion.submitted,
+                    started: figures.completion.started,
+                  }),
           },
           {
             label: t('insights.summary.timeToComplete'),
@@ -99,17 +112,17 @@ export class StaffInsightsPresenter {
               figures.timeToComplete.medianMinutes === null
                 ? hidden
                 : t('insights.minutes', { minutes: figures.timeToComplete.medianMinutes }),
-            detail: t('insights.summary.applications', { count: figures.timeToComplete.count }),
+            detail: basis('insights.summary.applications', figures.timeToComplete.count),
           },
           {
             label: t('insights.summary.processingMedian'),
             value: days(figures.processing.medianDays),
-            detail: t('insights.summary.decided', { count: figures.processing.count }),
+            detail: basis('insights.summary.decided', figures.processing.count),
           },
           {
             label: t('insights.summary.processingP90'),
             value: days(figures.processing.p90Days),
-            detail: t('insights.summary.decided', { count: figures.processing.count }),
+            detail: basis('insights.summary.decided', figures.processing.count),
           },
           {
             label: t('insights.summary.satisfaction'),
@@ -117,12 +130,12 @@ export class StaffInsightsPresenter {
               figures.satisfaction.average === null
                 ? hidden
                 : t('insights.outOfFive', { value: number.format(figures.satisfaction.average) }),
-            detail: t('insights.summary.responses', { count: figures.satisfaction.responses }),
+            detail: basis('insights.summary.responses', figures.satisfaction.responses),
           },
         ],
-        channels: figures.channels.map((c) => ({
+        channels: figures.channels.map((c, i) => ({
           channel: t(`insights.channel.${c.channel}`),
-          applications: count(c.applications),
+          applications: count(channels[i]),
         })),
         funnel: figures.funnel.map((s) => ({
           step: s.title ? s.title[locale] : s.step,
@@ -140,15 +153,116 @@ export class StaffInsightsPresenter {
             errors: number.format(f.errors),
           };
         }),
-        fieldErrorsEmpty: t('insights.fields.none', {
-          refusals: figures.refusals,
-          min: figures.minGroup,
-        }),
+        fieldErrorsEmpty:
+          figures.refusals === 0
+            ? t('insights.fields.none')
+            : t('insights.fields.fewerThan', { min: figures.minGroup }),
       },
     };
 
     function days(value: number | null) {
-      return value === null ? hidden : t('insights.days', { days: number.format(value) });
+      return value === null ? hidden : t('insights.days', { days: value });
     }
   }
+
+  /** The SME-first comparison: SMEs beside residents, each pilot cohort beside the others. */
+  smeFirst(comparison: SmeFirstComparison, locale: Locale) {
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const service = this.catalogue.find(comparison.slug)!;
+    const title = t('insights.smeFirst.title', { service: service.title[locale] });
+    const number = new Intl.NumberFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+      maximumFractionDigits: 1,
+    });
+    const percent = new Intl.NumberFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+      style: 'percent',
+      maximumFractionDigits: 0,
+    });
+    const hidden = t('insights.hidden', { min: comparison.minGroup });
+    const day = new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+      dateStyle: 'long',
+      timeZone: CITY_TIME_ZONE,
+    });
+    const groupName = (g: GroupFigures) =>
+      g.kind === 'audience'
+        ? t(`insights.smeFirst.group.${g.audience}`)
+        : g.kind === 'cohort'
+          ? t('insights.smeFirst.group.cohort', { name: g.cohort!.name })
+          : t(`insights.smeFirst.group.others.${g.audience}`);
+    const value = (v: number | null, format: (n: number) => string = (n) => number.format(n)) =>
+      v === null ? hidden : format(v);
+    const rows = (groups: GroupFigures[]) => {
+      const filers =
+        groups[0].audience === groups[groups.length - 1].audience
+          ? t(`insights.smeFirst.figure.filers.${groups[0].audience}`)
+          : t('insights.smeFirst.figure.filers.both');
+      const figure = (label: string, pick: (g: GroupFigures) => string) => ({
+        label,
+        values: groups.map(pick),
+      });
+      return [
+        figure(filers, (g) => value(g.filers)),
+        figure(t('insights.smeFirst.figure.applications'), (g) => value(g.applications)),
+        figure(t('insights.smeFirst.figure.feedback'), (g) => value(g.feedback)),
+        figure(t('insights.smeFirst.figure.feedbackPer100'), (g) => value(g.feedbackPer100)),
+        figure(t('insights.smeFirst.figure.averageWords'), (g) => value(g.averageWords)),
+        figure(t('insights.smeFirst.figure.withScreenshot'), (g) =>
+          value(g.withScreenshot, (n) => percent.format(n)),
+        ),
+        figure(t('insights.smeFirst.figure.kinds'), (g) => value(g.kinds)),
+        figure(t('insights.smeFirst.figure.steps'), (g) => value(g.steps)),
+        figure(t('insights.smeFirst.figure.daysToFirstFiling'), (g) =>
+          g.filers === null
+            ? hidden
+            : g.daysToFirstFiling === null
+              ? '–'
+              : number.format(g.daysToFirstFiling),
+        ),
+      ];
+    };
+    const table = (caption: string, groups: GroupFigures[]) => ({
+      caption,
+      groups: groups.map(groupName),
+      rows: rows(groups),
+    });
+    const audiences = comparison.groups.filter((g) => g.kind === 'audience');
+    const cohortTables = comparison.groups
+      .filter((g) => g.kind === 'cohort')
+      .map((g) =>
+        table(t('insights.smeFirst.cohortCaption', { name: g.cohort!.name }), [
+          g,
+          comparison.groups.find((o) => o.kind === 'others' && o.cohort?.slug === g.cohort!.slug)!,
+        ]),
+      );
+    const opened = comparison.opened.citizen;
+    const before = comparison.beforeCitizens;
+    return {
+      pageTitle: title,
+      ...NAV,
+      title,
+      overviewHref: '/staff/insights',
+      lead: t('insights.smeFirst.lead', { min: comparison.minGroup }),
+      tables: [table(t('insights.smeFirst.audienceCaption'), audiences), ...cohortTables],
+      beforeCitizens: before
+        ? opened
+          ? t('insights.smeFirst.beforeCitizens', {
+              date: day.format(new Date(opened)),
+              found: before.found,
+              fixed: before.fixed,
+            })
+          : t('insights.smeFirst.citizensNotYet', { found: before.found, fixed: before.fixed })
+        : '',
+    };
+  }
+}
+
+/**
+ * Cells of one column, hidden ones null: when exactly one is hidden, the
+ * smallest shown is hidden too, so that the column's total (said elsewhere)
+ * does not give the hidden one away.
+ */
+export function suppressed(values: (number | null)[]): (number | null)[] {
+  if (values.filter((v) => v === null).length !== 1 || values.length < 2) return values;
+  const shown = values.filter((v): v is number => v !== null);
+  const smallest = values.indexOf(Math.min(...shown));
+  return values.map((v, i) => (i === smallest ? null : v));
 }
