@@ -472,6 +472,16 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...INSIGHTS }),
     ],
     [
+      "a variant's insights as CSV",
+      () => '/staff/insights/building-permit/business/export.csv?table=funnel',
+      all(404, { anonymous: 303, ...INSIGHTS }),
+    ],
+    [
+      "a service's SME-first comparison as CSV",
+      () => '/staff/insights/building-permit/sme-first.csv',
+      all(404, { anonymous: 303, ...INSIGHTS }),
+    ],
+    [
       "a variant's acceptance criteria",
       () => '/staff/acceptance/building-permit/business',
       all(404, { anonymous: 303, ...ACCEPTANCE }),

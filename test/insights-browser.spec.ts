@@ -131,6 +131,26 @@ describe('the insights pages in a real browser', () => {
       expect(await page.textContent('main')).toContain(hidden);
       await screenshot(page, `insights-service-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
+
+      // Each table downloads as CSV, as the page shows it.
+      const href = await page.getAttribute('[data-csv="funnel"]', 'href');
+      const csv = await page.context().request.get(`${portal.url}${href}`);
+      expect(csv.status()).toBe(200);
+      expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');
+      const lines = (await csv.text()).split('\r\n');
+      expect(lines[0]).toBe(
+        locale === 'fr'
+          ? '\uFEFF"Étape","Affichée","Terminée","Abandon"'
+          : '\uFEFF"Step","Shown","Completed","Drop-off"',
+      );
+      expect(lines[1].replace(/\s/g, ' ')).toBe(
+        locale === 'fr' ? '"Votre entreprise","12","12","0 %"' : '"Your business","12","12","0%"',
+      );
+      expect(lines[2]).toContain(hidden);
+      const wrong = await page
+        .context()
+        .request.get(`${portal.url}/staff/insights/${SLUG}/business/export.csv?table=people`);
+      expect(wrong.status()).toBe(422);
     });
 
     it(`shows the SME-first comparison in ${locale}, with no WCAG 2.1 A/AA violation`, async () => {
@@ -158,6 +178,17 @@ describe('the insights pages in a real browser', () => {
       );
       await screenshot(page, `insights-sme-first-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);
+      const csv = await page
+        .context()
+        .request.get(`${portal.url}${await page.getAttribute('[data-csv]', 'href')}`);
+      expect(csv.status()).toBe(200);
+      const lines = (await csv.text()).split('\r\n');
+      expect(lines[0]).toBe(
+        locale === 'fr' ? '\uFEFF"Les PME et les citoyens"' : '\uFEFF"SMEs and residents"',
+      );
+      expect(lines[2]).toBe(
+        locale === 'fr' ? `"Déposants","13","${hidden}"` : `"Filers","13","${hidden}"`,
+      );
     });
 
     it(`refuses a period typed wrong with 422 and an error summary, keeping it, in ${locale}`, async () => {

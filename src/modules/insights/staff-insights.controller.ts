@@ -17,7 +17,8 @@ import { StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
 import { periodFrom } from './period.js';
 import { ServiceInsightsReadModel } from './service-insights.read-model.js';
 import { SmeFirstReadModel } from './sme-first.read-model.js';
-import { StaffInsightsPresenter } from './staff-insights.presenter.js';
+import { INSIGHTS_TABLES, StaffInsightsPresenter } from './staff-insights.presenter.js';
+import { exportCsv } from '../../platform/csv/write-csv.js';
 
 /**
  * The insights for staff (`/staff/insights`): the services' variants, then a
@@ -42,6 +43,18 @@ export class StaffInsightsController {
     res.render('insights/overview', this.presenter.overview(res.locals.locale as Locale));
   }
 
+  /** The SME-first comparison's tables as CSV. */
+  @Get(':slug/sme-first.csv')
+  async smeFirstCsv(@Param('slug') slug: string, @Res() res: Response) {
+    if (!this.catalogue.find(slug)) throw new NotFoundException();
+    const comparison = await this.smeFirstFigures.comparison(slug);
+    sendCsv(
+      res,
+      `${slug}-sme-first`,
+      this.presenter.smeFirstCsv(comparison, res.locals.locale as Locale),
+    );
+  }
+
   /** The SME-first comparison of a service: the page the city shows its council. */
   @Get(':slug/sme-first')
   async smeFirst(@Param('slug') slug: string, @Res() res: Response) {
@@ -51,6 +64,37 @@ export class StaffInsightsController {
       'insights/sme-first',
       this.presenter.smeFirst(comparison, res.locals.locale as Locale),
     );
+  }
+
+  /** One of a variant's tables as CSV, over the period asked (as on the page). */
+  @Get(':slug/:variant/export.csv')
+  async serviceCsv(
+    @Param('slug') slug: string,
+    @Param('variant') variant: string,
+    @Query('table') table: unknown,
+    @Query('from') from: unknown,
+    @Query('to') to: unknown,
+    @Res() res: Response,
+  ) {
+    if (!this.catalogue.find(slug) || !(AUDIENCES as readonly string[]).includes(variant))
+      throw new NotFoundException();
+    const asked = periodFrom(from, to, new Date());
+    const name = typeof table === 'string' ? table : '';
+    if (!asked.ok || !(INSIGHTS_TABLES as readonly string[]).includes(name))
+      return res
+        .status(422)
+        .type('text/plain; charset=utf-8')
+        .send(this.presenter.csvProblem(res.locals.locale as Locale));
+    const figures = await this.insights.figures(slug, variant as Audience, asked.period);
+    const records = this.presenter.serviceCsv(
+      slug,
+      variant as Audience,
+      res.locals.locale as Locale,
+      asked.typed,
+      figures,
+      name,
+    )!;
+    sendCsv(res, `${slug}-${variant}-${name}-${asked.typed.from}-${asked.typed.to}`, records);
   }
 
   @Get(':slug/:variant')
@@ -79,4 +123,15 @@ export class StaffInsightsController {
       this.presenter.service(slug, variant as Audience, locale, { typed: asked.typed, figures }),
     );
   }
+}
+
+/** A CSV download of aggregate figures (no personal data), named after what it holds. */
+function sendCsv(res: Response, name: string, records: string[][]) {
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader(
+    'Content-Disposition',
+    `attachment; filename="${name.replace(/[^\w.-]/g, '_')}.csv"`,
+  );
+  res.setHeader('Cache-Control', 'no-store');
+  res.send(exportCsv(records, { bom: true }));
 }

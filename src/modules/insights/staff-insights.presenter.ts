@@ -11,6 +11,9 @@ import { CITY_TIME_ZONE } from '../../platform/i18n/city-time.js';
 
 const NAV = { navActive: 'staff', staffNavActive: 'insights' };
 
+/** The tables of a variant's page, each downloadable as CSV. */
+export const INSIGHTS_TABLES = ['summary', 'adoption', 'channels', 'funnel', 'fields'] as const;
+
 /** The insights' pages as the views show them: figures written in the page's language. */
 @Injectable()
 export class StaffInsightsPresenter {
@@ -83,6 +86,16 @@ export class StaffInsightsPresenter {
       from: { value: data.typed.from, error: errorOf('from') },
       to: { value: data.typed.to, error: errorOf('to') },
       figures: figures && {
+        csv: Object.fromEntries(
+          INSIGHTS_TABLES.map((table) => [
+            table,
+            `/staff/insights/${slug}/${variant}/export.csv?${new URLSearchParams({
+              table,
+              from: data.typed.from,
+              to: data.typed.to,
+            }).toString()}`,
+          ]),
+        ),
         lead: t('insights.service.lead', {
           from: data.typed.from,
           to: data.typed.to,
@@ -165,6 +178,72 @@ export class StaffInsightsPresenter {
     }
   }
 
+  /**
+   * One of a variant's tables as CSV records (its header, then its rows), as
+   * the page shows it (hidden figures say so); undefined for another name.
+   */
+  serviceCsv(
+    slug: string,
+    variant: Audience,
+    locale: Locale,
+    typed: Record<PeriodField, string>,
+    figures: ServiceFigures,
+    table: string,
+  ): string[][] | undefined {
+    const t = (key: string) => this.i18n.t(locale, key);
+    const shown = this.service(slug, variant, locale, { typed, figures }).figures!;
+    switch (table) {
+      case 'summary':
+        return [
+          [t('insights.summary.figure'), t('insights.summary.value'), t('insights.summary.basis')],
+          ...shown.summary.map((r) => [r.label, r.value, r.detail]),
+        ];
+      case 'adoption':
+        return [
+          [t('insights.adoption.week'), t('insights.adoption.applications'), shown.filers],
+          ...shown.adoption.map((r) => [r.week, r.applications, r.filers]),
+        ];
+      case 'channels':
+        return [
+          [t('insights.channel.name'), t('insights.channel.applications')],
+          ...shown.channels.map((r) => [r.channel, r.applications]),
+        ];
+      case 'funnel':
+        return [
+          [
+            t('insights.funnel.step'),
+            t('insights.funnel.shown'),
+            t('insights.funnel.completed'),
+            t('insights.funnel.dropOff'),
+          ],
+          ...shown.funnel.map((r) => [r.step, r.shown, r.completed, r.dropOff]),
+        ];
+      case 'fields':
+        return [
+          [t('insights.fields.field'), t('insights.fields.step'), t('insights.fields.errors')],
+          ...shown.fieldErrors.map((r) => [r.field, r.step, r.errors]),
+        ];
+      default:
+        return undefined;
+    }
+  }
+
+  /** What a CSV download asked wrongly says (plain text). */
+  csvProblem(locale: Locale): string {
+    return this.i18n.t(locale, 'insights.csvProblem');
+  }
+
+  /** The SME-first comparison's tables as CSV records, one after the other. */
+  smeFirstCsv(comparison: SmeFirstComparison, locale: Locale): string[][] {
+    const t = (key: string) => this.i18n.t(locale, key);
+    return this.smeFirst(comparison, locale).tables.flatMap((table) => [
+      [table.caption],
+      [t('insights.smeFirst.figure.label'), ...table.groups],
+      ...table.rows.map((r) => [r.label, ...r.values]),
+      [],
+    ]);
+  }
+
   /** The SME-first comparison: SMEs beside residents, each pilot cohort beside the others. */
   smeFirst(comparison: SmeFirstComparison, locale: Locale) {
     const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
@@ -240,6 +319,7 @@ export class StaffInsightsPresenter {
       ...NAV,
       title,
       overviewHref: '/staff/insights',
+      csv: `/staff/insights/${comparison.slug}/sme-first.csv`,
       lead: t('insights.smeFirst.lead', { min: comparison.minGroup }),
       tables: [table(t('insights.smeFirst.audienceCaption'), audiences), ...cohortTables],
       beforeCitizens: before
