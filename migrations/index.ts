@@ -28,6 +28,7 @@ import { ReferenceSequences1765400000050 } from './1765400000050-reference-seque
 import { RateLimitHitsUnlogged1765400000060 } from './1765400000060-rate-limit-hits-unlogged.js';
 import { EndedSessionsStayEnded1765400000070 } from './1765400000070-ended-sessions-stay-ended.js';
 import { JourneyEvents1765400000080 } from './1765400000080-journey-events.js';
+import { Performance1765400000090 } from './1765400000090-performance.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -59,4 +60,5 @@ export const migrations = [
   RateLimitHitsUnlogged1765400000060,
   EndedSessionsStayEnded1765400000070,
   JourneyEvents1765400000080,
+  Performance1765400000090,
 ];

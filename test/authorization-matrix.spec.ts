@@ -460,6 +460,9 @@ describe('the authorization matrix', () => {
       all(403, { anonymous: 200 }),
     ],
     ['acceptance criteria', () => '/staff/acceptance', all(404, { anonymous: 303, ...ACCEPTANCE })],
+    ['the public performance page', () => '/performance', all(200)],
+    ['the performance figures as JSON', () => '/performance.json', all(200)],
+    ['the performance figures as CSV', () => '/performance.csv', all(200)],
     ['the insights', () => '/staff/insights', all(404, { anonymous: 303, ...INSIGHTS })],
     [
       "a variant's insights",

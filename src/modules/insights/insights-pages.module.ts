@@ -1,17 +1,26 @@
 import { Module } from '@nestjs/common';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
 import { StaffModule } from '../staff/staff.module.js';
+import { PerformanceController } from './performance.controller.js';
+import { PerformanceBoard, PerformanceFiguresReadModel } from './performance.js';
+import { PerformancePresenter } from './performance.presenter.js';
 import { StaffInsightsController } from './staff-insights.controller.js';
 import { StaffInsightsPresenter } from './staff-insights.presenter.js';
 
 /**
- * The insights' pages for staff (`/staff/insights`, issue 16): analysts,
- * rollout managers and admins read each service variant's figures. The
- * figures come from InsightsModule's ServiceInsightsReadModel (global).
+ * The insights' pages (issue 16): for staff (`/staff/insights`), analysts,
+ * rollout managers and admins read each service variant's figures and each
+ * service's SME-first comparison (InsightsModule's global read models); in
+ * public, `/performance` and its open data, from figures a job computes.
  */
 @Module({
   imports: [CatalogueModule, StaffModule],
-  controllers: [StaffInsightsController],
-  providers: [StaffInsightsPresenter],
+  controllers: [StaffInsightsController, PerformanceController],
+  providers: [
+    StaffInsightsPresenter,
+    PerformanceFiguresReadModel,
+    PerformanceBoard,
+    PerformancePresenter,
+  ],
 })
 export class InsightsPagesModule {}

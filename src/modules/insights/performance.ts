@@ -1,0 +1,306 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { Jobs } from '../../platform/jobs/jobs.js';
+import { JsonLogger } from '../../platform/logging/json-logger.js';
+import { CatalogueService } from '../catalogue/catalogue.service.js';
+import type { Localized } from '../catalogue/service-definition.js';
+
+/** Green, amber or red against the figure's threshold; none where a figure has no threshold. */
+export type Status = 'good' | 'fair' | 'poor';
+
+export interface PublicFigure {
+  value: number | null;
+  /** How many people, applications or responses it is drawn from. */
+  count: number;
+  status: Status | null;
+}
+
+/** What `/performance` shows of one service open to the public. */
+export interface ServicePerformance {
+  slug: string;
+  title: Localized;
+  /** Overall satisfaction, 1 to 5. */
+  satisfaction: PublicFigure;
+  /** Share of the applications started on the pages that were submitted. */
+  completion: PublicFigure;
+  /** Days from submission to decision. */
+  processingMedian: PublicFigure;
+  processingP90: PublicFigure;
+  /** Applications submitted (pages, API, CSV files). */
+  filedOnline: number;
+}
+
+export interface PerformanceFigures {
+  computedAt: string;
+  /** The days the services' figures cover (the last PERIOD_DAYS), and availability's. */
+  period: { from: string; to: string };
+  availability: { from: string; to: string; share: number | null; status: Status | null };
+  minGroup: number;
+  services: ServicePerformance[];
+}
+
+/** The services' figures cover the last year; availability, the last 30 days. */
+export const PERIOD_DAYS = 365;
+export const AVAILABILITY_DAYS = 30;
+/** The figures are computed again this often (seconds); availability is sampled every minute. */
+const REFRESH_SECONDS = 15 * 60;
+
+/**
+ * The thresholds of the colours (issue 16, after the Observatoire de la
+ * qualité des services publics: satisfaction green from 8/10).
+ */
+export const THRESHOLDS = {
+  satisfaction: { good: 4, fair: 3 },
+  completion: { good: 0.8, fair: 0.6 },
+  processingMedian: { good: 10, fair: 20 },
+  processingP90: { good: 20, fair: 40 },
+  availability: { good: 0.995, fair: 0.99 },
+} as const;
+
+function higherIsBetter(value: number | null, t: { good: number; fair: number }): Status | null {
+  if (value === null) return null;
+  return value >= t.good ? 'good' : value >= t.fair ? 'fair' : 'poor';
+}
+
+function lowerIsBetter(value: number | null, t: { good: number; fair: number }): Status | null {
+  if (value === null) return null;
+  return value <= t.good ? 'good' : value <= t.fair ? 'fair' : 'poor';
+}
+
+/**
+ * The public performance figures (issue 16): for each service open to the
+ * public (its citizen variant at `general`, or its business variant at
+ * `sme-all`), satisfaction, the completion rate online, processing times and
+ * the applications filed online over the last year, each with a colour; and
+ * the portal's availability over the last 30 days, from the minutes it
+ * recorded itself up. A figure drawn from fewer than INSIGHTS_MIN_GROUP is not
+ * given. A reporting read model over the applications, the survey and the
+ * plans; it writes only its own tables.
+ */
+@Injectable()
+export class PerformanceFiguresReadModel {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly catalogue: CatalogueService,
+  ) {}
+
+  async compute(now: Date): Promise<PerformanceFigures> {
+    const min = this.config.INSIGHTS_MIN_GROUP;
+    const from = new Date(now.getTime() - PERIOD_DAYS * 86_400_000);
+    const open = await this.dataSource.query<{ slug: string }[]>(
+      `SELECT DISTINCT p.service_slug AS slug FROM rollout_plan p
+        WHERE NOT p.paused AND ((p.variant = 'citizen' AND p.stage = 'general')
+                             OR (p.variant = 'business' AND p.stage = 'sme-all'))`,
+    );
+    const services: ServicePerformance[] = [];
+    for (const service of this.catalogue.all()) {
+      if (!open.some((o) => o.slug === service.slug)) continue;
+      const [row] = await this.dataSource.query<
+        {
+          responses: number;
+          satisfaction: string | null;
+          started: number;
+          submitted_web: number;
+          decided: number;
+          median: number | null;
+          p90: number | null;
+          filed: number;
+        }[]
+      >(
+        `SELECT
+           (SELECT count(r.overall)::int FROM satisfaction_response r
+             WHERE r.service_slug = $1 AND r.created_at >= $2) AS responses,
+           (SELECT avg(r.overall) FROM satisfaction_response r
+             WHERE r.service_slug = $1 AND r.created_at >= $2) AS satisfaction,
+           (SELECT count(*)::int FROM application a
+             WHERE a.service_slug = $1 AND a.channel = 'web' AND a.created_at >= $2) AS started,
+           (SELECT count(*)::int FROM application a
+             WHERE a.service_slug = $1 AND a.channel = 'web' AND a.created_at >= $2
+               AND a.submitted_at IS NOT NULL) AS submitted_web,
+           (SELECT count(*)::int FROM application a
+             WHERE a.service_slug = $1 AND a.status IN ('approved', 'rejected')
+               AND a.decided_at >= $2) AS decided,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (
+                     ORDER BY extract(epoch FROM a.decided_at - a.submitted_at) / 86400)
+              FROM application a WHERE a.service_slug = $1 AND a.status IN ('approved', 'rejected')
+               AND a.decided_at >= $2) AS median,
+           (SELECT percentile_cont(0.9) WITHIN GROUP (
+                     ORDER BY extract(epoch FROM a.decided_at - a.submitted_at) / 86400)
+              FROM application a WHERE a.service_slug = $1 AND a.status IN ('approved', 'rejected')
+               AND a.decided_at >= $2) AS p90,
+           (SELECT count(*)::int FROM application a
+             WHERE a.service_slug = $1 AND a.status <> 'draft' AND a.submitted_at >= $2) AS filed`,
+        [service.slug, from],
+      );
+      const given = (value: number | null, count: number) =>
+        count >= min && value !== null ? value : null;
+      const satisfaction = given(
+        row.satisfaction === null ? null : tenth(Number(row.satisfaction)),
+        row.responses,
+      );
+      const completion = given(
+        row.started === 0 ? null : row.submitted_web / row.started,
+        row.started,
+      );
+      const median = given(row.median === null ? null : tenth(row.median), row.decided);
+      const p90 = given(row.p90 === null ? null : tenth(row.p90), row.decided);
+      services.push({
+        slug: service.slug,
+        title: service.title,
+        satisfaction: {
+          value: satisfaction,
+          count: row.responses,
+          status: higherIsBetter(satisfaction, THRESHOLDS.satisfaction),
+        },
+        completion: {
+          value: completion,
+          count: row.started,
+          status: higherIsBetter(completion, THRESHOLDS.completion),
+        },
+        processingMedian: {
+          value: median,
+          count: row.decided,
+          status: lowerIsBetter(median, THRESHOLDS.processingMedian),
+        },
+        processingP90: {
+          value: p90,
+          count: row.decided,
+          status: lowerIsBetter(p90, THRESHOLDS.processingP90),
+        },
+        filedOnline: row.filed,
+      });
+    }
+    const availability = await this.availability(now);
+    return {
+      computedAt: now.toISOString(),
+      period: { from: from.toISOString(), to: now.toISOString() },
+      availability: {
+        ...availability,
+        status: higherIsBetter(availability.share, THRESHOLDS.availability),
+      },
+      minGroup: min,
+      services,
+    };
+  }
+
+  /**
+   * The share of the minutes of the last AVAILABILITY_DAYS (since the first one
+   * recorded, if later) in which the portal recorded itself up. The current
+   * minute is not counted: its sample may not be written yet.
+   */
+  private async availability(now: Date) {
+    const [row] = await this.dataSource.query<{ from: Date | null; up: number; minutes: number }[]>(
+      `WITH period AS (
+         SELECT greatest(date_trunc('minute', $1::timestamptz) - make_interval(days => $2),
+                         (SELECT min(minute) FROM availability_minute)) AS start,
+                date_trunc('minute', $1::timestamptz) AS stop)
+       SELECT period.start AS "from",
+              (SELECT count(*)::int FROM availability_minute
+                WHERE minute >= period.start AND minute < period.stop) AS up,
+              (extract(epoch FROM period.stop - period.start) / 60)::int AS minutes
+         FROM period`,
+      [now, AVAILABILITY_DAYS],
+    );
+    return {
+      from: row.from ? new Date(row.from).toISOString() : now.toISOString(),
+      to: now.toISOString(),
+      share: row.from && row.minutes > 0 ? Math.min(1, row.up / row.minutes) : null,
+    };
+  }
+}
+
+/**
+ * Keeps `/performance`'s figures (ADR 0041's next part, issue 16): the
+ * periodic job `portal-availability` records each minute the portal is up
+ * (one instance a minute), and `performance-figures` computes the figures
+ * every 15 minutes into `performance_snapshot`. Every instance holds the last
+ * snapshot in memory, read again every minute, so the page costs no query.
+ */
+@Injectable()
+export class PerformanceBoard
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private held: PerformanceFigures | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly figures: PerformanceFiguresReadModel,
+    private readonly jobs: Jobs,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.jobs.every({
+      name: 'portal-availability',
+      everySeconds: 60,
+      run: () => this.recordUp(new Date()),
+    });
+    await this.jobs.every({
+      name: 'performance-figures',
+      everySeconds: REFRESH_SECONDS,
+      run: async () => {
+        await this.refresh(new Date());
+      },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.reload().catch((error: unknown) =>
+      this.logger.event('warn', 'performance.reload_failed', { error: (error as Error).message }),
+    );
+    this.timer = setInterval(() => {
+      this.reload().catch(() => undefined);
+    }, 60_000);
+    this.timer.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The last figures computed, as every instance holds them; undefined before the first. */
+  current(): PerformanceFigures | undefined {
+    return this.held;
+  }
+
+  /** Records that the portal is up this minute (once, whichever instance). */
+  async recordUp(now: Date): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO availability_minute (minute) VALUES (date_trunc('minute', $1::timestamptz))
+       ON CONFLICT DO NOTHING`,
+      [now],
+    );
+  }
+
+  /** Computes the figures now, stores them for every instance and holds them here. */
+  async refresh(now: Date): Promise<PerformanceFigures> {
+    const computed = await this.figures.compute(now);
+    await this.dataSource.query(
+      `INSERT INTO performance_snapshot (id, computed_at, figures) VALUES (1, $1, $2)
+       ON CONFLICT (id) DO UPDATE SET computed_at = EXCLUDED.computed_at, figures = EXCLUDED.figures`,
+      [computed.computedAt, JSON.stringify(computed)],
+    );
+    this.held = computed;
+    return computed;
+  }
+
+  /** Reads the stored figures; computes them if none were stored yet. */
+  async reload(): Promise<void> {
+    const [row] = await this.dataSource.query<{ figures: PerformanceFigures }[]>(
+      `SELECT figures FROM performance_snapshot WHERE id = 1`,
+    );
+    this.held = row ? row.figures : await this.refresh(new Date());
+  }
+}
+
+function tenth(value: number): number {
+  return Math.round(value * 10) / 10;
+}
