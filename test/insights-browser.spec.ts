@@ -121,6 +121,11 @@ describe('the insights pages in a real browser', () => {
           locale === 'fr' ? '12 demandes soumises' : '12 applications submitted',
         ],
       ]);
+      // The week's bar, drawn on the server, its title saying what the table repeats.
+      expect(await page.$$eval('[data-chart="adoption"] rect', (rects) => rects.length)).toBe(1);
+      expect(await page.textContent('[data-chart="adoption"] title')).toContain(
+        locale === 'fr' ? 'Diagramme à barres' : 'Bar chart',
+      );
       const funnel = await rows('funnel');
       expect(funnel[0].slice(1)).toEqual(['12', '12', locale === 'fr' ? '0 %' : '0%']);
       expect(await rows('fields')).toEqual([
