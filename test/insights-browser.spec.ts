@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { launchChromium, screenshot, signedInPage, wcagViolations } from './support/browser.js';
+import { manySmes } from './support/insights.js';
 import { createPerson, PASSWORD } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -28,20 +29,7 @@ describe('the insights pages in a real browser', () => {
       analyst.id,
     ]);
     // Twelve SMEs filed one application each in the last days, on the pages; one through the API.
-    const smes = await db.query<{ org: string; owner: string }[]>(
-      `WITH o AS (
-         INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count,
-                                   naics_code, contact_name, contact_email, contact_phone, verified_at)
-         SELECT 'Indic ' || i, '67' || lpad(i::text, 8, '0'), '1 rue', 'Val-des-Cèdres', 'J0A 1B0', 5,
-                '31-33', 'Contact', 'indic' || i || '@insights.example', '418 555-0100', now()
-           FROM generate_series(1, 13) AS i RETURNING id, legal_name),
-       a AS (
-         INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
-         SELECT 'indic-owner' || i || '@insights.example', 'Indic owner ' || i, 'x', 'fr', now()
-           FROM generate_series(1, 13) AS i RETURNING id, display_name)
-       SELECT o.id AS org, a.id AS owner FROM o
-         JOIN a ON substring(o.legal_name FROM 7) = substring(a.display_name FROM 13)`,
-    );
+    const smes = await manySmes(db, 13, { neqPrefix: '67', name: 'Indic' });
     for (const [i, sme] of smes.entries())
       await db.query(
         `INSERT INTO application (service_slug, variant, account_id, organization_id, answers, channel,

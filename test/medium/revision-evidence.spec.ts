@@ -18,7 +18,6 @@ import {
 } from '../../src/modules/feedback/feedback.service.js';
 import { JourneyEvents } from '../../src/modules/applications/journey-events.js';
 import { PilotEvidence } from '../../src/modules/rollout/gates.js';
-import { JsonLogger } from '../../src/platform/logging/json-logger.js';
 import { RevisionRolloutService } from '../../src/modules/rollout/revision-rollout.service.js';
 import { RolloutReconciler } from '../../src/modules/rollout/rollout-reconciler.service.js';
 import { RolloutService, type RolloutActor } from '../../src/modules/rollout/rollout.service.js';
@@ -505,29 +504,5 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
     // A pilot SME gets the candidate; an SME the pilot does not reach, the current revision.
     expect(await record(smeB)).toBe(2);
     expect(await record(outsider)).toBe(1);
-  });
-
-  it('never fails a journey for want of recording it, and says so in the log', async () => {
-    const lines: string[] = [];
-    const journey = new JourneyEvents(
-      db,
-      portal.app.get(VariantAccessService),
-      new JsonLogger('warn', (line) => lines.push(line)),
-    );
-    const before = await db.query(`SELECT count(*)::int AS n FROM journey_event`);
-    // No revision 99: the batch is refused by its foreign key, and dropped.
-    journey.record(applicant(smeB), {
-      kind: 'validation_failed',
-      serviceSlug: SLUG,
-      variant: 'business',
-      revision: 99,
-      step: 'property',
-      fieldErrors: { lotNumber: 2 },
-    });
-    await expect(journey.flush()).resolves.toBeUndefined();
-    expect(await db.query(`SELECT count(*)::int AS n FROM journey_event`)).toEqual(before);
-    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
-      expect.objectContaining({ msg: 'journey.events_dropped', dropped: 1 }),
-    ]);
   });
 });

@@ -3,6 +3,7 @@ import { AppConfig } from '../../src/platform/config/app-config.js';
 import { CatalogueService } from '../../src/modules/catalogue/catalogue.service.js';
 import { FormService } from '../../src/modules/catalogue/form.service.js';
 import { ServiceInsightsReadModel } from '../../src/modules/insights/service-insights.read-model.js';
+import { manySmes } from '../support/insights.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const SLUG = 'sign-permit';
@@ -31,21 +32,7 @@ describe('the insights’ figures (real PostgreSQL, a hand-computed data set)', 
     portal = await startTestApp();
     db = portal.app.get(DataSource);
     // 16 SMEs, each with its owner.
-    const smes = await db.query<{ org: string; owner: string }[]>(
-      `WITH o AS (
-         INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count,
-                                   naics_code, contact_name, contact_email, contact_phone, verified_at)
-         SELECT 'PME ' || i, '66' || lpad(i::text, 8, '0'), '1 rue', 'Val-des-Cèdres', 'J0A 1B0', 5,
-                '31-33', 'Contact', 'pme' || i || '@insights.example', '418 555-0100', now()
-           FROM generate_series(1, 16) AS i RETURNING id, legal_name),
-       a AS (
-         INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
-         SELECT 'owner' || i || '@insights.example', 'Owner ' || i, 'x', 'fr', now()
-           FROM generate_series(1, 16) AS i RETURNING id, display_name)
-       SELECT o.id AS org, a.id AS owner FROM o
-         JOIN a ON substring(o.legal_name FROM 5) = substring(a.display_name FROM 7)
-        ORDER BY substring(o.legal_name FROM 5)::int`,
-    );
+    const smes = await manySmes(db, 16, { neqPrefix: '66', name: 'PME' });
     let number = 0;
     const file = async (
       sme: number,
