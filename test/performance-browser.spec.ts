@@ -66,6 +66,7 @@ describe('the public performance page', () => {
   it('publishes the same figures as JSON and CSV', async () => {
     const json = await request(portal.url).get('/performance.json');
     expect(json.status).toBe(200);
+    expect(json.headers['cache-control']).toBe('public, max-age=300');
     expect(json.headers['content-type']).toMatch(/^application\/json/);
     expect(json.body).toMatchObject({
       minGroup: 10,
@@ -74,9 +75,10 @@ describe('the public performance page', () => {
         {
           slug: 'bulky-waste-pickup',
           title: { fr: 'Collecte des objets volumineux', en: 'Bulky item pickup' },
-          satisfaction: { value: null, count: 0, status: null },
-          completion: { value: null, count: 0, status: null },
-          filedOnline: 0,
+          // Nobody yet: neither a figure nor its count.
+          satisfaction: { value: null, count: null, status: null },
+          completion: { value: null, count: null, status: null },
+          filedOnline: null,
         },
       ],
     });
@@ -85,7 +87,7 @@ describe('the public performance page', () => {
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     const lines = csv.text.replace(/^\uFEFF/, '').split('\r\n');
     expect(lines[0]).toBe('"service","figure","value","from","status"');
-    expect(lines[1]).toBe('"bulky-waste-pickup","satisfaction","","0",""');
+    expect(lines[1]).toBe('"bulky-waste-pickup","satisfaction","","",""');
     expect(lines[5]).toBe('"portal","availability","1","","good"');
   });
 });

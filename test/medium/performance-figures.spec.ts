@@ -109,12 +109,20 @@ describe('the public performance figures (real PostgreSQL, a hand-computed data 
     expect(figures.minGroup).toBe(10);
   });
 
-  it('gives no figure drawn from fewer than the threshold', async () => {
+  it('gives no figure, nor its count, drawn from fewer than the threshold', async () => {
     const figures = await readModel(11).compute(NOW);
     expect(figures.services[0]).toMatchObject({
-      satisfaction: { value: null, count: 10, status: null },
+      satisfaction: { value: null, count: null, status: null },
       completion: { value: 0.8, count: 15, status: 'good' },
-      processingMedian: { value: null, count: 10, status: null },
+      processingMedian: { value: null, count: null, status: null },
+      filedOnline: 13,
     });
+    expect((await readModel(14).compute(NOW)).services[0].filedOnline).toBeNull();
+  });
+
+  it('says availability is not measured before the portal recorded a minute', async () => {
+    await db.query(`DELETE FROM availability_minute`);
+    const figures = await readModel(10).compute(NOW);
+    expect(figures.availability).toMatchObject({ share: null, status: null });
   });
 });

@@ -29,7 +29,11 @@ describe('the SME-first comparison (real PostgreSQL, a hand-computed data set)',
       `INSERT INTO rollout_decision (service_slug, variant, kind, from_stage, to_stage, reason, actor_type, created_at)
        VALUES ($1, 'business', 'promote', 'internal', 'sme-pilot', 'x', 'system', '2026-10-01T00:00:00Z'),
               ($1, 'business', 'promote', 'sme-pilot', 'sme-gradual', 'x', 'system', '2026-10-15T00:00:00Z'),
-              ($1, 'citizen', 'promote', 'internal', 'citizen-pilot', 'x', 'system', '2026-11-01T00:00:00Z')`,
+              ($1, 'citizen', 'promote', 'internal', 'citizen-pilot', 'x', 'system', '2026-11-01T00:00:00Z'),
+              -- Decisions that opened nothing: a schedule taken (and later skipped) before the opening.
+              ($1, 'business', 'schedule', 'internal', 'sme-pilot', 'x', 'staff', '2026-09-15T00:00:00Z'),
+              ($1, 'business', 'scheduled-skipped', 'internal', 'sme-pilot', 'x', 'system', '2026-09-20T00:00:00Z'),
+              ($1, 'citizen', 'schedule', 'internal', 'citizen-pilot', 'x', 'staff', '2026-10-20T00:00:00Z')`,
       [SLUG],
     );
     const people = await db.query<{ id: string }[]>(
@@ -252,18 +256,15 @@ describe('the SME-first comparison (real PostgreSQL, a hand-computed data set)',
         steps: 2,
         daysToFirstFiling: 2.5,
       },
+      // Its 6 items would show at 5, but the others' single one would then be
+      // the business total's 7 less the cohort's 6: both are hidden.
       {
         kind: 'cohort',
         audience: 'business',
         cohort,
         filers: 10,
         applications: 20,
-        feedback: 6,
-        feedbackPer100: 30,
-        averageWords: 4,
-        withScreenshot: 0.5,
-        kinds: 3,
-        steps: 2,
+        ...quiet,
         daysToFirstFiling: 2.5,
       },
       {

@@ -1,6 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { exportCsv } from '../../platform/csv/write-csv.js';
+import { sendFiguresCsv } from './figures.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { PerformanceBoard } from './performance.js';
 import { PerformancePresenter } from './performance.presenter.js';
@@ -29,12 +29,12 @@ export class PerformanceController {
   @Get('performance.json')
   json(@Res() res: Response) {
     const figures = this.board.current();
-    res.setHeader('Cache-Control', 'public, max-age=300');
     if (!figures)
       return res
         .status(503)
         .setHeader('Retry-After', '60')
         .json({ code: 'not_ready', message: 'The figures have not been computed yet.' });
+    res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(figures);
   }
 
@@ -43,9 +43,11 @@ export class PerformanceController {
     const figures = this.board.current();
     if (!figures)
       return res.status(503).setHeader('Retry-After', '60').type('text/plain').send('not ready');
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', 'attachment; filename="performance.csv"');
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.send(exportCsv(this.presenter.csv(figures, res.locals.locale as Locale), { bom: true }));
+    sendFiguresCsv(
+      res,
+      'performance.csv',
+      this.presenter.csv(figures, res.locals.locale as Locale),
+      'public',
+    );
   }
 }

@@ -48,7 +48,10 @@ export class PerformancePresenter {
         },
         services: figures.services.map((service) => ({
           title: service.title[locale],
-          filedOnline: t('performance.filedOnline', { count: service.filedOnline }),
+          filedOnline:
+            service.filedOnline === null
+              ? t('performance.filedOnlineFew', { min: figures.minGroup })
+              : t('performance.filedOnline', { count: service.filedOnline }),
           rows: this.rows(service, figures.minGroup, locale),
         })),
       },
@@ -73,7 +76,7 @@ export class PerformancePresenter {
             service.slug,
             name,
             figure.value === null ? '' : String(figure.value),
-            String(figure.count),
+            figure.count === null ? '' : String(figure.count),
             figure.status ?? '',
           ];
         }),
@@ -114,7 +117,10 @@ export class PerformancePresenter {
         value:
           figure.value === null ? t('performance.tooFew', { min }) : format[name](figure.value),
         tag: this.tag(figure.status, locale),
-        basis: t(`performance.figure.${name}.basis`, { count: figure.count }),
+        basis:
+          figure.count === null
+            ? t('performance.basisFew', { min })
+            : t(`performance.figure.${name}.basis`, { count: figure.count }),
         meaning: t(`performance.figure.${name}.meaning`),
       };
     });

@@ -10,14 +10,15 @@ import { Jobs } from '../../platform/jobs/jobs.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { Localized } from '../catalogue/service-definition.js';
+import { tenth } from './figures.js';
 
 /** Green, amber or red against the figure's threshold; none where a figure has no threshold. */
 export type Status = 'good' | 'fair' | 'poor';
 
 export interface PublicFigure {
   value: number | null;
-  /** How many people, applications or responses it is drawn from. */
-  count: number;
+  /** How many people, applications or responses it is drawn from; null when fewer than the threshold. */
+  count: number | null;
   status: Status | null;
 }
 
@@ -32,8 +33,8 @@ export interface ServicePerformance {
   /** Days from submission to decision. */
   processingMedian: PublicFigure;
   processingP90: PublicFigure;
-  /** Applications submitted (pages, API, CSV files). */
-  filedOnline: number;
+  /** Applications submitted (pages, API, CSV files); null when fewer than the threshold. */
+  filedOnline: number | null;
 }
 
 export interface PerformanceFigures {
@@ -141,6 +142,8 @@ export class PerformanceFiguresReadModel {
       );
       const given = (value: number | null, count: number) =>
         count >= min && value !== null ? value : null;
+      // A count is published only from the threshold on, like the figure it stands behind.
+      const counted = (count: number) => (count >= min ? count : null);
       const satisfaction = given(
         row.satisfaction === null ? null : tenth(Number(row.satisfaction)),
         row.responses,
@@ -156,25 +159,29 @@ export class PerformanceFiguresReadModel {
         title: service.title,
         satisfaction: {
           value: satisfaction,
-          count: row.responses,
+          count: counted(row.responses),
           status: higherIsBetter(satisfaction, THRESHOLDS.satisfaction),
         },
         completion: {
           value: completion,
-          count: row.started,
-          status: higherIsBetter(completion, THRESHOLDS.completion),
+          count: counted(row.started),
+          // Judged as shown (a whole percent), so the colour never contradicts the number.
+          status: higherIsBetter(
+            completion === null ? null : Math.round(completion * 100) / 100,
+            THRESHOLDS.completion,
+          ),
         },
         processingMedian: {
           value: median,
-          count: row.decided,
+          count: counted(row.decided),
           status: lowerIsBetter(median, THRESHOLDS.processingMedian),
         },
         processingP90: {
           value: p90,
-          count: row.decided,
+          count: counted(row.decided),
           status: lowerIsBetter(p90, THRESHOLDS.processingP90),
         },
-        filedOnline: row.filed,
+        filedOnline: counted(row.filed),
       });
     }
     const availability = await this.availability(now);
@@ -183,7 +190,11 @@ export class PerformanceFiguresReadModel {
       period: { from: from.toISOString(), to: now.toISOString() },
       availability: {
         ...availability,
-        status: higherIsBetter(availability.share, THRESHOLDS.availability),
+        // Judged as shown (to a hundredth of a percent).
+        status: higherIsBetter(
+          availability.share === null ? null : Math.round(availability.share * 10_000) / 10_000,
+          THRESHOLDS.availability,
+        ),
       },
       minGroup: min,
       services,
@@ -197,14 +208,18 @@ export class PerformanceFiguresReadModel {
    */
   private async availability(now: Date) {
     const [row] = await this.dataSource.query<{ from: Date | null; up: number; minutes: number }[]>(
-      `WITH period AS (
-         SELECT greatest(date_trunc('minute', $1::timestamptz) - make_interval(days => $2),
-                         (SELECT min(minute) FROM availability_minute)) AS start,
-                date_trunc('minute', $1::timestamptz) AS stop)
+      `WITH first AS (SELECT min(minute) AS minute FROM availability_minute),
+       period AS (
+         -- No minute recorded yet: no period (greatest() would ignore the null).
+         SELECT CASE WHEN first.minute IS NULL THEN NULL
+                     ELSE greatest(date_trunc('minute', $1::timestamptz) - make_interval(days => $2),
+                                   first.minute) END AS start,
+                date_trunc('minute', $1::timestamptz) AS stop
+           FROM first)
        SELECT period.start AS "from",
               (SELECT count(*)::int FROM availability_minute
                 WHERE minute >= period.start AND minute < period.stop) AS up,
-              (extract(epoch FROM period.stop - period.start) / 60)::int AS minutes
+              COALESCE((extract(epoch FROM period.stop - period.start) / 60)::int, 0) AS minutes
          FROM period`,
       [now, AVAILABILITY_DAYS],
     );
@@ -299,8 +314,4 @@ export class PerformanceBoard
     );
     this.held = row ? row.figures : await this.refresh(new Date());
   }
-}
-
-function tenth(value: number): number {
-  return Math.round(value * 10) / 10;
 }

@@ -6,6 +6,7 @@ import type { Localized } from '../catalogue/service-definition.js';
 import { CITY_TIME_ZONE } from '../../platform/i18n/city-time.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { FormService } from '../catalogue/form.service.js';
+import { tenth } from './figures.js';
 
 /** A period of days in the city's time zone: `from` included, `to` excluded (YYYY-MM-DD). */
 export interface Period {
@@ -262,10 +263,6 @@ export class ServiceInsightsReadModel {
 
 function ratio(part: number, whole: number): number {
   return whole === 0 ? 0 : part / whole;
-}
-
-function tenth(value: number): number {
-  return Math.round(value * 10) / 10;
 }
 
 /** Runs queries one after the other; their results in order. */

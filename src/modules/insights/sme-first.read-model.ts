@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
+import { tenth } from './figures.js';
 
 /** Who a group is: every SME or every resident, a pilot cohort, or the others of its audience. */
 export type GroupKind = 'audience' | 'cohort' | 'others';
@@ -104,7 +105,7 @@ export class SmeFirstReadModel {
       );
       for (const cohort of cohorts.filter((c) => c.audience === audience)) {
         const named = { slug: cohort.slug, name: cohort.name };
-        groups.push(
+        const [inside, outside] = [
           this.shown(
             min,
             { kind: 'cohort', audience, cohort: named },
@@ -127,7 +128,10 @@ export class SmeFirstReadModel {
             ),
             opened[audience],
           ),
-        );
+        ];
+        // A cohort and its others add up to their audience, shown above: when
+        // one hides a figure, its twin hides it too, or subtraction would tell.
+        groups.push(...hiddenAlike(inside, outside));
       }
     }
     return {
@@ -144,8 +148,13 @@ export class SmeFirstReadModel {
 
   private async openedAt(slug: string, audience: Audience): Promise<Date | null> {
     const [row] = await this.dataSource.query<{ at: Date | null }[]>(
+      // A real opening: the variant moved (not a schedule, a skip or a
+      // candidate revision's track) from closed or internal into a stage
+      // that reaches beyond staff.
       `SELECT min(d.created_at) AS at FROM rollout_decision d
-        WHERE d.service_slug = $1 AND d.variant = $2 AND d.to_stage = ANY($3::text[])`,
+        WHERE d.service_slug = $1 AND d.variant = $2 AND d.to_stage = ANY($3::text[])
+          AND d.kind IN ('promote', 'scheduled-promotion', 'drift-adopted')
+          AND d.revision IS NULL AND NOT (d.from_stage = ANY($3::text[]))`,
       [slug, audience, OPENING[audience]],
     );
     return row.at;
@@ -250,6 +259,35 @@ export class SmeFirstReadModel {
   }
 }
 
-function tenth(value: number): number {
-  return Math.round(value * 10) / 10;
+/** The figures of a cohort and of its others, each hidden where the other's is. */
+function hiddenAlike(a: GroupFigures, b: GroupFigures): [GroupFigures, GroupFigures] {
+  const keys = [
+    'filers',
+    'applications',
+    'daysToFirstFiling',
+    'feedback',
+    'feedbackPer100',
+    'averageWords',
+    'withScreenshot',
+    'kinds',
+    'steps',
+  ] as const;
+  const feedback = new Set<string>([
+    'feedback',
+    'feedbackPer100',
+    'averageWords',
+    'withScreenshot',
+    'kinds',
+    'steps',
+  ]);
+  const hide = (key: (typeof keys)[number]) =>
+    a.filers === null ||
+    b.filers === null ||
+    (feedback.has(key) && (a.feedback === null || b.feedback === null));
+  const masked = (g: GroupFigures): GroupFigures => {
+    const copy = { ...g };
+    for (const key of keys) if (hide(key)) copy[key] = null;
+    return copy;
+  };
+  return [masked(a), masked(b)];
 }

@@ -14,11 +14,11 @@ import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
+import { sendFiguresCsv } from './figures.js';
 import { periodFrom } from './period.js';
 import { ServiceInsightsReadModel } from './service-insights.read-model.js';
 import { SmeFirstReadModel } from './sme-first.read-model.js';
 import { INSIGHTS_TABLES, StaffInsightsPresenter } from './staff-insights.presenter.js';
-import { exportCsv } from '../../platform/csv/write-csv.js';
 
 /**
  * The insights for staff (`/staff/insights`): the services' variants, then a
@@ -48,9 +48,9 @@ export class StaffInsightsController {
   async smeFirstCsv(@Param('slug') slug: string, @Res() res: Response) {
     if (!this.catalogue.find(slug)) throw new NotFoundException();
     const comparison = await this.smeFirstFigures.comparison(slug);
-    sendCsv(
+    sendFiguresCsv(
       res,
-      `${slug}-sme-first`,
+      `${slug}-sme-first.csv`,
       this.presenter.smeFirstCsv(comparison, res.locals.locale as Locale),
     );
   }
@@ -94,7 +94,11 @@ export class StaffInsightsController {
       figures,
       name,
     )!;
-    sendCsv(res, `${slug}-${variant}-${name}-${asked.typed.from}-${asked.typed.to}`, records);
+    sendFiguresCsv(
+      res,
+      `${slug}-${variant}-${name}-${asked.typed.from}-${asked.typed.to}.csv`,
+      records,
+    );
   }
 
   @Get(':slug/:variant')
@@ -123,15 +127,4 @@ export class StaffInsightsController {
       this.presenter.service(slug, variant as Audience, locale, { typed: asked.typed, figures }),
     );
   }
-}
-
-/** A CSV download of aggregate figures (no personal data), named after what it holds. */
-function sendCsv(res: Response, name: string, records: string[][]) {
-  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-  res.setHeader(
-    'Content-Disposition',
-    `attachment; filename="${name.replace(/[^\w.-]/g, '_')}.csv"`,
-  );
-  res.setHeader('Cache-Control', 'no-store');
-  res.send(exportCsv(records, { bom: true }));
 }
