@@ -38,6 +38,8 @@ export interface ServicePerformance {
 }
 
 export interface PerformanceFigures {
+  /** The snapshot's shape: an instance holds only its own release's. */
+  version: number;
   computedAt: string;
   /** The days the services' figures cover (the last PERIOD_DAYS), and availability's. */
   period: { from: string; to: string };
@@ -45,6 +47,9 @@ export interface PerformanceFigures {
   minGroup: number;
   services: ServicePerformance[];
 }
+
+/** Bumped when PerformanceFigures changes shape. */
+export const SNAPSHOT_VERSION = 1;
 
 /** The services' figures cover the last year; availability, the last 30 days. */
 export const PERIOD_DAYS = 365;
@@ -186,6 +191,7 @@ export class PerformanceFiguresReadModel {
     }
     const availability = await this.availability(now);
     return {
+      version: SNAPSHOT_VERSION,
       computedAt: now.toISOString(),
       period: { from: from.toISOString(), to: now.toISOString() },
       availability: {
@@ -232,11 +238,12 @@ export class PerformanceFiguresReadModel {
 }
 
 /**
- * Keeps `/performance`'s figures (ADR 0041's next part, issue 16): the
- * periodic job `portal-availability` records each minute the portal is up
- * (one instance a minute), and `performance-figures` computes the figures
- * every 15 minutes into `performance_snapshot`. Every instance holds the last
- * snapshot in memory, read again every minute, so the page costs no query.
+ * Keeps `/performance`'s figures (issue 16, ADR 0042): every instance marks
+ * each minute it is up (`availability_minute`, twice a minute, idempotent),
+ * and the periodic job `performance-figures` (one instance, at boot and every
+ * 15 minutes) computes the figures into `performance_snapshot`. Every
+ * instance holds the last snapshot in memory, read again twice a minute, so
+ * the page costs no query.
  */
 @Injectable()
 export class PerformanceBoard
@@ -254,26 +261,26 @@ export class PerformanceBoard
 
   async onModuleInit(): Promise<void> {
     await this.jobs.every({
-      name: 'portal-availability',
-      everySeconds: 60,
-      run: () => this.recordUp(new Date()),
-    });
-    await this.jobs.every({
       name: 'performance-figures',
       everySeconds: REFRESH_SECONDS,
       run: async () => {
-        await this.refresh(new Date());
+        try {
+          await this.refresh(new Date());
+        } catch (error) {
+          this.logger.event('warn', 'performance.refresh_failed', {
+            error: (error as Error).message,
+          });
+          throw error;
+        }
       },
     });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.reload().catch((error: unknown) =>
-      this.logger.event('warn', 'performance.reload_failed', { error: (error as Error).message }),
-    );
-    this.timer = setInterval(() => {
-      this.reload().catch(() => undefined);
-    }, 60_000);
+    await this.tick();
+    // Every instance marks the minute up (a minute is up when any instance was)
+    // and reads the figures again, twice a minute.
+    this.timer = setInterval(() => void this.tick(), 30_000);
     this.timer.unref();
   }
 
@@ -281,12 +288,21 @@ export class PerformanceBoard
     clearInterval(this.timer);
   }
 
+  private async tick(): Promise<void> {
+    try {
+      await this.recordUp(new Date());
+      await this.reload();
+    } catch (error) {
+      this.logger.event('warn', 'performance.reload_failed', { error: (error as Error).message });
+    }
+  }
+
   /** The last figures computed, as every instance holds them; undefined before the first. */
   current(): PerformanceFigures | undefined {
     return this.held;
   }
 
-  /** Records that the portal is up this minute (once, whichever instance). */
+  /** Records that the portal is up this minute (once, whichever instance says it). */
   async recordUp(now: Date): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO availability_minute (minute) VALUES (date_trunc('minute', $1::timestamptz))
@@ -307,11 +323,14 @@ export class PerformanceBoard
     return computed;
   }
 
-  /** Reads the stored figures; computes them if none were stored yet. */
+  /**
+   * Reads the stored figures, if they are of this release's shape (the job
+   * computes them again at boot, and every 15 minutes).
+   */
   async reload(): Promise<void> {
     const [row] = await this.dataSource.query<{ figures: PerformanceFigures }[]>(
       `SELECT figures FROM performance_snapshot WHERE id = 1`,
     );
-    this.held = row ? row.figures : await this.refresh(new Date());
+    if (row?.figures.version === SNAPSHOT_VERSION) this.held = row.figures;
   }
 }
