@@ -140,6 +140,12 @@ describe('the insights pages in a real browser', () => {
         locale === 'fr' ? '"Votre entreprise","12","12","0 %"' : '"Your business","12","12","0%"',
       );
       expect(lines[2]).toContain(hidden);
+      // The candidate against the current revision: the revision console, which analysts read.
+      const revisions = await page
+        .context()
+        .request.get(`${portal.url}/staff/rollout/${SLUG}/revisions`);
+      expect(revisions.status()).toBe(200);
+      expect(await page.$(`a[href="/staff/rollout/${SLUG}/revisions"]`)).not.toBeNull();
       const wrong = await page
         .context()
         .request.get(`${portal.url}/staff/insights/${SLUG}/business/export.csv?table=people`);

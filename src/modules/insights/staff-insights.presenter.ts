@@ -82,6 +82,7 @@ export class StaffInsightsPresenter {
       errors,
       title,
       overviewHref: '/staff/insights',
+      revisionsHref: `/staff/rollout/${slug}/revisions`,
       action: `/staff/insights/${slug}/${variant}`,
       from: { value: data.typed.from, error: errorOf('from') },
       to: { value: data.typed.to, error: errorOf('to') },
