@@ -235,4 +235,56 @@ describe('the gates: their evidence, their stage, their segments', () => {
     await reconciler.reconcile();
     expect(await drift()).toHaveLength(1);
   });
+
+  it('counts the web journey’s gates once their thresholds are set, from the pilot members’ drafts and step saves', async () => {
+    expect(await gates()).not.toHaveProperty('completion-rate');
+    expect(await gates()).not.toHaveProperty('step-errors');
+    // The pilot SME started a second application on the pages and left it a draft;
+    // its step saves: "location" 4 saved, 1 refused; "works" 1 saved, 1 refused.
+    await db.query(
+      `INSERT INTO application (service_slug, service_revision, variant, account_id, organization_id, status)
+       VALUES ($1, 1, 'business', $2, $3, 'draft')`,
+      [SERVICE, pilotSme.accountId, pilotSme.organizationId],
+    );
+    await db.query(
+      `INSERT INTO journey_event (kind, service_slug, variant, service_revision, channel, cohort, step, errors, field_errors)
+       SELECT k.kind, $1, 'business', 1, 'web', $2, k.step, k.errors, k.fields::jsonb
+         FROM (VALUES ('step_completed', 'location', 0, NULL), ('step_completed', 'location', 0, NULL),
+                      ('step_completed', 'location', 0, NULL), ('validation_failed', 'location', 1, '{"area": 1}'),
+                      ('step_completed', 'works', 0, NULL), ('validation_failed', 'works', 2, '{"dates": 2}'),
+                      -- Another cohort's, or nobody's: not the pilot's.
+                      ('validation_failed', 'location', 1, NULL)) AS k (kind, step, errors, fields)`,
+      [SERVICE, COHORT],
+    );
+    await db.query(
+      `UPDATE journey_event SET cohort = NULL WHERE field_errors IS NULL AND kind = 'validation_failed'`,
+    );
+    await db.query(
+      `UPDATE rollout_plan SET gate_thresholds = '{"completion-rate": 70, "step-errors": 30}'
+        WHERE service_slug = $1 AND variant = 'business'`,
+      [SERVICE],
+    );
+    // One application of two submitted; the worst step refused one save of two.
+    expect(await gates()).toMatchObject({ 'completion-rate': 50, 'step-errors': 50 });
+    const rollout = portal.app.get(RolloutService);
+    const results = await rollout.gates(await rollout.plan(SERVICE, 'business'));
+    expect(results.filter((g) => g.id === 'completion-rate' || g.id === 'step-errors')).toEqual([
+      expect.objectContaining({
+        id: 'completion-rate',
+        status: 'fail',
+        threshold: 70,
+        evidence: expect.stringContaining('#completion'),
+      }),
+      expect.objectContaining({
+        id: 'step-errors',
+        status: 'fail',
+        threshold: 30,
+        evidence: expect.stringContaining('#steps'),
+      }),
+    ]);
+    const page = (await analyst.get(`/staff/rollout/${SERVICE}/business/evidence`)).text;
+    expect(page).toContain('data-evidence-started="2"');
+    expect(page).toMatch(/data-evidence-step="location">[\s\S]*?>4<[\s\S]*?>1</);
+    expect(page).toMatch(/data-evidence-step="works">[\s\S]*?>2<[\s\S]*?>1</);
+  });
 });

@@ -42,6 +42,8 @@ class MetEvidence extends PilotEvidence {
       applications: 12,
       participants: 4,
       medianProcessingDays: 3,
+      completionRate: 90,
+      worstStepRefusal: 10,
       feedback: {
         received: 6,
         openBlockingOrMajor: 0,

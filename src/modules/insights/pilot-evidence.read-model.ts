@@ -171,13 +171,66 @@ export class PilotEvidenceReadModel extends PilotEvidence {
          FROM pilot_application`,
       [slug, variant, cohortIds, only],
     );
+    const journey = await this.journey(slug, variant, cohortIds, only);
+    const refusals = journey.steps
+      .filter((s) => s.saves > 0)
+      .map((s) => (100 * s.refused) / s.saves);
     return {
       applications: row.applications,
       participants: row.participants,
       medianProcessingDays:
         row.median_days === null ? null : Math.round(Number(row.median_days) * 10) / 10,
+      completionRate:
+        journey.completion.started === 0
+          ? null
+          : Math.round((1000 * journey.completion.submitted) / journey.completion.started) / 10,
+      worstStepRefusal: refusals.length === 0 ? null : Math.round(Math.max(...refusals) * 10) / 10,
       feedback: await this.feedback(slug, variant, cohortIds, only, stage ?? null),
     };
+  }
+
+  /**
+   * The pilot members' journeys (`revision`: only on it): their applications
+   * started on the pages and of them submitted; and the saves of each step by
+   * the members of those cohorts (journey events stamped with one of them,
+   * ADR 0041), refused for errors or not.
+   */
+  private async journey(
+    slug: string,
+    variant: Audience,
+    cohortIds: string[],
+    revision: number | null,
+  ): Promise<Pick<StageEvidence, 'completion' | 'steps'>> {
+    const [[completion], steps] = await Promise.all([
+      this.dataSource.query<{ started: number; submitted: number }[]>(
+        `WITH pilot_member AS (
+           SELECT DISTINCT CASE cohort.audience WHEN 'business' THEN cohort_member.organization_id
+                                                ELSE cohort_member.account_id END AS id
+             FROM cohort_member JOIN cohort ON cohort.id = cohort_member.cohort_id
+            WHERE cohort_member.cohort_id = ANY($3::uuid[]) AND cohort_member.status = 'active')
+         SELECT count(*)::int AS started,
+                count(*) FILTER (WHERE application.submitted_at IS NOT NULL)::int AS submitted
+           FROM application
+          WHERE application.service_slug = $1 AND application.variant = $2
+            AND application.channel = 'web'
+            AND ($4::int IS NULL OR application.service_revision = $4)
+            AND COALESCE(application.organization_id, application.account_id) IN (SELECT id FROM pilot_member)`,
+        [slug, variant, cohortIds, revision],
+      ),
+      this.dataSource.query<{ step: string; saves: number; refused: number }[]>(
+        `SELECT journey_event.step, count(*)::int AS saves,
+                count(*) FILTER (WHERE journey_event.kind = 'validation_failed')::int AS refused
+           FROM journey_event
+          WHERE journey_event.service_slug = $1 AND journey_event.variant = $2
+            AND journey_event.kind IN ('step_completed', 'validation_failed')
+            AND journey_event.step IS NOT NULL
+            AND ($4::int IS NULL OR journey_event.service_revision = $4)
+            AND journey_event.cohort IN (SELECT cohort.slug FROM cohort WHERE cohort.id = ANY($3::uuid[]))
+          GROUP BY journey_event.step ORDER BY journey_event.step`,
+        [slug, variant, cohortIds, revision],
+      ),
+    ]);
+    return { completion, steps };
   }
 
   async stageEvidence(
@@ -251,6 +304,7 @@ export class PilotEvidenceReadModel extends PilotEvidence {
         average: survey.average === null ? null : Math.round(Number(survey.average) * 10) / 10,
         overall: survey.overall,
       },
+      ...(await this.journey(slug, variant, cohortIds, null)),
     };
   }
 

@@ -76,6 +76,17 @@ export class GateEvidencePresenter {
       feedbackTotal: found.feedbackTotal,
       feedbackCut: found.feedbackTotal > found.feedback.length,
       feedbackLimit: EVIDENCE_FEEDBACK_LIMIT,
+      completion: {
+        started: found.completion.started,
+        submitted: found.completion.submitted,
+      },
+      steps: found.steps.map((row) => ({
+        ...row,
+        share: new Intl.NumberFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+          style: 'percent',
+          maximumFractionDigits: 1,
+        }).format(row.saves === 0 ? 0 : row.refused / row.saves),
+      })),
       satisfaction: {
         responses: found.satisfaction.responses,
         average:

@@ -10,6 +10,8 @@ export const GATE_IDS = [
   'satisfaction',
   'acceptance',
   'processing-time',
+  'completion-rate',
+  'step-errors',
   'checklist',
 ] as const;
 export type GateId = (typeof GATE_IDS)[number];
@@ -31,8 +33,16 @@ export function isGateId(value: unknown): value is GateId {
   return typeof value === 'string' && (GATE_IDS as readonly string[]).includes(value);
 }
 
-/** `min`: the value must reach the threshold; `max`: it must not exceed it. */
-export const GATE_RULES: Record<GateId, { comparator: 'min' | 'max'; default: number }> = {
+/**
+ * `min`: the value must reach the threshold; `max`: it must not exceed it.
+ * An `optional` gate counts only once its threshold is set for the variant
+ * (the web journey's gates: a pilot filing through the API has no data for
+ * them); `default` is then the threshold suggested.
+ */
+export const GATE_RULES: Record<
+  GateId,
+  { comparator: 'min' | 'max'; default: number; optional?: true }
+> = {
   'pilot-applications': { comparator: 'min', default: 10 },
   'pilot-participants': { comparator: 'min', default: 3 },
   'feedback-received': { comparator: 'min', default: 5 },
@@ -40,6 +50,10 @@ export const GATE_RULES: Record<GateId, { comparator: 'min' | 'max'; default: nu
   satisfaction: { comparator: 'min', default: 4 },
   acceptance: { comparator: 'min', default: 100 },
   'processing-time': { comparator: 'max', default: 10 },
+  // % of the pilot's applications started on the pages that were submitted.
+  'completion-rate': { comparator: 'min', default: 70, optional: true },
+  // % of the saves of the pilot's worst step refused for errors.
+  'step-errors': { comparator: 'max', default: 30, optional: true },
   checklist: { comparator: 'min', default: CHECKLIST_ITEMS.length },
 };
 
@@ -60,6 +74,10 @@ export interface PilotFigures {
   participants: number;
   /** Median days from submission to decision of those applications; null if none decided. */
   medianProcessingDays: number | null;
+  /** Of the members' applications started on the pages, the % submitted (one decimal); null if none. */
+  completionRate: number | null;
+  /** The highest % of a step's saves refused for errors, among the members' (journey events); null if none saved. */
+  worstStepRefusal: number | null;
   /** Null until the feedback module provides its figures. */
   feedback: FeedbackFigures | null;
 }
@@ -121,6 +139,10 @@ export interface StageEvidence {
   feedbackTotal: number;
   /** Survey answers given at the stage: how many, their average and how many gave each overall score (1–5). */
   satisfaction: { responses: number; average: number | null; overall: number[] };
+  /** The members' applications started on the pages, and of them submitted. */
+  completion: { started: number; submitted: number };
+  /** Each step the members saved: how many saves, how many refused for errors. */
+  steps: { step: string; saves: number; refused: number }[];
 }
 
 /** The most feedback items the evidence page lists (the count says how many in all). */
@@ -200,6 +222,8 @@ export function evaluateGates(
         ? Math.round((acceptance.passed / acceptance.total) * 100)
         : null,
     'processing-time': figures.medianProcessingDays,
+    'completion-rate': figures.completionRate,
+    'step-errors': figures.worstStepRefusal,
     checklist: ticked,
   };
   // The evidence page every role that sees the gates may open (no personal data, ADR 0035).
@@ -208,13 +232,16 @@ export function evaluateGates(
     'pilot-applications': `${page}#applications`,
     'pilot-participants': `${page}#applications`,
     'processing-time': `${page}#processing-time`,
+    'completion-rate': `${page}#completion`,
+    'step-errors': `${page}#steps`,
     'feedback-received': `${page}#feedback`,
     'open-blocking': `${page}#feedback`,
     satisfaction: `${page}#satisfaction`,
     acceptance: `/staff/acceptance/${encodeURIComponent(slug)}/${variant}`,
     checklist: '#checklist',
   };
-  return GATE_IDS.map((id) => {
+  const counted = GATE_IDS.filter((id) => !GATE_RULES[id].optional || overrides[id] !== undefined);
+  return counted.map((id) => {
     const { comparator } = GATE_RULES[id];
     const threshold = thresholdOf(id, overrides);
     const value = values[id];

@@ -13,7 +13,7 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { StaffRole } from '../staff/staff-role.js';
 import { DECISION_FIELDS, type DecisionForm } from './dto/decision.dto.js';
-import { GATE_IDS, type GateResult } from './gates.js';
+import { GATE_IDS, GATE_RULES, type GateResult } from './gates.js';
 import { RevisionConsoleReadModel } from './revision-console.read-model.js';
 import {
   RolloutConsoleReadModel,
@@ -298,6 +298,9 @@ export class RolloutConsolePresenter implements FormPageRenderer {
         label: t(`rollout.gates.${id}.name`),
         value: state.values?.[`settings-threshold-${id}`] ?? plan.thresholds[id] ?? '',
         placeholder: gates.find((g) => g.id === id)?.threshold,
+        hint: GATE_RULES[id].optional
+          ? t('rollout.gates.optionalHint', { threshold: GATE_RULES[id].default })
+          : undefined,
       })),
       schedules: schedules.map((s) => ({
         ...s,

@@ -53,6 +53,8 @@ export class DecisionDto {
   @Transform(trimmed) 'threshold-satisfaction' = '';
   @Transform(trimmed) 'threshold-acceptance' = '';
   @Transform(trimmed) 'threshold-processing-time' = '';
+  @Transform(trimmed) 'threshold-completion-rate' = '';
+  @Transform(trimmed) 'threshold-step-errors' = '';
   @Transform(trimmed) 'threshold-checklist' = '';
   @Transform(trimmed) date = '';
   @Transform(trimmed) time = '';
