@@ -217,6 +217,14 @@ describe('the rollout console in a browser', () => {
            'Line Caron : le bouton ne répond pas')`,
         [SERVICE, stage, org.id, kind, severity],
       );
+    // The pilot's step saves (journey events stamped with its cohort): one step, one refusal in four.
+    await db.query(
+      `INSERT INTO journey_event (kind, service_slug, variant, service_revision, channel, cohort, step, errors)
+       SELECT CASE WHEN i = 1 THEN 'validation_failed' ELSE 'step_completed' END, $1, 'business', 1,
+              'web', 'pme-sante', 'occupants', CASE WHEN i = 1 THEN 1 ELSE 0 END
+         FROM generate_series(1, 4) AS i`,
+      [SERVICE],
+    );
     const page = await signedIn('fr');
     await page.goto(`${portal.url}/staff/rollout/${SERVICE}/business`);
     await page.click('tr[data-gate="feedback-received"] a');
@@ -224,6 +232,11 @@ describe('the rollout console in a browser', () => {
     expect(await page.locator('h1').textContent()).toBe('Preuves des critères de passage');
     expect(await page.locator('[data-feedback]').count()).toBe(2);
     expect(await page.locator('main').textContent()).not.toContain('Line Caron');
+    expect(
+      (await page.locator('[data-evidence-step="occupants"]').textContent())!
+        .replace(/\s+/g, ' ')
+        .trim(),
+    ).toBe('occupants 4 1 25 %');
     await shot(page, 'evidence-fr');
     const english = await signedIn('en');
     await english.goto(`${portal.url}/staff/rollout/${SERVICE}/business/evidence`);

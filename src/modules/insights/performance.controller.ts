@@ -33,7 +33,10 @@ export class PerformanceController {
       return res
         .status(503)
         .setHeader('Retry-After', '60')
-        .json({ code: 'not_ready', message: 'The figures have not been computed yet.' });
+        .json({
+          code: 'not_ready',
+          message: this.presenter.notReady(res.locals.locale as Locale),
+        });
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(figures);
   }
@@ -42,7 +45,11 @@ export class PerformanceController {
   csv(@Res() res: Response) {
     const figures = this.board.current();
     if (!figures)
-      return res.status(503).setHeader('Retry-After', '60').type('text/plain').send('not ready');
+      return res
+        .status(503)
+        .setHeader('Retry-After', '60')
+        .type('text/plain; charset=utf-8')
+        .send(this.presenter.notReady(res.locals.locale as Locale));
     sendFiguresCsv(
       res,
       'performance.csv',

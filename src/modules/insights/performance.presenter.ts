@@ -58,6 +58,11 @@ export class PerformancePresenter {
     };
   }
 
+  /** What the open data says before the figures were ever computed. */
+  notReady(locale: Locale): string {
+    return this.i18n.t(locale, 'performance.notReady');
+  }
+
   /** The figures as CSV records: one row per service and figure. */
   csv(figures: PerformanceFigures, locale: Locale): string[][] {
     const t = (key: string) => this.i18n.t(locale, key);

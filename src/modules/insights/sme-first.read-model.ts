@@ -105,30 +105,21 @@ export class SmeFirstReadModel {
       );
       for (const cohort of cohorts.filter((c) => c.audience === audience)) {
         const named = { slug: cohort.slug, name: cohort.name };
-        const [inside, outside] = [
-          this.shown(
-            min,
-            { kind: 'cohort', audience, cohort: named },
-            await this.figures(
-              slug,
-              audience,
-              { id: cohort.id, slug: cohort.slug, inside: true },
+        const [inside, outside] = await Promise.all(
+          ([true, false] as const).map(async (isMember) =>
+            this.shown(
+              min,
+              { kind: isMember ? 'cohort' : 'others', audience, cohort: named },
+              await this.figures(
+                slug,
+                audience,
+                { id: cohort.id, slug: cohort.slug, inside: isMember },
+                opened[audience],
+              ),
               opened[audience],
             ),
-            opened[audience],
           ),
-          this.shown(
-            min,
-            { kind: 'others', audience, cohort: named },
-            await this.figures(
-              slug,
-              audience,
-              { id: cohort.id, slug: cohort.slug, inside: false },
-              opened[audience],
-            ),
-            opened[audience],
-          ),
-        ];
+        );
         // A cohort and its others add up to their audience, shown above: when
         // one hides a figure, its twin hides it too, or subtraction would tell.
         groups.push(...hiddenAlike(inside, outside));

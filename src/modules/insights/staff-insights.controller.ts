@@ -76,8 +76,7 @@ export class StaffInsightsController {
     @Query('to') to: unknown,
     @Res() res: Response,
   ) {
-    if (!this.catalogue.find(slug) || !(AUDIENCES as readonly string[]).includes(variant))
-      throw new NotFoundException();
+    this.assertVariant(slug, variant);
     const asked = periodFrom(from, to, new Date());
     const name = typeof table === 'string' ? table : '';
     if (!asked.ok || !(INSIGHTS_TABLES as readonly string[]).includes(name))
@@ -109,8 +108,7 @@ export class StaffInsightsController {
     @Query('to') to: unknown,
     @Res() res: Response,
   ) {
-    if (!this.catalogue.find(slug) || !(AUDIENCES as readonly string[]).includes(variant))
-      throw new NotFoundException();
+    this.assertVariant(slug, variant);
     const locale = res.locals.locale as Locale;
     const asked = periodFrom(from, to, new Date());
     if (!asked.ok)
@@ -126,5 +124,11 @@ export class StaffInsightsController {
       'insights/service',
       this.presenter.service(slug, variant as Audience, locale, { typed: asked.typed, figures }),
     );
+  }
+
+  /** A service's variant, or 404. */
+  private assertVariant(slug: string, variant: string): asserts variant is Audience {
+    if (!this.catalogue.find(slug) || !(AUDIENCES as readonly string[]).includes(variant))
+      throw new NotFoundException();
   }
 }
