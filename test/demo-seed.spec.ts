@@ -18,6 +18,13 @@ import { NAICS_CODES } from '../src/modules/organizations/naics-sectors.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { passwordProblem } from '../src/platform/security/passwords.js';
 import { FlagsService } from '../src/platform/flags/flags.service.js';
+import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js';
+import { FormService } from '../src/modules/catalogue/form.service.js';
+import {
+  SmeFirstReadModel,
+  type GroupFigures,
+} from '../src/modules/insights/sme-first.read-model.js';
+import { DemoRolloutSeed } from '../src/modules/rollout/demo-rollout.seed.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
 
 const DEMO = '%@demo.guichet.example';
@@ -29,6 +36,9 @@ async function counts(db: DataSource) {
        (SELECT count(*) FROM staff_member)::int AS staff,
        (SELECT count(*) FROM organization)::int AS organizations,
        (SELECT count(*) FROM organization_membership)::int AS memberships,
+       (SELECT count(*) FROM cohort_member)::int AS cohort_members,
+       (SELECT count(*) FROM application)::int AS applications,
+       (SELECT count(*) FROM feedback_item)::int AS feedback,
        (SELECT count(*) FROM audit_event)::int AS audit_events,
        (SELECT count(*) FROM seed_run)::int AS seed_runs`,
   );
@@ -60,7 +70,7 @@ describe('demo people (SEED_DEMO)', () => {
     ]);
   });
 
-  it('creates twelve SMEs of Val-des-Cèdres, of different sectors and sizes, each with one owner and 0 to 3 members', async () => {
+  it('creates twenty-one SMEs of Val-des-Cèdres, of different sectors and sizes, each with one owner and 0 to 3 members', async () => {
     const smes = await db.query(
       `SELECT o.legal_name, o.neq, o.city, o.postal_code, o.employee_count, o.naics_code,
          o.contact_email, o.contact_phone,
@@ -69,7 +79,7 @@ describe('demo people (SEED_DEMO)', () => {
        FROM organization o JOIN organization_membership m ON m.organization_id = o.id
        GROUP BY o.id`,
     );
-    expect(smes).toHaveLength(12);
+    expect(smes).toHaveLength(21);
     for (const sme of smes) {
       expect(sme.neq).toMatch(/^11\d{8}$/);
       expect(normalizeNeq(sme.neq)).toBe(sme.neq);
@@ -82,7 +92,8 @@ describe('demo people (SEED_DEMO)', () => {
       expect(sme.members).toBeGreaterThanOrEqual(0);
       expect(sme.members).toBeLessThanOrEqual(3);
     }
-    expect(new Set(smes.map((s: { naics_code: string }) => s.naics_code)).size).toBe(12);
+    expect(new Set(smes.map((s: { naics_code: string }) => s.naics_code)).size).toBe(13);
+    expect(new Set(smes.map((s: { contact_phone: string }) => s.contact_phone)).size).toBe(21);
     const sizes = smes.map((s: { employee_count: number }) => s.employee_count);
     expect(Math.min(...sizes)).toBe(1);
     expect(Math.max(...sizes)).toBeGreaterThanOrEqual(200);
@@ -130,20 +141,21 @@ describe('demo people (SEED_DEMO)', () => {
       { action: 'seed.demo_people', n: 1 },
       { action: 'seed.demo_revision', n: 1 },
       { action: 'seed.demo_rollout', n: 1 },
+      { action: 'seed.demo_story', n: 1 },
       { action: 'staff.member_added', n: 6 },
     ]);
   });
 
   it('seeds two SME pilot cohorts and a citizen tester cohort, and the services at different stages', async () => {
     const cohorts = await db.query(
-      `SELECT cohort.audience, count(cohort_member.id)::int AS members FROM cohort
+      `SELECT cohort.slug, count(cohort_member.id)::int AS members FROM cohort
          JOIN cohort_member ON cohort_member.cohort_id = cohort.id AND cohort_member.status = 'active'
         GROUP BY cohort.id ORDER BY cohort.audience, cohort.slug`,
     );
     expect(cohorts).toEqual([
-      { audience: 'business', members: 3 },
-      { audience: 'business', members: 3 },
-      { audience: 'citizen', members: 3 },
+      { slug: 'pme-pilotes-commerces', members: 12 },
+      { slug: 'pme-pilotes-construction', members: 3 },
+      { slug: 'citoyens-testeurs', members: 12 },
     ]);
     const stages = await db.query(
       `SELECT service_slug || '.' || variant AS flag, stage FROM rollout_plan ORDER BY 1`,
@@ -213,11 +225,189 @@ describe('demo people (SEED_DEMO)', () => {
     expect(JSON.stringify(revision.document)).toContain('heritageSite');
   });
 
+  it('gives the SME-first comparison figures: the pilot shops gave more and richer feedback than the citizen testers', async () => {
+    const figures = portal.app.get(SmeFirstReadModel);
+    const audience = (groups: GroupFigures[], who: 'business' | 'citizen') =>
+      groups.find((g) => g.kind === 'audience' && g.audience === who)!;
+    const signPermit = await figures.comparison('sign-permit');
+    const bulkyWaste = await figures.comparison('bulky-waste-pickup');
+    const pilots = audience(signPermit.groups, 'business');
+    const smes = audience(bulkyWaste.groups, 'business');
+    const testers = audience(bulkyWaste.groups, 'citizen');
+
+    // Every group shown is at the threshold or above, its feedback figures too.
+    for (const group of [pilots, smes, testers]) {
+      expect(group.filers).toBeGreaterThanOrEqual(signPermit.minGroup);
+      expect(group.feedback).toBeGreaterThanOrEqual(signPermit.minGroup);
+    }
+    expect(pilots).toMatchObject({
+      filers: 11,
+      applications: 24,
+      feedback: 19,
+      kinds: 6,
+      steps: 6,
+    });
+    expect(smes).toMatchObject({ filers: 12, applications: 36, feedback: 15, kinds: 5, steps: 4 });
+    expect(testers).toMatchObject({
+      filers: 11,
+      applications: 34,
+      feedback: 11,
+      kinds: 3,
+      steps: 2,
+    });
+
+    // The sign permit is still SME-only (SME-first): no resident filed, its problems came from SMEs.
+    expect(signPermit.opened.citizen).toBeNull();
+    expect(audience(signPermit.groups, 'citizen').filers).toBeNull();
+    expect(signPermit.beforeCitizens).toEqual({ found: 7, fixed: 5 });
+    // The bulky-waste pickup opened to SMEs 50 days before the testers, who found it mostly fixed.
+    const gap = Date.parse(bulkyWaste.opened.citizen!) - Date.parse(bulkyWaste.opened.business!);
+    expect(Math.round(gap / 86_400_000)).toBe(50);
+    expect(bulkyWaste.beforeCitizens).toEqual({ found: 5, fixed: 3 });
+
+    // What an analyst notices: SMEs give more, and richer, feedback than residents.
+    for (const [richer, poorer] of [
+      [pilots, testers],
+      [smes, testers],
+    ]) {
+      expect(richer.feedbackPer100!).toBeGreaterThan(poorer.feedbackPer100!);
+      expect(richer.averageWords!).toBeGreaterThan(poorer.averageWords!);
+      expect(richer.withScreenshot!).toBeGreaterThan(poorer.withScreenshot!);
+      expect(richer.kinds!).toBeGreaterThan(poorer.kinds!);
+      expect(richer.steps!).toBeGreaterThan(poorer.steps!);
+    }
+    expect(pilots.feedbackPer100!).toBeGreaterThan(smes.feedbackPer100!);
+    // Each filed a few days after the service opened to them.
+    for (const group of [pilots, smes, testers]) {
+      expect(group.daysToFirstFiling).toBeGreaterThan(1);
+      expect(group.daysToFirstFiling).toBeLessThan(8);
+    }
+    // A pilot cohort whose others never had the service hides with them.
+    expect(
+      signPermit.groups.filter((g) => g.kind !== 'audience').map((g) => [g.kind, g.filers]),
+    ).toEqual([
+      ['cohort', null],
+      ['others', null],
+    ]);
+  });
+
+  it('files the story as the portal would: complete answers, references in order, a clerk’s decisions, attachments', async () => {
+    const catalogue = portal.app.get(CatalogueService);
+    const forms = portal.app.get(FormService);
+    const applications = await db.query<
+      {
+        reference: string;
+        service_slug: string;
+        variant: 'business' | 'citizen';
+        status: string;
+        answers: Record<string, never>;
+        submitted_at: Date;
+        files: number;
+        moves: string[];
+      }[]
+    >(
+      `SELECT a.reference, a.service_slug, a.variant, a.status, a.answers, a.submitted_at,
+              (SELECT count(*)::int FROM application_attachment f
+                WHERE f.application_id = a.id AND a.answers->'signMockup'->0->>'id' = f.id::text) AS files,
+              ARRAY(SELECT t.to_status FROM application_transition t
+                     WHERE t.application_id = a.id ORDER BY t.at) AS moves
+         FROM application a ORDER BY a.submitted_at`,
+    );
+    expect(applications).toHaveLength(94);
+    for (const application of applications) {
+      const service = catalogue.find(application.service_slug)!;
+      // Complete but for dates, which the form wants from today on and these were asked long ago.
+      const problems = forms
+        .problems(service, application.variant, application.answers)
+        .flatMap((s) => s.problems)
+        .filter((p) => p.key !== 'form.errors.dateNotBefore');
+      expect({ reference: application.reference, problems }).toEqual({
+        reference: application.reference,
+        problems: [],
+      });
+      expect(application.reference).toMatch(
+        new RegExp(`^${service.referencePrefix}-${application.submitted_at.getUTCFullYear()}-`),
+      );
+      expect(application.files).toBe(application.service_slug === 'sign-permit' ? 1 : 0);
+      expect(application.moves).toEqual(
+        ['submitted', 'in_review', 'approved'].slice(0, application.moves.length),
+      );
+      expect(application.moves.at(-1)).toBe(application.status);
+    }
+    // In the order submitted: by year, then number (both written to sort as text).
+    const references = (prefix: string) =>
+      applications.map((a) => a.reference).filter((r) => r.startsWith(`${prefix}-`));
+    for (const prefix of ['PA', 'CV'])
+      expect(references(prefix)).toEqual([...references(prefix)].sort());
+    // Every item of feedback is about its author's own application of the variant.
+    const [strays] = await db.query(
+      `SELECT count(*)::int AS n FROM feedback_item f JOIN application a ON a.id = f.application_id
+        WHERE a.service_slug <> f.service_slug OR a.variant <> f.variant
+           OR a.account_id <> f.account_id OR a.organization_id IS DISTINCT FROM f.organization_id
+           OR f.created_at < a.created_at`,
+    );
+    expect(strays.n).toBe(0);
+  });
+
   it('adds nothing when it runs again', async () => {
     const before = await counts(db);
     const seed = new DemoPeopleSeed(db, portal.app.get(AuditService), new JsonLogger('error'));
     expect(await seed.run()).toBe(false);
+    expect(await portal.app.get(DemoRolloutSeed).run()).toBe(false);
     expect(await counts(db)).toEqual(before);
+  });
+
+  it('adds only what is missing to a database seeded by an earlier version of the people', async () => {
+    await db.query('DELETE FROM seed_run WHERE name = $1', [DEMO_PEOPLE_SEED]);
+    const before = await counts(db);
+    const seed = new DemoPeopleSeed(db, portal.app.get(AuditService), new JsonLogger('error'));
+    expect(await seed.run()).toBe(true);
+    expect(await counts(db)).toEqual({
+      ...before,
+      seed_runs: before.seed_runs + 1,
+      audit_events: before.audit_events + 1,
+    });
+    const [event] = await db.query(
+      `SELECT after FROM audit_event WHERE action = 'seed.demo_people' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(event.after).toMatchObject({ accounts: 0, staff: 0, organizations: [], memberships: 0 });
+  });
+
+  it('tells the story to a demo database seeded before it: pilots of three, openings at its first boot', async () => {
+    const figures = portal.app.get(SmeFirstReadModel);
+    const told = await Promise.all(
+      ['sign-permit', 'bulky-waste-pickup'].map((slug) => figures.comparison(slug)),
+    );
+    await db.query(`DELETE FROM feedback_item`);
+    await db.query(`DELETE FROM application`);
+    await db.query(
+      `DELETE FROM cohort_member USING organization
+        WHERE organization.id = cohort_member.organization_id
+          AND organization.neq NOT IN ('1164829371', '1176509142', '1140658297', '1148305726',
+                                       '1172094418', '1133702659')`,
+    );
+    await db.query(
+      `DELETE FROM cohort_member USING account WHERE account.id = cohort_member.account_id
+          AND account.email NOT IN ('citizen01@demo.guichet.example', 'citizen02@demo.guichet.example',
+                                    'citizen03@demo.guichet.example')`,
+    );
+    await db.query(`UPDATE cohort_member SET joined_at = now(), created_at = now()`);
+    await db.query(`UPDATE rollout_decision SET created_at = now()`);
+    await db.query(`DELETE FROM seed_run WHERE name = 'demo-story-v1'`);
+
+    expect(await portal.app.get(DemoRolloutSeed).run()).toBe(true);
+    const again = await Promise.all(
+      ['sign-permit', 'bulky-waste-pickup'].map((slug) => figures.comparison(slug)),
+    );
+    const figuresOf = (comparisons: typeof told) =>
+      comparisons.map((c) => ({ groups: c.groups, beforeCitizens: c.beforeCitizens }));
+    expect(figuresOf(again)).toEqual(figuresOf(told));
+    const [members] = await db.query(
+      `SELECT count(*)::int AS n, min(joined_at) < now() - interval '60 days' AS backdated
+         FROM cohort_member JOIN cohort ON cohort.id = cohort_member.cohort_id
+        WHERE cohort.slug IN ('pme-pilotes-commerces', 'citoyens-testeurs')`,
+    );
+    expect(members).toEqual({ n: 24, backdated: true });
   });
 
   it('lets the demo admin sign in with the demo password and open the audit log', async () => {

@@ -6,7 +6,11 @@ import { hashPassword, verifyPassword } from '../../platform/security/passwords.
 import { AuditService } from '../audit/audit.service.js';
 import type { StaffRole } from '../staff/staff-role.js';
 
-export const DEMO_PEOPLE_SEED = 'demo-people-v1';
+/**
+ * v2 added the shops of the sign permit's pilot (issue 16). A database seeded
+ * with v1 gets, at its next boot with SEED_DEMO, only what it lacks.
+ */
+export const DEMO_PEOPLE_SEED = 'demo-people-v2';
 /** Every demo account's password: not in the common-password list (test/demo-seed.spec.ts checks). */
 export const DEMO_PASSWORD = 'Demo-Guichet-2026';
 export const DEMO_EMAIL_DOMAIN = 'demo.guichet.example';
@@ -204,6 +208,106 @@ const SMES: DemoSme[] = [
     owner: person('owner.productions', 'Emily Clarke', 'en'),
     members: [],
   },
+  // The downtown shops that pilot the sign permit with the bakery, the bistro and the wholesaler.
+  {
+    legalName: 'Fleuriste Les Jardins d’Iris',
+    neq: '1157204836',
+    streetAddress: '88, rue Principale',
+    postalCode: 'J9C 1G2',
+    employeeCount: 4,
+    naicsCode: '44-45',
+    phone: '819 555-0114',
+    owner: person('owner.fleuriste', 'Josée Lapierre'),
+    members: [],
+  },
+  {
+    legalName: 'Librairie Au fil des pages',
+    neq: '1169843012',
+    streetAddress: '104, rue Principale',
+    postalCode: 'J9C 1G3',
+    employeeCount: 5,
+    naicsCode: '44-45',
+    phone: '819 555-0126',
+    owner: person('owner.librairie', 'Benoît Rochette'),
+    members: [],
+  },
+  {
+    legalName: 'Salon de coiffure Mèches et Cie',
+    neq: '1143528690',
+    streetAddress: '131, rue Principale',
+    postalCode: 'J9C 1G5',
+    employeeCount: 6,
+    naicsCode: '81',
+    phone: '819 555-0135',
+    owner: person('owner.coiffure', 'Nadia Bouzid'),
+    members: [],
+  },
+  {
+    legalName: 'Quincaillerie Principale inc.',
+    neq: '1170615943',
+    streetAddress: '175, rue Principale',
+    postalCode: 'J9C 1G8',
+    employeeCount: 11,
+    naicsCode: '44-45',
+    phone: '819 555-0141',
+    owner: person('owner.quincaillerie', 'Gilles Desrosiers'),
+    members: [],
+  },
+  {
+    legalName: 'Boucherie du Marché',
+    neq: '1136947281',
+    streetAddress: '22, place du Marché',
+    postalCode: 'J9C 1J2',
+    employeeCount: 8,
+    naicsCode: '44-45',
+    phone: '819 555-0149',
+    owner: person('owner.boucherie', 'Sébastien Girouard'),
+    members: [],
+  },
+  {
+    legalName: 'Pizzeria Bella Riva',
+    neq: '1165390174',
+    streetAddress: '196, rue Principale',
+    postalCode: 'J9C 1H2',
+    employeeCount: 12,
+    naicsCode: '72',
+    phone: '819 555-0152',
+    owner: person('owner.pizzeria', 'Marco Santini'),
+    members: [],
+  },
+  {
+    legalName: 'Boutique L’Étoffe',
+    neq: '1152746308',
+    streetAddress: '117, rue Principale',
+    postalCode: 'J9C 1G4',
+    employeeCount: 3,
+    naicsCode: '44-45',
+    phone: '819 555-0158',
+    owner: person('owner.boutique', 'Claudia Bergeron'),
+    members: [],
+  },
+  {
+    legalName: 'Microbrasserie Le Vieux-Quai',
+    neq: '1174081529',
+    streetAddress: '8, rue du Quai',
+    postalCode: 'J9C 1A3',
+    employeeCount: 9,
+    naicsCode: '31-33',
+    phone: '819 555-0174',
+    owner: person('owner.microbrasserie', 'Vincent Carrier'),
+    members: [],
+  },
+  {
+    legalName: 'Studio Lumière yoga',
+    neq: '1147639205',
+    streetAddress: '64, rue Notre-Dame',
+    postalCode: 'J9C 1H4',
+    employeeCount: 2,
+    naicsCode: '71',
+    phone: '819 555-0165',
+    owner: person('owner.yoga', 'Rachel Goldberg', 'en'),
+    members: [],
+  },
 ];
 
 const CITIZENS: DemoPerson[] = [
@@ -253,16 +357,19 @@ export const DEMO_SIGN_INS: readonly { label: string; email: string; note?: stri
 
 /**
  * Demo people on first boot (SEED_DEMO): the city's staff (one admin, one
- * rollout manager, two clerks, one analyst, one service designer), twelve SMEs of Val-des-Cèdres with
- * their owners and members, and twenty citizens. Every account is confirmed and
- * takes DEMO_PASSWORD.
+ * rollout manager, two clerks, one analyst, one service designer), twenty-one
+ * SMEs of Val-des-Cèdres with their owners and members, and twenty citizens.
+ * Every account is confirmed and takes DEMO_PASSWORD.
  *
  * This is seed data, not a user's action: the rows are written with SQL through
  * the DataSource, in one transaction with the seed_run record and the audit
  * events (one per staff role granted, one summing up the rest), rather than
  * through AccountService / OrganizationService, which would send confirmation
  * emails and hash the password once per account. Runs once: the seed_run insert
- * comes first, so two instances booting together cannot both seed.
+ * comes first, so two instances booting together cannot both seed. It adds
+ * only the accounts and SMEs it does not find, with the roles and memberships
+ * of those it adds: a database seeded by an earlier version keeps what its
+ * users changed.
  */
 export class DemoPeopleSeed {
   constructor(
@@ -288,12 +395,13 @@ export class DemoPeopleSeed {
         'INSERT INTO seed_run (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING name',
         [DEMO_PEOPLE_SEED],
       );
-      if (claimed.length === 0) return false;
-      const accounts: { id: string; email: string }[] = await manager.query(
+      if (claimed.length === 0) return null;
+      const added: { id: string; email: string }[] = await manager.query(
         `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
          SELECT p.email, p.name, $4, p.locale, now()
          FROM unnest($1::text[], $2::text[], $3::text[]) AS p(email, name, locale)
-         RETURNING id, email`,
+         ON CONFLICT ((lower(email))) DO NOTHING
+         RETURNING id, lower(email) AS email`,
         [
           DEMO_PEOPLE.map((p) => p.email),
           DEMO_PEOPLE.map((p) => p.name),
@@ -301,24 +409,30 @@ export class DemoPeopleSeed {
           passwordHash,
         ],
       );
+      const accounts: { id: string; email: string }[] = await manager.query(
+        `SELECT id, lower(email) AS email FROM account WHERE lower(email) = ANY($1::text[])`,
+        [DEMO_PEOPLE.map((p) => p.email)],
+      );
       const idOf = new Map(accounts.map((a) => [a.email, a.id]));
       const accountId = (email: string) => {
         const id = idOf.get(email);
         if (!id) throw new Error(`demo seed: no account for ${email}`);
         return id;
       };
+      const isAdded = new Set(added.map((a) => a.email));
 
+      const staff = STAFF.filter((s) => isAdded.has(s.email));
       await manager.query(
         `INSERT INTO staff_member (account_id, role)
          SELECT * FROM unnest($1::uuid[], $2::text[])`,
-        [STAFF.map((s) => accountId(s.email)), STAFF.map((s) => s.role)],
+        [staff.map((s) => accountId(s.email)), staff.map((s) => s.role)],
       );
-      for (const staff of STAFF) {
+      for (const member of staff) {
         await this.audit.record(manager, {
           actor: { type: 'system', id: 'demo-seed' },
           action: 'staff.member_added',
-          entity: { type: 'staff_member', id: accountId(staff.email) },
-          after: { role: staff.role, email: staff.email },
+          entity: { type: 'staff_member', id: accountId(member.email) },
+          after: { role: member.role, email: member.email },
         });
       }
 
@@ -332,6 +446,7 @@ export class DemoPeopleSeed {
            $7::text[], $8::text[], $9::text[])
            AS o(legal_name, neq, street_address, postal_code, employee_count, naics_code,
              contact_name, contact_email, contact_phone)
+         ON CONFLICT (neq) DO NOTHING
          RETURNING id, neq`,
         [
           SMES.map((s) => s.legalName),
@@ -347,7 +462,8 @@ export class DemoPeopleSeed {
         ],
       );
       const organizationOf = new Map(organizations.map((o) => [o.neq, o.id]));
-      const memberships = SMES.flatMap((sme) => [
+      const smes = SMES.filter((sme) => organizationOf.has(sme.neq));
+      const memberships = smes.flatMap((sme) => [
         { organizationId: organizationOf.get(sme.neq), email: sme.owner.email, role: 'owner' },
         ...sme.members.map((email) => ({
           organizationId: organizationOf.get(sme.neq),
@@ -370,22 +486,17 @@ export class DemoPeopleSeed {
         action: 'seed.demo_people',
         entity: { type: 'seed_run', id: DEMO_PEOPLE_SEED },
         after: {
-          accounts: accounts.length,
-          staff: STAFF.length,
-          organizations: SMES.map((s) => ({ neq: s.neq, legalName: s.legalName, verified: true })),
+          accounts: added.length,
+          staff: staff.length,
+          organizations: smes.map((s) => ({ neq: s.neq, legalName: s.legalName, verified: true })),
           memberships: memberships.length,
-          citizens: CITIZENS.length,
+          citizens: CITIZENS.filter((c) => isAdded.has(c.email)).length,
         },
       });
-      return true;
+      return { accounts: added.length, organizations: smes.length };
     });
-    if (seeded) {
-      this.logger.event('info', 'seed.demo_people', {
-        accounts: DEMO_PEOPLE.length,
-        organizations: SMES.length,
-      });
-    }
-    return seeded;
+    if (seeded) this.logger.event('info', 'seed.demo_people', seeded);
+    return seeded !== null;
   }
 }
 
