@@ -29,6 +29,7 @@ import { RateLimitHitsUnlogged1765400000060 } from './1765400000060-rate-limit-h
 import { EndedSessionsStayEnded1765400000070 } from './1765400000070-ended-sessions-stay-ended.js';
 import { JourneyEvents1765400000080 } from './1765400000080-journey-events.js';
 import { Performance1765400000090 } from './1765400000090-performance.js';
+import { InsightsIndexes1765400000100 } from './1765400000100-insights-indexes.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -61,4 +62,5 @@ export const migrations = [
   EndedSessionsStayEnded1765400000070,
   JourneyEvents1765400000080,
   Performance1765400000090,
+  InsightsIndexes1765400000100,
 ];

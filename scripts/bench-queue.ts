@@ -13,12 +13,8 @@
 //
 // A benchmark, not a test: the goal (first page under 100 ms at p95) is printed,
 // never asserted. Exit code 0 when it ran (whatever the figures), 1 when it failed.
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DataSource } from 'typeorm';
-import { createApp } from '../src/app.js';
 import {
   ApplicationsQueueReadModel,
   CITY_TIME_ZONE,
@@ -27,12 +23,9 @@ import {
   type QueueCursor,
   type QueueFilters,
 } from '../src/modules/applications/applications-queue.read-model.js';
-import { ConfigError, loadConfig } from '../src/platform/config/app-config.js';
+import { ConfigError } from '../src/platform/config/app-config.js';
 import { createDataSource, migrate } from '../src/platform/database/database.js';
-import { FakeFlagsService } from '../src/platform/flags/fake-flags.service.js';
-import { JsonLogger } from '../src/platform/logging/json-logger.js';
-import { projectPath } from '../src/platform/project-path.js';
-import { hashPassword } from '../src/platform/security/passwords.js';
+import { signInAsStaff, startPortalAlone } from './bench-portal.js';
 import {
   BenchRun,
   count,
@@ -43,11 +36,9 @@ import {
   openScaleDatabase,
   out,
   parseOptions,
-  postForm,
   progressTo,
   quantile,
   table,
-  type ScaleDatabase,
 } from './bench-support.js';
 
 const progress = progressTo('bench:queue');
@@ -213,55 +204,6 @@ async function timeQueries(
 // ---------------------------------------------------------------------------
 // Full HTTP: the portal in this process, a clerk signed in through the form.
 
-async function startPortal(database: ScaleDatabase): Promise<NestExpressApplication> {
-  const smtp =
-    process.env.SMTP_URL ??
-    (database.state ? `smtp://127.0.0.1:${database.state.smtpPort}` : 'smtp://127.0.0.1:1');
-  const config = loadConfig({
-    ...process.env,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'error',
-    SEED_DEMO: 'false',
-    DATABASE_URL: database.url,
-    // Not contacted: the flags are a FakeFlagsService and the boot tasks are skipped.
-    UNLEASH_URL: 'http://127.0.0.1:9/api',
-    UNLEASH_CLIENT_TOKEN: 'unused',
-    UNLEASH_ADMIN_TOKEN: 'unused',
-    SMTP_URL: smtp,
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    DATA_DIR: projectPath('.data/bench-queue'),
-    HOST: '127.0.0.1',
-    PORT: '0',
-  });
-  const starting = createApp(config, {
-    logger: new JsonLogger(config.LOG_LEVEL),
-    flags: new FakeFlagsService(),
-    skipBootTasks: true,
-  });
-  run.appStarting = starting;
-  const app = await run.step(starting);
-  await run.step(app.listen(0, '127.0.0.1'));
-  return app;
-}
-
-/** A clerk for the benchmark (made once; a new password every run), signed in: the session cookie. */
-async function signInAsClerk(db: DataSource, base: string): Promise<string> {
-  const password = `bench ${randomBytes(12).toString('hex')}`;
-  const [clerk] = await db.query<{ id: string }[]>(
-    `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
-     VALUES ($1, 'Préposé·e du banc d’essai', $2, 'fr', now())
-     ON CONFLICT ((lower(email))) DO UPDATE SET password_hash = EXCLUDED.password_hash
-     RETURNING id`,
-    [CLERK_EMAIL, await hashPassword(password)],
-  );
-  await db.query(
-    `INSERT INTO staff_member (account_id, role) VALUES ($1, 'clerk')
-     ON CONFLICT (account_id) DO UPDATE SET role = 'clerk'`,
-    [clerk.id],
-  );
-  return postForm(base, '/sign-in', { email: CLERK_EMAIL, password, return: '/staff' }, '');
-}
-
 async function timeHttp(
   base: string,
   cookie: string,
@@ -364,9 +306,14 @@ async function main(): Promise<number> {
   let http: Timing[] = [];
   if (!options['no-http']) {
     progress('starting the portal (no Unleash, no boot tasks)');
-    const app = await startPortal(database);
-    const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    const cookie = await run.step(signInAsClerk(db, base));
+    const { base } = await startPortalAlone(run, database, 'bench-queue');
+    const cookie = await run.step(
+      signInAsStaff(db, base, {
+        email: CLERK_EMAIL,
+        name: 'Préposé·e du banc d’essai',
+        role: 'clerk',
+      }),
+    );
     const httpCases = list.filter((c) =>
       ['default (every status, newest first)', 'status: submitted', 'assigned to a clerk'].includes(
         c.name,

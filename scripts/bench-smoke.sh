@@ -26,12 +26,15 @@ pages() {
 
 filing() {
   step "bench:filing: 1 s warm-up and 2 s of filing, 50 SMEs"
-  limit 180 node dist/scripts/bench-filing.js --warmup 1 --duration 2 --smes 50
-  # bench:queue reads seed:scale's database: here bench:filing's PostgreSQL, started alone.
-  step "seed:scale: 5,000 applications in bench:filing's database"
+  limit 170 node dist/scripts/bench-filing.js --warmup 1 --duration 2 --smes 50
+  # bench:queue and bench:insights read seed:scale's database: here bench:filing's
+  # PostgreSQL, started alone.
+  step "seed:scale: 5,000 applications and their journey events in bench:filing's database"
   DATA_DIR=.data/bench-filing limit 60 node dist/scripts/seed-scale.js --reset --count 5000 --batch 5000
   step "bench:queue: 5 runs a case, then the page over HTTP"
   DATA_DIR=.data/bench-filing limit 90 node dist/scripts/bench-queue.js --iterations 5
+  step "bench:insights: 5 runs a page, on that database"
+  DATA_DIR=.data/bench-filing limit 90 node dist/scripts/bench-insights.js --iterations 5
 }
 
 rollout() {

@@ -1,5 +1,6 @@
-// `npm run seed:scale`: a million applications in the database, to see how the
-// staff queue holds up at a city's scale (measured by `npm run bench:queue`).
+// `npm run seed:scale`: a million applications and ten million journey events in
+// the database, to see how the staff queue and the insights hold up at a city's
+// scale (measured by `npm run bench:queue` and `npm run bench:insights`).
 //
 // Where: DATABASE_URL when set; otherwise the embedded PostgreSQL of `npm start`
 // (.data/, or DATA_DIR), started alone for the run when `npm start` is not running.
@@ -7,7 +8,9 @@
 //
 // - makes (once) a pool of 5,000 people, 1,000 SMEs (each owned by one of them,
 //   with a second member) and 8 clerks, all under @seed.guichet.example; nobody
-//   can sign in as them (their password hash is not a hash);
+//   can sign in as them (their password hash is not a hash); and two pilot
+//   cohorts (100 of the SMEs, 300 residents) attached to the bulky-waste
+//   pickup's plans;
 // - inserts --count applications (default 1,000,000) in set-based batches of
 //   --batch (default 50,000): the five services, both variants (40 % business),
 //   submitted over the last two years (a few percent drafts; recent ones mostly
@@ -15,12 +18,19 @@
 //   processed assigned to one of the clerks, answers shaped like each service's
 //   form. Their references come from each prefix's sequence for the year, as the
 //   portal's (next_application_reference), so they never clash with real ones;
-// - runs ANALYZE application.
+// - records the journeys of a share of them as journey events (the insights'
+//   funnel, errors per field, time per step), about --events in all (default
+//   10,000,000; 0: none): a web filing's draft started, each step shown and
+//   completed (some refused once for errors on their first field), the answers
+//   checked and the submission; a draft stopping on a step; an API or CSV
+//   filing's submission; a withdrawal. They carry the stage `seed:scale`;
+// - runs VACUUM ANALYZE application, journey_event, as autovacuum would after
+//   so many inserts (its visibility map lets the insights read their indexes alone).
 //
 // Seeded applications carry the idempotency key `seed:<run>:<n>`. A second run adds
-// another --count; --reset first deletes every seeded application (--reset
-// --count 0 only deletes). Transitions, messages, attachments and audit events are
-// not seeded: the queue does not read them.
+// another --count (and its events); --reset first deletes every seeded application
+// and seeded journey event (--reset --count 0 only deletes). Transitions, messages,
+// attachments, feedback, survey answers and audit events are not seeded.
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { fieldsFor, stepsFor } from '../src/modules/catalogue/form-engine.js';
@@ -54,6 +64,24 @@ const SMES = 1_000;
 const CLERKS = 8;
 /** Seeded SMEs' NEQs: 66 and eight digits. */
 const NEQ_PREFIX = '66';
+/**
+ * Seeded journey events' stage: no rollout stage is called so, and --reset
+ * finds them by it. They have no cohort: the pilot evidence, which reads pilot
+ * members' events, never counts them (a revision's figures do, as any).
+ */
+export const SEED_EVENT_STAGE = 'seed:scale';
+/** The share of steps refused once for errors before being saved. */
+const REFUSED_STEP_SHARE = 0.12;
+/** The pool's pilot cohorts (the people after the SMEs' owners and members). */
+const SEED_PILOTS = [
+  { slug: 'seed-scale-pme', name: 'seed:scale – PME pilotes', audience: 'business', members: 100 },
+  {
+    slug: 'seed-scale-citoyens',
+    name: 'seed:scale – citoyens testeurs',
+    audience: 'citizen',
+    members: 300,
+  },
+] as const;
 /** Not an argon2 hash: verifyPassword answers false, so nobody signs in as a seeded person. */
 const NO_PASSWORD = '!seeded: no password';
 
@@ -157,6 +185,48 @@ export function templateAnswers(service: ServiceDefinition, variant: Audience): 
 }
 
 // ---------------------------------------------------------------------------
+// Journeys: the steps of each form, as the journey events name them.
+
+/** A step of a form and its first field (what a refusal of the step names). */
+interface JourneyStep {
+  step: string;
+  field: string | null;
+}
+
+/** Each service variant's steps, by `slug:variant`. */
+function journeySteps(services: ServiceDefinition[]): Record<string, JourneyStep[]> {
+  const forms: Record<string, JourneyStep[]> = {};
+  for (const service of services)
+    for (const variant of ['citizen', 'business'] as const)
+      forms[`${service.slug}:${variant}`] = stepsFor(service.form, variant).map((step) => ({
+        step: step.slug,
+        field: fieldsFor(step.fields, variant).find((f) => f.type !== 'file')?.name ?? null,
+      }));
+  return forms;
+}
+
+/**
+ * About how many events an application seeded brings, all taking a journey:
+ * a web journey through S steps makes 2S + 3 (and its refusals), a draft
+ * about S + 1, a filing through the API or a CSV file one.
+ */
+function expectedEvents(forms: Record<string, JourneyStep[]>): number {
+  let expected = 0;
+  for (const [key, steps] of Object.entries(forms)) {
+    const [slug, variant] = key.split(':');
+    const share =
+      (SERVICE_SHARE[slug] ?? 0.1) * (variant === 'business' ? BUSINESS_SHARE : 1 - BUSINESS_SHARE);
+    const web = variant === 'business' ? 0.8 : 1;
+    const journey = 2 * steps.length + 3 + REFUSED_STEP_SHARE * steps.length;
+    expected +=
+      share *
+      (web * ((1 - DRAFT_SHARE) * journey + DRAFT_SHARE * (steps.length + 1)) +
+        (1 - web) * (1 - DRAFT_SHARE));
+  }
+  return expected;
+}
+
+// ---------------------------------------------------------------------------
 // The pool: people, SMEs and clerks, made once and reused.
 
 interface Pool {
@@ -220,6 +290,7 @@ async function ensurePool(db: DataSource): Promise<Pool> {
      ON CONFLICT DO NOTHING`,
     [SMES],
   );
+  await ensurePilots(db);
   const [people] = await db.query<{ ids: string[] }[]>(
     `SELECT array_agg(id ORDER BY email) AS ids FROM account
       WHERE email LIKE 'seed-person-%@${SEED_DOMAIN}'`,
@@ -241,6 +312,45 @@ async function ensurePool(db: DataSource): Promise<Pool> {
     owners: smes.owners ?? [],
     clerks: clerks.ids ?? [],
   };
+}
+
+/**
+ * Two pilot cohorts of the pool, attached to the bulky-waste pickup's plans
+ * (where they exist: the portal makes them at boot), as the SME-first
+ * comparison reads them: PILOT_SMES SMEs and PILOT_RESIDENTS residents.
+ */
+async function ensurePilots(db: DataSource): Promise<void> {
+  for (const pilot of SEED_PILOTS) {
+    await db.query(
+      `INSERT INTO cohort (slug, name, description, audience)
+       VALUES ($1, $2, 'seed:scale', $3) ON CONFLICT (slug) DO NOTHING`,
+      [pilot.slug, pilot.name, pilot.audience],
+    );
+    await db.query(
+      pilot.audience === 'business'
+        ? `INSERT INTO cohort_member (cohort_id, organization_id, status, source, joined_at)
+           SELECT c.id, o.id, 'active', 'staff', now() - interval '2 years'
+             FROM cohort c, organization o
+            WHERE c.slug = $1 AND o.neq IN (SELECT '${NEQ_PREFIX}' || lpad(i::text, 8, '0')
+                                              FROM generate_series(1, $2::int) AS i)
+           ON CONFLICT DO NOTHING`
+        : `INSERT INTO cohort_member (cohort_id, account_id, status, source, joined_at)
+           SELECT c.id, a.id, 'active', 'staff', now() - interval '2 years'
+             FROM cohort c, account a
+            WHERE c.slug = $1 AND lower(a.email) IN (
+                    SELECT format('seed-person-%s@${SEED_DOMAIN}', lpad((${SMES * 2} + i)::text, 5, '0'))
+                      FROM generate_series(1, $2::int) AS i)
+           ON CONFLICT DO NOTHING`,
+      [pilot.slug, pilot.members],
+    );
+    await db.query(
+      `INSERT INTO rollout_plan_cohort (service_slug, variant, cohort_id)
+       SELECT p.service_slug, p.variant, c.id FROM rollout_plan p, cohort c
+        WHERE p.service_slug = 'bulky-waste-pickup' AND p.variant = $2 AND c.slug = $1
+       ON CONFLICT DO NOTHING`,
+      [pilot.slug, pilot.audience],
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -289,7 +399,8 @@ numbered AS MATERIALIZED (
            AS reference
     FROM prepared p
    ORDER BY p.t, p.n
-)
+),
+inserted AS (
 INSERT INTO application (reference, service_slug, service_revision, variant, account_id, organization_id, status, answers,
                          channel, idempotency_key, assigned_to, decision_note, version, created_at,
                          updated_at, submitted_at, decided_at)
@@ -311,7 +422,55 @@ SELECT p.reference, ($7::text[])[p.svc], 1,
        least(coalesce(p.decided, p.t + p.r_delay * interval '2 hours'), now()),
        CASE WHEN p.status <> 'draft' THEN p.t END,
        p.decided
-  FROM numbered p JOIN account a ON a.id = p.account_id`;
+  FROM numbered p JOIN account a ON a.id = p.account_id
+RETURNING service_slug, variant, channel, status, created_at, submitted_at, decided_at
+),
+-- The journeys of a share ($19) of them, through the steps of their form ($20).
+journeys AS MATERIALIZED (
+  SELECT i.*, form.steps, jsonb_array_length(form.steps) AS steps_count,
+         CASE WHEN i.status = 'draft' THEN 1 + floor(random() * jsonb_array_length(form.steps))::int
+         END AS reached
+    FROM inserted i
+   CROSS JOIN LATERAL (SELECT $20::jsonb -> (i.service_slug || ':' || i.variant) AS steps) AS form
+   WHERE random() < $19::float8
+),
+-- Each event's place k in its journey of 2 × steps + 2: the web's whole
+-- journey (a draft stops on the step it reached), or the API's and CSV's one
+-- submission. A step refused (share $21) names its first field, with 1 or 2 errors.
+events AS (
+  SELECT j.*, 'draft_started' AS kind, NULL AS step, 0::float8 AS k, NULL AS field, 0 AS errors
+    FROM journeys j WHERE j.channel = 'web'
+  UNION ALL
+  SELECT j.*, e.kind, st.value ->> 'step', 2 * st.ord + e.shift, NULL, 0
+    FROM journeys j
+   CROSS JOIN LATERAL jsonb_array_elements(j.steps) WITH ORDINALITY AS st (value, ord)
+   CROSS JOIN (VALUES ('step_shown', -1), ('step_completed', 0)) AS e (kind, shift)
+   WHERE j.channel = 'web' AND st.ord <= coalesce(j.reached, j.steps_count)
+     AND NOT (e.kind = 'step_completed' AND st.ord = coalesce(j.reached, 0))
+  UNION ALL
+  SELECT j.*, 'validation_failed', st.value ->> 'step', 2 * st.ord - 0.5, st.value ->> 'field',
+         1 + floor(random() * 2)::int
+    FROM journeys j
+   CROSS JOIN LATERAL jsonb_array_elements(j.steps) WITH ORDINALITY AS st (value, ord)
+   WHERE j.channel = 'web' AND st.ord <= coalesce(j.reached, j.steps_count)
+     AND st.value ->> 'field' IS NOT NULL AND random() < $21::float8
+  UNION ALL
+  SELECT j.*, e.kind, NULL, 2 * j.steps_count + e.shift, NULL, 0
+    FROM journeys j
+   CROSS JOIN (VALUES ('check_answers_shown', 1), ('submitted', 2)) AS e (kind, shift)
+   WHERE j.status <> 'draft' AND (j.channel = 'web' OR e.kind = 'submitted')
+  UNION ALL
+  SELECT j.*, 'withdrawn', NULL, NULL, NULL, 0 FROM journeys j WHERE j.status = 'withdrawn'
+)
+INSERT INTO journey_event (occurred_at, kind, service_slug, variant, service_revision, channel,
+                           stage, step, seconds, errors, field_errors)
+SELECT CASE WHEN e.kind = 'withdrawn' THEN e.decided_at
+            WHEN e.status = 'draft' THEN e.created_at + e.k * interval '2 minutes'
+            ELSE e.created_at + (e.k / (2 * e.steps_count + 2)) * (e.submitted_at - e.created_at) END,
+       e.kind, e.service_slug, e.variant, 1, e.channel, '${SEED_EVENT_STAGE}', e.step,
+       CASE WHEN e.step IS NOT NULL AND e.kind <> 'step_shown' THEN 15 + floor(random() * 240)::int END,
+       e.errors, CASE WHEN e.errors > 0 THEN jsonb_build_object(e.field, e.errors) END
+  FROM events e`;
 
 // ---------------------------------------------------------------------------
 
@@ -321,6 +480,7 @@ async function main(): Promise<number> {
     [
       { name: 'count', fallback: 1_000_000, min: 0, max: 20_000_000 },
       { name: 'batch', fallback: 50_000, min: 1_000, max: 500_000 },
+      { name: 'events', fallback: 10_000_000, min: 0, max: 200_000_000 },
     ],
     ['reset'],
   );
@@ -341,7 +501,14 @@ async function main(): Promise<number> {
       db.query(`DELETE FROM application WHERE idempotency_key LIKE '${SEED_KEY_PREFIX}%'`),
     );
     const rows = Array.isArray(deleted) ? Number(deleted[1] ?? 0) : 0;
-    progress(`deleted ${count(rows)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const events = await run.step(
+      db.query(`DELETE FROM journey_event WHERE stage = '${SEED_EVENT_STAGE}'`),
+    );
+    const eventRows = Array.isArray(events) ? Number(events[1] ?? 0) : 0;
+    progress(
+      `deleted ${count(rows)} applications and ${count(eventRows)} journey events in ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
 
   const total = options.count;
@@ -359,6 +526,8 @@ async function main(): Promise<number> {
       templateAnswers(s, 'citizen'),
       templateAnswers(s, 'business'),
     ]);
+    const forms = journeySteps(services);
+    const journeyShare = Math.min(1, options.events / (total * expectedEvents(forms)));
     const runTag = randomBytes(4).toString('hex');
     const bar = progressBar('seeding', total);
     const started = Date.now();
@@ -385,6 +554,9 @@ async function main(): Promise<number> {
           thresholds(OLDER_STATUSES.map(([, share]) => share)),
           BUSINESS_SHARE,
           DRAFT_SHARE,
+          journeyShare,
+          JSON.stringify(forms),
+          REFUSED_STEP_SHARE,
         ]),
       );
       bar(last + 1);
@@ -397,18 +569,24 @@ async function main(): Promise<number> {
   }
 
   const analyzing = Date.now();
-  await run.step(db.query('ANALYZE application'));
-  progress(`ANALYZE application: ${((Date.now() - analyzing) / 1000).toFixed(1)} s`);
+  await run.step(db.query('VACUUM ANALYZE application, journey_event'));
+  progress(`VACUUM ANALYZE: ${((Date.now() - analyzing) / 1000).toFixed(1)} s`);
   const [summary] = await run.step(
-    db.query<{ rows: string; seeded: string; size: string }[]>(
+    db.query<
+      { rows: string; seeded: string; size: string; events: string; seeded_events: string }[]
+    >(
       `SELECT count(*) AS rows, count(*) FILTER (WHERE idempotency_key LIKE '${SEED_KEY_PREFIX}%') AS seeded,
-              pg_size_pretty(pg_total_relation_size('application')) AS size
+              pg_size_pretty(pg_total_relation_size('application')) AS size,
+              (SELECT count(*) FROM journey_event) AS events,
+              (SELECT count(*) FROM journey_event WHERE stage = '${SEED_EVENT_STAGE}') AS seeded_events
          FROM application`,
     ),
   );
   process.stdout.write(
     `application: ${count(Number(summary.rows))} rows (${count(Number(summary.seeded))} seeded), ` +
-      `${summary.size} with its indexes, in ${database.where}\n`,
+      `${summary.size} with its indexes, in ${database.where}\n` +
+      `journey_event: ${count(Number(summary.events))} rows ` +
+      `(${count(Number(summary.seeded_events))} seeded)\n`,
   );
   return 0;
 }

@@ -38,6 +38,12 @@ describe('the insights pages in a real browser', () => {
                  now() - interval '3 days' - make_interval(mins => $6), now() - interval '3 days')`,
         [SLUG, sme.owner, sme.org, i < 12 ? 'web' : 'api', `ZZ-2026-${800000 + i}`, 10 + i],
       );
+    // The business variant opened to SMEs 12 days ago: they filed in its second week (day 9).
+    await db.query(
+      `INSERT INTO rollout_decision (service_slug, variant, kind, from_stage, to_stage, reason, actor_type, created_at)
+       VALUES ($1, 'business', 'promote', 'internal', 'sme-pilot', 'x', 'system', now() - interval '12 days')`,
+      [SLUG],
+    );
     await db.query(
       `INSERT INTO journey_event (occurred_at, kind, service_slug, variant, service_revision, channel, step, errors, field_errors)
        SELECT now() - interval '3 days', k.kind, $1, 'business', 1, 'web', k.step, k.errors, k.fields::jsonb
@@ -174,6 +180,31 @@ describe('the insights pages in a real browser', () => {
         locale === 'fr'
           ? 'Les citoyens n’ont pas encore le service'
           : 'Residents do not have the service yet',
+      );
+      // The SMEs' adoption: none in the first week, all 13 by the end of the second.
+      expect(
+        await page.$$eval('[data-chart="adoption-business"] rect', (rects) => rects.length),
+      ).toBe(2);
+      expect(await page.textContent('#adoption-business-title')).toContain(
+        locale === 'fr' ? 'PME : part de tous leurs déposants' : 'SMEs: share of all their filers',
+      );
+      const adoption = await page.$$eval('[data-table="adoption"] tr', (trs) =>
+        trs.map((tr) =>
+          [...tr.querySelectorAll('th, td')].map((c) => c.textContent!.replace(/\s+/g, ' ').trim()),
+        ),
+      );
+      expect(adoption).toEqual(
+        locale === 'fr'
+          ? [
+              ['Semaine après l’ouverture', 'PME'],
+              ['Semaine 1', hidden],
+              ['Semaine 2', '13 (100 %)'],
+            ]
+          : [
+              ['Week after the opening', 'SMEs'],
+              ['Week 1', hidden],
+              ['Week 2', '13 (100%)'],
+            ],
       );
       await screenshot(page, `insights-sme-first-${locale}`);
       expect(await wcagViolations(page)).toEqual([]);

@@ -225,6 +225,18 @@ describe('the SME-first comparison (real PostgreSQL, a hand-computed data set)',
 
   afterAll(() => portal?.close());
 
+  /**
+   * A curve's weeks: the first as given, then the last given's figures until
+   * today, for at most 12 weeks from `opened` (a week begun counts).
+   */
+  const weeks = (opened: string, first: [number | null, number | null][]) => {
+    const length = Math.min(12, Math.ceil((Date.now() - Date.parse(opened)) / (7 * 86_400_000)));
+    return Array.from({ length }, (_, i) => {
+      const [filers, share] = first[Math.min(i, first.length - 1)];
+      return { week: i + 1, filers, share };
+    });
+  };
+
   it('compares SMEs with residents and the pilot cohort with the other SMEs (threshold 5)', async () => {
     const comparison = await readModel(5).comparison(SLUG);
     expect(comparison.opened).toEqual({
@@ -288,6 +300,29 @@ describe('the SME-first comparison (real PostgreSQL, a hand-computed data set)',
     ]);
     // Four problems reported by SMEs before residents had the service; two fixed by then.
     expect(comparison.beforeCitizens).toEqual({ found: 4, fixed: 2 });
+    // New SMEs by week from 1 October: 10 (the pilots), 4 (11–14 Oct.), 6 (15–20 Oct.),
+    // so 10, 14, then 20 (all of them). From the last week back: 20 is all the filers,
+    // 14 is 6 fewer, and 10 only 4 fewer than 14: week 1 is hidden.
+    // New residents by week from 1 November: 2, 7, 3, so 2, 9, then 12 (all of them):
+    // 9 is only 3 fewer than 12, and 2 under 5.
+    expect(comparison.adoption).toEqual([
+      {
+        audience: 'business',
+        weeks: weeks('2026-10-01', [
+          [null, null],
+          [14, 0.7],
+          [20, 1],
+        ]),
+      },
+      {
+        audience: 'citizen',
+        weeks: weeks('2026-11-01', [
+          [null, null],
+          [null, null],
+          [12, 1],
+        ]),
+      },
+    ]);
   });
 
   it('shows nothing of a group of fewer filers than the threshold, nor of fewer items', async () => {
@@ -297,6 +332,13 @@ describe('the SME-first comparison (real PostgreSQL, a hand-computed data set)',
       ['cohort', 'business', 10, null],
       ['others', 'business', 10, null],
       ['audience', 'citizen', 12, null],
+    ]);
+    // At 10 the residents' curve shows from week 3, when all 12 had filed.
+    expect(ten.adoption.find((c) => c.audience === 'citizen')!.weeks.slice(0, 4)).toEqual([
+      { week: 1, filers: null, share: null },
+      { week: 2, filers: null, share: null },
+      { week: 3, filers: 12, share: 1 },
+      { week: 4, filers: 12, share: 1 },
     ]);
     const eleven = await readModel(11).comparison(SLUG);
     expect(eleven.groups.map((g) => [g.kind, g.audience, g.filers, g.daysToFirstFiling])).toEqual([

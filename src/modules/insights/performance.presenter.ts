@@ -14,9 +14,30 @@ const FIGURES = ['satisfaction', 'completion', 'processingMedian', 'processingP9
 /** `/performance` as people read it, and its CSV (the same rows). */
 @Injectable()
 export class PerformancePresenter {
+  /** The page's last view of the figures in each language: they change every 15 minutes. */
+  private readonly views = new Map<
+    Locale,
+    { computedAt: string; view: ReturnType<PerformancePresenter['build']> }
+  >();
+
   constructor(private readonly i18n: I18nService) {}
 
+  /**
+   * `/performance`'s view of `figures`, built once per snapshot (its
+   * computation time) and language; each request gets its own copy, which
+   * rendering may add to.
+   */
   page(figures: PerformanceFigures | undefined, locale: Locale) {
+    if (!figures) return this.build(undefined, locale);
+    let held = this.views.get(locale);
+    if (held?.computedAt !== figures.computedAt) {
+      held = { computedAt: figures.computedAt, view: this.build(figures, locale) };
+      this.views.set(locale, held);
+    }
+    return { ...held.view };
+  }
+
+  private build(figures: PerformanceFigures | undefined, locale: Locale) {
     const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
     const day = new Intl.DateTimeFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
       dateStyle: 'long',

@@ -55,7 +55,7 @@ export const SNAPSHOT_VERSION = 1;
 export const PERIOD_DAYS = 365;
 export const AVAILABILITY_DAYS = 30;
 /** The figures are computed again this often (seconds); availability is sampled every minute. */
-const REFRESH_SECONDS = 15 * 60;
+export const REFRESH_SECONDS = 15 * 60;
 
 /**
  * The thresholds of the colours (issue 16, after the Observatoire de la
@@ -97,17 +97,17 @@ export class PerformanceFiguresReadModel {
     private readonly catalogue: CatalogueService,
   ) {}
 
-  async compute(now: Date): Promise<PerformanceFigures> {
+  /**
+   * The figures as of `now`, for the services open to the public (or, for a
+   * benchmark, only those it names).
+   */
+  async compute(now: Date, only?: readonly string[]): Promise<PerformanceFigures> {
     const min = this.config.INSIGHTS_MIN_GROUP;
     const from = new Date(now.getTime() - PERIOD_DAYS * 86_400_000);
-    const open = await this.dataSource.query<{ slug: string }[]>(
-      `SELECT DISTINCT p.service_slug AS slug FROM rollout_plan p
-        WHERE NOT p.paused AND ((p.variant = 'citizen' AND p.stage = 'general')
-                             OR (p.variant = 'business' AND p.stage = 'sme-all'))`,
-    );
+    const open = only ?? (await this.openToThePublic());
     const services: ServicePerformance[] = [];
     for (const service of this.catalogue.all()) {
-      if (!open.some((o) => o.slug === service.slug)) continue;
+      if (!open.includes(service.slug)) continue;
       const [row] = await this.dataSource.query<
         {
           responses: number;
@@ -205,6 +205,15 @@ export class PerformanceFiguresReadModel {
       minGroup: min,
       services,
     };
+  }
+
+  private async openToThePublic(): Promise<string[]> {
+    const rows = await this.dataSource.query<{ slug: string }[]>(
+      `SELECT DISTINCT p.service_slug AS slug FROM rollout_plan p
+        WHERE NOT p.paused AND ((p.variant = 'citizen' AND p.stage = 'general')
+                             OR (p.variant = 'business' AND p.stage = 'sme-all'))`,
+    );
+    return rows.map((r) => r.slug);
   }
 
   /**
@@ -311,9 +320,12 @@ export class PerformanceBoard
     );
   }
 
-  /** Computes the figures now, stores them for every instance and holds them here. */
-  async refresh(now: Date): Promise<PerformanceFigures> {
-    const computed = await this.figures.compute(now);
+  /**
+   * Computes the figures now, stores them for every instance and holds them
+   * here: the services open to the public (or those a benchmark names).
+   */
+  async refresh(now: Date, only?: readonly string[]): Promise<PerformanceFigures> {
+    const computed = await this.figures.compute(now, only);
     await this.dataSource.query(
       `INSERT INTO performance_snapshot (id, computed_at, figures) VALUES (1, $1, $2)
        ON CONFLICT (id) DO UPDATE SET computed_at = EXCLUDED.computed_at, figures = EXCLUDED.figures`,

@@ -99,13 +99,17 @@ export class ServiceInsightsReadModel {
     ] = await inTurn([
       () =>
         this.dataSource.query<{ week: string; applications: number; filers: number }[]>(
-          `SELECT to_char(date_trunc('week', a.submitted_at AT TIME ZONE $5), 'YYYY-MM-DD') AS week,
-                  count(*)::int AS applications,
-                  count(DISTINCT COALESCE(a.organization_id, a.account_id))::int AS filers
-             FROM application a
-            WHERE a.service_slug = $1 AND a.variant = $2 AND a.status <> 'draft'
-              AND ${within('a.submitted_at')}
-            GROUP BY 1 ORDER BY 1`,
+          // Each filer's applications of a week first (hashed, not sorted), then the weeks.
+          `SELECT to_char(w.week, 'YYYY-MM-DD') AS week, sum(w.applications)::int AS applications,
+                  count(*)::int AS filers
+             FROM (SELECT date_trunc('week', a.submitted_at AT TIME ZONE $5) AS week,
+                          COALESCE(a.organization_id, a.account_id) AS filer,
+                          count(*) AS applications
+                     FROM application a
+                    WHERE a.service_slug = $1 AND a.variant = $2 AND a.status <> 'draft'
+                      AND ${within('a.submitted_at')}
+                    GROUP BY 1, 2) w
+            GROUP BY w.week ORDER BY w.week`,
           args,
         ),
       () =>

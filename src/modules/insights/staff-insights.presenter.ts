@@ -240,10 +240,10 @@ export class StaffInsightsPresenter {
 
   /** The SME-first comparison's tables as CSV records, one after the other. */
   smeFirstCsv(comparison: SmeFirstComparison, locale: Locale): string[][] {
-    const t = (key: string) => this.i18n.t(locale, key);
-    return this.smeFirst(comparison, locale).tables.flatMap((table) => [
+    const page = this.smeFirst(comparison, locale);
+    return [...page.tables, ...(page.adoption ? [page.adoption.table] : [])].flatMap((table) => [
       [table.caption],
-      [t('insights.smeFirst.figure.label'), ...table.groups],
+      [table.heading, ...table.groups],
       ...table.rows.map((r) => [r.label, ...r.values]),
       [],
     ]);
@@ -305,6 +305,7 @@ export class StaffInsightsPresenter {
     };
     const table = (caption: string, groups: GroupFigures[]) => ({
       caption,
+      heading: t('insights.smeFirst.figure.label'),
       groups: groups.map(groupName),
       rows: rows(groups),
     });
@@ -327,6 +328,7 @@ export class StaffInsightsPresenter {
       csv: `/staff/insights/${comparison.slug}/sme-first.csv`,
       lead: t('insights.smeFirst.lead', { min: comparison.minGroup }),
       tables: [table(t('insights.smeFirst.audienceCaption'), audiences), ...cohortTables],
+      adoption: this.adoption(comparison, locale),
       beforeCitizens: before
         ? opened
           ? t('insights.smeFirst.beforeCitizens', {
@@ -336,6 +338,60 @@ export class StaffInsightsPresenter {
             })
           : t('insights.smeFirst.citizensNotYet', { found: before.found, fixed: before.fixed })
         : '',
+    };
+  }
+
+  /**
+   * The audiences' adoption curves: a chart of each (the share of its filers
+   * who had filed, week by week after the opening) and one table of both.
+   */
+  private adoption(comparison: SmeFirstComparison, locale: Locale) {
+    if (comparison.adoption.length === 0) return null;
+    const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
+    const number = new Intl.NumberFormat(locale === 'fr' ? 'fr-CA' : 'en-CA');
+    const percent = new Intl.NumberFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
+      style: 'percent',
+      maximumFractionDigits: 0,
+    });
+    const hidden = t('insights.hidden', { min: comparison.minGroup });
+    const weeks = Math.max(...comparison.adoption.map((c) => c.weeks.length));
+    const caption = t('insights.smeFirst.adoption.caption', { weeks });
+    // A curve with no week shown is left out: the page says why.
+    const drawn = comparison.adoption.filter((c) => c.weeks.some((w) => w.filers !== null));
+    return {
+      caption,
+      tooFew: t('insights.smeFirst.adoption.tooFew', { min: comparison.minGroup }),
+      charts: drawn.map((c) => ({
+        id: `adoption-${c.audience}`,
+        group: t(`insights.smeFirst.group.${c.audience}`),
+        chart: barChart(
+          c.weeks.map((w) => ({
+            label: String(w.week),
+            value: w.share === null ? null : Math.round(w.share * 100),
+          })),
+          t('insights.smeFirst.adoption.chart', {
+            group: t(`insights.smeFirst.group.${c.audience}`),
+            weeks: c.weeks.length,
+          }),
+        ),
+      })),
+      table: {
+        caption,
+        heading: t('insights.smeFirst.adoption.week'),
+        groups: comparison.adoption.map((c) => t(`insights.smeFirst.group.${c.audience}`)),
+        rows: Array.from({ length: weeks }, (_, i) => ({
+          label: t('insights.smeFirst.adoption.weekNumber', { week: i + 1 }),
+          values: comparison.adoption.map((c) => {
+            const week = c.weeks[i];
+            if (!week) return '–';
+            if (week.filers === null || week.share === null) return hidden;
+            return t('insights.smeFirst.adoption.cell', {
+              filers: number.format(week.filers),
+              share: percent.format(week.share),
+            });
+          }),
+        })),
+      },
     };
   }
 }
