@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AboutModule } from './modules/about/about.module.js';
 import { ApplicationsModule } from './modules/applications/applications.module.js';
 import { DraftMovesModule } from './modules/applications/draft-moves.module.js';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
@@ -47,6 +48,7 @@ export class AppModule {
         VirusScanModule,
         StudioModule,
         InsightsPagesModule,
+        AboutModule,
       ],
     };
   }

@@ -463,6 +463,7 @@ describe('the authorization matrix', () => {
     ['the public performance page', () => '/performance', all(200)],
     ['the performance figures as JSON', () => '/performance.json', all(200)],
     ['the performance figures as CSV', () => '/performance.csv', all(200)],
+    ['the accessibility statement', () => '/accessibility', all(200)],
     ['the insights', () => '/staff/insights', all(404, { anonymous: 303, ...INSIGHTS })],
     [
       "a variant's insights",

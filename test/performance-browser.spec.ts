@@ -7,7 +7,8 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * `/performance` (issue 16): in public, without signing in, in French and
- * English, linked from every page's footer, axe-clean; and the same figures
+ * English, linked from every page's footer, axe-clean, with its link to the
+ * accessibility statement (`/accessibility`, likewise); and the same figures
  * as open data in JSON and CSV.
  */
 describe('the public performance page', () => {
@@ -56,6 +57,24 @@ describe('the public performance page', () => {
           locale === 'fr' ? /100 % Bon/ : /100% Good/,
         );
         await screenshot(page, `performance-${locale}`);
+        expect(await wcagViolations(page)).toEqual([]);
+
+        // The accessibility statement, from the page and from every page's footer.
+        await page.click('[data-accessibility]');
+        await page.waitForURL(`${portal.url}/accessibility`);
+        expect(await page.textContent('h1')).toBe(
+          locale === 'fr' ? 'Déclaration d’accessibilité' : 'Accessibility statement',
+        );
+        expect(await page.textContent('main')).toContain('SGQRI 008 3.0');
+        expect(await page.textContent('[data-status]')).toContain(
+          locale === 'fr'
+            ? 'partiellement conforme aux WCAG 2.1'
+            : 'partly meets WCAG 2.1 level AA',
+        );
+        expect(await page.getAttribute('footer a[href="/accessibility"]', 'href')).toBe(
+          '/accessibility',
+        );
+        await screenshot(page, `accessibility-${locale}`);
         expect(await wcagViolations(page)).toEqual([]);
       } finally {
         await context.close();

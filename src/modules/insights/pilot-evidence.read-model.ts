@@ -14,6 +14,7 @@ import {
   type StageEvidence,
 } from '../rollout/gates.js';
 import type { Stage } from '../rollout/stages.js';
+import { tenth } from './figures.js';
 
 /**
  * The evidence the rollout gates read (docs/architecture.md, "insights"): what the
@@ -89,7 +90,7 @@ export class PilotEvidenceReadModel extends PilotEvidence {
           AND ($5::text IS NULL OR satisfaction_response.stage = $5)`,
       [slug, variant, revision, since, stage],
     );
-    return survey.average === null ? null : Math.round(Number(survey.average) * 10) / 10;
+    return survey.average === null ? null : tenth(Number(survey.average));
   }
 
   /**
@@ -178,13 +179,12 @@ export class PilotEvidenceReadModel extends PilotEvidence {
     return {
       applications: row.applications,
       participants: row.participants,
-      medianProcessingDays:
-        row.median_days === null ? null : Math.round(Number(row.median_days) * 10) / 10,
+      medianProcessingDays: row.median_days === null ? null : tenth(Number(row.median_days)),
       completionRate:
         journey.completion.started === 0
           ? null
-          : Math.round((1000 * journey.completion.submitted) / journey.completion.started) / 10,
-      worstStepRefusal: refusals.length === 0 ? null : Math.round(Math.max(...refusals) * 10) / 10,
+          : tenth((100 * journey.completion.submitted) / journey.completion.started),
+      worstStepRefusal: refusals.length === 0 ? null : tenth(Math.max(...refusals)),
       feedback: await this.feedback(slug, variant, cohortIds, only, stage ?? null),
     };
   }
@@ -294,14 +294,12 @@ export class PilotEvidenceReadModel extends PilotEvidence {
       participants: processing.participants,
       decided: processing.decided,
       medianProcessingDays:
-        processing.median_days === null
-          ? null
-          : Math.round(Number(processing.median_days) * 10) / 10,
+        processing.median_days === null ? null : tenth(Number(processing.median_days)),
       feedback: feedback.map(({ total: _total, ...item }) => item),
       feedbackTotal: feedback[0]?.total ?? 0,
       satisfaction: {
         responses: survey.responses,
-        average: survey.average === null ? null : Math.round(Number(survey.average) * 10) / 10,
+        average: survey.average === null ? null : tenth(Number(survey.average)),
         overall: survey.overall,
       },
       ...(await this.journey(slug, variant, cohortIds, null)),
@@ -378,7 +376,7 @@ export class PilotEvidenceReadModel extends PilotEvidence {
       revision,
       started,
       submitted,
-      completionRate: started === 0 ? null : Math.round((submitted / started) * 1000) / 10,
+      completionRate: started === 0 ? null : tenth((submitted / started) * 100),
       feedback: feedback.received,
       averageSatisfaction: satisfaction,
       steps,

@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { AboutController } from './about.controller.js';
+
+/** The portal's statements to the public (the accessibility statement). */
+@Module({ controllers: [AboutController] })
+export class AboutModule {}
