@@ -30,6 +30,7 @@ import { EndedSessionsStayEnded1765400000070 } from './1765400000070-ended-sessi
 import { JourneyEvents1765400000080 } from './1765400000080-journey-events.js';
 import { Performance1765400000090 } from './1765400000090-performance.js';
 import { InsightsIndexes1765400000100 } from './1765400000100-insights-indexes.js';
+import { OfflineApplications1765400000110 } from './1765400000110-offline-applications.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -63,4 +64,5 @@ export const migrations = [
   JourneyEvents1765400000080,
   Performance1765400000090,
   InsightsIndexes1765400000100,
+  OfflineApplications1765400000110,
 ];

@@ -52,6 +52,7 @@ find src -name '*.ts' ! -name '*.spec.ts' | sort | xargs perl -e '
     map({ $_ => "triage" } qw(feedback_reply feedback_note feedback_change)),
     map({ $_ => "acceptance" } qw(acceptance_criterion acceptance_result)),
     faq_entry => "faq", satisfaction_response => "satisfaction",
+    map({ $_ => "insights" } qw(availability_minute performance_snapshot offline_application_count)),
   );
   my $names = join "|", sort { length $b <=> length $a } keys %owner;
   for my $file (@ARGV) {

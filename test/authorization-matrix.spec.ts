@@ -466,6 +466,12 @@ describe('the authorization matrix', () => {
     ['the accessibility statement', () => '/accessibility', all(200)],
     ['the insights', () => '/staff/insights', all(404, { anonymous: 303, ...INSIGHTS })],
     [
+      // Clerks (and admins) record them; the insights read them.
+      'applications received outside the portal',
+      () => '/staff/offline-applications',
+      all(404, { anonymous: 303, ...PROCESSING }),
+    ],
+    [
       "a variant's insights",
       () => '/staff/insights/building-permit/business',
       all(404, { anonymous: 303, ...INSIGHTS }),

@@ -53,6 +53,10 @@ describe('the public performance page', () => {
             ? 'trop peu pour l’afficher (moins de 10)'
             : 'too few to show (fewer than 10)',
         );
+        // Digital take-up: no count taken by phone or at the counter recorded yet.
+        expect(await page.textContent('[data-service] tbody tr:last-child td')).toContain(
+          locale === 'fr' ? 'pas encore inscrit' : 'not recorded yet',
+        );
         expect((await page.textContent('[data-availability]'))!.replace(/\s+/g, ' ')).toMatch(
           locale === 'fr' ? /100 % Bon/ : /100% Good/,
         );
@@ -98,6 +102,8 @@ describe('the public performance page', () => {
           satisfaction: { value: null, count: null, status: null },
           completion: { value: null, count: null, status: null },
           filedOnline: null,
+          // No count of applications taken by phone or at the counter recorded.
+          digitalTakeUp: { value: null, count: null, status: null, recorded: false },
         },
       ],
     });
@@ -107,6 +113,7 @@ describe('the public performance page', () => {
     const lines = csv.text.replace(/^\uFEFF/, '').split('\r\n');
     expect(lines[0]).toBe('"service","figure","value","from","status"');
     expect(lines[1]).toBe('"bulky-waste-pickup","satisfaction","","",""');
-    expect(lines[5]).toBe('"portal","availability","1","","good"');
+    expect(lines[5]).toBe('"bulky-waste-pickup","digitalTakeUp","","",""');
+    expect(lines[6]).toBe('"portal","availability","1","","good"');
   });
 });

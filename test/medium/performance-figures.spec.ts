@@ -79,6 +79,12 @@ describe('the public performance figures (real PostgreSQL, a hand-computed data 
          VALUES ($1, $2, 'citizen', 'general', 'citizen', $3, 'fr', $4, 1, $5)`,
         [ids[i], SLUG, people[i].id, overall, i < 10 ? daysBefore(20) : daysBefore(400)],
       );
+    // Taken by phone or at the counter: 10 in the year, 99 before it.
+    await db.query(
+      `INSERT INTO offline_application_count (service_slug, audience, channel, day, applications)
+       VALUES ($1, 'citizen', 'phone', '2026-11-11', 10), ($1, 'business', 'counter', '2025-11-30', 99)`,
+      [SLUG],
+    );
     // The portal recorded itself up 90 of the 100 minutes since its first record.
     await db.query(`DELETE FROM availability_minute`);
     await db.query(
@@ -101,6 +107,8 @@ describe('the public performance figures (real PostgreSQL, a hand-computed data 
       processingMedian: { value: 5.5, count: 10, status: 'good' },
       processingP90: { value: 9.1, count: 10, status: 'good' },
       filedOnline: 13,
+      // 13 online of 23: 57 %, fair (from 50 %).
+      digitalTakeUp: { value: 13 / 23, count: 23, status: 'fair', recorded: true },
     });
     // The other services are not open to everyone.
     expect(figures.services.map((s) => s.slug)).toEqual([SLUG]);
@@ -116,6 +124,8 @@ describe('the public performance figures (real PostgreSQL, a hand-computed data 
       completion: { value: 0.8, count: 15, status: 'good' },
       processingMedian: { value: null, count: null, status: null },
       filedOnline: 13,
+      // The 10 by phone or at the counter would be told.
+      digitalTakeUp: { value: null, count: null, status: null, recorded: true },
     });
     expect((await readModel(14).compute(NOW)).services[0].filedOnline).toBeNull();
   });

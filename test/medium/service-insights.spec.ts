@@ -152,6 +152,15 @@ describe('the insights’ figures (real PostgreSQL, a hand-computed data set)', 
     // Outside the period.
     await event('step_shown', 'business', 50, undefined, '2026-11-20');
     await event('validation_failed', 'sign', 50, { height: 3 }, '2026-10-01');
+
+    // Taken by phone or at the counter, as clerks recorded them: 10 + 3 for SMEs in the
+    // period; residents' and a day after the period do not count.
+    await db.query(
+      `INSERT INTO offline_application_count (service_slug, audience, channel, day, applications)
+       VALUES ($1, 'business', 'phone', '2026-11-03', 10), ($1, 'business', 'counter', '2026-11-15', 3),
+              ($1, 'citizen', 'phone', '2026-11-04', 7), ($1, 'business', 'phone', '2026-11-16', 50)`,
+      [SLUG],
+    );
   });
 
   afterAll(() => portal?.close());
@@ -187,6 +196,24 @@ describe('the insights’ figures (real PostgreSQL, a hand-computed data set)', 
     expect(figures.refusals).toBe(10);
     // height caused 4 errors: not named.
     expect(figures.fieldErrors).toEqual([{ field: 'signText', step: 'sign', errors: 16 }]);
+    // 17 online (12 on the pages, 5 through the API), 13 by phone or at the counter; the
+    // share would tell the API's 5, hidden in the channels' table: hidden too.
+    expect(figures.takeUp).toEqual({ online: 17, offline: 13, share: null });
+  });
+
+  it('sets the applications made online against those taken by phone or at the counter', async () => {
+    expect((await readModel(5).figures(SLUG, 'business', PERIOD)).takeUp).toEqual({
+      online: 17,
+      offline: 13,
+      share: 17 / 30,
+    });
+    // Nothing recorded for the period: no share, however many filed online.
+    const october = { from: '2026-10-01', to: '2026-10-15' };
+    expect((await readModel(1).figures(SLUG, 'business', october)).takeUp).toEqual({
+      online: 0,
+      offline: null,
+      share: null,
+    });
   });
 
   it('shows the smaller groups with a threshold of 5, and less with one of 11 or 20', async () => {

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CITY_TIME_ZONE } from '../../platform/i18n/city-time.js';
-import type { PerformanceFigures, PublicFigure, Status } from './performance.js';
+import type {
+  PerformanceFigures,
+  PublicFigure,
+  ServicePerformance,
+  Status,
+} from './performance.js';
 
 const TAG: Record<Status, string> = {
   good: 'govuk-tag--green',
@@ -9,7 +14,13 @@ const TAG: Record<Status, string> = {
   poor: 'govuk-tag--red',
 };
 
-const FIGURES = ['satisfaction', 'completion', 'processingMedian', 'processingP90'] as const;
+const FIGURES = [
+  'satisfaction',
+  'completion',
+  'processingMedian',
+  'processingP90',
+  'digitalTakeUp',
+] as const;
 
 /** `/performance` as people read it, and its CSV (the same rows). */
 @Injectable()
@@ -118,7 +129,8 @@ export class PerformancePresenter {
   }
 
   private rows(
-    service: Record<(typeof FIGURES)[number], PublicFigure>,
+    service: Record<(typeof FIGURES)[number], PublicFigure> &
+      Pick<ServicePerformance, 'digitalTakeUp'>,
     min: number,
     locale: Locale,
   ) {
@@ -135,16 +147,22 @@ export class PerformancePresenter {
       completion: (v) => percent.format(v),
       processingMedian: (v) => t('performance.days', { days: v }),
       processingP90: (v) => t('performance.days', { days: v }),
+      digitalTakeUp: (v) => percent.format(v),
     };
     return FIGURES.map((name) => {
       const figure = service[name];
+      const unrecorded = name === 'digitalTakeUp' && !service.digitalTakeUp.recorded;
       return {
         label: t(`performance.figure.${name}.label`),
-        value:
-          figure.value === null ? t('performance.tooFew', { min }) : format[name](figure.value),
+        value: unrecorded
+          ? t('performance.notRecorded')
+          : figure.value === null
+            ? t('performance.tooFew', { min })
+            : format[name](figure.value),
         tag: this.tag(figure.status, locale),
-        basis:
-          figure.count === null
+        basis: unrecorded
+          ? t('performance.figure.digitalTakeUp.notRecorded')
+          : figure.count === null
             ? t('performance.basisFew', { min })
             : t(`performance.figure.${name}.basis`, { count: figure.count }),
         meaning: t(`performance.figure.${name}.meaning`),

@@ -10,7 +10,9 @@ import { Jobs } from '../../platform/jobs/jobs.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { Localized } from '../catalogue/service-definition.js';
+import { CITY_TIME_ZONE } from '../../platform/i18n/city-time.js';
 import { tenth } from './figures.js';
+import { takeUpShare } from './service-insights.read-model.js';
 
 /** Green, amber or red against the figure's threshold; none where a figure has no threshold. */
 export type Status = 'good' | 'fair' | 'poor';
@@ -35,6 +37,12 @@ export interface ServicePerformance {
   processingP90: PublicFigure;
   /** Applications submitted (pages, API, CSV files); null when fewer than the threshold. */
   filedOnline: number | null;
+  /**
+   * The share of applications made online, against those clerks recorded as
+   * taken by phone or at the counter; `recorded` false when none was recorded
+   * over the period (no share, then).
+   */
+  digitalTakeUp: PublicFigure & { recorded: boolean };
 }
 
 export interface PerformanceFigures {
@@ -49,7 +57,7 @@ export interface PerformanceFigures {
 }
 
 /** Bumped when PerformanceFigures changes shape. */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 /** The services' figures cover the last year; availability, the last 30 days. */
 export const PERIOD_DAYS = 365;
@@ -66,6 +74,7 @@ export const THRESHOLDS = {
   completion: { good: 0.8, fair: 0.6 },
   processingMedian: { good: 10, fair: 20 },
   processingP90: { good: 20, fair: 40 },
+  digitalTakeUp: { good: 0.8, fair: 0.5 },
   availability: { good: 0.995, fair: 0.99 },
 } as const;
 
@@ -118,6 +127,8 @@ export class PerformanceFiguresReadModel {
           median: number | null;
           p90: number | null;
           filed: number;
+          offline_days: number;
+          offline: number;
         }[]
       >(
         `SELECT
@@ -142,8 +153,12 @@ export class PerformanceFiguresReadModel {
               FROM application a WHERE a.service_slug = $1 AND a.status IN ('approved', 'rejected')
                AND a.decided_at >= $2) AS p90,
            (SELECT count(*)::int FROM application a
-             WHERE a.service_slug = $1 AND a.status <> 'draft' AND a.submitted_at >= $2) AS filed`,
-        [service.slug, from],
+             WHERE a.service_slug = $1 AND a.status <> 'draft' AND a.submitted_at >= $2) AS filed,
+           (SELECT count(*)::int FROM offline_application_count c
+             WHERE c.service_slug = $1 AND c.day >= ($2::timestamptz AT TIME ZONE $3)::date) AS offline_days,
+           (SELECT COALESCE(sum(c.applications), 0)::int FROM offline_application_count c
+             WHERE c.service_slug = $1 AND c.day >= ($2::timestamptz AT TIME ZONE $3)::date) AS offline`,
+        [service.slug, from, CITY_TIME_ZONE],
       );
       const given = (value: number | null, count: number) =>
         count >= min && value !== null ? value : null;
@@ -187,6 +202,7 @@ export class PerformanceFiguresReadModel {
           status: lowerIsBetter(p90, THRESHOLDS.processingP90),
         },
         filedOnline: counted(row.filed),
+        digitalTakeUp: this.takeUp(row.filed, row.offline_days > 0 ? row.offline : null, min),
       });
     }
     const availability = await this.availability(now);
@@ -204,6 +220,30 @@ export class PerformanceFiguresReadModel {
       },
       minGroup: min,
       services,
+    };
+  }
+
+  /**
+   * Applications made online against those taken by phone or at the counter
+   * (null: none recorded). Hidden while either side counts fewer than the
+   * threshold (none by phone or counter says nothing of anyone).
+   */
+  private takeUp(
+    online: number,
+    offline: number | null,
+    min: number,
+  ): ServicePerformance['digitalTakeUp'] {
+    if (offline === null) return { value: null, count: null, status: null, recorded: false };
+    const value = takeUpShare([online], offline, min);
+    return {
+      value,
+      count: value === null ? null : online + offline,
+      // Judged as shown (a whole percent).
+      status: higherIsBetter(
+        value === null ? null : Math.round(value * 100) / 100,
+        THRESHOLDS.digitalTakeUp,
+      ),
+      recorded: true,
     };
   }
 

@@ -46,13 +46,13 @@ export function periodFrom(from: unknown, to: unknown, now: Date): AskedPeriod {
 }
 
 /** A real calendar day written YYYY-MM-DD, in the years 2000 to 2999. */
-function isDay(value: string): boolean {
+export function isDay(value: string): boolean {
   if (!/^2\d{3}-\d{2}-\d{2}$/.test(value)) return false;
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
-function cityDay(now: Date): string {
+export function cityDay(now: Date): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: CITY_TIME_ZONE }).format(now);
 }
 

@@ -54,6 +54,14 @@ export interface ServiceFigures {
   satisfaction: { responses: number; average: number | null };
   /** Submitted applications by channel (web, api, csv). */
   channels: { channel: string; applications: number | null }[];
+  /**
+   * Digital take-up: the applications submitted online (every channel of the
+   * portal) and those clerks recorded as taken by phone or at the counter
+   * (null: none recorded in the period, so no share); the share online,
+   * shown when online, each of its channels and the others are at least
+   * `minGroup` (the others may be none).
+   */
+  takeUp: { online: number; offline: number | null; share: number | null };
   funnel: FunnelStep[];
   /** The fields that caused the most errors (at most 10); empty when too few refusals. */
   fieldErrors: { field: string; step: string | null; errors: number }[];
@@ -96,6 +104,7 @@ export class ServiceInsightsReadModel {
       steps,
       fields,
       [refused],
+      [offline],
     ] = await inTurn([
       () =>
         this.dataSource.query<{ week: string; applications: number; filers: number }[]>(
@@ -189,8 +198,17 @@ export class ServiceInsightsReadModel {
               AND ${within('e.occurred_at')}`,
           args,
         ),
+      () =>
+        this.dataSource.query<{ days: number; applications: number }[]>(
+          `SELECT count(*)::int AS days, COALESCE(sum(c.applications), 0)::int AS applications
+             FROM offline_application_count c
+            WHERE c.service_slug = $1 AND c.audience = $2 AND c.day >= $3::date AND c.day < $4::date`,
+          [slug, variant, period.from, period.to],
+        ),
     ] as const);
     const refusals = refused.refusals;
+    const online = channels.reduce((sum, c) => sum + c.applications, 0);
+    const recorded = offline.days > 0 ? offline.applications : null;
     return {
       slug,
       variant,
@@ -225,6 +243,15 @@ export class ServiceInsightsReadModel {
         channel: c.channel,
         applications: shown(c.applications, c.applications),
       })),
+      takeUp: {
+        online,
+        offline: recorded,
+        share: takeUpShare(
+          channels.map((c) => c.applications),
+          recorded,
+          min,
+        ),
+      },
       funnel: this.funnel(slug, variant, steps, shown),
       fieldErrors: fields,
       refusals,
@@ -263,6 +290,19 @@ export class ServiceInsightsReadModel {
       };
     });
   }
+}
+
+/**
+ * The share of applications made online (`online`: each channel's count)
+ * against `offline` (null: none recorded, so no share). Hidden while online,
+ * one of its channels (hidden in its table) or the others (unless none)
+ * count fewer than `min`: the share would tell them.
+ */
+export function takeUpShare(online: number[], offline: number | null, min: number): number | null {
+  const total = online.reduce((sum, n) => sum + n, 0);
+  if (offline === null || total < min || online.some((n) => n < min)) return null;
+  if (offline > 0 && offline < min) return null;
+  return total / (total + offline);
 }
 
 function ratio(part: number, whole: number): number {

@@ -150,6 +150,22 @@ export class StaffInsightsPresenter {
                 : t('insights.outOfFive', { value: number.format(figures.satisfaction.average) }),
             detail: basis('insights.summary.responses', figures.satisfaction.responses),
           },
+          {
+            label: t('insights.summary.takeUp'),
+            value:
+              figures.takeUp.offline === null
+                ? t('insights.summary.notRecorded')
+                : share(figures.takeUp.share),
+            detail:
+              figures.takeUp.offline === null
+                ? t('insights.summary.takeUpNotRecorded')
+                : figures.takeUp.share === null
+                  ? hidden
+                  : t('insights.summary.takeUpDetail', {
+                      online: figures.takeUp.online,
+                      offline: figures.takeUp.offline,
+                    }),
+          },
         ],
         channels: figures.channels.map((c, i) => ({
           channel: t(`insights.channel.${c.channel}`),
