@@ -935,6 +935,19 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...STUDIO_REFUSED, admin: 409, 'service-designer': 409 }),
     ],
     [
+      // Clerks and admins record them (a second count of the day replaces the first).
+      'record applications received outside the portal',
+      () => '/staff/offline-applications',
+      () => ({
+        service: 'bulky-waste-pickup',
+        audience: 'citizen',
+        channel: 'counter',
+        day: '2026-11-02',
+        applications: '4',
+      }),
+      all(404, { anonymous: 303, ...PROCESSING, admin: 303, clerk: 303 }),
+    ],
+    [
       'add a staff member',
       () => '/staff/people',
       () => ({ displayName: 'Nouvelle Personne', email: uniqueEmail('new-staff'), role: 'clerk' }),

@@ -111,7 +111,7 @@ describe('applications received outside the portal, in a real browser', () => {
     await page.click(SUBMIT);
     await page.waitForSelector('[data-recorded]');
     expect(await page.textContent('[data-recorded]')).toBe(
-      '12 demandes inscrites pour Permis d’affichage le 2026-11-03.',
+      'Inscrit pour Permis d’affichage le 2026-11-03 : 12 demandes (entreprises, par téléphone).',
     );
     const rows = () =>
       page.$$eval('[data-table="offline"] tbody tr', (trs) =>

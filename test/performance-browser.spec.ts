@@ -55,7 +55,9 @@ describe('the public performance page', () => {
         );
         // Digital take-up: no count taken by phone or at the counter recorded yet.
         expect(await page.textContent('[data-service] tbody tr:last-child td')).toContain(
-          locale === 'fr' ? 'pas encore inscrit' : 'not recorded yet',
+          locale === 'fr'
+            ? 'aucun nombre inscrit (téléphone, comptoir)'
+            : 'no phone or counter count recorded yet',
         );
         expect((await page.textContent('[data-availability]'))!.replace(/\s+/g, ' ')).toMatch(
           locale === 'fr' ? /100 % Bon/ : /100% Good/,

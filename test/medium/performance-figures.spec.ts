@@ -1,7 +1,11 @@
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../src/platform/config/app-config.js';
 import { CatalogueService } from '../../src/modules/catalogue/catalogue.service.js';
-import { PerformanceFiguresReadModel } from '../../src/modules/insights/performance.js';
+import {
+  PerformanceBoard,
+  PerformanceFiguresReadModel,
+  SNAPSHOT_VERSION,
+} from '../../src/modules/insights/performance.js';
 import { changePlan, startTestApp, type TestApp } from '../support/test-app.js';
 
 const SLUG = 'occupancy-certificate';
@@ -128,6 +132,32 @@ describe('the public performance figures (real PostgreSQL, a hand-computed data 
       digitalTakeUp: { value: null, count: null, status: null, recorded: true },
     });
     expect((await readModel(14).compute(NOW)).services[0].filedOnline).toBeNull();
+  });
+
+  it('hides the share online while one audience’s count by phone or at the counter is small', async () => {
+    // 5 from businesses beside the residents' 10: the staff insights show one, the total less it the other.
+    await db.query(
+      `INSERT INTO offline_application_count (service_slug, audience, channel, day, applications)
+       VALUES ($1, 'business', 'phone', '2026-11-12', 5)`,
+      [SLUG],
+    );
+    try {
+      expect((await readModel(10).compute(NOW)).services[0].digitalTakeUp).toEqual({
+        value: null,
+        count: null,
+        status: null,
+        recorded: true,
+      });
+    } finally {
+      await db.query(
+        `DELETE FROM offline_application_count WHERE service_slug = $1 AND day = '2026-11-12'`,
+        [SLUG],
+      );
+    }
+  });
+
+  it('holds figures from its boot, whether or not the job has run yet', () => {
+    expect(portal.app.get(PerformanceBoard).current()?.version).toBe(SNAPSHOT_VERSION);
   });
 
   it('says availability is not measured before the portal recorded a minute', async () => {

@@ -69,6 +69,8 @@ export class OfflineApplicationsPage implements FormPageRenderer {
             count: recorded.applications,
             service: serviceTitle(recorded.service),
             day: recorded.day,
+            audience: t(`insights.offline.inSentence.${recorded.audience}`),
+            channel: t(`insights.offline.inSentence.${recorded.channel}`),
           })
         : undefined,
       services: [

@@ -128,7 +128,8 @@ export class PerformanceFiguresReadModel {
           p90: number | null;
           filed: number;
           offline_days: number;
-          offline: number;
+          offline_business: number;
+          offline_citizen: number;
         }[]
       >(
         `SELECT
@@ -157,7 +158,11 @@ export class PerformanceFiguresReadModel {
            (SELECT count(*)::int FROM offline_application_count c
              WHERE c.service_slug = $1 AND c.day >= ($2::timestamptz AT TIME ZONE $3)::date) AS offline_days,
            (SELECT COALESCE(sum(c.applications), 0)::int FROM offline_application_count c
-             WHERE c.service_slug = $1 AND c.day >= ($2::timestamptz AT TIME ZONE $3)::date) AS offline`,
+             WHERE c.service_slug = $1 AND c.audience = 'business'
+               AND c.day >= ($2::timestamptz AT TIME ZONE $3)::date) AS offline_business,
+           (SELECT COALESCE(sum(c.applications), 0)::int FROM offline_application_count c
+             WHERE c.service_slug = $1 AND c.audience = 'citizen'
+               AND c.day >= ($2::timestamptz AT TIME ZONE $3)::date) AS offline_citizen`,
         [service.slug, from, CITY_TIME_ZONE],
       );
       const given = (value: number | null, count: number) =>
@@ -202,7 +207,11 @@ export class PerformanceFiguresReadModel {
           status: lowerIsBetter(p90, THRESHOLDS.processingP90),
         },
         filedOnline: counted(row.filed),
-        digitalTakeUp: this.takeUp(row.filed, row.offline_days > 0 ? row.offline : null, min),
+        digitalTakeUp: this.takeUp(
+          row.filed,
+          row.offline_days > 0 ? [row.offline_business, row.offline_citizen] : null,
+          min,
+        ),
       });
     }
     const availability = await this.availability(now);
@@ -225,19 +234,22 @@ export class PerformanceFiguresReadModel {
 
   /**
    * Applications made online against those taken by phone or at the counter
-   * (null: none recorded). Hidden while either side counts fewer than the
-   * threshold (none by phone or counter says nothing of anyone).
+   * (each audience's; null: none recorded). Hidden while either side counts
+   * fewer than the threshold (none by phone or counter says nothing of
+   * anyone), or an audience's count does: the staff insights show the other
+   * audience's, which the total less would tell.
    */
   private takeUp(
     online: number,
-    offline: number | null,
+    offline: number[] | null,
     min: number,
   ): ServicePerformance['digitalTakeUp'] {
     if (offline === null) return { value: null, count: null, status: null, recorded: false };
-    const value = takeUpShare([online], offline, min);
+    const total = offline.reduce((sum, n) => sum + n, 0);
+    const value = offline.some((n) => n > 0 && n < min) ? null : takeUpShare([online], total, min);
     return {
       value,
-      count: value === null ? null : online + offline,
+      count: value === null ? null : online + total,
       // Judged as shown (a whole percent).
       status: higherIsBetter(
         value === null ? null : Math.round(value * 100) / 100,
@@ -327,6 +339,16 @@ export class PerformanceBoard
 
   async onApplicationBootstrap(): Promise<void> {
     await this.tick();
+    // No figures of this release's shape yet (its first boot: the stored ones
+    // are the previous release's, and the job of this quarter of an hour may
+    // have run on one of its instances): computed here, rather than no page
+    // until the job's next run.
+    if (!this.held)
+      await this.refresh(new Date()).catch((error: unknown) =>
+        this.logger.event('warn', 'performance.refresh_failed', {
+          error: (error as Error).message,
+        }),
+      );
     // Every instance marks the minute up (a minute is up when any instance was)
     // and reads the figures again, twice a minute.
     this.timer = setInterval(() => void this.tick(), 30_000);

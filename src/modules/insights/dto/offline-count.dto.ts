@@ -1,5 +1,6 @@
 import { IsIn, IsNotEmpty, Matches } from 'class-validator';
 import { AUDIENCES } from '../../../platform/flags/flag-context.js';
+import { Trim } from '../../../platform/forms/form.js';
 
 /** How applications reach a service outside the portal. */
 export const OFFLINE_CHANNELS = ['phone', 'counter'] as const;
@@ -20,9 +21,11 @@ export class OfflineCountDto {
   @IsIn(OFFLINE_CHANNELS, { message: 'insights.offline.errors.channelRequired' })
   channel = '';
 
+  @Trim()
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'insights.offline.errors.dayInvalid' })
   day = '';
 
+  @Trim()
   @Matches(/^\d{1,5}$/, { message: 'insights.offline.errors.applicationsInvalid' })
   applications = '';
 }
