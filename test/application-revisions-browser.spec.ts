@@ -36,7 +36,7 @@ describe('applications through their own revision, in a browser', () => {
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
       designerPerson.id,
     ]);
-    const designer: StaffActor = { accountId: designerPerson.id, role: 'service-designer' };
+    const designer: StaffActor = { accountId: designerPerson.id, roles: ['service-designer'] };
     const clerk = await createPerson(db, { displayName: 'Paul Commis' });
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'clerk')`, [clerk.id]);
     clerkEmail = clerk.email;

@@ -69,7 +69,7 @@ describe('applications through their own revision', () => {
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
       person.id,
     ]);
-    designer = { accountId: person.id, role: 'service-designer' };
+    designer = { accountId: person.id, roles: ['service-designer'] };
     const clerk = await createPerson(db, { displayName: 'Paul Commis' });
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'clerk')`, [clerk.id]);
     clerkEmail = clerk.email;

@@ -135,6 +135,9 @@ describe('the authorization matrix', () => {
   let smeD = '';
   /** An email whose retries are spent (only admins retry it). */
   let failedEmail = '';
+  /** Staff members an admin's posts change: one's roles, the other removed. */
+  let staffTarget = '';
+  let removalTarget = '';
 
   beforeAll(async () => {
     portal = await startTestApp();
@@ -267,6 +270,14 @@ describe('the authorization matrix', () => {
       [uniqueEmail('failed-email')],
     );
     failedEmail = message.id;
+    for (const target of ['staff-target', 'removal-target']) {
+      const staff = await createPerson(db, { email: uniqueEmail(target) });
+      await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'clerk')`, [
+        staff.id,
+      ]);
+      if (target === 'staff-target') staffTarget = staff.id;
+      else removalTarget = staff.id;
+    }
   });
   /** A service whose draft the editor's routes open: one step, one question. */
   const EDITOR = '/staff/services/matrix-editor/revisions/1';
@@ -275,7 +286,10 @@ describe('the authorization matrix', () => {
     const [designer] = await db.query(
       `SELECT account_id FROM staff_member WHERE role = 'service-designer' LIMIT 1`,
     );
-    const actor = { accountId: designer.account_id as string, role: 'service-designer' as const };
+    const actor = {
+      accountId: designer.account_id as string,
+      roles: ['service-designer' as const],
+    };
     const origin = { ip: '127.0.0.1', requestId: 'authorization-matrix' };
     const draft = await revisions.create(
       actor,
@@ -349,6 +363,11 @@ describe('the authorization matrix', () => {
       all(404, { anonymous: 303, ...ADMIN_ONLY }),
     ],
     ['staff people', () => '/staff/people', all(404, { anonymous: 303, ...ADMIN_ONLY })],
+    [
+      "a staff member's page",
+      () => `/staff/people/${staffTarget}`,
+      all(404, { anonymous: 303, ...ADMIN_ONLY }),
+    ],
     ['audit log', () => '/staff/audit', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit CSV', () => '/staff/audit.csv', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['failed emails', () => '/staff/emails', all(404, { anonymous: 303, ...ADMIN_ONLY })],
@@ -946,6 +965,19 @@ describe('the authorization matrix', () => {
         applications: '4',
       }),
       all(404, { anonymous: 303, ...PROCESSING, admin: 303, clerk: 303 }),
+    ],
+    [
+      // The same roles each time: the admin's post saves them, the others are refused.
+      "change a staff member's roles",
+      () => `/staff/people/${staffTarget}/roles`,
+      () => ({ 'role-clerk': 'yes', 'role-analyst': 'yes' }),
+      all(404, { anonymous: 303, ...ADMIN_ONLY, admin: 303 }),
+    ],
+    [
+      'remove someone from staff',
+      () => `/staff/people/${removalTarget}/remove`,
+      () => ({}),
+      all(404, { anonymous: 303, ...ADMIN_ONLY, admin: 303 }),
     ],
     [
       'add a staff member',

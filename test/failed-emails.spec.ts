@@ -183,7 +183,7 @@ describe('email delivery on the job queue', () => {
 
     // The rule lives in the service too: any way in other than these routes is refused.
     const service = portal.app.get(StaffEmailsService);
-    const asClerk = { accountId: randomUUID(), role: 'clerk' as const };
+    const asClerk = { accountId: randomUUID(), roles: ['clerk' as const] };
     await expect(service.search(asClerk, {})).rejects.toBeInstanceOf(ForbiddenException);
     await expect(
       service.retry(asClerk, failedId, { ip: '127.0.0.1', requestId: 'test' }),

@@ -96,7 +96,7 @@ describe('every form and API body, fuzzed with control characters', () => {
       (
         await portal.app
           .get(ServiceRevisionsService)
-          .startDraft({ accountId: admin.id, role: 'admin' }, 'bulky-waste-pickup', origin)
+          .startDraft({ accountId: admin.id, roles: ['admin'] }, 'bulky-waste-pickup', origin)
       ).number,
     );
     ids.organization = sme.organizationId;

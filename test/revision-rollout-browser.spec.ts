@@ -49,7 +49,7 @@ describe('the rollout console’s revision page in a browser', () => {
     await openWithCohorts(portal, SLUG, { business: cohort });
     await readyRevision2(
       portal,
-      { accountId: designer.id, role: 'admin' },
+      { accountId: designer.id, roles: ['admin'] },
       SLUG,
       buildingPermitRevision2,
     );

@@ -198,7 +198,7 @@ describe('revisions released SME-first through the console', () => {
     // Revision 2 (a clearer type of work, a heritage-site question), ready.
     await readyRevision2(
       portal,
-      { accountId: designerId, role: 'admin' },
+      { accountId: designerId, roles: ['admin'] },
       SLUG,
       buildingPermitRevision2,
     );

@@ -80,7 +80,7 @@ describe('revisions released SME-first', () => {
     const person = await createPerson(db, { displayName: 'Martin Gagnon' });
     manager = { accountId: person.id, origin };
     adminEmail = person.email;
-    const designer: StaffActor = { accountId: person.id, role: 'admin' };
+    const designer: StaffActor = { accountId: person.id, roles: ['admin'] };
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'admin')`, [person.id]);
     // The building permit open to every SME and every citizen, the pilot SME in a cohort.
     await db.query(
@@ -169,13 +169,13 @@ describe('revisions released SME-first', () => {
     await expect(
       portal.app
         .get(ServiceRevisionsService)
-        .withdraw({ accountId: manager.accountId, role: 'admin' }, SLUG, 2, origin),
+        .withdraw({ accountId: manager.accountId, roles: ['admin'] }, SLUG, 2, origin),
     ).rejects.toMatchObject({ code: 'in-rollout' });
     // Nor revision 1: what would everyone get instead? Only the candidate, without a decision.
     await expect(
       portal.app
         .get(ServiceRevisionsService)
-        .withdraw({ accountId: manager.accountId, role: 'admin' }, SLUG, 1, origin),
+        .withdraw({ accountId: manager.accountId, roles: ['admin'] }, SLUG, 1, origin),
     ).rejects.toMatchObject({ code: 'last-revision' });
   });
 
@@ -339,7 +339,7 @@ describe('revisions released SME-first', () => {
   });
 
   it('skips the stages of a variant that already serves the candidate (released while only staff saw it)', async () => {
-    const designer: StaffActor = { accountId: manager.accountId, role: 'admin' };
+    const designer: StaffActor = { accountId: manager.accountId, roles: ['admin'] };
     const clearer = (d: ServiceDefinition) => ({
       ...d,
       summary: { fr: `${d.summary.fr} (révisé)`, en: `${d.summary.en} (revised)` },

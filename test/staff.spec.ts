@@ -123,6 +123,107 @@ describe('staff: roles, the staff area, the audit log', () => {
     });
   });
 
+  describe("a person's roles, and removing them from staff", () => {
+    async function newStaff(role: StaffRole) {
+      const email = unique(`lifecycle-${role}`);
+      const outcome = await createStaffMember(db, {
+        email,
+        name: 'Lou Lavoie',
+        role,
+        locale: 'fr',
+      });
+      return { id: outcome.accountId, agent: await signIn(email, outcome.password!) };
+    }
+    async function post(path: string, values: Record<string, string>, lang = 'fr') {
+      const page = await agents.admin
+        .get(path.replace(/\/(roles|remove)$/, ''))
+        .set('Cookie', `guichet_lang=${lang}`);
+      return agents.admin
+        .post(path)
+        .set('Cookie', `guichet_lang=${lang}`)
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), ...values });
+    }
+
+    it('lists everyone with their roles, each linked to a page with their roles ticked', async () => {
+      const person = await newStaff('clerk');
+      await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'analyst')`, [
+        person.id,
+      ]);
+      const list = await agents.admin.get('/staff/people').set('Cookie', 'guichet_lang=en');
+      expect(list.text).toContain(`href="/staff/people/${person.id}"`);
+      expect(list.text).toContain('Clerk and Analyst');
+      const page = await agents.admin.get(`/staff/people/${person.id}`);
+      expect(page.status).toBe(200);
+      expect(page.text).toMatch(/name="role-clerk" type="checkbox" value="yes"[^>]*checked/);
+      expect(page.text).toMatch(/name="role-analyst" type="checkbox" value="yes"[^>]*checked/);
+      expect(page.text).not.toMatch(/name="role-admin" type="checkbox" value="yes"[^>]*checked/);
+      // Both roles' tools on their home page, each once.
+      const home = await person.agent.get('/staff').set('Cookie', 'guichet_lang=en');
+      expect(home.text).toContain('Your roles: Clerk and Analyst');
+      expect(home.text.match(/href="\/staff\/feedback"/g)?.length).toBe(2); // menu and tools
+      expect(home.text).toContain('href="/staff/applications"');
+      expect(home.text).toContain('href="/staff/insights"');
+      for (const path of [`/staff/people/${ids.citizen}`, '/staff/people/not-an-id'])
+        expect((await agents.admin.get(path)).status).toBe(404);
+    });
+
+    it('changes roles: a role taken away signs the person out at once; none ticked is refused with 422', async () => {
+      const person = await newStaff('clerk');
+      const refused = await post(`/staff/people/${person.id}/roles`, {}, 'en');
+      expect(refused.status).toBe(422);
+      expect(refused.text).toContain('govuk-error-summary');
+      expect(refused.text).toContain('href="#roles"');
+      expect(refused.text).toContain('Tick at least one role');
+      expect(refused.text).not.toMatch(/type="checkbox" value="yes"[^>]*checked/);
+
+      const added = await post(`/staff/people/${person.id}/roles`, {
+        'role-clerk': 'yes',
+        'role-analyst': 'yes',
+      });
+      expect(added.status).toBe(303);
+      expect((await person.agent.get('/staff/insights')).status).toBe(200);
+
+      const taken = await post(`/staff/people/${person.id}/roles`, { 'role-analyst': 'yes' });
+      expect(taken.status).toBe(303);
+      const list = await agents.admin.get('/staff/people');
+      expect(list.text).toContain('Les rôles de Lou Lavoie sont enregistrés');
+      const after = await person.agent.get('/staff/insights');
+      expect(after.status).toBe(303);
+      expect(after.headers.location).toMatch(/^\/sign-in/);
+    });
+
+    it('removes someone from staff: their session stops working, their account stays', async () => {
+      const person = await newStaff('rollout-manager');
+      expect((await person.agent.get('/staff/cohorts')).status).toBe(200);
+      const removed = await post(`/staff/people/${person.id}/remove`, {});
+      expect(removed.status).toBe(303);
+      const list = await agents.admin.get('/staff/people');
+      expect(list.text).toContain('Lou Lavoie ne fait plus partie du personnel');
+      expect(list.text).not.toContain(`href="/staff/people/${person.id}"`);
+      const after = await person.agent.get('/staff/cohorts');
+      expect(after.status).toBe(303);
+      expect(after.headers.location).toMatch(/^\/sign-in/);
+      expect((await agents.admin.get(`/staff/people/${person.id}`)).status).toBe(404);
+    });
+
+    it('refuses to remove the last admin, with the reason on the page', async () => {
+      const admins: { account_id: string }[] = await db.query(
+        `SELECT account_id FROM staff_member WHERE role = 'admin'`,
+      );
+      expect(admins).toEqual([{ account_id: ids.admin }]);
+      const res = await post(`/staff/people/${ids.admin}/remove`, {}, 'en');
+      expect(res.status).toBe(422);
+      expect(res.text).toContain(
+        'This is the last administrator: give the role to someone else first',
+      );
+      const demoted = await post(`/staff/people/${ids.admin}/roles`, { 'role-clerk': 'yes' }, 'en');
+      expect(demoted.status).toBe(422);
+      expect(demoted.text).toMatch(/name="role-clerk" type="checkbox" value="yes"[^>]*checked/);
+      expect((await agents.admin.get('/staff/people')).status).toBe(200);
+    });
+  });
+
   describe('adding staff', () => {
     async function addForm(values: Record<string, string>, lang = 'fr') {
       const page = await agents.admin.get('/staff/people').set('Cookie', `guichet_lang=${lang}`);
@@ -183,7 +284,7 @@ describe('staff: roles, the staff area, the audit log', () => {
       expect(events[1]).toMatchObject({
         actor_type: 'staff',
         actor_id: ids.admin,
-        after: { role: 'clerk', email },
+        after: { roles: ['clerk'], email },
       });
 
       await eventually(async () => (await mailFor(email)).length > 0, 5000);
@@ -248,11 +349,13 @@ describe('staff: roles, the staff area, the audit log', () => {
       expect(res.text).toContain('value="pas-une-adresse"');
     });
 
-    it('refuses someone who is already staff, saying their role, keeping the role chosen', async () => {
+    it('refuses someone who is already staff, saying where roles change, keeping the role chosen', async () => {
       const [clerk] = await db.query(`SELECT email FROM account WHERE id = $1`, [ids.clerk]);
       const res = await addForm({ displayName: 'X', email: clerk.email, role: 'admin' });
       expect(res.status).toBe(422);
-      expect(res.text).toContain('Cette personne fait déjà partie du personnel (rôle : Préposé)');
+      expect(res.text).toContain(
+        'Cette personne fait déjà partie du personnel : changez ses rôles à partir de sa page dans la liste',
+      );
       expect(res.text).toMatch(/value="admin" checked/);
       const [still] = await db.query(`SELECT role FROM staff_member WHERE account_id = $1`, [
         ids.clerk,
@@ -480,7 +583,7 @@ describe('staff: roles, the staff area, the audit log', () => {
       expect(promoted).toMatchObject({
         accountId: created.accountId,
         accountCreated: false,
-        previousRole: 'clerk',
+        previousRoles: ['clerk'],
       });
       expect(promoted.password).toBeUndefined();
       const again = await createStaffMember(db, { ...args, role: 'admin' });
@@ -497,11 +600,11 @@ describe('staff: roles, the staff area, the audit log', () => {
           actor_id: 'staff:create',
         }),
         expect.objectContaining({
-          action: 'staff.role_changed',
+          action: 'staff.roles_changed',
           actor_type: 'system',
           actor_id: 'staff:create',
-          before: { role: 'clerk' },
-          after: { role: 'admin' },
+          before: { roles: ['clerk'] },
+          after: { roles: ['admin', 'clerk'] },
         }),
       ]);
     });

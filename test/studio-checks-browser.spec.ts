@@ -29,7 +29,7 @@ describe('the studio’s checks page in a browser', () => {
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
       person.id,
     ]);
-    designer = { accountId: person.id, role: 'service-designer', email: person.email };
+    designer = { accountId: person.id, roles: ['service-designer'], email: person.email };
     browser = await launchChromium();
   });
 

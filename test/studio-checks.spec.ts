@@ -47,7 +47,7 @@ describe('the studio: a revision’s checks and marking it ready', () => {
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
       person.id,
     ]);
-    designer = { accountId: person.id, role: 'service-designer', email: person.email };
+    designer = { accountId: person.id, roles: ['service-designer'], email: person.email };
     const clerk = await createPerson(db, { displayName: 'Paul Commis' });
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'clerk')`, [clerk.id]);
     clerkEmail = clerk.email;

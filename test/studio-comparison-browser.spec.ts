@@ -25,7 +25,7 @@ describe('comparing two revisions in a browser', () => {
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
       designer.id,
     ]);
-    const actor = { accountId: designer.id, role: 'service-designer' as const };
+    const actor = { accountId: designer.id, roles: ['service-designer' as const] };
     const origin = { ip: '127.0.0.1', requestId: 'test' };
     const revisions = portal.app.get(ServiceRevisionsService);
     const started = await revisions.startDraft(actor, 'building-permit', origin);

@@ -33,7 +33,7 @@ describe('comparing two revisions of a service', () => {
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
       designer.id,
     ]);
-    actor = { accountId: designer.id, role: 'service-designer' };
+    actor = { accountId: designer.id, roles: ['service-designer'] };
     // Revision 2 of the building permit: a draft with one change of each kind.
     const revisions = portal.app.get(ServiceRevisionsService);
     const started = await revisions.startDraft(actor, 'building-permit', origin);
@@ -109,11 +109,11 @@ describe('comparing two revisions of a service', () => {
   it('lets every staff role read it (the rollout console links to it), and nobody else', async () => {
     for (const role of ['rollout-manager', 'clerk', 'analyst'] as const)
       expect(
-        await comparisons.compare({ accountId: designer.id, role }, 'building-permit', {}),
+        await comparisons.compare({ accountId: designer.id, roles: [role] }, 'building-permit', {}),
       ).toMatchObject({ from: 1, to: draft });
     await expect(
       comparisons.compare(
-        { accountId: designer.id, role: 'citizen' as unknown as StaffActor['role'] },
+        { accountId: designer.id, roles: ['citizen'] as unknown as StaffActor['roles'] },
         'building-permit',
         {},
       ),

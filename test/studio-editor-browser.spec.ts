@@ -76,7 +76,7 @@ describe('the draft editor in a browser', () => {
     revisions = portal.app.get(ServiceRevisionsService);
     const designer = await createPerson(db, { displayName: 'Élise Conception' });
     designerEmail = designer.email;
-    actor = { accountId: designer.id, role: 'service-designer' };
+    actor = { accountId: designer.id, roles: ['service-designer'] };
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
       designer.id,
     ]);

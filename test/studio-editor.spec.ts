@@ -115,7 +115,7 @@ describe('the service studio: the draft editor', () => {
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
       designer.id,
     ]);
-    actor = { accountId: designer.id, role: 'service-designer' };
+    actor = { accountId: designer.id, roles: ['service-designer'] };
     agent = await signedInAgent(portal.url, designer.email);
   });
   afterAll(() => portal?.close());
@@ -600,7 +600,7 @@ describe('the service studio: the draft editor', () => {
       for (const role of ['clerk', 'rollout-manager', 'analyst'] as const)
         await expect(
           editor.edit(
-            { accountId: designer.id, role },
+            { accountId: designer.id, roles: [role] },
             slug,
             1,
             version,

@@ -39,7 +39,7 @@ describe('the question editor in a browser', () => {
     ]);
     const draft = await portal.app
       .get(ServiceRevisionsService)
-      .startDraft({ accountId: designer.id, role: 'service-designer' }, 'sign-permit', {
+      .startDraft({ accountId: designer.id, roles: ['service-designer'] }, 'sign-permit', {
         ip: '127.0.0.1',
         requestId: 'test',
       });

@@ -71,7 +71,7 @@ describe('the service studio: questions and rules', () => {
     );
     const draft = await portal.app
       .get(ServiceRevisionsService)
-      .startDraft({ accountId: person.id, role: 'service-designer' }, 'building-permit', ORIGIN);
+      .startDraft({ accountId: person.id, roles: ['service-designer'] }, 'building-permit', ORIGIN);
     number = draft.number;
     base = `/staff/services/building-permit/revisions/${number}`;
     designer = await signedInAgent(portal.url, person.email);

@@ -66,7 +66,7 @@ describe('service revisions', () => {
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'service-designer')`, [
       person.id,
     ]);
-    designer = { accountId: person.id, role: 'service-designer' };
+    designer = { accountId: person.id, roles: ['service-designer'] };
     const resident = await createPerson(db, { displayName: 'Jeanne Résidente' });
     citizen = { accountId: resident.id, audience: 'citizen', channel: 'web' };
   });
@@ -371,7 +371,7 @@ describe('service revisions', () => {
 
   it('lets only designers and admins change services', async () => {
     for (const role of ['clerk', 'analyst', 'rollout-manager'] as const) {
-      const actor = { accountId: designer.accountId, role };
+      const actor = { accountId: designer.accountId, roles: [role] };
       await expect(revisions.services(actor)).rejects.toMatchObject({ status: 403 });
       await expect(revisions.startDraft(actor, 'sign-permit', ORIGIN)).rejects.toMatchObject({
         status: 403,

@@ -50,7 +50,7 @@ describe('the service studio: no input gives a 500', () => {
     await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'admin')`, [
       designer.id,
     ]);
-    actor = { accountId: designer.id, role: 'admin' };
+    actor = { accountId: designer.id, roles: ['admin'] };
     agent = await signedInAgent(portal.url, designer.email);
   });
   afterAll(() => portal?.close());

@@ -158,7 +158,7 @@ describe('the studio’s services in a browser', () => {
 
     it(`withdraws a revision and discards a draft, each confirmed, from a service's page (${locale})`, async () => {
       const revisions = portal.app.get(ServiceRevisionsService);
-      const actor = { accountId: designerId, role: 'service-designer' as const };
+      const actor = { accountId: designerId, roles: ['service-designer' as const] };
       const origin = { ip: '127.0.0.1', requestId: 'browser' };
       const draft = await revisions.startDraft(actor, texts.service, origin);
       await revisions.markReady(actor, texts.service, draft.number, draft.version, origin);

@@ -467,7 +467,7 @@ describe('the studio: creating, importing, exporting services and their revision
   describe('a service’s page and its revisions', () => {
     const slug = 'sign-permit';
     const revisions = () => portal.app.get(ServiceRevisionsService);
-    const actor = () => ({ accountId: designerId, role: 'service-designer' as const });
+    const actor = () => ({ accountId: designerId, roles: ['service-designer' as const] });
     const origin = { ip: '127.0.0.1', requestId: 'test' };
 
     it('shows its revisions, what each variant serves, and the actions (fr and en)', async () => {
@@ -623,7 +623,7 @@ describe('the studio: creating, importing, exporting services and their revision
       portal.app
         .get(ServiceRevisionsService)
         .importDocument(
-          { accountId: designerId, role: 'clerk' },
+          { accountId: designerId, roles: ['clerk'] },
           repoDocument('sign-permit').service,
           { ip: '127.0.0.1' },
         ),

@@ -36,7 +36,7 @@ describe('the service studio: the list of services', () => {
 
   it('lists the five services with their variants’ stages, for a designer and an admin', async () => {
     for (const role of ['service-designer', 'admin'] as const) {
-      const services = await studio.list({ accountId: designer.id, role });
+      const services = await studio.list({ accountId: designer.id, roles: [role] });
       expect(services).toHaveLength(5);
       expect(services.map((s) => s.slug)).toEqual(
         portal.app
@@ -63,7 +63,7 @@ describe('the service studio: the list of services', () => {
 
   it('refuses every other staff role in the service too', async () => {
     for (const role of ['rollout-manager', 'clerk', 'analyst'] as const)
-      await expect(studio.list({ accountId: designer.id, role })).rejects.toBeInstanceOf(
+      await expect(studio.list({ accountId: designer.id, roles: [role] })).rejects.toBeInstanceOf(
         ForbiddenException,
       );
   });

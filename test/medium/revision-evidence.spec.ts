@@ -254,7 +254,7 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
 
     // Revision 2 asks a new required question on the property step; the
     // variant in pilot keeps serving revision 1 to new applications.
-    const designer = { accountId: designerPerson.id, role: 'service-designer' as const };
+    const designer = { accountId: designerPerson.id, roles: ['service-designer' as const] };
     const revisions = app.get(ServiceRevisionsService);
     const started = await revisions.startDraft(designer, SLUG, origin);
     const changed = await revisions.changeDraft(
@@ -462,7 +462,7 @@ describe('a candidate revision’s own evidence (service level, real PostgreSQL 
     const assisted = portal.app.get(AssistedFeedbackService);
     const record = async (who: ActingAs) => {
       const recorded = await assisted.record(
-        { accountId: managerId, role: 'rollout-manager' },
+        { accountId: managerId, roles: ['rollout-manager'] },
         {
           serviceSlug: SLUG,
           variant: 'business',

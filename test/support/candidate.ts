@@ -50,7 +50,7 @@ export async function buildingPermitCandidate(portal: TestApp): Promise<Candidat
   const person = await createPerson(db, { displayName: 'Élise Conception' });
   // An admin: designs revisions and decides their rollout.
   await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'admin')`, [person.id]);
-  const designer: StaffActor = { accountId: person.id, role: 'admin' };
+  const designer: StaffActor = { accountId: person.id, roles: ['admin'] };
   const pilotSme = await smeMember(portal.url, db, { legalName: 'Construction Pilote inc.' });
   const otherSme = await smeMember(portal.url, db, { legalName: 'Rénovations Autres inc.' });
   const citizen = await createPerson(db, { displayName: 'Jeanne Résidente' });

@@ -20,7 +20,7 @@ import { requestOrigin } from '../audit/request-origin.js';
 import { RolloutReadModel } from '../rollout/rollout.read-model.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import { StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { holdsRole, type StaffRole } from '../staff/staff-role.js';
 import { AcceptancePresenter, staffVariantPath } from './acceptance.presenter.js';
 import { AcceptanceReadModel } from './acceptance.read-model.js';
 import { AcceptanceService } from './acceptance.service.js';
@@ -231,10 +231,10 @@ export class StaffAcceptanceController {
     },
   ) {
     const locale = res.locals.locale as Locale;
-    const role = res.locals.staffRole as StaffRole;
+    const roles = res.locals.staffRoles as StaffRole[];
     const report = await this.reports.variant(found.slug, found.variant);
     res.status(status).render('acceptance/staff-variant', {
-      ...this.presenter.variant(found, report, WRITERS.includes(role), data, locale),
+      ...this.presenter.variant(found, report, holdsRole(roles, WRITERS), data, locale),
       csrfToken: csrfToken(req),
     });
   }

@@ -9,7 +9,8 @@ import type { Account } from './account.service.js';
 /** Who is making a request: their account, staff role and the SME they act for. */
 export interface RequestIdentity {
   account: Account;
-  staffRole?: string;
+  /** Whether the account holds a staff role (shows the staff area's link; staff pages check again). */
+  isStaff: boolean;
   /** Present when the person still belongs to the SME their session acts for. */
   organization?: { id: string; name: string; employeeCount: number };
 }
@@ -20,7 +21,7 @@ interface Row {
   display_name: string;
   preferred_locale: Locale;
   email_confirmed_at: Date | null;
-  staff_role: string | null;
+  is_staff: boolean;
   org_id: string | null;
   legal_name: string | null;
   employee_count: number | null;
@@ -79,9 +80,9 @@ export class IdentityReadModel {
   ): Promise<RequestIdentity | undefined> {
     const rows: Row[] = await this.dataSource.query(
       `SELECT a.id, a.email, a.display_name, a.preferred_locale, a.email_confirmed_at,
-              s.role AS staff_role, o.id AS org_id, o.legal_name, o.employee_count
+              EXISTS (SELECT 1 FROM staff_member s WHERE s.account_id = a.id) AS is_staff,
+              o.id AS org_id, o.legal_name, o.employee_count
        FROM account a
-       LEFT JOIN staff_member s ON s.account_id = a.id
        LEFT JOIN organization_membership m ON m.account_id = a.id AND m.organization_id = $2::uuid
        LEFT JOIN organization o ON o.id = m.organization_id
        WHERE a.id = $1::uuid AND a.closed_at IS NULL`,
@@ -97,7 +98,7 @@ export class IdentityReadModel {
         preferredLocale: row.preferred_locale,
         emailConfirmedAt: row.email_confirmed_at,
       },
-      staffRole: row.staff_role ?? undefined,
+      isStaff: row.is_staff,
       organization:
         row.org_id && row.legal_name !== null && row.employee_count !== null
           ? { id: row.org_id, name: row.legal_name, employeeCount: row.employee_count }

@@ -55,9 +55,9 @@ export class SessionContextMiddleware implements NestMiddleware {
       return;
     }
     refreshSessionExpiry(req);
-    const { account, organization, staffRole } = identity;
+    const { account, organization, isStaff } = identity;
     res.locals.account = account;
-    res.locals.isStaff = staffRole !== undefined;
+    res.locals.isStaff = isStaff;
     res.locals.csrfToken = csrfToken(req);
     res.locals.actingAs = (
       organization

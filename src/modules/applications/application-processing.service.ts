@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { OrganizationService } from '../organizations/organization.service.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { holdsRole, type StaffRole } from '../staff/staff-role.js';
 import { StaffService, type StaffMember } from '../staff/staff.service.js';
 import { canTransition, type ApplicationStatus } from './application-status.js';
 import {
@@ -87,9 +87,7 @@ export class ApplicationProcessingService {
 
   /** The staff members who process applications (clerks and admins). */
   async clerks(): Promise<StaffMember[]> {
-    return (await this.staffMembers.list()).filter((m) =>
-      (PROCESSING_ROLES as readonly string[]).includes(m.role),
-    );
+    return (await this.staffMembers.list()).filter((m) => holdsRole(m.roles, PROCESSING_ROLES));
   }
 
   /**

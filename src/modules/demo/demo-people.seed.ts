@@ -432,7 +432,7 @@ export class DemoPeopleSeed {
           actor: { type: 'system', id: 'demo-seed' },
           action: 'staff.member_added',
           entity: { type: 'staff_member', id: accountId(member.email) },
-          after: { role: member.role, email: member.email },
+          after: { roles: [member.role], email: member.email },
         });
       }
 

@@ -17,8 +17,7 @@ import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { requestOrigin } from '../audit/request-origin.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
-import { StaffRoles, StaffRolesGuard } from '../staff/staff-roles.guard.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { StaffRoles, StaffRolesGuard, staffActorOf } from '../staff/staff-roles.guard.js';
 import {
   ASSISTED_FEEDBACK_FIELDS,
   AssistedFeedbackDto,
@@ -85,7 +84,7 @@ export class AssistedFeedbackController {
             }
           : { kind: 'contact', contactName: value.contactName, contactDetail: value.contactDetail };
     const result = await this.assisted.record(
-      { accountId: req.session.accountId!, role: res.locals.staffRole as StaffRole },
+      staffActorOf(req, res),
       {
         serviceSlug: value.service,
         variant: value.variant as Audience,

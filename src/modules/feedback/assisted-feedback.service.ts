@@ -13,7 +13,7 @@ import { VariantAccessService } from '../rollout/variant-access.service.js';
 import type { FeedbackInput } from './dto/feedback.dto.js';
 import { FeedbackService, revisionServedTo } from './feedback.service.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
-import { isFeedbackRole, type AssistedChannel } from './feedback-options.js';
+import { holdsFeedbackRole, type AssistedChannel } from './feedback-options.js';
 
 /** Whom the feedback is from, as staff identified them. */
 export type AssistedParty =
@@ -61,7 +61,7 @@ export class AssistedFeedbackService {
     input: AssistedInput,
     origin: RequestOrigin,
   ): Promise<AssistedResult> {
-    if (!isFeedbackRole(actor.role)) return { ok: false, reason: 'forbidden' };
+    if (!holdsFeedbackRole(actor.roles)) return { ok: false, reason: 'forbidden' };
     if (!this.catalogue.find(input.serviceSlug))
       return { ok: false, reason: 'invalid', field: 'service', problem: 'unknown' };
 

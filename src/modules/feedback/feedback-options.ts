@@ -1,4 +1,4 @@
-import type { StaffRole } from '../staff/staff-role.js';
+import { holdsRole, type StaffRole } from '../staff/staff-role.js';
 
 /**
  * The choices a piece of feedback and a satisfaction response are made of. The
@@ -69,6 +69,7 @@ export const FEEDBACK_ROLES = [
 ] as const satisfies readonly StaffRole[];
 export type FeedbackRole = (typeof FEEDBACK_ROLES)[number];
 
-export function isFeedbackRole(role: unknown): role is FeedbackRole {
-  return typeof role === 'string' && (FEEDBACK_ROLES as readonly string[]).includes(role);
+/** Whether someone holding `roles` works on feedback. */
+export function holdsFeedbackRole(roles: readonly string[]): boolean {
+  return holdsRole(roles, FEEDBACK_ROLES);
 }

@@ -180,7 +180,7 @@ describe('FeedbackService (PostgreSQL)', () => {
       const person = await createPerson(db);
       const assisted = portal.app.get(AssistedFeedbackService);
       const result = await assisted.record(
-        { accountId: clerk.accountId, role: 'clerk' },
+        { accountId: clerk.accountId, roles: ['clerk'] },
         {
           serviceSlug: 'building-permit',
           variant: 'citizen',

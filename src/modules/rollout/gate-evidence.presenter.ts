@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import { isFeedbackRole } from '../feedback/feedback-options.js';
+import { holdsFeedbackRole } from '../feedback/feedback-options.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import { EVIDENCE_FEEDBACK_LIMIT, PilotEvidence } from './gates.js';
 import type { PlanRecord } from './rollout.service.js';
@@ -36,7 +36,7 @@ export class GateEvidencePresenter {
     const number = new Intl.NumberFormat(locale === 'fr' ? 'fr-CA' : 'en-CA', {
       maximumFractionDigits: 1,
     });
-    const linked = isFeedbackRole(staff.role);
+    const linked = holdsFeedbackRole(staff.roles);
     const variantLabel = t(`rollout.variant.${plan.variant}`);
     const stageLabel = t(`rollout.stage.${plan.stage}`);
     const submitted = found.applications.reduce((sum, row) => sum + row.count, 0);

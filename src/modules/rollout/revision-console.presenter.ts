@@ -11,7 +11,7 @@ import { csrfToken } from '../../platform/http/sessions.js';
 import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { holdsRole, type StaffRole } from '../staff/staff-role.js';
 import { isRevisionForm, REVISION_FIELDS, type RevisionForm } from './dto/revision-decision.dto.js';
 import { isGateId, PilotEvidence, type GateResult, type RevisionFigures } from './gates.js';
 import {
@@ -101,7 +101,7 @@ export class RevisionConsolePresenter implements FormPageRenderer {
     const service = this.catalogue.find(slug);
     const served = await this.readModel.service(slug);
     if (!service || !served) throw new NotFoundException();
-    const role = res.locals.staffRole as StaffRole;
+    const roles = res.locals.staffRoles as StaffRole[];
     const [candidate, decisions, plans] = await Promise.all([
       this.revisions.candidate(slug),
       this.readModel.decisions(slug),
@@ -133,7 +133,7 @@ export class RevisionConsolePresenter implements FormPageRenderer {
       notice: state.notice
         ? { text: this.i18n.t(locale, state.notice.key), synced: state.notice.synced }
         : undefined,
-      canDecide: DECIDERS.includes(role),
+      canDecide: holdsRole(roles, DECIDERS),
       serviceTitle: title,
       base,
       pending: plans.some((p) => p.syncedVersion < p.version),

@@ -11,7 +11,7 @@ import { csrfToken } from '../../platform/http/sessions.js';
 import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { holdsRole, type StaffRole } from '../staff/staff-role.js';
 import { DECISION_FIELDS, type DecisionForm } from './dto/decision.dto.js';
 import { GATE_IDS, GATE_RULES, type GateResult } from './gates.js';
 import { RevisionConsoleReadModel } from './revision-console.read-model.js';
@@ -233,7 +233,7 @@ export class RolloutConsolePresenter implements FormPageRenderer {
     const locale = res.locals.locale as Locale;
     const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
     const service = this.catalogue.find(plan.slug)!;
-    const role = res.locals.staffRole as StaffRole;
+    const roles = res.locals.staffRoles as StaffRole[];
     const [gates, decisions, drift, schedules, cohorts] = await Promise.all([
       this.rollout.gates(plan),
       this.consoleReadModel.decisions(plan.slug, plan.variant),
@@ -261,7 +261,7 @@ export class RolloutConsolePresenter implements FormPageRenderer {
       showOverride: state.showOverride ?? false,
       smeFirst,
       notice: state.notice ? { text: t(state.notice.key), synced: state.notice.synced } : undefined,
-      canDecide: DECIDERS.includes(role),
+      canDecide: holdsRole(roles, DECIDERS),
       serviceTitle: service.title[locale],
       variantLabel,
       flag: variantFlag(plan.slug, plan.variant),

@@ -67,7 +67,8 @@ export function parseStaffCreateArgs(argv: readonly string[]): ParsedArgs {
 export interface StaffCreateOutcome {
   accountId: string;
   accountCreated: boolean;
-  previousRole?: StaffRole;
+  /** The roles they held before (none for someone who was not staff). */
+  previousRoles: StaffRole[];
   /** Only for a new account: shown once, stored nowhere but as its argon2id hash. */
   password?: string;
 }
@@ -101,7 +102,7 @@ export async function createStaffMember(
   return {
     accountId: result.accountId,
     accountCreated: result.accountCreated,
-    previousRole: result.previousRole,
+    previousRoles: result.previousRoles,
     password: result.accountCreated ? password : undefined,
   };
 }
@@ -115,11 +116,11 @@ export function describeOutcome(args: StaffCreateArgs, outcome: StaffCreateOutco
       'Give it to the person by a safe channel; they can choose their own with "Forgot your password?" on the sign-in page.',
     ].join('\n');
   }
-  if (outcome.previousRole === args.role) {
+  if (outcome.previousRoles.includes(args.role)) {
     return `${args.email} (${outcome.accountId}) already has the role ${args.role}: nothing changed.`;
   }
-  if (outcome.previousRole) {
-    return `${args.email} (${outcome.accountId}) now has the role ${args.role} (was ${outcome.previousRole}). They sign in with their own password.`;
+  if (outcome.previousRoles.length > 0) {
+    return `${args.email} (${outcome.accountId}) now also has the role ${args.role} (had ${outcome.previousRoles.join(', ')}). They sign in as before.`;
   }
   return `${args.email} (${outcome.accountId}) is now staff with the role ${args.role}. They sign in with their own password.`;
 }

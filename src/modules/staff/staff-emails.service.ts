@@ -66,5 +66,5 @@ export class StaffEmailsService {
 
 /** Failed emails show addresses and mail errors: admins only, as the audit log. */
 function adminOnly(actor: StaffActor): void {
-  if (actor.role !== 'admin') throw new ForbiddenException();
+  if (!actor.roles.includes('admin')) throw new ForbiddenException();
 }

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { hashPassword } from '../../platform/security/passwords.js';
 import type { AuditService, AuditEventInput } from '../audit/audit.service.js';
-import type { StaffRole } from './staff-role.js';
+import { inRoleOrder, type StaffRole } from './staff-role.js';
 
 export interface GrantInput {
   email: string;
@@ -16,20 +16,22 @@ export interface GrantInput {
    * (the person then chooses theirs through a password-reset link).
    */
   password?: string;
-  /** Also promote someone who already has another staff role (the command does; the page refuses). */
+  /** Also give the role to someone who already holds others (the command does; the page refuses). */
   allowRoleChange: boolean;
   /** Mark a new account's address as confirmed (the operator vouches for it). */
   confirmEmail: boolean;
 }
 
 export type GrantResult =
-  | { ok: true; accountId: string; accountCreated: boolean; previousRole?: StaffRole }
-  | { ok: false; problem: 'already-staff'; role: StaffRole };
+  | { ok: true; accountId: string; accountCreated: boolean; previousRoles: StaffRole[] }
+  | { ok: false; problem: 'already-staff'; roles: StaffRole[] };
 
 /**
  * Makes the holder of an email address a staff member with a role, creating the
  * account if there is none, in the caller's transaction, with an audit event for
  * each change. Shared by the staff pages (StaffService) and `npm run staff:create`.
+ * Someone already staff is refused unless `allowRoleChange` (the command), which
+ * adds the role to those they hold.
  */
 export async function grantStaffRole(
   manager: EntityManager,
@@ -40,21 +42,21 @@ export async function grantStaffRole(
 ): Promise<GrantResult> {
   const email = input.email.trim();
   const createdBy = actor.type === 'staff' ? (actor.id ?? null) : null;
-  const existing = await manager.query(
-    `SELECT a.id, s.role FROM account a LEFT JOIN staff_member s ON s.account_id = a.id
-     WHERE lower(a.email) = lower($1) AND a.closed_at IS NULL FOR UPDATE OF a`,
+  const existing: { id: string; roles: (string | null)[] }[] = await manager.query(
+    `SELECT a.id, array_agg(s.role) AS roles FROM account a LEFT JOIN staff_member s ON s.account_id = a.id
+     WHERE lower(a.email) = lower($1) AND a.closed_at IS NULL GROUP BY a.id`,
     [email],
   );
   let accountId: string;
   let accountCreated = false;
-  const previousRole = existing[0]?.role as StaffRole | null | undefined;
+  const previousRoles = inRoleOrder(existing[0]?.roles ?? []);
   if (existing.length > 0) {
-    accountId = existing[0].id as string;
-    if (previousRole && (!input.allowRoleChange || previousRole === input.role)) {
-      if (previousRole === input.role && input.allowRoleChange)
-        return { ok: true, accountId, accountCreated: false, previousRole };
-      return { ok: false, problem: 'already-staff', role: previousRole };
-    }
+    accountId = existing[0].id;
+    await manager.query(`SELECT id FROM account WHERE id = $1 FOR UPDATE`, [accountId]);
+    if (previousRoles.length > 0 && !input.allowRoleChange)
+      return { ok: false, problem: 'already-staff', roles: previousRoles };
+    if (previousRoles.includes(input.role))
+      return { ok: true, accountId, accountCreated: false, previousRoles };
   } else {
     const password = input.password ?? randomBytes(32).toString('base64url');
     const [row] = await manager.query(
@@ -82,31 +84,27 @@ export async function grantStaffRole(
       ...origin,
     });
   }
-  if (previousRole) {
-    await manager.query(`UPDATE staff_member SET role = $2 WHERE account_id = $1`, [
-      accountId,
-      input.role,
-    ]);
+  await manager.query(
+    `INSERT INTO staff_member (account_id, role, created_by) VALUES ($1, $2, $3)`,
+    [accountId, input.role, createdBy],
+  );
+  if (previousRoles.length > 0) {
     await audit.record(manager, {
       actor,
-      action: 'staff.role_changed',
+      action: 'staff.roles_changed',
       entity: { type: 'staff_member', id: accountId },
-      before: { role: previousRole },
-      after: { role: input.role },
+      before: { roles: previousRoles },
+      after: { roles: inRoleOrder([...previousRoles, input.role]) },
       ...origin,
     });
   } else {
-    await manager.query(
-      `INSERT INTO staff_member (account_id, role, created_by) VALUES ($1, $2, $3)`,
-      [accountId, input.role, createdBy],
-    );
     await audit.record(manager, {
       actor,
       action: 'staff.member_added',
       entity: { type: 'staff_member', id: accountId },
-      after: { role: input.role, email },
+      after: { roles: [input.role], email },
       ...origin,
     });
   }
-  return { ok: true, accountId, accountCreated, previousRole: previousRole ?? undefined };
+  return { ok: true, accountId, accountCreated, previousRoles };
 }

@@ -11,7 +11,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { SignInRequired } from '../accounts/signed-in.guard.js';
 import { StaffReadModel } from './staff.read-model.js';
-import type { StaffRole } from './staff-role.js';
+import { holdsRole, type StaffRole } from './staff-role.js';
 
 const STAFF_ROLES_KEY = 'guichet:staff-roles';
 
@@ -25,7 +25,8 @@ export const StaffRoles = (...roles: StaffRole[]) => SetMetadata(STAFF_ROLES_KEY
  * Staff pages: anonymous → sign in (SignInRequired, the same redirect as
  * `@SignedIn`, coming back to the page asked for, or to /staff after a post);
  * signed in but not staff → 404 (the staff area is not revealed); staff
- * without the role → 403. Sets `res.locals.staffRole`.
+ * holding none of the roles → 403. Sets `res.locals.staffRoles` (all the roles
+ * the person holds, read from the database on every request).
  * Use with `@UseFilters(SignInRedirectFilter)` (accounts/signed-in.guard.ts).
  */
 @Injectable()
@@ -42,15 +43,15 @@ export class StaffRolesGuard implements CanActivate {
     if (!accountId) {
       throw new SignInRequired(req.method === 'GET' ? req.originalUrl : '/staff');
     }
-    const role = await this.staff.roleOf(accountId);
-    if (!role) throw new NotFoundException();
+    const roles = await this.staff.rolesOf(accountId);
+    if (roles.length === 0) throw new NotFoundException();
     const allowed =
       this.reflector.getAllAndOverride<StaffRole[] | undefined>(STAFF_ROLES_KEY, [
         context.getHandler(),
         context.getClass(),
       ]) ?? [];
-    if (allowed.length > 0 && !allowed.includes(role)) throw new ForbiddenException();
-    res.locals.staffRole = role;
+    if (allowed.length > 0 && !holdsRole(roles, allowed)) throw new ForbiddenException();
+    res.locals.staffRoles = roles;
     return true;
   }
 }
@@ -58,14 +59,19 @@ export class StaffRolesGuard implements CanActivate {
 /** The staff member acting on this request, as `StaffRolesGuard` let them in. */
 export interface StaffActor {
   accountId: string;
-  role: StaffRole;
+  /** Every role they hold (never empty), in `STAFF_ROLES`'s order. */
+  roles: readonly StaffRole[];
+}
+
+/** The staff member of a request `StaffRolesGuard` let in (for page objects outside controllers). */
+export function staffActorOf(req: Request, res: Response): StaffActor {
+  return { accountId: req.session.accountId!, roles: res.locals.staffRoles as StaffRole[] };
 }
 
 /** The current staff member (only on handlers behind `StaffRolesGuard`). */
 export const CurrentStaff = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): StaffActor => {
-    const req = ctx.switchToHttp().getRequest<Request>();
-    const res = ctx.switchToHttp().getResponse<Response>();
-    return { accountId: req.session.accountId!, role: res.locals.staffRole as StaffRole };
+    const http = ctx.switchToHttp();
+    return staffActorOf(http.getRequest<Request>(), http.getResponse<Response>());
   },
 );

@@ -1,19 +1,34 @@
-import { Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Param,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { FormBody, FormPage } from '../../platform/forms/form-page.js';
+import { FormBody, FormPage, rememberFormValues } from '../../platform/forms/form-page.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { ADD_STAFF_FIELDS, AddStaffDto } from './dto/add-staff.dto.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import { CurrentStaff, StaffRoles, StaffRolesGuard, type StaffActor } from './staff-roles.guard.js';
-import type { StaffRole } from './staff-role.js';
-import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
+import { STAFF_ROLES, type StaffRole } from './staff-role.js';
+import {
+  StaffPeoplePage,
+  StaffPersonPage,
+  StaffPresenter,
+  type StaffNotice,
+} from './staff.presenter.js';
 import { StaffService } from './staff.service.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 
 declare module 'express-session' {
   interface SessionData {
-    /** Shown once on the staff list after adding someone. */
-    staffNotice?: { name: string; invited: boolean };
+    /** Shown once on the staff list after a change. */
+    staffNotice?: StaffNotice;
   }
 }
 
@@ -26,11 +41,12 @@ export class StaffController {
     private readonly staff: StaffService,
     private readonly presenter: StaffPresenter,
     private readonly peoplePage: StaffPeoplePage,
+    private readonly personPage: StaffPersonPage,
   ) {}
 
   @Get()
   home(@CurrentStaff() actor: StaffActor, @Res() res: Response) {
-    res.render('staff/home', this.presenter.home(res.locals.locale as Locale, actor.role));
+    res.render('staff/home', this.presenter.home(res.locals.locale as Locale, actor.roles));
   }
 
   @Get('people')
@@ -58,7 +74,62 @@ export class StaffController {
       { ...form, role: form.role as StaffRole, preferredLocale },
       origin,
     );
-    req.session.staffNotice = { name: added.displayName, invited: added.accountCreated };
+    this.backToList(req, res, {
+      kind: added.accountCreated ? 'addedInvited' : 'added',
+      name: added.displayName,
+    });
+  }
+
+  @Get('people/:accountId')
+  @StaffRoles('admin')
+  async person(@Req() req: Request, @Res() res: Response) {
+    await this.personPage.render(req, res, 200, { values: {}, errors: [] });
+  }
+
+  /** The roles ticked (`role-<role>` = yes); none is refused (removing is the other button). */
+  @Post('people/:accountId/roles')
+  @StaffRoles('admin')
+  @FormPage(StaffPersonPage, { field: 'roles' })
+  async changeRoles(
+    @CurrentStaff() admin: StaffActor,
+    @Param('accountId') accountId: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const ticked = Object.fromEntries(
+      STAFF_ROLES.filter((role) => body?.[`role-${role}`] === 'yes').map((role) => [
+        `role-${role}`,
+        'yes',
+      ]),
+    );
+    rememberFormValues(req, ticked);
+    const roles = STAFF_ROLES.filter((role) => ticked[`role-${role}`]);
+    const changed = await this.staff.changeRoles(admin.accountId, accountId, roles, origin);
+    this.backToList(req, res, { kind: 'rolesChanged', name: changed.displayName });
+  }
+
+  @Post('people/:accountId/remove')
+  @StaffRoles('admin')
+  @FormPage(StaffPersonPage, { field: 'roles' })
+  async remove(
+    @CurrentStaff() admin: StaffActor,
+    @Param('accountId') accountId: string,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const removed = await this.staff.remove(admin.accountId, accountId, origin);
+    this.backToList(req, res, { kind: 'removed', name: removed.displayName });
+  }
+
+  /**
+   * To the staff list with a notice. An admin who took a role from themselves
+   * has no session any more: they land on the sign-in page instead.
+   */
+  private backToList(req: Request, res: Response, notice: StaffNotice) {
+    req.session.staffNotice = notice;
     req.session.save(() => res.redirect(303, '/staff/people'));
   }
 }

@@ -13,7 +13,7 @@ import { StaffRolesGuard } from './staff-roles.guard.js';
 import { StaffController } from './staff.controller.js';
 import { StaffReadModel } from './staff.read-model.js';
 import { StaffService } from './staff.service.js';
-import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
+import { StaffPeoplePage, StaffPersonPage, StaffPresenter } from './staff.presenter.js';
 
 /**
  * The city's staff: roles, the staff area, the audit log, failed emails. Whether the person
@@ -30,6 +30,7 @@ import { StaffPeoplePage, StaffPresenter } from './staff.presenter.js';
     StaffRolesGuard,
     StaffPresenter,
     StaffPeoplePage,
+    StaffPersonPage,
     StaffAuditService,
     StaffAuditPresenter,
     StaffEmailsService,

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { StaffRole } from './staff-role.js';
+import { inRoleOrder, type StaffRole } from './staff-role.js';
 
 export interface StaffMember {
   accountId: string;
   email: string;
   displayName: string;
-  role: StaffRole;
+  /** In `STAFF_ROLES`'s order; never empty. */
+  roles: StaffRole[];
+  /** When they first became staff (their oldest role). */
   createdAt: Date;
   createdByName: string | null;
 }
@@ -26,31 +28,45 @@ export interface StaffContact {
 export class StaffReadModel {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The role of an open account, or undefined when it is not staff. */
-  async roleOf(accountId: string): Promise<StaffRole | undefined> {
-    const rows = await this.dataSource.query(
+  /** The roles of an open account (in `STAFF_ROLES`'s order), none when it is not staff. */
+  async rolesOf(accountId: string, manager: EntityManager = this.dataSource.manager) {
+    const rows: { role: string }[] = await manager.query(
       `SELECT s.role FROM staff_member s JOIN account a ON a.id = s.account_id
        WHERE s.account_id = $1 AND a.closed_at IS NULL`,
       [accountId],
     );
-    return rows[0]?.role as StaffRole | undefined;
+    return inRoleOrder(rows.map((r) => r.role));
   }
 
   /** The staff of open accounts, by name. */
   async list(): Promise<StaffMember[]> {
+    return this.members();
+  }
+
+  /** One staff member of an open account, or undefined. */
+  async member(accountId: string): Promise<StaffMember | undefined> {
+    return (await this.members(accountId))[0];
+  }
+
+  private async members(accountId?: string): Promise<StaffMember[]> {
+    // Who added them: the one who granted their oldest role.
     const rows = await this.dataSource.query(
-      `SELECT s.account_id, a.email, a.display_name, s.role, s.created_at, c.display_name AS created_by_name
+      `SELECT s.account_id, a.email, a.display_name, array_agg(s.role) AS roles,
+              min(s.created_at) AS created_at,
+              (array_agg(c.display_name ORDER BY s.created_at))[1] AS created_by_name
        FROM staff_member s
        JOIN account a ON a.id = s.account_id
        LEFT JOIN account c ON c.id = s.created_by
-       WHERE a.closed_at IS NULL
-       ORDER BY lower(a.display_name), a.id`,
+       WHERE a.closed_at IS NULL AND ($1::uuid IS NULL OR s.account_id = $1::uuid)
+       GROUP BY s.account_id, a.email, a.display_name
+       ORDER BY lower(a.display_name), s.account_id`,
+      [accountId ?? null],
     );
     return rows.map((r: Record<string, unknown>) => ({
       accountId: r.account_id as string,
       email: r.email as string,
       displayName: r.display_name as string,
-      role: r.role as StaffRole,
+      roles: inRoleOrder(r.roles as string[]),
       createdAt: r.created_at as Date,
       createdByName: (r.created_by_name as string | null) ?? null,
     }));
@@ -66,8 +82,9 @@ export class StaffReadModel {
     roles: readonly StaffRole[],
   ): Promise<StaffContact[]> {
     const rows = await manager.query<{ email: string; preferred_locale: string }[]>(
-      `SELECT account.email, account.preferred_locale FROM staff_member JOIN account ON account.id = staff_member.account_id
-        WHERE staff_member.role = ANY($1::text[]) AND account.closed_at IS NULL`,
+      `SELECT account.email, account.preferred_locale FROM account
+        WHERE account.closed_at IS NULL AND EXISTS (
+          SELECT 1 FROM staff_member WHERE staff_member.account_id = account.id AND staff_member.role = ANY($1::text[]))`,
       [roles],
     );
     return rows.map((r) => ({ email: r.email, preferredLocale: r.preferred_locale }));

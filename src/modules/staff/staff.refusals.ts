@@ -1,11 +1,18 @@
 import { defineRefusals } from '../../platform/errors/refusal.js';
 
 /** Everything the staff module refuses (see docs/architecture.md, "Errors and forms"). */
-export type StaffProblem = 'already-staff' | 'email-not-failed';
+export type StaffProblem =
+  'already-staff' | 'email-not-failed' | 'no-role' | 'last-admin' | 'not-staff';
 
 export const STAFF_REFUSALS = defineRefusals<StaffProblem>('staff', {
-  /** Roles are not changed from the "add a staff member" form; the message names the role held. */
+  /** Roles are not changed from the "add a staff member" form, but on the person's page. */
   'already-staff': { status: 422, message: 'staff.people.errors.alreadyStaff', field: 'email' },
+  /** Taking every role away is removing the person from staff (its own button). */
+  'no-role': { status: 422, message: 'staff.person.errors.noRole', field: 'roles' },
+  /** The city always keeps an administrator with an open account. */
+  'last-admin': { status: 422, message: 'staff.person.errors.lastAdmin', field: 'roles' },
+  /** Not an open staff account: the ordinary 404 page. */
+  'not-staff': { status: 404, message: 'staff.person.errors.notStaff' },
   /**
    * Only a failed email is retried: a sent, pending or deleted one is not found
    * here (the ordinary 404 page, ADR 0006; the message is for the logs).

@@ -32,7 +32,7 @@ describe('StaffService and StaffAuditService (against PostgreSQL)', () => {
         origin,
       );
       expect(added).toMatchObject({ displayName: 'Paul Roy', accountCreated: true });
-      expect(await staff.roleOf(added.accountId)).toBe('clerk');
+      expect(await staff.rolesOf(added.accountId)).toEqual(['clerk']);
       const [link] = await db.query(
         `SELECT count(*) AS n FROM outbox_message WHERE kind = 'reset-password' AND recipient = $1`,
         [email],
@@ -41,7 +41,7 @@ describe('StaffService and StaffAuditService (against PostgreSQL)', () => {
     }
   });
 
-  it('refuses someone already staff, naming their role; the role is not changed', async () => {
+  it('refuses someone already staff from the add form; their roles are not changed', async () => {
     const person = await createPerson(db);
     await staff.add(
       adminId,
@@ -66,8 +66,7 @@ describe('StaffService and StaffAuditService (against PostgreSQL)', () => {
     expect(refused).toBeInstanceOf(Refusal);
     expect((refused as Refusal).code).toBe('already-staff');
     expect((refused as Refusal).status).toBe(422);
-    expect((refused as Refusal).details.paramKeys).toEqual({ role: 'staff.roles.analyst' });
-    expect(await staff.roleOf(person.id)).toBe('analyst');
+    expect(await staff.rolesOf(person.id)).toEqual(['analyst']);
   });
 
   it("gives the addresses of open staff accounts with the roles asked for, in the caller's transaction", async () => {
@@ -90,6 +89,135 @@ describe('StaffService and StaffAuditService (against PostgreSQL)', () => {
     expect((await staff.contactsWithRoles(db.manager, ['clerk'])).map((c) => c.email)).toContain(
       clerk.email,
     );
+  });
+
+  describe('roles and removal', () => {
+    /** A signed-in session of `accountId`, as express-session stores it. */
+    async function sessionOf(accountId: string): Promise<string> {
+      const sid = `test-${Math.random().toString(36).slice(2)}`;
+      await db.query(
+        `INSERT INTO http_session (sid, sess, expire) VALUES ($1, $2, now() + interval '1 hour')`,
+        [sid, JSON.stringify({ cookie: {}, accountId })],
+      );
+      return sid;
+    }
+    const alive = async (sid: string) =>
+      (await db.query(`SELECT 1 FROM http_session WHERE sid = $1`, [sid])).length === 1;
+    async function staffWith(...roles: string[]) {
+      const person = await createPerson(db, { displayName: 'Dominique Dubé' });
+      for (const role of roles)
+        await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, $2)`, [
+          person.id,
+          role,
+        ]);
+      return person;
+    }
+    const events = (accountId: string) =>
+      db.query(
+        `SELECT action, actor_id, before, after FROM audit_event
+         WHERE entity_type = 'staff_member' AND entity_id = $1 ORDER BY id`,
+        [accountId],
+      );
+
+    it('gives more roles without ending sessions, and takes one away ending every session, audited', async () => {
+      const person = await staffWith('clerk');
+      const sid = await sessionOf(person.id);
+      await staff.changeRoles(adminId, person.id, ['analyst', 'clerk'], origin);
+      expect(await staff.rolesOf(person.id)).toEqual(['clerk', 'analyst']);
+      expect(await alive(sid)).toBe(true);
+      await staff.changeRoles(adminId, person.id, ['analyst', 'clerk'], origin);
+      await staff.changeRoles(adminId, person.id, ['analyst'], origin);
+      expect(await staff.rolesOf(person.id)).toEqual(['analyst']);
+      expect(await alive(sid)).toBe(false);
+      expect(await events(person.id)).toEqual([
+        {
+          action: 'staff.roles_changed',
+          actor_id: adminId,
+          before: { roles: ['clerk'] },
+          after: { roles: ['clerk', 'analyst'], sessionsEnded: false },
+        },
+        {
+          action: 'staff.roles_changed',
+          actor_id: adminId,
+          before: { roles: ['clerk', 'analyst'] },
+          after: { roles: ['analyst'], sessionsEnded: true },
+        },
+      ]);
+    });
+
+    it('removes someone from staff, ending their sessions, and keeps their account', async () => {
+      const person = await staffWith('rollout-manager', 'analyst');
+      const sid = await sessionOf(person.id);
+      const other = await sessionOf(adminId);
+      await staff.remove(adminId, person.id, origin);
+      expect(await staff.rolesOf(person.id)).toEqual([]);
+      expect(await alive(sid)).toBe(false);
+      expect(await alive(other)).toBe(true);
+      const [account] = await db.query(`SELECT closed_at FROM account WHERE id = $1`, [person.id]);
+      expect(account).toEqual({ closed_at: null });
+      expect(await events(person.id)).toEqual([
+        {
+          action: 'staff.member_removed',
+          actor_id: adminId,
+          before: { roles: ['rollout-manager', 'analyst'], email: person.email },
+          after: { sessionsEnded: true },
+        },
+      ]);
+      await expect(staff.remove(adminId, person.id, origin)).rejects.toMatchObject({
+        code: 'not-staff',
+        status: 404,
+      });
+    });
+
+    it('refuses no role at all, and someone who is not staff (a malformed id too)', async () => {
+      const person = await staffWith('clerk');
+      await expect(staff.changeRoles(adminId, person.id, [], origin)).rejects.toMatchObject({
+        code: 'no-role',
+        status: 422,
+      });
+      const citizen = await createPerson(db);
+      for (const id of [citizen.id, 'not-a-uuid'])
+        await expect(staff.changeRoles(adminId, id, ['clerk'], origin)).rejects.toMatchObject({
+          code: 'not-staff',
+        });
+      expect(await staff.rolesOf(person.id)).toEqual(['clerk']);
+    });
+
+    it('never leaves the city without an admin, even when two admins remove each other at once', async () => {
+      // Only these two hold the role while the test runs.
+      const others: { account_id: string }[] = await db.query(
+        `SELECT account_id FROM staff_member WHERE role = 'admin'`,
+      );
+      await db.query(`DELETE FROM staff_member WHERE role = 'admin'`);
+      try {
+        const first = await staffWith('admin', 'clerk');
+        const second = await staffWith('admin');
+        const results = await Promise.allSettled([
+          staff.remove(first.id, second.id, origin),
+          staff.remove(second.id, first.id, origin),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(refused.reason).toMatchObject({ code: 'last-admin', status: 422 });
+        const [survivor] = await db.query(
+          `SELECT account_id FROM staff_member WHERE role = 'admin' AND account_id = ANY($1::uuid[])`,
+          [[first.id, second.id]],
+        );
+        expect(survivor).toBeDefined();
+        await expect(
+          staff.changeRoles(survivor.account_id, survivor.account_id, ['clerk'], origin),
+        ).rejects.toMatchObject({ code: 'last-admin' });
+        await expect(
+          staff.remove(survivor.account_id, survivor.account_id, origin),
+        ).rejects.toMatchObject({ code: 'last-admin' });
+      } finally {
+        for (const { account_id } of others)
+          await db.query(
+            `INSERT INTO staff_member (account_id, role) VALUES ($1, 'admin') ON CONFLICT DO NOTHING`,
+            [account_id],
+          );
+      }
+    });
   });
 
   it("checks the audit log's filters, and refuses an edited paging link", async () => {

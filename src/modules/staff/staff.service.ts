@@ -4,8 +4,10 @@ import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { AccountService } from '../accounts/account.service.js';
 import type { RequestOrigin } from '../audit/request-origin.js';
 import { AuditService } from '../audit/audit.service.js';
+import { endSessions } from '../../platform/http/sessions.js';
+import { isUuid } from '../../platform/http/uuid.js';
 import { grantStaffRole } from './staff-membership.js';
-import type { StaffRole } from './staff-role.js';
+import { inRoleOrder, type StaffRole } from './staff-role.js';
 import { STAFF_REFUSALS } from './staff.refusals.js';
 import { StaffReadModel, type StaffContact, type StaffMember } from './staff.read-model.js';
 
@@ -31,11 +33,11 @@ export class StaffService {
   ) {}
 
   /**
-   * The role of an open account, or undefined when it is not staff. For other
+   * The roles of an open account, none when it is not staff. For other
    * modules' services (ADR 0021, rule 3); the query is `StaffReadModel`'s.
    */
-  roleOf(accountId: string): Promise<StaffRole | undefined> {
-    return this.readModel.roleOf(accountId);
+  rolesOf(accountId: string): Promise<StaffRole[]> {
+    return this.readModel.rolesOf(accountId);
   }
 
   /** The staff of open accounts, by name; the query is `StaffReadModel`'s. */
@@ -73,15 +75,113 @@ export class StaffService {
         origin,
       ),
     );
-    if (!result.ok)
-      throw STAFF_REFUSALS.of('already-staff', {
-        paramKeys: { role: `staff.roles.${result.role}` },
-      });
+    if (!result.ok) throw STAFF_REFUSALS.of('already-staff');
     if (result.accountCreated) await this.accounts.sendResetLink(origin, person.email);
     return {
       accountId: result.accountId,
       displayName: person.displayName,
       accountCreated: result.accountCreated,
     };
+  }
+
+  /**
+   * An admin sets the roles someone holds (at least one: taking the last away
+   * is `remove`). A role taken away ends every session of the person at once,
+   * on every instance (they sign in again with what they have left); the last
+   * admin of an open account keeps that role. Audited with the roles before and
+   * after; nothing changes (and nothing is recorded) when the roles are the same.
+   */
+  async changeRoles(
+    adminId: string,
+    accountId: string,
+    wanted: readonly StaffRole[],
+    origin: RequestOrigin,
+  ): Promise<{ displayName: string }> {
+    const roles = inRoleOrder(wanted);
+    if (roles.length === 0) throw STAFF_REFUSALS.of('no-role');
+    return this.dataSource.transaction(async (manager) => {
+      const held = await this.lockMember(manager, accountId);
+      const taken = held.roles.filter((role) => !roles.includes(role));
+      const given = roles.filter((role) => !held.roles.includes(role));
+      if (taken.length === 0 && given.length === 0) return { displayName: held.displayName };
+      if (taken.includes('admin')) await this.keepAnAdmin(manager, accountId);
+      if (taken.length > 0)
+        await manager.query(
+          `DELETE FROM staff_member WHERE account_id = $1 AND role = ANY($2::text[])`,
+          [accountId, taken],
+        );
+      for (const role of given)
+        await manager.query(
+          `INSERT INTO staff_member (account_id, role, created_by) VALUES ($1, $2, $3)`,
+          [accountId, role, adminId],
+        );
+      if (taken.length > 0) await endSessions(manager, accountId);
+      await this.audit.record(manager, {
+        actor: { type: 'staff', id: adminId },
+        action: 'staff.roles_changed',
+        entity: { type: 'staff_member', id: accountId },
+        before: { roles: held.roles },
+        after: { roles, sessionsEnded: taken.length > 0 },
+        ...origin,
+      });
+      return { displayName: held.displayName };
+    });
+  }
+
+  /**
+   * An admin removes someone from staff: every role goes, and every session of
+   * the person ends at once on every instance. Their account stays (they may
+   * also be a resident or an SME's member). The last admin cannot be removed.
+   */
+  async remove(
+    adminId: string,
+    accountId: string,
+    origin: RequestOrigin,
+  ): Promise<{ displayName: string }> {
+    return this.dataSource.transaction(async (manager) => {
+      const held = await this.lockMember(manager, accountId);
+      if (held.roles.includes('admin')) await this.keepAnAdmin(manager, accountId);
+      await manager.query(`DELETE FROM staff_member WHERE account_id = $1`, [accountId]);
+      await endSessions(manager, accountId);
+      await this.audit.record(manager, {
+        actor: { type: 'staff', id: adminId },
+        action: 'staff.member_removed',
+        entity: { type: 'staff_member', id: accountId },
+        before: { roles: held.roles, email: held.email },
+        after: { sessionsEnded: true },
+        ...origin,
+      });
+      return { displayName: held.displayName };
+    });
+  }
+
+  /** The roles of an open staff account, its rows locked for this transaction; 404 when not staff. */
+  private async lockMember(manager: EntityManager, accountId: string) {
+    if (!isUuid(accountId)) throw STAFF_REFUSALS.of('not-staff');
+    const rows: { role: string; email: string; display_name: string }[] = await manager.query(
+      `SELECT s.role, a.email, a.display_name FROM staff_member s JOIN account a ON a.id = s.account_id
+       WHERE s.account_id = $1 AND a.closed_at IS NULL FOR UPDATE OF s`,
+      [accountId],
+    );
+    if (rows.length === 0) throw STAFF_REFUSALS.of('not-staff');
+    return {
+      roles: inRoleOrder(rows.map((r) => r.role)),
+      email: rows[0].email,
+      displayName: rows[0].display_name,
+    };
+  }
+
+  /**
+   * Refuses to take the admin role from `accountId` when no other open account
+   * holds it. Every admin row is locked first, so two admins removing each
+   * other at once cannot both succeed: the second waits, then counts one.
+   */
+  private async keepAnAdmin(manager: EntityManager, accountId: string): Promise<void> {
+    const admins: { account_id: string }[] = await manager.query(
+      `SELECT s.account_id FROM staff_member s JOIN account a ON a.id = s.account_id
+       WHERE s.role = 'admin' AND a.closed_at IS NULL FOR UPDATE OF s`,
+    );
+    if (!admins.some((admin) => admin.account_id !== accountId))
+      throw STAFF_REFUSALS.of('last-admin');
   }
 }

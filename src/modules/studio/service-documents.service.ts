@@ -12,6 +12,7 @@ import { serviceDocument, serviceDocumentText } from './service-document-text.js
 import { SERVICE_DOCUMENTS_REFUSALS } from './service-documents.refusals.js';
 import { STUDIO_ROLES } from './studio-roles.js';
 import { STUDIO_REFUSALS } from './studio.refusals.js';
+import { holdsRole } from '../staff/staff-role.js';
 
 /** The longest slug the portal stores (the `service` table's CHECK). */
 export const SERVICE_SLUG_MAX_LENGTH = 80;
@@ -90,7 +91,7 @@ export class ServiceDocumentsService {
     file: ImportedFile,
     origin: RequestOrigin,
   ): Promise<{ revision: Revision; created: boolean }> {
-    if (!(STUDIO_ROLES as readonly string[]).includes(actor.role)) throw new ForbiddenException();
+    if (!holdsRole(actor.roles, STUDIO_ROLES)) throw new ForbiddenException();
     if (file.problem === 'too-large')
       throw SERVICE_DOCUMENTS_REFUSALS.of('too-large', {
         params: { max: this.config.UPLOAD_COHORT_IMPORT_MAX_BYTES / (1024 * 1024) },

@@ -13,7 +13,7 @@ import { RolloutService } from '../rollout/rollout.service.js';
 import { markPlansChanged } from '../rollout/rollout-changes.js';
 import { stageKind, type Stage } from '../rollout/stages.js';
 import { variantFlags } from '../rollout/variant-flags.js';
-import { isStaffRole } from '../staff/staff-role.js';
+import { holdsRole, isStaffRole } from '../staff/staff-role.js';
 import type { StaffActor } from '../staff/staff-roles.guard.js';
 import { STUDIO_ROLES } from './studio-roles.js';
 import { allChecksPass, revisionChecks, type RevisionCheck } from './revision-checks.js';
@@ -144,12 +144,12 @@ export class ServiceRevisionsService {
    * console's revision page (ADR 0032) as the preview is shared.
    */
   async revisionsToRead(actor: StaffActor, slug: string): Promise<RevisionSummary[]> {
-    if (!isStaffRole(actor.role)) throw new ForbiddenException();
+    if (!actor.roles.some(isStaffRole)) throw new ForbiddenException();
     return this.summaries(slug);
   }
 
   async revisionToRead(actor: StaffActor, slug: string, number: number): Promise<Revision> {
-    if (!isStaffRole(actor.role)) throw new ForbiddenException();
+    if (!actor.roles.some(isStaffRole)) throw new ForbiddenException();
     const revision = await this.find(this.dataSource.manager, slug, number);
     if (!revision) throw STUDIO_REFUSALS.of('not-found');
     return revision;
@@ -725,7 +725,7 @@ function toRevision(row: RevisionRow): Revision {
 }
 
 function assertDesigner(actor: StaffActor): void {
-  if (!(STUDIO_ROLES as readonly string[]).includes(actor.role)) throw new ForbiddenException();
+  if (!holdsRole(actor.roles, STUDIO_ROLES)) throw new ForbiddenException();
 }
 
 function auditOf(actor: StaffActor, origin: RequestOrigin) {

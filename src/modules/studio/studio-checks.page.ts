@@ -2,8 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { FormPageRenderer, FormState } from '../../platform/forms/form-page.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
-import type { StaffActor } from '../staff/staff-roles.guard.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { staffActorOf } from '../staff/staff-roles.guard.js';
 import { ServiceRevisionsService } from './service-revisions.service.js';
 import { StudioChecksPresenter } from './studio-checks.presenter.js';
 import { revisionNumberOf } from './studio-paths.js';
@@ -21,10 +20,7 @@ export class StudioChecksPage implements FormPageRenderer {
 
   async render(req: Request, res: Response, status: number, form: FormState): Promise<void> {
     if (status === 404) throw new NotFoundException();
-    const actor: StaffActor = {
-      accountId: req.session.accountId!,
-      role: res.locals.staffRole as StaffRole,
-    };
+    const actor = staffActorOf(req, res);
     const readiness = await this.revisions.readiness(
       actor,
       req.params.slug as string,

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { FormPageRenderer, FormState } from '../../platform/forms/form-page.js';
 import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { holdsRole, type StaffRole } from '../staff/staff-role.js';
 import { comparisonView } from './revision-comparison.presenter.js';
 import { STUDIO_ROLES } from './studio-roles.js';
 import {
@@ -11,6 +11,7 @@ import {
   type ComparedRevisions,
   type ComparisonChoices,
 } from './revision-comparison.service.js';
+import { staffActorOf } from '../staff/staff-roles.guard.js';
 
 /**
  * The page comparing two revisions of a service
@@ -33,7 +34,7 @@ export class StudioComparisonPage implements FormPageRenderer {
   }
 
   async render(req: Request, res: Response, status: number, form: FormState) {
-    const actor = { accountId: req.session.accountId!, role: res.locals.staffRole as StaffRole };
+    const actor = staffActorOf(req, res);
     const choices = await this.comparisons.choices(actor, String(req.params.slug));
     this.renderPage(req, res, status, choices, form);
   }
@@ -50,9 +51,9 @@ export class StudioComparisonPage implements FormPageRenderer {
       this.i18n.t(locale, `studio.compare.page.${key}`, vars);
     const compared = 'comparison' in shown ? shown : undefined;
     // Designers come from the studio; the rollout console's roles from a service's revision page.
-    const role = res.locals.staffRole as StaffRole;
-    const fromStudio = (STUDIO_ROLES as readonly string[]).includes(role);
-    const fromConsole = ['rollout-manager', 'analyst'].includes(role);
+    const roles = res.locals.staffRoles as StaffRole[];
+    const fromStudio = holdsRole(roles, STUDIO_ROLES);
+    const fromConsole = holdsRole(roles, ['rollout-manager', 'analyst']);
     const select = (name: 'from' | 'to') => ({
       name,
       label: t(`${name}Label`),

@@ -11,8 +11,7 @@ import { formatDateTime } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { FieldDefinition, StepDefinition } from '../catalogue/form-schema.js';
 import type { Localized, ServiceDefinition } from '../catalogue/service-definition.js';
-import type { StaffActor } from '../staff/staff-roles.guard.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { staffActorOf, type StaffActor } from '../staff/staff-roles.guard.js';
 import {
   detailsValues,
   itemName,
@@ -76,7 +75,7 @@ export class StudioEditorPresenter {
     const slug = String(req.params.slug);
     const number = revisionNumberOf(req.params.n);
     return {
-      actor: { accountId: req.session.accountId!, role: res.locals.staffRole as StaffRole },
+      actor: staffActorOf(req, res),
       slug,
       number,
       locale,

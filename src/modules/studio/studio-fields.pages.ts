@@ -6,8 +6,7 @@ import { renderForm } from '../../platform/forms/render-form.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import type { FieldDefinition } from '../catalogue/form-schema.js';
 import type { Localized } from '../catalogue/service-definition.js';
-import type { StaffRole } from '../staff/staff-role.js';
-import type { StaffActor } from '../staff/staff-roles.guard.js';
+import { staffActorOf, type StaffActor } from '../staff/staff-roles.guard.js';
 import { fieldValues, type FieldForm } from './field-edits.js';
 import type { Revision } from './service-revisions.service.js';
 import { StudioFieldsPresenter } from './studio-fields.presenter.js';
@@ -181,7 +180,7 @@ export class StudioRulesPage implements FormPageRenderer {
 
 /** The signed-in staff member (the guard let them in). */
 function staffOf(req: Request, res: Response): StaffActor {
-  return { accountId: req.session.accountId!, role: res.locals.staffRole as StaffRole };
+  return staffActorOf(req, res);
 }
 
 function labelIn(field: FieldDefinition, locale: Locale): string {

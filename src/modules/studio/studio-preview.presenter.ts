@@ -7,7 +7,7 @@ import { shownErrors, stepFieldViews, summarize } from '../applications/form-vie
 import { rawFromAnswers, type FormProblem, type RawValues } from '../catalogue/form-engine.js';
 import type { Answers, StepDefinition } from '../catalogue/form-schema.js';
 import type { Localized } from '../catalogue/service-definition.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { holdsRole, type StaffRole } from '../staff/staff-role.js';
 import type { Preview } from './studio-preview.service.js';
 import { STUDIO_ROLES } from './studio-roles.js';
 
@@ -150,9 +150,7 @@ export class StudioPreviewPresenter {
     const locale = res.locals.locale as Locale;
     const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
     const other: Audience = preview.variant === 'citizen' ? 'business' : 'citizen';
-    const designer = (STUDIO_ROLES as readonly StaffRole[]).includes(
-      res.locals.staffRole as StaffRole,
-    );
+    const designer = holdsRole(res.locals.staffRoles as StaffRole[], STUDIO_ROLES);
     const revisionHref = `/staff/services/${preview.slug}/revisions/${preview.number}`;
     return {
       navActive: 'staff',

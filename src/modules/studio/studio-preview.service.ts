@@ -59,7 +59,7 @@ export class StudioPreviewService {
 
   /** A revision as `variant` shows it; 404 for an unknown service, revision or variant. */
   async open(actor: StaffActor, slug: string, number: string, variant: string): Promise<Preview> {
-    if (!isStaffRole(actor.role)) throw new ForbiddenException();
+    if (!actor.roles.some(isStaffRole)) throw new ForbiddenException();
     const n = /^\d{1,9}$/.test(number) ? Number(number) : NaN;
     if (!(AUDIENCES as readonly string[]).includes(variant) || !Number.isInteger(n))
       throw STUDIO_REFUSALS.of('not-found');

@@ -8,7 +8,7 @@ import { formatNumber } from '../../platform/i18n/intl-locale.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import type { Audience } from '../../platform/flags/flag-context.js';
 import type { ServiceDocumentProblem } from '../catalogue/service-document.js';
-import type { StaffActor } from '../staff/staff-roles.guard.js';
+import { staffActorOf, type StaffActor } from '../staff/staff-roles.guard.js';
 import type { RevisionState, RevisionSummary } from './service-revisions.service.js';
 import { StudioServicesService, type StudioServiceOverview } from './studio.service.js';
 import { revisionPath } from './studio-paths.js';
@@ -30,10 +30,7 @@ const STATE_TAG: Record<RevisionState, string> = {
 
 const localeOf = (res: Response) => res.locals.locale as Locale;
 /** The signed-in staff member, as `@CurrentStaff()` gives it to handlers. */
-const actorOf = (req: Request, res: Response): StaffActor => ({
-  accountId: req.session.accountId!,
-  role: res.locals.staffRole as StaffActor['role'],
-});
+const actorOf = (req: Request, res: Response): StaffActor => staffActorOf(req, res);
 
 /** Where a revision's pages are (the revision's own page, its preview and checks are other parts of the studio). */
 export const revisionHref = revisionPath;

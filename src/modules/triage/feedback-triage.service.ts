@@ -1,4 +1,4 @@
-import { isFeedbackRole } from '../feedback/feedback-options.js';
+import { holdsFeedbackRole } from '../feedback/feedback-options.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
@@ -27,7 +27,7 @@ import {
 /** The staff member acting, with their role (the guard has let them in; the service checks again). */
 export interface TriageActor {
   accountId: string;
-  role: StaffRole;
+  roles: readonly StaffRole[];
 }
 
 /** The form fields an action can be refused on (each is also the id the error summary links to). */
@@ -108,7 +108,7 @@ export class FeedbackTriageService {
     input: { status: string; original: string; seenStatus?: string },
     origin: RequestOrigin,
   ): Promise<TriageResult> {
-    if (!isFeedbackRole(actor.role)) return { ok: false, reason: 'forbidden' };
+    if (!holdsFeedbackRole(actor.roles)) return { ok: false, reason: 'forbidden' };
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lock(manager, id);
       if (!current) return { ok: false, reason: 'not-found' };
@@ -148,7 +148,7 @@ export class FeedbackTriageService {
     input: { assignee: string; seenAssignee?: string },
     origin: RequestOrigin,
   ): Promise<TriageResult> {
-    if (!isFeedbackRole(actor.role)) return { ok: false, reason: 'forbidden' };
+    if (!holdsFeedbackRole(actor.roles)) return { ok: false, reason: 'forbidden' };
     const target = await this.assigneeOf(actor, input.assignee);
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lock(manager, id);
@@ -168,7 +168,7 @@ export class FeedbackTriageService {
     value: string,
     origin: RequestOrigin,
   ): Promise<TriageResult> {
-    if (!isFeedbackRole(actor.role)) return { ok: false, reason: 'forbidden' };
+    if (!holdsFeedbackRole(actor.roles)) return { ok: false, reason: 'forbidden' };
     const tag = normalizeTag(value);
     const problem = tagProblem(tag);
     return this.dataSource.transaction(async (manager) => {
@@ -188,7 +188,7 @@ export class FeedbackTriageService {
     value: string,
     origin: RequestOrigin,
   ): Promise<TriageResult> {
-    if (!isFeedbackRole(actor.role)) return { ok: false, reason: 'forbidden' };
+    if (!holdsFeedbackRole(actor.roles)) return { ok: false, reason: 'forbidden' };
     const tag = normalizeTag(value);
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lock(manager, id);
@@ -217,7 +217,7 @@ export class FeedbackTriageService {
     body: string,
     origin: RequestOrigin,
   ): Promise<TriageResult> {
-    if (!isFeedbackRole(actor.role)) return { ok: false, reason: 'forbidden' };
+    if (!holdsFeedbackRole(actor.roles)) return { ok: false, reason: 'forbidden' };
     const text = body.trim();
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lock(manager, id);
@@ -251,7 +251,7 @@ export class FeedbackTriageService {
     body: string,
     origin: RequestOrigin,
   ): Promise<TriageResult> {
-    if (!isFeedbackRole(actor.role)) return { ok: false, reason: 'forbidden' };
+    if (!holdsFeedbackRole(actor.roles)) return { ok: false, reason: 'forbidden' };
     const text = body.trim();
     return this.dataSource.transaction(async (manager) => {
       const current = await this.lock(manager, id);
@@ -325,7 +325,7 @@ export class FeedbackTriageService {
     action: BulkAction,
     origin: RequestOrigin,
   ): Promise<BulkResult> {
-    if (!isFeedbackRole(actor.role)) return { ok: false, reason: 'forbidden' };
+    if (!holdsFeedbackRole(actor.roles)) return { ok: false, reason: 'forbidden' };
     const unique = [...new Set(ids)];
     if (unique.length === 0) return invalid('ids', 'required');
     if (unique.length > MAX_BULK_ITEMS) return invalid('ids', 'too-many');
@@ -496,7 +496,7 @@ export class FeedbackTriageService {
     if (value === 'me') return actor.accountId;
     if (value === 'none') return null;
     if (!isUuid(value)) return undefined;
-    return isFeedbackRole(await this.staff.roleOf(value)) ? value : undefined;
+    return holdsFeedbackRole(await this.staff.rolesOf(value)) ? value : undefined;
   }
 
   private async lock(manager: EntityManager, id: string): Promise<Locked | undefined> {

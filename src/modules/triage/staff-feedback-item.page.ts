@@ -5,7 +5,7 @@ import type { FormPageRenderer, FormState } from '../../platform/forms/form-page
 import { errorsByField, type FieldError } from '../../platform/forms/form.js';
 import { csrfToken } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { holdsRole, type StaffRole } from '../staff/staff-role.js';
 import { StaffService } from '../staff/staff.service.js';
 import { FEEDBACK_ROLES } from '../feedback/feedback-options.js';
 import { formatNumber } from '../../platform/i18n/intl-locale.js';
@@ -71,7 +71,7 @@ export class StaffFeedbackItemPage implements FormPageRenderer {
       ...this.presenter.item({
         locale,
         staffId: req.session.accountId!,
-        role: res.locals.staffRole as StaffRole,
+        roles: res.locals.staffRoles as StaffRole[],
         detail,
         members: await this.feedbackStaff(),
         values: state.values ?? {},
@@ -91,9 +91,7 @@ export class StaffFeedbackItemPage implements FormPageRenderer {
 
   /** Staff who work on feedback: the assignee choices. */
   async feedbackStaff() {
-    return (await this.staff.list()).filter((m) =>
-      (FEEDBACK_ROLES as readonly string[]).includes(m.role),
-    );
+    return (await this.staff.list()).filter((m) => holdsRole(m.roles, FEEDBACK_ROLES));
   }
 
   /** A refusal's message, naming what the item says now. */

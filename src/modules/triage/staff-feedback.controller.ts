@@ -99,7 +99,7 @@ export class StaffFeedbackController {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="feedback-${stamp}.csv"`);
     res.setHeader('Cache-Control', 'no-store');
-    const omitted = omittedExportColumns(staff.role);
+    const omitted = omittedExportColumns(staff.roles);
     res.write(exportCsv([this.presenter.csvHeader(omitted)], { bom: true }));
     const batches = this.inbox.exportRows(filters, staff.accountId, INBOX_EXPORT_LIMIT);
     let count = 0;

@@ -11,7 +11,7 @@ import { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { CohortRef } from '../rollout/rollout.read-model.js';
 import { ALL_STAGES } from '../rollout/stages.js';
 import type { StaffMember } from '../staff/staff.service.js';
-import type { StaffRole } from '../staff/staff-role.js';
+import { holdsRole, type StaffRole } from '../staff/staff-role.js';
 import {
   FEEDBACK_CHANNELS,
   FEEDBACK_KINDS,
@@ -98,7 +98,7 @@ export interface InboxInput {
 export interface ItemInput {
   locale: Locale;
   staffId: string;
-  role: StaffRole;
+  roles: readonly StaffRole[];
   detail: StaffFeedbackDetail;
   members: StaffMember[];
   /** What was typed, after a refused action. */
@@ -239,7 +239,7 @@ export class StaffFeedbackPresenter {
     const { locale, staffId, detail, values } = input;
     const t = (key: string, vars?: Record<string, unknown>) => this.i18n.t(locale, key, vars);
     const when = dateTimeFormat(locale);
-    const seeApplications = (PROCESSING_ROLES as readonly string[]).includes(input.role);
+    const seeApplications = holdsRole(input.roles, PROCESSING_ROLES);
     const chosenStatus = values.status ?? '';
     return {
       item: detail,

@@ -8,9 +8,12 @@ import { FEEDBACK_STATUSES, type FeedbackStatus } from '../feedback/feedback-opt
  */
 export const CONTACT_COLUMNS = ['person', 'email', 'contact_name', 'contact_detail'] as const;
 
-/** The export's columns this role does not get. */
-export function omittedExportColumns(role: StaffRole): readonly string[] {
-  return role === 'analyst' ? CONTACT_COLUMNS : [];
+/**
+ * The export's columns someone holding `roles` does not get: an analyst's
+ * contact columns, unless another of their roles works with the people.
+ */
+export function omittedExportColumns(roles: readonly StaffRole[]): readonly string[] {
+  return roles.every((role) => role === 'analyst') ? CONTACT_COLUMNS : [];
 }
 
 /**

@@ -57,6 +57,10 @@ export function configureViews(
   const manifest = readAssetManifest(projectPath('public/build'));
   handlebars.registerHelper('asset', (name: string) => manifest[name] ?? `/assets/${name}`);
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  // {{#if (hasRole staffRoles "clerk" "admin")}}: whether the list holds one of the values.
+  handlebars.registerHelper('hasRole', (held: unknown, ...args: unknown[]) =>
+    Array.isArray(held) ? args.slice(0, -1).some((role) => held.includes(role)) : false,
+  );
   handlebars.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
   // `{{describedBy id hint error}}`: the ids for aria-describedby. A helper
   // wins over a view property of the same name, so `{{describedBy}}` meant as a
