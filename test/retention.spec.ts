@@ -136,11 +136,19 @@ describe('the retention job', () => {
     const staleDraft = await draft(resident.id, '366 days');
     await db.query(
       `INSERT INTO application_attachment (application_id, field, filename, content_type, size_bytes,
-                                           sha256, content)
-       VALUES ($1, 'site_plan', 'plan.pdf', 'application/pdf', 4, 'x', 'plan')`,
+                                           sha256, content, created_at)
+       VALUES ($1, 'site_plan', 'plan.pdf', 'application/pdf', 4, 'x', 'plan', now() - interval '370 days')`,
       [staleDraft],
     );
     const keptDraft = await draft(resident.id, '364 days');
+    // Answers untouched for long, but a file added lately: still in use.
+    const draftWithNewFile = await draft(resident.id, '400 days');
+    await db.query(
+      `INSERT INTO application_attachment (application_id, field, filename, content_type, size_bytes,
+                                           sha256, content, created_at)
+       VALUES ($1, 'site_plan', 'plan.pdf', 'application/pdf', 4, 'x', 'plan', now() - interval '10 days')`,
+      [draftWithNewFile],
+    );
 
     // Delivered emails (30 days): two sent and one failed past it; one sent inside; one pending.
     const address = uniqueEmail('outbox');
@@ -263,6 +271,7 @@ describe('the retention job', () => {
       ).length,
     ).toBe(0);
     expect(await exists('application', keptDraft)).toBe(true);
+    expect(await exists('application', draftWithNewFile)).toBe(true);
 
     // Emails: the recent sent one and the pending one stay.
     const left = await db.query(

@@ -19,12 +19,17 @@ export interface DeletedDrafts {
  */
 @Injectable()
 export class DraftRetention {
-  /** Drafts not changed for more than `days` days, oldest first. */
+  /** Drafts not changed (answers or files) for more than `days` days, oldest first. */
   async deleteStale(manager: EntityManager, days: number, limit: number): Promise<DeletedDrafts> {
     const rows: { id: string }[] = await manager.query(
       `SELECT application.id FROM application
         WHERE application.status = 'draft'
           AND application.updated_at < now() - make_interval(days => $1)
+          -- A file added lately counts as a change (an upload leaves updated_at as it was).
+          AND NOT EXISTS (
+            SELECT 1 FROM application_attachment
+             WHERE application_attachment.application_id = application.id
+               AND application_attachment.created_at >= now() - make_interval(days => $1))
         ORDER BY application.updated_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [days, limit],
     );
