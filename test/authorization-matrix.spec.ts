@@ -483,6 +483,7 @@ describe('the authorization matrix', () => {
     ['the performance figures as JSON', () => '/performance.json', all(200)],
     ['the performance figures as CSV', () => '/performance.csv', all(200)],
     ['the accessibility statement', () => '/accessibility', all(200)],
+    ['the privacy policy', () => '/privacy', all(200)],
     ['the insights', () => '/staff/insights', all(404, { anonymous: 303, ...INSIGHTS })],
     [
       // Clerks (and admins) record them; the insights read them.

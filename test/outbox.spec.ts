@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { OutboxWorker } from '../src/modules/notifications/outbox-worker.js';
+import { RetentionService } from '../src/modules/privacy/retention.service.js';
 import { createPerson, signedInAgent, smeMember, uniqueEmail } from './support/people.js';
 import { csrfFrom, eventually, mailFor, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -201,7 +201,7 @@ describe('the email outbox', () => {
     expect(row.display_name).toBe(person.displayName);
   });
 
-  it('deletes sent messages older than the retention, in batches, and keeps the rest', async () => {
+  it('deletes sent messages older than the retention (the retention job, ADR 0047), and keeps the rest', async () => {
     const insert = (recipient: string, count: number, sentDaysAgo: number | null) =>
       db.query(
         `INSERT INTO outbox_message (kind, recipient, locale, payload, created_at, sent_at,
@@ -214,7 +214,7 @@ describe('the email outbox', () => {
     const old = uniqueEmail('old');
     const recent = uniqueEmail('recent');
     const stuck = uniqueEmail('stuck');
-    // More than one batch (1,000) of sent messages past the 30 days.
+    // Many sent messages past the 30 days.
     await insert(old, 1005, 31);
     await insert(recent, 1, 29);
     // Never sent (the relay kept refusing it), its job still retrying.
@@ -239,8 +239,8 @@ describe('the email outbox', () => {
     await failed(oldFailed, 31);
     await failed(recentFailed, 29);
 
-    const worker = portal.app.get(OutboxWorker);
-    expect(await worker.purgeDelivered()).toBeGreaterThanOrEqual(1005);
+    const purged = await portal.app.get(RetentionService).run();
+    expect(purged?.deliveredEmails).toBe(1006);
     const count = async (recipient: string) =>
       (
         await db.query(

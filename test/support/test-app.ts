@@ -68,6 +68,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     // Test files share one Unleash: a periodic reconcile would undo the flags
     // other specs set directly. The rollout specs turn it on.
     ROLLOUT_RECONCILE_INTERVAL_MS: '0',
+    // Specs that write old rows would race a purge at boot; test/retention.spec.ts runs it itself.
+    RETENTION_INTERVAL_HOURS: '0',
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     // Off by default: specs that change rows directly and ask again at once
     // would otherwise race the database's announcement. test/session-cache.spec.ts

@@ -24,11 +24,13 @@ import { ProfileController } from './profile.controller.js';
 import { SessionContextMiddleware } from './session-context.middleware.js';
 import { KnownDevices } from './known-devices.js';
 import { SignInThrottle } from './sign-in-throttle.js';
+import { AccountRetention } from './account-retention.js';
 
 @Module({
   imports: [AuditModule, NotificationsModule, OrganizationsModule],
   controllers: [AccountsController, PasswordResetController, ProfileController, ActingAsController],
   providers: [
+    AccountRetention,
     ActingAsService,
     AccountService,
     IdentityReadModel,
@@ -45,7 +47,7 @@ import { SignInThrottle } from './sign-in-throttle.js';
     SignedInGuard,
     AccountPresenter,
   ],
-  exports: [ActingAsService, AccountService],
+  exports: [ActingAsService, AccountService, AccountRetention],
 })
 export class AccountsModule implements NestModule {
   /** Every page but the health probes. */

@@ -29,6 +29,7 @@ import { StaffApplicationsPresenter } from './staff-applications.presenter.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
+import { DraftRetention } from './draft-retention.js';
 
 /**
  * Applications to the online services: drafts, submission, lifecycle,
@@ -68,8 +69,15 @@ import { Sessions } from '../../platform/platform.module.js';
     ApiKeysPresenter,
     ApiKeysPage,
     JourneyEvents,
+    DraftRetention,
   ],
-  exports: [ApplicationsService, ApplicationsReadModel, AttachmentsService, ReceiptService],
+  exports: [
+    ApplicationsService,
+    ApplicationsReadModel,
+    AttachmentsService,
+    ReceiptService,
+    DraftRetention,
+  ],
 })
 export class ApplicationsModule implements NestModule {
   constructor(

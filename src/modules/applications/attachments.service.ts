@@ -621,6 +621,14 @@ export class AttachmentsService implements OnModuleInit {
     return path;
   }
 
+  /**
+   * Removes the files on disk of attachments whose rows are gone (after the
+   * commit that deleted them: the retention job's drafts, docs/adr/0047).
+   */
+  async removeStored(storageKeys: string[]): Promise<void> {
+    for (const key of storageKeys) await rm(this.pathOf(key), { force: true });
+  }
+
   private directory(): string {
     return resolve(this.config.ATTACHMENTS_DIR);
   }

@@ -17,6 +17,7 @@ import { FeedbackFormPage } from './feedback-form.page.js';
 import { FeedbackPresenter } from './feedback.presenter.js';
 import { FeedbackService } from './feedback.service.js';
 import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
+import { FeedbackRetention } from './feedback-retention.js';
 
 /**
  * Structured feedback (issue 6), the people's side: the form every trial page
@@ -49,9 +50,10 @@ import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
     FeedbackPresenter,
     FeedbackFormPage,
     PhaseBannerMiddleware,
+    FeedbackRetention,
   ],
   // The acceptance checklist files a failing result as a feedback item through FeedbackService.
-  exports: [FeedbackService],
+  exports: [FeedbackService, FeedbackRetention],
 })
 export class FeedbackModule implements NestModule {
   constructor(

@@ -31,9 +31,6 @@ const ATTEMPT_SECONDS = 180;
 const KEEP_JOBS_SECONDS = 7 * 24 * 3600;
 /** Emails one worker takes at once (sent one after the other). */
 const DELIVERY_BATCH = 10;
-/** Sent messages deleted per statement, and statements per purge run. */
-const PURGE_BATCH = 1000;
-const PURGE_MAX_BATCHES = 50;
 const MAINTENANCE_EVERY_SECONDS = 3600;
 /** Pending messages without a job given one per maintenance run. */
 const SWEEP_BATCH = 500;
@@ -47,9 +44,10 @@ const SWEEP_BATCH = 500;
  * backoff up to EMAIL_RETRY_LIMIT times; then the job lands in the dead-letter
  * queue, whose worker marks the message failed (admins see it at /staff/emails).
  * A sent message loses its secret values in the statement that marks it sent.
- * Every hour (one instance): sent and failed messages older than
- * OUTBOX_RETENTION_DAYS are deleted, and pending messages without a job
- * (written before pg-boss, or by hand) are given one.
+ * Every hour (one instance): pending messages without a job (written before
+ * pg-boss, or by hand) are given one. Sent and failed messages older than
+ * OUTBOX_RETENTION_DAYS are deleted by the retention job (privacy module,
+ * docs/adr/0047), which counts them in its audit event.
  */
 @Injectable()
 export class OutboxWorker implements OnModuleInit, OnApplicationBootstrap {
@@ -93,7 +91,6 @@ export class OutboxWorker implements OnModuleInit, OnApplicationBootstrap {
       everySeconds: MAINTENANCE_EVERY_SECONDS,
       run: async () => {
         await this.queueUnqueued();
-        await this.purgeDelivered();
       },
     });
   }
@@ -221,33 +218,5 @@ export class OutboxWorker implements OnModuleInit, OnApplicationBootstrap {
       if (rows.length > 0) this.logger.event('info', 'outbox.queued', { queued: rows.length });
       return rows.length;
     });
-  }
-
-  /**
-   * Deletes sent messages, and failed ones, older than OUTBOX_RETENTION_DAYS,
-   * a bounded batch per statement and a bounded number of batches per run (the
-   * next run, an hour later, goes on). Pending messages are kept. Returns how
-   * many went.
-   */
-  async purgeDelivered(): Promise<number> {
-    let purged = 0;
-    // Each its own walk, oldest first, on its own partial index.
-    for (const column of ['sent_at', 'failed_at'] as const) {
-      for (let batch = 0; batch < PURGE_MAX_BATCHES; batch++) {
-        const rows = await returningRows<{ id: string }>(
-          this.dataSource,
-          `DELETE FROM outbox_message WHERE outbox_message.id IN (
-             SELECT done.id FROM outbox_message AS done
-              WHERE done.${column} < now() - make_interval(days => $1)
-              ORDER BY done.${column} LIMIT $2 FOR UPDATE SKIP LOCKED)
-           RETURNING outbox_message.id`,
-          [this.config.OUTBOX_RETENTION_DAYS, PURGE_BATCH],
-        );
-        purged += rows.length;
-        if (rows.length < PURGE_BATCH) break;
-      }
-    }
-    if (purged > 0) this.logger.event('info', 'outbox.purged', { purged });
-    return purged;
   }
 }

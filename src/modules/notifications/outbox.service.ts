@@ -167,6 +167,29 @@ export class OutboxService {
     };
   }
 
+  /**
+   * Deletes, in the caller's transaction, at most `limit` sent messages and
+   * at most `limit` failed ones older than `days` days (OUTBOX_RETENTION_DAYS:
+   * the retention schedule, docs/adr/0047), oldest first, each walk on its own
+   * partial index. Pending messages are kept. Returns how many went.
+   */
+  async purgeDelivered(manager: EntityManager, days: number, limit: number): Promise<number> {
+    let purged = 0;
+    for (const column of ['sent_at', 'failed_at'] as const) {
+      const rows = await returningRows<{ id: string }>(
+        manager,
+        `DELETE FROM outbox_message WHERE outbox_message.id IN (
+           SELECT done.id FROM outbox_message AS done
+            WHERE done.${column} < now() - make_interval(days => $1)
+            ORDER BY done.${column} LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING outbox_message.id`,
+        [days, limit],
+      );
+      purged += rows.length;
+    }
+    return purged;
+  }
+
   /** Deletes every message to this address, sent or not (a closed account, docs/adr/0005). */
   async forgetRecipient(manager: EntityManager, address: string): Promise<void> {
     await manager.query(`DELETE FROM outbox_message WHERE lower(recipient) = lower($1)`, [address]);

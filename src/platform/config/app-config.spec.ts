@@ -166,4 +166,44 @@ describe('loadConfig', () => {
       expect.stringMatching(/^SIGN_IN_FIRST_DELAY_SECONDS is too small/),
     ]);
   });
+
+  it('reads the retention schedule and the privacy officer, with documented defaults, and refuses nonsense', () => {
+    const config = loadConfig(valid);
+    expect([
+      config.CLOSED_ACCOUNT_RETENTION_DAYS,
+      config.DRAFT_RETENTION_DAYS,
+      config.OUTBOX_RETENTION_DAYS,
+      config.RATE_LIMIT_RETENTION_HOURS,
+      config.FEEDBACK_CONTACT_RETENTION_DAYS,
+      config.AUDIT_PERSONAL_DATA_RETENTION_DAYS,
+      config.RETENTION_INTERVAL_HOURS,
+    ]).toEqual([90, 365, 30, 24, 365, 2557, 24]);
+    expect(config.PRIVACY_OFFICER_EMAIL).toBe('vie-privee@val-des-cedres.example');
+    const set = loadConfig({
+      ...valid,
+      DRAFT_RETENTION_DAYS: '180',
+      RETENTION_INTERVAL_HOURS: '0',
+      PRIVACY_OFFICER_NAME: 'Hélène Roy',
+      PRIVACY_OFFICER_EMAIL: 'prp@ville.example',
+    });
+    expect([set.DRAFT_RETENTION_DAYS, set.RETENTION_INTERVAL_HOURS]).toEqual([180, 0]);
+    expect([set.PRIVACY_OFFICER_NAME, set.PRIVACY_OFFICER_EMAIL]).toEqual([
+      'Hélène Roy',
+      'prp@ville.example',
+    ]);
+    expect(
+      problemsOf({
+        ...valid,
+        DRAFT_RETENTION_DAYS: '7',
+        AUDIT_PERSONAL_DATA_RETENTION_DAYS: 'seven years',
+        PRIVACY_OFFICER_EMAIL: 'nobody',
+        PRIVACY_OFFICER_NAME: '',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^DRAFT_RETENTION_DAYS is too small/),
+      expect.stringMatching(/^AUDIT_PERSONAL_DATA_RETENTION_DAYS must be a whole number/),
+      expect.stringMatching(/^PRIVACY_OFFICER_NAME must not be empty/),
+      expect.stringMatching(/^PRIVACY_OFFICER_EMAIL must be an email address/),
+    ]);
+  });
 });

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { Transform, plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
+  IsEmail,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -417,6 +418,66 @@ export class AppConfig {
   @Max(3650)
   OUTBOX_RETENTION_DAYS = 30;
 
+  /*
+   * The retention schedule of personal data (docs/adr/0047, docs/operations.md,
+   * "Personal data and retention"), applied by the job `privacy-retention` and
+   * shown on /privacy. OUTBOX_RETENTION_DAYS above is the delivered emails' period.
+   */
+
+  /** What remains of a closed account (its personal drafts, its feedback's browser details) is erased this many days after closing. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  CLOSED_ACCOUNT_RETENTION_DAYS = 90;
+
+  /** A draft application nobody touched for this many days is deleted, with its files. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(30)
+  @Max(3650)
+  DRAFT_RETENTION_DAYS = 365;
+
+  /** Rate-limit counters and sign-in throttling entries are deleted this many hours after they last mattered. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(8760)
+  RATE_LIMIT_RETENTION_HOURS = 24;
+
+  /** The name and contact a person left with feedback that staff recorded for them are erased after this many days. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  FEEDBACK_CONTACT_RETENTION_DAYS = 365;
+
+  /** Personal data inside audit events (addresses, names, phones, the client address) is erased after this many days; the events stay. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(365)
+  @Max(36500)
+  AUDIT_PERSONAL_DATA_RETENTION_DAYS = 2557;
+
+  /** Hours between two runs of the retention job; 0 turns it off (the tests run it themselves). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(168)
+  RETENTION_INTERVAL_HOURS = 24;
+
+  /** The person responsible for the protection of personal information, named on /privacy. */
+  @IsString()
+  @IsNotEmpty()
+  PRIVACY_OFFICER_NAME = 'Dominique Bérubé';
+
+  @IsString()
+  @IsNotEmpty()
+  PRIVACY_OFFICER_TITLE = 'Greffière et responsable de la protection des renseignements personnels';
+
+  @IsEmail({ require_tld: false })
+  PRIVACY_OFFICER_EMAIL = 'vie-privee@val-des-cedres.example';
+
   /**
    * Overrides of the rate limits' defaults (src/platform/security/rate-limit-rules.ts):
    * `name=limit/seconds` entries separated by commas, e.g. `sign-in:ip=60/900`.
@@ -513,6 +574,7 @@ const MESSAGES: Record<string, string> = {
   isInt: 'must be a whole number',
   isBoolean: 'must be true or false',
   isUrl: 'must be a URL',
+  isEmail: 'must be an email address',
   isIn: 'must be one of the allowed values',
   min: 'is too small',
   max: 'is too large',

@@ -44,6 +44,8 @@ const POLL_SECONDS = 0.5;
  * the worker is busy wakes nobody, so the next look is at most this far away.
  */
 const NOTIFY_POLL_SECONDS = 1;
+/** The longest expiry pg-boss accepts for a job (its MAX_EXPIRATION_HOURS). */
+const MAX_EXPIRE_SECONDS = 24 * 3600;
 /** How long `stop()` lets jobs under way finish. */
 const STOP_TIMEOUT_MS = 10_000;
 /**
@@ -124,7 +126,8 @@ export class Jobs {
       retryLimit: 0,
       retryDelaySeconds: 0,
       retryBackoff: false,
-      expireInSeconds: Math.max(60, job.everySeconds * 4),
+      // pg-boss refuses an expiry past 24 hours (a daily job's run may take that long).
+      expireInSeconds: Math.min(MAX_EXPIRE_SECONDS, Math.max(60, job.everySeconds * 4)),
       keepFinishedSeconds: Math.max(3600, job.everySeconds * 2),
       prompt: false,
       handle: async () => {

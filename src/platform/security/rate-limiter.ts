@@ -67,4 +67,23 @@ export class RateLimiter {
       [subjects],
     );
   }
+
+  /**
+   * Deletes, in the caller's transaction, at most `limit` counters whose window
+   * ended more than `hours` ago (the retention schedule, docs/adr/0047): a
+   * counter keys its subject (an address, an account id), and once its window
+   * is over it limits nothing. Returns how many went.
+   */
+  async purgeExpired(manager: EntityManager, hours: number, limit: number): Promise<number> {
+    const rows = await returningRows<{ key: string }>(
+      manager,
+      `DELETE FROM rate_limit_hit WHERE rate_limit_hit.key IN (
+         SELECT old.key FROM rate_limit_hit AS old
+          WHERE old.window_ends_at < now() - make_interval(hours => $1)
+          LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING rate_limit_hit.key`,
+      [hours, limit],
+    );
+    return rows.length;
+  }
 }
