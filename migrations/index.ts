@@ -32,6 +32,7 @@ import { Performance1765400000090 } from './1765400000090-performance.js';
 import { InsightsIndexes1765400000100 } from './1765400000100-insights-indexes.js';
 import { OfflineApplications1765400000110 } from './1765400000110-offline-applications.js';
 import { StaffRoles1765400000120 } from './1765400000120-staff-roles.js';
+import { StaffDirectory1765400000130 } from './1765400000130-staff-directory.js';
 import { PersonalDataRetention1765400000300 } from './1765400000300-personal-data-retention.js';
 
 export const migrations = [
@@ -68,5 +69,6 @@ export const migrations = [
   InsightsIndexes1765400000100,
   OfflineApplications1765400000110,
   StaffRoles1765400000120,
+  StaffDirectory1765400000130,
   PersonalDataRetention1765400000300,
 ];

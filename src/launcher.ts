@@ -1,7 +1,7 @@
 // `npm start`: the whole portal on one machine. Starts whatever the environment
 // does not provide (PostgreSQL, Unleash, a mail catcher), then the portal.
 import { createApp } from './app.js';
-import { demoSignInLines } from './modules/demo/demo-people.seed.js';
+import { demoDirectory, demoSignInLines } from './modules/demo/demo-people.seed.js';
 import { ConfigError, loadConfig } from './platform/config/app-config.js';
 import { Drain } from './platform/http/drain.js';
 import { startEmbeddedStack } from './platform/embedded/embedded-stack.js';
@@ -13,12 +13,15 @@ const started = Date.now();
 const say = (line: string) => process.stdout.write(`[guichet] ${line}\n`);
 const dataDir = process.env.DATA_DIR ?? '.data';
 
-const stack = await startEmbeddedStack({ dataDir, env: process.env, log: say }).catch(
-  (error: Error) => {
-    process.stderr.write(`[guichet] could not start the embedded services: ${error.message}\n`);
-    process.exit(1);
-  },
-);
+const stack = await startEmbeddedStack({
+  dataDir,
+  env: process.env,
+  log: say,
+  directory: demoDirectory(),
+}).catch((error: Error) => {
+  process.stderr.write(`[guichet] could not start the embedded services: ${error.message}\n`);
+  process.exit(1);
+});
 
 try {
   const config = loadConfig(launcherEnv(process.env, stack, dataDir));
@@ -43,6 +46,12 @@ try {
     );
   }
   if (stack.mailWebUrl) lines.push(`  Mail catcher:  ${stack.mailWebUrl}`);
+  if (stack.oidcIssuer)
+    lines.push(
+      `  Directory:     ${stack.oidcIssuer}  (the city's OpenID Provider: staff sign in at`,
+      `                 ${config.PUBLIC_URL}/staff/sign-in with a demo staff address below, or`,
+      `                 lucie.caron@demo.guichet.example, a clerk Guichet does not know yet)`,
+    );
   lines.push(`  Virus scan:    ${stack.scannerDescription}`);
   lines.push(
     `  Health:        ${config.PUBLIC_URL}/readyz`,

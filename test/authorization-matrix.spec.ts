@@ -484,6 +484,10 @@ describe('the authorization matrix', () => {
     ['the performance figures as CSV', () => '/performance.csv', all(200)],
     ['the accessibility statement', () => '/accessibility', all(200)],
     ['the privacy policy', () => '/privacy', all(200)],
+    // Public; the directory's routes exist only with OIDC_ISSUER (test/staff-directory-browser.spec.ts).
+    ['the staff sign-in page', () => '/staff/sign-in', all(200)],
+    ['the directory sign-in, without a directory', () => '/staff/sign-in/directory', all(404)],
+    ["the directory's callback, without a directory", () => '/staff/sign-in/callback', all(404)],
     ['the insights', () => '/staff/insights', all(404, { anonymous: 303, ...INSIGHTS })],
     [
       // Clerks (and admins) record them; the insights read them.

@@ -102,7 +102,9 @@ export async function startTestApp(
     if (process.env.GUICHET_TEST_LOGS) process.stderr.write(`${line}\n`);
   });
   const app = await createApp(config, { logger, ...options });
-  await app.listen(0, '127.0.0.1');
+  // A test that must know its address before the portal starts (an OpenID
+  // Provider's redirect URI) gives PORT and PUBLIC_URL; the others take any port.
+  await app.listen(overrides.PORT ? Number(overrides.PORT) : 0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   return {
     app,

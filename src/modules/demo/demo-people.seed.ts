@@ -2,6 +2,10 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
+import {
+  EMBEDDED_GROUP_OF_ROLE,
+  type DirectoryPerson,
+} from '../../platform/embedded/embedded-directory.js';
 import { hashPassword, verifyPassword } from '../../platform/security/passwords.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { StaffRole } from '../staff/staff-role.js';
@@ -526,6 +530,28 @@ export async function demoSignIns(dataSource: DataSource): Promise<DemoSignIn[]>
 }
 
 /** The launcher's lines about the demo sign-ins; none when there are none (or on error). */
+/**
+ * The people the embedded directory knows (`npm start`, ADR 0045): the demo
+ * staff, each in their role's group, and Lucie Caron, a clerk Guichet does not
+ * know yet (her first sign-in makes her account), all with the demo password.
+ */
+export function demoDirectory(): DirectoryPerson[] {
+  return [
+    ...STAFF.map((member) => ({
+      email: member.email,
+      name: member.name,
+      password: DEMO_PASSWORD,
+      groups: [EMBEDDED_GROUP_OF_ROLE[member.role]],
+    })),
+    {
+      email: at('lucie.caron'),
+      name: 'Lucie Caron',
+      password: DEMO_PASSWORD,
+      groups: [EMBEDDED_GROUP_OF_ROLE.clerk],
+    },
+  ];
+}
+
 export async function demoSignInLines(app: INestApplicationContext): Promise<string[]> {
   try {
     const signIns = await demoSignIns(app.get(DataSource));

@@ -1,3 +1,6 @@
+import { StaffDirectoryClient } from './directory/staff-directory.client.js';
+import { StaffDirectoryService } from './directory/staff-directory.service.js';
+import { StaffSignInController } from './directory/staff-sign-in.controller.js';
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { AuditModule } from '../audit/audit.module.js';
@@ -22,7 +25,12 @@ import { StaffPeoplePage, StaffPersonPage, StaffPresenter } from './staff.presen
  */
 @Module({
   imports: [AuditModule, AccountsModule, NotificationsModule],
-  controllers: [StaffController, StaffAuditController, StaffEmailsController],
+  controllers: [
+    StaffController,
+    StaffAuditController,
+    StaffEmailsController,
+    StaffSignInController,
+  ],
   providers: [
     StaffService,
     StaffReadModel,
@@ -35,6 +43,8 @@ import { StaffPeoplePage, StaffPersonPage, StaffPresenter } from './staff.presen
     StaffAuditPresenter,
     StaffEmailsService,
     StaffEmailsPresenter,
+    StaffDirectoryClient,
+    StaffDirectoryService,
   ],
   exports: [StaffService, StaffReadModel, StaffRolesGuard],
 })

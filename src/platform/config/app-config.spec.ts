@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, loadConfig, roleGroups } from './app-config.js';
 
 const valid = {
   DATABASE_URL: 'postgres://guichet:s3cret-db-pass@db.internal:5432/guichet',
@@ -205,5 +205,39 @@ describe('loadConfig', () => {
       expect.stringMatching(/^PRIVACY_OFFICER_NAME must not be empty/),
       expect.stringMatching(/^PRIVACY_OFFICER_EMAIL must be an email address/),
     ]);
+  });
+  it("reads the city directory's settings, all three together, with the groups' roles", () => {
+    const directory = {
+      ...valid,
+      OIDC_ISSUER: 'https://login.example.com/tenant/v2.0',
+      OIDC_CLIENT_ID: 'guichet',
+      OIDC_CLIENT_SECRET: 'directory-client-secret',
+      OIDC_ROLE_GROUPS: 'Guichet Clerks=clerk, Guichet Clerks=analyst,ops=admin',
+    };
+    const config = loadConfig(directory);
+    expect(config.OIDC_GROUPS_CLAIM).toBe('groups');
+    expect(config.OIDC_SCOPES).toBe('openid email profile');
+    expect(roleGroups(config.OIDC_ROLE_GROUPS)).toEqual(
+      new Map([
+        ['Guichet Clerks', ['clerk', 'analyst']],
+        ['ops', ['admin']],
+      ]),
+    );
+    expect(loadConfig(valid).OIDC_ISSUER).toBeUndefined();
+    // As docker-compose passes variables left out of .env.
+    const empty = { OIDC_ISSUER: '', OIDC_CLIENT_ID: '', OIDC_CLIENT_SECRET: '' };
+    expect(loadConfig({ ...valid, ...empty }).OIDC_ISSUER).toBeUndefined();
+    expect(problemsOf({ ...valid, OIDC_ISSUER: directory.OIDC_ISSUER })).toEqual([
+      'OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three (staff sign in with the directory) or none',
+    ]);
+    expect(problemsOf({ ...directory, OIDC_ROLE_GROUPS: '' })[0]).toMatch(
+      /^OIDC_ROLE_GROUPS is required with OIDC_ISSUER/,
+    );
+    expect(problemsOf({ ...directory, OIDC_ROLE_GROUPS: 'ops=boss' })[0]).toMatch(
+      /^OIDC_ROLE_GROUPS /,
+    );
+    expect(problemsOf({ ...directory, OIDC_SCOPES: 'email' })[0]).toMatch(/^OIDC_SCOPES /);
+    const secret = problemsOf({ ...directory, OIDC_CLIENT_SECRET: 'x', OIDC_SCOPES: 'bad' });
+    expect(secret.join('\n')).not.toContain('directory-client-secret');
   });
 });

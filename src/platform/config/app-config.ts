@@ -9,6 +9,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -542,6 +543,46 @@ export class AppConfig {
   @Max(730)
   KNOWN_DEVICE_DAYS = 180;
 
+  /**
+   * Staff sign-in with the city's directory (OpenID Connect, issue 18, ADR 0045):
+   * the provider's issuer URL. Unset, staff sign in with a password and a
+   * second factor only. `npm start` points it at its embedded provider.
+   */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  OIDC_ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  OIDC_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  OIDC_CLIENT_SECRET?: string;
+
+  /** The ID token's (or userinfo's) claim that lists the person's groups. */
+  @IsString()
+  @Matches(/^[\w.:/-]{1,200}$/)
+  OIDC_GROUPS_CLAIM = 'groups';
+
+  /**
+   * Which directory groups give which Guichet roles: `group=role` pairs,
+   * comma-separated (`guichet-clerks=clerk,guichet-admins=admin`). A group may
+   * give several roles, a role come from several groups.
+   */
+  @IsString()
+  @Matches(
+    /^$|^\s*[^=,\s][^=,]*=\s*(admin|rollout-manager|clerk|analyst|service-designer)\s*(,\s*[^=,\s][^=,]*=\s*(admin|rollout-manager|clerk|analyst|service-designer)\s*)*$/,
+  )
+  OIDC_ROLE_GROUPS = '';
+
+  /** The scopes asked for (`openid` first); some providers need one more for groups. */
+  @IsString()
+  @Matches(/^openid( [\w.:/-]+)*$/)
+  OIDC_SCOPES = 'openid email profile';
+
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   UNLEASH_UI_URL?: string;
@@ -551,6 +592,9 @@ export class AppConfig {
   MAIL_CATCHER_URL?: string;
 }
 
+/** Optional variables that an empty value leaves unset (the city's directory: off). */
+const UNSET_WHEN_EMPTY = new Set(['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET']);
+
 /** Variables whose values must never be printed, even in an error. */
 export const SECRET_VARIABLES = new Set([
   'DATABASE_URL',
@@ -558,6 +602,7 @@ export const SECRET_VARIABLES = new Set([
   'UNLEASH_ADMIN_TOKEN',
   'SMTP_URL',
   'SESSION_SECRET',
+  'OIDC_CLIENT_SECRET',
 ]);
 
 export class ConfigError extends Error {
@@ -604,10 +649,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'SESSION_SECRET',
     'UNLEASH_UI_URL',
     'MAIL_CATCHER_URL',
+    'OIDC_ISSUER',
+    'OIDC_CLIENT_ID',
+    'OIDC_CLIENT_SECRET',
   ]);
   const plain: Record<string, string> = {};
   for (const key of known) {
     const value = env[key];
+    // docker-compose passes an optional variable left out of .env as empty.
+    if (value === '' && UNSET_WHEN_EMPTY.has(key)) continue;
     if (value !== undefined) plain[key] = value;
   }
   const config = plainToInstance(AppConfig, plain);
@@ -629,5 +679,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     });
     throw new ConfigError(problems);
   }
+  const directory = [config.OIDC_ISSUER, config.OIDC_CLIENT_ID, config.OIDC_CLIENT_SECRET];
+  if (directory.some(Boolean) && !directory.every(Boolean))
+    throw new ConfigError([
+      'OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three (staff sign in with the directory) or none',
+    ]);
+  if (config.OIDC_ISSUER && !config.OIDC_ROLE_GROUPS.trim())
+    throw new ConfigError([
+      'OIDC_ROLE_GROUPS is required with OIDC_ISSUER: which directory groups give which roles (group=role, comma-separated)',
+    ]);
   return config;
+}
+
+/** `OIDC_ROLE_GROUPS` read: each group's roles. */
+export function roleGroups(setting: string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const pair of setting.split(',')) {
+    const at = pair.lastIndexOf('=');
+    if (at < 0) continue;
+    const group = pair.slice(0, at).trim();
+    const role = pair.slice(at + 1).trim();
+    groups.set(group, [...(groups.get(group) ?? []), role]);
+  }
+  return groups;
 }

@@ -4,6 +4,8 @@ import { readEmbeddedState, writeEmbeddedState, type EmbeddedState } from './emb
 import { findFreePort, isPortFree } from './free-port.js';
 import { chooseClamd } from './embedded-clamd.js';
 import { startEmbeddedMail, type RunningMailCatcher } from './embedded-mail.js';
+import { EMBEDDED_ROLE_GROUPS, type DirectoryPerson } from './embedded-directory.js';
+import { startEmbeddedOidc, type RunningOidcProvider } from './embedded-oidc.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres.js';
 import { startEmbeddedUnleash, type RunningUnleash } from './embedded-unleash.js';
 
@@ -14,6 +16,8 @@ export interface EmbeddedStack {
   unleashUiUrl?: string;
   unleashAdminPassword?: string;
   mailWebUrl?: string;
+  /** The embedded directory's address, when it was started. */
+  oidcIssuer?: string;
   /** The virus scanner's line in the banner: where clamd is, or why scanning is off. */
   scannerDescription: string;
   stop(): Promise<void>;
@@ -25,13 +29,19 @@ export interface EmbeddedStackOptions {
   env: NodeJS.ProcessEnv;
   log: (message: string) => void;
   unleashEnvironment?: string;
+  /**
+   * The people the embedded directory knows (the demo staff). It starts when
+   * this is given and OIDC_ISSUER is not set.
+   */
+  directory?: readonly DirectoryPerson[];
 }
 
 const secret = () => randomBytes(24).toString('hex');
 
 /**
  * Starts whatever the environment does not provide: PostgreSQL (DATABASE_URL),
- * Unleash (UNLEASH_URL and its tokens), a mail catcher (SMTP_URL) and, when
+ * Unleash (UNLEASH_URL and its tokens), a mail catcher (SMTP_URL), the city's
+ * directory (OIDC_ISSUER: an OpenID Provider that knows `directory`) and, when
  * CLAMAV_URL is not set at all, the clamd found on the machine (chooseClamd;
  * CLAMAV_URL= turns scanning off). Secrets and
  * ports are generated on first boot and kept in `<dataDir>/embedded.json`.
@@ -60,7 +70,13 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   const out: Record<string, string> = {};
   let unleash: RunningUnleash | undefined;
   let mail: RunningMailCatcher | undefined;
+  let oidc: RunningOidcProvider | undefined;
   let scannerDescription: string;
+  const needDirectory = !env.OIDC_ISSUER && options.directory !== undefined;
+  if (needDirectory) {
+    state.oidcPort ??= await findFreePort(4444);
+    state.oidcClientSecret ??= secret();
+  }
 
   const needPostgres = !env.DATABASE_URL || !env.UNLEASH_URL;
   // Every port is checked before anything starts, so a busy one starts nothing.
@@ -69,6 +85,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     [!env.UNLEASH_URL, state.unleashPort, 'Unleash'],
     [!env.SMTP_URL, state.smtpPort, 'the mail catcher (SMTP)'],
     [!env.SMTP_URL, state.mailWebPort, 'the mail catcher (web)'],
+    [needDirectory, state.oidcPort ?? 0, 'the directory (OpenID Provider)'],
   ];
   for (const [needed, port, what] of ports) if (needed) await assertFree(port, what, dataDir);
 
@@ -115,6 +132,23 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       out.SMTP_URL = mail.smtpUrl;
       out.MAIL_CATCHER_URL = mail.webUrl;
     }
+    if (needDirectory) {
+      log(`starting the city's directory (OpenID Provider) on port ${state.oidcPort}`);
+      const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? 3000}`;
+      oidc = await startEmbeddedOidc({
+        port: state.oidcPort!,
+        redirectUri: `${publicUrl}/staff/sign-in/callback`,
+        clientId: 'guichet',
+        clientSecret: state.oidcClientSecret!,
+        people: options.directory!,
+      });
+      stops.push(() => oidc!.stop());
+      out.OIDC_ISSUER = oidc.issuer;
+      out.OIDC_CLIENT_ID = 'guichet';
+      out.OIDC_CLIENT_SECRET = state.oidcClientSecret!;
+      out.OIDC_SCOPES = 'openid email profile groups';
+      out.OIDC_ROLE_GROUPS = EMBEDDED_ROLE_GROUPS;
+    }
     if (env.CLAMAV_URL === undefined) {
       const clamd = await chooseClamd({
         dataDir,
@@ -144,6 +178,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     unleashUiUrl: unleash?.url,
     unleashAdminPassword: unleash ? state.unleashAdminPassword : undefined,
     mailWebUrl: mail?.webUrl,
+    oidcIssuer: oidc?.issuer,
     scannerDescription,
     stop: stopAll,
   };

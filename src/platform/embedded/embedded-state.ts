@@ -19,6 +19,9 @@ export interface EmbeddedState {
   databaseUrl?: string;
   /** Where the clamd the launcher starts itself listens (added when it first starts one). */
   clamdPort?: number;
+  /** The embedded directory (OpenID Provider): its port and the portal's client secret. */
+  oidcPort?: number;
+  oidcClientSecret?: string;
 }
 
 export function embeddedStatePath(dataDir = '.data'): string {

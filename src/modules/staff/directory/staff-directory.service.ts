@@ -1,0 +1,162 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Locale } from '../../../platform/i18n/i18n.service.js';
+import { AuditService } from '../../audit/audit.service.js';
+import type { RequestOrigin } from '../../audit/request-origin.js';
+import { grantStaffRole } from '../staff-membership.js';
+import { StaffReadModel } from '../staff.read-model.js';
+import type { DirectoryClaims } from './staff-directory.client.js';
+
+/** Why the directory's word did not let someone in (each has its message on the sign-in page). */
+export type DirectoryRefusal =
+  /** None of their directory groups gives a Guichet role. */
+  | 'no-role'
+  /** An admin removed them from staff since they last signed in. */
+  | 'removed'
+  /** Their Guichet account was closed. */
+  | 'closed'
+  /** The directory gave no address, or said it is not verified. */
+  | 'no-email';
+
+export type DirectorySignIn =
+  { ok: true; accountId: string; firstTime: boolean } | { ok: false; problem: DirectoryRefusal };
+
+/**
+ * Staff who sign in with the city's directory (ADR 0045). The directory says
+ * who someone is and which groups they are in; Guichet decides what they may
+ * do:
+ * - the first time, the identity is linked to the open account with the same
+ *   address (the directory is the city's own), or to a new one, and the roles
+ *   their groups give are granted, unless the account already holds roles
+ *   (those stay, as an admin set them);
+ * - afterwards the roles are Guichet's, changed by its admins; the directory
+ *   still has to give at least one role (someone out of every group is refused);
+ * - someone an admin removed from staff is refused until an admin adds them
+ *   again: the directory alone does not bring them back.
+ */
+@Injectable()
+export class StaffDirectoryService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly staff: StaffReadModel,
+  ) {}
+
+  async signIn(
+    claims: DirectoryClaims,
+    locale: Locale,
+    origin: RequestOrigin,
+  ): Promise<DirectorySignIn> {
+    if (claims.roles.length === 0) {
+      await this.refused(claims, 'no-role', origin);
+      return { ok: false, problem: 'no-role' };
+    }
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const [linked] = await manager.query(
+        `SELECT i.account_id, a.closed_at FROM staff_directory_identity i
+         JOIN account a ON a.id = i.account_id
+         WHERE i.issuer = $1 AND i.subject = $2 FOR UPDATE OF i`,
+        [claims.issuer, claims.subject],
+      );
+      if (linked) return this.again(manager, claims, linked, origin);
+      return this.firstTime(manager, claims, locale, origin);
+    });
+    if (!outcome.ok) await this.refused(claims, outcome.problem, origin);
+    return outcome;
+  }
+
+  private async again(
+    manager: EntityManager,
+    claims: DirectoryClaims,
+    linked: { account_id: string; closed_at: Date | null },
+    origin: RequestOrigin,
+  ): Promise<DirectorySignIn> {
+    const accountId = linked.account_id;
+    if (linked.closed_at) return { ok: false, problem: 'closed' };
+    if ((await this.staff.rolesOf(accountId, manager)).length === 0)
+      return { ok: false, problem: 'removed' };
+    await manager.query(
+      `UPDATE staff_directory_identity SET last_sign_in_at = now() WHERE issuer = $1 AND subject = $2`,
+      [claims.issuer, claims.subject],
+    );
+    await this.signedIn(manager, accountId, origin);
+    return { ok: true, accountId, firstTime: false };
+  }
+
+  private async firstTime(
+    manager: EntityManager,
+    claims: DirectoryClaims,
+    locale: Locale,
+    origin: RequestOrigin,
+  ): Promise<DirectorySignIn> {
+    const email = claims.email?.trim();
+    if (!email || claims.emailVerified === false) return { ok: false, problem: 'no-email' };
+    const actor = { type: 'system' as const, id: 'directory' };
+    const [existing] = await manager.query(
+      `SELECT id FROM account WHERE lower(email) = lower($1) AND closed_at IS NULL FOR UPDATE`,
+      [email],
+    );
+    const held = existing ? await this.staff.rolesOf(existing.id as string, manager) : [];
+    let accountId = existing?.id as string | undefined;
+    if (held.length === 0) {
+      for (const role of claims.roles) {
+        const granted = await grantStaffRole(
+          manager,
+          this.audit,
+          {
+            email,
+            displayName: claims.name?.trim() || email,
+            role,
+            preferredLocale: locale,
+            allowRoleChange: true,
+            confirmEmail: true,
+          },
+          actor,
+          origin,
+        );
+        if (granted.ok) accountId = granted.accountId;
+      }
+    }
+    await manager.query(
+      `INSERT INTO staff_directory_identity (issuer, subject, account_id) VALUES ($1, $2, $3)`,
+      [claims.issuer, claims.subject, accountId],
+    );
+    await this.audit.record(manager, {
+      actor,
+      action: 'staff.directory_linked',
+      entity: { type: 'account', id: accountId! },
+      after: {
+        issuer: claims.issuer,
+        subject: claims.subject,
+        rolesFromDirectory: claims.roles,
+        rolesKept: held,
+      },
+      ...origin,
+    });
+    await this.signedIn(manager, accountId!, origin);
+    return { ok: true, accountId: accountId!, firstTime: true };
+  }
+
+  private signedIn(manager: EntityManager, accountId: string, origin: RequestOrigin) {
+    return this.audit.record(manager, {
+      actor: { type: 'person', id: accountId },
+      action: 'account.signed_in',
+      entity: { type: 'account', id: accountId },
+      after: { with: 'directory' },
+      ...origin,
+    });
+  }
+
+  /** A refused sign-in, audited with the directory's identity (no account may exist). */
+  private refused(claims: DirectoryClaims, problem: DirectoryRefusal, origin: RequestOrigin) {
+    return this.dataSource.transaction((manager) =>
+      this.audit.record(manager, {
+        actor: { type: 'system', id: 'directory' },
+        action: 'staff.directory_sign_in_refused',
+        entity: { type: 'directory_identity', id: `${claims.issuer}#${claims.subject}` },
+        after: { problem, rolesFromDirectory: claims.roles },
+        ...origin,
+      }),
+    );
+  }
+}

@@ -1,0 +1,133 @@
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppConfig } from '../../../platform/config/app-config.js';
+import { I18nService, type Locale } from '../../../platform/i18n/i18n.service.js';
+import { safeReturnPath } from '../../../platform/http/view-locals.middleware.js';
+import { RateLimiter } from '../../../platform/security/rate-limiter.js';
+import { CurrentOrigin, type RequestOrigin } from '../../audit/request-origin.js';
+import {
+  DirectoryUnavailable,
+  StaffDirectoryClient,
+  type PendingDirectorySignIn,
+} from './staff-directory.client.js';
+import { StaffDirectoryService, type DirectoryRefusal } from './staff-directory.service.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Between the redirect to the directory and its callback. */
+    directorySignIn?: PendingDirectorySignIn;
+    /** How the person signed in: the staff area asks a second factor of a password (ADR 0045). */
+    signedInWith?: 'directory' | 'password';
+  }
+}
+
+/** A callback later than this is refused (the provider's own interaction lasts 10 minutes). */
+const PENDING_MS = 15 * 60_000;
+
+type Problem = DirectoryRefusal | 'unavailable' | 'failed' | 'too-many';
+const STATUS: Record<Problem, number> = {
+  'no-role': 403,
+  removed: 403,
+  closed: 403,
+  'no-email': 403,
+  unavailable: 503,
+  failed: 400,
+  'too-many': 429,
+};
+
+/**
+ * Staff sign-in (issue 18, ADR 0045): `/staff/sign-in` offers the city's
+ * directory (OpenID Connect) when it is configured, and the password sign-in;
+ * `/staff/sign-in/directory` starts the authorization code flow with PKCE,
+ * `state` and `nonce`; `/staff/sign-in/callback` finishes it.
+ */
+@Controller('staff/sign-in')
+export class StaffSignInController {
+  constructor(
+    private readonly client: StaffDirectoryClient,
+    private readonly directory: StaffDirectoryService,
+    private readonly limiter: RateLimiter,
+    private readonly i18n: I18nService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  page(@Query('return') returnTo: unknown, @Res() res: Response) {
+    this.render(res, 200, safeReturnPath(returnTo, '/staff'));
+  }
+
+  @Get('directory')
+  async start(
+    @Query('return') returnInput: unknown,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const returnTo = safeReturnPath(returnInput, '/staff');
+    if (!this.client.enabled) return this.render(res, 404, returnTo);
+    const limit = await this.limiter.take('sign-in:ip', origin.ip ?? 'unknown');
+    if (!limit.allowed) {
+      res.setHeader('Retry-After', String(limit.retryAfterSeconds));
+      return this.render(res, 429, returnTo, 'too-many');
+    }
+    try {
+      const { url, pending } = await this.client.start(returnTo);
+      req.session.directorySignIn = pending;
+      req.session.save(() => res.redirect(303, url));
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailable)) throw error;
+      this.render(res, 503, returnTo, 'unavailable');
+    }
+  }
+
+  @Get('callback')
+  async callback(
+    @CurrentOrigin() origin: RequestOrigin,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const pending = req.session.directorySignIn;
+    delete req.session.directorySignIn;
+    if (!this.client.enabled) return this.render(res, 404, '/staff');
+    if (!pending || Date.now() - pending.startedAt > PENDING_MS)
+      return this.render(res, 400, '/staff', 'failed');
+    let claims;
+    try {
+      claims = await this.client.finish(
+        new URL(req.originalUrl, `${this.config.PUBLIC_URL}/`),
+        pending,
+      );
+    } catch (error) {
+      return this.render(
+        res,
+        error instanceof DirectoryUnavailable ? 503 : 400,
+        pending.returnTo,
+        error instanceof DirectoryUnavailable ? 'unavailable' : 'failed',
+      );
+    }
+    const locale = res.locals.locale as Locale;
+    const result = await this.directory.signIn(claims, locale, origin);
+    if (!result.ok)
+      return this.render(res, STATUS[result.problem], pending.returnTo, result.problem);
+    // A new session id at sign-in (no fixation), then the account in it.
+    req.session.regenerate((error) => {
+      if (error) return res.status(500).end();
+      req.session.accountId = result.accountId;
+      req.session.signedInAt = new Date().toISOString();
+      req.session.signedInWith = 'directory';
+      req.session.save(() => res.redirect(303, pending.returnTo));
+    });
+  }
+
+  private render(res: Response, status: number, returnTo: string, problem?: Problem) {
+    const locale = res.locals.locale as Locale;
+    const t = (key: string) => this.i18n.t(locale, `staff.signIn.${key}`);
+    res.status(status).render('staff/sign-in', {
+      pageTitle: problem ? `${t('problemTitle')} – ${t('title')}` : t('title'),
+      directory: this.client.enabled,
+      problem: problem && { status, message: t(`problems.${problem}`) },
+      directoryHref: `/staff/sign-in/directory?return=${encodeURIComponent(returnTo)}`,
+      passwordHref: `/sign-in?return=${encodeURIComponent(returnTo)}`,
+    });
+  }
+}
