@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { InvitationsController } from './invitations.controller.js';
 import {
+  EditOrganizationPage,
   InvitationFormPage,
   InvitationRefusedPage,
   MembersFormPage,
@@ -23,6 +24,7 @@ import { OrganizationsController } from './organizations.controller.js';
     MembersFormPage,
     InvitationRefusedPage,
     NewOrganizationPage,
+    EditOrganizationPage,
   ],
   exports: [OrganizationService, OrganizationPresenter],
 })
