@@ -31,6 +31,7 @@ import { JourneyEvents1765400000080 } from './1765400000080-journey-events.js';
 import { Performance1765400000090 } from './1765400000090-performance.js';
 import { InsightsIndexes1765400000100 } from './1765400000100-insights-indexes.js';
 import { OfflineApplications1765400000110 } from './1765400000110-offline-applications.js';
+import { EmailChange1765400000200 } from './1765400000200-email-change.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -65,4 +66,5 @@ export const migrations = [
   Performance1765400000090,
   InsightsIndexes1765400000100,
   OfflineApplications1765400000110,
+  EmailChange1765400000200,
 ];

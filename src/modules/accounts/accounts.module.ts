@@ -5,6 +5,7 @@ import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { AccountService } from './account.service.js';
 import {
   ActingAsPage,
+  ChangeEmailPage,
   ChangePasswordPage,
   ChoosePasswordPage,
   CloseAccountPage,
@@ -40,6 +41,7 @@ import { SignInThrottle } from './sign-in-throttle.js';
     ChoosePasswordPage,
     ProfilePage,
     ChangePasswordPage,
+    ChangeEmailPage,
     CloseAccountPage,
     ActingAsPage,
     SignedInGuard,
