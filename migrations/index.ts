@@ -32,6 +32,7 @@ import { Performance1765400000090 } from './1765400000090-performance.js';
 import { InsightsIndexes1765400000100 } from './1765400000100-insights-indexes.js';
 import { OfflineApplications1765400000110 } from './1765400000110-offline-applications.js';
 import { EmailChange1765400000200 } from './1765400000200-email-change.js';
+import { PersonAuditIndex1765400000210 } from './1765400000210-person-audit-index.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -67,4 +68,5 @@ export const migrations = [
   InsightsIndexes1765400000100,
   OfflineApplications1765400000110,
   EmailChange1765400000200,
+  PersonAuditIndex1765400000210,
 ];

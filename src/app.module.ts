@@ -12,6 +12,7 @@ import { InsightsPagesModule } from './modules/insights/insights-pages.module.js
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { OrganizationsModule } from './modules/organizations/organizations.module.js';
 import { OwnershipModule } from './modules/ownership/ownership.module.js';
+import { PersonalDataModule } from './modules/personal-data/personal-data.module.js';
 import { RolloutModule } from './modules/rollout/rollout.module.js';
 import { ServicePagesModule } from './modules/service-pages/service-pages.module.js';
 import { SatisfactionModule } from './modules/satisfaction/satisfaction.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         StudioModule,
         InsightsPagesModule,
         AboutModule,
+        PersonalDataModule,
       ],
     };
   }

@@ -25,11 +25,13 @@ import { ProfileController } from './profile.controller.js';
 import { SessionContextMiddleware } from './session-context.middleware.js';
 import { KnownDevices } from './known-devices.js';
 import { SignInThrottle } from './sign-in-throttle.js';
+import { AccountExportReadModel } from './account-export.read-model.js';
 
 @Module({
   imports: [AuditModule, NotificationsModule, OrganizationsModule],
   controllers: [AccountsController, PasswordResetController, ProfileController, ActingAsController],
   providers: [
+    AccountExportReadModel,
     ActingAsService,
     AccountService,
     IdentityReadModel,
@@ -47,7 +49,7 @@ import { SignInThrottle } from './sign-in-throttle.js';
     SignedInGuard,
     AccountPresenter,
   ],
-  exports: [ActingAsService, AccountService],
+  exports: [AccountExportReadModel, ActingAsService, AccountService],
 })
 export class AccountsModule implements NestModule {
   /** Every page but the health probes. */

@@ -29,6 +29,7 @@ import { StaffApplicationsPresenter } from './staff-applications.presenter.js';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
+import { ApplicationExportReadModel } from './application-export.read-model.js';
 
 /**
  * Applications to the online services: drafts, submission, lifecycle,
@@ -52,6 +53,7 @@ import { Sessions } from '../../platform/platform.module.js';
     BulkFilingController,
   ],
   providers: [
+    ApplicationExportReadModel,
     ApplicationsService,
     ApplicationsReadModel,
     ApplicationsPresenter,
@@ -69,7 +71,13 @@ import { Sessions } from '../../platform/platform.module.js';
     ApiKeysPage,
     JourneyEvents,
   ],
-  exports: [ApplicationsService, ApplicationsReadModel, AttachmentsService, ReceiptService],
+  exports: [
+    ApplicationExportReadModel,
+    ApplicationsService,
+    ApplicationsReadModel,
+    AttachmentsService,
+    ReceiptService,
+  ],
 })
 export class ApplicationsModule implements NestModule {
   constructor(

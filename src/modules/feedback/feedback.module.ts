@@ -17,6 +17,7 @@ import { FeedbackFormPage } from './feedback-form.page.js';
 import { FeedbackPresenter } from './feedback.presenter.js';
 import { FeedbackService } from './feedback.service.js';
 import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
+import { FeedbackExportReadModel } from './feedback-export.read-model.js';
 
 /**
  * Structured feedback (issue 6), the people's side: the form every trial page
@@ -43,6 +44,7 @@ import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
   ],
   controllers: [FeedbackController, AssistedFeedbackController],
   providers: [
+    FeedbackExportReadModel,
     FeedbackService,
     AssistedFeedbackService,
     AssistedFeedbackPresenter,
@@ -51,7 +53,7 @@ import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
     PhaseBannerMiddleware,
   ],
   // The acceptance checklist files a failing result as a feedback item through FeedbackService.
-  exports: [FeedbackService],
+  exports: [FeedbackExportReadModel, FeedbackService],
 })
 export class FeedbackModule implements NestModule {
   constructor(

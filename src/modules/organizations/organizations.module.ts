@@ -12,12 +12,14 @@ import {
 import { OrganizationPresenter } from './organization.presenter.js';
 import { OrganizationService } from './organization.service.js';
 import { OrganizationsController } from './organizations.controller.js';
+import { OrganizationExportReadModel } from './organization-export.read-model.js';
 
 /** SMEs, their members and invitations. OrganizationService.membershipsOf serves acting as an SME. */
 @Module({
   imports: [AuditModule, NotificationsModule],
   controllers: [OrganizationsController, InvitationsController],
   providers: [
+    OrganizationExportReadModel,
     OrganizationService,
     OrganizationPresenter,
     InvitationFormPage,
@@ -26,6 +28,6 @@ import { OrganizationsController } from './organizations.controller.js';
     NewOrganizationPage,
     EditOrganizationPage,
   ],
-  exports: [OrganizationService, OrganizationPresenter],
+  exports: [OrganizationExportReadModel, OrganizationService, OrganizationPresenter],
 })
 export class OrganizationsModule {}
