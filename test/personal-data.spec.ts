@@ -105,6 +105,18 @@ describe("a person's data, downloaded", () => {
     ).application.id;
     const feedback = await feedbackOf(sme.accountId, 'Le bouton ne répond pas');
     await db.query(
+      `INSERT INTO satisfaction_response (application_id, service_slug, variant, service_revision, stage,
+         audience, organization_id, account_id, language, overall, comment)
+       VALUES ($1, 'building-permit', 'business', 1, 'sme-all', 'business', $2, $3, 'fr', 4, 'Assez simple')`,
+      [sent.id, sme.organizationId, sme.accountId],
+    );
+    await db.query(
+      `INSERT INTO organization_claim (organization_id, account_id, kind, note, filename, content_type,
+         size_bytes, sha256, content)
+       VALUES ($1, $2, 'owner', 'Je suis la présidente.', 'registre.pdf', 'application/pdf', 4, $3, '\\x25504446')`,
+      [sme.organizationId, sme.accountId, 'c'.repeat(64)],
+    );
+    await db.query(
       `INSERT INTO feedback_note (feedback_id, body) VALUES ($1, 'Note interne du personnel')`,
       [feedback.id],
     );
@@ -167,8 +179,10 @@ describe("a person's data, downloaded", () => {
       'account.json',
       'sessions.json',
       'organizations.json',
+      'ownership-claims.json',
       'applications.json',
       'feedback.json',
+      'satisfaction.json',
       'pilots.json',
       'emails.json',
       'audit-events.json',
@@ -260,6 +274,20 @@ describe("a person's data, downloaded", () => {
       }),
     ]);
     expect(everything).not.toContain('Note interne du personnel');
+    expect(json('satisfaction.json')).toEqual([
+      expect.objectContaining({ applicationId: sent.id, overall: 4, comment: 'Assez simple' }),
+    ]);
+    expect(json('ownership-claims.json')).toEqual([
+      expect.objectContaining({
+        organizationId: sme.organizationId,
+        kind: 'owner',
+        status: 'pending',
+        note: 'Je suis la présidente.',
+        filename: 'registre.pdf',
+        sizeBytes: 4,
+        sha256: 'c'.repeat(64),
+      }),
+    ]);
 
     const pilots = json('pilots.json');
     expect(pilots.cohortMemberships).toEqual([

@@ -5,7 +5,9 @@ import { AuditModule } from '../audit/audit.module.js';
 import { FeedbackModule } from '../feedback/feedback.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
+import { OwnershipModule } from '../ownership/ownership.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
+import { SatisfactionModule } from '../satisfaction/satisfaction.module.js';
 import { PersonalDataController } from './personal-data.controller.js';
 import { PersonalDataPage } from './personal-data.pages.js';
 import { PersonalDataService } from './personal-data.service.js';
@@ -24,6 +26,8 @@ import { PersonalDataService } from './personal-data.service.js';
     ApplicationsModule,
     FeedbackModule,
     RolloutModule,
+    OwnershipModule,
+    SatisfactionModule,
   ],
   controllers: [PersonalDataController],
   providers: [PersonalDataService, PersonalDataPage],

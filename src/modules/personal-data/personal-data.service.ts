@@ -10,7 +10,9 @@ import type { RequestOrigin } from '../audit/request-origin.js';
 import { FeedbackExportReadModel } from '../feedback/feedback-export.read-model.js';
 import { OutboxExportReadModel } from '../notifications/outbox-export.read-model.js';
 import { OrganizationExportReadModel } from '../organizations/organization-export.read-model.js';
+import { OwnershipExportReadModel } from '../ownership/ownership-export.read-model.js';
 import { PilotExportReadModel } from '../rollout/pilot-export.read-model.js';
+import { SatisfactionExportReadModel } from '../satisfaction/satisfaction-export.read-model.js';
 import { tooManyDownloads } from './personal-data.refusals.js';
 import { zipOf, type ZipEntry } from './zip.js';
 
@@ -26,8 +28,10 @@ export const PERSONAL_DATA_FILES = [
   'account.json',
   'sessions.json',
   'organizations.json',
+  'ownership-claims.json',
   'applications.json',
   'feedback.json',
+  'satisfaction.json',
   'pilots.json',
   'emails.json',
   'audit-events.json',
@@ -51,8 +55,10 @@ export class PersonalDataService {
     private readonly i18n: I18nService,
     private readonly accounts: AccountExportReadModel,
     private readonly organizations: OrganizationExportReadModel,
+    private readonly ownership: OwnershipExportReadModel,
     private readonly applications: ApplicationExportReadModel,
     private readonly feedback: FeedbackExportReadModel,
+    private readonly satisfaction: SatisfactionExportReadModel,
     private readonly pilots: PilotExportReadModel,
     private readonly emails: OutboxExportReadModel,
     private readonly auditEvents: AuditExportReadModel,
@@ -78,8 +84,10 @@ export class PersonalDataService {
         'account.json': account,
         'sessions.json': sessions,
         'organizations.json': await this.organizations.exportFor(manager, accountId),
+        'ownership-claims.json': await this.ownership.exportFor(manager, accountId),
         'applications.json': await this.applications.exportFor(manager, accountId),
         'feedback.json': await this.feedback.exportFor(manager, accountId),
+        'satisfaction.json': await this.satisfaction.exportFor(manager, accountId),
         'pilots.json': await this.pilots.exportFor(manager, accountId),
         'emails.json': await this.emails.exportFor(manager, account.account.email),
         'audit-events.json': await this.auditEvents.exportFor(manager, accountId),
