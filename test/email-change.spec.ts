@@ -152,12 +152,21 @@ describe('changing the email address', () => {
     const told = await mailWith(holder.email, 'Votre compte Guichet');
     expect(told.text).toContain('un autre compte Guichet');
     expect(told.text).not.toContain('token=');
-    expect(await emailOf(person.id)).toBe(person.email);
-    const [{ n }] = await db.query(
-      `SELECT count(*)::int AS n FROM account_token WHERE account_id = $1 AND purpose = 'change-email'`,
+    // The person sees what they would see for a free address: the notice, a
+    // pending change (in their data's download), the same audit event.
+    await mailWith(person.email, 'Changement d’adresse courriel demandé');
+    const [pending] = await db.query(
+      `SELECT new_email FROM account_token WHERE account_id = $1 AND purpose = 'change-email'`,
       [person.id],
     );
-    expect(n).toBe(0);
+    expect(pending.new_email).toBe(holder.email);
+    const [event] = await db.query(
+      `SELECT after FROM audit_event WHERE entity_id = $1 AND action = 'account.email_change_requested'`,
+      [person.id],
+    );
+    expect(event.after).toEqual({ newEmail: holder.email });
+    expect(await emailOf(person.id)).toBe(person.email);
+    expect(await emailOf(holder.id)).toBe(holder.email);
   });
 
   it('refuses an expired link, and one whose address another account took meanwhile', async () => {

@@ -444,13 +444,14 @@ export class AccountService {
    * current password first (rate limited per account, rule
    * email-change:account), the new address under the registration's rules,
    * every problem at once (422). Then, like a registration, the same answer
-   * whether the address is free or not: when it is free, a link (random,
+   * and the same trace whether the address is free or not: a link (random,
    * single-use, EMAIL_CHANGE_TTL_HOURS, only its SHA-256 stored; earlier
-   * links of the account stop working) goes to the new address and a notice
-   * to the current one; when another account holds it, its holder is told by
-   * email (at most a few times a day: rule account-exists:email) and nothing
-   * else happens. The address changes only when the link is followed
-   * (`confirmEmailChange`). Audited either way, never with the token.
+   * links of the account stop working), a notice to the current address and
+   * the audit event. The link goes to the new address when it is free; when
+   * another account holds it, the link goes nowhere (following it could change
+   * nothing anyway) and the holder is told by email (at most a few times a
+   * day: rule account-exists:email). The address changes only when the link
+   * is followed (`confirmEmailChange`). Never audited with the token.
    */
   async requestEmailChange(
     accountId: string,
@@ -488,6 +489,16 @@ export class AccountService {
           WHERE account_id = $1 AND purpose = 'change-email' AND used_at IS NULL`,
         [accountId],
       );
+      // The same trace either way (a link stored, the notice, the audit event),
+      // so that nothing the person can see, their data's download included,
+      // says whether another account holds the address. Only the new address's
+      // email differs: the link, or its holder told, as registration does.
+      const token = newToken();
+      await manager.query(
+        `INSERT INTO account_token (token_hash, account_id, purpose, new_email, expires_at)
+         VALUES ($1, $2, 'change-email', $3, now() + make_interval(hours => $4))`,
+        [tokenHash(token), accountId, newEmail, EMAIL_CHANGE_TTL_HOURS],
+      );
       if (holder) {
         const told = await this.limiter.take('account-exists:email', newEmail.toLowerCase());
         if (told.allowed)
@@ -499,13 +510,7 @@ export class AccountService {
               : row.preferred_locale,
             values: { link: `${this.config.PUBLIC_URL}/sign-in` },
           });
-      } else {
-        const token = newToken();
-        await manager.query(
-          `INSERT INTO account_token (token_hash, account_id, purpose, new_email, expires_at)
-           VALUES ($1, $2, 'change-email', $3, now() + make_interval(hours => $4))`,
-          [tokenHash(token), accountId, newEmail, EMAIL_CHANGE_TTL_HOURS],
-        );
+      } else
         await this.outbox.enqueue(manager, {
           kind: 'email-change-confirm',
           to: newEmail,
@@ -515,22 +520,21 @@ export class AccountService {
             link: `${this.config.PUBLIC_URL}/account/email/confirm?token=${token}`,
           },
         });
-        await this.outbox.enqueue(manager, {
-          kind: 'email-change-requested',
-          to: row.email,
-          locale: row.preferred_locale,
-          values: {
-            name: row.display_name,
-            newEmail: maskEmail(newEmail),
-            link: `${this.config.PUBLIC_URL}/account/password`,
-          },
-        });
-      }
+      await this.outbox.enqueue(manager, {
+        kind: 'email-change-requested',
+        to: row.email,
+        locale: row.preferred_locale,
+        values: {
+          name: row.display_name,
+          newEmail: maskEmail(newEmail),
+          link: `${this.config.PUBLIC_URL}/account/password`,
+        },
+      });
       await this.audit.record(manager, {
         actor: { type: 'person', id: accountId },
         action: 'account.email_change_requested',
         entity: { type: 'account', id: accountId },
-        after: { newEmail, ...(holder ? { refused: 'address-taken' } : {}) },
+        after: { newEmail },
         ...origin,
       });
     });
