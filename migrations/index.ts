@@ -34,6 +34,8 @@ import { OfflineApplications1765400000110 } from './1765400000110-offline-applic
 import { StaffRoles1765400000120 } from './1765400000120-staff-roles.js';
 import { StaffDirectory1765400000130 } from './1765400000130-staff-directory.js';
 import { PersonalDataRetention1765400000300 } from './1765400000300-personal-data-retention.js';
+import { EmailChange1765400000200 } from './1765400000200-email-change.js';
+import { PersonAuditIndex1765400000210 } from './1765400000210-person-audit-index.js';
 
 export const migrations = [
   Foundation1763856000000,
@@ -70,5 +72,7 @@ export const migrations = [
   OfflineApplications1765400000110,
   StaffRoles1765400000120,
   StaffDirectory1765400000130,
+  EmailChange1765400000200,
+  PersonAuditIndex1765400000210,
   PersonalDataRetention1765400000300,
 ];

@@ -13,6 +13,7 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { OrganizationsModule } from './modules/organizations/organizations.module.js';
 import { OwnershipModule } from './modules/ownership/ownership.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
+import { PersonalDataModule } from './modules/personal-data/personal-data.module.js';
 import { RolloutModule } from './modules/rollout/rollout.module.js';
 import { ServicePagesModule } from './modules/service-pages/service-pages.module.js';
 import { SatisfactionModule } from './modules/satisfaction/satisfaction.module.js';
@@ -51,6 +52,7 @@ export class AppModule {
         InsightsPagesModule,
         AboutModule,
         PrivacyModule,
+        PersonalDataModule,
       ],
     };
   }

@@ -331,10 +331,24 @@ describe('the authorization matrix', () => {
     ['your details', () => '/account/profile', all(200, { anonymous: 303 })],
     ['close your account', () => '/account/close', all(200, { anonymous: 303 })],
     ['change your password', () => '/account/password', all(200, { anonymous: 303 })],
+    ['change your email address', () => '/account/email', all(200, { anonymous: 303 })],
+    // The link emailed to a new address: a page with a button, for anyone holding the link.
+    ['confirm a new email address', () => '/account/email/confirm?token=x', all(200)],
+    ['download your data', () => '/account/data', all(200, { anonymous: 303 })],
     ['my businesses', () => '/organizations', all(200, { anonymous: 303 })],
     ['register a business', () => '/organizations/new', all(200, { anonymous: 303 })],
     ['SME A', () => `/organizations/${smeA}`, all(404, { anonymous: 303, 'member of SME A': 200 })],
     ['SME B', () => `/organizations/${smeB}`, all(404, { anonymous: 303, 'owner of SME B': 200 })],
+    [
+      "change SME A's details",
+      () => `/organizations/${smeA}/edit`,
+      all(404, { anonymous: 303, 'member of SME A': 403 }),
+    ],
+    [
+      "change SME B's details",
+      () => `/organizations/${smeB}/edit`,
+      all(404, { anonymous: 303, 'owner of SME B': 200 }),
+    ],
     [
       // Only an owner sends evidence of who owns the SME (ADR 0014).
       "SME A's proof of ownership",
@@ -656,6 +670,40 @@ describe('the authorization matrix', () => {
       () => '/account/password',
       () => ({ currentPassword: 'pas le bon', newPassword: 'un nouveau mot de passe solide' }),
       all(422, { anonymous: 303 }),
+    ],
+    [
+      // A wrong current password: the form again, no link sent.
+      'change your email address',
+      () => '/account/email',
+      () => ({ newEmail: uniqueEmail('new'), currentPassword: 'pas le bon' }),
+      all(422, { anonymous: 303 }),
+    ],
+    [
+      // An unknown link: 410 for everyone, signed in or not; nothing changes.
+      'confirm a new email address',
+      () => '/account/email/confirm',
+      () => ({ token: newToken() }),
+      all(410),
+    ],
+    [
+      // Everyone signed in gets their own archive.
+      'download your data',
+      () => '/account/data',
+      () => ({}),
+      all(200, { anonymous: 303 }),
+    ],
+    [
+      // An invalid form: members are refused before it is read; the owner gets it back.
+      "change SME A's details",
+      () => `/organizations/${smeA}/edit`,
+      () => ({ city: '' }),
+      all(404, { anonymous: 303, 'member of SME A': 403 }),
+    ],
+    [
+      "change SME B's details",
+      () => `/organizations/${smeB}/edit`,
+      () => ({ city: '' }),
+      all(404, { anonymous: 303, 'owner of SME B': 422 }),
     ],
     [
       'close your account',

@@ -150,6 +150,30 @@ export class ChangePasswordPage extends AccountFormPage {
   }
 }
 
+/**
+ * "Change your email address": the current one shown, the new one asked with
+ * the current password (never shown again).
+ */
+@Injectable()
+export class ChangeEmailPage extends AccountFormPage {
+  protected readonly page = {
+    view: 'accounts/change-email',
+    titleKey: 'accounts.changeEmail.title',
+  };
+
+  blank(req: Request, res: Response) {
+    this.render(req, res, 200, EMPTY);
+  }
+
+  render(req: Request, res: Response, status: number, { values, errors }: FormState) {
+    this.show(req, res, status, {
+      account: res.locals.account as Account,
+      values: { newEmail: values.newEmail ?? '' },
+      errors,
+    });
+  }
+}
+
 /** "Close your account": the form never shows the password again. */
 @Injectable()
 export class CloseAccountPage extends AccountFormPage {

@@ -7,14 +7,19 @@ import type { Account } from './account.service.js';
 export class AccountPresenter {
   constructor(private readonly i18n: I18nService) {}
 
-  /** The account's details, and the notice of what was just done (`?saved=1`, `?password=changed`). */
-  accountPage(locale: Locale, account: Account, query: { saved?: unknown; password?: unknown }) {
+  /** The account's details, and the notice of what was just done (`?saved=1`, `?password=changed`, `?email=sent`). */
+  accountPage(
+    locale: Locale,
+    account: Account,
+    query: { saved?: unknown; password?: unknown; email?: unknown },
+  ) {
     return {
       pageTitle: this.i18n.t(locale, 'accounts.account.title'),
       navActive: 'account',
       account,
       saved: query.saved === '1',
       passwordChanged: query.password === 'changed',
+      emailSent: query.email === 'sent',
     };
   }
 }

@@ -3,7 +3,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { returningRows } from '../../platform/database/database.js';
 import { endSessions } from '../../platform/http/sessions.js';
-import type { Locale } from '../../platform/i18n/i18n.service.js';
+import { isLocale, type Locale } from '../../platform/i18n/i18n.service.js';
+import { maskEmail } from '../../platform/privacy/mask-email.js';
 import {
   decoyHash,
   hashPassword,
@@ -44,7 +45,11 @@ export interface SignedIn {
 }
 /** A reset link unknown, used or expired answers its own page (410); other refusals are thrown. */
 export type ResetResult = { ok: true } | { ok: false; problem: 'invalid-token' };
+/** Confirming a new address: its link is emailed and opened, or the change is abandoned. */
+export type EmailChangeResult = { ok: true } | { ok: false; problem: 'invalid-token' };
 const CONFIRM_TTL_HOURS = 48;
+/** How long the link that confirms a new address works. */
+export const EMAIL_CHANGE_TTL_HOURS = 24;
 const RESET_TTL_MINUTES = 60;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 
@@ -431,6 +436,175 @@ export class AccountService {
       to: row.email,
       locale: row.preferred_locale,
       values: { name: row.display_name, link: `${this.config.PUBLIC_URL}/password-reset` },
+    });
+  }
+
+  /**
+   * A signed-in person asks to change their email address (ADR 0048): their
+   * current password first (rate limited per account, rule
+   * email-change:account), the new address under the registration's rules,
+   * every problem at once (422). Then, like a registration, the same answer
+   * and the same trace whether the address is free or not: a link (random,
+   * single-use, EMAIL_CHANGE_TTL_HOURS, only its SHA-256 stored; earlier
+   * links of the account stop working), a notice to the current address and
+   * the audit event. The link goes to the new address when it is free; when
+   * another account holds it, the link goes nowhere (following it could change
+   * nothing anyway) and the holder is told by email (at most a few times a
+   * day: rule account-exists:email). The address changes only when the link
+   * is followed (`confirmEmailChange`). Never audited with the token.
+   */
+  async requestEmailChange(
+    accountId: string,
+    input: { newEmail: string; currentPassword: string },
+    origin: RequestOrigin,
+  ): Promise<void> {
+    const limit = await this.limiter.take('email-change:account', accountId);
+    if (!limit.allowed) throw tooMany(limit.retryAfterSeconds);
+    const [row] = await this.dataSource.query(
+      `SELECT email, display_name, preferred_locale, password_hash FROM account
+        WHERE id = $1 AND closed_at IS NULL`,
+      [accountId],
+    );
+    const newEmail = input.newEmail.trim();
+    const problems: FieldProblem[] = [];
+    if (!newEmail) problems.push({ field: 'newEmail', message: 'accounts.errors.emailRequired' });
+    else if (newEmail.length > MAX_EMAIL_LENGTH)
+      problems.push({ field: 'newEmail', message: 'accounts.errors.emailTooLong' });
+    else if (!isEmailAddress(newEmail))
+      problems.push({ field: 'newEmail', message: 'accounts.errors.emailInvalid' });
+    else if (row && newEmail.toLowerCase() === String(row.email).toLowerCase())
+      problems.push({ field: 'newEmail', message: 'accounts.errors.emailUnchanged' });
+    if (!input.currentPassword)
+      problems.push({ field: 'currentPassword', message: 'accounts.errors.passwordRequired' });
+    else if (!row || !(await verifyPassword(row.password_hash, input.currentPassword)))
+      problems.push({ field: 'currentPassword', message: 'accounts.errors.passwordIncorrect' });
+    if (problems.length > 0 || !row) throw InvalidForm.of(problems, { newEmail });
+    await this.dataSource.transaction(async (manager) => {
+      const [holder] = await manager.query(
+        `SELECT preferred_locale FROM account WHERE lower(email) = lower($1) AND id <> $2`,
+        [newEmail, accountId],
+      );
+      await manager.query(
+        `UPDATE account_token SET used_at = now()
+          WHERE account_id = $1 AND purpose = 'change-email' AND used_at IS NULL`,
+        [accountId],
+      );
+      // The same trace either way (a link stored, the notice, the audit event),
+      // so that nothing the person can see, their data's download included,
+      // says whether another account holds the address. Only the new address's
+      // email differs: the link, or its holder told, as registration does.
+      const token = newToken();
+      await manager.query(
+        `INSERT INTO account_token (token_hash, account_id, purpose, new_email, expires_at)
+         VALUES ($1, $2, 'change-email', $3, now() + make_interval(hours => $4))`,
+        [tokenHash(token), accountId, newEmail, EMAIL_CHANGE_TTL_HOURS],
+      );
+      if (holder) {
+        const told = await this.limiter.take('account-exists:email', newEmail.toLowerCase());
+        if (told.allowed)
+          await this.outbox.enqueue(manager, {
+            kind: 'email-change-taken',
+            to: newEmail,
+            locale: isLocale(holder.preferred_locale)
+              ? holder.preferred_locale
+              : row.preferred_locale,
+            values: { link: `${this.config.PUBLIC_URL}/sign-in` },
+          });
+      } else
+        await this.outbox.enqueue(manager, {
+          kind: 'email-change-confirm',
+          to: newEmail,
+          locale: row.preferred_locale,
+          values: {
+            name: row.display_name,
+            link: `${this.config.PUBLIC_URL}/account/email/confirm?token=${token}`,
+          },
+        });
+      await this.outbox.enqueue(manager, {
+        kind: 'email-change-requested',
+        to: row.email,
+        locale: row.preferred_locale,
+        values: {
+          name: row.display_name,
+          newEmail: maskEmail(newEmail),
+          link: `${this.config.PUBLIC_URL}/account/password`,
+        },
+      });
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'account.email_change_requested',
+        entity: { type: 'account', id: accountId },
+        after: { newEmail },
+        ...origin,
+      });
+    });
+  }
+
+  /**
+   * The link sent to the new address was followed: in one transaction the
+   * token is used (once), the address changes and counts as confirmed, the
+   * account's other email links (confirmation, reset, other changes) stop
+   * working, every session of the account ends but the one that followed the
+   * link when it is the account's own (`keep`), the former address is told,
+   * and the change audited with both addresses. A link unknown, used or
+   * expired, of a closed account, or for an address another account took in
+   * the meantime, changes nothing ('invalid-token').
+   */
+  async confirmEmailChange(
+    token: string,
+    keep: { accountId?: string; sessionId?: string },
+    origin: RequestOrigin,
+  ): Promise<EmailChangeResult> {
+    if (!TOKEN_SHAPE.test(token)) return { ok: false, problem: 'invalid-token' };
+    return this.dataSource.transaction(async (manager): Promise<EmailChangeResult> => {
+      const [used] = await returningRows<{ account_id: string; new_email: string }>(
+        manager,
+        `UPDATE account_token SET used_at = now()
+          WHERE token_hash = $1 AND purpose = 'change-email' AND used_at IS NULL AND expires_at > now()
+          RETURNING account_id, new_email`,
+        [tokenHash(token)],
+      );
+      if (!used) return { ok: false, problem: 'invalid-token' };
+      const [account] = await manager.query(
+        `SELECT email, display_name, preferred_locale FROM account
+          WHERE id = $1 AND closed_at IS NULL FOR UPDATE`,
+        [used.account_id],
+      );
+      const [taken] = await manager.query(
+        `SELECT 1 FROM account WHERE lower(email) = lower($1) AND id <> $2`,
+        [used.new_email, used.account_id],
+      );
+      if (!account || taken) return { ok: false, problem: 'invalid-token' };
+      await manager.query(
+        `UPDATE account SET email = $2, email_confirmed_at = now(), updated_at = now() WHERE id = $1`,
+        [used.account_id, used.new_email],
+      );
+      await manager.query(
+        `UPDATE account_token SET used_at = now() WHERE account_id = $1 AND used_at IS NULL`,
+        [used.account_id],
+      );
+      const own = keep.accountId === used.account_id ? keep.sessionId : undefined;
+      await endSessions(manager, used.account_id, own ? { except: own } : {});
+      await this.throttle.clear(manager, [{ kind: 'email', email: account.email }]);
+      await this.outbox.enqueue(manager, {
+        kind: 'email-changed',
+        to: account.email,
+        locale: account.preferred_locale,
+        values: {
+          name: account.display_name,
+          newEmail: maskEmail(used.new_email),
+          link: `${this.config.PUBLIC_URL}/password-reset`,
+        },
+      });
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: used.account_id },
+        action: 'account.email_changed',
+        entity: { type: 'account', id: used.account_id },
+        before: { email: account.email },
+        after: { email: used.new_email },
+        ...origin,
+      });
+      return { ok: true };
     });
   }
 

@@ -5,6 +5,7 @@ import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { AccountService } from './account.service.js';
 import {
   ActingAsPage,
+  ChangeEmailPage,
   ChangePasswordPage,
   ChoosePasswordPage,
   CloseAccountPage,
@@ -25,12 +26,14 @@ import { SessionContextMiddleware } from './session-context.middleware.js';
 import { KnownDevices } from './known-devices.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import { AccountRetention } from './account-retention.js';
+import { AccountExportReadModel } from './account-export.read-model.js';
 
 @Module({
   imports: [AuditModule, NotificationsModule, OrganizationsModule],
   controllers: [AccountsController, PasswordResetController, ProfileController, ActingAsController],
   providers: [
     AccountRetention,
+    AccountExportReadModel,
     ActingAsService,
     AccountService,
     IdentityReadModel,
@@ -42,12 +45,13 @@ import { AccountRetention } from './account-retention.js';
     ChoosePasswordPage,
     ProfilePage,
     ChangePasswordPage,
+    ChangeEmailPage,
     CloseAccountPage,
     ActingAsPage,
     SignedInGuard,
     AccountPresenter,
   ],
-  exports: [ActingAsService, AccountService, AccountRetention],
+  exports: [AccountExportReadModel, ActingAsService, AccountService, AccountRetention],
 })
 export class AccountsModule implements NestModule {
   /** Every page but the health probes. */

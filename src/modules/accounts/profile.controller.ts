@@ -1,11 +1,17 @@
-import { Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import { SESSION_COOKIE } from '../../platform/http/sessions.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { AccountService, type Account } from './account.service.js';
-import { ChangePasswordPage, CloseAccountPage, ProfilePage } from './account-pages.js';
-import { ChangePasswordDto, CloseAccountDto } from './dto/account-forms.dto.js';
+import {
+  ChangeEmailPage,
+  ChangePasswordPage,
+  CloseAccountPage,
+  ProfilePage,
+} from './account-pages.js';
+import { ChangeEmailDto, ChangePasswordDto, CloseAccountDto } from './dto/account-forms.dto.js';
+import { renderForm } from '../../platform/forms/render-form.js';
 import { ProfileDto } from './dto/profile.dto.js';
 import { CurrentAccount, SignedIn } from './signed-in.guard.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
@@ -19,6 +25,7 @@ export class ProfileController {
     private readonly profilePage: ProfilePage,
     private readonly passwordPage: ChangePasswordPage,
     private readonly closePage: CloseAccountPage,
+    private readonly emailPage: ChangeEmailPage,
   ) {}
 
   @Get('profile')
@@ -69,6 +76,61 @@ export class ProfileController {
     // This session stays signed in; the account's other sessions end.
     await this.accounts.changePassword(account.id, req.sessionID, form, origin);
     res.redirect(303, '/account?password=changed');
+  }
+
+  @Get('email')
+  @SignedIn()
+  showEmail(@Req() req: Request, @Res() res: Response) {
+    this.emailPage.blank(req, res);
+  }
+
+  @Post('email')
+  @SignedIn()
+  @FormPage(ChangeEmailPage, { field: 'newEmail' })
+  async requestEmailChange(
+    @CurrentAccount() account: Account,
+    @FormBody(ChangeEmailDto, ['newEmail', 'currentPassword']) form: ChangeEmailDto,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Res() res: Response,
+  ) {
+    await this.accounts.requestEmailChange(account.id, form, origin);
+    res.redirect(303, '/account?email=sent');
+  }
+
+  /**
+   * The link emailed to the new address opens a page with a button, so that
+   * mail scanners following links change nothing. Signed in or not: the link
+   * is the proof (whoever holds the new mailbox was named by the account).
+   */
+  @Get('email/confirm')
+  showEmailConfirm(@Query('token') token: unknown, @Req() req: Request, @Res() res: Response) {
+    const page = { view: 'accounts/confirm-email-change', titleKey: 'accounts.emailChange.title' };
+    renderForm(req, res, this.i18n, page, 200, { token: typeof token === 'string' ? token : '' });
+  }
+
+  @Post('email/confirm')
+  async confirmEmailChange(
+    @Body('token') token: unknown,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const signedIn = res.locals.account as Account | undefined;
+    const result = await this.accounts.confirmEmailChange(
+      typeof token === 'string' ? token : '',
+      { accountId: signedIn?.id, sessionId: req.sessionID },
+      origin,
+    );
+    const locale = res.locals.locale as Locale;
+    res
+      .status(result.ok ? 200 : 410)
+      .render(result.ok ? 'accounts/email-changed' : 'accounts/link-expired', {
+        pageTitle: this.i18n.t(
+          locale,
+          result.ok ? 'accounts.emailChanged.title' : 'accounts.linkExpired.title',
+        ),
+        signedIn: Boolean(signedIn),
+      });
   }
 
   @Post('close')

@@ -30,6 +30,7 @@ import { AppConfig } from '../../platform/config/app-config.js';
 import { multipartLimits, readMultipart } from '../../platform/http/multipart.js';
 import { Sessions } from '../../platform/platform.module.js';
 import { DraftRetention } from './draft-retention.js';
+import { ApplicationExportReadModel } from './application-export.read-model.js';
 
 /**
  * Applications to the online services: drafts, submission, lifecycle,
@@ -53,6 +54,7 @@ import { DraftRetention } from './draft-retention.js';
     BulkFilingController,
   ],
   providers: [
+    ApplicationExportReadModel,
     ApplicationsService,
     ApplicationsReadModel,
     ApplicationsPresenter,
@@ -72,6 +74,7 @@ import { DraftRetention } from './draft-retention.js';
     DraftRetention,
   ],
   exports: [
+    ApplicationExportReadModel,
     ApplicationsService,
     ApplicationsReadModel,
     AttachmentsService,

@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { AuditRetention } from './audit-retention.js';
 import { AuditService } from './audit.service.js';
 import { ExportAuditService } from './export-audit.service.js';
+import { AuditExportReadModel } from './audit-export.read-model.js';
 
 @Module({
-  providers: [AuditService, ExportAuditService, AuditRetention],
-  exports: [AuditService, ExportAuditService, AuditRetention],
+  providers: [AuditExportReadModel, AuditService, ExportAuditService, AuditRetention],
+  exports: [AuditExportReadModel, AuditService, ExportAuditService, AuditRetention],
 })
 export class AuditModule {}

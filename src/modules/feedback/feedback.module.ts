@@ -18,6 +18,7 @@ import { FeedbackPresenter } from './feedback.presenter.js';
 import { FeedbackService } from './feedback.service.js';
 import { PhaseBannerMiddleware } from './phase-banner.middleware.js';
 import { FeedbackRetention } from './feedback-retention.js';
+import { FeedbackExportReadModel } from './feedback-export.read-model.js';
 
 /**
  * Structured feedback (issue 6), the people's side: the form every trial page
@@ -44,6 +45,7 @@ import { FeedbackRetention } from './feedback-retention.js';
   ],
   controllers: [FeedbackController, AssistedFeedbackController],
   providers: [
+    FeedbackExportReadModel,
     FeedbackService,
     AssistedFeedbackService,
     AssistedFeedbackPresenter,
@@ -53,7 +55,7 @@ import { FeedbackRetention } from './feedback-retention.js';
     FeedbackRetention,
   ],
   // The acceptance checklist files a failing result as a feedback item through FeedbackService.
-  exports: [FeedbackService, FeedbackRetention],
+  exports: [FeedbackExportReadModel, FeedbackService, FeedbackRetention],
 })
 export class FeedbackModule implements NestModule {
   constructor(

@@ -4,6 +4,7 @@ import type { FormPageRenderer, FormState } from '../../platform/forms/form-page
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { normalizeNeq, ORGANIZATION_FIELDS } from './dto/organization.dto.js';
+import type { Organization } from './organization.service.js';
 import { OrganizationPresenter } from './organization.presenter.js';
 import { OrganizationService } from './organization.service.js';
 
@@ -91,4 +92,49 @@ export class NewOrganizationPage implements FormPageRenderer {
     );
     this.presenter.renderNew(req, res, status, { values: form.values, errors });
   }
+}
+
+/**
+ * "Change the SME's details" (`/organizations/:id/edit`), for its owners: the
+ * form filled with the SME's details, or shown again with what was typed and
+ * the errors. Someone who is not a member gets 404; a member who is not an
+ * owner the 403 page naming the SME, whatever they sent.
+ */
+@Injectable()
+export class EditOrganizationPage implements FormPageRenderer {
+  constructor(
+    private readonly organizations: OrganizationService,
+    private readonly presenter: OrganizationPresenter,
+  ) {}
+
+  /** The form filled with the SME's details as they are. */
+  blank(req: Request, res: Response) {
+    return this.render(req, res, 200, { values: {}, errors: [] });
+  }
+
+  async render(req: Request, res: Response, status: number, form: FormState) {
+    if (status === 404) throw new NotFoundException();
+    const account = res.locals.account as Account;
+    const view = await this.organizations.view(account.id, String(req.params.id));
+    if (!view) throw new NotFoundException();
+    if (status === 403 || view.role !== 'owner')
+      return this.presenter.forbidden(res, view.organization);
+    const values =
+      form.errors.length > 0 || status !== 200 ? form.values : detailsOf(view.organization);
+    this.presenter.renderEdit(req, res, status, view.organization, { values, errors: form.errors });
+  }
+}
+
+/** The SME's details as the form shows them. */
+function detailsOf(organization: Organization): Record<string, string> {
+  return {
+    streetAddress: organization.streetAddress,
+    city: organization.city,
+    postalCode: organization.postalCode,
+    employeeCount: String(organization.employeeCount),
+    naicsCode: organization.naicsCode,
+    contactName: organization.contactName,
+    contactEmail: organization.contactEmail,
+    contactPhone: organization.contactPhone,
+  };
 }

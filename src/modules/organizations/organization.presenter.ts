@@ -9,7 +9,12 @@ import type { Account } from '../accounts/account.service.js';
 import type { Role } from './dto/invitation.dto.js';
 import { normalizeNeq } from './dto/organization.dto.js';
 import { NAICS_SECTORS } from './naics-sectors.js';
-import type { Membership, OpenInvitation, OrganizationView } from './organization.service.js';
+import type {
+  Membership,
+  OpenInvitation,
+  Organization,
+  OrganizationView,
+} from './organization.service.js';
 import { intlLocale } from '../../platform/i18n/intl-locale.js';
 
 /** The view models of "My businesses": the list, the registration form, an SME's page. */
@@ -67,6 +72,42 @@ export class OrganizationPresenter {
   }
 
   /**
+   * "Change the SME's details": its legal name and NEQ shown, not editable
+   * (with how to have them corrected), and the form of its other details.
+   */
+  renderEdit(
+    req: Request,
+    res: Response,
+    status: number,
+    organization: Organization,
+    data: { values: Record<string, string>; errors: FieldError[] },
+  ) {
+    const locale = res.locals.locale as Locale;
+    renderForm(
+      req,
+      res,
+      this.i18n,
+      {
+        view: 'organizations/edit',
+        title: this.i18n.t(locale, 'organizations.edit.title', {
+          organization: organization.legalName,
+        }),
+      },
+      status,
+      {
+        ...data,
+        navActive: 'organizations',
+        organization,
+        sectors: NAICS_SECTORS.map((s) => ({
+          code: s.code,
+          name: s.name[locale],
+          selected: s.code === data.values.naicsCode,
+        })),
+      },
+    );
+  }
+
+  /**
    * An SME's page as one of its members sees it: members, pending invitations,
    * and for owners the forms to invite and manage members. `values` fill the
    * invitation form (by default, inviting a member).
@@ -114,6 +155,7 @@ export class OrganizationPresenter {
           expires: date.format(i.expiresAt),
         })),
         invited: req.query.invited === '1' && status === 200,
+        detailsSaved: req.query.saved === '1' && status === 200,
       },
     );
   }

@@ -28,6 +28,20 @@ export interface OrganizationInput {
   contactPhone: string;
 }
 
+/** What the SME's owners may change after registering it: all but its legal name and NEQ. */
+export type OrganizationDetails = Omit<OrganizationInput, 'legalName' | 'neq'>;
+
+const DETAIL_COLUMNS: Record<keyof OrganizationDetails, string> = {
+  streetAddress: 'street_address',
+  city: 'city',
+  postalCode: 'postal_code',
+  employeeCount: 'employee_count',
+  naicsCode: 'naics_code',
+  contactName: 'contact_name',
+  contactEmail: 'contact_email',
+  contactPhone: 'contact_phone',
+};
+
 export interface Organization extends OrganizationInput {
   id: string;
   createdAt: Date;
@@ -224,6 +238,51 @@ export class OrganizationService {
         ...origin,
       });
       return { ok: true, id } as const;
+    });
+  }
+
+  /**
+   * An owner changes the SME's address, contact, size or sector. Its legal
+   * name and NEQ are not among them: staff checked them with its owners (ADR
+   * 0014), so a correction goes through staff. Owners only (refused with
+   * 'not-found' or 'forbidden'), under the SME's row lock; one audit event
+   * `organization.details_updated` holds the fields that changed, before and
+   * after (none when nothing changed). The database announces the change
+   * (`identity_changed`, ADR 0037), so the size the flags are evaluated
+   * against follows at once; forms prefill from the row itself.
+   */
+  async updateDetails(
+    actorId: string,
+    organizationId: string,
+    input: OrganizationDetails,
+    origin: RequestOrigin,
+  ): Promise<{ changed: (keyof OrganizationDetails)[] }> {
+    return this.dataSource.transaction(async (manager) => {
+      await this.lockAsOwner(manager, actorId, organizationId);
+      const [row] = await manager.query<OrganizationRow[]>(
+        `SELECT * FROM organization WHERE id = $1`,
+        [organizationId],
+      );
+      const current = toOrganization(row);
+      const changed = (Object.keys(DETAIL_COLUMNS) as (keyof OrganizationDetails)[]).filter(
+        (key) => current[key] !== input[key],
+      );
+      if (changed.length === 0) return { changed };
+      await manager.query(
+        `UPDATE organization SET ${changed.map((key, i) => `${DETAIL_COLUMNS[key]} = $${i + 2}`).join(', ')},
+           updated_at = now()
+         WHERE id = $1`,
+        [organizationId, ...changed.map((key) => input[key])],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: actorId },
+        action: 'organization.details_updated',
+        entity: { type: 'organization', id: organizationId },
+        before: Object.fromEntries(changed.map((key) => [key, current[key]])),
+        after: Object.fromEntries(changed.map((key) => [key, input[key]])),
+        ...origin,
+      });
+      return { changed };
     });
   }
 

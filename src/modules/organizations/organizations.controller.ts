@@ -7,8 +7,20 @@ import { CurrentAccount, SignedIn } from '../accounts/signed-in.guard.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { InvitationDto, type Role } from './dto/invitation.dto.js';
 import { MemberRoleDto } from './dto/member-role.dto.js';
-import { ORGANIZATION_FIELDS, OrganizationDto, organizationInput } from './dto/organization.dto.js';
-import { InvitationFormPage, MembersFormPage, NewOrganizationPage } from './organization.pages.js';
+import {
+  ORGANIZATION_DETAIL_FIELDS,
+  ORGANIZATION_FIELDS,
+  OrganizationDetailsDto,
+  organizationDetailsInput,
+  OrganizationDto,
+  organizationInput,
+} from './dto/organization.dto.js';
+import {
+  EditOrganizationPage,
+  InvitationFormPage,
+  MembersFormPage,
+  NewOrganizationPage,
+} from './organization.pages.js';
 import { OrganizationPresenter } from './organization.presenter.js';
 import { OrganizationService } from './organization.service.js';
 import { ORGANIZATION_REFUSALS } from './organizations.refusals.js';
@@ -19,6 +31,7 @@ export class OrganizationsController {
   constructor(
     private readonly organizations: OrganizationService,
     private readonly presenter: OrganizationPresenter,
+    private readonly editPage: EditOrganizationPage,
   ) {}
 
   @Get()
@@ -60,6 +73,26 @@ export class OrganizationsController {
     const view = await this.organizations.view(account.id, id);
     if (!view) throw new NotFoundException();
     this.presenter.renderShow(req, res, 200, view, account, {});
+  }
+
+  @Get(':id/edit')
+  @SignedIn('/organizations/:id/edit')
+  showEdit(@Req() req: Request, @Res() res: Response) {
+    return this.editPage.blank(req, res);
+  }
+
+  @Post(':id/edit')
+  @SignedIn('/organizations/:id/edit')
+  @FormPage(EditOrganizationPage, { field: 'streetAddress' })
+  async edit(
+    @Param('id') id: string,
+    @FormBody(OrganizationDetailsDto, ORGANIZATION_DETAIL_FIELDS) dto: OrganizationDetailsDto,
+    @CurrentAccount() account: Account,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Res() res: Response,
+  ) {
+    await this.organizations.updateDetails(account.id, id, organizationDetailsInput(dto), origin);
+    res.redirect(303, `/organizations/${id}?saved=1`);
   }
 
   @Post(':id/invitations')

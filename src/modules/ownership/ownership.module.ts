@@ -12,6 +12,7 @@ import { OwnershipController } from './ownership.controller.js';
 import { EvidencePage, ReviewRequestPage, StaffOrganizationPage } from './ownership.pages.js';
 import { OwnershipPresenter } from './ownership.presenter.js';
 import { OwnershipReadModel } from './ownership.read-model.js';
+import { OwnershipExportReadModel } from './ownership-export.read-model.js';
 import { OwnershipService } from './ownership.service.js';
 import { StaffOwnershipController } from './staff-ownership.controller.js';
 
@@ -32,6 +33,7 @@ import { StaffOwnershipController } from './staff-ownership.controller.js';
   ],
   controllers: [OwnershipController, StaffOwnershipController],
   providers: [
+    OwnershipExportReadModel,
     OwnershipService,
     OwnershipReadModel,
     OwnershipPresenter,
@@ -40,7 +42,7 @@ import { StaffOwnershipController } from './staff-ownership.controller.js';
     StaffOrganizationPage,
   ],
   // The rescan of pending files (VirusScanModule) asks the owner of organization_claim.
-  exports: [OwnershipService],
+  exports: [OwnershipService, OwnershipExportReadModel],
 })
 export class OwnershipModule implements NestModule {
   constructor(

@@ -47,6 +47,7 @@ import { RolloutService } from './rollout.service.js';
 import { RevisionRolloutService } from './revision-rollout.service.js';
 import { VariantAccessService } from './variant-access.service.js';
 import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
+import { PilotExportReadModel } from './pilot-export.read-model.js';
 
 /**
  * Staged rollout: plans, cohorts, gates, decisions, the reconciler that makes
@@ -65,6 +66,7 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     PilotController,
   ],
   providers: [
+    PilotExportReadModel,
     RolloutPlansReadModel,
     PlanFence,
     RolloutChangesListener,
@@ -97,6 +99,7 @@ import { WhoSeesWhatReadModel } from './who-sees-what.read-model.js';
     PilotWithdrawPresenter,
   ],
   exports: [
+    PilotExportReadModel,
     PlanFence,
     VariantAccessService,
     FlagProvisioner,

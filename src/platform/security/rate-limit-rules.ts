@@ -28,6 +28,10 @@ export const RATE_LIMIT_DEFAULTS = {
   'reset-choose:ip': { limit: 20, windowSeconds: 3600 },
   /** Password changes (current password checked) by one signed-in account. */
   'password-change:account': { limit: 10, windowSeconds: 3600 },
+  /** Email address changes one signed-in account asks for (each emails the new address). */
+  'email-change:account': { limit: 5, windowSeconds: 3600 },
+  /** Downloads of everything Guichet holds about a person (each reads every module's tables). */
+  'data-download:account': { limit: 5, windowSeconds: 3600 },
   /** SME invitations one account sends (each is an email on the City's behalf). */
   'invite:account': { limit: 30, windowSeconds: 3600 },
   'feedback:account': { limit: 10, windowSeconds: 3600 },

@@ -8,6 +8,12 @@ export class ChangePasswordDto {
   newPassword = '';
 }
 
+/** "Change your email address": the new address and the current password. */
+export class ChangeEmailDto {
+  newEmail = '';
+  currentPassword = '';
+}
+
 export class CloseAccountDto {
   password = '';
 }

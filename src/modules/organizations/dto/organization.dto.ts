@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, isEmail, MaxLength, ValidateBy } from 'class-validator';
 import { NAICS_CODES } from '../naics-sectors.js';
-import type { OrganizationInput } from '../organization.service.js';
+import type { OrganizationDetails, OrganizationInput } from '../organization.service.js';
 
 /**
  * Single-line text: control characters (which PostgreSQL text cannot always hold,
@@ -55,18 +55,12 @@ export function normalizePhone(value: string): string | undefined {
     : undefined;
 }
 
-/** The SME registration form. Messages are catalog keys. */
-export class OrganizationDto {
-  @Transform(trim)
-  @IsNotEmpty({ message: 'organizations.errors.legalNameRequired' })
-  @MaxLength(200, { message: 'organizations.errors.legalNameTooLong' })
-  legalName = '';
-
-  @Transform(trim)
-  @IsNotEmpty({ message: 'organizations.errors.neqRequired' })
-  @Satisfies('neq', (v) => normalizeNeq(v) !== undefined, 'organizations.errors.neqInvalid')
-  neq = '';
-
+/**
+ * What an SME's owners may change after registering it (`/organizations/:id/edit`):
+ * everything but its legal name and NEQ, which staff checked (ADR 0014).
+ * Messages are catalog keys.
+ */
+export class OrganizationDetailsDto {
   @Transform(trim)
   @IsNotEmpty({ message: 'organizations.errors.streetAddressRequired' })
   @MaxLength(200, { message: 'organizations.errors.streetAddressTooLong' })
@@ -119,6 +113,19 @@ export class OrganizationDto {
   contactPhone = '';
 }
 
+/** The SME registration form: its legal name and NEQ, then its details. */
+export class OrganizationDto extends OrganizationDetailsDto {
+  @Transform(trim)
+  @IsNotEmpty({ message: 'organizations.errors.legalNameRequired' })
+  @MaxLength(200, { message: 'organizations.errors.legalNameTooLong' })
+  legalName = '';
+
+  @Transform(trim)
+  @IsNotEmpty({ message: 'organizations.errors.neqRequired' })
+  @Satisfies('neq', (v) => normalizeNeq(v) !== undefined, 'organizations.errors.neqInvalid')
+  neq = '';
+}
+
 export const ORGANIZATION_FIELDS = [
   'legalName',
   'neq',
@@ -132,11 +139,20 @@ export const ORGANIZATION_FIELDS = [
   'contactPhone',
 ] as const;
 
-/** A valid registration form as the SME to register, each value in its one written form. */
-export function organizationInput(dto: OrganizationDto): OrganizationInput {
+export const ORGANIZATION_DETAIL_FIELDS = [
+  'streetAddress',
+  'city',
+  'postalCode',
+  'employeeCount',
+  'naicsCode',
+  'contactName',
+  'contactEmail',
+  'contactPhone',
+] as const;
+
+/** A valid details form as the SME's new details, each value in its one written form. */
+export function organizationDetailsInput(dto: OrganizationDetailsDto): OrganizationDetails {
   return {
-    legalName: dto.legalName,
-    neq: normalizeNeq(dto.neq)!,
     streetAddress: dto.streetAddress,
     city: dto.city,
     postalCode: normalizePostalCode(dto.postalCode)!,
@@ -145,5 +161,14 @@ export function organizationInput(dto: OrganizationDto): OrganizationInput {
     contactName: dto.contactName,
     contactEmail: dto.contactEmail,
     contactPhone: normalizePhone(dto.contactPhone)!,
+  };
+}
+
+/** A valid registration form as the SME to register, each value in its one written form. */
+export function organizationInput(dto: OrganizationDto): OrganizationInput {
+  return {
+    legalName: dto.legalName,
+    neq: normalizeNeq(dto.neq)!,
+    ...organizationDetailsInput(dto),
   };
 }
