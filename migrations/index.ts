@@ -33,6 +33,7 @@ import { InsightsIndexes1765400000100 } from './1765400000100-insights-indexes.j
 import { OfflineApplications1765400000110 } from './1765400000110-offline-applications.js';
 import { StaffRoles1765400000120 } from './1765400000120-staff-roles.js';
 import { StaffDirectory1765400000130 } from './1765400000130-staff-directory.js';
+import { StaffSecondFactor1765400000140 } from './1765400000140-staff-second-factor.js';
 import { PersonalDataRetention1765400000300 } from './1765400000300-personal-data-retention.js';
 import { EmailChange1765400000200 } from './1765400000200-email-change.js';
 import { PersonAuditIndex1765400000210 } from './1765400000210-person-audit-index.js';
@@ -72,6 +73,7 @@ export const migrations = [
   OfflineApplications1765400000110,
   StaffRoles1765400000120,
   StaffDirectory1765400000130,
+  StaffSecondFactor1765400000140,
   EmailChange1765400000200,
   PersonAuditIndex1765400000210,
   PersonalDataRetention1765400000300,

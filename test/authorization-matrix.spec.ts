@@ -22,6 +22,15 @@ const ACTORS = [
 type Actor = (typeof ACTORS)[number];
 type Expected = Record<Actor, number>;
 
+/** Every staff role answered `status`. */
+const mapStaff = (status: number) =>
+  Object.fromEntries(
+    (['admin', 'rollout-manager', 'clerk', 'analyst', 'service-designer'] as const).map((r) => [
+      r,
+      status,
+    ]),
+  ) as Partial<Expected>;
+
 /** The same status for everyone but the listed actors. */
 const all = (status: number, except: Partial<Expected> = {}): Expected =>
   Object.fromEntries(ACTORS.map((a) => [a, except[a] ?? status])) as Expected;
@@ -500,6 +509,17 @@ describe('the authorization matrix', () => {
     ['the privacy policy', () => '/privacy', all(200)],
     // Public; the directory's routes exist only with OIDC_ISSUER (test/staff-directory-browser.spec.ts).
     ['the staff sign-in page', () => '/staff/sign-in', all(200)],
+    // Staff only (anyone else: not found); not enrolled yet: to the enrolment.
+    [
+      'the second sign-in step',
+      () => '/staff/second-factor',
+      all(404, { anonymous: 303, ...mapStaff(303) }),
+    ],
+    [
+      "the second sign-in step's enrolment",
+      () => '/staff/second-factor/enrol',
+      all(404, { anonymous: 303, ...mapStaff(200) }),
+    ],
     ['the directory sign-in, without a directory', () => '/staff/sign-in/directory', all(404)],
     ["the directory's callback, without a directory", () => '/staff/sign-in/callback', all(404)],
     ['the insights', () => '/staff/insights', all(404, { anonymous: 303, ...INSIGHTS })],
@@ -1024,6 +1044,26 @@ describe('the authorization matrix', () => {
       "change a staff member's roles",
       () => `/staff/people/${staffTarget}/roles`,
       () => ({ 'role-clerk': 'yes', 'role-analyst': 'yes' }),
+      all(404, { anonymous: 303, ...ADMIN_ONLY, admin: 303 }),
+    ],
+    [
+      // Nobody has enrolled here: wrong, or nothing to check (409); anyone else: not found.
+      'give a second factor code',
+      () => '/staff/second-factor',
+      () => ({ code: '123456' }),
+      all(404, { anonymous: 303, ...mapStaff(409) }),
+    ],
+    [
+      'confirm an enrolment with a wrong code',
+      () => '/staff/second-factor/enrol',
+      () => ({ code: '12' }),
+      // Each staff agent opened the enrolment among the GET rows above.
+      all(404, { anonymous: 303, ...mapStaff(422) }),
+    ],
+    [
+      "reset a staff member's second factor",
+      () => `/staff/people/${staffTarget}/second-factor/reset`,
+      () => ({}),
       all(404, { anonymous: 303, ...ADMIN_ONLY, admin: 303 }),
     ],
     [

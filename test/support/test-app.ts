@@ -71,6 +71,9 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     // Specs that write old rows would race a purge at boot; test/retention.spec.ts runs it itself.
     RETENTION_INTERVAL_HOURS: '0',
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    // Staff sign in with a password alone in most specs (what they test is
+    // their roles); test/second-factor*.spec.ts turn it on, as production has it.
+    STAFF_SECOND_FACTOR: 'off',
     // Off by default: specs that change rows directly and ask again at once
     // would otherwise race the database's announcement. test/session-cache.spec.ts
     // turns it on (and GUICHET_TEST_SESSION_CACHE_MS for any spec run).

@@ -23,18 +23,29 @@ const RETURN_KEY = 'guichet:sign-in-return';
  * throws it, and so does `StaffRolesGuard` (with its own return address).
  */
 export class SignInRequired extends Error {
-  constructor(readonly returnTo: string) {
+  /**
+   * `signIn`: where to prove who you are; `/sign-in` unless a page asks more
+   * (the staff area's second factor, ADR 0046).
+   */
+  constructor(
+    readonly returnTo: string,
+    readonly signIn = '/sign-in',
+  ) {
     super('sign-in required');
     this.name = 'SignInRequired';
   }
 }
 
-/** Answers SignInRequired with a 303 to /sign-in, coming back to its address afterwards. */
+/** Answers SignInRequired with a 303 to its sign-in page, coming back to its address afterwards. */
 @Catch(SignInRequired)
 export class SignInRedirectFilter implements ExceptionFilter {
   catch(exception: SignInRequired, host: ArgumentsHost) {
     const res = host.switchToHttp().getResponse<Response>();
-    res.redirect(303, `/sign-in?return=${encodeURIComponent(exception.returnTo)}`);
+    const joiner = exception.signIn.includes('?') ? '&' : '?';
+    res.redirect(
+      303,
+      `${exception.signIn}${joiner}return=${encodeURIComponent(exception.returnTo)}`,
+    );
   }
 }
 

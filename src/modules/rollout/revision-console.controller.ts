@@ -17,6 +17,7 @@ import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import { CatalogueService } from '../catalogue/catalogue.service.js';
 import {
   CurrentStaff,
+  RecentSignIn,
   StaffRoles,
   StaffRolesGuard,
   type StaffActor,
@@ -69,6 +70,7 @@ export class RevisionConsoleController {
   /** Every decision on the service's candidate: `start`, `promote`, `citizens`, `percentage`, `rollback`. */
   @Post(REVISION_FORMS.map((form) => `:slug/revisions/${form}`))
   @StaffRoles(...DECIDERS)
+  @RecentSignIn('/staff/rollout/:slug/revisions')
   @FormPage(RevisionConsolePresenter)
   async decide(
     @Param('slug') slug: string,

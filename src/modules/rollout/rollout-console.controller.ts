@@ -18,6 +18,7 @@ import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import {
   CurrentStaff,
+  RecentSignIn,
   StaffRoles,
   StaffRolesGuard,
   type StaffActor,
@@ -120,6 +121,7 @@ export class RolloutConsoleController {
    */
   @Post(':slug/:variant/:action')
   @StaffRoles(...DECIDERS)
+  @RecentSignIn('/staff/rollout/:slug/:variant')
   @FormPage(RolloutConsolePresenter)
   async act(
     @Param('slug') slug: string,

@@ -9,17 +9,27 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { AppConfig } from '../../platform/config/app-config.js';
 import { SignInRequired } from '../accounts/signed-in.guard.js';
 import { StaffReadModel } from './staff.read-model.js';
 import { holdsRole, type StaffRole } from './staff-role.js';
 
 const STAFF_ROLES_KEY = 'guichet:staff-roles';
+const RECENT_KEY = 'guichet:staff-recent-sign-in';
 
 /**
  * The staff roles that may use a handler (or every handler of a controller).
  * With no role listed, any staff member may.
  */
 export const StaffRoles = (...roles: StaffRole[]) => SetMetadata(STAFF_ROLES_KEY, roles);
+
+/**
+ * A sensitive action (roles, removal from staff, a rollout override): the
+ * person must have given their second factor, or signed in with the
+ * directory, within STAFF_REAUTH_MINUTES; otherwise they confirm it first and
+ * come back to `returnTo` (`:name` parts filled from the route), the form.
+ */
+export const RecentSignIn = (returnTo: string) => SetMetadata(RECENT_KEY, returnTo);
 
 /**
  * Staff pages: anonymous → sign in (SignInRequired, the same redirect as
@@ -34,6 +44,7 @@ export class StaffRolesGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly staff: StaffReadModel,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -51,8 +62,34 @@ export class StaffRolesGuard implements CanActivate {
         context.getClass(),
       ]) ?? [];
     if (allowed.length > 0 && !holdsRole(roles, allowed)) throw new ForbiddenException();
+    this.checkSecondFactor(context, req);
     res.locals.staffRoles = roles;
     return true;
+  }
+
+  /**
+   * ADR 0046: a password alone does not open the staff area; a sensitive
+   * action also needs the proof to be recent. A directory sign-in counts as
+   * the proof (the directory applies the city's own second factor).
+   */
+  private checkSecondFactor(context: ExecutionContext, req: Request) {
+    const directory = req.session.signedInWith === 'directory';
+    if (this.config.STAFF_SECOND_FACTOR === 'off' && !directory) return;
+    const here = req.method === 'GET' ? req.originalUrl : '/staff';
+    const proved = req.session.strongAuthAt;
+    if (!proved) throw new SignInRequired(here, '/staff/second-factor');
+    const recent = this.reflector.getAllAndOverride<string | undefined>(RECENT_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!recent || Date.now() - proved <= this.config.STAFF_REAUTH_MINUTES * 60_000) return;
+    const back = recent.replace(/:([A-Za-z]+)/g, (_, name: string) =>
+      encodeURIComponent(String(req.params[name] ?? '')),
+    );
+    throw new SignInRequired(
+      back,
+      directory ? '/staff/sign-in/directory?again=1' : '/staff/second-factor',
+    );
   }
 }
 

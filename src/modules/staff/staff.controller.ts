@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Get,
+  NotFoundException,
   Param,
   Post,
   Req,
@@ -10,11 +11,19 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isUuid } from '../../platform/http/uuid.js';
+import { SecondFactorService } from './second-factor/second-factor.service.js';
 import { FormBody, FormPage, rememberFormValues } from '../../platform/forms/form-page.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { ADD_STAFF_FIELDS, AddStaffDto } from './dto/add-staff.dto.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
-import { CurrentStaff, StaffRoles, StaffRolesGuard, type StaffActor } from './staff-roles.guard.js';
+import {
+  CurrentStaff,
+  RecentSignIn,
+  StaffRoles,
+  StaffRolesGuard,
+  type StaffActor,
+} from './staff-roles.guard.js';
 import { STAFF_ROLES, type StaffRole } from './staff-role.js';
 import {
   StaffPeoplePage,
@@ -42,6 +51,7 @@ export class StaffController {
     private readonly presenter: StaffPresenter,
     private readonly peoplePage: StaffPeoplePage,
     private readonly personPage: StaffPersonPage,
+    private readonly secondFactors: SecondFactorService,
   ) {}
 
   @Get()
@@ -59,6 +69,7 @@ export class StaffController {
 
   @Post('people')
   @StaffRoles('admin')
+  @RecentSignIn('/staff/people')
   @FormPage(StaffPeoplePage, { field: 'email' })
   async add(
     @CurrentStaff() admin: StaffActor,
@@ -89,6 +100,7 @@ export class StaffController {
   /** The roles ticked (`role-<role>` = yes); none is refused (removing is the other button). */
   @Post('people/:accountId/roles')
   @StaffRoles('admin')
+  @RecentSignIn('/staff/people/:accountId')
   @FormPage(StaffPersonPage, { field: 'roles' })
   async changeRoles(
     @CurrentStaff() admin: StaffActor,
@@ -112,6 +124,7 @@ export class StaffController {
 
   @Post('people/:accountId/remove')
   @StaffRoles('admin')
+  @RecentSignIn('/staff/people/:accountId')
   @FormPage(StaffPersonPage, { field: 'roles' })
   async remove(
     @CurrentStaff() admin: StaffActor,
@@ -122,6 +135,24 @@ export class StaffController {
   ) {
     const removed = await this.staff.remove(admin.accountId, accountId, origin);
     this.backToList(req, res, { kind: 'removed', name: removed.displayName });
+  }
+
+  /** An admin resets someone's lost second factor: they enrol again at their next sign-in. */
+  @Post('people/:accountId/second-factor/reset')
+  @StaffRoles('admin')
+  @RecentSignIn('/staff/people/:accountId')
+  @FormPage(StaffPersonPage, { field: 'reset-second-factor' })
+  async resetSecondFactor(
+    @CurrentStaff() admin: StaffActor,
+    @Param('accountId') accountId: string,
+    @CurrentOrigin() origin: RequestOrigin,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const member = isUuid(accountId) ? await this.staff.member(accountId) : undefined;
+    if (!member) throw new NotFoundException();
+    await this.secondFactors.reset(admin.accountId, accountId, origin);
+    this.backToList(req, res, { kind: 'secondFactorReset', name: member.displayName });
   }
 
   /**

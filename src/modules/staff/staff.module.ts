@@ -1,3 +1,8 @@
+import {
+  SecondFactorController,
+  SecondFactorPage,
+} from './second-factor/second-factor.controller.js';
+import { SecondFactorService } from './second-factor/second-factor.service.js';
 import { StaffDirectoryClient } from './directory/staff-directory.client.js';
 import { StaffDirectoryService } from './directory/staff-directory.service.js';
 import { StaffSignInController } from './directory/staff-sign-in.controller.js';
@@ -30,6 +35,7 @@ import { StaffPeoplePage, StaffPersonPage, StaffPresenter } from './staff.presen
     StaffAuditController,
     StaffEmailsController,
     StaffSignInController,
+    SecondFactorController,
   ],
   providers: [
     StaffService,
@@ -44,6 +50,8 @@ import { StaffPeoplePage, StaffPersonPage, StaffPresenter } from './staff.presen
     StaffEmailsService,
     StaffEmailsPresenter,
     StaffDirectoryClient,
+    SecondFactorService,
+    SecondFactorPage,
     StaffDirectoryService,
   ],
   exports: [StaffService, StaffReadModel, StaffRolesGuard],

@@ -55,6 +55,7 @@ export class StaffPresenter {
         ...member,
         roleNames: this.roleNames(locale, member.roles),
         since: member.createdAt.toISOString().slice(0, 10),
+        secondFactorSince: member.secondFactorSince?.toISOString().slice(0, 10),
       },
       roles: STAFF_ROLES.map((role, index) => ({
         value: role,
@@ -138,7 +139,7 @@ export class StaffPeoplePage implements FormPageRenderer {
 
 /** What the staff list says once after a change (`staff.people.notices.<kind>`). */
 export interface StaffNotice {
-  kind: 'added' | 'addedInvited' | 'rolesChanged' | 'removed';
+  kind: 'added' | 'addedInvited' | 'rolesChanged' | 'removed' | 'secondFactorReset';
   name: string;
 }
 

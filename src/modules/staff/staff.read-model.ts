@@ -10,6 +10,10 @@ export interface StaffMember {
   roles: StaffRole[];
   /** When they first became staff (their oldest role). */
   createdAt: Date;
+  /** When they enrolled their second factor (local sign-in), if they did. */
+  secondFactorSince: Date | null;
+  /** Whether they have signed in with the city's directory. */
+  directoryLinked: boolean;
   createdByName: string | null;
 }
 
@@ -53,7 +57,11 @@ export class StaffReadModel {
     const rows = await this.dataSource.query(
       `SELECT s.account_id, a.email, a.display_name, array_agg(s.role) AS roles,
               min(s.created_at) AS created_at,
-              (array_agg(c.display_name ORDER BY s.created_at))[1] AS created_by_name
+              (array_agg(c.display_name ORDER BY s.created_at))[1] AS created_by_name,
+              (SELECT f.enrolled_at FROM staff_second_factor f WHERE f.account_id = s.account_id)
+                AS second_factor_since,
+              EXISTS (SELECT 1 FROM staff_directory_identity i WHERE i.account_id = s.account_id)
+                AS directory_linked
        FROM staff_member s
        JOIN account a ON a.id = s.account_id
        LEFT JOIN account c ON c.id = s.created_by
@@ -69,6 +77,8 @@ export class StaffReadModel {
       roles: inRoleOrder(r.roles as string[]),
       createdAt: r.created_at as Date,
       createdByName: (r.created_by_name as string | null) ?? null,
+      secondFactorSince: (r.second_factor_since as Date | null) ?? null,
+      directoryLinked: r.directory_linked as boolean,
     }));
   }
 

@@ -40,6 +40,11 @@ export class StaffService {
     return this.readModel.rolesOf(accountId);
   }
 
+  /** One staff member of an open account, or undefined; the query is `StaffReadModel`'s. */
+  member(accountId: string): Promise<StaffMember | undefined> {
+    return this.readModel.member(accountId);
+  }
+
   /** The staff of open accounts, by name; the query is `StaffReadModel`'s. */
   list(): Promise<StaffMember[]> {
     return this.readModel.list();

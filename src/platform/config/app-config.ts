@@ -376,6 +376,32 @@ export class AppConfig {
   SEED_DEMO = false;
 
   /**
+   * Staff who sign in with a Guichet password must then give a code from an
+   * authenticator app (TOTP, RFC 6238; ADR 0046). `off` is for tests and
+   * development only: refused in production.
+   */
+  @IsIn(['required', 'off'])
+  @ValidateBy({
+    name: 'secondFactorInProduction',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        !(value === 'off' && (args?.object as AppConfig).NODE_ENV === 'production'),
+    },
+  })
+  STAFF_SECOND_FACTOR: 'required' | 'off' = 'required';
+
+  /**
+   * Sensitive staff actions (roles, removal from staff, the rollout's
+   * overrides) need a second factor or a directory sign-in this recent;
+   * older, the person confirms it again first.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  STAFF_REAUTH_MINUTES = 15;
+
+  /**
    * The reverse proxies in front of the portal (see TrustProxy). False by
    * default: X-Forwarded-For is then ignored, so a client that reaches the
    * portal directly cannot choose the address rate limits and audit events see.
@@ -626,6 +652,8 @@ const MESSAGES: Record<string, string> = {
   minLength: 'is too short',
   notInProduction:
     'must be false when NODE_ENV is production (the demo accounts have published passwords)',
+  secondFactorInProduction:
+    'must be required when NODE_ENV is production (staff passwords alone are not enough)',
   isClamdUrl:
     'must be empty (scanning off), tcp://host:port (e.g. tcp://clamav:3310) or unix:///path/to/clamd.ctl',
   isTrustProxy:

@@ -26,6 +26,8 @@ export const RATE_LIMIT_DEFAULTS = {
   'reset:email': { limit: 3, windowSeconds: 3600 },
   /** New passwords sent with a reset link, from one client address. */
   'reset-choose:ip': { limit: 20, windowSeconds: 3600 },
+  /** Codes of the staff's second factor (TOTP or a recovery code) one account tries. */
+  'second-factor:account': { limit: 10, windowSeconds: 900 },
   /** Password changes (current password checked) by one signed-in account. */
   'password-change:account': { limit: 10, windowSeconds: 3600 },
   /** Email address changes one signed-in account asks for (each emails the new address). */

@@ -51,8 +51,15 @@ export class StaffDirectoryClient {
     return `${this.config.PUBLIC_URL}/staff/sign-in/callback`;
   }
 
-  /** Where to send the browser, and what to keep until it comes back. */
-  async start(returnTo: string): Promise<{ url: string; pending: PendingDirectorySignIn }> {
+  /**
+   * Where to send the browser, and what to keep until it comes back. `again`
+   * asks the provider to check who this is anew, even within its own session
+   * (`prompt=login`, `max_age=0`): before a sensitive action.
+   */
+  async start(
+    returnTo: string,
+    options: { again?: boolean } = {},
+  ): Promise<{ url: string; pending: PendingDirectorySignIn }> {
     const configuration = await this.configuration();
     const verifier = oidc.randomPKCECodeVerifier();
     const pending: PendingDirectorySignIn = {
@@ -69,6 +76,7 @@ export class StaffDirectoryClient {
       code_challenge_method: 'S256',
       state: pending.state,
       nonce: pending.nonce,
+      ...(options.again ? { prompt: 'login', max_age: '0' } : {}),
     });
     return { url: url.href, pending };
   }

@@ -56,9 +56,11 @@ export class StaffSignInController {
     this.render(res, 200, safeReturnPath(returnTo, '/staff'));
   }
 
+  /** `again`: a sensitive action asks the directory to check who this is anew (prompt=login). */
   @Get('directory')
   async start(
     @Query('return') returnInput: unknown,
+    @Query('again') again: unknown,
     @CurrentOrigin() origin: RequestOrigin,
     @Req() req: Request,
     @Res() res: Response,
@@ -71,7 +73,7 @@ export class StaffSignInController {
       return this.render(res, 429, returnTo, 'too-many');
     }
     try {
-      const { url, pending } = await this.client.start(returnTo);
+      const { url, pending } = await this.client.start(returnTo, { again: again === '1' });
       req.session.directorySignIn = pending;
       req.session.save(() => res.redirect(303, url));
     } catch (error) {
@@ -115,6 +117,7 @@ export class StaffSignInController {
       req.session.accountId = result.accountId;
       req.session.signedInAt = new Date().toISOString();
       req.session.signedInWith = 'directory';
+      req.session.strongAuthAt = Date.now();
       req.session.save(() => res.redirect(303, pending.returnTo));
     });
   }

@@ -1,0 +1,224 @@
+import { createHash, randomInt } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import * as OTPAuth from 'otpauth';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../../platform/config/app-config.js';
+import { endSessions } from '../../../platform/http/sessions.js';
+import { RateLimiter } from '../../../platform/security/rate-limiter.js';
+import { Sealer } from '../../../platform/security/sealed.js';
+import { AuditService } from '../../audit/audit.service.js';
+import type { RequestOrigin } from '../../audit/request-origin.js';
+import { STAFF_REFUSALS } from '../staff.refusals.js';
+
+/** A secret being enrolled: sealed, kept in the session until a first code confirms it. */
+export interface PendingEnrolment {
+  sealedSecret: string;
+  /** The `otpauth://` address the QR code carries. */
+  uri: string;
+  /** The secret in base32, in groups of four, for typing it in by hand. */
+  secretText: string;
+}
+
+const PERIOD = 30;
+const RECOVERY_CODES = 10;
+const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+/**
+ * The second factor of staff who sign in with a Guichet password (issue 18,
+ * ADR 0046): TOTP (RFC 6238: SHA-1, 6 digits, 30 seconds, what every
+ * authenticator app reads from a QR code), a code accepted one step early or
+ * late and only once (the last step used is kept), and ten single-use
+ * recovery codes. The secret is sealed at rest (`Sealer`); recovery codes are
+ * kept as SHA-256 hashes (50 random bits each). Tries are rate limited per
+ * account; each enrolment, use of a recovery code and reset is audited.
+ */
+@Injectable()
+export class SecondFactorService {
+  private readonly sealer: Sealer;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly limiter: RateLimiter,
+    private readonly config: AppConfig,
+  ) {
+    this.sealer = new Sealer(config.SESSION_SECRET, 'staff-totp');
+  }
+
+  async isEnrolled(accountId: string): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `SELECT 1 FROM staff_second_factor WHERE account_id = $1`,
+      [accountId],
+    );
+    return rows.length > 0;
+  }
+
+  /** A new secret for `email`'s authenticator app. */
+  newEnrolment(email: string): PendingEnrolment {
+    const secret = new OTPAuth.Secret({ size: 20 });
+    return {
+      sealedSecret: this.sealer.seal(secret.base32),
+      uri: this.totp(secret.base32, email).toString(),
+      secretText: secret.base32.replace(/(.{4})/g, '$1 ').trim(),
+    };
+  }
+
+  /**
+   * Confirms an enrolment with a first code from the app: the secret is
+   * stored (sealed) and ten recovery codes are made, returned once in clear.
+   */
+  async enrol(
+    accountId: string,
+    email: string,
+    pending: PendingEnrolment,
+    code: string,
+    origin: RequestOrigin,
+  ): Promise<string[]> {
+    await this.limit(accountId);
+    const secret = this.sealer.open(pending.sealedSecret);
+    const step = secret === undefined ? undefined : this.stepOf(secret, email, code);
+    if (step === undefined) throw STAFF_REFUSALS.of('code-wrong');
+    const codes = Array.from({ length: RECOVERY_CODES }, recoveryCode);
+    await this.dataSource.transaction(async (manager) => {
+      const [inserted] = await manager.query(
+        `INSERT INTO staff_second_factor (account_id, secret_sealed, last_step) VALUES ($1, $2, $3)
+         ON CONFLICT (account_id) DO NOTHING RETURNING account_id`,
+        [accountId, pending.sealedSecret, step],
+      );
+      if (!inserted) throw STAFF_REFUSALS.of('already-enrolled');
+      await manager.query(
+        `INSERT INTO staff_recovery_code (account_id, code_hash) SELECT $1, unnest($2::text[])`,
+        [accountId, codes.map(hashOf)],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'staff.second_factor_enrolled',
+        entity: { type: 'account', id: accountId },
+        after: { method: 'totp', recoveryCodes: RECOVERY_CODES },
+        ...origin,
+      });
+    });
+    return codes.map((c) => `${c.slice(0, 5)}-${c.slice(5)}`);
+  }
+
+  /**
+   * Checks a code from the app (each accepted once) or a recovery code (each
+   * used once, audited with how many are left). Refused: "code-wrong" (422),
+   * "too many tries" (429), "not enrolled" (409).
+   */
+  async verify(
+    accountId: string,
+    email: string,
+    code: string,
+    origin: RequestOrigin,
+  ): Promise<{ recoveryCodesLeft?: number }> {
+    await this.limit(accountId);
+    const [row] = await this.dataSource.query(
+      `SELECT secret_sealed, last_step FROM staff_second_factor WHERE account_id = $1`,
+      [accountId],
+    );
+    if (!row) throw STAFF_REFUSALS.of('not-enrolled');
+    const typed = code.replace(/\s+/g, '');
+    if (/^\d{6}$/.test(typed)) {
+      const secret = this.sealer.open(row.secret_sealed as string);
+      const step = secret === undefined ? undefined : this.stepOf(secret, email, typed);
+      // A code is used once: the step must be later than the last one taken.
+      const taken =
+        step !== undefined &&
+        (
+          await this.dataSource.query(
+            `UPDATE staff_second_factor SET last_step = $2
+             WHERE account_id = $1 AND last_step < $2 RETURNING account_id`,
+            [accountId, step],
+          )
+        )[0].length === 1;
+      if (!taken) throw STAFF_REFUSALS.of('code-wrong');
+      return {};
+    }
+    const recovery = typed.replace(/-/g, '').toLowerCase();
+    return this.dataSource.transaction(async (manager) => {
+      const [used] = await manager.query(
+        `UPDATE staff_recovery_code SET used_at = now()
+         WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING code_hash`,
+        [accountId, hashOf(recovery)],
+      );
+      if (used.length === 0) throw STAFF_REFUSALS.of('code-wrong');
+      const [{ left }] = await manager.query(
+        `SELECT count(*)::int AS left FROM staff_recovery_code WHERE account_id = $1 AND used_at IS NULL`,
+        [accountId],
+      );
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: 'staff.recovery_code_used',
+        entity: { type: 'account', id: accountId },
+        after: { recoveryCodesLeft: left },
+        ...origin,
+      });
+      return { recoveryCodesLeft: left as number };
+    });
+  }
+
+  /**
+   * An admin resets someone's second factor (a lost phone and lost recovery
+   * codes): the secret and codes go, every session of the person ends, and
+   * they enrol again at their next sign-in. Audited.
+   */
+  async reset(adminId: string, accountId: string, origin: RequestOrigin): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const [removed] = await manager.query(
+        `DELETE FROM staff_second_factor WHERE account_id = $1 RETURNING account_id`,
+        [accountId],
+      );
+      if (removed.length === 0) return false;
+      await manager.query(`DELETE FROM staff_recovery_code WHERE account_id = $1`, [accountId]);
+      await endSessions(manager, accountId);
+      await this.audit.record(manager, {
+        actor: { type: 'staff', id: adminId },
+        action: 'staff.second_factor_reset',
+        entity: { type: 'account', id: accountId },
+        after: { sessionsEnded: true },
+        ...origin,
+      });
+      return true;
+    });
+  }
+
+  private async limit(accountId: string) {
+    const limit = await this.limiter.take('second-factor:account', accountId);
+    if (!limit.allowed)
+      throw STAFF_REFUSALS.of('second-factor-too-many', {
+        headers: { 'Retry-After': String(limit.retryAfterSeconds) },
+      });
+  }
+
+  private totp(base32: string, email: string) {
+    return new OTPAuth.TOTP({
+      issuer: `Guichet – ${this.config.MUNICIPALITY_NAME}`,
+      label: email,
+      algorithm: 'SHA1',
+      digits: 6,
+      period: PERIOD,
+      secret: OTPAuth.Secret.fromBase32(base32),
+    });
+  }
+
+  /** The time step a valid code belongs to (one step early or late accepted), or undefined. */
+  private stepOf(base32: string, email: string, code: string): number | undefined {
+    const typed = code.replace(/\s+/g, '');
+    if (!/^\d{6}$/.test(typed)) return undefined;
+    const now = Date.now();
+    const delta = this.totp(base32, email).validate({ token: typed, timestamp: now, window: 1 });
+    return delta === null ? undefined : Math.floor(now / 1000 / PERIOD) + delta;
+  }
+}
+
+function recoveryCode(): string {
+  return Array.from(
+    { length: 10 },
+    () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)],
+  ).join('');
+}
+
+function hashOf(code: string): string {
+  return createHash('sha256').update(code).digest('hex');
+}
