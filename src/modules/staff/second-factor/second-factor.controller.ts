@@ -9,7 +9,6 @@ import {
   Req,
   Res,
   UseFilters,
-  UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
