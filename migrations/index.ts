@@ -34,6 +34,7 @@ import { OfflineApplications1765400000110 } from './1765400000110-offline-applic
 import { StaffRoles1765400000120 } from './1765400000120-staff-roles.js';
 import { StaffDirectory1765400000130 } from './1765400000130-staff-directory.js';
 import { StaffSecondFactor1765400000140 } from './1765400000140-staff-second-factor.js';
+import { StaffRemoval1765400000150 } from './1765400000150-staff-removal.js';
 import { PersonalDataRetention1765400000300 } from './1765400000300-personal-data-retention.js';
 import { EmailChange1765400000200 } from './1765400000200-email-change.js';
 import { PersonAuditIndex1765400000210 } from './1765400000210-person-audit-index.js';
@@ -74,6 +75,7 @@ export const migrations = [
   StaffRoles1765400000120,
   StaffDirectory1765400000130,
   StaffSecondFactor1765400000140,
+  StaffRemoval1765400000150,
   EmailChange1765400000200,
   PersonAuditIndex1765400000210,
   PersonalDataRetention1765400000300,

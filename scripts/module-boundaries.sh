@@ -39,7 +39,7 @@ find src -name '*.ts' ! -name '*.spec.ts' | sort | xargs perl -e '
   my %owner = (
     audit_event => "audit", seed_run => "demo", http_session => "platform/http",
     rate_limit_hit => "platform/security", outbox_message => "notifications",
-    staff_member => "staff", staff_directory_identity => "staff", staff_second_factor => "staff", staff_recovery_code => "staff", organization_claim => "ownership",
+    staff_member => "staff", staff_directory_identity => "staff", staff_second_factor => "staff", staff_recovery_code => "staff", staff_removal => "staff", organization_claim => "ownership",
     map({ $_ => "accounts" } qw(account account_token sign_in_throttle)),
     map({ $_ => "organizations" } qw(organization organization_membership organization_invitation)),
     map({ $_ => "applications" } qw(application application_transition application_message

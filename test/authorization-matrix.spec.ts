@@ -391,6 +391,11 @@ describe('the authorization matrix', () => {
       () => `/staff/people/${staffTarget}`,
       all(404, { anonymous: 303, ...ADMIN_ONLY }),
     ],
+    [
+      'confirming a removal from staff',
+      () => `/staff/people/${staffTarget}/remove`,
+      all(404, { anonymous: 303, ...ADMIN_ONLY }),
+    ],
     ['audit log', () => '/staff/audit', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['audit CSV', () => '/staff/audit.csv', all(404, { anonymous: 303, ...ADMIN_ONLY })],
     ['failed emails', () => '/staff/emails', all(404, { anonymous: 303, ...ADMIN_ONLY })],

@@ -11,7 +11,8 @@ import {
 } from '../src/platform/embedded/embedded-oidc.js';
 import { findFreePort } from '../src/platform/embedded/free-port.js';
 import { launchChromium, screenshot, signedInPage, wcagViolations } from './support/browser.js';
-import { createPerson, PASSWORD, uniqueEmail } from './support/people.js';
+import { hashPassword } from '../src/platform/security/passwords.js';
+import { createPerson, PASSWORD, signedInAgent, uniqueEmail } from './support/people.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -169,6 +170,9 @@ describe('staff sign-in with the city directory, in a real browser', () => {
 
     await admin.goto(`${portal.url}/staff/people/${account.id}`);
     await admin.click('#remove');
+    expect(await admin.textContent('h1')).toBe('Retirer Claire Annuaire du personnel ?');
+    expect(await wcagViolations(admin)).toEqual([]);
+    await admin.click('#confirm-remove');
     expect(await admin.textContent('.govuk-notification-banner')).toContain(
       'Claire Annuaire ne fait plus partie du personnel',
     );
@@ -202,6 +206,23 @@ describe('staff sign-in with the city directory, in a real browser', () => {
     );
     expect(await wcagViolations(page)).toEqual([]);
     expect(await db.query(`SELECT 1 FROM account WHERE email = $1`, [outsider.email])).toEqual([]);
+  });
+
+  it('keeps someone the directory knows out of the staff area with a Guichet password alone', async () => {
+    const [account] = await db.query(`SELECT id FROM account WHERE email = $1`, [clerk.email]);
+    // Added back by an admin, and given a password (e.g. through "Forgot your password?").
+    await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'clerk')`, [
+      account.id,
+    ]);
+    await db.query(`UPDATE account SET password_hash = $2 WHERE id = $1`, [
+      account.id,
+      await hashPassword(PASSWORD),
+    ]);
+    const agent = await signedInAgent(portal.url, clerk.email);
+    const staffHome = await agent.get('/staff');
+    expect(staffHome.status).toBe(303);
+    expect(staffHome.headers.location).toBe('/staff/sign-in?return=%2Fstaff');
+    expect((await agent.get('/account')).status).toBe(200);
   });
 
   it('refuses a callback it did not start, or whose state was changed, with 400', async () => {

@@ -88,6 +88,8 @@ export async function grantStaffRole(
     `INSERT INTO staff_member (account_id, role, created_by) VALUES ($1, $2, $3)`,
     [accountId, input.role, createdBy],
   );
+  // Added again by an admin (or the command): no longer "removed" (ADR 0045).
+  await manager.query(`DELETE FROM staff_removal WHERE account_id = $1`, [accountId]);
   if (previousRoles.length > 0) {
     await audit.record(manager, {
       actor,

@@ -54,7 +54,7 @@ export class StaffRolesGuard implements CanActivate {
     if (!accountId) {
       throw new SignInRequired(req.method === 'GET' ? req.originalUrl : '/staff');
     }
-    const roles = await this.staff.rolesOf(accountId);
+    const { roles, directoryLinked } = await this.staff.access(accountId);
     if (roles.length === 0) throw new NotFoundException();
     const allowed =
       this.reflector.getAllAndOverride<StaffRole[] | undefined>(STAFF_ROLES_KEY, [
@@ -62,6 +62,10 @@ export class StaffRolesGuard implements CanActivate {
         context.getClass(),
       ]) ?? [];
     if (allowed.length > 0 && !holdsRole(roles, allowed)) throw new ForbiddenException();
+    // Someone the city's directory knows comes in through it (ADR 0045): a
+    // Guichet password set before, or since, does not open the staff area.
+    if (directoryLinked && this.config.OIDC_ISSUER && req.session.signedInWith !== 'directory')
+      throw new SignInRequired(req.method === 'GET' ? req.originalUrl : '/staff', '/staff/sign-in');
     this.checkSecondFactor(context, req);
     res.locals.staffRoles = roles;
     return true;

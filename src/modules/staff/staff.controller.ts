@@ -11,6 +11,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { csrfToken } from '../../platform/http/sessions.js';
 import { isUuid } from '../../platform/http/uuid.js';
 import { SecondFactorService } from './second-factor/second-factor.service.js';
 import { FormBody, FormPage, rememberFormValues } from '../../platform/forms/form-page.js';
@@ -120,6 +121,24 @@ export class StaffController {
     const roles = STAFF_ROLES.filter((role) => ticked[`role-${role}`]);
     const changed = await this.staff.changeRoles(admin.accountId, accountId, roles, origin);
     this.backToList(req, res, { kind: 'rolesChanged', name: changed.displayName });
+  }
+
+  /** Removing someone ends their sessions at once: a page to confirm it first. */
+  @Get('people/:accountId/remove')
+  @StaffRoles('admin')
+  async confirmRemoval(
+    @Param('accountId') accountId: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const member = isUuid(accountId) ? await this.staff.member(accountId) : undefined;
+    if (!member) throw new NotFoundException();
+    const locale = res.locals.locale as Locale;
+    res.render('staff/remove', {
+      ...this.presenter.person(locale, member, { values: {} }),
+      pageTitle: this.presenter.confirmTitle(locale, member.displayName),
+      csrfToken: csrfToken(req),
+    });
   }
 
   @Post('people/:accountId/remove')

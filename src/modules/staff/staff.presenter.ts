@@ -40,6 +40,11 @@ export class StaffPresenter {
     );
   }
 
+  /** The title of the page confirming a removal from staff. */
+  confirmTitle(locale: Locale, name: string): string {
+    return this.i18n.t(locale, 'staff.person.confirmTitle', { name });
+  }
+
   /** A staff member's page: their roles (a form) and removing them from staff. */
   person(
     locale: Locale,

@@ -42,6 +42,22 @@ export class StaffReadModel {
     return inRoleOrder(rows.map((r) => r.role));
   }
 
+  /**
+   * What the staff area checks on every request: the roles of an open account
+   * (none when it is not staff) and whether it signs in with the city's
+   * directory.
+   */
+  async access(accountId: string): Promise<{ roles: StaffRole[]; directoryLinked: boolean }> {
+    const [row] = await this.dataSource.query(
+      `SELECT array_agg(s.role) AS roles,
+              EXISTS (SELECT 1 FROM staff_directory_identity i WHERE i.account_id = $1) AS linked
+       FROM staff_member s JOIN account a ON a.id = s.account_id
+       WHERE s.account_id = $1 AND a.closed_at IS NULL`,
+      [accountId],
+    );
+    return { roles: inRoleOrder(row?.roles ?? []), directoryLinked: row?.linked === true };
+  }
+
   /** The staff of open accounts, by name. */
   async list(): Promise<StaffMember[]> {
     return this.members();

@@ -105,6 +105,7 @@ export class StaffService {
     const roles = inRoleOrder(wanted);
     if (roles.length === 0) throw STAFF_REFUSALS.of('no-role');
     return this.dataSource.transaction(async (manager) => {
+      await lockStaffRoles(manager);
       const held = await this.lockMember(manager, accountId);
       const taken = held.roles.filter((role) => !roles.includes(role));
       const given = roles.filter((role) => !held.roles.includes(role));
@@ -144,9 +145,16 @@ export class StaffService {
     origin: RequestOrigin,
   ): Promise<{ displayName: string }> {
     return this.dataSource.transaction(async (manager) => {
+      await lockStaffRoles(manager);
       const held = await this.lockMember(manager, accountId);
       if (held.roles.includes('admin')) await this.keepAnAdmin(manager, accountId);
       await manager.query(`DELETE FROM staff_member WHERE account_id = $1`, [accountId]);
+      // Remembered until an admin adds them again: the directory cannot bring them back.
+      await manager.query(
+        `INSERT INTO staff_removal (account_id, removed_by) VALUES ($1, $2)
+         ON CONFLICT (account_id) DO UPDATE SET removed_at = now(), removed_by = EXCLUDED.removed_by`,
+        [accountId, adminId],
+      );
       await endSessions(manager, accountId);
       await this.audit.record(manager, {
         actor: { type: 'staff', id: adminId },
@@ -178,8 +186,9 @@ export class StaffService {
 
   /**
    * Refuses to take the admin role from `accountId` when no other open account
-   * holds it. Every admin row is locked first, so two admins removing each
-   * other at once cannot both succeed: the second waits, then counts one.
+   * holds it. The caller holds the staff roles' lock (`lockStaffRoles`), so two
+   * admins removing each other at once cannot both succeed: the second waits,
+   * then counts one.
    */
   private async keepAnAdmin(manager: EntityManager, accountId: string): Promise<void> {
     const admins: { account_id: string }[] = await manager.query(
@@ -189,4 +198,13 @@ export class StaffService {
     if (!admins.some((admin) => admin.account_id !== accountId))
       throw STAFF_REFUSALS.of('last-admin');
   }
+}
+
+/**
+ * One change of staff roles at a time (the last-admin rule reads the set of
+ * admins): a transaction-level advisory lock, taken first by every change that
+ * may take the admin role away (here, and an account's closing).
+ */
+export async function lockStaffRoles(manager: EntityManager): Promise<void> {
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtext('staff-roles'))`);
 }

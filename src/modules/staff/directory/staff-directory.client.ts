@@ -114,7 +114,13 @@ export class StaffDirectoryClient {
       issuer: String(idClaims.iss),
       subject: idClaims.sub,
       email: typeof claims.email === 'string' ? claims.email : undefined,
-      emailVerified: typeof claims.email_verified === 'boolean' ? claims.email_verified : undefined,
+      // Entra ID sends no email_verified; its optional xms_edov says the same.
+      emailVerified:
+        claims.email_verified === true || claims.xms_edov === true
+          ? true
+          : claims.email_verified === false
+            ? false
+            : undefined,
       name: typeof claims.name === 'string' ? claims.name : undefined,
       roles: inRoleOrder(groups.flatMap((group) => this.groups.get(group) ?? [])),
     };

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Locale } from '../../../platform/i18n/i18n.service.js';
+import { hashPassword } from '../../../platform/security/passwords.js';
 import { AuditService } from '../../audit/audit.service.js';
 import type { RequestOrigin } from '../../audit/request-origin.js';
 import { grantStaffRole } from '../staff-membership.js';
@@ -16,7 +18,12 @@ export type DirectoryRefusal =
   /** Their Guichet account was closed. */
   | 'closed'
   /** The directory gave no address, or said it is not verified. */
-  | 'no-email';
+  | 'no-email'
+  /**
+   * Guichet has an account with that address and the directory does not say
+   * the address is verified: linking could hand someone else's account over.
+   */
+  | 'unverified-email';
 
 export type DirectorySignIn =
   { ok: true; accountId: string; firstTime: boolean } | { ok: false; problem: DirectoryRefusal };
@@ -25,14 +32,17 @@ export type DirectorySignIn =
  * Staff who sign in with the city's directory (ADR 0045). The directory says
  * who someone is and which groups they are in; Guichet decides what they may
  * do:
- * - the first time, the identity is linked to the open account with the same
- *   address (the directory is the city's own), or to a new one, and the roles
- *   their groups give are granted, unless the account already holds roles
- *   (those stay, as an admin set them);
+ * - the first time, the identity is linked to a new account, or to the open
+ *   account with the same address when the directory says the address is
+ *   verified (`email_verified`, or Entra ID's `xms_edov`); an account whose
+ *   address was never confirmed loses its password then (whoever registered it
+ *   may not be this person). The roles their groups give are granted, unless
+ *   the account already holds roles (those stay, as an admin set them);
  * - afterwards the roles are Guichet's, changed by its admins; the directory
  *   still has to give at least one role (someone out of every group is refused);
  * - someone an admin removed from staff is refused until an admin adds them
- *   again: the directory alone does not bring them back.
+ *   again (`staff_removal`), linked or not: the directory alone does not bring
+ *   them back.
  */
 @Injectable()
 export class StaffDirectoryService {
@@ -51,16 +61,26 @@ export class StaffDirectoryService {
       await this.refused(claims, 'no-role', origin);
       return { ok: false, problem: 'no-role' };
     }
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const [linked] = await manager.query(
-        `SELECT i.account_id, a.closed_at FROM staff_directory_identity i
-         JOIN account a ON a.id = i.account_id
-         WHERE i.issuer = $1 AND i.subject = $2 FOR UPDATE OF i`,
-        [claims.issuer, claims.subject],
-      );
-      if (linked) return this.again(manager, claims, linked, origin);
-      return this.firstTime(manager, claims, locale, origin);
-    });
+    const attempt = () =>
+      this.dataSource.transaction(async (manager) => {
+        const [linked] = await manager.query(
+          `SELECT i.account_id, a.closed_at FROM staff_directory_identity i
+           JOIN account a ON a.id = i.account_id
+           WHERE i.issuer = $1 AND i.subject = $2 FOR UPDATE OF i`,
+          [claims.issuer, claims.subject],
+        );
+        if (linked) return this.again(manager, claims, linked, origin);
+        return this.firstTime(manager, claims, locale, origin);
+      });
+    let outcome: DirectorySignIn;
+    try {
+      outcome = await attempt();
+    } catch (error) {
+      // The same person's first sign-in in two tabs at once: the other made the
+      // account or the link; this one finds it the second time.
+      if ((error as { code?: string }).code !== '23505') throw error;
+      outcome = await attempt();
+    }
     if (!outcome.ok) await this.refused(claims, outcome.problem, origin);
     return outcome;
   }
@@ -93,9 +113,21 @@ export class StaffDirectoryService {
     if (!email || claims.emailVerified === false) return { ok: false, problem: 'no-email' };
     const actor = { type: 'system' as const, id: 'directory' };
     const [existing] = await manager.query(
-      `SELECT id FROM account WHERE lower(email) = lower($1) AND closed_at IS NULL FOR UPDATE`,
+      `SELECT a.id, a.email_confirmed_at IS NOT NULL AS confirmed,
+              EXISTS (SELECT 1 FROM staff_removal r WHERE r.account_id = a.id) AS removed
+       FROM account a WHERE lower(a.email) = lower($1) AND a.closed_at IS NULL FOR UPDATE OF a`,
       [email],
     );
+    if (existing?.removed) return { ok: false, problem: 'removed' };
+    if (existing && claims.emailVerified !== true)
+      return { ok: false, problem: 'unverified-email' };
+    if (existing && !existing.confirmed)
+      // Registered with this address by someone who never proved it: their
+      // password goes, the directory vouches for the address from now on.
+      await manager.query(
+        `UPDATE account SET password_hash = $2, email_confirmed_at = now() WHERE id = $1`,
+        [existing.id, await hashPassword(randomBytes(32).toString('base64url'))],
+      );
     const held = existing ? await this.staff.rolesOf(existing.id as string, manager) : [];
     let accountId = existing?.id as string | undefined;
     if (held.length === 0) {

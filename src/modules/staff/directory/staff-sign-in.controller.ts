@@ -30,6 +30,7 @@ const STATUS: Record<Problem, number> = {
   removed: 403,
   closed: 403,
   'no-email': 403,
+  'unverified-email': 403,
   unavailable: 503,
   failed: 400,
   'too-many': 429,
