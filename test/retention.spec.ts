@@ -3,6 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
+import {
+  PERSONAL_AUDIT_ENTITY_TYPES,
+  PERSONAL_AUDIT_KEYS,
+} from '../src/modules/audit/personal-audit-keys.js';
 import { RETENTION_JOB } from '../src/modules/privacy/retention-job.js';
 import {
   RETENTION_ACTION,
@@ -17,7 +21,8 @@ import { eventually, startTestApp, type TestApp } from './support/test-app.js';
  * PostgreSQL, with the documented default periods: for every kind the job
  * touches, rows past the period go and rows just inside it stay; the run's one
  * audit event holds the exact counts and nothing purged; a second run purges
- * nothing more. The audit trail stays append-only but for the declared scrub.
+ * nothing more. A batch of 2 rows (RETENTION_BATCH_SIZE) makes every run
+ * repeat batches. The audit trail stays append-only but for the declared scrub.
  */
 describe('the retention job', () => {
   let portal: TestApp;
@@ -28,6 +33,7 @@ describe('the retention job', () => {
     // The job on, as in production: its run at boot finds nothing to purge.
     portal = await startTestApp({
       RETENTION_INTERVAL_HOURS: '24',
+      RETENTION_BATCH_SIZE: '2',
       ATTACHMENTS_DIR: attachmentsDir,
     });
     db = portal.app.get(DataSource);
@@ -363,7 +369,10 @@ describe('the retention job', () => {
             feedbackContactDays: 365,
             auditPersonalDataDays: 2557,
           },
-          batch: 5000,
+          batch: 2,
+          // Emails and counters filled the first batch: a second found nothing more.
+          batches: 2,
+          backlogLeft: false,
         },
       },
     ]);
@@ -383,13 +392,175 @@ describe('the retention job', () => {
     expect(await retentionEvents()).toHaveLength(1);
   });
 
-  it('keeps the audit trail append-only: only the exact scrub of an unscrubbed event is accepted', async () => {
-    const [event] = await db.query(
+  it('works off more than a batch of every kind in one run, and audits the totals once', async () => {
+    const before = (await retentionEvents()).length;
+    const address = uniqueEmail('backlog');
+    for (let i = 0; i < 5; i++) {
+      await db.query(
+        `INSERT INTO outbox_message (kind, recipient, locale, payload, created_at, attempts, sent_at)
+         VALUES ('account-exists', $1, 'fr', '{}', now() - interval '60 days', 1,
+                 now() - interval '40 days')`,
+        [address],
+      );
+      await db.query(
+        `INSERT INTO rate_limit_hit (key, hits, window_ends_at)
+         VALUES ($1, 1, now() - interval '2 days')`,
+        [`sign-in:ip:198.51.100.${i}`],
+      );
+    }
+    // Five events past the period, holding what the code's events hold.
+    const old = (action: string, entityType: string, entityId: string, after: object) =>
+      db.query(
+        `INSERT INTO audit_event (occurred_at, actor_type, action, entity_type, entity_id, after, ip)
+         VALUES (now() - interval '2600 days', 'system', $1, $2, $3, $4, '192.0.2.50')
+         RETURNING id`,
+        [action, entityType, entityId, JSON.stringify(after)],
+      );
+    const [emailChange] = await old('account.email_change_requested', 'account', 'a-1', {
+      newEmail: 'nouvelle@exemple.ca',
+    });
+    const [linked] = await old('staff.directory_linked', 'account', 'a-2', {
+      issuer: 'https://login.ville.example/',
+      subject: 'f81d4fae-7dec',
+      rolesFromDirectory: ['clerk'],
+    });
+    const [refusedSignIn] = await old(
+      'staff.directory_sign_in_refused',
+      'directory_identity',
+      'https://login.ville.example/#f81d4fae-7dec',
+      { problem: 'no-group', rolesFromDirectory: [] },
+    );
+    const [registered] = await old('organization.details_updated', 'organization', 'o-1', {
+      streetAddress: '12 rue des Érables',
+      postalCode: 'G1A 1A1',
+      city: 'Québec',
+    });
+    const [file] = await old('application.attachment_added', 'application', 'p-1', {
+      filename: 'permis-marie-tremblay.pdf',
+      size: 4,
+    });
+
+    const counts = await portal.app.get(RetentionService).run();
+    const expected: RetentionCounts = {
+      closedAccounts: 0,
+      closedAccountDrafts: 0,
+      closedAccountFeedback: 0,
+      staleDrafts: 0,
+      deliveredEmails: 5,
+      rateLimitCounters: 5,
+      signInThrottles: 0,
+      feedbackContacts: 0,
+      auditEventsScrubbed: 5,
+    };
+    expect(counts).toEqual(expected);
+    expect(
+      (
+        await db.query(
+          `SELECT count(*)::int AS n FROM outbox_message WHERE outbox_message.recipient = $1`,
+          [address],
+        )
+      )[0].n,
+    ).toBe(0);
+    expect(
+      (
+        await db.query(
+          `SELECT count(*)::int AS n FROM rate_limit_hit WHERE rate_limit_hit.key LIKE 'sign-in:ip:198.51.100.%'`,
+        )
+      )[0].n,
+    ).toBe(0);
+
+    const events = await retentionEvents();
+    expect(events).toHaveLength(before + 1);
+    expect(events[events.length - 1].after).toEqual(
+      // Batches of 2, 2 and 1: the third found less than a batch of each, and ended the run.
+      expect.objectContaining({ counts: expected, batch: 2, batches: 3, backlogLeft: false }),
+    );
+
+    const scrubbed = async (id: string) =>
+      (await db.query(`SELECT entity_id, after, ip FROM audit_event WHERE id = $1`, [id]))[0] as {
+        entity_id: string;
+        after: unknown;
+        ip: string | null;
+      };
+    expect(await scrubbed(emailChange.id)).toEqual({
+      entity_id: 'a-1',
+      after: { newEmail: '[erased]' },
+      ip: null,
+    });
+    expect(await scrubbed(linked.id)).toEqual({
+      entity_id: 'a-2',
+      after: {
+        issuer: 'https://login.ville.example/',
+        subject: '[erased]',
+        rolesFromDirectory: ['clerk'],
+      },
+      ip: null,
+    });
+    // A refused directory sign-in is about an identity, `issuer#subject`: its id goes too.
+    expect(await scrubbed(refusedSignIn.id)).toEqual({
+      entity_id: '[erased]',
+      after: { problem: 'no-group', rolesFromDirectory: [] },
+      ip: null,
+    });
+    expect((await scrubbed(registered.id)).after).toEqual({
+      streetAddress: '[erased]',
+      postalCode: '[erased]',
+      city: 'Québec',
+    });
+    expect((await scrubbed(file.id)).after).toEqual({ filename: '[erased]', size: 4 });
+  });
+
+  it("scrubs exactly the personal keys the code's audit events use, and no other", async () => {
+    const definition = async (signature: string) =>
+      (await db.query(`SELECT pg_get_functiondef($1::regprocedure) AS def`, [signature]))[0]
+        .def as string;
+    const listed = (def: string) =>
+      [...(def.match(/ARRAY\[([^\]]*)\]/)?.[1] ?? '').matchAll(/'([^']+)'/g)]
+        .map((m) => m[1])
+        .sort();
+    // The function the migrations left in the database is the code's list, no more, no less.
+    expect(listed(await definition('audit_scrub_personal(jsonb)'))).toEqual(
+      [...PERSONAL_AUDIT_KEYS].sort(),
+    );
+    expect(listed(await definition('audit_scrub_entity_id(text, text)'))).toEqual(
+      [...PERSONAL_AUDIT_ENTITY_TYPES].sort(),
+    );
+    // And it erases each of them, at any depth, keeping the rest.
+    const doc = Object.fromEntries(PERSONAL_AUDIT_KEYS.map((key) => [key, 'x']));
+    const [{ scrub }] = await db.query(`SELECT audit_scrub_personal($1::jsonb) AS scrub`, [
+      JSON.stringify({ ...doc, nested: [doc], status: 'ok' }),
+    ]);
+    const erased = Object.fromEntries(PERSONAL_AUDIT_KEYS.map((key) => [key, '[erased]']));
+    expect(scrub).toEqual({ ...erased, nested: [erased], status: 'ok' });
+  });
+
+  it('keeps the audit trail append-only: only the exact scrub of an old unscrubbed event is accepted', async () => {
+    const refused = /audit_event is append-only/;
+    const exactScrub = `UPDATE audit_event
+        SET after = audit_scrub_personal(after), before = audit_scrub_personal(before),
+            entity_id = audit_scrub_entity_id(entity_type, entity_id), ip = NULL, scrubbed_at = now()
+      WHERE id = $1`;
+    // A fresh event: even its exact scrub is refused (the smallest period allowed is 365 days).
+    const [fresh] = await db.query(
       `INSERT INTO audit_event (actor_type, action, entity_type, after, ip)
-       VALUES ('system', 'test.event', 'test', '{"email": "x@exemple.ca", "status": "ok"}', '192.0.2.7')
+       VALUES ('system', 'test.event', 'test', '{"email": "x@exemple.ca"}', '192.0.2.7')
        RETURNING id`,
     );
-    const refused = /audit_event is append-only/;
+    await expect(db.query(exactScrub, [fresh.id])).rejects.toThrow(refused);
+    const [youngish] = await db.query(
+      `INSERT INTO audit_event (occurred_at, actor_type, action, entity_type, after, ip)
+       VALUES (now() - interval '364 days', 'system', 'test.event', 'test', '{"email": "x@exemple.ca"}',
+               '192.0.2.7')
+       RETURNING id`,
+    );
+    await expect(db.query(exactScrub, [youngish.id])).rejects.toThrow(refused);
+
+    const [event] = await db.query(
+      `INSERT INTO audit_event (occurred_at, actor_type, action, entity_type, entity_id, after, ip)
+       VALUES (now() - interval '400 days', 'system', 'test.event', 'test', 'kept',
+               '{"email": "x@exemple.ca", "status": "ok"}', '192.0.2.7')
+       RETURNING id`,
+    );
     await expect(
       db.query(`UPDATE audit_event SET action = 'test.changed' WHERE id = $1`, [event.id]),
     ).rejects.toThrow(refused);
@@ -408,23 +579,32 @@ describe('the retention job', () => {
         [event.id],
       ),
     ).rejects.toThrow(refused);
+    // The scrub, but dated otherwise than now: in the past, or in the future.
+    for (const when of [`now() - interval '1 day'`, `now() + interval '1 day'`])
+      await expect(
+        db.query(
+          `UPDATE audit_event SET after = audit_scrub_personal(after), ip = NULL,
+                  scrubbed_at = ${when} WHERE id = $1`,
+          [event.id],
+        ),
+      ).rejects.toThrow(refused);
+    // The scrub, but the id of an entity that names nobody erased as well.
+    await expect(
+      db.query(
+        `UPDATE audit_event SET after = audit_scrub_personal(after), ip = NULL, entity_id = '[erased]',
+                scrubbed_at = now() WHERE id = $1`,
+        [event.id],
+      ),
+    ).rejects.toThrow(refused);
     await expect(db.query(`DELETE FROM audit_event WHERE id = $1`, [event.id])).rejects.toThrow(
       refused,
     );
     // The scrub itself, once.
-    await db.query(
-      `UPDATE audit_event SET after = audit_scrub_personal(after), before = audit_scrub_personal(before),
-              ip = NULL, scrubbed_at = now() WHERE id = $1`,
-      [event.id],
-    );
-    await expect(
-      db.query(
-        `UPDATE audit_event SET after = audit_scrub_personal(after), ip = NULL, scrubbed_at = now()
-          WHERE id = $1`,
-        [event.id],
-      ),
-    ).rejects.toThrow(refused);
-    const [row] = await db.query(`SELECT after FROM audit_event WHERE id = $1`, [event.id]);
-    expect(row.after).toEqual({ email: '[erased]', status: 'ok' });
+    await db.query(exactScrub, [event.id]);
+    await expect(db.query(exactScrub, [event.id])).rejects.toThrow(refused);
+    const [row] = await db.query(`SELECT entity_id, after FROM audit_event WHERE id = $1`, [
+      event.id,
+    ]);
+    expect(row).toEqual({ entity_id: 'kept', after: { email: '[erased]', status: 'ok' } });
   });
 });

@@ -11,9 +11,13 @@ export const ERASED_MARKER = '[erased]';
  * exception, declared by migration 1765400000300, is this scrub: past the
  * period, an event keeps its action, actor id, entity, time and the
  * non-personal facts of its snapshots, while the values of personal keys
- * (`audit_scrub_personal`: emails, names, phones, addresses, recipients)
- * become "[erased]" and the client address goes. The trigger accepts the
- * UPDATE only when it is exactly that, once per event.
+ * (`audit_scrub_personal`, PERSONAL_AUDIT_KEYS: emails, names, phones,
+ * addresses, recipients, directory subjects, file names) become "[erased]", so
+ * does the id of an entity that names a person (`audit_scrub_entity_id`: a
+ * directory identity), and the client address goes. The trigger accepts the
+ * UPDATE only when it is exactly that, once per event, of an event older than
+ * the smallest period the configuration allows (365 days), with
+ * `scrubbed_at = now()`.
  */
 @Injectable()
 export class AuditRetention {
@@ -24,6 +28,7 @@ export class AuditRetention {
       `UPDATE audit_event
           SET before = audit_scrub_personal(audit_event.before),
               after = audit_scrub_personal(audit_event.after),
+              entity_id = audit_scrub_entity_id(audit_event.entity_type, audit_event.entity_id),
               ip = NULL, scrubbed_at = now()
         WHERE audit_event.id IN (
           SELECT old.id FROM audit_event AS old

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config.js';
 import { JsonLogger } from '../../platform/logging/json-logger.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
@@ -11,13 +11,16 @@ import { AuditService } from '../audit/audit.service.js';
 import { FeedbackRetention } from '../feedback/feedback-retention.js';
 import { OutboxService } from '../notifications/outbox.service.js';
 
-/** Rows of each kind one run purges at most; the next run goes on (docs/adr/0047). */
-export const RETENTION_BATCH = 5000;
+/**
+ * How long one run goes on starting batches (docs/adr/0047): a batch started
+ * within it finishes, and what is left waits for the next run.
+ */
+export const RETENTION_TIME_BUDGET_MS = 60_000;
 
 /** The audit event of a run that purged something: the counts of each kind, never the data. */
 export const RETENTION_ACTION = 'privacy.retention_purged';
 
-/** One instance at a time, whatever pg-boss does (a transaction-scoped advisory lock). */
+/** One instance at a time, whatever pg-boss does (a session advisory lock held for the run). */
 const RETENTION_LOCK = 'guichet-privacy-retention';
 
 /** What one run purged, kind by kind (each count exact: rows deleted or erased). */
@@ -42,14 +45,37 @@ export interface RetentionCounts {
   auditEventsScrubbed: number;
 }
 
+/** What one batch purged, and the storage keys of the deleted drafts' files. */
+interface Batch {
+  counts: RetentionCounts;
+  /** Whether a kind filled its batch (so more of it may be due). */
+  more: boolean;
+  files: string[];
+}
+
+const NOTHING: RetentionCounts = {
+  closedAccounts: 0,
+  closedAccountDrafts: 0,
+  closedAccountFeedback: 0,
+  staleDrafts: 0,
+  deliveredEmails: 0,
+  rateLimitCounters: 0,
+  signInThrottles: 0,
+  feedbackContacts: 0,
+  auditEventsScrubbed: 0,
+};
+
 /**
  * Applies the retention schedule of personal data (issue 18, Québec's Law 25;
  * docs/adr/0047). Each table is purged by the module that owns it (ADR 0021):
- * this service only orchestrates, in one transaction holding an advisory lock,
- * at most RETENTION_BATCH rows of each kind, and records one audit event
- * `privacy.retention_purged` with the counts per kind and the periods applied,
- * when something was purged (a run that finds nothing records nothing).
- * Files of deleted drafts stored on disk are removed after the commit.
+ * this service only orchestrates. A run holds an advisory lock and repeats
+ * batches, each one transaction purging at most RETENTION_BATCH_SIZE rows of
+ * each kind, until no kind fills its batch or RETENTION_TIME_BUDGET_MS is
+ * spent. The last batch's transaction records one audit event
+ * `privacy.retention_purged` with the run's total counts per kind and the
+ * periods applied, when something was purged (a run that finds nothing
+ * records nothing). Files of deleted drafts stored on disk are removed after
+ * each batch's commit.
  */
 @Injectable()
 export class RetentionService {
@@ -82,72 +108,133 @@ export class RetentionService {
 
   /** One run; undefined when another instance is running it. */
   async run(): Promise<RetentionCounts | undefined> {
-    const periods = this.periods();
-    const result = await this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query(
-        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`,
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query(
+        `SELECT pg_try_advisory_lock(hashtext($1)) AS locked`,
         [RETENTION_LOCK],
       );
       if (!locked) return undefined;
-      const closed = await this.accounts.closedAccountsDue(
-        manager,
-        periods.closedAccountDays,
-        RETENTION_BATCH,
-      );
-      const closedDrafts = await this.drafts.deleteOwnDraftsOf(manager, closed);
-      const closedAccountFeedback = await this.feedback.forgetBrowsersOf(manager, closed);
-      const closedAccounts = await this.accounts.markErased(manager, closed);
-      const stale = await this.drafts.deleteStale(manager, periods.draftDays, RETENTION_BATCH);
-      const counts: RetentionCounts = {
-        closedAccounts,
-        closedAccountDrafts: closedDrafts.count,
-        closedAccountFeedback,
-        staleDrafts: stale.count,
-        deliveredEmails: await this.outbox.purgeDelivered(
-          manager,
-          periods.deliveredEmailDays,
-          RETENTION_BATCH,
-        ),
-        rateLimitCounters: await this.limiter.purgeExpired(
-          manager,
-          periods.rateLimitHours,
-          RETENTION_BATCH,
-        ),
-        signInThrottles: await this.accounts.purgeSignInThrottle(
-          manager,
-          periods.rateLimitHours,
-          RETENTION_BATCH,
-        ),
-        feedbackContacts: await this.feedback.eraseContacts(
-          manager,
-          periods.feedbackContactDays,
-          RETENTION_BATCH,
-        ),
-        auditEventsScrubbed: await this.auditTrail.scrubPersonalData(
-          manager,
-          periods.auditPersonalDataDays,
-          RETENTION_BATCH,
-        ),
-      };
-      if (Object.values(counts).some((count) => count > 0))
-        await this.audit.record(manager, {
-          actor: { type: 'system' },
-          action: RETENTION_ACTION,
-          entity: { type: 'retention-schedule' },
-          after: { counts, periods, batch: RETENTION_BATCH },
+      const totals: RetentionCounts = { ...NOTHING };
+      try {
+        await this.batches(runner, totals);
+        this.logger.event('info', 'privacy.retention_run', { ...totals });
+        return totals;
+      } catch (error) {
+        // The batches committed before stay purged, without their audit event: the log says what went.
+        this.logger.event('error', 'privacy.retention_failed', {
+          ...totals,
+          error: (error as Error).message,
         });
-      return { counts, files: [...closedDrafts.storageKeys, ...stale.storageKeys] };
-    });
-    if (!result) return undefined;
+        throw error;
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [RETENTION_LOCK]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Batches on the lock's connection until nothing is due or the time is spent, adding to `totals`. */
+  private async batches(runner: QueryRunner, totals: RetentionCounts): Promise<void> {
+    const periods = this.periods();
+    const size = this.config.RETENTION_BATCH_SIZE;
+    const started = Date.now();
+    let batches = 0;
+    let last = false;
+    while (!last) {
+      await runner.startTransaction();
+      try {
+        const batch = await this.batch(runner.manager, periods, size);
+        const sum = { ...totals };
+        for (const kind of Object.keys(sum) as (keyof RetentionCounts)[])
+          sum[kind] += batch.counts[kind];
+        last = !batch.more || Date.now() - started >= RETENTION_TIME_BUDGET_MS;
+        if (last && Object.values(sum).some((count) => count > 0))
+          await this.audit.record(runner.manager, {
+            actor: { type: 'system' },
+            action: RETENTION_ACTION,
+            entity: { type: 'retention-schedule' },
+            after: {
+              counts: sum,
+              periods,
+              batch: size,
+              batches: batches + 1,
+              backlogLeft: batch.more,
+            },
+          });
+        await runner.commitTransaction();
+        batches += 1;
+        Object.assign(totals, sum);
+        await this.removeFiles(batch.files);
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        throw error;
+      }
+    }
+  }
+
+  /** One transaction's work: at most `size` rows of each kind, oldest first. */
+  private async batch(
+    manager: EntityManager,
+    periods: ReturnType<RetentionService['periods']>,
+    size: number,
+  ): Promise<Batch> {
+    const closed = await this.accounts.closedAccountsDue(manager, periods.closedAccountDays, size);
+    const closedDrafts = await this.drafts.deleteOwnDraftsOf(manager, closed);
+    const closedAccountFeedback = await this.feedback.forgetBrowsersOf(manager, closed);
+    const closedAccounts = await this.accounts.markErased(manager, closed);
+    const stale = await this.drafts.deleteStale(manager, periods.draftDays, size);
+    const counts: RetentionCounts = {
+      closedAccounts,
+      closedAccountDrafts: closedDrafts.count,
+      closedAccountFeedback,
+      staleDrafts: stale.count,
+      deliveredEmails: await this.outbox.purgeDelivered(manager, periods.deliveredEmailDays, size),
+      rateLimitCounters: await this.limiter.purgeExpired(manager, periods.rateLimitHours, size),
+      signInThrottles: await this.accounts.purgeSignInThrottle(
+        manager,
+        periods.rateLimitHours,
+        size,
+      ),
+      feedbackContacts: await this.feedback.eraseContacts(
+        manager,
+        periods.feedbackContactDays,
+        size,
+      ),
+      auditEventsScrubbed: await this.auditTrail.scrubPersonalData(
+        manager,
+        periods.auditPersonalDataDays,
+        size,
+      ),
+    };
+    // The kinds bounded by `size` (a closed account's drafts and feedback go with it).
+    const bounded = [
+      closed.length,
+      counts.staleDrafts,
+      counts.deliveredEmails,
+      counts.rateLimitCounters,
+      counts.signInThrottles,
+      counts.feedbackContacts,
+      counts.auditEventsScrubbed,
+    ];
+    return {
+      counts,
+      more: bounded.some((count) => count >= size),
+      files: [...closedDrafts.storageKeys, ...stale.storageKeys],
+    };
+  }
+
+  private async removeFiles(files: string[]): Promise<void> {
+    if (files.length === 0) return;
     try {
-      await this.attachments.removeStored(result.files);
+      await this.attachments.removeStored(files);
     } catch (error) {
       // The rows are gone; a file left behind holds no reference and is logged.
       this.logger.event('warn', 'privacy.file_removal_failed', {
         error: (error as Error).message,
       });
     }
-    this.logger.event('info', 'privacy.retention_run', { ...result.counts });
-    return result.counts;
   }
 }

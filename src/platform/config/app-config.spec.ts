@@ -177,7 +177,8 @@ describe('loadConfig', () => {
       config.FEEDBACK_CONTACT_RETENTION_DAYS,
       config.AUDIT_PERSONAL_DATA_RETENTION_DAYS,
       config.RETENTION_INTERVAL_HOURS,
-    ]).toEqual([90, 365, 30, 24, 365, 2557, 24]);
+      config.RETENTION_BATCH_SIZE,
+    ]).toEqual([90, 365, 30, 24, 365, 2557, 24, 5000]);
     expect(config.PRIVACY_OFFICER_EMAIL).toBe('vie-privee@val-des-cedres.example');
     const set = loadConfig({
       ...valid,
@@ -196,12 +197,14 @@ describe('loadConfig', () => {
         ...valid,
         DRAFT_RETENTION_DAYS: '7',
         AUDIT_PERSONAL_DATA_RETENTION_DAYS: 'seven years',
+        RETENTION_BATCH_SIZE: '0',
         PRIVACY_OFFICER_EMAIL: 'nobody',
         PRIVACY_OFFICER_NAME: '',
       }),
     ).toEqual([
       expect.stringMatching(/^DRAFT_RETENTION_DAYS is too small/),
       expect.stringMatching(/^AUDIT_PERSONAL_DATA_RETENTION_DAYS must be a whole number/),
+      expect.stringMatching(/^RETENTION_BATCH_SIZE is too small/),
       expect.stringMatching(/^PRIVACY_OFFICER_NAME must not be empty/),
       expect.stringMatching(/^PRIVACY_OFFICER_EMAIL must be an email address/),
     ]);

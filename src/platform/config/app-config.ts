@@ -493,6 +493,13 @@ export class AppConfig {
   @Max(168)
   RETENTION_INTERVAL_HOURS = 24;
 
+  /** Rows of each kind one transaction of the retention job purges; a run repeats batches until nothing is due or its 60 seconds are spent. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  RETENTION_BATCH_SIZE = 5000;
+
   /** The person responsible for the protection of personal information, named on /privacy. */
   @IsString()
   @IsNotEmpty()
