@@ -134,6 +134,24 @@ describe('the retention job', () => {
          RETURNING id`,
         [accountId],
       );
+    // Staff records of both closed accounts: roles, directory identity, second factor, a removal.
+    for (const closed of [closedLongAgo.id, closedRecently.id]) {
+      await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'clerk')`, [closed]);
+      await db.query(
+        `INSERT INTO staff_directory_identity (issuer, subject, account_id)
+         VALUES ('https://login.ville.example', $1::text, $1::uuid)`,
+        [closed],
+      );
+      await db.query(
+        `INSERT INTO staff_second_factor (account_id, secret_sealed) VALUES ($1, 'v1.sealed')`,
+        [closed],
+      );
+      await db.query(
+        `INSERT INTO staff_recovery_code (account_id, code_hash) VALUES ($1, repeat('a', 64))`,
+        [closed],
+      );
+      await db.query(`INSERT INTO staff_removal (account_id) VALUES ($1)`, [closed]);
+    }
     const [closedFeedback] = await feedback(closedLongAgo.id);
     const [recentFeedback] = await feedback(closedRecently.id);
 
@@ -246,6 +264,19 @@ describe('the retention job', () => {
     );
     expect(erased.map((row: { id: string }) => row.id)).toEqual([closedLongAgo.id]);
     expect(await exists('application', ownDraft)).toBe(false);
+    for (const table of [
+      'staff_member',
+      'staff_directory_identity',
+      'staff_second_factor',
+      'staff_recovery_code',
+      'staff_removal',
+    ]) {
+      const left = await db.query(
+        `SELECT account_id FROM ${table} WHERE account_id = ANY($1::uuid[])`,
+        [[closedLongAgo.id, closedRecently.id]],
+      );
+      expect({ table, left }).toEqual({ table, left: [{ account_id: closedRecently.id }] });
+    }
     expect(existsSync(join(attachmentsDir, storageKey))).toBe(false);
     expect(await exists('application', smeDraft)).toBe(true);
     expect(await exists('application', submitted.id)).toBe(true);

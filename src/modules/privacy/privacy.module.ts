@@ -4,6 +4,7 @@ import { ApplicationsModule } from '../applications/applications.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { FeedbackModule } from '../feedback/feedback.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { StaffModule } from '../staff/staff.module.js';
 import { RetentionJob } from './retention-job.js';
 import { RetentionService } from './retention.service.js';
 
@@ -13,7 +14,14 @@ import { RetentionService } from './retention.service.js';
  * `RetentionJob` runs it as the periodic job `privacy-retention`.
  */
 @Module({
-  imports: [AuditModule, NotificationsModule, AccountsModule, ApplicationsModule, FeedbackModule],
+  imports: [
+    AuditModule,
+    NotificationsModule,
+    AccountsModule,
+    ApplicationsModule,
+    FeedbackModule,
+    StaffModule,
+  ],
   providers: [RetentionService, RetentionJob],
   exports: [RetentionService],
 })

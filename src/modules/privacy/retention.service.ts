@@ -9,6 +9,7 @@ import { AttachmentsService } from '../applications/attachments.service.js';
 import { AuditRetention } from '../audit/audit-retention.js';
 import { AuditService } from '../audit/audit.service.js';
 import { FeedbackRetention } from '../feedback/feedback-retention.js';
+import { StaffRetention } from '../staff/staff-retention.js';
 import { OutboxService } from '../notifications/outbox.service.js';
 
 /**
@@ -90,6 +91,7 @@ export class RetentionService {
     private readonly feedback: FeedbackRetention,
     private readonly outbox: OutboxService,
     private readonly auditTrail: AuditRetention,
+    private readonly staff: StaffRetention,
     private readonly audit: AuditService,
   ) {}
 
@@ -184,6 +186,8 @@ export class RetentionService {
     const closed = await this.accounts.closedAccountsDue(manager, periods.closedAccountDays, size);
     const closedDrafts = await this.drafts.deleteOwnDraftsOf(manager, closed);
     const closedAccountFeedback = await this.feedback.forgetBrowsersOf(manager, closed);
+    // Their roles, directory identity and second factor: erased with the account, counted with it.
+    await this.staff.forgetClosed(manager, closed);
     const closedAccounts = await this.accounts.markErased(manager, closed);
     const stale = await this.drafts.deleteStale(manager, periods.draftDays, size);
     const counts: RetentionCounts = {

@@ -1,3 +1,4 @@
+import { StaffRetention } from './staff-retention.js';
 import {
   SecondFactorController,
   SecondFactorPage,
@@ -52,8 +53,9 @@ import { StaffPeoplePage, StaffPersonPage, StaffPresenter } from './staff.presen
     StaffDirectoryClient,
     SecondFactorService,
     SecondFactorPage,
+    StaffRetention,
     StaffDirectoryService,
   ],
-  exports: [StaffService, StaffReadModel, StaffRolesGuard],
+  exports: [StaffService, StaffReadModel, StaffRolesGuard, StaffRetention],
 })
 export class StaffModule {}
