@@ -18,6 +18,7 @@ import { OrganizationService } from '../organizations/organization.service.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
 import { KnownDevices, type KnownDevice } from './known-devices.js';
+import { LastAdminReadModel } from './last-admin.read-model.js';
 import {
   ACCOUNT_REFUSALS,
   passwordFieldProblem,
@@ -70,6 +71,7 @@ export class AccountService {
     private readonly throttle: SignInThrottle,
     private readonly devices: KnownDevices,
     private readonly organizations: OrganizationService,
+    private readonly admins: LastAdminReadModel,
   ) {}
 
   /**
@@ -637,8 +639,10 @@ export class AccountService {
 
   /**
    * Closes an account after checking its password (docs/adr/0005): refused
-   * when it is missing or wrong, and while the person is the last owner of an
-   * SME (the SMEs named; nothing changes). Otherwise, in one
+   * when it is missing or wrong, while the person is the last owner of an
+   * SME (the SMEs named; nothing changes), and while they hold the admin
+   * staff role and no other open account does (checked under the staff
+   * roles' advisory lock, as role changes are). Otherwise, in one
    * transaction: their memberships end (each audited on its SME), the row is
    * anonymised, its sessions and tokens are deleted, the emails addressed to
    * it and the rate-limit and sign-in counters kept about it are scrubbed, and
@@ -653,11 +657,17 @@ export class AccountService {
     if (!row || !(await verifyPassword(row.password_hash, password)))
       throw ACCOUNT_REFUSALS.of('password-incorrect');
     await this.dataSource.transaction(async (manager) => {
+      // The staff module's role changes take this lock first too (and then
+      // the account's row): the last admin check below and a concurrent
+      // removal of another admin's role cannot both pass.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('staff-roles'))`);
       const [account] = await manager.query(
         `SELECT email FROM account WHERE id = $1 AND closed_at IS NULL FOR UPDATE`,
         [accountId],
       );
       if (!account) throw ACCOUNT_REFUSALS.of('password-incorrect');
+      if (await this.admins.isLastAdmin(manager, accountId))
+        throw ACCOUNT_REFUSALS.of('last-admin');
       // The organizations module ends the memberships, or names the SMEs
       // the person is the last owner of (and nothing changes).
       const left = await this.organizations.leaveAll(manager, accountId, origin);
