@@ -612,6 +612,52 @@ describe('accounts: registration, confirmation, signing in and out', () => {
       expect((await agent.get('/account')).status).toBe(200);
     });
 
+    it('refuses while the person is the last administrator of an open account', async () => {
+      const { email, id } = await confirmedPerson();
+      const admin = (accountId: string) =>
+        db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'admin')`, [accountId]);
+      await admin(id);
+      // Another admin whose account is closed does not count.
+      const former = await confirmedPerson();
+      await admin(former.id);
+      await db.query(`UPDATE account SET closed_at = now() WHERE id = $1`, [former.id]);
+      expect(
+        await db.query(
+          `SELECT staff_member.account_id FROM staff_member JOIN account ON account.id = staff_member.account_id
+            WHERE staff_member.role = 'admin' AND account.closed_at IS NULL`,
+        ),
+      ).toEqual([{ account_id: id }]);
+
+      const { agent } = await signIn(email, GOOD_PASSWORD);
+      const refused = await closeWith(agent, GOOD_PASSWORD);
+      expect(refused.status).toBe(422);
+      expect(refused.text).toContain('govuk-error-summary');
+      expect(fieldMessage(refused.text, 'password')).toBe(
+        'Vous êtes le dernier administrateur : donnez d’abord ce rôle à quelqu’un d’autre, puis fermez votre compte',
+      );
+      const form = await agent.get('/account/close').set('Cookie', 'guichet_lang=en');
+      const inEnglish = await agent
+        .post('/account/close')
+        .set('Cookie', 'guichet_lang=en')
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), password: GOOD_PASSWORD });
+      expect(inEnglish.status).toBe(422);
+      expect(fieldMessage(inEnglish.text, 'password')).toBe(
+        'You are the last administrator: give the role to someone else first, then close your account',
+      );
+      expect(await db.query(`SELECT closed_at FROM account WHERE id = $1`, [id])).toEqual([
+        { closed_at: null },
+      ]);
+
+      // Once someone else holds the role, the account closes.
+      const successor = await confirmedPerson();
+      await admin(successor.id);
+      expect((await closeWith(agent, GOOD_PASSWORD)).status).toBe(303);
+      expect(
+        (await db.query(`SELECT closed_at FROM account WHERE id = $1`, [id]))[0].closed_at,
+      ).toBeInstanceOf(Date);
+    });
+
     it('ends the memberships and scrubs the emails and rate-limit counters kept about the person', async () => {
       const { email, id } = await confirmedPerson();
       const shared = await sme('Quincaillerie Tremblay inc.', '1200000002');

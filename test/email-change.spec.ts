@@ -190,6 +190,111 @@ describe('changing the email address', () => {
     expect(await emailOf(person.id)).toBe(person.email);
   });
 
+  it('is cancelled by a password change or a reset: a stolen password no longer takes the address', async () => {
+    // Someone who knows the password asks for their own address; the notice
+    // tells the person that changing the password cancels it.
+    const changed = await createPerson(db);
+    const thief = await signedInAgent(portal.url, changed.email);
+    const thiefAddress = uniqueEmail('voleur');
+    expect((await ask(thief, { newEmail: thiefAddress, currentPassword: PASSWORD })).status).toBe(
+      303,
+    );
+    const stolen = /token=(\S+)/.exec((await mailWith(thiefAddress, 'Confirmez')).text)![1];
+    const notice = await mailWith(changed.email, 'Changement d’adresse courriel demandé');
+    expect(notice.text).toContain(
+      'changez votre mot de passe tout de suite (ou réinitialisez-le si vous ne pouvez plus vous connecter) : cela annule le changement',
+    );
+    // The person changes their password.
+    const owner = await signedInAgent(portal.url, changed.email);
+    const form = await owner.get('/account/password');
+    const done = await owner
+      .post('/account/password')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(form.text),
+        currentPassword: PASSWORD,
+        newPassword: 'un tout nouveau mot de passe',
+      });
+    expect(done.status).toBe(303);
+    expect((await follow(request.agent(portal.url), stolen)).status).toBe(410);
+    expect(await emailOf(changed.id)).toBe(changed.email);
+
+    // Same with "forgot your password?".
+    const reset = await createPerson(db);
+    const other = await signedInAgent(portal.url, reset.email);
+    const otherAddress = uniqueEmail('voleur');
+    expect((await ask(other, { newEmail: otherAddress, currentPassword: PASSWORD })).status).toBe(
+      303,
+    );
+    const pending = /token=(\S+)/.exec((await mailWith(otherAddress, 'Confirmez')).text)![1];
+    const forgot = request.agent(portal.url);
+    const asked = await forgot.get('/password-reset');
+    await forgot
+      .post('/password-reset')
+      .type('form')
+      .send({ _csrf: csrfFrom(asked.text), email: reset.email });
+    const resetToken = /choose\?token=(\S+)/.exec(
+      (await mailWith(reset.email, 'Réinitialiser')).text,
+    )![1];
+    const choose = await forgot.get(`/password-reset/choose?token=${resetToken}`);
+    const chosen = await forgot
+      .post('/password-reset/choose')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(choose.text),
+        token: resetToken,
+        password: 'un tout nouveau mot de passe',
+      });
+    expect(chosen.status).toBe(200);
+    expect(chosen.text).toContain('Votre mot de passe a été changé');
+    expect((await follow(request.agent(portal.url), pending)).status).toBe(410);
+    expect(await emailOf(reset.id)).toBe(reset.email);
+  });
+
+  it('answers a link as taken when another account takes the address while it is being followed', async () => {
+    const person = await createPerson(db);
+    const agent = await signedInAgent(portal.url, person.email);
+    const wanted = uniqueEmail('convoitee');
+    expect((await ask(agent, { newEmail: wanted, currentPassword: PASSWORD })).status).toBe(303);
+    const token = /token=(\S+)/.exec((await mailWith(wanted, 'Confirmez')).text)![1];
+    const page = await agent.get(`/account/email/confirm?token=${token}`);
+    // A registration of the same address, not committed yet: the link's
+    // check does not see it, and its update waits on the unique index.
+    const registration = db.createQueryRunner();
+    await registration.connect();
+    await registration.startTransaction();
+    try {
+      await registration.query(
+        `INSERT INTO account (email, display_name, password_hash, preferred_locale)
+         VALUES ($1, 'Inscription concurrente', '!', 'fr')`,
+        [wanted],
+      );
+      const answer = agent
+        .post('/account/email/confirm')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), token })
+        .then((res) => res);
+      await eventually(
+        async () =>
+          (
+            await db.query(
+              `SELECT 1 FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                  AND query LIKE 'UPDATE account SET email%'`,
+            )
+          ).length > 0,
+        10_000,
+      );
+      await registration.commitTransaction();
+      const res = await answer;
+      expect(res.status).toBe(410);
+    } finally {
+      if (registration.isTransactionActive) await registration.rollbackTransaction();
+      await registration.release();
+    }
+    expect(await emailOf(person.id)).toBe(person.email);
+  });
+
   it('is for signed-in people only, and rate limited per account', async () => {
     const anonymous = await request(portal.url).get('/account/email');
     expect(anonymous.status).toBe(303);

@@ -7,9 +7,11 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../src/modules/applications/applications.service.js';
+import { PersonalDataService } from '../src/modules/personal-data/personal-data.service.js';
+import { StaffService } from '../src/modules/staff/staff.service.js';
 import { fileBuildingPermit } from './support/applications.js';
 import { createPerson, PASSWORD, signedInAgent, smeMember, uniqueEmail } from './support/people.js';
-import { csrfFrom, eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { csrfFrom, eventually, mailFor, startTestApp, type TestApp } from './support/test-app.js';
 
 type Agent = InstanceType<typeof TestAgent>;
 
@@ -350,6 +352,95 @@ describe("a person's data, downloaded", () => {
       `SELECT actor_id, entity_id FROM audit_event WHERE action = 'account.data_downloaded'`,
     );
     expect(downloaded).toEqual({ actor_id: sme.accountId, entity_id: sme.accountId });
+  });
+
+  it("leaves a former holder's emails out of the download of whoever takes their address next", async () => {
+    const former = await createPerson(db, { displayName: 'Ancienne Titulaire' });
+    const agent = await signedInAgent(portal.url, former.email);
+    const page = await agent.get('/account/email');
+    const moved = uniqueEmail('demenagee');
+    expect(
+      (
+        await agent
+          .post('/account/email')
+          .type('form')
+          .send({ _csrf: csrfFrom(page.text), newEmail: moved, currentPassword: PASSWORD })
+      ).status,
+    ).toBe(303);
+    let token = '';
+    await eventually(async () => {
+      const link = (await mailFor(moved))
+        .map((m) => /\/account\/email\/confirm\?token=(\S+)/.exec(m.text))
+        .find(Boolean);
+      token = link?.[1] ?? '';
+      return token !== '';
+    }, 10_000);
+    const confirm = await agent.get(`/account/email/confirm?token=${token}`);
+    expect(
+      (
+        await agent
+          .post('/account/email/confirm')
+          .type('form')
+          .send({ _csrf: csrfFrom(confirm.text), token })
+      ).status,
+    ).toBe(200);
+
+    // Someone else registers with the address the person left.
+    const next = await createPerson(db, { email: former.email, displayName: 'Nouveau Titulaire' });
+    const files = unzip((await download(await signedInAgent(portal.url, next.email))).body);
+    expect(JSON.parse(files.get('emails.json')!)).toEqual([]);
+    // The person who moved still finds the emails sent to their new address.
+    const theirs = JSON.parse(unzip((await download(agent)).body).get('emails.json')!);
+    expect(theirs).toEqual([expect.objectContaining({ kind: 'email-change-confirm', to: moved })]);
+  });
+
+  it("holds what staff did to the person as staff, without the staff member's address or request", async () => {
+    const [admin] = await db.query(
+      `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
+       VALUES ($1, 'Admin Exemple', '!', 'fr', now()) RETURNING id`,
+      [uniqueEmail('admin')],
+    );
+    await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'admin')`, [admin.id]);
+    const staff = portal.app.get(StaffService);
+    const byAdmin = { ip: '10.9.8.7', requestId: 'requete-admin' };
+    const added = await staff.add(
+      admin.id,
+      {
+        displayName: 'Commis Nouveau',
+        email: uniqueEmail('commis'),
+        role: 'clerk',
+        preferredLocale: 'fr',
+      },
+      byAdmin,
+    );
+    await staff.changeRoles(admin.id, added.accountId, ['clerk', 'analyst'], byAdmin);
+
+    const archive = await portal.app
+      .get(PersonalDataService)
+      .download(added.accountId, { ip: '10.1.1.1', requestId: 'requete-commis' });
+    const events: {
+      action: string;
+      actor: { id: string };
+      clientAddress: string | null;
+      requestId: string | null;
+    }[] = JSON.parse(unzip(archive.zip).get('audit-events.json')!);
+    expect(events.map((e) => e.action)).toEqual([
+      'account.created_for_staff',
+      'staff.member_added',
+      'account.password_reset_requested',
+      'staff.roles_changed',
+      'account.data_downloaded',
+    ]);
+    for (const event of events.slice(0, 4))
+      expect(event).toMatchObject({ clientAddress: null, requestId: null });
+    expect(events.filter((e) => e.actor.id === admin.id)).toHaveLength(3);
+    expect(events[4]).toMatchObject({
+      actor: { id: added.accountId },
+      clientAddress: '10.1.1.1',
+      requestId: 'requete-commis',
+    });
+    expect(JSON.stringify(events)).not.toContain('10.9.8.7');
+    expect(JSON.stringify(events)).not.toContain('requete-admin');
   });
 
   it('is for signed-in people, refuses a post without its CSRF token, and is rate limited', async () => {

@@ -18,6 +18,7 @@ import { OrganizationService } from '../organizations/organization.service.js';
 import { RateLimiter } from '../../platform/security/rate-limiter.js';
 import { newToken, tokenHash } from '../../platform/security/tokens.js';
 import { KnownDevices, type KnownDevice } from './known-devices.js';
+import { LastAdminReadModel } from './last-admin.read-model.js';
 import {
   ACCOUNT_REFUSALS,
   passwordFieldProblem,
@@ -53,6 +54,13 @@ export const EMAIL_CHANGE_TTL_HOURS = 24;
 const RESET_TTL_MINUTES = 60;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 
+/** The unique index on addresses refused a write: another account holds it. */
+function isTakenAddress(error: unknown): boolean {
+  const failed = error as { code?: unknown; constraint?: unknown; driverError?: unknown };
+  const cause = (failed?.driverError ?? failed) as { code?: unknown; constraint?: unknown };
+  return cause?.code === '23505' && cause.constraint === 'account_email_key';
+}
+
 /**
  * People's accounts: registration with email confirmation, sign-in throttled
  * (never locked) after repeated failures, password reset and change. Every
@@ -70,6 +78,7 @@ export class AccountService {
     private readonly throttle: SignInThrottle,
     private readonly devices: KnownDevices,
     private readonly organizations: OrganizationService,
+    private readonly admins: LastAdminReadModel,
   ) {}
 
   /**
@@ -282,15 +291,25 @@ export class AccountService {
           byEmail.allowed ? 0 : byEmail.retryAfterSeconds,
         ),
       );
-    await this.sendResetLink(origin, email);
+    await this.emailResetLink(origin, email, 'person');
   }
 
   /**
    * Emails a reset link when the address has an open account; does nothing
    * otherwise. Without the limits of `requestPasswordReset`: for staff who
    * add a person (StaffService), whose link lets them choose a password.
+   * Audited as the system's doing, not the person's: the request (its client
+   * address) is the staff member's, which the person's data never shows.
    */
   async sendResetLink(origin: RequestOrigin, emailInput: string): Promise<void> {
+    await this.emailResetLink(origin, emailInput, 'staff-added');
+  }
+
+  private async emailResetLink(
+    origin: RequestOrigin,
+    emailInput: string,
+    asked: 'person' | 'staff-added',
+  ): Promise<void> {
     const rows = await this.dataSource.query(
       `SELECT id, email, display_name, preferred_locale FROM account
        WHERE lower(email) = lower($1) AND closed_at IS NULL`,
@@ -310,7 +329,7 @@ export class AccountService {
         },
       });
       await this.audit.record(manager, {
-        actor: { type: 'person', id: row.id },
+        actor: asked === 'person' ? { type: 'person', id: row.id } : { type: 'system', id: asked },
         action: 'account.password_reset_requested',
         entity: { type: 'account', id: row.id },
         ...origin,
@@ -323,10 +342,10 @@ export class AccountService {
    * first (no attempt counted); then the token is checked (a refusal costs no
    * password hashing), rate limited by client address; then
    * the password (the token stays usable if it is refused); then, in one
-   * transaction: the token is used, every other reset link of the account stops
-   * working, the hash changes, sign-in throttling of the address is lifted,
-   * every session of the account is signed out, audited, and the person told by
-   * email.
+   * transaction: the token is used, every other link of the account (reset,
+   * pending change of address) stops working, the hash changes, sign-in
+   * throttling of the address is lifted, every session of the account is
+   * signed out, audited, and the person told by email.
    */
   async resetPassword(
     origin: RequestOrigin,
@@ -367,7 +386,8 @@ export class AccountService {
    * A signed-in person changes their password: the current one first (rate
    * limited per account, so a session left open cannot be used to guess it),
    * the new one under the same rules as at registration. Every other session of
-   * the account is signed out and every reset link stops working; audited, and
+   * the account is signed out and every reset link and pending change of
+   * address stops working; audited, and
    * the person told by email. Refusals: "too many" (429), then every problem
    * of the form at once (422).
    */
@@ -409,7 +429,8 @@ export class AccountService {
   }
 
   /**
-   * The new hash, and what goes with it: reset links stop working, throttling
+   * The new hash, and what goes with it: every unused link of the account
+   * (reset, pending change of address) stops working, throttling
    * of the address is lifted, the address counts as confirmed (a reset link
    * proved it), and the person is told by email.
    */
@@ -425,9 +446,11 @@ export class AccountService {
        WHERE id = $1 RETURNING email, display_name, preferred_locale`,
       [accountId, passwordHash],
     );
+    // Every link still unused stops working: reset links, and a pending
+    // change of address, which someone who had the old password may have
+    // asked for (ADR 0048). A confirmation link has nothing left to confirm.
     await manager.query(
-      `UPDATE account_token SET used_at = now()
-        WHERE account_id = $1 AND purpose = 'reset-password' AND used_at IS NULL`,
+      `UPDATE account_token SET used_at = now() WHERE account_id = $1 AND used_at IS NULL`,
       [accountId],
     );
     await this.throttle.clear(manager, [{ kind: 'email', email: row.email }]);
@@ -545,10 +568,12 @@ export class AccountService {
    * token is used (once), the address changes and counts as confirmed, the
    * account's other email links (confirmation, reset, other changes) stop
    * working, every session of the account ends but the one that followed the
-   * link when it is the account's own (`keep`), the former address is told,
+   * link when it is the account's own (`keep`), the emails kept for the
+   * former address are forgotten (sent or not), then that address is told,
    * and the change audited with both addresses. A link unknown, used or
    * expired, of a closed account, or for an address another account took in
-   * the meantime, changes nothing ('invalid-token').
+   * the meantime (even between the check and the update: the unique index
+   * `account_email_key` says so), changes nothing ('invalid-token').
    */
   async confirmEmailChange(
     token: string,
@@ -556,6 +581,20 @@ export class AccountService {
     origin: RequestOrigin,
   ): Promise<EmailChangeResult> {
     if (!TOKEN_SHAPE.test(token)) return { ok: false, problem: 'invalid-token' };
+    try {
+      return await this.changeEmailWith(token, keep, origin);
+    } catch (error) {
+      // Registered (or changed to) between the check and the update: taken.
+      if (isTakenAddress(error)) return { ok: false, problem: 'invalid-token' };
+      throw error;
+    }
+  }
+
+  private changeEmailWith(
+    token: string,
+    keep: { accountId?: string; sessionId?: string },
+    origin: RequestOrigin,
+  ): Promise<EmailChangeResult> {
     return this.dataSource.transaction(async (manager): Promise<EmailChangeResult> => {
       const [used] = await returningRows<{ account_id: string; new_email: string }>(
         manager,
@@ -586,6 +625,9 @@ export class AccountService {
       const own = keep.accountId === used.account_id ? keep.sessionId : undefined;
       await endSessions(manager, used.account_id, own ? { except: own } : {});
       await this.throttle.clear(manager, [{ kind: 'email', email: account.email }]);
+      // The emails kept for the former address go: whoever holds it next
+      // must not find them in their data's download (ADR 0048).
+      await this.outbox.forgetRecipient(manager, account.email);
       await this.outbox.enqueue(manager, {
         kind: 'email-changed',
         to: account.email,
@@ -637,8 +679,10 @@ export class AccountService {
 
   /**
    * Closes an account after checking its password (docs/adr/0005): refused
-   * when it is missing or wrong, and while the person is the last owner of an
-   * SME (the SMEs named; nothing changes). Otherwise, in one
+   * when it is missing or wrong, while the person is the last owner of an
+   * SME (the SMEs named; nothing changes), and while they hold the admin
+   * staff role and no other open account does (checked under the staff
+   * roles' advisory lock, as role changes are). Otherwise, in one
    * transaction: their memberships end (each audited on its SME), the row is
    * anonymised, its sessions and tokens are deleted, the emails addressed to
    * it and the rate-limit and sign-in counters kept about it are scrubbed, and
@@ -653,11 +697,17 @@ export class AccountService {
     if (!row || !(await verifyPassword(row.password_hash, password)))
       throw ACCOUNT_REFUSALS.of('password-incorrect');
     await this.dataSource.transaction(async (manager) => {
+      // The staff module's role changes take this lock first too (and then
+      // the account's row): the last admin check below and a concurrent
+      // removal of another admin's role cannot both pass.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('staff-roles'))`);
       const [account] = await manager.query(
         `SELECT email FROM account WHERE id = $1 AND closed_at IS NULL FOR UPDATE`,
         [accountId],
       );
       if (!account) throw ACCOUNT_REFUSALS.of('password-incorrect');
+      if (await this.admins.isLastAdmin(manager, accountId))
+        throw ACCOUNT_REFUSALS.of('last-admin');
       // The organizations module ends the memberships, or names the SMEs
       // the person is the last owner of (and nothing changes).
       const left = await this.organizations.leaveAll(manager, accountId, origin);

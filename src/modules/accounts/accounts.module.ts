@@ -27,6 +27,7 @@ import { KnownDevices } from './known-devices.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import { AccountRetention } from './account-retention.js';
 import { AccountExportReadModel } from './account-export.read-model.js';
+import { LastAdminReadModel } from './last-admin.read-model.js';
 
 @Module({
   imports: [AuditModule, NotificationsModule, OrganizationsModule],
@@ -37,6 +38,7 @@ import { AccountExportReadModel } from './account-export.read-model.js';
     ActingAsService,
     AccountService,
     IdentityReadModel,
+    LastAdminReadModel,
     KnownDevices,
     SignInThrottle,
     RegisterPage,

@@ -13,6 +13,7 @@ export type AccountProblem =
   | 'sign-in-failed'
   | 'unconfirmed'
   | 'last-owner'
+  | 'last-admin'
   | 'acting-as-required'
   | PasswordProblem;
 
@@ -31,6 +32,7 @@ export const ACCOUNT_REFUSALS = defineRefusals<AccountProblem>('accounts', {
   'sign-in-failed': { status: 422, message: 'accounts.errors.signInFailed', field: 'email' },
   unconfirmed: { status: 422, message: 'accounts.errors.unconfirmed', field: 'email' },
   'last-owner': { status: 422, message: 'accounts.errors.lastOwner', field: 'password' },
+  'last-admin': { status: 422, message: 'accounts.errors.lastAdmin', field: 'password' },
   'acting-as-required': {
     status: 422,
     message: 'actingAs.errors.required',

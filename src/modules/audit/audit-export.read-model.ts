@@ -16,9 +16,12 @@ export interface AuditEventExport {
 
 /**
  * The audit events where the person is the actor, or whose subject is their
- * account (what staff or the system did to it): what Law 25's right of access
- * asks for. Events about an SME the person belongs to, done by someone else,
- * are the SME's, not the person's. Index: `audit_event_person_actor_idx`
+ * account or their place on staff (`staff_member`, keyed by the account: what
+ * staff or the system did to it): what Law 25's right of access asks for.
+ * Events about an SME the person belongs to, done by someone else, are the
+ * SME's, not the person's. The client address and request id are the
+ * actor's: shown only on the person's own events, never those of the staff
+ * member or system that acted. Index: `audit_event_person_actor_idx`
  * (migration 1765400000210) and the entity index.
  */
 @Injectable()
@@ -28,10 +31,14 @@ export class AuditExportReadModel {
       `SELECT audit_event.occurred_at, audit_event.action, audit_event.actor_type,
               audit_event.actor_id, audit_event.acting_as, audit_event.entity_type,
               audit_event.entity_id, audit_event.before, audit_event.after,
-              host(audit_event.ip) AS ip, audit_event.request_id, audit_event.id
+              CASE WHEN audit_event.actor_type = 'person' AND audit_event.actor_id = $1
+                   THEN host(audit_event.ip) END AS ip,
+              CASE WHEN audit_event.actor_type = 'person' AND audit_event.actor_id = $1
+                   THEN audit_event.request_id END AS request_id,
+              audit_event.id
          FROM audit_event
         WHERE (audit_event.actor_type = 'person' AND audit_event.actor_id = $1)
-           OR (audit_event.entity_type = 'account' AND audit_event.entity_id = $1)
+           OR (audit_event.entity_type IN ('account', 'staff_member') AND audit_event.entity_id = $1)
         ORDER BY audit_event.occurred_at, audit_event.id`,
       [accountId],
     );

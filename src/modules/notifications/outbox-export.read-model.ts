@@ -17,7 +17,10 @@ export interface EmailExport {
 /**
  * The emails kept for an address (the outbox keeps them OUTBOX_RETENTION_DAYS):
  * kind, subject as it was sent, date and status. Never the body's links,
- * which are erased once sent anyway.
+ * which are erased once sent anyway. When an account changes its address,
+ * the emails kept for the former one are forgotten (AccountService), and the
+ * notice of the change sent to it is left out here: it is about whoever held
+ * the address before, never about whoever holds it now (ADR 0048).
  */
 @Injectable()
 export class OutboxExportReadModel {
@@ -28,7 +31,8 @@ export class OutboxExportReadModel {
       `SELECT outbox_message.kind, outbox_message.locale, outbox_message.recipient,
               outbox_message.payload, outbox_message.created_at, outbox_message.sent_at,
               outbox_message.failed_at
-         FROM outbox_message WHERE lower(outbox_message.recipient) = lower($1)
+         FROM outbox_message
+        WHERE lower(outbox_message.recipient) = lower($1) AND outbox_message.kind <> 'email-changed'
         ORDER BY outbox_message.created_at, outbox_message.id`,
       [email],
     );
