@@ -168,6 +168,25 @@ describe("a person's data, downloaded", () => {
     });
     const othersFeedback = await feedbackOf(other.id, 'Commentaire de Paul');
 
+    // Also on the City's staff: two roles, a directory identity, a second factor (one code used).
+    await db.query(
+      `INSERT INTO staff_member (account_id, role) VALUES ($1, 'clerk'), ($1, 'analyst')`,
+      [sme.accountId],
+    );
+    await db.query(
+      `INSERT INTO staff_directory_identity (issuer, subject, account_id)
+       VALUES ('https://login.ville.example', 'sujet-annuaire-42', $1)`,
+      [sme.accountId],
+    );
+    await db.query(
+      `INSERT INTO staff_second_factor (account_id, secret_sealed) VALUES ($1, 'v1.cle-scellee-secrete')`,
+      [sme.accountId],
+    );
+    await db.query(
+      `INSERT INTO staff_recovery_code (account_id, code_hash, used_at)
+       VALUES ($1, repeat('d', 64), NULL), ($1, repeat('e', 64), now())`,
+      [sme.accountId],
+    );
     const res = await download(sme.agent);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/zip');
@@ -186,6 +205,7 @@ describe("a person's data, downloaded", () => {
       'feedback.json',
       'satisfaction.json',
       'pilots.json',
+      'staff.json',
       'emails.json',
       'audit-events.json',
     ]);
@@ -290,6 +310,26 @@ describe("a person's data, downloaded", () => {
         sha256: 'c'.repeat(64),
       }),
     ]);
+
+    const staff = json('staff.json');
+    expect(staff).toEqual({
+      roles: [
+        { role: 'analyst', since: expect.any(String) },
+        { role: 'clerk', since: expect.any(String) },
+      ],
+      directoryIdentities: [
+        {
+          issuer: 'https://login.ville.example',
+          subject: 'sujet-annuaire-42',
+          linkedAt: expect.any(String),
+          lastSignInAt: expect.any(String),
+        },
+      ],
+      secondFactor: { enrolledAt: expect.any(String), recoveryCodesLeft: 1 },
+      removedFromStaffAt: null,
+    });
+    expect(everything).not.toContain('cle-scellee-secrete');
+    expect(everything).not.toContain('d'.repeat(64));
 
     const pilots = json('pilots.json');
     expect(pilots.cohortMemberships).toEqual([

@@ -8,6 +8,7 @@ import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { OwnershipModule } from '../ownership/ownership.module.js';
 import { RolloutModule } from '../rollout/rollout.module.js';
 import { SatisfactionModule } from '../satisfaction/satisfaction.module.js';
+import { StaffModule } from '../staff/staff.module.js';
 import { PersonalDataController } from './personal-data.controller.js';
 import { PersonalDataPage } from './personal-data.pages.js';
 import { PersonalDataService } from './personal-data.service.js';
@@ -28,6 +29,7 @@ import { PersonalDataService } from './personal-data.service.js';
     RolloutModule,
     OwnershipModule,
     SatisfactionModule,
+    StaffModule,
   ],
   controllers: [PersonalDataController],
   providers: [PersonalDataService, PersonalDataPage],

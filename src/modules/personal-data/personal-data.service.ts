@@ -13,6 +13,7 @@ import { OrganizationExportReadModel } from '../organizations/organization-expor
 import { OwnershipExportReadModel } from '../ownership/ownership-export.read-model.js';
 import { PilotExportReadModel } from '../rollout/pilot-export.read-model.js';
 import { SatisfactionExportReadModel } from '../satisfaction/satisfaction-export.read-model.js';
+import { StaffExportReadModel } from '../staff/staff-export.read-model.js';
 import { tooManyDownloads } from './personal-data.refusals.js';
 import { zipOf, type ZipEntry } from './zip.js';
 
@@ -33,6 +34,7 @@ export const PERSONAL_DATA_FILES = [
   'feedback.json',
   'satisfaction.json',
   'pilots.json',
+  'staff.json',
   'emails.json',
   'audit-events.json',
 ] as const;
@@ -62,6 +64,7 @@ export class PersonalDataService {
     private readonly pilots: PilotExportReadModel,
     private readonly emails: OutboxExportReadModel,
     private readonly auditEvents: AuditExportReadModel,
+    private readonly staff: StaffExportReadModel,
   ) {}
 
   async download(accountId: string, origin: RequestOrigin): Promise<PersonalDataArchive> {
@@ -89,6 +92,7 @@ export class PersonalDataService {
         'feedback.json': await this.feedback.exportFor(manager, accountId),
         'satisfaction.json': await this.satisfaction.exportFor(manager, accountId),
         'pilots.json': await this.pilots.exportFor(manager, accountId),
+        'staff.json': await this.staff.exportFor(manager, accountId),
         'emails.json': await this.emails.exportFor(manager, account.account.email),
         'audit-events.json': await this.auditEvents.exportFor(manager, accountId),
       };

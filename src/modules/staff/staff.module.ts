@@ -1,3 +1,4 @@
+import { StaffExportReadModel } from './staff-export.read-model.js';
 import { StaffRetention } from './staff-retention.js';
 import {
   SecondFactorController,
@@ -54,8 +55,9 @@ import { StaffPeoplePage, StaffPersonPage, StaffPresenter } from './staff.presen
     SecondFactorService,
     SecondFactorPage,
     StaffRetention,
+    StaffExportReadModel,
     StaffDirectoryService,
   ],
-  exports: [StaffService, StaffReadModel, StaffRolesGuard, StaffRetention],
+  exports: [StaffService, StaffReadModel, StaffRolesGuard, StaffRetention, StaffExportReadModel],
 })
 export class StaffModule {}
