@@ -7,7 +7,7 @@ import { CatalogueService } from '../src/modules/catalogue/catalogue.service.js'
 import { FlagsService } from '../src/platform/flags/flags.service.js';
 import { buildingPermitAnswers, bulkyWastePickupAnswers, PDF } from './support/applications.js';
 import { launchChromium } from './support/browser.js';
-import { createPerson, signedInAgent, smeMember } from './support/people.js';
+import { createPerson, PASSWORD, signedInAgent, smeMember } from './support/people.js';
 import {
   csrfFrom,
   eventually,
@@ -154,6 +154,56 @@ describe('the JSON API for SMEs, with API keys', () => {
     expect(list.text).toContain('Jamais utilisée');
     expect(list.text).toContain('<th scope="col" class="govuk-table__header">Expiration</th>');
     expect(list.text).toContain('Une clé expire 365 jours après sa création');
+  });
+
+  it('asks an owner who signed in more than REAUTH_MINUTES ago to confirm their password before creating a key', async () => {
+    const path = `/organizations/${other.organizationId}/api-keys`;
+    await db.query(
+      `UPDATE http_session SET sess = jsonb_set(sess::jsonb, '{signedInAt}', to_jsonb($2::text))::json
+       WHERE sess->>'accountId' = $1`,
+      [other.accountId, new Date(Date.now() - 16 * 60_000).toISOString()],
+    );
+    const page = await other.agent.get(path);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('id="confirm-password"');
+    expect(page.text).not.toContain(`action="${path}"`);
+    const form = new URLSearchParams({ _csrf: csrfFrom(page.text), name: 'Comptabilité' });
+    form.append('scopes', 'applications:read');
+    const refused = await other.agent.post(path).type('form').send(form.toString());
+    expect(refused.status).toBe(303);
+    expect(refused.headers.location).toBe(`/sign-in?again=1&return=${encodeURIComponent(path)}`);
+    expect(
+      await db.query(`SELECT 1 FROM api_key WHERE organization_id = $1`, [other.organizationId]),
+    ).toEqual([]);
+
+    const signIn = await other.agent.get(refused.headers.location);
+    expect(signIn.text).toContain('confirmez votre mot de passe avant de continuer');
+    const [account] = await db.query(`SELECT email FROM account WHERE id = $1`, [other.accountId]);
+    const again = await other.agent
+      .post('/sign-in')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(signIn.text),
+        email: account.email,
+        password: PASSWORD,
+        return: path,
+      });
+    expect(again.status).toBe(303);
+    expect(again.headers.location).toBe(path);
+    const fresh = await other.agent.get(path);
+    expect(fresh.text).not.toContain('id="confirm-password"');
+    const created = await other.agent
+      .post(path)
+      .type('form')
+      .send(
+        new URLSearchParams([
+          ['_csrf', csrfFrom(fresh.text)],
+          ['name', 'Comptabilité'],
+          ['scopes', 'applications:read'],
+        ]).toString(),
+      );
+    expect(created.status).toBe(200);
+    await db.query(`DELETE FROM api_key WHERE organization_id = $1`, [other.organizationId]);
   });
 
   it('refuses the keys page to members who are not owners, and to strangers', async () => {

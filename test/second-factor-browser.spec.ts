@@ -149,7 +149,7 @@ describe('the staff second factor (TOTP), in a real browser', () => {
     expect(await admin.textContent('#sign-in-method')).toContain(
       'Application d’authentification configurée le',
     );
-    // The admin's proof, as if given 20 minutes ago (STAFF_REAUTH_MINUTES is 15).
+    // The admin's proof, as if given 20 minutes ago (REAUTH_MINUTES is 15).
     await db.query(
       `UPDATE http_session SET sess = jsonb_set(sess::jsonb, '{strongAuthAt}', to_jsonb($2::bigint))::json
        WHERE sess->>'accountId' = $1`,

@@ -69,8 +69,13 @@ export class RegisterPage extends AccountFormPage {
 export class SignInPage extends AccountFormPage {
   protected readonly page = { view: 'accounts/sign-in', titleKey: 'accounts.signIn.title' };
 
-  blank(req: Request, res: Response, returnTo: unknown) {
-    this.show(req, res, 200, { values: {}, returnTo: safeReturnPath(returnTo, '/account') });
+  /** `again`: a signed-in person asked to confirm their password before an action. */
+  blank(req: Request, res: Response, returnTo: unknown, again = false) {
+    this.show(req, res, 200, {
+      values: {},
+      returnTo: safeReturnPath(returnTo, '/account'),
+      again,
+    });
   }
 
   render(req: Request, res: Response, status: number, { values, errors }: FormState) {

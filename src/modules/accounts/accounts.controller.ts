@@ -75,8 +75,13 @@ export class AccountsController {
   }
 
   @Get('sign-in')
-  showSignIn(@Query('return') returnTo: unknown, @Req() req: Request, @Res() res: Response) {
-    this.signInPage.blank(req, res, returnTo);
+  showSignIn(
+    @Query('return') returnTo: unknown,
+    @Query('again') again: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    this.signInPage.blank(req, res, returnTo, again === '1');
   }
 
   @Post('sign-in')

@@ -1,7 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { FormPageRenderer, FormState } from '../../platform/forms/form-page.js';
-import { csrfToken } from '../../platform/http/sessions.js';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { csrfToken, signedInWithin } from '../../platform/http/sessions.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
 import { ApiKeysPresenter } from './api-keys.presenter.js';
@@ -18,6 +19,7 @@ export class ApiKeysPage implements FormPageRenderer {
   constructor(
     private readonly keys: ApiKeysService,
     private readonly presenter: ApiKeysPresenter,
+    private readonly config: AppConfig,
   ) {}
 
   async render(req: Request, res: Response, status: number, form: FormState): Promise<void> {
@@ -45,6 +47,10 @@ export class ApiKeysPage implements FormPageRenderer {
             : undefined,
         revokedNotice: req.query.revoked === '1' && status === 200,
       }),
+      // Creating a key grants access for months: a recent sign-in first (ADR 0046).
+      confirmHref: signedInWithin(req.session, this.config.REAUTH_MINUTES)
+        ? undefined
+        : `/sign-in?again=1&return=${encodeURIComponent(req.path)}`,
       csrfToken: csrfToken(req),
     });
   }

@@ -26,7 +26,7 @@ export const StaffRoles = (...roles: StaffRole[]) => SetMetadata(STAFF_ROLES_KEY
 /**
  * A sensitive action (roles, removal from staff, a rollout override): the
  * person must have given their second factor, or signed in with the
- * directory, within STAFF_REAUTH_MINUTES; otherwise they confirm it first and
+ * directory, within REAUTH_MINUTES; otherwise they confirm it first and
  * come back to `returnTo` (`:name` parts filled from the route), the form.
  */
 export const RecentSignIn = (returnTo: string) => SetMetadata(RECENT_KEY, returnTo);
@@ -86,7 +86,7 @@ export class StaffRolesGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (!recent || Date.now() - proved <= this.config.STAFF_REAUTH_MINUTES * 60_000) return;
+    if (!recent || Date.now() - proved <= this.config.REAUTH_MINUTES * 60_000) return;
     const back = recent.replace(/:([A-Za-z]+)/g, (_, name: string) =>
       encodeURIComponent(String(req.params[name] ?? '')),
     );

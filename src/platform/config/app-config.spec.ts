@@ -245,13 +245,13 @@ describe('loadConfig', () => {
   });
   it('asks staff a second factor unless told otherwise, and never lets production go without', () => {
     expect(loadConfig(valid).STAFF_SECOND_FACTOR).toBe('required');
-    expect(loadConfig(valid).STAFF_REAUTH_MINUTES).toBe(15);
+    expect(loadConfig(valid).REAUTH_MINUTES).toBe(15);
     expect(loadConfig({ ...valid, STAFF_SECOND_FACTOR: 'off' }).STAFF_SECOND_FACTOR).toBe('off');
     expect(problemsOf({ ...valid, NODE_ENV: 'production', STAFF_SECOND_FACTOR: 'off' })).toEqual([
       'STAFF_SECOND_FACTOR must be required when NODE_ENV is production (staff passwords alone are not enough) (got "off")',
     ]);
-    expect(problemsOf({ ...valid, STAFF_REAUTH_MINUTES: '0' })[0]).toMatch(
-      /^STAFF_REAUTH_MINUTES /,
+    expect(problemsOf({ ...valid, REAUTH_MINUTES: '0' })[0]).toMatch(
+      /^REAUTH_MINUTES /,
     );
   });
 });

@@ -399,7 +399,7 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   @Max(720)
-  STAFF_REAUTH_MINUTES = 15;
+  REAUTH_MINUTES = 15;
 
   /**
    * The reverse proxies in front of the portal (see TrustProxy). False by

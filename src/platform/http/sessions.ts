@@ -259,3 +259,13 @@ export class CsrfGuard implements CanActivate {
     return true;
   }
 }
+
+/**
+ * Whether the session's password (or directory) sign-in is at most `minutes`
+ * old: an action that grants lasting access asks for it again when it is not
+ * (REAUTH_MINUTES; an SME's API key, ADR 0046).
+ */
+export function signedInWithin(session: { signedInAt?: string }, minutes: number): boolean {
+  const at = session.signedInAt ? Date.parse(session.signedInAt) : NaN;
+  return Number.isFinite(at) && Date.now() - at <= minutes * 60_000;
+}
