@@ -209,7 +209,7 @@ async function main(): Promise<number> {
   }
 
   const staff = await run.step(
-    signInAsStaff(db, base, {
+    signInAsStaff(app, db, base, {
       email: ANALYST_EMAIL,
       name: 'Analyste du banc d’essai',
       role: 'analyst',

@@ -6,13 +6,12 @@ import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/platform/config/app-config.js';
+import { AppConfig, loadConfig } from '../src/platform/config/app-config.js';
 import { FakeFlagsService } from '../src/platform/flags/fake-flags.service.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { projectPath } from '../src/platform/project-path.js';
-import { hashPassword } from '../src/platform/security/passwords.js';
 import type { StaffRole } from '../src/modules/staff/staff-role.js';
-import { postForm, type BenchRun, type ScaleDatabase } from './bench-support.js';
+import { signInStaffMember, type BenchRun, type ScaleDatabase } from './bench-support.js';
 
 /**
  * Starts the portal on `database`, listening on a free loopback port, stopped
@@ -55,27 +54,12 @@ export async function startPortalAlone(
   return { app, base: `http://127.0.0.1:${port}` };
 }
 
-/**
- * A member of staff for the benchmark (made once; a new password every run),
- * signed in through the form: the session cookie.
- */
-export async function signInAsStaff(
+/** A member of staff signed in as production asks (password, then a code): the session cookie. */
+export function signInAsStaff(
+  app: NestExpressApplication,
   db: DataSource,
   base: string,
   who: { email: string; name: string; role: StaffRole },
 ): Promise<string> {
-  const password = `bench ${randomBytes(12).toString('hex')}`;
-  const [account] = await db.query<{ id: string }[]>(
-    `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
-     VALUES ($1, $2, $3, 'fr', now())
-     ON CONFLICT ((lower(email))) DO UPDATE SET password_hash = EXCLUDED.password_hash
-     RETURNING id`,
-    [who.email, who.name, await hashPassword(password)],
-  );
-  await db.query(
-    `INSERT INTO staff_member (account_id, role) VALUES ($1, $2)
-     ON CONFLICT (account_id) DO UPDATE SET role = EXCLUDED.role`,
-    [account.id, who.role],
-  );
-  return postForm(base, '/sign-in', { email: who.email, password, return: '/staff' }, '');
+  return signInStaffMember(db, base, app.get(AppConfig).SESSION_SECRET, who);
 }

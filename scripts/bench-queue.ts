@@ -306,9 +306,9 @@ async function main(): Promise<number> {
   let http: Timing[] = [];
   if (!options['no-http']) {
     progress('starting the portal (no Unleash, no boot tasks)');
-    const { base } = await startPortalAlone(run, database, 'bench-queue');
+    const { app, base } = await startPortalAlone(run, database, 'bench-queue');
     const cookie = await run.step(
-      signInAsStaff(db, base, {
+      signInAsStaff(app, db, base, {
         email: CLERK_EMAIL,
         name: 'Préposé·e du banc d’essai',
         role: 'clerk',

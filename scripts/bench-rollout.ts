@@ -52,7 +52,7 @@
 // A benchmark, not a test: goals are printed (PASS / MISS), never asserted. Exit
 // code 0 when it ran, 1 when something failed (a decision refused, a reconcile
 // with errors), 130 when interrupted.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -101,7 +101,6 @@ import {
 import { UnleashAdminClient, evaluationOrder } from '../src/platform/flags/unleash-admin.client.js';
 import { JsonLogger } from '../src/platform/logging/json-logger.js';
 import { projectPath } from '../src/platform/project-path.js';
-import { hashPassword } from '../src/platform/security/passwords.js';
 import {
   BenchRun,
   count,
@@ -111,11 +110,11 @@ import {
   ms,
   out,
   parseOptions,
-  postForm,
   progressTo,
   quantile,
   sessionCookie,
   shownPath,
+  signInStaffMember,
   startBenchStack,
   table,
   within,
@@ -1144,24 +1143,6 @@ async function startPortal(config: AppConfig, label: string): Promise<Portal> {
   return { app, flags: app.get(FlagsService) };
 }
 
-/** A rollout manager (made once; a new password every run), signed in: the session cookie. */
-async function signInAsManager(db: DataSource, base: string): Promise<string> {
-  const password = `bench ${randomBytes(12).toString('hex')}`;
-  const [manager] = await db.query<{ id: string }[]>(
-    `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
-     VALUES ($1, 'Gestionnaire du banc d’essai', $2, 'fr', now())
-     ON CONFLICT ((lower(email))) DO UPDATE SET password_hash = EXCLUDED.password_hash
-     RETURNING id`,
-    [MANAGER_EMAIL, await hashPassword(password)],
-  );
-  await db.query(
-    `INSERT INTO staff_member (account_id, role) VALUES ($1, 'rollout-manager')
-     ON CONFLICT (account_id) DO UPDATE SET role = 'rollout-manager'`,
-    [manager.id],
-  );
-  return postForm(base, '/sign-in', { email: MANAGER_EMAIL, password, return: '/staff' }, '');
-}
-
 async function untilBoth(
   portals: Portal[],
   check: (p: Portal) => boolean,
@@ -1634,7 +1615,13 @@ async function main(): Promise<number> {
   );
 
   // 2, 3. Promotion to effective, with the catalogue's plans.
-  const cookie = await run.step(signInAsManager(db, base));
+  const cookie = await run.step(
+    signInStaffMember(db, base, configA.SESSION_SECRET, {
+      email: MANAGER_EMAIL,
+      name: 'Gestionnaire du banc d’essai',
+      role: 'rollout-manager',
+    }),
+  );
   const page = await run.step(
     fetch(`${base}/staff/rollout/${DECIDED_SLUG}/${DECIDED_VARIANT}`, {
       headers: { cookie },

@@ -3,6 +3,12 @@
 // error, on Ctrl-C or when a time limit passes), their own embedded-stack state,
 // signing in through the real forms, where the scale database is, and printing.
 import { randomBytes } from 'node:crypto';
+import * as OTPAuth from 'otpauth';
+import type { DataSource } from 'typeorm';
+import { TOTP_SEAL_PURPOSE } from '../src/modules/staff/second-factor/second-factor.service.js';
+import type { StaffRole } from '../src/modules/staff/staff-role.js';
+import { hashPassword } from '../src/platform/security/passwords.js';
+import { Sealer } from '../src/platform/security/sealed.js';
 import { existsSync, realpathSync } from 'node:fs';
 import { arch, availableParallelism, cpus, platform, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
@@ -356,6 +362,45 @@ export function sessionCookie(res: globalThis.Response): string | undefined {
  * GETs a form page for its CSRF token, then POSTs it with `fields`, expecting a
  * 303; returns the session cookie as it is afterwards.
  */
+/**
+ * A member of staff for a benchmark (made once; a new password and a new
+ * authenticator secret every run), signed in as production asks (ADR 0046):
+ * the password through the form, then a code from their app. The session cookie.
+ */
+export async function signInStaffMember(
+  db: DataSource,
+  base: string,
+  sessionSecret: string,
+  who: { email: string; name: string; role: StaffRole },
+): Promise<string> {
+  const password = `bench ${randomBytes(12).toString('hex')}`;
+  const [account] = await db.query<{ id: string }[]>(
+    `INSERT INTO account (email, display_name, password_hash, preferred_locale, email_confirmed_at)
+     VALUES ($1, $2, $3, 'fr', now())
+     ON CONFLICT ((lower(email))) DO UPDATE SET password_hash = EXCLUDED.password_hash
+     RETURNING id`,
+    [who.email, who.name, await hashPassword(password)],
+  );
+  await db.query(
+    `INSERT INTO staff_member (account_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+    [account.id, who.role],
+  );
+  const secret = new OTPAuth.Secret({ size: 20 });
+  await db.query(
+    `INSERT INTO staff_second_factor (account_id, secret_sealed) VALUES ($1, $2)
+     ON CONFLICT (account_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, last_step = 0`,
+    [account.id, new Sealer(sessionSecret, TOTP_SEAL_PURPOSE).seal(secret.base32)],
+  );
+  const cookie = await postForm(
+    base,
+    '/sign-in',
+    { email: who.email, password, return: '/staff' },
+    '',
+  );
+  const code = new OTPAuth.TOTP({ secret, digits: 6, period: 30 }).generate();
+  return postForm(base, '/staff/second-factor', { code }, cookie);
+}
+
 export async function postForm(
   base: string,
   path: string,

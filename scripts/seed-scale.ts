@@ -260,7 +260,7 @@ async function ensurePool(db: DataSource): Promise<Pool> {
   await db.query(
     `INSERT INTO staff_member (account_id, role)
      SELECT id, 'clerk' FROM account WHERE email LIKE 'seed-clerk-%@${SEED_DOMAIN}'
-     ON CONFLICT (account_id) DO NOTHING`,
+     ON CONFLICT (account_id, role) DO NOTHING`,
   );
   await db.query(
     `INSERT INTO organization (legal_name, neq, street_address, city, postal_code, employee_count,

@@ -105,6 +105,26 @@ describe('accounts and SMEs, in a browser', () => {
       await submit(page, `button:has-text("${t.save}")`, 303);
       expect(await page.textContent('main')).toContain(t.saved);
       await check(page, `sme-saved-${locale}`);
+
+      // An API key after more than REAUTH_MINUTES: the password again first (ADR 0046).
+      await db.query(
+        `UPDATE http_session SET sess = jsonb_set(sess::jsonb, '{signedInAt}', to_jsonb($2::text))::json
+         WHERE sess->>'accountId' = $1`,
+        [owner.id, new Date(Date.now() - 16 * 60_000).toISOString()],
+      );
+      await page.goto(`${portal.url}/organizations/${id}/api-keys`);
+      expect(await page.locator('#confirm-first').count()).toBe(1);
+      await check(page, `api-keys-confirm-${locale}`);
+      await page.click('#confirm-password');
+      expect(await page.locator('#sign-in-again').count()).toBe(1);
+      await check(page, `sign-in-again-${locale}`);
+      await page.fill('#email', owner.email);
+      await page.fill('#password', PASSWORD);
+      await page.click('main button[type="submit"]');
+      await page.waitForLoadState();
+      expect(page.url()).toBe(`${portal.url}/organizations/${id}/api-keys`);
+      expect(await page.locator('#confirm-first').count()).toBe(0);
+      expect(await page.locator('#name').count()).toBe(1);
       await page.context().close();
     });
 

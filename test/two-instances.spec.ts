@@ -168,6 +168,9 @@ describe('two instances behind a load balancer', () => {
     SMTP_URL: process.env.SMTP_URL!,
     CLAMAV_URL: '',
     SESSION_SECRET: 'two-instances-session-secret-0123456789',
+    // The rollout manager signs in with a password alone, as in the other
+    // specs (test/support/test-app.ts): the second factor has its own test.
+    STAFF_SECOND_FACTOR: 'off',
     FLAGS_REFRESH_INTERVAL_MS: String(REFRESH_MS),
     ROLLOUT_RECONCILE_INTERVAL_MS: '0',
     // Longer than the balancer takes to see it draining (2 checks, 0.8 s).

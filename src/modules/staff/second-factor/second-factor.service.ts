@@ -20,6 +20,8 @@ export interface PendingEnrolment {
 }
 
 const PERIOD = 30;
+/** What the TOTP secrets are sealed for (the key's HKDF purpose). */
+export const TOTP_SEAL_PURPOSE = 'staff-totp';
 const RECOVERY_CODES = 10;
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
@@ -42,7 +44,7 @@ export class SecondFactorService {
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
   ) {
-    this.sealer = new Sealer(config.SESSION_SECRET, 'staff-totp');
+    this.sealer = new Sealer(config.SESSION_SECRET, TOTP_SEAL_PURPOSE);
   }
 
   async isEnrolled(accountId: string): Promise<boolean> {
