@@ -131,8 +131,7 @@ export class StaffController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const member = isUuid(accountId) ? await this.staff.member(accountId) : undefined;
-    if (!member) throw new NotFoundException();
+    const member = await this.memberOr404(accountId);
     const locale = res.locals.locale as Locale;
     res.render('staff/remove', {
       ...this.presenter.person(locale, member, { values: {} }),
@@ -168,10 +167,16 @@ export class StaffController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const member = isUuid(accountId) ? await this.staff.member(accountId) : undefined;
-    if (!member) throw new NotFoundException();
+    const member = await this.memberOr404(accountId);
     await this.secondFactors.reset(admin.accountId, accountId, origin);
     this.backToList(req, res, { kind: 'secondFactorReset', name: member.displayName });
+  }
+
+  /** An open staff account named in the address, or the ordinary 404 page. */
+  private async memberOr404(accountId: string) {
+    const member = isUuid(accountId) ? await this.staff.member(accountId) : undefined;
+    if (!member) throw new NotFoundException();
+    return member;
   }
 
   /**

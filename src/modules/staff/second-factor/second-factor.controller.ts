@@ -38,6 +38,13 @@ declare module 'express-session' {
   }
 }
 
+/** The code as typed (a string, at most 40 characters), kept to show again if refused. */
+function typedCode(req: Request, code: unknown): string {
+  const typed = typeof code === 'string' ? code.slice(0, 40) : '';
+  rememberFormValues(req, { code: typed });
+  return typed;
+}
+
 /** Who is on these pages: a signed-in staff member (anyone else: 404). */
 async function staffOnly(req: Request, res: Response, staff: StaffReadModel) {
   const account = res.locals.account as { id: string; email: string } | undefined;
@@ -120,8 +127,7 @@ export class SecondFactorController {
     @Res() res: Response,
   ) {
     const account = await staffOnly(req, res, this.staff);
-    const typed = typeof code === 'string' ? code.slice(0, 40) : '';
-    rememberFormValues(req, { code: typed });
+    const typed = typedCode(req, code);
     const result = await this.factors.verify(account.id, account.email, typed, origin);
     req.session.strongAuthAt = Date.now();
     const returnTo = safeReturnPath(returnInput, '/staff');
@@ -160,8 +166,7 @@ export class SecondFactorController {
     @Res() res: Response,
   ) {
     const account = await staffOnly(req, res, this.staff);
-    const typed = typeof code === 'string' ? code.slice(0, 40) : '';
-    rememberFormValues(req, { code: typed });
+    const typed = typedCode(req, code);
     const pending = req.session.pendingEnrolment;
     if (!pending) return res.redirect(303, '/staff/second-factor/enrol');
     const codes = await this.factors.enrol(account.id, account.email, pending, typed, origin);
