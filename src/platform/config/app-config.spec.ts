@@ -250,8 +250,6 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...valid, NODE_ENV: 'production', STAFF_SECOND_FACTOR: 'off' })).toEqual([
       'STAFF_SECOND_FACTOR must be required when NODE_ENV is production (staff passwords alone are not enough) (got "off")',
     ]);
-    expect(problemsOf({ ...valid, REAUTH_MINUTES: '0' })[0]).toMatch(
-      /^REAUTH_MINUTES /,
-    );
+    expect(problemsOf({ ...valid, REAUTH_MINUTES: '0' })[0]).toMatch(/^REAUTH_MINUTES /);
   });
 });
