@@ -3,8 +3,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The second factor of staff who sign in with a Guichet password (issue 18,
  * ADR 0046): a TOTP secret (RFC 6238), sealed with a key derived from the
- * session secret (never stored in clear), the last time step used (a code
- * works once), and single-use recovery codes, stored as SHA-256 hashes.
+ * session secret and bound to the account (never stored in clear), the last
+ * time step used (a code works once), the wrong codes in a row (a lock), and
+ * single-use recovery codes, stored as SHA-256 hashes.
  */
 export class StaffSecondFactor1765400000140 implements MigrationInterface {
   name = 'StaffSecondFactor1765400000140';
@@ -15,7 +16,9 @@ export class StaffSecondFactor1765400000140 implements MigrationInterface {
         account_id    uuid PRIMARY KEY REFERENCES account (id) ON DELETE CASCADE,
         secret_sealed text NOT NULL CHECK (length(secret_sealed) BETWEEN 1 AND 500),
         enrolled_at   timestamptz NOT NULL DEFAULT now(),
-        last_step     bigint NOT NULL DEFAULT 0
+        last_step     bigint NOT NULL DEFAULT 0,
+        -- Wrong codes in a row: at 20 the second factor is locked until an admin resets it.
+        failures      integer NOT NULL DEFAULT 0 CHECK (failures >= 0)
       )`);
     await q.query(`
       CREATE TABLE staff_recovery_code (

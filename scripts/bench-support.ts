@@ -359,10 +359,6 @@ export function sessionCookie(res: globalThis.Response): string | undefined {
 }
 
 /**
- * GETs a form page for its CSRF token, then POSTs it with `fields`, expecting a
- * 303; returns the session cookie as it is afterwards.
- */
-/**
  * A member of staff for a benchmark (made once; a new password and a new
  * authenticator secret every run), signed in as production asks (ADR 0046):
  * the password through the form, then a code from their app. The session cookie.
@@ -389,7 +385,7 @@ export async function signInStaffMember(
   await db.query(
     `INSERT INTO staff_second_factor (account_id, secret_sealed) VALUES ($1, $2)
      ON CONFLICT (account_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, last_step = 0`,
-    [account.id, new Sealer(sessionSecret, TOTP_SEAL_PURPOSE).seal(secret.base32)],
+    [account.id, new Sealer(sessionSecret, TOTP_SEAL_PURPOSE).seal(secret.base32, account.id)],
   );
   const cookie = await postForm(
     base,
@@ -401,6 +397,10 @@ export async function signInStaffMember(
   return postForm(base, '/staff/second-factor', { code }, cookie);
 }
 
+/**
+ * GETs a form page for its CSRF token, then POSTs it with `fields`, expecting a
+ * 303; returns the session cookie as it is afterwards.
+ */
 export async function postForm(
   base: string,
   path: string,

@@ -150,7 +150,10 @@ describe('the retention job', () => {
         `INSERT INTO staff_recovery_code (account_id, code_hash) VALUES ($1, repeat('a', 64))`,
         [closed],
       );
-      await db.query(`INSERT INTO staff_removal (account_id) VALUES ($1)`, [closed]);
+      await db.query(
+        `INSERT INTO staff_removal (account_id, email_digest) VALUES ($1, repeat('0', 64))`,
+        [closed],
+      );
     }
     const [closedFeedback] = await feedback(closedLongAgo.id);
     const [recentFeedback] = await feedback(closedRecently.id);
@@ -269,7 +272,6 @@ describe('the retention job', () => {
       'staff_directory_identity',
       'staff_second_factor',
       'staff_recovery_code',
-      'staff_removal',
     ]) {
       const left = await db.query(
         `SELECT account_id FROM ${table} WHERE account_id = ANY($1::uuid[])`,
@@ -277,6 +279,11 @@ describe('the retention job', () => {
       );
       expect({ table, left }).toEqual({ table, left: [{ account_id: closedRecently.id }] });
     }
+    // A removal stays (its digests keep the directory from bringing them back), without the account.
+    const removals = await db.query(
+      `SELECT account_id FROM staff_removal WHERE email_digest = repeat('0', 64) ORDER BY account_id NULLS FIRST`,
+    );
+    expect(removals).toEqual([{ account_id: null }, { account_id: closedRecently.id }]);
     expect(existsSync(join(attachmentsDir, storageKey))).toBe(false);
     expect(await exists('application', smeDraft)).toBe(true);
     expect(await exists('application', submitted.id)).toBe(true);

@@ -1,6 +1,8 @@
 import * as OTPAuth from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
+import { TOTP_SEAL_PURPOSE } from '../src/modules/staff/second-factor/second-factor.service.js';
+import { Sealer } from '../src/platform/security/sealed.js';
 import { launchChromium, screenshot, signedInPage, wcagViolations } from './support/browser.js';
 import { createPerson, PASSWORD, signedInAgent } from './support/people.js';
 import { csrfFrom, startTestApp, type TestApp } from './support/test-app.js';
@@ -22,7 +24,11 @@ describe('the staff second factor (TOTP), in a real browser', () => {
   const pages: Page[] = [];
 
   beforeAll(async () => {
-    portal = await startTestApp({ STAFF_SECOND_FACTOR: 'required' });
+    portal = await startTestApp({
+      STAFF_SECOND_FACTOR: 'required',
+      // Room for the lock after 20 wrong codes to show before the rate limit.
+      RATE_LIMITS: 'second-factor:account=25/900',
+    });
     browser = await launchChromium();
     db = portal.app.get(DataSource);
     for (const role of ['clerk', 'admin'] as const) {
@@ -190,19 +196,41 @@ describe('the staff second factor (TOTP), in a real browser', () => {
     expect(event.actor_id).toBe(people.admin.id);
   });
 
-  it('refuses a code posted after too many tries with 429, and a second factor asked by someone not staff with 404', async () => {
-    const agent = await signedInAgent(portal.url, people.admin.email);
+  it('locks a second factor after 20 wrong codes in a row, audited, and limits tries per account (429)', async () => {
+    // An analyst enrolled already (as the service stores it), guessing.
+    const analyst = await createPerson(db, { displayName: 'Gaston Devine' });
+    await db.query(`INSERT INTO staff_member (account_id, role) VALUES ($1, 'analyst')`, [
+      analyst.id,
+    ]);
+    const secret = new OTPAuth.Secret({ size: 20 });
+    await db.query(`INSERT INTO staff_second_factor (account_id, secret_sealed) VALUES ($1, $2)`, [
+      analyst.id,
+      new Sealer(portal.config.SESSION_SECRET, TOTP_SEAL_PURPOSE).seal(secret.base32, analyst.id),
+    ]);
+    const agent = await signedInAgent(portal.url, analyst.email);
     const page = await agent.get('/staff/second-factor');
     const csrf = csrfFrom(page.text);
+    const post = async (value: string) =>
+      (await agent.post('/staff/second-factor').type('form').send({ _csrf: csrf, code: value }))
+        .status;
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++)
-      statuses.push(
-        (await agent.post('/staff/second-factor').type('form').send({ _csrf: csrf, code: '12' }))
-          .status,
-      );
-    // Its earlier enrolment and sign-ins took some of the admin's ten tries.
-    expect(statuses).toContain(422);
-    expect(statuses.at(-1)).toBe(429);
+    for (let i = 0; i < 21; i++) statuses.push(await post(i % 2 ? '000000' : 'pas-un-code'));
+    expect(statuses.slice(0, 19)).toEqual(Array(19).fill(422));
+    expect(statuses.slice(19)).toEqual([423, 423]);
+    // Locked: even the right code is refused, until an admin resets it.
+    expect(await post(code(secret.base32))).toBe(423);
+    const events = await db.query(
+      `SELECT action, count(*)::int AS n FROM audit_event
+        WHERE entity_id = $1 AND action LIKE 'staff.second_factor_%' GROUP BY action ORDER BY action`,
+      [analyst.id],
+    );
+    expect(events).toEqual([
+      { action: 'staff.second_factor_failed', n: 19 },
+      { action: 'staff.second_factor_locked', n: 1 },
+    ]);
+    // The rate limit (25 here) answers before the lock once it is used up.
+    for (let i = 0; i < 3; i++) await post('000000');
+    expect(await post('000000')).toBe(429);
     const citizen = await createPerson(db);
     const resident = await signedInAgent(portal.url, citizen.email);
     expect((await resident.get('/staff/second-factor')).status).toBe(404);

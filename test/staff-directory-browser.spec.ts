@@ -34,6 +34,7 @@ describe('staff sign-in with the city directory, in a real browser', () => {
   let adminEmail = '';
   const clerk = { email: uniqueEmail('claire.annuaire'), name: 'Claire Annuaire' };
   const outsider = { email: uniqueEmail('noe.horsgroupe'), name: 'Noé Horsgroupe' };
+  const director = { email: uniqueEmail('diane.directrice'), name: 'Diane Directrice' };
   const pages: Page[] = [];
 
   beforeAll(async () => {
@@ -47,6 +48,7 @@ describe('staff sign-in with the city directory, in a real browser', () => {
       people: [
         { ...clerk, password: DIRECTORY_PASSWORD, groups: [EMBEDDED_GROUP_OF_ROLE.clerk] },
         { ...outsider, password: DIRECTORY_PASSWORD, groups: ['comptabilite'] },
+        { ...director, password: DIRECTORY_PASSWORD, groups: [EMBEDDED_GROUP_OF_ROLE.admin] },
       ],
     });
     portal = await startTestApp({
@@ -223,6 +225,49 @@ describe('staff sign-in with the city directory, in a real browser', () => {
     expect(staffHome.status).toBe(303);
     expect(staffHome.headers.location).toBe('/staff/sign-in?return=%2Fstaff');
     expect((await agent.get('/account')).status).toBe(200);
+  });
+
+  it('asks a directory admin to sign in at the directory again before changing roles when the last check is old', async () => {
+    const page = await newPage('fr');
+    await throughDirectory(page, director.email);
+    expect(page.url()).toBe(`${portal.url}/staff`);
+    const [director_] = await db.query(`SELECT id FROM account WHERE email = $1`, [director.email]);
+    const [clerk_] = await db.query(`SELECT id FROM account WHERE email = $1`, [clerk.email]);
+    await page.goto(`${portal.url}/staff/people/${clerk_.id}`);
+    // Her proof, as if the directory had checked her 20 minutes ago.
+    await db.query(
+      `UPDATE http_session SET sess = jsonb_set(sess::jsonb, '{strongAuthAt}', to_jsonb($2::bigint))::json
+       WHERE sess->>'accountId' = $1`,
+      [director_.id, Date.now() - 20 * 60_000],
+    );
+    await page.check('#role-analyst');
+    await page.click('#save-roles');
+    // The staff sign-in page says why, and offers the directory (a form cannot redirect elsewhere).
+    expect(new URL(page.url()).pathname).toBe('/staff/sign-in');
+    expect(await page.textContent('#sign-in-again')).toContain('confirmez qui vous êtes');
+    expect(await wcagViolations(page)).toEqual([]);
+    await page.click('#directory-sign-in');
+    // The directory asks for the password although its own session is open (prompt=login).
+    expect(new URL(page.url()).origin).toBe(provider.issuer);
+    expect(await page.locator('#password').count()).toBe(1);
+    expect(
+      await db.query(`SELECT role FROM staff_member WHERE account_id = $1`, [clerk_.id]),
+    ).toEqual([{ role: 'clerk' }]);
+    await page.fill('#email', director.email);
+    await page.fill('#password', DIRECTORY_PASSWORD);
+    await page.click('#directory-sign-in');
+    await page.waitForLoadState();
+    expect(page.url()).toBe(`${portal.url}/staff/people/${clerk_.id}`);
+    await page.check('#role-analyst');
+    await page.click('#save-roles');
+    expect(page.url()).toBe(`${portal.url}/staff/people`);
+    expect(
+      (
+        await db.query(`SELECT role FROM staff_member WHERE account_id = $1 ORDER BY role`, [
+          clerk_.id,
+        ])
+      ).map((r: { role: string }) => r.role),
+    ).toEqual(['analyst', 'clerk']);
   });
 
   it('refuses a callback it did not start, or whose state was changed, with 400', async () => {

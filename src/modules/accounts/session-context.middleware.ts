@@ -59,10 +59,15 @@ export class SessionContextMiddleware implements NestMiddleware {
     res.locals.account = account;
     res.locals.isStaff = isStaff;
     res.locals.csrfToken = csrfToken(req);
+    // Staff see what is released to staff only once they have proved more than a
+    // password (ADR 0046), as the staff area asks.
+    const staff =
+      isStaff &&
+      (this.config.STAFF_SECOND_FACTOR === 'off' || req.session.strongAuthAt !== undefined);
     res.locals.actingAs = (
       organization
-        ? { audience: 'business', accountId: account.id, organization, staff: res.locals.isStaff }
-        : { audience: 'citizen', accountId: account.id, staff: res.locals.isStaff }
+        ? { audience: 'business', accountId: account.id, organization, staff }
+        : { audience: 'citizen', accountId: account.id, staff }
     ) satisfies ActingAs;
   }
 }

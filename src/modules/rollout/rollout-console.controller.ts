@@ -223,6 +223,7 @@ export class RolloutConsoleController {
 
   @Post(':slug/:variant/cohorts/:cohortId/detach')
   @StaffRoles(...DECIDERS)
+  @RecentSignIn('/staff/rollout/:slug/:variant')
   @FormPage(RolloutConsolePresenter)
   async detach(
     @Param('slug') slug: string,
@@ -246,6 +247,7 @@ export class RolloutConsoleController {
 
   @Post(':slug/:variant/schedules/:id/cancel')
   @StaffRoles(...DECIDERS)
+  @RecentSignIn('/staff/rollout/:slug/:variant')
   @FormPage(RolloutConsolePresenter)
   async cancelSchedule(
     @Param('slug') slug: string,

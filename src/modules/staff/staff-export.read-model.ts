@@ -31,7 +31,7 @@ export class StaffExportReadModel {
       [accountId],
     );
     const [removal] = await manager.query(
-      `SELECT removed_at FROM staff_removal WHERE account_id = $1`,
+      `SELECT removed_at FROM staff_removal WHERE account_id = $1 ORDER BY removed_at DESC LIMIT 1`,
       [accountId],
     );
     return {

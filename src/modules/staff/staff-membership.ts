@@ -89,7 +89,10 @@ export async function grantStaffRole(
     [accountId, input.role, createdBy],
   );
   // Added again by an admin (or the command): no longer "removed" (ADR 0045).
-  await manager.query(`DELETE FROM staff_removal WHERE account_id = $1`, [accountId]);
+  await manager.query(
+    `DELETE FROM staff_removal WHERE account_id = $1 OR email_digest = ${DIGEST_OF_EMAIL('$2')}`,
+    [accountId, email],
+  );
   if (previousRoles.length > 0) {
     await audit.record(manager, {
       actor,
@@ -110,3 +113,11 @@ export async function grantStaffRole(
   }
   return { ok: true, accountId, accountCreated, previousRoles };
 }
+
+/** SQL: the digest a removal keeps of an address (SHA-256 of it in lower case, hex). */
+export const DIGEST_OF_EMAIL = (param: string) =>
+  `encode(sha256(convert_to(lower(${param}), 'UTF8')), 'hex')`;
+
+/** SQL: the digest a removal keeps of a directory identity (SHA-256 of issuer#subject, hex). */
+export const DIGEST_OF_IDENTITY = (issuer: string, subject: string) =>
+  `encode(sha256(convert_to(${issuer} || '#' || ${subject}, 'UTF8')), 'hex')`;

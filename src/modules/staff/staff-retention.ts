@@ -6,7 +6,7 @@ import { returningRows } from '../../platform/database/database.js';
  * The staff module's part of the retention schedule (docs/adr/0047): when a
  * closed account's remaining personal data is erased, its staff records go
  * too (roles, the directory identity it was linked to, its sealed second
- * factor and recovery codes, the mark of a removal). In the caller's
+ * factor and recovery codes); a removal keeps only its digests. In the caller's
  * transaction; the privacy module's RetentionService calls it.
  */
 @Injectable()
@@ -15,12 +15,18 @@ export class StaffRetention {
   async forgetClosed(manager: EntityManager, accountIds: string[]): Promise<number> {
     if (accountIds.length === 0) return 0;
     const had = new Set<string>();
+    // A removal stays, without the account: its digests keep the directory from
+    // bringing the person back (ADR 0045).
+    await manager.query(
+      `UPDATE staff_removal SET account_id = NULL WHERE account_id = ANY($1::uuid[])
+         AND account_id IN (SELECT id FROM account WHERE closed_at IS NOT NULL)`,
+      [accountIds],
+    );
     for (const table of [
       'staff_member',
       'staff_directory_identity',
       'staff_second_factor',
       'staff_recovery_code',
-      'staff_removal',
     ]) {
       const rows = await returningRows<{ account_id: string }>(
         manager,

@@ -81,7 +81,8 @@ export class StaffRolesGuard implements CanActivate {
     if (this.config.STAFF_SECOND_FACTOR === 'off' && !directory) return;
     const here = req.method === 'GET' ? req.originalUrl : '/staff';
     const proved = req.session.strongAuthAt;
-    if (!proved) throw new SignInRequired(here, '/staff/second-factor');
+    if (!proved)
+      throw new SignInRequired(here, directory ? '/staff/sign-in' : '/staff/second-factor');
     const recent = this.reflector.getAllAndOverride<string | undefined>(RECENT_KEY, [
       context.getHandler(),
       context.getClass(),
@@ -90,10 +91,7 @@ export class StaffRolesGuard implements CanActivate {
     const back = recent.replace(/:([A-Za-z]+)/g, (_, name: string) =>
       encodeURIComponent(String(req.params[name] ?? '')),
     );
-    throw new SignInRequired(
-      back,
-      directory ? '/staff/sign-in/directory?again=1' : '/staff/second-factor',
-    );
+    throw new SignInRequired(back, directory ? '/staff/sign-in?again=1' : '/staff/second-factor');
   }
 }
 

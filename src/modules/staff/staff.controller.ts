@@ -168,8 +168,11 @@ export class StaffController {
     @Res() res: Response,
   ) {
     const member = await this.memberOr404(accountId);
-    await this.secondFactors.reset(admin.accountId, accountId, origin);
-    this.backToList(req, res, { kind: 'secondFactorReset', name: member.displayName });
+    const reset = await this.secondFactors.reset(admin.accountId, accountId, origin);
+    this.backToList(req, res, {
+      kind: reset ? 'secondFactorReset' : 'noSecondFactor',
+      name: member.displayName,
+    });
   }
 
   /** An open staff account named in the address, or the ordinary 404 page. */

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { FieldError } from '../../platform/forms/form.js';
 import type { FormPageRenderer, FormState } from '../../platform/forms/form-page.js';
 import { renderForm } from '../../platform/forms/render-form.js';
+import { cityDateFormat } from '../../platform/i18n/city-time.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 import { isUuid } from '../../platform/http/uuid.js';
 import { holdsRole, STAFF_ROLES, type StaffRole } from './staff-role.js';
@@ -60,7 +61,8 @@ export class StaffPresenter {
         ...member,
         roleNames: this.roleNames(locale, member.roles),
         since: member.createdAt.toISOString().slice(0, 10),
-        secondFactorSince: member.secondFactorSince?.toISOString().slice(0, 10),
+        secondFactorSince:
+          member.secondFactorSince && cityDateFormat(locale).format(member.secondFactorSince),
       },
       roles: STAFF_ROLES.map((role, index) => ({
         value: role,
@@ -144,7 +146,8 @@ export class StaffPeoplePage implements FormPageRenderer {
 
 /** What the staff list says once after a change (`staff.people.notices.<kind>`). */
 export interface StaffNotice {
-  kind: 'added' | 'addedInvited' | 'rolesChanged' | 'removed' | 'secondFactorReset';
+  kind:
+    'added' | 'addedInvited' | 'rolesChanged' | 'removed' | 'secondFactorReset' | 'noSecondFactor';
   name: string;
 }
 

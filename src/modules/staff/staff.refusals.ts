@@ -10,7 +10,8 @@ export type StaffProblem =
   | 'code-wrong'
   | 'second-factor-too-many'
   | 'not-enrolled'
-  | 'already-enrolled';
+  | 'already-enrolled'
+  | 'second-factor-locked';
 
 export const STAFF_REFUSALS = defineRefusals<StaffProblem>('staff', {
   /** Roles are not changed from the "add a staff member" form, but on the person's page. */
@@ -26,6 +27,12 @@ export const STAFF_REFUSALS = defineRefusals<StaffProblem>('staff', {
   'second-factor-too-many': {
     status: 429,
     message: 'staff.secondFactor.errors.tooMany',
+    field: 'code',
+  },
+  /** Too many wrong codes in a row: an admin resets the second factor (ADR 0046). */
+  'second-factor-locked': {
+    status: 423,
+    message: 'staff.secondFactor.errors.locked',
     field: 'code',
   },
   /** Asked for a code before enrolling (the page sends to enrolment first). */

@@ -6,7 +6,7 @@ import type { RequestOrigin } from '../audit/request-origin.js';
 import { AuditService } from '../audit/audit.service.js';
 import { endSessions } from '../../platform/http/sessions.js';
 import { isUuid } from '../../platform/http/uuid.js';
-import { grantStaffRole } from './staff-membership.js';
+import { DIGEST_OF_EMAIL, DIGEST_OF_IDENTITY, grantStaffRole } from './staff-membership.js';
 import { inRoleOrder, type StaffRole } from './staff-role.js';
 import { STAFF_REFUSALS } from './staff.refusals.js';
 import { StaffReadModel, type StaffContact, type StaffMember } from './staff.read-model.js';
@@ -151,9 +151,12 @@ export class StaffService {
       await manager.query(`DELETE FROM staff_member WHERE account_id = $1`, [accountId]);
       // Remembered until an admin adds them again: the directory cannot bring them back.
       await manager.query(
-        `INSERT INTO staff_removal (account_id, removed_by) VALUES ($1, $2)
-         ON CONFLICT (account_id) DO UPDATE SET removed_at = now(), removed_by = EXCLUDED.removed_by`,
-        [accountId, adminId],
+        `INSERT INTO staff_removal (account_id, email_digest, identity_digests, removed_by)
+         SELECT $1, ${DIGEST_OF_EMAIL('$2')},
+                ARRAY(SELECT ${DIGEST_OF_IDENTITY('i.issuer', 'i.subject')}
+                        FROM staff_directory_identity i WHERE i.account_id = $1),
+                $3`,
+        [accountId, held.email, adminId],
       );
       await endSessions(manager, accountId);
       await this.audit.record(manager, {

@@ -27,6 +27,8 @@ export function viewLocalsMiddleware(config: AppConfig) {
 export function safeReturnPath(value: unknown, fallback = '/'): string {
   if (typeof value !== 'string') return fallback;
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
-  if (/[\r\n]/.test(value)) return fallback;
+  // Any control character: browsers drop a tab from a link, so "/\t/host" would lead away.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\u0000-\u001f\u007f]/.test(value)) return fallback;
   return value;
 }

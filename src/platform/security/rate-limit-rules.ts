@@ -26,6 +26,12 @@ export const RATE_LIMIT_DEFAULTS = {
   'reset:email': { limit: 3, windowSeconds: 3600 },
   /** New passwords sent with a reset link, from one client address. */
   'reset-choose:ip': { limit: 20, windowSeconds: 3600 },
+  /**
+   * Redirects to the city's directory from one client address (its own count:
+   * a page elsewhere that loads the address many times must not use up the
+   * password sign-ins of a city hall sharing one address).
+   */
+  'directory-start:ip': { limit: 60, windowSeconds: 900 },
   /** Codes of the staff's second factor (TOTP or a recovery code) one account tries. */
   'second-factor:account': { limit: 10, windowSeconds: 900 },
   /** Password changes (current password checked) by one signed-in account. */

@@ -21,6 +21,10 @@ describe('Sealer', () => {
     ).toBeUndefined();
     const altered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA');
     expect(sealer.open(altered)).toBeUndefined();
+    const mine = sealer.seal('secret', 'account-a');
+    expect(sealer.open(mine, 'account-a')).toBe('secret');
+    expect(sealer.open(mine, 'account-b')).toBeUndefined();
+    expect(sealer.open(mine)).toBeUndefined();
     for (const junk of ['', 'secret', 'v1.', 'v1.abc']) expect(sealer.open(junk)).toBeUndefined();
   });
 });

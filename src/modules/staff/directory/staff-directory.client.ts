@@ -11,6 +11,8 @@ export interface PendingDirectorySignIn {
   /** The staff page to land on. */
   returnTo: string;
   startedAt: number;
+  /** The directory was asked to check who this is anew (a sensitive action): the callback verifies it did. */
+  again?: boolean;
 }
 
 /** Who the directory says signed in, and the Guichet roles their groups give. */
@@ -21,7 +23,15 @@ export interface DirectoryClaims {
   emailVerified?: boolean;
   name?: string;
   roles: StaffRole[];
+  /** When the directory last checked who this is (`auth_time`), ms since epoch, if it says. */
+  authenticatedAt?: number;
 }
+
+/**
+ * How recent the directory's check must be when it was asked anew
+ * (`max_age=0`): the time to type a password, with some clock skew.
+ */
+const REAUTH_WINDOW_S = 300;
 
 /** The directory could not be reached (discovery or the token endpoint). */
 export class DirectoryUnavailable extends Error {}
@@ -47,6 +57,11 @@ export class StaffDirectoryClient {
     return Boolean(this.config.OIDC_ISSUER);
   }
 
+  /** The oldest directory sign-in a new session accepts: a session's own longest life. */
+  private get maxAgeS(): number {
+    return this.config.SESSION_ABSOLUTE_HOURS * 3600;
+  }
+
   get redirectUri(): string {
     return `${this.config.PUBLIC_URL}/staff/sign-in/callback`;
   }
@@ -68,6 +83,7 @@ export class StaffDirectoryClient {
       verifier,
       returnTo,
       startedAt: Date.now(),
+      again: options.again === true,
     };
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: this.redirectUri,
@@ -76,7 +92,8 @@ export class StaffDirectoryClient {
       code_challenge_method: 'S256',
       state: pending.state,
       nonce: pending.nonce,
-      ...(options.again ? { prompt: 'login', max_age: '0' } : {}),
+      // max_age makes the provider say when it last checked who this is (auth_time).
+      ...(options.again ? { prompt: 'login', max_age: '0' } : { max_age: String(this.maxAgeS) }),
     });
     return { url: url.href, pending };
   }
@@ -97,6 +114,8 @@ export class StaffDirectoryClient {
         expectedState: pending.state,
         expectedNonce: pending.nonce,
         idTokenExpected: true,
+        // auth_time must be there, and recent: just now when asked anew.
+        maxAge: pending.again ? REAUTH_WINDOW_S : this.maxAgeS,
       });
     } catch (error) {
       if (isNetworkError(error)) throw new DirectoryUnavailable((error as Error).message);
@@ -123,6 +142,8 @@ export class StaffDirectoryClient {
             : undefined,
       name: typeof claims.name === 'string' ? claims.name : undefined,
       roles: inRoleOrder(groups.flatMap((group) => this.groups.get(group) ?? [])),
+      authenticatedAt:
+        typeof idClaims.auth_time === 'number' ? idClaims.auth_time * 1000 : undefined,
     };
   }
 

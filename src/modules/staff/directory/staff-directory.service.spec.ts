@@ -109,11 +109,34 @@ describe('StaffDirectoryService', () => {
     );
     expect(await directory.signIn(who, 'fr', origin)).toMatchObject({ ok: true });
     expect(await rolesOf(person.email)).toEqual(['analyst']);
+
+    // Removed again; a new address in Guichet, then a closed account: still out.
+    await staff.remove(adminId, person.id, origin);
+    await db.query(`UPDATE account SET email = $2 WHERE id = $1`, [
+      person.id,
+      `ailleurs-${person.email}`,
+    ]);
+    const unlinked = { ...who, subject: `${who.subject}-nouveau` };
+    expect(await directory.signIn(unlinked, 'fr', origin)).toEqual({
+      ok: false,
+      problem: 'removed',
+    });
+    await db.query(`UPDATE account SET closed_at = now(), email = $2 WHERE id = $1`, [
+      person.id,
+      `closed+${person.id}@invalid`,
+    ]);
+    await db.query(`UPDATE staff_removal SET account_id = NULL WHERE account_id = $1`, [person.id]);
+    await db.query(`DELETE FROM staff_directory_identity WHERE account_id = $1`, [person.id]);
+    expect(await directory.signIn(who, 'fr', origin)).toEqual({ ok: false, problem: 'removed' });
+    expect(
+      await db.query(`SELECT 1 FROM account WHERE lower(email) = lower($1)`, [person.email]),
+    ).toEqual([]);
     const refused = await db.query(
       `SELECT after FROM audit_event WHERE action = 'staff.directory_sign_in_refused'
        AND entity_id = $1`,
       [`${who.issuer}#${who.subject}`],
     );
-    expect(refused).toEqual([{ after: { problem: 'removed', rolesFromDirectory: ['clerk'] } }]);
+    const removed = { after: { problem: 'removed', rolesFromDirectory: ['clerk'] } };
+    expect(refused).toEqual([removed, removed]);
   });
 });

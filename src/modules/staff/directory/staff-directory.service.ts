@@ -5,7 +5,7 @@ import type { Locale } from '../../../platform/i18n/i18n.service.js';
 import { hashPassword } from '../../../platform/security/passwords.js';
 import { AuditService } from '../../audit/audit.service.js';
 import type { RequestOrigin } from '../../audit/request-origin.js';
-import { grantStaffRole } from '../staff-membership.js';
+import { DIGEST_OF_EMAIL, DIGEST_OF_IDENTITY, grantStaffRole } from '../staff-membership.js';
 import { StaffReadModel } from '../staff.read-model.js';
 import type { DirectoryClaims } from './staff-directory.client.js';
 
@@ -113,12 +113,19 @@ export class StaffDirectoryService {
     if (!email || claims.emailVerified === false) return { ok: false, problem: 'no-email' };
     const actor = { type: 'system' as const, id: 'directory' };
     const [existing] = await manager.query(
-      `SELECT a.id, a.email_confirmed_at IS NOT NULL AS confirmed,
-              EXISTS (SELECT 1 FROM staff_removal r WHERE r.account_id = a.id) AS removed
+      `SELECT a.id, a.email_confirmed_at IS NOT NULL AS confirmed
        FROM account a WHERE lower(a.email) = lower($1) AND a.closed_at IS NULL FOR UPDATE OF a`,
       [email],
     );
-    if (existing?.removed) return { ok: false, problem: 'removed' };
+    // Removed by an admin, by this account, this address or this directory identity.
+    const [removal] = await manager.query(
+      `SELECT 1 FROM staff_removal
+        WHERE account_id = $1::uuid OR email_digest = ${DIGEST_OF_EMAIL('$2')}
+           OR ${DIGEST_OF_IDENTITY('$3', '$4')} = ANY(identity_digests)
+        LIMIT 1`,
+      [existing?.id ?? null, email, claims.issuer, claims.subject],
+    );
+    if (removal) return { ok: false, problem: 'removed' };
     if (existing && claims.emailVerified !== true)
       return { ok: false, problem: 'unverified-email' };
     if (existing && !existing.confirmed)

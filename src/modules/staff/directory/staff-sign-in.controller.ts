@@ -52,9 +52,14 @@ export class StaffSignInController {
     private readonly config: AppConfig,
   ) {}
 
+  /**
+   * `again`: a sensitive action asks a directory session to confirm who this is
+   * (ADR 0046). A page, not a redirect: a form's redirects may not leave the site
+   * (Content-Security-Policy form-action), and the person sees why.
+   */
   @Get()
-  page(@Query('return') returnTo: unknown, @Res() res: Response) {
-    this.render(res, 200, safeReturnPath(returnTo, '/staff'));
+  page(@Query('return') returnTo: unknown, @Query('again') again: unknown, @Res() res: Response) {
+    this.render(res, 200, safeReturnPath(returnTo, '/staff'), undefined, again === '1');
   }
 
   /** `again`: a sensitive action asks the directory to check who this is anew (prompt=login). */
@@ -68,7 +73,7 @@ export class StaffSignInController {
   ) {
     const returnTo = safeReturnPath(returnInput, '/staff');
     if (!this.client.enabled) return this.render(res, 404, returnTo);
-    const limit = await this.limiter.take('sign-in:ip', origin.ip ?? 'unknown');
+    const limit = await this.limiter.take('directory-start:ip', origin.ip ?? 'unknown');
     if (!limit.allowed) {
       res.setHeader('Retry-After', String(limit.retryAfterSeconds));
       return this.render(res, 429, returnTo, 'too-many');
@@ -112,25 +117,35 @@ export class StaffSignInController {
     const result = await this.directory.signIn(claims, locale, origin);
     if (!result.ok)
       return this.render(res, STATUS[result.problem], pending.returnTo, result.problem);
+    // The proof's age is the directory's own check (auth_time), not this callback's:
+    // a single sign-on answered silently does not refresh it (ADR 0046).
+    const provedAt = Math.min(claims.authenticatedAt ?? Date.now(), Date.now());
     // A new session id at sign-in (no fixation), then the account in it.
     req.session.regenerate((error) => {
       if (error) return res.status(500).end();
       req.session.accountId = result.accountId;
       req.session.signedInAt = new Date().toISOString();
       req.session.signedInWith = 'directory';
-      req.session.strongAuthAt = Date.now();
+      req.session.strongAuthAt = provedAt;
       req.session.save(() => res.redirect(303, pending.returnTo));
     });
   }
 
-  private render(res: Response, status: number, returnTo: string, problem?: Problem) {
+  private render(
+    res: Response,
+    status: number,
+    returnTo: string,
+    problem?: Problem,
+    again = false,
+  ) {
     const locale = res.locals.locale as Locale;
     const t = (key: string) => this.i18n.t(locale, `staff.signIn.${key}`);
     res.status(status).render('staff/sign-in', {
       pageTitle: problem ? `${t('problemTitle')} – ${t('title')}` : t('title'),
       directory: this.client.enabled,
       problem: problem && { status, message: t(`problems.${problem}`) },
-      directoryHref: `/staff/sign-in/directory?return=${encodeURIComponent(returnTo)}`,
+      again,
+      directoryHref: `/staff/sign-in/directory?${again ? 'again=1&' : ''}return=${encodeURIComponent(returnTo)}`,
       passwordHref: `/sign-in?return=${encodeURIComponent(returnTo)}`,
     });
   }

@@ -55,15 +55,24 @@ async function staffOnly(req: Request, res: Response, staff: StaffReadModel) {
 /** The code page (or the enrolment page) again with its error. */
 @Injectable()
 export class SecondFactorPage implements FormPageRenderer {
-  constructor(private readonly i18n: I18nService) {}
+  constructor(
+    private readonly i18n: I18nService,
+    private readonly factors: SecondFactorService,
+  ) {}
 
   async render(req: Request, res: Response, status: number, form: FormState) {
     const locale = res.locals.locale as Locale;
     const returnTo = safeReturnPath(req.query.return ?? form.values.return, '/staff');
+    const account = res.locals.account as { id: string; email: string };
     const pending = req.session.pendingEnrolment;
-    const enrolling = req.path.endsWith('/enrol') && pending !== undefined;
-    const qr = enrolling
-      ? await QRCode.toString(pending.uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
+    // Made from the sealed secret at each render: the session keeps nothing readable.
+    const shown =
+      req.path.endsWith('/enrol') && pending
+        ? this.factors.describe(account.id, account.email, pending)
+        : undefined;
+    const enrolling = shown !== undefined;
+    const qr = shown
+      ? await QRCode.toString(shown.uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
       : undefined;
     renderForm(
       req,
@@ -83,7 +92,7 @@ export class SecondFactorPage implements FormPageRenderer {
         returnTo,
         action: `/staff/second-factor${enrolling ? '/enrol' : ''}?return=${encodeURIComponent(returnTo)}`,
         qr: qr?.replace('<svg ', '<svg role="img" aria-labelledby="qr-label" focusable="false" '),
-        secretText: enrolling ? pending.secretText : undefined,
+        secretText: shown?.secretText,
       },
     );
   }
@@ -152,7 +161,10 @@ export class SecondFactorController {
     const returnTo = safeReturnPath(returnInput, '/staff');
     if (await this.factors.isEnrolled(account.id))
       return res.redirect(303, `/staff/second-factor?return=${encodeURIComponent(returnTo)}`);
-    req.session.pendingEnrolment ??= this.factors.newEnrolment(account.email);
+    // A pending secret that does not open (SESSION_SECRET changed, another account's) is replaced.
+    const pending = req.session.pendingEnrolment;
+    if (!pending || !this.factors.describe(account.id, account.email, pending))
+      req.session.pendingEnrolment = this.factors.newEnrolment(account.id);
     await this.page.render(req, res, 200, { values: {}, errors: [] });
   }
 

@@ -10,14 +10,24 @@ import { AuditService } from '../../audit/audit.service.js';
 import type { RequestOrigin } from '../../audit/request-origin.js';
 import { STAFF_REFUSALS } from '../staff.refusals.js';
 
-/** A secret being enrolled: sealed, kept in the session until a first code confirms it. */
+/**
+ * A secret being enrolled, kept in the session until a first code confirms
+ * it: sealed (for this account), as it will be stored; nothing else.
+ */
 export interface PendingEnrolment {
   sealedSecret: string;
+}
+
+/** What the enrolment page shows of a pending secret (made at each render, never kept). */
+export interface EnrolmentView {
   /** The `otpauth://` address the QR code carries. */
   uri: string;
   /** The secret in base32, in groups of four, for typing it in by hand. */
   secretText: string;
 }
+
+/** Wrong codes in a row that lock a second factor until an admin resets it. */
+export const LOCK_AFTER_FAILURES = 20;
 
 const PERIOD = 30;
 /** What the TOTP secrets are sealed for (the key's HKDF purpose). */
@@ -55,13 +65,19 @@ export class SecondFactorService {
     return rows.length > 0;
   }
 
-  /** A new secret for `email`'s authenticator app. */
-  newEnrolment(email: string): PendingEnrolment {
+  /** A new secret for the account's authenticator app, sealed for it. */
+  newEnrolment(accountId: string): PendingEnrolment {
     const secret = new OTPAuth.Secret({ size: 20 });
+    return { sealedSecret: this.sealer.seal(secret.base32, accountId) };
+  }
+
+  /** The QR code's address and the typed form of a pending secret; undefined if it does not open. */
+  describe(accountId: string, email: string, pending: PendingEnrolment): EnrolmentView | undefined {
+    const secret = this.sealer.open(pending.sealedSecret, accountId);
+    if (secret === undefined) return undefined;
     return {
-      sealedSecret: this.sealer.seal(secret.base32),
-      uri: this.totp(secret.base32, email).toString(),
-      secretText: secret.base32.replace(/(.{4})/g, '$1 ').trim(),
+      uri: this.totp(secret, email).toString(),
+      secretText: secret.replace(/(.{4})/g, '$1 ').trim(),
     };
   }
 
@@ -77,7 +93,7 @@ export class SecondFactorService {
     origin: RequestOrigin,
   ): Promise<string[]> {
     await this.limit(accountId);
-    const secret = this.sealer.open(pending.sealedSecret);
+    const secret = this.sealer.open(pending.sealedSecret, accountId);
     const step = secret === undefined ? undefined : this.stepOf(secret, email, code);
     if (step === undefined) throw STAFF_REFUSALS.of('code-wrong');
     const codes = Array.from({ length: RECOVERY_CODES }, recoveryCode);
@@ -116,13 +132,15 @@ export class SecondFactorService {
   ): Promise<{ recoveryCodesLeft?: number }> {
     await this.limit(accountId);
     const [row] = await this.dataSource.query(
-      `SELECT secret_sealed, last_step FROM staff_second_factor WHERE account_id = $1`,
+      `SELECT secret_sealed, last_step, failures FROM staff_second_factor WHERE account_id = $1`,
       [accountId],
     );
     if (!row) throw STAFF_REFUSALS.of('not-enrolled');
+    if ((row.failures as number) >= LOCK_AFTER_FAILURES)
+      throw STAFF_REFUSALS.of('second-factor-locked');
     const typed = code.replace(/\s+/g, '');
     if (/^\d{6}$/.test(typed)) {
-      const secret = this.sealer.open(row.secret_sealed as string);
+      const secret = this.sealer.open(row.secret_sealed as string, accountId);
       const step = secret === undefined ? undefined : this.stepOf(secret, email, typed);
       // A code is used once: the step must be later than the last one taken.
       const taken =
@@ -134,17 +152,24 @@ export class SecondFactorService {
             [accountId, step],
           )
         )[0].length === 1;
-      if (!taken) throw STAFF_REFUSALS.of('code-wrong');
+      if (!taken) return this.failed(accountId, origin);
+      await this.dataSource.query(
+        `UPDATE staff_second_factor SET failures = 0 WHERE account_id = $1 AND failures > 0`,
+        [accountId],
+      );
       return {};
     }
     const recovery = typed.replace(/-/g, '').toLowerCase();
-    return this.dataSource.transaction(async (manager) => {
+    const result = await this.dataSource.transaction(async (manager) => {
       const [used] = await manager.query(
         `UPDATE staff_recovery_code SET used_at = now()
          WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING code_hash`,
         [accountId, hashOf(recovery)],
       );
-      if (used.length === 0) throw STAFF_REFUSALS.of('code-wrong');
+      if (used.length === 0) return undefined;
+      await manager.query(`UPDATE staff_second_factor SET failures = 0 WHERE account_id = $1`, [
+        accountId,
+      ]);
       const [{ left }] = await manager.query(
         `SELECT count(*)::int AS left FROM staff_recovery_code WHERE account_id = $1 AND used_at IS NULL`,
         [accountId],
@@ -158,6 +183,33 @@ export class SecondFactorService {
       });
       return { recoveryCodesLeft: left as number };
     });
+    return result ?? this.failed(accountId, origin);
+  }
+
+  /**
+   * A wrong code: counted, audited, and at LOCK_AFTER_FAILURES in a row the
+   * second factor locks until an admin resets it (slow guessing within the
+   * rate limit would otherwise go on for ever, unseen).
+   */
+  private async failed(accountId: string, origin: RequestOrigin): Promise<never> {
+    const locked = await this.dataSource.transaction(async (manager) => {
+      const [[row]] = await manager.query(
+        `UPDATE staff_second_factor SET failures = failures + 1 WHERE account_id = $1
+         RETURNING failures`,
+        [accountId],
+      );
+      const failures = (row?.failures as number | undefined) ?? 0;
+      const nowLocked = failures === LOCK_AFTER_FAILURES;
+      await this.audit.record(manager, {
+        actor: { type: 'person', id: accountId },
+        action: nowLocked ? 'staff.second_factor_locked' : 'staff.second_factor_failed',
+        entity: { type: 'account', id: accountId },
+        after: { failuresInARow: failures },
+        ...origin,
+      });
+      return failures >= LOCK_AFTER_FAILURES;
+    });
+    throw STAFF_REFUSALS.of(locked ? 'second-factor-locked' : 'code-wrong');
   }
 
   /**
