@@ -47,6 +47,14 @@ describe('the staff second factor (TOTP), in a real browser', () => {
     await portal?.close();
   });
 
+  /** The kinds of the emails queued to `address`, oldest first. */
+  const emailsTo = async (address: string) =>
+    (
+      await db.query(
+        `SELECT kind FROM outbox_message WHERE recipient = $1 ORDER BY created_at, id`,
+        [address],
+      )
+    ).map((row: { kind: string }) => row.kind);
   const totp = (secret: string) =>
     new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 });
   /** The code of the time step `offset` steps from now. */
@@ -121,6 +129,7 @@ describe('the staff second factor (TOTP), in a real browser', () => {
       [people.clerk.id],
     );
     expect(event.after).toEqual({ method: 'totp', recoveryCodes: 10 });
+    expect(await emailsTo(people.clerk.email)).toEqual(['second-factor-enrolled']);
 
     // Next sign-in: a code, not an enrolment. The code used to enrol does not work twice.
     const again = await signIn('clerk', 'en');
@@ -134,6 +143,10 @@ describe('the staff second factor (TOTP), in a real browser', () => {
     await again.fill('#code', codes[0]);
     await again.click('#second-factor-form button[type="submit"]');
     expect(await again.textContent('#codes-left')).toContain('You have 9 recovery codes left.');
+    expect(await emailsTo(people.clerk.email)).toEqual([
+      'second-factor-enrolled',
+      'second-factor-recovery-used',
+    ]);
     expect(await wcagViolations(again)).toEqual([]);
     await again.click('#continue');
     expect(again.url()).toBe(`${portal.url}/staff`);
@@ -194,6 +207,10 @@ describe('the staff second factor (TOTP), in a real browser', () => {
       [people.clerk.id],
     );
     expect(event.actor_id).toBe(people.admin.id);
+    expect((await emailsTo(people.clerk.email)).slice(2)).toEqual([
+      'second-factor-reset',
+      'second-factor-enrolled',
+    ]);
   });
 
   it('locks a second factor after 20 wrong codes in a row, audited, and limits tries per account (429)', async () => {
@@ -228,6 +245,7 @@ describe('the staff second factor (TOTP), in a real browser', () => {
       { action: 'staff.second_factor_failed', n: 19 },
       { action: 'staff.second_factor_locked', n: 1 },
     ]);
+    expect(await emailsTo(analyst.email)).toEqual(['second-factor-locked']);
     // The rate limit (25 here) answers before the lock once it is used up.
     for (let i = 0; i < 3; i++) await post('000000');
     expect(await post('000000')).toBe(429);

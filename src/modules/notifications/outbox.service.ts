@@ -36,7 +36,11 @@ export type EmailKind =
   | 'pilot-added'
   | 'pilot-volunteer-approved'
   | 'pilot-volunteer-declined'
-  | 'feedback-reply';
+  | 'feedback-reply'
+  | 'second-factor-enrolled'
+  | 'second-factor-recovery-used'
+  | 'second-factor-locked'
+  | 'second-factor-reset';
 
 export interface OutboxEmail {
   kind: EmailKind;

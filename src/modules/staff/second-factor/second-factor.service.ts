@@ -1,12 +1,13 @@
 import { createHash, randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import * as OTPAuth from 'otpauth';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../../platform/config/app-config.js';
 import { endSessions } from '../../../platform/http/sessions.js';
 import { RateLimiter } from '../../../platform/security/rate-limiter.js';
 import { Sealer } from '../../../platform/security/sealed.js';
 import { AuditService } from '../../audit/audit.service.js';
+import { OutboxService, type EmailKind } from '../../notifications/outbox.service.js';
 import type { RequestOrigin } from '../../audit/request-origin.js';
 import { STAFF_REFUSALS } from '../staff.refusals.js';
 
@@ -53,6 +54,7 @@ export class SecondFactorService {
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
+    private readonly outbox: OutboxService,
   ) {
     this.sealer = new Sealer(config.SESSION_SECRET, TOTP_SEAL_PURPOSE);
   }
@@ -115,6 +117,7 @@ export class SecondFactorService {
         after: { method: 'totp', recoveryCodes: RECOVERY_CODES },
         ...origin,
       });
+      await this.tell(manager, accountId, 'second-factor-enrolled');
     });
     return codes.map((c) => `${c.slice(0, 5)}-${c.slice(5)}`);
   }
@@ -181,6 +184,7 @@ export class SecondFactorService {
         after: { recoveryCodesLeft: left },
         ...origin,
       });
+      await this.tell(manager, accountId, 'second-factor-recovery-used', { left: String(left) });
       return { recoveryCodesLeft: left as number };
     });
     return result ?? this.failed(accountId, origin);
@@ -207,6 +211,7 @@ export class SecondFactorService {
         after: { failuresInARow: failures },
         ...origin,
       });
+      if (nowLocked) await this.tell(manager, accountId, 'second-factor-locked');
       return failures >= LOCK_AFTER_FAILURES;
     });
     throw STAFF_REFUSALS.of(locked ? 'second-factor-locked' : 'code-wrong');
@@ -233,7 +238,37 @@ export class SecondFactorService {
         after: { sessionsEnded: true },
         ...origin,
       });
+      await this.tell(manager, accountId, 'second-factor-reset');
       return true;
+    });
+  }
+
+  /**
+   * Tells the person, at their address, what just happened to their second
+   * factor, with what to do if it was not them (an enrolment trusts whoever
+   * held the password first: this is how the person would know).
+   */
+  private async tell(
+    manager: EntityManager,
+    accountId: string,
+    kind: EmailKind,
+    values: Record<string, string> = {},
+  ) {
+    // The person's own address and language (ADR 0021: a read of accounts' table).
+    const [person] = await manager.query(
+      `SELECT email, display_name, preferred_locale FROM account WHERE id = $1 AND closed_at IS NULL`,
+      [accountId],
+    );
+    if (!person) return;
+    await this.outbox.enqueue(manager, {
+      kind,
+      to: person.email,
+      locale: person.preferred_locale,
+      values: {
+        name: person.display_name,
+        link: `${this.config.PUBLIC_URL}/password-reset`,
+        ...values,
+      },
     });
   }
 
