@@ -1,6 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppConfig } from '../../platform/config/app-config.js';
+import { RetentionService } from '../privacy/retention.service.js';
 import { I18nService, type Locale } from '../../platform/i18n/i18n.service.js';
 
 /**
@@ -15,6 +16,7 @@ export class AboutController {
   constructor(
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
+    private readonly retention: RetentionService,
   ) {}
 
   @Get('accessibility')
@@ -27,18 +29,11 @@ export class AboutController {
   @Get('privacy')
   privacy(@Res() res: Response) {
     const c = this.config;
+    const periods = this.retention.periods();
     res.render('about/privacy', {
       pageTitle: this.i18n.t(res.locals.locale as Locale, 'privacy.title'),
-      // The periods the retention job applies (docs/adr/0047), never a copy of them.
-      periods: {
-        closedAccountDays: c.CLOSED_ACCOUNT_RETENTION_DAYS,
-        draftDays: c.DRAFT_RETENTION_DAYS,
-        emailDays: c.OUTBOX_RETENTION_DAYS,
-        rateLimitHours: c.RATE_LIMIT_RETENTION_HOURS,
-        feedbackContactDays: c.FEEDBACK_CONTACT_RETENTION_DAYS,
-        auditDays: c.AUDIT_PERSONAL_DATA_RETENTION_DAYS,
-        auditYears: Math.round(c.AUDIT_PERSONAL_DATA_RETENTION_DAYS / 365.25),
-      },
+      // The periods the retention job applies (docs/adr/0047), as it reads them.
+      periods: { ...periods, auditYears: Math.round(periods.auditPersonalDataDays / 365.25) },
       officer: {
         name: c.PRIVACY_OFFICER_NAME,
         title: c.PRIVACY_OFFICER_TITLE,

@@ -13,9 +13,12 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { AppConfig } from '../../platform/config/app-config.js';
+import { signedInWithin } from '../../platform/http/sessions.js';
 import type { Account } from './account.service.js';
 
 const RETURN_KEY = 'guichet:sign-in-return';
+const RECENT_PASSWORD_KEY = 'guichet:recent-password';
 
 /**
  * Nobody is signed in: answered by `SignInRedirectFilter` with a 303 to the
@@ -100,3 +103,33 @@ export const CurrentAccount = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): Account =>
     ctx.switchToHttp().getResponse<Response>().locals.account as Account,
 );
+
+/**
+ * Before an action that grants lasting access (an SME's API key, ADR 0046):
+ * a password sign-in at most REAUTH_MINUTES old, or the sign-in page again
+ * (saying why), coming back to `returnTo` (`:name` parts from the route). Put
+ * it after `@SignedIn`.
+ */
+@Injectable()
+export class RecentPasswordGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly config: AppConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    if (signedInWithin(req.session, this.config.REAUTH_MINUTES)) return true;
+    const returnTo = this.reflector.getAllAndOverride<string>(RECENT_PASSWORD_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    throw new SignInRequired(
+      fill(returnTo, req.params as Record<string, string | undefined>),
+      '/sign-in?again=1',
+    );
+  }
+}
+
+export const RecentPassword = (returnTo: string) =>
+  applyDecorators(SetMetadata(RECENT_PASSWORD_KEY, returnTo), UseGuards(RecentPasswordGuard));

@@ -1,11 +1,9 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AppConfig } from '../../platform/config/app-config.js';
 import { FormPage, InvalidForm } from '../../platform/forms/form-page.js';
-import { signedInWithin } from '../../platform/http/sessions.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import type { Account } from '../accounts/account.service.js';
-import { CurrentAccount, SignedIn, SignInRequired } from '../accounts/signed-in.guard.js';
+import { CurrentAccount, RecentPassword, SignedIn } from '../accounts/signed-in.guard.js';
 import { CurrentOrigin, type RequestOrigin } from '../audit/request-origin.js';
 import { ApiKeysPage } from './api-keys.page.js';
 import { ApiKeysPresenter } from './api-keys.presenter.js';
@@ -24,7 +22,6 @@ export class ApiKeysController {
     private readonly keys: ApiKeysService,
     private readonly presenter: ApiKeysPresenter,
     private readonly page: ApiKeysPage,
-    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -33,17 +30,15 @@ export class ApiKeysController {
   }
 
   @Post()
+  @RecentPassword('/organizations/:id/api-keys')
   @FormPage(ApiKeysPage, { field: 'name' })
   async create(
     @Param('id') id: string,
     @Body() body: unknown,
     @CurrentAccount() account: Account,
     @CurrentOrigin() origin: RequestOrigin,
-    @Req() req: Request,
     @Res() res: Response,
   ) {
-    if (!signedInWithin(req.session, this.config.REAUTH_MINUTES))
-      throw new SignInRequired(`/organizations/${id}/api-keys`, '/sign-in?again=1');
     const locale = res.locals.locale as Locale;
     const form = parseApiKeyForm(body);
     if (form.errors.length > 0)

@@ -1,22 +1,11 @@
-import {
-  Body,
-  Controller,
-  Get,
-  NotFoundException,
-  Param,
-  Post,
-  Req,
-  Res,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { csrfToken } from '../../platform/http/sessions.js';
-import { isUuid } from '../../platform/http/uuid.js';
 import { SecondFactorService } from './second-factor/second-factor.service.js';
-import { FormBody, FormPage, rememberFormValues } from '../../platform/forms/form-page.js';
+import { FormBody, FormPage } from '../../platform/forms/form-page.js';
 import type { Locale } from '../../platform/i18n/i18n.service.js';
 import { ADD_STAFF_FIELDS, AddStaffDto } from './dto/add-staff.dto.js';
+import { STAFF_ROLES_FIELDS, StaffRolesDto, tickedRoles } from './dto/staff-roles.dto.js';
 import { SignInRedirectFilter } from '../accounts/signed-in.guard.js';
 import {
   CurrentStaff,
@@ -25,7 +14,7 @@ import {
   StaffRolesGuard,
   type StaffActor,
 } from './staff-roles.guard.js';
-import { STAFF_ROLES, type StaffRole } from './staff-role.js';
+import type { StaffRole } from './staff-role.js';
 import {
   StaffPeoplePage,
   StaffPersonPage,
@@ -106,19 +95,12 @@ export class StaffController {
   async changeRoles(
     @CurrentStaff() admin: StaffActor,
     @Param('accountId') accountId: string,
-    @Body() body: Record<string, unknown>,
+    @FormBody(StaffRolesDto, STAFF_ROLES_FIELDS) form: StaffRolesDto,
     @CurrentOrigin() origin: RequestOrigin,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const ticked = Object.fromEntries(
-      STAFF_ROLES.filter((role) => body?.[`role-${role}`] === 'yes').map((role) => [
-        `role-${role}`,
-        'yes',
-      ]),
-    );
-    rememberFormValues(req, ticked);
-    const roles = STAFF_ROLES.filter((role) => ticked[`role-${role}`]);
+    const roles = tickedRoles(form);
     const changed = await this.staff.changeRoles(admin.accountId, accountId, roles, origin);
     this.backToList(req, res, { kind: 'rolesChanged', name: changed.displayName });
   }
@@ -131,7 +113,7 @@ export class StaffController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const member = await this.memberOr404(accountId);
+    const member = await this.staff.memberOrRefuse(accountId);
     const locale = res.locals.locale as Locale;
     res.render('staff/remove', {
       ...this.presenter.person(locale, member, { values: {} }),
@@ -167,19 +149,11 @@ export class StaffController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const member = await this.memberOr404(accountId);
     const reset = await this.secondFactors.reset(admin.accountId, accountId, origin);
     this.backToList(req, res, {
-      kind: reset ? 'secondFactorReset' : 'noSecondFactor',
-      name: member.displayName,
+      kind: reset.done ? 'secondFactorReset' : 'noSecondFactor',
+      name: reset.displayName,
     });
-  }
-
-  /** An open staff account named in the address, or the ordinary 404 page. */
-  private async memberOr404(accountId: string) {
-    const member = isUuid(accountId) ? await this.staff.member(accountId) : undefined;
-    if (!member) throw new NotFoundException();
-    return member;
   }
 
   /**

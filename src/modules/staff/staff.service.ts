@@ -45,6 +45,13 @@ export class StaffService {
     return this.readModel.member(accountId);
   }
 
+  /** An open staff account named in an address, or the `not-staff` refusal (404). */
+  async memberOrRefuse(accountId: string): Promise<StaffMember> {
+    const member = isUuid(accountId) ? await this.readModel.member(accountId) : undefined;
+    if (!member) throw STAFF_REFUSALS.of('not-staff');
+    return member;
+  }
+
   /** The staff of open accounts, by name; the query is `StaffReadModel`'s. */
   list(): Promise<StaffMember[]> {
     return this.readModel.list();

@@ -7,7 +7,12 @@ import { AuditService } from '../../audit/audit.service.js';
 import type { RequestOrigin } from '../../audit/request-origin.js';
 import { DIGEST_OF_EMAIL, DIGEST_OF_IDENTITY, grantStaffRole } from '../staff-membership.js';
 import { StaffReadModel } from '../staff.read-model.js';
-import type { DirectoryClaims } from './staff-directory.client.js';
+import { RateLimiter } from '../../../platform/security/rate-limiter.js';
+import {
+  StaffDirectoryClient,
+  type DirectoryClaims,
+  type PendingDirectorySignIn,
+} from './staff-directory.client.js';
 
 /** Why the directory's word did not let someone in (each has its message on the sign-in page). */
 export type DirectoryRefusal =
@@ -50,7 +55,26 @@ export class StaffDirectoryService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly staff: StaffReadModel,
+    private readonly client: StaffDirectoryClient,
+    private readonly limiter: RateLimiter,
   ) {}
+
+  /**
+   * Where to send the browser to sign in at the directory, counted per client
+   * address (`directory-start:ip`): undefined with the seconds to wait when
+   * too many. Throws `DirectoryUnavailable` when the directory does not answer.
+   */
+  async start(
+    returnTo: string,
+    options: { again: boolean },
+    origin: RequestOrigin,
+  ): Promise<
+    { ok: true; url: string; pending: PendingDirectorySignIn } | { ok: false; retryAfter: number }
+  > {
+    const limit = await this.limiter.take('directory-start:ip', origin.ip ?? 'unknown');
+    if (!limit.allowed) return { ok: false, retryAfter: limit.retryAfterSeconds };
+    return { ok: true, ...(await this.client.start(returnTo, options)) };
+  }
 
   async signIn(
     claims: DirectoryClaims,

@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import { AppConfig } from '../../../platform/config/app-config.js';
 import { I18nService, type Locale } from '../../../platform/i18n/i18n.service.js';
 import { safeReturnPath } from '../../../platform/http/view-locals.middleware.js';
-import { RateLimiter } from '../../../platform/security/rate-limiter.js';
 import { CurrentOrigin, type RequestOrigin } from '../../audit/request-origin.js';
 import {
   DirectoryUnavailable,
@@ -47,7 +46,6 @@ export class StaffSignInController {
   constructor(
     private readonly client: StaffDirectoryClient,
     private readonly directory: StaffDirectoryService,
-    private readonly limiter: RateLimiter,
     private readonly i18n: I18nService,
     private readonly config: AppConfig,
   ) {}
@@ -73,15 +71,14 @@ export class StaffSignInController {
   ) {
     const returnTo = safeReturnPath(returnInput, '/staff');
     if (!this.client.enabled) return this.render(res, 404, returnTo);
-    const limit = await this.limiter.take('directory-start:ip', origin.ip ?? 'unknown');
-    if (!limit.allowed) {
-      res.setHeader('Retry-After', String(limit.retryAfterSeconds));
-      return this.render(res, 429, returnTo, 'too-many');
-    }
     try {
-      const { url, pending } = await this.client.start(returnTo, { again: again === '1' });
-      req.session.directorySignIn = pending;
-      req.session.save(() => res.redirect(303, url));
+      const started = await this.directory.start(returnTo, { again: again === '1' }, origin);
+      if (!started.ok) {
+        res.setHeader('Retry-After', String(started.retryAfter));
+        return this.render(res, 429, returnTo, 'too-many');
+      }
+      req.session.directorySignIn = started.pending;
+      req.session.save(() => res.redirect(303, started.url));
     } catch (error) {
       if (!(error instanceof DirectoryUnavailable)) throw error;
       this.render(res, 503, returnTo, 'unavailable');

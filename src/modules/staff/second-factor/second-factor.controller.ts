@@ -1,29 +1,19 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Injectable,
-  NotFoundException,
-  Post,
-  Query,
-  Req,
-  Res,
-  UseFilters,
-} from '@nestjs/common';
+import { Controller, Get, Injectable, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import QRCode from 'qrcode';
 import {
+  FormBody,
   FormPage,
-  rememberFormValues,
   type FormPageRenderer,
   type FormState,
 } from '../../../platform/forms/form-page.js';
 import { renderForm } from '../../../platform/forms/render-form.js';
 import { safeReturnPath } from '../../../platform/http/view-locals.middleware.js';
 import { I18nService, type Locale } from '../../../platform/i18n/i18n.service.js';
-import { SignInRedirectFilter, SignedIn } from '../../accounts/signed-in.guard.js';
+import type { Account } from '../../accounts/account.service.js';
+import { CurrentAccount, SignInRedirectFilter, SignedIn } from '../../accounts/signed-in.guard.js';
 import { CurrentOrigin, type RequestOrigin } from '../../audit/request-origin.js';
-import { StaffReadModel } from '../staff.read-model.js';
+import { SECOND_FACTOR_FIELDS, SecondFactorCodeDto } from '../dto/second-factor.dto.js';
 import { SecondFactorService, type PendingEnrolment } from './second-factor.service.js';
 
 declare module 'express-session' {
@@ -36,20 +26,6 @@ declare module 'express-session' {
     /** A secret being enrolled, sealed, until a first code confirms it. */
     pendingEnrolment?: PendingEnrolment;
   }
-}
-
-/** The code as typed (a string, at most 40 characters), kept to show again if refused. */
-function typedCode(req: Request, code: unknown): string {
-  const typed = typeof code === 'string' ? code.slice(0, 40) : '';
-  rememberFormValues(req, { code: typed });
-  return typed;
-}
-
-/** Who is on these pages: a signed-in staff member (anyone else: 404). */
-async function staffOnly(req: Request, res: Response, staff: StaffReadModel) {
-  const account = res.locals.account as { id: string; email: string } | undefined;
-  if (!account || (await staff.rolesOf(account.id)).length === 0) throw new NotFoundException();
-  return account;
 }
 
 /** The code page (or the enrolment page) again with its error. */
@@ -112,14 +88,17 @@ export class SecondFactorPage implements FormPageRenderer {
 export class SecondFactorController {
   constructor(
     private readonly factors: SecondFactorService,
-    private readonly staff: StaffReadModel,
     private readonly page: SecondFactorPage,
     private readonly i18n: I18nService,
   ) {}
 
   @Get()
-  async ask(@Query('return') returnInput: unknown, @Req() req: Request, @Res() res: Response) {
-    const account = await staffOnly(req, res, this.staff);
+  async ask(
+    @CurrentAccount() account: Account,
+    @Query('return') returnInput: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
     const returnTo = safeReturnPath(returnInput, '/staff');
     if (!(await this.factors.isEnrolled(account.id)))
       return res.redirect(303, `/staff/second-factor/enrol?return=${encodeURIComponent(returnTo)}`);
@@ -129,15 +108,14 @@ export class SecondFactorController {
   @Post()
   @FormPage(SecondFactorPage, { field: 'code' })
   async check(
-    @Body('code') code: unknown,
+    @CurrentAccount() account: Account,
+    @FormBody(SecondFactorCodeDto, SECOND_FACTOR_FIELDS) form: SecondFactorCodeDto,
     @Query('return') returnInput: unknown,
     @CurrentOrigin() origin: RequestOrigin,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const account = await staffOnly(req, res, this.staff);
-    const typed = typedCode(req, code);
-    const result = await this.factors.verify(account.id, account.email, typed, origin);
+    const result = await this.factors.verify(account.id, account.email, form.code, origin);
     req.session.strongAuthAt = Date.now();
     const returnTo = safeReturnPath(returnInput, '/staff');
     if (result.recoveryCodesLeft !== undefined) {
@@ -153,35 +131,39 @@ export class SecondFactorController {
 
   @Get('enrol')
   async enrolPage(
+    @CurrentAccount() account: Account,
     @Query('return') returnInput: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const account = await staffOnly(req, res, this.staff);
     const returnTo = safeReturnPath(returnInput, '/staff');
     if (await this.factors.isEnrolled(account.id))
       return res.redirect(303, `/staff/second-factor?return=${encodeURIComponent(returnTo)}`);
-    // A pending secret that does not open (SESSION_SECRET changed, another account's) is replaced.
-    const pending = req.session.pendingEnrolment;
-    if (!pending || !this.factors.describe(account.id, account.email, pending))
-      req.session.pendingEnrolment = this.factors.newEnrolment(account.id);
+    req.session.pendingEnrolment = await this.factors.pendingFor(
+      account.id,
+      req.session.pendingEnrolment,
+    );
     await this.page.render(req, res, 200, { values: {}, errors: [] });
   }
 
   @Post('enrol')
   @FormPage(SecondFactorPage, { field: 'code' })
   async enrol(
-    @Body('code') code: unknown,
+    @CurrentAccount() account: Account,
+    @FormBody(SecondFactorCodeDto, SECOND_FACTOR_FIELDS) form: SecondFactorCodeDto,
     @Query('return') returnInput: unknown,
     @CurrentOrigin() origin: RequestOrigin,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const account = await staffOnly(req, res, this.staff);
-    const typed = typedCode(req, code);
-    const pending = req.session.pendingEnrolment;
-    if (!pending) return res.redirect(303, '/staff/second-factor/enrol');
-    const codes = await this.factors.enrol(account.id, account.email, pending, typed, origin);
+    const codes = await this.factors.enrol(
+      account.id,
+      account.email,
+      req.session.pendingEnrolment,
+      form.code,
+      origin,
+    );
+    if (!codes) return res.redirect(303, '/staff/second-factor/enrol');
     delete req.session.pendingEnrolment;
     req.session.strongAuthAt = Date.now();
     const locale = res.locals.locale as Locale;

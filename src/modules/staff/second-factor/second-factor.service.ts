@@ -9,7 +9,9 @@ import { Sealer } from '../../../platform/security/sealed.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { OutboxService, type EmailKind } from '../../notifications/outbox.service.js';
 import type { RequestOrigin } from '../../audit/request-origin.js';
+import { isUuid } from '../../../platform/http/uuid.js';
 import { STAFF_REFUSALS } from '../staff.refusals.js';
+import { StaffReadModel } from '../staff.read-model.js';
 
 /**
  * A secret being enrolled, kept in the session until a first code confirms
@@ -55,11 +57,18 @@ export class SecondFactorService {
     private readonly limiter: RateLimiter,
     private readonly config: AppConfig,
     private readonly outbox: OutboxService,
+    private readonly staff: StaffReadModel,
   ) {
     this.sealer = new Sealer(config.SESSION_SECRET, TOTP_SEAL_PURPOSE);
   }
 
+  /**
+   * Whether a staff member has enrolled their app; someone who is not staff
+   * gets the `not-staff` refusal (the ordinary 404 page: these pages are not
+   * revealed).
+   */
   async isEnrolled(accountId: string): Promise<boolean> {
+    await this.assertStaff(accountId);
     const rows = await this.dataSource.query(
       `SELECT 1 FROM staff_second_factor WHERE account_id = $1`,
       [accountId],
@@ -67,8 +76,17 @@ export class SecondFactorService {
     return rows.length > 0;
   }
 
-  /** A new secret for the account's authenticator app, sealed for it. */
-  newEnrolment(accountId: string): PendingEnrolment {
+  /**
+   * The secret a staff member is enrolling: `current` (the session's) while it
+   * opens for them, else a new one, sealed for the account (a secret that
+   * does not open: SESSION_SECRET changed, or another account's).
+   */
+  async pendingFor(
+    accountId: string,
+    current: PendingEnrolment | undefined,
+  ): Promise<PendingEnrolment> {
+    await this.assertStaff(accountId);
+    if (current && this.sealer.open(current.sealedSecret, accountId) !== undefined) return current;
     const secret = new OTPAuth.Secret({ size: 20 });
     return { sealedSecret: this.sealer.seal(secret.base32, accountId) };
   }
@@ -85,15 +103,19 @@ export class SecondFactorService {
 
   /**
    * Confirms an enrolment with a first code from the app: the secret is
-   * stored (sealed) and ten recovery codes are made, returned once in clear.
+   * stored (sealed) and ten recovery codes are made, returned once in clear;
+   * undefined when nothing is being enrolled (the session lost it).
    */
   async enrol(
     accountId: string,
     email: string,
-    pending: PendingEnrolment,
+    pending: PendingEnrolment | undefined,
     code: string,
     origin: RequestOrigin,
-  ): Promise<string[]> {
+  ): Promise<string[] | undefined> {
+    await this.assertStaff(accountId);
+    // No secret being enrolled (the session expired meanwhile): the enrolment starts again.
+    if (!pending) return undefined;
     await this.limit(accountId);
     const secret = this.sealer.open(pending.sealedSecret, accountId);
     const step = secret === undefined ? undefined : this.stepOf(secret, email, code);
@@ -133,6 +155,7 @@ export class SecondFactorService {
     code: string,
     origin: RequestOrigin,
   ): Promise<{ recoveryCodesLeft?: number }> {
+    await this.assertStaff(accountId);
     await this.limit(accountId);
     const [row] = await this.dataSource.query(
       `SELECT secret_sealed, last_step, failures FROM staff_second_factor WHERE account_id = $1`,
@@ -222,8 +245,14 @@ export class SecondFactorService {
    * codes): the secret and codes go, every session of the person ends, and
    * they enrol again at their next sign-in. Audited.
    */
-  async reset(adminId: string, accountId: string, origin: RequestOrigin): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
+  async reset(
+    adminId: string,
+    accountId: string,
+    origin: RequestOrigin,
+  ): Promise<{ done: boolean; displayName: string }> {
+    const member = isUuid(accountId) ? await this.staff.member(accountId) : undefined;
+    if (!member) throw STAFF_REFUSALS.of('not-staff');
+    const done = await this.dataSource.transaction(async (manager) => {
       const [removed] = await manager.query(
         `DELETE FROM staff_second_factor WHERE account_id = $1 RETURNING account_id`,
         [accountId],
@@ -241,6 +270,7 @@ export class SecondFactorService {
       await this.tell(manager, accountId, 'second-factor-reset');
       return true;
     });
+    return { done, displayName: member.displayName };
   }
 
   /**
@@ -270,6 +300,10 @@ export class SecondFactorService {
         ...values,
       },
     });
+  }
+
+  private async assertStaff(accountId: string) {
+    if ((await this.staff.rolesOf(accountId)).length === 0) throw STAFF_REFUSALS.of('not-staff');
   }
 
   private async limit(accountId: string) {
